@@ -1,0 +1,8 @@
+//! The pure core of complaintd.
+//!
+//! Architecture invariant: nothing under `core` does I/O, spawns tasks, or
+//! reads a clock. Every function takes `now` (when it needs time) and data, and
+//! returns data or decisions. That is what lets the procedure be tested
+//! exhaustively and fast, and replayed exactly.
+
+pub mod calendar;

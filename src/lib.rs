@@ -1,0 +1,11 @@
+//! complaintd runs an organisation's complaints, compliments and comments
+//! procedure over email.
+//!
+//! Map (see `docs/ARCHITECTURE.md`): [`core`] is the pure domain (calendar,
+//! policy, classification, threading, commands, quote stripping, the case state
+//! machine); [`config`] reads the operator's TOML; [`check`] validates config,
+//! policy and templates; [`cli`] is the command line. Dependencies point inwards:
+//! `cli → check/config → core`; `core` depends on nothing of ours.
+
+pub mod cli;
+pub mod core;
