@@ -2,6 +2,9 @@
 //! core, prints. Errors become a message on stderr and a non-zero exit code.
 
 use crate::core::calendar::{Calendar, Nation};
+use crate::core::classify::{classify_raw, Hints};
+use crate::core::quote;
+use std::io::{Read, Write};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -27,6 +30,20 @@ pub enum Command {
         /// What to compute.
         #[command(subcommand)]
         action: CalendarAction,
+    },
+
+    /// Classify .eml files (stdin if none); directories are walked.
+    Classify {
+        /// One JSON object per input line.
+        #[arg(long)]
+        json: bool,
+        /// Files or directories (Maildirs too).
+        files: Vec<PathBuf>,
+    },
+    /// Print the newly written text of a reply.
+    ReplyText {
+        /// The .eml file ("-" for stdin).
+        file: PathBuf,
     },
 }
 
@@ -72,5 +89,108 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
         },
+        Command::Classify { json, files } => classify_cmd(json, &files, &Hints::default()),
+        Command::ReplyText { file } => {
+            let raw = read_input(&file)?;
+            let mail = crate::core::mail::parse(&raw)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let text = quote::reply_text(&mail.text);
+            println!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+fn read_input(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin().read_to_end(&mut buf)?;
+    } else {
+        buf = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    }
+    Ok(buf)
+}
+
+/// Expand directories (recursively, sorted) into files; keep files as given.
+fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut entries: Vec<PathBuf> = match std::fs::read_dir(p) {
+                Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+                Err(_) => {
+                    out.push(p.clone());
+                    continue;
+                }
+            };
+            entries.sort();
+            let (dirs, files): (Vec<_>, Vec<_>) = entries.into_iter().partition(|e| e.is_dir());
+            out.extend(files.into_iter().filter(|f| {
+                !f.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.') || n.ends_with(".jsonl") || n.ends_with(".md"))
+            }));
+            out.extend(expand(&dirs));
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
+fn classify_cmd(json: bool, files: &[PathBuf], hints: &Hints) -> anyhow::Result<ExitCode> {
+    let inputs = if files.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        expand(files)
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut failures = 0usize;
+    for path in &inputs {
+        let shown = path.display().to_string();
+        let result = read_input(path).and_then(|raw| classify_raw(&raw, hints).map_err(anyhow::Error::from));
+        match result {
+            Ok(c) => {
+                if json {
+                    let line = serde_json::json!({
+                        "file": shown,
+                        "kind": c.kind,
+                        "flags": c.flags,
+                        "reasons": c.reasons,
+                    });
+                    writeln!(out, "{line}")?;
+                } else {
+                    let flags: Vec<&str> = c.flags.iter().map(|f| f.as_str()).collect();
+                    writeln!(out, "{shown}: {} [{}]", c.kind, flags.join(", "))?;
+                    for r in &c.reasons {
+                        writeln!(out, "    {r}")?;
+                    }
+                }
+            }
+            Err(e) => {
+                failures += 1;
+                // One line per input even on failure, so output stays aligned
+                // with input order; the error names the file and the cause.
+                if json {
+                    let line = serde_json::json!({
+                        "file": shown,
+                        "kind": null,
+                        "flags": [],
+                        "reasons": [],
+                        "error": format!("{e:#}"),
+                    });
+                    writeln!(out, "{line}")?;
+                } else {
+                    writeln!(out, "{shown}: error: {e:#}")?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    if failures > 0 {
+        eprintln!("complaintd: {failures} of {} input(s) could not be classified", inputs.len());
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
 }

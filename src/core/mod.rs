@@ -6,3 +6,8 @@
 //! exhaustively and fast, and replayed exactly.
 
 pub mod calendar;
+pub mod classify;
+pub mod mail;
+pub mod quote;
+pub mod screen;
+pub mod text;

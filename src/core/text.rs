@@ -1,0 +1,104 @@
+//! Text helpers: HTML to text that keeps quoting visible, and normalisation
+//! for matching.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// Marker lines inserted around `<blockquote>` so quoting survives conversion.
+const Q_OPEN: &str = "\u{1}QOPEN\u{1}";
+const Q_CLOSE: &str = "\u{1}QCLOSE\u{1}";
+
+/// Convert HTML to plain text with one line per block and `> ` in front of
+/// every line inside a `<blockquote>` (nested quotes get `> > `), so that the
+/// same quote-stripping rules work for HTML and plain text.
+pub fn html_to_text(html: &str) -> String {
+    // Make block boundaries into <br> so the converter keeps the line structure,
+    // and mark blockquotes with sentinel text the converter passes through.
+    let marked = BLOCK_TAG.replace_all(html, |c: &regex::Captures<'_>| {
+        let tag = c[2].to_ascii_lowercase();
+        let closing = !c[1].is_empty();
+        match (tag.as_str(), closing) {
+            ("blockquote", false) => format!("<br>{Q_OPEN}<br>"),
+            ("blockquote", true) => format!("<br>{Q_CLOSE}<br>"),
+            ("hr", _) => "<br>________________________________<br>".to_string(),
+            _ => "<br>".to_string(),
+        }
+    });
+    let text = mail_parser::decoders::html::html_to_text(&marked);
+    let mut depth = 0usize;
+    let mut out = String::with_capacity(text.len());
+    let mut blank_run = 0;
+    for line in text.lines() {
+        let mut line = line.trim_end();
+        if line.contains(Q_OPEN) {
+            depth += 1;
+            line = "";
+        } else if line.contains(Q_CLOSE) {
+            depth = depth.saturating_sub(1);
+            line = "";
+        }
+        let line = line.trim_start_matches(' ');
+        if line.is_empty() {
+            blank_run += 1;
+            if blank_run > 1 {
+                continue;
+            }
+        } else {
+            blank_run = 0;
+        }
+        for _ in 0..depth {
+            out.push_str("> ");
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.trim().to_string() + "\n"
+}
+
+static BLOCK_TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)<(/?)(blockquote|div|p|tr|li|h[1-6]|hr|table)\b[^>]*>").expect("static regex")
+});
+
+/// Lower-case, fold curly quotes and dashes to ASCII, and squash whitespace, so
+/// that lexicon patterns match what people type on any client.
+pub fn normalise(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut last_space = false;
+    for ch in s.chars() {
+        let ch = match ch {
+            '\u{2018}' | '\u{2019}' | '\u{02bc}' | '`' | '\u{00b4}' => '\'',
+            '\u{201c}' | '\u{201d}' => '"',
+            '\u{2013}' | '\u{2014}' => '-',
+            '\u{00a0}' => ' ',
+            c => c,
+        };
+        if ch.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+        } else {
+            out.extend(ch.to_lowercase());
+            last_space = false;
+        }
+    }
+    out.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blockquotes_become_quote_prefixes() {
+        let t = html_to_text("<div>New text</div><blockquote><div>old</div><blockquote>older</blockquote></blockquote>");
+        assert!(t.contains("New text"));
+        assert!(t.contains("> old"));
+        assert!(t.contains("> > older"));
+    }
+
+    #[test]
+    fn normalise_folds_punctuation() {
+        assert_eq!(normalise("I\u{2019}m  NOT\nhappy \u{2013} at all"), "i'm not happy - at all");
+    }
+}
