@@ -11,3 +11,8 @@ pub mod mail;
 pub mod quote;
 pub mod screen;
 pub mod text;
+pub mod policy;
+pub mod reference;
+pub mod token;
+pub mod commands;
+pub mod threading;

@@ -1,0 +1,284 @@
+//! Handler commands: lines such as `#extend 2026-12-10 waiting for the
+//! employer's statement` in a handler's reply act on the case instead of
+//! being sent to the complainant.
+
+use super::classify::Kind;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// One command from a handler.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    /// An internal note on the case.
+    Note {
+        /// The note.
+        text: String,
+    },
+    /// Extend the response deadline; a delay notice goes to the complainant.
+    Extend {
+        /// The new date the response is due.
+        until: NaiveDate,
+        /// The reason given to the complainant.
+        reason: String,
+    },
+    /// Close the case.
+    Close {
+        /// Lessons learnt and changes made or recommended.
+        lessons: Option<String>,
+    },
+    /// Give the case to someone else.
+    Assign {
+        /// Their address.
+        to: String,
+    },
+    /// Change the kind.
+    Reclassify {
+        /// The new kind.
+        kind: Kind,
+    },
+    /// The learner's written consent has been received.
+    ConsentReceived,
+    /// The complainant withdrew the complaint.
+    Withdraw {
+        /// Why, if given.
+        reason: Option<String>,
+    },
+    /// Move the case to the next stage now (e.g. a late escalation accepted).
+    Escalate {
+        /// Why, if given.
+        reason: Option<String>,
+    },
+    /// A decision to act: an anonymous complaint, a redirected appeal.
+    Proceed {
+        /// Why, if given.
+        reason: Option<String>,
+    },
+    /// A decision not to act (anonymous complaint, late escalation).
+    NoAction {
+        /// Why, if given.
+        reason: Option<String>,
+    },
+}
+
+/// A command line that could not be understood.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommandError {
+    /// The line as written.
+    pub line: String,
+    /// What is wrong and how to write it.
+    pub message: String,
+}
+
+/// A handler's reply, split into commands and the remaining text.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Parsed {
+    /// Commands in the order written.
+    pub commands: Vec<Command>,
+    /// Lines that looked like commands but were not valid.
+    pub errors: Vec<CommandError>,
+    /// The text with command lines (and their continuation) removed.
+    pub text: String,
+}
+
+impl Parsed {
+    /// Did the handler write any command line (valid or not)? If so the reply
+    /// is never relayed to the complainant.
+    pub fn has_commands(&self) -> bool {
+        !self.commands.is_empty() || !self.errors.is_empty()
+    }
+}
+
+fn opt(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+/// Dates as handlers type them: 2026-12-10, 10/12/2026, 10-12-2026, 10.12.2026.
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d-%m-%Y"))
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d.%m.%Y"))
+        .ok()
+}
+
+fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, String> {
+    let full = |rest: &str| {
+        let mut t = rest.trim().to_string();
+        if !continuation.trim().is_empty() {
+            if !t.is_empty() {
+                t.push('\n');
+            }
+            t.push_str(continuation.trim());
+        }
+        t
+    };
+    match word {
+        "note" => {
+            let text = full(rest);
+            if text.is_empty() {
+                Err("#note needs text: `#note spoke to the learner by phone`".into())
+            } else {
+                Ok(Command::Note { text })
+            }
+        }
+        "extend" => {
+            let mut it = rest.trim().splitn(2, char::is_whitespace);
+            let date = it.next().unwrap_or("");
+            let reason = full(it.next().unwrap_or(""));
+            let until = parse_date(date).ok_or_else(|| {
+                format!("#extend needs a date first: `#extend 2026-12-10 waiting for the employer's statement` (got {date:?})")
+            })?;
+            if reason.is_empty() {
+                return Err("#extend needs a reason, which goes to the complainant in the delay notice".into());
+            }
+            Ok(Command::Extend { until, reason })
+        }
+        "close" => {
+            let t = full(rest);
+            let lower = t.to_lowercase();
+            let lessons = if let Some(i) = lower.find("lessons") {
+                // "lessons:", "lessons learnt:", "lessons learned -"
+                let after = &t[i..];
+                let after = after
+                    .split_once([':', '-'])
+                    .map(|(_, a)| a)
+                    .unwrap_or(after.trim_start_matches(|c: char| c.is_alphabetic()));
+                opt(after)
+            } else {
+                opt(&t)
+            };
+            Ok(Command::Close { lessons })
+        }
+        "assign" => {
+            let to = rest.trim().trim_start_matches('<').trim_end_matches('>').to_ascii_lowercase();
+            if to.contains('@') && !to.contains(char::is_whitespace) {
+                Ok(Command::Assign { to })
+            } else {
+                Err(format!("#assign needs an email address: `#assign name@example.org` (got {:?})", rest.trim()))
+            }
+        }
+        "reclassify" => rest
+            .trim()
+            .parse::<Kind>()
+            .ok()
+            .filter(|k| !k.is_machine())
+            .map(|kind| Command::Reclassify { kind })
+            .ok_or_else(|| {
+                format!("#reclassify needs one of complaint, compliment, comment, other (got {:?})", rest.trim())
+            }),
+        "consent" => {
+            let r = rest.trim().to_lowercase();
+            if r.starts_with("received") || r.starts_with("given") || r.starts_with("ok") || r.is_empty() {
+                Ok(Command::ConsentReceived)
+            } else {
+                Err("write `#consent received` once the learner's written consent is on file".into())
+            }
+        }
+        "withdraw" | "withdrawn" => Ok(Command::Withdraw { reason: opt(&full(rest)) }),
+        "escalate" => Ok(Command::Escalate { reason: opt(&full(rest)) }),
+        "proceed" | "investigate" => Ok(Command::Proceed { reason: opt(&full(rest)) }),
+        "no-action" | "noaction" | "no_action" | "decline" => Ok(Command::NoAction { reason: opt(&full(rest)) }),
+        other => Err(format!(
+            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #consent, #withdraw, #escalate, #proceed or #no-action"
+        )),
+    }
+}
+
+/// Parse the newly written text of a handler's reply.
+///
+/// A command is a line starting with `#` and a word. `#note` and `#close`
+/// take the following lines too, up to the next command or a blank line
+/// followed by a sign-off, so a note can run over several lines.
+pub fn parse(text: &str) -> Parsed {
+    let mut parsed = Parsed::default();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut kept = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i].trim();
+        // Outlook sometimes turns "#" lines into bullets or bold: tolerate "* #note".
+        let line = line.trim_start_matches(['*', '-', '•', ' ']);
+        let is_cmd = line.starts_with('#')
+            && line[1..].chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+        if !is_cmd {
+            kept.push(lines[i]);
+            i += 1;
+            continue;
+        }
+        let body = &line[1..];
+        let (word, rest) = body
+            .split_once(char::is_whitespace)
+            .unwrap_or((body, ""));
+        let word = word.trim_end_matches(':').to_ascii_lowercase();
+        // Multi-line commands take the following lines up to a blank line.
+        let mut continuation = String::new();
+        if matches!(word.as_str(), "note" | "close") {
+            let mut j = i + 1;
+            while j < lines.len() && !lines[j].trim().is_empty() && !lines[j].trim_start().starts_with('#') {
+                continuation.push_str(lines[j].trim());
+                continuation.push('\n');
+                j += 1;
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+        match parse_line(&word, rest, &continuation) {
+            Ok(c) => parsed.commands.push(c),
+            Err(message) => parsed.errors.push(CommandError {
+                line: line.to_string(),
+                message,
+            }),
+        }
+    }
+    parsed.text = kept.join("\n").trim().to_string();
+    parsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_command() {
+        let p = parse("#note rang the learner\n#extend 2026-12-10 waiting for the employer's statement\n#close lessons: check rotas before booking\n#assign <Sam@Org.test>\n#reclassify compliment\n#consent received\n#withdraw learner sorted it\n#escalate late but valid\n#proceed safeguarding\n#no-action duplicate");
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(p.commands.len(), 10);
+        assert_eq!(
+            p.commands[1],
+            Command::Extend {
+                until: NaiveDate::from_ymd_opt(2026, 12, 10).unwrap(),
+                reason: "waiting for the employer's statement".into()
+            }
+        );
+        assert_eq!(p.commands[2], Command::Close { lessons: Some("check rotas before booking".into()) });
+        assert_eq!(p.commands[3], Command::Assign { to: "sam@org.test".into() });
+    }
+
+    #[test]
+    fn bad_commands_are_reported_not_guessed() {
+        let p = parse("#extend soon\n#extend 2026-12-10\n#reclassify bounce\n#frobnicate\n#assign nobody");
+        assert_eq!(p.commands.len(), 0);
+        assert_eq!(p.errors.len(), 5);
+        assert!(p.has_commands());
+    }
+
+    #[test]
+    fn close_without_lessons_and_multiline_note() {
+        let p = parse("#close\n");
+        assert_eq!(p.commands, vec![Command::Close { lessons: None }]);
+        let p = parse("Hi\n#note first line\nsecond line\n\nKind regards");
+        assert_eq!(p.commands, vec![Command::Note { text: "first line\nsecond line".into() }]);
+        assert_eq!(p.text, "Hi\n\nKind regards");
+    }
+
+    #[test]
+    fn hashtags_in_prose_are_not_commands() {
+        let p = parse("We are #1 in Wales.\nPlease see below.");
+        assert!(!p.has_commands());
+        let p = parse("# heading");
+        assert!(!p.has_commands());
+    }
+}

@@ -1,0 +1,419 @@
+//! A complaints procedure as data: stages, deadlines, routing, and the rules
+//! for consent, anonymity, assessment appeals, compliments and closing.
+//!
+//! Loaded from TOML (`examples/*/policy.toml`); [`Policy::validate`] reports
+//! every problem with the key it is about. Roles are names ("manager",
+//! "head_of_quality", "directors"); the config maps people to roles.
+
+use super::calendar::Span;
+use super::classify::{Flag, Kind};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// What a deadline is counted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Anchor {
+    /// When the stage's complaint (the first message, or the escalation) arrived.
+    Receipt,
+    /// When the stage's acknowledgement was sent.
+    Acknowledgement,
+}
+
+/// "Within `within` of `from`".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limit {
+    /// How long.
+    pub within: Span,
+    /// Counted from.
+    #[serde(default = "default_anchor")]
+    pub from: Anchor,
+}
+
+fn default_anchor() -> Anchor {
+    Anchor::Receipt
+}
+
+/// When a hand-off applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum When {
+    /// Every case at this stage.
+    #[default]
+    Always,
+    /// Only when the complaint is about the stage's own handler or a manager.
+    StaffSubject,
+}
+
+/// Someone who must be told, or the case passed to, within a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Handoff {
+    /// The role to tell or pass the case to.
+    pub to: String,
+    /// How long there is.
+    pub within: Span,
+    /// When it applies.
+    #[serde(default)]
+    pub when: When,
+    /// Whether the case is reassigned to that role (else they are only told).
+    #[serde(default)]
+    pub reassign: bool,
+    /// What the seed says, for the notification and the audit trail.
+    pub description: String,
+}
+
+/// An external body a complainant can go to at the last stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalBody {
+    /// e.g. "ESFA complaints team".
+    pub name: String,
+    /// Email address, if any.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Telephone, if any.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Postal address, if any.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Web page, if any.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// One stage of the procedure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    /// Short id used in config and audit ("stage1", "appeal").
+    pub id: String,
+    /// Name shown to people ("Stage 2 – Formal").
+    pub name: String,
+    /// Role that handles cases at this stage (absent only for an external stage).
+    #[serde(default)]
+    pub handler: Option<String>,
+    /// The acknowledgement deadline. complaintd acknowledges at once; the
+    /// deadline still governs a case whose acknowledgement is held.
+    #[serde(default)]
+    pub acknowledge: Option<Limit>,
+    /// The written-response deadline.
+    #[serde(default)]
+    pub respond: Option<Limit>,
+    /// How long after the stage response the complainant may escalate to the
+    /// next stage. Absent: the seed gives no limit, so any reply escalates.
+    #[serde(default)]
+    pub escalation_window: Option<Span>,
+    /// Role whose contact details the stage response must give (the next
+    /// stage's handler or contact).
+    #[serde(default)]
+    pub response_names: Option<String>,
+    /// People to tell or pass the case to, within a time.
+    #[serde(default)]
+    pub handoffs: Vec<Handoff>,
+    /// Roles told of the outcome when the stage response is sent.
+    #[serde(default)]
+    pub notify_on_response: Vec<String>,
+    /// The last stage: cases are referred to these external bodies.
+    #[serde(default)]
+    pub external_bodies: Vec<ExternalBody>,
+}
+
+impl Stage {
+    /// An external stage: the organisation co-operates, it does not respond.
+    pub fn is_external(&self) -> bool {
+        !self.external_bodies.is_empty() && self.handler.is_none()
+    }
+}
+
+/// A routing rule: a flag changes who handles the case, or who else is told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// The flag that triggers the rule.
+    pub flag: Flag,
+    /// Role that handles the case instead of the stage's handler.
+    #[serde(default)]
+    pub handler: Option<String>,
+    /// Roles told at once when the case opens.
+    #[serde(default)]
+    pub notify: Vec<String>,
+}
+
+/// Procedure-wide settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Procedure {
+    /// Name of the procedure, for mail and records.
+    pub name: String,
+    /// Case references look like `PREFIX-2026-0042`.
+    pub reference_prefix: String,
+    /// Roles told when any complaint arrives.
+    #[serde(default)]
+    pub notify_on_new_complaint: Vec<String>,
+    /// Roles alerted when a deadline is breached (besides the handler).
+    #[serde(default)]
+    pub breach_alert: Vec<String>,
+    /// Chase the handler this long before each deadline (several allowed).
+    #[serde(default)]
+    pub chase_before: Vec<Span>,
+    /// A handler who extends must send a delay notice before the deadline expires.
+    #[serde(default = "yes")]
+    pub delay_notice_required: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Closing rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Closing {
+    /// Closing needs a "lessons learnt and changes made or recommended" record.
+    #[serde(default)]
+    pub require_lessons: bool,
+    /// After the escalation window runs out with no reply, the case closes
+    /// pending lessons learnt, and the handler is asked for them.
+    #[serde(default = "yes")]
+    pub close_when_window_expires: bool,
+}
+
+/// Complaints made on behalf of a learner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    /// No investigation until the learner's written consent arrives.
+    #[serde(default)]
+    pub required_for_on_behalf: bool,
+    /// Roles told when a case waits for consent.
+    #[serde(default)]
+    pub notify: Vec<String>,
+}
+
+/// Anonymous complaints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Anonymous {
+    /// Role that decides whether to act (absent: handled like any complaint).
+    #[serde(default)]
+    pub decided_by: Option<String>,
+    /// Flags for which the decision is asked at once and flagged as urgent.
+    #[serde(default)]
+    pub urgent_flags: Vec<Flag>,
+}
+
+/// Disputes about assessment decisions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentAppeals {
+    /// Redirect to a separate appeals procedure instead of the complaints one.
+    #[serde(default)]
+    pub redirect: bool,
+    /// Its name, for the redirect mail.
+    #[serde(default)]
+    pub procedure_name: Option<String>,
+    /// How to reach it (address or page).
+    #[serde(default)]
+    pub contact: Option<String>,
+}
+
+/// Compliments and comments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Feedback {
+    /// Thank the writer and ask permission to share (case study, social media).
+    #[serde(default)]
+    pub ask_permission_to_share: bool,
+    /// Roles told of each one.
+    #[serde(default)]
+    pub notify: Vec<String>,
+}
+
+/// A whole procedure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Procedure-wide settings.
+    pub procedure: Procedure,
+    /// The stages in order.
+    #[serde(rename = "stage")]
+    pub stages: Vec<Stage>,
+    /// Routing rules by flag.
+    #[serde(default, rename = "route")]
+    pub routes: Vec<Route>,
+    /// Closing rules.
+    #[serde(default)]
+    pub closing: Closing,
+    /// Consent for on-behalf complaints.
+    #[serde(default)]
+    pub consent: Consent,
+    /// Anonymous complaints.
+    #[serde(default)]
+    pub anonymous: Anonymous,
+    /// Assessment appeals.
+    #[serde(default)]
+    pub assessment_appeals: AssessmentAppeals,
+    /// Compliments.
+    #[serde(default)]
+    pub compliments: Feedback,
+    /// Comments.
+    #[serde(default)]
+    pub comments: Feedback,
+}
+
+/// One problem found in a policy: which key, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Dotted key path, e.g. `stage[2].respond.within`.
+    pub key: String,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+impl Policy {
+    /// Parse TOML text.
+    pub fn from_toml(text: &str) -> Result<Policy, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// Every role the policy names, with the key naming it.
+    pub fn roles(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut add = |key: String, r: &str| out.push((key, r.to_string()));
+        for r in &self.procedure.notify_on_new_complaint {
+            add("procedure.notify_on_new_complaint".into(), r);
+        }
+        for r in &self.procedure.breach_alert {
+            add("procedure.breach_alert".into(), r);
+        }
+        for (i, s) in self.stages.iter().enumerate() {
+            if let Some(h) = &s.handler {
+                add(format!("stage[{i}].handler"), h);
+            }
+            if let Some(h) = &s.response_names {
+                add(format!("stage[{i}].response_names"), h);
+            }
+            for (j, h) in s.handoffs.iter().enumerate() {
+                add(format!("stage[{i}].handoffs[{j}].to"), &h.to);
+            }
+            for r in &s.notify_on_response {
+                add(format!("stage[{i}].notify_on_response"), r);
+            }
+        }
+        for (i, r) in self.routes.iter().enumerate() {
+            if let Some(h) = &r.handler {
+                add(format!("route[{i}].handler"), h);
+            }
+            for n in &r.notify {
+                add(format!("route[{i}].notify"), n);
+            }
+        }
+        for r in &self.consent.notify {
+            add("consent.notify".into(), r);
+        }
+        if let Some(r) = &self.anonymous.decided_by {
+            add("anonymous.decided_by".into(), r);
+        }
+        for r in &self.compliments.notify {
+            add("compliments.notify".into(), r);
+        }
+        for r in &self.comments.notify {
+            add("comments.notify".into(), r);
+        }
+        out
+    }
+
+    /// Check the policy's internal consistency.
+    pub fn validate(&self) -> Vec<Problem> {
+        let mut p = Vec::new();
+        let mut problem = |key: &str, message: String| {
+            p.push(Problem {
+                key: key.to_string(),
+                message,
+            })
+        };
+        if self.stages.is_empty() {
+            problem("stage", "a procedure needs at least one stage".into());
+        }
+        let prefix = &self.procedure.reference_prefix;
+        if prefix.is_empty()
+            || prefix.len() > 8
+            || !prefix.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        {
+            problem(
+                "procedure.reference_prefix",
+                format!("{prefix:?} must be 1–8 capital letters or digits (it goes into subjects and addresses)"),
+            );
+        }
+        let mut ids = BTreeSet::new();
+        let last = self.stages.len().saturating_sub(1);
+        for (i, s) in self.stages.iter().enumerate() {
+            let key = format!("stage[{i}]");
+            if !ids.insert(s.id.clone()) {
+                problem(&format!("{key}.id"), format!("stage id {:?} is used twice", s.id));
+            }
+            if s.id.is_empty() || !s.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                problem(&format!("{key}.id"), format!("{:?}: use letters, digits, - and _", s.id));
+            }
+            if s.handler.is_none() && s.external_bodies.is_empty() {
+                problem(
+                    &format!("{key}.handler"),
+                    "a stage needs a handler role, or external_bodies if it is an external referral".into(),
+                );
+            }
+            if s.handler.is_some() && s.respond.is_none() {
+                problem(
+                    &format!("{key}.respond"),
+                    "a handled stage needs a response deadline".into(),
+                );
+            }
+            if s.is_external() && i != last {
+                problem(&key, "an external stage must be the last one".into());
+            }
+            if i == 0 && s.is_external() {
+                problem(&key, "the first stage cannot be external".into());
+            }
+            if let Some(r) = &s.respond {
+                if r.from == Anchor::Acknowledgement && s.acknowledge.is_none() {
+                    problem(
+                        &format!("{key}.respond.from"),
+                        "counts from the acknowledgement, but the stage has no acknowledge deadline".into(),
+                    );
+                }
+            }
+        }
+        for (i, r) in self.routes.iter().enumerate() {
+            if r.handler.is_none() && r.notify.is_empty() {
+                problem(
+                    &format!("route[{i}]"),
+                    format!("the rule for {} neither assigns a handler nor notifies anyone", r.flag),
+                );
+            }
+        }
+        if self.assessment_appeals.redirect && self.assessment_appeals.contact.is_none() {
+            problem(
+                "assessment_appeals.contact",
+                "redirecting appeals needs the appeals procedure's contact".into(),
+            );
+        }
+        p
+    }
+
+    /// The stage at `index`, if any.
+    pub fn stage(&self, index: usize) -> Option<&Stage> {
+        self.stages.get(index)
+    }
+
+    /// The routing rules that apply to these flags, in policy order.
+    pub fn routes_for<'a>(&'a self, flags: &'a BTreeSet<Flag>) -> impl Iterator<Item = &'a Route> + 'a {
+        self.routes.iter().filter(move |r| flags.contains(&r.flag))
+    }
+
+    /// Does a kind open a case that follows the stages?
+    pub fn is_procedural(kind: Kind) -> bool {
+        kind == Kind::Complaint
+    }
+}

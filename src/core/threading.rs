@@ -1,0 +1,212 @@
+//! Threading: which existing case, if any, an inbound message belongs to.
+//!
+//! Outlook and phones drop or rewrite headers, so several signals are used,
+//! strongest first: a verified `In-Reply-To`/`References` Message-ID that
+//! complaintd issued; a plus-address (`complaints+CMP-2026-0042@…`); a case
+//! tag in the subject (`[CMP-2026-0042]`) behind any reply/forward prefixes.
+//! A bare reference in the text of a subject (no brackets) is only reported as
+//! a mention: a new complaint about an old case must open a new case.
+
+use super::mail::InboundMail;
+use super::reference::CaseRef;
+use super::token::Secret;
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// Which signal tied the message to its case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Evidence {
+    /// `In-Reply-To` or `References` held a Message-ID we issued for the case.
+    IssuedMessageId(String),
+    /// A recipient was `local+REF…@domain`.
+    PlusAddress(String),
+    /// The subject carried `[REF]`.
+    SubjectTag,
+}
+
+/// The result of threading.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Thread {
+    /// The case the message belongs to.
+    pub case: Option<CaseRef>,
+    /// The signals that agree on it.
+    pub evidence: Vec<Evidence>,
+    /// A handler token found in the plus-address or subject, if any.
+    pub token: Option<String>,
+    /// References written without brackets (mentions, not threading).
+    pub mentioned: Vec<CaseRef>,
+}
+
+/// Reply/forward prefixes in the languages mail clients use, repeated and
+/// mixed: `RE:`, `Re[2]:`, `FW:`, `Fwd:`, `AW:`, `WG:`, `SV:`, `VS:`,
+/// `Antw:`, `RV:`, `Ynt:`, `TR:`, `Odp:`, `Vá:`, …
+static PREFIXES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*((re|fw|fwd|aw|wg|sv|vs|antw|antwort|rv|ynt|tr|odp|vá|vs|res|enc|rif|i|r|ref|doorst|vb|fs|ant|atb|ateb|ymlaen)\s*(\[\d+\]|\(\d+\))?\s*[:：]\s*)+").expect("static regex")
+});
+static TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\[\s*([A-Za-z][A-Za-z0-9]{0,7}-\d{4}-\d{4,9})(?:\s+#t([0-9a-fA-F]{16}))?\s*\]").expect("static regex")
+});
+static BARE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b([A-Z][A-Z0-9]{0,7}-\d{4}-\d{4,9})\b").expect("static regex"));
+
+/// The subject without reply/forward prefixes.
+pub fn strip_prefixes(subject: &str) -> &str {
+    match PREFIXES.find(subject) {
+        Some(m) => subject[m.end()..].trim_start(),
+        None => subject.trim(),
+    }
+}
+
+/// The case tag in a subject, and a handler token beside it (`[REF #tTOKEN]`).
+pub fn subject_tag(subject: &str, prefixes: &[String]) -> Option<(CaseRef, Option<String>)> {
+    for c in TAG.captures_iter(subject) {
+        if let Ok(r) = c[1].parse::<CaseRef>() {
+            if prefixes.is_empty() || prefixes.iter().any(|p| p.eq_ignore_ascii_case(r.prefix())) {
+                return Some((r, c.get(2).map(|t| t.as_str().to_ascii_lowercase())));
+            }
+        }
+    }
+    None
+}
+
+/// The plus-address form: `local+REF@domain` or `local+REF.tTOKEN@domain`.
+pub fn plus_address(address: &str) -> Option<(CaseRef, Option<String>)> {
+    let (local, _domain) = address.rsplit_once('@')?;
+    let (_, tag) = local.split_once('+')?;
+    let (r, token) = match tag.split_once(".t") {
+        Some((r, t)) => (r, Some(t.to_ascii_lowercase())),
+        None => (tag, None),
+    };
+    Some((r.parse().ok()?, token))
+}
+
+/// Build a plus-address for a case (and optionally a handler token).
+pub fn make_plus_address(mailbox: &str, case: &CaseRef, token: Option<&str>) -> String {
+    let Some((local, domain)) = mailbox.rsplit_once('@') else {
+        return mailbox.to_string();
+    };
+    match token {
+        Some(t) => format!("{local}+{case}.t{t}@{domain}"),
+        None => format!("{local}+{case}@{domain}"),
+    }
+}
+
+/// Thread a message. `prefixes` are the policies' reference prefixes.
+pub fn thread(mail: &InboundMail, secret: &Secret, prefixes: &[String]) -> Thread {
+    let mut t = Thread::default();
+    let consider = |r: CaseRef, e: Evidence, t: &mut Thread| match &t.case {
+        None => {
+            t.case = Some(r);
+            t.evidence.push(e);
+        }
+        Some(c) if *c == r => t.evidence.push(e),
+        // A conflicting weaker signal is ignored: the stronger came first.
+        Some(_) => {}
+    };
+    // In-Reply-To first, then References newest first.
+    let ids = mail
+        .in_reply_to
+        .iter()
+        .chain(mail.references.iter().rev());
+    for id in ids {
+        if let Some(r) = secret.verify_message_id(id) {
+            consider(r, Evidence::IssuedMessageId(id.clone()), &mut t);
+            break;
+        }
+    }
+    let mut addresses: Vec<&str> = mail.recipients.iter().map(|m| m.address.as_str()).collect();
+    for h in ["delivered-to", "x-original-to", "envelope-to"] {
+        for (n, v) in &mail.headers {
+            if n == h {
+                addresses.push(v.trim().trim_start_matches('<').trim_end_matches('>'));
+            }
+        }
+    }
+    for a in addresses {
+        if let Some((r, token)) = plus_address(a) {
+            if token.is_some() && t.token.is_none() {
+                t.token = token;
+            }
+            consider(r, Evidence::PlusAddress(a.to_string()), &mut t);
+        }
+    }
+    if let Some((r, token)) = subject_tag(&mail.subject, prefixes) {
+        if token.is_some() && t.token.is_none() {
+            t.token = token;
+        }
+        consider(r, Evidence::SubjectTag, &mut t);
+    }
+    for c in BARE.captures_iter(&mail.subject) {
+        if let Ok(r) = c[1].parse::<CaseRef>() {
+            if Some(&r) != t.case.as_ref() && !t.mentioned.contains(&r) {
+                t.mentioned.push(r);
+            }
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::mail::{InboundMail, Mailbox};
+
+    fn mail(subject: &str) -> InboundMail {
+        InboundMail {
+            subject: subject.to_string(),
+            ..InboundMail::default()
+        }
+    }
+
+    #[test]
+    fn strips_mixed_repeated_prefixes() {
+        for s in [
+            "RE: Re[2]: FW: Fwd: AW: WG: SV: VS: Antw: RV: Ynt: Your complaint",
+            "Re: RE:Your complaint",
+            "Aw: Wg: Your complaint",
+            "Your complaint",
+        ] {
+            assert_eq!(strip_prefixes(s), "Your complaint", "{s}");
+        }
+    }
+
+    #[test]
+    fn finds_tags_behind_prefixes_and_tokens() {
+        let secret = Secret::new(b"k".repeat(32));
+        let p = vec!["CMP".to_string()];
+        let t = thread(&mail("RE: Re[3]: FW: [CMP-2026-0042] Your complaint"), &secret, &p);
+        assert_eq!(t.case.unwrap().to_string(), "CMP-2026-0042");
+        let t = thread(&mail("Antw: [CMP-2026-0042 #t0123456789abcdef] New case"), &secret, &p);
+        assert_eq!(t.token.as_deref(), Some("0123456789abcdef"));
+        // Another organisation's prefix is not ours.
+        assert!(thread(&mail("Re: [ZZZ-2026-0001] x"), &secret, &p).case.is_none());
+    }
+
+    #[test]
+    fn bare_reference_is_a_mention_not_a_thread() {
+        let secret = Secret::new(b"k".repeat(32));
+        let t = thread(&mail("Formal complaint - handling of my previous complaint (CMP-2026-0088)"), &secret, &["CMP".into()]);
+        assert!(t.case.is_none());
+        assert_eq!(t.mentioned.len(), 1);
+    }
+
+    #[test]
+    fn plus_address_and_issued_message_ids() {
+        let secret = Secret::new(b"k".repeat(32));
+        let r: CaseRef = "CMP-2026-0007".parse().unwrap();
+        let mut m = mail("RE: hello");
+        m.recipients.push(Mailbox {
+            name: None,
+            address: make_plus_address("complaints@org.test", &r, Some("aaaabbbbccccdddd")),
+        });
+        let t = thread(&m, &secret, &[]);
+        assert_eq!(t.case.as_ref(), Some(&r));
+        assert_eq!(t.token.as_deref(), Some("aaaabbbbccccdddd"));
+
+        let mut m = mail("RE: subject rewritten by Outlook");
+        m.references = vec!["unrelated@x".into(), secret.message_id(&r, "ack", "1", "org.test")];
+        let t = thread(&m, &secret, &[]);
+        assert_eq!(t.case, Some(r));
+        assert!(matches!(t.evidence[0], Evidence::IssuedMessageId(_)));
+    }
+}
