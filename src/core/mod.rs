@@ -16,3 +16,6 @@ pub mod reference;
 pub mod token;
 pub mod commands;
 pub mod threading;
+pub mod directory;
+pub mod intent;
+pub mod case;
