@@ -40,6 +40,12 @@ pub enum Command {
         /// Files or directories (Maildirs too).
         files: Vec<PathBuf>,
     },
+    /// Validate config, policy and templates.
+    Check {
+        /// Do not reach any server; a secret missing on this machine is a warning.
+        #[arg(long)]
+        offline: bool,
+    },
     /// Print the newly written text of a reply.
     ReplyText {
         /// The .eml file ("-" for stdin).
@@ -80,7 +86,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Calendar { action } => match action {
             CalendarAction::AddWorkingDays { from, days, nation } => {
-                let cal = Calendar::new(nation.unwrap_or(Nation::EnglandAndWales));
+                // With a config, its nation, closures and extra holidays apply;
+                // --nation overrides the nation.
+                let cal = match (&cli.config, nation) {
+                    (Some(path), n) => {
+                        let loaded = crate::config::load(path)?;
+                        let c = &loaded.config.calendar;
+                        Calendar::new(n.unwrap_or(c.nation))
+                            .with_closures(c.closures.iter().copied())
+                            .with_extra_holidays(c.extra_holidays.iter().copied())
+                    }
+                    (None, n) => Calendar::new(n.unwrap_or(Nation::EnglandAndWales)),
+                };
                 let due = cal.add_working_days(from, days);
                 for w in &due.warnings {
                     eprintln!("warning: {w}");
@@ -89,7 +106,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
         },
-        Command::Classify { json, files } => classify_cmd(json, &files, &Hints::default()),
+        Command::Classify { json, files } => {
+            let hints = match &cli.config {
+                Some(path) => crate::config::load(path)?.hints(),
+                None => Hints::default(),
+            };
+            classify_cmd(json, &files, &hints)
+        }
+        Command::Check { offline } => {
+            let path = cli
+                .config
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("check needs --config FILE"))?;
+            let report = crate::check::check(&path, offline);
+            for c in &report.checked {
+                println!("checked: {c}");
+            }
+            for w in &report.warnings {
+                println!("warning: {w}");
+            }
+            for p in &report.problems {
+                println!("problem: {p}");
+            }
+            if report.problems.is_empty() {
+                println!("ok: no problems found");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("{} problem(s) found", report.problems.len());
+                Ok(ExitCode::from(1))
+            }
+        }
         Command::ReplyText { file } => {
             let raw = read_input(&file)?;
             let mail = crate::core::mail::parse(&raw)

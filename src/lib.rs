@@ -7,5 +7,8 @@
 //! policy and templates; [`cli`] is the command line. Dependencies point inwards:
 //! `cli → check/config → core`; `core` depends on nothing of ours.
 
+pub mod check;
 pub mod cli;
+pub mod config;
 pub mod core;
+pub mod templates;

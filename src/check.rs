@@ -1,0 +1,201 @@
+//! `complaintd check`: validate the config, the policy and the templates, and
+//! report every problem with its file, key and what is wrong.
+
+use crate::config::{self, ConfigError, Loaded};
+use crate::templates::Templates;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// What `check` found.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Problems that stop the daemon from running correctly.
+    pub problems: Vec<ConfigError>,
+    /// Things worth knowing that do not stop it (e.g. a secret not present
+    /// on this machine during an offline check).
+    pub warnings: Vec<ConfigError>,
+    /// What was checked, for the summary.
+    pub checked: Vec<String>,
+}
+
+/// Validate everything that can be validated without a network.
+/// `offline` turns "secret not readable here" into a warning.
+pub fn check(path: &Path, offline: bool) -> Report {
+    let mut r = Report::default();
+    let loaded = match config::load(path) {
+        Ok(l) => l,
+        Err(e) => {
+            r.problems.push(e);
+            return r;
+        }
+    };
+    r.checked.push(format!("config {}", loaded.path.display()));
+    r.checked.push(format!("policy {}", loaded.policy_path.display()));
+    check_policy(&loaded, &mut r);
+    check_config(&loaded, offline, &mut r);
+    check_templates(&loaded, &mut r);
+    r
+}
+
+fn check_policy(l: &Loaded, r: &mut Report) {
+    let pfile = &l.policy_path;
+    for p in l.policy.validate() {
+        r.problems.push(ConfigError::new(pfile, p.key, p.message));
+    }
+    let directory = l.directory();
+    let mut seen = BTreeSet::new();
+    for (key, role) in l.policy.roles() {
+        if role == "external_bodies" {
+            // Only meaningful when the next stage is an external one.
+            let idx = key
+                .strip_prefix("stage[")
+                .and_then(|k| k.split(']').next())
+                .and_then(|n| n.parse::<usize>().ok());
+            let ok = idx
+                .and_then(|i| l.policy.stage(i + 1))
+                .is_some_and(|s| s.is_external());
+            if !ok {
+                r.problems.push(ConfigError::new(
+                    pfile,
+                    key,
+                    "\"external_bodies\" names the next stage's external bodies, but the next stage is not external",
+                ));
+            }
+            continue;
+        }
+        if !directory.has_role(&role) && seen.insert(role.clone()) {
+            r.problems.push(ConfigError::new(
+                pfile,
+                key,
+                format!(
+                    "role {role:?} has nobody in it: add roles = [\"{role}\"] to a [[staff]] entry in {}",
+                    l.path.display()
+                ),
+            ));
+        }
+    }
+}
+
+fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
+    let f = &l.path;
+    let c = &l.config;
+    let valid_address = |a: &str| {
+        let a = a.trim();
+        a.split_once('@')
+            .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !a.contains(char::is_whitespace))
+    };
+    if c.organisation.name.trim().is_empty() {
+        r.problems.push(ConfigError::new(f, "organisation.name", "is empty"));
+    }
+    if c.organisation.addresses.is_empty() {
+        r.problems.push(ConfigError::new(
+            f,
+            "organisation.addresses",
+            "list the organisation's own mailboxes (mail from them never opens a case)",
+        ));
+    }
+    for (i, a) in c.organisation.addresses.iter().enumerate() {
+        if !valid_address(a) {
+            r.problems.push(ConfigError::new(f, format!("organisation.addresses[{i}]"), format!("{a:?} is not an email address")));
+        }
+    }
+    if !valid_address(&c.organisation.reply_address) {
+        r.problems.push(ConfigError::new(
+            f,
+            "organisation.reply_address",
+            format!("{:?} is not an email address", c.organisation.reply_address),
+        ));
+    } else if !c
+        .organisation
+        .addresses
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(&c.organisation.reply_address))
+    {
+        r.problems.push(ConfigError::new(
+            f,
+            "organisation.reply_address",
+            "must be one of organisation.addresses, or replies would not come back to complaintd",
+        ));
+    }
+    let open = config::parse_time(&c.calendar.open);
+    let close = config::parse_time(&c.calendar.close);
+    if open.is_none() {
+        r.problems.push(ConfigError::new(f, "calendar.open", format!("{:?} is not a time like \"09:00\"", c.calendar.open)));
+    }
+    if close.is_none() {
+        r.problems.push(ConfigError::new(f, "calendar.close", format!("{:?} is not a time like \"17:00\"", c.calendar.close)));
+    }
+    if let (Some(o), Some(cl)) = (open, close) {
+        if o >= cl {
+            r.problems.push(ConfigError::new(f, "calendar.close", "must be later than calendar.open"));
+        }
+    }
+    let mut emails = BTreeSet::new();
+    for (i, p) in c.staff.iter().enumerate() {
+        if p.name.trim().is_empty() {
+            r.problems.push(ConfigError::new(f, format!("staff[{i}].name"), "is empty"));
+        }
+        if !valid_address(&p.email) {
+            r.problems.push(ConfigError::new(f, format!("staff[{i}].email"), format!("{:?} is not an email address", p.email)));
+        }
+        if !emails.insert(p.email.to_ascii_lowercase()) {
+            r.problems.push(ConfigError::new(f, format!("staff[{i}].email"), format!("{} is listed twice", p.email)));
+        }
+        if c.organisation.addresses.iter().any(|a| a.eq_ignore_ascii_case(&p.email)) {
+            r.problems.push(ConfigError::new(
+                f,
+                format!("staff[{i}].email"),
+                "is one of the organisation's own mailboxes: staff need their own address",
+            ));
+        }
+        if p.roles.is_empty() {
+            r.warnings.push(ConfigError::new(f, format!("staff[{i}].roles"), format!("{} has no role", p.name)));
+        }
+    }
+    if c.staff.is_empty() {
+        r.problems.push(ConfigError::new(f, "staff", "no staff: add [[staff]] entries with roles"));
+    }
+    let s = &c.security;
+    if s.secret_file.is_none() && s.secret_env.is_none() {
+        r.problems.push(ConfigError::new(
+            f,
+            "security",
+            "set secret_file or secret_env: the key that signs reply tokens and Message-IDs",
+        ));
+    } else if let Err(e) = l.secret() {
+        if offline {
+            r.warnings.push(e);
+        } else {
+            r.problems.push(e);
+        }
+    }
+    r.checked.push(format!("{} staff, {} stage(s)", c.staff.len(), l.policy.stages.len()));
+}
+
+fn check_templates(l: &Loaded, r: &mut Report) {
+    let dir = l
+        .config
+        .templates
+        .dir
+        .as_ref()
+        .map(|d| l.path.parent().unwrap_or(Path::new(".")).join(d));
+    if let Some(d) = &dir {
+        if !d.is_dir() {
+            r.problems.push(ConfigError::new(&l.path, "templates.dir", format!("{} is not a directory", d.display())));
+            return;
+        }
+    }
+    match Templates::load(dir.as_deref()) {
+        Ok(t) => {
+            for e in t.check() {
+                r.problems.push(ConfigError::new(Path::new(&e.source_file), format!("template {}", e.name), e.message));
+            }
+            r.checked.push("templates rendered with sample data (strict)".into());
+        }
+        Err(errors) => {
+            for e in errors {
+                r.problems.push(ConfigError::new(Path::new(&e.source_file), format!("template {}", e.name), e.message));
+            }
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! The operator's configuration file (TOML) and the policy it points to.
+//!
+//! Loading is I/O and lives here, at the edge; what the values mean is
+//! checked by [`crate::check`]. Secrets are never in the file: only where to
+//! find them (a file such as a systemd credential, or an environment variable).
+
+use crate::core::calendar::{Calendar, Nation};
+use crate::core::classify::Hints;
+use crate::core::directory::{Directory, Person};
+use crate::core::policy::Policy;
+use crate::core::token::Secret;
+use chrono::{NaiveDate, NaiveTime};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The organisation running the procedure.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organisation {
+    /// Its name, for mail and records.
+    pub name: String,
+    /// Its own mailbox addresses: mail from them never opens a case.
+    pub addresses: Vec<String>,
+    /// The address complaintd's mail replies from (plus-addressed per case).
+    pub reply_address: String,
+    /// Telephone, for templates.
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// Working days and hours.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarConfig {
+    /// Whose bank holidays.
+    #[serde(default = "default_nation")]
+    pub nation: Nation,
+    /// Opening time, "HH:MM".
+    #[serde(default = "default_open")]
+    pub open: String,
+    /// Closing time, "HH:MM": deadlines fall at this time.
+    #[serde(default = "default_close")]
+    pub close: String,
+    /// The organisation's own closure days.
+    #[serde(default)]
+    pub closures: Vec<NaiveDate>,
+    /// Bank holidays announced after this release.
+    #[serde(default)]
+    pub extra_holidays: Vec<NaiveDate>,
+}
+
+fn default_nation() -> Nation {
+    Nation::EnglandAndWales
+}
+fn default_open() -> String {
+    "09:00".into()
+}
+fn default_close() -> String {
+    "17:00".into()
+}
+
+impl Default for CalendarConfig {
+    fn default() -> Self {
+        CalendarConfig {
+            nation: default_nation(),
+            open: default_open(),
+            close: default_close(),
+            closures: Vec::new(),
+            extra_holidays: Vec::new(),
+        }
+    }
+}
+
+/// Where the policy is.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRef {
+    /// Path, relative to the config file.
+    pub file: PathBuf,
+}
+
+/// Template overrides.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TemplatesConfig {
+    /// A directory whose files override the built-in templates.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+}
+
+/// Where secrets come from, and which servers are trusted.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Security {
+    /// A file holding the HMAC key (e.g. a systemd credential).
+    #[serde(default)]
+    pub secret_file: Option<PathBuf>,
+    /// An environment variable holding the HMAC key.
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// `Authentication-Results` from these server ids are trusted.
+    #[serde(default)]
+    pub trusted_authserv_id: Vec<String>,
+}
+
+/// Classifier hints.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifierConfig {
+    /// Names of subcontracted partners.
+    #[serde(default)]
+    pub subcontractors: Vec<String>,
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The organisation.
+    pub organisation: Organisation,
+    /// Working days.
+    #[serde(default)]
+    pub calendar: CalendarConfig,
+    /// The policy file.
+    pub policy: PolicyRef,
+    /// Template overrides.
+    #[serde(default)]
+    pub templates: TemplatesConfig,
+    /// Secrets and trust.
+    #[serde(default)]
+    pub security: Security,
+    /// Classifier hints.
+    #[serde(default)]
+    pub classifier: ClassifierConfig,
+    /// Staff and their roles.
+    #[serde(default)]
+    pub staff: Vec<Person>,
+}
+
+/// A problem in a file: which file, which key (or line), and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {key}: {message}")]
+pub struct ConfigError {
+    /// The file.
+    pub file: String,
+    /// The key path or `line N`.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ConfigError {
+    /// Build one.
+    pub fn new(file: &Path, key: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError {
+            file: file.display().to_string(),
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A TOML error as file, line and message (toml reports a byte span).
+fn toml_error(file: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
+    let key = match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}")
+        }
+        None => "(file)".to_string(),
+    };
+    ConfigError::new(file, key, e.message().trim().to_string())
+}
+
+/// A loaded configuration with its policy.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The config file's path.
+    pub path: PathBuf,
+    /// The config.
+    pub config: Config,
+    /// The policy file's path.
+    pub policy_path: PathBuf,
+    /// The policy.
+    pub policy: Policy,
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|e| ConfigError::new(path, "(file)", format!("cannot read: {e}")))
+}
+
+/// Read and parse the config and the policy it names.
+pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
+    let text = read(path)?;
+    let config: Config = toml::from_str(&text).map_err(|e| toml_error(path, &text, &e))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let policy_path = base.join(&config.policy.file);
+    let ptext = read(&policy_path)?;
+    let policy = Policy::from_toml(&ptext).map_err(|e| toml_error(&policy_path, &ptext, &e))?;
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        config,
+        policy_path,
+        policy,
+    })
+}
+
+/// Parse "HH:MM".
+pub fn parse_time(s: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
+}
+
+impl Loaded {
+    /// The working-day calendar the config describes (invalid hours fall
+    /// back to 09:00–17:00; `check` reports them).
+    pub fn calendar(&self) -> Calendar {
+        let c = &self.config.calendar;
+        let cal = Calendar::new(c.nation)
+            .with_closures(c.closures.iter().copied())
+            .with_extra_holidays(c.extra_holidays.iter().copied());
+        match (parse_time(&c.open), parse_time(&c.close)) {
+            (Some(o), Some(cl)) if o < cl => cal.with_hours(o, cl),
+            _ => cal,
+        }
+    }
+
+    /// The staff directory.
+    pub fn directory(&self) -> Directory {
+        Directory::new(self.config.staff.clone())
+    }
+
+    /// Classifier hints from config.
+    pub fn hints(&self) -> Hints {
+        Hints {
+            subcontractors: self.config.classifier.subcontractors.clone(),
+            handler_names: self.config.staff.iter().map(|p| p.name.clone()).collect(),
+            own_addresses: self
+                .config
+                .organisation
+                .addresses
+                .iter()
+                .map(|a| a.to_ascii_lowercase())
+                .collect(),
+        }
+    }
+
+    /// Read the HMAC secret from the file or environment variable named in config.
+    pub fn secret(&self) -> Result<Secret, ConfigError> {
+        let s = &self.config.security;
+        let bytes = if let Some(f) = &s.secret_file {
+            std::fs::read(f).map_err(|e| {
+                ConfigError::new(&self.path, "security.secret_file", format!("cannot read {}: {e}", f.display()))
+            })?
+        } else if let Some(v) = &s.secret_env {
+            std::env::var(v)
+                .map_err(|_| {
+                    ConfigError::new(&self.path, "security.secret_env", format!("environment variable {v} is not set"))
+                })?
+                .into_bytes()
+        } else {
+            return Err(ConfigError::new(
+                &self.path,
+                "security",
+                "set secret_file or secret_env: the HMAC key for reply tokens",
+            ));
+        };
+        let trimmed: Vec<u8> = bytes.trim_ascii().to_vec();
+        if trimmed.len() < 32 {
+            return Err(ConfigError::new(
+                &self.path,
+                "security",
+                format!("the secret is {} bytes; use at least 32 random bytes", trimmed.len()),
+            ));
+        }
+        Ok(Secret::new(trimmed))
+    }
+}

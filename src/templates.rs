@@ -1,0 +1,296 @@
+//! Mail templates (handlebars): one source per template under `templates/`,
+//! rendered twice, as plain text (no escaping) and as HTML (escaping on), to
+//! make a multipart/alternative message. An organisation can override any
+//! template, and give its own HTML version, in the directory named in config.
+//!
+//! File format: the first line is `Subject: …`, then a blank line, then the
+//! body. The subject is rendered without line breaks, so no value can inject
+//! a header.
+
+use crate::core::case::TemplateId;
+use handlebars::Handlebars;
+use serde_json::{json, Value};
+use std::path::Path;
+
+/// The built-in templates, compiled into the binary so `demo` and a bare
+/// install work without files.
+const BUILT_IN: &[(&str, &str)] = &[
+    ("acknowledgement", include_str!("../templates/acknowledgement.hbs")),
+    ("compliment_thanks", include_str!("../templates/compliment_thanks.hbs")),
+    ("comment_thanks", include_str!("../templates/comment_thanks.hbs")),
+    ("handler_notification", include_str!("../templates/handler_notification.hbs")),
+    ("stage_response", include_str!("../templates/stage_response.hbs")),
+    ("correspondence", include_str!("../templates/correspondence.hbs")),
+    ("delay_notice", include_str!("../templates/delay_notice.hbs")),
+    ("chase_up", include_str!("../templates/chase_up.hbs")),
+    ("breach_alert", include_str!("../templates/breach_alert.hbs")),
+    ("consent_request", include_str!("../templates/consent_request.hbs")),
+    ("anonymous_decision_request", include_str!("../templates/anonymous_decision_request.hbs")),
+    ("appeals_redirect", include_str!("../templates/appeals_redirect.hbs")),
+    ("late_escalation_notice", include_str!("../templates/late_escalation_notice.hbs")),
+    ("late_escalation_received", include_str!("../templates/late_escalation_received.hbs")),
+    ("new_case_notice", include_str!("../templates/new_case_notice.hbs")),
+    ("flag_alert", include_str!("../templates/flag_alert.hbs")),
+    ("handoff_notice", include_str!("../templates/handoff_notice.hbs")),
+    ("complainant_update", include_str!("../templates/complainant_update.hbs")),
+    ("outcome_notice", include_str!("../templates/outcome_notice.hbs")),
+    ("command_report", include_str!("../templates/command_report.hbs")),
+    ("unverified_sender", include_str!("../templates/unverified_sender.hbs")),
+    ("lessons_request", include_str!("../templates/lessons_request.hbs")),
+    ("external_referral", include_str!("../templates/external_referral.hbs")),
+    ("withdrawal_confirmation", include_str!("../templates/withdrawal_confirmation.hbs")),
+    ("closure_notice", include_str!("../templates/closure_notice.hbs")),
+    ("daily_digest", include_str!("../templates/daily_digest.hbs")),
+];
+
+/// A template problem: which template (and file), and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("template {name} ({source_file}): {message}")]
+pub struct TemplateError {
+    /// Template name.
+    pub name: String,
+    /// Where it came from (built-in or a path).
+    pub source_file: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A rendered mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// One line, no CR/LF.
+    pub subject: String,
+    /// The text/plain part.
+    pub text: String,
+    /// The text/html part.
+    pub html: String,
+}
+
+/// The loaded template set.
+pub struct Templates {
+    text: Handlebars<'static>,
+    html: Handlebars<'static>,
+    sources: Vec<(String, String)>,
+}
+
+fn split_subject(name: &str, source: &str, content: &str) -> Result<(String, String), TemplateError> {
+    let err = |m: &str| TemplateError {
+        name: name.to_string(),
+        source_file: source.to_string(),
+        message: m.to_string(),
+    };
+    let content = content.replace("\r\n", "\n");
+    let (first, rest) = content.split_once('\n').ok_or_else(|| err("needs a Subject: line, a blank line, then the body"))?;
+    let subject = first
+        .strip_prefix("Subject:")
+        .ok_or_else(|| err("the first line must start with \"Subject:\""))?
+        .trim()
+        .to_string();
+    let body = rest.strip_prefix('\n').unwrap_or(rest).to_string();
+    Ok((subject, body))
+}
+
+/// Plain text paragraphs to simple HTML (the input is already escaped).
+fn paragraphs(escaped: &str) -> String {
+    let mut html = String::from(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body style=\"font-family:Arial,sans-serif;font-size:14px\">\n",
+    );
+    for para in escaped.split("\n\n") {
+        let p = para.trim_matches('\n');
+        if p.is_empty() {
+            continue;
+        }
+        html.push_str("<p>");
+        html.push_str(&p.lines().collect::<Vec<_>>().join("<br>\n"));
+        html.push_str("</p>\n");
+    }
+    html.push_str("</body></html>\n");
+    html
+}
+
+impl Templates {
+    /// Load the built-in templates, then overrides from `dir` (`NAME.hbs`
+    /// replaces a template; `NAME.html.hbs` gives it its own HTML body).
+    pub fn load(dir: Option<&Path>) -> Result<Templates, Vec<TemplateError>> {
+        let mut text = Handlebars::new();
+        text.register_escape_fn(handlebars::no_escape);
+        let mut html = Handlebars::new();
+        let mut errors = Vec::new();
+        let mut sources = Vec::new();
+        for (name, builtin) in BUILT_IN {
+            let mut source = "built-in".to_string();
+            let mut content = builtin.to_string();
+            let mut html_override = None;
+            if let Some(d) = dir {
+                let p = d.join(format!("{name}.hbs"));
+                if p.exists() {
+                    match std::fs::read_to_string(&p) {
+                        Ok(c) => {
+                            content = c;
+                            source = p.display().to_string();
+                        }
+                        Err(e) => errors.push(TemplateError {
+                            name: name.to_string(),
+                            source_file: p.display().to_string(),
+                            message: format!("cannot read: {e}"),
+                        }),
+                    }
+                }
+                let hp = d.join(format!("{name}.html.hbs"));
+                if hp.exists() {
+                    match std::fs::read_to_string(&hp) {
+                        Ok(c) => html_override = Some((hp.display().to_string(), c)),
+                        Err(e) => errors.push(TemplateError {
+                            name: name.to_string(),
+                            source_file: hp.display().to_string(),
+                            message: format!("cannot read: {e}"),
+                        }),
+                    }
+                }
+            }
+            let (subject, body) = match split_subject(name, &source, &content) {
+                Ok(x) => x,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            let mut reg = |r: &mut Handlebars<'static>, key: String, t: &str, src: &str| {
+                if let Err(e) = r.register_template_string(&key, t) {
+                    errors.push(TemplateError {
+                        name: name.to_string(),
+                        source_file: src.to_string(),
+                        message: e.to_string(),
+                    });
+                }
+            };
+            reg(&mut text, format!("{name}.subject"), &subject, &source);
+            reg(&mut text, format!("{name}.body"), &body, &source);
+            match &html_override {
+                Some((src, c)) => reg(&mut html, format!("{name}.html"), c, src),
+                None => reg(&mut html, format!("{name}.body"), &body, &source),
+            }
+            sources.push((name.to_string(), source));
+        }
+        if errors.is_empty() {
+            Ok(Templates { text, html, sources })
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn source(&self, name: &str) -> String {
+        self.sources
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_else(|| "built-in".into())
+    }
+
+    /// Render a template with `data`.
+    pub fn render(&self, id: TemplateId, data: &Value) -> Result<Rendered, TemplateError> {
+        let name = id.name();
+        let err = |e: handlebars::RenderError| TemplateError {
+            name: name.to_string(),
+            source_file: self.source(name),
+            message: e.to_string(),
+        };
+        let subject = self.text.render(&format!("{name}.subject"), data).map_err(err)?;
+        // Header safety: a subject is one line whatever the data held.
+        let subject = subject.replace(['\r', '\n'], " ").trim().to_string();
+        let text = self.text.render(&format!("{name}.body"), data).map_err(err)?;
+        let html = if self.html.has_template(&format!("{name}.html")) {
+            self.html.render(&format!("{name}.html"), data).map_err(err)?
+        } else {
+            paragraphs(&self.html.render(&format!("{name}.body"), data).map_err(err)?)
+        };
+        Ok(Rendered { subject, text, html })
+    }
+
+    /// Render every template with complete sample data in strict mode, so a
+    /// misspelt or missing variable is an error here rather than at send time.
+    pub fn check(&self) -> Vec<TemplateError> {
+        let mut strict_text = self.text.clone();
+        strict_text.set_strict_mode(true);
+        let mut strict_html = self.html.clone();
+        strict_html.set_strict_mode(true);
+        let strict = Templates {
+            text: strict_text,
+            html: strict_html,
+            sources: self.sources.clone(),
+        };
+        let data = sample_data();
+        TemplateId::ALL
+            .iter()
+            .filter_map(|id| strict.render(*id, &data).err())
+            .collect()
+    }
+}
+
+/// Data with every key templates may use, for `check` and previews.
+pub fn sample_data() -> Value {
+    json!({
+        "org": {"name": "Example Training Ltd", "phone": "029 2000 0000", "reply_address": "complaints@example.test"},
+        "procedure": {"name": "Complaints, Compliments and Comments Procedure"},
+        "case": {
+            "reference": "CMP-2026-0042", "kind": "complaint", "state": "open",
+            "stage_name": "Stage 1", "due": "Friday 27 November 2026, 17:00",
+            "opened": "Monday 23 November 2026, 10:15", "flags": "safeguarding"
+        },
+        "complainant": {"name": "Jennifer Saunders", "address": "jennifer@example.test"},
+        "handler": {"name": "Rhian Price", "address": "rhian@example.test"},
+        "token": "0123456789abcdef",
+        "text": "The text a person wrote <with> & characters.",
+        "contacts": [{"name": "Gareth Owen", "email": "gareth@example.test", "phone": "029 2000 0001", "address": "", "url": ""}],
+        "vars": {
+            "stage": "Stage 1", "anonymous": "", "ask_permission": "yes", "escalation_window": "10 working days",
+            "many_contacts": "", "reason": "waiting for the employer's statement", "new_date": "Thursday 10 December 2026",
+            "deadline": "Respond", "urgent": "yes", "flag": "safeguarding", "description": "The manager is told",
+            "within": "12 hours", "note": "the complainant wrote again", "errors": "#frobnicate: unknown command",
+            "claimed_sender": "mallory@example.test"
+        },
+        "digest": {"date": "Monday 23 November 2026", "sections": [{"title": "New cases", "lines": ["CMP-2026-0042 complaint"]}]}
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_ins_load_and_pass_the_strict_check() {
+        let t = Templates::load(None).expect("built-in templates load");
+        let problems = t.check();
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn html_is_escaped_and_text_is_not() {
+        let t = Templates::load(None).expect("load");
+        let r = t.render(TemplateId::StageResponse, &sample_data()).expect("render");
+        assert!(r.text.contains("<with> & characters"));
+        assert!(r.html.contains("&lt;with&gt; &amp; characters"));
+        assert!(r.subject.starts_with("[CMP-2026-0042]"));
+    }
+
+    #[test]
+    fn subject_cannot_inject_headers() {
+        let t = Templates::load(None).expect("load");
+        let mut d = sample_data();
+        d["case"]["reference"] = json!("X\r\nBcc: victim@example.test");
+        let r = t.render(TemplateId::Acknowledgement, &d).expect("render");
+        assert!(!r.subject.contains('\n') && !r.subject.contains('\r'));
+    }
+
+    #[test]
+    fn overrides_are_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("acknowledgement.hbs"), "Subject: hi {{case.refrence}}\n\nbody").expect("write");
+        let t = Templates::load(Some(dir.path())).expect("load");
+        let problems = t.check();
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].source_file.ends_with("acknowledgement.hbs"));
+        std::fs::write(dir.path().join("closure_notice.hbs"), "no subject line").expect("write");
+        assert!(Templates::load(Some(dir.path())).is_err());
+    }
+}

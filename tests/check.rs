@@ -1,0 +1,111 @@
+//! `complaintd check --offline` on the example configs and on broken ones:
+//! every problem is reported with file, key and what is wrong.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn run_check(config: &Path) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))
+        .arg("--config")
+        .arg(config)
+        .args(["check", "--offline"])
+        .output()
+        .expect("run complaintd check");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name).join("complaintd.toml")
+}
+
+#[test]
+fn both_examples_pass() {
+    for name in ["provider-a", "provider-b"] {
+        let (ok, out) = run_check(&example(name));
+        assert!(ok, "{name}: {out}");
+        assert!(out.contains("ok: no problems found"), "{out}");
+    }
+}
+
+/// Copy an example into a temp dir, apply an edit to one file, and check it.
+fn broken(file: &str, edit: impl Fn(&str) -> String) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/provider-b");
+    for f in ["complaintd.toml", "policy.toml"] {
+        let text = std::fs::read_to_string(src.join(f)).expect("read example");
+        let text = if f == file { edit(&text) } else { text };
+        std::fs::write(dir.path().join(f), text).expect("write");
+    }
+    let (ok, out) = run_check(&dir.path().join("complaintd.toml"));
+    assert!(!ok, "expected failure, got: {out}");
+    out
+}
+
+#[test]
+fn unknown_key_names_file_and_line() {
+    let out = broken("complaintd.toml", |t| t.replace("[calendar]", "[calendar]\nnaton = \"scotland\""));
+    assert!(out.contains("complaintd.toml: line"), "{out}");
+    assert!(out.contains("unknown field `naton`"), "{out}");
+}
+
+#[test]
+fn bad_span_in_policy_names_the_policy_file() {
+    let out = broken("policy.toml", |t| t.replace("\"5 working days\"", "\"a fortnight\""));
+    assert!(out.contains("policy.toml: line"), "{out}");
+    assert!(out.contains("cannot read \"a fortnight\" as a time span"), "{out}");
+}
+
+#[test]
+fn role_without_staff_is_reported_with_its_key() {
+    let out = broken("policy.toml", |t| t.replacen("handler = \"senior_manager\"", "handler = \"chief_listener\"", 1));
+    assert!(out.contains("stage[2].handler: role \"chief_listener\" has nobody in it"), "{out}");
+}
+
+#[test]
+fn semantic_config_errors_are_all_reported() {
+    let out = broken("complaintd.toml", |t| {
+        t.replace("close = \"17:30\"", "close = \"08:00\"")
+            .replace("reply_address = \"complaints@provider-b.example.test\"", "reply_address = \"elsewhere@other.example.test\"")
+            .replace("email = \"mark.bell@provider-b.example.test\"", "email = \"mark.bell\"")
+    });
+    assert!(out.contains("calendar.close: must be later than calendar.open"), "{out}");
+    assert!(out.contains("organisation.reply_address: must be one of organisation.addresses"), "{out}");
+    assert!(out.contains("staff[4].email: \"mark.bell\" is not an email address"), "{out}");
+    assert!(out.contains("3 problem(s) found"), "{out}");
+}
+
+#[test]
+fn policy_consistency_errors() {
+    let out = broken("policy.toml", |t| {
+        t.replace("reference_prefix = \"PAR\"", "reference_prefix = \"par-x\"")
+            .replacen("id = \"stage2\"", "id = \"stage1\"", 1)
+    });
+    assert!(out.contains("procedure.reference_prefix"), "{out}");
+    assert!(out.contains("stage[1].id: stage id \"stage1\" is used twice"), "{out}");
+}
+
+#[test]
+fn a_broken_template_override_is_reported_with_its_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/provider-a");
+    std::fs::copy(src.join("policy.toml"), dir.path().join("policy.toml")).expect("copy");
+    let cfg = std::fs::read_to_string(src.join("complaintd.toml")).expect("read");
+    std::fs::write(dir.path().join("complaintd.toml"), format!("{cfg}\n[templates]\ndir = \"mine\"\n")).expect("write");
+    std::fs::create_dir(dir.path().join("mine")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("mine/delay_notice.hbs"),
+        "Subject: [{{case.reference}}] New date\n\nDear {{complainant.nmae}},\n",
+    )
+    .expect("write");
+    let (ok, out) = run_check(&dir.path().join("complaintd.toml"));
+    assert!(!ok);
+    assert!(out.contains("delay_notice.hbs: template delay_notice"), "{out}");
+    assert!(out.contains("nmae"), "{out}");
+}
+
+#[test]
+fn missing_file_is_a_clear_error() {
+    let (ok, out) = run_check(Path::new("/nonexistent/complaintd.toml"));
+    assert!(!ok);
+    assert!(out.contains("/nonexistent/complaintd.toml: (file): cannot read"), "{out}");
+}
