@@ -1425,6 +1425,24 @@ fn chase(out: &mut Out, kind: DeadlineKind) {
     out.audit(Actor::System, "chased", format!("{kind:?} due {}", d.due.to_rfc3339()), None);
 }
 
+/// A chase point outside business hours moves *back* to an hour before the
+/// previous close: it lands while the handler is at work, and never gives
+/// them less notice than the policy asks for.
+fn into_working_hours(t: DateTime<Utc>, calendar: &Calendar) -> DateTime<Utc> {
+    if calendar.is_working_time(t) {
+        return t;
+    }
+    let l = calendar.to_local(t);
+    let d = l.date();
+    let day = if calendar.is_working_day(d) && l.time() >= calendar.close() {
+        d
+    } else {
+        calendar.previous_working_day(d)
+    };
+    let close = calendar.end_of_business(day);
+    (close - chrono::Duration::hours(1)).max(calendar.start_of_business(day))
+}
+
 /// When to chase the handler before a deadline: each policy offset before
 /// the due time, moved into working hours (a chase never lands at night) and
 /// never after the deadline itself. Sorted, without duplicates.
@@ -1434,7 +1452,7 @@ pub fn chase_times(due: DateTime<Utc>, start: DateTime<Utc>, policy: &Policy, ca
         .chase_before
         .iter()
         .map(|s| calendar.before(due, *s))
-        .map(|t| if calendar.is_working_time(t) { t } else { calendar.next_working_time(t) })
+        .map(|t| into_working_hours(t, calendar))
         .filter(|t| *t > start && *t < due)
         .collect();
     out.sort();
