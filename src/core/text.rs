@@ -21,7 +21,11 @@ pub fn html_to_text(html: &str) -> String {
             ("blockquote", false) => format!("<br>{Q_OPEN}<br>"),
             ("blockquote", true) => format!("<br>{Q_CLOSE}<br>"),
             ("hr", _) => "<br>________________________________<br>".to_string(),
-            _ => "<br>".to_string(),
+            // A line break where a block ends; a paragraph also leaves a gap.
+            ("p", true) => "<br><br>".to_string(),
+            ("li", false) => "<br>- ".to_string(),
+            (_, true) => "<br>".to_string(),
+            (_, false) => String::new(),
         }
     });
     let text = mail_parser::decoders::html::html_to_text(&marked);

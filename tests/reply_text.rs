@@ -1,0 +1,54 @@
+//! Golden tests for `complaintd reply-text`: one `.eml` per mail-client
+//! style in `tests/data/replies/`, with the expected newly written text in
+//! `NAME.expected.txt`. Set `UPDATE_GOLDEN=1` to rewrite the expectations
+//! after a deliberate change (and review the diff).
+
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn every_client_style_matches_its_golden_file() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/replies");
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .expect("replies dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    entries.sort();
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut failures = Vec::new();
+    for eml in &entries {
+        let expected_path = eml.with_extension("expected.txt");
+        let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))
+            .arg("reply-text")
+            .arg(eml)
+            .output()
+            .expect("run reply-text");
+        assert!(out.status.success(), "{}: {}", eml.display(), String::from_utf8_lossy(&out.stderr));
+        let got = String::from_utf8(out.stdout).expect("utf-8");
+        if update {
+            std::fs::write(&expected_path, &got).expect("write golden");
+            continue;
+        }
+        let expected = std::fs::read_to_string(&expected_path).expect("expected file");
+        if got != expected {
+            failures.push(format!("{}:\n--- expected\n{expected}--- got\n{got}", eml.display()));
+        }
+    }
+    assert!(entries.len() >= 16, "only {} golden cases", entries.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn unreadable_input_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = dir.path().join("empty.eml");
+    std::fs::write(&empty, b"").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))
+        .arg("reply-text")
+        .arg(&empty)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty input"));
+}
