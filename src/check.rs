@@ -30,7 +30,8 @@ pub fn check(path: &Path, offline: bool) -> Report {
         }
     };
     r.checked.push(format!("config {}", loaded.path.display()));
-    r.checked.push(format!("policy {}", loaded.policy_path.display()));
+    r.checked
+        .push(format!("policy {}", loaded.policy_path.display()));
     check_policy(&loaded, &mut r);
     check_config(&loaded, offline, &mut r);
     check_templates(&loaded, &mut r);
@@ -81,11 +82,13 @@ fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
     let c = &l.config;
     let valid_address = |a: &str| {
         let a = a.trim();
-        a.split_once('@')
-            .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !a.contains(char::is_whitespace))
+        a.split_once('@').is_some_and(|(u, d)| {
+            !u.is_empty() && d.contains('.') && !a.contains(char::is_whitespace)
+        })
     };
     if c.organisation.name.trim().is_empty() {
-        r.problems.push(ConfigError::new(f, "organisation.name", "is empty"));
+        r.problems
+            .push(ConfigError::new(f, "organisation.name", "is empty"));
     }
     if c.organisation.addresses.is_empty() {
         r.problems.push(ConfigError::new(
@@ -96,7 +99,11 @@ fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
     }
     for (i, a) in c.organisation.addresses.iter().enumerate() {
         if !valid_address(a) {
-            r.problems.push(ConfigError::new(f, format!("organisation.addresses[{i}]"), format!("{a:?} is not an email address")));
+            r.problems.push(ConfigError::new(
+                f,
+                format!("organisation.addresses[{i}]"),
+                format!("{a:?} is not an email address"),
+            ));
         }
     }
     if !valid_address(&c.organisation.reply_address) {
@@ -120,28 +127,53 @@ fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
     let open = config::parse_time(&c.calendar.open);
     let close = config::parse_time(&c.calendar.close);
     if open.is_none() {
-        r.problems.push(ConfigError::new(f, "calendar.open", format!("{:?} is not a time like \"09:00\"", c.calendar.open)));
+        r.problems.push(ConfigError::new(
+            f,
+            "calendar.open",
+            format!("{:?} is not a time like \"09:00\"", c.calendar.open),
+        ));
     }
     if close.is_none() {
-        r.problems.push(ConfigError::new(f, "calendar.close", format!("{:?} is not a time like \"17:00\"", c.calendar.close)));
+        r.problems.push(ConfigError::new(
+            f,
+            "calendar.close",
+            format!("{:?} is not a time like \"17:00\"", c.calendar.close),
+        ));
     }
     if let (Some(o), Some(cl)) = (open, close) {
         if o >= cl {
-            r.problems.push(ConfigError::new(f, "calendar.close", "must be later than calendar.open"));
+            r.problems.push(ConfigError::new(
+                f,
+                "calendar.close",
+                "must be later than calendar.open",
+            ));
         }
     }
     let mut emails = BTreeSet::new();
     for (i, p) in c.staff.iter().enumerate() {
         if p.name.trim().is_empty() {
-            r.problems.push(ConfigError::new(f, format!("staff[{i}].name"), "is empty"));
+            r.problems
+                .push(ConfigError::new(f, format!("staff[{i}].name"), "is empty"));
         }
         if !valid_address(&p.email) {
-            r.problems.push(ConfigError::new(f, format!("staff[{i}].email"), format!("{:?} is not an email address", p.email)));
+            r.problems.push(ConfigError::new(
+                f,
+                format!("staff[{i}].email"),
+                format!("{:?} is not an email address", p.email),
+            ));
         }
         if !emails.insert(p.email.to_ascii_lowercase()) {
-            r.problems.push(ConfigError::new(f, format!("staff[{i}].email"), format!("{} is listed twice", p.email)));
+            r.problems.push(ConfigError::new(
+                f,
+                format!("staff[{i}].email"),
+                format!("{} is listed twice", p.email),
+            ));
         }
-        if c.organisation.addresses.iter().any(|a| a.eq_ignore_ascii_case(&p.email)) {
+        if c.organisation
+            .addresses
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(&p.email))
+        {
             r.problems.push(ConfigError::new(
                 f,
                 format!("staff[{i}].email"),
@@ -149,11 +181,19 @@ fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
             ));
         }
         if p.roles.is_empty() {
-            r.warnings.push(ConfigError::new(f, format!("staff[{i}].roles"), format!("{} has no role", p.name)));
+            r.warnings.push(ConfigError::new(
+                f,
+                format!("staff[{i}].roles"),
+                format!("{} has no role", p.name),
+            ));
         }
     }
     if c.staff.is_empty() {
-        r.problems.push(ConfigError::new(f, "staff", "no staff: add [[staff]] entries with roles"));
+        r.problems.push(ConfigError::new(
+            f,
+            "staff",
+            "no staff: add [[staff]] entries with roles",
+        ));
     }
     let s = &c.security;
     if s.secret_file.is_none() && s.secret_env.is_none() {
@@ -169,7 +209,11 @@ fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
             r.problems.push(e);
         }
     }
-    r.checked.push(format!("{} staff, {} stage(s)", c.staff.len(), l.policy.stages.len()));
+    r.checked.push(format!(
+        "{} staff, {} stage(s)",
+        c.staff.len(),
+        l.policy.stages.len()
+    ));
 }
 
 fn check_templates(l: &Loaded, r: &mut Report) {
@@ -181,20 +225,33 @@ fn check_templates(l: &Loaded, r: &mut Report) {
         .map(|d| l.path.parent().unwrap_or(Path::new(".")).join(d));
     if let Some(d) = &dir {
         if !d.is_dir() {
-            r.problems.push(ConfigError::new(&l.path, "templates.dir", format!("{} is not a directory", d.display())));
+            r.problems.push(ConfigError::new(
+                &l.path,
+                "templates.dir",
+                format!("{} is not a directory", d.display()),
+            ));
             return;
         }
     }
     match Templates::load(dir.as_deref()) {
         Ok(t) => {
             for e in t.check() {
-                r.problems.push(ConfigError::new(Path::new(&e.source_file), format!("template {}", e.name), e.message));
+                r.problems.push(ConfigError::new(
+                    Path::new(&e.source_file),
+                    format!("template {}", e.name),
+                    e.message,
+                ));
             }
-            r.checked.push("templates rendered with sample data (strict)".into());
+            r.checked
+                .push("templates rendered with sample data (strict)".into());
         }
         Err(errors) => {
             for e in errors {
-                r.problems.push(ConfigError::new(Path::new(&e.source_file), format!("template {}", e.name), e.message));
+                r.problems.push(ConfigError::new(
+                    Path::new(&e.source_file),
+                    format!("template {}", e.name),
+                    e.message,
+                ));
             }
         }
     }

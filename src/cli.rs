@@ -4,9 +4,9 @@
 use crate::core::calendar::{Calendar, Nation};
 use crate::core::classify::{classify_raw, Hints};
 use crate::core::quote;
-use std::io::{Read, Write};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -172,9 +172,9 @@ fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
             entries.sort();
             let (dirs, files): (Vec<_>, Vec<_>) = entries.into_iter().partition(|e| e.is_dir());
             out.extend(files.into_iter().filter(|f| {
-                !f.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with('.') || n.ends_with(".jsonl") || n.ends_with(".md"))
+                !f.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    n.starts_with('.') || n.ends_with(".jsonl") || n.ends_with(".md")
+                })
             }));
             out.extend(expand(&dirs));
         } else {
@@ -195,7 +195,8 @@ fn classify_cmd(json: bool, files: &[PathBuf], hints: &Hints) -> anyhow::Result<
     let mut failures = 0usize;
     for path in &inputs {
         let shown = path.display().to_string();
-        let result = read_input(path).and_then(|raw| classify_raw(&raw, hints).map_err(anyhow::Error::from));
+        let result =
+            read_input(path).and_then(|raw| classify_raw(&raw, hints).map_err(anyhow::Error::from));
         match result {
             Ok(c) => {
                 if json {
@@ -235,7 +236,10 @@ fn classify_cmd(json: bool, files: &[PathBuf], hints: &Hints) -> anyhow::Result<
     }
     out.flush()?;
     if failures > 0 {
-        eprintln!("complaintd: {failures} of {} input(s) could not be classified", inputs.len());
+        eprintln!(
+            "complaintd: {failures} of {} input(s) could not be classified",
+            inputs.len()
+        );
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

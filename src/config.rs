@@ -186,7 +186,8 @@ pub struct Loaded {
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|e| ConfigError::new(path, "(file)", format!("cannot read: {e}")))
+    std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::new(path, "(file)", format!("cannot read: {e}")))
 }
 
 /// Read and parse the config and the policy it names.
@@ -249,12 +250,20 @@ impl Loaded {
         let s = &self.config.security;
         let bytes = if let Some(f) = &s.secret_file {
             std::fs::read(f).map_err(|e| {
-                ConfigError::new(&self.path, "security.secret_file", format!("cannot read {}: {e}", f.display()))
+                ConfigError::new(
+                    &self.path,
+                    "security.secret_file",
+                    format!("cannot read {}: {e}", f.display()),
+                )
             })?
         } else if let Some(v) = &s.secret_env {
             std::env::var(v)
                 .map_err(|_| {
-                    ConfigError::new(&self.path, "security.secret_env", format!("environment variable {v} is not set"))
+                    ConfigError::new(
+                        &self.path,
+                        "security.secret_env",
+                        format!("environment variable {v} is not set"),
+                    )
                 })?
                 .into_bytes()
         } else {
@@ -269,7 +278,10 @@ impl Loaded {
             return Err(ConfigError::new(
                 &self.path,
                 "security",
-                format!("the secret is {} bytes; use at least 32 random bytes", trimmed.len()),
+                format!(
+                    "the secret is {} bytes; use at least 32 random bytes",
+                    trimmed.len()
+                ),
             ));
         }
         Ok(Secret::new(trimmed))

@@ -15,32 +15,104 @@ use std::path::Path;
 /// The built-in templates, compiled into the binary so `demo` and a bare
 /// install work without files.
 const BUILT_IN: &[(&str, &str)] = &[
-    ("acknowledgement", include_str!("../templates/acknowledgement.hbs")),
-    ("compliment_thanks", include_str!("../templates/compliment_thanks.hbs")),
-    ("comment_thanks", include_str!("../templates/comment_thanks.hbs")),
-    ("handler_notification", include_str!("../templates/handler_notification.hbs")),
-    ("stage_response", include_str!("../templates/stage_response.hbs")),
-    ("correspondence", include_str!("../templates/correspondence.hbs")),
-    ("delay_notice", include_str!("../templates/delay_notice.hbs")),
+    (
+        "acknowledgement",
+        include_str!("../templates/acknowledgement.hbs"),
+    ),
+    (
+        "compliment_thanks",
+        include_str!("../templates/compliment_thanks.hbs"),
+    ),
+    (
+        "comment_thanks",
+        include_str!("../templates/comment_thanks.hbs"),
+    ),
+    (
+        "handler_notification",
+        include_str!("../templates/handler_notification.hbs"),
+    ),
+    (
+        "stage_response",
+        include_str!("../templates/stage_response.hbs"),
+    ),
+    (
+        "correspondence",
+        include_str!("../templates/correspondence.hbs"),
+    ),
+    (
+        "delay_notice",
+        include_str!("../templates/delay_notice.hbs"),
+    ),
     ("chase_up", include_str!("../templates/chase_up.hbs")),
-    ("breach_alert", include_str!("../templates/breach_alert.hbs")),
-    ("consent_request", include_str!("../templates/consent_request.hbs")),
-    ("anonymous_decision_request", include_str!("../templates/anonymous_decision_request.hbs")),
-    ("appeals_redirect", include_str!("../templates/appeals_redirect.hbs")),
-    ("late_escalation_notice", include_str!("../templates/late_escalation_notice.hbs")),
-    ("late_escalation_received", include_str!("../templates/late_escalation_received.hbs")),
-    ("new_case_notice", include_str!("../templates/new_case_notice.hbs")),
+    (
+        "breach_alert",
+        include_str!("../templates/breach_alert.hbs"),
+    ),
+    (
+        "consent_request",
+        include_str!("../templates/consent_request.hbs"),
+    ),
+    (
+        "anonymous_decision_request",
+        include_str!("../templates/anonymous_decision_request.hbs"),
+    ),
+    (
+        "appeals_redirect",
+        include_str!("../templates/appeals_redirect.hbs"),
+    ),
+    (
+        "late_escalation_notice",
+        include_str!("../templates/late_escalation_notice.hbs"),
+    ),
+    (
+        "late_escalation_received",
+        include_str!("../templates/late_escalation_received.hbs"),
+    ),
+    (
+        "new_case_notice",
+        include_str!("../templates/new_case_notice.hbs"),
+    ),
     ("flag_alert", include_str!("../templates/flag_alert.hbs")),
-    ("handoff_notice", include_str!("../templates/handoff_notice.hbs")),
-    ("complainant_update", include_str!("../templates/complainant_update.hbs")),
-    ("outcome_notice", include_str!("../templates/outcome_notice.hbs")),
-    ("command_report", include_str!("../templates/command_report.hbs")),
-    ("unverified_sender", include_str!("../templates/unverified_sender.hbs")),
-    ("lessons_request", include_str!("../templates/lessons_request.hbs")),
-    ("external_referral", include_str!("../templates/external_referral.hbs")),
-    ("withdrawal_confirmation", include_str!("../templates/withdrawal_confirmation.hbs")),
-    ("closure_notice", include_str!("../templates/closure_notice.hbs")),
-    ("daily_digest", include_str!("../templates/daily_digest.hbs")),
+    (
+        "handoff_notice",
+        include_str!("../templates/handoff_notice.hbs"),
+    ),
+    (
+        "complainant_update",
+        include_str!("../templates/complainant_update.hbs"),
+    ),
+    (
+        "outcome_notice",
+        include_str!("../templates/outcome_notice.hbs"),
+    ),
+    (
+        "command_report",
+        include_str!("../templates/command_report.hbs"),
+    ),
+    (
+        "unverified_sender",
+        include_str!("../templates/unverified_sender.hbs"),
+    ),
+    (
+        "lessons_request",
+        include_str!("../templates/lessons_request.hbs"),
+    ),
+    (
+        "external_referral",
+        include_str!("../templates/external_referral.hbs"),
+    ),
+    (
+        "withdrawal_confirmation",
+        include_str!("../templates/withdrawal_confirmation.hbs"),
+    ),
+    (
+        "closure_notice",
+        include_str!("../templates/closure_notice.hbs"),
+    ),
+    (
+        "daily_digest",
+        include_str!("../templates/daily_digest.hbs"),
+    ),
 ];
 
 /// A template problem: which template (and file), and what is wrong.
@@ -73,14 +145,20 @@ pub struct Templates {
     sources: Vec<(String, String)>,
 }
 
-fn split_subject(name: &str, source: &str, content: &str) -> Result<(String, String), TemplateError> {
+fn split_subject(
+    name: &str,
+    source: &str,
+    content: &str,
+) -> Result<(String, String), TemplateError> {
     let err = |m: &str| TemplateError {
         name: name.to_string(),
         source_file: source.to_string(),
         message: m.to_string(),
     };
     let content = content.replace("\r\n", "\n");
-    let (first, rest) = content.split_once('\n').ok_or_else(|| err("needs a Subject: line, a blank line, then the body"))?;
+    let (first, rest) = content
+        .split_once('\n')
+        .ok_or_else(|| err("needs a Subject: line, a blank line, then the body"))?;
     let subject = first
         .strip_prefix("Subject:")
         .ok_or_else(|| err("the first line must start with \"Subject:\""))?
@@ -173,7 +251,11 @@ impl Templates {
             sources.push((name.to_string(), source));
         }
         if errors.is_empty() {
-            Ok(Templates { text, html, sources })
+            Ok(Templates {
+                text,
+                html,
+                sources,
+            })
         } else {
             Err(errors)
         }
@@ -195,16 +277,33 @@ impl Templates {
             source_file: self.source(name),
             message: e.to_string(),
         };
-        let subject = self.text.render(&format!("{name}.subject"), data).map_err(err)?;
+        let subject = self
+            .text
+            .render(&format!("{name}.subject"), data)
+            .map_err(err)?;
         // Header safety: a subject is one line whatever the data held.
         let subject = subject.replace(['\r', '\n'], " ").trim().to_string();
-        let text = self.text.render(&format!("{name}.body"), data).map_err(err)?;
+        let text = self
+            .text
+            .render(&format!("{name}.body"), data)
+            .map_err(err)?;
         let html = if self.html.has_template(&format!("{name}.html")) {
-            self.html.render(&format!("{name}.html"), data).map_err(err)?
+            self.html
+                .render(&format!("{name}.html"), data)
+                .map_err(err)?
         } else {
-            paragraphs(&self.html.render(&format!("{name}.body"), data).map_err(err)?)
+            paragraphs(
+                &self
+                    .html
+                    .render(&format!("{name}.body"), data)
+                    .map_err(err)?,
+            )
         };
-        Ok(Rendered { subject, text, html })
+        Ok(Rendered {
+            subject,
+            text,
+            html,
+        })
     }
 
     /// Render every template with complete sample data in strict mode, so a
@@ -267,7 +366,9 @@ mod tests {
     #[test]
     fn html_is_escaped_and_text_is_not() {
         let t = Templates::load(None).expect("load");
-        let r = t.render(TemplateId::StageResponse, &sample_data()).expect("render");
+        let r = t
+            .render(TemplateId::StageResponse, &sample_data())
+            .expect("render");
         assert!(r.text.contains("<with> & characters"));
         assert!(r.html.contains("&lt;with&gt; &amp; characters"));
         assert!(r.subject.starts_with("[CMP-2026-0042]"));
@@ -285,7 +386,11 @@ mod tests {
     #[test]
     fn overrides_are_checked() {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("acknowledgement.hbs"), "Subject: hi {{case.refrence}}\n\nbody").expect("write");
+        std::fs::write(
+            dir.path().join("acknowledgement.hbs"),
+            "Subject: hi {{case.refrence}}\n\nbody",
+        )
+        .expect("write");
         let t = Templates::load(Some(dir.path())).expect("load");
         let problems = t.check();
         assert_eq!(problems.len(), 1);

@@ -38,8 +38,9 @@ fn years(dates: &BTreeSet<NaiveDate>) -> std::ops::RangeInclusive<i32> {
 
 /// A deliberately naive reference: walk day by day over the published table.
 fn reference_add(holidays: &BTreeSet<NaiveDate>, from: NaiveDate, n: u32) -> NaiveDate {
-    let working =
-        |d: NaiveDate| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !holidays.contains(&d);
+    let working = |d: NaiveDate| {
+        !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !holidays.contains(&d)
+    };
     let mut d = from;
     while !working(d) {
         d += Duration::days(1);
@@ -58,8 +59,10 @@ fn reference_add(holidays: &BTreeSet<NaiveDate>, from: NaiveDate, n: u32) -> Nai
 fn rules_reproduce_every_published_year() {
     for (nation, dates) in published() {
         for year in years(&dates) {
-            let ours: BTreeSet<NaiveDate> =
-                bank_holidays(nation, year).into_iter().map(|h| h.date).collect();
+            let ours: BTreeSet<NaiveDate> = bank_holidays(nation, year)
+                .into_iter()
+                .map(|h| h.date)
+                .collect();
             let theirs: BTreeSet<NaiveDate> =
                 dates.iter().copied().filter(|d| d.year() == year).collect();
             assert_eq!(ours, theirs, "{nation} {year}");
@@ -79,7 +82,11 @@ fn add_working_days_agrees_with_published_data_on_every_date() {
         while from < end {
             for n in [0, 1, 2, 5, 10] {
                 let got = cal.add_working_days(from, n);
-                assert_eq!(got.at, reference_add(&dates, from, n), "{nation} {from} +{n}");
+                assert_eq!(
+                    got.at,
+                    reference_add(&dates, from, n),
+                    "{nation} {from} +{n}"
+                );
                 assert!(got.warnings.is_empty());
                 checked += 1;
             }
@@ -103,11 +110,17 @@ fn the_binary_agrees_around_every_published_holiday() {
                     .args(["--days", &n.to_string(), "--nation", nation.as_str()])
                     .output()
                     .expect("run complaintd");
-                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
                 let printed = String::from_utf8(out.stdout).expect("utf-8");
                 assert_eq!(
                     printed.trim(),
-                    reference_add(&dates, from, n).format("%Y-%m-%d").to_string(),
+                    reference_add(&dates, from, n)
+                        .format("%Y-%m-%d")
+                        .to_string(),
                     "{nation} {from} +{n}"
                 );
                 checked += 1;
@@ -121,12 +134,28 @@ fn the_binary_agrees_around_every_published_holiday() {
 fn the_binary_rejects_bad_input_clearly() {
     let bin = env!("CARGO_BIN_EXE_complaintd");
     let out = Command::new(bin)
-        .args(["calendar", "add-working-days", "--from", "2026-13-01", "--days", "1"])
+        .args([
+            "calendar",
+            "add-working-days",
+            "--from",
+            "2026-13-01",
+            "--days",
+            "1",
+        ])
         .output()
         .expect("run");
     assert!(!out.status.success());
     let out = Command::new(bin)
-        .args(["calendar", "add-working-days", "--from", "2026-01-01", "--days", "1", "--nation", "atlantis"])
+        .args([
+            "calendar",
+            "add-working-days",
+            "--from",
+            "2026-01-01",
+            "--days",
+            "1",
+            "--nation",
+            "atlantis",
+        ])
         .output()
         .expect("run");
     assert!(!out.status.success());

@@ -5,8 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use complaintd::config::{self, Loaded};
 use complaintd::core::calendar::Calendar;
 use complaintd::core::case::{
-    self, chase_times, Case, ConsentStatus, Ctx, DeadlineKind, Effect, Event, Inbound, OutMail, Recipient, State,
-    TemplateId, Transition,
+    self, chase_times, Case, ConsentStatus, Ctx, DeadlineKind, Effect, Event, Inbound, OutMail,
+    Recipient, State, TemplateId, Transition,
 };
 use complaintd::core::classify::{Classification, Flag, Kind};
 use complaintd::core::commands;
@@ -23,7 +23,8 @@ struct World {
 
 impl World {
     fn new(provider: &str) -> World {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/{provider}/complaintd.toml"));
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("examples/{provider}/complaintd.toml"));
         let loaded = config::load(&path).expect("example config loads");
         World {
             calendar: loaded.calendar(),
@@ -50,7 +51,13 @@ impl World {
             name: Some("Jo Bloggs".into()),
             text: text.into(),
         };
-        case::open("PAR-2026-0001".parse().expect("ref"), &msg, &class, &self.ctx(), now)
+        case::open(
+            "PAR-2026-0001".parse().expect("ref"),
+            &msg,
+            &class,
+            &self.ctx(),
+            now,
+        )
     }
     fn step(&self, c: &Case, e: Event, now: DateTime<Utc>) -> Transition {
         case::step(c, e, &self.ctx(), now)
@@ -87,7 +94,9 @@ impl World {
 }
 
 fn t(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).expect("time").with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(s)
+        .expect("time")
+        .with_timezone(&Utc)
 }
 
 fn mails(tr: &Transition) -> Vec<&OutMail> {
@@ -116,40 +125,77 @@ const MARK: &str = "mark.bell@provider-b.example.test";
 fn provider_b_complaint_runs_all_four_stages() {
     let w = World::new("provider-b");
     // Monday 23 November 2026, 10:00 UTC (= 10:00 London).
-    let tr = w.open(Kind::Complaint, &[], "My sessions keep being cancelled.", t("2026-11-23T10:00:00Z"));
+    let tr = w.open(
+        Kind::Complaint,
+        &[],
+        "My sessions keep being cancelled.",
+        t("2026-11-23T10:00:00Z"),
+    );
     let ack = sent(&tr, TemplateId::Acknowledgement);
-    assert!(ack.is_some_and(|m| m.to == vec![Recipient::Complainant] && m.in_reply_to.as_deref() == Some("first@complainant.test")));
+    assert!(ack.is_some_and(|m| m.to == vec![Recipient::Complainant]
+        && m.in_reply_to.as_deref() == Some("first@complainant.test")));
     assert!(sent(&tr, TemplateId::HandlerNotification).is_some());
-    assert!(sent(&tr, TemplateId::HandoffNotice).is_some_and(|m| m.to == vec![Recipient::Role("quality_team".into())]));
+    assert!(sent(&tr, TemplateId::HandoffNotice)
+        .is_some_and(|m| m.to == vec![Recipient::Role("quality_team".into())]));
     assert!(sent(&tr, TemplateId::NewCaseNotice).is_some());
     let c = tr.case;
     assert_eq!(c.state, State::Open);
     assert_eq!(c.handler.as_deref(), Some(PRIYA));
     // 5 working days from Monday: Monday 30 November, close of business 17:30.
-    assert_eq!(due(&c, DeadlineKind::Respond), Some(t("2026-11-30T17:30:00Z")));
+    assert_eq!(
+        due(&c, DeadlineKind::Respond),
+        Some(t("2026-11-30T17:30:00Z"))
+    );
 
     // The handler's reply becomes the stage response naming the stage 2 handler.
-    let tr = w.staff(&c, PRIYA, "We are sorry. A new coach starts next week.", t("2026-11-25T11:00:00Z"));
+    let tr = w.staff(
+        &c,
+        PRIYA,
+        "We are sorry. A new coach starts next week.",
+        t("2026-11-25T11:00:00Z"),
+    );
     let resp = sent(&tr, TemplateId::StageResponse).expect("stage response");
-    assert_eq!(resp.text.as_deref(), Some("We are sorry. A new coach starts next week."));
+    assert_eq!(
+        resp.text.as_deref(),
+        Some("We are sorry. A new coach starts next week.")
+    );
     assert_eq!(resp.contacts[0].email.as_deref(), Some(TOM));
     let c = tr.case;
     assert_eq!(c.state, State::Responded);
     assert_eq!(due(&c, DeadlineKind::Respond), None);
     // 10 working days from Wednesday 25 November: Wednesday 9 December.
-    assert_eq!(due(&c, DeadlineKind::EscalationWindow), Some(t("2026-12-09T17:30:00Z")));
+    assert_eq!(
+        due(&c, DeadlineKind::EscalationWindow),
+        Some(t("2026-12-09T17:30:00Z"))
+    );
 
     // "Not satisfied because…" within the window: stage 2, acknowledged the same day.
-    let tr = w.reply(&c, "I am not satisfied because the new coach has not been in touch.", t("2026-11-27T09:00:00Z"));
+    let tr = w.reply(
+        &c,
+        "I am not satisfied because the new coach has not been in touch.",
+        t("2026-11-27T09:00:00Z"),
+    );
     assert!(sent(&tr, TemplateId::Acknowledgement).is_some());
     let c = tr.case;
     assert_eq!((c.stage, c.state), (1, State::Open));
     assert_eq!(c.handler.as_deref(), Some(TOM));
-    assert_eq!(due(&c, DeadlineKind::Respond), Some(t("2026-12-11T17:30:00Z")));
+    assert_eq!(
+        due(&c, DeadlineKind::Respond),
+        Some(t("2026-12-11T17:30:00Z"))
+    );
 
-    let tr = w.staff(&c, TOM, "Stage 2 outcome: upheld.", t("2026-12-01T10:00:00Z"));
+    let tr = w.staff(
+        &c,
+        TOM,
+        "Stage 2 outcome: upheld.",
+        t("2026-12-01T10:00:00Z"),
+    );
     let c = tr.case;
-    let tr = w.reply(&c, "Still not resolved, I want to appeal.", t("2026-12-02T10:00:00Z"));
+    let tr = w.reply(
+        &c,
+        "Still not resolved, I want to appeal.",
+        t("2026-12-02T10:00:00Z"),
+    );
     // Stage 3: referred to the Quality team within a working day (done at once).
     assert!(sent(&tr, TemplateId::HandoffNotice).is_some());
     let c = tr.case;
@@ -160,7 +206,11 @@ fn provider_b_complaint_runs_all_four_stages() {
     let names: Vec<&str> = resp.contacts.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, vec!["ESFA complaints team", "Ofsted"]);
     let c = tr.case;
-    let tr = w.reply(&c, "I am not happy and will go to Ofsted.", t("2026-12-04T10:00:00Z"));
+    let tr = w.reply(
+        &c,
+        "I am not happy and will go to Ofsted.",
+        t("2026-12-04T10:00:00Z"),
+    );
     assert!(sent(&tr, TemplateId::ExternalReferral).is_some_and(|m| m.contacts.len() == 2));
     assert_eq!(tr.case.state, State::ReferredExternally);
     assert!(tr.case.deadlines.is_empty());
@@ -169,9 +219,17 @@ fn provider_b_complaint_runs_all_four_stages() {
 #[test]
 fn satisfied_reply_does_not_escalate_and_window_expiry_asks_for_lessons() {
     let w = World::new("provider-b");
-    let c = w.open(Kind::Complaint, &[], "x", t("2026-11-23T10:00:00Z")).case;
-    let c = w.staff(&c, PRIYA, "Sorted.", t("2026-11-24T10:00:00Z")).case;
-    let tr = w.reply(&c, "Thank you, that's sorted now.", t("2026-11-24T12:00:00Z"));
+    let c = w
+        .open(Kind::Complaint, &[], "x", t("2026-11-23T10:00:00Z"))
+        .case;
+    let c = w
+        .staff(&c, PRIYA, "Sorted.", t("2026-11-24T10:00:00Z"))
+        .case;
+    let tr = w.reply(
+        &c,
+        "Thank you, that's sorted now.",
+        t("2026-11-24T12:00:00Z"),
+    );
     assert_eq!(tr.case.stage, 0);
     assert_eq!(tr.case.state, State::Responded);
     assert!(sent(&tr, TemplateId::Acknowledgement).is_none());
@@ -183,46 +241,98 @@ fn satisfied_reply_does_not_escalate_and_window_expiry_asks_for_lessons() {
     // Closing is refused without lessons…
     let tr2 = w.staff(&tr.case, PRIYA, "#close", at);
     assert_eq!(tr2.case.state, State::PendingLessons);
-    assert!(sent(&tr2, TemplateId::CommandReport).is_some_and(|m| m.vars["errors"].contains("lessons")));
+    assert!(
+        sent(&tr2, TemplateId::CommandReport).is_some_and(|m| m.vars["errors"].contains("lessons"))
+    );
     // …and accepted with them.
-    let tr3 = w.staff(&tr.case, PRIYA, "#close lessons: book cover before cancelling", at);
+    let tr3 = w.staff(
+        &tr.case,
+        PRIYA,
+        "#close lessons: book cover before cancelling",
+        at,
+    );
     assert_eq!(tr3.case.state, State::Closed);
-    assert_eq!(tr3.case.lessons.as_deref(), Some("book cover before cancelling"));
+    assert_eq!(
+        tr3.case.lessons.as_deref(),
+        Some("book cover before cancelling")
+    );
 }
 
 #[test]
 fn late_escalation_is_recorded_and_routed_never_dropped() {
     let w = World::new("provider-b");
-    let c = w.open(Kind::Complaint, &[], "x", t("2026-11-23T10:00:00Z")).case;
-    let c = w.staff(&c, PRIYA, "Response.", t("2026-11-24T10:00:00Z")).case;
+    let c = w
+        .open(Kind::Complaint, &[], "x", t("2026-11-23T10:00:00Z"))
+        .case;
+    let c = w
+        .staff(&c, PRIYA, "Response.", t("2026-11-24T10:00:00Z"))
+        .case;
     let window = due(&c, DeadlineKind::EscalationWindow).expect("window");
     // The scheduler has not fired yet, but the reply is late.
     let tr = w.reply(&c, "I'm not satisfied.", window + Duration::days(3));
     assert_eq!(tr.case.state, State::LateEscalation);
     assert!(sent(&tr, TemplateId::LateEscalationNotice).is_some());
     assert!(sent(&tr, TemplateId::LateEscalationReceived).is_some());
-    let accepted = w.staff(&tr.case, PRIYA, "#escalate exceptional circumstances", window + Duration::days(4));
+    let accepted = w.staff(
+        &tr.case,
+        PRIYA,
+        "#escalate exceptional circumstances",
+        window + Duration::days(4),
+    );
     assert_eq!((accepted.case.stage, accepted.case.state), (1, State::Open));
-    let declined = w.staff(&tr.case, PRIYA, "#no-action outside the window", window + Duration::days(4));
+    let declined = w.staff(
+        &tr.case,
+        PRIYA,
+        "#no-action outside the window",
+        window + Duration::days(4),
+    );
     assert_eq!(declined.case.state, State::PendingLessons);
 
     // After the window closed the case, a reply still becomes a late escalation.
-    let closed = w.step(&c, Event::Due(DeadlineKind::EscalationWindow), window + Duration::minutes(1)).case;
-    let tr = w.reply(&closed, "Why has nothing happened?", window + Duration::days(5));
+    let closed = w
+        .step(
+            &c,
+            Event::Due(DeadlineKind::EscalationWindow),
+            window + Duration::minutes(1),
+        )
+        .case;
+    let tr = w.reply(
+        &closed,
+        "Why has nothing happened?",
+        window + Duration::days(5),
+    );
     assert_eq!(tr.case.state, State::LateEscalation);
 }
 
 #[test]
 fn extension_sends_a_delay_notice_before_expiry() {
     let w = World::new("provider-b");
-    let c = w.open(Kind::Complaint, &[], "x", t("2026-11-23T10:00:00Z")).case;
-    let tr = w.staff(&c, PRIYA, "#extend 2026-12-10 waiting for the employer's statement", t("2026-11-27T10:00:00Z"));
+    let c = w
+        .open(Kind::Complaint, &[], "x", t("2026-11-23T10:00:00Z"))
+        .case;
+    let tr = w.staff(
+        &c,
+        PRIYA,
+        "#extend 2026-12-10 waiting for the employer's statement",
+        t("2026-11-27T10:00:00Z"),
+    );
     let notice = sent(&tr, TemplateId::DelayNotice).expect("delay notice");
-    assert_eq!(notice.vars["reason"], "waiting for the employer's statement");
+    assert_eq!(
+        notice.vars["reason"],
+        "waiting for the employer's statement"
+    );
     assert_eq!(notice.vars["new_date"], "Thursday 10 December 2026");
-    assert_eq!(due(&tr.case, DeadlineKind::Respond), Some(t("2026-12-10T17:30:00Z")));
+    assert_eq!(
+        due(&tr.case, DeadlineKind::Respond),
+        Some(t("2026-12-10T17:30:00Z"))
+    );
     // An "extension" to an earlier date is refused and reported.
-    let tr = w.staff(&tr.case, PRIYA, "#extend 2026-12-01 oops", t("2026-11-27T11:00:00Z"));
+    let tr = w.staff(
+        &tr.case,
+        PRIYA,
+        "#extend 2026-12-01 oops",
+        t("2026-11-27T11:00:00Z"),
+    );
     assert!(sent(&tr, TemplateId::DelayNotice).is_none());
     assert!(sent(&tr, TemplateId::CommandReport).is_some());
 }
@@ -230,17 +340,31 @@ fn extension_sends_a_delay_notice_before_expiry() {
 #[test]
 fn breach_alerts_once_to_handler_manager_and_directors() {
     let w = World::new("provider-b");
-    let c = w.open(Kind::Complaint, &[], "x", t("2026-11-23T10:00:00Z")).case;
+    let c = w
+        .open(Kind::Complaint, &[], "x", t("2026-11-23T10:00:00Z"))
+        .case;
     let at = due(&c, DeadlineKind::Respond).expect("due") + Duration::minutes(1);
-    let early = w.step(&c, Event::Due(DeadlineKind::Respond), at - Duration::hours(2));
+    let early = w.step(
+        &c,
+        Event::Due(DeadlineKind::Respond),
+        at - Duration::hours(2),
+    );
     assert!(mails(&early).is_empty(), "not due yet");
     let tr = w.step(&c, Event::Due(DeadlineKind::Respond), at);
     let alert = sent(&tr, TemplateId::BreachAlert).expect("alert");
     assert_eq!(
         alert.to,
-        vec![Recipient::Handler, Recipient::Role("manager".into()), Recipient::Role("directors".into())]
+        vec![
+            Recipient::Handler,
+            Recipient::Role("manager".into()),
+            Recipient::Role("directors".into())
+        ]
     );
-    let again = w.step(&tr.case, Event::Due(DeadlineKind::Respond), at + Duration::hours(1));
+    let again = w.step(
+        &tr.case,
+        Event::Due(DeadlineKind::Respond),
+        at + Duration::hours(1),
+    );
     assert!(sent(&again, TemplateId::BreachAlert).is_none());
     // A chase on a breached deadline is not sent either.
     assert!(mails(&w.step(&tr.case, Event::Chase(DeadlineKind::Respond), at)).is_empty());
@@ -249,52 +373,102 @@ fn breach_alerts_once_to_handler_manager_and_directors() {
 #[test]
 fn consent_stops_the_clock_until_it_arrives() {
     let w = World::new("provider-a");
-    let tr = w.open(Kind::Complaint, &[Flag::OnBehalf], "My daughter, 17, …", t("2026-11-23T10:00:00Z"));
+    let tr = w.open(
+        Kind::Complaint,
+        &[Flag::OnBehalf],
+        "My daughter, 17, …",
+        t("2026-11-23T10:00:00Z"),
+    );
     assert_eq!(tr.case.state, State::AwaitingConsent);
     assert!(sent(&tr, TemplateId::ConsentRequest).is_some());
     assert!(due(&tr.case, DeadlineKind::Respond).is_none());
-    let tr = w.reply(&tr.case, "I give my consent for the investigation. Ellie", t("2026-11-26T10:00:00Z"));
+    let tr = w.reply(
+        &tr.case,
+        "I give my consent for the investigation. Ellie",
+        t("2026-11-26T10:00:00Z"),
+    );
     assert_eq!(tr.case.state, State::Open);
     assert_eq!(tr.case.consent, ConsentStatus::Received);
     // Stage 1 of provider A: 2 working days from the consent.
-    assert_eq!(due(&tr.case, DeadlineKind::Respond), Some(t("2026-11-30T17:00:00Z")));
+    assert_eq!(
+        due(&tr.case, DeadlineKind::Respond),
+        Some(t("2026-11-30T17:00:00Z"))
+    );
 }
 
 #[test]
 fn safeguarding_never_waits_for_consent_and_alerts_at_once() {
     let w = World::new("provider-a");
-    let tr = w.open(Kind::Complaint, &[Flag::OnBehalf, Flag::Safeguarding], "x", t("2026-11-23T10:00:00Z"));
+    let tr = w.open(
+        Kind::Complaint,
+        &[Flag::OnBehalf, Flag::Safeguarding],
+        "x",
+        t("2026-11-23T10:00:00Z"),
+    );
     assert_eq!(tr.case.state, State::Open);
     assert!(sent(&tr, TemplateId::ConsentRequest).is_some());
-    assert!(sent(&tr, TemplateId::FlagAlert).is_some_and(|m| m.to == vec![Recipient::Role("head_of_quality".into())]));
+    assert!(sent(&tr, TemplateId::FlagAlert)
+        .is_some_and(|m| m.to == vec![Recipient::Role("head_of_quality".into())]));
 }
 
 #[test]
 fn anonymous_waits_for_the_directors() {
     let w = World::new("provider-a");
-    let tr = w.open(Kind::Complaint, &[Flag::Anonymous], "x", t("2026-11-23T10:00:00Z"));
+    let tr = w.open(
+        Kind::Complaint,
+        &[Flag::Anonymous],
+        "x",
+        t("2026-11-23T10:00:00Z"),
+    );
     assert_eq!(tr.case.state, State::AwaitingDecision);
-    assert!(sent(&tr, TemplateId::AnonymousDecisionRequest).is_some_and(|m| m.to == vec![Recipient::Role("directors".into())]));
+    assert!(sent(&tr, TemplateId::AnonymousDecisionRequest)
+        .is_some_and(|m| m.to == vec![Recipient::Role("directors".into())]));
     let director = "eleri.jones@provider-a.example.test";
-    let go = w.staff(&tr.case, director, "#proceed concerns a learner's welfare", t("2026-11-24T10:00:00Z"));
+    let go = w.staff(
+        &tr.case,
+        director,
+        "#proceed concerns a learner's welfare",
+        t("2026-11-24T10:00:00Z"),
+    );
     assert_eq!(go.case.state, State::Open);
     assert!(due(&go.case, DeadlineKind::Respond).is_some());
     let stop = w.staff(&tr.case, director, "#no-action", t("2026-11-24T10:00:00Z"));
     assert_eq!(stop.case.state, State::Closed);
     // Urgent flags put a one-day deadline on the decision.
-    let urgent = w.open(Kind::Complaint, &[Flag::Anonymous, Flag::Safeguarding], "x", t("2026-11-23T10:00:00Z"));
-    assert_eq!(due(&urgent.case, DeadlineKind::Decision), Some(t("2026-11-24T17:00:00Z")));
+    let urgent = w.open(
+        Kind::Complaint,
+        &[Flag::Anonymous, Flag::Safeguarding],
+        "x",
+        t("2026-11-23T10:00:00Z"),
+    );
+    assert_eq!(
+        due(&urgent.case, DeadlineKind::Decision),
+        Some(t("2026-11-24T17:00:00Z"))
+    );
 }
 
 #[test]
 fn assessment_appeal_is_redirected_and_can_be_taken_back() {
     let w = World::new("provider-a");
-    let tr = w.open(Kind::Complaint, &[Flag::AssessmentAppeal], "re-mark please", t("2026-11-23T10:00:00Z"));
+    let tr = w.open(
+        Kind::Complaint,
+        &[Flag::AssessmentAppeal],
+        "re-mark please",
+        t("2026-11-23T10:00:00Z"),
+    );
     assert_eq!(tr.case.state, State::Redirected);
     let m = sent(&tr, TemplateId::AppealsRedirect).expect("redirect");
-    assert_eq!(m.contacts[0].email.as_deref(), Some("appeals@provider-a.example.test"));
+    assert_eq!(
+        m.contacts[0].email.as_deref(),
+        Some("appeals@provider-a.example.test")
+    );
     assert!(tr.case.deadlines.is_empty());
-    let back = w.staff(&tr.case, "rhian.price@provider-a.example.test", "#proceed it is about the admin too", t("2026-11-24T10:00:00Z"));
+    let back = w.staff(
+        &tr.case,
+        "rhian.price@provider-a.example.test",
+        "#proceed it is about the admin too",
+        t("2026-11-24T10:00:00Z"),
+    );
     assert_eq!(back.case.state, State::Open);
     assert!(!back.case.flags.contains(&Flag::AssessmentAppeal));
 }
@@ -302,35 +476,89 @@ fn assessment_appeal_is_redirected_and_can_be_taken_back() {
 #[test]
 fn compliment_is_thanked_and_permission_recorded() {
     let w = World::new("provider-a");
-    let tr = w.open(Kind::Compliment, &[], "Thank you Huw", t("2026-11-23T10:00:00Z"));
+    let tr = w.open(
+        Kind::Compliment,
+        &[],
+        "Thank you Huw",
+        t("2026-11-23T10:00:00Z"),
+    );
     assert_eq!(tr.case.state, State::AwaitingPermission);
-    assert!(sent(&tr, TemplateId::ComplimentThanks).is_some_and(|m| m.vars["ask_permission"] == "yes"));
-    let yes = w.reply(&tr.case, "Yes, happy for you to share it", t("2026-11-24T10:00:00Z"));
-    assert_eq!((yes.case.state, yes.case.share_permission), (State::Closed, Some(true)));
-    let silent = w.step(&tr.case, Event::Due(DeadlineKind::Permission), t("2026-12-31T10:00:00Z"));
-    assert_eq!((silent.case.state, silent.case.share_permission), (State::Closed, None));
+    assert!(
+        sent(&tr, TemplateId::ComplimentThanks).is_some_and(|m| m.vars["ask_permission"] == "yes")
+    );
+    let yes = w.reply(
+        &tr.case,
+        "Yes, happy for you to share it",
+        t("2026-11-24T10:00:00Z"),
+    );
+    assert_eq!(
+        (yes.case.state, yes.case.share_permission),
+        (State::Closed, Some(true))
+    );
+    let silent = w.step(
+        &tr.case,
+        Event::Due(DeadlineKind::Permission),
+        t("2026-12-31T10:00:00Z"),
+    );
+    assert_eq!(
+        (silent.case.state, silent.case.share_permission),
+        (State::Closed, None)
+    );
 }
 
 #[test]
 fn routing_by_flag_and_subject_of_the_complaint() {
     let w = World::new("provider-a");
-    let tr = w.open(Kind::Complaint, &[Flag::Subcontractor], "x", t("2026-11-23T10:00:00Z"));
-    assert_eq!(tr.case.handler.as_deref(), Some("dafydd.rees@provider-a.example.test"));
+    let tr = w.open(
+        Kind::Complaint,
+        &[Flag::Subcontractor],
+        "x",
+        t("2026-11-23T10:00:00Z"),
+    );
+    assert_eq!(
+        tr.case.handler.as_deref(),
+        Some("dafydd.rees@provider-a.example.test")
+    );
     // A complaint naming the first manager goes to the next one.
-    let tr = w.open(Kind::Complaint, &[], "Rhian Price was rude to me.", t("2026-11-23T10:00:00Z"));
-    assert_eq!(tr.case.handler.as_deref(), Some("gareth.owen@provider-a.example.test"));
-    let refused = w.staff(&tr.case, "gareth.owen@provider-a.example.test", "#assign rhian.price@provider-a.example.test", t("2026-11-23T11:00:00Z"));
-    assert_eq!(refused.case.handler.as_deref(), Some("gareth.owen@provider-a.example.test"));
+    let tr = w.open(
+        Kind::Complaint,
+        &[],
+        "Rhian Price was rude to me.",
+        t("2026-11-23T10:00:00Z"),
+    );
+    assert_eq!(
+        tr.case.handler.as_deref(),
+        Some("gareth.owen@provider-a.example.test")
+    );
+    let refused = w.staff(
+        &tr.case,
+        "gareth.owen@provider-a.example.test",
+        "#assign rhian.price@provider-a.example.test",
+        t("2026-11-23T11:00:00Z"),
+    );
+    assert_eq!(
+        refused.case.handler.as_deref(),
+        Some("gareth.owen@provider-a.example.test")
+    );
     // Provider B: the manager who is the subject hands the case on (stage 2).
     let w = World::new("provider-b");
-    let c = w.open(Kind::Complaint, &[Flag::StaffSubject], "x", t("2026-11-23T10:00:00Z")).case;
+    let c = w
+        .open(
+            Kind::Complaint,
+            &[Flag::StaffSubject],
+            "x",
+            t("2026-11-23T10:00:00Z"),
+        )
+        .case;
     assert_eq!(c.handler.as_deref(), Some(MARK));
 }
 
 #[test]
 fn unverified_staff_mail_executes_nothing() {
     let w = World::new("provider-b");
-    let c = w.open(Kind::Complaint, &[], "x", t("2026-11-23T10:00:00Z")).case;
+    let c = w
+        .open(Kind::Complaint, &[], "x", t("2026-11-23T10:00:00Z"))
+        .case;
     let tr = w.step(
         &c,
         Event::StaffReplied {
@@ -346,23 +574,51 @@ fn unverified_staff_mail_executes_nothing() {
         t("2026-11-23T11:00:00Z"),
     );
     assert_eq!(tr.case.state, State::Open);
-    assert!(mails(&tr).iter().all(|m| m.template == TemplateId::UnverifiedSender));
-    assert!(tr.effects.iter().any(|e| matches!(e, Effect::Audit(a) if a.action == "unverified staff message")));
+    assert!(mails(&tr)
+        .iter()
+        .all(|m| m.template == TemplateId::UnverifiedSender));
+    assert!(tr
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::Audit(a) if a.action == "unverified staff message")));
 }
 
 #[test]
 fn reclassify_withdraw_and_enquiries() {
     let w = World::new("provider-b");
-    let c = w.open(Kind::Compliment, &[], "x", t("2026-11-23T10:00:00Z")).case;
-    let tr = w.staff(&c, PRIYA, "#reclassify complaint", t("2026-11-23T11:00:00Z"));
-    assert_eq!((tr.case.kind, tr.case.state), (Kind::Complaint, State::Open));
+    let c = w
+        .open(Kind::Compliment, &[], "x", t("2026-11-23T10:00:00Z"))
+        .case;
+    let tr = w.staff(
+        &c,
+        PRIYA,
+        "#reclassify complaint",
+        t("2026-11-23T11:00:00Z"),
+    );
+    assert_eq!(
+        (tr.case.kind, tr.case.state),
+        (Kind::Complaint, State::Open)
+    );
     assert!(sent(&tr, TemplateId::Acknowledgement).is_some());
-    let tr = w.staff(&tr.case, PRIYA, "#withdraw the learner resolved it with her coach", t("2026-11-23T12:00:00Z"));
+    let tr = w.staff(
+        &tr.case,
+        PRIYA,
+        "#withdraw the learner resolved it with her coach",
+        t("2026-11-23T12:00:00Z"),
+    );
     assert_eq!(tr.case.state, State::Withdrawn);
     assert!(tr.case.deadlines.is_empty());
 
-    let e = w.open(Kind::Other, &[], "Do you have a brochure?", t("2026-11-23T10:00:00Z"));
-    assert!(sent(&e, TemplateId::Acknowledgement).is_none(), "enquiries and spam are not auto-answered");
+    let e = w.open(
+        Kind::Other,
+        &[],
+        "Do you have a brochure?",
+        t("2026-11-23T10:00:00Z"),
+    );
+    assert!(
+        sent(&e, TemplateId::Acknowledgement).is_none(),
+        "enquiries and spam are not auto-answered"
+    );
     let answered = w.staff(&e.case, PRIYA, "Here it is.", t("2026-11-23T11:00:00Z"));
     assert!(sent(&answered, TemplateId::Correspondence).is_some());
     assert_eq!(answered.case.state, State::Closed);
@@ -371,12 +627,21 @@ fn reclassify_withdraw_and_enquiries() {
 #[test]
 fn chases_land_in_working_hours_before_the_deadline() {
     let w = World::new("provider-b");
-    let c = w.open(Kind::Complaint, &[], "x", t("2026-11-23T10:00:00Z")).case;
-    let d = c.deadlines.iter().find(|d| d.kind == DeadlineKind::Respond).expect("respond");
+    let c = w
+        .open(Kind::Complaint, &[], "x", t("2026-11-23T10:00:00Z"))
+        .case;
+    let d = c
+        .deadlines
+        .iter()
+        .find(|d| d.kind == DeadlineKind::Respond)
+        .expect("respond");
     let times = chase_times(d.due, d.start, &w.loaded.policy, &w.calendar);
     // 2 working days before Monday 30 Nov 17:30 is Thursday's close, moved
     // back into working hours; 4 working hours before is Monday 13:30.
-    assert_eq!(times, vec![t("2026-11-26T16:30:00Z"), t("2026-11-30T13:30:00Z")]);
+    assert_eq!(
+        times,
+        vec![t("2026-11-26T16:30:00Z"), t("2026-11-30T13:30:00Z")]
+    );
     for x in times {
         assert!(w.calendar.is_working_time(x));
     }
@@ -439,13 +704,21 @@ fn check_invariants(before: &Case, tr: &Transition, machine_sender: bool) {
         assert!(d.due >= d.start, "deadline before its start: {d:?}");
     }
     if c.state.is_final() || c.state == State::PendingLessons {
-        assert!(c.deadlines.is_empty(), "pending deadline on a {:?} case: {:?}", c.state, c.deadlines);
+        assert!(
+            c.deadlines.is_empty(),
+            "pending deadline on a {:?} case: {:?}",
+            c.state,
+            c.deadlines
+        );
     }
     for e in &tr.effects {
         if let Effect::Send(m) = e {
             assert!(!m.to.is_empty());
             if machine_sender || c.kind.is_machine() {
-                assert!(!m.to.contains(&Recipient::Complainant), "mail to a machine sender: {m:?}");
+                assert!(
+                    !m.to.contains(&Recipient::Complainant),
+                    "mail to a machine sender: {m:?}"
+                );
             }
         }
     }

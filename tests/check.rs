@@ -11,11 +11,17 @@ fn run_check(config: &Path) -> (bool, String) {
         .args(["check", "--offline"])
         .output()
         .expect("run complaintd check");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name).join("complaintd.toml")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
+        .join("complaintd.toml")
 }
 
 #[test]
@@ -43,34 +49,65 @@ fn broken(file: &str, edit: impl Fn(&str) -> String) -> String {
 
 #[test]
 fn unknown_key_names_file_and_line() {
-    let out = broken("complaintd.toml", |t| t.replace("[calendar]", "[calendar]\nnaton = \"scotland\""));
+    let out = broken("complaintd.toml", |t| {
+        t.replace("[calendar]", "[calendar]\nnaton = \"scotland\"")
+    });
     assert!(out.contains("complaintd.toml: line"), "{out}");
     assert!(out.contains("unknown field `naton`"), "{out}");
 }
 
 #[test]
 fn bad_span_in_policy_names_the_policy_file() {
-    let out = broken("policy.toml", |t| t.replace("\"5 working days\"", "\"a fortnight\""));
+    let out = broken("policy.toml", |t| {
+        t.replace("\"5 working days\"", "\"a fortnight\"")
+    });
     assert!(out.contains("policy.toml: line"), "{out}");
-    assert!(out.contains("cannot read \"a fortnight\" as a time span"), "{out}");
+    assert!(
+        out.contains("cannot read \"a fortnight\" as a time span"),
+        "{out}"
+    );
 }
 
 #[test]
 fn role_without_staff_is_reported_with_its_key() {
-    let out = broken("policy.toml", |t| t.replacen("handler = \"senior_manager\"", "handler = \"chief_listener\"", 1));
-    assert!(out.contains("stage[2].handler: role \"chief_listener\" has nobody in it"), "{out}");
+    let out = broken("policy.toml", |t| {
+        t.replacen(
+            "handler = \"senior_manager\"",
+            "handler = \"chief_listener\"",
+            1,
+        )
+    });
+    assert!(
+        out.contains("stage[2].handler: role \"chief_listener\" has nobody in it"),
+        "{out}"
+    );
 }
 
 #[test]
 fn semantic_config_errors_are_all_reported() {
     let out = broken("complaintd.toml", |t| {
         t.replace("close = \"17:30\"", "close = \"08:00\"")
-            .replace("reply_address = \"complaints@provider-b.example.test\"", "reply_address = \"elsewhere@other.example.test\"")
-            .replace("email = \"mark.bell@provider-b.example.test\"", "email = \"mark.bell\"")
+            .replace(
+                "reply_address = \"complaints@provider-b.example.test\"",
+                "reply_address = \"elsewhere@other.example.test\"",
+            )
+            .replace(
+                "email = \"mark.bell@provider-b.example.test\"",
+                "email = \"mark.bell\"",
+            )
     });
-    assert!(out.contains("calendar.close: must be later than calendar.open"), "{out}");
-    assert!(out.contains("organisation.reply_address: must be one of organisation.addresses"), "{out}");
-    assert!(out.contains("staff[4].email: \"mark.bell\" is not an email address"), "{out}");
+    assert!(
+        out.contains("calendar.close: must be later than calendar.open"),
+        "{out}"
+    );
+    assert!(
+        out.contains("organisation.reply_address: must be one of organisation.addresses"),
+        "{out}"
+    );
+    assert!(
+        out.contains("staff[4].email: \"mark.bell\" is not an email address"),
+        "{out}"
+    );
     assert!(out.contains("3 problem(s) found"), "{out}");
 }
 
@@ -81,7 +118,10 @@ fn policy_consistency_errors() {
             .replacen("id = \"stage2\"", "id = \"stage1\"", 1)
     });
     assert!(out.contains("procedure.reference_prefix"), "{out}");
-    assert!(out.contains("stage[1].id: stage id \"stage1\" is used twice"), "{out}");
+    assert!(
+        out.contains("stage[1].id: stage id \"stage1\" is used twice"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -90,7 +130,11 @@ fn a_broken_template_override_is_reported_with_its_file() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/provider-a");
     std::fs::copy(src.join("policy.toml"), dir.path().join("policy.toml")).expect("copy");
     let cfg = std::fs::read_to_string(src.join("complaintd.toml")).expect("read");
-    std::fs::write(dir.path().join("complaintd.toml"), format!("{cfg}\n[templates]\ndir = \"mine\"\n")).expect("write");
+    std::fs::write(
+        dir.path().join("complaintd.toml"),
+        format!("{cfg}\n[templates]\ndir = \"mine\"\n"),
+    )
+    .expect("write");
     std::fs::create_dir(dir.path().join("mine")).expect("mkdir");
     std::fs::write(
         dir.path().join("mine/delay_notice.hbs"),
@@ -99,7 +143,10 @@ fn a_broken_template_override_is_reported_with_its_file() {
     .expect("write");
     let (ok, out) = run_check(&dir.path().join("complaintd.toml"));
     assert!(!ok);
-    assert!(out.contains("delay_notice.hbs: template delay_notice"), "{out}");
+    assert!(
+        out.contains("delay_notice.hbs: template delay_notice"),
+        "{out}"
+    );
     assert!(out.contains("nmae"), "{out}");
 }
 
@@ -107,5 +154,8 @@ fn a_broken_template_override_is_reported_with_its_file() {
 fn missing_file_is_a_clear_error() {
     let (ok, out) = run_check(Path::new("/nonexistent/complaintd.toml"));
     assert!(!ok);
-    assert!(out.contains("/nonexistent/complaintd.toml: (file): cannot read"), "{out}");
+    assert!(
+        out.contains("/nonexistent/complaintd.toml: (file): cannot read"),
+        "{out}"
+    );
 }

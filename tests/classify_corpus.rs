@@ -36,7 +36,11 @@ fn labels(dir: &Path) -> Vec<Label> {
             let v: Value = serde_json::from_str(l).expect("label line");
             let mut flags: Vec<String> = v["flags"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|f| f.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|f| f.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default();
             flags.sort();
             Label {
@@ -65,7 +69,11 @@ fn evaluate(dir: &Path) -> Report {
         .args(&files)
         .output()
         .expect("run complaintd classify");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).expect("utf-8");
     let lines: Vec<Value> = stdout
         .lines()
@@ -86,7 +94,10 @@ fn evaluate(dir: &Path) -> Report {
         assert!(file.ends_with(&label.file), "{file} vs {}", label.file);
         let kind = got["kind"].as_str().expect("kind");
         assert!(KINDS.contains(&kind), "unknown kind {kind}");
-        assert!(got["reasons"].as_array().is_some_and(|r| !r.is_empty()), "no reasons for {file}");
+        assert!(
+            got["reasons"].as_array().is_some_and(|r| !r.is_empty()),
+            "no reasons for {file}"
+        );
         let mut flags: Vec<String> = got["flags"]
             .as_array()
             .expect("flags")
@@ -99,11 +110,17 @@ fn evaluate(dir: &Path) -> Report {
         }
         if kind == label.kind {
             correct += 1.0;
-            *tp.entry(KINDS.iter().find(|k| **k == kind).expect("kind")).or_default() += 1.0;
+            *tp.entry(KINDS.iter().find(|k| **k == kind).expect("kind"))
+                .or_default() += 1.0;
         } else {
-            *fp.entry(KINDS.iter().find(|k| **k == kind).expect("kind")).or_default() += 1.0;
-            *fnn.entry(KINDS.iter().find(|k| **k == label.kind).expect("kind")).or_default() += 1.0;
-            misses.push(format!("{}: got {kind}, labelled {}", label.file, label.kind));
+            *fp.entry(KINDS.iter().find(|k| **k == kind).expect("kind"))
+                .or_default() += 1.0;
+            *fnn.entry(KINDS.iter().find(|k| **k == label.kind).expect("kind"))
+                .or_default() += 1.0;
+            misses.push(format!(
+                "{}: got {kind}, labelled {}",
+                label.file, label.kind
+            ));
             if MACHINE.contains(&label.kind.as_str()) && !MACHINE.contains(&kind) {
                 machine_as_human.push(label.file.clone());
             }
@@ -150,9 +167,21 @@ fn check(dir: &Path, name: &str) {
     for m in &r.misses {
         println!("  miss {m}");
     }
-    assert!(r.machine_as_human.is_empty(), "machine mail labelled human: {:?}", r.machine_as_human);
-    assert!(r.macro_f1 >= 0.90, "macro-F1 {:.3} below 0.90 on {name}", r.macro_f1);
-    assert!(r.flags_exact >= 0.85, "flags exact {:.3} below 0.85 on {name}", r.flags_exact);
+    assert!(
+        r.machine_as_human.is_empty(),
+        "machine mail labelled human: {:?}",
+        r.machine_as_human
+    );
+    assert!(
+        r.macro_f1 >= 0.90,
+        "macro-F1 {:.3} below 0.90 on {name}",
+        r.macro_f1
+    );
+    assert!(
+        r.flags_exact >= 0.85,
+        "flags exact {:.3} below 0.85 on {name}",
+        r.flags_exact
+    );
 }
 
 #[test]
@@ -177,7 +206,11 @@ fn own_cases_meet_the_bar() {
 fn a_directory_with_bad_files_is_classified_to_the_end() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("a-empty.eml"), b"").expect("write");
-    std::fs::write(dir.path().join("b-binary.eml"), [0u8, 159, 146, 150, 0, 1, 2]).expect("write");
+    std::fs::write(
+        dir.path().join("b-binary.eml"),
+        [0u8, 159, 146, 150, 0, 1, 2],
+    )
+    .expect("write");
     std::fs::write(dir.path().join("c-text.eml"), b"not an email, just words\n").expect("write");
     std::fs::write(
         dir.path().join("d-good.eml"),
@@ -195,11 +228,19 @@ fn a_directory_with_bad_files_is_classified_to_the_end() {
         .output()
         .expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
     assert_eq!(lines.len(), 5, "{stdout}");
-    assert!(lines[0]["error"].as_str().is_some_and(|e| e.contains("empty")));
+    assert!(lines[0]["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("empty")));
     assert_eq!(lines[3]["kind"], "compliment");
-    assert!(lines[4]["kind"].is_string(), "broken MIME gets a best-effort result");
+    assert!(
+        lines[4]["kind"].is_string(),
+        "broken MIME gets a best-effort result"
+    );
     // Some inputs failed, so the exit code says so, but nothing stopped early.
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("could not be classified"));
@@ -218,7 +259,9 @@ fn stdin_is_read_when_no_file_is_given() {
         .stdin
         .take()
         .expect("stdin")
-        .write_all(b"From: a@b.test\r\nSubject: x\r\nAuto-Submitted: auto-replied\r\n\r\nI am away.\r\n")
+        .write_all(
+            b"From: a@b.test\r\nSubject: x\r\nAuto-Submitted: auto-replied\r\n\r\nI am away.\r\n",
+        )
         .expect("write");
     let out = child.wait_with_output().expect("wait");
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");

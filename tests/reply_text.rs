@@ -24,7 +24,12 @@ fn every_client_style_matches_its_golden_file() {
             .arg(eml)
             .output()
             .expect("run reply-text");
-        assert!(out.status.success(), "{}: {}", eml.display(), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            eml.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
         let got = String::from_utf8(out.stdout).expect("utf-8");
         if update {
             std::fs::write(&expected_path, &got).expect("write golden");
@@ -32,7 +37,10 @@ fn every_client_style_matches_its_golden_file() {
         }
         let expected = std::fs::read_to_string(&expected_path).expect("expected file");
         if got != expected {
-            failures.push(format!("{}:\n--- expected\n{expected}--- got\n{got}", eml.display()));
+            failures.push(format!(
+                "{}:\n--- expected\n{expected}--- got\n{got}",
+                eml.display()
+            ));
         }
     }
     assert!(entries.len() >= 16, "only {} golden cases", entries.len());

@@ -456,7 +456,14 @@ pub fn is_machine_address(address: &str) -> bool {
         || !address.contains('@')
         || matches!(
             local.as_str(),
-            "mailer-daemon" | "postmaster" | "noreply" | "no-reply" | "donotreply" | "do-not-reply" | "bounce" | "bounces"
+            "mailer-daemon"
+                | "postmaster"
+                | "noreply"
+                | "no-reply"
+                | "donotreply"
+                | "do-not-reply"
+                | "bounce"
+                | "bounces"
         )
         || local.starts_with("bounce-")
         || local.starts_with("bounces+")
@@ -471,7 +478,13 @@ struct Out {
 }
 
 impl Out {
-    fn audit(&mut self, actor: Actor, action: &str, detail: impl Into<String>, message_id: Option<&str>) {
+    fn audit(
+        &mut self,
+        actor: Actor,
+        action: &str,
+        detail: impl Into<String>,
+        message_id: Option<&str>,
+    ) {
         self.effects.push(Effect::Audit(Audit {
             actor,
             action: action.to_string(),
@@ -484,7 +497,8 @@ impl Out {
         // Never mail a machine: a complainant address that is a bounce or
         // no-reply address is dropped from the recipients, and a mail left
         // with no recipient is not queued.
-        let machine = self.case.kind.is_machine() || is_machine_address(&self.case.complainant.address);
+        let machine =
+            self.case.kind.is_machine() || is_machine_address(&self.case.complainant.address);
         let to: Vec<Recipient> = mail
             .to
             .into_iter()
@@ -590,7 +604,7 @@ fn response_contacts(case: &Case, ctx: &Ctx<'_>) -> Vec<Contact> {
     };
     if role == "external_bodies" {
         return stage_of(ctx, case.stage + 1)
-            .map(|s| external_contacts(s))
+            .map(external_contacts)
             .unwrap_or_default();
     }
     ctx.directory
@@ -651,11 +665,19 @@ fn begin_stage(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, in_reply_to: Op
     out.case.responded_at = None;
     out.case.handler = choose_handler(&out.case, ctx);
     match &out.case.handler {
-        Some(h) => out.audit(Actor::System, "assigned", format!("{} handles {}", h, stage.name), None),
+        Some(h) => out.audit(
+            Actor::System,
+            "assigned",
+            format!("{} handles {}", h, stage.name),
+            None,
+        ),
         None => out.audit(
             Actor::System,
             "unassigned",
-            format!("nobody in the handler role for {}: add staff to the role in config", stage.name),
+            format!(
+                "nobody in the handler role for {}: add staff to the role in config",
+                stage.name
+            ),
             None,
         ),
     }
@@ -668,7 +690,12 @@ fn begin_stage(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, in_reply_to: Op
     });
     out.case.acknowledged_at = Some(now);
     out.clear_deadline(DeadlineKind::Acknowledge);
-    out.audit(Actor::System, "acknowledged", format!("{} acknowledged", stage.name), None);
+    out.audit(
+        Actor::System,
+        "acknowledged",
+        format!("{} acknowledged", stage.name),
+        None,
+    );
     let note = mail(TemplateId::HandlerNotification, vec![Recipient::Handler]);
     out.send(with_var(note, "stage", stage.name.clone()));
     for (i, h) in stage.handoffs.iter().enumerate() {
@@ -689,12 +716,22 @@ fn begin_stage(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, in_reply_to: Op
                 ));
             }
         }
-        let m = with_var(mail(TemplateId::HandoffNotice, vec![Recipient::Role(h.to.clone())]), "description", h.description.clone());
+        let m = with_var(
+            mail(
+                TemplateId::HandoffNotice,
+                vec![Recipient::Role(h.to.clone())],
+            ),
+            "description",
+            h.description.clone(),
+        );
         out.send(with_var(m, "within", h.within.to_string()));
         out.audit(
             Actor::System,
             "handed off",
-            format!("hand-off {i} to {} done at once (allowed {}): {}", h.to, h.within, h.description),
+            format!(
+                "hand-off {i} to {} done at once (allowed {}): {}",
+                h.to, h.within, h.description
+            ),
             None,
         );
     }
@@ -702,7 +739,13 @@ fn begin_stage(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, in_reply_to: Op
 }
 
 /// Open a case for a newly received message.
-pub fn open(reference: CaseRef, msg: &Inbound, class: &Classification, ctx: &Ctx<'_>, now: DateTime<Utc>) -> Transition {
+pub fn open(
+    reference: CaseRef,
+    msg: &Inbound,
+    class: &Classification,
+    ctx: &Ctx<'_>,
+    now: DateTime<Utc>,
+) -> Transition {
     let case = Case {
         reference,
         kind: class.kind,
@@ -740,7 +783,15 @@ pub fn open(reference: CaseRef, msg: &Inbound, class: &Classification, ctx: &Ctx
             if class.flags.is_empty() {
                 String::new()
             } else {
-                format!(" [{}]", class.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", "))
+                format!(
+                    " [{}]",
+                    class
+                        .flags
+                        .iter()
+                        .map(|f| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             },
             class.reasons.join("; ")
         ),
@@ -757,7 +808,12 @@ fn start_kind(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>) {
         Kind::AutoReply | Kind::Bounce | Kind::Bulk => {
             out.case.state = State::Closed;
             out.case.closed_at = Some(now);
-            out.audit(Actor::System, "ignored", "machine mail: no case action, never answered", None);
+            out.audit(
+                Actor::System,
+                "ignored",
+                "machine mail: no case action, never answered",
+                None,
+            );
         }
         Kind::Other => {
             // An enquiry: the stage-1 handler answers it; no acknowledgement,
@@ -780,7 +836,11 @@ fn start_kind(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>) {
             let thanks = with_var(
                 mail(template, vec![Recipient::Complainant]),
                 "ask_permission",
-                if feedback.ask_permission_to_share { "yes" } else { "" },
+                if feedback.ask_permission_to_share {
+                    "yes"
+                } else {
+                    ""
+                },
             );
             out.send(OutMail {
                 in_reply_to: reply_to,
@@ -793,7 +853,12 @@ fn start_kind(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>) {
                 out.case.state = State::AwaitingPermission;
                 let due = ctx.calendar.deadline(now, Span::WorkingDays(10));
                 out.set_deadline(DeadlineKind::Permission, now, due.at);
-                out.audit(Actor::System, "permission asked", "asked permission to share", None);
+                out.audit(
+                    Actor::System,
+                    "permission asked",
+                    "asked permission to share",
+                    None,
+                );
             } else {
                 close(out, now, "thanked; nothing more to do");
             }
@@ -807,7 +872,11 @@ fn flag_alerts(out: &mut Out, ctx: &Ctx<'_>) {
     let flags = out.case.flags.clone();
     for r in ctx.policy.routes_for(&flags) {
         if !r.notify.is_empty() {
-            let m = with_var(mail(TemplateId::FlagAlert, roles(&r.notify)), "flag", r.flag.as_str());
+            let m = with_var(
+                mail(TemplateId::FlagAlert, roles(&r.notify)),
+                "flag",
+                r.flag.as_str(),
+            );
             out.send(m);
             out.audit(
                 Actor::System,
@@ -822,7 +891,10 @@ fn flag_alerts(out: &mut Out, ctx: &Ctx<'_>) {
 fn start_complaint(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Option<String>) {
     let policy = ctx.policy;
     if !policy.procedure.notify_on_new_complaint.is_empty() {
-        out.send(mail(TemplateId::NewCaseNotice, roles(&policy.procedure.notify_on_new_complaint)));
+        out.send(mail(
+            TemplateId::NewCaseNotice,
+            roles(&policy.procedure.notify_on_new_complaint),
+        ));
     }
     flag_alerts(out, ctx);
     let flags = &out.case.flags;
@@ -864,14 +936,25 @@ fn start_complaint(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: O
         if let Some(role) = &policy.anonymous.decided_by {
             out.case.state = State::AwaitingDecision;
             out.case.handler = choose_handler(&out.case, ctx);
-            let is_urgent = policy.anonymous.urgent_flags.iter().any(|f| flags.contains(f));
+            let is_urgent = policy
+                .anonymous
+                .urgent_flags
+                .iter()
+                .any(|f| flags.contains(f));
             let m = with_var(
-                mail(TemplateId::AnonymousDecisionRequest, vec![Recipient::Role(role.clone())]),
+                mail(
+                    TemplateId::AnonymousDecisionRequest,
+                    vec![Recipient::Role(role.clone())],
+                ),
                 "urgent",
                 if is_urgent { "yes" } else { "" },
             );
             out.send(m);
-            let ack = with_var(mail(TemplateId::Acknowledgement, vec![Recipient::Complainant]), "anonymous", "yes");
+            let ack = with_var(
+                mail(TemplateId::Acknowledgement, vec![Recipient::Complainant]),
+                "anonymous",
+                "yes",
+            );
             out.send(OutMail {
                 in_reply_to: reply_to,
                 ..ack
@@ -884,7 +967,10 @@ fn start_complaint(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: O
             out.audit(
                 Actor::System,
                 "held for decision",
-                format!("anonymous: {role} decide whether to act{}", if is_urgent { " (urgent)" } else { "" }),
+                format!(
+                    "anonymous: {role} decide whether to act{}",
+                    if is_urgent { " (urgent)" } else { "" }
+                ),
                 None,
             );
             return;
@@ -904,14 +990,20 @@ fn start_complaint(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: O
                 ..ack
             });
             out.case.acknowledged_at = Some(now);
-            out.send(mail(TemplateId::ConsentRequest, vec![Recipient::Complainant]));
+            out.send(mail(
+                TemplateId::ConsentRequest,
+                vec![Recipient::Complainant],
+            ));
             out.send(with_var(
                 mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
                 "stage",
                 "Awaiting the learner's consent",
             ));
             if !policy.consent.notify.is_empty() {
-                out.send(mail(TemplateId::NewCaseNotice, roles(&policy.consent.notify)));
+                out.send(mail(
+                    TemplateId::NewCaseNotice,
+                    roles(&policy.consent.notify),
+                ));
             }
             out.audit(
                 Actor::System,
@@ -921,8 +1013,16 @@ fn start_complaint(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: O
             );
             return;
         }
-        out.send(mail(TemplateId::ConsentRequest, vec![Recipient::Complainant]));
-        out.audit(Actor::System, "consent asked", "consent requested; safeguarding proceeds without waiting", None);
+        out.send(mail(
+            TemplateId::ConsentRequest,
+            vec![Recipient::Complainant],
+        ));
+        out.audit(
+            Actor::System,
+            "consent asked",
+            "consent requested; safeguarding proceeds without waiting",
+            None,
+        );
     }
     begin_stage(out, ctx, now, reply_to);
 }
@@ -940,18 +1040,38 @@ fn close_or_ask_lessons(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, why: &
         out.clear_all();
         out.case.state = State::PendingLessons;
         out.send(mail(TemplateId::LessonsRequest, vec![Recipient::Handler]));
-        out.audit(Actor::System, "lessons requested", format!("{why}; closing waits for lessons learnt"), None);
+        out.audit(
+            Actor::System,
+            "lessons requested",
+            format!("{why}; closing waits for lessons learnt"),
+            None,
+        );
     } else {
         close(out, now, why);
     }
 }
 
-fn escalate(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, in_reply_to: Option<String>, why: &str) {
+fn escalate(
+    out: &mut Out,
+    ctx: &Ctx<'_>,
+    now: DateTime<Utc>,
+    in_reply_to: Option<String>,
+    why: &str,
+) {
     let next = out.case.stage + 1;
     let Some(stage) = stage_of(ctx, next) else {
         // The procedure is exhausted: record, tell the handler, change nothing.
-        out.audit(Actor::System, "escalation impossible", format!("{why}; there is no further stage"), None);
-        out.send(with_var(mail(TemplateId::ComplainantUpdate, vec![Recipient::Handler]), "note", "no further stage"));
+        out.audit(
+            Actor::System,
+            "escalation impossible",
+            format!("{why}; there is no further stage"),
+            None,
+        );
+        out.send(with_var(
+            mail(TemplateId::ComplainantUpdate, vec![Recipient::Handler]),
+            "note",
+            "no further stage",
+        ));
         return;
     };
     out.clear_all();
@@ -965,12 +1085,26 @@ fn escalate(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, in_reply_to: Optio
         m.in_reply_to = in_reply_to;
         m.contacts = external_contacts(stage);
         out.send(m);
-        out.send(with_var(mail(TemplateId::ComplainantUpdate, vec![Recipient::Handler]), "note", "referred externally"));
-        out.audit(Actor::System, "referred externally", format!("{why}: {}", stage.name), None);
+        out.send(with_var(
+            mail(TemplateId::ComplainantUpdate, vec![Recipient::Handler]),
+            "note",
+            "referred externally",
+        ));
+        out.audit(
+            Actor::System,
+            "referred externally",
+            format!("{why}: {}", stage.name),
+            None,
+        );
         out.case.closed_at = Some(now);
         return;
     }
-    out.audit(Actor::System, "escalated", format!("{why}: now {}", stage.name), None);
+    out.audit(
+        Actor::System,
+        "escalated",
+        format!("{why}: now {}", stage.name),
+        None,
+    );
     begin_stage(out, ctx, now, in_reply_to);
 }
 
@@ -994,7 +1128,11 @@ pub fn step(case: &Case, event: Event, ctx: &Ctx<'_>, now: DateTime<Utc>) -> Tra
 }
 
 fn forward_to_handler(out: &mut Out, msg: &Inbound, note: &str) {
-    let mut m = with_var(mail(TemplateId::ComplainantUpdate, vec![Recipient::Handler]), "note", note);
+    let mut m = with_var(
+        mail(TemplateId::ComplainantUpdate, vec![Recipient::Handler]),
+        "note",
+        note,
+    );
     m.text = Some(msg.text.clone());
     out.send(m);
 }
@@ -1009,23 +1147,39 @@ fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: In
         out.case.state == State::AwaitingPermission,
         out.case.consent == ConsentStatus::Awaiting,
     );
-    out.audit(Actor::Complainant, "replied", format!("read as {intent:?}"), id.as_deref());
+    out.audit(
+        Actor::Complainant,
+        "replied",
+        format!("read as {intent:?}"),
+        id.as_deref(),
+    );
     match (out.case.state, intent) {
         (State::AwaitingConsent, ReplyIntent::Consent) => {
-            forward_to_handler(out, &msg, "the complainant sent consent: check it is the learner's own");
+            forward_to_handler(
+                out,
+                &msg,
+                "the complainant sent consent: check it is the learner's own",
+            );
             consent_received(out, ctx, now, Actor::Complainant);
         }
         (_, ReplyIntent::Consent) if out.case.consent == ConsentStatus::Awaiting => {
             out.case.consent = ConsentStatus::Received;
             forward_to_handler(out, &msg, "the complainant sent consent");
         }
-        (State::AwaitingPermission, ReplyIntent::PermissionGranted | ReplyIntent::PermissionRefused) => {
+        (
+            State::AwaitingPermission,
+            ReplyIntent::PermissionGranted | ReplyIntent::PermissionRefused,
+        ) => {
             let granted = intent == ReplyIntent::PermissionGranted;
             out.case.share_permission = Some(granted);
             out.audit(
                 Actor::Complainant,
                 "permission",
-                if granted { "may be shared" } else { "must not be shared" },
+                if granted {
+                    "may be shared"
+                } else {
+                    "must not be shared"
+                },
                 id.as_deref(),
             );
             close(out, now, "permission to share answered");
@@ -1043,12 +1197,19 @@ fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: In
             } else if late {
                 late_escalation(out, &msg, State::Responded);
             } else {
-                escalate(out, ctx, now, id, "the complainant is not satisfied with the response");
+                escalate(
+                    out,
+                    ctx,
+                    now,
+                    id,
+                    "the complainant is not satisfied with the response",
+                );
             }
         }
-        (State::Closed | State::PendingLessons, ReplyIntent::Dissatisfied | ReplyIntent::Unclear)
-            if out.case.kind == Kind::Complaint && out.case.responded_at.is_some() =>
-        {
+        (
+            State::Closed | State::PendingLessons,
+            ReplyIntent::Dissatisfied | ReplyIntent::Unclear,
+        ) if out.case.kind == Kind::Complaint && out.case.responded_at.is_some() => {
             let resume = out.case.state;
             late_escalation(out, &msg, resume);
         }
@@ -1068,7 +1229,10 @@ fn late_escalation(out: &mut Out, msg: &Inbound, resume: State) {
     out.send(m);
     out.send(OutMail {
         in_reply_to: msg.message_id.clone(),
-        ..mail(TemplateId::LateEscalationReceived, vec![Recipient::Complainant])
+        ..mail(
+            TemplateId::LateEscalationReceived,
+            vec![Recipient::Complainant],
+        )
     });
     out.audit(
         Actor::System,
@@ -1080,7 +1244,12 @@ fn late_escalation(out: &mut Out, msg: &Inbound, resume: State) {
 
 fn consent_received(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: Actor) {
     out.case.consent = ConsentStatus::Received;
-    out.audit(actor, "consent received", "the learner's written consent is on file", None);
+    out.audit(
+        actor,
+        "consent received",
+        "the learner's written consent is on file",
+        None,
+    );
     if out.case.state == State::AwaitingConsent {
         // The response clock starts now.
         out.case.stage_received_at = now;
@@ -1108,11 +1277,22 @@ fn report(out: &mut Out, errors: Vec<String>) {
     if errors.is_empty() {
         return;
     }
-    let m = with_var(mail(TemplateId::CommandReport, vec![Recipient::Handler]), "errors", errors.join("\n"));
+    let m = with_var(
+        mail(TemplateId::CommandReport, vec![Recipient::Handler]),
+        "errors",
+        errors.join("\n"),
+    );
     out.send(m);
 }
 
-fn staff_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: Inbound, verified: bool, parsed: Parsed) {
+fn staff_replied(
+    out: &mut Out,
+    ctx: &Ctx<'_>,
+    now: DateTime<Utc>,
+    msg: Inbound,
+    verified: bool,
+    parsed: Parsed,
+) {
     let id = msg.message_id.clone();
     if !verified {
         // Email is spoofable: nothing is executed or relayed. The real
@@ -1127,7 +1307,11 @@ fn staff_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: Inbound,
             ),
             id.as_deref(),
         );
-        let m = with_var(mail(TemplateId::UnverifiedSender, vec![Recipient::Handler]), "claimed_sender", msg.from.clone());
+        let m = with_var(
+            mail(TemplateId::UnverifiedSender, vec![Recipient::Handler]),
+            "claimed_sender",
+            msg.from.clone(),
+        );
         out.send(m);
         return;
     }
@@ -1166,7 +1350,11 @@ fn relay(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, msg: &
             let Some(stage) = stage_of(ctx, out.case.stage) else {
                 return;
             };
-            let mut m = with_var(mail(TemplateId::StageResponse, vec![Recipient::Complainant]), "stage", stage.name.clone());
+            let mut m = with_var(
+                mail(TemplateId::StageResponse, vec![Recipient::Complainant]),
+                "stage",
+                stage.name.clone(),
+            );
             m.text = Some(msg.text.clone());
             m.in_reply_to = reply_to;
             m.contacts = response_contacts(&out.case, ctx);
@@ -1176,9 +1364,17 @@ fn relay(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, msg: &
             out.send(m);
             out.case.responded_at = Some(now);
             out.clear_deadline(DeadlineKind::Respond);
-            out.audit(actor.clone(), "responded", format!("{} written response sent", stage.name), id);
+            out.audit(
+                actor.clone(),
+                "responded",
+                format!("{} written response sent", stage.name),
+                id,
+            );
             if !stage.notify_on_response.is_empty() {
-                out.send(mail(TemplateId::OutcomeNotice, roles(&stage.notify_on_response)));
+                out.send(mail(
+                    TemplateId::OutcomeNotice,
+                    roles(&stage.notify_on_response),
+                ));
             }
             let has_next = stage_of(ctx, out.case.stage + 1).is_some();
             out.case.state = State::Responded;
@@ -1206,19 +1402,37 @@ fn relay(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, msg: &
             m.text = Some(msg.text.clone());
             m.in_reply_to = reply_to;
             out.send(m);
-            out.audit(actor.clone(), "correspondence", "handler's message relayed", id);
+            out.audit(
+                actor.clone(),
+                "correspondence",
+                "handler's message relayed",
+                id,
+            );
         }
     }
 }
 
-fn command(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, c: Command, id: Option<&str>) -> Result<(), String> {
+fn command(
+    out: &mut Out,
+    ctx: &Ctx<'_>,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    c: Command,
+    id: Option<&str>,
+) -> Result<(), String> {
     match c {
         Command::Note { text } => {
             out.audit(actor.clone(), "note", text, id);
             Ok(())
         }
         Command::Extend { until, reason } => {
-            let Some(current) = out.case.deadlines.iter().find(|d| d.kind == DeadlineKind::Respond).cloned() else {
+            let Some(current) = out
+                .case
+                .deadlines
+                .iter()
+                .find(|d| d.kind == DeadlineKind::Respond)
+                .cloned()
+            else {
                 return Err("#extend: this case has no response deadline to extend".into());
             };
             let new_due = ctx.calendar.end_of_business(until);
@@ -1231,7 +1445,11 @@ fn command(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, c: C
             let late = now > current.due;
             // The complainant is always told the new date and the reason.
             let m = with_var(
-                with_var(mail(TemplateId::DelayNotice, vec![Recipient::Complainant]), "reason", reason.clone()),
+                with_var(
+                    mail(TemplateId::DelayNotice, vec![Recipient::Complainant]),
+                    "reason",
+                    reason.clone(),
+                ),
                 "new_date",
                 until.format("%A %-d %B %Y").to_string(),
             );
@@ -1257,7 +1475,10 @@ fn command(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, c: C
         }
         Command::Close { lessons } => {
             if out.case.state.is_final() && out.case.state != State::Redirected {
-                return Err(format!("#close: the case is already {}", out.case.state.as_str()));
+                return Err(format!(
+                    "#close: the case is already {}",
+                    out.case.state.as_str()
+                ));
             }
             let needs = ctx.policy.closing.require_lessons && out.case.kind == Kind::Complaint;
             match (needs, lessons) {
@@ -1280,15 +1501,25 @@ fn command(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, c: C
                 return Err(format!("#assign: {to} is not in the staff list"));
             };
             if out.case.excluded_handlers.iter().any(|x| x == &p.email) {
-                return Err(format!("#assign: {} is named in the complaint and cannot handle it", p.name));
+                return Err(format!(
+                    "#assign: {} is named in the complaint and cannot handle it",
+                    p.name
+                ));
             }
             out.case.handler = Some(p.email.clone());
             out.send(with_var(
                 mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
                 "stage",
-                stage_of(ctx, out.case.stage).map(|s| s.name.clone()).unwrap_or_default(),
+                stage_of(ctx, out.case.stage)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
             ));
-            out.audit(actor.clone(), "reassigned", format!("now handled by {}", p.email), id);
+            out.audit(
+                actor.clone(),
+                "reassigned",
+                format!("now handled by {}", p.email),
+                id,
+            );
             Ok(())
         }
         Command::Reclassify { kind } => {
@@ -1316,8 +1547,16 @@ fn command(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, c: C
             out.clear_all();
             out.case.state = State::Withdrawn;
             out.case.closed_at = Some(now);
-            out.send(mail(TemplateId::WithdrawalConfirmation, vec![Recipient::Complainant]));
-            out.audit(actor.clone(), "withdrawn", reason.unwrap_or_else(|| "withdrawn by the complainant".into()), id);
+            out.send(mail(
+                TemplateId::WithdrawalConfirmation,
+                vec![Recipient::Complainant],
+            ));
+            out.audit(
+                actor.clone(),
+                "withdrawn",
+                reason.unwrap_or_else(|| "withdrawn by the complainant".into()),
+                id,
+            );
             Ok(())
         }
         Command::Escalate { reason } => {
@@ -1332,17 +1571,33 @@ fn command(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, c: C
             let why = reason.unwrap_or_else(|| "decided to act".into());
             match out.case.state {
                 State::AwaitingDecision => {
-                    out.audit(actor.clone(), "decision", format!("act on the anonymous complaint: {why}"), id);
+                    out.audit(
+                        actor.clone(),
+                        "decision",
+                        format!("act on the anonymous complaint: {why}"),
+                        id,
+                    );
                     out.case.stage_received_at = now;
                     begin_stage_after_hold(out, ctx, now);
                     Ok(())
                 }
                 State::LateEscalation => {
-                    escalate(out, ctx, now, out.case.last_inbound_id.clone(), &format!("late escalation accepted: {why}"));
+                    escalate(
+                        out,
+                        ctx,
+                        now,
+                        out.case.last_inbound_id.clone(),
+                        &format!("late escalation accepted: {why}"),
+                    );
                     Ok(())
                 }
                 State::Redirected => {
-                    out.audit(actor.clone(), "decision", format!("treat as a complaint, not an appeal: {why}"), id);
+                    out.audit(
+                        actor.clone(),
+                        "decision",
+                        format!("treat as a complaint, not an appeal: {why}"),
+                        id,
+                    );
                     out.case.flags.remove(&Flag::AssessmentAppeal);
                     out.case.closed_at = None;
                     out.case.stage_received_at = now;
@@ -1350,24 +1605,44 @@ fn command(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, c: C
                     begin_stage(out, ctx, now, reply_to);
                     Ok(())
                 }
-                s => Err(format!("#proceed: nothing to decide while the case is {}", s.as_str())),
+                s => Err(format!(
+                    "#proceed: nothing to decide while the case is {}",
+                    s.as_str()
+                )),
             }
         }
         Command::NoAction { reason } => {
             let why = reason.unwrap_or_else(|| "no action".into());
             match out.case.state {
                 State::AwaitingDecision => {
-                    out.audit(actor.clone(), "decision", format!("no action on the anonymous complaint: {why}"), id);
-                    close(out, now, "anonymous complaint: no action, as the directors decided");
+                    out.audit(
+                        actor.clone(),
+                        "decision",
+                        format!("no action on the anonymous complaint: {why}"),
+                        id,
+                    );
+                    close(
+                        out,
+                        now,
+                        "anonymous complaint: no action, as the directors decided",
+                    );
                     Ok(())
                 }
                 State::LateEscalation => {
-                    out.audit(actor.clone(), "decision", format!("late escalation declined: {why}"), id);
+                    out.audit(
+                        actor.clone(),
+                        "decision",
+                        format!("late escalation declined: {why}"),
+                        id,
+                    );
                     out.case.resume_state = None;
                     close_or_ask_lessons(out, ctx, now, "late escalation declined");
                     Ok(())
                 }
-                s => Err(format!("#no-action: nothing to decide while the case is {}", s.as_str())),
+                s => Err(format!(
+                    "#no-action: nothing to decide while the case is {}",
+                    s.as_str()
+                )),
             }
         }
     }
@@ -1400,16 +1675,26 @@ fn deadline_due(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, kind: Deadline
             for x in out.case.deadlines.iter_mut().filter(|x| x.kind == kind) {
                 x.breached = true;
             }
-            let breached = Deadline { breached: true, ..d.clone() };
+            let breached = Deadline {
+                breached: true,
+                ..d.clone()
+            };
             out.effects.push(Effect::SetDeadline(breached));
             let mut to = vec![Recipient::Handler];
             to.extend(roles(&ctx.policy.procedure.breach_alert));
-            let m = with_var(mail(TemplateId::BreachAlert, to), "deadline", format!("{kind:?}"));
+            let m = with_var(
+                mail(TemplateId::BreachAlert, to),
+                "deadline",
+                format!("{kind:?}"),
+            );
             out.send(m);
             out.audit(
                 Actor::System,
                 "breached",
-                format!("{kind:?} deadline {} passed", ctx.calendar.to_local(d.due).format("%Y-%m-%d %H:%M")),
+                format!(
+                    "{kind:?} deadline {} passed",
+                    ctx.calendar.to_local(d.due).format("%Y-%m-%d %H:%M")
+                ),
                 None,
             );
         }
@@ -1417,12 +1702,27 @@ fn deadline_due(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, kind: Deadline
 }
 
 fn chase(out: &mut Out, kind: DeadlineKind) {
-    let Some(d) = out.case.deadlines.iter().find(|d| d.kind == kind && !d.breached).cloned() else {
+    let Some(d) = out
+        .case
+        .deadlines
+        .iter()
+        .find(|d| d.kind == kind && !d.breached)
+        .cloned()
+    else {
         return;
     };
-    let m = with_var(mail(TemplateId::ChaseUp, vec![Recipient::Handler]), "deadline", format!("{kind:?}"));
+    let m = with_var(
+        mail(TemplateId::ChaseUp, vec![Recipient::Handler]),
+        "deadline",
+        format!("{kind:?}"),
+    );
     out.send(m);
-    out.audit(Actor::System, "chased", format!("{kind:?} due {}", d.due.to_rfc3339()), None);
+    out.audit(
+        Actor::System,
+        "chased",
+        format!("{kind:?} due {}", d.due.to_rfc3339()),
+        None,
+    );
 }
 
 /// A chase point outside business hours moves *back* to an hour before the
@@ -1446,7 +1746,12 @@ fn into_working_hours(t: DateTime<Utc>, calendar: &Calendar) -> DateTime<Utc> {
 /// When to chase the handler before a deadline: each policy offset before
 /// the due time, moved into working hours (a chase never lands at night) and
 /// never after the deadline itself. Sorted, without duplicates.
-pub fn chase_times(due: DateTime<Utc>, start: DateTime<Utc>, policy: &Policy, calendar: &Calendar) -> Vec<DateTime<Utc>> {
+pub fn chase_times(
+    due: DateTime<Utc>,
+    start: DateTime<Utc>,
+    policy: &Policy,
+    calendar: &Calendar,
+) -> Vec<DateTime<Utc>> {
     let mut out: Vec<DateTime<Utc>> = policy
         .procedure
         .chase_before

@@ -201,22 +201,26 @@ pub fn parse(text: &str) -> Parsed {
         // Outlook sometimes turns "#" lines into bullets or bold: tolerate "* #note".
         let line = line.trim_start_matches(['*', '-', '•', ' ']);
         let is_cmd = line.starts_with('#')
-            && line[1..].chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+            && line[1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic());
         if !is_cmd {
             kept.push(lines[i]);
             i += 1;
             continue;
         }
         let body = &line[1..];
-        let (word, rest) = body
-            .split_once(char::is_whitespace)
-            .unwrap_or((body, ""));
+        let (word, rest) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
         let word = word.trim_end_matches(':').to_ascii_lowercase();
         // Multi-line commands take the following lines up to a blank line.
         let mut continuation = String::new();
         if matches!(word.as_str(), "note" | "close") {
             let mut j = i + 1;
-            while j < lines.len() && !lines[j].trim().is_empty() && !lines[j].trim_start().starts_with('#') {
+            while j < lines.len()
+                && !lines[j].trim().is_empty()
+                && !lines[j].trim_start().starts_with('#')
+            {
                 continuation.push_str(lines[j].trim());
                 continuation.push('\n');
                 j += 1;
@@ -253,13 +257,25 @@ mod tests {
                 reason: "waiting for the employer's statement".into()
             }
         );
-        assert_eq!(p.commands[2], Command::Close { lessons: Some("check rotas before booking".into()) });
-        assert_eq!(p.commands[3], Command::Assign { to: "sam@org.test".into() });
+        assert_eq!(
+            p.commands[2],
+            Command::Close {
+                lessons: Some("check rotas before booking".into())
+            }
+        );
+        assert_eq!(
+            p.commands[3],
+            Command::Assign {
+                to: "sam@org.test".into()
+            }
+        );
     }
 
     #[test]
     fn bad_commands_are_reported_not_guessed() {
-        let p = parse("#extend soon\n#extend 2026-12-10\n#reclassify bounce\n#frobnicate\n#assign nobody");
+        let p = parse(
+            "#extend soon\n#extend 2026-12-10\n#reclassify bounce\n#frobnicate\n#assign nobody",
+        );
         assert_eq!(p.commands.len(), 0);
         assert_eq!(p.errors.len(), 5);
         assert!(p.has_commands());
@@ -270,7 +286,12 @@ mod tests {
         let p = parse("#close\n");
         assert_eq!(p.commands, vec![Command::Close { lessons: None }]);
         let p = parse("Hi\n#note first line\nsecond line\n\nKind regards");
-        assert_eq!(p.commands, vec![Command::Note { text: "first line\nsecond line".into() }]);
+        assert_eq!(
+            p.commands,
+            vec![Command::Note {
+                text: "first line\nsecond line".into()
+            }]
+        );
         assert_eq!(p.text, "Hi\n\nKind regards");
     }
 

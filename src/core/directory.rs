@@ -46,7 +46,9 @@ impl Directory {
 
     /// People holding `role`, in config order.
     pub fn in_role<'a>(&'a self, role: &'a str) -> impl Iterator<Item = &'a Person> + 'a {
-        self.people.iter().filter(move |p| p.roles.iter().any(|r| r == role))
+        self.people
+            .iter()
+            .filter(move |p| p.roles.iter().any(|r| r == role))
     }
 
     /// Is there anyone in `role`?

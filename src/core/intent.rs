@@ -71,12 +71,34 @@ mod tests {
 
     #[test]
     fn readings() {
-        assert_eq!(read_reply("Thank you, that's sorted now.", false, false), ReplyIntent::Satisfied);
-        assert_eq!(read_reply("I am not satisfied because nobody has explained the fee.", false, false), ReplyIntent::Dissatisfied);
+        assert_eq!(
+            read_reply("Thank you, that's sorted now.", false, false),
+            ReplyIntent::Satisfied
+        );
+        assert_eq!(
+            read_reply(
+                "I am not satisfied because nobody has explained the fee.",
+                false,
+                false
+            ),
+            ReplyIntent::Dissatisfied
+        );
         assert_eq!(read_reply("Thanks but this doesn't answer my question about the fee at all, I was charged twice and want it refunded", false, false), ReplyIntent::Dissatisfied);
-        assert_eq!(read_reply("Yes, happy for you to share it!", true, false), ReplyIntent::PermissionGranted);
-        assert_eq!(read_reply("I'd rather you didn't share it, thanks", true, false), ReplyIntent::PermissionRefused);
-        assert_eq!(read_reply("I give my consent for the investigation. Lily", false, true), ReplyIntent::Consent);
-        assert_eq!(read_reply("When is the next visit?", false, false), ReplyIntent::Unclear);
+        assert_eq!(
+            read_reply("Yes, happy for you to share it!", true, false),
+            ReplyIntent::PermissionGranted
+        );
+        assert_eq!(
+            read_reply("I'd rather you didn't share it, thanks", true, false),
+            ReplyIntent::PermissionRefused
+        );
+        assert_eq!(
+            read_reply("I give my consent for the investigation. Lily", false, true),
+            ReplyIntent::Consent
+        );
+        assert_eq!(
+            read_reply("When is the next visit?", false, false),
+            ReplyIntent::Unclear
+        );
     }
 }

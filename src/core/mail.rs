@@ -109,7 +109,10 @@ pub enum MailError {
 }
 
 fn strip_brackets(s: &str) -> String {
-    s.trim().trim_start_matches('<').trim_end_matches('>').to_string()
+    s.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_string()
 }
 
 fn header_ids(v: &mail_parser::HeaderValue<'_>) -> Vec<String> {

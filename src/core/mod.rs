@@ -6,16 +6,16 @@
 //! exhaustively and fast, and replayed exactly.
 
 pub mod calendar;
+pub mod case;
 pub mod classify;
-pub mod mail;
-pub mod quote;
-pub mod screen;
-pub mod text;
-pub mod policy;
-pub mod reference;
-pub mod token;
 pub mod commands;
-pub mod threading;
 pub mod directory;
 pub mod intent;
-pub mod case;
+pub mod mail;
+pub mod policy;
+pub mod quote;
+pub mod reference;
+pub mod screen;
+pub mod text;
+pub mod threading;
+pub mod token;

@@ -341,7 +341,9 @@ impl Policy {
         let prefix = &self.procedure.reference_prefix;
         if prefix.is_empty()
             || prefix.len() > 8
-            || !prefix.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            || !prefix
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         {
             problem(
                 "procedure.reference_prefix",
@@ -353,10 +355,21 @@ impl Policy {
         for (i, s) in self.stages.iter().enumerate() {
             let key = format!("stage[{i}]");
             if !ids.insert(s.id.clone()) {
-                problem(&format!("{key}.id"), format!("stage id {:?} is used twice", s.id));
+                problem(
+                    &format!("{key}.id"),
+                    format!("stage id {:?} is used twice", s.id),
+                );
             }
-            if s.id.is_empty() || !s.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-                problem(&format!("{key}.id"), format!("{:?}: use letters, digits, - and _", s.id));
+            if s.id.is_empty()
+                || !s
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                problem(
+                    &format!("{key}.id"),
+                    format!("{:?}: use letters, digits, - and _", s.id),
+                );
             }
             if s.handler.is_none() && s.external_bodies.is_empty() {
                 problem(
@@ -389,7 +402,10 @@ impl Policy {
             if r.handler.is_none() && r.notify.is_empty() {
                 problem(
                     &format!("route[{i}]"),
-                    format!("the rule for {} neither assigns a handler nor notifies anyone", r.flag),
+                    format!(
+                        "the rule for {} neither assigns a handler nor notifies anyone",
+                        r.flag
+                    ),
                 );
             }
         }
@@ -408,7 +424,10 @@ impl Policy {
     }
 
     /// The routing rules that apply to these flags, in policy order.
-    pub fn routes_for<'a>(&'a self, flags: &'a BTreeSet<Flag>) -> impl Iterator<Item = &'a Route> + 'a {
+    pub fn routes_for<'a>(
+        &'a self,
+        flags: &'a BTreeSet<Flag>,
+    ) -> impl Iterator<Item = &'a Route> + 'a {
         self.routes.iter().filter(move |r| flags.contains(&r.flag))
     }
 

@@ -116,7 +116,11 @@ fn history_start(lines: &[&str]) -> Option<(usize, HistoryKind)> {
             return Some((i, HistoryKind::Reply));
         }
         // A block of `>` lines with at least two lines is quoted history.
-        if is_quoted(line) && lines.get(i + 1).is_some_and(|n| is_quoted(n) || n.trim().is_empty()) {
+        if is_quoted(line)
+            && lines
+                .get(i + 1)
+                .is_some_and(|n| is_quoted(n) || n.trim().is_empty())
+        {
             return Some((i, HistoryKind::Reply));
         }
     }
@@ -128,11 +132,7 @@ pub fn split(text: &str) -> Split {
     let text = text.replace("\r\n", "\n");
     let lines: Vec<&str> = text.lines().collect();
     let (mut new_lines, history, kind) = match history_start(&lines) {
-        Some((i, kind)) => (
-            lines[..i].to_vec(),
-            lines[i..].join("\n"),
-            kind,
-        ),
+        Some((i, kind)) => (lines[..i].to_vec(), lines[i..].join("\n"), kind),
         None => (lines.clone(), String::new(), HistoryKind::None),
     };
     // Bottom-posting: nothing above the quote, so the new text is what follows it.
@@ -206,7 +206,12 @@ mod tests {
 
     #[test]
     fn localised_outlook_blocks() {
-        for (from, sent) in [("Von", "Gesendet"), ("Från", "Skickat"), ("De", "Envoyé"), ("De ", "Envoyé ")] {
+        for (from, sent) in [
+            ("Von", "Gesendet"),
+            ("Från", "Skickat"),
+            ("De", "Envoyé"),
+            ("De ", "Envoyé "),
+        ] {
             let t = format!("Neu.\n\n{from}: A <a@b.test>\n{sent}: Montag\nAn: x\n\nalt");
             assert_eq!(split(&t).new, "Neu.", "{from}");
         }

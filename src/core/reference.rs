@@ -96,8 +96,19 @@ mod tests {
     fn round_trips() {
         let r: CaseRef = "cmp-2026-0042".parse().unwrap();
         assert_eq!(r.to_string(), "CMP-2026-0042");
-        assert_eq!(CaseRef::new("PAR", 2027, 12345).to_string(), "PAR-2027-12345");
-        for bad in ["", "CMP", "CMP-26-0042", "CMP-2026-42", "CMP-2026-00x2", "-2026-0042", "C M-2026-0001"] {
+        assert_eq!(
+            CaseRef::new("PAR", 2027, 12345).to_string(),
+            "PAR-2027-12345"
+        );
+        for bad in [
+            "",
+            "CMP",
+            "CMP-26-0042",
+            "CMP-2026-42",
+            "CMP-2026-00x2",
+            "-2026-0042",
+            "C M-2026-0001",
+        ] {
             assert!(bad.parse::<CaseRef>().is_err(), "{bad}");
         }
     }

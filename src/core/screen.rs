@@ -55,14 +55,18 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
         bounce.push("contains a message/delivery-status part".to_string());
     }
     if MACHINE_LOCAL.is_match(&from_local)
-        && (from_local.contains("daemon") || from_local.starts_with("postmaster") || from_local.starts_with("microsoftexchange"))
+        && (from_local.contains("daemon")
+            || from_local.starts_with("postmaster")
+            || from_local.starts_with("microsoftexchange"))
     {
         bounce.push(format!("sent by the mail system ({from_local})"));
     }
     if mail.has_header("x-failed-recipients") {
         bounce.push("X-Failed-Recipients header".to_string());
     }
-    if BOUNCE_SUBJECT.is_match(&mail.subject) && (null_sender || !bounce.is_empty() || mail.header("auto-submitted").is_some()) {
+    if BOUNCE_SUBJECT.is_match(&mail.subject)
+        && (null_sender || !bounce.is_empty() || mail.header("auto-submitted").is_some())
+    {
         bounce.push(format!("subject says delivery failed ({:?})", mail.subject));
     }
     if !bounce.is_empty() {
@@ -73,7 +77,10 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
     }
 
     if let Some(from) = &mail.from {
-        if own_addresses.iter().any(|a| a.eq_ignore_ascii_case(&from.address)) {
+        if own_addresses
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(&from.address))
+        {
             return Some(Screened {
                 kind: Kind::AutoReply,
                 reasons: vec![format!("sent from our own address {}", from.address)],
@@ -86,20 +93,30 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
             auto.push(format!("Auto-Submitted: {v} (RFC 3834)"));
         }
     }
-    for h in ["x-autoreply", "x-autorespond", "x-autoresponder", "x-auto-reply"] {
+    for h in [
+        "x-autoreply",
+        "x-autorespond",
+        "x-autoresponder",
+        "x-auto-reply",
+    ] {
         if let Some(v) = mail.header(h) {
             auto.push(format!("{h}: {v}"));
         }
     }
     if let Some(v) = mail.header("x-auto-response-suppress") {
-        auto.push(format!("X-Auto-Response-Suppress: {v} (sent by an automatic system)"));
+        auto.push(format!(
+            "X-Auto-Response-Suppress: {v} (sent by an automatic system)"
+        ));
     }
     let precedence = mail.header("precedence").map(|p| p.to_ascii_lowercase());
     if precedence.as_deref() == Some("auto_reply") {
         auto.push("Precedence: auto_reply".to_string());
     }
     if AUTO_SUBJECT.is_match(&mail.subject) {
-        auto.push(format!("subject of an automatic reply ({:?})", mail.subject));
+        auto.push(format!(
+            "subject of an automatic reply ({:?})",
+            mail.subject
+        ));
     }
     if null_sender && mail.has_header("return-path") && auto.is_empty() {
         auto.push("null return path (<>): sent by a machine".to_string());
@@ -107,7 +124,7 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
     // A subject alone is weak ("Out of office hours support?" is a person):
     // an automatic reply needs a header, or a subject plus a null sender.
     let strong_auto = auto.iter().any(|r| !r.starts_with("subject"));
-    if strong_auto || (auto.len() >= 1 && null_sender && mail.has_header("return-path")) {
+    if strong_auto || (!auto.is_empty() && null_sender && mail.has_header("return-path")) {
         return Some(Screened {
             kind: Kind::AutoReply,
             reasons: auto,
@@ -142,7 +159,9 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
     if MACHINE_LOCAL.is_match(&from_local) && null_sender {
         return Some(Screened {
             kind: Kind::AutoReply,
-            reasons: vec![format!("no-reply sender ({from_local}) with a null return path")],
+            reasons: vec![format!(
+                "no-reply sender ({from_local}) with a null return path"
+            )],
         });
     }
     None

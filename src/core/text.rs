@@ -103,6 +103,9 @@ mod tests {
 
     #[test]
     fn normalise_folds_punctuation() {
-        assert_eq!(normalise("I\u{2019}m  NOT\nhappy \u{2013} at all"), "i'm not happy - at all");
+        assert_eq!(
+            normalise("I\u{2019}m  NOT\nhappy \u{2013} at all"),
+            "i'm not happy - at all"
+        );
     }
 }

@@ -44,7 +44,8 @@ static PREFIXES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*((re|fw|fwd|aw|wg|sv|vs|antw|antwort|rv|ynt|tr|odp|vá|vs|res|enc|rif|i|r|ref|doorst|vb|fs|ant|atb|ateb|ymlaen)\s*(\[\d+\]|\(\d+\))?\s*[:：]\s*)+").expect("static regex")
 });
 static TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\[\s*([A-Za-z][A-Za-z0-9]{0,7}-\d{4}-\d{4,9})(?:\s+#t([0-9a-fA-F]{16}))?\s*\]").expect("static regex")
+    Regex::new(r"\[\s*([A-Za-z][A-Za-z0-9]{0,7}-\d{4}-\d{4,9})(?:\s+#t([0-9a-fA-F]{16}))?\s*\]")
+        .expect("static regex")
 });
 static BARE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b([A-Z][A-Z0-9]{0,7}-\d{4}-\d{4,9})\b").expect("static regex"));
@@ -104,10 +105,7 @@ pub fn thread(mail: &InboundMail, secret: &Secret, prefixes: &[String]) -> Threa
         Some(_) => {}
     };
     // In-Reply-To first, then References newest first.
-    let ids = mail
-        .in_reply_to
-        .iter()
-        .chain(mail.references.iter().rev());
+    let ids = mail.in_reply_to.iter().chain(mail.references.iter().rev());
     for id in ids {
         if let Some(r) = secret.verify_message_id(id) {
             consider(r, Evidence::IssuedMessageId(id.clone()), &mut t);
@@ -174,18 +172,32 @@ mod tests {
     fn finds_tags_behind_prefixes_and_tokens() {
         let secret = Secret::new(b"k".repeat(32));
         let p = vec!["CMP".to_string()];
-        let t = thread(&mail("RE: Re[3]: FW: [CMP-2026-0042] Your complaint"), &secret, &p);
+        let t = thread(
+            &mail("RE: Re[3]: FW: [CMP-2026-0042] Your complaint"),
+            &secret,
+            &p,
+        );
         assert_eq!(t.case.unwrap().to_string(), "CMP-2026-0042");
-        let t = thread(&mail("Antw: [CMP-2026-0042 #t0123456789abcdef] New case"), &secret, &p);
+        let t = thread(
+            &mail("Antw: [CMP-2026-0042 #t0123456789abcdef] New case"),
+            &secret,
+            &p,
+        );
         assert_eq!(t.token.as_deref(), Some("0123456789abcdef"));
         // Another organisation's prefix is not ours.
-        assert!(thread(&mail("Re: [ZZZ-2026-0001] x"), &secret, &p).case.is_none());
+        assert!(thread(&mail("Re: [ZZZ-2026-0001] x"), &secret, &p)
+            .case
+            .is_none());
     }
 
     #[test]
     fn bare_reference_is_a_mention_not_a_thread() {
         let secret = Secret::new(b"k".repeat(32));
-        let t = thread(&mail("Formal complaint - handling of my previous complaint (CMP-2026-0088)"), &secret, &["CMP".into()]);
+        let t = thread(
+            &mail("Formal complaint - handling of my previous complaint (CMP-2026-0088)"),
+            &secret,
+            &["CMP".into()],
+        );
         assert!(t.case.is_none());
         assert_eq!(t.mentioned.len(), 1);
     }
@@ -204,7 +216,10 @@ mod tests {
         assert_eq!(t.token.as_deref(), Some("aaaabbbbccccdddd"));
 
         let mut m = mail("RE: subject rewritten by Outlook");
-        m.references = vec!["unrelated@x".into(), secret.message_id(&r, "ack", "1", "org.test")];
+        m.references = vec![
+            "unrelated@x".into(),
+            secret.message_id(&r, "ack", "1", "org.test"),
+        ];
         let t = thread(&m, &secret, &[]);
         assert_eq!(t.case, Some(r));
         assert!(matches!(t.evidence[0], Evidence::IssuedMessageId(_)));

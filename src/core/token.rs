@@ -90,13 +90,23 @@ impl Secret {
 
     /// The per-case token proving a reply answers the notification sent to `handler`.
     pub fn handler_token(&self, case: &CaseRef, handler: &str) -> String {
-        self.mac_hex(&["handler", &case.to_string(), &handler.trim().to_ascii_lowercase()], 8)
+        self.mac_hex(
+            &[
+                "handler",
+                &case.to_string(),
+                &handler.trim().to_ascii_lowercase(),
+            ],
+            8,
+        )
     }
 
     /// Does `token` prove that `sender` is the handler the notification went to?
     pub fn verify_handler_token(&self, case: &CaseRef, sender: &str, token: &str) -> bool {
         let expected = self.handler_token(case, sender);
-        constant_time_eq(expected.as_bytes(), token.trim().to_ascii_lowercase().as_bytes())
+        constant_time_eq(
+            expected.as_bytes(),
+            token.trim().to_ascii_lowercase().as_bytes(),
+        )
     }
 }
 

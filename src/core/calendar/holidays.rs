@@ -55,7 +55,12 @@ pub struct UnknownNation(pub String);
 impl FromStr for Nation {
     type Err = UnknownNation;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().replace(['_', ' '], "-").as_str() {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['_', ' '], "-")
+            .as_str()
+        {
             "england-and-wales" | "england" | "wales" => Ok(Nation::EnglandAndWales),
             "scotland" => Ok(Nation::Scotland),
             "northern-ireland" => Ok(Nation::NorthernIreland),
@@ -95,11 +100,25 @@ enum Change {
 /// the regular rules cannot produce them.
 const ONE_OFF: &[((i32, u32, u32), Scope, Change)] = &[
     // Early May bank holiday moved to Friday for the 75th anniversary of VE day.
-    ((2020, 5, 8), Scope::All, Change::Move { from: (2020, 5, 4) }),
+    (
+        (2020, 5, 8),
+        Scope::All,
+        Change::Move { from: (2020, 5, 4) },
+    ),
     // Spring bank holiday moved to Thursday for the Platinum Jubilee...
-    ((2022, 6, 2), Scope::All, Change::Move { from: (2022, 5, 30) }),
+    (
+        (2022, 6, 2),
+        Scope::All,
+        Change::Move {
+            from: (2022, 5, 30),
+        },
+    ),
     // ...plus an extra day.
-    ((2022, 6, 3), Scope::All, Change::Add("Platinum Jubilee bank holiday")),
+    (
+        (2022, 6, 3),
+        Scope::All,
+        Change::Add("Platinum Jubilee bank holiday"),
+    ),
     (
         (2022, 9, 19),
         Scope::All,
@@ -243,7 +262,11 @@ pub fn bank_holidays(nation: Nation, year: i32) -> Vec<BankHoliday> {
         title: "Spring bank holiday".into(),
     });
     if nation == Nation::NorthernIreland {
-        push_fixed(&mut out, ymd(year, 7, 12), "Battle of the Boyne (Orangemen’s Day)");
+        push_fixed(
+            &mut out,
+            ymd(year, 7, 12),
+            "Battle of the Boyne (Orangemen’s Day)",
+        );
     }
     let summer = if nation == Nation::Scotland {
         first_monday(year, 8)

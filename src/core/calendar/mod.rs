@@ -15,7 +15,9 @@ pub use holidays::{
 };
 pub use span::{Span, SpanParseError};
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday,
+};
 use chrono_tz::Europe::London;
 use std::collections::BTreeSet;
 
@@ -375,7 +377,10 @@ mod tests {
         // 28 Mar 2026 20:00 GMT + 12h = 29 Mar 08:00 UTC = 09:00 BST.
         let due = c.deadline(utc("2026-03-28T20:00:00Z"), Span::Hours(12));
         assert_eq!(due.at, utc("2026-03-29T08:00:00Z"));
-        assert_eq!(c.to_local(due.at).time(), NaiveTime::from_hms_opt(9, 0, 0).unwrap());
+        assert_eq!(
+            c.to_local(due.at).time(),
+            NaiveTime::from_hms_opt(9, 0, 0).unwrap()
+        );
     }
 
     #[test]
@@ -394,14 +399,20 @@ mod tests {
         let due = c.deadline(utc("2026-11-20T16:00:00Z"), Span::WorkingHours(4));
         assert_eq!(due.at, utc("2026-11-23T12:00:00Z"));
         // And back again.
-        assert_eq!(c.before(due.at, Span::WorkingHours(4)), utc("2026-11-20T16:00:00Z"));
+        assert_eq!(
+            c.before(due.at, Span::WorkingHours(4)),
+            utc("2026-11-20T16:00:00Z")
+        );
     }
 
     #[test]
     fn before_steps_back_working_days() {
         let c = Calendar::new(Nation::EnglandAndWales);
         let due = utc("2026-11-23T17:00:00Z"); // Monday
-        assert_eq!(c.before(due, Span::WorkingDays(1)), utc("2026-11-20T17:00:00Z"));
+        assert_eq!(
+            c.before(due, Span::WorkingDays(1)),
+            utc("2026-11-20T17:00:00Z")
+        );
     }
 
     #[test]
