@@ -177,7 +177,7 @@ pub struct Classification {
 /// partners and of staff who handle complaints, which sharpen two flags.
 #[derive(Debug, Clone, Default)]
 pub struct Hints {
-    /// Names of subcontracted training partners, e.g. "Northfield Training".
+    /// Names of subcontracted training partners, e.g. "Pennine Skills Partnership".
     pub subcontractors: Vec<String>,
     /// Names of complaint handlers and managers (for `staff_subject`).
     pub handler_names: Vec<String>,
