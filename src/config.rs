@@ -112,6 +112,123 @@ pub struct ClassifierConfig {
     pub subcontractors: Vec<String>,
 }
 
+/// Where the database lives.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// SQLite file, relative to the config file.
+    #[serde(default = "default_db")]
+    pub path: PathBuf,
+}
+
+fn default_db() -> PathBuf {
+    PathBuf::from("complaintd.sqlite")
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig { path: default_db() }
+    }
+}
+
+/// A mailbox complaintd reads. (IMAP mailboxes come with the mail path.)
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxConfig {
+    /// A short name for logs and the digest ("complaints", "info").
+    pub name: String,
+    /// A Maildir to read (the embedded default).
+    pub maildir: PathBuf,
+}
+
+/// How outgoing mail leaves.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxConfig {
+    /// Deliver into this Maildir (the embedded default), relative to the config file.
+    #[serde(default)]
+    pub maildir: Option<PathBuf>,
+    /// Give up on a mail after this many attempts.
+    #[serde(default = "default_attempts")]
+    pub max_attempts: u32,
+}
+
+fn default_attempts() -> u32 {
+    8
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        OutboxConfig {
+            maildir: None,
+            max_attempts: default_attempts(),
+        }
+    }
+}
+
+/// Loop and flood protection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Automatic mails to one outside recipient per hour.
+    #[serde(default = "default_per_hour")]
+    pub auto_per_hour: u32,
+    /// Automatic mails to one outside recipient per day.
+    #[serde(default = "default_per_day")]
+    pub auto_per_day: u32,
+    /// Messages larger than this are recorded from their headers only.
+    #[serde(default = "default_max_bytes")]
+    pub max_message_bytes: u64,
+}
+
+fn default_per_hour() -> u32 {
+    5
+}
+fn default_per_day() -> u32 {
+    20
+}
+fn default_max_bytes() -> u64 {
+    25 * 1024 * 1024
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            auto_per_hour: default_per_hour(),
+            auto_per_day: default_per_day(),
+            max_message_bytes: default_max_bytes(),
+        }
+    }
+}
+
+/// The directors' digest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestConfig {
+    /// Local time on working days, "HH:MM".
+    #[serde(default = "default_digest_time")]
+    pub time: String,
+    /// Roles that receive it.
+    #[serde(default = "default_digest_roles")]
+    pub to: Vec<String>,
+}
+
+fn default_digest_time() -> String {
+    "08:00".into()
+}
+fn default_digest_roles() -> Vec<String> {
+    vec!["directors".into()]
+}
+
+impl Default for DigestConfig {
+    fn default() -> Self {
+        DigestConfig {
+            time: default_digest_time(),
+            to: default_digest_roles(),
+        }
+    }
+}
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -135,6 +252,21 @@ pub struct Config {
     /// Staff and their roles.
     #[serde(default)]
     pub staff: Vec<Person>,
+    /// The database.
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// Mailboxes to read.
+    #[serde(default, rename = "mailbox")]
+    pub mailboxes: Vec<MailboxConfig>,
+    /// Outgoing mail.
+    #[serde(default)]
+    pub outbox: OutboxConfig,
+    /// Loop and flood protection.
+    #[serde(default)]
+    pub limits: Limits,
+    /// The digest.
+    #[serde(default)]
+    pub digest: DigestConfig,
 }
 
 /// A problem in a file: which file, which key (or line), and what is wrong.
@@ -212,6 +344,15 @@ pub fn parse_time(s: &str) -> Option<NaiveTime> {
 }
 
 impl Loaded {
+    /// A path from the config, relative to the config file's directory.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.path.parent().unwrap_or(Path::new(".")).join(p)
+        }
+    }
+
     /// The working-day calendar the config describes (invalid hours fall
     /// back to 09:00–17:00; `check` reports them).
     pub fn calendar(&self) -> Calendar {

@@ -7,8 +7,18 @@
 //! policy and templates; [`cli`] is the command line. Dependencies point inwards:
 //! `cli → check/config → core`; `core` depends on nothing of ours.
 
+pub mod app;
 pub mod check;
 pub mod cli;
 pub mod config;
 pub mod core;
+pub mod digest;
+pub mod effects;
+pub mod export;
+pub mod ingest;
+pub mod maildir;
+pub mod outgoing;
+pub mod scheduler;
+pub mod sender;
+pub mod store;
 pub mod templates;

@@ -5,6 +5,7 @@
 //! returns data or decisions. That is what lets the procedure be tested
 //! exhaustively and fast, and replayed exactly.
 
+pub mod auth;
 pub mod calendar;
 pub mod case;
 pub mod classify;

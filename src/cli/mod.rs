@@ -1,12 +1,15 @@
 //! The command line (DESIGN §6). Thin: parses arguments, loads files, calls the
 //! core, prints. Errors become a message on stderr and a non-zero exit code.
 
+mod classify;
+mod daemon;
+
 use crate::core::calendar::{Calendar, Nation};
-use crate::core::classify::{classify_raw, Hints};
+use crate::core::classify::Hints;
 use crate::core::quote;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Parser, Subcommand};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -46,10 +49,98 @@ pub enum Command {
         #[arg(long)]
         offline: bool,
     },
+    /// Apply database migrations.
+    Migrate,
+    /// One-shot import of .eml files or Maildirs.
+    Ingest {
+        /// Business time to record (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<DateTime<Utc>>,
+        /// Files, Maildirs or folders of .eml files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Run the scheduler once (deadlines, chase-ups, digest), then the sender.
+    Tick {
+        /// The instant to run at (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<DateTime<Utc>>,
+    },
+    /// Inspect and export cases.
+    Cases {
+        /// What to do.
+        #[command(subcommand)]
+        action: CasesAction,
+    },
+    /// Render today's digest (and queue it unless --preview).
+    Digest {
+        /// Print it only.
+        #[arg(long)]
+        preview: bool,
+        /// The instant to render for (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<DateTime<Utc>>,
+    },
+    /// Messages that failed a step.
+    Quarantine {
+        /// What to do.
+        #[command(subcommand)]
+        action: QuarantineAction,
+    },
     /// Print the newly written text of a reply.
     ReplyText {
         /// The .eml file ("-" for stdin).
         file: PathBuf,
+    },
+}
+
+/// `cases` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CasesAction {
+    /// List cases, newest first.
+    List {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        /// Only cases in this state (e.g. open, responded, closed).
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// One case with its audit trail and outgoing mail.
+    Show {
+        /// The reference.
+        reference: String,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a folder "Customer Name DD-MM-YYYY" with the messages and a case record.
+    Export {
+        /// The reference.
+        reference: String,
+        /// Where to create the folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// `quarantine` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum QuarantineAction {
+    /// Everything in quarantine.
+    List,
+    /// One entry.
+    Show {
+        /// Its id.
+        id: i64,
+    },
+    /// Process it again.
+    Replay {
+        /// Its id.
+        id: i64,
+        /// Business time (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<DateTime<Utc>>,
     },
 }
 
@@ -82,8 +173,45 @@ pub fn main() -> ExitCode {
     }
 }
 
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = cli.config.as_deref();
     match cli.command {
+        Command::Migrate => runtime()?.block_on(daemon::migrate(config)),
+        Command::Ingest { now, paths } => {
+            runtime()?.block_on(daemon::ingest_paths(config, &paths, now))
+        }
+        Command::Tick { now } => runtime()?.block_on(daemon::tick(config, now)),
+        Command::Cases { action } => runtime()?.block_on(async {
+            match action {
+                CasesAction::List { json, state } => {
+                    daemon::cases_list(config, json, state.as_deref()).await
+                }
+                CasesAction::Show { reference, json } => {
+                    daemon::cases_show(config, &reference, json).await
+                }
+                CasesAction::Export { reference, out } => {
+                    daemon::cases_export(config, &reference, &out).await
+                }
+            }
+        }),
+        Command::Digest { preview, now } => {
+            runtime()?.block_on(daemon::digest_cmd(config, preview, now))
+        }
+        Command::Quarantine { action } => runtime()?.block_on(async {
+            match action {
+                QuarantineAction::List => daemon::quarantine_list(config).await,
+                QuarantineAction::Show { id } => daemon::quarantine_show(config, id).await,
+                QuarantineAction::Replay { id, now } => {
+                    daemon::quarantine_replay(config, id, now).await
+                }
+            }
+        }),
         Command::Calendar { action } => match action {
             CalendarAction::AddWorkingDays { from, days, nation } => {
                 // With a config, its nation, closures and extra holidays apply;
@@ -111,7 +239,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(path) => crate::config::load(path)?.hints(),
                 None => Hints::default(),
             };
-            classify_cmd(json, &files, &hints)
+            classify::classify_cmd(json, &files, &hints)
         }
         Command::Check { offline } => {
             let path = cli
@@ -155,92 +283,4 @@ fn read_input(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
         buf = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     }
     Ok(buf)
-}
-
-/// Expand directories (recursively, sorted) into files; keep files as given.
-fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut entries: Vec<PathBuf> = match std::fs::read_dir(p) {
-                Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-                Err(_) => {
-                    out.push(p.clone());
-                    continue;
-                }
-            };
-            entries.sort();
-            let (dirs, files): (Vec<_>, Vec<_>) = entries.into_iter().partition(|e| e.is_dir());
-            out.extend(files.into_iter().filter(|f| {
-                !f.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                    n.starts_with('.') || n.ends_with(".jsonl") || n.ends_with(".md")
-                })
-            }));
-            out.extend(expand(&dirs));
-        } else {
-            out.push(p.clone());
-        }
-    }
-    out
-}
-
-fn classify_cmd(json: bool, files: &[PathBuf], hints: &Hints) -> anyhow::Result<ExitCode> {
-    let inputs = if files.is_empty() {
-        vec![PathBuf::from("-")]
-    } else {
-        expand(files)
-    };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut failures = 0usize;
-    for path in &inputs {
-        let shown = path.display().to_string();
-        let result =
-            read_input(path).and_then(|raw| classify_raw(&raw, hints).map_err(anyhow::Error::from));
-        match result {
-            Ok(c) => {
-                if json {
-                    let line = serde_json::json!({
-                        "file": shown,
-                        "kind": c.kind,
-                        "flags": c.flags,
-                        "reasons": c.reasons,
-                    });
-                    writeln!(out, "{line}")?;
-                } else {
-                    let flags: Vec<&str> = c.flags.iter().map(|f| f.as_str()).collect();
-                    writeln!(out, "{shown}: {} [{}]", c.kind, flags.join(", "))?;
-                    for r in &c.reasons {
-                        writeln!(out, "    {r}")?;
-                    }
-                }
-            }
-            Err(e) => {
-                failures += 1;
-                // One line per input even on failure, so output stays aligned
-                // with input order; the error names the file and the cause.
-                if json {
-                    let line = serde_json::json!({
-                        "file": shown,
-                        "kind": null,
-                        "flags": [],
-                        "reasons": [],
-                        "error": format!("{e:#}"),
-                    });
-                    writeln!(out, "{line}")?;
-                } else {
-                    writeln!(out, "{shown}: error: {e:#}")?;
-                }
-            }
-        }
-    }
-    out.flush()?;
-    if failures > 0 {
-        eprintln!(
-            "complaintd: {failures} of {} input(s) could not be classified",
-            inputs.len()
-        );
-        return Ok(ExitCode::from(1));
-    }
-    Ok(ExitCode::SUCCESS)
 }

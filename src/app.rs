@@ -1,0 +1,118 @@
+//! The running application's context: config, policy, calendar, staff,
+//! templates, the secret and the store, built once and shared by ingest, the
+//! scheduler and the sender.
+
+use crate::config::{ConfigError, Loaded};
+use crate::core::calendar::Calendar;
+use crate::core::case::Ctx;
+use crate::core::classify::Hints;
+use crate::core::directory::Directory;
+use crate::core::token::Secret;
+use crate::store::{Store, StoreError};
+use crate::templates::{TemplateError, Templates};
+use std::path::Path;
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Config or policy problem.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Template problems.
+    #[error("templates: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    Templates(Vec<TemplateError>),
+    /// Database problem.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Everything the workers need.
+pub struct App {
+    /// Config and policy.
+    pub loaded: Loaded,
+    /// Working days.
+    pub calendar: Calendar,
+    /// Staff.
+    pub directory: Directory,
+    /// Classifier hints.
+    pub hints: Hints,
+    /// Mail templates.
+    pub templates: Templates,
+    /// The HMAC key.
+    pub secret: Secret,
+    /// The database.
+    pub store: Store,
+}
+
+impl App {
+    /// Build from a loaded config: read the secret, load templates, open the store.
+    pub async fn new(loaded: Loaded) -> Result<App, AppError> {
+        let secret = loaded.secret()?;
+        Self::with_secret(loaded, secret).await
+    }
+
+    /// Build with a given secret (the demo and tests bring their own).
+    pub async fn with_secret(loaded: Loaded, secret: Secret) -> Result<App, AppError> {
+        let dir = loaded
+            .config
+            .templates
+            .dir
+            .as_ref()
+            .map(|d| loaded.resolve(d));
+        let templates = Templates::load(dir.as_deref()).map_err(AppError::Templates)?;
+        let db = loaded.resolve(&loaded.config.store.path);
+        let store = Store::open(&db).await?;
+        Ok(App {
+            calendar: loaded.calendar(),
+            directory: loaded.directory(),
+            hints: loaded.hints(),
+            templates,
+            secret,
+            store,
+            loaded,
+        })
+    }
+
+    /// Load config from a file and build.
+    pub async fn from_config(path: &Path) -> Result<App, AppError> {
+        let loaded = crate::config::load(path)?;
+        Self::new(loaded).await
+    }
+
+    /// The state machine's context.
+    pub fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            policy: &self.loaded.policy,
+            calendar: &self.calendar,
+            directory: &self.directory,
+        }
+    }
+
+    /// The domain of the reply address (for Message-IDs).
+    pub fn mail_domain(&self) -> &str {
+        self.loaded
+            .config
+            .organisation
+            .reply_address
+            .rsplit_once('@')
+            .map(|(_, d)| d)
+            .unwrap_or("localhost")
+    }
+
+    /// Is this one of the organisation's own addresses?
+    pub fn is_own_address(&self, address: &str) -> bool {
+        let a = address.to_ascii_lowercase();
+        let base = match a.split_once('+') {
+            // complaints+REF@domain is still ours.
+            Some((local, rest)) => format!(
+                "{local}@{}",
+                rest.rsplit_once('@').map(|(_, d)| d).unwrap_or("")
+            ),
+            None => a.clone(),
+        };
+        self.hints
+            .own_addresses
+            .iter()
+            .any(|o| *o == a || *o == base)
+    }
+}

@@ -1,0 +1,372 @@
+//! Commands that work on the store: migrate, ingest, tick, cases, digest,
+//! quarantine. Each builds the [`App`] from config and runs on tokio.
+
+use crate::app::App;
+use crate::core::case::Case;
+use crate::ingest::{self, Ingested};
+use crate::sender::{self, Transport};
+use crate::{digest, export, maildir, scheduler};
+use anyhow::{anyhow, Context};
+use chrono::{DateTime, Utc};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// `--now` or the wall clock: the only place the binary reads the clock.
+pub fn now_or(now: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    now.unwrap_or_else(Utc::now)
+}
+
+pub(super) async fn app(config: Option<&Path>) -> anyhow::Result<App> {
+    let path = config.ok_or_else(|| anyhow!("this command needs --config FILE"))?;
+    App::from_config(path)
+        .await
+        .with_context(|| format!("start from {}", path.display()))
+}
+
+/// The configured outgoing transport, if any.
+pub fn transport(app: &App) -> Option<Transport> {
+    app.loaded
+        .config
+        .outbox
+        .maildir
+        .as_ref()
+        .map(|d| Transport::Maildir(app.loaded.resolve(d)))
+}
+
+pub(super) async fn send(app: &App, now: DateTime<Utc>) -> anyhow::Result<()> {
+    match transport(app) {
+        Some(t) => {
+            let r = sender::run_once(&app.store, &t, now, app.loaded.config.outbox.max_attempts)
+                .await?;
+            if !r.is_empty() {
+                println!(
+                    "outbox: {} sent, {} to retry, {} failed",
+                    r.sent, r.retried, r.failed
+                );
+            }
+        }
+        None => println!("outbox: no transport configured ([outbox] maildir); mail stays queued"),
+    }
+    Ok(())
+}
+
+pub(super) async fn migrate(config: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    println!(
+        "database {} is up to date",
+        app.loaded.resolve(&app.loaded.config.store.path).display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn ingest_paths(
+    config: Option<&Path>,
+    paths: &[PathBuf],
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    let files = maildir::message_files(paths)?;
+    let started = std::time::Instant::now();
+    let (mut opened, mut threaded, mut ignored, mut dup, mut quarantined, mut failed) =
+        (0, 0, 0, 0, 0, 0);
+    for f in &files {
+        let raw = match std::fs::read(f) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("{}: {e}", f.display());
+                failed += 1;
+                continue;
+            }
+        };
+        match ingest::ingest(&app, &raw, &f.display().to_string(), now_or(now)).await {
+            Ok(Ingested::Opened(_)) => opened += 1,
+            Ok(Ingested::Threaded(_)) => threaded += 1,
+            Ok(Ingested::Ignored { .. }) => ignored += 1,
+            Ok(Ingested::Duplicate) => dup += 1,
+            Ok(Ingested::Quarantined(reason)) => {
+                println!("{}: quarantined: {reason}", f.display());
+                quarantined += 1;
+            }
+            Err(e) => {
+                eprintln!("{}: {e}", f.display());
+                failed += 1;
+            }
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{} message(s) in {secs:.2}s ({:.0}/s): {opened} new case(s), {threaded} threaded, {ignored} machine mail ignored, {dup} duplicate(s), {quarantined} quarantined, {failed} failed",
+        files.len(),
+        files.len() as f64 / secs.max(1e-9)
+    );
+    send(&app, now_or(now)).await?;
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub(super) async fn tick(
+    config: Option<&Path>,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    let now = now_or(now);
+    let r = scheduler::tick(&app, now).await?;
+    println!(
+        "tick at {}: {} deadline(s), {} chase-up(s), digest {}",
+        app.calendar.to_local(now).format("%Y-%m-%d %H:%M"),
+        r.deadlines,
+        r.chases,
+        if r.digest_sent { "sent" } else { "not due" }
+    );
+    for e in &r.errors {
+        println!("error: {e}");
+    }
+    send(&app, now).await?;
+    Ok(if r.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn case_json(app: &App, c: &Case) -> serde_json::Value {
+    serde_json::json!({
+        "reference": c.reference.to_string(),
+        "kind": c.kind,
+        "flags": c.flags,
+        "state": c.state,
+        "stage": app.loaded.policy.stage(c.stage).map(|s| s.id.clone()),
+        "complainant": c.complainant.address,
+        "complainant_name": c.complainant.name,
+        "handler": c.handler,
+        "opened_at": c.opened_at,
+        "closed_at": c.closed_at,
+        "lessons": c.lessons,
+        "share_permission": c.share_permission,
+        "deadlines": c.deadlines,
+    })
+}
+
+pub(super) async fn cases_list(
+    config: Option<&Path>,
+    json: bool,
+    state: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    let cases = app.store.list_cases(state).await?;
+    for c in &cases {
+        if json {
+            println!("{}", case_json(&app, c));
+        } else {
+            let stage = app
+                .loaded
+                .policy
+                .stage(c.stage)
+                .map(|s| s.id.clone())
+                .unwrap_or_default();
+            println!(
+                "{:<16} {:<10} {:<20} {:<7} {:<28} {}",
+                c.reference.to_string(),
+                c.kind.as_str(),
+                c.state.as_str(),
+                stage,
+                c.complainant
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| c.complainant.address.clone()),
+                app.calendar.to_local(c.opened_at).format("%Y-%m-%d %H:%M")
+            );
+        }
+    }
+    if !json {
+        println!("{} case(s)", cases.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn cases_show(
+    config: Option<&Path>,
+    reference: &str,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    let c = app
+        .store
+        .case(reference)
+        .await?
+        .ok_or_else(|| anyhow!("no case {reference}"))?;
+    let audit = app.store.case_audit(reference).await?;
+    let outbox = app.store.outbox(Some(reference)).await?;
+    if json {
+        let mut v = case_json(&app, &c);
+        v["audit"] = serde_json::to_value(&audit)?;
+        v["outgoing"] = serde_json::json!(outbox
+            .iter()
+            .map(|o| serde_json::json!({"template": o.template, "to": o.recipient, "status": o.status, "message_id": o.message_id}))
+            .collect::<Vec<_>>());
+        println!("{v}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let local = |t: DateTime<Utc>| {
+        app.calendar
+            .to_local(t)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    println!("{} ({}, {})", c.reference, c.kind, c.state.as_str());
+    println!(
+        "  from:     {} {}",
+        c.complainant.name.clone().unwrap_or_default(),
+        c.complainant.address
+    );
+    println!(
+        "  stage:    {}",
+        app.loaded
+            .policy
+            .stage(c.stage)
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    );
+    println!(
+        "  handler:  {}",
+        c.handler.clone().unwrap_or_else(|| "none".into())
+    );
+    println!(
+        "  flags:    {}",
+        c.flags
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for d in &c.deadlines {
+        println!(
+            "  deadline: {:?} due {}{}",
+            d.kind,
+            local(d.due),
+            if d.breached { " BREACHED" } else { "" }
+        );
+    }
+    if let Some(l) = &c.lessons {
+        println!("  lessons:  {l}");
+    }
+    println!("audit:");
+    for a in &audit {
+        println!(
+            "  {}  {:<24} {:<26} {}",
+            local(a.at),
+            a.actor,
+            a.action,
+            a.detail
+        );
+    }
+    println!("outgoing:");
+    for o in &outbox {
+        println!(
+            "  {}  {:<28} to {:<40} {}",
+            local(o.created_at),
+            o.template,
+            o.recipient,
+            o.status.clone().unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn cases_export(
+    config: Option<&Path>,
+    reference: &str,
+    out: &Path,
+) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    let folder = export::export(&app, reference, out).await?;
+    println!("exported {reference} to {}", folder.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn digest_cmd(
+    config: Option<&Path>,
+    preview: bool,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    let now = now_or(now);
+    if preview {
+        let d = digest::build(&app, now).await?;
+        print!("{}", d.to_text());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if scheduler::send_digest_if_due(&app, now).await? {
+        println!("digest queued");
+        send(&app, now).await?;
+    } else {
+        println!(
+            "digest not due (not a working day, before the configured time, or already sent today)"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn quarantine_list(config: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    let list = app.store.quarantine_list().await?;
+    for q in &list {
+        println!(
+            "{:<5} {}  {:<30} {:<40} {}",
+            q.id,
+            app.calendar.to_local(q.at).format("%Y-%m-%d %H:%M"),
+            q.from_addr
+                .clone()
+                .unwrap_or_else(|| "(unknown sender)".into()),
+            q.subject.clone().unwrap_or_default(),
+            q.reason
+        );
+    }
+    println!("{} message(s) in quarantine", list.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn quarantine_show(config: Option<&Path>, id: i64) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    let q = app
+        .store
+        .quarantine_get(id)
+        .await?
+        .ok_or_else(|| anyhow!("no quarantine entry {id}"))?;
+    println!("quarantine {}: {}", q.id, q.reason);
+    println!(
+        "  received from {} at {}",
+        q.source,
+        app.calendar.to_local(q.at).format("%Y-%m-%d %H:%M")
+    );
+    println!(
+        "  sender: {}",
+        q.from_addr.clone().unwrap_or_else(|| "(unknown)".into())
+    );
+    println!("  subject: {}", q.subject.clone().unwrap_or_default());
+    println!("  size: {} bytes (message row {})", q.size, q.message_row);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn quarantine_replay(
+    config: Option<&Path>,
+    id: i64,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    let now = now_or(now);
+    match ingest::replay(&app, id, now).await {
+        Ok(outcome) => {
+            println!("replayed {id}: {outcome:?}");
+            send(&app, now).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!("replay {id}: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}

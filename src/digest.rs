@@ -1,0 +1,340 @@
+//! The directors' daily digest: new cases, open cases by stage, what is due
+//! soon, what is breached, what waits for consent or a decision, closures
+//! with lessons learnt, compliments cleared to share, and pipeline health.
+
+use crate::app::App;
+use crate::core::case::{Case, DeadlineKind, State, TemplateId};
+use crate::core::classify::Kind;
+use crate::effects::ApplyError;
+use crate::outgoing::{self, Envelope};
+use crate::store::{NewOutbox, Store, StoreError};
+use crate::templates::Rendered;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Value};
+use sqlx::SqliteConnection;
+use std::collections::BTreeMap;
+
+/// One titled list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// Heading.
+    pub title: String,
+    /// Lines.
+    pub lines: Vec<String>,
+}
+
+/// The digest for a day.
+#[derive(Debug, Clone)]
+pub struct Digest {
+    /// The local date it is for.
+    pub date: String,
+    /// Its sections, in order.
+    pub sections: Vec<Section>,
+}
+
+impl Digest {
+    /// Data for the `daily_digest` template.
+    pub fn template_data(&self, app: &App) -> Value {
+        json!({
+            "org": {"name": app.loaded.config.organisation.name, "phone": "", "reply_address": app.loaded.config.organisation.reply_address},
+            "digest": {
+                "date": self.date,
+                "sections": self.sections.iter().map(|s| json!({"title": s.title, "lines": s.lines})).collect::<Vec<_>>(),
+            }
+        })
+    }
+
+    /// Plain text, for `digest --preview` and the demo.
+    pub fn to_text(&self) -> String {
+        let mut out = format!("Digest for {}\n", self.date);
+        for s in &self.sections {
+            out.push_str(&format!("\n{}\n", s.title));
+            if s.lines.is_empty() {
+                out.push_str("  - none\n");
+            }
+            for l in &s.lines {
+                out.push_str(&format!("  - {l}\n"));
+            }
+        }
+        out
+    }
+}
+
+fn line(app: &App, c: &Case) -> String {
+    let stage = app
+        .loaded
+        .policy
+        .stage(c.stage)
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    let who = c
+        .complainant
+        .name
+        .clone()
+        .unwrap_or_else(|| c.complainant.address.clone());
+    let flags = if c.flags.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " [{}]",
+            c.flags
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    format!(
+        "{} {} from {who}{flags}, {stage}, {}",
+        c.reference,
+        c.kind,
+        c.state.as_str()
+    )
+}
+
+/// Build the digest as of `now` (the last 24 hours for "new" and "closed").
+pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> {
+    let cases = app.store.list_cases(None).await?;
+    let since = now - Duration::hours(24);
+    let local = |t: DateTime<Utc>| {
+        app.calendar
+            .to_local(t)
+            .format("%a %-d %b %H:%M")
+            .to_string()
+    };
+    let mut sections = Vec::new();
+
+    // Pipeline health first when something is wrong: it is the thing nobody else sees.
+    let mut health = Vec::new();
+    for f in app.store.fetch_states().await? {
+        let ok = f
+            .last_success_at
+            .map(local)
+            .unwrap_or_else(|| "never".into());
+        let err = match (&f.last_error, f.last_error_at) {
+            (Some(e), Some(at)) if f.last_success_at.is_none_or(|s| at > s) => {
+                format!("; LAST ERROR {}: {e}", local(at))
+            }
+            _ => String::new(),
+        };
+        health.push(format!(
+            "mailbox {}: last successful fetch {ok}{err}",
+            f.mailbox
+        ));
+    }
+    let quarantined = app.store.quarantine_list().await?;
+    if !quarantined.is_empty() {
+        health.push(format!(
+            "{} message(s) in quarantine: run `complaintd quarantine list`",
+            quarantined.len()
+        ));
+    }
+    let counts = app.store.outbox_counts().await?;
+    if counts.failed > 0 {
+        health.push(format!(
+            "{} outgoing mail(s) failed permanently",
+            counts.failed
+        ));
+        for r in app
+            .store
+            .outbox(None)
+            .await?
+            .iter()
+            .filter(|r| r.status.as_deref() == Some("failed"))
+            .take(10)
+        {
+            health.push(format!(
+                "  {} {} to {}: {}",
+                r.case_ref.clone().unwrap_or_default(),
+                r.template,
+                r.recipient,
+                r.last_error.clone().unwrap_or_default()
+            ));
+        }
+    }
+    if counts.pending > 0 {
+        health.push(format!(
+            "{} outgoing mail(s) waiting to be sent",
+            counts.pending
+        ));
+    }
+
+    let mut new_by_kind: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in cases
+        .iter()
+        .filter(|c| c.opened_at >= since && !c.kind.is_machine())
+    {
+        new_by_kind
+            .entry(c.kind.as_str().to_string())
+            .or_default()
+            .push(line(app, c));
+    }
+    let mut new_lines = Vec::new();
+    for (k, v) in &new_by_kind {
+        new_lines.push(format!("{k}: {}", v.len()));
+        new_lines.extend(v.iter().map(|l| format!("  {l}")));
+    }
+
+    let mut by_stage: BTreeMap<usize, usize> = BTreeMap::new();
+    for c in cases
+        .iter()
+        .filter(|c| c.kind == Kind::Complaint && !c.state.is_final())
+    {
+        *by_stage.entry(c.stage).or_default() += 1;
+    }
+    let open_lines: Vec<String> = by_stage
+        .iter()
+        .map(|(s, n)| {
+            let name = app
+                .loaded
+                .policy
+                .stage(*s)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            format!("{name}: {n}")
+        })
+        .collect();
+
+    let soon_limit = app
+        .calendar
+        .deadline(now, crate::core::calendar::Span::WorkingDays(2))
+        .at;
+    let mut soon = Vec::new();
+    let mut breached = Vec::new();
+    for (reference, d) in app.store.all_deadlines().await? {
+        if d.kind != DeadlineKind::Respond
+            && d.kind != DeadlineKind::Decision
+            && d.kind != DeadlineKind::Acknowledge
+        {
+            continue;
+        }
+        if d.breached || d.due <= now {
+            breached.push(format!("{reference} {:?} was due {}", d.kind, local(d.due)));
+        } else if d.due <= soon_limit {
+            soon.push(format!("{reference} {:?} due {}", d.kind, local(d.due)));
+        }
+    }
+    let waiting: Vec<String> = cases
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.state,
+                State::AwaitingConsent
+                    | State::AwaitingDecision
+                    | State::LateEscalation
+                    | State::PendingLessons
+            )
+        })
+        .map(|c| line(app, c))
+        .collect();
+    let closed: Vec<String> = cases
+        .iter()
+        .filter(|c| c.closed_at.is_some_and(|t| t >= since) && c.kind == Kind::Complaint)
+        .map(|c| {
+            format!(
+                "{}: lessons learnt: {}",
+                line(app, c),
+                c.lessons
+                    .clone()
+                    .unwrap_or_else(|| "(none recorded)".into())
+            )
+        })
+        .collect();
+    let share: Vec<String> = cases
+        .iter()
+        .filter(|c| c.share_permission == Some(true) && c.closed_at.is_some_and(|t| t >= since))
+        .map(|c| line(app, c))
+        .collect();
+
+    if !health.is_empty() {
+        sections.push(Section {
+            title: "Pipeline health".into(),
+            lines: health,
+        });
+    }
+    sections.push(Section {
+        title: "New in the last 24 hours".into(),
+        lines: new_lines,
+    });
+    sections.push(Section {
+        title: "Open complaints by stage".into(),
+        lines: open_lines,
+    });
+    sections.push(Section {
+        title: "Due within 2 working days".into(),
+        lines: soon,
+    });
+    sections.push(Section {
+        title: "Breached".into(),
+        lines: breached,
+    });
+    sections.push(Section {
+        title: "Awaiting consent, a decision or lessons learnt".into(),
+        lines: waiting,
+    });
+    sections.push(Section {
+        title: "Closed in the last 24 hours".into(),
+        lines: closed,
+    });
+    sections.push(Section {
+        title: "Compliments cleared to share".into(),
+        lines: share,
+    });
+    Ok(Digest {
+        date: app
+            .calendar
+            .to_local(now)
+            .format("%A %-d %B %Y")
+            .to_string(),
+        sections,
+    })
+}
+
+/// Queue a rendered digest to its recipients (not tied to a case).
+pub async fn queue(
+    app: &App,
+    tx: &mut SqliteConnection,
+    rendered: &Rendered,
+    now: DateTime<Utc>,
+) -> Result<(), ApplyError> {
+    let mut sent = Vec::new();
+    for role in &app.loaded.config.digest.to {
+        for p in app.directory.in_role(role) {
+            if sent.contains(&p.email) {
+                continue;
+            }
+            let nonce = Store::outbox_count(tx).await? + 1;
+            let day = app.calendar.to_local(now).format("%Y%m%d").to_string();
+            let message_id = format!("digest.{day}.{nonce}@{}", app.mail_domain());
+            let env = Envelope {
+                from_name: app.loaded.config.organisation.name.clone(),
+                from_address: app.loaded.config.organisation.reply_address.clone(),
+                reply_to: app.loaded.config.organisation.reply_address.clone(),
+                to: p.email.clone(),
+                subject: rendered.subject.clone(),
+                text: rendered.text.clone(),
+                html: rendered.html.clone(),
+                message_id: message_id.clone(),
+                in_reply_to: None,
+                auto_submitted: "auto-generated",
+                date: now,
+            };
+            let raw = outgoing::build(&env)?;
+            Store::enqueue(
+                tx,
+                &NewOutbox {
+                    case_ref: None,
+                    message_id: &message_id,
+                    template: TemplateId::DailyDigest.name(),
+                    recipient: &p.email,
+                    automatic: false,
+                    raw: &raw,
+                    created_at: now,
+                },
+            )
+            .await?;
+            sent.push(p.email.clone());
+        }
+    }
+    Ok(())
+}

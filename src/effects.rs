@@ -1,0 +1,261 @@
+//! Applying a state-machine transition inside a transaction: the case row,
+//! audit entries, deadlines and chase points, and finished outgoing mail.
+//! Shared by ingest and the scheduler so both write exactly the same way.
+
+use crate::app::App;
+use crate::core::case::{self, Case, Effect, OutMail, Recipient, TemplateId, Transition};
+use crate::outgoing::{self, Envelope};
+use crate::store::{NewOutbox, Store, StoreError};
+use crate::templates::TemplateError;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Value};
+use sqlx::SqliteConnection;
+
+/// Why a transition could not be applied.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// The database failed: the transaction is rolled back and retried later.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A template failed to render: the message is quarantined with this reason.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// A message could not be built (e.g. an unusable address).
+    #[error(transparent)]
+    Build(#[from] outgoing::BuildError),
+}
+
+fn local(app: &App, t: DateTime<Utc>) -> String {
+    app.calendar
+        .to_local(t)
+        .format("%A %-d %B %Y, %H:%M")
+        .to_string()
+}
+
+fn person_name(app: &App, address: &str) -> String {
+    app.directory
+        .by_email(address)
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| address.to_string())
+}
+
+/// The template data for one mail to one recipient.
+fn data(app: &App, c: &Case, m: &OutMail, recipient: &str, context_text: &str) -> Value {
+    let cfg = &app.loaded.config;
+    let stage = app.loaded.policy.stage(c.stage);
+    let due = c
+        .deadlines
+        .iter()
+        .find(|d| d.kind == case::DeadlineKind::Respond)
+        .map(|d| local(app, d.due))
+        .unwrap_or_default();
+    let token = if app.directory.by_email(recipient).is_some() {
+        app.secret.handler_token(&c.reference, recipient)
+    } else {
+        String::new()
+    };
+    let handler = c.handler.clone().unwrap_or_default();
+    let mut vars = serde_json::Map::new();
+    for (k, v) in &m.vars {
+        vars.insert(k.clone(), json!(v));
+    }
+    if m.contacts.len() > 1 {
+        vars.insert("many_contacts".into(), json!("yes"));
+    }
+    json!({
+        "org": {"name": cfg.organisation.name, "phone": cfg.organisation.phone.clone().unwrap_or_default(),
+                "reply_address": cfg.organisation.reply_address},
+        "procedure": {"name": app.loaded.policy.procedure.name},
+        "case": {
+            "reference": c.reference.to_string(), "kind": c.kind.as_str(), "state": c.state.as_str(),
+            "stage_name": stage.map(|s| s.name.clone()).unwrap_or_default(), "due": due,
+            "opened": local(app, c.opened_at),
+            "flags": c.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", "),
+        },
+        "complainant": {
+            "name": c.complainant.name.clone().unwrap_or_else(|| "Sir or Madam".into()),
+            "address": c.complainant.address,
+        },
+        "handler": {"name": if handler.is_empty() { "the complaints team".to_string() } else { person_name(app, &handler) }, "address": handler},
+        "token": token,
+        "text": m.text.clone().unwrap_or_else(|| context_text.to_string()),
+        "contacts": m.contacts.iter().map(|k| json!({
+            "name": k.name, "email": k.email.clone().unwrap_or_default(), "phone": k.phone.clone().unwrap_or_default(),
+            "address": k.address.clone().unwrap_or_default(), "url": k.url.clone().unwrap_or_default(),
+        })).collect::<Vec<_>>(),
+        "vars": Value::Object(vars),
+    })
+}
+
+/// Resolve recipients to addresses: no machines, not our own mailboxes, no duplicates.
+pub fn resolve(app: &App, c: &Case, to: &[Recipient]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |a: &str| {
+        let a = a.trim().to_ascii_lowercase();
+        if !a.is_empty()
+            && !case::is_machine_address(&a)
+            && !app.is_own_address(&a)
+            && !out.contains(&a)
+        {
+            out.push(a);
+        }
+    };
+    for r in to {
+        match r {
+            Recipient::Complainant => push(&c.complainant.address),
+            Recipient::Handler => {
+                if let Some(h) = &c.handler {
+                    push(h)
+                }
+            }
+            Recipient::Role(role) => {
+                for p in app.directory.in_role(role) {
+                    push(&p.email);
+                }
+            }
+            Recipient::Address(a) => push(a),
+        }
+    }
+    out
+}
+
+/// Render and queue one mail (one outbox row per recipient), honouring the
+/// per-recipient caps for people outside the organisation.
+pub async fn queue_mail(
+    app: &App,
+    tx: &mut SqliteConnection,
+    c: &Case,
+    m: &OutMail,
+    context_text: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, ApplyError> {
+    let mut queued = Vec::new();
+    let limits = &app.loaded.config.limits;
+    for recipient in resolve(app, c, &m.to) {
+        let staff = app.directory.by_email(&recipient).is_some();
+        let automatic = !staff;
+        if automatic {
+            let hour = Store::recent_automatic(tx, &recipient, now - Duration::hours(1)).await?;
+            let day = Store::recent_automatic(tx, &recipient, now - Duration::hours(24)).await?;
+            if hour >= i64::from(limits.auto_per_hour) || day >= i64::from(limits.auto_per_day) {
+                let a = case::Audit {
+                    actor: case::Actor::System,
+                    action: "rate limited".into(),
+                    detail: format!(
+                        "{} to {recipient} not sent: {hour} automatic mail(s) in the last hour, {day} in the last day (limits {}/{})",
+                        m.template.name(),
+                        limits.auto_per_hour,
+                        limits.auto_per_day
+                    ),
+                    message_id: None,
+                };
+                Store::append_audit(tx, Some(&c.reference.to_string()), now, &a).await?;
+                continue;
+            }
+        }
+        let rendered = app
+            .templates
+            .render(m.template, &data(app, c, m, &recipient, context_text))?;
+        let nonce = Store::outbox_count(tx).await? + 1;
+        let message_id = app.secret.message_id(
+            &c.reference,
+            m.template.name(),
+            &nonce.to_string(),
+            app.mail_domain(),
+        );
+        let token = staff.then(|| app.secret.handler_token(&c.reference, &recipient));
+        let reply_to = crate::core::threading::make_plus_address(
+            &app.loaded.config.organisation.reply_address,
+            &c.reference,
+            token.as_deref(),
+        );
+        let to_complainant = recipient == c.complainant.address;
+        let env = Envelope {
+            from_name: app.loaded.config.organisation.name.clone(),
+            from_address: app.loaded.config.organisation.reply_address.clone(),
+            reply_to,
+            to: recipient.clone(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+            message_id: message_id.clone(),
+            in_reply_to: if to_complainant {
+                m.in_reply_to.clone()
+            } else {
+                None
+            },
+            auto_submitted: if to_complainant && m.template.is_auto_reply() {
+                "auto-replied"
+            } else {
+                "auto-generated"
+            },
+            date: now,
+        };
+        let raw = outgoing::build(&env)?;
+        let reference = c.reference.to_string();
+        Store::enqueue(
+            tx,
+            &NewOutbox {
+                case_ref: Some(&reference),
+                message_id: &message_id,
+                template: m.template.name(),
+                recipient: &recipient,
+                automatic,
+                raw: &raw,
+                created_at: now,
+            },
+        )
+        .await?;
+        queued.push(recipient);
+    }
+    Ok(queued)
+}
+
+/// Apply a transition: save the case, then every effect in order.
+pub async fn apply(
+    app: &App,
+    tx: &mut SqliteConnection,
+    tr: &Transition,
+    context_text: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApplyError> {
+    let c = &tr.case;
+    let reference = c.reference.to_string();
+    Store::save_case(tx, c, now).await?;
+    for e in &tr.effects {
+        match e {
+            Effect::Audit(a) => Store::append_audit(tx, Some(&reference), now, a).await?,
+            Effect::SetDeadline(d) => {
+                Store::set_deadline(tx, &reference, d).await?;
+                let chases = if d.breached {
+                    Vec::new()
+                } else {
+                    case::chase_times(d.due, d.start.max(now), &app.loaded.policy, &app.calendar)
+                };
+                // Only deadlines someone must act on are chased.
+                let chased = matches!(
+                    d.kind,
+                    case::DeadlineKind::Respond
+                        | case::DeadlineKind::Decision
+                        | case::DeadlineKind::Acknowledge
+                );
+                Store::set_chases(tx, &reference, d.kind, if chased { &chases } else { &[] })
+                    .await?;
+            }
+            Effect::ClearDeadline(k) => Store::clear_deadline(tx, &reference, *k).await?,
+            Effect::Send(m) => {
+                let queued = queue_mail(app, tx, c, m, context_text, now).await?;
+                if queued.is_empty() && m.template != TemplateId::DailyDigest {
+                    let a = case::Audit {
+                        actor: case::Actor::System,
+                        action: "not sent".into(),
+                        detail: format!("{}: no deliverable recipient", m.template.name()),
+                        message_id: None,
+                    };
+                    Store::append_audit(tx, Some(&reference), now, &a).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,336 @@
+//! Ingest: one transaction per inbound message.
+//!
+//! store raw → parse → screen and classify → thread to a case or open one →
+//! apply the state machine → write case, audit, deadlines and finished
+//! outgoing mail → commit. A message that fails any step is quarantined with
+//! its reason; nothing is dropped. Ingesting the same message again changes
+//! nothing (unique Message-ID, or content hash when there is none).
+
+use crate::app::App;
+use crate::core::case::{self, Event, Inbound};
+use crate::core::classify::{self, Kind};
+use crate::core::mail::{self, InboundMail};
+use crate::core::{auth, commands, quote, threading};
+use crate::effects::{self, ApplyError};
+use crate::store::{NewMessage, Store, StoreError};
+use chrono::{DateTime, Datelike, Utc};
+use sha2::{Digest, Sha256};
+use sqlx::SqliteConnection;
+use tracing::{info, info_span, warn, Instrument};
+
+/// What ingest did with a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ingested {
+    /// Already stored: nothing changed.
+    Duplicate,
+    /// A new case was opened.
+    Opened(String),
+    /// The message was added to an existing case.
+    Threaded(String),
+    /// Machine mail (or our own): stored, never answered.
+    Ignored {
+        /// What it was.
+        kind: Kind,
+        /// The case it was recorded against, if threaded.
+        case: Option<String>,
+    },
+    /// Stored and quarantined with a reason.
+    Quarantined(String),
+}
+
+/// A failure that leaves the message unstored: retry later.
+#[derive(Debug, thiserror::Error)]
+#[error("ingest failed, the message was not stored and should be retried: {0}")]
+pub struct IngestError(#[from] pub StoreError);
+
+impl From<sqlx::Error> for IngestError {
+    fn from(e: sqlx::Error) -> Self {
+        IngestError(StoreError::Db(e))
+    }
+}
+
+fn sha256(raw: &[u8]) -> String {
+    Sha256::digest(raw)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Ingest one raw message received at `now` from `source`.
+pub async fn ingest(
+    app: &App,
+    raw: &[u8],
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<Ingested, IngestError> {
+    let hash = sha256(raw);
+    let parsed = mail::parse(raw);
+    let message_id = parsed.as_ref().ok().and_then(|m| m.message_id.clone());
+    let span = info_span!(
+        "ingest",
+        message_id = message_id.as_deref().unwrap_or("-"),
+        case = tracing::field::Empty
+    );
+    async move {
+        let mut tx = app.store.begin().await?;
+        let (from, subject) = match &parsed {
+            Ok(m) => (
+                m.from.as_ref().map(|f| f.address.clone()),
+                Some(m.subject.clone()),
+            ),
+            Err(_) => (None, None),
+        };
+        let row = Store::insert_message(
+            &mut tx,
+            &NewMessage {
+                message_id: message_id.as_deref(),
+                content_hash: &hash,
+                source,
+                received_at: now,
+                raw,
+                from_addr: from.as_deref(),
+                subject: subject.as_deref(),
+            },
+        )
+        .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(Ingested::Duplicate);
+        };
+        let mail = match parsed {
+            Ok(m) => m,
+            Err(e) => {
+                let reason = format!("unreadable message: {e}");
+                Store::quarantine(&mut tx, row, &reason, now).await?;
+                tx.commit().await?;
+                warn!(%reason, "quarantined");
+                return Ok(Ingested::Quarantined(reason));
+            }
+        };
+        match process(app, &mut tx, row, &mail, now).await {
+            Ok(outcome) => {
+                tx.commit().await?;
+                if let Ingested::Opened(r) | Ingested::Threaded(r) = &outcome {
+                    tracing::Span::current().record("case", r.as_str());
+                }
+                info!(?outcome, "ingested");
+                Ok(outcome)
+            }
+            Err(ApplyError::Store(e)) => Err(IngestError(e)),
+            Err(e) => {
+                // Everything the failed attempt wrote is rolled back; the raw
+                // message is kept, with the reason, for `quarantine replay`.
+                tx.rollback().await?;
+                let reason = e.to_string();
+                let mut tx = app.store.begin().await?;
+                let row = Store::insert_message(
+                    &mut tx,
+                    &NewMessage {
+                        message_id: message_id.as_deref(),
+                        content_hash: &hash,
+                        source,
+                        received_at: now,
+                        raw,
+                        from_addr: from.as_deref(),
+                        subject: subject.as_deref(),
+                    },
+                )
+                .await?;
+                if let Some(row) = row {
+                    Store::quarantine(&mut tx, row, &reason, now).await?;
+                }
+                tx.commit().await?;
+                warn!(%reason, "quarantined");
+                Ok(Ingested::Quarantined(reason))
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// Process a stored message inside the transaction.
+pub async fn process(
+    app: &App,
+    tx: &mut SqliteConnection,
+    row: i64,
+    mail: &InboundMail,
+    now: DateTime<Utc>,
+) -> Result<Ingested, ApplyError> {
+    let prefixes = vec![app.loaded.policy.procedure.reference_prefix.clone()];
+    let thread = threading::thread(mail, &app.secret, &prefixes);
+    let class = classify::classify(mail, &app.hints);
+    let sender = mail
+        .from
+        .as_ref()
+        .map(|f| f.address.clone())
+        .unwrap_or_default();
+
+    // Machine mail and our own: recorded (against its case when threaded), never answered.
+    if class.kind.is_machine() || app.is_own_address(&sender) {
+        let case_ref = match &thread.case {
+            Some(r) => Store::load_case(tx, &r.to_string())
+                .await?
+                .map(|_| r.to_string()),
+            None => None,
+        };
+        let note = class.reasons.join("; ");
+        if let Some(r) = &case_ref {
+            let a = case::Audit {
+                actor: case::Actor::System,
+                action: format!("{} received", class.kind),
+                detail: format!("from {sender}: {note}; not answered"),
+                message_id: mail.message_id.clone(),
+            };
+            Store::append_audit(tx, Some(r), now, &a).await?;
+        }
+        Store::mark_message(
+            tx,
+            row,
+            "ignored",
+            Some(class.kind.as_str()),
+            case_ref.as_deref(),
+            Some(&note),
+        )
+        .await?;
+        return Ok(Ingested::Ignored {
+            kind: class.kind,
+            case: case_ref,
+        });
+    }
+    if sender.is_empty() {
+        // Nobody to answer and no one to thread to: keep it for a person to look at.
+        let reason = "no From address: cannot tell who wrote it";
+        Store::quarantine(tx, row, reason, now).await?;
+        return Ok(Ingested::Quarantined(reason.into()));
+    }
+    let split = quote::split(&mail.text);
+    let existing = match &thread.case {
+        Some(r) => Store::load_case(tx, &r.to_string()).await?,
+        None => None,
+    };
+    let ctx = app.ctx();
+    let (tr, context_text, outcome) = match existing {
+        Some(c) => {
+            let reference = c.reference.to_string();
+            let inbound = Inbound {
+                message_id: mail.message_id.clone(),
+                from: sender.clone(),
+                name: mail.from.as_ref().and_then(|f| f.name.clone()),
+                text: split.new.clone(),
+            };
+            let event = if app.directory.by_email(&sender).is_some() {
+                let verified = thread
+                    .token
+                    .as_deref()
+                    .is_some_and(|t| app.secret.verify_handler_token(&c.reference, &sender, t))
+                    || auth::sender_authenticated(
+                        mail,
+                        &app.loaded.config.security.trusted_authserv_id,
+                    );
+                Event::StaffReplied {
+                    parsed: commands::parse(&split.new),
+                    message: inbound,
+                    verified,
+                }
+            } else {
+                Event::ComplainantReplied(inbound)
+            };
+            (
+                case::step(&c, event, &ctx, now),
+                split.new.clone(),
+                Ingested::Threaded(reference),
+            )
+        }
+        None => {
+            let parts = classify::parts(mail);
+            let mut text = parts.new.clone();
+            if !parts.forwarded.trim().is_empty() {
+                text.push_str("\n\n--- forwarded ---\n");
+                text.push_str(&parts.forwarded);
+            }
+            let year = app.calendar.to_local(now).year();
+            let prefix = &app.loaded.policy.procedure.reference_prefix;
+            let number = Store::next_case_number(tx, prefix, year).await?;
+            let reference = crate::core::reference::CaseRef::new(prefix, year, number);
+            let inbound = Inbound {
+                message_id: mail.message_id.clone(),
+                from: sender.clone(),
+                name: mail.from.as_ref().and_then(|f| f.name.clone()),
+                text: text.clone(),
+            };
+            let tr = case::open(reference.clone(), &inbound, &class, &ctx, now);
+            (tr, text, Ingested::Opened(reference.to_string()))
+        }
+    };
+    effects::apply(app, tx, &tr, &context_text, now).await?;
+    let reference = tr.case.reference.to_string();
+    Store::mark_message(
+        tx,
+        row,
+        "processed",
+        Some(class.kind.as_str()),
+        Some(&reference),
+        None,
+    )
+    .await?;
+    Ok(outcome)
+}
+
+/// Why a replay did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// No such quarantine entry.
+    #[error("no quarantine entry {0}")]
+    NotFound(i64),
+    /// The message still cannot be read or processed.
+    #[error("still failing: {0}")]
+    StillFailing(String),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ReplayError {
+    fn from(e: sqlx::Error) -> Self {
+        ReplayError::Store(StoreError::Db(e))
+    }
+}
+
+/// Process a quarantined message again (after a fix to config, templates or
+/// code). On success the entry is resolved; on failure nothing changes.
+pub async fn replay(
+    app: &App,
+    quarantine_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Ingested, ReplayError> {
+    let entry = app
+        .store
+        .quarantine_get(quarantine_id)
+        .await?
+        .ok_or(ReplayError::NotFound(quarantine_id))?;
+    let msg = app
+        .store
+        .message(entry.message_row)
+        .await?
+        .ok_or(ReplayError::NotFound(quarantine_id))?;
+    let mail = mail::parse(&msg.raw).map_err(|e| ReplayError::StillFailing(e.to_string()))?;
+    let mut tx = app.store.begin().await?;
+    Store::reset_message(&mut tx, msg.id).await?;
+    match process(app, &mut tx, msg.id, &mail, now).await {
+        Ok(Ingested::Quarantined(reason)) => {
+            tx.rollback().await?;
+            Err(ReplayError::StillFailing(reason))
+        }
+        Ok(outcome) => {
+            Store::quarantine_resolve(&mut tx, quarantine_id, now).await?;
+            tx.commit().await?;
+            Ok(outcome)
+        }
+        Err(ApplyError::Store(e)) => Err(ReplayError::Store(e)),
+        Err(e) => {
+            tx.rollback().await?;
+            Err(ReplayError::StillFailing(e.to_string()))
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Building finished outgoing messages (RFC 5322 bytes) with lettre.
+//!
+//! Every automatic message says so (`Auto-Submitted`, RFC 3834) and asks
+//! other systems not to answer (`X-Auto-Response-Suppress: All`): together
+//! with screening on the way in, that is what prevents mail loops.
+
+use chrono::{DateTime, Utc};
+use lettre::message::header::{Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::Message;
+
+/// `Auto-Submitted` (RFC 3834).
+#[derive(Debug, Clone)]
+pub struct AutoSubmitted(pub String);
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted(s.to_string()))
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `X-Auto-Response-Suppress` (Microsoft): no out-of-office replies to us.
+#[derive(Debug, Clone)]
+pub struct AutoResponseSuppress;
+
+impl Header for AutoResponseSuppress {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("X-Auto-Response-Suppress")
+    }
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoResponseSuppress)
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "All".to_string())
+    }
+}
+
+/// What goes into one outgoing message.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    /// Display name of the sender (the organisation).
+    pub from_name: String,
+    /// The sender address (the organisation's reply address).
+    pub from_address: String,
+    /// Where replies go (plus-addressed per case, with a token for staff).
+    pub reply_to: String,
+    /// The one recipient.
+    pub to: String,
+    /// Rendered subject (one line).
+    pub subject: String,
+    /// text/plain part.
+    pub text: String,
+    /// text/html part.
+    pub html: String,
+    /// Fixed Message-ID, without brackets.
+    pub message_id: String,
+    /// The message this answers, without brackets.
+    pub in_reply_to: Option<String>,
+    /// `auto-replied` for answers to a person's message, else `auto-generated`.
+    pub auto_submitted: &'static str,
+    /// Business time for the Date header.
+    pub date: DateTime<Utc>,
+}
+
+/// Why a message could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// An address does not parse.
+    #[error("invalid address {0:?}: {1}")]
+    Address(String, String),
+    /// lettre refused the message.
+    #[error("cannot build message: {0}")]
+    Message(String),
+}
+
+fn mailbox(name: Option<&str>, address: &str) -> Result<Mailbox, BuildError> {
+    let addr = address
+        .parse()
+        .map_err(|e: lettre::address::AddressError| {
+            BuildError::Address(address.to_string(), e.to_string())
+        })?;
+    Ok(Mailbox::new(name.map(String::from), addr))
+}
+
+/// Build the finished message.
+pub fn build(e: &Envelope) -> Result<Vec<u8>, BuildError> {
+    let mut b = Message::builder()
+        .from(mailbox(Some(&e.from_name), &e.from_address)?)
+        .reply_to(mailbox(Some(&e.from_name), &e.reply_to)?)
+        .to(mailbox(None, &e.to)?)
+        .subject(e.subject.clone())
+        .message_id(Some(format!("<{}>", e.message_id)))
+        .date(std::time::SystemTime::from(e.date))
+        .header(AutoSubmitted(e.auto_submitted.to_string()))
+        .header(AutoResponseSuppress);
+    if let Some(id) = &e.in_reply_to {
+        b = b
+            .in_reply_to(format!("<{id}>"))
+            .references(format!("<{id}>"));
+    }
+    let m = b
+        .multipart(MultiPart::alternative_plain_html(
+            e.text.clone(),
+            e.html.clone(),
+        ))
+        .map_err(|err| BuildError::Message(err.to_string()))?;
+    Ok(m.formatted())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_a_threaded_automatic_message() {
+        let e = Envelope {
+            from_name: "Example Training".into(),
+            from_address: "complaints@example.test".into(),
+            reply_to: "complaints+CMP-2026-0001@example.test".into(),
+            to: "jo@example.test".into(),
+            subject: "[CMP-2026-0001] We have received your message".into(),
+            text: "Dear Jo".into(),
+            html: "<p>Dear Jo</p>".into(),
+            message_id: "CMP-2026-0001.ack.1.abc@example.test".into(),
+            in_reply_to: Some("first@jo.test".into()),
+            auto_submitted: "auto-replied",
+            date: DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
+                .unwrap()
+                .with_timezone(&Utc),
+        };
+        let raw = String::from_utf8(build(&e).unwrap()).unwrap();
+        for h in [
+            "Auto-Submitted: auto-replied",
+            "X-Auto-Response-Suppress: All",
+            "In-Reply-To: <first@jo.test>",
+            "References: <first@jo.test>",
+            "Message-ID: <CMP-2026-0001.ack.1.abc@example.test>",
+            "Date: Mon, 23 Nov 2026 10:00:00 +0000",
+            "multipart/alternative",
+        ] {
+            assert!(raw.contains(h), "missing {h} in\n{raw}");
+        }
+        let parsed = crate::core::mail::parse(raw.as_bytes()).unwrap();
+        assert_eq!(
+            parsed.subject,
+            "[CMP-2026-0001] We have received your message"
+        );
+    }
+
+    #[test]
+    fn bad_addresses_are_errors() {
+        let e = Envelope {
+            from_name: "X".into(),
+            from_address: "not an address".into(),
+            reply_to: "a@b.test".into(),
+            to: "c@d.test".into(),
+            subject: "s".into(),
+            text: "t".into(),
+            html: "h".into(),
+            message_id: "m@x".into(),
+            in_reply_to: None,
+            auto_submitted: "auto-generated",
+            date: Utc::now(),
+        };
+        assert!(build(&e).is_err());
+    }
+}

@@ -1,0 +1,118 @@
+//! The scheduler: fires due deadlines and chase-ups, and sends the
+//! directors' digest at the configured local time on working days.
+//! `tick(now)` is one pass; the daemon calls it in a loop, tests and
+//! `complaintd tick --now` call it directly.
+
+use crate::app::App;
+use crate::config;
+use crate::core::case::{self, Event};
+use crate::digest;
+use crate::effects::{self, ApplyError};
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use tracing::{info, warn};
+
+/// What one tick did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TickReport {
+    /// Deadlines handled (breach alerts, windows closed).
+    pub deadlines: usize,
+    /// Chase-ups sent.
+    pub chases: usize,
+    /// Whether the digest went out.
+    pub digest_sent: bool,
+    /// Problems (each also in the log and, where it concerns a case, the audit).
+    pub errors: Vec<String>,
+}
+
+/// One pass at `now`.
+pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<TickReport, StoreError> {
+    let mut report = TickReport::default();
+    for (reference, kind) in app.store.due_deadlines(now).await? {
+        match fire(app, &reference, Event::Due(kind), now).await {
+            Ok(()) => report.deadlines += 1,
+            Err(e) => {
+                warn!(case = %reference, error = %e, "deadline could not be handled");
+                report.errors.push(format!("{reference}: {e}"));
+            }
+        }
+    }
+    // Chase-ups only while people are at work; points that fell due overnight
+    // go out at the next opening (they were placed inside working hours).
+    if app.calendar.is_working_time(now) {
+        for (reference, kind, at) in app.store.due_chases(now).await? {
+            let mut tx = app.store.begin().await?;
+            Store::chase_done(&mut tx, &reference, kind, at).await?;
+            tx.commit().await?;
+            match fire(app, &reference, Event::Chase(kind), now).await {
+                Ok(()) => report.chases += 1,
+                Err(e) => report.errors.push(format!("{reference}: {e}")),
+            }
+        }
+    }
+    match send_digest_if_due(app, now).await {
+        Ok(sent) => report.digest_sent = sent,
+        Err(e) => report.errors.push(format!("digest: {e}")),
+    }
+    if report != TickReport::default() {
+        info!(?report, "tick");
+    }
+    Ok(report)
+}
+
+async fn fire(
+    app: &App,
+    reference: &str,
+    event: Event,
+    now: DateTime<Utc>,
+) -> Result<(), ApplyError> {
+    let mut tx = app.store.begin().await?;
+    let Some(c) = Store::load_case(&mut tx, reference).await? else {
+        // A deadline without its case: remove it so it does not fire forever.
+        if let Event::Due(kind) = event {
+            Store::clear_deadline(&mut tx, reference, kind).await?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        return Ok(());
+    };
+    let tr = case::step(&c, event.clone(), &app.ctx(), now);
+    effects::apply(app, &mut tx, &tr, "", now).await?;
+    // Whatever the state machine decided, a due deadline must not stay due
+    // and unhandled, or it would fire on every tick.
+    if let Event::Due(kind) = event {
+        let still = tr
+            .case
+            .deadlines
+            .iter()
+            .any(|d| d.kind == kind && !d.breached && d.due <= now);
+        if still || !tr.case.deadlines.iter().any(|d| d.kind == kind) {
+            Store::clear_deadline(&mut tx, reference, kind).await?;
+        }
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// Send today's digest if it is a working day, past the configured time,
+/// and not yet sent.
+pub async fn send_digest_if_due(app: &App, now: DateTime<Utc>) -> Result<bool, ApplyError> {
+    let local = app.calendar.to_local(now);
+    let Some(at) = config::parse_time(&app.loaded.config.digest.time) else {
+        return Ok(false);
+    };
+    if !app.calendar.is_working_day(local.date()) || local.time() < at {
+        return Ok(false);
+    }
+    let day = local.date().format("%Y-%m-%d").to_string();
+    if !app.store.claim_digest(&day, now).await? {
+        return Ok(false);
+    }
+    let d = digest::build(app, now).await?;
+    let rendered = app
+        .templates
+        .render(case::TemplateId::DailyDigest, &d.template_data(app))?;
+    let mut tx = app.store.begin().await?;
+    digest::queue(app, &mut tx, &rendered, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(true)
+}
