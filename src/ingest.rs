@@ -107,7 +107,7 @@ pub async fn ingest(
                 return Ok(Ingested::Quarantined(reason));
             }
         };
-        match process(app, &mut tx, row, &mail, now).await {
+        match process(app, &mut tx, row, raw, &mail, now).await {
             Ok(outcome) => {
                 tx.commit().await?;
                 if let Ingested::Opened(r) | Ingested::Threaded(r) = &outcome {
@@ -154,6 +154,7 @@ pub async fn process(
     app: &App,
     tx: &mut SqliteConnection,
     row: i64,
+    raw: &[u8],
     mail: &InboundMail,
     now: DateTime<Utc>,
 ) -> Result<Ingested, ApplyError> {
@@ -168,7 +169,12 @@ pub async fn process(
 
     // Machine mail and our own: recorded (against its case when threaded), never answered.
     if class.kind.is_machine() || app.is_own_address(&sender) {
-        let case_ref = match &thread.case {
+        // Bounces carry our original inside: use it to find the case.
+        let reference = thread
+            .case
+            .clone()
+            .or_else(|| threading::issued_id_in_raw(raw, &app.secret));
+        let case_ref = match &reference {
             Some(r) => Store::load_case(tx, &r.to_string())
                 .await?
                 .map(|_| r.to_string()),
@@ -317,7 +323,7 @@ pub async fn replay(
     let mail = mail::parse(&msg.raw).map_err(|e| ReplayError::StillFailing(e.to_string()))?;
     let mut tx = app.store.begin().await?;
     Store::reset_message(&mut tx, msg.id).await?;
-    match process(app, &mut tx, msg.id, &mail, now).await {
+    match process(app, &mut tx, msg.id, &msg.raw, &mail, now).await {
         Ok(Ingested::Quarantined(reason)) => {
             tx.rollback().await?;
             Err(ReplayError::StillFailing(reason))

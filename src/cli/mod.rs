@@ -3,6 +3,7 @@
 
 mod classify;
 mod daemon;
+mod demo;
 
 use crate::core::calendar::{Calendar, Nation};
 use crate::core::classify::Hints;
@@ -48,6 +49,14 @@ pub enum Command {
         /// Do not reach any server; a secret missing on this machine is a warning.
         #[arg(long)]
         offline: bool,
+    },
+    /// The embedded default: sample mail through both seed procedures on
+    /// SQLite and Maildirs, on a simulated clock. No config or server needed.
+    Demo {
+        /// Where to leave the databases and outgoing Maildirs
+        /// (default: a complaintd-demo folder in the system's temp directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
     /// Apply database migrations.
     Migrate,
@@ -182,6 +191,13 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.config.as_deref();
     match cli.command {
+        Command::Demo { dir } => {
+            let dir = dir.unwrap_or_else(|| std::env::temp_dir().join("complaintd-demo"));
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            runtime()?.block_on(demo::run(&dir, &mut out))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate => runtime()?.block_on(daemon::migrate(config)),
         Command::Ingest { now, paths } => {
             runtime()?.block_on(daemon::ingest_paths(config, &paths, now))

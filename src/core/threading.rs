@@ -50,6 +50,20 @@ static TAG: LazyLock<Regex> = LazyLock::new(|| {
 static BARE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b([A-Z][A-Z0-9]{0,7}-\d{4}-\d{4,9})\b").expect("static regex"));
 
+static ANY_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<([^<>\s]{3,250}@[^<>\s]{1,250})>").expect("static regex"));
+
+/// A bounce or auto-reply often carries our original message only inside its
+/// body (a returned `message/rfc822` part, or quoted headers). Find the first
+/// Message-ID in the raw bytes that we issued, to record the bounce against
+/// its case.
+pub fn issued_id_in_raw(raw: &[u8], secret: &Secret) -> Option<CaseRef> {
+    let text = String::from_utf8_lossy(raw);
+    ANY_ID
+        .captures_iter(&text)
+        .find_map(|c| secret.verify_message_id(&c[1]))
+}
+
 /// The subject without reply/forward prefixes.
 pub fn strip_prefixes(subject: &str) -> &str {
     match PREFIXES.find(subject) {
@@ -200,6 +214,21 @@ mod tests {
         );
         assert!(t.case.is_none());
         assert_eq!(t.mentioned.len(), 1);
+    }
+
+    #[test]
+    fn issued_ids_are_found_in_returned_messages() {
+        let secret = Secret::new(b"k".repeat(32));
+        let r: CaseRef = "CMP-2026-0007".parse().unwrap();
+        let raw = format!(
+            "Content-Type: message/rfc822\r\n\r\nMessage-ID: <{}>\r\nSubject: x\r\n",
+            secret.message_id(&r, "ack", "3", "org.test")
+        );
+        assert_eq!(issued_id_in_raw(raw.as_bytes(), &secret), Some(r));
+        assert_eq!(
+            issued_id_in_raw(b"Message-ID: <abc@gmail.test>", &secret),
+            None
+        );
     }
 
     #[test]
