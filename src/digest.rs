@@ -316,7 +316,7 @@ pub async fn queue(
                 html: rendered.html.clone(),
                 message_id: message_id.clone(),
                 in_reply_to: None,
-                auto_submitted: "auto-generated",
+                auto_submitted: Some("auto-generated"),
                 date: now,
             };
             let raw = outgoing::build(&env)?;

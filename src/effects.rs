@@ -59,6 +59,23 @@ fn data(app: &App, c: &Case, m: &OutMail, recipient: &str, context_text: &str) -
     for (k, v) in &m.vars {
         vars.insert(k.clone(), json!(v));
     }
+    // Handlers usually write their own "Dear …"; add one only when they did not.
+    let written = m.text.as_deref().unwrap_or("").trim_start().to_lowercase();
+    let greets = [
+        "dear ",
+        "hi ",
+        "hi,",
+        "hello",
+        "good morning",
+        "good afternoon",
+        "annwyl",
+        "helo",
+        "shwmae",
+        "bore da",
+    ];
+    if !greets.iter().any(|g| written.starts_with(g)) {
+        vars.insert("greet".into(), json!("yes"));
+    }
     if m.contacts.len() > 1 {
         vars.insert("many_contacts".into(), json!("yes"));
     }
@@ -184,10 +201,12 @@ pub async fn queue_mail(
             } else {
                 None
             },
-            auto_submitted: if to_complainant && m.template.is_auto_reply() {
-                "auto-replied"
+            auto_submitted: if m.template.is_relayed() {
+                None
+            } else if to_complainant && m.template.is_auto_reply() {
+                Some("auto-replied")
             } else {
-                "auto-generated"
+                Some("auto-generated")
             },
             date: now,
         };

@@ -21,12 +21,12 @@ pub enum ExportError {
     Io(PathBuf, std::io::Error),
 }
 
-/// A name safe as one path component: letters, digits, spaces, `-`, `'`, `.`.
+/// A name safe as one path component: letters, digits, spaces, `-` and `'`.
 fn safe_component(s: &str) -> String {
     let cleaned: String = s
         .chars()
         .map(|c| {
-            if c.is_alphanumeric() || matches!(c, ' ' | '-' | '\'' | '.') {
+            if c.is_alphanumeric() || matches!(c, ' ' | '-' | '\'') {
                 c
             } else {
                 ' '
@@ -34,7 +34,7 @@ fn safe_component(s: &str) -> String {
         })
         .collect();
     let squashed = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
-    let trimmed = squashed.trim_matches('.').trim().to_string();
+    let trimmed = squashed.trim().to_string();
     if trimmed.is_empty() {
         "Unknown".into()
     } else {

@@ -49,7 +49,8 @@ impl From<sqlx::Error> for IngestError {
     }
 }
 
-fn sha256(raw: &[u8]) -> String {
+/// The content hash messages are deduplicated by when they have no Message-ID.
+pub fn content_hash(raw: &[u8]) -> String {
     Sha256::digest(raw)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -63,7 +64,7 @@ pub async fn ingest(
     source: &str,
     now: DateTime<Utc>,
 ) -> Result<Ingested, IngestError> {
-    let hash = sha256(raw);
+    let hash = content_hash(raw);
     let parsed = mail::parse(raw);
     let message_id = parsed.as_ref().ok().and_then(|m| m.message_id.clone());
     let span = info_span!(

@@ -62,8 +62,10 @@ pub struct Envelope {
     pub message_id: String,
     /// The message this answers, without brackets.
     pub in_reply_to: Option<String>,
-    /// `auto-replied` for answers to a person's message, else `auto-generated`.
-    pub auto_submitted: &'static str,
+    /// `auto-replied` for automatic answers to a person's message,
+    /// `auto-generated` for other automatic mail, `None` for a person's own
+    /// words relayed (a handler's response is not automatic mail).
+    pub auto_submitted: Option<&'static str>,
     /// Business time for the Date header.
     pub date: DateTime<Utc>,
 }
@@ -97,8 +99,10 @@ pub fn build(e: &Envelope) -> Result<Vec<u8>, BuildError> {
         .subject(e.subject.clone())
         .message_id(Some(format!("<{}>", e.message_id)))
         .date(std::time::SystemTime::from(e.date))
-        .header(AutoSubmitted(e.auto_submitted.to_string()))
         .header(AutoResponseSuppress);
+    if let Some(a) = e.auto_submitted {
+        b = b.header(AutoSubmitted(a.to_string()));
+    }
     if let Some(id) = &e.in_reply_to {
         b = b
             .in_reply_to(format!("<{id}>"))
@@ -129,7 +133,7 @@ mod tests {
             html: "<p>Dear Jo</p>".into(),
             message_id: "CMP-2026-0001.ack.1.abc@example.test".into(),
             in_reply_to: Some("first@jo.test".into()),
-            auto_submitted: "auto-replied",
+            auto_submitted: Some("auto-replied"),
             date: DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
                 .unwrap()
                 .with_timezone(&Utc),
@@ -165,7 +169,7 @@ mod tests {
             html: "h".into(),
             message_id: "m@x".into(),
             in_reply_to: None,
-            auto_submitted: "auto-generated",
+            auto_submitted: Some("auto-generated"),
             date: Utc::now(),
         };
         assert!(build(&e).is_err());

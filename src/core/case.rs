@@ -306,6 +306,12 @@ impl TemplateId {
         }
     }
 
+    /// A handler's own words relayed to the complainant: not automatic mail,
+    /// so it carries no `Auto-Submitted`.
+    pub fn is_relayed(self) -> bool {
+        matches!(self, TemplateId::StageResponse | TemplateId::Correspondence)
+    }
+
     /// Mail to the complainant that answers them automatically is
     /// `Auto-Submitted: auto-replied`; everything else is `auto-generated`.
     pub fn is_auto_reply(self) -> bool {

@@ -251,7 +251,7 @@ static LEXICON: LazyLock<Vec<Cue>> = LazyLock::new(|| {
             Complaint,
             1.0,
             "upset",
-            r"\b(upset(ting)?|distress(ed|ing)|in tears|anxious|stressed|frustrat(ed|ing)|exposed|humiliat|embarrass(ed|ing)|belittl|worried)\b",
+            r"\b(upset(ting)?|distress(ed|ing)|in tears|anxious|stressed|frustrat(ed|ing)|exposed|humiliat\w*|embarrass(ed|ing)|belittl\w*|worried)\b",
         ),
         // --- complaint: something went wrong (each distinct cue counts) ---
         cue(
@@ -282,7 +282,7 @@ static LEXICON: LazyLock<Vec<Cue>> = LazyLock::new(|| {
             Complaint,
             1.5,
             "describes poor treatment",
-            r"\b(rude|rudely|unprofessional|laughed at|(makes?|making|made) comments|shout(ed|s|ing)? at|belittl|favou?rs (the|some)|favouritism|humiliat|dismissive|impatient|cut me off|snapped at|talked down|patroni[sz]|treated (me|us|him|her|them) (badly|unfairly|differently|like)|comments about my (body|appearance)|(don'?t|doesn'?t|do not) feel safe|feel(s)? unsafe|bully|bullied|bullying|harass|picking on|keep my head down|discriminat|racist|sexist)\b",
+            r"\b(rude|rudely|unprofessional|laughed at|(makes?|making|made) comments|shout(ed|s|ing)? at|belittl\w*|favou?rs (the|some)|favouritism|humiliat\w*|dismissive|impatient|cut me off|snapped at|talked down|patroni[sz]|treated (me|us|him|her|them) (badly|unfairly|differently|like)|comments about my (body|appearance)|(don'?t|doesn'?t|do not) feel safe|feel(s)? unsafe|bully|bullied|bullying|harass\w*|picking on|keep my head down|discriminat\w*|racist|sexist)\b",
         ),
         cue(
             Complaint,
@@ -463,7 +463,7 @@ static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLock::new(|| 
         f(
             Flag::Safeguarding,
             "describes a risk to someone's welfare",
-            r"\b(bully|bullied|bullying|harass|harassment|harassed|abuse|abused|abusive|assault|assaulted|pushed (her|him|me|them)|hit (her|him|me)|grooming|self-?harm|suicid|exploit|radicali|neglect|sexual|inappropriate (touching|comments|messages|relationship)|comments about my (body|appearance)|stood (really |very )?close|wouldn'?t (let me|move)|(don'?t|doesn'?t|do not|does not|didn'?t) feel safe|feel(s|ing)? unsafe|not safe (being|around|with)|scared of|afraid of|threaten|intimidat|posted (pictures|photos)|nasty comments|cries|crying|safeguarding|diogelu|bwlio)\b",
+            r"\b(bully|bullied|bullying|harass\w*|harassment|harassed|abuse|abused|abusive|assault|assaulted|pushed (her|him|me|them)|hit (her|him|me)|grooming|self-?harm|suicid\w*|exploited|exploitation|radicali[sz]\w*|neglect|sexual|inappropriate (touching|comments|messages|relationship)|comments about my (body|appearance)|stood (really |very )?close|wouldn'?t (let me|move)|(don'?t|doesn'?t|do not|does not|didn'?t) feel safe|feel(s|ing)? unsafe|not safe (being|around|with)|scared of|afraid of|threaten(ed|ing|s)? (me|her|him|them|to (hurt|hit|harm|kill|beat))|threats? of violence|intimidat\w*|posted (pictures|photos)|nasty comments|cries|crying|safeguarding|diogelu|bwlio)\b",
         ),
         f(
             Flag::HealthSafety,
@@ -665,7 +665,8 @@ fn classify_text(
         || has(&s, "complaint: delay")
         || has(&s, "complaint: expresses")
         || has(&s, "complaint: politely")
-        || has(&s, "complaint: said it");
+        || has(&s, "complaint: said it")
+        || has(&s, "complaint: describes poor treatment");
     let asks = has(&s, "complaint: asks for an explanation");
     if problem && asks {
         s.add(

@@ -1,0 +1,219 @@
+//! `TestApp`: a real store on a temp SQLite file, a manual clock, the real
+//! ingest, scheduler and sender (into a Maildir), and readers for the outbox.
+
+use chrono::{DateTime, Duration, Utc};
+use complaintd::app::App;
+use complaintd::config;
+use complaintd::core::mail;
+use complaintd::core::token::Secret;
+use complaintd::ingest::{self, Ingested};
+use complaintd::scheduler;
+use complaintd::sender::{self, Transport};
+use complaintd::store::OutboxRow;
+use std::path::{Path, PathBuf};
+
+pub const SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
+
+pub struct TestApp {
+    pub app: App,
+    pub now: DateTime<Utc>,
+    pub dir: tempfile::TempDir,
+    pub transport: Transport,
+    pub config: PathBuf,
+}
+
+pub fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .expect("time")
+        .with_timezone(&Utc)
+}
+
+/// Write a provider's example config into `dir` with a store and an outgoing Maildir.
+pub fn write_config(dir: &Path, provider: &str, extra: &str) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(provider);
+    std::fs::copy(src.join("policy.toml"), dir.join("policy.toml")).expect("copy policy");
+    let cfg = std::fs::read_to_string(src.join("complaintd.toml")).expect("read config");
+    let cfg = format!(
+        "{cfg}\n[store]\npath = \"db.sqlite\"\n\n[outbox]\nmaildir = \"outgoing\"\n{extra}\n"
+    );
+    let path = dir.join("complaintd.toml");
+    std::fs::write(&path, cfg).expect("write config");
+    path
+}
+
+impl TestApp {
+    pub async fn spawn(provider: &str, start: &str) -> TestApp {
+        Self::spawn_with(provider, start, "").await
+    }
+
+    pub async fn spawn_with(provider: &str, start: &str, extra: &str) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = write_config(dir.path(), provider, extra);
+        let app = Self::open(&config).await;
+        TestApp {
+            app,
+            now: t(start),
+            transport: Transport::Maildir(dir.path().join("outgoing")),
+            dir,
+            config,
+        }
+    }
+
+    pub async fn open(config: &Path) -> App {
+        let loaded = config::load(config).expect("config");
+        App::with_secret(loaded, Secret::new(SECRET.as_bytes().to_vec()))
+            .await
+            .expect("app")
+    }
+
+    /// Drop the app (as a crash would) and start again on the same files.
+    pub async fn restart(&mut self) {
+        self.app.store.close().await;
+        self.app = Self::open(&self.config).await;
+    }
+
+    pub fn advance(&mut self, d: Duration) {
+        self.now += d;
+    }
+
+    pub async fn deliver(&self, raw: &[u8]) -> Ingested {
+        ingest::ingest(&self.app, raw, "test", self.now)
+            .await
+            .expect("ingest")
+    }
+
+    pub async fn deliver_file(&self, path: &Path) -> Ingested {
+        self.deliver(&std::fs::read(path).expect("read eml")).await
+    }
+
+    /// Run the scheduler and the sender once at the current time.
+    pub async fn tick(&self) -> scheduler::TickReport {
+        let r = scheduler::tick(&self.app, self.now).await.expect("tick");
+        self.send().await;
+        r
+    }
+
+    /// Advance the clock in steps, ticking at each, up to `until`.
+    pub async fn run_until(&mut self, until: DateTime<Utc>, step: Duration) {
+        while self.now + step <= until {
+            self.now += step;
+            self.tick().await;
+        }
+        self.now = until;
+        self.tick().await;
+    }
+
+    pub async fn send(&self) -> sender::SendReport {
+        sender::run_once(&self.app.store, &self.transport, self.now, 8)
+            .await
+            .expect("send")
+    }
+
+    pub async fn sent(&self) -> Vec<OutboxRow> {
+        self.app.store.outbox(None).await.expect("outbox")
+    }
+
+    pub async fn sent_to(&self, recipient: &str) -> Vec<OutboxRow> {
+        self.sent()
+            .await
+            .into_iter()
+            .filter(|r| r.recipient == recipient)
+            .collect()
+    }
+
+    /// The newest mail of a template to a recipient.
+    pub async fn last(&self, template: &str, recipient: &str) -> OutboxRow {
+        self.sent_to(recipient)
+            .await
+            .into_iter()
+            .rev()
+            .find(|r| r.template == template)
+            .unwrap_or_else(|| panic!("no {template} to {recipient}"))
+    }
+
+    /// Reply to an outgoing mail as Outlook does: to its Reply-To, "RE:" on
+    /// its subject, no References, the quoted history below.
+    pub fn outlook_reply(&self, to: &OutboxRow, from: &str, body: &str, n: u32) -> Vec<u8> {
+        let m = mail::parse(&to.raw).expect("parse outgoing");
+        let reply_to = m.header("reply-to").unwrap_or_default().to_string();
+        format!(
+            "From: {from}\r\nTo: {reply_to}\r\nSubject: RE: {}\r\nDate: {}\r\nMessage-ID: <reply-{n}@staff.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n\r\nFrom: Complaints <complaints@org.test>\r\nSent: 23 November 2026 09:00\r\nTo: {from}\r\nSubject: {}\r\n\r\n{}\r\n",
+            m.subject,
+            self.now.to_rfc2822(),
+            m.subject,
+            m.text.lines().take(6).collect::<Vec<_>>().join("\r\n")
+        )
+        .into_bytes()
+    }
+
+    /// Reply as a mail client that keeps threading headers (Gmail).
+    pub fn gmail_reply(&self, to: &OutboxRow, from: &str, body: &str, n: u32) -> Vec<u8> {
+        let m = mail::parse(&to.raw).expect("parse outgoing");
+        let reply_to = m.header("reply-to").unwrap_or_default().to_string();
+        format!(
+            "From: {from}\r\nTo: {reply_to}\r\nSubject: Re: {}\r\nDate: {}\r\nMessage-ID: <reply-{n}@gmail.test>\r\nIn-Reply-To: <{}>\r\nReferences: <{}>\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n{body}\r\n\r\nOn Mon, 23 Nov 2026 at 09:00, Complaints <complaints@org.test> wrote:\r\n> {}\r\n",
+            m.subject,
+            self.now.to_rfc2822(),
+            to.message_id,
+            to.message_id,
+            m.text.lines().next().unwrap_or("")
+        )
+        .into_bytes()
+    }
+}
+
+/// A simple message from a person.
+pub fn message(from: &str, subject: &str, body: &str, id: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: complaints@provider.test\r\nSubject: {subject}\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\nMessage-ID: <{id}>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+/// A readable rendering of an outgoing mail for golden files: the headers
+/// that matter and the text part (the MIME boundary is random, so raw bytes
+/// are not compared).
+pub fn describe(row: &OutboxRow) -> String {
+    let m = mail::parse(&row.raw).expect("parse outgoing");
+    let h = |n: &str| m.header(n).unwrap_or("").to_string();
+    format!(
+        "To: {}\nSubject: {}\nMessage-ID: {}\nIn-Reply-To: {}\nReply-To: {}\nAuto-Submitted: {}\nX-Auto-Response-Suppress: {}\nDate: {}\n\n{}\n",
+        row.recipient,
+        m.subject,
+        h("message-id"),
+        h("in-reply-to"),
+        h("reply-to"),
+        h("auto-submitted"),
+        h("x-auto-response-suppress"),
+        h("date"),
+        m.text.trim_end()
+    )
+}
+
+/// Compare with a golden file, or write it when UPDATE_GOLDEN is set.
+pub fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).expect("write golden");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden file {}: run with UPDATE_GOLDEN=1 and review it",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let failed = path.with_extension("actual");
+        let _ = std::fs::write(&failed, actual);
+        panic!(
+            "{} differs from the golden file; see {} (UPDATE_GOLDEN=1 to accept)",
+            path.display(),
+            failed.display()
+        );
+    }
+}

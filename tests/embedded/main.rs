@@ -1,0 +1,9 @@
+//! The embedded daemon at its boundary: raw mail in, the real store, the real
+//! scheduler on a manual clock, the real sender into a Maildir.
+
+mod harness;
+
+mod crash;
+mod machine_mail;
+mod operations;
+mod procedures;
