@@ -195,6 +195,47 @@ fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
             "no staff: add [[staff]] entries with roles",
         ));
     }
+    if config::parse_time(&c.digest.time).is_none() {
+        r.problems.push(ConfigError::new(
+            f,
+            "digest.time",
+            format!("{:?} is not a time like \"08:00\"", c.digest.time),
+        ));
+    }
+    let directory = l.directory();
+    for (i, role) in c.digest.to.iter().enumerate() {
+        if !directory.has_role(role) {
+            r.problems.push(ConfigError::new(
+                f,
+                format!("digest.to[{i}]"),
+                format!("role {role:?} has nobody in it"),
+            ));
+        }
+    }
+    if c.outbox.max_attempts == 0 {
+        r.problems.push(ConfigError::new(
+            f,
+            "outbox.max_attempts",
+            "must be at least 1",
+        ));
+    }
+    if c.limits.auto_per_hour == 0 || c.limits.auto_per_day < c.limits.auto_per_hour {
+        r.problems.push(ConfigError::new(
+            f,
+            "limits",
+            "auto_per_hour must be at least 1 and auto_per_day at least auto_per_hour",
+        ));
+    }
+    let mut names = BTreeSet::new();
+    for (i, m) in c.mailboxes.iter().enumerate() {
+        if m.name.trim().is_empty() || !names.insert(m.name.clone()) {
+            r.problems.push(ConfigError::new(
+                f,
+                format!("mailbox[{i}].name"),
+                format!("{:?} is empty or used twice", m.name),
+            ));
+        }
+    }
     let s = &c.security;
     if s.secret_file.is_none() && s.secret_env.is_none() {
         r.problems.push(ConfigError::new(

@@ -17,6 +17,7 @@ pub mod effects;
 pub mod export;
 pub mod ingest;
 pub mod maildir;
+pub mod maildir_source;
 pub mod outgoing;
 pub mod scheduler;
 pub mod sender;

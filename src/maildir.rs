@@ -59,6 +59,26 @@ fn sorted_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(v)
 }
 
+/// Mark a message in `new/` as seen by complaintd: move it to `cur/` with the
+/// Maildir info suffix. Called only after the message is committed.
+pub fn mark_cur(path: &Path) -> io::Result<()> {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+        return Ok(());
+    };
+    if dir.file_name().and_then(|n| n.to_str()) != Some("new") {
+        return Ok(());
+    }
+    let Some(root) = dir.parent() else {
+        return Ok(());
+    };
+    let target = root.join("cur").join(if name.contains(":2,") {
+        name.to_string()
+    } else {
+        format!("{name}:2,")
+    });
+    std::fs::rename(path, target)
+}
+
 /// Create `tmp/`, `new/` and `cur/` if missing.
 pub fn create(dir: &Path) -> io::Result<()> {
     for sub in ["tmp", "new", "cur"] {

@@ -113,6 +113,17 @@ pub(super) async fn tick(
 ) -> anyhow::Result<ExitCode> {
     let app = app(config).await?;
     let now = now_or(now);
+    // The embedded default has no daemon yet to watch its Maildirs: each tick
+    // takes in what arrived since the last one.
+    for mb in &app.loaded.config.mailboxes {
+        let p = crate::maildir_source::poll(&app, mb, now).await;
+        if p.ingested + p.failed > 0 {
+            println!(
+                "mailbox {}: {} message(s) taken in, {} failed",
+                mb.name, p.ingested, p.failed
+            );
+        }
+    }
     let r = scheduler::tick(&app, now).await?;
     println!(
         "tick at {}: {} deadline(s), {} chase-up(s), digest {}",

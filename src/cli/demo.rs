@@ -127,6 +127,8 @@ fn write_org(
     std::fs::create_dir_all(&d)?;
     // The example's secret source is replaced by a file in the demo folder, so
     // the commands the demo suggests work against its database.
+    // The deployment sections (store onwards) are the demo's own.
+    let config_text = config_text.split("\n[store]").next().unwrap_or(config_text);
     let config_text = config_text
         .lines()
         .filter(|l| !l.starts_with("secret_env") && !l.starts_with("secret_file"))

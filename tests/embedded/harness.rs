@@ -35,6 +35,13 @@ pub fn write_config(dir: &Path, provider: &str, extra: &str) -> PathBuf {
         .join(provider);
     std::fs::copy(src.join("policy.toml"), dir.join("policy.toml")).expect("copy policy");
     let cfg = std::fs::read_to_string(src.join("complaintd.toml")).expect("read config");
+    // Keep the organisation, calendar, policy, security and staff; replace the
+    // deployment sections (store onwards) with the test's own.
+    let cfg = cfg
+        .split("\n[store]")
+        .next()
+        .expect("config text")
+        .to_string();
     let cfg = format!(
         "{cfg}\n[store]\npath = \"db.sqlite\"\n\n[outbox]\nmaildir = \"outgoing\"\n{extra}\n"
     );

@@ -332,3 +332,46 @@ fn demo_runs_from_scratch_quickly_and_covers_the_procedure() {
         .status
         .success());
 }
+
+#[tokio::test]
+async fn maildir_source_takes_in_new_mail_after_commit() {
+    let app = TestApp::spawn_with(
+        "provider-b",
+        "2026-11-23T10:00:00Z",
+        "[[mailbox]]\nname = \"complaints\"\nmaildir = \"inbox\"",
+    )
+    .await;
+    let inbox = app.dir.path().join("inbox");
+    complaintd::maildir::create(&inbox).expect("maildir");
+    for i in 0..3 {
+        let raw = message(
+            "Jo <jo@mail.test>",
+            &format!("Issue {i}"),
+            "I am not happy and want an explanation.",
+            &format!("m{i}@mail.test"),
+        );
+        std::fs::write(inbox.join("new").join(format!("{i}.eml")), raw).expect("write");
+    }
+    let mb = app.app.loaded.config.mailboxes[0].clone();
+    let r = complaintd::maildir_source::poll(&app.app, &mb, app.now).await;
+    assert_eq!((r.ingested, r.failed), (3, 0));
+    assert_eq!(
+        std::fs::read_dir(inbox.join("new")).expect("new").count(),
+        0
+    );
+    assert_eq!(
+        std::fs::read_dir(inbox.join("cur")).expect("cur").count(),
+        3
+    );
+    assert_eq!(app.app.store.list_cases(None).await.expect("db").len(), 3);
+    let health = app.app.store.fetch_states().await.expect("db");
+    assert_eq!(health[0].mailbox, "complaints");
+    assert_eq!(health[0].last_success_at, Some(app.now));
+    // Polling again finds nothing new.
+    assert_eq!(
+        complaintd::maildir_source::poll(&app.app, &mb, app.now)
+            .await
+            .ingested,
+        0
+    );
+}

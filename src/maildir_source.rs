@@ -1,0 +1,83 @@
+//! The Maildir source: the embedded default's inbound mailbox. New messages
+//! (in `new/`) are ingested one transaction each and moved to `cur/` only
+//! after their commit, so a crash at any point leaves nothing unread and
+//! nothing read twice (and a second read would be a duplicate anyway).
+
+use crate::app::App;
+use crate::config::MailboxConfig;
+use crate::ingest::{self, Ingested};
+use crate::maildir;
+use chrono::{DateTime, Utc};
+use tracing::warn;
+
+/// What one poll did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PollReport {
+    /// Messages taken in (any outcome but a failure).
+    pub ingested: usize,
+    /// Messages left for the next poll after an error.
+    pub failed: usize,
+}
+
+/// Read every new message of one mailbox.
+pub async fn poll(app: &App, mailbox: &MailboxConfig, now: DateTime<Utc>) -> PollReport {
+    let mut report = PollReport::default();
+    let dir = app.loaded.resolve(&mailbox.maildir);
+    if let Err(e) = maildir::create(&dir) {
+        let _ = app
+            .store
+            .fetch_error(&mailbox.name, now, &format!("{}: {e}", dir.display()))
+            .await;
+        report.failed += 1;
+        return report;
+    }
+    let files = match maildir::message_files(&[dir.join("new")]) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = app
+                .store
+                .fetch_error(&mailbox.name, now, &format!("{}: {e}", dir.display()))
+                .await;
+            report.failed += 1;
+            return report;
+        }
+    };
+    for f in files {
+        let raw = match std::fs::read(&f) {
+            Ok(r) => r,
+            Err(e) => {
+                warn!(mailbox = %mailbox.name, file = %f.display(), error = %e, "cannot read message");
+                report.failed += 1;
+                continue;
+            }
+        };
+        match ingest::ingest(app, &raw, &mailbox.name, now).await {
+            Ok(outcome) => {
+                if let Err(e) = maildir::mark_cur(&f) {
+                    // Already committed: a second read is a duplicate, so this only costs a retry.
+                    warn!(mailbox = %mailbox.name, file = %f.display(), error = %e, "cannot move message to cur/");
+                }
+                if outcome != Ingested::Duplicate {
+                    report.ingested += 1;
+                }
+            }
+            Err(e) => {
+                warn!(mailbox = %mailbox.name, error = %e, "ingest failed; the message stays in new/ for the next poll");
+                report.failed += 1;
+            }
+        }
+    }
+    if report.failed == 0 {
+        let _ = app.store.fetch_ok(&mailbox.name, now).await;
+    } else {
+        let _ = app
+            .store
+            .fetch_error(
+                &mailbox.name,
+                now,
+                &format!("{} message(s) could not be taken in", report.failed),
+            )
+            .await;
+    }
+    report
+}
