@@ -81,19 +81,16 @@ pub async fn ingest(
             ),
             Err(_) => (None, None),
         };
-        let row = Store::insert_message(
-            &mut tx,
-            &NewMessage {
-                message_id: message_id.as_deref(),
-                content_hash: &hash,
-                source,
-                received_at: now,
-                raw,
-                from_addr: from.as_deref(),
-                subject: subject.as_deref(),
-            },
-        )
-        .await?;
+        let new_message = NewMessage {
+            message_id: message_id.as_deref(),
+            content_hash: &hash,
+            source,
+            received_at: now,
+            raw,
+            from_addr: from.as_deref(),
+            subject: subject.as_deref(),
+        };
+        let row = Store::insert_message(&mut tx, &new_message).await?;
         let Some(row) = row else {
             tx.rollback().await?;
             return Ok(Ingested::Duplicate);
@@ -124,19 +121,7 @@ pub async fn ingest(
                 tx.rollback().await?;
                 let reason = e.to_string();
                 let mut tx = app.store.begin().await?;
-                let row = Store::insert_message(
-                    &mut tx,
-                    &NewMessage {
-                        message_id: message_id.as_deref(),
-                        content_hash: &hash,
-                        source,
-                        received_at: now,
-                        raw,
-                        from_addr: from.as_deref(),
-                        subject: subject.as_deref(),
-                    },
-                )
-                .await?;
+                let row = Store::insert_message(&mut tx, &new_message).await?;
                 if let Some(row) = row {
                     Store::quarantine(&mut tx, row, &reason, now).await?;
                 }

@@ -23,21 +23,16 @@ pub struct PollReport {
 pub async fn poll(app: &App, mailbox: &MailboxConfig, now: DateTime<Utc>) -> PollReport {
     let mut report = PollReport::default();
     let dir = app.loaded.resolve(&mailbox.maildir);
-    if let Err(e) = maildir::create(&dir) {
-        let _ = app
-            .store
-            .fetch_error(&mailbox.name, now, &format!("{}: {e}", dir.display()))
-            .await;
-        report.failed += 1;
-        return report;
-    }
-    let files = match maildir::message_files(&[dir.join("new")]) {
+    let files = match maildir::create(&dir).and_then(|_| maildir::message_files(&[dir.join("new")]))
+    {
         Ok(f) => f,
         Err(e) => {
-            let _ = app
-                .store
-                .fetch_error(&mailbox.name, now, &format!("{}: {e}", dir.display()))
-                .await;
+            // Recorded for the digest's health section; the next poll tries again.
+            let error = format!("{}: {e}", dir.display());
+            warn!(mailbox = %mailbox.name, %error, "cannot read mailbox");
+            if let Err(e) = app.store.fetch_error(&mailbox.name, now, &error).await {
+                warn!(mailbox = %mailbox.name, error = %e, "cannot record mailbox health");
+            }
             report.failed += 1;
             return report;
         }

@@ -222,6 +222,26 @@ impl Org {
         Ok(rows)
     }
 
+    /// The n-th case this provider opened, and our latest mail to its complainant.
+    async fn complainant_thread(
+        &self,
+        case: usize,
+    ) -> anyhow::Result<(String, crate::core::case::Case, OutboxRow)> {
+        let reference = self
+            .cases
+            .get(case)
+            .cloned()
+            .ok_or_else(|| anyhow!("no case {case}"))?;
+        let c = self
+            .app
+            .store
+            .case(&reference)
+            .await?
+            .ok_or_else(|| anyhow!("no case {reference}"))?;
+        let last = self.latest_to(&reference, &c.complainant.address).await?;
+        Ok((reference, c, last))
+    }
+
     async fn latest_to(&self, case: &str, recipient: &str) -> anyhow::Result<OutboxRow> {
         self.app
             .store
@@ -409,18 +429,7 @@ async fn act(
             )
         }
         Act::Reply { case, from, body } => {
-            let reference = org
-                .cases
-                .get(*case)
-                .cloned()
-                .ok_or_else(|| anyhow!("no case {case}"))?;
-            let c = org
-                .app
-                .store
-                .case(&reference)
-                .await?
-                .ok_or_else(|| anyhow!("no case {reference}"))?;
-            let last = org.latest_to(&reference, &c.complainant.address).await?;
+            let (reference, c, last) = org.complainant_thread(*case).await?;
             let subject = header(&last.raw, "subject").unwrap_or_default();
             let reply_to = header(&last.raw, "reply-to").unwrap_or_default();
             let sender = from.unwrap_or(&c.complainant.address).to_string();
@@ -440,18 +449,7 @@ async fn act(
             )
         }
         Act::Vacation { case } => {
-            let reference = org
-                .cases
-                .get(*case)
-                .cloned()
-                .ok_or_else(|| anyhow!("no case {case}"))?;
-            let c = org
-                .app
-                .store
-                .case(&reference)
-                .await?
-                .ok_or_else(|| anyhow!("no case {reference}"))?;
-            let last = org.latest_to(&reference, &c.complainant.address).await?;
+            let (_, c, last) = org.complainant_thread(*case).await?;
             let subject = header(&last.raw, "subject").unwrap_or_default();
             let raw = format!(
                 "Return-Path: <>\r\nFrom: {addr}\r\nTo: {}\r\nSubject: Auto: {subject}\r\nDate: {}\r\nMessage-ID: <demo-{n}@mail.example.test>\r\nIn-Reply-To: <{id}>\r\nAuto-Submitted: auto-replied (vacation)\r\nPrecedence: bulk\r\n\r\nI am on annual leave until Monday 30 November.\r\n",
@@ -469,18 +467,7 @@ async fn act(
             )
         }
         Act::Bounce { case } => {
-            let reference = org
-                .cases
-                .get(*case)
-                .cloned()
-                .ok_or_else(|| anyhow!("no case {case}"))?;
-            let c = org
-                .app
-                .store
-                .case(&reference)
-                .await?
-                .ok_or_else(|| anyhow!("no case {reference}"))?;
-            let last = org.latest_to(&reference, &c.complainant.address).await?;
+            let (_, c, last) = org.complainant_thread(*case).await?;
             let original: String = String::from_utf8_lossy(&last.raw)
                 .lines()
                 .take_while(|l| !l.is_empty())
