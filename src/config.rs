@@ -131,26 +131,175 @@ impl Default for StoreConfig {
     }
 }
 
-/// A mailbox complaintd reads. (IMAP mailboxes come with the mail path.)
+/// How a connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// TLS from the first byte (IMAPS 993, SMTPS 465).
+    #[default]
+    Implicit,
+    /// Plain, upgraded with STARTTLS before anything else is said.
+    Starttls,
+    /// No TLS at all: only when the config says so, e.g. on loopback.
+    Plain,
+}
+
+/// A password, read from a file (systemd credential) or the environment; never
+/// written in the config itself.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SecretRef {
+    /// A file holding it.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    /// An environment variable holding it.
+    #[serde(default)]
+    pub password_env: Option<String>,
+}
+
+impl SecretRef {
+    /// Read the password. The error names where it looked, never the value.
+    pub fn read(&self, base: &Path) -> Result<String, String> {
+        if let Some(f) = &self.password_file {
+            let p = if f.is_absolute() {
+                f.clone()
+            } else {
+                base.join(f)
+            };
+            return std::fs::read_to_string(&p)
+                .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
+                .map_err(|e| format!("cannot read password file {}: {e}", p.display()));
+        }
+        if let Some(v) = &self.password_env {
+            return std::env::var(v).map_err(|_| format!("environment variable {v} is not set"));
+        }
+        Err("no password_file or password_env given".into())
+    }
+}
+
+/// An IMAP mailbox.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapConfig {
+    /// Server host name (also the TLS name checked).
+    pub host: String,
+    /// Port (default 993 for implicit TLS, else 143).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// TLS mode.
+    #[serde(default)]
+    pub tls: TlsMode,
+    /// A PEM CA file to trust (private servers); default: the system's roots.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Login name.
+    pub username: String,
+    /// Where the password is.
+    #[serde(flatten)]
+    pub password: SecretRef,
+    /// The folder to read.
+    #[serde(default = "default_folder")]
+    pub folder: String,
+    /// Use IDLE when the server offers it.
+    #[serde(default = "yes")]
+    pub idle: bool,
+    /// Seconds between polls without IDLE, and between reconciliations with it.
+    #[serde(default = "default_poll")]
+    pub poll_seconds: u64,
+    /// Seconds allowed for any one network step.
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+    /// After a message is committed: add this keyword (e.g. "$Complaintd").
+    #[serde(default)]
+    pub keyword_after: Option<String>,
+    /// After a message is committed: move it to this folder.
+    #[serde(default)]
+    pub move_after: Option<String>,
+}
+
+fn default_folder() -> String {
+    "INBOX".into()
+}
+fn yes() -> bool {
+    true
+}
+fn default_poll() -> u64 {
+    60
+}
+fn default_timeout() -> u64 {
+    30
+}
+
+/// A mailbox complaintd reads: a Maildir (the embedded default) or IMAP.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MailboxConfig {
     /// A short name for logs and the digest ("complaints", "info").
     pub name: String,
-    /// A Maildir to read (the embedded default).
-    pub maildir: PathBuf,
+    /// A Maildir to read.
+    #[serde(default)]
+    pub maildir: Option<PathBuf>,
+    /// An IMAP mailbox to read.
+    #[serde(default)]
+    pub imap: Option<ImapConfig>,
+}
+
+/// The SMTP server outgoing mail is handed to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// Host name (also the TLS name checked).
+    pub host: String,
+    /// Port (default 465 for implicit TLS, 587 for STARTTLS, 25 plain).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// TLS mode.
+    #[serde(default = "starttls")]
+    pub tls: TlsMode,
+    /// A PEM CA file to trust.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Login name, if the server wants one.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Where the password is.
+    #[serde(flatten)]
+    pub password: SecretRef,
+    /// Seconds allowed for one delivery.
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+}
+
+fn starttls() -> TlsMode {
+    TlsMode::Starttls
 }
 
 /// How outgoing mail leaves.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxConfig {
+    /// Hand mail to this SMTP server (takes precedence over `maildir`).
+    #[serde(default)]
+    pub smtp: Option<SmtpConfig>,
     /// Deliver into this Maildir (the embedded default), relative to the config file.
     #[serde(default)]
     pub maildir: Option<PathBuf>,
     /// Give up on a mail after this many attempts.
     #[serde(default = "default_attempts")]
     pub max_attempts: u32,
+    /// First retry delay in seconds; it doubles per attempt.
+    #[serde(default = "default_retry_base")]
+    pub retry_base_seconds: u64,
+    /// Longest retry delay in seconds.
+    #[serde(default = "default_retry_max")]
+    pub retry_max_seconds: u64,
+}
+
+fn default_retry_base() -> u64 {
+    60
+}
+fn default_retry_max() -> u64 {
+    3600
 }
 
 fn default_attempts() -> u32 {
@@ -160,8 +309,11 @@ fn default_attempts() -> u32 {
 impl Default for OutboxConfig {
     fn default() -> Self {
         OutboxConfig {
+            smtp: None,
             maildir: None,
             max_attempts: default_attempts(),
+            retry_base_seconds: default_retry_base(),
+            retry_max_seconds: default_retry_max(),
         }
     }
 }

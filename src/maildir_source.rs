@@ -22,7 +22,10 @@ pub struct PollReport {
 /// Read every new message of one mailbox.
 pub async fn poll(app: &App, mailbox: &MailboxConfig, now: DateTime<Utc>) -> PollReport {
     let mut report = PollReport::default();
-    let dir = app.loaded.resolve(&mailbox.maildir);
+    let Some(maildir) = &mailbox.maildir else {
+        return report;
+    };
+    let dir = app.loaded.resolve(maildir);
     let files = match maildir::create(&dir).and_then(|_| maildir::message_files(&[dir.join("new")]))
     {
         Ok(f) => f,

@@ -25,19 +25,19 @@ pub(super) async fn app(config: Option<&Path>) -> anyhow::Result<App> {
 
 /// The configured outgoing transport, if any.
 pub fn transport(app: &App) -> Option<Transport> {
-    app.loaded
-        .config
-        .outbox
-        .maildir
-        .as_ref()
-        .map(|d| Transport::Maildir(app.loaded.resolve(d)))
+    crate::daemon::transport(app).ok()
 }
 
 pub(super) async fn send(app: &App, now: DateTime<Utc>) -> anyhow::Result<()> {
     match transport(app) {
         Some(t) => {
-            let r = sender::run_once(&app.store, &t, now, app.loaded.config.outbox.max_attempts)
-                .await?;
+            let r = sender::run_once(
+                &app.store,
+                &t,
+                now,
+                sender::RetryPolicy::from_config(&app.loaded.config.outbox),
+            )
+            .await?;
             if !r.is_empty() {
                 println!(
                     "outbox: {} sent, {} to retry, {} failed",

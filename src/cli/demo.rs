@@ -187,7 +187,13 @@ impl Org {
         out: &mut impl Write,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Vec<OutboxRow>> {
-        sender::run_once(&self.app.store, &self.transport, now, 8).await?;
+        sender::run_once(
+            &self.app.store,
+            &self.transport,
+            now,
+            sender::RetryPolicy::default(),
+        )
+        .await?;
         let rows: Vec<OutboxRow> = self
             .app
             .store

@@ -58,6 +58,12 @@ pub enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// The daemon: mailboxes, outbox sender and scheduler until SIGTERM/SIGINT.
+    Run {
+        /// Log lines as JSON (for journald or a log shipper).
+        #[arg(long)]
+        log_json: bool,
+    },
     /// Apply database migrations.
     Migrate,
     /// One-shot import of .eml files or Maildirs.
@@ -182,6 +188,44 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Human-readable logs by default, JSON on request; `RUST_LOG` overrides the level.
+/// Passwords and message bodies are never logged anywhere.
+fn init_logging(json: bool, default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json || std::env::var("COMPLAINTD_LOG_FORMAT").is_ok_and(|v| v == "json") {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+async fn run_daemon(config: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    let app = std::sync::Arc::new(daemon::app(config).await?);
+    let stop = tokio_util::sync::CancellationToken::new();
+    let on_signal = stop.clone();
+    tokio::spawn(async move {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot listen for SIGTERM");
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM"),
+            _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT"),
+        }
+        on_signal.cancel();
+    });
+    crate::daemon::run(app, stop).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -190,6 +234,10 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.config.as_deref();
+    if !matches!(cli.command, Command::Run { .. }) {
+        // One-shot commands print their results; logs only for warnings.
+        init_logging(false, "warn");
+    }
     match cli.command {
         Command::Demo { dir } => {
             let dir = dir.unwrap_or_else(|| std::env::temp_dir().join("complaintd-demo"));
@@ -197,6 +245,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut out = stdout.lock();
             runtime()?.block_on(demo::run(&dir, &mut out))?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Run { log_json } => {
+            init_logging(log_json, "info");
+            runtime()?.block_on(run_daemon(config))
         }
         Command::Migrate => runtime()?.block_on(daemon::migrate(config)),
         Command::Ingest { now, paths } => {

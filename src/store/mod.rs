@@ -711,6 +711,57 @@ impl Store {
 
     // ------------------------------------------------------------ fetch state, digest
 
+    /// The last UID taken in for (mailbox, UIDVALIDITY). A different
+    /// UIDVALIDITY means the server renumbered the folder: start again from 0
+    /// (Message-ID deduplication keeps that from doubling anything).
+    pub async fn imap_checkpoint(
+        &self,
+        mailbox: &str,
+        uidvalidity: u32,
+    ) -> Result<u32, StoreError> {
+        let row = sqlx::query("SELECT uidvalidity, last_uid FROM fetch_state WHERE mailbox = ?")
+            .bind(mailbox)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(r) if r.get::<Option<i64>, _>(0) == Some(i64::from(uidvalidity)) => {
+                Ok(r.get::<Option<i64>, _>(1).unwrap_or(0) as u32)
+            }
+            _ => {
+                sqlx::query(
+                    "INSERT INTO fetch_state (mailbox, uidvalidity, last_uid) VALUES (?, ?, 0)
+                     ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = 0",
+                )
+                .bind(mailbox)
+                .bind(i64::from(uidvalidity))
+                .execute(&self.pool)
+                .await?;
+                Ok(0)
+            }
+        }
+    }
+
+    /// Advance the checkpoint after a message's commit.
+    pub async fn set_imap_checkpoint(
+        &self,
+        mailbox: &str,
+        uidvalidity: u32,
+        uid: u32,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO fetch_state (mailbox, uidvalidity, last_uid) VALUES (?, ?, ?)
+             ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity,
+               last_uid = MAX(COALESCE(fetch_state.last_uid, 0), excluded.last_uid)
+             WHERE fetch_state.uidvalidity IS NULL OR fetch_state.uidvalidity = excluded.uidvalidity",
+        )
+        .bind(mailbox)
+        .bind(i64::from(uidvalidity))
+        .bind(i64::from(uid))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Record a successful fetch of a mailbox.
     pub async fn fetch_ok(&self, mailbox: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         sqlx::query(

@@ -113,9 +113,14 @@ impl TestApp {
     }
 
     pub async fn send(&self) -> sender::SendReport {
-        sender::run_once(&self.app.store, &self.transport, self.now, 8)
-            .await
-            .expect("send")
+        sender::run_once(
+            &self.app.store,
+            &self.transport,
+            self.now,
+            sender::RetryPolicy::default(),
+        )
+        .await
+        .expect("send")
     }
 
     pub async fn sent(&self) -> Vec<OutboxRow> {

@@ -1,0 +1,210 @@
+//! `complaintd run`: the long-running daemon. One task per mailbox (IMAP or
+//! Maildir), the outbox sender, and the scheduler, under one cancellation
+//! token and one task tracker. Stop means: cancel, let every loop finish the
+//! unit of work in hand, wait up to a bounded time, then return.
+
+use crate::app::App;
+use crate::config::MailboxConfig;
+use crate::sender::{self, RetryPolicy, Transport};
+use crate::{imap_source, maildir_source, scheduler};
+use chrono::Utc;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{error, info, warn};
+
+/// How long the tasks get to finish their unit of work after a stop request.
+/// systemd's TimeoutStopSec must exceed it.
+pub const STOP_GRACE: Duration = Duration::from_secs(20);
+
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// No way to send mail is configured.
+    #[error("no outgoing transport: configure [outbox.smtp] or [outbox] maildir")]
+    NoTransport,
+    /// The SMTP transport could not be built.
+    #[error(transparent)]
+    Smtp(#[from] sender::SmtpSetupError),
+}
+
+/// The transport the config asks for: SMTP when `[outbox.smtp]` is set, else a Maildir.
+pub fn transport(app: &App) -> Result<Transport, DaemonError> {
+    let out = &app.loaded.config.outbox;
+    let base = app
+        .loaded
+        .path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    match (&out.smtp, &out.maildir) {
+        (Some(smtp), _) => Ok(sender::smtp_transport(
+            smtp,
+            &base,
+            &app.loaded.config.organisation.reply_address,
+        )?),
+        (None, Some(dir)) => Ok(Transport::Maildir(app.loaded.resolve(dir))),
+        (None, None) => Err(DaemonError::NoTransport),
+    }
+}
+
+async fn sender_loop(
+    app: Arc<App>,
+    transport: Transport,
+    wake: Arc<Notify>,
+    stop: CancellationToken,
+) {
+    let retry = RetryPolicy::from_config(&app.loaded.config.outbox);
+    loop {
+        match sender::run_once(&app.store, &transport, Utc::now(), retry).await {
+            Ok(r) if !r.is_empty() => info!(
+                sent = r.sent,
+                retried = r.retried,
+                failed = r.failed,
+                "outbox"
+            ),
+            Ok(_) => {}
+            Err(e) => error!(error = %e, "outbox pass failed"),
+        }
+        if stop.is_cancelled() {
+            return;
+        }
+        // Woken at once when ingest queues mail; otherwise at the next retry
+        // time, and at least every 30 s as a fallback.
+        let next = app.store.next_outbox_attempt().await.ok().flatten();
+        let wait = next
+            .map(|t| (t - Utc::now()).to_std().unwrap_or(Duration::ZERO))
+            .unwrap_or(Duration::from_secs(30))
+            .clamp(Duration::from_millis(50), Duration::from_secs(30));
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.cancelled() => {}
+        }
+    }
+}
+
+async fn scheduler_loop(
+    app: Arc<App>,
+    wake: Arc<Notify>,
+    stop: CancellationToken,
+    heartbeat: Arc<Notify>,
+) {
+    loop {
+        match scheduler::tick(&app, Utc::now()).await {
+            Ok(r) => {
+                if r.deadlines + r.chases > 0 || r.digest_sent {
+                    wake.notify_one();
+                }
+                heartbeat.notify_one();
+            }
+            Err(e) => error!(error = %e, "scheduler pass failed"),
+        }
+        let next = app.store.next_timer().await.ok().flatten();
+        let wait = next
+            .map(|t| (t - Utc::now()).to_std().unwrap_or(Duration::ZERO))
+            .unwrap_or(Duration::from_secs(30))
+            .clamp(Duration::from_secs(1), Duration::from_secs(30));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.cancelled() => return,
+        }
+    }
+}
+
+async fn maildir_loop(
+    app: Arc<App>,
+    mb: MailboxConfig,
+    wake: Arc<Notify>,
+    stop: CancellationToken,
+) {
+    loop {
+        let r = maildir_source::poll(&app, &mb, Utc::now()).await;
+        if r.ingested > 0 {
+            wake.notify_one();
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = stop.cancelled() => return,
+        }
+    }
+}
+
+/// Tell systemd (when started by it) that we are ready, and keep its watchdog
+/// fed for as long as the scheduler keeps completing passes.
+fn systemd_ready() {
+    if let Err(e) = sd_notify::notify(&[sd_notify::NotifyState::Ready]) {
+        warn!(error = %e, "could not notify systemd");
+    }
+}
+
+async fn watchdog_loop(heartbeat: Arc<Notify>, stop: CancellationToken) {
+    let Some(timeout) = sd_notify::watchdog_enabled() else {
+        return;
+    };
+    let interval = timeout / 2;
+    loop {
+        tokio::select! {
+            // Only a live scheduler feeds the watchdog: a hung daemon gets restarted.
+            _ = heartbeat.notified() => {
+                let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+            }
+            _ = stop.cancelled() => return,
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = stop.cancelled() => return,
+        }
+    }
+}
+
+/// Run until `stop` is cancelled.
+pub async fn run(app: Arc<App>, stop: CancellationToken) -> Result<(), DaemonError> {
+    let transport = transport(&app)?;
+    let wake = Arc::new(Notify::new());
+    let heartbeat = Arc::new(Notify::new());
+    let tracker = TaskTracker::new();
+    for mb in app.loaded.config.mailboxes.clone() {
+        if mb.imap.is_some() {
+            tracker.spawn(imap_source::run(
+                app.clone(),
+                mb,
+                wake.clone(),
+                stop.clone(),
+            ));
+        } else if mb.maildir.is_some() {
+            tracker.spawn(maildir_loop(app.clone(), mb, wake.clone(), stop.clone()));
+        }
+    }
+    tracker.spawn(sender_loop(
+        app.clone(),
+        transport,
+        wake.clone(),
+        stop.clone(),
+    ));
+    tracker.spawn(scheduler_loop(
+        app.clone(),
+        wake.clone(),
+        stop.clone(),
+        heartbeat.clone(),
+    ));
+    tracker.spawn(watchdog_loop(heartbeat, stop.clone()));
+    tracker.close();
+    info!(mailboxes = app.loaded.config.mailboxes.len(), "running");
+    systemd_ready();
+    stop.cancelled().await;
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+    info!("stopping: finishing the work in hand");
+    if tokio::time::timeout(STOP_GRACE, tracker.wait())
+        .await
+        .is_err()
+    {
+        warn!(grace = ?STOP_GRACE, "tasks did not finish in time; stopping anyway (nothing committed is lost)");
+    }
+    app.store.close().await;
+    info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,378 @@
+//! The IMAP source: one task per configured mailbox.
+//!
+//! New UIDs above a checkpoint keyed by (mailbox, UIDVALIDITY) are fetched and
+//! ingested, each in its own transaction; the checkpoint advances only after
+//! the commit. A UIDVALIDITY change restarts from the beginning and relies on
+//! Message-ID deduplication, so nothing is lost or doubled. `\Seen` is never
+//! read or set (people read the same inbox). IDLE is used where offered and
+//! renewed before 29 minutes, with UID SEARCH as the truth on every wake-up
+//! and a periodic reconciliation; every other network step has a timeout.
+
+use crate::app::App;
+use crate::config::{ImapConfig, MailboxConfig, TlsMode};
+use crate::ingest::{self, Ingested};
+use crate::store::StoreError;
+use async_imap::extensions::idle::IdleResponse;
+use chrono::Utc;
+use futures::TryStreamExt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, info_span, warn, Instrument};
+
+/// Why a session ended.
+#[derive(Debug, thiserror::Error)]
+pub enum ImapError {
+    /// A network step took too long.
+    #[error("timed out during {0}")]
+    Timeout(&'static str),
+    /// The connection failed.
+    #[error("connection: {0}")]
+    Io(#[from] std::io::Error),
+    /// The server said no, or answered something unexpected.
+    #[error("IMAP: {0}")]
+    Imap(#[from] async_imap::error::Error),
+    /// Login refused.
+    #[error("login refused for {user}: {message}")]
+    Login {
+        /// The user name.
+        user: String,
+        /// What the server said.
+        message: String,
+    },
+    /// TLS could not be set up or negotiated.
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// The password could not be read.
+    #[error("password: {0}")]
+    Password(String),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The server does not report UIDVALIDITY.
+    #[error("the server reported no UIDVALIDITY for {0}")]
+    NoUidValidity(String),
+}
+
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Stream for T {}
+
+type Session = async_imap::Session<Box<dyn Stream>>;
+
+async fn step<T, E: Into<ImapError>>(
+    what: &'static str,
+    secs: u64,
+    f: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, ImapError> {
+    match tokio::time::timeout(Duration::from_secs(secs), f).await {
+        Ok(r) => r.map_err(Into::into),
+        Err(_) => Err(ImapError::Timeout(what)),
+    }
+}
+
+async fn tls_wrap<S: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug + 'static>(
+    stream: S,
+    cfg: &ImapConfig,
+    base: &Path,
+) -> Result<Box<dyn Stream>, ImapError> {
+    let ca = cfg.ca_file.as_ref().map(|p| {
+        if p.is_absolute() {
+            p.clone()
+        } else {
+            base.join(p)
+        }
+    });
+    let config =
+        crate::tls::client_config(ca.as_deref()).map_err(|e| ImapError::Tls(e.to_string()))?;
+    let name = rustls::pki_types::ServerName::try_from(cfg.host.clone())
+        .map_err(|e| ImapError::Tls(e.to_string()))?;
+    let tls = tokio_rustls::TlsConnector::from(config)
+        .connect(name, stream)
+        .await
+        .map_err(|e| ImapError::Tls(e.to_string()))?;
+    Ok(Box::new(tls))
+}
+
+/// Connect, secure, log in and select the folder.
+async fn connect(
+    cfg: &ImapConfig,
+    base: &Path,
+) -> Result<(Session, async_imap::types::Mailbox, bool), ImapError> {
+    let t = cfg.timeout_seconds;
+    let port = cfg.port.unwrap_or(if cfg.tls == TlsMode::Implicit {
+        993
+    } else {
+        143
+    });
+    let tcp = step("connect", t, TcpStream::connect((cfg.host.as_str(), port))).await?;
+    tcp.set_nodelay(true)?;
+    let stream: Box<dyn Stream> = match cfg.tls {
+        TlsMode::Implicit => step("TLS handshake", t, tls_wrap(tcp, cfg, base)).await?,
+        TlsMode::Plain => Box::new(tcp),
+        TlsMode::Starttls => {
+            let mut client = async_imap::Client::new(tcp);
+            step("greeting", t, async {
+                client.read_response().await.map_err(ImapError::from)
+            })
+            .await?;
+            step(
+                "STARTTLS",
+                t,
+                client.run_command_and_check_ok("STARTTLS", None),
+            )
+            .await?;
+            step("TLS handshake", t, tls_wrap(client.into_inner(), cfg, base)).await?
+        }
+    };
+    let mut client = async_imap::Client::new(stream);
+    if cfg.tls != TlsMode::Starttls {
+        step("greeting", t, async {
+            client.read_response().await.map_err(ImapError::from)
+        })
+        .await?;
+    }
+    let password = cfg.password.read(base).map_err(ImapError::Password)?;
+    let mut session = match tokio::time::timeout(
+        Duration::from_secs(t),
+        client.login(&cfg.username, &password),
+    )
+    .await
+    {
+        Err(_) => return Err(ImapError::Timeout("login")),
+        Ok(Err((e, _))) => {
+            return Err(ImapError::Login {
+                user: cfg.username.clone(),
+                message: e.to_string(),
+            })
+        }
+        Ok(Ok(s)) => s,
+    };
+    let caps = step("CAPABILITY", t, session.capabilities()).await?;
+    let idle = cfg.idle && caps.has_str("IDLE");
+    let mailbox = step("SELECT", t, session.select(&cfg.folder)).await?;
+    Ok((session, mailbox, idle))
+}
+
+/// Fetch and ingest every message above the checkpoint. Returns how many were taken in.
+async fn fetch_new(
+    app: &App,
+    session: &mut Session,
+    mb: &MailboxConfig,
+    cfg: &ImapConfig,
+    uidvalidity: u32,
+) -> Result<usize, ImapError> {
+    let t = cfg.timeout_seconds;
+    let last = app.store.imap_checkpoint(&mb.name, uidvalidity).await?;
+    // UID SEARCH is the truth: unsolicited EXISTS responses can be lost.
+    let found = step(
+        "UID SEARCH",
+        t,
+        session.uid_search(format!("UID {}:*", last + 1)),
+    )
+    .await?;
+    let mut uids: Vec<u32> = found.into_iter().filter(|u| *u > last).collect();
+    uids.sort_unstable();
+    let mut taken = 0;
+    let limit = app.loaded.config.limits.max_message_bytes;
+    for chunk in uids.chunks(100) {
+        let set = chunk
+            .iter()
+            .map(|u| u.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        // Sizes first, so an oversized message is never downloaded whole.
+        let sizes: Vec<(u32, u32)> = step("UID FETCH sizes", t, async {
+            let s = session.uid_fetch(&set, "(UID RFC822.SIZE)").await?;
+            let v: Vec<_> = s.try_collect().await?;
+            Ok::<_, async_imap::error::Error>(v)
+        })
+        .await?
+        .iter()
+        .filter_map(|f| Some((f.uid?, f.size.unwrap_or(0))))
+        .collect();
+        let mut sizes = sizes;
+        sizes.sort_unstable();
+        let (small, big): (Vec<_>, Vec<_>) =
+            sizes.into_iter().partition(|(_, s)| u64::from(*s) <= limit);
+        let mut bodies: Vec<(u32, Vec<u8>)> = Vec::new();
+        if !small.is_empty() {
+            let set = small
+                .iter()
+                .map(|(u, _)| u.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
+            let fetched: Vec<_> = step("UID FETCH bodies", t * 4, async {
+                let s = session.uid_fetch(&set, "(UID BODY.PEEK[])").await?;
+                let v: Vec<_> = s.try_collect().await?;
+                Ok::<_, async_imap::error::Error>(v)
+            })
+            .await?;
+            for f in &fetched {
+                if let (Some(uid), Some(body)) = (f.uid, f.body()) {
+                    bodies.push((uid, body.to_vec()));
+                }
+            }
+        }
+        for (uid, size) in &big {
+            // Record it from its headers, with a notice in place of the body.
+            let fetched: Vec<_> = step("UID FETCH header", t, async {
+                let s = session
+                    .uid_fetch(uid.to_string(), "(UID BODY.PEEK[HEADER])")
+                    .await?;
+                let v: Vec<_> = s.try_collect().await?;
+                Ok::<_, async_imap::error::Error>(v)
+            })
+            .await?;
+            let header = fetched
+                .iter()
+                .find_map(|f| f.header().map(|h| h.to_vec()))
+                .unwrap_or_default();
+            let mut raw = header;
+            raw.extend_from_slice(
+                format!(
+                    "\r\n[complaintd: this message is {size} bytes, over the limit of {limit} bytes, so only its headers were taken in. Read it in the {} mailbox, folder {}, UID {uid}.]\r\n",
+                    mb.name, cfg.folder
+                )
+                .as_bytes(),
+            );
+            bodies.push((*uid, raw));
+        }
+        bodies.sort_by_key(|(u, _)| *u);
+        for (uid, raw) in bodies {
+            let outcome = ingest::ingest(app, &raw, &mb.name, Utc::now())
+                .await
+                .map_err(|e| ImapError::Store(e.0))?;
+            // Only after the commit.
+            app.store
+                .set_imap_checkpoint(&mb.name, uidvalidity, uid)
+                .await?;
+            if outcome != Ingested::Duplicate {
+                taken += 1;
+            }
+            after_commit(session, cfg, uid).await;
+        }
+    }
+    Ok(taken)
+}
+
+/// Optional bookkeeping on the server after a commit (a keyword or a move).
+/// Failures are logged and do not stop the mailbox: the message is safe.
+async fn after_commit(session: &mut Session, cfg: &ImapConfig, uid: u32) {
+    let t = cfg.timeout_seconds;
+    if let Some(k) = &cfg.keyword_after {
+        let r = step("UID STORE", t, async {
+            let s = session
+                .uid_store(uid.to_string(), format!("+FLAGS.SILENT ({k})"))
+                .await?;
+            let _: Vec<_> = s.try_collect().await?;
+            Ok::<_, async_imap::error::Error>(())
+        })
+        .await;
+        if let Err(e) = r {
+            warn!(uid, error = %e, "could not set the keyword");
+        }
+    }
+    if let Some(folder) = &cfg.move_after {
+        if let Err(e) = step("UID MOVE", t, session.uid_mv(uid.to_string(), folder)).await {
+            warn!(uid, error = %e, "could not move the message");
+        }
+    }
+}
+
+/// One session: connect, catch up, then wait (IDLE or poll) and catch up again
+/// until shutdown. Returns Ok on shutdown, Err on any failure.
+async fn session_loop(
+    app: &App,
+    mb: &MailboxConfig,
+    cfg: &ImapConfig,
+    wake: &Notify,
+    stop: &CancellationToken,
+) -> Result<(), ImapError> {
+    let base = app
+        .loaded
+        .path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let (mut session, selected, idle) = connect(cfg, &base).await?;
+    let uidvalidity = selected
+        .uid_validity
+        .ok_or_else(|| ImapError::NoUidValidity(cfg.folder.clone()))?;
+    info!(uidvalidity, idle, "connected");
+    let t = cfg.timeout_seconds;
+    // Renew IDLE well before the 29 minutes RFC 2177 allows, and reconcile
+    // at least every poll interval even when the server is silent.
+    let wait_for = Duration::from_secs(cfg.poll_seconds.clamp(5, 25 * 60));
+    loop {
+        let n = fetch_new(app, &mut session, mb, cfg, uidvalidity).await?;
+        app.store.fetch_ok(&mb.name, Utc::now()).await?;
+        if n > 0 {
+            info!(messages = n, "taken in");
+            wake.notify_one();
+        }
+        if stop.is_cancelled() {
+            let _ = step("LOGOUT", t, session.logout()).await;
+            return Ok(());
+        }
+        if idle {
+            let mut handle = session.idle();
+            step("IDLE", t, handle.init()).await?;
+            let r = {
+                let (fut, _interrupt) = handle.wait_with_timeout(wait_for);
+                tokio::select! {
+                    r = fut => r.map_err(ImapError::from)?,
+                    _ = tokio::time::sleep(wait_for) => IdleResponse::Timeout,
+                    _ = stop.cancelled() => IdleResponse::ManualInterrupt,
+                }
+            };
+            session = step("DONE", t, handle.done()).await?;
+            tracing::debug!(?r, "idle ended");
+        } else {
+            tokio::select! {
+                _ = tokio::time::sleep(wait_for) => {}
+                _ = stop.cancelled() => {}
+            }
+            step("NOOP", t, session.noop()).await?;
+        }
+    }
+}
+
+/// Run one mailbox until shutdown, reconnecting with capped exponential
+/// backoff and jitter after any failure. Failures are logged and recorded for
+/// the digest and `status`; they never stop other mailboxes.
+pub async fn run(app: Arc<App>, mb: MailboxConfig, wake: Arc<Notify>, stop: CancellationToken) {
+    let Some(cfg) = mb.imap.clone() else { return };
+    let span = info_span!("mailbox", name = %mb.name);
+    async move {
+        let mut failures: u32 = 0;
+        loop {
+            match session_loop(&app, &mb, &cfg, &wake, &stop).await {
+                Ok(()) => return,
+                Err(e) => {
+                    failures = failures.saturating_add(1);
+                    warn!(error = %e, failures, "mailbox session failed; reconnecting");
+                    if let Err(db) = app
+                        .store
+                        .fetch_error(&mb.name, Utc::now(), &e.to_string())
+                        .await
+                    {
+                        warn!(error = %db, "cannot record the mailbox error");
+                    }
+                }
+            }
+            let base = 1u64 << failures.min(8);
+            let delay =
+                Duration::from_millis((base * 500).min(300_000) + rand::random_range(0..1000));
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = stop.cancelled() => return,
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
