@@ -6,12 +6,16 @@ use crate::config::{SmtpConfig, TlsMode};
 use crate::maildir;
 use crate::store::{OutboxRow, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
+use futures::StreamExt;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::path::Path;
 use std::path::PathBuf;
 use tracing::{info, warn};
+
+/// Deliveries in flight at once (few: real servers limit connections per client).
+const CONCURRENCY: usize = 4;
 
 /// Where mail goes.
 #[derive(Clone)]
@@ -196,8 +200,18 @@ pub async fn run_once(
         if batch.is_empty() {
             break;
         }
-        for row in batch {
-            match deliver(transport, &row).await {
+        // Several deliveries in flight: SMTP round trips dominate, and the
+        // pooled transport reuses its connections.
+        let outcomes: Vec<(OutboxRow, Outcome)> = futures::stream::iter(batch)
+            .map(|row| async move {
+                let o = deliver(transport, &row).await;
+                (row, o)
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        for (row, outcome) in outcomes {
+            match outcome {
                 Outcome::Sent => {
                     store.outbox_sent(row.id, now).await?;
                     info!(case = row.case_ref.as_deref().unwrap_or("-"), message_id = %row.message_id, template = %row.template, "sent");

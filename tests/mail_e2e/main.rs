@@ -1,0 +1,472 @@
+//! End to end through the real servers: Postfix and Dovecot on loopback
+//! (`scripts/mail-stack`), driving the real `complaintd run` binary.
+
+mod stack;
+
+use stack::*;
+use std::time::Duration;
+
+const POLICY_B: &str = include_str!("../../examples/provider-b/policy.toml");
+
+fn complaint(from: &str, subject: &str, body: &str, id: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: complaints@example.test\r\nSubject: {subject}\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{id}>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+const BODY: &str = "My coach has cancelled three sessions without notice and nobody has rebooked them. I am not happy and want to know what will be done.";
+
+fn tagged(raw: &[u8]) -> Option<String> {
+    let s = subject(raw);
+    let start = s.find("[PAR-")? + 1;
+    let end = s[start..].find([']', ' '])? + start;
+    Some(s[start..end].to_string())
+}
+
+/// The address in a message's Reply-To (plus-addressed, with a token for staff).
+fn reply_address(raw: &[u8]) -> String {
+    parse(raw).reply_to.map(|m| m.address).expect("Reply-To")
+}
+
+/// Reply as Outlook does: RE: on the subject, to the Reply-To, no
+/// References or In-Reply-To, the quoted history below.
+fn outlook_reply(to: &[u8], from: &str, body: &str, id: &str) -> Vec<u8> {
+    let m = parse(to);
+    let reply_to = reply_address(to);
+    format!(
+        "From: {from}\r\nTo: {reply_to}\r\nSubject: RE: {}\r\nDate: Mon, 23 Nov 2026 11:00:00 +0000\r\nMessage-ID: <{id}>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n\r\n________________________________\r\nFrom: Example Training <complaints@example.test>\r\nSent: 23 November 2026 10:00\r\nTo: {from}\r\nSubject: {}\r\n\r\n{}\r\n",
+        m.subject,
+        m.subject,
+        m.text.lines().take(8).collect::<Vec<_>>().join("\r\n"),
+    )
+    .into_bytes()
+}
+
+fn gmail_reply(to: &[u8], from: &str, body: &str, id: &str) -> Vec<u8> {
+    let m = parse(to);
+    let reply_to = reply_address(to);
+    let mid = m.message_id.clone().unwrap_or_default();
+    format!(
+        "From: {from}\r\nTo: {reply_to}\r\nSubject: Re: {}\r\nMessage-ID: <{id}>\r\nIn-Reply-To: <{mid}>\r\nReferences: <{mid}>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n\r\nOn Mon, 23 Nov 2026 at 10:00, Example Training wrote:\r\n> {}\r\n",
+        m.subject,
+        m.text.lines().next().unwrap_or("")
+    )
+    .into_bytes()
+}
+
+fn with_template<'a>(msgs: &'a [Vec<u8>], starts: &str) -> Vec<&'a Vec<u8>> {
+    msgs.iter()
+        .filter(|m| subject(m).contains(starts))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn complaint_response_and_escalation_through_real_servers() {
+    let (s, _g) = stack();
+    purge(
+        s,
+        &[
+            "complaints",
+            "alice",
+            "handler",
+            "handler2",
+            "quality",
+            "director",
+        ],
+    );
+    let mut app = Instance::new(s, POLICY_B);
+    app.start();
+
+    // 1. A complaint by SMTP: acknowledgement to the complainant, notification to the handler.
+    smtp_send(
+        s,
+        "alice@example.test",
+        &["complaints@example.test"],
+        &complaint(
+            "Alice Smith <alice@example.test>",
+            "Sessions cancelled",
+            BODY,
+            "e2e-a1@example.test",
+        ),
+    )
+    .await;
+    let alice = wait_inbox(s, "alice", 20, "the acknowledgement", |m| {
+        !with_template(m, "We have received").is_empty()
+    })
+    .await;
+    let ack = with_template(&alice, "We have received")[0].clone();
+    let reference = tagged(&ack).expect("case tag in the subject");
+    assert_eq!(parse(&ack).header("auto-submitted"), Some("auto-replied"));
+    let handler = wait_inbox(s, "handler", 20, "the handler notification", |m| {
+        m.iter().any(|x| subject(x).contains(&reference))
+    })
+    .await;
+    let note = handler
+        .iter()
+        .find(|x| subject(x).contains("for you"))
+        .expect("notification")
+        .clone();
+
+    // 2. The handler replies as Outlook does; the complainant gets the stage
+    //    response with the next-stage contact and without the quoted history.
+    smtp_send(s, "handler@example.test", &[&reply_address(&note)], &outlook_reply(&note, "Hannah Handler <handler@example.test>", "Dear Alice,\r\n\r\nI am sorry. Your sessions are rebooked for Thursday at 10:00.\r\n\r\nHannah", "e2e-h1@example.test")).await;
+    let alice = wait_inbox(s, "alice", 20, "the stage response", |m| {
+        !with_template(m, "Our response").is_empty()
+    })
+    .await;
+    let resp = parse(with_template(&alice, "Our response")[0]);
+    assert!(
+        resp.text
+            .contains("Your sessions are rebooked for Thursday at 10:00."),
+        "{}",
+        resp.text
+    );
+    assert!(
+        resp.text.contains("handler2@example.test"),
+        "names the stage 2 contact: {}",
+        resp.text
+    );
+    assert!(
+        !resp.text.contains("Sent: 23 November"),
+        "quoted history leaked: {}",
+        resp.text
+    );
+    assert!(!resp.text.contains("for you"), "notification text leaked");
+
+    // 3. "Not satisfied because…": stage 2 acknowledged the same day, new handler notified.
+    let resp_raw = with_template(&alice, "Our response")[0].clone();
+    smtp_send(
+        s,
+        "alice@example.test",
+        &["complaints@example.test"],
+        &gmail_reply(
+            &resp_raw,
+            "Alice Smith <alice@example.test>",
+            "I'm not satisfied because nobody has called me and Thursday was cancelled too.",
+            "e2e-a2@example.test",
+        ),
+    )
+    .await;
+    wait_inbox(s, "alice", 20, "the stage 2 acknowledgement", |m| {
+        with_template(m, "We have received").len() == 2
+    })
+    .await;
+    wait_inbox(s, "handler2", 20, "the stage 2 notification", |m| {
+        m.iter()
+            .any(|x| subject(x).contains(&reference) && subject(x).contains("Stage 2"))
+    })
+    .await;
+    let cases = app.cases();
+    let case = cases
+        .iter()
+        .find(|c| c["reference"] == reference.as_str())
+        .expect("case");
+    assert_eq!(case["stage"], "stage2");
+
+    // Graceful stop.
+    let st = app.stop();
+    assert!(st.success(), "exit status {st:?}\n{}", app.log());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vacation_responder_gets_one_acknowledgement_and_no_loop() {
+    let (s, _g) = stack();
+    purge(
+        s,
+        &[
+            "complaints",
+            "ooo",
+            "handler",
+            "handler2",
+            "quality",
+            "director",
+        ],
+    );
+    let mut app = Instance::new(s, POLICY_B);
+    app.start();
+    smtp_send(
+        s,
+        "ooo@example.test",
+        &["complaints@example.test"],
+        &complaint(
+            "Olly Away <ooo@example.test>",
+            "Certificate",
+            BODY,
+            "e2e-o1@example.test",
+        ),
+    )
+    .await;
+    let ooo = wait_inbox(s, "ooo", 20, "the acknowledgement", |m| {
+        !with_template(m, "We have received").is_empty()
+    })
+    .await;
+    let reference = tagged(&ooo[0]).expect("tag");
+    // complaintd's own mail carries Auto-Submitted and X-Auto-Response-Suppress,
+    // and Pigeonhole honours both: the responder stays silent (its log says so).
+    // A person writing from the shared mailbox by hand gets the vacation
+    // reply, which lands in complaints@, and complaintd must not answer it.
+    let manual = format!("From: Complaints <complaints@example.test>\r\nTo: ooo@example.test\r\nSubject: [{reference}] Can we call you on Thursday?\r\nMessage-ID: <e2e-o2@example.test>\r\n\r\nCan we call you on Thursday?\r\n");
+    smtp_send(
+        s,
+        "complaints@example.test",
+        &["ooo@example.test"],
+        manual.as_bytes(),
+    )
+    .await;
+    wait_inbox(s, "complaints", 30, "the vacation reply", |m| {
+        m.iter().any(|x| subject(x).contains("Out of office"))
+    })
+    .await;
+    wait_for(20, "the vacation reply to be taken in", || {
+        app.log().contains("AutoReply")
+    })
+    .await;
+    // Give a loop every chance to start, then count.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let ooo = inbox(s, "ooo").await;
+    let subjects: Vec<String> = ooo.iter().map(|m| subject(m)).collect();
+    assert_eq!(
+        with_template(&ooo, "We have received").len(),
+        1,
+        "exactly one acknowledgement: {subjects:?}"
+    );
+    assert_eq!(
+        ooo.len(),
+        2,
+        "the acknowledgement and the manual mail, nothing else: {subjects:?}"
+    );
+    let complaints = inbox(s, "complaints").await;
+    assert_eq!(
+        complaints
+            .iter()
+            .filter(|m| subject(m).contains("Out of office"))
+            .count(),
+        1,
+        "one vacation reply"
+    );
+    assert_eq!(app.cases().len(), 1, "the vacation reply opened no case");
+    let out = app.audit(&reference);
+    let to_ooo = out["outgoing"]
+        .as_array()
+        .map(|v| v.iter().filter(|o| o["to"] == "ooo@example.test").count())
+        .unwrap_or(0);
+    assert_eq!(to_ooo, 1, "complaintd sent ooo only the acknowledgement");
+    app.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bounce_is_recorded_against_its_case_and_not_answered() {
+    let (s, _g) = stack();
+    purge(
+        s,
+        &["complaints", "handler", "handler2", "quality", "director"],
+    );
+    let mut app = Instance::new(s, POLICY_B);
+    app.start();
+    // A complaint "from" an address that does not exist: our acknowledgement bounces.
+    smtp_send(
+        s,
+        "nosuch@example.test",
+        &["complaints@example.test"],
+        &complaint(
+            "Nobody <nosuch@example.test>",
+            "Refund",
+            BODY,
+            "e2e-b1@example.test",
+        ),
+    )
+    .await;
+    wait_inbox(s, "complaints", 30, "the DSN", |m| {
+        m.iter().any(|x| subject(x).contains("Undelivered Mail"))
+    })
+    .await;
+    wait_for(30, "the bounce to be recorded against the case", || {
+        app.cases().first().is_some_and(|c| {
+            let a = app.audit(c["reference"].as_str().unwrap_or(""));
+            a["audit"]
+                .as_array()
+                .is_some_and(|v| v.iter().any(|e| e["action"] == "bounce received"))
+        })
+    })
+    .await;
+    assert_eq!(app.cases().len(), 1, "the bounce opened no case");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let c = &app.cases()[0];
+    let shown = app.audit(c["reference"].as_str().unwrap_or(""));
+    let to_daemon = shown["outgoing"]
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .filter(|o| {
+                    o["to"]
+                        .as_str()
+                        .is_some_and(|t| t.contains("mailer-daemon"))
+                })
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(to_daemon, 0, "nothing was sent to the mailer daemon");
+    app.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_handler_command_is_not_executed() {
+    let (s, _g) = stack();
+    purge(
+        s,
+        &[
+            "complaints",
+            "bob",
+            "handler",
+            "handler2",
+            "quality",
+            "director",
+        ],
+    );
+    let mut app = Instance::new(s, POLICY_B);
+    app.start();
+    smtp_send(
+        s,
+        "bob@example.test",
+        &["complaints@example.test"],
+        &complaint(
+            "Bob Jones <bob@example.test>",
+            "Fees",
+            BODY,
+            "e2e-f1@example.test",
+        ),
+    )
+    .await;
+    let bob = wait_inbox(s, "bob", 20, "the acknowledgement", |m| !m.is_empty()).await;
+    let reference = tagged(&bob[0]).expect("tag");
+    // Someone else writes as the handler, with the case tag but no token.
+    let forged = format!("From: Hannah Handler <handler@example.test>\r\nTo: complaints@example.test\r\nSubject: RE: [{reference}] close\r\nMessage-ID: <e2e-forged@evil.test>\r\n\r\n#close lessons: nothing to learn\r\n");
+    smtp_send(
+        s,
+        "handler@example.test",
+        &["complaints@example.test"],
+        forged.as_bytes(),
+    )
+    .await;
+    wait_for(20, "the forged command to be recorded", || {
+        let a = app.audit(&reference);
+        a["audit"]
+            .as_array()
+            .is_some_and(|v| v.iter().any(|e| e["action"] == "unverified staff message"))
+    })
+    .await;
+    let c = app
+        .cases()
+        .into_iter()
+        .find(|c| c["reference"] == reference.as_str())
+        .expect("case");
+    assert_eq!(c["state"], "open", "nothing executed");
+    wait_inbox(s, "handler", 20, "the warning to the real handler", |m| {
+        m.iter().any(|x| subject(x).contains("was not trusted"))
+    })
+    .await;
+    app.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_backlog_loses_nothing_and_doubles_nothing() {
+    let (s, _g) = stack();
+    purge(
+        s,
+        &[
+            "complaints",
+            "bob",
+            "handler",
+            "handler2",
+            "quality",
+            "director",
+        ],
+    );
+    const N: usize = 500;
+    for i in 0..N {
+        let raw = complaint(
+            &format!("Bob {i} <bob+{i}@example.test>"),
+            &format!("Complaint {i}"),
+            BODY,
+            &format!("e2e-k{i}@example.test"),
+        );
+        append(s, "complaints", &raw).await;
+    }
+    let mut app = Instance::new(s, POLICY_B);
+    app.start();
+    // Kill it hard once it is part-way through.
+    wait_for(60, "some of the backlog to be taken in", || {
+        app.cases().len() >= 40
+    })
+    .await;
+    app.kill9();
+    let partial = app.cases().len();
+    assert!(partial < N, "killed too late to test anything ({partial})");
+    app.start();
+    wait_for(180, "the whole backlog to be taken in", || {
+        app.cases().len() >= N
+    })
+    .await;
+    let cases = app.cases();
+    assert_eq!(cases.len(), N, "exactly one case per message");
+    let msgs = wait_inbox(s, "bob", 240, "every acknowledgement", |m| {
+        with_template(m, "We have received").len() >= N
+    })
+    .await;
+    let mut refs: Vec<String> = with_template(&msgs, "We have received")
+        .iter()
+        .filter_map(|m| tagged(m))
+        .collect();
+    let total = refs.len();
+    refs.sort();
+    refs.dedup();
+    assert_eq!(total, N, "no acknowledgement sent twice");
+    assert_eq!(refs.len(), N, "every case acknowledged once");
+    app.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_queued_while_smtp_is_down_is_delivered_after() {
+    let (s, _g) = stack();
+    purge(
+        s,
+        &[
+            "complaints",
+            "alice",
+            "handler",
+            "handler2",
+            "quality",
+            "director",
+        ],
+    );
+    let mut app = Instance::new(s, POLICY_B);
+    app.start();
+    postfix(s, "stop");
+    // Mail arrives (straight into the mailbox) while SMTP is down.
+    for i in 0..3 {
+        let raw = complaint(
+            &format!("Alice {i} <alice+{i}@example.test>"),
+            &format!("Down {i}"),
+            BODY,
+            &format!("e2e-d{i}@example.test"),
+        );
+        append(s, "complaints", &raw).await;
+    }
+    wait_for(20, "the cases to open", || app.cases().len() == 3).await;
+    wait_for(20, "delivery to be failing and retried", || {
+        app.log().contains("delivery will be retried")
+    })
+    .await;
+    postfix(s, "start");
+    let msgs = wait_inbox(s, "alice", 60, "all three acknowledgements", |m| {
+        with_template(m, "We have received").len() >= 3
+    })
+    .await;
+    assert_eq!(with_template(&msgs, "We have received").len(), 3);
+    wait_inbox(s, "handler", 60, "the three notifications", |m| {
+        m.iter().filter(|x| subject(x).contains("for you")).count() >= 3
+    })
+    .await;
+    app.stop();
+}
