@@ -63,7 +63,7 @@ fn with_template<'a>(msgs: &'a [Vec<u8>], starts: &str) -> Vec<&'a Vec<u8>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn complaint_response_and_escalation_through_real_servers() {
-    let (s, _g) = stack();
+    let (s, _g) = stack().await;
     purge(
         s,
         &[
@@ -171,7 +171,7 @@ async fn complaint_response_and_escalation_through_real_servers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vacation_responder_gets_one_acknowledgement_and_no_loop() {
-    let (s, _g) = stack();
+    let (s, _g) = stack().await;
     purge(
         s,
         &[
@@ -257,7 +257,7 @@ async fn vacation_responder_gets_one_acknowledgement_and_no_loop() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bounce_is_recorded_against_its_case_and_not_answered() {
-    let (s, _g) = stack();
+    let (s, _g) = stack().await;
     purge(
         s,
         &["complaints", "handler", "handler2", "quality", "director"],
@@ -312,7 +312,7 @@ async fn bounce_is_recorded_against_its_case_and_not_answered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_handler_command_is_not_executed() {
-    let (s, _g) = stack();
+    let (s, _g) = stack().await;
     purge(
         s,
         &[
@@ -371,7 +371,7 @@ async fn forged_handler_command_is_not_executed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_backlog_loses_nothing_and_doubles_nothing() {
-    let (s, _g) = stack();
+    let (s, _g) = stack().await;
     purge(
         s,
         &[
@@ -428,7 +428,7 @@ async fn sigkill_mid_backlog_loses_nothing_and_doubles_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_queued_while_smtp_is_down_is_delivered_after() {
-    let (s, _g) = stack();
+    let (s, _g) = stack().await;
     purge(
         s,
         &[

@@ -7,9 +7,10 @@ use futures::TryStreamExt;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
+use tokio::sync::{Mutex, MutexGuard};
 
 pub struct Stack {
     pub env: HashMap<String, String>,
@@ -28,12 +29,12 @@ impl Stack {
 }
 
 static STACK: OnceLock<Stack> = OnceLock::new();
-static SERIAL: Mutex<()> = Mutex::new(());
+static SERIAL: Mutex<()> = Mutex::const_new(());
 
 /// Start the stack once per test binary (idempotent script), and serialise
 /// the tests: they share the mail accounts.
-pub fn stack() -> (&'static Stack, MutexGuard<'static, ()>) {
-    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+pub async fn stack() -> (&'static Stack, MutexGuard<'static, ()>) {
+    let guard = SERIAL.lock().await;
     let s = STACK.get_or_init(|| {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mail-stack");
         let out = Command::new(&script)
