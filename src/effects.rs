@@ -136,26 +136,70 @@ pub fn resolve(app: &App, c: &Case, to: &[Recipient]) -> Vec<String> {
     out
 }
 
-/// Render and queue one mail (one outbox row per recipient), honouring the
+/// What a transition writes besides the case, gathered so that audit
+/// entries and outgoing mail each go to the database in one statement.
+#[derive(Default)]
+pub struct Batch {
+    audits: Vec<case::Audit>,
+    mails: Vec<QueuedMail>,
+    /// Automatic mails queued in this transition per recipient, not yet in
+    /// the table, so the caps count them too.
+    pending_auto: std::collections::HashMap<String, i64>,
+    nonce: i64,
+}
+
+struct QueuedMail {
+    message_id: String,
+    template: &'static str,
+    recipient: String,
+    automatic: bool,
+    raw: Vec<u8>,
+}
+
+impl Batch {
+    /// Write everything gathered.
+    async fn write(self, tx: &mut SqliteConnection, reference: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        Store::append_audits(tx, Some(reference), now, &self.audits).await?;
+        let rows: Vec<NewOutbox<'_>> = self
+            .mails
+            .iter()
+            .map(|m| NewOutbox {
+                case_ref: Some(reference),
+                message_id: &m.message_id,
+                template: m.template,
+                recipient: &m.recipient,
+                automatic: m.automatic,
+                raw: &m.raw,
+                created_at: now,
+            })
+            .collect();
+        Store::enqueue_many(tx, &rows).await
+    }
+}
+
+/// Render one mail for each recipient into the batch, honouring the
 /// per-recipient caps for people outside the organisation.
-pub async fn queue_mail(
+async fn queue_mail(
     app: &App,
     tx: &mut SqliteConnection,
+    batch: &mut Batch,
     c: &Case,
     m: &OutMail,
     context_text: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<String>, ApplyError> {
-    let mut queued = Vec::new();
+) -> Result<usize, ApplyError> {
+    let mut queued = 0;
     let limits = &app.loaded.config.limits;
     for recipient in resolve(app, c, &m.to) {
         let staff = app.directory.by_email(&recipient).is_some();
         let automatic = !staff;
         if automatic {
-            let hour = Store::recent_automatic(tx, &recipient, now - Duration::hours(1)).await?;
-            let day = Store::recent_automatic(tx, &recipient, now - Duration::hours(24)).await?;
+            let (hour, day) =
+                Store::recent_automatic(tx, &recipient, now - Duration::hours(1), now - Duration::hours(24)).await?;
+            let here = batch.pending_auto.get(&recipient).copied().unwrap_or(0);
+            let (hour, day) = (hour + here, day + here);
             if hour >= i64::from(limits.auto_per_hour) || day >= i64::from(limits.auto_per_day) {
-                let a = case::Audit {
+                batch.audits.push(case::Audit {
                     actor: case::Actor::System,
                     action: "rate limited".into(),
                     detail: format!(
@@ -165,19 +209,19 @@ pub async fn queue_mail(
                         limits.auto_per_day
                     ),
                     message_id: None,
-                };
-                Store::append_audit(tx, Some(&c.reference.to_string()), now, &a).await?;
+                });
                 continue;
             }
+            *batch.pending_auto.entry(recipient.clone()).or_default() += 1;
         }
         let rendered = app
             .templates
             .render(m.template, &data(app, c, m, &recipient, context_text))?;
-        let nonce = Store::outbox_count(tx).await? + 1;
+        batch.nonce += 1;
         let message_id = app.secret.message_id(
             &c.reference,
             m.template.name(),
-            &nonce.to_string(),
+            &batch.nonce.to_string(),
             app.mail_domain(),
         );
         let token = staff.then(|| app.secret.handler_token(&c.reference, &recipient));
@@ -211,26 +255,20 @@ pub async fn queue_mail(
             date: now,
         };
         let raw = outgoing::build(&env)?;
-        let reference = c.reference.to_string();
-        Store::enqueue(
-            tx,
-            &NewOutbox {
-                case_ref: Some(&reference),
-                message_id: &message_id,
-                template: m.template.name(),
-                recipient: &recipient,
-                automatic,
-                raw: &raw,
-                created_at: now,
-            },
-        )
-        .await?;
-        queued.push(recipient);
+        batch.mails.push(QueuedMail {
+            message_id,
+            template: m.template.name(),
+            recipient,
+            automatic,
+            raw,
+        });
+        queued += 1;
     }
     Ok(queued)
 }
 
-/// Apply a transition: save the case, then every effect in order.
+/// Apply a transition: save the case, then every effect in order. Audit
+/// entries and mail are written at the end, in order, in one statement each.
 pub async fn apply(
     app: &App,
     tx: &mut SqliteConnection,
@@ -241,40 +279,40 @@ pub async fn apply(
     let c = &tr.case;
     let reference = c.reference.to_string();
     Store::save_case(tx, c, now).await?;
+    let mut batch = Batch::default();
+    if tr.effects.iter().any(|e| matches!(e, Effect::Send(_))) {
+        // Message-ID numbers: one query per transition, counted up per mail.
+        batch.nonce = Store::outbox_count(tx).await?;
+    }
     for e in &tr.effects {
         match e {
-            Effect::Audit(a) => Store::append_audit(tx, Some(&reference), now, a).await?,
+            Effect::Audit(a) => batch.audits.push(a.clone()),
             Effect::SetDeadline(d) => {
                 Store::set_deadline(tx, &reference, d).await?;
-                let chases = if d.breached {
-                    Vec::new()
-                } else {
-                    case::chase_times(d.due, d.start.max(now), &app.loaded.policy, &app.calendar)
-                };
                 // Only deadlines someone must act on are chased.
-                let chased = matches!(
-                    d.kind,
-                    case::DeadlineKind::Respond
-                        | case::DeadlineKind::Decision
-                        | case::DeadlineKind::Acknowledge
-                );
-                Store::set_chases(tx, &reference, d.kind, if chased { &chases } else { &[] })
-                    .await?;
+                let chased = !d.breached
+                    && matches!(d.kind, case::DeadlineKind::Respond | case::DeadlineKind::Decision | case::DeadlineKind::Acknowledge);
+                let chases = if chased {
+                    case::chase_times(d.due, d.start.max(now), &app.loaded.policy, &app.calendar)
+                } else {
+                    Vec::new()
+                };
+                Store::set_chases(tx, &reference, d.kind, &chases).await?;
             }
             Effect::ClearDeadline(k) => Store::clear_deadline(tx, &reference, *k).await?,
             Effect::Send(m) => {
-                let queued = queue_mail(app, tx, c, m, context_text, now).await?;
-                if queued.is_empty() && m.template != TemplateId::DailyDigest {
-                    let a = case::Audit {
+                let queued = queue_mail(app, tx, &mut batch, c, m, context_text, now).await?;
+                if queued == 0 && m.template != TemplateId::DailyDigest {
+                    batch.audits.push(case::Audit {
                         actor: case::Actor::System,
                         action: "not sent".into(),
                         detail: format!("{}: no deliverable recipient", m.template.name()),
                         message_id: None,
-                    };
-                    Store::append_audit(tx, Some(&reference), now, &a).await?;
+                    });
                 }
             }
         }
     }
+    batch.write(tx, &reference, now).await?;
     Ok(())
 }

@@ -40,6 +40,7 @@ pub async fn poll(app: &App, mailbox: &MailboxConfig, now: DateTime<Utc>) -> Pol
             return report;
         }
     };
+    let mut committed = Vec::new();
     for f in files {
         let raw = match std::fs::read(&f) {
             Ok(r) => r,
@@ -51,10 +52,7 @@ pub async fn poll(app: &App, mailbox: &MailboxConfig, now: DateTime<Utc>) -> Pol
         };
         match ingest::ingest(app, &raw, &mailbox.name, now).await {
             Ok(outcome) => {
-                if let Err(e) = maildir::mark_cur(&f) {
-                    // Already committed: a second read is a duplicate, so this only costs a retry.
-                    warn!(mailbox = %mailbox.name, file = %f.display(), error = %e, "cannot move message to cur/");
-                }
+                committed.push(f);
                 if outcome != Ingested::Duplicate {
                     report.ingested += 1;
                 }
@@ -63,6 +61,21 @@ pub async fn poll(app: &App, mailbox: &MailboxConfig, now: DateTime<Utc>) -> Pol
                 warn!(mailbox = %mailbox.name, error = %e, "ingest failed; the message stays in new/ for the next poll");
                 report.failed += 1;
             }
+        }
+    }
+    // Files leave new/ only once their commits are on disk for good, so not
+    // even a power cut between commit and move can lose one.
+    if !committed.is_empty() {
+        match app.store.sync().await {
+            Ok(()) => {
+                for f in &committed {
+                    if let Err(e) = maildir::mark_cur(f) {
+                        // Committed already: a second read is only a duplicate.
+                        warn!(mailbox = %mailbox.name, file = %f.display(), error = %e, "cannot move message to cur/");
+                    }
+                }
+            }
+            Err(e) => warn!(mailbox = %mailbox.name, error = %e, "cannot sync the database; messages stay in new/"),
         }
     }
     if report.failed == 0 {

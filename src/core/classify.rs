@@ -443,6 +443,10 @@ static LEXICON: LazyLock<Vec<Cue>> = LazyLock::new(|| {
     ]
 });
 
+static ANON_SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)^\s*(a|an) (learner|apprentice|parent|student|worried \w+|concerned \w+|employee)\s*$")
+        .expect("static regex")
+});
 static NEGATED_COMPLAINT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(this |it )?(isn'?t|is not|'s not|wasn'?t|not) (really |meant as |intended as )?(a|an) complaint|\bopposite of a complaint|\bnot complaining\b|\bnot (making|raising) a complaint").expect("static regex")
 });
@@ -782,9 +786,7 @@ fn flags(
         // No name anywhere: no display name and a sign-off that is not a name.
         if !out.contains(&Flag::Anonymous) {
             let no_display = mail.from.as_ref().is_none_or(|f| f.name.is_none());
-            let signs_anon = Regex::new(r"(?m)^\s*(a|an) (learner|apprentice|parent|student|worried \w+|concerned \w+|employee)\s*$")
-                .map(|re| re.is_match(&new.to_lowercase()))
-                .unwrap_or(false);
+            let signs_anon = ANON_SIGN_OFF.is_match(&new.to_lowercase());
             if no_display && signs_anon {
                 out.insert(Flag::Anonymous);
                 reasons.push("flag anonymous: no name given, signs as \"a learner\"".to_string());

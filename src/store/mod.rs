@@ -55,6 +55,15 @@ fn kind_name(k: DeadlineKind) -> &'static str {
     }
 }
 
+fn actor_name(a: &crate::core::case::Actor) -> String {
+    match a {
+        crate::core::case::Actor::System => "complaintd".to_string(),
+        crate::core::case::Actor::Complainant => "complainant".to_string(),
+        crate::core::case::Actor::Staff(s) => s.clone(),
+        crate::core::case::Actor::Unverified(s) => format!("UNVERIFIED {s}"),
+    }
+}
+
 /// Parse a stored deadline kind.
 pub fn parse_kind(s: &str) -> Option<DeadlineKind> {
     Some(match s {
@@ -75,7 +84,13 @@ impl Store {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             // FULL: a committed message or outbox row survives power loss.
-            .synchronous(SqliteSynchronous::Full)
+            // NORMAL in WAL mode: a commit survives a crash of the process;
+            // after a power cut the last commits may roll back together with
+            // the IMAP checkpoint stored beside them, so the mail is fetched
+            // again (the Maildir source forces a checkpoint before it moves files).
+            .synchronous(SqliteSynchronous::Normal)
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory")
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         Self::with_options(opts).await
@@ -398,12 +413,7 @@ impl Store {
         at: DateTime<Utc>,
         a: &Audit,
     ) -> Result<(), StoreError> {
-        let actor = match &a.actor {
-            crate::core::case::Actor::System => "complaintd".to_string(),
-            crate::core::case::Actor::Complainant => "complainant".to_string(),
-            crate::core::case::Actor::Staff(s) => s.clone(),
-            crate::core::case::Actor::Unverified(s) => format!("UNVERIFIED {s}"),
-        };
+        let actor = actor_name(&a.actor);
         sqlx::query("INSERT INTO audit (case_ref, at, actor, action, detail, message_id) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(case_ref)
             .bind(at)
@@ -413,6 +423,31 @@ impl Store {
             .bind(&a.message_id)
             .execute(&mut *tx)
             .await?;
+        Ok(())
+    }
+
+    /// Append several audit entries in one statement (one round trip).
+    pub async fn append_audits(
+        tx: &mut SqliteConnection,
+        case_ref: Option<&str>,
+        at: DateTime<Utc>,
+        entries: &[Audit],
+    ) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO audit (case_ref, at, actor, action, detail, message_id) ",
+        );
+        q.push_values(entries, |mut b, a| {
+            b.push_bind(case_ref)
+                .push_bind(at)
+                .push_bind(actor_name(&a.actor))
+                .push_bind(&a.action)
+                .push_bind(&a.detail)
+                .push_bind(&a.message_id);
+        });
+        q.build().execute(&mut *tx).await?;
         Ok(())
     }
 
@@ -573,6 +608,29 @@ impl Store {
         Ok(r.last_insert_rowid())
     }
 
+    /// Queue several finished mails in one statement.
+    pub async fn enqueue_many(tx: &mut SqliteConnection, rows: &[NewOutbox<'_>]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO outbox (case_ref, message_id, template, recipient, automatic, raw, created_at, status, next_attempt_at) ",
+        );
+        q.push_values(rows, |mut b, m| {
+            b.push_bind(m.case_ref)
+                .push_bind(m.message_id)
+                .push_bind(m.template)
+                .push_bind(m.recipient)
+                .push_bind(m.automatic)
+                .push_bind(m.raw)
+                .push_bind(m.created_at)
+                .push_bind("pending")
+                .push_bind(m.created_at);
+        });
+        q.build().execute(&mut *tx).await?;
+        Ok(())
+    }
+
     /// A unique number for a Message-ID, allocated before the row exists.
     pub async fn outbox_count(tx: &mut SqliteConnection) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM outbox")
@@ -581,20 +639,24 @@ impl Store {
         Ok(row.get(0))
     }
 
-    /// Automatic mails queued to `recipient` since `since` (for the caps).
+    /// Automatic mails queued to `recipient` since `hour` and since `day`
+    /// (for the caps), in one query.
     pub async fn recent_automatic(
         tx: &mut SqliteConnection,
         recipient: &str,
-        since: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
+        hour: DateTime<Utc>,
+        day: DateTime<Utc>,
+    ) -> Result<(i64, i64), StoreError> {
         let row = sqlx::query(
-            "SELECT COUNT(*) FROM outbox WHERE recipient = ? AND automatic = 1 AND created_at > ?",
+            "SELECT COALESCE(SUM(created_at > ?), 0), COUNT(*) FROM outbox
+             WHERE recipient = ? AND automatic = 1 AND created_at > ?",
         )
+        .bind(hour)
         .bind(recipient)
-        .bind(since)
+        .bind(day)
         .fetch_one(&mut *tx)
         .await?;
-        Ok(row.get(0))
+        Ok((row.get(0), row.get(1)))
     }
 
     /// Claim up to `limit` mails due at `now`, leasing them until `lease_until`
@@ -864,6 +926,19 @@ impl Store {
                 )
             })
             .collect())
+    }
+
+    /// Write the WAL into the database file and sync it: after this, every
+    /// commit so far survives a power cut.
+    pub async fn sync(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA wal_checkpoint(FULL)").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// How many inbound messages are stored (for progress and benchmarks).
+    pub async fn message_count(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) FROM messages").fetch_one(&self.pool).await?;
+        Ok(row.get(0))
     }
 
     /// Size of the database file in bytes (pages × page size).
