@@ -158,7 +158,12 @@ struct QueuedMail {
 
 impl Batch {
     /// Write everything gathered.
-    async fn write(self, tx: &mut SqliteConnection, reference: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn write(
+        self,
+        tx: &mut SqliteConnection,
+        reference: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         Store::append_audits(tx, Some(reference), now, &self.audits).await?;
         let rows: Vec<NewOutbox<'_>> = self
             .mails
@@ -194,8 +199,13 @@ async fn queue_mail(
         let staff = app.directory.by_email(&recipient).is_some();
         let automatic = !staff;
         if automatic {
-            let (hour, day) =
-                Store::recent_automatic(tx, &recipient, now - Duration::hours(1), now - Duration::hours(24)).await?;
+            let (hour, day) = Store::recent_automatic(
+                tx,
+                &recipient,
+                now - Duration::hours(1),
+                now - Duration::hours(24),
+            )
+            .await?;
             let here = batch.pending_auto.get(&recipient).copied().unwrap_or(0);
             let (hour, day) = (hour + here, day + here);
             if hour >= i64::from(limits.auto_per_hour) || day >= i64::from(limits.auto_per_day) {
@@ -291,7 +301,12 @@ pub async fn apply(
                 Store::set_deadline(tx, &reference, d).await?;
                 // Only deadlines someone must act on are chased.
                 let chased = !d.breached
-                    && matches!(d.kind, case::DeadlineKind::Respond | case::DeadlineKind::Decision | case::DeadlineKind::Acknowledge);
+                    && matches!(
+                        d.kind,
+                        case::DeadlineKind::Respond
+                            | case::DeadlineKind::Decision
+                            | case::DeadlineKind::Acknowledge
+                    );
                 let chases = if chased {
                     case::chase_times(d.due, d.start.max(now), &app.loaded.policy, &app.calendar)
                 } else {

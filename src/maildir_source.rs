@@ -75,7 +75,9 @@ pub async fn poll(app: &App, mailbox: &MailboxConfig, now: DateTime<Utc>) -> Pol
                     }
                 }
             }
-            Err(e) => warn!(mailbox = %mailbox.name, error = %e, "cannot sync the database; messages stay in new/"),
+            Err(e) => {
+                warn!(mailbox = %mailbox.name, error = %e, "cannot sync the database; messages stay in new/")
+            }
         }
     }
     if report.failed == 0 {

@@ -609,7 +609,10 @@ impl Store {
     }
 
     /// Queue several finished mails in one statement.
-    pub async fn enqueue_many(tx: &mut SqliteConnection, rows: &[NewOutbox<'_>]) -> Result<(), StoreError> {
+    pub async fn enqueue_many(
+        tx: &mut SqliteConnection,
+        rows: &[NewOutbox<'_>],
+    ) -> Result<(), StoreError> {
         if rows.is_empty() {
             return Ok(());
         }
@@ -931,13 +934,17 @@ impl Store {
     /// Write the WAL into the database file and sync it: after this, every
     /// commit so far survives a power cut.
     pub async fn sync(&self) -> Result<(), StoreError> {
-        sqlx::query("PRAGMA wal_checkpoint(FULL)").execute(&self.pool).await?;
+        sqlx::query("PRAGMA wal_checkpoint(FULL)")
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     /// How many inbound messages are stored (for progress and benchmarks).
     pub async fn message_count(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) FROM messages").fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT COUNT(*) FROM messages")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(row.get(0))
     }
 
