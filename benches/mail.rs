@@ -273,7 +273,6 @@ async fn main() {
             let msgs: Vec<_> = s
                 .fetch("1:*", "BODY.PEEK[HEADER.FIELDS (IN-REPLY-TO)]")
                 .await
-                .map(|st| st)
                 .expect("fetch")
                 .try_collect()
                 .await
