@@ -111,8 +111,21 @@ impl Store {
             .connect_with(opts)
             .await?;
         let store = Store { pool };
-        store.migrate().await?;
-        Ok(store)
+        // Two processes opening a fresh database at once (the daemon and a
+        // `cases list`) race to create the schema; the loser retries and
+        // finds the work done.
+        let mut attempt = 0;
+        loop {
+            match store.migrate().await {
+                Ok(()) => return Ok(store),
+                Err(e) if attempt < 5 => {
+                    attempt += 1;
+                    tracing::debug!(error = %e, attempt, "migration raced; retrying");
+                    tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Apply pending migrations from `migrations/sqlite`.

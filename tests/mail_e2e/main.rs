@@ -1,6 +1,7 @@
 //! End to end through the real servers: Postfix and Dovecot on loopback
 //! (`scripts/mail-stack`), driving the real `complaintd run` binary.
 
+mod faults;
 mod stack;
 
 use stack::*;
@@ -468,5 +469,31 @@ async fn mail_queued_while_smtp_is_down_is_delivered_after() {
         m.iter().filter(|x| subject(x).contains("for you")).count() >= 3
     })
     .await;
+    app.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_message_is_taken_from_its_headers() {
+    let (s, _g) = stack().await;
+    purge(s, &["complaints", "bob", "handler", "handler2", "quality", "director"]);
+    let app = Instance::new(s, POLICY_B);
+    let text = std::fs::read_to_string(&app.config).expect("config");
+    std::fs::write(&app.config, format!("{text}\n[limits]\nmax_message_bytes = 4000\n")).expect("config");
+    let mut app = app;
+    let big = format!("{BODY}\r\n\r\n{}", "Attached evidence follows. ".repeat(400));
+    append(s, "complaints", &complaint("Bob Big <bob@example.test>", "Evidence attached", &big, "e2e-big@example.test")).await;
+    app.start();
+    let ok = tokio::time::timeout(Duration::from_secs(30), async {
+        while app.cases().len() != 1 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await;
+    assert!(ok.is_ok(), "no case from the oversized message:\n{}", app.log());
+    let handler = wait_inbox(s, "handler", 30, "the notification", |m| m.iter().any(|x| subject(x).contains("for you"))).await;
+    let note = handler.iter().find(|x| subject(x).contains("for you")).expect("notification");
+    let text = parse(note).text;
+    assert!(text.contains("over the limit of 4000 bytes"), "{text}");
+    assert!(!text.contains("Attached evidence follows"), "the body was not downloaded");
     app.stop();
 }

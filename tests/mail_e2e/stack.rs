@@ -248,8 +248,12 @@ timeout_seconds = 10
         std::fs::read_to_string(self.dir.path().join("run.log")).unwrap_or_default()
     }
 
-    /// `cases list --json` through the binary.
+    /// `cases list --json` through the binary (nothing until the daemon has
+    /// created its database).
     pub fn cases(&self) -> Vec<serde_json::Value> {
+        if !self.dir.path().join("db.sqlite").exists() {
+            return Vec::new();
+        }
         let out = self
             .command()
             .args(["cases", "list", "--json"])
