@@ -299,15 +299,33 @@ async fn session_loop(
         .unwrap_or(Path::new("."))
         .to_path_buf();
     let (mut session, selected, idle) = connect(cfg, &base).await?;
-    let uidvalidity = selected
+    let mut uidvalidity = selected
         .uid_validity
         .ok_or_else(|| ImapError::NoUidValidity(cfg.folder.clone()))?;
     info!(uidvalidity, idle, "connected");
     let t = cfg.timeout_seconds;
+    let mut first = true;
     // Renew IDLE well before the 29 minutes RFC 2177 allows, and reconcile
     // at least every poll interval even when the server is silent.
     let wait_for = Duration::from_secs(cfg.poll_seconds.clamp(5, 25 * 60));
     loop {
+        if !first {
+            // Select again on every wake-up: it is cheap, and it is how a
+            // folder that was deleted and recreated (a new UIDVALIDITY) shows.
+            let state = step("SELECT", t, session.select(&cfg.folder)).await?;
+            let now_validity = state
+                .uid_validity
+                .ok_or_else(|| ImapError::NoUidValidity(cfg.folder.clone()))?;
+            if now_validity != uidvalidity {
+                warn!(
+                    old = uidvalidity,
+                    new = now_validity,
+                    "UIDVALIDITY changed: reading the folder again (duplicates are recognised)"
+                );
+                uidvalidity = now_validity;
+            }
+        }
+        first = false;
         let n = fetch_new(app, &mut session, mb, cfg, uidvalidity).await?;
         app.store.fetch_ok(&mb.name, Utc::now()).await?;
         if n > 0 {

@@ -26,8 +26,12 @@ pub async fn proxy(upstream: u16, fault: Fault) -> (u16, Arc<AtomicBool>) {
     let f = fired.clone();
     tokio::spawn(async move {
         loop {
-            let Ok((client, _)) = listener.accept().await else { return };
-            let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)).await else { continue };
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
+            let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)).await else {
+                continue;
+            };
             let fired = f.clone();
             tokio::spawn(async move {
                 let (mut cr, mut cw) = client.into_split();
@@ -53,7 +57,11 @@ pub async fn proxy(upstream: u16, fault: Fault) -> (u16, Arc<AtomicBool>) {
                             break;
                         }
                         Fault::Garbage if is_fetch && !fired.swap(true, Ordering::SeqCst) => {
-                            let _ = cw.write_all(b"* 3 FETCH ((((\x00\xff garbage )) BODY[] {99999999}\r\n").await;
+                            let _ = cw
+                                .write_all(
+                                    b"* 3 FETCH ((((\x00\xff garbage )) BODY[] {99999999}\r\n",
+                                )
+                                .await;
                             continue;
                         }
                         Fault::Stall if is_fetch && !fired.swap(true, Ordering::SeqCst) => {
@@ -85,8 +93,15 @@ fn via_proxy(app: &Instance, port: u16) {
     let text = std::fs::read_to_string(&app.config).expect("config");
     let text = text
         .replace("tls = \"starttls\"\nca_file", "tls = \"plain\"\n#ca_file")
-        .replacen(&format!("port = {}", port_of(&text, "[mailbox.imap]")), &format!("port = {port}"), 1)
-        .replace("timeout_seconds = 10\n\n[outbox]", "timeout_seconds = 2\n\n[outbox]")
+        .replacen(
+            &format!("port = {}", port_of(&text, "[mailbox.imap]")),
+            &format!("port = {port}"),
+            1,
+        )
+        .replace(
+            "timeout_seconds = 10\n\n[outbox]",
+            "timeout_seconds = 2\n\n[outbox]",
+        )
         .replace("poll_seconds = 30", "poll_seconds = 5");
     std::fs::write(&app.config, text).expect("config");
 }
@@ -102,7 +117,17 @@ fn port_of(text: &str, section: &str) -> u16 {
 
 async fn run_fault(fault: Fault, expect_in_log: &str) {
     let (s, _g) = stack().await;
-    purge(s, &["complaints", "bob", "handler", "handler2", "quality", "director"]);
+    purge(
+        s,
+        &[
+            "complaints",
+            "bob",
+            "handler",
+            "handler2",
+            "quality",
+            "director",
+        ],
+    );
     let (port, fired) = proxy(s.port("STACK_IMAP_PORT"), fault).await;
     let tag = format!("{fault:?}").to_lowercase();
     for i in 0..5 {
@@ -117,7 +142,11 @@ async fn run_fault(fault: Fault, expect_in_log: &str) {
         }
     })
     .await;
-    assert!(waited.is_ok(), "the first five messages did not arrive:\n{}", app.log());
+    assert!(
+        waited.is_ok(),
+        "the first five messages did not arrive:\n{}",
+        app.log()
+    );
     if fault != Fault::NoIdle {
         assert!(fired.load(Ordering::SeqCst), "the fault was injected");
     }
@@ -128,14 +157,32 @@ async fn run_fault(fault: Fault, expect_in_log: &str) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(app.cases().len(), 10, "nothing ingested twice");
     let log = app.log();
-    assert!(log.contains(expect_in_log), "log lacks {expect_in_log:?}:\n{log}");
+    assert!(
+        log.contains(expect_in_log),
+        "log lacks {expect_in_log:?}:\n{log}"
+    );
     if fault != Fault::NoIdle {
         // The health entry the digest (and `status`) shows.
-        let out = app.command().args(["digest", "--preview"]).output().expect("digest");
+        let out = app
+            .command()
+            .args(["digest", "--preview"])
+            .output()
+            .expect("digest");
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains("mailbox complaints: last successful fetch"), "{text}");
+        assert!(
+            text.contains("mailbox complaints: last successful fetch"),
+            "{text}"
+        );
     }
-    assert!(app.child.as_mut().expect("running").try_wait().expect("wait").is_none(), "the daemon keeps running");
+    assert!(
+        app.child
+            .as_mut()
+            .expect("running")
+            .try_wait()
+            .expect("wait")
+            .is_none(),
+        "the daemon keeps running"
+    );
     app.stop();
 }
 
@@ -162,15 +209,33 @@ async fn server_without_idle_is_polled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_fails_alone() {
     let (s, _g) = stack().await;
-    purge(s, &["complaints", "info", "bob", "handler", "handler2", "quality", "director"]);
+    purge(
+        s,
+        &[
+            "complaints",
+            "info",
+            "bob",
+            "handler",
+            "handler2",
+            "quality",
+            "director",
+        ],
+    );
     let app = Instance::new(s, include_str!("../../examples/provider-b/policy.toml"));
     // A second mailbox with a wrong password.
     let text = std::fs::read_to_string(&app.config).expect("config");
-    let imap_block = &text[text.find("[[mailbox]]").expect("mailbox")..text.find("[outbox]").expect("outbox")];
+    let imap_block =
+        &text[text.find("[[mailbox]]").expect("mailbox")..text.find("[outbox]").expect("outbox")];
     let info = imap_block
         .replace("name = \"complaints\"", "name = \"info\"")
-        .replace("username = \"complaints@example.test\"", "username = \"info@example.test\"")
-        .replace("password_env = \"TEST_MAIL_PASSWORD\"", "password_env = \"WRONG_PASSWORD\"");
+        .replace(
+            "username = \"complaints@example.test\"",
+            "username = \"info@example.test\"",
+        )
+        .replace(
+            "password_env = \"TEST_MAIL_PASSWORD\"",
+            "password_env = \"WRONG_PASSWORD\"",
+        );
     let text = text.replace("[outbox]", &format!("{info}[outbox]"));
     std::fs::write(&app.config, text).expect("config");
     let mut app = app;
@@ -185,13 +250,35 @@ async fn wrong_password_fails_alone() {
             .spawn()
             .expect("spawn"),
     );
-    smtp_send(s, "bob@example.test", &["complaints@example.test"], &complaint(1, "pw")).await;
-    wait_for(30, "the good mailbox to keep working", || app.cases().len() == 1).await;
-    wait_for(30, "the login failure to be logged", || app.log().contains("login refused for info@example.test")).await;
+    smtp_send(
+        s,
+        "bob@example.test",
+        &["complaints@example.test"],
+        &complaint(1, "pw"),
+    )
+    .await;
+    wait_for(30, "the good mailbox to keep working", || {
+        app.cases().len() == 1
+    })
+    .await;
+    wait_for(30, "the login failure to be logged", || {
+        app.log().contains("login refused for info@example.test")
+    })
+    .await;
     let log = app.log();
-    assert!(!log.contains("not-the-password"), "a password reached the log");
-    let out = app.command().args(["digest", "--preview"]).output().expect("digest");
+    assert!(
+        !log.contains("not-the-password"),
+        "a password reached the log"
+    );
+    let out = app
+        .command()
+        .args(["digest", "--preview"])
+        .output()
+        .expect("digest");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("mailbox info: last successful fetch never; LAST ERROR"), "{text}");
+    assert!(
+        text.contains("mailbox info: last successful fetch never; LAST ERROR"),
+        "{text}"
+    );
     app.stop();
 }

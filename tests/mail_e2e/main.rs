@@ -475,13 +475,40 @@ async fn mail_queued_while_smtp_is_down_is_delivered_after() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_message_is_taken_from_its_headers() {
     let (s, _g) = stack().await;
-    purge(s, &["complaints", "bob", "handler", "handler2", "quality", "director"]);
+    purge(
+        s,
+        &[
+            "complaints",
+            "bob",
+            "handler",
+            "handler2",
+            "quality",
+            "director",
+        ],
+    );
     let app = Instance::new(s, POLICY_B);
     let text = std::fs::read_to_string(&app.config).expect("config");
-    std::fs::write(&app.config, format!("{text}\n[limits]\nmax_message_bytes = 4000\n")).expect("config");
+    std::fs::write(
+        &app.config,
+        format!("{text}\n[limits]\nmax_message_bytes = 4000\n"),
+    )
+    .expect("config");
     let mut app = app;
-    let big = format!("{BODY}\r\n\r\n{}", "Attached evidence follows. ".repeat(400));
-    append(s, "complaints", &complaint("Bob Big <bob@example.test>", "Evidence attached", &big, "e2e-big@example.test")).await;
+    let big = format!(
+        "{BODY}\r\n\r\n{}",
+        "Attached evidence follows. ".repeat(400)
+    );
+    append(
+        s,
+        "complaints",
+        &complaint(
+            "Bob Big <bob@example.test>",
+            "Evidence attached",
+            &big,
+            "e2e-big@example.test",
+        ),
+    )
+    .await;
     app.start();
     let ok = tokio::time::timeout(Duration::from_secs(30), async {
         while app.cases().len() != 1 {
@@ -489,11 +516,92 @@ async fn oversized_message_is_taken_from_its_headers() {
         }
     })
     .await;
-    assert!(ok.is_ok(), "no case from the oversized message:\n{}", app.log());
-    let handler = wait_inbox(s, "handler", 30, "the notification", |m| m.iter().any(|x| subject(x).contains("for you"))).await;
-    let note = handler.iter().find(|x| subject(x).contains("for you")).expect("notification");
+    assert!(
+        ok.is_ok(),
+        "no case from the oversized message:\n{}",
+        app.log()
+    );
+    let handler = wait_inbox(s, "handler", 30, "the notification", |m| {
+        m.iter().any(|x| subject(x).contains("for you"))
+    })
+    .await;
+    let note = handler
+        .iter()
+        .find(|x| subject(x).contains("for you"))
+        .expect("notification");
     let text = parse(note).text;
     assert!(text.contains("over the limit of 4000 bytes"), "{text}");
-    assert!(!text.contains("Attached evidence follows"), "the body was not downloaded");
+    assert!(
+        !text.contains("Attached evidence follows"),
+        "the body was not downloaded"
+    );
+    app.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uidvalidity_change_loses_and_doubles_nothing() {
+    let (s, _g) = stack().await;
+    purge(
+        s,
+        &[
+            "complaints",
+            "bob",
+            "handler",
+            "handler2",
+            "quality",
+            "director",
+        ],
+    );
+    let user = "complaints@example.test";
+    let _ = std::process::Command::new("doveadm")
+        .args([
+            "-c",
+            &s.get("STACK_DOVECOT_CONF"),
+            "mailbox",
+            "delete",
+            "-u",
+            user,
+            "Feedback",
+        ])
+        .status();
+    doveadm(s, &["mailbox", "create", "-u", user, "Feedback"]);
+    let msg = |i: usize| {
+        complaint(
+            &format!("Bob {i} <bob+v{i}@example.test>"),
+            &format!("V {i}"),
+            BODY,
+            &format!("e2e-v{i}@example.test"),
+        )
+    };
+    for i in 0..3 {
+        append_to(s, "complaints", "Feedback", &msg(i)).await;
+    }
+    let app = Instance::new(s, POLICY_B);
+    let text = std::fs::read_to_string(&app.config).expect("config");
+    std::fs::write(
+        &app.config,
+        text.replace(
+            "poll_seconds = 30",
+            "folder = \"Feedback\"\npoll_seconds = 2",
+        ),
+    )
+    .expect("config");
+    let mut app = app;
+    app.start();
+    wait_for(30, "the first three", || app.cases().len() == 3).await;
+    // The folder is recreated (new UIDVALIDITY, UIDs start again at 1) with
+    // the same three messages and one new one.
+    doveadm(s, &["mailbox", "delete", "-u", user, "Feedback"]);
+    doveadm(s, &["mailbox", "create", "-u", user, "Feedback"]);
+    for i in 0..4 {
+        append_to(s, "complaints", "Feedback", &msg(i)).await;
+    }
+    wait_for(60, "the new message", || app.cases().len() >= 4).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        app.cases().len(),
+        4,
+        "the three old messages were not taken in twice"
+    );
     app.stop();
 }

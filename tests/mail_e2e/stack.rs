@@ -85,6 +85,26 @@ pub fn purge(s: &Stack, users: &[&str]) {
     }
 }
 
+/// Run doveadm against the stack's Dovecot.
+pub fn doveadm(s: &Stack, args: &[&str]) {
+    let st = Command::new("doveadm")
+        .args(["-c", &s.get("STACK_DOVECOT_CONF")])
+        .args(args)
+        .status()
+        .expect("doveadm");
+    assert!(st.success(), "doveadm {args:?}");
+}
+
+/// Append into a named folder.
+pub async fn append_to(s: &Stack, user: &str, folder: &str, raw: &[u8]) {
+    let mut session = imap(s, user).await;
+    session
+        .append(folder, None, None, raw)
+        .await
+        .expect("append");
+    let _ = session.logout().await;
+}
+
 pub fn postfix(s: &Stack, action: &str) {
     let st = Command::new("postfix")
         .args(["-c", &s.get("STACK_POSTFIX_DIR"), action])
