@@ -171,6 +171,12 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
+    // `cargo bench` passes --bench; anything else (e.g. `cargo test --benches`)
+    // must not start a several-minute benchmark.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("benches/mail.rs: run it with `cargo bench --bench mail` (or scripts/bench-ingest)");
+        return;
+    }
     let env = env();
     let imap_port: u16 = env["STACK_IMAP_PORT"].parse().expect("port");
 
