@@ -174,7 +174,9 @@ async fn main() {
     // `cargo bench` passes --bench; anything else (e.g. `cargo test --benches`)
     // must not start a several-minute benchmark.
     if !std::env::args().any(|a| a == "--bench") {
-        println!("benches/mail.rs: run it with `cargo bench --bench mail` (or scripts/bench-ingest)");
+        println!(
+            "benches/mail.rs: run it with `cargo bench --bench mail` (or scripts/bench-ingest)"
+        );
         return;
     }
     let env = env();

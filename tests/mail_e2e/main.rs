@@ -396,12 +396,18 @@ async fn sigkill_mid_backlog_loses_nothing_and_doubles_nothing() {
     }
     let mut app = Instance::new(s, POLICY_B);
     app.start();
-    // Kill it hard once it is part-way through.
-    wait_for(60, "some of the backlog to be taken in", || {
-        app.cases().len() >= 40
-    })
-    .await;
+    // Kill it hard once it is part-way through: watch the database directly
+    // (a reader beside the daemon) so the kill lands early in the backlog.
+    let db = app.dir.path().join("db.sqlite");
+    wait_for(60, "the database", || db.exists()).await;
+    let store = complaintd::store::Store::open(&db).await.expect("open db");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while store.message_count().await.unwrap_or(0) < 20 {
+        assert!(std::time::Instant::now() < deadline, "nothing taken in");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     app.kill9();
+    store.close().await;
     let partial = app.cases().len();
     assert!(partial < N, "killed too late to test anything ({partial})");
     app.start();
@@ -427,6 +433,19 @@ async fn sigkill_mid_backlog_loses_nothing_and_doubles_nothing() {
     app.stop();
 }
 
+struct RestartPostfix(&'static Stack);
+
+impl Drop for RestartPostfix {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("postfix")
+            .args(["-c", &self.0.get("STACK_POSTFIX_DIR"), "start"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_queued_while_smtp_is_down_is_delivered_after() {
     let (s, _g) = stack().await;
@@ -444,6 +463,8 @@ async fn mail_queued_while_smtp_is_down_is_delivered_after() {
     let mut app = Instance::new(s, POLICY_B);
     app.start();
     postfix(s, "stop");
+    // Whatever happens below, Postfix is started again for the other tests.
+    let _restart = RestartPostfix(s);
     // Mail arrives (straight into the mailbox) while SMTP is down.
     for i in 0..3 {
         let raw = complaint(
