@@ -297,3 +297,62 @@ fn check_templates(l: &Loaded, r: &mut Report) {
         }
     }
 }
+
+/// Reach every configured server: sign in to each IMAP mailbox and select its
+/// folder, and open (and authenticate) an SMTP session. Each failure is
+/// reported with the mailbox and the server's own words.
+pub async fn check_online(l: &Loaded, r: &mut Report) {
+    let base = l.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    for (i, m) in l.config.mailboxes.iter().enumerate() {
+        let Some(imap) = &m.imap else { continue };
+        match crate::imap_source::probe(imap, &base).await {
+            Ok((exists, idle)) => r.checked.push(format!(
+                "mailbox {}: signed in to {} as {}, folder {} has {exists} message(s){}",
+                m.name,
+                imap.host,
+                imap.username,
+                imap.folder,
+                if idle {
+                    ", IDLE offered"
+                } else {
+                    ", no IDLE (will poll)"
+                }
+            )),
+            Err(e) => r.problems.push(ConfigError::new(
+                &l.path,
+                format!("mailbox[{i}] ({})", m.name),
+                e.to_string(),
+            )),
+        }
+    }
+    if let Some(smtp) = &l.config.outbox.smtp {
+        match crate::sender::smtp_transport(smtp, &base, &l.config.organisation.reply_address) {
+            Ok(crate::sender::Transport::Smtp { transport, .. }) => {
+                match transport.test_connection().await {
+                    Ok(true) => r.checked.push(format!(
+                        "SMTP: connected to {}{}",
+                        smtp.host,
+                        if smtp.username.is_some() {
+                            " and signed in"
+                        } else {
+                            ""
+                        }
+                    )),
+                    Ok(false) => r.problems.push(ConfigError::new(
+                        &l.path,
+                        "outbox.smtp",
+                        format!("{} did not accept a session", smtp.host),
+                    )),
+                    Err(e) => {
+                        r.problems
+                            .push(ConfigError::new(&l.path, "outbox.smtp", e.to_string()))
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(e) => r
+                .problems
+                .push(ConfigError::new(&l.path, "outbox.smtp", e.to_string())),
+        }
+    }
+}

@@ -97,6 +97,14 @@ async fn tls_wrap<S: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug + '
     Ok(Box::new(tls))
 }
 
+/// Sign in to a mailbox and select its folder, then log out: what `check`
+/// does online. The error is the server's own words where it gave any.
+pub async fn probe(cfg: &ImapConfig, base: &Path) -> Result<(u32, bool), ImapError> {
+    let (mut session, selected, idle) = connect(cfg, base).await?;
+    let _ = step("LOGOUT", cfg.timeout_seconds, session.logout()).await;
+    Ok((selected.exists, idle))
+}
+
 /// Connect, secure, log in and select the folder.
 async fn connect(
     cfg: &ImapConfig,

@@ -317,7 +317,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .config
                 .clone()
                 .ok_or_else(|| anyhow::anyhow!("check needs --config FILE"))?;
-            let report = crate::check::check(&path, offline);
+            let mut report = crate::check::check(&path, offline);
+            if !offline && report.problems.is_empty() {
+                if let Ok(loaded) = crate::config::load(&path) {
+                    runtime()?.block_on(crate::check::check_online(&loaded, &mut report));
+                }
+            }
             for c in &report.checked {
                 println!("checked: {c}");
             }

@@ -150,12 +150,6 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
             reasons: bulk,
         });
     }
-    if auto.len() >= 2 {
-        return Some(Screened {
-            kind: Kind::AutoReply,
-            reasons: auto,
-        });
-    }
     if MACHINE_LOCAL.is_match(&from_local) && null_sender {
         return Some(Screened {
             kind: Kind::AutoReply,

@@ -626,3 +626,38 @@ async fn uidvalidity_change_loses_and_doubles_nothing() {
     );
     app.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_signs_in_and_reports_the_servers_words() {
+    let (s, _g) = stack().await;
+    let app = Instance::new(s, POLICY_B);
+    let out = app.command().arg("check").output().expect("check");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("mailbox complaints: signed in to localhost as complaints@example.test"),
+        "{text}"
+    );
+    assert!(
+        text.contains("SMTP: connected to localhost and signed in"),
+        "{text}"
+    );
+    let out = app
+        .command()
+        .arg("check")
+        .env("TEST_MAIL_PASSWORD", "wrong")
+        .output()
+        .expect("check");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(
+        text.contains("login refused for complaints@example.test")
+            && text.contains("AUTHENTICATIONFAILED"),
+        "{text}"
+    );
+    assert!(
+        text.contains("outbox.smtp") && text.contains("535"),
+        "{text}"
+    );
+    assert!(!text.contains("wrong"), "the password is never printed");
+}
