@@ -57,6 +57,7 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<TickReport, StoreErro
     if report != TickReport::default() {
         info!(?report, "tick");
     }
+    app.store.heartbeat("scheduler", now).await?;
     Ok(report)
 }
 

@@ -232,5 +232,6 @@ pub async fn run_once(
             }
         }
     }
+    store.heartbeat("sender", now).await?;
     Ok(report)
 }

@@ -4,6 +4,7 @@
 mod classify;
 mod daemon;
 mod demo;
+mod status;
 
 use crate::core::calendar::{Calendar, Nation};
 use crate::core::classify::Hints;
@@ -63,6 +64,12 @@ pub enum Command {
         /// Log lines as JSON (for journald or a log shipper).
         #[arg(long)]
         log_json: bool,
+    },
+    /// Health of every mailbox, the outbox and the scheduler (exit 1 if unhealthy).
+    Status {
+        /// As one JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// Apply database migrations.
     Migrate,
@@ -253,6 +260,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             init_logging(log_json, "info");
             runtime()?.block_on(run_daemon(config))
         }
+        Command::Status { json } => runtime()?.block_on(status::status(config, json)),
         Command::Migrate => runtime()?.block_on(daemon::migrate(config)),
         Command::Ingest { now, paths } => {
             runtime()?.block_on(daemon::ingest_paths(config, &paths, now))

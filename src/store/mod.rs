@@ -953,6 +953,40 @@ impl Store {
         Ok(())
     }
 
+    /// Record that a worker completed a pass.
+    pub async fn heartbeat(&self, name: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO heartbeat (name, at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET at = excluded.at")
+            .bind(name)
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// When each worker last completed a pass.
+    pub async fn heartbeats(&self) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        let rows = sqlx::query("SELECT name, at FROM heartbeat ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    /// The most recent digest day sent, if any.
+    pub async fn last_digest(&self) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
+        let row = sqlx::query("SELECT day, sent_at FROM digests ORDER BY day DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| (r.get(0), r.get(1))))
+    }
+
+    /// The oldest mail still waiting to be sent.
+    pub async fn oldest_pending(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let row = sqlx::query("SELECT MIN(created_at) FROM outbox WHERE status = 'pending'")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<Option<DateTime<Utc>>, _>(0).ok().flatten())
+    }
+
     /// How many inbound messages are stored (for progress and benchmarks).
     pub async fn message_count(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COUNT(*) FROM messages")

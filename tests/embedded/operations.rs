@@ -253,6 +253,20 @@ fn command_line_ingest_tick_cases_quarantine() {
     assert!(out.contains("acknowledged"), "{out}");
     let (_, out, _) = run(&["quarantine", "list"]);
     assert!(out.contains("1 message(s) in quarantine"), "{out}");
+    let (code, out, _) = run(&["status", "--json"]);
+    assert_eq!(
+        code,
+        Some(1),
+        "a quarantined message makes status unhealthy: {out}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).expect("status json");
+    assert_eq!(v["quarantined"], 1);
+    assert_eq!(v["outbox"]["sent"].as_i64().map(|n| n > 0), Some(true));
+    let (_, out, _) = run(&["status"]);
+    assert!(
+        out.contains("complaintd status: 1 message(s) in quarantine"),
+        "{out}"
+    );
     let (code, out, _) = run(&["tick", "--now", "2026-12-01T17:31:00Z"]);
     assert_eq!(code, Some(0));
     assert!(out.contains("1 deadline(s)"), "{out}");

@@ -280,5 +280,28 @@ async fn wrong_password_fails_alone() {
         text.contains("mailbox info: last successful fetch never; LAST ERROR"),
         "{text}"
     );
+    let out = app
+        .command()
+        .args(["status", "--json"])
+        .output()
+        .expect("status");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status json");
+    assert_eq!(out.status.code(), Some(1));
+    let info = v["mailboxes"]
+        .as_array()
+        .and_then(|m| m.iter().find(|x| x["name"] == "info"))
+        .expect("info");
+    assert_eq!(info["failing"], true);
+    assert!(
+        info["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("AUTHENTICATIONFAILED")),
+        "{v}"
+    );
+    let complaints = v["mailboxes"]
+        .as_array()
+        .and_then(|m| m.iter().find(|x| x["name"] == "complaints"))
+        .expect("complaints");
+    assert_eq!(complaints["failing"], false);
     app.stop();
 }

@@ -1,0 +1,127 @@
+//! `complaintd status [--json]`: the health of every mailbox, the outbox and
+//! the scheduler, read from the database the daemon writes.
+
+use super::daemon::app;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use std::path::Path;
+use std::process::ExitCode;
+
+fn ago(now: DateTime<Utc>, t: Option<DateTime<Utc>>) -> String {
+    match t {
+        None => "never".into(),
+        Some(t) => {
+            let s = (now - t).num_seconds().max(0);
+            match s {
+                0..=119 => format!("{s}s ago"),
+                120..=7199 => format!("{}m ago", s / 60),
+                _ => format!("{}h ago", s / 3600),
+            }
+        }
+    }
+}
+
+pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    let now = Utc::now();
+    let fetch = app.store.fetch_states().await?;
+    let counts = app.store.outbox_counts().await?;
+    let oldest = app.store.oldest_pending().await?;
+    let beats = app.store.heartbeats().await?;
+    let beat = |n: &str| beats.iter().find(|(name, _)| name == n).map(|(_, t)| *t);
+    let digest = app.store.last_digest().await?;
+    let quarantined = app.store.quarantine_list().await?.len();
+    let next_timer = app.store.next_timer().await?;
+    let mut problems = Vec::new();
+    let mut mailboxes = Vec::new();
+    for mb in &app.loaded.config.mailboxes {
+        let st = fetch.iter().find(|f| f.mailbox == mb.name);
+        let ok = st.and_then(|s| s.last_success_at);
+        let err = st.and_then(|s| s.last_error.clone().zip(s.last_error_at));
+        let failing = match (&err, ok) {
+            (Some((_, at)), Some(ok)) => *at > ok,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if failing {
+            problems.push(format!("mailbox {} is failing", mb.name));
+        }
+        mailboxes.push(json!({
+            "name": mb.name,
+            "kind": if mb.imap.is_some() { "imap" } else { "maildir" },
+            "last_success": ok,
+            "last_error": err.as_ref().map(|(e, _)| e.clone()),
+            "last_error_at": err.as_ref().map(|(_, t)| *t),
+            "failing": failing,
+        }));
+    }
+    if counts.failed > 0 {
+        problems.push(format!(
+            "{} outgoing mail(s) failed permanently",
+            counts.failed
+        ));
+    }
+    if quarantined > 0 {
+        problems.push(format!("{quarantined} message(s) in quarantine"));
+    }
+    let v = json!({
+        "ok": problems.is_empty(),
+        "problems": problems,
+        "mailboxes": mailboxes,
+        "outbox": {"pending": counts.pending, "sent": counts.sent, "failed": counts.failed, "oldest_pending": oldest, "last_pass": beat("sender")},
+        "scheduler": {"last_pass": beat("scheduler"), "next_timer": next_timer, "last_digest": digest.as_ref().map(|(d, _)| d.clone())},
+        "quarantined": quarantined,
+    });
+    if json_out {
+        println!("{v}");
+    } else {
+        println!(
+            "complaintd status: {}",
+            if problems.is_empty() {
+                "ok".to_string()
+            } else {
+                problems.join("; ")
+            }
+        );
+        for m in &mailboxes {
+            let last_ok = m["last_success"].as_str().and_then(|s| s.parse().ok());
+            print!(
+                "  mailbox {:<14} {:<8} last fetch {}",
+                m["name"].as_str().unwrap_or(""),
+                m["kind"].as_str().unwrap_or(""),
+                ago(now, last_ok)
+            );
+            if let Some(e) = m["last_error"].as_str() {
+                let at = m["last_error_at"].as_str().and_then(|s| s.parse().ok());
+                print!("; last error {}: {e}", ago(now, at));
+            }
+            println!();
+        }
+        println!(
+            "  outbox   {} pending (oldest {}), {} sent, {} failed; last pass {}",
+            counts.pending,
+            ago(now, oldest),
+            counts.sent,
+            counts.failed,
+            ago(now, beat("sender"))
+        );
+        println!(
+            "  scheduler last pass {}; next timer {}; last digest {}",
+            ago(now, beat("scheduler")),
+            next_timer
+                .map(|t| app
+                    .calendar
+                    .to_local(t)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string())
+                .unwrap_or_else(|| "none".into()),
+            digest.map(|(d, _)| d).unwrap_or_else(|| "never".into())
+        );
+        println!("  quarantine {quarantined} message(s)");
+    }
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
