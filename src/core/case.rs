@@ -1201,7 +1201,7 @@ fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: In
             if intent == ReplyIntent::Satisfied {
                 forward_to_handler(out, &msg, "the complainant says they are satisfied");
             } else if late {
-                late_escalation(out, &msg, State::Responded);
+                late_escalation(out, ctx, &msg, State::Responded);
             } else {
                 escalate(
                     out,
@@ -1217,20 +1217,21 @@ fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: In
             ReplyIntent::Dissatisfied | ReplyIntent::Unclear,
         ) if out.case.kind == Kind::Complaint && out.case.responded_at.is_some() => {
             let resume = out.case.state;
-            late_escalation(out, &msg, resume);
+            late_escalation(out, ctx, &msg, resume);
         }
         _ => forward_to_handler(out, &msg, "the complainant wrote again"),
     }
 }
 
-fn late_escalation(out: &mut Out, msg: &Inbound, resume: State) {
+/// A late reply goes to the handler and to whoever the policy alerts about
+/// missed deadlines (the handler's manager, directors): they decide.
+fn late_escalation(out: &mut Out, ctx: &Ctx<'_>, msg: &Inbound, resume: State) {
     out.case.resume_state = Some(resume);
     out.case.state = State::LateEscalation;
     out.clear_deadline(DeadlineKind::EscalationWindow);
-    let mut m = mail(
-        TemplateId::LateEscalationNotice,
-        vec![Recipient::Handler, Recipient::Role("manager".into())],
-    );
+    let mut to = vec![Recipient::Handler];
+    to.extend(roles(&ctx.policy.procedure.breach_alert));
+    let mut m = mail(TemplateId::LateEscalationNotice, to);
     m.text = Some(msg.text.clone());
     out.send(m);
     out.send(OutMail {
