@@ -135,14 +135,7 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
             "{} outgoing mail(s) failed permanently",
             counts.failed
         ));
-        for r in app
-            .store
-            .outbox(None)
-            .await?
-            .iter()
-            .filter(|r| r.status.as_deref() == Some("failed"))
-            .take(10)
-        {
+        for r in &app.store.failed_outbox(10).await? {
             health.push(format!(
                 "  {} {} to {}: {}",
                 r.case_ref.clone().unwrap_or_default(),

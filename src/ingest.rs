@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::core::case::{self, Event, Inbound};
 use crate::core::classify::{self, Kind};
 use crate::core::mail::{self, InboundMail};
-use crate::core::{auth, commands, quote, threading};
+use crate::core::{auth, commands, threading};
 use crate::effects::{self, ApplyError};
 use crate::store::{NewMessage, Store, StoreError};
 use chrono::{DateTime, Datelike, Utc};
@@ -146,7 +146,9 @@ pub async fn process(
 ) -> Result<Ingested, ApplyError> {
     let prefixes = vec![app.loaded.policy.procedure.reference_prefix.clone()];
     let thread = threading::thread(mail, &app.secret, &prefixes);
-    let class = classify::classify(mail, &app.hints);
+    // One split of the text serves classification, commands and the case.
+    let parts = classify::parts(mail);
+    let class = classify::classify_parts(mail, &parts, &app.hints);
     let sender = mail
         .from
         .as_ref()
@@ -196,7 +198,6 @@ pub async fn process(
         Store::quarantine(tx, row, reason, now).await?;
         return Ok(Ingested::Quarantined(reason.into()));
     }
-    let split = quote::split(&mail.text);
     let existing = match &thread.case {
         Some(r) => Store::load_case(tx, &r.to_string()).await?,
         None => None,
@@ -209,7 +210,7 @@ pub async fn process(
                 message_id: mail.message_id.clone(),
                 from: sender.clone(),
                 name: mail.from.as_ref().and_then(|f| f.name.clone()),
-                text: split.new.clone(),
+                text: parts.new.clone(),
             };
             let event = if app.directory.by_email(&sender).is_some() {
                 let verified = thread
@@ -221,7 +222,7 @@ pub async fn process(
                         &app.loaded.config.security.trusted_authserv_id,
                     );
                 Event::StaffReplied {
-                    parsed: commands::parse(&split.new),
+                    parsed: commands::parse(&parts.new),
                     message: inbound,
                     verified,
                 }
@@ -230,12 +231,11 @@ pub async fn process(
             };
             (
                 case::step(&c, event, &ctx, now),
-                split.new.clone(),
+                parts.new.clone(),
                 Ingested::Threaded(reference),
             )
         }
         None => {
-            let parts = classify::parts(mail);
             let mut text = parts.new.clone();
             if !parts.forwarded.trim().is_empty() {
                 text.push_str("\n\n--- forwarded ---\n");

@@ -103,7 +103,10 @@ fn file_name(message_id: &str) -> String {
 
 /// Deliver a message into a Maildir. Returns false if it was already there.
 pub fn deliver(dir: &Path, message_id: &str, raw: &[u8]) -> io::Result<bool> {
-    create(dir)?;
+    // Create the folders once, not three mkdir calls per message.
+    if !dir.join("tmp").is_dir() || !is_maildir(dir) {
+        create(dir)?;
+    }
     let name = file_name(message_id);
     let target = dir.join("new").join(&name);
     if target.exists() || dir.join("cur").join(&name).exists() {

@@ -194,14 +194,7 @@ impl Org {
             sender::RetryPolicy::default(),
         )
         .await?;
-        let rows: Vec<OutboxRow> = self
-            .app
-            .store
-            .outbox(None)
-            .await?
-            .into_iter()
-            .filter(|r| r.id > self.seen)
-            .collect();
+        let rows: Vec<OutboxRow> = self.app.store.outbox_after(self.seen).await?;
         // One line per template, naming everyone it went to.
         let mut groups: Vec<(String, Vec<String>)> = Vec::new();
         for r in &rows {

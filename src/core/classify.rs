@@ -627,6 +627,12 @@ pub fn parts(mail: &InboundMail) -> Parts {
 
 /// Classify a parsed message. Pure: same input, same answer.
 pub fn classify(mail: &InboundMail, hints: &Hints) -> Classification {
+    classify_parts(mail, &parts(mail), hints)
+}
+
+/// Classify with the parts already split off (ingest needs them too, and
+/// splitting a reply is the costly step, so it is done once).
+pub fn classify_parts(mail: &InboundMail, p: &Parts, hints: &Hints) -> Classification {
     if let Some(s) = screen(mail, &hints.own_addresses) {
         return Classification {
             kind: s.kind,
@@ -634,7 +640,6 @@ pub fn classify(mail: &InboundMail, hints: &Hints) -> Classification {
             reasons: s.reasons,
         };
     }
-    let p = parts(mail);
     classify_text(&mail.subject, &p.new, &p.forwarded, mail, hints)
 }
 

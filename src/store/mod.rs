@@ -765,6 +765,31 @@ impl Store {
         Ok(rows.iter().map(OutboxRow::from_row).collect())
     }
 
+    /// The most recent permanent failures, without their message bytes (for
+    /// the digest: it must not read the whole outbox to find them).
+    pub async fn failed_outbox(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, case_ref, message_id, template, recipient, X'' AS raw, attempts, created_at, status, last_error
+             FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(OutboxRow::from_row).collect())
+    }
+
+    /// Outbox rows queued after row `id`, oldest first.
+    pub async fn outbox_after(&self, id: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, case_ref, message_id, template, recipient, raw, attempts, created_at, status, last_error
+             FROM outbox WHERE id > ? ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(OutboxRow::from_row).collect())
+    }
+
     /// Counts of outbox rows by status.
     pub async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
         let row = sqlx::query(
