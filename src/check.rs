@@ -258,12 +258,7 @@ fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
 }
 
 fn check_templates(l: &Loaded, r: &mut Report) {
-    let dir = l
-        .config
-        .templates
-        .dir
-        .as_ref()
-        .map(|d| l.path.parent().unwrap_or(Path::new(".")).join(d));
+    let dir = l.config.templates.dir.as_ref().map(|d| l.resolve(d));
     if let Some(d) = &dir {
         if !d.is_dir() {
             r.problems.push(ConfigError::new(
@@ -302,10 +297,10 @@ fn check_templates(l: &Loaded, r: &mut Report) {
 /// folder, and open (and authenticate) an SMTP session. Each failure is
 /// reported with the mailbox and the server's own words.
 pub async fn check_online(l: &Loaded, r: &mut Report) {
-    let base = l.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let base = l.base_dir();
     for (i, m) in l.config.mailboxes.iter().enumerate() {
         let Some(imap) = &m.imap else { continue };
-        match crate::imap_source::probe(imap, &base).await {
+        match crate::imap_source::probe(imap, base).await {
             Ok((exists, idle)) => r.checked.push(format!(
                 "mailbox {}: signed in to {} as {}, folder {} has {exists} message(s){}",
                 m.name,
@@ -326,7 +321,7 @@ pub async fn check_online(l: &Loaded, r: &mut Report) {
         }
     }
     if let Some(smtp) = &l.config.outbox.smtp {
-        match crate::sender::smtp_transport(smtp, &base, &l.config.organisation.reply_address) {
+        match crate::sender::smtp_transport(smtp, base, &l.config.organisation.reply_address) {
             Ok(crate::sender::Transport::Smtp { transport, .. }) => {
                 match transport.test_connection().await {
                     Ok(true) => r.checked.push(format!(

@@ -161,11 +161,7 @@ impl SecretRef {
     /// Read the password. The error names where it looked, never the value.
     pub fn read(&self, base: &Path) -> Result<String, String> {
         if let Some(f) = &self.password_file {
-            let p = if f.is_absolute() {
-                f.clone()
-            } else {
-                base.join(f)
-            };
+            let p = relative_to(base, f);
             return std::fs::read_to_string(&p)
                 .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
                 .map_err(|e| format!("cannot read password file {}: {e}", p.display()));
@@ -479,7 +475,7 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
     let text = read(path)?;
     let config: Config = toml::from_str(&text).map_err(|e| toml_error(path, &text, &e))?;
     let base = path.parent().unwrap_or(Path::new("."));
-    let policy_path = base.join(&config.policy.file);
+    let policy_path = relative_to(base, &config.policy.file);
     let ptext = read(&policy_path)?;
     let policy = Policy::from_toml(&ptext).map_err(|e| toml_error(&policy_path, &ptext, &e))?;
     Ok(Loaded {
@@ -495,14 +491,25 @@ pub fn parse_time(s: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
 }
 
+/// A path written in the config: absolute as given, else relative to `base`
+/// (the config file's directory).
+pub fn relative_to(base: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}
+
 impl Loaded {
+    /// The directory config paths are relative to (the config file's own).
+    pub fn base_dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
     /// A path from the config, relative to the config file's directory.
     pub fn resolve(&self, p: &Path) -> PathBuf {
-        if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            self.path.parent().unwrap_or(Path::new(".")).join(p)
-        }
+        relative_to(self.base_dir(), p)
     }
 
     /// The working-day calendar the config describes (invalid hours fall

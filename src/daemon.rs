@@ -8,7 +8,6 @@ use crate::config::MailboxConfig;
 use crate::sender::{self, RetryPolicy, Transport};
 use crate::{imap_source, maildir_source, scheduler};
 use chrono::Utc;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -34,16 +33,11 @@ pub enum DaemonError {
 /// The transport the config asks for: SMTP when `[outbox.smtp]` is set, else a Maildir.
 pub fn transport(app: &App) -> Result<Transport, DaemonError> {
     let out = &app.loaded.config.outbox;
-    let base = app
-        .loaded
-        .path
-        .parent()
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
+    let base = app.loaded.base_dir();
     match (&out.smtp, &out.maildir) {
         (Some(smtp), _) => Ok(sender::smtp_transport(
             smtp,
-            &base,
+            base,
             &app.loaded.config.organisation.reply_address,
         )?),
         (None, Some(dir)) => Ok(Transport::Maildir(app.loaded.resolve(dir))),

@@ -79,13 +79,10 @@ async fn tls_wrap<S: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug + '
     cfg: &ImapConfig,
     base: &Path,
 ) -> Result<Box<dyn Stream>, ImapError> {
-    let ca = cfg.ca_file.as_ref().map(|p| {
-        if p.is_absolute() {
-            p.clone()
-        } else {
-            base.join(p)
-        }
-    });
+    let ca = cfg
+        .ca_file
+        .as_ref()
+        .map(|p| crate::config::relative_to(base, p));
     let config =
         crate::tls::client_config(ca.as_deref()).map_err(|e| ImapError::Tls(e.to_string()))?;
     let name = rustls::pki_types::ServerName::try_from(cfg.host.clone())
@@ -300,13 +297,7 @@ async fn session_loop(
     wake: &Notify,
     stop: &CancellationToken,
 ) -> Result<(), ImapError> {
-    let base = app
-        .loaded
-        .path
-        .parent()
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
-    let (mut session, selected, idle) = connect(cfg, &base).await?;
+    let (mut session, selected, idle) = connect(cfg, app.loaded.base_dir()).await?;
     let mut uidvalidity = selected
         .uid_validity
         .ok_or_else(|| ImapError::NoUidValidity(cfg.folder.clone()))?;

@@ -63,11 +63,7 @@ pub fn smtp_transport(
     if cfg.tls != TlsMode::Plain {
         let mut params = TlsParameters::builder(cfg.host.clone());
         if let Some(ca) = &cfg.ca_file {
-            let ca = if ca.is_absolute() {
-                ca.clone()
-            } else {
-                base.join(ca)
-            };
+            let ca = crate::config::relative_to(base, ca);
             let pem = std::fs::read(&ca)
                 .map_err(|e| SmtpSetupError(format!("CA file {}: {e}", ca.display())))?;
             params = params.add_root_certificate(Certificate::from_pem(&pem).map_err(|e| err(&e))?);
