@@ -235,6 +235,49 @@ fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
                 format!("{:?} is empty or used twice", m.name),
             ));
         }
+        match (&m.maildir, &m.imap) {
+            (Some(_), Some(_)) | (None, None) => r.problems.push(ConfigError::new(
+                f,
+                format!("mailbox[{i}]"),
+                "give exactly one of maildir = \"…\" or a [mailbox.imap] section",
+            )),
+            (None, Some(imap)) => {
+                if let Err(e) = imap.password.read(l.base_dir()) {
+                    let e = ConfigError::new(f, format!("mailbox[{i}].imap"), e);
+                    if offline {
+                        r.warnings.push(e);
+                    } else {
+                        r.problems.push(e);
+                    }
+                }
+                if imap.keyword_after.is_some() && imap.move_after.is_some() {
+                    r.problems.push(ConfigError::new(
+                        f,
+                        format!("mailbox[{i}].imap"),
+                        "choose keyword_after or move_after, not both",
+                    ));
+                }
+            }
+            (Some(_), None) => {}
+        }
+    }
+    if let Some(smtp) = &c.outbox.smtp {
+        if smtp.username.is_some() {
+            if let Err(e) = smtp.password.read(l.base_dir()) {
+                let e = ConfigError::new(f, "outbox.smtp", e);
+                if offline {
+                    r.warnings.push(e);
+                } else {
+                    r.problems.push(e);
+                }
+            }
+        }
+    } else if c.outbox.maildir.is_none() && !c.mailboxes.is_empty() {
+        r.problems.push(ConfigError::new(
+            f,
+            "outbox",
+            "mailboxes are read but no mail can leave: set [outbox.smtp] or [outbox] maildir",
+        ));
     }
     let s = &c.security;
     if s.secret_file.is_none() && s.secret_env.is_none() {

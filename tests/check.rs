@@ -159,3 +159,19 @@ fn missing_file_is_a_clear_error() {
         "{out}"
     );
 }
+
+#[test]
+fn mailbox_needs_exactly_one_source_and_mail_a_way_out() {
+    let out = broken("complaintd.toml", |t| {
+        t.replace("maildir = \"mail/info\"", "")
+            .replace("maildir = \"mail/outgoing\"", "")
+    });
+    assert!(
+        out.contains("mailbox[1]: give exactly one of maildir"),
+        "{out}"
+    );
+    assert!(
+        out.contains("outbox: mailboxes are read but no mail can leave"),
+        "{out}"
+    );
+}
