@@ -117,17 +117,7 @@ fn port_of(text: &str, section: &str) -> u16 {
 
 async fn run_fault(fault: Fault, expect_in_log: &str) {
     let (s, _g) = stack().await;
-    purge(
-        s,
-        &[
-            "complaints",
-            "bob",
-            "handler",
-            "handler2",
-            "quality",
-            "director",
-        ],
-    );
+    purge_all(s);
     let (port, fired) = proxy(s.port("STACK_IMAP_PORT"), fault).await;
     let tag = format!("{fault:?}").to_lowercase();
     for i in 0..5 {
@@ -209,18 +199,7 @@ async fn server_without_idle_is_polled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_fails_alone() {
     let (s, _g) = stack().await;
-    purge(
-        s,
-        &[
-            "complaints",
-            "info",
-            "bob",
-            "handler",
-            "handler2",
-            "quality",
-            "director",
-        ],
-    );
+    purge_all(s);
     let app = Instance::new(s, include_str!("../../examples/provider-b/policy.toml"));
     // A second mailbox with a wrong password.
     let text = std::fs::read_to_string(&app.config).expect("config");
@@ -239,17 +218,7 @@ async fn wrong_password_fails_alone() {
     let text = text.replace("[outbox]", &format!("{info}[outbox]"));
     std::fs::write(&app.config, text).expect("config");
     let mut app = app;
-    let log = std::fs::File::create(app.dir.path().join("run.log")).expect("log");
-    app.child = Some(
-        app.command()
-            .arg("run")
-            .env("WRONG_PASSWORD", "not-the-password")
-            .stdin(std::process::Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .spawn()
-            .expect("spawn"),
-    );
+    app.start_with_env(&[("WRONG_PASSWORD", "not-the-password")]);
     smtp_send(
         s,
         "bob@example.test",

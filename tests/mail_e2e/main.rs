@@ -65,17 +65,7 @@ fn with_template<'a>(msgs: &'a [Vec<u8>], starts: &str) -> Vec<&'a Vec<u8>> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn complaint_response_and_escalation_through_real_servers() {
     let (s, _g) = stack().await;
-    purge(
-        s,
-        &[
-            "complaints",
-            "alice",
-            "handler",
-            "handler2",
-            "quality",
-            "director",
-        ],
-    );
+    purge_all(s);
     let mut app = Instance::new(s, POLICY_B);
     app.start();
 
@@ -173,17 +163,7 @@ async fn complaint_response_and_escalation_through_real_servers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vacation_responder_gets_one_acknowledgement_and_no_loop() {
     let (s, _g) = stack().await;
-    purge(
-        s,
-        &[
-            "complaints",
-            "ooo",
-            "handler",
-            "handler2",
-            "quality",
-            "director",
-        ],
-    );
+    purge_all(s);
     let mut app = Instance::new(s, POLICY_B);
     app.start();
     smtp_send(
@@ -259,10 +239,7 @@ async fn vacation_responder_gets_one_acknowledgement_and_no_loop() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bounce_is_recorded_against_its_case_and_not_answered() {
     let (s, _g) = stack().await;
-    purge(
-        s,
-        &["complaints", "handler", "handler2", "quality", "director"],
-    );
+    purge_all(s);
     let mut app = Instance::new(s, POLICY_B);
     app.start();
     // A complaint "from" an address that does not exist: our acknowledgement bounces.
@@ -314,17 +291,7 @@ async fn bounce_is_recorded_against_its_case_and_not_answered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_handler_command_is_not_executed() {
     let (s, _g) = stack().await;
-    purge(
-        s,
-        &[
-            "complaints",
-            "bob",
-            "handler",
-            "handler2",
-            "quality",
-            "director",
-        ],
-    );
+    purge_all(s);
     let mut app = Instance::new(s, POLICY_B);
     app.start();
     smtp_send(
@@ -373,17 +340,7 @@ async fn forged_handler_command_is_not_executed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_backlog_loses_nothing_and_doubles_nothing() {
     let (s, _g) = stack().await;
-    purge(
-        s,
-        &[
-            "complaints",
-            "bob",
-            "handler",
-            "handler2",
-            "quality",
-            "director",
-        ],
-    );
+    purge_all(s);
     const N: usize = 500;
     for i in 0..N {
         let raw = complaint(
@@ -449,17 +406,7 @@ impl Drop for RestartPostfix {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_queued_while_smtp_is_down_is_delivered_after() {
     let (s, _g) = stack().await;
-    purge(
-        s,
-        &[
-            "complaints",
-            "alice",
-            "handler",
-            "handler2",
-            "quality",
-            "director",
-        ],
-    );
+    purge_all(s);
     let mut app = Instance::new(s, POLICY_B);
     app.start();
     postfix(s, "stop");
@@ -496,17 +443,7 @@ async fn mail_queued_while_smtp_is_down_is_delivered_after() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_message_is_taken_from_its_headers() {
     let (s, _g) = stack().await;
-    purge(
-        s,
-        &[
-            "complaints",
-            "bob",
-            "handler",
-            "handler2",
-            "quality",
-            "director",
-        ],
-    );
+    purge_all(s);
     let app = Instance::new(s, POLICY_B);
     let text = std::fs::read_to_string(&app.config).expect("config");
     std::fs::write(
@@ -562,17 +499,7 @@ async fn oversized_message_is_taken_from_its_headers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uidvalidity_change_loses_and_doubles_nothing() {
     let (s, _g) = stack().await;
-    purge(
-        s,
-        &[
-            "complaints",
-            "bob",
-            "handler",
-            "handler2",
-            "quality",
-            "director",
-        ],
-    );
+    purge_all(s);
     let user = "complaints@example.test";
     let _ = std::process::Command::new("doveadm")
         .args([

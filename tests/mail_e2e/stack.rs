@@ -65,6 +65,24 @@ pub async fn stack() -> (&'static Stack, MutexGuard<'static, ()>) {
     (s, guard)
 }
 
+/// Every account the tests send mail to or read.
+pub const ACCOUNTS: [&str; 9] = [
+    "complaints",
+    "info",
+    "alice",
+    "bob",
+    "ooo",
+    "handler",
+    "handler2",
+    "quality",
+    "director",
+];
+
+/// Empty every account's INBOX (each test starts from nothing).
+pub fn purge_all(s: &Stack) {
+    purge(s, &ACCOUNTS);
+}
+
 /// Empty the INBOX of each account (between tests).
 pub fn purge(s: &Stack, users: &[&str]) {
     for u in users {
@@ -219,6 +237,11 @@ timeout_seconds = 10
 
     /// Start `complaintd run` (logs into the temp dir).
     pub fn start(&mut self) {
+        self.start_with_env(&[]);
+    }
+
+    /// Start `complaintd run` with extra environment variables.
+    pub fn start_with_env(&mut self, env: &[(&str, &str)]) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -228,6 +251,7 @@ timeout_seconds = 10
             .command()
             .arg("run")
             .env("RUST_LOG", "complaintd=debug")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
