@@ -42,6 +42,8 @@ pub struct App {
     pub secret: Secret,
     /// The database.
     pub store: Store,
+    /// OAuth2 token sources, shared by mailboxes and SMTP accounts.
+    pub tokens: crate::oauth::Registry,
 }
 
 impl App {
@@ -70,6 +72,7 @@ impl App {
             secret,
             store,
             loaded,
+            tokens: crate::oauth::Registry::default(),
         })
     }
 

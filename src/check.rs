@@ -242,7 +242,9 @@ fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
                 "give exactly one of maildir = \"…\" or a [mailbox.imap] section",
             )),
             (None, Some(imap)) => {
-                if let Err(e) = imap.password.read(l.base_dir()) {
+                if let Some(o) = &imap.oauth2 {
+                    check_oauth2(l, o, &format!("mailbox[{i}].imap.oauth2"), offline, r);
+                } else if let Err(e) = imap.password.read(l.base_dir()) {
                     let e = ConfigError::new(f, format!("mailbox[{i}].imap"), e);
                     if offline {
                         r.warnings.push(e);
@@ -261,10 +263,30 @@ fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
             (Some(_), None) => {}
         }
     }
-    if let Some(smtp) = &c.outbox.smtp {
-        if smtp.username.is_some() {
+    for (key, smtp) in [
+        ("outbox.smtp", &c.outbox.smtp),
+        ("alerts.smtp", &c.alerts.smtp),
+    ] {
+        let Some(smtp) = smtp else { continue };
+        if let Some(o) = &smtp.oauth2 {
+            if smtp.username.is_none() {
+                r.problems.push(ConfigError::new(
+                    f,
+                    key,
+                    "OAuth2 needs username: the mailbox the token signs in to",
+                ));
+            }
+            if o.mechanism != crate::config::SaslMechanism::Xoauth2 {
+                r.problems.push(ConfigError::new(
+                    f,
+                    format!("{key}.oauth2.mechanism"),
+                    "SMTP signs in with xoauth2 only",
+                ));
+            }
+            check_oauth2(l, o, &format!("{key}.oauth2"), offline, r);
+        } else if smtp.username.is_some() {
             if let Err(e) = smtp.password.read(l.base_dir()) {
-                let e = ConfigError::new(f, "outbox.smtp", e);
+                let e = ConfigError::new(f, key, e);
                 if offline {
                     r.warnings.push(e);
                 } else {
@@ -272,7 +294,32 @@ fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
                 }
             }
         }
-    } else if c.outbox.maildir.is_none() && !c.mailboxes.is_empty() {
+    }
+    for (i, a) in c.alerts.operators.iter().enumerate() {
+        if a.parse::<lettre::Address>().is_err() {
+            r.problems.push(ConfigError::new(
+                f,
+                format!("alerts.operators[{i}]"),
+                format!("{a:?} is not an email address"),
+            ));
+        }
+    }
+    let remote = c.mailboxes.iter().any(|m| m.imap.is_some()) || c.outbox.smtp.is_some();
+    if remote && c.alerts.operators.is_empty() {
+        r.warnings.push(ConfigError::new(
+            f,
+            "alerts.operators",
+            "nobody is emailed when a mailbox cannot sign in (it still shows in the digest and `status`)",
+        ));
+    }
+    if c.outbox.smtp.is_none() && c.alerts.smtp.is_some() {
+        r.problems.push(ConfigError::new(
+            f,
+            "alerts.smtp",
+            "a fallback for alerts needs [outbox.smtp] as the main account",
+        ));
+    }
+    if c.outbox.smtp.is_none() && c.outbox.maildir.is_none() && !c.mailboxes.is_empty() {
         r.problems.push(ConfigError::new(
             f,
             "outbox",
@@ -298,6 +345,51 @@ fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
         c.staff.len(),
         l.policy.stages.len()
     ));
+}
+
+/// An OAuth2 section: required keys for its grant, and (a warning offline,
+/// a problem online) whether its secret, key or token files can be read.
+fn check_oauth2(
+    l: &Loaded,
+    o: &crate::config::OAuth2Config,
+    key: &str,
+    offline: bool,
+    r: &mut Report,
+) {
+    let f = &l.path;
+    for p in o.problems() {
+        let (k, cause) = p.split_once(": ").unwrap_or(("", p.as_str()));
+        r.problems
+            .push(ConfigError::new(f, format!("{key}.{k}"), cause.to_string()));
+    }
+    let base = l.base_dir();
+    let mut unreadable = Vec::new();
+    if o.client_secret_file.is_some() || o.client_secret_env.is_some() {
+        if let Err(e) = o.client_secret().read_named(base, "client secret") {
+            unreadable.push(e);
+        }
+    }
+    for (what, p) in [
+        ("certificate_file", &o.certificate_file),
+        ("private_key_file", &o.private_key_file),
+        ("refresh_token_file", &o.refresh_token_file),
+        ("service_account_file", &o.service_account_file),
+    ] {
+        if let Some(p) = p {
+            let p = crate::config::relative_to(base, p);
+            if let Err(e) = std::fs::read(&p) {
+                unreadable.push(format!("{what} {}: {e}", p.display()));
+            }
+        }
+    }
+    for e in unreadable {
+        let e = ConfigError::new(f, key, e);
+        if offline {
+            r.warnings.push(e);
+        } else {
+            r.problems.push(e);
+        }
+    }
 }
 
 fn check_templates(l: &Loaded, r: &mut Report) {
@@ -337,15 +429,26 @@ fn check_templates(l: &Loaded, r: &mut Report) {
 }
 
 /// Reach every configured server: sign in to each IMAP mailbox and select its
-/// folder, and open (and authenticate) an SMTP session. Each failure is
-/// reported with the mailbox and the server's own words.
+/// folder, and open (and authenticate) a session with each SMTP account. Each
+/// failure is reported with the mailbox or account and the provider's own
+/// words (the token endpoint's AADSTS text, the server's NO or 535 line).
 pub async fn check_online(l: &Loaded, r: &mut Report) {
     let base = l.base_dir();
+    let tokens = crate::oauth::Registry::default();
     for (i, m) in l.config.mailboxes.iter().enumerate() {
         let Some(imap) = &m.imap else { continue };
-        match crate::imap_source::probe(imap, base).await {
+        let src = imap
+            .oauth2
+            .as_ref()
+            .map(|o| tokens.source(o, base, &imap.username, imap.timeout_seconds));
+        let how = if imap.oauth2.is_some() {
+            "OAuth2"
+        } else {
+            "password"
+        };
+        match crate::imap_source::probe(imap, base, src.as_deref()).await {
             Ok((exists, idle)) => r.checked.push(format!(
-                "mailbox {}: signed in to {} as {}, folder {} has {exists} message(s){}",
+                "mailbox {}: signed in to {} as {} ({how}), folder {} has {exists} message(s){}",
                 m.name,
                 imap.host,
                 imap.username,
@@ -363,34 +466,40 @@ pub async fn check_online(l: &Loaded, r: &mut Report) {
             )),
         }
     }
-    if let Some(smtp) = &l.config.outbox.smtp {
-        match crate::sender::smtp_transport(smtp, base, &l.config.organisation.reply_address) {
-            Ok(crate::sender::Transport::Smtp { transport, .. }) => {
-                match transport.test_connection().await {
-                    Ok(true) => r.checked.push(format!(
-                        "SMTP: connected to {}{}",
-                        smtp.host,
-                        if smtp.username.is_some() {
-                            " and signed in"
-                        } else {
-                            ""
-                        }
-                    )),
-                    Ok(false) => r.problems.push(ConfigError::new(
-                        &l.path,
-                        "outbox.smtp",
-                        format!("{} did not accept a session", smtp.host),
-                    )),
-                    Err(e) => {
-                        r.problems
-                            .push(ConfigError::new(&l.path, "outbox.smtp", e.to_string()))
-                    }
-                }
+    let from = &l.config.organisation.reply_address;
+    let accounts = [
+        ("outbox.smtp", l.config.outbox.smtp.as_ref()),
+        ("alerts.smtp", l.config.alerts.smtp.as_ref()),
+    ];
+    for (key, smtp) in accounts {
+        let Some(smtp) = smtp else { continue };
+        let src = smtp.oauth2.as_ref().map(|o| {
+            tokens.source(
+                o,
+                base,
+                smtp.username.as_deref().unwrap_or(""),
+                smtp.timeout_seconds,
+            )
+        });
+        let account = match crate::sender::SmtpAccount::new(smtp, base, from, key, src) {
+            Ok(a) => a,
+            Err(e) => {
+                r.problems
+                    .push(ConfigError::new(&l.path, key, e.to_string()));
+                continue;
             }
-            Ok(_) => {}
-            Err(e) => r
-                .problems
-                .push(ConfigError::new(&l.path, "outbox.smtp", e.to_string())),
+        };
+        match account.test().await {
+            Ok(()) => r.checked.push(format!(
+                "{key}: connected to {}{}",
+                smtp.host,
+                match (&smtp.username, &smtp.oauth2) {
+                    (Some(u), Some(_)) => format!(" and signed in as {u} (OAuth2)"),
+                    (Some(u), None) => format!(" and signed in as {u}"),
+                    _ => String::new(),
+                }
+            )),
+            Err(e) => r.problems.push(ConfigError::new(&l.path, key, e)),
         }
     }
 }

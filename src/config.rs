@@ -160,16 +160,22 @@ pub struct SecretRef {
 impl SecretRef {
     /// Read the password. The error names where it looked, never the value.
     pub fn read(&self, base: &Path) -> Result<String, String> {
+        self.read_named(base, "password")
+    }
+
+    /// Read the secret, calling it `what` in errors.
+    pub fn read_named(&self, base: &Path, what: &str) -> Result<String, String> {
         if let Some(f) = &self.password_file {
             let p = relative_to(base, f);
             return std::fs::read_to_string(&p)
                 .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
-                .map_err(|e| format!("cannot read password file {}: {e}", p.display()));
+                .map_err(|e| format!("cannot read {what} file {}: {e}", p.display()));
         }
         if let Some(v) = &self.password_env {
-            return std::env::var(v).map_err(|_| format!("environment variable {v} is not set"));
+            return std::env::var(v)
+                .map_err(|_| format!("environment variable {v} ({what}) is not set"));
         }
-        Err("no password_file or password_env given".into())
+        Err(format!("no {what} file or environment variable given"))
     }
 }
 
@@ -190,9 +196,12 @@ pub struct ImapConfig {
     pub ca_file: Option<PathBuf>,
     /// Login name.
     pub username: String,
-    /// Where the password is.
+    /// Where the password is (password sign-in).
     #[serde(flatten)]
     pub password: SecretRef,
+    /// OAuth2 sign-in (XOAUTH2 / OAUTHBEARER) instead of a password.
+    #[serde(default)]
+    pub oauth2: Option<OAuth2Config>,
     /// The folder to read.
     #[serde(default = "default_folder")]
     pub folder: String,
@@ -258,9 +267,12 @@ pub struct SmtpConfig {
     /// Login name, if the server wants one.
     #[serde(default)]
     pub username: Option<String>,
-    /// Where the password is.
+    /// Where the password is (password sign-in).
     #[serde(flatten)]
     pub password: SecretRef,
+    /// OAuth2 sign-in (XOAUTH2) instead of a password; needs `username`.
+    #[serde(default)]
+    pub oauth2: Option<OAuth2Config>,
     /// Seconds allowed for one delivery.
     #[serde(default = "default_timeout")]
     pub timeout_seconds: u64,
@@ -268,6 +280,217 @@ pub struct SmtpConfig {
 
 fn starttls() -> TlsMode {
     TlsMode::Starttls
+}
+
+/// Which OAuth2 grant obtains the access tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grant {
+    /// App-only (Microsoft 365): client id plus a client secret or certificate.
+    ClientCredentials,
+    /// A stored refresh token (delegated consent), rotated and saved on every change.
+    RefreshToken,
+    /// A Google service account with domain-wide delegation (JWT bearer grant).
+    GoogleServiceAccount,
+}
+
+/// The SASL mechanism that carries the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SaslMechanism {
+    /// `XOAUTH2` (Microsoft 365, Gmail): the default.
+    #[default]
+    Xoauth2,
+    /// `OAUTHBEARER` (RFC 7628), where the server offers it (IMAP only).
+    Oauthbearer,
+}
+
+/// OAuth2 sign-in for one IMAP mailbox or SMTP account. Secrets are named
+/// here (files or environment variables), never written here.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OAuth2Config {
+    /// Which grant.
+    pub grant: Grant,
+    /// SASL mechanism.
+    #[serde(default)]
+    pub mechanism: SaslMechanism,
+    /// Microsoft Entra tenant (directory) id or domain: the token endpoint is
+    /// `https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token`.
+    #[serde(default)]
+    pub tenant: Option<String>,
+    /// The token endpoint, when not Microsoft's (Google: from the key file;
+    /// tests: a local one). Overrides `tenant`.
+    #[serde(default)]
+    pub token_url: Option<String>,
+    /// Application (client) id.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// A file holding the client secret (a systemd credential).
+    #[serde(default)]
+    pub client_secret_file: Option<PathBuf>,
+    /// An environment variable holding the client secret.
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+    /// PEM certificate registered on the app (certificate credentials instead of a secret).
+    #[serde(default)]
+    pub certificate_file: Option<PathBuf>,
+    /// PEM private key of that certificate.
+    #[serde(default)]
+    pub private_key_file: Option<PathBuf>,
+    /// Where the refresh token lives; rewritten atomically whenever the
+    /// provider rotates it. Must be writable by the daemon.
+    #[serde(default)]
+    pub refresh_token_file: Option<PathBuf>,
+    /// Google service account key (JSON) file.
+    #[serde(default)]
+    pub service_account_file: Option<PathBuf>,
+    /// Requested scope; default by grant (`https://outlook.office365.com/.default`
+    /// for client credentials, `https://mail.google.com/` for Google).
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// When the client secret or certificate expires ("YYYY-MM-DD"): operators
+    /// are warned 30, 7 and 1 days ahead.
+    #[serde(default, deserialize_with = "date")]
+    pub secret_expires: Option<chrono::NaiveDate>,
+}
+
+/// A date written either as a TOML date (`2027-05-01`) or a string.
+fn date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<chrono::NaiveDate>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Toml(toml::value::Datetime),
+        Text(String),
+    }
+    let text = match Either::deserialize(d)? {
+        Either::Toml(t) => t.to_string(),
+        Either::Text(s) => s,
+    };
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map(Some)
+        .map_err(|e| serde::de::Error::custom(format!("{text:?} is not a date YYYY-MM-DD: {e}")))
+}
+
+/// The Microsoft 365 scope for app-only IMAP and SMTP.
+pub const M365_SCOPE: &str = "https://outlook.office365.com/.default";
+/// The Google scope for IMAP and SMTP.
+pub const GOOGLE_SCOPE: &str = "https://mail.google.com/";
+
+impl OAuth2Config {
+    /// The token endpoint this config names, if it names one (a Google grant
+    /// may take it from its key file instead).
+    pub fn endpoint(&self) -> Option<String> {
+        self.token_url.clone().or_else(|| {
+            self.tenant
+                .as_ref()
+                .map(|t| format!("https://login.microsoftonline.com/{t}/oauth2/v2.0/token"))
+        })
+    }
+
+    /// The scope to ask for (None: the refresh token's own).
+    pub fn scope(&self) -> Option<&str> {
+        match (&self.scope, self.grant) {
+            (Some(s), _) => Some(s),
+            (None, Grant::ClientCredentials) => Some(M365_SCOPE),
+            (None, Grant::GoogleServiceAccount) => Some(GOOGLE_SCOPE),
+            (None, Grant::RefreshToken) => None,
+        }
+    }
+
+    /// The client secret reference (file or environment).
+    pub fn client_secret(&self) -> SecretRef {
+        SecretRef {
+            password_file: self.client_secret_file.clone(),
+            password_env: self.client_secret_env.clone(),
+        }
+    }
+
+    /// What is missing or contradictory, as `key: cause` lines (for `check`).
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        let has_secret = self.client_secret_file.is_some() || self.client_secret_env.is_some();
+        let has_cert = self.certificate_file.is_some() || self.private_key_file.is_some();
+        match self.grant {
+            Grant::ClientCredentials => {
+                if self.endpoint().is_none() {
+                    p.push("tenant: give the tenant id (or token_url)".into());
+                }
+                if self.client_id.is_none() {
+                    p.push("client_id: missing (the application (client) id)".into());
+                }
+                match (has_secret, has_cert) {
+                    (false, false) => p.push(
+                        "client_secret_file: give client_secret_file/client_secret_env, or certificate_file and private_key_file".into(),
+                    ),
+                    (true, true) => p.push(
+                        "client_secret_file: give a client secret or a certificate, not both".into(),
+                    ),
+                    (false, true)
+                        if self.certificate_file.is_none() || self.private_key_file.is_none() =>
+                    {
+                        p.push("certificate_file: a certificate needs both certificate_file and private_key_file".into())
+                    }
+                    _ => {}
+                }
+            }
+            Grant::RefreshToken => {
+                if self.endpoint().is_none() {
+                    p.push("tenant: give the tenant id (or token_url)".into());
+                }
+                if self.client_id.is_none() {
+                    p.push("client_id: missing".into());
+                }
+                if self.refresh_token_file.is_none() {
+                    p.push("refresh_token_file: missing (where the refresh token is kept)".into());
+                }
+            }
+            Grant::GoogleServiceAccount => {
+                if self.service_account_file.is_none() {
+                    p.push("service_account_file: missing (the service account's JSON key)".into());
+                }
+            }
+        }
+        p
+    }
+}
+
+/// Who hears about failing sign-ins and expiring secrets, and how quickly.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// Addresses of the people who keep complaintd running.
+    #[serde(default)]
+    pub operators: Vec<String>,
+    /// Minutes a sign-in may keep failing (rejected credentials, a bad token)
+    /// before the operators are told.
+    #[serde(default = "default_grace")]
+    pub grace_minutes: u64,
+    /// Minutes a mailbox may stay unreachable for other reasons (network,
+    /// token endpoint down) before the operators are told.
+    #[serde(default = "default_outage_grace")]
+    pub outage_grace_minutes: u64,
+    /// A second SMTP account for alerts, used when the outbox's own one is failing.
+    #[serde(default)]
+    pub smtp: Option<SmtpConfig>,
+}
+
+fn default_grace() -> u64 {
+    10
+}
+fn default_outage_grace() -> u64 {
+    60
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig {
+            operators: Vec::new(),
+            grace_minutes: default_grace(),
+            outage_grace_minutes: default_outage_grace(),
+            smtp: None,
+        }
+    }
 }
 
 /// How outgoing mail leaves.
@@ -415,6 +638,9 @@ pub struct Config {
     /// The digest.
     #[serde(default)]
     pub digest: DigestConfig,
+    /// Operator alerts.
+    #[serde(default)]
+    pub alerts: AlertsConfig,
 }
 
 /// A problem in a file: which file, which key (or line), and what is wrong.

@@ -4,8 +4,8 @@
 //! unit of work in hand, wait up to a bounded time, then return.
 
 use crate::app::App;
-use crate::config::MailboxConfig;
-use crate::sender::{self, RetryPolicy, Transport};
+use crate::config::{MailboxConfig, SmtpConfig};
+use crate::sender::{self, RetryPolicy, SmtpAccount, Transport};
 use crate::{imap_source, maildir_source, scheduler};
 use chrono::Utc;
 use std::sync::Arc;
@@ -30,19 +30,46 @@ pub enum DaemonError {
     Smtp(#[from] sender::SmtpSetupError),
 }
 
-/// The transport the config asks for: SMTP when `[outbox.smtp]` is set, else a Maildir.
+/// The transport the config asks for: SMTP when `[outbox.smtp]` is set, else
+/// a Maildir. An `[alerts.smtp]` account becomes the alerts' fallback.
 pub fn transport(app: &App) -> Result<Transport, DaemonError> {
-    let out = &app.loaded.config.outbox;
+    let c = &app.loaded.config;
     let base = app.loaded.base_dir();
-    match (&out.smtp, &out.maildir) {
-        (Some(smtp), _) => Ok(sender::smtp_transport(
-            smtp,
-            base,
-            &app.loaded.config.organisation.reply_address,
-        )?),
+    let from = &c.organisation.reply_address;
+    match (&c.outbox.smtp, &c.outbox.maildir) {
+        (Some(smtp), _) => {
+            let mut account = SmtpAccount::new(
+                smtp,
+                base,
+                from,
+                sender::OUTBOX_ACCOUNT,
+                smtp_tokens(app, smtp),
+            )?;
+            if let Some(alerts) = &c.alerts.smtp {
+                account.alert_fallback = Some(Arc::new(SmtpAccount::new(
+                    alerts,
+                    base,
+                    alerts.username.as_deref().unwrap_or(from),
+                    sender::ALERTS_ACCOUNT,
+                    smtp_tokens(app, alerts),
+                )?));
+            }
+            Ok(Transport::Smtp(Arc::new(account)))
+        }
         (None, Some(dir)) => Ok(Transport::Maildir(app.loaded.resolve(dir))),
         (None, None) => Err(DaemonError::NoTransport),
     }
+}
+
+/// The OAuth2 token source of an SMTP account, if it signs in that way.
+pub fn smtp_tokens(app: &App, smtp: &SmtpConfig) -> Option<Arc<crate::oauth::TokenSource>> {
+    let o = smtp.oauth2.as_ref()?;
+    Some(app.tokens.source(
+        o,
+        app.loaded.base_dir(),
+        smtp.username.as_deref().unwrap_or(""),
+        smtp.timeout_seconds,
+    ))
 }
 
 async fn sender_loop(
@@ -90,7 +117,7 @@ async fn scheduler_loop(
     loop {
         match scheduler::tick(&app, Utc::now()).await {
             Ok(r) => {
-                if r.deadlines + r.chases > 0 || r.digest_sent {
+                if r.deadlines + r.chases + r.alerts > 0 || r.digest_sent {
                     wake.notify_one();
                 }
                 heartbeat.notify_one();

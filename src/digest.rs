@@ -104,6 +104,41 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
     };
     let mut sections = Vec::new();
 
+    // Sign-in failures past their grace head the digest until they clear,
+    // with secrets about to expire: these stop mail silently otherwise.
+    let mut signin = Vec::new();
+    let accounts = crate::alerts::accounts(&app.loaded.config);
+    for h in app.store.account_health().await? {
+        let Some(acc) = accounts.iter().find(|a| a.name == h.account) else {
+            continue;
+        };
+        if crate::alerts::is_alarming(app, &h, now) {
+            signin.push(crate::alerts::describe(app, &acc.label, &h));
+        }
+    }
+    let today = app.calendar.to_local(now).date();
+    for acc in &accounts {
+        if let Some(exp) = acc.oauth2.as_ref().and_then(|o| o.secret_expires) {
+            let left = (exp - today).num_days();
+            if left <= 30 {
+                signin.push(if left < 0 {
+                    format!("{}: its client secret EXPIRED on {exp}", acc.label)
+                } else {
+                    format!(
+                        "{}: its client secret expires on {exp} ({left} days)",
+                        acc.label
+                    )
+                });
+            }
+        }
+    }
+    if !signin.is_empty() {
+        sections.push(Section {
+            title: "ACTION NEEDED: sign-in failures and expiring secrets".into(),
+            lines: signin,
+        });
+    }
+
     // Pipeline health first when something is wrong: it is the thing nobody else sees.
     let mut health = Vec::new();
     for f in app.store.fetch_states().await? {

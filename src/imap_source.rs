@@ -9,11 +9,13 @@
 //! and a periodic reconciliation; every other network step has a timeout.
 
 use crate::app::App;
-use crate::config::{ImapConfig, MailboxConfig, TlsMode};
+use crate::config::{ImapConfig, MailboxConfig, SaslMechanism, TlsMode};
+use crate::core::oauth::{self, FailureKind, TokenError};
 use crate::ingest::{self, Ingested};
+use crate::oauth::TokenSource;
 use crate::store::StoreError;
 use async_imap::extensions::idle::IdleResponse;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -56,6 +58,55 @@ pub enum ImapError {
     /// The server does not report UIDVALIDITY.
     #[error("the server reported no UIDVALIDITY for {0}")]
     NoUidValidity(String),
+    /// No access token could be had.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    /// The server ended the session (`* BYE …`), in its words.
+    #[error("the server ended the session: {0}")]
+    Bye(String),
+}
+
+impl ImapError {
+    /// Whether a failure to sign in needs a person (credentials, token,
+    /// secret) or is worth retrying (network, server, token endpoint down).
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            ImapError::Token(e) => e.kind(),
+            ImapError::Login { .. } | ImapError::Password(_) => FailureKind::Auth,
+            _ => FailureKind::Transient,
+        }
+    }
+}
+
+/// Answers a server's SASL exchange for XOAUTH2 / OAUTHBEARER: the initial
+/// response to the first (empty) challenge, and an empty reply to an error
+/// challenge, which is kept so the failure can be explained.
+struct Sasl {
+    response: String,
+    sent: bool,
+    said: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl async_imap::Authenticator for Sasl {
+    type Response = String;
+    fn process(&mut self, challenge: &[u8]) -> String {
+        if !self.sent {
+            self.sent = true;
+            return self.response.clone();
+        }
+        let text = oauth::describe_sasl_challenge(challenge).unwrap_or_else(|| {
+            String::from_utf8_lossy(challenge)
+                .chars()
+                .take(200)
+                .collect()
+        });
+        if let Ok(mut s) = self.said.lock() {
+            *s = Some(text);
+        }
+        // RFC 7628: the client answers an error challenge with a dummy reply
+        // and the server then finishes with NO.
+        String::new()
+    }
 }
 
 trait Stream: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
@@ -96,18 +147,44 @@ async fn tls_wrap<S: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug + '
 
 /// Sign in to a mailbox and select its folder, then log out: what `check`
 /// does online. The error is the server's own words where it gave any.
-pub async fn probe(cfg: &ImapConfig, base: &Path) -> Result<(u32, bool), ImapError> {
-    let (mut session, selected, idle) = connect(cfg, base).await?;
-    let _ = step("LOGOUT", cfg.timeout_seconds, session.logout()).await;
-    Ok((selected.exists, idle))
+pub async fn probe(
+    cfg: &ImapConfig,
+    base: &Path,
+    tokens: Option<&TokenSource>,
+) -> Result<(u32, bool), ImapError> {
+    let mut c = connect(cfg, base, tokens).await?;
+    let _ = step("LOGOUT", cfg.timeout_seconds, c.session.logout()).await;
+    Ok((c.mailbox.exists, c.idle))
 }
 
-/// Connect, secure, log in and select the folder.
+/// A signed-in session with its folder selected.
+struct Connected {
+    session: Session,
+    mailbox: async_imap::types::Mailbox,
+    idle: bool,
+    /// With OAuth2: end the session by then, before the token expires
+    /// (Exchange closes sessions whose token has expired).
+    until: Option<DateTime<Utc>>,
+}
+
+/// Get a token (OAuth2), connect, secure, sign in and select the folder.
 async fn connect(
     cfg: &ImapConfig,
     base: &Path,
-) -> Result<(Session, async_imap::types::Mailbox, bool), ImapError> {
+    tokens: Option<&TokenSource>,
+) -> Result<Connected, ImapError> {
     let t = cfg.timeout_seconds;
+    // The token first: a token endpoint that is down is told apart from a
+    // mail server that is down, and no connection idles while we wait.
+    let bearer = match (&cfg.oauth2, tokens) {
+        (Some(_), Some(src)) => Some(src.token().await?),
+        (Some(_), None) => {
+            return Err(ImapError::Token(TokenError::Secret(
+                "OAuth2 is configured but no token source was given".into(),
+            )))
+        }
+        (None, _) => None,
+    };
     let port = cfg.port.unwrap_or(if cfg.tls == TlsMode::Implicit {
         993
     } else {
@@ -140,18 +217,49 @@ async fn connect(
         })
         .await?;
     }
-    let password = cfg.password.read(base).map_err(ImapError::Password)?;
-    let mut session = match tokio::time::timeout(
-        Duration::from_secs(t),
-        client.login(&cfg.username, &password),
-    )
-    .await
-    {
-        Err(_) => return Err(ImapError::Timeout("login")),
-        Ok(Err((e, _))) => {
+    let signed_in = match (&bearer, &cfg.oauth2) {
+        (Some(b), Some(o)) => {
+            let (mechanism, response) = match o.mechanism {
+                SaslMechanism::Xoauth2 => ("XOAUTH2", oauth::xoauth2(&cfg.username, &b.token)),
+                SaslMechanism::Oauthbearer => (
+                    "OAUTHBEARER",
+                    oauth::oauthbearer(&cfg.username, &b.token, &cfg.host, port),
+                ),
+            };
+            let said = Arc::new(std::sync::Mutex::new(None));
+            let sasl = Sasl {
+                response,
+                sent: false,
+                said: said.clone(),
+            };
+            tokio::time::timeout(Duration::from_secs(t), client.authenticate(mechanism, sasl))
+                .await
+                .map(|r| {
+                    r.map_err(|(e, _)| {
+                        let detail = said.lock().ok().and_then(|mut s| s.take());
+                        match detail {
+                            Some(d) => format!("{e} ({mechanism}: {d})"),
+                            None => format!("{e} ({mechanism})"),
+                        }
+                    })
+                })
+        }
+        _ => {
+            let password = cfg.password.read(base).map_err(ImapError::Password)?;
+            tokio::time::timeout(
+                Duration::from_secs(t),
+                client.login(&cfg.username, &password),
+            )
+            .await
+            .map(|r| r.map_err(|(e, _)| e.to_string()))
+        }
+    };
+    let mut session = match signed_in {
+        Err(_) => return Err(ImapError::Timeout("sign-in")),
+        Ok(Err(message)) => {
             return Err(ImapError::Login {
                 user: cfg.username.clone(),
-                message: e.to_string(),
+                message,
             })
         }
         Ok(Ok(s)) => s,
@@ -159,7 +267,12 @@ async fn connect(
     let caps = step("CAPABILITY", t, session.capabilities()).await?;
     let idle = cfg.idle && caps.has_str("IDLE");
     let mailbox = step("SELECT", t, session.select(&cfg.folder)).await?;
-    Ok((session, mailbox, idle))
+    Ok(Connected {
+        session,
+        mailbox,
+        idle,
+        until: bearer.map(|b| b.use_until),
+    })
 }
 
 /// Fetch and ingest every message above the checkpoint. Returns how many were taken in.
@@ -288,25 +401,40 @@ async fn after_commit(session: &mut Session, cfg: &ImapConfig, uid: u32) {
     }
 }
 
-/// One session: connect, catch up, then wait (IDLE or poll) and catch up again
-/// until shutdown. Returns Ok on shutdown, Err on any failure.
+/// How a session ended without an error.
+#[derive(Debug, PartialEq, Eq)]
+enum Ended {
+    /// Shutdown was asked for.
+    Stopped,
+    /// The token is about to expire: sign in again with a new one.
+    Renew,
+}
+
+/// One signed-in session: catch up, then wait (IDLE or poll) and catch up
+/// again, until shutdown or until the token must be renewed.
 async fn session_loop(
     app: &App,
     mb: &MailboxConfig,
     cfg: &ImapConfig,
+    conn: Connected,
     wake: &Notify,
     stop: &CancellationToken,
-) -> Result<(), ImapError> {
-    let (mut session, selected, idle) = connect(cfg, app.loaded.base_dir()).await?;
+) -> Result<Ended, ImapError> {
+    let Connected {
+        mut session,
+        mailbox: selected,
+        idle,
+        until,
+    } = conn;
     let mut uidvalidity = selected
         .uid_validity
         .ok_or_else(|| ImapError::NoUidValidity(cfg.folder.clone()))?;
-    info!(uidvalidity, idle, "connected");
+    info!(uidvalidity, idle, renew_at = ?until, "connected");
     let t = cfg.timeout_seconds;
     let mut first = true;
     // Renew IDLE well before the 29 minutes RFC 2177 allows, and reconcile
     // at least every poll interval even when the server is silent.
-    let wait_for = Duration::from_secs(cfg.poll_seconds.clamp(5, 25 * 60));
+    let poll = Duration::from_secs(cfg.poll_seconds.clamp(5, 25 * 60));
     loop {
         if !first {
             // Select again on every wake-up: it is cheap, and it is how a
@@ -333,8 +461,16 @@ async fn session_loop(
         }
         if stop.is_cancelled() {
             let _ = step("LOGOUT", t, session.logout()).await;
-            return Ok(());
+            return Ok(Ended::Stopped);
         }
+        // With OAuth2, wake up in time to leave before the token expires.
+        let left = until.map(|u| (u - Utc::now()).to_std().unwrap_or(Duration::ZERO));
+        if left == Some(Duration::ZERO) {
+            info!("access token due for renewal: signing in again");
+            let _ = step("LOGOUT", t, session.logout()).await;
+            return Ok(Ended::Renew);
+        }
+        let wait_for = left.map_or(poll, |l| poll.min(l));
         if idle {
             let mut handle = session.idle();
             step("IDLE", t, handle.init()).await?;
@@ -346,6 +482,24 @@ async fn session_loop(
                     _ = stop.cancelled() => IdleResponse::ManualInterrupt,
                 }
             };
+            // A BYE during IDLE (Exchange: "Session invalidated -
+            // AccessTokenExpired") carries the reason; DONE would only say
+            // the connection was lost.
+            if let IdleResponse::NewData(data) = &r {
+                if let async_imap::imap_proto::Response::Data {
+                    status: async_imap::imap_proto::Status::Bye,
+                    outcome,
+                } = data.parsed()
+                {
+                    return Err(ImapError::Bye(
+                        outcome
+                            .information
+                            .as_deref()
+                            .unwrap_or("no reason given")
+                            .to_string(),
+                    ));
+                }
+            }
             session = step("DONE", t, handle.done()).await?;
             tracing::debug!(?r, "idle ended");
         } else {
@@ -358,19 +512,62 @@ async fn session_loop(
     }
 }
 
+/// The account name a mailbox's sign-in health is kept under.
+pub fn account_name(mailbox: &str) -> String {
+    format!("mailbox:{mailbox}")
+}
+
 /// Run one mailbox until shutdown, reconnecting with capped exponential
-/// backoff and jitter after any failure. Failures are logged and recorded for
-/// the digest and `status`; they never stop other mailboxes.
+/// backoff and jitter after any failure. Failures are logged and recorded
+/// (sign-in health for alerts, fetch state for the digest and `status`); they
+/// never stop other mailboxes.
 pub async fn run(app: Arc<App>, mb: MailboxConfig, wake: Arc<Notify>, stop: CancellationToken) {
     let Some(cfg) = mb.imap.clone() else { return };
     let span = info_span!("mailbox", name = %mb.name);
+    let account = account_name(&mb.name);
+    let tokens = cfg.oauth2.as_ref().map(|o| {
+        app.tokens
+            .source(o, app.loaded.base_dir(), &cfg.username, cfg.timeout_seconds)
+    });
     async move {
         let mut failures: u32 = 0;
         loop {
-            match session_loop(&app, &mb, &cfg, &wake, &stop).await {
-                Ok(()) => return,
+            let result = match connect(&cfg, app.loaded.base_dir(), tokens.as_deref()).await {
+                Err(e) => {
+                    warn!(error = %e, kind = e.kind().as_str(), "cannot sign in");
+                    if let Err(db) = app
+                        .store
+                        .login_failed(&account, Utc::now(), e.kind(), &e.to_string())
+                        .await
+                    {
+                        warn!(error = %db, "cannot record the sign-in failure");
+                    }
+                    Err(e)
+                }
+                Ok(conn) => {
+                    if let Err(db) = app.store.login_ok(&account, Utc::now()).await {
+                        warn!(error = %db, "cannot record the sign-in");
+                    }
+                    failures = 0;
+                    session_loop(&app, &mb, &cfg, conn, &wake, &stop).await
+                }
+            };
+            match result {
+                Ok(Ended::Stopped) => return,
+                Ok(Ended::Renew) => {
+                    if let Some(src) = &tokens {
+                        src.forget().await;
+                    }
+                    continue;
+                }
                 Err(e) => {
                     failures = failures.saturating_add(1);
+                    // Whatever ended the session, the next sign-in uses a new
+                    // token: the server may have withdrawn this one (expiry,
+                    // revocation) and a token request is cheap.
+                    if let Some(src) = &tokens {
+                        src.forget().await;
+                    }
                     warn!(error = %e, failures, "mailbox session failed; reconnecting");
                     if let Err(db) = app
                         .store
@@ -379,11 +576,20 @@ pub async fn run(app: Arc<App>, mb: MailboxConfig, wake: Arc<Notify>, stop: Canc
                     {
                         warn!(error = %db, "cannot record the mailbox error");
                     }
+                    // A session ended because its token expired comes back at once.
+                    if matches!(&e, ImapError::Bye(t) if oauth::says_token_expired(t))
+                        && failures == 1
+                    {
+                        continue;
+                    }
                 }
             }
-            let base = 1u64 << failures.min(8);
+            // Authentication failures back off further than network ones:
+            // servers (Dovecot, Exchange) penalise repeated failed sign-ins.
+            let cap_ms: u64 = 300_000;
+            let base = 1u64 << failures.min(9);
             let delay =
-                Duration::from_millis((base * 500).min(300_000) + rand::random_range(0..1000));
+                Duration::from_millis((base * 500).min(cap_ms) + rand::random_range(0..1000));
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
                 _ = stop.cancelled() => return,

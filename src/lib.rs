@@ -7,6 +7,7 @@
 //! policy and templates; [`cli`] is the command line. Dependencies point inwards:
 //! `cli → check/config → core`; `core` depends on nothing of ours.
 
+pub mod alerts;
 pub mod app;
 pub mod check;
 pub mod cli;
@@ -20,6 +21,7 @@ pub mod imap_source;
 pub mod ingest;
 pub mod maildir;
 pub mod maildir_source;
+pub mod oauth;
 pub mod outgoing;
 pub mod scheduler;
 pub mod sender;

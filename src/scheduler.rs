@@ -21,6 +21,8 @@ pub struct TickReport {
     pub chases: usize,
     /// Whether the digest went out.
     pub digest_sent: bool,
+    /// Operator alerts queued (sign-in failures, all-clears, expiring secrets).
+    pub alerts: usize,
     /// Problems (each also in the log and, where it concerns a case, the audit).
     pub errors: Vec<String>,
 }
@@ -49,6 +51,11 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<TickReport, StoreErro
                 Err(e) => report.errors.push(format!("{reference}: {e}")),
             }
         }
+    }
+    // Before the digest, so that a failure past its grace heads today's digest.
+    match crate::alerts::tick(app, now).await {
+        Ok(r) => report.alerts = r.queued,
+        Err(e) => report.errors.push(format!("alerts: {e}")),
     }
     match send_digest_if_due(app, now).await {
         Ok(sent) => report.digest_sent = sent,

@@ -2,16 +2,19 @@
 //! the outcome. Transient failures are retried with exponential backoff up to
 //! a cap; permanent ones are recorded against the case and shown in the digest.
 
-use crate::config::{SmtpConfig, TlsMode};
+use crate::config::{SaslMechanism, SmtpConfig, TlsMode};
+use crate::core::oauth::FailureKind;
 use crate::maildir;
+use crate::oauth::TokenSource;
 use crate::store::{OutboxRow, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
-use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::path::Path;
 use std::path::PathBuf;
+use std::sync::Arc;
 use tracing::{info, warn};
 
 /// Deliveries in flight at once (few: real servers limit connections per client).
@@ -22,20 +25,15 @@ const CONCURRENCY: usize = 4;
 pub enum Transport {
     /// Into a Maildir (the embedded default).
     Maildir(PathBuf),
-    /// To an SMTP server (pooled connections), with the envelope sender.
-    Smtp {
-        /// The pooled transport.
-        transport: AsyncSmtpTransport<Tokio1Executor>,
-        /// Envelope sender (bounces come back here).
-        from: String,
-    },
+    /// To an SMTP server.
+    Smtp(Arc<SmtpAccount>),
 }
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Transport::Maildir(p) => write!(f, "Maildir({})", p.display()),
-            Transport::Smtp { from, .. } => write!(f, "Smtp(from {from})"),
+            Transport::Smtp(a) => write!(f, "Smtp({} from {})", a.cfg.host, a.from),
         }
     }
 }
@@ -45,44 +43,258 @@ impl std::fmt::Debug for Transport {
 #[error("SMTP set-up: {0}")]
 pub struct SmtpSetupError(pub String);
 
-/// Build the pooled SMTP transport from config. `base` resolves relative paths.
+/// The template name of operator alerts in the outbox: these alone may go
+/// through the alerts' own SMTP account when the main one fails.
+pub const ALERT_TEMPLATE: &str = "operator_alert";
+
+/// One SMTP account: its pooled lettre transport, rebuilt whenever its OAuth2
+/// token changes (lettre fixes credentials when a transport is built).
+pub struct SmtpAccount {
+    cfg: SmtpConfig,
+    base: PathBuf,
+    /// Envelope sender (bounces come back here).
+    from: String,
+    /// Its name in the sign-in health table (`smtp:outbox`, `smtp:alerts`).
+    pub account: String,
+    tokens: Option<Arc<TokenSource>>,
+    /// The transport and the token it was built with.
+    current: tokio::sync::Mutex<Option<(Option<String>, AsyncSmtpTransport<Tokio1Executor>)>>,
+    /// Where operator alerts go when this account cannot send them.
+    pub alert_fallback: Option<Arc<SmtpAccount>>,
+}
+
+/// Why an account could not be used: sign-in, or the server's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInFailure {
+    /// Needs a person, or worth retrying.
+    pub kind: FailureKind,
+    /// What went wrong, in the provider's words.
+    pub message: String,
+}
+
+impl SmtpAccount {
+    /// An account from config; `tokens` is its OAuth2 source when it has one.
+    /// TLS settings are checked now; secrets are read at sign-in.
+    pub fn new(
+        cfg: &SmtpConfig,
+        base: &Path,
+        from: &str,
+        account: &str,
+        tokens: Option<Arc<TokenSource>>,
+    ) -> Result<SmtpAccount, SmtpSetupError> {
+        if cfg.oauth2.is_some() && tokens.is_none() {
+            return Err(SmtpSetupError(
+                "OAuth2 is configured but no token source was given".into(),
+            ));
+        }
+        if cfg.oauth2.is_some() && cfg.username.is_none() {
+            return Err(SmtpSetupError(
+                "OAuth2 sign-in needs username (the mailbox address)".into(),
+            ));
+        }
+        if cfg
+            .oauth2
+            .as_ref()
+            .is_some_and(|o| o.mechanism != SaslMechanism::Xoauth2)
+        {
+            return Err(SmtpSetupError(
+                "SMTP signs in with XOAUTH2 only (lettre offers no OAUTHBEARER)".into(),
+            ));
+        }
+        let a = SmtpAccount {
+            cfg: cfg.clone(),
+            base: base.to_path_buf(),
+            from: from.to_string(),
+            account: account.to_string(),
+            tokens,
+            current: tokio::sync::Mutex::new(None),
+            alert_fallback: None,
+        };
+        a.builder()?; // TLS and CA problems show at start-up, not at the first mail
+        Ok(a)
+    }
+
+    fn builder(
+        &self,
+    ) -> Result<lettre::transport::smtp::AsyncSmtpTransportBuilder, SmtpSetupError> {
+        let cfg = &self.cfg;
+        let err = |e: &dyn std::fmt::Display| SmtpSetupError(e.to_string());
+        let port = cfg.port.unwrap_or(match cfg.tls {
+            TlsMode::Implicit => 465,
+            TlsMode::Starttls => 587,
+            TlsMode::Plain => 25,
+        });
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(cfg.host.clone())
+            .port(port)
+            .timeout(Some(std::time::Duration::from_secs(cfg.timeout_seconds)));
+        if cfg.tls != TlsMode::Plain {
+            let mut params = TlsParameters::builder(cfg.host.clone());
+            if let Some(ca) = &cfg.ca_file {
+                let ca = crate::config::relative_to(&self.base, ca);
+                let pem = std::fs::read(&ca)
+                    .map_err(|e| SmtpSetupError(format!("CA file {}: {e}", ca.display())))?;
+                params =
+                    params.add_root_certificate(Certificate::from_pem(&pem).map_err(|e| err(&e))?);
+            }
+            let params = params.build_rustls().map_err(|e| err(&e))?;
+            builder = builder.tls(match cfg.tls {
+                TlsMode::Implicit => Tls::Wrapper(params),
+                _ => Tls::Required(params),
+            });
+        }
+        Ok(builder)
+    }
+
+    /// The transport to send with: built once for a password, rebuilt when
+    /// the OAuth2 token has been replaced.
+    async fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, SignInFailure> {
+        let token = match &self.tokens {
+            Some(src) => Some(src.token().await.map_err(|e| SignInFailure {
+                kind: e.kind(),
+                message: e.to_string(),
+            })?),
+            None => None,
+        };
+        let token = token.map(|b| b.token);
+        let mut cur = self.current.lock().await;
+        if let Some((built_with, t)) = cur.as_ref() {
+            if *built_with == token {
+                return Ok(t.clone());
+            }
+        }
+        let setup = |e: SmtpSetupError| SignInFailure {
+            kind: FailureKind::Transient,
+            message: e.to_string(),
+        };
+        let mut builder = self.builder().map_err(setup)?;
+        if let Some(user) = &self.cfg.username {
+            match &token {
+                Some(t) => {
+                    builder = builder
+                        .credentials(Credentials::new(user.clone(), t.clone()))
+                        .authentication(vec![Mechanism::Xoauth2]);
+                }
+                None => {
+                    let password =
+                        self.cfg
+                            .password
+                            .read(&self.base)
+                            .map_err(|e| SignInFailure {
+                                kind: FailureKind::Auth,
+                                message: e,
+                            })?;
+                    builder = builder.credentials(Credentials::new(user.clone(), password));
+                }
+            }
+        }
+        let t = builder.build();
+        if token.is_some() {
+            tracing::debug!(account = %self.account, "SMTP transport rebuilt with a new token");
+        }
+        *cur = Some((token, t.clone()));
+        Ok(t)
+    }
+
+    /// After a refused sign-in: drop the token and the transport built with it.
+    async fn reset(&self) {
+        if let Some(src) = &self.tokens {
+            src.forget().await;
+        }
+        *self.current.lock().await = None;
+    }
+
+    /// Open a session and sign in (for `check`).
+    pub async fn test(&self) -> Result<(), String> {
+        let t = self.transport().await.map_err(|e| e.message)?;
+        match t.test_connection().await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(format!("{} did not accept a session", self.cfg.host)),
+            Err(e) => {
+                self.reset().await;
+                Err(describe_smtp_error(&e))
+            }
+        }
+    }
+
+    async fn send(&self, row: &OutboxRow) -> Outcome {
+        let envelope = match (self.from.parse(), row.recipient.parse()) {
+            (Ok(f), Ok(t)) => match lettre::address::Envelope::new(Some(f), vec![t]) {
+                Ok(e) => e,
+                Err(e) => return Outcome::Permanent(format!("envelope: {e}")),
+            },
+            _ => {
+                return Outcome::Permanent(format!(
+                    "unusable address {} or {}",
+                    self.from, row.recipient
+                ))
+            }
+        };
+        let transport = match self.transport().await {
+            Ok(t) => t,
+            Err(f) => return Outcome::SignIn(f),
+        };
+        match transport.send_raw(&envelope, &row.raw).await {
+            Ok(_) => Outcome::Sent,
+            Err(e) if is_sign_in_error(&e) => {
+                self.reset().await;
+                Outcome::SignIn(SignInFailure {
+                    kind: FailureKind::Auth,
+                    message: describe_smtp_error(&e),
+                })
+            }
+            // 5xx: the server will never take it. 4xx and I/O: try again.
+            Err(e) if e.is_permanent() => Outcome::Permanent(e.to_string()),
+            Err(e) => Outcome::Transient(e.to_string()),
+        }
+    }
+}
+
+/// Was this a refused sign-in rather than a refused message? 530/534/535/538
+/// are SMTP AUTH's answers; lettre reports an XOAUTH2 error challenge as a
+/// client error ("does not expect a challenge") instead of the 535 that follows.
+fn is_sign_in_error(e: &lettre::transport::smtp::Error) -> bool {
+    if let Some(code) = e.status() {
+        let c = code.to_string();
+        if ["530", "534", "535", "538", "454"].contains(&c.as_str()) {
+            return true;
+        }
+    }
+    let t = e.to_string().to_ascii_lowercase();
+    t.contains("does not expect a challenge")
+        || t.contains("no compatible authentication mechanism")
+        || t.contains("authentication")
+}
+
+fn describe_smtp_error(e: &lettre::transport::smtp::Error) -> String {
+    let t = e.to_string();
+    if t.contains("does not expect a challenge") {
+        format!("the server refused the XOAUTH2 token ({t})")
+    } else {
+        t
+    }
+}
+
+/// Build the SMTP transport for the outbox from config. `base` resolves
+/// relative paths; `tokens` is the account's OAuth2 source, if it has one.
 pub fn smtp_transport(
     cfg: &SmtpConfig,
     base: &Path,
     from: &str,
+    tokens: Option<Arc<TokenSource>>,
 ) -> Result<Transport, SmtpSetupError> {
-    let err = |e: &dyn std::fmt::Display| SmtpSetupError(e.to_string());
-    let port = cfg.port.unwrap_or(match cfg.tls {
-        TlsMode::Implicit => 465,
-        TlsMode::Starttls => 587,
-        TlsMode::Plain => 25,
-    });
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(cfg.host.clone())
-        .port(port)
-        .timeout(Some(std::time::Duration::from_secs(cfg.timeout_seconds)));
-    if cfg.tls != TlsMode::Plain {
-        let mut params = TlsParameters::builder(cfg.host.clone());
-        if let Some(ca) = &cfg.ca_file {
-            let ca = crate::config::relative_to(base, ca);
-            let pem = std::fs::read(&ca)
-                .map_err(|e| SmtpSetupError(format!("CA file {}: {e}", ca.display())))?;
-            params = params.add_root_certificate(Certificate::from_pem(&pem).map_err(|e| err(&e))?);
-        }
-        let params = params.build_rustls().map_err(|e| err(&e))?;
-        builder = builder.tls(match cfg.tls {
-            TlsMode::Implicit => Tls::Wrapper(params),
-            _ => Tls::Required(params),
-        });
-    }
-    if let Some(user) = &cfg.username {
-        let password = cfg.password.read(base).map_err(SmtpSetupError)?;
-        builder = builder.credentials(Credentials::new(user.clone(), password));
-    }
-    Ok(Transport::Smtp {
-        transport: builder.build(),
-        from: from.to_string(),
-    })
+    Ok(Transport::Smtp(Arc::new(SmtpAccount::new(
+        cfg,
+        base,
+        from,
+        OUTBOX_ACCOUNT,
+        tokens,
+    )?)))
 }
+
+/// The outbox SMTP account's name in the sign-in health table.
+pub const OUTBOX_ACCOUNT: &str = "smtp:outbox";
+/// The alerts' own SMTP account's name in the sign-in health table.
+pub const ALERTS_ACCOUNT: &str = "smtp:alerts";
 
 /// How a delivery attempt went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +305,8 @@ pub enum Outcome {
     Transient(String),
     /// Will never work.
     Permanent(String),
+    /// The account could not sign in: the mail waits, uncounted.
+    SignIn(SignInFailure),
 }
 
 /// What one pass did.
@@ -120,24 +334,18 @@ async fn deliver(transport: &Transport, row: &OutboxRow) -> Outcome {
             // A full disk or a permissions slip can be fixed: retry.
             Err(e) => Outcome::Transient(format!("maildir {}: {e}", dir.display())),
         },
-        Transport::Smtp { transport, from } => {
-            let envelope = match (from.parse(), row.recipient.parse()) {
-                (Ok(f), Ok(t)) => match lettre::address::Envelope::new(Some(f), vec![t]) {
-                    Ok(e) => e,
-                    Err(e) => return Outcome::Permanent(format!("envelope: {e}")),
-                },
-                _ => {
-                    return Outcome::Permanent(format!(
-                        "unusable address {} or {}",
-                        from, row.recipient
-                    ))
+        Transport::Smtp(account) => {
+            let first = account.send(row).await;
+            match (&first, &account.alert_fallback) {
+                // An operator alert must get out even when the account it is
+                // about is this one.
+                (Outcome::SignIn(_) | Outcome::Transient(_), Some(fallback))
+                    if row.template == ALERT_TEMPLATE =>
+                {
+                    warn!(message_id = %row.message_id, "alert goes through the alerts' own SMTP account");
+                    fallback.send(row).await
                 }
-            };
-            match transport.send_raw(&envelope, &row.raw).await {
-                Ok(_) => Outcome::Sent,
-                // 5xx: the server will never take it. 4xx and I/O: try again.
-                Err(e) if e.is_permanent() => Outcome::Permanent(e.to_string()),
-                Err(e) => Outcome::Transient(e.to_string()),
+                _ => first,
             }
         }
     }
@@ -206,8 +414,24 @@ pub async fn run_once(
             .buffer_unordered(CONCURRENCY)
             .collect()
             .await;
+        let mut signin_failed = None;
+        let mut any_sent = false;
         for (row, outcome) in outcomes {
             match outcome {
+                Outcome::SignIn(f) => {
+                    // The account, not the mail: wait without using up attempts.
+                    store
+                        .outbox_defer(row.id, now + retry.base, &f.message)
+                        .await?;
+                    report.retried += 1;
+                    signin_failed = Some(f);
+                    continue;
+                }
+                Outcome::Sent => any_sent = true,
+                _ => {}
+            }
+            match outcome {
+                Outcome::SignIn(_) => {}
                 Outcome::Sent => {
                     store.outbox_sent(row.id, now).await?;
                     info!(case = row.case_ref.as_deref().unwrap_or("-"), message_id = %row.message_id, template = %row.template, "sent");
@@ -225,6 +449,19 @@ pub async fn run_once(
                     store.outbox_failed(&row, &e, now).await?;
                     report.failed += 1;
                 }
+            }
+        }
+        if let Transport::Smtp(account) = transport {
+            if let Some(f) = &signin_failed {
+                warn!(account = %account.account, error = %f.message, "SMTP sign-in failed; outgoing mail waits");
+                store
+                    .login_failed(&account.account, now, f.kind, &f.message)
+                    .await?;
+                // Trying the rest of the queue now would only fail the same way.
+                break;
+            }
+            if any_sent {
+                store.login_ok(&account.account, now).await?;
             }
         }
     }

@@ -33,6 +33,43 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
     let quarantined = app.store.quarantine_list().await?.len();
     let next_timer = app.store.next_timer().await?;
     let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    let health = app.store.account_health().await?;
+    let today = app.calendar.to_local(now).date();
+    let mut accounts = Vec::new();
+    for acc in crate::alerts::accounts(&app.loaded.config) {
+        let h = health.iter().find(|h| h.account == acc.name);
+        let failing_since = h.and_then(|h| h.failing_since);
+        if let (Some(h), Some(_)) = (h, failing_since) {
+            problems.push(crate::alerts::describe(&app, &acc.label, h));
+        }
+        let expires = acc.oauth2.as_ref().and_then(|o| o.secret_expires);
+        let left = expires.map(|e| (e - today).num_days());
+        match left {
+            Some(d) if d < 0 => problems.push(format!(
+                "the client secret for the {} has expired",
+                acc.label
+            )),
+            Some(d) if d <= 30 => warnings.push(format!(
+                "the client secret for the {} expires in {d} day(s)",
+                acc.label
+            )),
+            _ => {}
+        }
+        accounts.push(json!({
+            "account": acc.name,
+            "label": acc.label,
+            "sign_in": if acc.oauth2.is_some() { "oauth2" } else { "password" },
+            "last_login": h.and_then(|h| h.last_login_at),
+            "last_error": h.and_then(|h| h.last_error.clone()),
+            "last_error_at": h.and_then(|h| h.last_error_at),
+            "failing_since": failing_since,
+            "failure_kind": h.and_then(|h| h.failure_kind.clone()),
+            "alerted_at": h.and_then(|h| h.alerted_at),
+            "secret_expires": expires,
+            "secret_days_left": left,
+        }));
+    }
     let mut mailboxes = Vec::new();
     for mb in &app.loaded.config.mailboxes {
         let st = fetch.iter().find(|f| f.mailbox == mb.name);
@@ -67,6 +104,8 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
     let v = json!({
         "ok": problems.is_empty(),
         "problems": problems,
+        "warnings": warnings,
+        "accounts": accounts,
         "mailboxes": mailboxes,
         "outbox": {"pending": counts.pending, "sent": counts.sent, "failed": counts.failed, "oldest_pending": oldest, "last_pass": beat("sender")},
         "scheduler": {"last_pass": beat("scheduler"), "next_timer": next_timer, "last_digest": digest.as_ref().map(|(d, _)| d.clone())},
@@ -96,6 +135,34 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
                 print!("; last error {}: {e}", ago(now, at));
             }
             println!();
+        }
+        for a in &accounts {
+            let t = |k: &str| a[k].as_str().and_then(|s| s.parse().ok());
+            print!(
+                "  sign-in {:<22} {:<8} last good {}",
+                a["account"].as_str().unwrap_or(""),
+                a["sign_in"].as_str().unwrap_or(""),
+                ago(now, t("last_login"))
+            );
+            if let Some(since) = t("failing_since") {
+                print!("; FAILING since {}", ago(now, Some(since)));
+                if let Some(e) = a["last_error"].as_str() {
+                    print!(": {e}");
+                }
+                if t("alerted_at").is_some() {
+                    print!(" (operators alerted)");
+                }
+            }
+            if let Some(d) = a["secret_days_left"].as_i64() {
+                print!(
+                    "; secret expires {} ({d} days)",
+                    a["secret_expires"].as_str().unwrap_or("")
+                );
+            }
+            println!();
+        }
+        for w in &warnings {
+            println!("  warning: {w}");
         }
         println!(
             "  outbox   {} pending (oldest {}), {} sent, {} failed; last pass {}",

@@ -13,6 +13,7 @@ pub mod commands;
 pub mod directory;
 pub mod intent;
 pub mod mail;
+pub mod oauth;
 pub mod policy;
 pub mod quote;
 pub mod reference;

@@ -5,8 +5,10 @@
 //! part of a unit of work takes the open transaction; business time is always
 //! a parameter.
 
+mod accounts;
 mod rows;
 
+pub use accounts::AccountHealth;
 pub use rows::*;
 
 use crate::core::case::{Audit, Case, Deadline, DeadlineKind};
@@ -718,6 +720,23 @@ impl Store {
         error: &str,
     ) -> Result<(), StoreError> {
         sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_until = NULL WHERE id = ?")
+            .bind(next)
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Put a mail back for later without counting an attempt: the sending
+    /// account itself is failing (sign-in), not this mail.
+    pub async fn outbox_defer(
+        &self,
+        id: i64,
+        next: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET next_attempt_at = ?, last_error = ?, lease_until = NULL WHERE id = ?")
             .bind(next)
             .bind(error)
             .bind(id)

@@ -1,0 +1,361 @@
+//! Operator alerts: a mailbox or SMTP account that keeps failing to sign in
+//! past a grace period, its recovery, and client secrets about to expire.
+//! Called from every scheduler tick; each alert is queued in the same
+//! transaction that records it was sent, so it goes out exactly once.
+
+use crate::app::App;
+use crate::config::{Config, OAuth2Config};
+use crate::core::oauth;
+use crate::effects::ApplyError;
+use crate::outgoing::{self, Envelope};
+use crate::sender::{ALERTS_ACCOUNT, ALERT_TEMPLATE, OUTBOX_ACCOUNT};
+use crate::store::{AccountHealth, NewOutbox, Store, StoreError};
+use chrono::{DateTime, Duration, Utc};
+use tracing::{info, warn};
+
+/// A configured account that signs in somewhere.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// Its name in the health table.
+    pub name: String,
+    /// How people know it.
+    pub label: String,
+    /// Its OAuth2 settings, if it signs in that way.
+    pub oauth2: Option<OAuth2Config>,
+}
+
+/// Every IMAP mailbox and SMTP account in the config.
+pub fn accounts(c: &Config) -> Vec<Account> {
+    let mut out = Vec::new();
+    for m in &c.mailboxes {
+        if let Some(imap) = &m.imap {
+            out.push(Account {
+                name: crate::imap_source::account_name(&m.name),
+                label: format!("mailbox {} ({} on {})", m.name, imap.username, imap.host),
+                oauth2: imap.oauth2.clone(),
+            });
+        }
+    }
+    for (name, what, smtp) in [
+        (OUTBOX_ACCOUNT, "outgoing mail", &c.outbox.smtp),
+        (ALERTS_ACCOUNT, "alerts", &c.alerts.smtp),
+    ] {
+        if let Some(s) = smtp {
+            out.push(Account {
+                name: name.into(),
+                label: format!(
+                    "SMTP account for {what} ({}{})",
+                    s.username
+                        .as_deref()
+                        .map(|u| format!("{u} on "))
+                        .unwrap_or_default(),
+                    s.host
+                ),
+                oauth2: s.oauth2.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// What to tell operators about one account now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// It has been failing past its grace period and nobody was told.
+    Failing,
+    /// It works again after an alert.
+    Recovered,
+}
+
+/// The pure rule: alert once a failure run outlasts its grace (shorter for
+/// refused credentials than for outages), and send the all-clear once after.
+pub fn decide(
+    h: &AccountHealth,
+    grace: Duration,
+    outage_grace: Duration,
+    now: DateTime<Utc>,
+) -> Option<Decision> {
+    match (h.failing_since, h.alerted_at) {
+        (Some(since), None) => {
+            let g = if h.failure_kind.as_deref() == Some("auth") {
+                grace
+            } else {
+                outage_grace
+            };
+            (now - since >= g).then_some(Decision::Failing)
+        }
+        (None, Some(_)) => Some(Decision::Recovered),
+        _ => None,
+    }
+}
+
+/// Is this account's failure past its grace (alerted, or due to be)? Such
+/// accounts head the digest.
+pub fn is_alarming(app: &App, h: &AccountHealth, now: DateTime<Utc>) -> bool {
+    let a = &app.loaded.config.alerts;
+    h.failing_since.is_some()
+        && (h.alerted_at.is_some()
+            || decide(
+                h,
+                Duration::minutes(a.grace_minutes as i64),
+                Duration::minutes(a.outage_grace_minutes as i64),
+                now,
+            )
+            .is_some())
+}
+
+/// One line about a failing account, for the digest and `status`.
+pub fn describe(app: &App, label: &str, h: &AccountHealth) -> String {
+    let local = |t: DateTime<Utc>| {
+        app.calendar
+            .to_local(t)
+            .format("%a %-d %b %H:%M")
+            .to_string()
+    };
+    let mut s = format!(
+        "{label}: cannot sign in since {}",
+        h.failing_since.map(local).unwrap_or_default()
+    );
+    if let Some(e) = &h.last_error {
+        s.push_str(&format!(": {e}"));
+    }
+    s.push_str(&format!(
+        " (last good sign-in: {})",
+        h.last_login_at.map(local).unwrap_or_else(|| "never".into())
+    ));
+    s
+}
+
+/// What `tick` did about alerts.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct AlertReport {
+    /// Mails queued (alerts, all-clears, expiry warnings).
+    pub queued: usize,
+}
+
+/// Queue whatever alerts are due at `now`.
+pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<AlertReport, ApplyError> {
+    let mut report = AlertReport::default();
+    let cfg = &app.loaded.config.alerts;
+    let configured = accounts(&app.loaded.config);
+    let health = app.store.account_health().await?;
+    let grace = Duration::minutes(cfg.grace_minutes as i64);
+    let outage = Duration::minutes(cfg.outage_grace_minutes as i64);
+    for h in &health {
+        let Some(acc) = configured.iter().find(|a| a.name == h.account) else {
+            continue; // an account no longer configured
+        };
+        let Some(d) = decide(h, grace, outage, now) else {
+            continue;
+        };
+        let (subject, body) = match d {
+            Decision::Failing => {
+                let error = h.last_error.clone().unwrap_or_default();
+                let mut body = format!(
+                    "complaintd cannot sign in to the {label}.\n\n\
+                     Failing since: {since}\nLast good sign-in: {last}\nError: {error}\n",
+                    label = acc.label,
+                    since = fmt(app, h.failing_since),
+                    last = fmt(app, h.last_login_at),
+                );
+                if let Some(hint) = oauth::hint(&error) {
+                    body.push_str(&format!("\nWhat to check: {hint}\n"));
+                }
+                body.push_str(
+                    "\nUntil this is fixed, complaints sent to this mailbox are not being read \
+                     (or, for an SMTP account, acknowledgements are not going out). Every other \
+                     mailbox keeps working. `complaintd status` and `complaintd check` show more.\n\
+                     You will get one more email when it works again.\n",
+                );
+                (format!("complaintd ALERT: {} cannot sign in", acc.label), body)
+            }
+            Decision::Recovered => (
+                format!("complaintd: {} works again", acc.label),
+                format!(
+                    "complaintd signed in to the {} again at {}. Mail that arrived meanwhile is being taken in now.\n",
+                    acc.label,
+                    fmt(app, h.last_login_at)
+                ),
+            ),
+        };
+        let mut tx = app.store.begin().await?;
+        let n = queue(app, &mut tx, &subject, &body, now).await?;
+        let alerted = match d {
+            Decision::Failing => Some(now),
+            Decision::Recovered => None,
+        };
+        Store::set_alerted(&mut tx, &h.account, alerted).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        match d {
+            Decision::Failing => warn!(account = %h.account, operators = n, "sign-in alert sent"),
+            Decision::Recovered => info!(account = %h.account, "sign-in recovered; all-clear sent"),
+        }
+        report.queued += n;
+    }
+    // Client secrets and certificates about to expire.
+    let today = app.calendar.to_local(now).date();
+    for acc in &configured {
+        let Some(expires) = acc.oauth2.as_ref().and_then(|o| o.secret_expires) else {
+            continue;
+        };
+        let left = (expires - today).num_days();
+        let sent = app.store.secret_warnings(&acc.name, expires).await?;
+        let Some(mark) = oauth::expiry_warning_due(left, &sent) else {
+            continue;
+        };
+        let subject = if left <= 0 {
+            format!(
+                "complaintd ALERT: the client secret for the {} has expired",
+                acc.label
+            )
+        } else {
+            format!(
+                "complaintd: the client secret for the {} expires in {left} day{}",
+                acc.label,
+                if left == 1 { "" } else { "s" }
+            )
+        };
+        let body = format!(
+            "The client secret (or certificate) that complaintd uses for the {} expires on {expires}.\n\n\
+             Create a new one before then (Microsoft Entra ID: App registrations, the app, \
+             Certificates & secrets), put it in the client secret file, set secret_expires to its \
+             new expiry date, and run `complaintd check`. When it expires, this mailbox stops \
+             being read.\n",
+            acc.label
+        );
+        let mut tx = app.store.begin().await?;
+        let n = queue(app, &mut tx, &subject, &body, now).await?;
+        Store::secret_warned(&mut tx, &acc.name, expires, mark, now).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        warn!(account = %acc.name, days_left = left, "secret expiry warning sent");
+        report.queued += n;
+    }
+    Ok(report)
+}
+
+fn fmt(app: &App, t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| {
+        app.calendar
+            .to_local(t)
+            .format("%A %-d %B %Y %H:%M")
+            .to_string()
+    })
+    .unwrap_or_else(|| "never".into())
+}
+
+/// Queue one plain alert to every operator. Returns how many.
+async fn queue(
+    app: &App,
+    tx: &mut sqlx::SqliteConnection,
+    subject: &str,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, ApplyError> {
+    let mut n = 0;
+    for to in &app.loaded.config.alerts.operators {
+        let nonce = Store::outbox_count(tx).await? + 1;
+        let message_id = format!("alert.{}.{nonce}@{}", now.timestamp(), app.mail_domain());
+        let html = format!(
+            "<pre style=\"font-family: sans-serif; white-space: pre-wrap\">{}</pre>",
+            handlebars::html_escape(body)
+        );
+        let env = Envelope {
+            from_name: format!("complaintd at {}", app.loaded.config.organisation.name),
+            from_address: app.loaded.config.organisation.reply_address.clone(),
+            reply_to: app.loaded.config.organisation.reply_address.clone(),
+            to: to.clone(),
+            subject: subject.to_string(),
+            text: body.to_string(),
+            html,
+            message_id: message_id.clone(),
+            in_reply_to: None,
+            auto_submitted: Some("auto-generated"),
+            date: now,
+        };
+        let raw = outgoing::build(&env)?;
+        Store::enqueue(
+            tx,
+            &NewOutbox {
+                case_ref: None,
+                message_id: &message_id,
+                template: ALERT_TEMPLATE,
+                recipient: to,
+                automatic: false,
+                raw: &raw,
+                created_at: now,
+            },
+        )
+        .await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(since: Option<&str>, kind: &str, alerted: Option<&str>) -> AccountHealth {
+        AccountHealth {
+            account: "mailbox:complaints".into(),
+            last_login_at: None,
+            last_error: Some("x".into()),
+            last_error_at: None,
+            failing_since: since.map(|s| s.parse().unwrap()),
+            failure_kind: Some(kind.into()),
+            alerted_at: alerted.map(|s| s.parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn alerts_after_grace_once_and_all_clear_after() {
+        let g = Duration::minutes(10);
+        let o = Duration::minutes(60);
+        let now: DateTime<Utc> = "2026-11-23T10:30:00Z".parse().unwrap();
+        assert_eq!(
+            decide(&h(Some("2026-11-23T10:25:00Z"), "auth", None), g, o, now),
+            None
+        );
+        assert_eq!(
+            decide(&h(Some("2026-11-23T10:20:00Z"), "auth", None), g, o, now),
+            Some(Decision::Failing)
+        );
+        assert_eq!(
+            decide(
+                &h(Some("2026-11-23T10:00:00Z"), "transient", None),
+                g,
+                o,
+                now
+            ),
+            None
+        );
+        assert_eq!(
+            decide(
+                &h(Some("2026-11-23T09:30:00Z"), "transient", None),
+                g,
+                o,
+                now
+            ),
+            Some(Decision::Failing)
+        );
+        assert_eq!(
+            decide(
+                &h(
+                    Some("2026-11-23T09:00:00Z"),
+                    "auth",
+                    Some("2026-11-23T09:10:00Z")
+                ),
+                g,
+                o,
+                now
+            ),
+            None,
+            "told once"
+        );
+        assert_eq!(
+            decide(&h(None, "auth", Some("2026-11-23T09:10:00Z")), g, o, now),
+            Some(Decision::Recovered)
+        );
+        assert_eq!(decide(&h(None, "auth", None), g, o, now), None);
+    }
+}
