@@ -44,6 +44,9 @@ pub struct App {
     pub store: Store,
     /// OAuth2 token sources, shared by mailboxes and SMTP accounts.
     pub tokens: crate::oauth::Registry,
+    /// Rung when an account fails to sign in, so the scheduler can alert
+    /// without waiting for its next pass.
+    pub health_changed: tokio::sync::Notify,
 }
 
 impl App {
@@ -73,6 +76,7 @@ impl App {
             store,
             loaded,
             tokens: crate::oauth::Registry::default(),
+            health_changed: tokio::sync::Notify::new(),
         })
     }
 

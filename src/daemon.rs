@@ -81,13 +81,19 @@ async fn sender_loop(
     let retry = RetryPolicy::from_config(&app.loaded.config.outbox);
     loop {
         match sender::run_once(&app.store, &transport, Utc::now(), retry).await {
-            Ok(r) if !r.is_empty() => info!(
-                sent = r.sent,
-                retried = r.retried,
-                failed = r.failed,
-                "outbox"
-            ),
-            Ok(_) => {}
+            Ok(r) => {
+                if !r.is_empty() {
+                    info!(
+                        sent = r.sent,
+                        retried = r.retried,
+                        failed = r.failed,
+                        "outbox"
+                    );
+                }
+                if r.signin_failed {
+                    app.health_changed.notify_one();
+                }
+            }
             Err(e) => error!(error = %e, "outbox pass failed"),
         }
         if stop.is_cancelled() {
@@ -131,6 +137,8 @@ async fn scheduler_loop(
             .clamp(Duration::from_secs(1), Duration::from_secs(30));
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
+            // A failed sign-in may be due for an alert now.
+            _ = app.health_changed.notified() => {}
             _ = stop.cancelled() => return,
         }
     }

@@ -542,6 +542,7 @@ pub async fn run(app: Arc<App>, mb: MailboxConfig, wake: Arc<Notify>, stop: Canc
                     {
                         warn!(error = %db, "cannot record the sign-in failure");
                     }
+                    app.health_changed.notify_one();
                     Err(e)
                 }
                 Ok(conn) => {

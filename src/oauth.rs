@@ -58,9 +58,6 @@ pub struct TokenSource {
     state: tokio::sync::Mutex<State>,
 }
 
-/// Seconds a token endpoint gets to answer.
-const DEFAULT_TIMEOUT: u64 = 20;
-
 impl TokenSource {
     /// A source for `cfg`, signing in as `user`; relative paths resolve from `base`.
     pub fn new(cfg: &OAuth2Config, base: &Path, user: &str, timeout_seconds: u64) -> TokenSource {
@@ -500,12 +497,7 @@ impl Registry {
         };
         map.entry(key)
             .or_insert_with(|| {
-                Arc::new(TokenSource::new(
-                    cfg,
-                    base,
-                    user,
-                    timeout_seconds.max(DEFAULT_TIMEOUT),
-                ))
+                Arc::new(TokenSource::new(cfg, base, user, timeout_seconds))
             })
             .clone()
     }

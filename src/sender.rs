@@ -318,6 +318,8 @@ pub struct SendReport {
     pub retried: usize,
     /// Given up.
     pub failed: usize,
+    /// Whether the SMTP account could not sign in.
+    pub signin_failed: bool,
 }
 
 impl SendReport {
@@ -457,6 +459,7 @@ pub async fn run_once(
                 store
                     .login_failed(&account.account, now, f.kind, &f.message)
                     .await?;
+                report.signin_failed = true;
                 // Trying the rest of the queue now would only fail the same way.
                 break;
             }

@@ -2,6 +2,7 @@
 //! (`scripts/mail-stack`), driving the real `complaintd run` binary.
 
 mod faults;
+mod oauth;
 mod stack;
 
 use stack::*;

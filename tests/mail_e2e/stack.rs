@@ -165,30 +165,12 @@ pub struct Instance {
 }
 
 impl Instance {
-    /// Config for provider B's procedure against the stack.
+    /// Config for provider B's procedure against the stack: the complaints
+    /// mailbox by IMAP and the outbox by SMTP, both with a password.
     pub fn new(s: &Stack, policy: &str) -> Instance {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("policy.toml"), policy).expect("policy");
         let ca = s.get("STACK_CA");
-        let cfg = format!(
+        let tail = format!(
             r#"
-[organisation]
-name = "Example Training"
-addresses = ["complaints@example.test", "info@example.test"]
-reply_address = "complaints@example.test"
-
-[calendar]
-nation = "england-and-wales"
-
-[policy]
-file = "policy.toml"
-
-[security]
-secret_env = "COMPLAINTD_SECRET"
-{STAFF}
-[store]
-path = "db.sqlite"
-
 [[mailbox]]
 name = "complaints"
 [mailbox.imap]
@@ -216,6 +198,33 @@ timeout_seconds = 10
 "#,
             imap = s.port("STACK_IMAP_PORT"),
             sub = s.port("STACK_SUBMISSION_PORT"),
+        );
+        Instance::with_mail_config(policy, &tail)
+    }
+
+    /// An instance whose mailboxes, outbox and alerts are `tail` (TOML).
+    pub fn with_mail_config(policy: &str, tail: &str) -> Instance {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("policy.toml"), policy).expect("policy");
+        let cfg = format!(
+            r#"
+[organisation]
+name = "Example Training"
+addresses = ["complaints@example.test", "info@example.test"]
+reply_address = "complaints@example.test"
+
+[calendar]
+nation = "england-and-wales"
+
+[policy]
+file = "policy.toml"
+
+[security]
+secret_env = "COMPLAINTD_SECRET"
+{STAFF}
+[store]
+path = "db.sqlite"
+{tail}"#
         );
         let config = dir.path().join("complaintd.toml");
         std::fs::write(&config, cfg).expect("config");
