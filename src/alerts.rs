@@ -161,11 +161,16 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<AlertReport, ApplyErr
                 if let Some(hint) = oauth::hint(&error) {
                     body.push_str(&format!("\nWhat to check: {hint}\n"));
                 }
+                body.push_str(if h.account.starts_with("mailbox:") {
+                    "\nUntil this is fixed, mail sent to this mailbox is not being read: it waits \
+                     on the server and is taken in, nothing lost, once sign-in works again."
+                } else {
+                    "\nUntil this is fixed, outgoing mail (acknowledgements, notifications to \
+                     staff) waits in the outbox and is sent once sign-in works again."
+                });
                 body.push_str(
-                    "\nUntil this is fixed, complaints sent to this mailbox are not being read \
-                     (or, for an SMTP account, acknowledgements are not going out). Every other \
-                     mailbox keeps working. `complaintd status` and `complaintd check` show more.\n\
-                     You will get one more email when it works again.\n",
+                    " Every other mailbox keeps working. `complaintd status` and \
+                     `complaintd check` show more.\nYou will get one more email when it works again.\n",
                 );
                 (format!("complaintd ALERT: {} cannot sign in", acc.label), body)
             }

@@ -532,27 +532,31 @@ pub async fn run(app: Arc<App>, mb: MailboxConfig, wake: Arc<Notify>, stop: Canc
     async move {
         let mut failures: u32 = 0;
         loop {
-            let result = match connect(&cfg, app.loaded.base_dir(), tokens.as_deref()).await {
-                Err(e) => {
-                    warn!(error = %e, kind = e.kind().as_str(), "cannot sign in");
-                    if let Err(db) = app
-                        .store
-                        .login_failed(&account, Utc::now(), e.kind(), &e.to_string())
-                        .await
-                    {
-                        warn!(error = %db, "cannot record the sign-in failure");
+            let (result, signed_in) =
+                match connect(&cfg, app.loaded.base_dir(), tokens.as_deref()).await {
+                    Err(e) => {
+                        warn!(error = %e, kind = e.kind().as_str(), "cannot sign in");
+                        if let Err(db) = app
+                            .store
+                            .login_failed(&account, Utc::now(), e.kind(), &e.to_string())
+                            .await
+                        {
+                            warn!(error = %db, "cannot record the sign-in failure");
+                        }
+                        app.health_changed.notify_one();
+                        (Err(e), false)
                     }
-                    app.health_changed.notify_one();
-                    Err(e)
-                }
-                Ok(conn) => {
-                    if let Err(db) = app.store.login_ok(&account, Utc::now()).await {
-                        warn!(error = %db, "cannot record the sign-in");
+                    Ok(conn) => {
+                        if let Err(db) = app.store.login_ok(&account, Utc::now()).await {
+                            warn!(error = %db, "cannot record the sign-in");
+                        }
+                        failures = 0;
+                        (
+                            session_loop(&app, &mb, &cfg, conn, &wake, &stop).await,
+                            true,
+                        )
                     }
-                    failures = 0;
-                    session_loop(&app, &mb, &cfg, conn, &wake, &stop).await
-                }
-            };
+                };
             match result {
                 Ok(Ended::Stopped) => return,
                 Ok(Ended::Renew) => {
@@ -569,7 +573,9 @@ pub async fn run(app: Arc<App>, mb: MailboxConfig, wake: Arc<Notify>, stop: Canc
                     if let Some(src) = &tokens {
                         src.forget().await;
                     }
-                    warn!(error = %e, failures, "mailbox session failed; reconnecting");
+                    if signed_in {
+                        warn!(error = %e, failures, "mailbox session failed; reconnecting");
+                    }
                     if let Err(db) = app
                         .store
                         .fetch_error(&mb.name, Utc::now(), &e.to_string())

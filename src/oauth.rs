@@ -496,9 +496,7 @@ impl Registry {
             Err(poisoned) => poisoned.into_inner(),
         };
         map.entry(key)
-            .or_insert_with(|| {
-                Arc::new(TokenSource::new(cfg, base, user, timeout_seconds))
-            })
+            .or_insert_with(|| Arc::new(TokenSource::new(cfg, base, user, timeout_seconds)))
             .clone()
     }
 }

@@ -329,15 +329,34 @@ impl SendReport {
     }
 }
 
-async fn deliver(transport: &Transport, row: &OutboxRow) -> Outcome {
+/// What one delivery said about the main SMTP account's sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum MainAccount {
+    /// Not an SMTP delivery, or the server refused the mail itself.
+    Unknown,
+    /// It signed in and the mail went.
+    Worked,
+    /// It could not sign in.
+    SignInFailed(SignInFailure),
+}
+
+async fn deliver(transport: &Transport, row: &OutboxRow) -> (Outcome, MainAccount) {
     match transport {
         Transport::Maildir(dir) => match maildir::deliver(dir, &row.message_id, &row.raw) {
-            Ok(_) => Outcome::Sent,
+            Ok(_) => (Outcome::Sent, MainAccount::Unknown),
             // A full disk or a permissions slip can be fixed: retry.
-            Err(e) => Outcome::Transient(format!("maildir {}: {e}", dir.display())),
+            Err(e) => (
+                Outcome::Transient(format!("maildir {}: {e}", dir.display())),
+                MainAccount::Unknown,
+            ),
         },
         Transport::Smtp(account) => {
             let first = account.send(row).await;
+            let main = match &first {
+                Outcome::Sent => MainAccount::Worked,
+                Outcome::SignIn(f) => MainAccount::SignInFailed(f.clone()),
+                _ => MainAccount::Unknown,
+            };
             match (&first, &account.alert_fallback) {
                 // An operator alert must get out even when the account it is
                 // about is this one.
@@ -345,9 +364,9 @@ async fn deliver(transport: &Transport, row: &OutboxRow) -> Outcome {
                     if row.template == ALERT_TEMPLATE =>
                 {
                     warn!(message_id = %row.message_id, "alert goes through the alerts' own SMTP account");
-                    fallback.send(row).await
+                    (fallback.send(row).await, main)
                 }
-                _ => first,
+                _ => (first, main),
             }
         }
     }
@@ -408,7 +427,7 @@ pub async fn run_once(
         }
         // Several deliveries in flight: SMTP round trips dominate, and the
         // pooled transport reuses its connections.
-        let outcomes: Vec<(OutboxRow, Outcome)> = futures::stream::iter(batch)
+        let outcomes: Vec<(OutboxRow, (Outcome, MainAccount))> = futures::stream::iter(batch)
             .map(|row| async move {
                 let o = deliver(transport, &row).await;
                 (row, o)
@@ -417,8 +436,13 @@ pub async fn run_once(
             .collect()
             .await;
         let mut signin_failed = None;
-        let mut any_sent = false;
-        for (row, outcome) in outcomes {
+        let mut main_worked = false;
+        for (row, (outcome, main)) in outcomes {
+            match main {
+                MainAccount::Worked => main_worked = true,
+                MainAccount::SignInFailed(f) => signin_failed = Some(f),
+                MainAccount::Unknown => {}
+            }
             match outcome {
                 Outcome::SignIn(f) => {
                     // The account, not the mail: wait without using up attempts.
@@ -426,14 +450,7 @@ pub async fn run_once(
                         .outbox_defer(row.id, now + retry.base, &f.message)
                         .await?;
                     report.retried += 1;
-                    signin_failed = Some(f);
-                    continue;
                 }
-                Outcome::Sent => any_sent = true,
-                _ => {}
-            }
-            match outcome {
-                Outcome::SignIn(_) => {}
                 Outcome::Sent => {
                     store.outbox_sent(row.id, now).await?;
                     info!(case = row.case_ref.as_deref().unwrap_or("-"), message_id = %row.message_id, template = %row.template, "sent");
@@ -463,7 +480,7 @@ pub async fn run_once(
                 // Trying the rest of the queue now would only fail the same way.
                 break;
             }
-            if any_sent {
+            if main_worked {
                 store.login_ok(&account.account, now).await?;
             }
         }

@@ -175,3 +175,55 @@ fn mailbox_needs_exactly_one_source_and_mail_a_way_out() {
         "{out}"
     );
 }
+
+#[test]
+fn oauth2_settings_are_checked_for_their_grant() {
+    let out = broken("complaintd.toml", |t| {
+        t.replace(
+            "maildir = \"mail/info\"",
+            "[mailbox.imap]\nhost = \"outlook.office365.com\"\nusername = \"info@example.test\"\n\
+             [mailbox.imap.oauth2]\ngrant = \"client_credentials\"\n\
+             client_secret_file = \"m365-secret\"\ncertificate_file = \"app.crt\"\n\
+             secret_expires = \"2027-02-30\"\n",
+        )
+    });
+    // An impossible date is a TOML error with its line; fix it and look again.
+    assert!(out.contains("is not a date YYYY-MM-DD"), "{out}");
+    let out = broken("complaintd.toml", |t| {
+        t.replace(
+            "maildir = \"mail/info\"",
+            "[mailbox.imap]\nhost = \"outlook.office365.com\"\nusername = \"info@example.test\"\n\
+             [mailbox.imap.oauth2]\ngrant = \"client_credentials\"\n\
+             client_secret_file = \"m365-secret\"\ncertificate_file = \"app.crt\"\n\
+             secret_expires = 2027-02-28\n",
+        )
+    });
+    for expected in [
+        "mailbox[1].imap.oauth2.tenant: give the tenant id (or token_url)",
+        "mailbox[1].imap.oauth2.client_id: missing",
+        "mailbox[1].imap.oauth2.client_secret_file: give a client secret or a certificate, not both",
+        "cannot read client secret file",
+        "alerts.operators: nobody is emailed when a mailbox cannot sign in",
+    ] {
+        assert!(out.contains(expected), "{expected:?} missing from:\n{out}");
+    }
+    let out = broken("complaintd.toml", |t| {
+        t.replace(
+            "maildir = \"mail/info\"",
+            "[mailbox.imap]\nhost = \"imap.gmail.com\"\nusername = \"info@example.test\"\n\
+             [mailbox.imap.oauth2]\ngrant = \"google_service_account\"\n",
+        )
+        .replace(
+            "[outbox]",
+            "[alerts]\noperators = [\"not an address\"]\n\n[outbox]",
+        )
+    });
+    assert!(
+        out.contains("mailbox[1].imap.oauth2.service_account_file: missing"),
+        "{out}"
+    );
+    assert!(
+        out.contains("alerts.operators[0]: \"not an address\" is not an email address"),
+        "{out}"
+    );
+}

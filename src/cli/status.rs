@@ -80,7 +80,11 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
             (Some(_), None) => true,
             _ => false,
         };
-        if failing {
+        let signin_failing = health.iter().any(|h| {
+            h.account == crate::imap_source::account_name(&mb.name) && h.failing_since.is_some()
+        });
+        // A sign-in failure is already reported, in more detail, above.
+        if failing && !signin_failing {
             problems.push(format!("mailbox {} is failing", mb.name));
         }
         mailboxes.push(json!({

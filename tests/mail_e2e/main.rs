@@ -567,7 +567,9 @@ async fn check_signs_in_and_reports_the_servers_words() {
         "{text}"
     );
     assert!(
-        text.contains("SMTP: connected to localhost and signed in"),
+        text.contains(
+            "outbox.smtp: connected to localhost and signed in as complaints@example.test"
+        ),
         "{text}"
     );
     let out = app

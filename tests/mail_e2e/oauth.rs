@@ -55,7 +55,15 @@ async fn reset(s: &Stack) {
 
 /// A `[[mailbox]]` read by IMAP with OAuth2 (`oauth` is the body of its
 /// `[mailbox.imap.oauth2]` table).
-fn mailbox(s: &Stack, name: &str, port: u16, tls: &str, poll: u64, timeout: u64, oauth: &str) -> String {
+fn mailbox(
+    s: &Stack,
+    name: &str,
+    port: u16,
+    tls: &str,
+    poll: u64,
+    timeout: u64,
+    oauth: &str,
+) -> String {
     let ca = s.get("STACK_CA");
     format!(
         r#"
@@ -142,7 +150,11 @@ fn secrets(app: &Instance) {
 }
 
 fn status(app: &Instance) -> serde_json::Value {
-    let out = app.command().args(["status", "--json"]).output().expect("status");
+    let out = app
+        .command()
+        .args(["status", "--json"])
+        .output()
+        .expect("status");
     serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
 }
 
@@ -183,7 +195,12 @@ fn acks_to(msgs: &[Vec<u8>], id: &str) -> usize {
         .count()
 }
 
-async fn wait_status(app: &Instance, secs: u64, what: &str, f: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+async fn wait_status(
+    app: &Instance,
+    secs: u64,
+    what: &str,
+    f: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         let st = status(app);
@@ -207,9 +224,28 @@ async fn client_credentials_sign_in_for_imap_and_smtp() {
     let imap = s.port("STACK_IMAP_PORT");
     let tail = format!(
         "{}{}{}",
-        mailbox(s, "complaints", imap, "starttls", 30, 10, &client_credentials(s, "complaints-daemon", "xoauth2")),
-        mailbox(s, "info", imap, "starttls", 30, 10, &client_credentials(s, "info-daemon", "oauthbearer")),
-        outbox(s, Some(&client_credentials(s, "complaints-daemon", "xoauth2"))),
+        mailbox(
+            s,
+            "complaints",
+            imap,
+            "starttls",
+            30,
+            10,
+            &client_credentials(s, "complaints-daemon", "xoauth2")
+        ),
+        mailbox(
+            s,
+            "info",
+            imap,
+            "starttls",
+            30,
+            10,
+            &client_credentials(s, "info-daemon", "oauthbearer")
+        ),
+        outbox(
+            s,
+            Some(&client_credentials(s, "complaints-daemon", "xoauth2"))
+        ),
     );
     let mut app = Instance::with_mail_config(POLICY_B, &tail);
     secrets(&app);
@@ -217,19 +253,60 @@ async fn client_credentials_sign_in_for_imap_and_smtp() {
     // `check` signs in to both mailboxes and the SMTP account with tokens.
     let (ok, out) = check(&app);
     assert!(ok, "check failed:\n{out}");
-    assert!(out.contains("mailbox complaints: signed in") && out.contains("(OAuth2)"), "{out}");
-    assert!(out.contains("outbox.smtp: connected to localhost and signed in as complaints@example.test (OAuth2)"), "{out}");
+    assert!(
+        out.contains("mailbox complaints: signed in") && out.contains("(OAuth2)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "outbox.smtp: connected to localhost and signed in as complaints@example.test (OAuth2)"
+        ),
+        "{out}"
+    );
 
     let issued_to_check = stat(s, "complaints-daemon", "issued").await;
     app.start();
-    smtp_send(s, "alice@example.test", &["complaints@example.test"], &complaint("Alice <alice@example.test>", "complaints@example.test", "cc-1")).await;
-    smtp_send(s, "bob@example.test", &["info@example.test"], &complaint("Bob <bob@example.test>", "info@example.test", "cc-2")).await;
-    wait_inbox(s, "alice", 30, "the acknowledgement (read by XOAUTH2, sent by SMTP XOAUTH2)", |m| acks_to(m, "cc-1") == 1).await;
-    wait_inbox(s, "bob", 30, "the acknowledgement (read by OAUTHBEARER)", |m| acks_to(m, "cc-2") == 1).await;
+    smtp_send(
+        s,
+        "alice@example.test",
+        &["complaints@example.test"],
+        &complaint(
+            "Alice <alice@example.test>",
+            "complaints@example.test",
+            "cc-1",
+        ),
+    )
+    .await;
+    smtp_send(
+        s,
+        "bob@example.test",
+        &["info@example.test"],
+        &complaint("Bob <bob@example.test>", "info@example.test", "cc-2"),
+    )
+    .await;
+    wait_inbox(
+        s,
+        "alice",
+        30,
+        "the acknowledgement (read by XOAUTH2, sent by SMTP XOAUTH2)",
+        |m| acks_to(m, "cc-1") == 1,
+    )
+    .await;
+    wait_inbox(
+        s,
+        "bob",
+        30,
+        "the acknowledgement (read by OAUTHBEARER)",
+        |m| acks_to(m, "cc-2") == 1,
+    )
+    .await;
     let st = status(&app);
     for a in ["mailbox:complaints", "mailbox:info", "smtp:outbox"] {
         assert_eq!(account(&st, a)["sign_in"], "oauth2", "{st:#}");
-        assert!(account(&st, a)["last_login"].is_string(), "{a} has a last good sign-in: {st:#}");
+        assert!(
+            account(&st, a)["last_login"].is_string(),
+            "{a} has a last good sign-in: {st:#}"
+        );
         assert!(account(&st, a)["failing_since"].is_null(), "{st:#}");
     }
     // One app, one token: the complaints mailbox and the SMTP account share it.
@@ -250,18 +327,44 @@ async fn tokens_renewed_before_expiry_during_a_long_idle() {
     admin(s, "ttl", &[("client", "complaints-daemon"), ("ttl", "8")]).await;
     let imap = s.port("STACK_IMAP_PORT");
     let cc = client_credentials(s, "complaints-daemon", "xoauth2");
-    let tail = format!("{}{}", mailbox(s, "complaints", imap, "starttls", 1500, 10, &cc), outbox(s, Some(&cc)));
+    let tail = format!(
+        "{}{}",
+        mailbox(s, "complaints", imap, "starttls", 1500, 10, &cc),
+        outbox(s, Some(&cc))
+    );
     let mut app = Instance::with_mail_config(POLICY_B, &tail);
     secrets(&app);
     app.start();
-    wait_for(60, "three renewals", || app.log().matches("access token due for renewal").count() >= 3).await;
+    wait_for(60, "three renewals", || {
+        app.log().matches("access token due for renewal").count() >= 3
+    })
+    .await;
     // Mail arriving now is read by a session on a renewed token, and the
     // acknowledgement goes out on an SMTP transport rebuilt with it.
-    smtp_send(s, "alice@example.test", &["complaints@example.test"], &complaint("Alice <alice@example.test>", "complaints@example.test", "idle-1")).await;
-    wait_inbox(s, "alice", 30, "the acknowledgement", |m| acks_to(m, "idle-1") == 1).await;
+    smtp_send(
+        s,
+        "alice@example.test",
+        &["complaints@example.test"],
+        &complaint(
+            "Alice <alice@example.test>",
+            "complaints@example.test",
+            "idle-1",
+        ),
+    )
+    .await;
+    wait_inbox(s, "alice", 30, "the acknowledgement", |m| {
+        acks_to(m, "idle-1") == 1
+    })
+    .await;
     let log = app.log();
-    assert!(log.contains("SMTP transport rebuilt with a new token"), "{log}");
-    assert!(!log.contains("session failed") && !log.contains("cannot sign in"), "renewed before expiry, never refused:\n{log}");
+    assert!(
+        log.contains("SMTP transport rebuilt with a new token"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("session failed") && !log.contains("cannot sign in"),
+        "renewed before expiry, never refused:\n{log}"
+    );
     // Never a token Dovecot found expired.
     assert_eq!(stat(s, "-", "introspect_inactive").await, 0, "{log}");
     assert!(stat(s, "complaints-daemon", "issued").await >= 4);
@@ -276,8 +379,12 @@ async fn expiring_proxy(upstream: u16, after: Duration) -> u16 {
     let port = listener.local_addr().expect("addr").port();
     tokio::spawn(async move {
         loop {
-            let Ok((client, _)) = listener.accept().await else { return };
-            let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)).await else { continue };
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
+            let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)).await else {
+                continue;
+            };
             tokio::spawn(async move {
                 let (mut cr, mut cw) = client.into_split();
                 let (mut sr, mut sw) = server.into_split();
@@ -312,25 +419,58 @@ async fn session_ended_on_expiry_comes_back_with_nothing_lost_or_doubled() {
     reset(s).await;
     let port = expiring_proxy(s.port("STACK_IMAP_PORT"), Duration::from_secs(3)).await;
     for i in 0..4 {
-        append(s, "complaints", &complaint(&format!("Bob <bob+e{i}@example.test>"), "complaints@example.test", &format!("bye-{i}"))).await;
+        append(
+            s,
+            "complaints",
+            &complaint(
+                &format!("Bob <bob+e{i}@example.test>"),
+                "complaints@example.test",
+                &format!("bye-{i}"),
+            ),
+        )
+        .await;
     }
     let cc = client_credentials(s, "complaints-daemon", "xoauth2");
-    let tail = format!("{}{}", mailbox(s, "complaints", port, "plain", 1500, 5, &cc), outbox(s, Some(&cc)));
+    let tail = format!(
+        "{}{}",
+        mailbox(s, "complaints", port, "plain", 1500, 5, &cc),
+        outbox(s, Some(&cc))
+    );
     let mut app = Instance::with_mail_config(POLICY_B, &tail);
     secrets(&app);
     app.start();
     // Mail keeps arriving across several sessions ended by the server.
     for i in 4..10 {
-        smtp_send(s, "bob@example.test", &["complaints@example.test"], &complaint(&format!("Bob <bob+e{i}@example.test>"), "complaints@example.test", &format!("bye-{i}"))).await;
+        smtp_send(
+            s,
+            "bob@example.test",
+            &["complaints@example.test"],
+            &complaint(
+                &format!("Bob <bob+e{i}@example.test>"),
+                "complaints@example.test",
+                &format!("bye-{i}"),
+            ),
+        )
+        .await;
         tokio::time::sleep(Duration::from_millis(1500)).await; // spacing the arrivals, not waiting for a result
     }
     wait_for(60, "ten cases", || app.cases().len() >= 10).await;
-    let bob = wait_inbox(s, "bob", 60, "ten acknowledgements", |m| (0..10).all(|i| acks_to(m, &format!("bye-{i}")) >= 1)).await;
+    let bob = wait_inbox(s, "bob", 60, "ten acknowledgements", |m| {
+        (0..10).all(|i| acks_to(m, &format!("bye-{i}")) >= 1)
+    })
+    .await;
     let log = app.log();
-    assert!(log.matches("AccessTokenExpired").count() >= 2, "sessions were ended by the server:\n{log}");
+    assert!(
+        log.matches("AccessTokenExpired").count() >= 2,
+        "sessions were ended by the server:\n{log}"
+    );
     assert_eq!(app.cases().len(), 10, "nothing doubled");
     for i in 0..10 {
-        assert_eq!(acks_to(&bob, &format!("bye-{i}")), 1, "one acknowledgement for bye-{i}");
+        assert_eq!(
+            acks_to(&bob, &format!("bye-{i}")),
+            1,
+            "one acknowledgement for bye-{i}"
+        );
     }
     // Each reconnect asked for a new token rather than reusing the withdrawn one.
     assert!(stat(s, "complaints-daemon", "issued").await >= 3, "{log}");
@@ -354,36 +494,95 @@ async fn revoked_grant_alerts_operators_and_heads_the_digest_until_it_clears() {
     let mut app = Instance::with_mail_config(POLICY_B, &tail);
     secrets(&app);
     app.start();
-    wait_status(&app, 30, "the first sign-in", |st| account(st, "mailbox:complaints")["last_login"].is_string()).await;
+    wait_status(&app, 30, "the first sign-in", |st| {
+        account(st, "mailbox:complaints")["last_login"].is_string()
+    })
+    .await;
 
     // The administrator withdraws the app: tokens stop working and no new one is issued.
     admin(s, "revoke", &[("client", "complaints-daemon")]).await;
     // A complaint arrives meanwhile; the outbox's own account is failing too,
     // so the alert must go through the alerts' SMTP account.
-    smtp_send(s, "alice@example.test", &["complaints@example.test"], &complaint("Alice <alice@example.test>", "complaints@example.test", "rev-1")).await;
-    let director = wait_inbox(s, "director", 60, "the sign-in alert", |m| m.iter().any(|x| subject(x).contains("ALERT") && subject(x).contains("mailbox complaints"))).await;
-    let alert = director.iter().find(|x| subject(x).contains("mailbox complaints")).expect("alert");
+    smtp_send(
+        s,
+        "alice@example.test",
+        &["complaints@example.test"],
+        &complaint(
+            "Alice <alice@example.test>",
+            "complaints@example.test",
+            "rev-1",
+        ),
+    )
+    .await;
+    let director = wait_inbox(s, "director", 60, "the sign-in alert", |m| {
+        m.iter()
+            .any(|x| subject(x).contains("ALERT") && subject(x).contains("mailbox complaints"))
+    })
+    .await;
+    let alert = director
+        .iter()
+        .find(|x| subject(x).contains("mailbox complaints"))
+        .expect("alert");
     let text = parse(alert).text;
-    assert!(text.contains("AADSTS7000112"), "the provider's words: {text}");
+    assert!(
+        text.contains("AADSTS7000112"),
+        "the provider's words: {text}"
+    );
     assert!(text.contains("What to check:"), "{text}");
-    let st = wait_status(&app, 30, "the failure in status", |st| account(st, "mailbox:complaints")["alerted_at"].is_string()).await;
+    let st = wait_status(&app, 30, "the failure in status", |st| {
+        account(st, "mailbox:complaints")["alerted_at"].is_string()
+    })
+    .await;
     let mb = account(&st, "mailbox:complaints");
     assert_eq!(mb["failure_kind"], "auth", "{st:#}");
-    assert!(mb["last_error"].as_str().unwrap_or("").contains("AADSTS7000112"), "{st:#}");
+    assert!(
+        mb["last_error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("AADSTS7000112"),
+        "{st:#}"
+    );
     assert_eq!(st["ok"], false);
-    let out = app.command().args(["digest", "--preview"]).output().expect("digest");
+    let out = app
+        .command()
+        .args(["digest", "--preview"])
+        .output()
+        .expect("digest");
     let digest = String::from_utf8_lossy(&out.stdout).to_string();
-    let first = digest.lines().skip_while(|l| l.trim().is_empty() || l.starts_with("Digest")).find(|l| !l.trim().is_empty()).unwrap_or("");
-    assert!(first.contains("ACTION NEEDED"), "heads the digest:\n{digest}");
-    assert!(digest.contains("mailbox complaints") && digest.contains("AADSTS7000112"), "{digest}");
+    let first = digest
+        .lines()
+        .skip_while(|l| l.trim().is_empty() || l.starts_with("Digest"))
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    assert!(
+        first.contains("ACTION NEEDED"),
+        "heads the digest:\n{digest}"
+    );
+    assert!(
+        digest.contains("mailbox complaints") && digest.contains("AADSTS7000112"),
+        "{digest}"
+    );
 
     // Fixed: everything resumes, the all-clear goes out, the complaint is answered.
     admin(s, "restore", &[("client", "complaints-daemon")]).await;
-    wait_inbox(s, "director", 90, "the all-clear", |m| m.iter().any(|x| subject(x).contains("works again"))).await;
-    wait_inbox(s, "alice", 60, "the acknowledgement after recovery", |m| acks_to(m, "rev-1") == 1).await;
+    wait_inbox(s, "director", 90, "the all-clear", |m| {
+        m.iter().any(|x| subject(x).contains("works again"))
+    })
+    .await;
+    wait_inbox(s, "alice", 60, "the acknowledgement after recovery", |m| {
+        acks_to(m, "rev-1") == 1
+    })
+    .await;
     let st = status(&app);
-    assert!(account(&st, "mailbox:complaints")["failing_since"].is_null(), "{st:#}");
-    let out = app.command().args(["digest", "--preview"]).output().expect("digest");
+    assert!(
+        account(&st, "mailbox:complaints")["failing_since"].is_null(),
+        "{st:#}"
+    );
+    let out = app
+        .command()
+        .args(["digest", "--preview"])
+        .output()
+        .expect("digest");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("ACTION NEEDED"));
     assert!(app.stop().success());
 }
@@ -396,50 +595,122 @@ async fn a_broken_token_endpoint_fails_one_mailbox_only() {
     let imap = s.port("STACK_IMAP_PORT");
     let tail = format!(
         "{}{}{}{}",
-        mailbox(s, "complaints", imap, "starttls", 30, 3, &client_credentials(s, "complaints-daemon", "xoauth2")),
-        mailbox(s, "info", imap, "starttls", 30, 10, &client_credentials(s, "info-daemon", "xoauth2")),
+        mailbox(
+            s,
+            "complaints",
+            imap,
+            "starttls",
+            30,
+            3,
+            &client_credentials(s, "complaints-daemon", "xoauth2")
+        ),
+        mailbox(
+            s,
+            "info",
+            imap,
+            "starttls",
+            30,
+            10,
+            &client_credentials(s, "info-daemon", "xoauth2")
+        ),
         outbox(s, None),
         alerts(s),
     );
     let mut app = Instance::with_mail_config(POLICY_B, &tail);
     secrets(&app);
-    admin(s, "mode", &[("client", "complaints-daemon"), ("mode", "hang")]).await;
+    admin(
+        s,
+        "mode",
+        &[("client", "complaints-daemon"), ("mode", "hang")],
+    )
+    .await;
     app.start();
     // Mail for the broken mailbox waits on the server; it must not be lost.
-    append(s, "complaints", &complaint("Alice <alice@example.test>", "complaints@example.test", "wait-1")).await;
+    append(
+        s,
+        "complaints",
+        &complaint(
+            "Alice <alice@example.test>",
+            "complaints@example.test",
+            "wait-1",
+        ),
+    )
+    .await;
 
-    let phases: [(&str, Box<dyn Fn(&Instance)>, &str); 5] = [
-        ("hang", Box::new(|_| {}), "did not answer within 3 s"),
-        ("html", Box::new(|_| {}), "page titled \\\"Sign in to your account\\\""),
-        ("garbage", Box::new(|_| {}), "unusable JSON"),
-        ("ok", Box::new(|a| std::fs::remove_file(a.dir.path().join("complaints-daemon.secret")).expect("rm")), "cannot read client secret file"),
-        ("ok", Box::new(|a| write(a, "complaints-daemon.secret", "not-the-secret\n")), "AADSTS7000215"),
+    // (token server mode, what happens to the secret file, the error expected)
+    let phases = [
+        ("hang", None, "did not answer within 3 s"),
+        ("html", None, "page titled \\\"Sign in to your account\\\""),
+        ("garbage", None, "unusable JSON"),
+        ("ok", Some(""), "cannot read client secret file"),
+        ("ok", Some("not-the-secret\n"), "AADSTS7000215"),
     ];
     for (i, (mode, setup, expect)) in phases.iter().enumerate() {
-        admin(s, "mode", &[("client", "complaints-daemon"), ("mode", mode)]).await;
-        setup(&app);
+        admin(
+            s,
+            "mode",
+            &[("client", "complaints-daemon"), ("mode", mode)],
+        )
+        .await;
+        match setup {
+            Some("") => std::fs::remove_file(app.dir.path().join("complaints-daemon.secret"))
+                .expect("remove the secret file"),
+            Some(content) => write(&app, "complaints-daemon.secret", content),
+            None => {}
+        }
         let st = wait_status(&app, 60, expect, |st| {
-            account(st, "mailbox:complaints")["last_error"].to_string().contains(expect)
+            account(st, "mailbox:complaints")["last_error"]
+                .to_string()
+                .contains(expect)
         })
         .await;
         // Meanwhile the other mailbox keeps working.
         let id = format!("other-{i}");
-        smtp_send(s, "bob@example.test", &["info@example.test"], &complaint("Bob <bob@example.test>", "info@example.test", &id)).await;
-        wait_inbox(s, "bob", 30, "the other mailbox's acknowledgement", |m| acks_to(m, &id) == 1).await;
-        assert!(account(&st, "mailbox:info")["failing_since"].is_null(), "{st:#}");
+        smtp_send(
+            s,
+            "bob@example.test",
+            &["info@example.test"],
+            &complaint("Bob <bob@example.test>", "info@example.test", &id),
+        )
+        .await;
+        wait_inbox(s, "bob", 30, "the other mailbox's acknowledgement", |m| {
+            acks_to(m, &id) == 1
+        })
+        .await;
+        assert!(
+            account(&st, "mailbox:info")["failing_since"].is_null(),
+            "{st:#}"
+        );
         if i == 0 {
-            wait_inbox(s, "director", 30, "the alert", |m| m.iter().any(|x| subject(x).contains("ALERT"))).await;
+            wait_inbox(s, "director", 30, "the alert", |m| {
+                m.iter().any(|x| subject(x).contains("ALERT"))
+            })
+            .await;
         }
     }
     // `check` names the mailbox and quotes the provider.
     let (ok, out) = check(&app);
     assert!(!ok);
-    assert!(out.contains("mailbox[0] (complaints)") && out.contains("AADSTS7000215: Invalid client secret provided"), "{out}");
+    assert!(
+        out.contains("mailbox[0] (complaints)")
+            && out.contains("AADSTS7000215: Invalid client secret provided"),
+        "{out}"
+    );
     // Fixed: the waiting message is taken in, once.
     write(&app, "complaints-daemon.secret", "lab-secret-1\n");
-    wait_inbox(s, "alice", 90, "the waiting complaint's acknowledgement", |m| acks_to(m, "wait-1") == 1).await;
+    wait_inbox(
+        s,
+        "alice",
+        90,
+        "the waiting complaint's acknowledgement",
+        |m| acks_to(m, "wait-1") == 1,
+    )
+    .await;
     let log = app.log();
-    assert!(!log.contains("lab-secret-1") && !log.contains("not-the-secret"), "no secret in the log");
+    assert!(
+        !log.contains("lab-secret-1") && !log.contains("not-the-secret"),
+        "no secret in the log"
+    );
     assert!(app.stop().success());
 }
 
@@ -449,14 +720,29 @@ async fn a_rotated_refresh_token_survives_a_restart() {
     purge_all(s);
     reset(s).await;
     admin(s, "ttl", &[("client", "refresh-daemon"), ("ttl", "6")]).await;
-    let seeded = admin(s, "seed_refresh", &[("client", "refresh-daemon"), ("mailbox", "complaints@example.test")]).await;
-    let seed = seeded["refresh_token"].as_str().expect("refresh token").to_string();
+    let seeded = admin(
+        s,
+        "seed_refresh",
+        &[
+            ("client", "refresh-daemon"),
+            ("mailbox", "complaints@example.test"),
+        ],
+    )
+    .await;
+    let seed = seeded["refresh_token"]
+        .as_str()
+        .expect("refresh token")
+        .to_string();
     let oauth = format!(
         "grant = \"refresh_token\"\ntoken_url = \"{}\"\nclient_id = \"refresh-daemon\"\nrefresh_token_file = \"state/refresh-token\"\n",
         s.get("STACK_TOKEN_URL")
     );
     let imap = s.port("STACK_IMAP_PORT");
-    let tail = format!("{}{}", mailbox(s, "complaints", imap, "starttls", 1500, 10, &oauth), outbox(s, None));
+    let tail = format!(
+        "{}{}",
+        mailbox(s, "complaints", imap, "starttls", 1500, 10, &oauth),
+        outbox(s, None)
+    );
     let mut app = Instance::with_mail_config(POLICY_B, &tail);
     std::fs::create_dir(app.dir.path().join("state")).expect("mkdir");
     let file = app.dir.path().join("state/refresh-token");
@@ -469,7 +755,10 @@ async fn a_rotated_refresh_token_survives_a_restart() {
     let saved = std::fs::read_to_string(&file).expect("token file");
     assert_ne!(saved.trim(), seed);
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&file).expect("meta").permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&file).expect("meta").permissions().mode() & 0o777,
+        0o600
+    );
     // A hard crash, then a start: the saved token is the live one.
     app.kill9();
     let before = stat(s, "refresh-daemon", "refresh_rotated").await;
@@ -481,9 +770,27 @@ async fn a_rotated_refresh_token_survives_a_restart() {
     .await;
     assert!(stat(s, "refresh-daemon", "refresh_rotated").await > before);
     assert_eq!(stat(s, "refresh-daemon", "refresh_reuse_detected").await, 0);
-    assert_eq!(stat(s, "refresh-daemon", "refused").await, 0, "{}", app.log());
-    smtp_send(s, "alice@example.test", &["complaints@example.test"], &complaint("Alice <alice@example.test>", "complaints@example.test", "rt-1")).await;
-    wait_inbox(s, "alice", 30, "the acknowledgement", |m| acks_to(m, "rt-1") == 1).await;
+    assert_eq!(
+        stat(s, "refresh-daemon", "refused").await,
+        0,
+        "{}",
+        app.log()
+    );
+    smtp_send(
+        s,
+        "alice@example.test",
+        &["complaints@example.test"],
+        &complaint(
+            "Alice <alice@example.test>",
+            "complaints@example.test",
+            "rt-1",
+        ),
+    )
+    .await;
+    wait_inbox(s, "alice", 30, "the acknowledgement", |m| {
+        acks_to(m, "rt-1") == 1
+    })
+    .await;
     assert!(app.stop().success());
 }
 
@@ -498,7 +805,9 @@ async fn certificate_and_google_service_account_with_a_clock_off_by_minutes() {
     let cert = format!(
         "grant = \"client_credentials\"\ntoken_url = \"{url}\"\nclient_id = \"cert-daemon\"\ncertificate_file = \"{dir}/cert-app.crt\"\nprivate_key_file = \"{dir}/cert-app.key\"\n"
     );
-    let google = format!("grant = \"google_service_account\"\nservice_account_file = \"{dir}/google-sa.json\"\n");
+    let google = format!(
+        "grant = \"google_service_account\"\nservice_account_file = \"{dir}/google-sa.json\"\n"
+    );
     let tail = format!(
         "{}{}{}",
         mailbox(s, "complaints", imap, "starttls", 30, 10, &cert),
@@ -511,25 +820,47 @@ async fn certificate_and_google_service_account_with_a_clock_off_by_minutes() {
         admin(s, "clock", &[("offset", offset)]).await;
         let (ok, out) = check(&app);
         assert!(ok, "clock off by {offset} s:\n{out}");
-        assert!(out.contains("mailbox complaints: signed in") && out.contains("mailbox info: signed in"), "{out}");
+        assert!(
+            out.contains("mailbox complaints: signed in")
+                && out.contains("mailbox info: signed in"),
+            "{out}"
+        );
     }
     // Fifteen minutes off is too much, and the error says so in the provider's words.
     admin(s, "clock", &[("offset", "-900")]).await;
     let (ok, out) = check(&app);
     assert!(!ok);
-    assert!(out.contains("mailbox[0] (complaints)") && out.contains("AADSTS700024"), "{out}");
-    assert!(out.contains("mailbox[1] (info)") && out.contains("Invalid JWT: Token must be a short-lived token"), "{out}");
+    assert!(
+        out.contains("mailbox[0] (complaints)") && out.contains("AADSTS700024"),
+        "{out}"
+    );
+    assert!(
+        out.contains("mailbox[1] (info)")
+            && out.contains("Invalid JWT: Token must be a short-lived token"),
+        "{out}"
+    );
     admin(s, "clock", &[("offset", "0")]).await;
 
     // A token the mail server rejects: info-daemon's token is for info@, not complaints@.
     let tail = format!(
         "{}{}",
-        mailbox(s, "complaints", imap, "starttls", 30, 10, &client_credentials(s, "info-daemon", "xoauth2")),
+        mailbox(
+            s,
+            "complaints",
+            imap,
+            "starttls",
+            30,
+            10,
+            &client_credentials(s, "info-daemon", "xoauth2")
+        ),
         outbox(s, None),
     );
     let wrong = Instance::with_mail_config(POLICY_B, &tail);
     secrets(&wrong);
     let (ok, out) = check(&wrong);
     assert!(!ok);
-    assert!(out.contains("mailbox[0] (complaints)") && out.contains("AUTHENTICATIONFAILED"), "{out}");
+    assert!(
+        out.contains("mailbox[0] (complaints)") && out.contains("AUTHENTICATIONFAILED"),
+        "{out}"
+    );
 }
