@@ -7,9 +7,8 @@ use crate::app::App;
 use crate::config::{Config, OAuth2Config};
 use crate::core::oauth;
 use crate::effects::ApplyError;
-use crate::outgoing::{self, Envelope};
 use crate::sender::{ALERTS_ACCOUNT, ALERT_TEMPLATE, OUTBOX_ACCOUNT};
-use crate::store::{AccountHealth, NewOutbox, Store, StoreError};
+use crate::store::{AccountHealth, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use tracing::{info, warn};
 
@@ -256,44 +255,26 @@ async fn queue(
     body: &str,
     now: DateTime<Utc>,
 ) -> Result<usize, ApplyError> {
-    let mut n = 0;
-    for to in &app.loaded.config.alerts.operators {
-        let nonce = Store::outbox_count(tx).await? + 1;
-        let message_id = format!("alert.{}.{nonce}@{}", now.timestamp(), app.mail_domain());
-        let html = format!(
-            "<pre style=\"font-family: sans-serif; white-space: pre-wrap\">{}</pre>",
-            handlebars::html_escape(body)
-        );
-        let env = Envelope {
-            from_name: format!("complaintd at {}", app.loaded.config.organisation.name),
-            from_address: app.loaded.config.organisation.reply_address.clone(),
-            reply_to: app.loaded.config.organisation.reply_address.clone(),
-            to: to.clone(),
-            subject: subject.to_string(),
-            text: body.to_string(),
-            html,
-            message_id: message_id.clone(),
-            in_reply_to: None,
-            auto_submitted: Some("auto-generated"),
-            date: now,
-        };
-        let raw = outgoing::build(&env)?;
-        Store::enqueue(
+    let html = format!(
+        "<pre style=\"font-family: sans-serif; white-space: pre-wrap\">{}</pre>",
+        handlebars::html_escape(body)
+    );
+    let from = format!("complaintd at {}", app.loaded.config.organisation.name);
+    let operators = &app.loaded.config.alerts.operators;
+    for to in operators {
+        crate::effects::queue_notice(
+            app,
             tx,
-            &NewOutbox {
-                case_ref: None,
-                message_id: &message_id,
-                template: ALERT_TEMPLATE,
-                recipient: to,
-                automatic: false,
-                raw: &raw,
-                created_at: now,
-            },
+            "alert",
+            ALERT_TEMPLATE,
+            to,
+            &from,
+            (subject, body, &html),
+            now,
         )
         .await?;
-        n += 1;
     }
-    Ok(n)
+    Ok(operators.len())
 }
 
 #[cfg(test)]

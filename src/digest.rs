@@ -6,8 +6,7 @@ use crate::app::App;
 use crate::core::case::{Case, DeadlineKind, State, TemplateId};
 use crate::core::classify::Kind;
 use crate::effects::ApplyError;
-use crate::outgoing::{self, Envelope};
-use crate::store::{NewOutbox, Store, StoreError};
+use crate::store::StoreError;
 use crate::templates::Rendered;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
@@ -331,34 +330,15 @@ pub async fn queue(
             if sent.contains(&p.email) {
                 continue;
             }
-            let nonce = Store::outbox_count(tx).await? + 1;
-            let day = app.calendar.to_local(now).format("%Y%m%d").to_string();
-            let message_id = format!("digest.{day}.{nonce}@{}", app.mail_domain());
-            let env = Envelope {
-                from_name: app.loaded.config.organisation.name.clone(),
-                from_address: app.loaded.config.organisation.reply_address.clone(),
-                reply_to: app.loaded.config.organisation.reply_address.clone(),
-                to: p.email.clone(),
-                subject: rendered.subject.clone(),
-                text: rendered.text.clone(),
-                html: rendered.html.clone(),
-                message_id: message_id.clone(),
-                in_reply_to: None,
-                auto_submitted: Some("auto-generated"),
-                date: now,
-            };
-            let raw = outgoing::build(&env)?;
-            Store::enqueue(
+            crate::effects::queue_notice(
+                app,
                 tx,
-                &NewOutbox {
-                    case_ref: None,
-                    message_id: &message_id,
-                    template: TemplateId::DailyDigest.name(),
-                    recipient: &p.email,
-                    automatic: false,
-                    raw: &raw,
-                    created_at: now,
-                },
+                "digest",
+                TemplateId::DailyDigest.name(),
+                &p.email,
+                &app.loaded.config.organisation.name,
+                (&rendered.subject, &rendered.text, &rendered.html),
+                now,
             )
             .await?;
             sent.push(p.email.clone());

@@ -331,3 +331,52 @@ pub async fn apply(
     batch.write(tx, &reference, now).await?;
     Ok(())
 }
+
+/// A notice to a member of staff that belongs to no case (the digest,
+/// operator alerts): built, given a Message-ID `{kind}.{stamp}.{n}@domain`
+/// and queued inside `tx`.
+#[allow(clippy::too_many_arguments)]
+pub async fn queue_notice(
+    app: &App,
+    tx: &mut SqliteConnection,
+    kind: &str,
+    template: &str,
+    to: &str,
+    from_name: &str,
+    content: (&str, &str, &str),
+    now: DateTime<Utc>,
+) -> Result<(), ApplyError> {
+    let (subject, text, html) = content;
+    let nonce = Store::outbox_count(tx).await? + 1;
+    let stamp = app.calendar.to_local(now).format("%Y%m%d").to_string();
+    let message_id = format!("{kind}.{stamp}.{nonce}@{}", app.mail_domain());
+    let org = &app.loaded.config.organisation;
+    let env = Envelope {
+        from_name: from_name.to_string(),
+        from_address: org.reply_address.clone(),
+        reply_to: org.reply_address.clone(),
+        to: to.to_string(),
+        subject: subject.to_string(),
+        text: text.to_string(),
+        html: html.to_string(),
+        message_id: message_id.clone(),
+        in_reply_to: None,
+        auto_submitted: Some("auto-generated"),
+        date: now,
+    };
+    let raw = outgoing::build(&env)?;
+    Store::enqueue(
+        tx,
+        &NewOutbox {
+            case_ref: None,
+            message_id: &message_id,
+            template,
+            recipient: to,
+            automatic: false,
+            raw: &raw,
+            created_at: now,
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -591,8 +591,9 @@ pub async fn run(app: Arc<App>, mb: MailboxConfig, wake: Arc<Notify>, stop: Canc
                     }
                 }
             }
-            // Authentication failures back off further than network ones:
-            // servers (Dovecot, Exchange) penalise repeated failed sign-ins.
+            // Capped exponential backoff with jitter: servers (Dovecot,
+            // Exchange) also slow down repeated failed sign-ins, so trying
+            // harder would not help.
             let cap_ms: u64 = 300_000;
             let base = 1u64 << failures.min(9);
             let delay =

@@ -185,6 +185,16 @@ fn complaint(from: &str, to: &str, id: &str) -> Vec<u8> {
 }
 
 /// Acknowledgements answering the complaint with Message-ID `<id@example.test>`.
+/// A complaint from `from` (a display address) to the `mailbox`@ address, by SMTP.
+async fn send(s: &Stack, from: &str, mailbox: &str, id: &str) {
+    let envelope_from = from
+        .rsplit_once('<')
+        .map(|(_, a)| a.trim_end_matches('>'))
+        .unwrap_or(from);
+    let to = format!("{mailbox}@example.test");
+    smtp_send(s, envelope_from, &[&to], &complaint(from, &to, id)).await;
+}
+
 fn acks_to(msgs: &[Vec<u8>], id: &str) -> usize {
     let answered = format!("<{id}@example.test>");
     msgs.iter()
@@ -266,24 +276,8 @@ async fn client_credentials_sign_in_for_imap_and_smtp() {
 
     let issued_to_check = stat(s, "complaints-daemon", "issued").await;
     app.start();
-    smtp_send(
-        s,
-        "alice@example.test",
-        &["complaints@example.test"],
-        &complaint(
-            "Alice <alice@example.test>",
-            "complaints@example.test",
-            "cc-1",
-        ),
-    )
-    .await;
-    smtp_send(
-        s,
-        "bob@example.test",
-        &["info@example.test"],
-        &complaint("Bob <bob@example.test>", "info@example.test", "cc-2"),
-    )
-    .await;
+    send(s, "Alice <alice@example.test>", "complaints", "cc-1").await;
+    send(s, "Bob <bob@example.test>", "info", "cc-2").await;
     wait_inbox(
         s,
         "alice",
@@ -341,17 +335,7 @@ async fn tokens_renewed_before_expiry_during_a_long_idle() {
     .await;
     // Mail arriving now is read by a session on a renewed token, and the
     // acknowledgement goes out on an SMTP transport rebuilt with it.
-    smtp_send(
-        s,
-        "alice@example.test",
-        &["complaints@example.test"],
-        &complaint(
-            "Alice <alice@example.test>",
-            "complaints@example.test",
-            "idle-1",
-        ),
-    )
-    .await;
+    send(s, "Alice <alice@example.test>", "complaints", "idle-1").await;
     wait_inbox(s, "alice", 30, "the acknowledgement", |m| {
         acks_to(m, "idle-1") == 1
     })
@@ -441,15 +425,11 @@ async fn session_ended_on_expiry_comes_back_with_nothing_lost_or_doubled() {
     app.start();
     // Mail keeps arriving across several sessions ended by the server.
     for i in 4..10 {
-        smtp_send(
+        send(
             s,
-            "bob@example.test",
-            &["complaints@example.test"],
-            &complaint(
-                &format!("Bob <bob+e{i}@example.test>"),
-                "complaints@example.test",
-                &format!("bye-{i}"),
-            ),
+            &format!("Bob <bob+e{i}@example.test>"),
+            "complaints",
+            &format!("bye-{i}"),
         )
         .await;
         tokio::time::sleep(Duration::from_millis(1500)).await; // spacing the arrivals, not waiting for a result
@@ -503,17 +483,7 @@ async fn revoked_grant_alerts_operators_and_heads_the_digest_until_it_clears() {
     admin(s, "revoke", &[("client", "complaints-daemon")]).await;
     // A complaint arrives meanwhile; the outbox's own account is failing too,
     // so the alert must go through the alerts' SMTP account.
-    smtp_send(
-        s,
-        "alice@example.test",
-        &["complaints@example.test"],
-        &complaint(
-            "Alice <alice@example.test>",
-            "complaints@example.test",
-            "rev-1",
-        ),
-    )
-    .await;
+    send(s, "Alice <alice@example.test>", "complaints", "rev-1").await;
     let director = wait_inbox(s, "director", 60, "the sign-in alert", |m| {
         m.iter()
             .any(|x| subject(x).contains("ALERT") && subject(x).contains("mailbox complaints"))
@@ -666,13 +636,7 @@ async fn a_broken_token_endpoint_fails_one_mailbox_only() {
         .await;
         // Meanwhile the other mailbox keeps working.
         let id = format!("other-{i}");
-        smtp_send(
-            s,
-            "bob@example.test",
-            &["info@example.test"],
-            &complaint("Bob <bob@example.test>", "info@example.test", &id),
-        )
-        .await;
+        send(s, "Bob <bob@example.test>", "info", &id).await;
         wait_inbox(s, "bob", 30, "the other mailbox's acknowledgement", |m| {
             acks_to(m, &id) == 1
         })
@@ -776,17 +740,7 @@ async fn a_rotated_refresh_token_survives_a_restart() {
         "{}",
         app.log()
     );
-    smtp_send(
-        s,
-        "alice@example.test",
-        &["complaints@example.test"],
-        &complaint(
-            "Alice <alice@example.test>",
-            "complaints@example.test",
-            "rt-1",
-        ),
-    )
-    .await;
+    send(s, "Alice <alice@example.test>", "complaints", "rt-1").await;
     wait_inbox(s, "alice", 30, "the acknowledgement", |m| {
         acks_to(m, "rt-1") == 1
     })
