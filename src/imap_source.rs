@@ -162,9 +162,9 @@ struct Connected {
     session: Session,
     mailbox: async_imap::types::Mailbox,
     idle: bool,
-    /// With OAuth2: end the session by then, before the token expires
-    /// (Exchange closes sessions whose token has expired).
-    until: Option<DateTime<Utc>>,
+    /// With OAuth2: renew by then, and end the session before the token
+    /// expires at the latest (Exchange closes sessions whose token has expired).
+    until: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 /// Get a token (OAuth2), connect, secure, sign in and select the folder.
@@ -271,7 +271,7 @@ async fn connect(
         session,
         mailbox,
         idle,
-        until: bearer.map(|b| b.use_until),
+        until: bearer.map(|b| (b.use_until, b.expires_at)),
     })
 }
 
@@ -416,6 +416,7 @@ async fn session_loop(
     app: &App,
     mb: &MailboxConfig,
     cfg: &ImapConfig,
+    tokens: Option<&TokenSource>,
     conn: Connected,
     wake: &Notify,
     stop: &CancellationToken,
@@ -426,10 +427,14 @@ async fn session_loop(
         idle,
         until,
     } = conn;
+    let (mut renew_at, expires_at) = match until {
+        Some((r, e)) => (Some(r), Some(e)),
+        None => (None, None),
+    };
     let mut uidvalidity = selected
         .uid_validity
         .ok_or_else(|| ImapError::NoUidValidity(cfg.folder.clone()))?;
-    info!(uidvalidity, idle, renew_at = ?until, "connected");
+    info!(uidvalidity, idle, renew_at = ?renew_at, "connected");
     let t = cfg.timeout_seconds;
     let mut first = true;
     // Renew IDLE well before the 29 minutes RFC 2177 allows, and reconcile
@@ -464,11 +469,38 @@ async fn session_loop(
             return Ok(Ended::Stopped);
         }
         // With OAuth2, wake up in time to leave before the token expires.
-        let left = until.map(|u| (u - Utc::now()).to_std().unwrap_or(Duration::ZERO));
+        let left = renew_at.map(|u| (u - Utc::now()).to_std().unwrap_or(Duration::ZERO));
         if left == Some(Duration::ZERO) {
-            info!("access token due for renewal: signing in again");
-            let _ = step("LOGOUT", t, session.logout()).await;
-            return Ok(Ended::Renew);
+            // The new token first: if the endpoint is down, this session
+            // carries on until the old token really expires, and only then
+            // does the mailbox go through a failed sign-in.
+            let renewed = match tokens {
+                Some(src) => {
+                    src.forget().await;
+                    src.token().await.map(|_| ())
+                }
+                None => Ok(()),
+            };
+            let hard_stop = expires_at.is_some_and(|e| Utc::now() >= e);
+            match renewed {
+                Ok(()) => {
+                    info!("access token due for renewal: signing in again");
+                    let _ = step("LOGOUT", t, session.logout()).await;
+                    return Ok(Ended::Renew);
+                }
+                Err(e) if hard_stop => {
+                    let _ = step("LOGOUT", t, session.logout()).await;
+                    return Err(ImapError::Token(e));
+                }
+                Err(e) => {
+                    warn!(error = %e, "cannot renew the access token yet; keeping the session until it expires");
+                    renew_at = Some(
+                        (Utc::now() + chrono::Duration::seconds(5))
+                            .min(expires_at.unwrap_or_else(Utc::now)),
+                    );
+                    continue;
+                }
+            }
         }
         let wait_for = left.map_or(poll, |l| poll.min(l));
         if idle {
@@ -532,39 +564,36 @@ pub async fn run(app: Arc<App>, mb: MailboxConfig, wake: Arc<Notify>, stop: Canc
     async move {
         let mut failures: u32 = 0;
         loop {
-            let (result, signed_in) =
-                match connect(&cfg, app.loaded.base_dir(), tokens.as_deref()).await {
-                    Err(e) => {
-                        warn!(error = %e, kind = e.kind().as_str(), "cannot sign in");
-                        if let Err(db) = app
-                            .store
-                            .login_failed(&account, Utc::now(), e.kind(), &e.to_string())
-                            .await
-                        {
-                            warn!(error = %db, "cannot record the sign-in failure");
-                        }
-                        app.health_changed.notify_one();
-                        (Err(e), false)
+            let (result, signed_in) = match connect(&cfg, app.loaded.base_dir(), tokens.as_deref())
+                .await
+            {
+                Err(e) => {
+                    warn!(error = %e, kind = e.kind().as_str(), "cannot sign in");
+                    if let Err(db) = app
+                        .store
+                        .login_failed(&account, Utc::now(), e.kind(), &e.to_string())
+                        .await
+                    {
+                        warn!(error = %db, "cannot record the sign-in failure");
                     }
-                    Ok(conn) => {
-                        if let Err(db) = app.store.login_ok(&account, Utc::now()).await {
-                            warn!(error = %db, "cannot record the sign-in");
-                        }
-                        failures = 0;
-                        (
-                            session_loop(&app, &mb, &cfg, conn, &wake, &stop).await,
-                            true,
-                        )
+                    app.health_changed.notify_one();
+                    (Err(e), false)
+                }
+                Ok(conn) => {
+                    if let Err(db) = app.store.login_ok(&account, Utc::now()).await {
+                        warn!(error = %db, "cannot record the sign-in");
                     }
-                };
+                    failures = 0;
+                    (
+                        session_loop(&app, &mb, &cfg, tokens.as_deref(), conn, &wake, &stop).await,
+                        true,
+                    )
+                }
+            };
             match result {
                 Ok(Ended::Stopped) => return,
-                Ok(Ended::Renew) => {
-                    if let Some(src) = &tokens {
-                        src.forget().await;
-                    }
-                    continue;
-                }
+                // The new token is already cached: sign in again at once.
+                Ok(Ended::Renew) => continue,
                 Err(e) => {
                     failures = failures.saturating_add(1);
                     // Whatever ended the session, the next sign-in uses a new

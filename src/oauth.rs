@@ -26,6 +26,8 @@ pub struct Bearer {
     pub token: String,
     /// Replace it after this instant (its expiry less a margin).
     pub use_until: DateTime<Utc>,
+    /// When it expires (by our clock, from `expires_in`).
+    pub expires_at: DateTime<Utc>,
 }
 
 impl std::fmt::Debug for Bearer {
@@ -98,6 +100,7 @@ impl TokenSource {
         let bearer = Bearer {
             token: issued.access_token,
             use_until: oauth::use_until(received, issued.expires_in),
+            expires_at: received + chrono::Duration::seconds(issued.expires_in.min(86_400) as i64),
         };
         info!(
             grant = ?self.cfg.grant,

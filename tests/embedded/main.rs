@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod alerts;
 mod crash;
 mod machine_mail;
 mod operations;

@@ -340,6 +340,29 @@ async fn tokens_renewed_before_expiry_during_a_long_idle() {
         acks_to(m, "idle-1") == 1
     })
     .await;
+    // The token endpoint fails at renewal time: the session is kept while
+    // its token is still good, and renewed as soon as the endpoint is back.
+    admin(
+        s,
+        "mode",
+        &[("client", "complaints-daemon"), ("mode", "error500")],
+    )
+    .await;
+    wait_for(30, "a failed renewal", || {
+        app.log().contains("cannot renew the access token yet")
+    })
+    .await;
+    admin(
+        s,
+        "mode",
+        &[("client", "complaints-daemon"), ("mode", "ok")],
+    )
+    .await;
+    let renewals = app.log().matches("access token due for renewal").count();
+    wait_for(30, "the renewal after the endpoint came back", || {
+        app.log().matches("access token due for renewal").count() > renewals
+    })
+    .await;
     let log = app.log();
     assert!(
         log.contains("SMTP transport rebuilt with a new token"),
