@@ -217,6 +217,10 @@ async fn connect(
         })
         .await?;
     }
+    // Servers delay sign-ins from an address that recently failed (Dovecot
+    // up to 15 s, Exchange similar), so a short step timeout would turn one
+    // failure into an endless run of timeouts.
+    let sign_in_limit = Duration::from_secs(t.max(30));
     let signed_in = match (&bearer, &cfg.oauth2) {
         (Some(b), Some(o)) => {
             let (mechanism, response) = match o.mechanism {
@@ -232,7 +236,7 @@ async fn connect(
                 sent: false,
                 said: said.clone(),
             };
-            tokio::time::timeout(Duration::from_secs(t), client.authenticate(mechanism, sasl))
+            tokio::time::timeout(sign_in_limit, client.authenticate(mechanism, sasl))
                 .await
                 .map(|r| {
                     r.map_err(|(e, _)| {
@@ -246,12 +250,9 @@ async fn connect(
         }
         _ => {
             let password = cfg.password.read(base).map_err(ImapError::Password)?;
-            tokio::time::timeout(
-                Duration::from_secs(t),
-                client.login(&cfg.username, &password),
-            )
-            .await
-            .map(|r| r.map_err(|(e, _)| e.to_string()))
+            tokio::time::timeout(sign_in_limit, client.login(&cfg.username, &password))
+                .await
+                .map(|r| r.map_err(|(e, _)| e.to_string()))
         }
     };
     let mut session = match signed_in {

@@ -205,6 +205,11 @@ fn acks_to(msgs: &[Vec<u8>], id: &str) -> usize {
         .count()
 }
 
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
 async fn wait_status(
     app: &Instance,
     secs: u64,
@@ -219,8 +224,8 @@ async fn wait_status(
         }
         assert!(
             Instant::now() < deadline,
-            "timed out after {secs}s waiting for {what}; status: {st:#}\nlog:\n{}",
-            app.log()
+            "timed out after {secs}s waiting for {what}; status: {st:#}\nlog (end):\n{}",
+            tail(&app.log(), 60)
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
@@ -497,7 +502,7 @@ async fn revoked_grant_alerts_operators_and_heads_the_digest_until_it_clears() {
     let mut app = Instance::with_mail_config(POLICY_B, &tail);
     secrets(&app);
     app.start();
-    wait_status(&app, 30, "the first sign-in", |st| {
+    wait_status(&app, 60, "the first sign-in", |st| {
         account(st, "mailbox:complaints")["last_login"].is_string()
     })
     .await;
@@ -522,7 +527,7 @@ async fn revoked_grant_alerts_operators_and_heads_the_digest_until_it_clears() {
         "the provider's words: {text}"
     );
     assert!(text.contains("What to check:"), "{text}");
-    let st = wait_status(&app, 30, "the failure in status", |st| {
+    let st = wait_status(&app, 60, "the failure in status", |st| {
         account(st, "mailbox:complaints")["alerted_at"].is_string()
     })
     .await;
