@@ -157,7 +157,8 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<AlertReport, ApplyErr
                     since = fmt(app, h.failing_since),
                     last = fmt(app, h.last_login_at),
                 );
-                if let Some(hint) = oauth::hint(&error) {
+                // The hints speak of tokens and app registrations.
+                if let Some(hint) = oauth::hint(&error).filter(|_| acc.oauth2.is_some()) {
                     body.push_str(&format!("\nWhat to check: {hint}\n"));
                 }
                 body.push_str(if h.account.starts_with("mailbox:") {

@@ -428,6 +428,15 @@ fn check_templates(l: &Loaded, r: &mut Report) {
     }
 }
 
+/// A provider's error, followed by what to check when it is a known one.
+/// Only for OAuth2 sign-in: the hints speak of tokens and app registrations.
+fn with_hint(error: String, oauth2: bool) -> String {
+    match crate::core::oauth::hint(&error).filter(|_| oauth2) {
+        Some(h) => format!("{error}. What to check: {h}"),
+        None => error,
+    }
+}
+
 /// Reach every configured server: sign in to each IMAP mailbox and select its
 /// folder, and open (and authenticate) a session with each SMTP account. Each
 /// failure is reported with the mailbox or account and the provider's own
@@ -462,7 +471,7 @@ pub async fn check_online(l: &Loaded, r: &mut Report) {
             Err(e) => r.problems.push(ConfigError::new(
                 &l.path,
                 format!("mailbox[{i}] ({})", m.name),
-                e.to_string(),
+                with_hint(e.to_string(), imap.oauth2.is_some()),
             )),
         }
     }
@@ -499,7 +508,11 @@ pub async fn check_online(l: &Loaded, r: &mut Report) {
                     _ => String::new(),
                 }
             )),
-            Err(e) => r.problems.push(ConfigError::new(&l.path, key, e)),
+            Err(e) => r.problems.push(ConfigError::new(
+                &l.path,
+                key,
+                with_hint(e, smtp.oauth2.is_some()),
+            )),
         }
     }
 }

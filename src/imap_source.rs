@@ -78,6 +78,24 @@ impl ImapError {
     }
 }
 
+/// A server's refusal in its own words: async-imap keeps a NO or BAD as the
+/// debug form of the parsed response (`code: …, info: Some("…")`); the
+/// operator wants `NO [AUTHENTICATIONFAILED] Authentication failed.`.
+fn server_words(e: &async_imap::error::Error) -> String {
+    let (status, text) = match e {
+        async_imap::error::Error::No(t) => ("NO", t),
+        async_imap::error::Error::Bad(t) => ("BAD", t),
+        other => return other.to_string(),
+    };
+    match text
+        .split_once("info: Some(\"")
+        .and_then(|(_, rest)| rest.rsplit_once("\")"))
+    {
+        Some((info, _)) => format!("{status} {}", info.replace("\\\"", "\"")),
+        None => format!("{status} {text}"),
+    }
+}
+
 /// Answers a server's SASL exchange for XOAUTH2 / OAUTHBEARER: the initial
 /// response to the first (empty) challenge, and an empty reply to an error
 /// challenge, which is kept so the failure can be explained.
@@ -240,6 +258,7 @@ async fn connect(
                 .await
                 .map(|r| {
                     r.map_err(|(e, _)| {
+                        let e = server_words(&e);
                         let detail = said.lock().ok().and_then(|mut s| s.take());
                         match detail {
                             Some(d) => format!("{e} ({mechanism}: {d})"),
@@ -252,7 +271,7 @@ async fn connect(
             let password = cfg.password.read(base).map_err(ImapError::Password)?;
             tokio::time::timeout(sign_in_limit, client.login(&cfg.username, &password))
                 .await
-                .map(|r| r.map_err(|(e, _)| e.to_string()))
+                .map(|r| r.map_err(|(e, _)| server_words(&e)))
         }
     };
     let mut session = match signed_in {
@@ -636,4 +655,26 @@ pub async fn run(app: Arc<App>, mb: MailboxConfig, wake: Arc<Notify>, stop: Canc
     }
     .instrument(span)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_read_as_the_server_said_them() {
+        let e = async_imap::error::Error::No(
+            "code: None, info: Some(\"[AUTHENTICATIONFAILED] Authentication failed.\")".into(),
+        );
+        assert_eq!(
+            server_words(&e),
+            "NO [AUTHENTICATIONFAILED] Authentication failed."
+        );
+        let e = async_imap::error::Error::Bad("odd".into());
+        assert_eq!(server_words(&e), "BAD odd");
+        assert_eq!(
+            server_words(&async_imap::error::Error::ConnectionLost),
+            "connection lost"
+        );
+    }
 }

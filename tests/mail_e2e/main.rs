@@ -590,4 +590,8 @@ async fn check_signs_in_and_reports_the_servers_words() {
         "{text}"
     );
     assert!(!text.contains("wrong"), "the password is never printed");
+    assert!(
+        !text.contains("What to check"),
+        "token hints are not given for passwords: {text}"
+    );
 }

@@ -845,4 +845,8 @@ async fn certificate_and_google_service_account_with_a_clock_off_by_minutes() {
         out.contains("mailbox[0] (complaints)") && out.contains("AUTHENTICATIONFAILED"),
         "{out}"
     );
+    assert!(
+        out.contains("What to check: The mail server refused the token"),
+        "{out}"
+    );
 }
