@@ -378,6 +378,8 @@ pub fn hint(error: &str) -> Option<&'static str> {
         ("invalid_grant", "The grant was refused: a revoked or expired refresh token, or (Google) a mailbox that does not exist or a clock far off."),
         ("invalid_client", "The client credentials were refused: check client_id and the secret or certificate."),
         ("AUTHENTICATIONFAILED", "The mail server refused the token: for Microsoft 365, check New-ServicePrincipal and Add-MailboxPermission for this mailbox, and that the token's scope is outlook.office365.com."),
+        // Exchange Online's wording for the same refusal.
+        ("AUTHENTICATE failed", "The mail server refused the token: for Microsoft 365, check the IMAP.AccessAsApp permission and its admin consent, New-ServicePrincipal and Add-MailboxPermission for this mailbox."),
         ("unreachable", "The token endpoint cannot be reached: check DNS, the proxy and the firewall for login.microsoftonline.com or oauth2.googleapis.com."),
         ("not JSON", "The token endpoint answered with a web page: check token_url or tenant."),
         ("cannot read", "A secret file is missing or unreadable: check the path and that the daemon's user (or LoadCredential=) can read it."),
@@ -522,6 +524,9 @@ mod tests {
                 .unwrap()
                 .contains("Add-MailboxPermission")
         );
+        assert!(hint("NO AUTHENTICATE failed.")
+            .unwrap()
+            .contains("IMAP.AccessAsApp"));
         assert_eq!(hint("connection reset"), None);
     }
 
