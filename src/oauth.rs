@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use tracing::{debug, info, warn};
+use tracing::{info, warn};
 
 /// A token ready to use, and until when.
 #[derive(Clone)]
@@ -80,11 +80,6 @@ impl TokenSource {
         }
     }
 
-    /// The SASL mechanism this source's config asks for.
-    pub fn config(&self) -> &OAuth2Config {
-        &self.cfg
-    }
-
     /// A token that is good for a while yet: the cached one, or a new one.
     /// Callers sharing the source wait for one fetch rather than each making one.
     pub async fn token(&self) -> Result<Bearer, TokenError> {
@@ -100,7 +95,7 @@ impl TokenSource {
         let bearer = Bearer {
             token: issued.access_token,
             use_until: oauth::use_until(received, issued.expires_in),
-            expires_at: received + chrono::Duration::seconds(issued.expires_in.min(86_400) as i64),
+            expires_at: oauth::expiry(received, issued.expires_in),
         };
         info!(
             grant = ?self.cfg.grant,
@@ -116,16 +111,6 @@ impl TokenSource {
     /// new one.
     pub async fn forget(&self) {
         self.state.lock().await.bearer = None;
-    }
-
-    /// Forget `token` if it is the cached one (the server refused it or ended
-    /// a session over it), so the next `token()` fetches a new one.
-    pub async fn invalidate(&self, token: &str) {
-        let mut st = self.state.lock().await;
-        if st.bearer.as_ref().is_some_and(|b| b.token == token) {
-            debug!("cached access token dropped");
-            st.bearer = None;
-        }
     }
 
     fn path(&self, p: &Path) -> PathBuf {
@@ -502,11 +487,6 @@ impl Registry {
             .or_insert_with(|| Arc::new(TokenSource::new(cfg, base, user, timeout_seconds)))
             .clone()
     }
-}
-
-/// Days from `today` to `expires` (negative once past).
-pub fn days_left(expires: chrono::NaiveDate, today: chrono::NaiveDate) -> i64 {
-    (expires - today).num_days()
 }
 
 #[cfg(test)]

@@ -302,12 +302,18 @@ pub fn refresh_margin(lifetime_secs: u64) -> Duration {
     Duration::seconds((lifetime_secs / 4).clamp(1, 300) as i64)
 }
 
+/// A day: no mail token lives longer, and a silly `expires_in` must not keep
+/// a token cached for ever.
+const LONGEST_LIFE: u64 = 86_400;
+
+/// When a token received at `received` expires.
+pub fn expiry(received: DateTime<Utc>, expires_in: u64) -> DateTime<Utc> {
+    received + Duration::seconds(expires_in.min(LONGEST_LIFE) as i64)
+}
+
 /// Until when a token received at `received` is used.
 pub fn use_until(received: DateTime<Utc>, expires_in: u64) -> DateTime<Utc> {
-    // A day at most: no mail token lives longer, and a silly answer must not
-    // keep a token cached for ever.
-    let life = expires_in.min(86_400);
-    received + Duration::seconds(life as i64) - refresh_margin(life)
+    expiry(received, expires_in) - refresh_margin(expires_in.min(LONGEST_LIFE))
 }
 
 /// Does a server's text say the session's token expired or its sign-in was
