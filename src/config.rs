@@ -283,7 +283,7 @@ fn starttls() -> TlsMode {
 }
 
 /// Which OAuth2 grant obtains the access tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum Grant {
     /// App-only (Microsoft 365): client id plus a client secret or certificate.
@@ -295,7 +295,7 @@ pub enum Grant {
 }
 
 /// The SASL mechanism that carries the token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum SaslMechanism {
     /// `XOAUTH2` (Microsoft 365, Gmail): the default.
@@ -307,7 +307,7 @@ pub enum SaslMechanism {
 
 /// OAuth2 sign-in for one IMAP mailbox or SMTP account. Secrets are named
 /// here (files or environment variables), never written here.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Hash)]
 #[serde(deny_unknown_fields)]
 pub struct OAuth2Config {
     /// Which grant.

@@ -461,7 +461,8 @@ pub fn certificate_assertion(
 /// SMTP accounts that use the same app (and, for Google, the same mailbox).
 #[derive(Default)]
 pub struct Registry {
-    sources: Mutex<HashMap<String, Arc<TokenSource>>>,
+    /// Keyed by the settings, plus the mailbox for Google.
+    sources: Mutex<HashMap<(OAuth2Config, Option<String>), Arc<TokenSource>>>,
 }
 
 impl Registry {
@@ -476,8 +477,8 @@ impl Registry {
         // App-only tokens serve every mailbox the app may open; Google's are
         // issued per mailbox; a refresh token belongs to its file.
         let key = match cfg.grant {
-            Grant::GoogleServiceAccount => format!("{cfg:?}|{}", user.to_ascii_lowercase()),
-            _ => format!("{cfg:?}"),
+            Grant::GoogleServiceAccount => (cfg.clone(), Some(user.to_ascii_lowercase())),
+            _ => (cfg.clone(), None),
         };
         let mut map = match self.sources.lock() {
             Ok(m) => m,

@@ -235,34 +235,38 @@ impl SmtpAccount {
         };
         match transport.send_raw(&envelope, &row.raw).await {
             Ok(_) => Outcome::Sent,
-            Err(e) if is_sign_in_error(&e) => {
-                self.reset().await;
-                Outcome::SignIn(SignInFailure {
-                    kind: FailureKind::Auth,
-                    message: describe_smtp_error(&e),
-                })
-            }
-            // 5xx: the server will never take it. 4xx and I/O: try again.
-            Err(e) if e.is_permanent() => Outcome::Permanent(e.to_string()),
-            Err(e) => Outcome::Transient(e.to_string()),
+            Err(e) => match sign_in_error(&e) {
+                Some(kind) => {
+                    self.reset().await;
+                    Outcome::SignIn(SignInFailure {
+                        kind,
+                        message: describe_smtp_error(&e),
+                    })
+                }
+                // 5xx: the server will never take it. 4xx and I/O: try again.
+                None if e.is_permanent() => Outcome::Permanent(e.to_string()),
+                None => Outcome::Transient(e.to_string()),
+            },
         }
     }
 }
 
-/// Was this a refused sign-in rather than a refused message? 530/534/535/538
-/// are SMTP AUTH's answers; lettre reports an XOAUTH2 error challenge as a
-/// client error ("does not expect a challenge") instead of the 535 that follows.
-fn is_sign_in_error(e: &lettre::transport::smtp::Error) -> bool {
-    if let Some(code) = e.status() {
-        let c = code.to_string();
-        if ["530", "534", "535", "538", "454"].contains(&c.as_str()) {
-            return true;
-        }
+/// Was this a refused sign-in rather than a refused message, and of which
+/// kind? 530/534/535/538 are SMTP AUTH's refusals and 454 its temporary
+/// failure; lettre reports an XOAUTH2 error challenge as a client error
+/// ("does not expect a challenge") instead of the 535 that follows. Anything
+/// else is about the message and is counted against it as before, so that a
+/// mail can never be deferred for ever on a misreading.
+fn sign_in_error(e: &lettre::transport::smtp::Error) -> Option<FailureKind> {
+    match e.status().map(|c| c.to_string()).as_deref() {
+        Some("530" | "534" | "535" | "538") => return Some(FailureKind::Auth),
+        Some("454") => return Some(FailureKind::Transient),
+        _ => {}
     }
     let t = e.to_string().to_ascii_lowercase();
-    t.contains("does not expect a challenge")
-        || t.contains("no compatible authentication mechanism")
-        || t.contains("authentication")
+    (t.contains("does not expect a challenge")
+        || t.contains("no compatible authentication mechanism"))
+    .then_some(FailureKind::Auth)
 }
 
 fn describe_smtp_error(e: &lettre::transport::smtp::Error) -> String {

@@ -266,19 +266,8 @@ pub fn excerpt(text: &str) -> String {
             }
         }
     }
-    let mut plain = String::new();
-    let mut in_tag = false;
-    for c in text.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                plain.push(' ');
-            }
-            c if !in_tag => plain.push(c),
-            _ => {}
-        }
-    }
+    // The project's own HTML-to-text conversion (plain text passes through).
+    let plain = crate::core::text::html_to_text(text);
     let words = plain.split_whitespace().collect::<Vec<_>>().join(" ");
     if words.is_empty() {
         "an empty body".into()

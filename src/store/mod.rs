@@ -719,13 +719,7 @@ impl Store {
         next: DateTime<Utc>,
         error: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_until = NULL WHERE id = ?")
-            .bind(next)
-            .bind(error)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.reschedule(id, next, error, 1).await
     }
 
     /// Put a mail back for later without counting an attempt: the sending
@@ -736,7 +730,18 @@ impl Store {
         next: DateTime<Utc>,
         error: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET next_attempt_at = ?, last_error = ?, lease_until = NULL WHERE id = ?")
+        self.reschedule(id, next, error, 0).await
+    }
+
+    async fn reschedule(
+        &self,
+        id: i64,
+        next: DateTime<Utc>,
+        error: &str,
+        attempts: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET attempts = attempts + ?, next_attempt_at = ?, last_error = ?, lease_until = NULL WHERE id = ?")
+            .bind(attempts)
             .bind(next)
             .bind(error)
             .bind(id)
