@@ -457,12 +457,14 @@ pub fn certificate_assertion(
         .map_err(|e| TokenError::Secret(format!("cannot sign the client assertion: {e}")))
 }
 
+/// What a token source is shared by: its settings, plus the mailbox for Google.
+type SourceKey = (OAuth2Config, Option<String>);
+
 /// The token sources of one running daemon, shared between mailboxes and
 /// SMTP accounts that use the same app (and, for Google, the same mailbox).
 #[derive(Default)]
 pub struct Registry {
-    /// Keyed by the settings, plus the mailbox for Google.
-    sources: Mutex<HashMap<(OAuth2Config, Option<String>), Arc<TokenSource>>>,
+    sources: Mutex<HashMap<SourceKey, Arc<TokenSource>>>,
 }
 
 impl Registry {
