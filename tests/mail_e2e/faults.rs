@@ -16,9 +16,13 @@ pub enum Fault {
     Garbage,
     Stall,
     NoIdle,
+    /// End every session after this long the way Exchange does when its
+    /// token expires: `* BYE Session invalidated - AccessTokenExpired`.
+    ByeAfter(Duration),
 }
 
-/// Start the proxy; the fault fires once (NoIdle: always). Returns the port.
+/// Start the proxy; the fault fires once (NoIdle and ByeAfter: on every
+/// connection). Returns the port.
 pub async fn proxy(upstream: u16, fault: Fault) -> (u16, Arc<AtomicBool>) {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
@@ -39,9 +43,22 @@ pub async fn proxy(upstream: u16, fault: Fault) -> (u16, Arc<AtomicBool>) {
                 let up = tokio::spawn(async move {
                     let _ = tokio::io::copy(&mut cr, &mut sw).await;
                 });
+                let bye_at = match fault {
+                    Fault::ByeAfter(d) => Some(tokio::time::Instant::now() + d),
+                    _ => None,
+                };
                 let mut buf = vec![0u8; 64 * 1024];
                 loop {
-                    let n = match sr.read(&mut buf).await {
+                    let read = tokio::select! {
+                        r = sr.read(&mut buf) => r,
+                        _ = tokio::time::sleep_until(bye_at.unwrap_or_else(tokio::time::Instant::now)), if bye_at.is_some() => {
+                            let _ = cw
+                                .write_all(b"* BYE Session invalidated - AccessTokenExpired\r\n")
+                                .await;
+                            break;
+                        }
+                    };
+                    let n = match read {
                         Ok(0) | Err(_) => break,
                         Ok(n) => n,
                     };

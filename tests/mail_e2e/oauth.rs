@@ -6,10 +6,9 @@
 //! endpoints (token lifetime, revocation, a hanging or broken endpoint, a
 //! skewed clock).
 
+use crate::faults::{proxy, Fault};
 use crate::stack::*;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 
 const POLICY_B: &str = include_str!("../../examples/provider-b/policy.toml");
 const SCOPE_CLIENTS: [&str; 5] = [
@@ -45,6 +44,21 @@ async fn stat(s: &Stack, client: &str, key: &str) -> u64 {
     v[client][key].as_u64().unwrap_or(0)
 }
 
+/// The stack to ourselves, empty mailboxes and a fresh token server.
+async fn lab() -> (&'static Stack, tokio::sync::MutexGuard<'static, ()>) {
+    let (s, g) = stack().await;
+    purge_all(s);
+    reset(s).await;
+    (s, g)
+}
+
+/// An instance with `tail` (mailboxes, outbox, alerts) and the apps' secret files.
+fn instance(tail: &str) -> Instance {
+    let app = Instance::with_mail_config(POLICY_B, tail);
+    secrets(&app);
+    app
+}
+
 /// A fresh token server: no tokens, modes, revocations or clock offset.
 async fn reset(s: &Stack) {
     admin(s, "reset", &[]).await;
@@ -53,67 +67,11 @@ async fn reset(s: &Stack) {
     }
 }
 
-/// A `[[mailbox]]` read by IMAP with OAuth2 (`oauth` is the body of its
-/// `[mailbox.imap.oauth2]` table).
-fn mailbox(
-    s: &Stack,
-    name: &str,
-    port: u16,
-    tls: &str,
-    poll: u64,
-    timeout: u64,
-    oauth: &str,
-) -> String {
-    let ca = s.get("STACK_CA");
-    format!(
-        r#"
-[[mailbox]]
-name = "{name}"
-[mailbox.imap]
-host = "localhost"
-port = {port}
-tls = "{tls}"
-ca_file = "{ca}"
-username = "{name}@example.test"
-poll_seconds = {poll}
-timeout_seconds = {timeout}
-[mailbox.imap.oauth2]
-{oauth}
-"#
-    )
-}
-
 /// Client credentials with a secret file in the instance's directory.
 fn client_credentials(s: &Stack, client: &str, mechanism: &str) -> String {
     format!(
         "grant = \"client_credentials\"\nmechanism = \"{mechanism}\"\ntoken_url = \"{}\"\nclient_id = \"{client}\"\nclient_secret_file = \"{client}.secret\"\n",
         s.get("STACK_TOKEN_URL")
-    )
-}
-
-/// The outbox: SMTP submission, by OAuth2 (`oauth`) or with a password.
-fn outbox(s: &Stack, oauth: Option<&str>) -> String {
-    let ca = s.get("STACK_CA");
-    let sub = s.port("STACK_SUBMISSION_PORT");
-    let auth = match oauth {
-        Some(o) => format!("[outbox.smtp.oauth2]\n{o}"),
-        None => "password_env = \"TEST_MAIL_PASSWORD\"\n".into(),
-    };
-    format!(
-        r#"
-[outbox]
-retry_base_seconds = 1
-retry_max_seconds = 3
-max_attempts = 50
-[outbox.smtp]
-host = "localhost"
-port = {sub}
-tls = "starttls"
-ca_file = "{ca}"
-username = "complaints@example.test"
-timeout_seconds = 10
-{auth}
-"#
     )
 }
 
@@ -233,9 +191,7 @@ async fn wait_status(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_credentials_sign_in_for_imap_and_smtp() {
-    let (s, _g) = stack().await;
-    purge_all(s);
-    reset(s).await;
+    let (s, _g) = lab().await;
     let imap = s.port("STACK_IMAP_PORT");
     let tail = format!(
         "{}{}{}",
@@ -246,7 +202,7 @@ async fn client_credentials_sign_in_for_imap_and_smtp() {
             "starttls",
             30,
             10,
-            &client_credentials(s, "complaints-daemon", "xoauth2")
+            Auth::OAuth2(&client_credentials(s, "complaints-daemon", "xoauth2"))
         ),
         mailbox(
             s,
@@ -255,15 +211,14 @@ async fn client_credentials_sign_in_for_imap_and_smtp() {
             "starttls",
             30,
             10,
-            &client_credentials(s, "info-daemon", "oauthbearer")
+            Auth::OAuth2(&client_credentials(s, "info-daemon", "oauthbearer"))
         ),
         outbox(
             s,
-            Some(&client_credentials(s, "complaints-daemon", "xoauth2"))
+            Auth::OAuth2(&client_credentials(s, "complaints-daemon", "xoauth2"))
         ),
     );
-    let mut app = Instance::with_mail_config(POLICY_B, &tail);
-    secrets(&app);
+    let mut app = instance(&tail);
 
     // `check` signs in to both mailboxes and the SMTP account with tokens.
     let (ok, out) = check(&app);
@@ -319,20 +274,25 @@ async fn client_credentials_sign_in_for_imap_and_smtp() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_renewed_before_expiry_during_a_long_idle() {
-    let (s, _g) = stack().await;
-    purge_all(s);
-    reset(s).await;
+    let (s, _g) = lab().await;
     // Tokens live 8 s; IDLE would otherwise wait 25 minutes.
     admin(s, "ttl", &[("client", "complaints-daemon"), ("ttl", "8")]).await;
     let imap = s.port("STACK_IMAP_PORT");
     let cc = client_credentials(s, "complaints-daemon", "xoauth2");
     let tail = format!(
         "{}{}",
-        mailbox(s, "complaints", imap, "starttls", 1500, 10, &cc),
-        outbox(s, Some(&cc))
+        mailbox(
+            s,
+            "complaints",
+            imap,
+            "starttls",
+            1500,
+            10,
+            Auth::OAuth2(&cc)
+        ),
+        outbox(s, Auth::OAuth2(&cc))
     );
-    let mut app = Instance::with_mail_config(POLICY_B, &tail);
-    secrets(&app);
+    let mut app = instance(&tail);
     app.start();
     wait_for(60, "three renewals", || {
         app.log().matches("access token due for renewal").count() >= 3
@@ -383,53 +343,14 @@ async fn tokens_renewed_before_expiry_during_a_long_idle() {
     assert!(app.stop().success());
 }
 
-/// A proxy in front of Dovecot that ends every session the way Exchange
-/// does when a token expires: `* BYE Session invalidated -
-/// AccessTokenExpired`, then the connection closes. Returns its port.
-async fn expiring_proxy(upstream: u16, after: Duration) -> u16 {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    tokio::spawn(async move {
-        loop {
-            let Ok((client, _)) = listener.accept().await else {
-                return;
-            };
-            let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)).await else {
-                continue;
-            };
-            tokio::spawn(async move {
-                let (mut cr, mut cw) = client.into_split();
-                let (mut sr, mut sw) = server.into_split();
-                let up = tokio::spawn(async move {
-                    let _ = tokio::io::copy(&mut cr, &mut sw).await;
-                });
-                let end = tokio::time::Instant::now() + after;
-                let mut buf = vec![0u8; 64 * 1024];
-                loop {
-                    tokio::select! {
-                        r = sr.read(&mut buf) => match r {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => if cw.write_all(&buf[..n]).await.is_err() { break },
-                        },
-                        _ = tokio::time::sleep_until(end) => {
-                            let _ = cw.write_all(b"* BYE Session invalidated - AccessTokenExpired\r\n").await;
-                            break;
-                        }
-                    }
-                }
-                up.abort();
-            });
-        }
-    });
-    port
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_ended_on_expiry_comes_back_with_nothing_lost_or_doubled() {
-    let (s, _g) = stack().await;
-    purge_all(s);
-    reset(s).await;
-    let port = expiring_proxy(s.port("STACK_IMAP_PORT"), Duration::from_secs(3)).await;
+    let (s, _g) = lab().await;
+    let (port, _) = proxy(
+        s.port("STACK_IMAP_PORT"),
+        Fault::ByeAfter(Duration::from_secs(3)),
+    )
+    .await;
     for i in 0..4 {
         append(
             s,
@@ -445,11 +366,10 @@ async fn session_ended_on_expiry_comes_back_with_nothing_lost_or_doubled() {
     let cc = client_credentials(s, "complaints-daemon", "xoauth2");
     let tail = format!(
         "{}{}",
-        mailbox(s, "complaints", port, "plain", 1500, 5, &cc),
-        outbox(s, Some(&cc))
+        mailbox(s, "complaints", port, "plain", 1500, 5, Auth::OAuth2(&cc)),
+        outbox(s, Auth::OAuth2(&cc))
     );
-    let mut app = Instance::with_mail_config(POLICY_B, &tail);
-    secrets(&app);
+    let mut app = instance(&tail);
     app.start();
     // Mail keeps arriving across several sessions ended by the server.
     for i in 4..10 {
@@ -487,20 +407,25 @@ async fn session_ended_on_expiry_comes_back_with_nothing_lost_or_doubled() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoked_grant_alerts_operators_and_heads_the_digest_until_it_clears() {
-    let (s, _g) = stack().await;
-    purge_all(s);
-    reset(s).await;
+    let (s, _g) = lab().await;
     admin(s, "ttl", &[("client", "complaints-daemon"), ("ttl", "6")]).await;
     let imap = s.port("STACK_IMAP_PORT");
     let cc = client_credentials(s, "complaints-daemon", "xoauth2");
     let tail = format!(
         "{}{}{}",
-        mailbox(s, "complaints", imap, "starttls", 1500, 10, &cc),
-        outbox(s, Some(&cc)),
+        mailbox(
+            s,
+            "complaints",
+            imap,
+            "starttls",
+            1500,
+            10,
+            Auth::OAuth2(&cc)
+        ),
+        outbox(s, Auth::OAuth2(&cc)),
         alerts(s)
     );
-    let mut app = Instance::with_mail_config(POLICY_B, &tail);
-    secrets(&app);
+    let mut app = instance(&tail);
     app.start();
     wait_status(&app, 60, "the first sign-in", |st| {
         account(st, "mailbox:complaints")["last_login"].is_string()
@@ -587,9 +512,7 @@ async fn revoked_grant_alerts_operators_and_heads_the_digest_until_it_clears() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_token_endpoint_fails_one_mailbox_only() {
-    let (s, _g) = stack().await;
-    purge_all(s);
-    reset(s).await;
+    let (s, _g) = lab().await;
     let imap = s.port("STACK_IMAP_PORT");
     let tail = format!(
         "{}{}{}{}",
@@ -600,7 +523,7 @@ async fn a_broken_token_endpoint_fails_one_mailbox_only() {
             "starttls",
             30,
             3,
-            &client_credentials(s, "complaints-daemon", "xoauth2")
+            Auth::OAuth2(&client_credentials(s, "complaints-daemon", "xoauth2"))
         ),
         mailbox(
             s,
@@ -609,13 +532,12 @@ async fn a_broken_token_endpoint_fails_one_mailbox_only() {
             "starttls",
             30,
             10,
-            &client_credentials(s, "info-daemon", "xoauth2")
+            Auth::OAuth2(&client_credentials(s, "info-daemon", "xoauth2"))
         ),
-        outbox(s, None),
+        outbox(s, Auth::Password),
         alerts(s),
     );
-    let mut app = Instance::with_mail_config(POLICY_B, &tail);
-    secrets(&app);
+    let mut app = instance(&tail);
     admin(
         s,
         "mode",
@@ -708,9 +630,7 @@ async fn a_broken_token_endpoint_fails_one_mailbox_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotated_refresh_token_survives_a_restart() {
-    let (s, _g) = stack().await;
-    purge_all(s);
-    reset(s).await;
+    let (s, _g) = lab().await;
     admin(s, "ttl", &[("client", "refresh-daemon"), ("ttl", "6")]).await;
     let seeded = admin(
         s,
@@ -732,8 +652,16 @@ async fn a_rotated_refresh_token_survives_a_restart() {
     let imap = s.port("STACK_IMAP_PORT");
     let tail = format!(
         "{}{}",
-        mailbox(s, "complaints", imap, "starttls", 1500, 10, &oauth),
-        outbox(s, None)
+        mailbox(
+            s,
+            "complaints",
+            imap,
+            "starttls",
+            1500,
+            10,
+            Auth::OAuth2(&oauth)
+        ),
+        outbox(s, Auth::Password)
     );
     let mut app = Instance::with_mail_config(POLICY_B, &tail);
     std::fs::create_dir(app.dir.path().join("state")).expect("mkdir");
@@ -778,9 +706,7 @@ async fn a_rotated_refresh_token_survives_a_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn certificate_and_google_service_account_with_a_clock_off_by_minutes() {
-    let (s, _g) = stack().await;
-    purge_all(s);
-    reset(s).await;
+    let (s, _g) = lab().await;
     let dir = s.get("STACK_OAUTH_DIR");
     let url = s.get("STACK_TOKEN_URL");
     let imap = s.port("STACK_IMAP_PORT");
@@ -792,9 +718,17 @@ async fn certificate_and_google_service_account_with_a_clock_off_by_minutes() {
     );
     let tail = format!(
         "{}{}{}",
-        mailbox(s, "complaints", imap, "starttls", 30, 10, &cert),
-        mailbox(s, "info", imap, "starttls", 30, 10, &google),
-        outbox(s, None),
+        mailbox(
+            s,
+            "complaints",
+            imap,
+            "starttls",
+            30,
+            10,
+            Auth::OAuth2(&cert)
+        ),
+        mailbox(s, "info", imap, "starttls", 30, 10, Auth::OAuth2(&google)),
+        outbox(s, Auth::Password),
     );
     let app = Instance::with_mail_config(POLICY_B, &tail);
     // The provider's clock four minutes behind ours, then four minutes ahead.
@@ -833,12 +767,11 @@ async fn certificate_and_google_service_account_with_a_clock_off_by_minutes() {
             "starttls",
             30,
             10,
-            &client_credentials(s, "info-daemon", "xoauth2")
+            Auth::OAuth2(&client_credentials(s, "info-daemon", "xoauth2"))
         ),
-        outbox(s, None),
+        outbox(s, Auth::Password),
     );
-    let wrong = Instance::with_mail_config(POLICY_B, &tail);
-    secrets(&wrong);
+    let wrong = instance(&tail);
     let (ok, out) = check(&wrong);
     assert!(!ok);
     assert!(

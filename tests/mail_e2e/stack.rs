@@ -157,6 +157,74 @@ email = "director@example.test"
 roles = ["directors"]
 "#;
 
+/// How a mailbox or SMTP account in a test config signs in.
+#[derive(Clone, Copy)]
+pub enum Auth<'a> {
+    /// The stack's password, from `TEST_MAIL_PASSWORD`.
+    Password,
+    /// OAuth2: the body of the `oauth2` table.
+    OAuth2(&'a str),
+}
+
+/// A `[[mailbox]]` read by IMAP from the stack, signing in as `name`@.
+pub fn mailbox(
+    s: &Stack,
+    name: &str,
+    port: u16,
+    tls: &str,
+    poll: u64,
+    timeout: u64,
+    auth: Auth<'_>,
+) -> String {
+    let ca = s.get("STACK_CA");
+    let (password, oauth) = match auth {
+        Auth::Password => (
+            "password_env = \"TEST_MAIL_PASSWORD\"\n".to_string(),
+            String::new(),
+        ),
+        Auth::OAuth2(o) => (String::new(), format!("[mailbox.imap.oauth2]\n{o}\n")),
+    };
+    format!(
+        r#"
+[[mailbox]]
+name = "{name}"
+[mailbox.imap]
+host = "localhost"
+port = {port}
+tls = "{tls}"
+ca_file = "{ca}"
+username = "{name}@example.test"
+{password}poll_seconds = {poll}
+timeout_seconds = {timeout}
+{oauth}"#
+    )
+}
+
+/// The outbox: SMTP submission as complaints@, with quick retries.
+pub fn outbox(s: &Stack, auth: Auth<'_>) -> String {
+    let ca = s.get("STACK_CA");
+    let sub = s.port("STACK_SUBMISSION_PORT");
+    let auth = match auth {
+        Auth::Password => "password_env = \"TEST_MAIL_PASSWORD\"\n".to_string(),
+        Auth::OAuth2(o) => format!("[outbox.smtp.oauth2]\n{o}"),
+    };
+    format!(
+        r#"
+[outbox]
+retry_base_seconds = 1
+retry_max_seconds = 3
+max_attempts = 50
+[outbox.smtp]
+host = "localhost"
+port = {sub}
+tls = "starttls"
+ca_file = "{ca}"
+username = "complaints@example.test"
+timeout_seconds = 10
+{auth}"#
+    )
+}
+
 /// A complaintd instance: a temp dir with config, policy and database.
 pub struct Instance {
     pub dir: tempfile::TempDir,
@@ -168,36 +236,18 @@ impl Instance {
     /// Config for provider B's procedure against the stack: the complaints
     /// mailbox by IMAP and the outbox by SMTP, both with a password.
     pub fn new(s: &Stack, policy: &str) -> Instance {
-        let ca = s.get("STACK_CA");
         let tail = format!(
-            r#"
-[[mailbox]]
-name = "complaints"
-[mailbox.imap]
-host = "localhost"
-port = {imap}
-tls = "starttls"
-ca_file = "{ca}"
-username = "complaints@example.test"
-password_env = "TEST_MAIL_PASSWORD"
-poll_seconds = 30
-timeout_seconds = 10
-
-[outbox]
-retry_base_seconds = 1
-retry_max_seconds = 3
-max_attempts = 50
-[outbox.smtp]
-host = "localhost"
-port = {sub}
-tls = "starttls"
-ca_file = "{ca}"
-username = "complaints@example.test"
-password_env = "TEST_MAIL_PASSWORD"
-timeout_seconds = 10
-"#,
-            imap = s.port("STACK_IMAP_PORT"),
-            sub = s.port("STACK_SUBMISSION_PORT"),
+            "{}{}",
+            mailbox(
+                s,
+                "complaints",
+                s.port("STACK_IMAP_PORT"),
+                "starttls",
+                30,
+                10,
+                Auth::Password
+            ),
+            outbox(s, Auth::Password)
         );
         Instance::with_mail_config(policy, &tail)
     }
