@@ -699,17 +699,43 @@ fn read(path: &Path) -> Result<String, ConfigError> {
 /// Read and parse the config and the policy it names.
 pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
     let text = read(path)?;
-    let config: Config = toml::from_str(&text).map_err(|e| toml_error(path, &text, &e))?;
+    let config = parse_config(path, &text)?;
     let base = path.parent().unwrap_or(Path::new("."));
     let policy_path = relative_to(base, &config.policy.file);
     let ptext = read(&policy_path)?;
-    let policy = Policy::from_toml(&ptext).map_err(|e| toml_error(&policy_path, &ptext, &e))?;
+    with_policy(path, config, &policy_path, &ptext)
+}
+
+fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigError> {
+    toml::from_str(text).map_err(|e| toml_error(path, text, &e))
+}
+
+fn with_policy(
+    path: &Path,
+    config: Config,
+    policy_path: &Path,
+    ptext: &str,
+) -> Result<Loaded, ConfigError> {
+    let policy = Policy::from_toml(ptext).map_err(|e| toml_error(policy_path, ptext, &e))?;
     Ok(Loaded {
         path: path.to_path_buf(),
         config,
-        policy_path,
+        policy_path: policy_path.to_path_buf(),
         policy,
     })
+}
+
+/// Parse a config and a policy already read (the policy path is taken as
+/// given, not from the config): [`load`] without the file system, for the
+/// fuzz target and for tools that hold the text.
+pub fn from_texts(
+    path: &Path,
+    text: &str,
+    policy_path: &Path,
+    ptext: &str,
+) -> Result<Loaded, ConfigError> {
+    let config = parse_config(path, text)?;
+    with_policy(path, config, policy_path, ptext)
 }
 
 /// Parse "HH:MM".

@@ -17,6 +17,7 @@ pub mod daemon;
 pub mod digest;
 pub mod effects;
 pub mod export;
+pub mod fuzzing;
 pub mod imap_source;
 pub mod ingest;
 pub mod maildir;
