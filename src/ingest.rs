@@ -203,6 +203,9 @@ pub async fn process(
         None => None,
     };
     let ctx = app.ctx();
+    // Whose message this is, for the flood caps on staff notifications:
+    // everyone's but a member of staff who proved who they are.
+    let mut cause = Some(sender.as_str());
     let (tr, context_text, outcome) = match existing {
         Some(c) => {
             let reference = c.reference.to_string();
@@ -221,6 +224,9 @@ pub async fn process(
                         mail,
                         &app.loaded.config.security.trusted_authserv_id,
                     );
+                if verified {
+                    cause = None;
+                }
                 Event::StaffReplied {
                     parsed: commands::parse(&parts.new),
                     message: inbound,
@@ -255,7 +261,7 @@ pub async fn process(
             (tr, text, Ingested::Opened(reference.to_string()))
         }
     };
-    effects::apply(app, tx, &tr, &context_text, now).await?;
+    effects::apply_caused(app, tx, &tr, &context_text, cause, now).await?;
     let reference = tr.case.reference.to_string();
     Store::mark_message(
         tx,

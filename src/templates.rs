@@ -346,7 +346,8 @@ pub fn sample_data() -> Value {
             "many_contacts": "", "reason": "waiting for the employer's statement", "new_date": "Thursday 10 December 2026",
             "deadline": "Respond", "urgent": "yes", "flag": "safeguarding", "description": "The manager is told",
             "within": "12 hours", "note": "the complainant wrote again", "errors": "#frobnicate: unknown command",
-            "claimed_sender": "mallory@example.test", "greet": "yes"
+            "claimed_sender": "mallory@example.test", "greet": "yes",
+            "held": "acknowledgement to jennifer@example.test"
         },
         "digest": {"date": "Monday 23 November 2026", "sections": [{"title": "New cases", "lines": ["CMP-2026-0042 complaint"]}]}
     })
