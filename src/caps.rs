@@ -15,7 +15,6 @@ use crate::effects::ApplyError;
 use crate::store::{Counted, HeldMail, NewCounted, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::SqliteConnection;
-use std::collections::BTreeMap;
 
 /// The outbox template name of the summary notice that stands for folded
 /// staff notifications.
@@ -150,8 +149,9 @@ async fn queue_summary(
     let subject = format!("complaintd: further {what} are held back");
     let text = format!(
         "{name},\n\n\
-         You have had {reason}. That looks like a flood of messages or a mail loop, so \
-         complaintd is holding back further {what} instead of sending each one.\n\n\
+         A flood limit has tripped ({reason}). That looks like a flood of messages or a \
+         mail loop, so complaintd is holding back further {what} to you instead of sending \
+         each one.\n\n\
          Nothing is lost: every message is stored, every case is open with its deadlines \
          running, and each notification held back is recorded in its case's audit log and \
          listed in the directors' daily digest (`complaintd cases list` shows the cases). \
@@ -178,39 +178,109 @@ async fn queue_summary(
 }
 
 /// The digest's lines for mail held back since `since`: one heading per
-/// limit and key, then one line per case with what was held for whom.
+/// limit and key, then one line per kind of mail and recipient with the
+/// cases it was held for.
 pub async fn digest_lines(app: &App, since: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
+    /// Held mail under one limit and key: per (template, recipient), the
+    /// cases in order of first appearance.
+    struct Group<'a> {
+        cap: &'a str,
+        key: &'a str,
+        n: usize,
+        items: Vec<(String, Vec<&'a str>)>,
+    }
     let held = app.store.held_mail_since(since).await?;
-    // Groups in order of first appearance; cases in order within each.
-    let mut order: Vec<(String, String)> = Vec::new();
-    let mut groups: BTreeMap<(String, String), Vec<(String, Vec<String>)>> = BTreeMap::new();
+    let mut groups: Vec<Group<'_>> = Vec::new();
     for h in &held {
-        let k = (h.cap.clone(), h.key.clone());
-        if !groups.contains_key(&k) {
-            order.push(k.clone());
-        }
-        let cases = groups.entry(k).or_default();
-        let case = h.case_ref.clone().unwrap_or_else(|| "(no case)".into());
+        let i = match groups.iter().position(|g| g.cap == h.cap && g.key == h.key) {
+            Some(i) => i,
+            None => {
+                groups.push(Group {
+                    cap: &h.cap,
+                    key: &h.key,
+                    n: 0,
+                    items: Vec::new(),
+                });
+                groups.len() - 1
+            }
+        };
+        let g = &mut groups[i];
+        g.n += 1;
         let item = format!("{} to {}", h.template, h.recipient);
-        match cases.iter_mut().find(|(c, _)| *c == case) {
-            Some((_, items)) => items.push(item),
-            None => cases.push((case, vec![item])),
+        let case = h.case_ref.as_deref().unwrap_or("(no case)");
+        match g.items.iter_mut().find(|(i, _)| *i == item) {
+            Some((_, cases)) => cases.push(case),
+            None => g.items.push((item, vec![case])),
         }
     }
     let mut lines = Vec::new();
-    for k in order {
-        let cases = groups.remove(&k).unwrap_or_default();
-        let n: usize = cases.iter().map(|(_, i)| i.len()).sum();
-        let cap = match k.0.as_str() {
+    for g in groups {
+        let cap = match g.cap {
             "recipient" => Cap::Recipient,
             "domain" => Cap::Domain,
             "case" => Cap::Case,
             _ => Cap::Sender,
         };
-        lines.push(format!("{}: {n} held back", about(cap, &k.1)));
-        for (case, items) in cases {
-            lines.push(format!("  {case}: {}", items.join(", ")));
+        lines.push(format!("{}: {} held back", about(cap, g.key), g.n));
+        for (item, cases) in g.items {
+            lines.push(format!("  {item}: {}", case_list(&cases)));
         }
     }
     Ok(lines)
+}
+
+/// Case references, shortened: repeats as `REF ×n`, consecutive numbers of
+/// one prefix and year as `FIRST to LAST` (a flood from one sender opens
+/// one case after another).
+fn case_list(cases: &[&str]) -> String {
+    fn split(r: &str) -> Option<(&str, u32)> {
+        let (head, n) = r.rsplit_once('-')?;
+        Some((head, n.parse().ok()?))
+    }
+    // Runs of (first, last, repeats of the last).
+    let mut runs: Vec<(&str, &str, usize)> = Vec::new();
+    for &c in cases {
+        if let Some(run) = runs.last_mut() {
+            if run.1 == c {
+                run.2 += 1;
+                continue;
+            }
+            let next = match (split(run.1), split(c)) {
+                (Some((a, x)), Some((b, y))) => a == b && y == x + 1,
+                _ => false,
+            };
+            if next && run.2 == 1 {
+                run.1 = c;
+                continue;
+            }
+        }
+        runs.push((c, c, 1));
+    }
+    runs.iter()
+        .map(|&(first, last, times)| match (first == last, times) {
+            (true, 1) => first.to_string(),
+            (true, n) => format!("{first} ×{n}"),
+            (false, 1) => format!("{first} to {last}"),
+            (false, n) => format!("{first} to {last} (the last ×{n})"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::case_list;
+
+    #[test]
+    fn case_lists_are_shortened() {
+        assert_eq!(
+            case_list(&["PAR-2026-0006", "PAR-2026-0007", "PAR-2026-0008"]),
+            "PAR-2026-0006 to PAR-2026-0008"
+        );
+        assert_eq!(case_list(&["PAR-2026-0001"; 3]), "PAR-2026-0001 ×3");
+        assert_eq!(
+            case_list(&["PAR-2026-0001", "PAR-2026-0003", "CMP-2026-0004"]),
+            "PAR-2026-0001, PAR-2026-0003, CMP-2026-0004"
+        );
+    }
 }

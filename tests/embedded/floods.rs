@@ -45,11 +45,17 @@ async fn per_staff(app: &TestApp) -> std::collections::BTreeMap<String, (usize, 
     m
 }
 
-async fn digest_text(app: &TestApp) -> String {
+/// The digest's list of what the flood limits held back.
+async fn held_in_digest(app: &TestApp) -> String {
     complaintd::digest::build(&app.app, app.now)
         .await
         .expect("digest")
-        .to_text()
+        .sections
+        .iter()
+        .filter(|s| s.title.starts_with("Held back by flood limits"))
+        .flat_map(|s| s.lines.clone())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn complaint(from: &str, i: usize) -> Vec<u8> {
@@ -98,6 +104,19 @@ async fn a_hundred_complaints_from_one_sender_do_not_make_five_hundred_staff_mai
         per.values().any(|(_, s)| *s == 1),
         "a summary notice tells staff that more was folded: {per:?}"
     );
+    let summary = app.last(SUMMARY, PRIYA).await;
+    let summary = complaintd::core::mail::parse(&summary.raw).expect("parse summary");
+    assert_eq!(
+        summary.subject,
+        "complaintd: further notifications about messages from flood@attacker.test are held back"
+    );
+    assert!(
+        summary
+            .text
+            .contains("listed in the directors' daily digest"),
+        "{}",
+        summary.text
+    );
     // What was folded is in the audit of its case and in the digest.
     let last = cases
         .iter()
@@ -115,10 +134,10 @@ async fn a_hundred_complaints_from_one_sender_do_not_make_five_hundred_staff_mai
             .any(|a| a.action == "rate limited" && a.detail.contains("flood@attacker.test")),
         "{audit:#?}"
     );
-    let digest = digest_text(&app).await;
+    let held = held_in_digest(&app).await;
     assert!(
-        digest.contains("Held back by flood limits") && digest.contains("PAR-2026-0100"),
-        "{digest}"
+        held.contains("handler_notification to priya.desai@provider-b.example.test: PAR-2026-0011 to PAR-2026-0100"),
+        "{held}"
     );
 }
 
@@ -173,10 +192,10 @@ async fn fifty_forged_staff_messages_make_one_handful_of_not_trusted_notices() {
         50
     );
     assert!(audit.iter().any(|a| a.action == "rate limited"));
-    let digest = digest_text(&app).await;
+    let held = held_in_digest(&app).await;
     assert!(
-        digest.contains("Held back by flood limits") && digest.contains("unverified_sender"),
-        "{digest}"
+        held.contains("unverified_sender to priya.desai@provider-b.example.test: PAR-2026-0001 ×"),
+        "{held}"
     );
 }
 
@@ -286,12 +305,11 @@ async fn a_hundred_senders_at_one_domain_do_not_get_a_hundred_acknowledgements()
         text.contains("NOT SENT because of a flood limit: acknowledgement to person99@victim.test"),
         "{text}"
     );
-    let digest = digest_text(&app).await;
+    let held = held_in_digest(&app).await;
     assert!(
-        digest.contains("Held back by flood limits")
-            && digest.contains("person99@victim.test")
-            && digest.contains("PAR-2026-0100"),
-        "{digest}"
+        held.contains("automatic replies to addresses at victim.test: 80 held back")
+            && held.contains("acknowledgement to person99@victim.test: PAR-2026-0100"),
+        "{held}"
     );
 }
 
