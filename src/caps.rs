@@ -104,6 +104,13 @@ async fn hold(
         summary,
     )
     .await?;
+    tracing::warn!(
+        case = out.case,
+        template,
+        cap = held.cap.as_str(),
+        summary,
+        "mail held back by a flood limit"
+    );
     if summary {
         queue_summary(app, tx, out, template, held, now).await?;
     }

@@ -143,6 +143,16 @@ impl Store {
         Ok(row.get::<bool, _>(0))
     }
 
+    /// Forget counted mail older than `before`: no limit looks back further
+    /// than a day, and the ledger would otherwise grow with every mail.
+    pub async fn prune_cap_ledger(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let r = sqlx::query("DELETE FROM cap_ledger WHERE at < ?")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected())
+    }
+
     /// Record a mail a cap held back.
     pub async fn hold_mail(
         tx: &mut SqliteConnection,

@@ -339,3 +339,25 @@ async fn a_second_auto_submitted_field_is_read() {
     app.send().await;
     assert!(app.sent().await.is_empty());
 }
+
+#[tokio::test]
+async fn the_daily_digest_prunes_the_cap_ledger() {
+    let mut app = TestApp::spawn("provider-b", "2026-11-23T10:00:00Z").await;
+    for i in 0..3 {
+        app.deliver(&complaint(&format!("P{i} <p{i}@mail.test>"), i))
+            .await;
+    }
+    // Thursday 08:30: the digest goes, and counted mail older than two days
+    // goes with it (nothing a limit reads is older than a day).
+    app.now = t("2026-11-26T08:30:00Z");
+    assert!(app.tick().await.digest_sent);
+    assert_eq!(
+        app.app
+            .store
+            .prune_cap_ledger(t("2026-11-24T08:30:00Z"))
+            .await
+            .expect("prune"),
+        0,
+        "already pruned by the digest"
+    );
+}
