@@ -146,7 +146,7 @@ fn write_org(
     );
     std::fs::write(d.join("complaintd.toml"), config_text)?;
     std::fs::write(d.join("policy.toml"), policy_text)?;
-    std::fs::write(d.join("secret"), secret)?;
+    crate::private_fs::write(&d.join("secret"), secret.as_ref())?;
     Ok(d.join("complaintd.toml"))
 }
 
