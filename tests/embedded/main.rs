@@ -8,3 +8,4 @@ mod crash;
 mod machine_mail;
 mod operations;
 mod procedures;
+mod security;
