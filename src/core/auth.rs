@@ -595,6 +595,33 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        // Outside data: whatever the header holds, parsing ends without a
+        // panic, and text made of the grammar's own pieces never passes for
+        // a domain it does not name.
+        #[test]
+        fn parsing_never_panics(v in "[ -~\\t\\r\\n()\";=/@.é]{0,120}") {
+            let _ = parse(&v);
+            let m = mail_with("sam@org.test", &[("authentication-results", &v)]);
+            let _ = sender_authenticated(&m, &trusted());
+        }
+
+        #[test]
+        fn no_pass_without_pass_for_the_domain(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "mx.org.test", ";", " ", "dkim", "=", "fail", "passive", "none",
+                    "header.d", "evil.test", "(", ")", "\"", "pass(", "reason", "/1",
+                ]),
+                0..24,
+            )
+        ) {
+            let v: String = parts.concat();
+            let m = mail_with("sam@org.test", &[("authentication-results", &v)]);
+            proptest::prop_assert!(!sender_authenticated(&m, &trusted()), "{}", v);
+        }
+    }
+
     #[test]
     fn parses_the_grammar() {
         let r = parse("mx.org.test; dkim=pass (good) header.d=org.test header.s=sel; spf=softfail smtp.mailfrom=a@b.test").unwrap();
