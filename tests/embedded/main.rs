@@ -9,3 +9,4 @@ mod floods;
 mod machine_mail;
 mod operations;
 mod procedures;
+mod security;
