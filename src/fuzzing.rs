@@ -155,17 +155,31 @@ pub fn threading(data: &[u8]) {
 
 /// `Authentication-Results` reading: on the parsed message, and on each line
 /// of the input taken as one header value (so the fuzzer reaches the header
-/// grammar without first having to build a whole message).
+/// grammar without first having to build a whole message): the parser, the
+/// choice of the fields that count, and the verdict.
 pub fn auth(data: &[u8]) {
     let trusted = vec!["mx.org.test".to_string(), "mail.org.test".to_string()];
     if let Ok(m) = mail::parse(data) {
         let _ = auth::sender_authenticated(&m, &trusted);
     }
     let s = String::from_utf8_lossy(data);
-    let headers = s
+    for line in s.lines() {
+        if let Ok(r) = auth::parse(line) {
+            for m in &r.results {
+                let _ = m.prop("header.d");
+            }
+        }
+    }
+    // A line starting `Received:` is a Received field, so the rule "only the
+    // topmost trusted run above the first Received" is reached as well.
+    let headers: Vec<(String, String)> = s
         .lines()
-        .map(|l| ("authentication-results".to_string(), l.to_string()))
+        .map(|l| match l.strip_prefix("Received:") {
+            Some(v) => ("received".to_string(), v.to_string()),
+            None => ("authentication-results".to_string(), l.to_string()),
+        })
         .collect();
+    let _ = auth::trusted_results(&headers, &trusted);
     let m = mail::InboundMail {
         from: Some(mail::Mailbox {
             name: None,

@@ -96,3 +96,24 @@ fn no_target_panics_on_its_seeds_or_saved_findings() {
     assert!(ran > 100, "only {ran} corpus inputs found");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The config seeds are the example configs with their policies, joined by
+/// the separator the config target splits on: a change to the examples must
+/// reach the fuzzer's starting point too.
+#[test]
+fn config_seeds_are_the_examples() {
+    for p in ["a", "b"] {
+        let read = |f: &str| std::fs::read_to_string(root().join(f)).expect(f);
+        let expected = format!(
+            "{}\n{}\n{}",
+            read(&format!("examples/provider-{p}/complaintd.toml")),
+            complaintd::fuzzing::POLICY_SEPARATOR,
+            read(&format!("examples/provider-{p}/policy.toml")),
+        );
+        assert_eq!(
+            read(&format!("fuzz/seeds/config/provider-{p}.toml")),
+            expected,
+            "regenerate fuzz/seeds/config/provider-{p}.toml from examples/provider-{p}/"
+        );
+    }
+}
