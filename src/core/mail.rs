@@ -297,6 +297,25 @@ mod tests {
         assert_eq!(m.text.trim(), "Hello");
     }
 
+    /// Found by the `mime` fuzz target: a multipart whose parts are bare
+    /// `message/rfc822` headers trips a `debug_assert!` in mail-parser 0.11.9
+    /// (message.rs:485, "could not find multipart"), which then recovers in a
+    /// release build. In a build with debug assertions the panic must stay
+    /// inside `parse` (the message is quarantined, the caller carries on).
+    #[test]
+    fn corrupted_nested_multipart_never_unwinds_into_the_caller() {
+        let raw =
+            include_bytes!("../../fuzz/regressions/mime/mail-parser-multipart-debug-assert.eml");
+        match std::panic::catch_unwind(|| parse(raw)) {
+            Ok(Ok(_)) => assert!(
+                !cfg!(debug_assertions),
+                "mail-parser no longer asserts here: update this test"
+            ),
+            Ok(Err(e)) => assert_eq!(e, MailError::ParserPanic),
+            Err(_) => panic!("a panic escaped mail::parse"),
+        }
+    }
+
     #[test]
     fn html_only_is_converted() {
         let raw = b"From: a@b.test\r\nSubject: x\r\nContent-Type: text/html\r\n\r\n<p>Hello&nbsp;there</p><p>Second</p>";
