@@ -5,6 +5,8 @@ mod harness;
 
 mod alerts;
 mod crash;
+mod delivery;
+mod idempotence;
 mod machine_mail;
 mod operations;
 mod procedures;
