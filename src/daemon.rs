@@ -97,7 +97,10 @@ async fn sender_loop(
                     app.health_changed.notify_one();
                 } else {
                     if failures > 0 {
-                        info!(after = failures, "SMTP account answers again; the queue is being sent");
+                        info!(
+                            after = failures,
+                            "SMTP account answers again; the queue is being sent"
+                        );
                     }
                     failures = 0;
                 }

@@ -82,7 +82,10 @@ pub fn content_key(raw: &[u8]) -> String {
     let mut skipping = false;
     let mut rest = raw;
     loop {
-        let end = rest.iter().position(|&b| b == b'\n').map_or(rest.len(), |i| i + 1);
+        let end = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(rest.len(), |i| i + 1);
         let (line, tail) = rest.split_at(end);
         let bare = line.strip_suffix(b"\n").unwrap_or(line);
         let bare = bare.strip_suffix(b"\r").unwrap_or(bare);
@@ -430,7 +433,12 @@ mod tests {
 
     #[test]
     fn any_bytes_have_a_key() {
-        for raw in [&b""[..], b"\n", b"no header end", b"\xff\xfe:\r\n \r\n\r\n\x00"] {
+        for raw in [
+            &b""[..],
+            b"\n",
+            b"no header end",
+            b"\xff\xfe:\r\n \r\n\r\n\x00",
+        ] {
             assert_eq!(content_key(raw).len(), 64);
         }
     }

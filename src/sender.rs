@@ -86,12 +86,17 @@ impl SmtpTimeouts {
     /// From `[outbox.smtp]`: each step's own key, else `timeout_seconds`
     /// (four times that for the message itself).
     pub fn from_config(cfg: &SmtpConfig) -> SmtpTimeouts {
-        let secs = |v: Option<u64>, default: u64| std::time::Duration::from_secs(v.unwrap_or(default).max(1));
+        let secs = |v: Option<u64>, default: u64| {
+            std::time::Duration::from_secs(v.unwrap_or(default).max(1))
+        };
         SmtpTimeouts {
             connect: secs(cfg.connect_timeout_seconds, cfg.timeout_seconds),
             greeting: secs(cfg.greeting_timeout_seconds, cfg.timeout_seconds),
             command: secs(cfg.command_timeout_seconds, cfg.timeout_seconds),
-            data: secs(cfg.data_timeout_seconds, cfg.timeout_seconds.saturating_mul(4)),
+            data: secs(
+                cfg.data_timeout_seconds,
+                cfg.timeout_seconds.saturating_mul(4),
+            ),
         }
     }
 }
@@ -259,7 +264,10 @@ impl SmtpAccount {
                         message: e,
                     })?;
                 // PLAIN where offered, else LOGIN (lettre's own preference).
-                Ok(Some((Credentials::new(user.clone(), password), Mechanism::Plain)))
+                Ok(Some((
+                    Credentials::new(user.clone(), password),
+                    Mechanism::Plain,
+                )))
             }
         }
     }
@@ -277,34 +285,75 @@ impl SmtpAccount {
         };
         let account_error = |e: StepError, what: &str| match e {
             StepError::Timeout(m) => SignInFailure::transient(m),
-            StepError::Smtp(e) => SignInFailure::transient(format!(
-                "{what} {server}: {}",
-                describe_smtp_error(&e)
-            )),
+            StepError::Smtp(e) => {
+                SignInFailure::transient(format!("{what} {server}: {}", describe_smtp_error(&e)))
+            }
         };
-        // lettre times the TCP connect itself; the outer limit adds the
-        // greeting (and EHLO, and the TLS handshake for implicit TLS).
-        let mut conn = step(
-            t.connect + t.greeting,
-            "the greeting",
-            &server,
-            AsyncSmtpConnection::connect_tokio1(
-                (self.cfg.host.as_str(), self.port),
-                Some(t.connect),
-                &hello,
-                wrapper,
-                None,
-            ),
-        )
-        .await
-        .map_err(|e| account_error(e, "cannot connect to"))?;
+        let mut conn = match wrapper {
+            // Implicit TLS: lettre connects (timing the TCP connect itself)
+            // and shakes hands; the outer limit adds the greeting and EHLO.
+            Some(_) => step(
+                t.connect + t.greeting,
+                "the greeting",
+                &server,
+                AsyncSmtpConnection::connect_tokio1(
+                    (self.cfg.host.as_str(), self.port),
+                    Some(t.connect),
+                    &hello,
+                    wrapper,
+                    None,
+                ),
+            )
+            .await
+            .map_err(|e| account_error(e, "cannot connect to"))?,
+            None => {
+                let tcp = match tokio::time::timeout(
+                    t.connect,
+                    tokio::net::TcpStream::connect((self.cfg.host.as_str(), self.port)),
+                )
+                .await
+                {
+                    Ok(Ok(tcp)) => tcp,
+                    Ok(Err(e)) => {
+                        return Err(SignInFailure::transient(format!(
+                            "cannot connect to {server}: {e}"
+                        )))
+                    }
+                    Err(_) => {
+                        return Err(SignInFailure::transient(format!(
+                            "timed out after {}s connecting to {server}",
+                            t.connect.as_secs()
+                        )))
+                    }
+                };
+                // Commands and the message go out in several small writes:
+                // with Nagle's algorithm each mail would wait on a delayed
+                // ACK (about 40 ms on Linux).
+                if let Err(e) = tcp.set_nodelay(true) {
+                    tracing::debug!(error = %e, "TCP_NODELAY not set");
+                }
+                step(
+                    t.greeting,
+                    "the greeting",
+                    &server,
+                    AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello),
+                )
+                .await
+                .map_err(|e| account_error(e, "no greeting from"))?
+            }
+        };
         if self.cfg.tls == TlsMode::Starttls {
             let params = self.tls.clone().ok_or_else(|| {
                 SignInFailure::transient("STARTTLS without TLS parameters".into())
             })?;
-            step(t.command, "STARTTLS", &server, conn.starttls(params, &hello))
-                .await
-                .map_err(|e| account_error(e, "TLS with"))?;
+            step(
+                t.command,
+                "STARTTLS",
+                &server,
+                conn.starttls(params, &hello),
+            )
+            .await
+            .map_err(|e| account_error(e, "TLS with"))?;
         }
         if let Some((creds, mechanism)) = creds {
             let mechanisms: &[Mechanism] = match mechanism {
@@ -359,16 +408,17 @@ impl Session {
     /// Hand one mail to the server. The outcome says whose fault a failure is.
     async fn send(&mut self, from: &str, row: &OutboxRow) -> Outcome {
         let (Ok(from), Ok(to)) = (from.parse(), row.recipient.parse()) else {
-            return Outcome::Permanent(format!(
-                "unusable address {from} or {}",
-                row.recipient
-            ));
+            return Outcome::Permanent(format!("unusable address {from} or {}", row.recipient));
         };
         let t = self.timeouts;
         let server = self.server.clone();
         let mut options = Vec::new();
         if !row.raw.is_ascii() {
-            if !self.conn.server_info().supports_feature(Extension::EightBitMime) {
+            if !self
+                .conn
+                .server_info()
+                .supports_feature(Extension::EightBitMime)
+            {
                 return Outcome::Permanent(format!(
                     "the message is 8-bit and {server} does not accept 8BITMIME"
                 ));
@@ -376,10 +426,34 @@ impl Session {
             options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
         }
         let r = async {
-            step(t.command, "the reply to MAIL", &server, self.conn.command(Mail::new(Some(from), options))).await?;
-            step(t.command, "the reply to RCPT", &server, self.conn.command(Rcpt::new(to, vec![]))).await?;
-            step(t.command, "the reply to DATA", &server, self.conn.command(Data)).await?;
-            step(t.data, "the reply to the message", &server, self.conn.message(&row.raw)).await
+            step(
+                t.command,
+                "the reply to MAIL",
+                &server,
+                self.conn.command(Mail::new(Some(from), options)),
+            )
+            .await?;
+            step(
+                t.command,
+                "the reply to RCPT",
+                &server,
+                self.conn.command(Rcpt::new(to, vec![])),
+            )
+            .await?;
+            step(
+                t.command,
+                "the reply to DATA",
+                &server,
+                self.conn.command(Data),
+            )
+            .await?;
+            step(
+                t.data,
+                "the reply to the message",
+                &server,
+                self.conn.message(&row.raw),
+            )
+            .await
         }
         .await;
         match r {
@@ -703,7 +777,10 @@ pub async fn deliver_due(
                 report.failed += 1;
             }
         }
-        if session.as_ref().is_some_and(|s| s.sent >= MAILS_PER_SESSION) {
+        if session
+            .as_ref()
+            .is_some_and(|s| s.sent >= MAILS_PER_SESSION)
+        {
             end_session(&mut session).await;
         }
     }

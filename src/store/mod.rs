@@ -757,11 +757,7 @@ impl Store {
     }
 
     /// Extend the lease of a mail still being delivered.
-    pub async fn renew_lease(
-        &self,
-        id: i64,
-        lease_until: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    pub async fn renew_lease(&self, id: i64, lease_until: DateTime<Utc>) -> Result<(), StoreError> {
         sqlx::query("UPDATE outbox SET lease_until = ? WHERE id = ? AND status = 'pending'")
             .bind(lease_until)
             .bind(id)

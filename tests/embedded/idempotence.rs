@@ -8,7 +8,8 @@ fn complaint(body: &str) -> Vec<u8> {
     message("Jo <jo@mail.test>", "Certificate", body, "reused@mail.test")
 }
 
-const FIRST: &str = "Still no certificate after four months. I am not happy and want to know when it will arrive.";
+const FIRST: &str =
+    "Still no certificate after four months. I am not happy and want to know when it will arrive.";
 const SECOND: &str = "A different matter: my coach cancelled three sessions and nobody rebooked them. I want to complain.";
 
 #[tokio::test]
