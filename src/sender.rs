@@ -116,6 +116,9 @@ pub struct SmtpAccount {
     port: u16,
     /// Per-step timeouts.
     pub timeouts: SmtpTimeouts,
+    /// A hash of the OAuth2 token the last session signed in with (to log a
+    /// new one; the token itself stays in its source).
+    last_token: std::sync::Mutex<Option<u64>>,
     /// Where operator alerts go when this account cannot send them.
     pub alert_fallback: Option<Arc<SmtpAccount>>,
 }
@@ -229,6 +232,7 @@ impl SmtpAccount {
             tls,
             port,
             timeouts: SmtpTimeouts::from_config(cfg),
+            last_token: std::sync::Mutex::new(None),
             alert_fallback: None,
         })
     }
@@ -249,6 +253,18 @@ impl SmtpAccount {
                     kind: e.kind(),
                     message: e.to_string(),
                 })?;
+                let hash = {
+                    use std::hash::{Hash, Hasher};
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    t.token.hash(&mut h);
+                    h.finish()
+                };
+                if let Ok(mut last) = self.last_token.lock() {
+                    if *last != Some(hash) {
+                        tracing::debug!(account = %self.account, "SMTP signs in with a new token");
+                    }
+                    *last = Some(hash);
+                }
                 Ok(Some((
                     Credentials::new(user.clone(), t.token),
                     Mechanism::Xoauth2,
