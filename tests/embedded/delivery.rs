@@ -129,3 +129,36 @@ async fn a_stalled_server_costs_one_timeout_per_connection_not_per_mail() {
         && h.failing_since.is_some()
         && h.last_error.as_deref() == Some(error.as_str())));
 }
+
+#[tokio::test]
+async fn a_421_greeting_is_the_accounts_problem_not_the_mails() {
+    let mut app = TestApp::spawn("provider-b", "2026-11-23T10:00:00Z").await;
+    app.deliver(&complaint(0)).await;
+    // A server that turns every session away with 421 at its greeting.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let _ = sock
+                .write_all(b"421 4.3.2 mail.provider.test too busy, try later\r\n")
+                .await;
+        }
+    });
+    app.transport = smtp_to(&app, port, 5);
+    let retry = sender::RetryPolicy::default();
+    for _ in 0..20 {
+        let r = sender::run_once(&app.app.store, &app.transport, app.now, retry)
+            .await
+            .expect("send");
+        assert_eq!((r.sent, r.failed), (0, 0));
+        let error = r.account_error.expect("the account failed");
+        assert!(error.contains("421"), "{error}");
+        app.advance(Duration::hours(1));
+    }
+    for row in app.sent().await {
+        assert_eq!((row.status.as_deref(), row.attempts), (Some("pending"), 0));
+    }
+}

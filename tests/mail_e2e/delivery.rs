@@ -398,3 +398,65 @@ async fn a_stalling_smtp_server_costs_one_timeout_and_a_health_entry() {
     assert!(outbox_account(&st)["failing_since"].is_null(), "{st:#}");
     app.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_recipient_fails_that_mail_alone() {
+    let (s, _g) = stack().await;
+    purge_all(s);
+    let mut app = Instance::new(s, POLICY_B);
+    app.start();
+    // The stack refuses other domains at RCPT (550): the acknowledgement to
+    // eve@elsewhere.test can never go. The rest of the queue is unaffected.
+    let eve = complaint(
+        "Eve <eve@elsewhere.test>",
+        "Refused",
+        BODY,
+        "e2e-r1@elsewhere.test",
+    );
+    append(s, "complaints", &eve).await;
+    let alice = complaint(
+        "Alice <alice@example.test>",
+        "Accepted",
+        BODY,
+        "e2e-r2@example.test",
+    );
+    append(s, "complaints", &alice).await;
+    wait_inbox(s, "alice", 30, "alice's acknowledgement", |m| {
+        per_case(m, "We have received").len() == 1
+    })
+    .await;
+    wait_inbox(s, "handler", 30, "both notifications", |m| {
+        per_case(m, "for you").len() == 2
+    })
+    .await;
+    let store = open_store(&app).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let refused = loop {
+        let rows = store.outbox(None).await.expect("db");
+        if let Some(r) = rows
+            .iter()
+            .find(|r| r.recipient == "eve@elsewhere.test" && r.status.as_deref() == Some("failed"))
+        {
+            break r.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "eve's mail not failed:\n{}",
+            app.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(refused.attempts, 1, "given up at the first 5xx");
+    assert!(
+        refused.last_error.as_deref().unwrap_or("").contains("550"),
+        "{refused:?}"
+    );
+    store.close().await;
+    let st = status(&app);
+    assert_eq!(st["outbox"]["failed"], 1, "{st:#}");
+    assert!(
+        outbox_account(&st)["failing_since"].is_null(),
+        "a refused mail is not the account's fault: {st:#}"
+    );
+    app.stop();
+}
