@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::core::case::{self, Event, Inbound};
 use crate::core::classify::{self, Kind};
 use crate::core::mail::{self, InboundMail};
-use crate::core::{auth, commands, threading};
+use crate::core::{auth, commands, threading, token};
 use crate::effects::{self, ApplyError};
 use crate::store::{NewMessage, Store, StoreError};
 use chrono::{DateTime, Datelike, Utc};
@@ -281,6 +281,9 @@ pub async fn process(
         None => None,
     };
     let ctx = app.ctx();
+    // Whose message this is, for the flood caps on staff notifications:
+    // everyone's but a member of staff who proved who they are.
+    let mut cause = Some(sender.as_str());
     let (tr, context_text, outcome) = match existing {
         Some(c) => {
             let reference = c.reference.to_string();
@@ -291,14 +294,15 @@ pub async fn process(
                 text: parts.new.clone(),
             };
             let event = if app.directory.by_email(&sender).is_some() {
-                let verified = thread
-                    .token
-                    .as_deref()
-                    .is_some_and(|t| app.secret.verify_handler_token(&c.reference, &sender, t))
+                let verified = token_verified(app, tx, &c, &sender, thread.token.as_deref(), now)
+                    .await?
                     || auth::sender_authenticated(
                         mail,
                         &app.loaded.config.security.trusted_authserv_id,
                     );
+                if verified {
+                    cause = None;
+                }
                 Event::StaffReplied {
                     parsed: commands::parse(&parts.new),
                     message: inbound,
@@ -333,7 +337,7 @@ pub async fn process(
             (tr, text, Ingested::Opened(reference.to_string()))
         }
     };
-    effects::apply(app, tx, &tr, &context_text, now).await?;
+    effects::apply_caused(app, tx, &tr, &context_text, cause, now).await?;
     let reference = tr.case.reference.to_string();
     Store::mark_message(
         tx,
@@ -345,6 +349,38 @@ pub async fn process(
     )
     .await?;
     Ok(outcome)
+}
+
+/// Does the reply carry a current token issued to `sender` for this case?
+async fn token_verified(
+    app: &App,
+    tx: &mut SqliteConnection,
+    c: &case::Case,
+    sender: &str,
+    token: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let Some(token) = token else {
+        return Ok(false);
+    };
+    let valid_from = Store::tokens_valid_from(tx, &c.reference.to_string()).await?;
+    let check = token::check_handler_token(
+        &app.secret,
+        &c.reference,
+        sender,
+        token,
+        now,
+        valid_from,
+        app.loaded.config.security.token_lifetime(),
+    );
+    match check {
+        token::TokenCheck::Valid(_) => Ok(true),
+        token::TokenCheck::Invalid => Ok(false),
+        token::TokenCheck::Expired(why) => {
+            info!(%why, "handler token no longer valid");
+            Ok(false)
+        }
+    }
 }
 
 /// Why a replay did not succeed.

@@ -6,9 +6,11 @@
 //! a parameter.
 
 mod accounts;
+mod caps;
 mod rows;
 
 pub use accounts::AccountHealth;
+pub use caps::{Counted, HeldMail, NewCounted};
 pub use rows::*;
 
 use crate::core::case::{Audit, Case, Deadline, DeadlineKind};
@@ -81,6 +83,10 @@ pub fn parse_kind(s: &str) -> Option<DeadlineKind> {
 impl Store {
     /// Open (creating if missing) a SQLite database file and apply migrations.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        // The database holds people's mail: owner-only from the start (a
+        // file SQLite creates itself gets 0644 less the umask).
+        crate::private_fs::create_if_missing(path)
+            .map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -406,10 +412,11 @@ impl Store {
             message: e.to_string(),
         })?;
         sqlx::query(
-            "INSERT INTO cases (reference, kind, state, stage, complainant, complainant_name, handler, opened_at, updated_at, closed_at, data)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO cases (reference, kind, state, stage, complainant, complainant_name, handler, opened_at, updated_at, closed_at, tokens_valid_from, data)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (reference) DO UPDATE SET kind = excluded.kind, state = excluded.state, stage = excluded.stage,
-               handler = excluded.handler, updated_at = excluded.updated_at, closed_at = excluded.closed_at, data = excluded.data",
+               handler = excluded.handler, updated_at = excluded.updated_at, closed_at = excluded.closed_at,
+               tokens_valid_from = COALESCE(excluded.closed_at, cases.tokens_valid_from), data = excluded.data",
         )
         .bind(c.reference.to_string())
         .bind(c.kind.as_str())
@@ -421,10 +428,24 @@ impl Store {
         .bind(c.opened_at)
         .bind(now)
         .bind(c.closed_at)
+        .bind(c.closed_at)
         .bind(data)
         .execute(&mut *tx)
         .await?;
         Ok(())
+    }
+
+    /// The latest time the case was ever closed (kept across reopening):
+    /// handler tokens issued at or before it are dead.
+    pub async fn tokens_valid_from(
+        tx: &mut SqliteConnection,
+        reference: &str,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let row = sqlx::query("SELECT tokens_valid_from FROM cases WHERE reference = ?")
+            .bind(reference)
+            .fetch_optional(&mut *tx)
+            .await?;
+        Ok(row.and_then(|r| r.get::<Option<DateTime<Utc>>, _>(0)))
     }
 
     /// All cases, newest first, optionally only those in a state.
@@ -686,26 +707,6 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         Ok(row.get(0))
-    }
-
-    /// Automatic mails queued to `recipient` since `hour` and since `day`
-    /// (for the caps), in one query.
-    pub async fn recent_automatic(
-        tx: &mut SqliteConnection,
-        recipient: &str,
-        hour: DateTime<Utc>,
-        day: DateTime<Utc>,
-    ) -> Result<(i64, i64), StoreError> {
-        let row = sqlx::query(
-            "SELECT COALESCE(SUM(created_at > ?), 0), COUNT(*) FROM outbox
-             WHERE recipient = ? AND automatic = 1 AND created_at > ?",
-        )
-        .bind(hour)
-        .bind(recipient)
-        .bind(day)
-        .fetch_one(&mut *tx)
-        .await?;
-        Ok((row.get(0), row.get(1)))
     }
 
     /// Claim up to `limit` mails due at `now`, leasing them until `lease_until`
