@@ -307,10 +307,14 @@ mod tests {
         let raw =
             include_bytes!("../../fuzz/regressions/mime/mail-parser-multipart-debug-assert.eml");
         match std::panic::catch_unwind(|| parse(raw)) {
-            Ok(Ok(_)) => assert!(
-                !cfg!(debug_assertions),
-                "mail-parser no longer asserts here: update this test"
-            ),
+            // Only a release build gets here: mail-parser recovers without asserting.
+            Ok(Ok(_)) => {
+                if cfg!(debug_assertions) {
+                    panic!(
+                        "mail-parser no longer asserts here: update this test and fuzz/Cargo.toml"
+                    );
+                }
+            }
             Ok(Err(e)) => assert_eq!(e, MailError::ParserPanic),
             Err(_) => panic!("a panic escaped mail::parse"),
         }
