@@ -12,7 +12,7 @@ use crate::core::classify::{self, Kind};
 use crate::core::mail::{self, InboundMail};
 use crate::core::{auth, commands, threading};
 use crate::effects::{self, ApplyError};
-use crate::store::{NewMessage, Store, StoreError};
+use crate::store::{NewMessage, Store, StoreError, THIRD_PARTY_NOTE};
 use chrono::{DateTime, Datelike, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
@@ -203,14 +203,19 @@ pub async fn process(
         None => None,
     };
     let ctx = app.ctx();
+    let mut third_party = false;
     let (tr, context_text, outcome) = match existing {
         Some(c) => {
             let reference = c.reference.to_string();
+            // Only the newly written text counts: cut where the reply starts
+            // repeating mail we sent this sender, in case the quote stripper
+            // did not recognise how their client quoted it.
+            let new_text = without_copied_mail(tx, &reference, &sender, &parts.new).await?;
             let inbound = Inbound {
                 message_id: mail.message_id.clone(),
                 from: sender.clone(),
                 name: mail.from.as_ref().and_then(|f| f.name.clone()),
-                text: parts.new.clone(),
+                text: new_text.clone(),
             };
             let event = if app.directory.by_email(&sender).is_some() {
                 let verified = thread
@@ -222,16 +227,32 @@ pub async fn process(
                         &app.loaded.config.security.trusted_authserv_id,
                     );
                 Event::StaffReplied {
-                    parsed: commands::parse(&parts.new),
+                    parsed: commands::parse(&new_text),
                     message: inbound,
                     verified,
                 }
             } else {
-                Event::ComplainantReplied(inbound)
+                let ids: Vec<String> = mail
+                    .in_reply_to
+                    .iter()
+                    .chain(mail.references.iter())
+                    .filter(|id| app.secret.verify_message_id(id).as_ref() == Some(&c.reference))
+                    .cloned()
+                    .collect();
+                let answers = Store::issued_to(tx, &ids, &sender).await?;
+                match case::standing(&c, &sender, answers) {
+                    case::Standing::ThirdParty => {
+                        third_party = true;
+                        Event::ThirdPartyWrote(inbound)
+                    }
+                    case::Standing::Complainant | case::Standing::Correspondent => {
+                        Event::ComplainantReplied(inbound)
+                    }
+                }
             };
             (
                 case::step(&c, event, &ctx, now),
-                parts.new.clone(),
+                new_text,
                 Ingested::Threaded(reference),
             )
         }
@@ -257,16 +278,38 @@ pub async fn process(
     };
     effects::apply(app, tx, &tr, &context_text, now).await?;
     let reference = tr.case.reference.to_string();
+    // A third party's message stays on the case, labelled, for the record.
+    let note = third_party.then(|| format!("{THIRD_PARTY_NOTE} {sender}"));
     Store::mark_message(
         tx,
         row,
         "processed",
         Some(class.kind.as_str()),
         Some(&reference),
-        None,
+        note.as_deref(),
     )
     .await?;
     Ok(outcome)
+}
+
+/// How many of our latest mails to a sender a reply is compared with.
+const QUOTED_MAIL_LOOKBACK: i64 = 10;
+
+/// `text` cut where it starts repeating one of the latest mails about the
+/// case that complaintd sent to `sender`.
+async fn without_copied_mail(
+    tx: &mut SqliteConnection,
+    reference: &str,
+    sender: &str,
+    text: &str,
+) -> Result<String, StoreError> {
+    let mut out = text.to_string();
+    for raw in Store::recent_mail_to(tx, reference, sender, QUOTED_MAIL_LOOKBACK).await? {
+        if let Ok(sent) = mail::parse(&raw) {
+            out = crate::core::quote::cut_copied_history(&out, &sent.text);
+        }
+    }
+    Ok(out)
 }
 
 /// Why a replay did not succeed.

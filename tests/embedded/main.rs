@@ -7,4 +7,5 @@ mod alerts;
 mod crash;
 mod machine_mail;
 mod operations;
+mod outsiders;
 mod procedures;
