@@ -95,7 +95,9 @@ pub async fn export(app: &App, reference: &str, out: &Path) -> Result<PathBuf, E
         if third_party {
             third_parties.push((
                 m.received_at,
-                m.from_addr.clone().unwrap_or_else(|| "unknown sender".into()),
+                m.from_addr
+                    .clone()
+                    .unwrap_or_else(|| "unknown sender".into()),
                 f.clone(),
             ));
         }

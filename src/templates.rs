@@ -117,7 +117,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         "third_party_message",
         include_str!("../templates/third_party_message.hbs"),
     ),
-    ("command_done", include_str!("../templates/command_done.hbs")),
+    (
+        "command_done",
+        include_str!("../templates/command_done.hbs"),
+    ),
 ];
 
 /// A template problem: which template (and file), and what is wrong.

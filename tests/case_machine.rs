@@ -401,8 +401,14 @@ fn consent_stops_the_clock_until_it_arrives() {
         t("2026-11-25T11:00:00Z"),
     );
     let req = sent(&asked, TemplateId::ConsentRequest).expect("consent request");
-    assert_eq!(req.to, vec![Recipient::Address("ellie.l@learner.test".into())]);
-    assert_eq!(asked.case.consent_asked, vec!["ellie.l@learner.test".to_string()]);
+    assert_eq!(
+        req.to,
+        vec![Recipient::Address("ellie.l@learner.test".into())]
+    );
+    assert_eq!(
+        asked.case.consent_asked,
+        vec!["ellie.l@learner.test".to_string()]
+    );
     // Consent from that address counts at once.
     let tr = w.step(
         &asked.case,
@@ -426,16 +432,32 @@ fn consent_stops_the_clock_until_it_arrives() {
 #[test]
 fn a_third_party_message_changes_nothing() {
     let w = World::new("provider-b");
-    let tr = w.open(Kind::Complaint, &[], "Cancelled sessions.", t("2026-11-23T10:00:00Z"));
-    let tr = w.staff(&tr.case, PRIYA, "Dear Jo, rebooked.", t("2026-11-23T12:00:00Z"));
+    let tr = w.open(
+        Kind::Complaint,
+        &[],
+        "Cancelled sessions.",
+        t("2026-11-23T10:00:00Z"),
+    );
+    let tr = w.staff(
+        &tr.case,
+        PRIYA,
+        "Dear Jo, rebooked.",
+        t("2026-11-23T12:00:00Z"),
+    );
     assert_eq!(tr.case.state, State::Responded);
     let stranger = "mallory@elsewhere.test";
-    assert_eq!(case::standing(&tr.case, stranger, false), case::Standing::ThirdParty);
+    assert_eq!(
+        case::standing(&tr.case, stranger, false),
+        case::Standing::ThirdParty
+    );
     assert_eq!(
         case::standing(&tr.case, "JO@complainant.test", false),
         case::Standing::Complainant
     );
-    assert_eq!(case::standing(&tr.case, stranger, true), case::Standing::Correspondent);
+    assert_eq!(
+        case::standing(&tr.case, stranger, true),
+        case::Standing::Correspondent
+    );
     let after = w.step(
         &tr.case,
         Event::ThirdPartyWrote(Inbound {
@@ -461,14 +483,31 @@ fn a_third_party_message_changes_nothing() {
 #[test]
 fn decisive_commands_are_confirmed_to_their_sender() {
     let w = World::new("provider-b");
-    let tr = w.open(Kind::Complaint, &[], "Cancelled sessions.", t("2026-11-23T10:00:00Z"));
+    let tr = w.open(
+        Kind::Complaint,
+        &[],
+        "Cancelled sessions.",
+        t("2026-11-23T10:00:00Z"),
+    );
     let tr = w.staff(&tr.case, PRIYA, "#note rang Jo", t("2026-11-23T11:00:00Z"));
-    assert!(sent(&tr, TemplateId::CommandDone).is_none(), "a note is not confirmed");
-    let tr = w.staff(&tr.case, PRIYA, "#withdraw Jo sorted it with her coach", t("2026-11-23T12:00:00Z"));
+    assert!(
+        sent(&tr, TemplateId::CommandDone).is_none(),
+        "a note is not confirmed"
+    );
+    let tr = w.staff(
+        &tr.case,
+        PRIYA,
+        "#withdraw Jo sorted it with her coach",
+        t("2026-11-23T12:00:00Z"),
+    );
     assert_eq!(tr.case.state, State::Withdrawn);
     let done = sent(&tr, TemplateId::CommandDone).expect("confirmation");
     assert_eq!(done.to, vec![Recipient::Address(PRIYA.into())]);
-    assert!(done.vars["done"].contains("Withdrawn: the case is now withdrawn"), "{:?}", done.vars);
+    assert!(
+        done.vars["done"].contains("Withdrawn: the case is now withdrawn"),
+        "{:?}",
+        done.vars
+    );
 }
 
 #[test]

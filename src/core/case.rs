@@ -204,8 +204,8 @@ pub fn standing(case: &Case, from: &str, answers_mail_to_sender: bool) -> Standi
     if from == case.complainant.address {
         Standing::Complainant
     } else if answers_mail_to_sender
-        || case.contacts.iter().any(|c| *c == from)
-        || case.consent_asked.iter().any(|c| *c == from)
+        || case.contacts.contains(&from)
+        || case.consent_asked.contains(&from)
     {
         Standing::Correspondent
     } else {
@@ -1311,7 +1311,9 @@ fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: In
             forward_to_handler(
                 out,
                 &msg,
-                &format!("consent arrived from {from}, the address the consent request was sent to"),
+                &format!(
+                    "consent arrived from {from}, the address the consent request was sent to"
+                ),
             );
             consent_received(out, ctx, now, actor);
         }
@@ -1787,16 +1789,20 @@ fn command(
                 return Err("#consent request: this case is not waiting for consent".into());
             }
             if to == out.case.complainant.address {
-                return Err(format!("#consent request: {to} is the complainant's own address; give the learner's"));
+                return Err(format!(
+                    "#consent request: {to} is the complainant's own address; give the learner's"
+                ));
             }
             ask_consent_of(out, &to, &format!("{} (staff)", actor_label(actor)));
             Ok(())
         }
         Command::Contact { add, address } => {
             if address == out.case.complainant.address {
-                return Err(format!("#contact: {address} is the complainant's own address"));
+                return Err(format!(
+                    "#contact: {address} is the complainant's own address"
+                ));
             }
-            let known = out.case.contacts.iter().any(|c| *c == address);
+            let known = out.case.contacts.contains(&address);
             match (add, known) {
                 (true, true) => Err(format!("#contact add: {address} is already a contact")),
                 (false, false) => Err(format!("#contact remove: {address} is not a contact")),

@@ -146,7 +146,9 @@ static COMMAND_WORD: LazyLock<Regex> = LazyLock::new(|| {
 fn placeholder_in(rest: &str) -> Option<String> {
     let t = rest.trim();
     if t.starts_with(['/', '|']) {
-        return Some(format!("{t:?} looks like a list of commands, not an argument"));
+        return Some(format!(
+            "{t:?} looks like a list of commands, not an argument"
+        ));
     }
     if COMMAND_WORD.is_match(t) {
         return Some("write one command per line".into());
@@ -155,7 +157,9 @@ fn placeholder_in(rest: &str) -> Option<String> {
         .split(|c: char| c.is_whitespace() || matches!(c, ':' | ',' | ';' | '(' | ')'))
         .find(|w| PLACEHOLDERS.contains(w))
     {
-        return Some(format!("{w:?} is a placeholder from an example: write the real value"));
+        return Some(format!(
+            "{w:?} is a placeholder from an example: write the real value"
+        ));
     }
     // `<your note>`, `[reason]`: brackets around words, not an address.
     let bracketed = (t.starts_with('<') && t.ends_with('>') && !t.contains('@'))
@@ -169,8 +173,11 @@ fn address_arg(rest: &str) -> Option<String> {
         .trim_start_matches('<')
         .trim_end_matches('>')
         .to_ascii_lowercase();
-    (a.contains('@') && !a.contains(char::is_whitespace) && !a.starts_with('@') && !a.ends_with('@'))
-        .then_some(a)
+    (a.contains('@')
+        && !a.contains(char::is_whitespace)
+        && !a.starts_with('@')
+        && !a.ends_with('@'))
+    .then_some(a)
 }
 
 fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, String> {
@@ -394,7 +401,9 @@ mod tests {
         assert!(p.commands.is_empty(), "{:?}", p.commands);
         assert_eq!(p.errors.len(), 10, "{:?}", p.errors);
         // Ordinary capitals and dots in real commands still work.
-        let p = parse("#note rang the EPA team... no answer\n#close lessons: check the ESFA rules first");
+        let p = parse(
+            "#note rang the EPA team... no answer\n#close lessons: check the ESFA rules first",
+        );
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         assert_eq!(p.commands.len(), 2);
     }
@@ -405,9 +414,17 @@ mod tests {
         assert_eq!(
             p.commands,
             vec![
-                Command::Contact { add: true, address: "rep@union.test".into() },
-                Command::Contact { add: false, address: "rep@union.test".into() },
-                Command::AskConsent { to: "ellie@mail.test".into() },
+                Command::Contact {
+                    add: true,
+                    address: "rep@union.test".into()
+                },
+                Command::Contact {
+                    add: false,
+                    address: "rep@union.test".into()
+                },
+                Command::AskConsent {
+                    to: "ellie@mail.test".into()
+                },
             ]
         );
         assert_eq!(p.errors.len(), 2);

@@ -31,10 +31,21 @@ async fn responded_case(app: &mut TestApp) -> String {
     app.send().await;
     app.advance(Duration::hours(2));
     let note = app.last("handler_notification", PRIYA).await;
-    app.deliver(&app.outlook_reply(&note, PRIYA, "Dear Jo,\n\nRebooked for Thursday.\n\nPriya", 1))
-        .await;
+    app.deliver(&app.outlook_reply(
+        &note,
+        PRIYA,
+        "Dear Jo,\n\nRebooked for Thursday.\n\nPriya",
+        1,
+    ))
+    .await;
     app.send().await;
-    let c = app.app.store.case("PAR-2026-0001").await.expect("db").expect("case");
+    let c = app
+        .app
+        .store
+        .case("PAR-2026-0001")
+        .await
+        .expect("db")
+        .expect("case");
     assert_eq!(c.state.as_str(), "responded");
     "PAR-2026-0001".into()
 }
@@ -53,7 +64,11 @@ async fn a_stranger_naming_a_case_changes_nothing_and_is_labelled_as_a_third_par
             "m1@elsewhere.test",
         ))
         .await;
-    assert_eq!(outcome, Ingested::Threaded(r.clone()), "recorded against the case");
+    assert_eq!(
+        outcome,
+        Ingested::Threaded(r.clone()),
+        "recorded against the case"
+    );
     app.send().await;
     let after = app.app.store.case(&r).await.expect("db").expect("case");
     assert_eq!(after, before, "a stranger changed the case");
@@ -90,7 +105,10 @@ async fn a_stranger_naming_a_case_changes_nothing_and_is_labelled_as_a_third_par
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(
-        names.iter().filter(|n| n.contains("-received-third-party-")).count(),
+        names
+            .iter()
+            .filter(|n| n.contains("-received-third-party-"))
+            .count(),
         1,
         "{names:?}"
     );
@@ -117,8 +135,13 @@ async fn a_forwarded_reply_is_a_third_party_unless_a_handler_adds_the_contact() 
     // Message-ID was issued to Jo, not to the rep.
     let rep = "rep@union.test";
     app.advance(Duration::hours(1));
-    app.deliver(&app.gmail_reply(&resp, rep, "On Jo's behalf: we are not satisfied and escalate.", 2))
-        .await;
+    app.deliver(&app.gmail_reply(
+        &resp,
+        rep,
+        "On Jo's behalf: we are not satisfied and escalate.",
+        2,
+    ))
+    .await;
     let c = app.app.store.case(&r).await.expect("db").expect("case");
     assert_eq!(c.stage, 0, "a forward gave the rep no standing");
 
@@ -129,12 +152,19 @@ async fn a_forwarded_reply_is_a_third_party_unless_a_handler_adds_the_contact() 
     let c = app.app.store.case(&r).await.expect("db").expect("case");
     assert_eq!(c.contacts, vec![rep.to_string()]);
     app.advance(Duration::hours(1));
-    app.deliver(&naming(rep, &r, "We are not satisfied and escalate.", "rep2@union.test"))
-        .await;
+    app.deliver(&naming(
+        rep,
+        &r,
+        "We are not satisfied and escalate.",
+        "rep2@union.test",
+    ))
+    .await;
     let c = app.app.store.case(&r).await.expect("db").expect("case");
     assert_eq!((c.stage, c.state.as_str()), (1, "open"));
     let audit = app.app.store.case_audit(&r).await.expect("audit");
-    assert!(audit.iter().any(|a| a.actor == rep && a.action == "replied"));
+    assert!(audit
+        .iter()
+        .any(|a| a.actor == rep && a.action == "replied"));
 }
 
 #[tokio::test]
@@ -172,7 +202,9 @@ async fn consent_counts_only_from_the_address_complaintd_asked() {
     ))
     .await;
     app.send().await;
-    let r = app.app.store.list_cases(None).await.expect("db")[0].reference.to_string();
+    let r = app.app.store.list_cases(None).await.expect("db")[0]
+        .reference
+        .to_string();
     let consent = app.last("consent_request", parent).await;
     // Ellie answers the request that went to her mother: not proof.
     app.advance(Duration::hours(1));
@@ -202,10 +234,18 @@ async fn consent_counts_only_from_the_address_complaintd_asked() {
     let to_ellie = app.last("consent_request", ellie).await;
     assert!(describe(&to_ellie).contains("on your behalf"));
     app.advance(Duration::hours(1));
-    app.deliver(&app.gmail_reply(&to_ellie, ellie, "I agree with my mum and I consent to an investigation.", 4))
-        .await;
+    app.deliver(&app.gmail_reply(
+        &to_ellie,
+        ellie,
+        "I agree with my mum and I consent to an investigation.",
+        4,
+    ))
+    .await;
     let c = case_of(&app, &r).await;
-    assert_eq!((c.state.as_str(), c.consent), ("open", complaintd::core::case::ConsentStatus::Received));
+    assert_eq!(
+        (c.state.as_str(), c.consent),
+        ("open", complaintd::core::case::ConsentStatus::Received)
+    );
     assert_eq!(app.app.store.all_deadlines().await.expect("db").len(), 1);
 }
 
@@ -215,7 +255,12 @@ async fn case_of(app: &TestApp, r: &str) -> complaintd::core::case::Case {
 
 /// The whole notification pasted back without `>` under an attribution no
 /// quote stripper knows, as some clients do.
-fn paste_back(app: &TestApp, note: &complaintd::store::OutboxRow, from: &str, body: &str) -> Vec<u8> {
+fn paste_back(
+    app: &TestApp,
+    note: &complaintd::store::OutboxRow,
+    from: &str,
+    body: &str,
+) -> Vec<u8> {
     let m = mail::parse(&note.raw).expect("parse");
     let reply_to = m.header("reply-to").unwrap_or_default().to_string();
     format!(
@@ -240,10 +285,21 @@ async fn a_reply_pasting_the_whole_notification_runs_nothing_from_it() {
     app.send().await;
     app.advance(Duration::hours(1));
     let note = app.last("handler_notification", PRIYA).await;
-    app.deliver(&paste_back(&app, &note, PRIYA, "Thanks, will look.\n\nPriya"))
-        .await;
+    app.deliver(&paste_back(
+        &app,
+        &note,
+        PRIYA,
+        "Thanks, will look.\n\nPriya",
+    ))
+    .await;
     app.send().await;
-    let c = app.app.store.case("PAR-2026-0001").await.expect("db").expect("case");
+    let c = app
+        .app
+        .store
+        .case("PAR-2026-0001")
+        .await
+        .expect("db")
+        .expect("case");
     assert!(!c.state.is_final(), "{:?}", c.state);
     assert_eq!(c.lessons, None);
     // Whatever reached Jo carries none of the notification.
@@ -252,9 +308,17 @@ async fn a_reply_pasting_the_whole_notification_runs_nothing_from_it() {
         assert!(!text.contains("How to handle it"), "{text}");
         assert!(!text.contains("Keep the subject line"), "{text}");
     }
-    let audit = app.app.store.case_audit("PAR-2026-0001").await.expect("audit");
+    let audit = app
+        .app
+        .store
+        .case_audit("PAR-2026-0001")
+        .await
+        .expect("audit");
     assert!(
-        !audit.iter().any(|a| ["closed", "withdrawn", "escalated", "lessons learnt"].contains(&a.action.as_str())),
+        !audit
+            .iter()
+            .any(|a| ["closed", "withdrawn", "escalated", "lessons learnt"]
+                .contains(&a.action.as_str())),
         "{audit:?}"
     );
 }
