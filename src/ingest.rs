@@ -207,17 +207,24 @@ pub async fn process(
     let (tr, context_text, outcome) = match existing {
         Some(c) => {
             let reference = c.reference.to_string();
-            // Only the newly written text counts: cut where the reply starts
-            // repeating mail we sent this sender, in case the quote stripper
-            // did not recognise how their client quoted it.
-            let new_text = without_copied_mail(tx, &reference, &sender, &parts.new).await?;
+            // A handler's commands come only from the newly written text: cut
+            // where the reply starts repeating mail we sent them, in case the
+            // quote stripper did not recognise how their client quoted it.
+            // (Not for complainants: one who pastes our words to answer them
+            // point by point must not lose the answers.)
+            let staff = app.directory.by_email(&sender).is_some();
+            let new_text = if staff {
+                without_copied_mail(tx, &reference, &sender, &parts.new).await?
+            } else {
+                parts.new.clone()
+            };
             let inbound = Inbound {
                 message_id: mail.message_id.clone(),
                 from: sender.clone(),
                 name: mail.from.as_ref().and_then(|f| f.name.clone()),
                 text: new_text.clone(),
             };
-            let event = if app.directory.by_email(&sender).is_some() {
+            let event = if staff {
                 let verified = thread
                     .token
                     .as_deref()

@@ -430,6 +430,54 @@ fn consent_stops_the_clock_until_it_arrives() {
 }
 
 #[test]
+fn a_handler_can_send_the_consent_request_to_the_learner() {
+    let w = World::new("provider-a");
+    let tr = w.open(
+        Kind::Complaint,
+        &[Flag::OnBehalf],
+        "My son, 16, …",
+        t("2026-11-23T10:00:00Z"),
+    );
+    let handler = tr.case.handler.clone().expect("handler");
+    let refused = w.staff(
+        &tr.case,
+        &handler,
+        "#consent request jo@complainant.test",
+        t("2026-11-23T11:00:00Z"),
+    );
+    assert!(
+        sent(&refused, TemplateId::CommandReport).is_some(),
+        "the complainant's own address is not the learner's"
+    );
+    let tr = w.staff(
+        &tr.case,
+        &handler,
+        "#consent request sam@learner.test",
+        t("2026-11-23T11:00:00Z"),
+    );
+    let req = sent(&tr, TemplateId::ConsentRequest).expect("consent request");
+    assert_eq!(req.to, vec![Recipient::Address("sam@learner.test".into())]);
+    assert_eq!(
+        case::standing(&tr.case, "sam@learner.test", false),
+        case::Standing::Correspondent
+    );
+    let tr = w.step(
+        &tr.case,
+        Event::ComplainantReplied(Inbound {
+            message_id: None,
+            from: "sam@learner.test".into(),
+            name: None,
+            text: "I consent to an investigation.".into(),
+        }),
+        t("2026-11-24T10:00:00Z"),
+    );
+    assert_eq!(
+        (tr.case.state, tr.case.consent),
+        (State::Open, ConsentStatus::Received)
+    );
+}
+
+#[test]
 fn a_third_party_message_changes_nothing() {
     let w = World::new("provider-b");
     let tr = w.open(
