@@ -333,12 +333,26 @@ fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
             "security",
             "set secret_file or secret_env: the key that signs reply tokens and Message-IDs",
         ));
-    } else if let Err(e) = l.secret() {
-        if offline {
-            r.warnings.push(e);
-        } else {
-            r.problems.push(e);
+    } else {
+        match l.secret_bytes() {
+            // Offline, the secret may live only on the server (a systemd
+            // credential): not being able to read it here is a warning.
+            Err(e) if offline => r.warnings.push(e),
+            Err(e) => r.problems.push(e),
+            // Readable but refused by the daemon: a problem either way.
+            Ok(bytes) => {
+                if let Err(e) = l.validate_secret(bytes) {
+                    r.problems.push(e);
+                }
+            }
         }
+    }
+    if s.token_lifetime_days == 0 {
+        r.problems.push(ConfigError::new(
+            f,
+            "security.token_lifetime_days",
+            "must be at least 1: a reply token that expires at once would refuse every handler's reply",
+        ));
     }
     r.checked.push(format!(
         "{} staff, {} stage(s)",

@@ -89,7 +89,7 @@ pub struct TemplatesConfig {
 }
 
 /// Where secrets come from, and which servers are trusted.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Security {
     /// A file holding the HMAC key (e.g. a systemd credential).
@@ -101,6 +101,37 @@ pub struct Security {
     /// `Authentication-Results` from these server ids are trusted.
     #[serde(default)]
     pub trusted_authserv_id: Vec<String>,
+    /// How long a handler's reply token works after its notification was
+    /// sent (it also stops when the case closes). Every notification and
+    /// reminder carries a fresh one, so this only needs to cover one round
+    /// of replies.
+    #[serde(default = "default_token_lifetime_days")]
+    pub token_lifetime_days: u32,
+}
+
+fn default_token_lifetime_days() -> u32 {
+    30
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Security {
+            secret_file: None,
+            secret_env: None,
+            trusted_authserv_id: Vec::new(),
+            token_lifetime_days: default_token_lifetime_days(),
+        }
+    }
+}
+
+/// The shortest HMAC key the daemon accepts, in bytes (after trimming).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+impl Security {
+    /// [`Security::token_lifetime_days`] as a duration.
+    pub fn token_lifetime(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.token_lifetime_days))
+    }
 }
 
 /// Classifier hints.
@@ -771,8 +802,15 @@ impl Loaded {
         }
     }
 
-    /// Read the HMAC secret from the file or environment variable named in config.
+    /// Read the HMAC secret from the file or environment variable named in
+    /// config, and check it is long enough.
     pub fn secret(&self) -> Result<Secret, ConfigError> {
+        let bytes = self.secret_bytes()?;
+        self.validate_secret(bytes)
+    }
+
+    /// The raw secret, unchecked (an error only when it cannot be read).
+    pub fn secret_bytes(&self) -> Result<Vec<u8>, ConfigError> {
         let s = &self.config.security;
         let bytes = if let Some(f) = &s.secret_file {
             // Relative to the config file like every other path in it (the
@@ -802,13 +840,19 @@ impl Loaded {
                 "set secret_file or secret_env: the HMAC key for reply tokens",
             ));
         };
+        Ok(bytes)
+    }
+
+    /// The secret as the daemon uses it, or why it is refused: `check`
+    /// applies the same rule, offline or not.
+    pub fn validate_secret(&self, bytes: Vec<u8>) -> Result<Secret, ConfigError> {
         let trimmed: Vec<u8> = bytes.trim_ascii().to_vec();
-        if trimmed.len() < 32 {
+        if trimmed.len() < MIN_SECRET_BYTES {
             return Err(ConfigError::new(
                 &self.path,
                 "security",
                 format!(
-                    "the secret is {} bytes; use at least 32 random bytes",
+                    "the secret is {} bytes; use at least {MIN_SECRET_BYTES} random bytes",
                     trimmed.len()
                 ),
             ));

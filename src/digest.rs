@@ -66,11 +66,14 @@ fn line(app: &App, c: &Case) -> String {
         .stage(c.stage)
         .map(|s| s.name.clone())
         .unwrap_or_default();
-    let who = c
-        .complainant
-        .name
-        .clone()
-        .unwrap_or_else(|| c.complainant.address.clone());
+    // One line per case: a newline in a display name must not add lines.
+    let who = crate::core::text::one_line(
+        c.complainant
+            .name
+            .as_deref()
+            .unwrap_or(&c.complainant.address),
+    )
+    .into_owned();
     let flags = if c.flags.is_empty() {
         String::new()
     } else {

@@ -39,8 +39,16 @@ fn person_name(app: &App, address: &str) -> String {
         .unwrap_or_else(|| address.to_string())
 }
 
-/// The template data for one mail to one recipient.
-fn data(app: &App, c: &Case, m: &OutMail, recipient: &str, context_text: &str) -> Value {
+/// The template data for one mail to one recipient; `token` is the handler
+/// token of this mail (empty for anyone who is not staff).
+fn data(
+    app: &App,
+    c: &Case,
+    m: &OutMail,
+    recipient: &str,
+    token: &str,
+    context_text: &str,
+) -> Value {
     let cfg = &app.loaded.config;
     let stage = app.loaded.policy.stage(c.stage);
     let due = c
@@ -49,11 +57,6 @@ fn data(app: &App, c: &Case, m: &OutMail, recipient: &str, context_text: &str) -
         .find(|d| d.kind == case::DeadlineKind::Respond)
         .map(|d| local(app, d.due))
         .unwrap_or_default();
-    let token = if app.directory.by_email(recipient).is_some() {
-        app.secret.handler_token(&c.reference, recipient)
-    } else {
-        String::new()
-    };
     let handler = c.handler.clone().unwrap_or_default();
     let mut vars = serde_json::Map::new();
     for (k, v) in &m.vars {
@@ -79,7 +82,7 @@ fn data(app: &App, c: &Case, m: &OutMail, recipient: &str, context_text: &str) -
     if m.contacts.len() > 1 {
         vars.insert("many_contacts".into(), json!("yes"));
     }
-    json!({
+    let mut v = json!({
         "org": {"name": cfg.organisation.name, "phone": cfg.organisation.phone.clone().unwrap_or_default(),
                 "reply_address": cfg.organisation.reply_address},
         "procedure": {"name": app.loaded.policy.procedure.name},
@@ -101,7 +104,27 @@ fn data(app: &App, c: &Case, m: &OutMail, recipient: &str, context_text: &str) -
             "address": k.address.clone().unwrap_or_default(), "url": k.url.clone().unwrap_or_default(),
         })).collect::<Vec<_>>(),
         "vars": Value::Object(vars),
-    })
+    });
+    if app.directory.by_email(recipient).is_none() {
+        // A handler's words relayed to someone outside may quote the
+        // notification (its subject tag, its reply address): no token may
+        // leave the organisation.
+        redact_values(&mut v);
+    }
+    v
+}
+
+fn redact_values(v: &mut Value) {
+    match v {
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(r) = crate::core::token::redact_tokens(s) {
+                *s = r;
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(redact_values),
+        Value::Object(o) => o.values_mut().for_each(redact_values),
+        _ => {}
+    }
 }
 
 /// Resolve recipients to addresses: no machines, not our own mailboxes, no duplicates.
@@ -224,17 +247,31 @@ async fn queue_mail(
             }
             *batch.pending_auto.entry(recipient.clone()).or_default() += 1;
         }
-        let rendered = app
-            .templates
-            .render(m.template, &data(app, c, m, &recipient, context_text))?;
         batch.nonce += 1;
+        // A member of staff's token is bound to this very mail: its number
+        // (as in the Message-ID) and its time.
+        let notice = u64::try_from(batch.nonce).unwrap_or_default();
+        let token = staff.then(|| {
+            app.secret
+                .handler_token(&c.reference, &recipient, notice, now)
+        });
+        let rendered = app.templates.render(
+            m.template,
+            &data(
+                app,
+                c,
+                m,
+                &recipient,
+                token.as_deref().unwrap_or(""),
+                context_text,
+            ),
+        )?;
         let message_id = app.secret.message_id(
             &c.reference,
             m.template.name(),
             &batch.nonce.to_string(),
             app.mail_domain(),
         );
-        let token = staff.then(|| app.secret.handler_token(&c.reference, &recipient));
         let reply_to = crate::core::threading::make_plus_address(
             &app.loaded.config.organisation.reply_address,
             &c.reference,

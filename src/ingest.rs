@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::core::case::{self, Event, Inbound};
 use crate::core::classify::{self, Kind};
 use crate::core::mail::{self, InboundMail};
-use crate::core::{auth, commands, threading};
+use crate::core::{auth, commands, threading, token};
 use crate::effects::{self, ApplyError};
 use crate::store::{NewMessage, Store, StoreError, THIRD_PARTY_NOTE};
 use chrono::{DateTime, Datelike, Utc};
@@ -225,10 +225,8 @@ pub async fn process(
                 text: new_text.clone(),
             };
             let event = if staff {
-                let verified = thread
-                    .token
-                    .as_deref()
-                    .is_some_and(|t| app.secret.verify_handler_token(&c.reference, &sender, t))
+                let verified = token_verified(app, tx, &c, &sender, thread.token.as_deref(), now)
+                    .await?
                     || auth::sender_authenticated(
                         mail,
                         &app.loaded.config.security.trusted_authserv_id,
@@ -317,6 +315,38 @@ async fn without_copied_mail(
         }
     }
     Ok(out)
+}
+
+/// Does the reply carry a current token issued to `sender` for this case?
+async fn token_verified(
+    app: &App,
+    tx: &mut SqliteConnection,
+    c: &case::Case,
+    sender: &str,
+    token: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let Some(token) = token else {
+        return Ok(false);
+    };
+    let valid_from = Store::tokens_valid_from(tx, &c.reference.to_string()).await?;
+    let check = token::check_handler_token(
+        &app.secret,
+        &c.reference,
+        sender,
+        token,
+        now,
+        valid_from,
+        app.loaded.config.security.token_lifetime(),
+    );
+    match check {
+        token::TokenCheck::Valid(_) => Ok(true),
+        token::TokenCheck::Invalid => Ok(false),
+        token::TokenCheck::Expired(why) => {
+            info!(%why, "handler token no longer valid");
+            Ok(false)
+        }
+    }
 }
 
 /// Why a replay did not succeed.

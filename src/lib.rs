@@ -23,6 +23,7 @@ pub mod maildir;
 pub mod maildir_source;
 pub mod oauth;
 pub mod outgoing;
+pub mod private_fs;
 pub mod scheduler;
 pub mod sender;
 pub mod store;

@@ -87,6 +87,10 @@ pub fn parse_kind(s: &str) -> Option<DeadlineKind> {
 impl Store {
     /// Open (creating if missing) a SQLite database file and apply migrations.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        // The database holds people's mail: owner-only from the start (a
+        // file SQLite creates itself gets 0644 less the umask).
+        crate::private_fs::create_if_missing(path)
+            .map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -381,10 +385,11 @@ impl Store {
             message: e.to_string(),
         })?;
         sqlx::query(
-            "INSERT INTO cases (reference, kind, state, stage, complainant, complainant_name, handler, opened_at, updated_at, closed_at, data)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO cases (reference, kind, state, stage, complainant, complainant_name, handler, opened_at, updated_at, closed_at, tokens_valid_from, data)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (reference) DO UPDATE SET kind = excluded.kind, state = excluded.state, stage = excluded.stage,
-               handler = excluded.handler, updated_at = excluded.updated_at, closed_at = excluded.closed_at, data = excluded.data",
+               handler = excluded.handler, updated_at = excluded.updated_at, closed_at = excluded.closed_at,
+               tokens_valid_from = COALESCE(excluded.closed_at, cases.tokens_valid_from), data = excluded.data",
         )
         .bind(c.reference.to_string())
         .bind(c.kind.as_str())
@@ -396,10 +401,24 @@ impl Store {
         .bind(c.opened_at)
         .bind(now)
         .bind(c.closed_at)
+        .bind(c.closed_at)
         .bind(data)
         .execute(&mut *tx)
         .await?;
         Ok(())
+    }
+
+    /// The latest time the case was ever closed (kept across reopening):
+    /// handler tokens issued at or before it are dead.
+    pub async fn tokens_valid_from(
+        tx: &mut SqliteConnection,
+        reference: &str,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let row = sqlx::query("SELECT tokens_valid_from FROM cases WHERE reference = ?")
+            .bind(reference)
+            .fetch_optional(&mut *tx)
+            .await?;
+        Ok(row.and_then(|r| r.get::<Option<DateTime<Utc>>, _>(0)))
     }
 
     /// All cases, newest first, optionally only those in a state.

@@ -9,3 +9,4 @@ mod machine_mail;
 mod operations;
 mod outsiders;
 mod procedures;
+mod security;
