@@ -219,12 +219,23 @@ fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
             "must be at least 1",
         ));
     }
-    if c.limits.auto_per_hour == 0 || c.limits.auto_per_day < c.limits.auto_per_hour {
-        r.problems.push(ConfigError::new(
-            f,
-            "limits",
-            "auto_per_hour must be at least 1 and auto_per_day at least auto_per_hour",
-        ));
+    for (hour_key, day_key, hour, day) in c.limits.pairs() {
+        if hour == 0 || day < hour {
+            r.problems.push(ConfigError::new(
+                f,
+                format!("limits.{hour_key}"),
+                format!("{hour_key} must be at least 1 and {day_key} at least {hour_key}"),
+            ));
+        }
+    }
+    for (i, d) in c.limits.consumer_domains.iter().enumerate() {
+        if d.trim().is_empty() || d.contains('@') || !d.contains('.') {
+            r.problems.push(ConfigError::new(
+                f,
+                format!("limits.consumer_domains[{i}]"),
+                format!("{d:?} is not a domain (write gmail.com, not an address)"),
+            ));
+        }
     }
     let mut names = BTreeSet::new();
     for (i, m) in c.mailboxes.iter().enumerate() {

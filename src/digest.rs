@@ -282,6 +282,16 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
             lines: health,
         });
     }
+    // What the flood caps held back: people who got no acknowledgement, and
+    // notifications folded into a summary. Nothing a cap withholds goes
+    // unreported.
+    let held = crate::caps::digest_lines(app, since).await?;
+    if !held.is_empty() {
+        sections.push(Section {
+            title: crate::caps::DIGEST_TITLE.into(),
+            lines: held,
+        });
+    }
     sections.push(Section {
         title: "New in the last 24 hours".into(),
         lines: new_lines,

@@ -7,7 +7,7 @@ use crate::core::case::{self, Case, Effect, OutMail, Recipient, TemplateId, Tran
 use crate::outgoing::{self, Envelope};
 use crate::store::{NewOutbox, Store, StoreError};
 use crate::templates::TemplateError;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sqlx::SqliteConnection;
 
@@ -165,9 +165,9 @@ pub fn resolve(app: &App, c: &Case, to: &[Recipient]) -> Vec<String> {
 pub struct Batch {
     audits: Vec<case::Audit>,
     mails: Vec<QueuedMail>,
-    /// Automatic mails queued in this transition per recipient, not yet in
-    /// the table, so the caps count them too.
-    pending_auto: std::collections::HashMap<String, i64>,
+    /// Mail to outside recipients a flood cap held back in this transition
+    /// ("acknowledgement to jo@…"), shown to staff in their notification.
+    held_outside: Vec<String>,
     nonce: i64,
 }
 
@@ -205,8 +205,10 @@ impl Batch {
     }
 }
 
-/// Render one mail for each recipient into the batch, honouring the
-/// per-recipient caps for people outside the organisation.
+/// Render one mail for each recipient into the batch, honouring the flood
+/// caps (`crate::caps`). `cause` is the outside sender whose message caused
+/// the transition, if any. Returns how many were queued and how many held.
+#[allow(clippy::too_many_arguments)]
 async fn queue_mail(
     app: &App,
     tx: &mut SqliteConnection,
@@ -214,38 +216,32 @@ async fn queue_mail(
     c: &Case,
     m: &OutMail,
     context_text: &str,
+    cause: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<usize, ApplyError> {
-    let mut queued = 0;
-    let limits = &app.loaded.config.limits;
+) -> Result<(usize, usize), ApplyError> {
+    let (mut queued, mut held) = (0, 0);
+    let reference = c.reference.to_string();
     for recipient in resolve(app, c, &m.to) {
         let staff = app.directory.by_email(&recipient).is_some();
         let automatic = !staff;
-        if automatic {
-            let (hour, day) = Store::recent_automatic(
-                tx,
-                &recipient,
-                now - Duration::hours(1),
-                now - Duration::hours(24),
-            )
-            .await?;
-            let here = batch.pending_auto.get(&recipient).copied().unwrap_or(0);
-            let (hour, day) = (hour + here, day + here);
-            if hour >= i64::from(limits.auto_per_hour) || day >= i64::from(limits.auto_per_day) {
-                batch.audits.push(case::Audit {
-                    actor: case::Actor::System,
-                    action: "rate limited".into(),
-                    detail: format!(
-                        "{} to {recipient} not sent: {hour} automatic mail(s) in the last hour, {day} in the last day (limits {}/{})",
-                        m.template.name(),
-                        limits.auto_per_hour,
-                        limits.auto_per_day
-                    ),
-                    message_id: None,
-                });
-                continue;
+        let out = crate::core::caps::Outgoing {
+            recipient: &recipient,
+            staff,
+            relayed: m.template.is_relayed(),
+            case: &reference,
+            cause,
+        };
+        if let crate::caps::Admit::Held(audit) =
+            crate::caps::admit(app, tx, &out, m.template.name(), now).await?
+        {
+            batch.audits.push(audit);
+            if !staff {
+                batch
+                    .held_outside
+                    .push(format!("{} to {recipient}", m.template.name()));
             }
-            *batch.pending_auto.entry(recipient.clone()).or_default() += 1;
+            held += 1;
+            continue;
         }
         batch.nonce += 1;
         // A member of staff's token is bound to this very mail: its number
@@ -255,17 +251,20 @@ async fn queue_mail(
             app.secret
                 .handler_token(&c.reference, &recipient, notice, now)
         });
-        let rendered = app.templates.render(
-            m.template,
-            &data(
-                app,
-                c,
-                m,
-                &recipient,
-                token.as_deref().unwrap_or(""),
-                context_text,
-            ),
-        )?;
+        let mut d = data(
+            app,
+            c,
+            m,
+            &recipient,
+            token.as_deref().unwrap_or(""),
+            context_text,
+        );
+        if staff && !batch.held_outside.is_empty() {
+            if let Some(vars) = d.get_mut("vars").and_then(Value::as_object_mut) {
+                vars.insert("held".into(), json!(batch.held_outside.join(", ")));
+            }
+        }
+        let rendered = app.templates.render(m.template, &d)?;
         let message_id = app.secret.message_id(
             &c.reference,
             m.template.name(),
@@ -311,7 +310,7 @@ async fn queue_mail(
         });
         queued += 1;
     }
-    Ok(queued)
+    Ok((queued, held))
 }
 
 /// Apply a transition: save the case, then every effect in order. Audit
@@ -321,6 +320,20 @@ pub async fn apply(
     tx: &mut SqliteConnection,
     tr: &Transition,
     context_text: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApplyError> {
+    apply_caused(app, tx, tr, context_text, None, now).await
+}
+
+/// [`apply`] for a transition an inbound message caused: `cause` is its
+/// sender when that is someone outside (or someone claiming to be staff
+/// without proof), so that the flood caps on staff notifications count it.
+pub async fn apply_caused(
+    app: &App,
+    tx: &mut SqliteConnection,
+    tr: &Transition,
+    context_text: &str,
+    cause: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {
     let c = &tr.case;
@@ -353,8 +366,9 @@ pub async fn apply(
             }
             Effect::ClearDeadline(k) => Store::clear_deadline(tx, &reference, *k).await?,
             Effect::Send(m) => {
-                let queued = queue_mail(app, tx, &mut batch, c, m, context_text, now).await?;
-                if queued == 0 && m.template != TemplateId::DailyDigest {
+                let (queued, held) =
+                    queue_mail(app, tx, &mut batch, c, m, context_text, cause, now).await?;
+                if queued + held == 0 && m.template != TemplateId::DailyDigest {
                     batch.audits.push(case::Audit {
                         actor: case::Actor::System,
                         action: "not sent".into(),

@@ -204,6 +204,9 @@ pub async fn process(
     };
     let ctx = app.ctx();
     let mut third_party = false;
+    // Whose message this is, for the flood caps on staff notifications:
+    // everyone's but a member of staff who proved who they are.
+    let mut cause = Some(sender.as_str());
     let (tr, context_text, outcome) = match existing {
         Some(c) => {
             let reference = c.reference.to_string();
@@ -231,6 +234,9 @@ pub async fn process(
                         mail,
                         &app.loaded.config.security.trusted_authserv_id,
                     );
+                if verified {
+                    cause = None;
+                }
                 Event::StaffReplied {
                     parsed: commands::parse(&new_text),
                     message: inbound,
@@ -281,7 +287,7 @@ pub async fn process(
             (tr, text, Ingested::Opened(reference.to_string()))
         }
     };
-    effects::apply(app, tx, &tr, &context_text, now).await?;
+    effects::apply_caused(app, tx, &tr, &context_text, cause, now).await?;
     let reference = tr.case.reference.to_string();
     // A third party's message stays on the case, labelled, for the record.
     let note = third_party.then(|| format!("{THIRD_PARTY_NOTE} {sender}"));

@@ -9,6 +9,7 @@
 
 pub mod alerts;
 pub mod app;
+pub mod caps;
 pub mod check;
 pub mod cli;
 pub mod config;

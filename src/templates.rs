@@ -399,7 +399,8 @@ pub fn sample_data() -> Value {
             "within": "12 hours", "note": "the complainant wrote again", "errors": "#frobnicate: unknown command",
             "claimed_sender": "mallory@example.test", "greet": "yes",
             "writer": "ellie@example.test", "sender": "stranger@example.test", "to_learner": "yes",
-            "done": "Closed: the case is now closed, Stage 1"
+            "done": "Closed: the case is now closed, Stage 1",
+            "held": "acknowledgement to jennifer@example.test"
         },
         "digest": {"date": "Monday 23 November 2026", "sections": [{"title": "New cases", "lines": ["CMP-2026-0042 complaint"]}]}
     })

@@ -112,6 +112,33 @@ fn semantic_config_errors_are_all_reported() {
 }
 
 #[test]
+fn flood_limits_are_checked() {
+    let out = broken("complaintd.toml", |t| {
+        t.replace("staff_per_case_per_hour = 5", "staff_per_case_per_hour = 0")
+            .replace(
+                "auto_per_domain_per_day = 60",
+                "auto_per_domain_per_day = 3",
+            )
+            .replace(
+                "auto_per_day = 20",
+                "auto_per_day = 20\nconsumer_domains = [\"jo@gmail.com\"]",
+            )
+    });
+    assert!(
+        out.contains("limits.staff_per_case_per_hour: staff_per_case_per_hour must be at least 1 and staff_per_case_per_day at least staff_per_case_per_hour"),
+        "{out}"
+    );
+    assert!(
+        out.contains("limits.auto_per_domain_per_hour: auto_per_domain_per_hour must be at least 1 and auto_per_domain_per_day at least auto_per_domain_per_hour"),
+        "{out}"
+    );
+    assert!(
+        out.contains("limits.consumer_domains[0]: \"jo@gmail.com\" is not a domain"),
+        "{out}"
+    );
+}
+
+#[test]
 fn policy_consistency_errors() {
     let out = broken("policy.toml", |t| {
         t.replace("reference_prefix = \"PAR\"", "reference_prefix = \"par-x\"")

@@ -6,9 +6,11 @@
 //! a parameter.
 
 mod accounts;
+mod caps;
 mod rows;
 
 pub use accounts::AccountHealth;
+pub use caps::{Counted, HeldMail, NewCounted};
 pub use rows::*;
 
 use crate::core::case::{Audit, Case, Deadline, DeadlineKind};
@@ -680,26 +682,6 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         Ok(row.get(0))
-    }
-
-    /// Automatic mails queued to `recipient` since `hour` and since `day`
-    /// (for the caps), in one query.
-    pub async fn recent_automatic(
-        tx: &mut SqliteConnection,
-        recipient: &str,
-        hour: DateTime<Utc>,
-        day: DateTime<Utc>,
-    ) -> Result<(i64, i64), StoreError> {
-        let row = sqlx::query(
-            "SELECT COALESCE(SUM(created_at > ?), 0), COUNT(*) FROM outbox
-             WHERE recipient = ? AND automatic = 1 AND created_at > ?",
-        )
-        .bind(hour)
-        .bind(recipient)
-        .bind(day)
-        .fetch_one(&mut *tx)
-        .await?;
-        Ok((row.get(0), row.get(1)))
     }
 
     /// Claim up to `limit` mails due at `now`, leasing them until `lease_until`
