@@ -340,3 +340,32 @@ async fn closing_is_confirmed_to_the_handler_by_email() {
     let done = describe(&app.last("command_done", PRIYA).await);
     assert!(done.contains("Closed: the case is now closed"), "{done}");
 }
+
+#[tokio::test]
+async fn a_stranger_who_keeps_writing_is_held_by_the_staff_caps() {
+    let mut app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    let r = responded_case(&mut app).await;
+    let before = case_of(&app, &r).await;
+    let caps = app.app.loaded.config.limits.staff_per_sender_per_hour as usize;
+    for i in 0..caps + 5 {
+        app.deliver(&naming(
+            MALLORY,
+            &r,
+            &format!("Escalate this now ({i})."),
+            &format!("flood-{i}@elsewhere.test"),
+        ))
+        .await;
+    }
+    app.send().await;
+    assert_eq!(case_of(&app, &r).await, before);
+    let notices = app
+        .sent_to(PRIYA)
+        .await
+        .iter()
+        .filter(|m| m.template == "third_party_message")
+        .count();
+    assert!(
+        notices <= caps,
+        "{notices} notices for one stranger (cap {caps})"
+    );
+}
