@@ -304,9 +304,22 @@ pub struct SmtpConfig {
     /// OAuth2 sign-in (XOAUTH2) instead of a password; needs `username`.
     #[serde(default)]
     pub oauth2: Option<OAuth2Config>,
-    /// Seconds allowed for one delivery.
+    /// Seconds allowed for any one step of a session, unless a step below has its own.
     #[serde(default = "default_timeout")]
     pub timeout_seconds: u64,
+    /// Seconds allowed to open the TCP connection (default `timeout_seconds`).
+    #[serde(default)]
+    pub connect_timeout_seconds: Option<u64>,
+    /// Seconds allowed for the server's greeting (default `timeout_seconds`).
+    #[serde(default)]
+    pub greeting_timeout_seconds: Option<u64>,
+    /// Seconds allowed for the reply to each command (default `timeout_seconds`).
+    #[serde(default)]
+    pub command_timeout_seconds: Option<u64>,
+    /// Seconds allowed to send a message and get the reply to its end
+    /// (default four times `timeout_seconds`).
+    #[serde(default)]
+    pub data_timeout_seconds: Option<u64>,
 }
 
 fn starttls() -> TlsMode {

@@ -4,7 +4,9 @@
 //! apply the state machine → write case, audit, deadlines and finished
 //! outgoing mail → commit. A message that fails any step is quarantined with
 //! its reason; nothing is dropped. Ingesting the same message again changes
-//! nothing (unique Message-ID, or content hash when there is none).
+//! nothing: a message is a repeat when its bytes, or its Message-ID *and* its
+//! content (without trace fields), match a stored one. A different message
+//! that reuses a known Message-ID is stored and processed like any other.
 
 use crate::app::App;
 use crate::core::case::{self, Event, Inbound};
@@ -57,6 +59,57 @@ pub fn content_hash(raw: &[u8]) -> String {
         .collect()
 }
 
+/// Header fields added on the way (per hop or per mailbox), left out of the
+/// content key: one message delivered to two mailboxes, or fetched again
+/// after a server move, has the same content key.
+const TRACE_FIELDS: [&str; 10] = [
+    "received",
+    "return-path",
+    "delivered-to",
+    "x-original-to",
+    "authentication-results",
+    "arc-seal",
+    "arc-message-signature",
+    "arc-authentication-results",
+    "x-received",
+    "received-spf",
+];
+
+/// sha256 of the message without its trace fields: what it says, not how it
+/// travelled. Works on any bytes (an unreadable header is hashed as it is).
+pub fn content_key(raw: &[u8]) -> String {
+    let mut h = Sha256::new();
+    let mut skipping = false;
+    let mut rest = raw;
+    loop {
+        let end = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(rest.len(), |i| i + 1);
+        let (line, tail) = rest.split_at(end);
+        let bare = line.strip_suffix(b"\n").unwrap_or(line);
+        let bare = bare.strip_suffix(b"\r").unwrap_or(bare);
+        if bare.is_empty() {
+            // The end of the header: the body is hashed as it is.
+            h.update(rest);
+            break;
+        }
+        if !matches!(bare[0], b' ' | b'\t') {
+            let name = bare.split(|&b| b == b':').next().unwrap_or(bare);
+            let name = String::from_utf8_lossy(name).trim().to_ascii_lowercase();
+            skipping = TRACE_FIELDS.contains(&name.as_str());
+        }
+        if !skipping {
+            h.update(line);
+        }
+        if tail.is_empty() {
+            break;
+        }
+        rest = tail;
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Ingest one raw message received at `now` from `source`.
 pub async fn ingest(
     app: &App,
@@ -65,6 +118,7 @@ pub async fn ingest(
     now: DateTime<Utc>,
 ) -> Result<Ingested, IngestError> {
     let hash = content_hash(raw);
+    let key = content_key(raw);
     let parsed = mail::parse(raw);
     let message_id = parsed.as_ref().ok().and_then(|m| m.message_id.clone());
     let span = info_span!(
@@ -81,19 +135,43 @@ pub async fn ingest(
             ),
             Err(_) => (None, None),
         };
-        let new_message = NewMessage {
+        let mut new_message = NewMessage {
             message_id: message_id.as_deref(),
             content_hash: &hash,
+            content_key: Some(&key),
             source,
             received_at: now,
             raw,
             from_addr: from.as_deref(),
             subject: subject.as_deref(),
         };
-        let row = Store::insert_message(&mut tx, &new_message).await?;
-        let Some(row) = row else {
-            tx.rollback().await?;
-            return Ok(Ingested::Duplicate);
+        let row = match Store::insert_message(&mut tx, &new_message).await? {
+            Some(row) => row,
+            None => {
+                let like = Store::messages_like(&mut tx, message_id.as_deref(), &hash, &key).await?;
+                let repeat = like.iter().any(|m| {
+                    m.content_hash == hash
+                        || m.content_key.as_deref() == Some(key.as_str())
+                        || m.raw.as_deref().is_some_and(|r| content_key(r) == key)
+                });
+                if repeat {
+                    tx.rollback().await?;
+                    return Ok(Ingested::Duplicate);
+                }
+                // Message-ID reused with different content: a different
+                // message. Kept under no Message-ID (that one is taken) and
+                // processed; its content key makes a repeat of it a duplicate.
+                let first = like.first().map(|m| m.id).unwrap_or_default();
+                warn!(first_stored_as = first, "Message-ID reused with different content; stored and processed as a new message");
+                new_message.message_id = None;
+                match Store::insert_message(&mut tx, &new_message).await? {
+                    Some(row) => row,
+                    None => {
+                        tx.rollback().await?;
+                        return Ok(Ingested::Duplicate);
+                    }
+                }
+            }
         };
         let mail = match parsed {
             Ok(m) => m,
@@ -409,6 +487,45 @@ pub async fn replay(
         Err(e) => {
             tx.rollback().await?;
             Err(ReplayError::StillFailing(e.to_string()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_key;
+
+    const MSG: &str = "From: Jo <jo@mail.test>\r\nSubject: Late\r\nMessage-ID: <m1@mail.test>\r\n\r\nStill waiting.\r\n";
+
+    #[test]
+    fn trace_fields_do_not_change_the_content_key() {
+        let relayed = format!(
+            "Return-Path: <jo@mail.test>\r\nDelivered-To: info@example.test\r\nReceived: from mx (mx [10.0.0.1])\r\n\tby example.test; Mon, 23 Nov 2026 10:00:00 +0000\r\n{MSG}"
+        );
+        assert_eq!(content_key(MSG.as_bytes()), content_key(relayed.as_bytes()));
+    }
+
+    #[test]
+    fn a_different_body_or_header_is_a_different_message() {
+        let body = MSG.replace("Still waiting.", "Still waiting!");
+        let subject = MSG.replace("Subject: Late", "Subject: Later");
+        let k = content_key(MSG.as_bytes());
+        assert_ne!(k, content_key(body.as_bytes()));
+        assert_ne!(k, content_key(subject.as_bytes()));
+        // A body line that looks like a trace field is still the body.
+        let tricky = MSG.replace("Still waiting.", "Received: nothing yet");
+        assert_ne!(k, content_key(tricky.as_bytes()));
+    }
+
+    #[test]
+    fn any_bytes_have_a_key() {
+        for raw in [
+            &b""[..],
+            b"\n",
+            b"no header end",
+            b"\xff\xfe:\r\n \r\n\r\n\x00",
+        ] {
+            assert_eq!(content_key(raw).len(), 64);
         }
     }
 }

@@ -169,12 +169,13 @@ impl Store {
         m: &NewMessage<'_>,
     ) -> Result<Option<i64>, StoreError> {
         let r = sqlx::query(
-            "INSERT INTO messages (message_id, content_hash, source, received_at, raw, size, from_addr, subject, status)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received')
+            "INSERT INTO messages (message_id, content_hash, content_key, source, received_at, raw, size, from_addr, subject, status)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'received')
              ON CONFLICT DO NOTHING",
         )
         .bind(m.message_id)
         .bind(m.content_hash)
+        .bind(m.content_key)
         .bind(m.source)
         .bind(m.received_at)
         .bind(m.raw)
@@ -187,6 +188,36 @@ impl Store {
             return Ok(None);
         }
         Ok(Some(r.last_insert_rowid()))
+    }
+
+    /// Stored messages that `insert_message` found in the way: the same
+    /// bytes, the same content key, or the same Message-ID. Each with its
+    /// content hash, its content key, and (when it has no key, having been
+    /// stored before keys existed) its raw bytes to compute one from.
+    pub async fn messages_like(
+        tx: &mut SqliteConnection,
+        message_id: Option<&str>,
+        content_hash: &str,
+        content_key: &str,
+    ) -> Result<Vec<StoredKey>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, content_hash, content_key, CASE WHEN content_key IS NULL THEN raw END
+             FROM messages WHERE content_hash = ? OR content_key = ? OR (message_id IS NOT NULL AND message_id = ?)",
+        )
+        .bind(content_hash)
+        .bind(content_key)
+        .bind(message_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| StoredKey {
+                id: r.get(0),
+                content_hash: r.get(1),
+                content_key: r.get(2),
+                raw: r.get(3),
+            })
+            .collect())
     }
 
     /// Record what became of a message.
@@ -709,6 +740,71 @@ impl Store {
         Ok(out)
     }
 
+    /// Claim the oldest due mail of one template (operator alerts, when they
+    /// must go another way), leased until `lease_until`.
+    pub async fn claim_outbox_template(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        template: &str,
+    ) -> Result<Option<OutboxRow>, StoreError> {
+        let row = sqlx::query(
+            "UPDATE outbox SET lease_until = ?
+             WHERE id = (SELECT id FROM outbox WHERE status = 'pending' AND template = ? AND next_attempt_at <= ?
+                         AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT 1)
+             RETURNING id, case_ref, message_id, template, recipient, raw, attempts, created_at",
+        )
+        .bind(lease_until)
+        .bind(template)
+        .bind(now)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(OutboxRow::from_row))
+    }
+
+    /// Extend the lease of a mail still being delivered.
+    pub async fn renew_lease(&self, id: i64, lease_until: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET lease_until = ? WHERE id = ? AND status = 'pending'")
+            .bind(lease_until)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The account could not be used: give the mail back with the reason,
+    /// its attempts and its schedule untouched (it goes as soon as the
+    /// account works again).
+    pub async fn outbox_waiting(&self, id: i64, error: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET lease_until = NULL, last_error = ? WHERE id = ?")
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Give a claimed mail back untouched (a stop, or no way to send it now).
+    pub async fn outbox_release(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET lease_until = NULL WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Mails currently leased by a sender (none once the daemon has stopped).
+    pub async fn leased_outbox(&self, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until >= ?",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.get(0))
+    }
+
     /// Record a delivery.
     pub async fn outbox_sent(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
         sqlx::query("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, lease_until = NULL WHERE id = ?")
@@ -878,9 +974,13 @@ impl Store {
         })
     }
 
-    /// The earliest time a pending mail may be tried.
+    /// The earliest time a pending mail may be tried (a leased one: when its
+    /// lease runs out, so a mail left leased by a crash is not polled for).
     pub async fn next_outbox_attempt(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let row = sqlx::query("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
+        let row = sqlx::query(
+            "SELECT MIN(CASE WHEN lease_until > next_attempt_at THEN lease_until ELSE next_attempt_at END)
+             FROM outbox WHERE status = 'pending'",
+        )
             .fetch_one(&self.pool)
             .await?;
         Ok(row.try_get::<Option<DateTime<Utc>>, _>(0).ok().flatten())

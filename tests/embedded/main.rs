@@ -5,7 +5,9 @@ mod harness;
 
 mod alerts;
 mod crash;
+mod delivery;
 mod floods;
+mod idempotence;
 mod machine_mail;
 mod operations;
 mod outsiders;
