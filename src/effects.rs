@@ -39,6 +39,40 @@ fn person_name(app: &App, address: &str) -> String {
         .unwrap_or_else(|| address.to_string())
 }
 
+/// `text` cut to at most `max` characters (at a line end when one is near),
+/// with a note of what was left out. Linear in the length of `text`.
+pub fn cap_text(text: &str, max: usize, reference: &str) -> String {
+    let Some((cut, _)) = text.char_indices().nth(max) else {
+        return text.to_string();
+    };
+    // Prefer ending on a whole line, unless that would lose much.
+    let head = &text[..cut];
+    let head = match head.rfind('\n') {
+        Some(i) if i >= cut / 2 => &head[..i],
+        _ => head,
+    };
+    let left = text[head.len()..].chars().count();
+    format!(
+        "{head}\n\n[... {left} more characters are not quoted here; the full text is in the case record ({reference}).]"
+    )
+}
+
+/// The text a mail quotes: what a complainant wrote can be megabytes, so
+/// staff (who can read the case record) get at most `[limits]
+/// max_quoted_chars` of it. Mail to people outside is not cut: they have no
+/// record to read, and what goes to them is what staff wrote.
+fn quoted(app: &App, c: &Case, recipient: &str, text: &str) -> String {
+    if app.directory.by_email(recipient).is_some() {
+        cap_text(
+            text,
+            app.loaded.config.limits.max_quoted_chars,
+            &c.reference.to_string(),
+        )
+    } else {
+        text.to_string()
+    }
+}
+
 /// The template data for one mail to one recipient.
 fn data(app: &App, c: &Case, m: &OutMail, recipient: &str, context_text: &str) -> Value {
     let cfg = &app.loaded.config;
@@ -95,7 +129,7 @@ fn data(app: &App, c: &Case, m: &OutMail, recipient: &str, context_text: &str) -
         },
         "handler": {"name": if handler.is_empty() { "the complaints team".to_string() } else { person_name(app, &handler) }, "address": handler},
         "token": token,
-        "text": m.text.clone().unwrap_or_else(|| context_text.to_string()),
+        "text": quoted(app, c, recipient, m.text.as_deref().unwrap_or(context_text)),
         "contacts": m.contacts.iter().map(|k| json!({
             "name": k.name, "email": k.email.clone().unwrap_or_default(), "phone": k.phone.clone().unwrap_or_default(),
             "address": k.address.clone().unwrap_or_default(), "url": k.url.clone().unwrap_or_default(),
@@ -286,17 +320,62 @@ pub async fn apply(
     context_text: &str,
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {
+    let batch = plan(app, tx, tr, context_text, now).await?;
+    write(app, tx, tr, batch, now).await
+}
+
+/// The heavy half of [`apply`]: render and build every mail and gather the
+/// audit entries, in order. It only reads (the caps, the Message-ID counter),
+/// so ingest runs it before its write transaction; what it read may change
+/// before the write, which is why ingest checks the database is unchanged
+/// (or plans again inside the transaction).
+pub async fn plan(
+    app: &App,
+    conn: &mut SqliteConnection,
+    tr: &Transition,
+    context_text: &str,
+    now: DateTime<Utc>,
+) -> Result<Batch, ApplyError> {
     let c = &tr.case;
-    let reference = c.reference.to_string();
-    Store::save_case(tx, c, now).await?;
     let mut batch = Batch::default();
     if tr.effects.iter().any(|e| matches!(e, Effect::Send(_))) {
         // Message-ID numbers: one query per transition, counted up per mail.
-        batch.nonce = Store::outbox_count(tx).await?;
+        batch.nonce = Store::outbox_count(conn).await?;
     }
     for e in &tr.effects {
         match e {
             Effect::Audit(a) => batch.audits.push(a.clone()),
+            Effect::SetDeadline(_) | Effect::ClearDeadline(_) => {}
+            Effect::Send(m) => {
+                let queued = queue_mail(app, conn, &mut batch, c, m, context_text, now).await?;
+                if queued == 0 && m.template != TemplateId::DailyDigest {
+                    batch.audits.push(case::Audit {
+                        actor: case::Actor::System,
+                        action: "not sent".into(),
+                        detail: format!("{}: no deliverable recipient", m.template.name()),
+                        message_id: None,
+                    });
+                }
+            }
+        }
+    }
+    Ok(batch)
+}
+
+/// The light half of [`apply`]: save the case, its deadlines and chase
+/// points, then the planned audit entries and mail. Only SQL writes.
+pub async fn write(
+    app: &App,
+    tx: &mut SqliteConnection,
+    tr: &Transition,
+    batch: Batch,
+    now: DateTime<Utc>,
+) -> Result<(), ApplyError> {
+    let c = &tr.case;
+    let reference = c.reference.to_string();
+    Store::save_case(tx, c, now).await?;
+    for e in &tr.effects {
+        match e {
             Effect::SetDeadline(d) => {
                 Store::set_deadline(tx, &reference, d).await?;
                 // Only deadlines someone must act on are chased.
@@ -315,17 +394,7 @@ pub async fn apply(
                 Store::set_chases(tx, &reference, d.kind, &chases).await?;
             }
             Effect::ClearDeadline(k) => Store::clear_deadline(tx, &reference, *k).await?,
-            Effect::Send(m) => {
-                let queued = queue_mail(app, tx, &mut batch, c, m, context_text, now).await?;
-                if queued == 0 && m.template != TemplateId::DailyDigest {
-                    batch.audits.push(case::Audit {
-                        actor: case::Actor::System,
-                        action: "not sent".into(),
-                        detail: format!("{}: no deliverable recipient", m.template.name()),
-                        message_id: None,
-                    });
-                }
-            }
+            Effect::Audit(_) | Effect::Send(_) => {}
         }
     }
     batch.write(tx, &reference, now).await?;
@@ -379,4 +448,35 @@ pub async fn queue_notice(
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cap_text;
+
+    #[test]
+    fn short_text_is_quoted_whole() {
+        assert_eq!(cap_text("short\ntext", 100, "R-1"), "short\ntext");
+        assert_eq!(cap_text("exactly", 7, "R-1"), "exactly");
+    }
+
+    #[test]
+    fn long_text_is_cut_at_a_line_with_a_note() {
+        let text = "line\n".repeat(100);
+        let cut = cap_text(&text, 52, "CMP-2026-0001");
+        assert!(cut.starts_with(&"line\n".repeat(9)), "{cut}");
+        assert!(!cut.starts_with(&"line\n".repeat(11)), "{cut}");
+        assert!(
+            cut.ends_with("[... 451 more characters are not quoted here; the full text is in the case record (CMP-2026-0001).]"),
+            "{cut}"
+        );
+    }
+
+    #[test]
+    fn cuts_fall_on_character_boundaries() {
+        let text = "\u{e9}".repeat(50);
+        let cut = cap_text(&text, 10, "R");
+        assert!(cut.starts_with(&"\u{e9}".repeat(10)));
+        assert!(cut.contains("40 more characters"), "{cut}");
+    }
 }

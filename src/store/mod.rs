@@ -13,8 +13,9 @@ pub use rows::*;
 
 use crate::core::case::{Audit, Case, Deadline, DeadlineKind};
 use chrono::{DateTime, Utc};
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{Connection, Row, Sqlite, SqliteConnection, SqlitePool};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -138,9 +139,53 @@ impl Store {
         Ok(())
     }
 
-    /// Start a unit of work.
+    /// Start a unit of work. It takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so a concurrent writer waits for the busy timeout
+    /// instead of failing when it first read and then wants to write.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(self.pool.begin().await?)
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// A connection of its own, for a unit of work that reads first and
+    /// then writes in [`Store::begin_on`] (ingest plans outside the lock).
+    pub async fn acquire(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Start a write transaction on `conn`, taking the write lock at once
+    /// (`BEGIN IMMEDIATE`): waiting for it is then covered by the busy
+    /// timeout, whereas a deferred transaction that has read first fails
+    /// with "database is locked" when another writer got in between.
+    pub async fn begin_on(
+        conn: &mut PoolConnection<Sqlite>,
+    ) -> Result<sqlx::Transaction<'_, Sqlite>, StoreError> {
+        Ok(conn.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// SQLite's `data_version` of this connection: it changes when any other
+    /// connection commits, so equal values before and after mean nothing
+    /// read in between has changed.
+    pub async fn data_version(conn: &mut SqliteConnection) -> Result<i64, StoreError> {
+        let row = sqlx::query("PRAGMA data_version")
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(row.get(0))
+    }
+
+    /// Is this message stored already (same Message-ID, or same bytes)?
+    pub async fn message_known(
+        conn: &mut SqliteConnection,
+        message_id: Option<&str>,
+        content_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE message_id = ? OR content_hash = ?)",
+        )
+        .bind(message_id)
+        .bind(content_hash)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(row.get::<i64, _>(0) != 0)
     }
 
     /// Close the pool (flushes WAL on the last connection).
@@ -331,6 +376,23 @@ impl Store {
         .bind(prefix)
         .bind(year)
         .fetch_one(&mut *tx)
+        .await?;
+        Ok(row.get::<i64, _>(0) as u32)
+    }
+
+    /// The number [`Store::next_case_number`] would hand out, without
+    /// taking it (for planning outside the write transaction).
+    pub async fn peek_case_number(
+        conn: &mut SqliteConnection,
+        prefix: &str,
+        year: i32,
+    ) -> Result<u32, StoreError> {
+        let row = sqlx::query(
+            "SELECT COALESCE((SELECT last FROM case_numbers WHERE prefix = ? AND year = ?), 0) + 1",
+        )
+        .bind(prefix)
+        .bind(year)
+        .fetch_one(&mut *conn)
         .await?;
         Ok(row.get::<i64, _>(0) as u32)
     }

@@ -5,6 +5,7 @@ mod harness;
 
 mod alerts;
 mod crash;
+mod heavy;
 mod machine_mail;
 mod operations;
 mod procedures;
