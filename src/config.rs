@@ -792,7 +792,10 @@ impl Loaded {
     pub fn secret(&self) -> Result<Secret, ConfigError> {
         let s = &self.config.security;
         let bytes = if let Some(f) = &s.secret_file {
-            std::fs::read(f).map_err(|e| {
+            // Relative to the config file like every other path in it (the
+            // demo writes `secret_file = "secret"` next to its config).
+            let f = self.resolve(f);
+            std::fs::read(&f).map_err(|e| {
                 ConfigError::new(
                     &self.path,
                     "security.secret_file",

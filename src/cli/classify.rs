@@ -1,5 +1,6 @@
 //! `complaintd classify`.
 
+use super::out;
 use super::read_input;
 use crate::core::classify::{classify_raw, Hints};
 use std::io::Write;
@@ -43,8 +44,7 @@ pub(super) fn classify_cmd(
     } else {
         expand(files)
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::new(out::Stdout);
     let mut failures = 0usize;
     for path in &inputs {
         let shown = path.display().to_string();
@@ -89,7 +89,7 @@ pub(super) fn classify_cmd(
     }
     out.flush()?;
     if failures > 0 {
-        eprintln!(
+        crate::errln!(
             "complaintd: {failures} of {} input(s) could not be classified",
             inputs.len()
         );

@@ -39,20 +39,24 @@ pub(super) async fn send(app: &App, now: DateTime<Utc>) -> anyhow::Result<()> {
             )
             .await?;
             if !r.is_empty() {
-                println!(
+                crate::outln!(
                     "outbox: {} sent, {} to retry, {} failed",
-                    r.sent, r.retried, r.failed
+                    r.sent,
+                    r.retried,
+                    r.failed
                 );
             }
         }
-        None => println!("outbox: no transport configured ([outbox] maildir); mail stays queued"),
+        None => {
+            crate::outln!("outbox: no transport configured ([outbox] maildir); mail stays queued")
+        }
     }
     Ok(())
 }
 
 pub(super) async fn migrate(config: Option<&Path>) -> anyhow::Result<ExitCode> {
     let app = app(config).await?;
-    println!(
+    crate::outln!(
         "database {} is up to date",
         app.loaded.resolve(&app.loaded.config.store.path).display()
     );
@@ -74,7 +78,7 @@ pub(super) async fn ingest_paths(
         let raw = match ingest::read_limited(f, limit, &f.display().to_string()) {
             Ok(r) => r,
             Err(e) => {
-                eprintln!("{}: {e}", f.display());
+                crate::errln!("{}: {e}", f.display());
                 failed += 1;
                 continue;
             }
@@ -85,17 +89,17 @@ pub(super) async fn ingest_paths(
             Ok(Ingested::Ignored { .. }) => ignored += 1,
             Ok(Ingested::Duplicate) => dup += 1,
             Ok(Ingested::Quarantined(reason)) => {
-                println!("{}: quarantined: {reason}", f.display());
+                crate::outln!("{}: quarantined: {reason}", f.display());
                 quarantined += 1;
             }
             Err(e) => {
-                eprintln!("{}: {e}", f.display());
+                crate::errln!("{}: {e}", f.display());
                 failed += 1;
             }
         }
     }
     let secs = started.elapsed().as_secs_f64();
-    println!(
+    crate::outln!(
         "{} message(s) in {secs:.2}s ({:.0}/s): {opened} new case(s), {threaded} threaded, {ignored} machine mail ignored, {dup} duplicate(s), {quarantined} quarantined, {failed} failed",
         files.len(),
         files.len() as f64 / secs.max(1e-9)
@@ -119,14 +123,16 @@ pub(super) async fn tick(
     for mb in &app.loaded.config.mailboxes {
         let p = crate::maildir_source::poll(&app, mb, now).await;
         if p.ingested + p.failed > 0 {
-            println!(
+            crate::outln!(
                 "mailbox {}: {} message(s) taken in, {} failed",
-                mb.name, p.ingested, p.failed
+                mb.name,
+                p.ingested,
+                p.failed
             );
         }
     }
     let r = scheduler::tick(&app, now).await?;
-    println!(
+    crate::outln!(
         "tick at {}: {} deadline(s), {} chase-up(s), digest {}",
         app.calendar.to_local(now).format("%Y-%m-%d %H:%M"),
         r.deadlines,
@@ -134,7 +140,7 @@ pub(super) async fn tick(
         if r.digest_sent { "sent" } else { "not due" }
     );
     for e in &r.errors {
-        println!("error: {e}");
+        crate::outln!("error: {e}");
     }
     send(&app, now).await?;
     Ok(if r.errors.is_empty() {
@@ -171,7 +177,7 @@ pub(super) async fn cases_list(
     let cases = app.store.list_cases(state).await?;
     for c in &cases {
         if json {
-            println!("{}", case_json(&app, c));
+            crate::outln!("{}", case_json(&app, c));
         } else {
             let stage = app
                 .loaded
@@ -179,7 +185,7 @@ pub(super) async fn cases_list(
                 .stage(c.stage)
                 .map(|s| s.id.clone())
                 .unwrap_or_default();
-            println!(
+            crate::outln!(
                 "{:<16} {:<10} {:<20} {:<7} {:<28} {}",
                 c.reference.to_string(),
                 c.kind.as_str(),
@@ -194,7 +200,7 @@ pub(super) async fn cases_list(
         }
     }
     if !json {
-        println!("{} case(s)", cases.len());
+        crate::outln!("{} case(s)", cases.len());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -219,7 +225,7 @@ pub(super) async fn cases_show(
             .iter()
             .map(|o| serde_json::json!({"template": o.template, "to": o.recipient, "status": o.status, "message_id": o.message_id}))
             .collect::<Vec<_>>());
-        println!("{v}");
+        crate::outln!("{v}");
         return Ok(ExitCode::SUCCESS);
     }
     let local = |t: DateTime<Utc>| {
@@ -228,13 +234,13 @@ pub(super) async fn cases_show(
             .format("%Y-%m-%d %H:%M")
             .to_string()
     };
-    println!("{} ({}, {})", c.reference, c.kind, c.state.as_str());
-    println!(
+    crate::outln!("{} ({}, {})", c.reference, c.kind, c.state.as_str());
+    crate::outln!(
         "  from:     {} {}",
         c.complainant.name.clone().unwrap_or_default(),
         c.complainant.address
     );
-    println!(
+    crate::outln!(
         "  stage:    {}",
         app.loaded
             .policy
@@ -242,11 +248,11 @@ pub(super) async fn cases_show(
             .map(|s| s.name.clone())
             .unwrap_or_default()
     );
-    println!(
+    crate::outln!(
         "  handler:  {}",
         c.handler.clone().unwrap_or_else(|| "none".into())
     );
-    println!(
+    crate::outln!(
         "  flags:    {}",
         c.flags
             .iter()
@@ -255,7 +261,7 @@ pub(super) async fn cases_show(
             .join(", ")
     );
     for d in &c.deadlines {
-        println!(
+        crate::outln!(
             "  deadline: {:?} due {}{}",
             d.kind,
             local(d.due),
@@ -263,11 +269,11 @@ pub(super) async fn cases_show(
         );
     }
     if let Some(l) = &c.lessons {
-        println!("  lessons:  {l}");
+        crate::outln!("  lessons:  {l}");
     }
-    println!("audit:");
+    crate::outln!("audit:");
     for a in &audit {
-        println!(
+        crate::outln!(
             "  {}  {:<24} {:<26} {}",
             local(a.at),
             a.actor,
@@ -275,9 +281,9 @@ pub(super) async fn cases_show(
             a.detail
         );
     }
-    println!("outgoing:");
+    crate::outln!("outgoing:");
     for o in &outbox {
-        println!(
+        crate::outln!(
             "  {}  {:<28} to {:<40} {}",
             local(o.created_at),
             o.template,
@@ -295,7 +301,7 @@ pub(super) async fn cases_export(
 ) -> anyhow::Result<ExitCode> {
     let app = app(config).await?;
     let folder = export::export(&app, reference, out).await?;
-    println!("exported {reference} to {}", folder.display());
+    crate::outln!("exported {reference} to {}", folder.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -308,14 +314,14 @@ pub(super) async fn digest_cmd(
     let now = now_or(now);
     if preview {
         let d = digest::build(&app, now).await?;
-        print!("{}", d.to_text());
+        crate::out!("{}", d.to_text());
         return Ok(ExitCode::SUCCESS);
     }
     if scheduler::send_digest_if_due(&app, now).await? {
-        println!("digest queued");
+        crate::outln!("digest queued");
         send(&app, now).await?;
     } else {
-        println!(
+        crate::outln!(
             "digest not due (not a working day, before the configured time, or already sent today)"
         );
     }
@@ -326,7 +332,7 @@ pub(super) async fn quarantine_list(config: Option<&Path>) -> anyhow::Result<Exi
     let app = app(config).await?;
     let list = app.store.quarantine_list().await?;
     for q in &list {
-        println!(
+        crate::outln!(
             "{:<5} {}  {:<30} {:<40} {}",
             q.id,
             app.calendar.to_local(q.at).format("%Y-%m-%d %H:%M"),
@@ -337,7 +343,7 @@ pub(super) async fn quarantine_list(config: Option<&Path>) -> anyhow::Result<Exi
             q.reason
         );
     }
-    println!("{} message(s) in quarantine", list.len());
+    crate::outln!("{} message(s) in quarantine", list.len());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -348,18 +354,18 @@ pub(super) async fn quarantine_show(config: Option<&Path>, id: i64) -> anyhow::R
         .quarantine_get(id)
         .await?
         .ok_or_else(|| anyhow!("no quarantine entry {id}"))?;
-    println!("quarantine {}: {}", q.id, q.reason);
-    println!(
+    crate::outln!("quarantine {}: {}", q.id, q.reason);
+    crate::outln!(
         "  received from {} at {}",
         q.source,
         app.calendar.to_local(q.at).format("%Y-%m-%d %H:%M")
     );
-    println!(
+    crate::outln!(
         "  sender: {}",
         q.from_addr.clone().unwrap_or_else(|| "(unknown)".into())
     );
-    println!("  subject: {}", q.subject.clone().unwrap_or_default());
-    println!("  size: {} bytes (message row {})", q.size, q.message_row);
+    crate::outln!("  subject: {}", q.subject.clone().unwrap_or_default());
+    crate::outln!("  size: {} bytes (message row {})", q.size, q.message_row);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -372,12 +378,12 @@ pub(super) async fn quarantine_replay(
     let now = now_or(now);
     match ingest::replay(&app, id, now).await {
         Ok(outcome) => {
-            println!("replayed {id}: {outcome:?}");
+            crate::outln!("replayed {id}: {outcome:?}");
             send(&app, now).await?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            println!("replay {id}: {e}");
+            crate::outln!("replay {id}: {e}");
             Ok(ExitCode::from(1))
         }
     }

@@ -4,6 +4,7 @@
 mod classify;
 mod daemon;
 mod demo;
+pub mod out;
 mod status;
 
 use crate::core::calendar::{Calendar, Nation};
@@ -186,12 +187,21 @@ pub enum CalendarAction {
 /// Entry point used by `main.rs`.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let code = match run(cli) {
         Ok(code) => code,
+        // The reader of our output went away (`… | head`): nothing to report.
+        Err(e) if out::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("complaintd: {e:#}");
+            crate::errln!("complaintd: {e:#}");
             ExitCode::from(2)
         }
+    };
+    match out::failure() {
+        Some(e) => {
+            crate::errln!("complaintd: cannot write the output: {e}");
+            ExitCode::from(2)
+        }
+        None => code,
     }
 }
 
@@ -251,9 +261,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Demo { dir } => {
             let dir = dir.unwrap_or_else(|| std::env::temp_dir().join("complaintd-demo"));
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
-            runtime()?.block_on(demo::run(&dir, &mut out))?;
+            // Absolute, so the commands the demo suggests work from any folder.
+            let dir = std::path::absolute(&dir)?;
+            runtime()?.block_on(demo::run(&dir, &mut out::Stdout))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Run { log_json } => {
@@ -307,9 +317,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 };
                 let due = cal.add_working_days(from, days);
                 for w in &due.warnings {
-                    eprintln!("warning: {w}");
+                    crate::errln!("warning: {w}");
                 }
-                println!("{}", due.at.format("%Y-%m-%d"));
+                crate::outln!("{}", due.at.format("%Y-%m-%d"));
                 Ok(ExitCode::SUCCESS)
             }
         },
@@ -332,19 +342,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             for c in &report.checked {
-                println!("checked: {c}");
+                crate::outln!("checked: {c}");
             }
             for w in &report.warnings {
-                println!("warning: {w}");
+                crate::outln!("warning: {w}");
             }
             for p in &report.problems {
-                println!("problem: {p}");
+                crate::outln!("problem: {p}");
             }
             if report.problems.is_empty() {
-                println!("ok: no problems found");
+                crate::outln!("ok: no problems found");
                 Ok(ExitCode::SUCCESS)
             } else {
-                println!("{} problem(s) found", report.problems.len());
+                crate::outln!("{} problem(s) found", report.problems.len());
                 Ok(ExitCode::from(1))
             }
         }
@@ -353,7 +363,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mail = crate::core::mail::parse(&raw)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let text = quote::reply_text(&mail.text);
-            println!("{text}");
+            crate::outln!("{text}");
             Ok(ExitCode::SUCCESS)
         }
     }

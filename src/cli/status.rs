@@ -116,9 +116,9 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
         "quarantined": quarantined,
     });
     if json_out {
-        println!("{v}");
+        crate::outln!("{v}");
     } else {
-        println!(
+        crate::outln!(
             "complaintd status: {}",
             if problems.is_empty() {
                 "ok".to_string()
@@ -128,7 +128,7 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
         );
         for m in &mailboxes {
             let last_ok = m["last_success"].as_str().and_then(|s| s.parse().ok());
-            print!(
+            crate::out!(
                 "  mailbox {:<14} {:<8} last fetch {}",
                 m["name"].as_str().unwrap_or(""),
                 m["kind"].as_str().unwrap_or(""),
@@ -136,39 +136,39 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
             );
             if let Some(e) = m["last_error"].as_str() {
                 let at = m["last_error_at"].as_str().and_then(|s| s.parse().ok());
-                print!("; last error {}: {e}", ago(now, at));
+                crate::out!("; last error {}: {e}", ago(now, at));
             }
-            println!();
+            crate::outln!();
         }
         for a in &accounts {
             let t = |k: &str| a[k].as_str().and_then(|s| s.parse().ok());
-            print!(
+            crate::out!(
                 "  sign-in {:<22} {:<8} last good {}",
                 a["account"].as_str().unwrap_or(""),
                 a["sign_in"].as_str().unwrap_or(""),
                 ago(now, t("last_login"))
             );
             if let Some(since) = t("failing_since") {
-                print!("; FAILING since {}", ago(now, Some(since)));
+                crate::out!("; FAILING since {}", ago(now, Some(since)));
                 if let Some(e) = a["last_error"].as_str() {
-                    print!(": {e}");
+                    crate::out!(": {e}");
                 }
                 if t("alerted_at").is_some() {
-                    print!(" (operators alerted)");
+                    crate::out!(" (operators alerted)");
                 }
             }
             if let Some(d) = a["secret_days_left"].as_i64() {
-                print!(
+                crate::out!(
                     "; secret expires {} ({d} days)",
                     a["secret_expires"].as_str().unwrap_or("")
                 );
             }
-            println!();
+            crate::outln!();
         }
         for w in &warnings {
-            println!("  warning: {w}");
+            crate::outln!("  warning: {w}");
         }
-        println!(
+        crate::outln!(
             "  outbox   {} pending (oldest {}), {} sent, {} failed; last pass {}",
             counts.pending,
             ago(now, oldest),
@@ -176,7 +176,7 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
             counts.failed,
             ago(now, beat("sender"))
         );
-        println!(
+        crate::outln!(
             "  scheduler last pass {}; next timer {}; last digest {}",
             ago(now, beat("scheduler")),
             next_timer
@@ -188,7 +188,7 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
                 .unwrap_or_else(|| "none".into()),
             digest.map(|(d, _)| d).unwrap_or_else(|| "never".into())
         );
-        println!("  quarantine {quarantined} message(s)");
+        crate::outln!("  quarantine {quarantined} message(s)");
     }
     Ok(if problems.is_empty() {
         ExitCode::SUCCESS

@@ -337,6 +337,28 @@ fn demo_runs_from_scratch_quickly_and_covers_the_procedure() {
             > 10
     );
     assert!(secs < 10.0, "demo took {secs:.1}s");
+    // The commands the demo suggests work from any other folder: the config's
+    // relative paths (its secret file among them) are the config's own.
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let suggested: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("try: complaintd --config "))
+        .collect();
+    assert_eq!(suggested.len(), 2, "one suggestion per provider: {text}");
+    for line in suggested {
+        let config = line.strip_suffix(" cases list").expect("suggested command");
+        let out = bin()
+            .current_dir(elsewhere.path())
+            .args(["--config", config, "cases", "list"])
+            .output()
+            .expect("run suggestion");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("-2026-0001"),
+            "`complaintd --config {config} cases list` from another folder: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     // Running it again reuses its own folder.
     assert!(bin()
         .args(["demo", "--dir"])
@@ -387,5 +409,83 @@ async fn maildir_source_takes_in_new_mail_after_commit() {
             .await
             .ingested,
         0
+    );
+}
+
+/// Standard output whose reader has already gone, as after `| head`.
+fn closed_stdout() -> std::process::Stdio {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    writer.into()
+}
+
+#[test]
+fn commands_exit_quietly_when_their_output_closes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), "provider-b", "");
+    let text = std::fs::read_to_string(&config).expect("read").replace(
+        "secret_file = \"/run/credentials/complaintd.service/secret\"",
+        "secret_env = \"COMPLAINTD_SECRET\"",
+    );
+    std::fs::write(&config, text).expect("write");
+    let mail = dir.path().join("in");
+    std::fs::create_dir_all(&mail).expect("mkdir");
+    for i in 0..5 {
+        std::fs::write(
+            mail.join(format!("{i}.eml")),
+            message(
+                &format!("Person {i} <p{i}@mail.test>"),
+                "Fee",
+                "I was charged twice and want a refund and an explanation.",
+                &format!("pipe{i}@mail.test"),
+            ),
+        )
+        .expect("write");
+    }
+    let run = |args: &[&str]| {
+        bin()
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("COMPLAINTD_SECRET", "x".repeat(40))
+            .stdout(closed_stdout())
+            .output()
+            .expect("run")
+    };
+    let mail_arg = mail.to_str().expect("utf-8");
+    for args in [
+        &["ingest", "--now", "2026-11-23T10:00:00Z", mail_arg][..],
+        &["cases", "list"][..],
+        &["cases", "show", "PAR-2026-0001"][..],
+        &["classify", "--json", mail_arg][..],
+        &["digest", "--preview", "--now", "2026-11-24T09:00:00Z"][..],
+    ] {
+        let out = run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && err.is_empty(),
+            "{args:?} with its output closed: {:?} {err}",
+            out.status
+        );
+    }
+    // The closed pipe did not cut the ingest short: every message is a case.
+    let out = bin()
+        .arg("--config")
+        .arg(&config)
+        .args(["cases", "list", "--json"])
+        .env("COMPLAINTD_SECRET", "x".repeat(40))
+        .output()
+        .expect("run");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 5);
+    let demo = bin()
+        .args(["demo", "--dir"])
+        .arg(dir.path().join("demo"))
+        .stdout(closed_stdout())
+        .output()
+        .expect("demo");
+    assert!(
+        demo.status.success() && demo.stderr.is_empty(),
+        "demo with its output closed: {}",
+        String::from_utf8_lossy(&demo.stderr)
     );
 }
