@@ -51,7 +51,7 @@ static UNDERSCORES: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*_{10,}\s*$").expect("static regex"));
 /// "On Tue, 3 Mar 2026 at 10:00, Name <a@b> wrote:" and its translations.
 static WROTE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(on\b.*\bwrote|am\b.*\bschrieb.*|le\b.*\ba écrit|el\b.*\bescribió|den\b.*\bskrev.*|op\b.*\bschreef.*|il\b.*\bha scritto|ar\b.*\bysgrifennodd.*|w dniu\b.*\bnapisał.*|em\b.*\bescreveu)\s*:?\s*$").expect("static regex")
+    Regex::new(r"(?i)^\s*(on(?-u:\b).*(?-u:\b)wrote|am(?-u:\b).*(?-u:\b)schrieb.*|le(?-u:\b).*(?-u:\b)a écrit|el(?-u:\b).*(?-u:\b)escribió|den(?-u:\b).*(?-u:\b)skrev.*|op(?-u:\b).*(?-u:\b)schreef.*|il(?-u:\b).*(?-u:\b)ha scritto|ar(?-u:\b).*(?-u:\b)ysgrifennodd.*|w dniu(?-u:\b).*(?-u:\b)napisał.*|em(?-u:\b).*(?-u:\b)escreveu)\s*:?\s*$").expect("static regex")
 });
 static WROTE_START: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(on|am|le|el|den|op|il|ar|em)\s+\S.*\d").expect("static regex")
@@ -59,13 +59,18 @@ static WROTE_START: LazyLock<Regex> = LazyLock::new(|| {
 static WROTE_END: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(wrote|schrieb|a écrit|escribió|skrev|schreef|ha scritto|ysgrifennodd|napisał|escreveu)\s*:\s*$").expect("static regex")
 });
+// Word boundaries are ASCII ones, `(?-u:\b)`, throughout: every boundary in
+// these patterns sits next to an ASCII letter, and a Unicode `\b` makes the
+// regex engine leave its fast automaton on any non-ASCII line (a message of
+// megabytes of invalid UTF-8 spent most of its time there).
+
 /// Device and client footers.
 static DEVICE_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(sent from my \S.*|sent from (outlook|mail|yahoo mail|samsung|gmail|proton ?mail)\b.*|sent from outlook for (ios|android)|get outlook for (ios|android)\b.*|sent with proton ?mail.*|sent via .* mobile.*|sent from my (iphone|ipad|galaxy|samsung|android|mobile|phone|blackberry).*|anfonwyd o fy \S.*|anfonwyd o'm \S.*|von meinem \S+ gesendet|envoyé de mon \S+|skickat från min \S+|enviado desde mi \S+|inviato da \S+|verzonden vanaf mijn \S+|download outlook for (ios|android).*)\s*$").expect("static regex")
+    Regex::new(r"(?i)^\s*(sent from my \S.*|sent from (outlook|mail|yahoo mail|samsung|gmail|proton ?mail)(?-u:\b).*|sent from outlook for (ios|android)|get outlook for (ios|android)(?-u:\b).*|sent with proton ?mail.*|sent via .* mobile.*|sent from my (iphone|ipad|galaxy|samsung|android|mobile|phone|blackberry).*|anfonwyd o fy \S.*|anfonwyd o'm \S.*|von meinem \S+ gesendet|envoyé de mon \S+|skickat från min \S+|enviado desde mi \S+|inviato da \S+|verzonden vanaf mijn \S+|download outlook for (ios|android).*)\s*$").expect("static regex")
 });
 /// The first line of a legal disclaimer or corporate footer.
 static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(disclaimer\b|confidentiality notice|this (e-?mail|message|communication)( and any (files|attachments?)( transmitted with it)?)? (is|are|may be) (confidential|intended|private|strictly)|this (e-?mail|message) (is|was) (sent|intended) (for|to)|if you (are not|have received this) (the intended|in error)|the information (contained )?in this (e-?mail|message)|.{0,80}\bregistered in (england|wales|scotland|northern ireland)\b|registered office\b|company (registration )?(no|number)\b|vat (reg|registration|no)\b|think before you print|please consider the environment|mae'r e-bost hwn|rydym yn croesawu gohebiaeth yn gymraeg.*)").expect("static regex")
+    Regex::new(r"(?i)^\s*(disclaimer(?-u:\b)|confidentiality notice|this (e-?mail|message|communication)( and any (files|attachments?)( transmitted with it)?)? (is|are|may be) (confidential|intended|private|strictly)|this (e-?mail|message) (is|was) (sent|intended) (for|to)|if you (are not|have received this) (the intended|in error)|the information (contained )?in this (e-?mail|message)|.{0,80}(?-u:\b)registered in (england|wales|scotland|northern ireland)(?-u:\b)|registered office(?-u:\b)|company (registration )?(no|number)(?-u:\b)|vat (reg|registration|no)(?-u:\b)|think before you print|please consider the environment|mae'r e-bost hwn|rydym yn croesawu gohebiaeth yn gymraeg.*)").expect("static regex")
 });
 
 fn is_quoted(line: &str) -> bool {
