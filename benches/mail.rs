@@ -132,6 +132,8 @@ path = "db.sqlite"
 [limits]
 auto_per_hour = 1000000
 auto_per_day = 1000000
+auto_per_domain_per_hour = 1000000
+auto_per_domain_per_day = 1000000
 [[mailbox]]
 name = "{user}"
 [mailbox.imap]

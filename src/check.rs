@@ -219,12 +219,23 @@ fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
             "must be at least 1",
         ));
     }
-    if c.limits.auto_per_hour == 0 || c.limits.auto_per_day < c.limits.auto_per_hour {
-        r.problems.push(ConfigError::new(
-            f,
-            "limits",
-            "auto_per_hour must be at least 1 and auto_per_day at least auto_per_hour",
-        ));
+    for (hour_key, day_key, hour, day) in c.limits.pairs() {
+        if hour == 0 || day < hour {
+            r.problems.push(ConfigError::new(
+                f,
+                format!("limits.{hour_key}"),
+                format!("{hour_key} must be at least 1 and {day_key} at least {hour_key}"),
+            ));
+        }
+    }
+    for (i, d) in c.limits.consumer_domains.iter().enumerate() {
+        if d.trim().is_empty() || d.contains('@') || !d.contains('.') {
+            r.problems.push(ConfigError::new(
+                f,
+                format!("limits.consumer_domains[{i}]"),
+                format!("{d:?} is not a domain (write gmail.com, not an address)"),
+            ));
+        }
     }
     if c.limits.max_message_bytes < 1024 {
         r.problems.push(ConfigError::new(
@@ -347,12 +358,26 @@ fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
             "security",
             "set secret_file or secret_env: the key that signs reply tokens and Message-IDs",
         ));
-    } else if let Err(e) = l.secret() {
-        if offline {
-            r.warnings.push(e);
-        } else {
-            r.problems.push(e);
+    } else {
+        match l.secret_bytes() {
+            // Offline, the secret may live only on the server (a systemd
+            // credential): not being able to read it here is a warning.
+            Err(e) if offline => r.warnings.push(e),
+            Err(e) => r.problems.push(e),
+            // Readable but refused by the daemon: a problem either way.
+            Ok(bytes) => {
+                if let Err(e) = l.validate_secret(bytes) {
+                    r.problems.push(e);
+                }
+            }
         }
+    }
+    if s.token_lifetime_days == 0 {
+        r.problems.push(ConfigError::new(
+            f,
+            "security.token_lifetime_days",
+            "must be at least 1: a reply token that expires at once would refuse every handler's reply",
+        ));
     }
     r.checked.push(format!(
         "{} staff, {} stage(s)",

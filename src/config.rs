@@ -89,7 +89,7 @@ pub struct TemplatesConfig {
 }
 
 /// Where secrets come from, and which servers are trusted.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Security {
     /// A file holding the HMAC key (e.g. a systemd credential).
@@ -101,6 +101,37 @@ pub struct Security {
     /// `Authentication-Results` from these server ids are trusted.
     #[serde(default)]
     pub trusted_authserv_id: Vec<String>,
+    /// How long a handler's reply token works after its notification was
+    /// sent (it also stops when the case closes). Every notification and
+    /// reminder carries a fresh one, so this only needs to cover one round
+    /// of replies.
+    #[serde(default = "default_token_lifetime_days")]
+    pub token_lifetime_days: u32,
+}
+
+fn default_token_lifetime_days() -> u32 {
+    30
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Security {
+            secret_file: None,
+            secret_env: None,
+            trusted_authserv_id: Vec::new(),
+            token_lifetime_days: default_token_lifetime_days(),
+        }
+    }
+}
+
+/// The shortest HMAC key the daemon accepts, in bytes (after trimming).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+impl Security {
+    /// [`Security::token_lifetime_days`] as a duration.
+    pub fn token_lifetime(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.token_lifetime_days))
+    }
 }
 
 /// Classifier hints.
@@ -273,9 +304,22 @@ pub struct SmtpConfig {
     /// OAuth2 sign-in (XOAUTH2) instead of a password; needs `username`.
     #[serde(default)]
     pub oauth2: Option<OAuth2Config>,
-    /// Seconds allowed for one delivery.
+    /// Seconds allowed for any one step of a session, unless a step below has its own.
     #[serde(default = "default_timeout")]
     pub timeout_seconds: u64,
+    /// Seconds allowed to open the TCP connection (default `timeout_seconds`).
+    #[serde(default)]
+    pub connect_timeout_seconds: Option<u64>,
+    /// Seconds allowed for the server's greeting (default `timeout_seconds`).
+    #[serde(default)]
+    pub greeting_timeout_seconds: Option<u64>,
+    /// Seconds allowed for the reply to each command (default `timeout_seconds`).
+    #[serde(default)]
+    pub command_timeout_seconds: Option<u64>,
+    /// Seconds allowed to send a message and get the reply to its end
+    /// (default four times `timeout_seconds`).
+    #[serde(default)]
+    pub data_timeout_seconds: Option<u64>,
 }
 
 fn starttls() -> TlsMode {
@@ -537,7 +581,8 @@ impl Default for OutboxConfig {
     }
 }
 
-/// Loop and flood protection.
+/// Loop and flood protection. Each limit counts over the last hour and the
+/// last 24 hours; see `core::caps` for what each one counts and why.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
@@ -547,6 +592,33 @@ pub struct Limits {
     /// Automatic mails to one outside recipient per day.
     #[serde(default = "default_per_day")]
     pub auto_per_day: u32,
+    /// Automatic replies to one outside domain per hour.
+    #[serde(default = "default_domain_per_hour")]
+    pub auto_per_domain_per_hour: u32,
+    /// Automatic replies to one outside domain per day.
+    #[serde(default = "default_domain_per_day")]
+    pub auto_per_domain_per_day: u32,
+    /// Automatic replies to one free-mail domain per hour.
+    #[serde(default = "default_consumer_per_hour")]
+    pub auto_per_consumer_domain_per_hour: u32,
+    /// Automatic replies to one free-mail domain per day.
+    #[serde(default = "default_consumer_per_day")]
+    pub auto_per_consumer_domain_per_day: u32,
+    /// Free-mail domains (replaces the built-in list when given).
+    #[serde(default = "default_consumer_domains")]
+    pub consumer_domains: Vec<String>,
+    /// Notifications to one member of staff about one case per hour.
+    #[serde(default = "default_staff_case_per_hour")]
+    pub staff_per_case_per_hour: u32,
+    /// Notifications to one member of staff about one case per day.
+    #[serde(default = "default_staff_case_per_day")]
+    pub staff_per_case_per_day: u32,
+    /// Notifications to one member of staff caused by one sender per hour.
+    #[serde(default = "default_staff_sender_per_hour")]
+    pub staff_per_sender_per_hour: u32,
+    /// Notifications to one member of staff caused by one sender per day.
+    #[serde(default = "default_staff_sender_per_day")]
+    pub staff_per_sender_per_day: u32,
     /// Messages larger than this are recorded from their headers only, on
     /// every path (IMAP, the Maildir mailbox, `complaintd ingest`).
     #[serde(default = "default_max_bytes")]
@@ -567,6 +639,36 @@ fn default_per_hour() -> u32 {
 fn default_per_day() -> u32 {
     20
 }
+fn default_domain_per_hour() -> u32 {
+    20
+}
+fn default_domain_per_day() -> u32 {
+    60
+}
+fn default_consumer_per_hour() -> u32 {
+    200
+}
+fn default_consumer_per_day() -> u32 {
+    1000
+}
+fn default_consumer_domains() -> Vec<String> {
+    crate::core::caps::CONSUMER_DOMAINS
+        .iter()
+        .map(|d| d.to_string())
+        .collect()
+}
+fn default_staff_case_per_hour() -> u32 {
+    5
+}
+fn default_staff_case_per_day() -> u32 {
+    20
+}
+fn default_staff_sender_per_hour() -> u32 {
+    10
+}
+fn default_staff_sender_per_day() -> u32 {
+    30
+}
 fn default_max_bytes() -> u64 {
     25 * 1024 * 1024
 }
@@ -582,10 +684,79 @@ impl Default for Limits {
         Limits {
             auto_per_hour: default_per_hour(),
             auto_per_day: default_per_day(),
+            auto_per_domain_per_hour: default_domain_per_hour(),
+            auto_per_domain_per_day: default_domain_per_day(),
+            auto_per_consumer_domain_per_hour: default_consumer_per_hour(),
+            auto_per_consumer_domain_per_day: default_consumer_per_day(),
+            consumer_domains: default_consumer_domains(),
+            staff_per_case_per_hour: default_staff_case_per_hour(),
+            staff_per_case_per_day: default_staff_case_per_day(),
+            staff_per_sender_per_hour: default_staff_sender_per_hour(),
+            staff_per_sender_per_day: default_staff_sender_per_day(),
             max_message_bytes: default_max_bytes(),
             max_quoted_chars: default_max_quoted_chars(),
             processing_budget_ms: default_processing_budget_ms(),
         }
+    }
+}
+
+impl Limits {
+    /// The limits as the core's flood caps take them.
+    pub fn caps(&self) -> crate::core::caps::Caps {
+        crate::core::caps::Caps {
+            per_recipient: (self.auto_per_hour, self.auto_per_day),
+            per_domain: (self.auto_per_domain_per_hour, self.auto_per_domain_per_day),
+            per_consumer_domain: (
+                self.auto_per_consumer_domain_per_hour,
+                self.auto_per_consumer_domain_per_day,
+            ),
+            consumer_domains: self
+                .consumer_domains
+                .iter()
+                .map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase())
+                .collect(),
+            staff_per_case: (self.staff_per_case_per_hour, self.staff_per_case_per_day),
+            staff_per_sender: (
+                self.staff_per_sender_per_hour,
+                self.staff_per_sender_per_day,
+            ),
+        }
+    }
+
+    /// Each hour/day pair by its key names, for `check`.
+    pub fn pairs(&self) -> [(&'static str, &'static str, u32, u32); 5] {
+        [
+            (
+                "auto_per_hour",
+                "auto_per_day",
+                self.auto_per_hour,
+                self.auto_per_day,
+            ),
+            (
+                "auto_per_domain_per_hour",
+                "auto_per_domain_per_day",
+                self.auto_per_domain_per_hour,
+                self.auto_per_domain_per_day,
+            ),
+            (
+                "auto_per_consumer_domain_per_hour",
+                "auto_per_consumer_domain_per_day",
+                self.auto_per_consumer_domain_per_hour,
+                self.auto_per_consumer_domain_per_day,
+            ),
+            (
+                "staff_per_case_per_hour",
+                "staff_per_case_per_day",
+                self.staff_per_case_per_hour,
+                self.staff_per_case_per_day,
+            ),
+            (
+                "staff_per_sender_per_hour",
+                "staff_per_sender_per_day",
+                self.staff_per_sender_per_hour,
+                self.staff_per_sender_per_day,
+            ),
+        ]
     }
 }
 
@@ -788,8 +959,15 @@ impl Loaded {
         }
     }
 
-    /// Read the HMAC secret from the file or environment variable named in config.
+    /// Read the HMAC secret from the file or environment variable named in
+    /// config, and check it is long enough.
     pub fn secret(&self) -> Result<Secret, ConfigError> {
+        let bytes = self.secret_bytes()?;
+        self.validate_secret(bytes)
+    }
+
+    /// The raw secret, unchecked (an error only when it cannot be read).
+    pub fn secret_bytes(&self) -> Result<Vec<u8>, ConfigError> {
         let s = &self.config.security;
         let bytes = if let Some(f) = &s.secret_file {
             // Relative to the config file like every other path in it (the
@@ -819,13 +997,19 @@ impl Loaded {
                 "set secret_file or secret_env: the HMAC key for reply tokens",
             ));
         };
+        Ok(bytes)
+    }
+
+    /// The secret as the daemon uses it, or why it is refused: `check`
+    /// applies the same rule, offline or not.
+    pub fn validate_secret(&self, bytes: Vec<u8>) -> Result<Secret, ConfigError> {
         let trimmed: Vec<u8> = bytes.trim_ascii().to_vec();
-        if trimmed.len() < 32 {
+        if trimmed.len() < MIN_SECRET_BYTES {
             return Err(ConfigError::new(
                 &self.path,
                 "security",
                 format!(
-                    "the secret is {} bytes; use at least 32 random bytes",
+                    "the secret is {} bytes; use at least {MIN_SECRET_BYTES} random bytes",
                     trimmed.len()
                 ),
             ));

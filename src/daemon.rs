@@ -79,8 +79,10 @@ async fn sender_loop(
     stop: CancellationToken,
 ) {
     let retry = RetryPolicy::from_config(&app.loaded.config.outbox);
+    // Consecutive passes on which the SMTP account could not be used.
+    let mut failures: u32 = 0;
     loop {
-        match sender::run_once(&app.store, &transport, Utc::now(), retry).await {
+        match sender::deliver_due(&app.store, &transport, &Utc::now, retry, &stop).await {
             Ok(r) => {
                 if !r.is_empty() {
                     info!(
@@ -91,13 +93,33 @@ async fn sender_loop(
                     );
                 }
                 if r.signin_failed {
+                    failures = failures.saturating_add(1);
                     app.health_changed.notify_one();
+                } else {
+                    if failures > 0 {
+                        info!(
+                            after = failures,
+                            "SMTP account answers again; the queue is being sent"
+                        );
+                    }
+                    failures = 0;
                 }
             }
             Err(e) => error!(error = %e, "outbox pass failed"),
         }
         if stop.is_cancelled() {
             return;
+        }
+        if failures > 0 {
+            // The server is down or refusing us: every mail waits for the
+            // account, so probe it on a capped backoff and ignore wake-ups.
+            let wait = sender::probe_delay(failures);
+            info!(probe_in = ?wait, failures, "SMTP account unusable; probing again");
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.cancelled() => return,
+            }
+            continue;
         }
         // Woken at once when ingest queues mail; otherwise at the next retry
         // time, and at least every 30 s as a fallback.

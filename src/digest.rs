@@ -66,11 +66,14 @@ fn line(app: &App, c: &Case) -> String {
         .stage(c.stage)
         .map(|s| s.name.clone())
         .unwrap_or_default();
-    let who = c
-        .complainant
-        .name
-        .clone()
-        .unwrap_or_else(|| c.complainant.address.clone());
+    // One line per case: a newline in a display name must not add lines.
+    let who = crate::core::text::one_line(
+        c.complainant
+            .name
+            .as_deref()
+            .unwrap_or(&c.complainant.address),
+    )
+    .into_owned();
     let flags = if c.flags.is_empty() {
         String::new()
     } else {
@@ -277,6 +280,16 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
         sections.push(Section {
             title: "Pipeline health".into(),
             lines: health,
+        });
+    }
+    // What the flood caps held back: people who got no acknowledgement, and
+    // notifications folded into a summary. Nothing a cap withholds goes
+    // unreported.
+    let held = crate::caps::digest_lines(app, since).await?;
+    if !held.is_empty() {
+        sections.push(Section {
+            title: crate::caps::DIGEST_TITLE.into(),
+            lines: held,
         });
     }
     sections.push(Section {

@@ -7,7 +7,7 @@ use crate::core::case::{self, Case, Effect, OutMail, Recipient, TemplateId, Tran
 use crate::outgoing::{self, Envelope};
 use crate::store::{NewOutbox, Store, StoreError};
 use crate::templates::TemplateError;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sqlx::SqliteConnection;
 
@@ -23,6 +23,10 @@ pub enum ApplyError {
     /// A message could not be built (e.g. an unusable address).
     #[error(transparent)]
     Build(#[from] outgoing::BuildError),
+    /// Processing the message took longer than `[limits] processing_budget_ms`:
+    /// it is quarantined with this reason, unanswered.
+    #[error("{0}")]
+    OverBudget(String),
 }
 
 fn local(app: &App, t: DateTime<Utc>) -> String {
@@ -73,8 +77,16 @@ fn quoted(app: &App, c: &Case, recipient: &str, text: &str) -> String {
     }
 }
 
-/// The template data for one mail to one recipient.
-fn data(app: &App, c: &Case, m: &OutMail, recipient: &str, context_text: &str) -> Value {
+/// The template data for one mail to one recipient; `token` is the handler
+/// token of this mail (empty for anyone who is not staff).
+fn data(
+    app: &App,
+    c: &Case,
+    m: &OutMail,
+    recipient: &str,
+    token: &str,
+    context_text: &str,
+) -> Value {
     let cfg = &app.loaded.config;
     let stage = app.loaded.policy.stage(c.stage);
     let due = c
@@ -83,11 +95,6 @@ fn data(app: &App, c: &Case, m: &OutMail, recipient: &str, context_text: &str) -
         .find(|d| d.kind == case::DeadlineKind::Respond)
         .map(|d| local(app, d.due))
         .unwrap_or_default();
-    let token = if app.directory.by_email(recipient).is_some() {
-        app.secret.handler_token(&c.reference, recipient)
-    } else {
-        String::new()
-    };
     let handler = c.handler.clone().unwrap_or_default();
     let mut vars = serde_json::Map::new();
     for (k, v) in &m.vars {
@@ -113,7 +120,7 @@ fn data(app: &App, c: &Case, m: &OutMail, recipient: &str, context_text: &str) -
     if m.contacts.len() > 1 {
         vars.insert("many_contacts".into(), json!("yes"));
     }
-    json!({
+    let mut v = json!({
         "org": {"name": cfg.organisation.name, "phone": cfg.organisation.phone.clone().unwrap_or_default(),
                 "reply_address": cfg.organisation.reply_address},
         "procedure": {"name": app.loaded.policy.procedure.name},
@@ -135,7 +142,27 @@ fn data(app: &App, c: &Case, m: &OutMail, recipient: &str, context_text: &str) -
             "address": k.address.clone().unwrap_or_default(), "url": k.url.clone().unwrap_or_default(),
         })).collect::<Vec<_>>(),
         "vars": Value::Object(vars),
-    })
+    });
+    if app.directory.by_email(recipient).is_none() {
+        // A handler's words relayed to someone outside may quote the
+        // notification (its subject tag, its reply address): no token may
+        // leave the organisation.
+        redact_values(&mut v);
+    }
+    v
+}
+
+fn redact_values(v: &mut Value) {
+    match v {
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(r) = crate::core::token::redact_tokens(s) {
+                *s = r;
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(redact_values),
+        Value::Object(o) => o.values_mut().for_each(redact_values),
+        _ => {}
+    }
 }
 
 /// Resolve recipients to addresses: no machines, not our own mailboxes, no duplicates.
@@ -176,9 +203,9 @@ pub fn resolve(app: &App, c: &Case, to: &[Recipient]) -> Vec<String> {
 pub struct Batch {
     audits: Vec<case::Audit>,
     mails: Vec<QueuedMail>,
-    /// Automatic mails queued in this transition per recipient, not yet in
-    /// the table, so the caps count them too.
-    pending_auto: std::collections::HashMap<String, i64>,
+    /// Mail to outside recipients a flood cap held back in this transition
+    /// ("acknowledgement to jo@…"), shown to staff in their notification.
+    held_outside: Vec<String>,
     nonce: i64,
 }
 
@@ -216,8 +243,10 @@ impl Batch {
     }
 }
 
-/// Render one mail for each recipient into the batch, honouring the
-/// per-recipient caps for people outside the organisation.
+/// Render one mail for each recipient into the batch, honouring the flood
+/// caps (`crate::caps`). `cause` is the outside sender whose message caused
+/// the transition, if any. Returns how many were queued and how many held.
+#[allow(clippy::too_many_arguments)]
 async fn queue_mail(
     app: &App,
     tx: &mut SqliteConnection,
@@ -225,50 +254,61 @@ async fn queue_mail(
     c: &Case,
     m: &OutMail,
     context_text: &str,
+    cause: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<usize, ApplyError> {
-    let mut queued = 0;
-    let limits = &app.loaded.config.limits;
+) -> Result<(usize, usize), ApplyError> {
+    let (mut queued, mut held) = (0, 0);
+    let reference = c.reference.to_string();
     for recipient in resolve(app, c, &m.to) {
         let staff = app.directory.by_email(&recipient).is_some();
         let automatic = !staff;
-        if automatic {
-            let (hour, day) = Store::recent_automatic(
-                tx,
-                &recipient,
-                now - Duration::hours(1),
-                now - Duration::hours(24),
-            )
-            .await?;
-            let here = batch.pending_auto.get(&recipient).copied().unwrap_or(0);
-            let (hour, day) = (hour + here, day + here);
-            if hour >= i64::from(limits.auto_per_hour) || day >= i64::from(limits.auto_per_day) {
-                batch.audits.push(case::Audit {
-                    actor: case::Actor::System,
-                    action: "rate limited".into(),
-                    detail: format!(
-                        "{} to {recipient} not sent: {hour} automatic mail(s) in the last hour, {day} in the last day (limits {}/{})",
-                        m.template.name(),
-                        limits.auto_per_hour,
-                        limits.auto_per_day
-                    ),
-                    message_id: None,
-                });
-                continue;
+        let out = crate::core::caps::Outgoing {
+            recipient: &recipient,
+            staff,
+            relayed: m.template.is_relayed(),
+            case: &reference,
+            cause,
+        };
+        if let crate::caps::Admit::Held(audit) =
+            crate::caps::admit(app, tx, &out, m.template.name(), now).await?
+        {
+            batch.audits.push(audit);
+            if !staff {
+                batch
+                    .held_outside
+                    .push(format!("{} to {recipient}", m.template.name()));
             }
-            *batch.pending_auto.entry(recipient.clone()).or_default() += 1;
+            held += 1;
+            continue;
         }
-        let rendered = app
-            .templates
-            .render(m.template, &data(app, c, m, &recipient, context_text))?;
         batch.nonce += 1;
+        // A member of staff's token is bound to this very mail: its number
+        // (as in the Message-ID) and its time.
+        let notice = u64::try_from(batch.nonce).unwrap_or_default();
+        let token = staff.then(|| {
+            app.secret
+                .handler_token(&c.reference, &recipient, notice, now)
+        });
+        let mut d = data(
+            app,
+            c,
+            m,
+            &recipient,
+            token.as_deref().unwrap_or(""),
+            context_text,
+        );
+        if staff && !batch.held_outside.is_empty() {
+            if let Some(vars) = d.get_mut("vars").and_then(Value::as_object_mut) {
+                vars.insert("held".into(), json!(batch.held_outside.join(", ")));
+            }
+        }
+        let rendered = app.templates.render(m.template, &d)?;
         let message_id = app.secret.message_id(
             &c.reference,
             m.template.name(),
             &batch.nonce.to_string(),
             app.mail_domain(),
         );
-        let token = staff.then(|| app.secret.handler_token(&c.reference, &recipient));
         let reply_to = crate::core::threading::make_plus_address(
             &app.loaded.config.organisation.reply_address,
             &c.reference,
@@ -308,7 +348,7 @@ async fn queue_mail(
         });
         queued += 1;
     }
-    Ok(queued)
+    Ok((queued, held))
 }
 
 /// Apply a transition: save the case, then every effect in order. Audit
@@ -320,62 +360,31 @@ pub async fn apply(
     context_text: &str,
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {
-    let batch = plan(app, tx, tr, context_text, now).await?;
-    write(app, tx, tr, batch, now).await
+    apply_caused(app, tx, tr, context_text, None, now).await
 }
 
-/// The heavy half of [`apply`]: render and build every mail and gather the
-/// audit entries, in order. It only reads (the caps, the Message-ID counter),
-/// so ingest runs it before its write transaction; what it read may change
-/// before the write, which is why ingest checks the database is unchanged
-/// (or plans again inside the transaction).
-pub async fn plan(
-    app: &App,
-    conn: &mut SqliteConnection,
-    tr: &Transition,
-    context_text: &str,
-    now: DateTime<Utc>,
-) -> Result<Batch, ApplyError> {
-    let c = &tr.case;
-    let mut batch = Batch::default();
-    if tr.effects.iter().any(|e| matches!(e, Effect::Send(_))) {
-        // Message-ID numbers: one query per transition, counted up per mail.
-        batch.nonce = Store::outbox_count(conn).await?;
-    }
-    for e in &tr.effects {
-        match e {
-            Effect::Audit(a) => batch.audits.push(a.clone()),
-            Effect::SetDeadline(_) | Effect::ClearDeadline(_) => {}
-            Effect::Send(m) => {
-                let queued = queue_mail(app, conn, &mut batch, c, m, context_text, now).await?;
-                if queued == 0 && m.template != TemplateId::DailyDigest {
-                    batch.audits.push(case::Audit {
-                        actor: case::Actor::System,
-                        action: "not sent".into(),
-                        detail: format!("{}: no deliverable recipient", m.template.name()),
-                        message_id: None,
-                    });
-                }
-            }
-        }
-    }
-    Ok(batch)
-}
-
-/// The light half of [`apply`]: save the case, its deadlines and chase
-/// points, then the planned audit entries and mail. Only SQL writes.
-pub async fn write(
+/// [`apply`] for a transition an inbound message caused: `cause` is its
+/// sender when that is someone outside (or someone claiming to be staff
+/// without proof), so that the flood caps on staff notifications count it.
+pub async fn apply_caused(
     app: &App,
     tx: &mut SqliteConnection,
     tr: &Transition,
-    batch: Batch,
+    context_text: &str,
+    cause: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {
     let c = &tr.case;
     let reference = c.reference.to_string();
     Store::save_case(tx, c, now).await?;
+    let mut batch = Batch::default();
+    if tr.effects.iter().any(|e| matches!(e, Effect::Send(_))) {
+        // Message-ID numbers: one query per transition, counted up per mail.
+        batch.nonce = Store::outbox_count(tx).await?;
+    }
     for e in &tr.effects {
         match e {
+            Effect::Audit(a) => batch.audits.push(a.clone()),
             Effect::SetDeadline(d) => {
                 Store::set_deadline(tx, &reference, d).await?;
                 // Only deadlines someone must act on are chased.
@@ -394,7 +403,18 @@ pub async fn write(
                 Store::set_chases(tx, &reference, d.kind, &chases).await?;
             }
             Effect::ClearDeadline(k) => Store::clear_deadline(tx, &reference, *k).await?,
-            Effect::Audit(_) | Effect::Send(_) => {}
+            Effect::Send(m) => {
+                let (queued, held) =
+                    queue_mail(app, tx, &mut batch, c, m, context_text, cause, now).await?;
+                if queued + held == 0 && m.template != TemplateId::DailyDigest {
+                    batch.audits.push(case::Audit {
+                        actor: case::Actor::System,
+                        action: "not sent".into(),
+                        detail: format!("{}: no deliverable recipient", m.template.name()),
+                        message_id: None,
+                    });
+                }
+            }
         }
     }
     batch.write(tx, &reference, now).await?;

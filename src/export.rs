@@ -3,6 +3,9 @@
 //! readable case record with the full audit trail.
 
 use crate::app::App;
+use crate::core::text::{cut_bytes, one_line};
+use crate::core::token::{redact_tokens, redact_tokens_bytes};
+use crate::private_fs;
 use crate::store::StoreError;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -21,8 +24,13 @@ pub enum ExportError {
     Io(PathBuf, std::io::Error),
 }
 
-/// A name safe as one path component: letters, digits, spaces, `-` and `'`.
-fn safe_component(s: &str) -> String {
+/// File names are limited to 255 bytes (not characters) on Linux file
+/// systems; a folder name is cut to fit at a character boundary.
+const NAME_MAX: usize = 255;
+
+/// A name safe as one path component of at most `max_bytes` bytes: letters,
+/// digits, spaces, `-` and `'`, cut at a character boundary.
+fn safe_component(s: &str, max_bytes: usize) -> String {
     let cleaned: String = s
         .chars()
         .map(|c| {
@@ -34,12 +42,19 @@ fn safe_component(s: &str) -> String {
         })
         .collect();
     let squashed = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
-    let trimmed = squashed.trim().to_string();
-    if trimmed.is_empty() {
-        "Unknown".into()
+    let cut = cut_bytes(&squashed, max_bytes).trim_end();
+    if cut.is_empty() {
+        cut_bytes("Unknown", max_bytes).to_string()
     } else {
-        trimmed.chars().take(80).collect()
+        cut.to_string()
     }
+}
+
+/// `Name DD-MM-YYYY[ REF]` within [`NAME_MAX`] bytes: the name gives way,
+/// never the date or the reference.
+fn folder_name(name: &str, suffix: &str) -> String {
+    let room = NAME_MAX.saturating_sub(suffix.len() + 1);
+    format!("{} {suffix}", safe_component(name, room))
 }
 
 /// Export a case into `out`; returns the folder written.
@@ -58,13 +73,14 @@ pub async fn export(app: &App, reference: &str, out: &Path) -> Result<PathBuf, E
             .to_string()
     });
     let date = app.calendar.to_local(c.opened_at).format("%d-%m-%Y");
-    let mut folder = out.join(format!("{} {date}", safe_component(&name)));
+    let mut folder = out.join(folder_name(&name, &date.to_string()));
     if folder.exists() {
         // Two cases for one person on one day: keep both, distinguished by reference.
-        folder = out.join(format!("{} {date} {}", safe_component(&name), c.reference));
+        folder = out.join(folder_name(&name, &format!("{date} {}", c.reference)));
     }
     let io = |p: &Path, e| ExportError::Io(p.to_path_buf(), e);
-    std::fs::create_dir_all(&folder).map_err(|e| io(&folder, e))?;
+    // A case record is personal data: owner-only, whatever the umask.
+    private_fs::create_dir_all(&folder).map_err(|e| io(&folder, e))?;
 
     let messages = app.store.case_messages(reference).await?;
     let outgoing = app.store.outbox(Some(reference)).await?;
@@ -83,7 +99,8 @@ pub async fn export(app: &App, reference: &str, out: &Path) -> Result<PathBuf, E
             i + 1,
             app.calendar.to_local(m.received_at).format("%Y-%m-%d-%H%M")
         ));
-        std::fs::write(&f, &m.raw).map_err(|e| io(&f, e))?;
+        // A handler's reply carries their token (subject, To): not in an export.
+        private_fs::write(&f, &redact_tokens_bytes(&m.raw)).map_err(|e| io(&f, e))?;
         files.push((m.received_at, f));
     }
     for (i, m) in outgoing.iter().enumerate() {
@@ -91,9 +108,10 @@ pub async fn export(app: &App, reference: &str, out: &Path) -> Result<PathBuf, E
             "{:03}-sent-{}-{}.eml",
             i + 1,
             app.calendar.to_local(m.created_at).format("%Y-%m-%d-%H%M"),
-            safe_component(&m.template)
+            safe_component(&m.template, 100)
         ));
-        std::fs::write(&f, &m.raw).map_err(|e| io(&f, e))?;
+        // Mail to staff carries its token in the subject and reply address.
+        private_fs::write(&f, &redact_tokens_bytes(&m.raw)).map_err(|e| io(&f, e))?;
         files.push((m.created_at, f));
     }
 
@@ -101,7 +119,14 @@ pub async fn export(app: &App, reference: &str, out: &Path) -> Result<PathBuf, E
     let _ = writeln!(rec, "Case record: {}", c.reference);
     let _ = writeln!(rec, "Organisation: {}", app.loaded.config.organisation.name);
     let _ = writeln!(rec, "Procedure: {}", app.loaded.policy.procedure.name);
-    let _ = writeln!(rec, "Customer: {} <{}>", name, c.complainant.address);
+    // Every value from outside (names, addresses, subjects, handlers' words)
+    // goes through one_line: a newline in it must not forge a record line.
+    let _ = writeln!(
+        rec,
+        "Customer: {} <{}>",
+        one_line(&name),
+        one_line(&c.complainant.address)
+    );
     let _ = writeln!(rec, "Kind: {}", c.kind);
     let flags: Vec<&str> = c.flags.iter().map(|f| f.as_str()).collect();
     let _ = writeln!(
@@ -126,7 +151,7 @@ pub async fn export(app: &App, reference: &str, out: &Path) -> Result<PathBuf, E
     let _ = writeln!(
         rec,
         "Handler: {}",
-        c.handler.clone().unwrap_or_else(|| "none".into())
+        one_line(c.handler.as_deref().unwrap_or("none"))
     );
     let _ = writeln!(rec, "Opened: {}", local(c.opened_at));
     if let Some(t) = c.closed_at {
@@ -135,7 +160,7 @@ pub async fn export(app: &App, reference: &str, out: &Path) -> Result<PathBuf, E
     let _ = writeln!(
         rec,
         "Lessons learnt and changes made or recommended: {}",
-        c.lessons.clone().unwrap_or_else(|| "not recorded".into())
+        one_line(c.lessons.as_deref().unwrap_or("not recorded"))
     );
     if let Some(p) = c.share_permission {
         let _ = writeln!(
@@ -163,9 +188,9 @@ pub async fn export(app: &App, reference: &str, out: &Path) -> Result<PathBuf, E
             rec,
             "  {}  {:<22} {:<28} {}",
             local(a.at),
-            a.actor,
-            a.action,
-            a.detail
+            one_line(&a.actor),
+            one_line(&a.action),
+            one_line(&a.detail)
         );
     }
     let _ = writeln!(rec, "\nDocuments");
@@ -174,23 +199,40 @@ pub async fn export(app: &App, reference: &str, out: &Path) -> Result<PathBuf, E
         let _ = writeln!(
             rec,
             "  {}",
-            f.file_name().and_then(|n| n.to_str()).unwrap_or("")
+            one_line(f.file_name().and_then(|n| n.to_str()).unwrap_or(""))
         );
     }
     let f = folder.join("case-record.txt");
-    std::fs::write(&f, rec).map_err(|e| io(&f, e))?;
+    private_fs::write(&f, redact_tokens(&rec).as_bytes()).map_err(|e| io(&f, e))?;
     Ok(folder)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::safe_component;
+    use super::{folder_name, safe_component, NAME_MAX};
 
     #[test]
     fn names_never_become_paths() {
-        assert_eq!(safe_component("Jennifer Saunders"), "Jennifer Saunders");
-        assert_eq!(safe_component("../../etc/passwd"), "etc passwd");
-        assert_eq!(safe_component("Siân O'Neill"), "Siân O'Neill");
-        assert_eq!(safe_component("///"), "Unknown");
+        assert_eq!(
+            safe_component("Jennifer Saunders", 255),
+            "Jennifer Saunders"
+        );
+        assert_eq!(safe_component("../../etc/passwd", 255), "etc passwd");
+        assert_eq!(safe_component("Siân O'Neill", 255), "Siân O'Neill");
+        assert_eq!(safe_component("///", 255), "Unknown");
+        assert_eq!(safe_component("a\nState: closed", 255), "a State closed");
+    }
+
+    #[test]
+    fn folder_names_fit_in_255_bytes_at_a_character_boundary() {
+        // 4-byte letters: 100 of them are 400 bytes.
+        let long = "\u{20000}".repeat(100);
+        for suffix in ["21-12-2026", "21-12-2026 CMP-2026-0042"] {
+            let f = folder_name(&long, suffix);
+            assert!(f.len() <= NAME_MAX, "{} bytes", f.len());
+            assert!(f.ends_with(suffix));
+            assert!(f.starts_with('\u{20000}'));
+        }
+        assert_eq!(folder_name("Jo", "21-12-2026"), "Jo 21-12-2026");
     }
 }

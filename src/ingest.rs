@@ -4,13 +4,15 @@
 //! apply the state machine → write case, audit, deadlines and finished
 //! outgoing mail → commit. A message that fails any step is quarantined with
 //! its reason; nothing is dropped. Ingesting the same message again changes
-//! nothing (unique Message-ID, or content hash when there is none).
+//! nothing: a message is a repeat when its bytes, or its Message-ID *and* its
+//! content (without trace fields), match a stored one. A different message
+//! that reuses a known Message-ID is stored and processed like any other.
 
 use crate::app::App;
 use crate::core::case::{self, Event, Inbound};
 use crate::core::classify::{self, Kind};
 use crate::core::mail::{self, InboundMail};
-use crate::core::{auth, commands, threading};
+use crate::core::{auth, commands, threading, token};
 use crate::effects::{self, ApplyError};
 use crate::store::{NewMessage, Store, StoreError};
 use chrono::{DateTime, Datelike, Utc};
@@ -57,6 +59,57 @@ pub fn content_hash(raw: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Header fields added on the way (per hop or per mailbox), left out of the
+/// content key: one message delivered to two mailboxes, or fetched again
+/// after a server move, has the same content key.
+const TRACE_FIELDS: [&str; 10] = [
+    "received",
+    "return-path",
+    "delivered-to",
+    "x-original-to",
+    "authentication-results",
+    "arc-seal",
+    "arc-message-signature",
+    "arc-authentication-results",
+    "x-received",
+    "received-spf",
+];
+
+/// sha256 of the message without its trace fields: what it says, not how it
+/// travelled. Works on any bytes (an unreadable header is hashed as it is).
+pub fn content_key(raw: &[u8]) -> String {
+    let mut h = Sha256::new();
+    let mut skipping = false;
+    let mut rest = raw;
+    loop {
+        let end = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(rest.len(), |i| i + 1);
+        let (line, tail) = rest.split_at(end);
+        let bare = line.strip_suffix(b"\n").unwrap_or(line);
+        let bare = bare.strip_suffix(b"\r").unwrap_or(bare);
+        if bare.is_empty() {
+            // The end of the header: the body is hashed as it is.
+            h.update(rest);
+            break;
+        }
+        if !matches!(bare[0], b' ' | b'\t') {
+            let name = bare.split(|&b| b == b':').next().unwrap_or(bare);
+            let name = String::from_utf8_lossy(name).trim().to_ascii_lowercase();
+            skipping = TRACE_FIELDS.contains(&name.as_str());
+        }
+        if !skipping {
+            h.update(line);
+        }
+        if tail.is_empty() {
+            break;
+        }
+        rest = tail;
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `raw` as it is taken in: a message over `[limits] max_message_bytes` is
@@ -135,11 +188,9 @@ fn over_budget(app: &App, started: Instant, stage: &str) -> Option<String> {
 
 /// Ingest one raw message received at `now` from `source`.
 ///
-/// The heavy work (parsing, classifying, rendering and building the mail)
-/// happens before the write transaction, reading the database only; the
-/// transaction then writes the message, case, audit, deadlines and mail
-/// together. If anyone else committed in between, the plan is made again
-/// inside the transaction, so what commits is always consistent.
+/// The heavy, pure work (parsing, screening, classifying, threading) is
+/// done before the write transaction; inside it only the case step, the
+/// rendering of mail that quotes a capped excerpt, and the writes remain.
 pub async fn ingest(
     app: &App,
     raw: &[u8],
@@ -150,7 +201,11 @@ pub async fn ingest(
     let raw = within_limit(raw, app.loaded.config.limits.max_message_bytes, source);
     let raw: &[u8] = &raw;
     let hash = content_hash(raw);
+    let key = content_key(raw);
     let parsed = mail::parse(raw);
+    // Outside the write lock: the part that grows with the message's size.
+    let analysis = parsed.as_ref().ok().map(|m| analyse(app, raw, m));
+    let late = over_budget(app, started, "classification");
     let message_id = parsed.as_ref().ok().and_then(|m| m.message_id.clone());
     let span = info_span!(
         "ingest",
@@ -158,6 +213,7 @@ pub async fn ingest(
         case = tracing::field::Empty
     );
     async move {
+        let mut tx = app.store.begin().await?;
         let (from, subject) = match &parsed {
             Ok(m) => (
                 m.from.as_ref().map(|f| f.address.clone()),
@@ -165,69 +221,70 @@ pub async fn ingest(
             ),
             Err(_) => (None, None),
         };
-        let new_message = NewMessage {
+        let mut new_message = NewMessage {
             message_id: message_id.as_deref(),
             content_hash: &hash,
+            content_key: Some(&key),
             source,
             received_at: now,
             raw,
             from_addr: from.as_deref(),
             subject: subject.as_deref(),
         };
-        // Read phase: no write lock is held while the message is worked on.
-        let mut conn = app.store.acquire().await?;
-        if Store::message_known(&mut conn, message_id.as_deref(), &hash).await? {
-            return Ok(Ingested::Duplicate);
-        }
-        let version = Store::data_version(&mut conn).await?;
-        let planned: Result<(Planned, &InboundMail, Analysis), String> = match &parsed {
-            Err(e) => Err(format!("unreadable message: {e}")),
-            Ok(m) => {
-                let analysis = analyse(app, raw, m);
-                match over_budget(app, started, "classification") {
-                    Some(reason) => Err(reason),
-                    None => match plan(app, &mut conn, &analysis, m, now).await {
-                        Ok(p) => match over_budget(app, started, "rendering the replies") {
-                            Some(reason) => Err(reason),
-                            None => Ok((p, m, analysis)),
-                        },
-                        Err(ApplyError::Store(e)) => return Err(IngestError(e)),
-                        Err(e) => Err(e.to_string()),
-                    },
+        let row = match Store::insert_message(&mut tx, &new_message).await? {
+            Some(row) => row,
+            None => {
+                let like = Store::messages_like(&mut tx, message_id.as_deref(), &hash, &key).await?;
+                let repeat = like.iter().any(|m| {
+                    m.content_hash == hash
+                        || m.content_key.as_deref() == Some(key.as_str())
+                        || m.raw.as_deref().is_some_and(|r| content_key(r) == key)
+                });
+                if repeat {
+                    tx.rollback().await?;
+                    return Ok(Ingested::Duplicate);
                 }
-            }
-        };
-        // Write phase: one short transaction.
-        let mut tx = Store::begin_on(&mut conn).await?;
-        let row = Store::insert_message(&mut tx, &new_message).await?;
-        let Some(row) = row else {
-            tx.rollback().await?;
-            return Ok(Ingested::Duplicate);
-        };
-        let outcome = match planned {
-            Err(reason) => Ok(Ingested::Quarantined(reason)),
-            Ok((p, m, analysis)) => {
-                if Store::data_version(&mut tx).await? == version {
-                    write(app, &mut tx, row, p, now).await
-                } else {
-                    // Someone committed since the plan was made: it may rest
-                    // on stale reads, so plan again under the lock (the
-                    // classification stands; rendering is linear and the
-                    // quotes are capped, so this is short).
-                    match plan(app, &mut tx, &analysis, m, now).await {
-                        Ok(p) => write(app, &mut tx, row, p, now).await,
-                        Err(e) => Err(e),
+                // Message-ID reused with different content: a different
+                // message. Kept under no Message-ID (that one is taken) and
+                // processed; its content key makes a repeat of it a duplicate.
+                let first = like.first().map(|m| m.id).unwrap_or_default();
+                warn!(first_stored_as = first, "Message-ID reused with different content; stored and processed as a new message");
+                new_message.message_id = None;
+                match Store::insert_message(&mut tx, &new_message).await? {
+                    Some(row) => row,
+                    None => {
+                        tx.rollback().await?;
+                        return Ok(Ingested::Duplicate);
                     }
                 }
             }
         };
-        match outcome {
-            Ok(Ingested::Quarantined(reason)) => {
+        let mail = match parsed {
+            Ok(m) => m,
+            Err(e) => {
+                let reason = format!("unreadable message: {e}");
                 Store::quarantine(&mut tx, row, &reason, now).await?;
                 tx.commit().await?;
                 warn!(%reason, "quarantined");
-                Ok(Ingested::Quarantined(reason))
+                return Ok(Ingested::Quarantined(reason));
             }
+        };
+        if let Some(reason) = late {
+            Store::quarantine(&mut tx, row, &reason, now).await?;
+            tx.commit().await?;
+            warn!(%reason, "quarantined");
+            return Ok(Ingested::Quarantined(reason));
+        }
+        let analysis = match analysis {
+            Some(a) => a,
+            None => analyse(app, raw, &mail),
+        };
+        let done = process_analysed(app, &mut tx, row, raw, &mail, analysis, now).await;
+        let done = match (done, over_budget(app, started, "rendering the replies")) {
+            (Ok(_), Some(reason)) => Err(ApplyError::OverBudget(reason)),
+            (done, _) => done,
+        };
+        match done {
             Ok(outcome) => {
                 tx.commit().await?;
                 if let Ingested::Opened(r) | Ingested::Threaded(r) = &outcome {
@@ -242,7 +299,7 @@ pub async fn ingest(
                 // message is kept, with the reason, for `quarantine replay`.
                 tx.rollback().await?;
                 let reason = e.to_string();
-                let mut tx = Store::begin_on(&mut conn).await?;
+                let mut tx = app.store.begin().await?;
                 let row = Store::insert_message(&mut tx, &new_message).await?;
                 if let Some(row) = row {
                     Store::quarantine(&mut tx, row, &reason, now).await?;
@@ -257,8 +314,21 @@ pub async fn ingest(
     .await
 }
 
+/// Process a stored message inside the transaction.
+pub async fn process(
+    app: &App,
+    tx: &mut SqliteConnection,
+    row: i64,
+    raw: &[u8],
+    mail: &InboundMail,
+    now: DateTime<Utc>,
+) -> Result<Ingested, ApplyError> {
+    let analysis = analyse(app, raw, mail);
+    process_analysed(app, tx, row, raw, mail, analysis, now).await
+}
+
 /// What a message is, worked out from the message alone (no database):
-/// the CPU-heavy part of ingest.
+/// the part of ingest whose cost grows with the message.
 struct Analysis {
     thread: threading::Thread,
     parts: classify::Parts,
@@ -266,9 +336,9 @@ struct Analysis {
     sender: String,
 }
 
-fn analyse(app: &App, raw: &[u8], mail: &InboundMail) -> Analysis {
+fn analyse(app: &App, _raw: &[u8], mail: &InboundMail) -> Analysis {
     let prefixes = vec![app.loaded.policy.procedure.reference_prefix.clone()];
-    let mut thread = threading::thread(mail, &app.secret, &prefixes);
+    let thread = threading::thread(mail, &app.secret, &prefixes);
     // One split of the text serves classification, commands and the case.
     let parts = classify::parts(mail);
     let class = classify::classify_parts(mail, &parts, &app.hints);
@@ -277,10 +347,6 @@ fn analyse(app: &App, raw: &[u8], mail: &InboundMail) -> Analysis {
         .as_ref()
         .map(|f| f.address.clone())
         .unwrap_or_default();
-    if (class.kind.is_machine() || app.is_own_address(&sender)) && thread.case.is_none() {
-        // Bounces carry our original inside: use it to find the case.
-        thread.case = threading::issued_id_in_raw(raw, &app.secret);
-    }
     Analysis {
         thread,
         parts,
@@ -289,77 +355,75 @@ fn analyse(app: &App, raw: &[u8], mail: &InboundMail) -> Analysis {
     }
 }
 
-/// What the write transaction is to do with a message.
-enum Planned {
-    /// Machine mail or our own: record it (against its case), answer nothing.
-    Ignored {
-        kind: Kind,
-        case_ref: Option<String>,
-        audit: Option<case::Audit>,
-        note: String,
-    },
-    /// Nobody to answer.
-    Quarantine(String),
-    /// A case step, its mail rendered.
-    Step {
-        /// The number a new case takes (checked again when written).
-        number: Option<u32>,
-        tr: Box<case::Transition>,
-        batch: effects::Batch,
-        kind: Kind,
-        outcome: Ingested,
-    },
-}
-
-/// Decide what to do with a message and render its mail, reading only.
-async fn plan(
+/// [`process`] with the message already analysed.
+async fn process_analysed(
     app: &App,
-    conn: &mut SqliteConnection,
-    a: &Analysis,
+    tx: &mut SqliteConnection,
+    row: i64,
+    raw: &[u8],
     mail: &InboundMail,
+    analysis: Analysis,
     now: DateTime<Utc>,
-) -> Result<Planned, ApplyError> {
+) -> Result<Ingested, ApplyError> {
     let Analysis {
         thread,
         parts,
         class,
         sender,
-    } = a;
-    let sender = sender.clone();
+    } = analysis;
+
     // Machine mail and our own: recorded (against its case when threaded), never answered.
     if class.kind.is_machine() || app.is_own_address(&sender) {
-        let case_ref = match &thread.case {
-            Some(r) => Store::load_case(conn, &r.to_string())
+        // Bounces carry our original inside: use it to find the case.
+        let reference = thread
+            .case
+            .clone()
+            .or_else(|| threading::issued_id_in_raw(raw, &app.secret));
+        let case_ref = match &reference {
+            Some(r) => Store::load_case(tx, &r.to_string())
                 .await?
                 .map(|_| r.to_string()),
             None => None,
         };
         let note = class.reasons.join("; ");
-        let audit = case_ref.as_ref().map(|_| case::Audit {
-            actor: case::Actor::System,
-            action: format!("{} received", class.kind),
-            detail: format!("from {sender}: {note}; not answered"),
-            message_id: mail.message_id.clone(),
-        });
-        return Ok(Planned::Ignored {
+        if let Some(r) = &case_ref {
+            let a = case::Audit {
+                actor: case::Actor::System,
+                action: format!("{} received", class.kind),
+                detail: format!("from {sender}: {note}; not answered"),
+                message_id: mail.message_id.clone(),
+            };
+            Store::append_audit(tx, Some(r), now, &a).await?;
+        }
+        Store::mark_message(
+            tx,
+            row,
+            "ignored",
+            Some(class.kind.as_str()),
+            case_ref.as_deref(),
+            Some(&note),
+        )
+        .await?;
+        return Ok(Ingested::Ignored {
             kind: class.kind,
-            case_ref,
-            audit,
-            note,
+            case: case_ref,
         });
     }
     if sender.is_empty() {
         // Nobody to answer and no one to thread to: keep it for a person to look at.
-        return Ok(Planned::Quarantine(
-            "no From address: cannot tell who wrote it".into(),
-        ));
+        let reason = "no From address: cannot tell who wrote it";
+        Store::quarantine(tx, row, reason, now).await?;
+        return Ok(Ingested::Quarantined(reason.into()));
     }
     let existing = match &thread.case {
-        Some(r) => Store::load_case(conn, &r.to_string()).await?,
+        Some(r) => Store::load_case(tx, &r.to_string()).await?,
         None => None,
     };
     let ctx = app.ctx();
-    let (tr, context_text, outcome, number) = match existing {
+    // Whose message this is, for the flood caps on staff notifications:
+    // everyone's but a member of staff who proved who they are.
+    let mut cause = Some(sender.as_str());
+    let (tr, context_text, outcome) = match existing {
         Some(c) => {
             let reference = c.reference.to_string();
             let inbound = Inbound {
@@ -369,14 +433,15 @@ async fn plan(
                 text: parts.new.clone(),
             };
             let event = if app.directory.by_email(&sender).is_some() {
-                let verified = thread
-                    .token
-                    .as_deref()
-                    .is_some_and(|t| app.secret.verify_handler_token(&c.reference, &sender, t))
+                let verified = token_verified(app, tx, &c, &sender, thread.token.as_deref(), now)
+                    .await?
                     || auth::sender_authenticated(
                         mail,
                         &app.loaded.config.security.trusted_authserv_id,
                     );
+                if verified {
+                    cause = None;
+                }
                 Event::StaffReplied {
                     parsed: commands::parse(&parts.new),
                     message: inbound,
@@ -389,7 +454,6 @@ async fn plan(
                 case::step(&c, event, &ctx, now),
                 parts.new.clone(),
                 Ingested::Threaded(reference),
-                None,
             )
         }
         None => {
@@ -400,7 +464,7 @@ async fn plan(
             }
             let year = app.calendar.to_local(now).year();
             let prefix = &app.loaded.policy.procedure.reference_prefix;
-            let number = Store::peek_case_number(conn, prefix, year).await?;
+            let number = Store::next_case_number(tx, prefix, year).await?;
             let reference = crate::core::reference::CaseRef::new(prefix, year, number);
             let inbound = Inbound {
                 message_id: mail.message_id.clone(),
@@ -408,116 +472,54 @@ async fn plan(
                 name: mail.from.as_ref().and_then(|f| f.name.clone()),
                 text: text.clone(),
             };
-            let tr = case::open(reference.clone(), &inbound, class, &ctx, now);
-            (
-                tr,
-                text,
-                Ingested::Opened(reference.to_string()),
-                Some(number),
-            )
+            let tr = case::open(reference.clone(), &inbound, &class, &ctx, now);
+            (tr, text, Ingested::Opened(reference.to_string()))
         }
     };
-    let batch = effects::plan(app, conn, &tr, &context_text, now).await?;
-    Ok(Planned::Step {
-        number,
-        tr: Box::new(tr),
-        batch,
-        kind: class.kind,
-        outcome,
-    })
-}
-
-/// The write half: only SQL writes (and a check of the case number).
-async fn write(
-    app: &App,
-    tx: &mut SqliteConnection,
-    row: i64,
-    p: Planned,
-    now: DateTime<Utc>,
-) -> Result<Ingested, ApplyError> {
-    match p {
-        Planned::Ignored {
-            kind,
-            case_ref,
-            audit,
-            note,
-        } => {
-            if let (Some(r), Some(a)) = (&case_ref, &audit) {
-                Store::append_audit(tx, Some(r), now, a).await?;
-            }
-            Store::mark_message(
-                tx,
-                row,
-                "ignored",
-                Some(kind.as_str()),
-                case_ref.as_deref(),
-                Some(&note),
-            )
-            .await?;
-            Ok(Ingested::Ignored {
-                kind,
-                case: case_ref,
-            })
-        }
-        Planned::Quarantine(reason) => Ok(Ingested::Quarantined(reason)),
-        Planned::Step {
-            number,
-            tr,
-            batch,
-            kind,
-            outcome,
-        } => {
-            if let Some(n) = number {
-                let year = app.calendar.to_local(now).year();
-                let prefix = &app.loaded.policy.procedure.reference_prefix;
-                let taken = Store::next_case_number(tx, prefix, year).await?;
-                if taken != n {
-                    // Only possible if the caller skipped the freshness check.
-                    return Err(ApplyError::Store(StoreError::Corrupt {
-                        reference: outcome_ref(&outcome),
-                        message: format!("case number {n} was planned but {taken} is next"),
-                    }));
-                }
-            }
-            effects::write(app, tx, &tr, batch, now).await?;
-            let reference = tr.case.reference.to_string();
-            Store::mark_message(
-                tx,
-                row,
-                "processed",
-                Some(kind.as_str()),
-                Some(&reference),
-                None,
-            )
-            .await?;
-            Ok(outcome)
-        }
-    }
-}
-
-fn outcome_ref(o: &Ingested) -> String {
-    match o {
-        Ingested::Opened(r) | Ingested::Threaded(r) => r.clone(),
-        _ => String::new(),
-    }
-}
-
-/// Process a stored message inside the transaction.
-pub async fn process(
-    app: &App,
-    tx: &mut SqliteConnection,
-    row: i64,
-    raw: &[u8],
-    mail: &InboundMail,
-    now: DateTime<Utc>,
-) -> Result<Ingested, ApplyError> {
-    let analysis = analyse(app, raw, mail);
-    let p = plan(app, tx, &analysis, mail, now).await?;
-    let outcome = write(app, tx, row, p, now).await?;
-    if let Ingested::Quarantined(reason) = &outcome {
-        Store::quarantine(tx, row, reason, now).await?;
-    }
+    effects::apply_caused(app, tx, &tr, &context_text, cause, now).await?;
+    let reference = tr.case.reference.to_string();
+    Store::mark_message(
+        tx,
+        row,
+        "processed",
+        Some(class.kind.as_str()),
+        Some(&reference),
+        None,
+    )
+    .await?;
     Ok(outcome)
+}
+
+/// Does the reply carry a current token issued to `sender` for this case?
+async fn token_verified(
+    app: &App,
+    tx: &mut SqliteConnection,
+    c: &case::Case,
+    sender: &str,
+    token: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let Some(token) = token else {
+        return Ok(false);
+    };
+    let valid_from = Store::tokens_valid_from(tx, &c.reference.to_string()).await?;
+    let check = token::check_handler_token(
+        &app.secret,
+        &c.reference,
+        sender,
+        token,
+        now,
+        valid_from,
+        app.loaded.config.security.token_lifetime(),
+    );
+    match check {
+        token::TokenCheck::Valid(_) => Ok(true),
+        token::TokenCheck::Invalid => Ok(false),
+        token::TokenCheck::Expired(why) => {
+            info!(%why, "handler token no longer valid");
+            Ok(false)
+        }
+    }
 }
 
 /// Why a replay did not succeed.
@@ -580,6 +582,45 @@ pub async fn replay(
 
 #[cfg(test)]
 mod tests {
+    use super::content_key;
+
+    const MSG: &str = "From: Jo <jo@mail.test>\r\nSubject: Late\r\nMessage-ID: <m1@mail.test>\r\n\r\nStill waiting.\r\n";
+
+    #[test]
+    fn trace_fields_do_not_change_the_content_key() {
+        let relayed = format!(
+            "Return-Path: <jo@mail.test>\r\nDelivered-To: info@example.test\r\nReceived: from mx (mx [10.0.0.1])\r\n\tby example.test; Mon, 23 Nov 2026 10:00:00 +0000\r\n{MSG}"
+        );
+        assert_eq!(content_key(MSG.as_bytes()), content_key(relayed.as_bytes()));
+    }
+
+    #[test]
+    fn a_different_body_or_header_is_a_different_message() {
+        let body = MSG.replace("Still waiting.", "Still waiting!");
+        let subject = MSG.replace("Subject: Late", "Subject: Later");
+        let k = content_key(MSG.as_bytes());
+        assert_ne!(k, content_key(body.as_bytes()));
+        assert_ne!(k, content_key(subject.as_bytes()));
+        // A body line that looks like a trace field is still the body.
+        let tricky = MSG.replace("Still waiting.", "Received: nothing yet");
+        assert_ne!(k, content_key(tricky.as_bytes()));
+    }
+
+    #[test]
+    fn any_bytes_have_a_key() {
+        for raw in [
+            &b""[..],
+            b"\n",
+            b"no header end",
+            b"\xff\xfe:\r\n \r\n\r\n\x00",
+        ] {
+            assert_eq!(content_key(raw).len(), 64);
+        }
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
     use super::*;
 
     const BIG: &[u8] = b"From: a@b.test\r\nSubject: big\r\n\r\nbody body body body body body body";

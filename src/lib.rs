@@ -9,6 +9,7 @@
 
 pub mod alerts;
 pub mod app;
+pub mod caps;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -23,6 +24,7 @@ pub mod maildir;
 pub mod maildir_source;
 pub mod oauth;
 pub mod outgoing;
+pub mod private_fs;
 pub mod scheduler;
 pub mod sender;
 pub mod store;

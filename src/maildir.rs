@@ -79,10 +79,12 @@ pub fn mark_cur(path: &Path) -> io::Result<()> {
     std::fs::rename(path, target)
 }
 
-/// Create `tmp/`, `new/` and `cur/` if missing.
+/// Create `tmp/`, `new/` and `cur/` if missing, owner-only (the mail in
+/// them is people's).
 pub fn create(dir: &Path) -> io::Result<()> {
+    crate::private_fs::create_dir_all(dir)?;
     for sub in ["tmp", "new", "cur"] {
-        std::fs::create_dir_all(dir.join(sub))?;
+        crate::private_fs::create_dir_all(&dir.join(sub))?;
     }
     Ok(())
 }
@@ -115,7 +117,7 @@ pub fn deliver(dir: &Path, message_id: &str, raw: &[u8]) -> io::Result<bool> {
     let tmp = dir.join("tmp").join(&name);
     {
         use std::io::Write;
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = crate::private_fs::open(&tmp)?;
         f.write_all(raw)?;
         f.sync_all()?;
     }
@@ -133,6 +135,13 @@ mod tests {
         assert!(deliver(d.path(), "a.b/c@x", b"x").unwrap());
         assert!(!deliver(d.path(), "a.b/c@x", b"x").unwrap());
         assert!(is_maildir(d.path()));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let out = d.path().join("outgoing");
+        assert!(deliver(&out, "m@x", b"x").unwrap());
+        assert_eq!(mode(&out), 0o700);
+        assert_eq!(mode(&out.join("new")), 0o700);
+        assert_eq!(mode(&out.join("new/m_x.eml")), 0o600);
         assert_eq!(message_files(&[d.path().to_path_buf()]).unwrap().len(), 1);
         assert!(std::fs::read_dir(d.path().join("tmp"))
             .unwrap()

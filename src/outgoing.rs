@@ -109,20 +109,46 @@ pub fn crlf(text: &str) -> String {
     out
 }
 
+/// RFC 5322 §2.1.1: a line is at most 998 octets. lettre folds headers at
+/// spaces, which is enough for everything but one very long word.
+const MAX_LINE: usize = 998;
+
+/// The longest subject sent: with `Subject: ` in front even a subject that
+/// is one unbroken word stays within [`MAX_LINE`]. A subject is a person's
+/// name or their words at most; the case record keeps them whole.
+const MAX_SUBJECT: usize = 900;
+
+/// A Message-ID cannot be folded (it has no whitespace), so one that would
+/// not fit on an `In-Reply-To:` line is not echoed: the reply then threads
+/// by its subject tag instead of making an unlawful header.
+const MAX_ECHOED_ID: usize = MAX_LINE - "In-Reply-To: <>".len();
+
+fn subject_within_limit(subject: &str) -> String {
+    if subject.len() <= MAX_SUBJECT {
+        return subject.to_string();
+    }
+    let cut = crate::core::text::cut_bytes(subject, MAX_SUBJECT - '…'.len_utf8());
+    format!("{cut}…")
+}
+
 /// Build the finished message.
 pub fn build(e: &Envelope) -> Result<Vec<u8>, BuildError> {
     let mut b = Message::builder()
         .from(mailbox(Some(&e.from_name), &e.from_address)?)
         .reply_to(mailbox(Some(&e.from_name), &e.reply_to)?)
         .to(mailbox(None, &e.to)?)
-        .subject(e.subject.clone())
+        .subject(subject_within_limit(&e.subject))
         .message_id(Some(format!("<{}>", e.message_id)))
         .date(std::time::SystemTime::from(e.date))
         .header(AutoResponseSuppress);
     if let Some(a) = e.auto_submitted {
         b = b.header(AutoSubmitted(a.to_string()));
     }
-    if let Some(id) = &e.in_reply_to {
+    if let Some(id) = e
+        .in_reply_to
+        .as_ref()
+        .filter(|id| id.len() <= MAX_ECHOED_ID)
+    {
         b = b
             .in_reply_to(format!("<{id}>"))
             .references(format!("<{id}>"));
@@ -212,6 +238,47 @@ mod tests {
             took < std::time::Duration::from_secs(10),
             "building took {took:?}"
         );
+    }
+
+    #[test]
+    fn no_header_line_exceeds_998_octets() {
+        let e = Envelope {
+            from_name: "Example Training".into(),
+            from_address: "complaints@example.test".into(),
+            reply_to: "complaints+CMP-2026-0001@example.test".into(),
+            to: "jo@example.test".into(),
+            subject: format!("[CMP-2026-0001] {} wrote again", "J".repeat(3000)),
+            text: "Dear Jo".into(),
+            html: "<p>Dear Jo</p>".into(),
+            message_id: "CMP-2026-0001.ack.1.abc@example.test".into(),
+            in_reply_to: Some(format!("{}@jo.test", "x".repeat(3000))),
+            auto_submitted: Some("auto-replied"),
+            date: Utc::now(),
+        };
+        let raw = build(&e).unwrap();
+        let text = String::from_utf8(raw).unwrap();
+        for line in text.split("\r\n") {
+            assert!(
+                line.len() <= MAX_LINE,
+                "{} octets: {}…",
+                line.len(),
+                &line[..40]
+            );
+        }
+        assert!(
+            !text.contains("In-Reply-To"),
+            "an unfoldable id is not echoed"
+        );
+        let parsed = crate::core::mail::parse(text.as_bytes()).unwrap();
+        assert!(parsed.subject.starts_with("[CMP-2026-0001] JJJ"));
+        assert!(parsed.subject.ends_with('…'));
+        // An ordinary long id is still echoed.
+        let e = Envelope {
+            in_reply_to: Some(format!("{}@jo.test", "x".repeat(900))),
+            ..e
+        };
+        let text = String::from_utf8(build(&e).unwrap()).unwrap();
+        assert!(text.contains("In-Reply-To: <xxx"));
     }
 
     #[test]

@@ -115,6 +115,10 @@ pub async fn send_digest_if_due(app: &App, now: DateTime<Utc>) -> Result<bool, A
     if !app.store.claim_digest(&day, now).await? {
         return Ok(false);
     }
+    // Once a working day is often enough to keep the flood-cap ledger short.
+    app.store
+        .prune_cap_ledger(now - chrono::Duration::days(2))
+        .await?;
     let d = digest::build(app, now).await?;
     let rendered = app
         .templates

@@ -168,6 +168,44 @@ fn split_subject(
     Ok((subject, body))
 }
 
+/// A plain-text template made ready for the HTML rendering: its own words
+/// are text too, so `<`, `>` and `&` outside `{{…}}` are escaped like the
+/// values are (`Jo <jo@example.test>` would otherwise be an unknown HTML tag,
+/// and the address invisible). What is inside the braces is left for
+/// handlebars.
+fn escape_literal_html(template: &str) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("{{") {
+            let close = if rest.starts_with("{{!--") {
+                "--}}"
+            } else if rest.starts_with("{{{{") {
+                "}}}}"
+            } else if rest.starts_with("{{{") {
+                "}}}"
+            } else {
+                "}}"
+            };
+            // Unclosed: copy the rest as it is and let handlebars report it.
+            let end = rest[2..]
+                .find(close)
+                .map_or(rest.len(), |i| i + 2 + close.len());
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+            continue;
+        }
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
 /// Plain text paragraphs to simple HTML (the input is already escaped).
 fn paragraphs(escaped: &str) -> String {
     let mut html = String::from(
@@ -246,7 +284,12 @@ impl Templates {
             reg(&mut text, format!("{name}.body"), &body, &source);
             match &html_override {
                 Some((src, c)) => reg(&mut html, format!("{name}.html"), c, src),
-                None => reg(&mut html, format!("{name}.body"), &body, &source),
+                None => reg(
+                    &mut html,
+                    format!("{name}.body"),
+                    &escape_literal_html(&body),
+                    &source,
+                ),
             }
             sources.push((name.to_string(), source));
         }
@@ -346,7 +389,8 @@ pub fn sample_data() -> Value {
             "many_contacts": "", "reason": "waiting for the employer's statement", "new_date": "Thursday 10 December 2026",
             "deadline": "Respond", "urgent": "yes", "flag": "safeguarding", "description": "The manager is told",
             "within": "12 hours", "note": "the complainant wrote again", "errors": "#frobnicate: unknown command",
-            "claimed_sender": "mallory@example.test", "greet": "yes"
+            "claimed_sender": "mallory@example.test", "greet": "yes",
+            "held": "acknowledgement to jennifer@example.test"
         },
         "digest": {"date": "Monday 23 November 2026", "sections": [{"title": "New cases", "lines": ["CMP-2026-0042 complaint"]}]}
     })
@@ -372,6 +416,26 @@ mod tests {
         assert!(r.text.contains("<with> & characters"));
         assert!(r.html.contains("&lt;with&gt; &amp; characters"));
         assert!(r.subject.starts_with("[CMP-2026-0042]"));
+    }
+
+    #[test]
+    fn literal_angle_brackets_in_a_template_stay_visible_in_html() {
+        let t = Templates::load(None).expect("load");
+        let r = t
+            .render(TemplateId::HandlerNotification, &sample_data())
+            .expect("render");
+        assert!(
+            r.html
+                .contains("Jennifer Saunders &lt;jennifer@example.test&gt;"),
+            "{}",
+            r.html
+        );
+        assert!(r.text.contains("Jennifer Saunders <jennifer@example.test>"));
+        assert_eq!(
+            escape_literal_html("a <b> & {{x}} {{{y}}} {{!-- <c> --}} {{#if z}}<{{/if}}"),
+            "a &lt;b&gt; &amp; {{x}} {{{y}}} {{!-- <c> --}} {{#if z}}&lt;{{/if}}"
+        );
+        assert_eq!(escape_literal_html("é <{{unclosed"), "é &lt;{{unclosed");
     }
 
     #[test]

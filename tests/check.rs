@@ -112,6 +112,33 @@ fn semantic_config_errors_are_all_reported() {
 }
 
 #[test]
+fn flood_limits_are_checked() {
+    let out = broken("complaintd.toml", |t| {
+        t.replace("staff_per_case_per_hour = 5", "staff_per_case_per_hour = 0")
+            .replace(
+                "auto_per_domain_per_day = 60",
+                "auto_per_domain_per_day = 3",
+            )
+            .replace(
+                "auto_per_day = 20",
+                "auto_per_day = 20\nconsumer_domains = [\"jo@gmail.com\"]",
+            )
+    });
+    assert!(
+        out.contains("limits.staff_per_case_per_hour: staff_per_case_per_hour must be at least 1 and staff_per_case_per_day at least staff_per_case_per_hour"),
+        "{out}"
+    );
+    assert!(
+        out.contains("limits.auto_per_domain_per_hour: auto_per_domain_per_hour must be at least 1 and auto_per_domain_per_day at least auto_per_domain_per_hour"),
+        "{out}"
+    );
+    assert!(
+        out.contains("limits.consumer_domains[0]: \"jo@gmail.com\" is not a domain"),
+        "{out}"
+    );
+}
+
+#[test]
 fn policy_consistency_errors() {
     let out = broken("policy.toml", |t| {
         t.replace("reference_prefix = \"PAR\"", "reference_prefix = \"par-x\"")
@@ -226,4 +253,38 @@ fn oauth2_settings_are_checked_for_their_grant() {
         out.contains("alerts.operators[0]: \"not an address\" is not an email address"),
         "{out}"
     );
+}
+
+#[test]
+fn offline_check_rejects_a_secret_the_daemon_would_refuse() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/provider-b");
+    let secret = dir.path().join("short-secret");
+    std::fs::write(&secret, "too-short-16byte\n").expect("write secret");
+    let text = std::fs::read_to_string(src.join("complaintd.toml"))
+        .expect("read example")
+        .replace(
+            "secret_file = \"/run/credentials/complaintd.service/secret\"",
+            &format!("secret_file = \"{}\"", secret.display()),
+        );
+    std::fs::write(dir.path().join("complaintd.toml"), text).expect("write");
+    std::fs::copy(src.join("policy.toml"), dir.path().join("policy.toml")).expect("copy");
+    let (ok, out) = run_check(&dir.path().join("complaintd.toml"));
+    assert!(!ok, "a 16-byte secret must not pass: {out}");
+    assert!(
+        out.contains("the secret is 16 bytes; use at least 32 random bytes"),
+        "{out}"
+    );
+    // A long enough secret passes offline.
+    std::fs::write(&secret, "0123456789abcdef0123456789abcdef\n").expect("write secret");
+    let (ok, out) = run_check(&dir.path().join("complaintd.toml"));
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn a_zero_token_lifetime_is_refused() {
+    let out = broken("complaintd.toml", |t| {
+        t.replace("[security]", "[security]\ntoken_lifetime_days = 0")
+    });
+    assert!(out.contains("security.token_lifetime_days"), "{out}");
 }

@@ -3,6 +3,7 @@
 
 use crate::app::App;
 use crate::core::case::Case;
+use crate::core::text::one_line;
 use crate::ingest::{self, Ingested};
 use crate::sender::{self, Transport};
 use crate::{digest, export, maildir, scheduler};
@@ -191,10 +192,12 @@ pub(super) async fn cases_list(
                 c.kind.as_str(),
                 c.state.as_str(),
                 stage,
-                c.complainant
-                    .name
-                    .clone()
-                    .unwrap_or_else(|| c.complainant.address.clone()),
+                one_line(
+                    c.complainant
+                        .name
+                        .as_deref()
+                        .unwrap_or(&c.complainant.address)
+                ),
                 app.calendar.to_local(c.opened_at).format("%Y-%m-%d %H:%M")
             );
         }
@@ -237,8 +240,8 @@ pub(super) async fn cases_show(
     crate::outln!("{} ({}, {})", c.reference, c.kind, c.state.as_str());
     crate::outln!(
         "  from:     {} {}",
-        c.complainant.name.clone().unwrap_or_default(),
-        c.complainant.address
+        one_line(c.complainant.name.as_deref().unwrap_or_default()),
+        one_line(&c.complainant.address)
     );
     crate::outln!(
         "  stage:    {}",
@@ -269,16 +272,16 @@ pub(super) async fn cases_show(
         );
     }
     if let Some(l) = &c.lessons {
-        crate::outln!("  lessons:  {l}");
+        crate::outln!("  lessons:  {}", one_line(l));
     }
     crate::outln!("audit:");
     for a in &audit {
         crate::outln!(
             "  {}  {:<24} {:<26} {}",
             local(a.at),
-            a.actor,
-            a.action,
-            a.detail
+            one_line(&a.actor),
+            one_line(&a.action),
+            one_line(&a.detail)
         );
     }
     crate::outln!("outgoing:");
@@ -336,11 +339,9 @@ pub(super) async fn quarantine_list(config: Option<&Path>) -> anyhow::Result<Exi
             "{:<5} {}  {:<30} {:<40} {}",
             q.id,
             app.calendar.to_local(q.at).format("%Y-%m-%d %H:%M"),
-            q.from_addr
-                .clone()
-                .unwrap_or_else(|| "(unknown sender)".into()),
-            q.subject.clone().unwrap_or_default(),
-            q.reason
+            one_line(q.from_addr.as_deref().unwrap_or("(unknown sender)")),
+            one_line(q.subject.as_deref().unwrap_or_default()),
+            one_line(&q.reason)
         );
     }
     crate::outln!("{} message(s) in quarantine", list.len());
@@ -362,9 +363,12 @@ pub(super) async fn quarantine_show(config: Option<&Path>, id: i64) -> anyhow::R
     );
     crate::outln!(
         "  sender: {}",
-        q.from_addr.clone().unwrap_or_else(|| "(unknown)".into())
+        one_line(q.from_addr.as_deref().unwrap_or("(unknown)"))
     );
-    crate::outln!("  subject: {}", q.subject.clone().unwrap_or_default());
+    crate::outln!(
+        "  subject: {}",
+        one_line(q.subject.as_deref().unwrap_or_default())
+    );
     crate::outln!("  size: {} bytes (message row {})", q.size, q.message_row);
     Ok(ExitCode::SUCCESS)
 }

@@ -124,7 +124,7 @@ fn write_org(
     secret: &str,
 ) -> anyhow::Result<PathBuf> {
     let d = dir.join(name);
-    std::fs::create_dir_all(&d)?;
+    crate::private_fs::create_dir_all(&d)?;
     // The example's secret source is replaced by a file in the demo folder, so
     // the commands the demo suggests work against its database.
     // The deployment sections (store onwards) are the demo's own.
@@ -146,7 +146,7 @@ fn write_org(
     );
     std::fs::write(d.join("complaintd.toml"), config_text)?;
     std::fs::write(d.join("policy.toml"), policy_text)?;
-    std::fs::write(d.join("secret"), secret)?;
+    crate::private_fs::write(&d.join("secret"), secret.as_ref())?;
     Ok(d.join("complaintd.toml"))
 }
 
@@ -265,7 +265,8 @@ pub async fn run(dir: &Path, out: &mut impl Write) -> anyhow::Result<()> {
         }
         std::fs::remove_dir_all(dir).with_context(|| format!("clear {}", dir.display()))?;
     }
-    std::fs::create_dir_all(dir)?;
+    // The demo's folders hold a database, a secret and mail: owner-only.
+    crate::private_fs::create_dir_all(dir)?;
     std::fs::write(dir.join(".complaintd-demo"), "made by complaintd demo\n")?;
     let secret = "demo-secret-not-for-production-use-0123456789";
     let a = write_org(dir, "provider-a", A_CONFIG, A_POLICY, secret)?;

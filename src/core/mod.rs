@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod calendar;
+pub mod caps;
 pub mod case;
 pub mod classify;
 pub mod commands;

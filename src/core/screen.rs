@@ -27,6 +27,25 @@ static MACHINE_LOCAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(mailer-daemon|postmaster|mail-daemon|maildaemon|microsoftexchange[0-9a-f]+|bounces?|bounce-.*|no-?reply|do-?not-?reply)$").expect("static regex")
 });
 
+/// Does an `Auto-Submitted` value say the message is automatic? RFC 3834
+/// §5: every keyword but `no` does (`auto-generated`, `auto-replied`,
+/// `auto-notified`, extensions); parameters after `;` and comments in
+/// parentheses are not part of the keyword.
+fn auto_submitted(value: &str) -> bool {
+    let mut keyword = String::new();
+    let mut depth = 0usize;
+    for ch in value.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ';' if depth == 0 => break,
+            c if depth == 0 && !c.is_whitespace() => keyword.push(c.to_ascii_lowercase()),
+            _ => {}
+        }
+    }
+    !keyword.is_empty() && keyword != "no"
+}
+
 /// Screen a message. `own_addresses` are the organisation's own mailboxes
 /// (lower-case); mail from them is never treated as a person's message.
 pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> {
@@ -88,9 +107,12 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
         }
     }
 
-    if let Some(v) = mail.header("auto-submitted") {
-        if !v.to_ascii_lowercase().starts_with("no") {
-            auto.push(format!("Auto-Submitted: {v} (RFC 3834)"));
+    // Every Auto-Submitted field counts, not only the first: a message with
+    // "no" above "auto-replied" (a second field added on the way, or a
+    // crafted one) is still automatic.
+    for (name, v) in &mail.headers {
+        if name == "auto-submitted" && auto_submitted(v) {
+            auto.push(format!("Auto-Submitted: {} (RFC 3834)", v.trim()));
         }
     }
     for h in [
@@ -121,8 +143,20 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
     if null_sender && mail.has_header("return-path") && auto.is_empty() {
         auto.push("null return path (<>): sent by a machine".to_string());
     }
-    // A subject alone is weak ("Out of office hours support?" is a person):
-    // an automatic reply needs a header, or a subject plus a null sender.
+    // A subject alone is weak ("Out of office hours support?" is a person
+    // starting a conversation): an automatic reply needs a header, or a
+    // subject plus a null sender, or a subject that answers an earlier
+    // message. Auto-responders that set no header at all still answer with
+    // In-Reply-To and "Automatic reply: <our subject>", and a person replying
+    // does not begin their subject that way: without this, each one reached
+    // the handler as "the complainant wrote again".
+    let answers = !mail.in_reply_to.is_empty() || !mail.references.is_empty();
+    if answers && AUTO_SUBJECT.is_match(&mail.subject) {
+        auto.push(
+            "an automatic reply's subject in answer to an earlier message (In-Reply-To/References)"
+                .to_string(),
+        );
+    }
     let strong_auto = auto.iter().any(|r| !r.starts_with("subject"));
     if strong_auto || (!auto.is_empty() && null_sender && mail.has_header("return-path")) {
         return Some(Screened {
@@ -159,4 +193,56 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
         });
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::mail::parse;
+
+    fn screened(headers: &str) -> Option<Screened> {
+        let raw = format!(
+            "From: Jo <jo@mail.test>\r\nTo: complaints@org.test\r\nMessage-ID: <x@mail.test>\r\n{headers}\r\nI am not happy with my course and want an explanation.\r\n"
+        );
+        screen(&parse(raw.as_bytes()).expect("parse"), &[])
+    }
+
+    #[test]
+    fn auto_submitted_keywords() {
+        assert!(!auto_submitted("no"));
+        assert!(!auto_submitted(" No (a person wrote this)"));
+        assert!(!auto_submitted(""));
+        assert!(auto_submitted("auto-replied; owner-email=\"jo@mail.test\""));
+        assert!(auto_submitted("auto-generated"));
+        assert!(auto_submitted("(no) auto-notified"));
+        assert!(auto_submitted("notification"));
+    }
+
+    #[test]
+    fn every_auto_submitted_field_is_read() {
+        assert_eq!(screened("Subject: Course\r\nAuto-Submitted: no\r\n"), None);
+        let s =
+            screened("Subject: Course\r\nAuto-Submitted: no\r\nAuto-Submitted: auto-replied\r\n")
+                .expect("screened");
+        assert_eq!(s.kind, Kind::AutoReply);
+    }
+
+    #[test]
+    fn an_automatic_subject_is_enough_only_in_answer_to_a_message() {
+        assert_eq!(
+            screened("Subject: Out of office hours support is useless\r\n"),
+            None,
+            "a person starting a conversation"
+        );
+        let s = screened(
+            "Subject: Automatic reply: [PAR-2026-0001] Your complaint\r\nIn-Reply-To: <ack@org.test>\r\n",
+        )
+        .expect("screened");
+        assert_eq!(s.kind, Kind::AutoReply);
+        assert_eq!(
+            screened("Subject: Re: Out of office hours support\r\nIn-Reply-To: <ack@org.test>\r\n"),
+            None,
+            "a person replying under such a subject"
+        );
+    }
 }

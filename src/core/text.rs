@@ -89,6 +89,42 @@ pub fn normalise(s: &str) -> String {
     out.trim().to_string()
 }
 
+/// `s` made safe to write as (part of) one line of a record or a terminal:
+/// control characters and line or paragraph separators become visible
+/// escapes (`\n`, `\u{1b}`), so a newline in a display name or subject cannot
+/// forge a line such as `State: closed`, nor an escape sequence reach a
+/// terminal.
+pub fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+    if !s.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if unsafe_char(c) => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a character
+/// boundary (file names are limited in bytes, not characters).
+pub fn cut_bytes(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +135,23 @@ mod tests {
         assert!(t.contains("New text"));
         assert!(t.contains("> old"));
         assert!(t.contains("> > older"));
+    }
+
+    #[test]
+    fn one_line_escapes_what_could_forge_a_line() {
+        assert_eq!(one_line("Jo Bloggs"), "Jo Bloggs");
+        assert_eq!(
+            one_line("Jo\nState: closed\r\u{1b}[2J\u{2028}x\u{85}"),
+            "Jo\\nState: closed\\r\\u{1b}[2J\\u{2028}x\\u{85}"
+        );
+    }
+
+    #[test]
+    fn cut_bytes_keeps_whole_characters() {
+        assert_eq!(cut_bytes("abc", 10), "abc");
+        assert_eq!(cut_bytes("aé", 2), "a");
+        assert_eq!(cut_bytes("𠀀𠀀", 7), "𠀀");
+        assert_eq!(cut_bytes("𠀀", 3), "");
     }
 
     #[test]

@@ -44,7 +44,7 @@ static PREFIXES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*((re|fw|fwd|aw|wg|sv|vs|antw|antwort|rv|ynt|tr|odp|vá|vs|res|enc|rif|i|r|ref|doorst|vb|fs|ant|atb|ateb|ymlaen)\s*(\[\d+\]|\(\d+\))?\s*[:：]\s*)+").expect("static regex")
 });
 static TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\[\s*([A-Za-z][A-Za-z0-9]{0,7}-\d{4}-\d{4,9})(?:\s+#t([0-9a-fA-F]{16}))?\s*\]")
+    Regex::new(r"\[\s*([A-Za-z][A-Za-z0-9]{0,7}-\d{4}-\d{4,9})(?:\s+#t([0-9a-fA-F]{16,40}))?\s*\]")
         .expect("static regex")
 });
 static BARE: LazyLock<Regex> =

@@ -8,8 +8,11 @@
 //!   authenticated sender, see DESIGN §5).
 
 use super::reference::CaseRef;
+use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use std::borrow::Cow;
+use std::sync::LazyLock;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -88,26 +91,156 @@ impl Secret {
         constant_time_eq(expected.as_bytes(), mac.to_ascii_lowercase().as_bytes()).then_some(case)
     }
 
-    /// The per-case token proving a reply answers the notification sent to `handler`.
-    pub fn handler_token(&self, case: &CaseRef, handler: &str) -> String {
+    /// The token put in the subject and reply address of one notification
+    /// to `handler` about `case`: it names that notification (`notice`, the
+    /// number in its Message-ID) and the time it was issued, and is signed
+    /// over both with the case and the handler's address. Format: issue time
+    /// (8 hex digits, Unix seconds), the notice number (hex), then 16 hex
+    /// digits of HMAC.
+    pub fn handler_token(
+        &self,
+        case: &CaseRef,
+        handler: &str,
+        notice: u64,
+        issued: DateTime<Utc>,
+    ) -> String {
+        let secs = u32::try_from(issued.timestamp().max(0)).unwrap_or(u32::MAX);
+        format!(
+            "{secs:08x}{notice:x}{}",
+            self.handler_mac(case, handler, secs, notice)
+        )
+    }
+
+    fn handler_mac(&self, case: &CaseRef, handler: &str, secs: u32, notice: u64) -> String {
         self.mac_hex(
             &[
-                "handler",
+                "handler-v2",
                 &case.to_string(),
                 &handler.trim().to_ascii_lowercase(),
+                &secs.to_string(),
+                &notice.to_string(),
             ],
             8,
         )
     }
 
-    /// Does `token` prove that `sender` is the handler the notification went to?
-    pub fn verify_handler_token(&self, case: &CaseRef, sender: &str, token: &str) -> bool {
-        let expected = self.handler_token(case, sender);
-        constant_time_eq(
-            expected.as_bytes(),
-            token.trim().to_ascii_lowercase().as_bytes(),
-        )
+    /// If `token` was issued by this secret to `sender` for `case`, what it
+    /// claims (which notification, when). Says nothing about expiry: see
+    /// [`check_handler_token`].
+    pub fn verify_handler_token(
+        &self,
+        case: &CaseRef,
+        sender: &str,
+        token: &str,
+    ) -> Option<TokenClaims> {
+        let token = token.trim().to_ascii_lowercase();
+        if !(TOKEN_MIN..=TOKEN_MAX).contains(&token.len())
+            || !token.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return None;
+        }
+        let (head, mac) = token.split_at(token.len() - 16);
+        let (secs, notice) = head.split_at(8);
+        let secs = u32::from_str_radix(secs, 16).ok()?;
+        let notice = u64::from_str_radix(notice, 16).ok()?;
+        let expected = self.handler_mac(case, sender, secs, notice);
+        if !constant_time_eq(expected.as_bytes(), mac.as_bytes()) {
+            return None;
+        }
+        Some(TokenClaims {
+            notice,
+            issued: DateTime::from_timestamp(i64::from(secs), 0)?,
+        })
     }
+}
+
+/// Shortest and longest handler token: 8 (time) + 1..=16 (notice) + 16 (MAC).
+const TOKEN_MIN: usize = 25;
+const TOKEN_MAX: usize = 40;
+
+/// What a genuine handler token says about itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenClaims {
+    /// The notification it was issued in (the number in its Message-ID).
+    pub notice: u64,
+    /// When that notification was made (to the second).
+    pub issued: DateTime<Utc>,
+}
+
+/// Whether a handler's token lets their message act on a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenCheck {
+    /// Genuine and current.
+    Valid(TokenClaims),
+    /// Not issued by us to this sender for this case.
+    Invalid,
+    /// Genuine but no longer usable, and why (for the audit).
+    Expired(String),
+}
+
+/// Check a token found in a reply from `sender` about `case` at `now`.
+///
+/// A token stops working `lifetime` after it was issued, and when the case
+/// is closed: `tokens_valid_from` is the latest time the case was closed (the
+/// store keeps it even after a reopening), and a token issued at or before it
+/// is dead for good. Notifications sent after that carry new tokens.
+pub fn check_handler_token(
+    secret: &Secret,
+    case: &CaseRef,
+    sender: &str,
+    token: &str,
+    now: DateTime<Utc>,
+    tokens_valid_from: Option<DateTime<Utc>>,
+    lifetime: Duration,
+) -> TokenCheck {
+    let Some(claims) = secret.verify_handler_token(case, sender, token) else {
+        return TokenCheck::Invalid;
+    };
+    if let Some(closed) = tokens_valid_from {
+        // Issue times are whole seconds: compare at that precision.
+        if claims.issued.timestamp() <= closed.timestamp() {
+            return TokenCheck::Expired(format!(
+                "token of notification {} was issued before the case was closed",
+                claims.notice
+            ));
+        }
+    }
+    if now - claims.issued > lifetime {
+        return TokenCheck::Expired(format!(
+            "token of notification {} is older than {} day(s)",
+            claims.notice,
+            lifetime.num_days()
+        ));
+    }
+    TokenCheck::Valid(claims)
+}
+
+/// A handler token in a subject tag (`[REF #tTOKEN]`) or a plus-address
+/// (`local+REF.tTOKEN@…`), current form or the older 16-digit one.
+static TOKEN_IN_TEXT: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)(\s*#t|(\+[A-Z][A-Z0-9]{0,7}-\d{4}-\d{4,9})\.t)[0-9a-f]{16,40}\b")
+        .expect("static regex")
+});
+static TOKEN_IN_BYTES: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    regex::bytes::Regex::new(
+        r"(?i)(\s*#t|(\+[A-Z][A-Z0-9]{0,7}-\d{4}-\d{4,9})\.t)[0-9a-f]{16,40}\b",
+    )
+    .expect("static regex")
+});
+
+/// `text` with every handler token removed: `[REF #tTOKEN]` becomes `[REF]`
+/// and `local+REF.tTOKEN@…` becomes `local+REF@…`, so the reference still
+/// threads but nothing in it can act on the case. For anything a complainant
+/// can receive and for exports.
+pub fn redact_tokens(text: &str) -> Cow<'_, str> {
+    TOKEN_IN_TEXT.replace_all(text, "$2")
+}
+
+/// [`redact_tokens`] on raw message bytes (headers and 7/8-bit bodies; a
+/// token inside base64 or quoted-printable text is not seen, which is why
+/// mail to staff is also recorded with the token left out).
+pub fn redact_tokens_bytes(raw: &[u8]) -> Cow<'_, [u8]> {
+    TOKEN_IN_BYTES.replace_all(raw, &b"$2"[..])
 }
 
 /// Compare without leaking where the first difference is.
@@ -139,13 +272,112 @@ mod tests {
         assert_eq!(s.verify_message_id(""), None);
     }
 
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
     #[test]
-    fn handler_tokens_bind_case_and_address() {
+    fn handler_tokens_bind_case_address_and_notification() {
         let s = Secret::new(b"k".repeat(32));
-        let t = s.handler_token(&r(), "Megan@Org.test");
-        assert!(s.verify_handler_token(&r(), "megan@org.test", &t));
-        assert!(!s.verify_handler_token(&r(), "mallory@org.test", &t));
-        assert!(!s.verify_handler_token(&"CMP-2026-0041".parse().unwrap(), "megan@org.test", &t));
-        assert!(!s.verify_handler_token(&r(), "megan@org.test", "00000000"));
+        let issued = at("2026-11-23T10:00:00Z");
+        let t = s.handler_token(&r(), "Megan@Org.test", 42, issued);
+        assert_eq!(
+            s.verify_handler_token(&r(), "megan@org.test", &t),
+            Some(TokenClaims { notice: 42, issued })
+        );
+        assert_eq!(s.verify_handler_token(&r(), "mallory@org.test", &t), None);
+        let other: CaseRef = "CMP-2026-0041".parse().unwrap();
+        assert_eq!(s.verify_handler_token(&other, "megan@org.test", &t), None);
+        assert_eq!(
+            s.verify_handler_token(&r(), "megan@org.test", "00000000"),
+            None
+        );
+        // Claiming another notification or another time breaks the MAC.
+        let mac = &t[t.len() - 16..];
+        let forged_time = format!("{:08x}{:x}{mac}", issued.timestamp() + 86_400, 42);
+        assert_eq!(
+            s.verify_handler_token(&r(), "megan@org.test", &forged_time),
+            None
+        );
+        let forged_notice = format!("{:08x}{:x}{mac}", issued.timestamp(), 43);
+        assert_eq!(
+            s.verify_handler_token(&r(), "megan@org.test", &forged_notice),
+            None
+        );
+        // Each notification gets its own token.
+        assert_ne!(t, s.handler_token(&r(), "megan@org.test", 43, issued));
+        // The old form (16 hex digits, no time) is not accepted.
+        assert_eq!(
+            s.verify_handler_token(&r(), "megan@org.test", "0123456789abcdef"),
+            None
+        );
+    }
+
+    #[test]
+    fn handler_tokens_expire_after_their_lifetime_and_at_closing() {
+        let s = Secret::new(b"k".repeat(32));
+        let issued = at("2026-11-23T10:00:00Z");
+        let t = s.handler_token(&r(), "megan@org.test", 7, issued);
+        let life = Duration::days(30);
+        let check = |now: &str, closed: Option<&str>| {
+            check_handler_token(
+                &s,
+                &r(),
+                "megan@org.test",
+                &t,
+                at(now),
+                closed.map(at),
+                life,
+            )
+        };
+        assert!(matches!(
+            check("2026-12-01T10:00:00Z", None),
+            TokenCheck::Valid(_)
+        ));
+        assert!(matches!(
+            check("2026-12-23T10:00:01Z", None),
+            TokenCheck::Expired(_)
+        ));
+        // Closed after it was issued (even if reopened since): dead.
+        assert!(matches!(
+            check("2026-11-24T10:00:00Z", Some("2026-11-23T12:00:00Z")),
+            TokenCheck::Expired(_)
+        ));
+        // Issued in the closing transition itself: dead too.
+        assert!(matches!(
+            check("2026-11-24T10:00:00Z", Some("2026-11-23T10:00:00.5Z")),
+            TokenCheck::Expired(_)
+        ));
+        // Issued after the last closing (a late-escalation notice): fine.
+        assert!(matches!(
+            check("2026-11-24T10:00:00Z", Some("2026-11-20T10:00:00Z")),
+            TokenCheck::Valid(_)
+        ));
+        assert_eq!(
+            check_handler_token(&s, &r(), "mallory@org.test", &t, issued, None, life),
+            TokenCheck::Invalid
+        );
+    }
+
+    #[test]
+    fn tokens_are_redacted_from_text_and_raw_mail() {
+        let s = Secret::new(b"k".repeat(32));
+        let t = s.handler_token(&r(), "megan@org.test", 7, at("2026-11-23T10:00:00Z"));
+        let text = format!(
+            "Subject: RE: [CMP-2026-0042 #t{t}] Complaint for you\nReply-To: complaints+CMP-2026-0042.t{t}@org.test\nold: [CMP-2026-0042 #t0123456789abcdef]"
+        );
+        let red = redact_tokens(&text);
+        assert!(
+            !red.contains(&t) && !red.contains("0123456789abcdef"),
+            "{red}"
+        );
+        assert!(
+            red.contains("RE: [CMP-2026-0042] Complaint for you"),
+            "{red}"
+        );
+        assert!(red.contains("complaints+CMP-2026-0042@org.test"), "{red}");
+        let raw = redact_tokens_bytes(text.as_bytes());
+        assert_eq!(&*raw, red.as_bytes());
+        assert_eq!(redact_tokens("nothing here #tag"), "nothing here #tag");
     }
 }

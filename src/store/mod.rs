@@ -6,16 +6,17 @@
 //! a parameter.
 
 mod accounts;
+mod caps;
 mod rows;
 
 pub use accounts::AccountHealth;
+pub use caps::{Counted, HeldMail, NewCounted};
 pub use rows::*;
 
 use crate::core::case::{Audit, Case, Deadline, DeadlineKind};
 use chrono::{DateTime, Utc};
-use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, Row, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{Row, SqliteConnection, SqlitePool};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -82,6 +83,10 @@ pub fn parse_kind(s: &str) -> Option<DeadlineKind> {
 impl Store {
     /// Open (creating if missing) a SQLite database file and apply migrations.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        // The database holds people's mail: owner-only from the start (a
+        // file SQLite creates itself gets 0644 less the umask).
+        crate::private_fs::create_if_missing(path)
+            .map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -146,48 +151,6 @@ impl Store {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
-    /// A connection of its own, for a unit of work that reads first and
-    /// then writes in [`Store::begin_on`] (ingest plans outside the lock).
-    pub async fn acquire(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
-        Ok(self.pool.acquire().await?)
-    }
-
-    /// Start a write transaction on `conn`, taking the write lock at once
-    /// (`BEGIN IMMEDIATE`): waiting for it is then covered by the busy
-    /// timeout, whereas a deferred transaction that has read first fails
-    /// with "database is locked" when another writer got in between.
-    pub async fn begin_on(
-        conn: &mut PoolConnection<Sqlite>,
-    ) -> Result<sqlx::Transaction<'_, Sqlite>, StoreError> {
-        Ok(conn.begin_with("BEGIN IMMEDIATE").await?)
-    }
-
-    /// SQLite's `data_version` of this connection: it changes when any other
-    /// connection commits, so equal values before and after mean nothing
-    /// read in between has changed.
-    pub async fn data_version(conn: &mut SqliteConnection) -> Result<i64, StoreError> {
-        let row = sqlx::query("PRAGMA data_version")
-            .fetch_one(&mut *conn)
-            .await?;
-        Ok(row.get(0))
-    }
-
-    /// Is this message stored already (same Message-ID, or same bytes)?
-    pub async fn message_known(
-        conn: &mut SqliteConnection,
-        message_id: Option<&str>,
-        content_hash: &str,
-    ) -> Result<bool, StoreError> {
-        let row = sqlx::query(
-            "SELECT EXISTS (SELECT 1 FROM messages WHERE message_id = ? OR content_hash = ?)",
-        )
-        .bind(message_id)
-        .bind(content_hash)
-        .fetch_one(&mut *conn)
-        .await?;
-        Ok(row.get::<i64, _>(0) != 0)
-    }
-
     /// Close the pool (flushes WAL on the last connection).
     pub async fn close(&self) {
         self.pool.close().await;
@@ -202,12 +165,13 @@ impl Store {
         m: &NewMessage<'_>,
     ) -> Result<Option<i64>, StoreError> {
         let r = sqlx::query(
-            "INSERT INTO messages (message_id, content_hash, source, received_at, raw, size, from_addr, subject, status)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received')
+            "INSERT INTO messages (message_id, content_hash, content_key, source, received_at, raw, size, from_addr, subject, status)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'received')
              ON CONFLICT DO NOTHING",
         )
         .bind(m.message_id)
         .bind(m.content_hash)
+        .bind(m.content_key)
         .bind(m.source)
         .bind(m.received_at)
         .bind(m.raw)
@@ -220,6 +184,36 @@ impl Store {
             return Ok(None);
         }
         Ok(Some(r.last_insert_rowid()))
+    }
+
+    /// Stored messages that `insert_message` found in the way: the same
+    /// bytes, the same content key, or the same Message-ID. Each with its
+    /// content hash, its content key, and (when it has no key, having been
+    /// stored before keys existed) its raw bytes to compute one from.
+    pub async fn messages_like(
+        tx: &mut SqliteConnection,
+        message_id: Option<&str>,
+        content_hash: &str,
+        content_key: &str,
+    ) -> Result<Vec<StoredKey>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, content_hash, content_key, CASE WHEN content_key IS NULL THEN raw END
+             FROM messages WHERE content_hash = ? OR content_key = ? OR (message_id IS NOT NULL AND message_id = ?)",
+        )
+        .bind(content_hash)
+        .bind(content_key)
+        .bind(message_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| StoredKey {
+                id: r.get(0),
+                content_hash: r.get(1),
+                content_key: r.get(2),
+                raw: r.get(3),
+            })
+            .collect())
     }
 
     /// Record what became of a message.
@@ -380,23 +374,6 @@ impl Store {
         Ok(row.get::<i64, _>(0) as u32)
     }
 
-    /// The number [`Store::next_case_number`] would hand out, without
-    /// taking it (for planning outside the write transaction).
-    pub async fn peek_case_number(
-        conn: &mut SqliteConnection,
-        prefix: &str,
-        year: i32,
-    ) -> Result<u32, StoreError> {
-        let row = sqlx::query(
-            "SELECT COALESCE((SELECT last FROM case_numbers WHERE prefix = ? AND year = ?), 0) + 1",
-        )
-        .bind(prefix)
-        .bind(year)
-        .fetch_one(&mut *conn)
-        .await?;
-        Ok(row.get::<i64, _>(0) as u32)
-    }
-
     /// Load a case.
     pub async fn load_case(
         tx: &mut SqliteConnection,
@@ -437,10 +414,11 @@ impl Store {
             message: e.to_string(),
         })?;
         sqlx::query(
-            "INSERT INTO cases (reference, kind, state, stage, complainant, complainant_name, handler, opened_at, updated_at, closed_at, data)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO cases (reference, kind, state, stage, complainant, complainant_name, handler, opened_at, updated_at, closed_at, tokens_valid_from, data)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (reference) DO UPDATE SET kind = excluded.kind, state = excluded.state, stage = excluded.stage,
-               handler = excluded.handler, updated_at = excluded.updated_at, closed_at = excluded.closed_at, data = excluded.data",
+               handler = excluded.handler, updated_at = excluded.updated_at, closed_at = excluded.closed_at,
+               tokens_valid_from = COALESCE(excluded.closed_at, cases.tokens_valid_from), data = excluded.data",
         )
         .bind(c.reference.to_string())
         .bind(c.kind.as_str())
@@ -452,10 +430,24 @@ impl Store {
         .bind(c.opened_at)
         .bind(now)
         .bind(c.closed_at)
+        .bind(c.closed_at)
         .bind(data)
         .execute(&mut *tx)
         .await?;
         Ok(())
+    }
+
+    /// The latest time the case was ever closed (kept across reopening):
+    /// handler tokens issued at or before it are dead.
+    pub async fn tokens_valid_from(
+        tx: &mut SqliteConnection,
+        reference: &str,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let row = sqlx::query("SELECT tokens_valid_from FROM cases WHERE reference = ?")
+            .bind(reference)
+            .fetch_optional(&mut *tx)
+            .await?;
+        Ok(row.and_then(|r| r.get::<Option<DateTime<Utc>>, _>(0)))
     }
 
     /// All cases, newest first, optionally only those in a state.
@@ -719,26 +711,6 @@ impl Store {
         Ok(row.get(0))
     }
 
-    /// Automatic mails queued to `recipient` since `hour` and since `day`
-    /// (for the caps), in one query.
-    pub async fn recent_automatic(
-        tx: &mut SqliteConnection,
-        recipient: &str,
-        hour: DateTime<Utc>,
-        day: DateTime<Utc>,
-    ) -> Result<(i64, i64), StoreError> {
-        let row = sqlx::query(
-            "SELECT COALESCE(SUM(created_at > ?), 0), COUNT(*) FROM outbox
-             WHERE recipient = ? AND automatic = 1 AND created_at > ?",
-        )
-        .bind(hour)
-        .bind(recipient)
-        .bind(day)
-        .fetch_one(&mut *tx)
-        .await?;
-        Ok((row.get(0), row.get(1)))
-    }
-
     /// Claim up to `limit` mails due at `now`, leasing them until `lease_until`
     /// so a second sender (or a restart) does not send them twice.
     pub async fn claim_outbox(
@@ -762,6 +734,71 @@ impl Store {
         let mut out: Vec<OutboxRow> = rows.iter().map(OutboxRow::from_row).collect();
         out.sort_by_key(|r| r.id);
         Ok(out)
+    }
+
+    /// Claim the oldest due mail of one template (operator alerts, when they
+    /// must go another way), leased until `lease_until`.
+    pub async fn claim_outbox_template(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        template: &str,
+    ) -> Result<Option<OutboxRow>, StoreError> {
+        let row = sqlx::query(
+            "UPDATE outbox SET lease_until = ?
+             WHERE id = (SELECT id FROM outbox WHERE status = 'pending' AND template = ? AND next_attempt_at <= ?
+                         AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT 1)
+             RETURNING id, case_ref, message_id, template, recipient, raw, attempts, created_at",
+        )
+        .bind(lease_until)
+        .bind(template)
+        .bind(now)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(OutboxRow::from_row))
+    }
+
+    /// Extend the lease of a mail still being delivered.
+    pub async fn renew_lease(&self, id: i64, lease_until: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET lease_until = ? WHERE id = ? AND status = 'pending'")
+            .bind(lease_until)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The account could not be used: give the mail back with the reason,
+    /// its attempts and its schedule untouched (it goes as soon as the
+    /// account works again).
+    pub async fn outbox_waiting(&self, id: i64, error: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET lease_until = NULL, last_error = ? WHERE id = ?")
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Give a claimed mail back untouched (a stop, or no way to send it now).
+    pub async fn outbox_release(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET lease_until = NULL WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Mails currently leased by a sender (none once the daemon has stopped).
+    pub async fn leased_outbox(&self, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until >= ?",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.get(0))
     }
 
     /// Record a delivery.
@@ -890,9 +927,13 @@ impl Store {
         })
     }
 
-    /// The earliest time a pending mail may be tried.
+    /// The earliest time a pending mail may be tried (a leased one: when its
+    /// lease runs out, so a mail left leased by a crash is not polled for).
     pub async fn next_outbox_attempt(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let row = sqlx::query("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
+        let row = sqlx::query(
+            "SELECT MIN(CASE WHEN lease_until > next_attempt_at THEN lease_until ELSE next_attempt_at END)
+             FROM outbox WHERE status = 'pending'",
+        )
             .fetch_one(&self.pool)
             .await?;
         Ok(row.try_get::<Option<DateTime<Utc>>, _>(0).ok().flatten())

@@ -11,6 +11,8 @@ pub struct NewMessage<'a> {
     pub message_id: Option<&'a str>,
     /// sha256 of the raw bytes, hex.
     pub content_hash: &'a str,
+    /// sha256 of the message without its trace fields, hex (see `ingest::content_key`).
+    pub content_key: Option<&'a str>,
     /// Mailbox or path it came from.
     pub source: &'a str,
     /// When it was received (business time).
@@ -225,4 +227,18 @@ impl FetchState {
             last_error_at: r.get(3),
         }
     }
+}
+
+/// How a stored message is keyed, for telling a repeat from a different
+/// message that reuses a Message-ID.
+#[derive(Debug, Clone)]
+pub struct StoredKey {
+    /// Row id.
+    pub id: i64,
+    /// sha256 of its raw bytes.
+    pub content_hash: String,
+    /// Its content key (None: stored before keys existed).
+    pub content_key: Option<String>,
+    /// Its raw bytes, only when it has no content key.
+    pub raw: Option<Vec<u8>>,
 }

@@ -22,6 +22,7 @@ async fn crash_before_commit_loses_nothing() {
             &NewMessage {
                 message_id: Some("crash@mail.test"),
                 content_hash: "h",
+                content_key: None,
                 source: "test",
                 received_at: app.now,
                 raw: &raw,

@@ -5,7 +5,11 @@ mod harness;
 
 mod alerts;
 mod crash;
+mod delivery;
+mod floods;
 mod heavy;
+mod idempotence;
 mod machine_mail;
 mod operations;
 mod procedures;
+mod security;

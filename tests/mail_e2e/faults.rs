@@ -291,3 +291,45 @@ async fn wrong_password_fails_alone() {
     assert_eq!(complaints["failing"], false);
     app.stop();
 }
+
+/// A proxy in front of an SMTP server that, while `silent` is set, accepts
+/// connections and never answers (a server that hangs before its greeting);
+/// otherwise it passes everything through. Counts the connections it accepted.
+pub struct SilentProxy {
+    pub port: u16,
+    pub silent: Arc<AtomicBool>,
+    pub accepted: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+pub async fn silent_proxy(upstream: u16) -> SilentProxy {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let silent = Arc::new(AtomicBool::new(true));
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (s, a) = (silent.clone(), accepted.clone());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut client, _)) = listener.accept().await else {
+                return;
+            };
+            a.fetch_add(1, Ordering::SeqCst);
+            let stall = s.load(Ordering::SeqCst);
+            tokio::spawn(async move {
+                if stall {
+                    // Hold the line open, say nothing, until the client gives up.
+                    let mut buf = [0u8; 1024];
+                    while matches!(client.read(&mut buf).await, Ok(n) if n > 0) {}
+                    return;
+                }
+                if let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)).await {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                }
+            });
+        }
+    });
+    SilentProxy {
+        port,
+        silent,
+        accepted,
+    }
+}

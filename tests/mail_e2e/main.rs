@@ -1,6 +1,7 @@
 //! End to end through the real servers: Postfix and Dovecot on loopback
 //! (`scripts/mail-stack`), driving the real `complaintd run` binary.
 
+mod delivery;
 mod faults;
 mod oauth;
 mod stack;
@@ -333,109 +334,6 @@ async fn forged_handler_command_is_not_executed() {
     assert_eq!(c["state"], "open", "nothing executed");
     wait_inbox(s, "handler", 20, "the warning to the real handler", |m| {
         m.iter().any(|x| subject(x).contains("was not trusted"))
-    })
-    .await;
-    app.stop();
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkill_mid_backlog_loses_nothing_and_doubles_nothing() {
-    let (s, _g) = stack().await;
-    purge_all(s);
-    const N: usize = 500;
-    for i in 0..N {
-        let raw = complaint(
-            &format!("Bob {i} <bob+{i}@example.test>"),
-            &format!("Complaint {i}"),
-            BODY,
-            &format!("e2e-k{i}@example.test"),
-        );
-        append(s, "complaints", &raw).await;
-    }
-    let mut app = Instance::new(s, POLICY_B);
-    app.start();
-    // Kill it hard once it is part-way through: watch the database directly
-    // (a reader beside the daemon) so the kill lands early in the backlog.
-    let db = app.dir.path().join("db.sqlite");
-    wait_for(60, "the database", || db.exists()).await;
-    let store = complaintd::store::Store::open(&db).await.expect("open db");
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while store.message_count().await.unwrap_or(0) < 20 {
-        assert!(std::time::Instant::now() < deadline, "nothing taken in");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    app.kill9();
-    store.close().await;
-    let partial = app.cases().len();
-    assert!(partial < N, "killed too late to test anything ({partial})");
-    app.start();
-    wait_for(180, "the whole backlog to be taken in", || {
-        app.cases().len() >= N
-    })
-    .await;
-    let cases = app.cases();
-    assert_eq!(cases.len(), N, "exactly one case per message");
-    let msgs = wait_inbox(s, "bob", 240, "every acknowledgement", |m| {
-        with_template(m, "We have received").len() >= N
-    })
-    .await;
-    let mut refs: Vec<String> = with_template(&msgs, "We have received")
-        .iter()
-        .filter_map(|m| tagged(m))
-        .collect();
-    let total = refs.len();
-    refs.sort();
-    refs.dedup();
-    assert_eq!(total, N, "no acknowledgement sent twice");
-    assert_eq!(refs.len(), N, "every case acknowledged once");
-    app.stop();
-}
-
-struct RestartPostfix(&'static Stack);
-
-impl Drop for RestartPostfix {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("postfix")
-            .args(["-c", &self.0.get("STACK_POSTFIX_DIR"), "start"])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status();
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mail_queued_while_smtp_is_down_is_delivered_after() {
-    let (s, _g) = stack().await;
-    purge_all(s);
-    let mut app = Instance::new(s, POLICY_B);
-    app.start();
-    postfix(s, "stop");
-    // Whatever happens below, Postfix is started again for the other tests.
-    let _restart = RestartPostfix(s);
-    // Mail arrives (straight into the mailbox) while SMTP is down.
-    for i in 0..3 {
-        let raw = complaint(
-            &format!("Alice {i} <alice+{i}@example.test>"),
-            &format!("Down {i}"),
-            BODY,
-            &format!("e2e-d{i}@example.test"),
-        );
-        append(s, "complaints", &raw).await;
-    }
-    wait_for(20, "the cases to open", || app.cases().len() == 3).await;
-    wait_for(20, "delivery to be failing and retried", || {
-        app.log().contains("delivery will be retried")
-    })
-    .await;
-    postfix(s, "start");
-    let msgs = wait_inbox(s, "alice", 60, "all three acknowledgements", |m| {
-        with_template(m, "We have received").len() >= 3
-    })
-    .await;
-    assert_eq!(with_template(&msgs, "We have received").len(), 3);
-    wait_inbox(s, "handler", 60, "the three notifications", |m| {
-        m.iter().filter(|x| subject(x).contains("for you")).count() >= 3
     })
     .await;
     app.stop();

@@ -449,6 +449,18 @@ pub async fn append(s: &Stack, user: &str, raw: &[u8]) {
     let _ = session.logout().await;
 }
 
+/// Append many messages in one IMAP session (a large backlog).
+pub async fn append_many(s: &Stack, user: &str, raws: &[Vec<u8>]) {
+    let mut session = imap(s, user).await;
+    for raw in raws {
+        session
+            .append("INBOX", None, None, raw)
+            .await
+            .expect("append");
+    }
+    let _ = session.logout().await;
+}
+
 /// Poll a user's INBOX until `pred` holds, or fail after `secs`. Never a fixed sleep.
 pub async fn wait_inbox(
     s: &Stack,

@@ -1,0 +1,201 @@
+//! Flood caps: the counts each cap takes, and the mail caps held back.
+
+use super::{Store, StoreError};
+use crate::core::caps::{Cap, Check, Counts};
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqliteConnection};
+
+/// What the cap ledger records a queued mail as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    /// An automatic mail to an outside address.
+    Auto,
+    /// A handler's words relayed to an outside address.
+    Relayed,
+    /// A staff notification that an outside message caused.
+    Staff,
+}
+
+impl Counted {
+    fn as_str(self) -> &'static str {
+        match self {
+            Counted::Auto => "auto",
+            Counted::Relayed => "relayed",
+            Counted::Staff => "staff",
+        }
+    }
+}
+
+/// One queued mail for the cap ledger.
+#[derive(Debug, Clone, Copy)]
+pub struct NewCounted<'a> {
+    /// When it was queued.
+    pub at: DateTime<Utc>,
+    /// Its case.
+    pub case_ref: &'a str,
+    /// Its recipient (lower-case).
+    pub recipient: &'a str,
+    /// The recipient's domain (lower-case).
+    pub domain: &'a str,
+    /// What it counts as.
+    pub kind: Counted,
+    /// The outside sender whose message caused it.
+    pub cause: Option<&'a str>,
+}
+
+/// A mail a cap held back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldMail {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Its case.
+    pub case_ref: Option<String>,
+    /// Its template.
+    pub template: String,
+    /// Its recipient.
+    pub recipient: String,
+    /// Which cap (`recipient`, `domain`, `case`, `sender`).
+    pub cap: String,
+    /// What the cap counted per.
+    pub key: String,
+    /// Why, in words.
+    pub reason: String,
+}
+
+impl Store {
+    /// How many mails the check's key had since `hour` and since `day`
+    /// (`recipient` is the mail's recipient: staff limits count per person).
+    pub async fn cap_counts(
+        tx: &mut SqliteConnection,
+        check: &Check,
+        recipient: &str,
+        hour: DateTime<Utc>,
+        day: DateTime<Utc>,
+    ) -> Result<Counts, StoreError> {
+        // Each WHERE repeats its partial index's condition so SQLite uses it.
+        let sql = match check.cap {
+            Cap::Recipient => {
+                "SELECT COALESCE(SUM(at > ?), 0), COUNT(*) FROM cap_ledger
+                 WHERE recipient = ? AND kind <> 'staff' AND at > ?"
+            }
+            Cap::Domain => {
+                "SELECT COALESCE(SUM(at > ?), 0), COUNT(*) FROM cap_ledger
+                 WHERE domain = ? AND kind = 'auto' AND at > ?"
+            }
+            Cap::Case => {
+                "SELECT COALESCE(SUM(at > ?), 0), COUNT(*) FROM cap_ledger
+                 WHERE case_ref = ? AND recipient = ? AND kind = 'staff' AND at > ?"
+            }
+            Cap::Sender => {
+                "SELECT COALESCE(SUM(at > ?), 0), COUNT(*) FROM cap_ledger
+                 WHERE cause = ? AND recipient = ? AND kind = 'staff' AND at > ?"
+            }
+        };
+        let mut q = sqlx::query(sql).bind(hour).bind(check.key.as_str());
+        if check.cap.is_staff() {
+            q = q.bind(recipient);
+        }
+        let row = q.bind(day).fetch_one(&mut *tx).await?;
+        Ok(Counts {
+            hour: row.get(0),
+            day: row.get(1),
+        })
+    }
+
+    /// Count a queued mail against the caps.
+    pub async fn count_mail(
+        tx: &mut SqliteConnection,
+        m: &NewCounted<'_>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO cap_ledger (at, case_ref, recipient, domain, kind, cause)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(m.at)
+        .bind(m.case_ref)
+        .bind(m.recipient)
+        .bind(m.domain)
+        .bind(m.kind.as_str())
+        .bind(m.cause)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Was anything held back for this recipient under this cap and key
+    /// since `since`? (If so, they already have a summary notice.)
+    pub async fn held_since_for(
+        tx: &mut SqliteConnection,
+        recipient: &str,
+        cap: Cap,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT EXISTS (SELECT 1 FROM held_mail WHERE recipient = ? AND cap = ? AND key = ? AND at > ?)",
+        )
+        .bind(recipient)
+        .bind(cap.as_str())
+        .bind(key)
+        .bind(since)
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(row.get::<bool, _>(0))
+    }
+
+    /// Forget counted mail older than `before`: no limit looks back further
+    /// than a day, and the ledger would otherwise grow with every mail.
+    pub async fn prune_cap_ledger(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let r = sqlx::query("DELETE FROM cap_ledger WHERE at < ?")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// Record a mail a cap held back.
+    pub async fn hold_mail(
+        tx: &mut SqliteConnection,
+        m: &HeldMail,
+        summary: bool,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO held_mail (at, case_ref, template, recipient, cap, key, reason, summary)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(m.at)
+        .bind(&m.case_ref)
+        .bind(&m.template)
+        .bind(&m.recipient)
+        .bind(&m.cap)
+        .bind(&m.key)
+        .bind(&m.reason)
+        .bind(summary)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Mail held back since `since`, oldest first (for the digest).
+    pub async fn held_mail_since(&self, since: DateTime<Utc>) -> Result<Vec<HeldMail>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, case_ref, template, recipient, cap, key, reason FROM held_mail
+             WHERE at >= ? ORDER BY id",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| HeldMail {
+                at: r.get(0),
+                case_ref: r.get(1),
+                template: r.get(2),
+                recipient: r.get(3),
+                cap: r.get(4),
+                key: r.get(5),
+                reason: r.get(6),
+            })
+            .collect())
+    }
+}
