@@ -1212,7 +1212,7 @@ fn forward_to_handler(out: &mut Out, msg: &Inbound, note: &str) {
 }
 
 static ADDRESS_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b[a-z0-9][a-z0-9._%+'-]{0,63}@[a-z0-9](?:[a-z0-9-]{0,62}\.)+[a-z]{2,24}\b")
+    Regex::new(r"(?i)(?-u:\b)[a-z0-9][a-z0-9._%+'-]{0,63}@[a-z0-9](?:[a-z0-9-]{0,62}\.)+[a-z]{2,24}(?-u:\b)")
         .expect("static regex")
 });
 

@@ -138,7 +138,7 @@ const PLACEHOLDERS: [&str; 13] = [
 ];
 
 static COMMAND_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline)\b")
+    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline)(?-u:\b)")
         .expect("static regex")
 });
 

@@ -51,7 +51,7 @@ static UNDERSCORES: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*_{10,}\s*$").expect("static regex"));
 /// "On Tue, 3 Mar 2026 at 10:00, Name <a@b> wrote:" and its translations.
 static WROTE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(on\b.*\bwrote|am\b.*\bschrieb.*|le\b.*\ba écrit|el\b.*\bescribió|den\b.*\bskrev.*|op\b.*\bschreef.*|il\b.*\bha scritto|ar\b.*\bysgrifennodd.*|w dniu\b.*\bnapisał.*|em\b.*\bescreveu)\s*:?\s*$").expect("static regex")
+    Regex::new(r"(?i)^\s*(on(?-u:\b).*(?-u:\b)wrote|am(?-u:\b).*(?-u:\b)schrieb.*|le(?-u:\b).*(?-u:\b)a écrit|el(?-u:\b).*(?-u:\b)escribió|den(?-u:\b).*(?-u:\b)skrev.*|op(?-u:\b).*(?-u:\b)schreef.*|il(?-u:\b).*(?-u:\b)ha scritto|ar(?-u:\b).*(?-u:\b)ysgrifennodd.*|w dniu(?-u:\b).*(?-u:\b)napisał.*|em(?-u:\b).*(?-u:\b)escreveu)\s*:?\s*$").expect("static regex")
 });
 static WROTE_START: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(on|am|le|el|den|op|il|ar|em)\s+\S.*\d").expect("static regex")
@@ -64,15 +64,20 @@ static WROTE_END: LazyLock<Regex> = LazyLock::new(|| {
 /// Only with an address or a date in it, so "this is what she wrote:" in a
 /// person's own text does not cut it short.
 static NAME_WROTE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*\S.{0,150}(\S@\S|\d).{0,80}\b(wrote|schrieb|a écrit|escribió|skrev|schreef|ha scritto|ysgrifennodd|napisał|escreveu)\s*[:：]\s*$|^\s*\S.{0,150}(写道|寫道|のメッセージ|님이 작성|님이 씀)\s*[:：]?\s*$").expect("static regex")
+    Regex::new(r"(?i)^\s*\S.{0,150}(\S@\S|\d).{0,80}(?-u:\b)(wrote|schrieb|a écrit|escribió|skrev|schreef|ha scritto|ysgrifennodd|napisał|escreveu)\s*[:：]\s*$|^\s*\S.{0,150}(写道|寫道|のメッセージ|님이 작성|님이 씀)\s*[:：]?\s*$").expect("static regex")
 });
+// Word boundaries are ASCII ones, `(?-u:\b)`, throughout: every boundary in
+// these patterns sits next to an ASCII letter, and a Unicode `\b` makes the
+// regex engine leave its fast automaton on any non-ASCII line (a message of
+// megabytes of invalid UTF-8 spent most of its time there).
+
 /// Device and client footers.
 static DEVICE_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(sent from my \S.*|sent from (outlook|mail|yahoo mail|samsung|gmail|proton ?mail)\b.*|sent from outlook for (ios|android)|get outlook for (ios|android)\b.*|sent with proton ?mail.*|sent via .* mobile.*|sent from my (iphone|ipad|galaxy|samsung|android|mobile|phone|blackberry).*|anfonwyd o fy \S.*|anfonwyd o'm \S.*|von meinem \S+ gesendet|envoyé de mon \S+|skickat från min \S+|enviado desde mi \S+|inviato da \S+|verzonden vanaf mijn \S+|download outlook for (ios|android).*)\s*$").expect("static regex")
+    Regex::new(r"(?i)^\s*(sent from my \S.*|sent from (outlook|mail|yahoo mail|samsung|gmail|proton ?mail)(?-u:\b).*|sent from outlook for (ios|android)|get outlook for (ios|android)(?-u:\b).*|sent with proton ?mail.*|sent via .* mobile.*|sent from my (iphone|ipad|galaxy|samsung|android|mobile|phone|blackberry).*|anfonwyd o fy \S.*|anfonwyd o'm \S.*|von meinem \S+ gesendet|envoyé de mon \S+|skickat från min \S+|enviado desde mi \S+|inviato da \S+|verzonden vanaf mijn \S+|download outlook for (ios|android).*)\s*$").expect("static regex")
 });
 /// The first line of a legal disclaimer or corporate footer.
 static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(disclaimer\b|confidentiality notice|this (e-?mail|message|communication)( and any (files|attachments?)( transmitted with it)?)? (is|are|may be) (confidential|intended|private|strictly)|this (e-?mail|message) (is|was) (sent|intended) (for|to)|if you (are not|have received this) (the intended|in error)|the information (contained )?in this (e-?mail|message)|.{0,80}\bregistered in (england|wales|scotland|northern ireland)\b|registered office\b|company (registration )?(no|number)\b|vat (reg|registration|no)\b|think before you print|please consider the environment|mae'r e-bost hwn|rydym yn croesawu gohebiaeth yn gymraeg.*)").expect("static regex")
+    Regex::new(r"(?i)^\s*(disclaimer(?-u:\b)|confidentiality notice|this (e-?mail|message|communication)( and any (files|attachments?)( transmitted with it)?)? (is|are|may be) (confidential|intended|private|strictly)|this (e-?mail|message) (is|was) (sent|intended) (for|to)|if you (are not|have received this) (the intended|in error)|the information (contained )?in this (e-?mail|message)|.{0,80}(?-u:\b)registered in (england|wales|scotland|northern ireland)(?-u:\b)|registered office(?-u:\b)|company (registration )?(no|number)(?-u:\b)|vat (reg|registration|no)(?-u:\b)|think before you print|please consider the environment|mae'r e-bost hwn|rydym yn croesawu gohebiaeth yn gymraeg.*)").expect("static regex")
 });
 
 fn is_quoted(line: &str) -> bool {
@@ -208,6 +213,9 @@ fn flatten(line: &str) -> String {
 /// A line long enough that finding it in mail we sent is no coincidence.
 const COPIED_MIN_CHARS: usize = 24;
 
+/// How far down a reply copied mail is looked for.
+const COPIED_MAX_LINES: usize = 2_000;
+
 /// Where a reply starts repeating mail complaintd sent (`sent`: the text
 /// of that mail), when no quote marker said so: the first line that appears
 /// word for word in `sent` and is followed by another line of it (one
@@ -222,7 +230,9 @@ pub fn copied_history_start(text: &str, sent: &str) -> Option<usize> {
     if haystack.is_empty() {
         return None;
     }
-    let lines: Vec<String> = text.lines().map(flatten).collect();
+    // Bounded: a reply whose newly written part runs past this many lines
+    // is not searched further (each line is looked for in the whole mail).
+    let lines: Vec<String> = text.lines().take(COPIED_MAX_LINES).map(flatten).collect();
     let copied = |l: &str| l.chars().count() >= COPIED_MIN_CHARS && haystack.contains(l);
     for (i, l) in lines.iter().enumerate() {
         if !copied(l) {

@@ -150,9 +150,11 @@ impl Store {
         Ok(())
     }
 
-    /// Start a unit of work.
+    /// Start a unit of work. It takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so a concurrent writer waits for the busy timeout
+    /// instead of failing when it first read and then wants to write.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(self.pool.begin().await?)
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// Close the pool (flushes WAL on the last connection).

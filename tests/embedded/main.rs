@@ -7,6 +7,7 @@ mod alerts;
 mod crash;
 mod delivery;
 mod floods;
+mod heavy;
 mod idempotence;
 mod machine_mail;
 mod operations;
