@@ -9,7 +9,7 @@
 use super::mail::InboundMail;
 use super::quote::{self, HistoryKind};
 use super::screen::screen;
-use super::text::normalise;
+use super::text::{cut_bytes, normalise};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -642,8 +642,8 @@ pub fn classify_parts(mail: &InboundMail, p: &Parts, hints: &Hints) -> Classific
     }
     classify_text(
         &mail.subject,
-        head(&p.new, CLASSIFY_MAX_BYTES),
-        head(&p.forwarded, CLASSIFY_MAX_BYTES),
+        cut_bytes(&p.new, CLASSIFY_MAX_BYTES),
+        cut_bytes(&p.forwarded, CLASSIFY_MAX_BYTES),
         mail,
         hints,
     )
@@ -654,18 +654,6 @@ pub fn classify_parts(mail: &InboundMail, p: &Parts, hints: &Hints) -> Classific
 /// pattern (slow paths for non-ASCII text, e.g. invalid UTF-8) let one large
 /// message stall ingest.
 pub const CLASSIFY_MAX_BYTES: usize = 64 * 1024;
-
-/// The first `max` bytes of `s`, cut back to a character boundary.
-fn head(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
 
 fn classify_text(
     subject: &str,
@@ -836,14 +824,6 @@ pub fn classify_raw(raw: &[u8], hints: &Hints) -> Result<Classification, super::
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn head_cuts_at_a_character_boundary() {
-        assert_eq!(head("abc", 10), "abc");
-        assert_eq!(head("abc", 2), "ab");
-        // 'é' is two bytes: a cut inside it moves back.
-        assert_eq!(head("aé", 2), "a");
-    }
 
     #[test]
     fn a_complaint_followed_by_megabytes_is_still_a_complaint() {
