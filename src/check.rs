@@ -239,6 +239,20 @@ fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
             ));
         }
     }
+    if c.limits.max_message_bytes < 1024 {
+        r.problems.push(ConfigError::new(
+            f,
+            "limits.max_message_bytes",
+            "must be at least 1024 (the headers alone need room)",
+        ));
+    }
+    if c.limits.processing_budget_ms == 0 {
+        r.problems.push(ConfigError::new(
+            f,
+            "limits.processing_budget_ms",
+            "must be at least 1",
+        ));
+    }
     let mut names = BTreeSet::new();
     for (i, m) in c.mailboxes.iter().enumerate() {
         if m.name.trim().is_empty() || !names.insert(m.name.clone()) {

@@ -619,9 +619,18 @@ pub struct Limits {
     /// Notifications to one member of staff caused by one sender per day.
     #[serde(default = "default_staff_sender_per_day")]
     pub staff_per_sender_per_day: u32,
-    /// Messages larger than this are recorded from their headers only.
+    /// Messages larger than this are recorded from their headers only, on
+    /// every path (IMAP, the Maildir mailbox, `complaintd ingest`).
     #[serde(default = "default_max_bytes")]
     pub max_message_bytes: u64,
+    /// At most this many characters of a complainant's text are quoted into
+    /// mail to staff; the rest is in the case record, and the mail says so.
+    #[serde(default = "default_max_quoted_chars")]
+    pub max_quoted_chars: usize,
+    /// Milliseconds one message may take to process before it is
+    /// quarantined with that reason instead of being answered.
+    #[serde(default = "default_processing_budget_ms")]
+    pub processing_budget_ms: u64,
 }
 
 fn default_per_hour() -> u32 {
@@ -663,6 +672,12 @@ fn default_staff_sender_per_day() -> u32 {
 fn default_max_bytes() -> u64 {
     25 * 1024 * 1024
 }
+fn default_max_quoted_chars() -> usize {
+    20_000
+}
+fn default_processing_budget_ms() -> u64 {
+    10_000
+}
 
 impl Default for Limits {
     fn default() -> Self {
@@ -679,6 +694,8 @@ impl Default for Limits {
             staff_per_sender_per_hour: default_staff_sender_per_hour(),
             staff_per_sender_per_day: default_staff_sender_per_day(),
             max_message_bytes: default_max_bytes(),
+            max_quoted_chars: default_max_quoted_chars(),
+            processing_budget_ms: default_processing_budget_ms(),
         }
     }
 }

@@ -23,6 +23,10 @@ pub enum ApplyError {
     /// A message could not be built (e.g. an unusable address).
     #[error(transparent)]
     Build(#[from] outgoing::BuildError),
+    /// Processing the message took longer than `[limits] processing_budget_ms`:
+    /// it is quarantined with this reason, unanswered.
+    #[error("{0}")]
+    OverBudget(String),
 }
 
 fn local(app: &App, t: DateTime<Utc>) -> String {
@@ -37,6 +41,40 @@ fn person_name(app: &App, address: &str) -> String {
         .by_email(address)
         .map(|p| p.name.clone())
         .unwrap_or_else(|| address.to_string())
+}
+
+/// `text` cut to at most `max` characters (at a line end when one is near),
+/// with a note of what was left out. Linear in the length of `text`.
+pub fn cap_text(text: &str, max: usize, reference: &str) -> String {
+    let Some((cut, _)) = text.char_indices().nth(max) else {
+        return text.to_string();
+    };
+    // Prefer ending on a whole line, unless that would lose much.
+    let head = &text[..cut];
+    let head = match head.rfind('\n') {
+        Some(i) if i >= cut / 2 => &head[..i],
+        _ => head,
+    };
+    let left = text[head.len()..].chars().count();
+    format!(
+        "{head}\n\n[... {left} more characters are not quoted here; the full text is in the case record ({reference}).]"
+    )
+}
+
+/// The text a mail quotes: what a complainant wrote can be megabytes, so
+/// staff (who can read the case record) get at most `[limits]
+/// max_quoted_chars` of it. Mail to people outside is not cut: they have no
+/// record to read, and what goes to them is what staff wrote.
+fn quoted(app: &App, c: &Case, recipient: &str, text: &str) -> String {
+    if app.directory.by_email(recipient).is_some() {
+        cap_text(
+            text,
+            app.loaded.config.limits.max_quoted_chars,
+            &c.reference.to_string(),
+        )
+    } else {
+        text.to_string()
+    }
 }
 
 /// The template data for one mail to one recipient; `token` is the handler
@@ -98,7 +136,7 @@ fn data(
         },
         "handler": {"name": if handler.is_empty() { "the complaints team".to_string() } else { person_name(app, &handler) }, "address": handler},
         "token": token,
-        "text": m.text.clone().unwrap_or_else(|| context_text.to_string()),
+        "text": quoted(app, c, recipient, m.text.as_deref().unwrap_or(context_text)),
         "contacts": m.contacts.iter().map(|k| json!({
             "name": k.name, "email": k.email.clone().unwrap_or_default(), "phone": k.phone.clone().unwrap_or_default(),
             "address": k.address.clone().unwrap_or_default(), "url": k.url.clone().unwrap_or_default(),
@@ -430,4 +468,35 @@ pub async fn queue_notice(
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cap_text;
+
+    #[test]
+    fn short_text_is_quoted_whole() {
+        assert_eq!(cap_text("short\ntext", 100, "R-1"), "short\ntext");
+        assert_eq!(cap_text("exactly", 7, "R-1"), "exactly");
+    }
+
+    #[test]
+    fn long_text_is_cut_at_a_line_with_a_note() {
+        let text = "line\n".repeat(100);
+        let cut = cap_text(&text, 52, "CMP-2026-0001");
+        assert!(cut.starts_with(&"line\n".repeat(9)), "{cut}");
+        assert!(!cut.starts_with(&"line\n".repeat(11)), "{cut}");
+        assert!(
+            cut.ends_with("[... 451 more characters are not quoted here; the full text is in the case record (CMP-2026-0001).]"),
+            "{cut}"
+        );
+    }
+
+    #[test]
+    fn cuts_fall_on_character_boundaries() {
+        let text = "\u{e9}".repeat(50);
+        let cut = cap_text(&text, 10, "R");
+        assert!(cut.starts_with(&"\u{e9}".repeat(10)));
+        assert!(cut.contains("40 more characters"), "{cut}");
+    }
 }

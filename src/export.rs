@@ -93,14 +93,31 @@ pub async fn export(app: &App, reference: &str, out: &Path) -> Result<PathBuf, E
     };
 
     let mut files = Vec::new();
+    let mut third_parties = Vec::new();
     for (i, m) in messages.iter().enumerate() {
+        // A third party's message is kept for the record but never passes
+        // for the customer's own: its file name and the record say so.
+        let third_party = m
+            .note
+            .as_deref()
+            .is_some_and(|n| n.starts_with(crate::store::THIRD_PARTY_NOTE));
         let f = folder.join(format!(
-            "{:03}-received-{}.eml",
+            "{:03}-received-{}{}.eml",
             i + 1,
+            if third_party { "third-party-" } else { "" },
             app.calendar.to_local(m.received_at).format("%Y-%m-%d-%H%M")
         ));
         // A handler's reply carries their token (subject, To): not in an export.
         private_fs::write(&f, &redact_tokens_bytes(&m.raw)).map_err(|e| io(&f, e))?;
+        if third_party {
+            third_parties.push((
+                m.received_at,
+                m.from_addr
+                    .clone()
+                    .unwrap_or_else(|| "unknown sender".into()),
+                f.clone(),
+            ));
+        }
         files.push((m.received_at, f));
     }
     for (i, m) in outgoing.iter().enumerate() {
@@ -192,6 +209,21 @@ pub async fn export(app: &App, reference: &str, out: &Path) -> Result<PathBuf, E
             one_line(&a.action),
             one_line(&a.detail)
         );
+    }
+    if !third_parties.is_empty() {
+        let _ = writeln!(
+            rec,
+            "\nThird-party messages (not from the customer or a contact on the case; they changed nothing)"
+        );
+        for (at, from, f) in &third_parties {
+            let _ = writeln!(
+                rec,
+                "  {}  from {}  {}",
+                local(*at),
+                from.escape_debug(),
+                f.file_name().and_then(|n| n.to_str()).unwrap_or("")
+            );
+        }
     }
     let _ = writeln!(rec, "\nDocuments");
     files.sort();

@@ -14,10 +14,12 @@ use crate::core::classify::{self, Kind};
 use crate::core::mail::{self, InboundMail};
 use crate::core::{auth, commands, threading, token};
 use crate::effects::{self, ApplyError};
-use crate::store::{NewMessage, Store, StoreError};
+use crate::store::{NewMessage, Store, StoreError, THIRD_PARTY_NOTE};
 use chrono::{DateTime, Datelike, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
+use std::borrow::Cow;
+use std::time::Instant;
 use tracing::{info, info_span, warn, Instrument};
 
 /// What ingest did with a message.
@@ -110,16 +112,100 @@ pub fn content_key(raw: &[u8]) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// `raw` as it is taken in: a message over `[limits] max_message_bytes` is
+/// kept as its headers and a notice of its size (and where it came from),
+/// so no path can hand the rest of ingest more than the limit. Headers that
+/// are themselves over the limit are cut at the limit.
+pub fn within_limit<'a>(raw: &'a [u8], limit: u64, source: &str) -> Cow<'a, [u8]> {
+    if raw.len() as u64 <= limit {
+        return Cow::Borrowed(raw);
+    }
+    let cut = usize::try_from(limit).unwrap_or(usize::MAX).min(raw.len());
+    Cow::Owned(oversize_notice(
+        &raw[..cut],
+        raw.len() as u64,
+        limit,
+        source,
+    ))
+}
+
+/// Where the header section ends (before the blank line), if it does.
+pub fn header_end(raw: &[u8]) -> Option<usize> {
+    let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n");
+    let lf = raw.windows(2).position(|w| w == b"\n\n");
+    match (crlf, lf) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Read a message file for ingest without reading more than the limit
+/// allows: of a file over `limit` bytes only the headers (within the first
+/// `limit` bytes) are kept, with a notice of its size and of `source`, where
+/// the whole message can be found.
+pub fn read_limited(path: &std::path::Path, limit: u64, source: &str) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let size = f.metadata()?.len();
+    if size <= limit {
+        let mut raw = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        f.take(limit.saturating_add(1)).read_to_end(&mut raw)?;
+        if raw.len() as u64 <= limit {
+            return Ok(raw);
+        }
+        // It grew while we read it: treat it as over the limit.
+        return Ok(oversize_notice(&raw, raw.len() as u64, limit, source));
+    }
+    let mut head = Vec::new();
+    f.take(limit).read_to_end(&mut head)?;
+    Ok(oversize_notice(&head, size, limit, source))
+}
+
+/// The headers found in `head` (the first bytes of a message of `size`
+/// bytes) and a notice in place of the body.
+fn oversize_notice(head: &[u8], size: u64, limit: u64, source: &str) -> Vec<u8> {
+    let end = header_end(head).unwrap_or(head.len());
+    let mut kept = head[..end].to_vec();
+    kept.extend_from_slice(
+        format!(
+            "\r\n\r\n[complaintd: this message is {size} bytes, over the limit of {limit} bytes, so only its headers were taken in. The whole message is still in {source}.]\r\n"
+        )
+        .as_bytes(),
+    );
+    kept
+}
+
+/// Why a message took too long: over `[limits] processing_budget_ms`.
+fn over_budget(app: &App, started: Instant, stage: &str) -> Option<String> {
+    let budget = app.loaded.config.limits.processing_budget_ms;
+    let took = started.elapsed().as_millis();
+    (took > u128::from(budget)).then(|| {
+        format!(
+            "over the processing time budget: {took} ms by the end of {stage}, the budget is {budget} ms ([limits] processing_budget_ms); not answered"
+        )
+    })
+}
+
 /// Ingest one raw message received at `now` from `source`.
+///
+/// The heavy, pure work (parsing, screening, classifying, threading) is
+/// done before the write transaction; inside it only the case step, the
+/// rendering of mail that quotes a capped excerpt, and the writes remain.
 pub async fn ingest(
     app: &App,
     raw: &[u8],
     source: &str,
     now: DateTime<Utc>,
 ) -> Result<Ingested, IngestError> {
+    let started = Instant::now();
+    let raw = within_limit(raw, app.loaded.config.limits.max_message_bytes, source);
+    let raw: &[u8] = &raw;
     let hash = content_hash(raw);
     let key = content_key(raw);
     let parsed = mail::parse(raw);
+    // Outside the write lock: the part that grows with the message's size.
+    let analysis = parsed.as_ref().ok().map(|m| analyse(app, raw, m));
+    let late = over_budget(app, started, "classification");
     let message_id = parsed.as_ref().ok().and_then(|m| m.message_id.clone());
     let span = info_span!(
         "ingest",
@@ -183,7 +269,22 @@ pub async fn ingest(
                 return Ok(Ingested::Quarantined(reason));
             }
         };
-        match process(app, &mut tx, row, raw, &mail, now).await {
+        if let Some(reason) = late {
+            Store::quarantine(&mut tx, row, &reason, now).await?;
+            tx.commit().await?;
+            warn!(%reason, "quarantined");
+            return Ok(Ingested::Quarantined(reason));
+        }
+        let analysis = match analysis {
+            Some(a) => a,
+            None => analyse(app, raw, &mail),
+        };
+        let done = process_analysed(app, &mut tx, row, raw, &mail, analysis, now).await;
+        let done = match (done, over_budget(app, started, "rendering the replies")) {
+            (Ok(_), Some(reason)) => Err(ApplyError::OverBudget(reason)),
+            (done, _) => done,
+        };
+        match done {
             Ok(outcome) => {
                 tx.commit().await?;
                 if let Ingested::Opened(r) | Ingested::Threaded(r) = &outcome {
@@ -222,6 +323,20 @@ pub async fn process(
     mail: &InboundMail,
     now: DateTime<Utc>,
 ) -> Result<Ingested, ApplyError> {
+    let analysis = analyse(app, raw, mail);
+    process_analysed(app, tx, row, raw, mail, analysis, now).await
+}
+
+/// What a message is, worked out from the message alone (no database):
+/// the part of ingest whose cost grows with the message.
+struct Analysis {
+    thread: threading::Thread,
+    parts: classify::Parts,
+    class: classify::Classification,
+    sender: String,
+}
+
+fn analyse(app: &App, _raw: &[u8], mail: &InboundMail) -> Analysis {
     let prefixes = vec![app.loaded.policy.procedure.reference_prefix.clone()];
     let thread = threading::thread(mail, &app.secret, &prefixes);
     // One split of the text serves classification, commands and the case.
@@ -232,6 +347,30 @@ pub async fn process(
         .as_ref()
         .map(|f| f.address.clone())
         .unwrap_or_default();
+    Analysis {
+        thread,
+        parts,
+        class,
+        sender,
+    }
+}
+
+/// [`process`] with the message already analysed.
+async fn process_analysed(
+    app: &App,
+    tx: &mut SqliteConnection,
+    row: i64,
+    raw: &[u8],
+    mail: &InboundMail,
+    analysis: Analysis,
+    now: DateTime<Utc>,
+) -> Result<Ingested, ApplyError> {
+    let Analysis {
+        thread,
+        parts,
+        class,
+        sender,
+    } = analysis;
 
     // Machine mail and our own: recorded (against its case when threaded), never answered.
     if class.kind.is_machine() || app.is_own_address(&sender) {
@@ -281,19 +420,31 @@ pub async fn process(
         None => None,
     };
     let ctx = app.ctx();
+    let mut third_party = false;
     // Whose message this is, for the flood caps on staff notifications:
     // everyone's but a member of staff who proved who they are.
     let mut cause = Some(sender.as_str());
     let (tr, context_text, outcome) = match existing {
         Some(c) => {
             let reference = c.reference.to_string();
+            // A handler's commands come only from the newly written text: cut
+            // where the reply starts repeating mail we sent them, in case the
+            // quote stripper did not recognise how their client quoted it.
+            // (Not for complainants: one who pastes our words to answer them
+            // point by point must not lose the answers.)
+            let staff = app.directory.by_email(&sender).is_some();
+            let new_text = if staff {
+                without_copied_mail(tx, &reference, &sender, &parts.new).await?
+            } else {
+                parts.new.clone()
+            };
             let inbound = Inbound {
                 message_id: mail.message_id.clone(),
                 from: sender.clone(),
                 name: mail.from.as_ref().and_then(|f| f.name.clone()),
-                text: parts.new.clone(),
+                text: new_text.clone(),
             };
-            let event = if app.directory.by_email(&sender).is_some() {
+            let event = if staff {
                 let verified = token_verified(app, tx, &c, &sender, thread.token.as_deref(), now)
                     .await?
                     || auth::sender_authenticated(
@@ -304,16 +455,32 @@ pub async fn process(
                     cause = None;
                 }
                 Event::StaffReplied {
-                    parsed: commands::parse(&parts.new),
+                    parsed: commands::parse(&new_text),
                     message: inbound,
                     verified,
                 }
             } else {
-                Event::ComplainantReplied(inbound)
+                let ids: Vec<String> = mail
+                    .in_reply_to
+                    .iter()
+                    .chain(mail.references.iter())
+                    .filter(|id| app.secret.verify_message_id(id).as_ref() == Some(&c.reference))
+                    .cloned()
+                    .collect();
+                let answers = Store::issued_to(tx, &ids, &sender).await?;
+                match case::standing(&c, &sender, answers) {
+                    case::Standing::ThirdParty => {
+                        third_party = true;
+                        Event::ThirdPartyWrote(inbound)
+                    }
+                    case::Standing::Complainant | case::Standing::Correspondent => {
+                        Event::ComplainantReplied(inbound)
+                    }
+                }
             };
             (
                 case::step(&c, event, &ctx, now),
-                parts.new.clone(),
+                new_text,
                 Ingested::Threaded(reference),
             )
         }
@@ -339,16 +506,38 @@ pub async fn process(
     };
     effects::apply_caused(app, tx, &tr, &context_text, cause, now).await?;
     let reference = tr.case.reference.to_string();
+    // A third party's message stays on the case, labelled, for the record.
+    let note = third_party.then(|| format!("{THIRD_PARTY_NOTE} {sender}"));
     Store::mark_message(
         tx,
         row,
         "processed",
         Some(class.kind.as_str()),
         Some(&reference),
-        None,
+        note.as_deref(),
     )
     .await?;
     Ok(outcome)
+}
+
+/// How many of our latest mails to a sender a reply is compared with.
+const QUOTED_MAIL_LOOKBACK: i64 = 10;
+
+/// `text` cut where it starts repeating one of the latest mails about the
+/// case that complaintd sent to `sender`.
+async fn without_copied_mail(
+    tx: &mut SqliteConnection,
+    reference: &str,
+    sender: &str,
+    text: &str,
+) -> Result<String, StoreError> {
+    let mut out = text.to_string();
+    for raw in Store::recent_mail_to(tx, reference, sender, QUOTED_MAIL_LOOKBACK).await? {
+        if let Ok(sent) = mail::parse(&raw) {
+            out = crate::core::quote::cut_copied_history(&out, &sent.text);
+        }
+    }
+    Ok(out)
 }
 
 /// Does the reply carry a current token issued to `sender` for this case?
@@ -477,5 +666,68 @@ mod tests {
         ] {
             assert_eq!(content_key(raw).len(), 64);
         }
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    const BIG: &[u8] = b"From: a@b.test\r\nSubject: big\r\n\r\nbody body body body body body body";
+
+    #[test]
+    fn a_message_within_the_limit_is_untouched() {
+        assert!(matches!(
+            within_limit(BIG, BIG.len() as u64, "x"),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn an_oversized_message_keeps_its_headers_and_says_why() {
+        let kept = within_limit(BIG, 40, "mailbox m");
+        let text = String::from_utf8_lossy(&kept);
+        assert!(text.starts_with("From: a@b.test\r\nSubject: big\r\n\r\n"));
+        assert!(!text.contains("body"), "{text}");
+        assert!(
+            text.contains(&format!(
+                "this message is {} bytes, over the limit of 40 bytes",
+                BIG.len()
+            )),
+            "{text}"
+        );
+        assert!(text.contains("still in mailbox m"), "{text}");
+        let parsed = mail::parse(&kept).expect("still a message");
+        assert_eq!(parsed.subject, "big");
+    }
+
+    #[test]
+    fn headers_longer_than_the_limit_are_cut_at_it() {
+        let kept = within_limit(BIG, 10, "x");
+        assert!(kept.starts_with(b"From: a@b.\r\n\r\n[complaintd:"));
+    }
+
+    #[test]
+    fn a_file_over_the_limit_is_read_only_as_far_as_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.eml");
+        let mut raw = BIG.to_vec();
+        raw.extend(std::iter::repeat_n(b'x', 1 << 20));
+        std::fs::write(&p, &raw).unwrap();
+        let kept = read_limited(&p, 4096, "m.eml").unwrap();
+        assert!(kept.len() < 4096, "{}", kept.len());
+        assert!(String::from_utf8_lossy(&kept).contains(&format!(
+            "this message is {} bytes, over the limit of 4096 bytes",
+            raw.len()
+        )));
+        std::fs::write(&p, BIG).unwrap();
+        assert_eq!(read_limited(&p, 4096, "m.eml").unwrap(), BIG);
+    }
+
+    #[test]
+    fn header_end_finds_either_line_ending() {
+        assert_eq!(header_end(b"A: b\r\n\r\nx"), Some(4));
+        assert_eq!(header_end(b"A: b\n\nx"), Some(4));
+        assert_eq!(header_end(b"A: b\r\n"), None);
     }
 }

@@ -41,8 +41,15 @@ pub async fn poll(app: &App, mailbox: &MailboxConfig, now: DateTime<Utc>) -> Pol
         }
     };
     let mut committed = Vec::new();
+    let limit = app.loaded.config.limits.max_message_bytes;
     for f in files {
-        let raw = match std::fs::read(&f) {
+        let whence = format!(
+            "the {} mailbox, Maildir {}, file {}",
+            mailbox.name,
+            dir.display(),
+            f.file_name().and_then(|n| n.to_str()).unwrap_or("?")
+        );
+        let raw = match ingest::read_limited(&f, limit, &whence) {
             Ok(r) => r,
             Err(e) => {
                 warn!(mailbox = %mailbox.name, file = %f.display(), error = %e, "cannot read message");

@@ -90,6 +90,25 @@ fn mailbox(name: Option<&str>, address: &str) -> Result<Mailbox, BuildError> {
     Ok(Mailbox::new(name.map(String::from), addr))
 }
 
+/// `text` with every line ending (`\n`, `\r\n` or a lone `\r`) as CRLF, in
+/// one pass. lettre converts a body's bare `\n` itself, but inserts one `\r`
+/// at a time (quadratic: a megabyte of short lines took seconds); handed
+/// text that is already CRLF it finds nothing to insert.
+pub fn crlf(text: &str) -> String {
+    let extra = text.bytes().filter(|b| *b == b'\n').count();
+    let mut out = String::with_capacity(text.len() + extra);
+    let mut rest = text;
+    while let Some(i) = rest.find(['\r', '\n']) {
+        out.push_str(&rest[..i]);
+        out.push_str("\r\n");
+        // `\r` and `\n` are ASCII, so these cuts are on character boundaries.
+        let step = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+        rest = &rest[i + step..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// RFC 5322 §2.1.1: a line is at most 998 octets. lettre folds headers at
 /// spaces, which is enough for everything but one very long word.
 const MAX_LINE: usize = 998;
@@ -136,8 +155,8 @@ pub fn build(e: &Envelope) -> Result<Vec<u8>, BuildError> {
     }
     let m = b
         .multipart(MultiPart::alternative_plain_html(
-            e.text.clone(),
-            e.html.clone(),
+            crlf(&e.text),
+            crlf(&e.html),
         ))
         .map_err(|err| BuildError::Message(err.to_string()))?;
     Ok(m.formatted())
@@ -180,6 +199,44 @@ mod tests {
         assert_eq!(
             parsed.subject,
             "[CMP-2026-0001] We have received your message"
+        );
+    }
+
+    #[test]
+    fn line_endings_become_crlf_in_one_pass() {
+        assert_eq!(crlf("a\nb\r\nc\rd\n\n"), "a\r\nb\r\nc\r\nd\r\n\r\n");
+        assert_eq!(crlf("\u{e9}\n\u{1f600}\r"), "\u{e9}\r\n\u{1f600}\r\n");
+        assert_eq!(crlf(""), "");
+        assert_eq!(crlf("no newline"), "no newline");
+    }
+
+    /// Issue 9: lettre's own conversion inserted one `\r` at a time, so a
+    /// quoted megabyte of short lines cost seconds (quadratic). The bound is
+    /// generous (a debug build on a busy machine); the real figure is the
+    /// `large` benchmark.
+    #[test]
+    fn a_megabyte_of_short_lines_builds_quickly() {
+        let text = "ab\n".repeat(400_000);
+        let e = Envelope {
+            from_name: "X".into(),
+            from_address: "complaints@example.test".into(),
+            reply_to: "complaints@example.test".into(),
+            to: "c@d.test".into(),
+            subject: "s".into(),
+            html: text.clone(),
+            text,
+            message_id: "m@x".into(),
+            in_reply_to: None,
+            auto_submitted: Some("auto-generated"),
+            date: Utc::now(),
+        };
+        let started = std::time::Instant::now();
+        let raw = build(&e).unwrap();
+        let took = started.elapsed();
+        assert!(raw.len() > 2 * 1_200_000, "both parts are in the message");
+        assert!(
+            took < std::time::Duration::from_secs(10),
+            "building took {took:?}"
         );
     }
 

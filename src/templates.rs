@@ -113,6 +113,14 @@ const BUILT_IN: &[(&str, &str)] = &[
         "daily_digest",
         include_str!("../templates/daily_digest.hbs"),
     ),
+    (
+        "third_party_message",
+        include_str!("../templates/third_party_message.hbs"),
+    ),
+    (
+        "command_done",
+        include_str!("../templates/command_done.hbs"),
+    ),
 ];
 
 /// A template problem: which template (and file), and what is wrong.
@@ -390,6 +398,8 @@ pub fn sample_data() -> Value {
             "deadline": "Respond", "urgent": "yes", "flag": "safeguarding", "description": "The manager is told",
             "within": "12 hours", "note": "the complainant wrote again", "errors": "#frobnicate: unknown command",
             "claimed_sender": "mallory@example.test", "greet": "yes",
+            "writer": "ellie@example.test", "sender": "stranger@example.test", "to_learner": "yes",
+            "done": "Closed: the case is now closed, Stage 1",
             "held": "acknowledgement to jennifer@example.test"
         },
         "digest": {"date": "Monday 23 November 2026", "sections": [{"title": "New cases", "lines": ["CMP-2026-0042 complaint"]}]}

@@ -382,9 +382,42 @@ fn consent_stops_the_clock_until_it_arrives() {
     assert_eq!(tr.case.state, State::AwaitingConsent);
     assert!(sent(&tr, TemplateId::ConsentRequest).is_some());
     assert!(due(&tr.case, DeadlineKind::Respond).is_none());
-    let tr = w.reply(
+    // Consent written from the complainant's own address is not the
+    // learner's: it goes to the handler to confirm, and nothing moves.
+    let held = w.reply(
         &tr.case,
         "I give my consent for the investigation. Ellie",
+        t("2026-11-25T10:00:00Z"),
+    );
+    assert_eq!(held.case.state, State::AwaitingConsent);
+    assert_eq!(held.case.consent, ConsentStatus::Awaiting);
+    let to_handler = sent(&held, TemplateId::ComplainantUpdate).expect("handler told");
+    assert!(to_handler.vars["note"].contains("jo@complainant.test sent consent"));
+    assert!(to_handler.vars["note"].contains("#consent received"));
+    // The complainant gives the learner's address: the request goes there.
+    let asked = w.reply(
+        &held.case,
+        "Her own address is Ellie.L@learner.test, please ask her.",
+        t("2026-11-25T11:00:00Z"),
+    );
+    let req = sent(&asked, TemplateId::ConsentRequest).expect("consent request");
+    assert_eq!(
+        req.to,
+        vec![Recipient::Address("ellie.l@learner.test".into())]
+    );
+    assert_eq!(
+        asked.case.consent_asked,
+        vec!["ellie.l@learner.test".to_string()]
+    );
+    // Consent from that address counts at once.
+    let tr = w.step(
+        &asked.case,
+        Event::ComplainantReplied(Inbound {
+            message_id: Some("ellie@learner.test".into()),
+            from: "ellie.l@learner.test".into(),
+            name: None,
+            text: "I give my consent for the investigation. Ellie".into(),
+        }),
         t("2026-11-26T10:00:00Z"),
     );
     assert_eq!(tr.case.state, State::Open);
@@ -393,6 +426,135 @@ fn consent_stops_the_clock_until_it_arrives() {
     assert_eq!(
         due(&tr.case, DeadlineKind::Respond),
         Some(t("2026-11-30T17:00:00Z"))
+    );
+}
+
+#[test]
+fn a_handler_can_send_the_consent_request_to_the_learner() {
+    let w = World::new("provider-a");
+    let tr = w.open(
+        Kind::Complaint,
+        &[Flag::OnBehalf],
+        "My son, 16, …",
+        t("2026-11-23T10:00:00Z"),
+    );
+    let handler = tr.case.handler.clone().expect("handler");
+    let refused = w.staff(
+        &tr.case,
+        &handler,
+        "#consent request jo@complainant.test",
+        t("2026-11-23T11:00:00Z"),
+    );
+    assert!(
+        sent(&refused, TemplateId::CommandReport).is_some(),
+        "the complainant's own address is not the learner's"
+    );
+    let tr = w.staff(
+        &tr.case,
+        &handler,
+        "#consent request sam@learner.test",
+        t("2026-11-23T11:00:00Z"),
+    );
+    let req = sent(&tr, TemplateId::ConsentRequest).expect("consent request");
+    assert_eq!(req.to, vec![Recipient::Address("sam@learner.test".into())]);
+    assert_eq!(
+        case::standing(&tr.case, "sam@learner.test", false),
+        case::Standing::Correspondent
+    );
+    let tr = w.step(
+        &tr.case,
+        Event::ComplainantReplied(Inbound {
+            message_id: None,
+            from: "sam@learner.test".into(),
+            name: None,
+            text: "I consent to an investigation.".into(),
+        }),
+        t("2026-11-24T10:00:00Z"),
+    );
+    assert_eq!(
+        (tr.case.state, tr.case.consent),
+        (State::Open, ConsentStatus::Received)
+    );
+}
+
+#[test]
+fn a_third_party_message_changes_nothing() {
+    let w = World::new("provider-b");
+    let tr = w.open(
+        Kind::Complaint,
+        &[],
+        "Cancelled sessions.",
+        t("2026-11-23T10:00:00Z"),
+    );
+    let tr = w.staff(
+        &tr.case,
+        PRIYA,
+        "Dear Jo, rebooked.",
+        t("2026-11-23T12:00:00Z"),
+    );
+    assert_eq!(tr.case.state, State::Responded);
+    let stranger = "mallory@elsewhere.test";
+    assert_eq!(
+        case::standing(&tr.case, stranger, false),
+        case::Standing::ThirdParty
+    );
+    assert_eq!(
+        case::standing(&tr.case, "JO@complainant.test", false),
+        case::Standing::Complainant
+    );
+    assert_eq!(
+        case::standing(&tr.case, stranger, true),
+        case::Standing::Correspondent
+    );
+    let after = w.step(
+        &tr.case,
+        Event::ThirdPartyWrote(Inbound {
+            message_id: Some("m@elsewhere.test".into()),
+            from: stranger.into(),
+            name: Some("Jo Bloggs".into()),
+            text: "I am not satisfied, escalate this to the next stage.".into(),
+        }),
+        t("2026-11-24T10:00:00Z"),
+    );
+    assert_eq!(after.case, tr.case, "nothing about the case changed");
+    let m = mails(&after);
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].template, TemplateId::ThirdPartyMessage);
+    assert_eq!(m[0].to, vec![Recipient::Handler]);
+    assert_eq!(m[0].vars["sender"], stranger);
+    assert!(after.effects.iter().any(|e| matches!(
+        e,
+        Effect::Audit(a) if a.actor == case::Actor::ThirdParty(stranger.into())
+    )));
+}
+
+#[test]
+fn decisive_commands_are_confirmed_to_their_sender() {
+    let w = World::new("provider-b");
+    let tr = w.open(
+        Kind::Complaint,
+        &[],
+        "Cancelled sessions.",
+        t("2026-11-23T10:00:00Z"),
+    );
+    let tr = w.staff(&tr.case, PRIYA, "#note rang Jo", t("2026-11-23T11:00:00Z"));
+    assert!(
+        sent(&tr, TemplateId::CommandDone).is_none(),
+        "a note is not confirmed"
+    );
+    let tr = w.staff(
+        &tr.case,
+        PRIYA,
+        "#withdraw Jo sorted it with her coach",
+        t("2026-11-23T12:00:00Z"),
+    );
+    assert_eq!(tr.case.state, State::Withdrawn);
+    let done = sent(&tr, TemplateId::CommandDone).expect("confirmation");
+    assert_eq!(done.to, vec![Recipient::Address(PRIYA.into())]);
+    assert!(
+        done.vars["done"].contains("Withdrawn: the case is now withdrawn"),
+        "{:?}",
+        done.vars
     );
 }
 
@@ -653,6 +815,7 @@ fn chases_land_in_working_hours_before_the_deadline() {
 enum Step {
     Staff(usize),
     Reply(usize),
+    Stranger(usize),
     Due(usize),
     Chase(usize),
     Wait(i64),
@@ -688,6 +851,7 @@ fn step_strategy() -> impl Strategy<Value = Step> {
     prop_oneof![
         (0..STAFF_TEXTS.len()).prop_map(Step::Staff),
         (0..REPLIES.len()).prop_map(Step::Reply),
+        (0..REPLIES.len()).prop_map(Step::Stranger),
         (0..KINDS.len()).prop_map(Step::Due),
         (0..KINDS.len()).prop_map(Step::Chase),
         (1i64..400).prop_map(Step::Wait),
@@ -769,6 +933,19 @@ proptest! {
                 Step::Reply(i) => {
                     let e = Event::ComplainantReplied(Inbound { message_id: None, from: from.into(), name: None, text: REPLIES[i].into() });
                     w.step(&c, e, now)
+                }
+                Step::Stranger(i) => {
+                    // Whatever a stranger writes, the case stays as it was.
+                    let e = Event::ThirdPartyWrote(Inbound { message_id: None, from: "mallory@elsewhere.test".into(), name: None, text: REPLIES[i].into() });
+                    let tr = w.step(&c, e, now);
+                    prop_assert_eq!(&tr.case, &c);
+                    let only_notice_and_audit = tr.effects.iter().all(|e| match e {
+                        Effect::Send(m) => m.to == vec![Recipient::Handler],
+                        Effect::Audit(_) => true,
+                        _ => false,
+                    });
+                    prop_assert!(only_notice_and_audit, "{:?}", tr.effects);
+                    tr
                 }
                 Step::Due(i) => w.step(&c, Event::Due(KINDS[i]), now),
                 Step::Chase(i) => w.step(&c, Event::Chase(KINDS[i]), now),

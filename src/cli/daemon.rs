@@ -74,8 +74,9 @@ pub(super) async fn ingest_paths(
     let started = std::time::Instant::now();
     let (mut opened, mut threaded, mut ignored, mut dup, mut quarantined, mut failed) =
         (0, 0, 0, 0, 0, 0);
+    let limit = app.loaded.config.limits.max_message_bytes;
     for f in &files {
-        let raw = match std::fs::read(f) {
+        let raw = match ingest::read_limited(f, limit, &f.display().to_string()) {
             Ok(r) => r,
             Err(e) => {
                 crate::errln!("{}: {e}", f.display());

@@ -52,6 +52,13 @@ enum Act {
         from: Option<&'static str>,
         body: &'static str,
     },
+    /// Someone who is not the complainant writes about the n-th case, naming
+    /// it by its (guessable) reference in the subject.
+    Stranger {
+        case: usize,
+        from: &'static str,
+        body: &'static str,
+    },
     /// The complainant's vacation responder answers our acknowledgement.
     Vacation { case: usize },
     /// Our acknowledgement bounces.
@@ -87,6 +94,7 @@ fn script() -> Vec<Step> {
         s((11, 23, 22, 40), 0, Receive("a-02")),
         s((11, 24, 9, 30), 0, Receive("a-03")),
         s((11, 24, 10, 3), 1, Receive("b-02")),
+        s((11, 24, 9, 45), 0, Reply { case: 0, from: None, body: "Ellie's own email address is ellie.llewellyn@learner.example.test - please ask her there.\n\nDonna" }),
         s((11, 24, 10, 15), 0, Reply { case: 0, from: Some("ellie.llewellyn@learner.example.test"), body: "Hello, this is Ellie. I agree with the concerns my mum raised and I consent to an investigation.\n\nEllie Llewellyn" }),
         s((11, 24, 11, 0), 0, Staff { case: 1, from: ELERI, body: "#proceed the remarks described are belittling and need looking at\n\nEleri" }),
         s((11, 24, 12, 0), 0, Receive("a-04")),
@@ -95,6 +103,7 @@ fn script() -> Vec<Step> {
         s((11, 24, 16, 10), 0, Reply { case: 3, from: None, body: "Yes, happy for you to share it!\n\nBronwen" }),
         s((11, 25, 8, 50), 0, Receive("a-05")),
         s((11, 25, 14, 0), 0, Staff { case: 0, from: "rhian.price@provider-a.example.test", body: "Dear Mrs Llewellyn,\n\nThank you for raising this, and Ellie for her consent. Ellie's claims for September to November were stuck awaiting a finance signature. They have been approved today and £96 will reach her account by Friday. Claims will now be paid within 10 working days of being handed in.\n\nRhian Price" }),
+        s((11, 25, 9, 20), 1, Stranger { case: 0, from: "prankster@elsewhere.example.test", body: "I am not satisfied with this at all and want it escalated to the next stage." }),
         s((11, 25, 10, 5), 1, Reply { case: 0, from: None, body: "I'm not satisfied because Dan hasn't been in touch and Thursday's session has already been cancelled again.\n\nKayleigh" }),
         s((11, 26, 11, 0), 1, Staff { case: 0, from: TOM, body: "#extend 2026-12-14 waiting for the employer's statement about shift cover\n#note spoke to Kayleigh's manager, statement promised next week" }),
         s((12, 2, 10, 0), 1, Staff { case: 1, from: PRIYA, body: "Dear Jamie,\n\nI am sorry for the delay and for not replying to your emails. Your October bursary was held by a bank-details mismatch; it was paid this morning and November's will follow on the usual date.\n\nKind regards\nPriya Desai" }),
@@ -430,6 +439,11 @@ async fn act(
         }
         Act::Reply { case, from, body } => {
             let (reference, c, last) = org.complainant_thread(*case).await?;
+            // Someone else answers the mail complaintd sent to them, if any.
+            let last = match from {
+                Some(f) => org.latest_to(&reference, f).await.unwrap_or(last),
+                None => last,
+            };
             let subject = header(&last.raw, "subject").unwrap_or_default();
             let reply_to = header(&last.raw, "reply-to").unwrap_or_default();
             let sender = from.unwrap_or(&c.complainant.address).to_string();
@@ -446,6 +460,19 @@ async fn act(
             (
                 raw.into_bytes(),
                 format!("{sender} replies on {reference}: \"{first}\""),
+            )
+        }
+        Act::Stranger { case, from, body } => {
+            let (reference, _, _) = org.complainant_thread(*case).await?;
+            let raw = format!(
+                "From: {from}\r\nTo: {}\r\nSubject: [{reference}] Escalation\r\nDate: {}\r\nMessage-ID: <demo-{n}@elsewhere.example.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}\r\n",
+                org.app.loaded.config.organisation.reply_address,
+                at.to_rfc2822(),
+                body.replace('\n', "\r\n"),
+            );
+            (
+                raw.into_bytes(),
+                format!("{from}, a stranger, writes naming {reference}: \"{body}\""),
             )
         }
         Act::Vacation { case } => {
@@ -526,7 +553,14 @@ async fn act(
                 .stage(c.stage)
                 .map(|s| s.name.clone())
                 .unwrap_or_default();
-            format!("{r}: {}, {stage}", c.state.as_str())
+            if matches!(a, Act::Stranger { .. }) {
+                format!(
+                    "{r}: recorded as a third party's message, nothing changed ({}, {stage})",
+                    c.state.as_str()
+                )
+            } else {
+                format!("{r}: {}, {stage}", c.state.as_str())
+            }
         }
         Ingested::Ignored { kind, case } => format!(
             "{kind}: recorded{}, never answered",

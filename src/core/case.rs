@@ -16,8 +16,10 @@ use super::intent::{read_reply, ReplyIntent};
 use super::policy::{Anchor, Policy, Stage, When};
 use super::reference::CaseRef;
 use chrono::{DateTime, Utc};
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 /// Where a case is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -169,6 +171,46 @@ pub struct Case {
     pub last_inbound_id: Option<String>,
     /// When the case was closed, if it was.
     pub closed_at: Option<DateTime<Utc>>,
+    /// Addresses a handler added (`#contact add`) that may act for the
+    /// complainant (a representative, a second address of theirs).
+    #[serde(default)]
+    pub contacts: Vec<String>,
+    /// Addresses other than the complainant's that complaintd itself sent the
+    /// consent request to (given by the complainant or added by a handler):
+    /// consent from one of them counts at once.
+    #[serde(default)]
+    pub consent_asked: Vec<String>,
+}
+
+/// How far a message's sender may act on the case it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// The complainant.
+    Complainant,
+    /// A contact a handler added, an address the consent request went to, or
+    /// someone answering mail complaintd sent to that very address.
+    Correspondent,
+    /// Anyone else: the message is recorded and changes nothing.
+    ThirdParty,
+}
+
+/// Who may act on `case`: its complainant, its contacts and the addresses
+/// complaintd wrote to about it. References are sequential and guessable, so
+/// naming a case (`[REF]` in the subject, `complaints+REF@`) is no proof;
+/// `answers_mail_to_sender` says whether the message's `In-Reply-To` or
+/// `References` hold a Message-ID complaintd issued to the sender's address.
+pub fn standing(case: &Case, from: &str, answers_mail_to_sender: bool) -> Standing {
+    let from = from.trim().to_ascii_lowercase();
+    if from == case.complainant.address {
+        Standing::Complainant
+    } else if answers_mail_to_sender
+        || case.contacts.contains(&from)
+        || case.consent_asked.contains(&from)
+    {
+        Standing::Correspondent
+    } else {
+        Standing::ThirdParty
+    }
 }
 
 /// Who mail goes to.
@@ -241,11 +283,16 @@ pub enum TemplateId {
     ClosureNotice,
     /// The directors' daily digest.
     DailyDigest,
+    /// To the handler: someone with no standing wrote about the case.
+    ThirdPartyMessage,
+    /// To the member of staff who sent it: a decisive command (close,
+    /// withdraw, escalate, decide) was carried out, and what it did.
+    CommandDone,
 }
 
 impl TemplateId {
     /// Every template, for `check`.
-    pub const ALL: [TemplateId; 26] = [
+    pub const ALL: [TemplateId; 28] = [
         TemplateId::Acknowledgement,
         TemplateId::ComplimentThanks,
         TemplateId::CommentThanks,
@@ -272,6 +319,8 @@ impl TemplateId {
         TemplateId::WithdrawalConfirmation,
         TemplateId::ClosureNotice,
         TemplateId::DailyDigest,
+        TemplateId::ThirdPartyMessage,
+        TemplateId::CommandDone,
     ];
 
     /// The file stem under `templates/`.
@@ -303,6 +352,8 @@ impl TemplateId {
             TemplateId::WithdrawalConfirmation => "withdrawal_confirmation",
             TemplateId::ClosureNotice => "closure_notice",
             TemplateId::DailyDigest => "daily_digest",
+            TemplateId::ThirdPartyMessage => "third_party_message",
+            TemplateId::CommandDone => "command_done",
         }
     }
 
@@ -372,6 +423,11 @@ pub enum Actor {
     Staff(String),
     /// Someone claiming to be staff without proof.
     Unverified(String),
+    /// Someone other than the complainant who may act on the case (a
+    /// contact, the learner the consent request went to).
+    Correspondent(String),
+    /// Someone with no standing on the case: recorded, never acted on.
+    ThirdParty(String),
 }
 
 /// One audit entry.
@@ -437,8 +493,12 @@ pub struct Inbound {
 /// Something that happened to a case.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// The complainant wrote again.
+    /// The complainant wrote again, or someone with standing on the case
+    /// (see [`standing`]); the audit names them when they are not the complainant.
     ComplainantReplied(Inbound),
+    /// Someone with no standing wrote about the case: recorded against it as
+    /// a third party's message and shown to the handler; nothing changes.
+    ThirdPartyWrote(Inbound),
     /// A member of staff wrote. `verified` says whether the sender proved who
     /// they are (token or authenticated server); `parsed` holds their commands.
     StaffReplied {
@@ -775,6 +835,8 @@ pub fn open(
         resume_state: None,
         last_inbound_id: msg.message_id.clone(),
         closed_at: None,
+        contacts: Vec::new(),
+        consent_asked: Vec::new(),
     };
     let mut out = Out {
         case,
@@ -1122,6 +1184,7 @@ pub fn step(case: &Case, event: Event, ctx: &Ctx<'_>, now: DateTime<Utc>) -> Tra
     };
     match event {
         Event::ComplainantReplied(msg) => complainant_replied(&mut out, ctx, now, msg),
+        Event::ThirdPartyWrote(msg) => third_party_wrote(&mut out, msg),
         Event::StaffReplied {
             message,
             verified,
@@ -1139,38 +1202,133 @@ fn forward_to_handler(out: &mut Out, msg: &Inbound, note: &str) {
         "note",
         note,
     );
+    let from = msg.from.trim().to_ascii_lowercase();
+    if from != out.case.complainant.address {
+        // The subject says who wrote, not "<complainant> wrote again".
+        m.vars.insert("writer".into(), from);
+    }
     m.text = Some(msg.text.clone());
     out.send(m);
 }
 
+static ADDRESS_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)[a-z0-9][a-z0-9._%+'-]{0,63}@[a-z0-9](?:[a-z0-9-]{0,62}\.)+[a-z]{2,24}(?-u:\b)")
+        .expect("static regex")
+});
+
+/// Addresses written in a complainant's reply that may be the learner's:
+/// not the writer's own, not staff, not a machine, not asked already. At
+/// most two, so a reply cannot make complaintd write to a list of strangers.
+fn learner_addresses(case: &Case, ctx: &Ctx<'_>, from: &str, text: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for m in ADDRESS_IN_TEXT.find_iter(text) {
+        let a = m.as_str().trim_end_matches('.').to_ascii_lowercase();
+        if a == from
+            || a == case.complainant.address
+            || ctx.directory.by_email(&a).is_some()
+            || is_machine_address(&a)
+            || case.consent_asked.contains(&a)
+            || found.contains(&a)
+        {
+            continue;
+        }
+        found.push(a);
+        if found.len() == 2 {
+            break;
+        }
+    }
+    found
+}
+
+/// Send the consent request to an address given for the learner; consent
+/// from that address then counts without a handler's confirmation.
+fn ask_consent_of(out: &mut Out, address: &str, given_by: &str) {
+    if !out.case.consent_asked.iter().any(|a| a == address) {
+        out.case.consent_asked.push(address.to_string());
+    }
+    let m = with_var(
+        mail(
+            TemplateId::ConsentRequest,
+            vec![Recipient::Address(address.to_string())],
+        ),
+        "to_learner",
+        "yes",
+    );
+    out.send(m);
+    out.audit(
+        Actor::System,
+        "consent asked",
+        format!("consent request sent to {address}, the learner's address as {given_by} gave it"),
+        None,
+    );
+}
+
 fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: Inbound) {
     let id = msg.message_id.clone();
-    if id.is_some() {
+    let from = msg.from.trim().to_ascii_lowercase();
+    let is_complainant = from == out.case.complainant.address;
+    let actor = if is_complainant {
+        Actor::Complainant
+    } else {
+        Actor::Correspondent(from.clone())
+    };
+    // Mail to the complainant answers the complainant's own latest message.
+    if is_complainant && id.is_some() {
         out.case.last_inbound_id = id.clone();
     }
+    let awaiting_consent = out.case.consent == ConsentStatus::Awaiting;
+    // Consent counts at once only from an address complaintd itself sent
+    // the consent request to; anyone else's goes to the handler to confirm.
+    let consent_counts = out.case.consent_asked.contains(&from);
     let intent = read_reply(
         &msg.text,
         out.case.state == State::AwaitingPermission,
-        out.case.consent == ConsentStatus::Awaiting,
+        awaiting_consent,
     );
     out.audit(
-        Actor::Complainant,
+        actor.clone(),
         "replied",
         format!("read as {intent:?}"),
         id.as_deref(),
     );
+    if awaiting_consent && !consent_counts {
+        let who = if is_complainant {
+            "the complainant".to_string()
+        } else {
+            from.clone()
+        };
+        for a in learner_addresses(&out.case, ctx, &from, &msg.text) {
+            ask_consent_of(out, &a, &who);
+        }
+    }
+    let writer = if is_complainant {
+        "the complainant".to_string()
+    } else {
+        from.clone()
+    };
     match (out.case.state, intent) {
-        (State::AwaitingConsent, ReplyIntent::Consent) => {
+        (_, ReplyIntent::Consent) if awaiting_consent && consent_counts => {
             forward_to_handler(
                 out,
                 &msg,
-                "the complainant sent consent: check it is the learner's own",
+                &format!(
+                    "consent arrived from {from}, the address the consent request was sent to"
+                ),
             );
-            consent_received(out, ctx, now, Actor::Complainant);
+            consent_received(out, ctx, now, actor);
         }
-        (_, ReplyIntent::Consent) if out.case.consent == ConsentStatus::Awaiting => {
-            out.case.consent = ConsentStatus::Received;
-            forward_to_handler(out, &msg, "the complainant sent consent");
+        (_, ReplyIntent::Consent) if awaiting_consent => {
+            out.audit(
+                actor,
+                "consent not confirmed",
+                format!("consent written by {from}, not from an address the consent request was sent to: waiting for a handler to confirm"),
+                id.as_deref(),
+            );
+            forward_to_handler(
+                out,
+                &msg,
+                &format!("{from} sent consent, but not from an address complaintd sent the consent request to. If it is the learner's own written consent, reply with the line `#consent received`; nothing changes until then"),
+            );
         }
         (
             State::AwaitingPermission,
@@ -1179,7 +1337,7 @@ fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: In
             let granted = intent == ReplyIntent::PermissionGranted;
             out.case.share_permission = Some(granted);
             out.audit(
-                Actor::Complainant,
+                actor,
                 "permission",
                 if granted {
                     "may be shared"
@@ -1199,7 +1357,7 @@ fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: In
                 .map(|d| d.due);
             let late = window.is_some_and(|w| now > w);
             if intent == ReplyIntent::Satisfied {
-                forward_to_handler(out, &msg, "the complainant says they are satisfied");
+                forward_to_handler(out, &msg, &format!("{writer} says they are satisfied"));
             } else if late {
                 late_escalation(out, ctx, &msg, State::Responded);
             } else {
@@ -1208,7 +1366,7 @@ fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: In
                     ctx,
                     now,
                     id,
-                    "the complainant is not satisfied with the response",
+                    &format!("{writer} is not satisfied with the response"),
                 );
             }
         }
@@ -1219,8 +1377,31 @@ fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: In
             let resume = out.case.state;
             late_escalation(out, ctx, &msg, resume);
         }
-        _ => forward_to_handler(out, &msg, "the complainant wrote again"),
+        _ if is_complainant => forward_to_handler(out, &msg, "the complainant wrote again"),
+        _ => forward_to_handler(out, &msg, &format!("{from} wrote about the case")),
     }
+}
+
+/// Someone with no standing named the case (a guessed reference in the
+/// subject or plus-address, a forwarded thread): their message is on the
+/// record, labelled with the real sender, and changes nothing.
+fn third_party_wrote(out: &mut Out, msg: Inbound) {
+    let from = msg.from.trim().to_ascii_lowercase();
+    out.audit(
+        Actor::ThirdParty(from.clone()),
+        "third-party message",
+        format!(
+            "from {from}, who is neither the complainant nor a contact on the case: recorded, nothing changed"
+        ),
+        msg.message_id.as_deref(),
+    );
+    let mut m = with_var(
+        mail(TemplateId::ThirdPartyMessage, vec![Recipient::Handler]),
+        "sender",
+        from,
+    );
+    m.text = Some(msg.text);
+    out.send(m);
 }
 
 /// A late reply goes to the handler and to whoever the policy alerts about
@@ -1284,10 +1465,22 @@ fn report(out: &mut Out, errors: Vec<String>) {
     if errors.is_empty() {
         return;
     }
+    // No line of the report starts with `#`: quoted back unmarked, it
+    // would otherwise read as a command.
+    let lines: Vec<String> = errors
+        .into_iter()
+        .map(|e| {
+            if e.trim_start().starts_with('#') {
+                format!("Not carried out: {e}")
+            } else {
+                e
+            }
+        })
+        .collect();
     let m = with_var(
         mail(TemplateId::CommandReport, vec![Recipient::Handler]),
         "errors",
-        errors.join("\n"),
+        lines.join("\n"),
     );
     out.send(m);
 }
@@ -1327,17 +1520,44 @@ fn staff_replied(
         let mut errors: Vec<String> = parsed
             .errors
             .iter()
-            .map(|CommandError { line, message }| format!("{line}: {message}"))
+            // Quoted, so a line echoed back never starts with `#` and cannot
+            // run again if the handler's reply quotes this report unmarked.
+            .map(|CommandError { line, message }| format!("“{line}”: {message}"))
             .collect();
+        let mut done = Vec::new();
         for c in parsed.commands {
-            if let Err(e) = command(out, ctx, now, &actor, c, id.as_deref()) {
-                errors.push(e);
+            let decisive = decisive(&c);
+            match command(out, ctx, now, &actor, c, id.as_deref()) {
+                Ok(()) => {
+                    if let Some(what) = decisive {
+                        let stage = stage_of(ctx, out.case.stage)
+                            .map(|s| format!(", {}", s.name))
+                            .unwrap_or_default();
+                        done.push(format!(
+                            "{what}: the case is now {}{stage}",
+                            out.case.state.as_str().replace('_', " ")
+                        ));
+                    }
+                }
+                Err(e) => errors.push(e),
             }
         }
         if !parsed.text.trim().is_empty() {
             out.audit(actor.clone(), "note", parsed.text.clone(), id.as_deref());
         }
         report(out, errors);
+        if !done.is_empty() {
+            // A decision is confirmed to whoever made it, so a command that
+            // ran by mistake (a quoted example, a wrong case) is seen at once.
+            out.send(with_var(
+                mail(
+                    TemplateId::CommandDone,
+                    vec![Recipient::Address(msg.from.to_ascii_lowercase())],
+                ),
+                "done",
+                done.join("\n"),
+            ));
+        }
         return;
     }
     relay(out, ctx, now, &actor, &msg);
@@ -1416,6 +1636,20 @@ fn relay(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, msg: &
                 id,
             );
         }
+    }
+}
+
+/// Commands that close, withdraw, escalate or decide a case: what they
+/// did is confirmed back to the sender by email (in words, never as a line
+/// starting with `#` that a quoted copy could run again).
+fn decisive(c: &Command) -> Option<&'static str> {
+    match c {
+        Command::Close { .. } => Some("Closed"),
+        Command::Withdraw { .. } => Some("Withdrawn"),
+        Command::Escalate { .. } => Some("Escalated"),
+        Command::Proceed { .. } => Some("Decided to act"),
+        Command::NoAction { .. } => Some("Decided on no action"),
+        _ => None,
     }
 }
 
@@ -1550,6 +1784,50 @@ fn command(
             consent_received(out, ctx, now, actor.clone());
             Ok(())
         }
+        Command::AskConsent { to } => {
+            if out.case.consent != ConsentStatus::Awaiting {
+                return Err("#consent request: this case is not waiting for consent".into());
+            }
+            if to == out.case.complainant.address {
+                return Err(format!(
+                    "#consent request: {to} is the complainant's own address; give the learner's"
+                ));
+            }
+            ask_consent_of(out, &to, &format!("{} (staff)", actor_label(actor)));
+            Ok(())
+        }
+        Command::Contact { add, address } => {
+            if address == out.case.complainant.address {
+                return Err(format!(
+                    "#contact: {address} is the complainant's own address"
+                ));
+            }
+            let known = out.case.contacts.contains(&address);
+            match (add, known) {
+                (true, true) => Err(format!("#contact add: {address} is already a contact")),
+                (false, false) => Err(format!("#contact remove: {address} is not a contact")),
+                (true, false) => {
+                    out.case.contacts.push(address.clone());
+                    out.audit(
+                        actor.clone(),
+                        "contact added",
+                        format!("{address} may now act for the complainant"),
+                        id,
+                    );
+                    Ok(())
+                }
+                (false, true) => {
+                    out.case.contacts.retain(|c| *c != address);
+                    out.audit(
+                        actor.clone(),
+                        "contact removed",
+                        format!("{address} may no longer act on the case"),
+                        id,
+                    );
+                    Ok(())
+                }
+            }
+        }
         Command::Withdraw { reason } => {
             out.clear_all();
             out.case.state = State::Withdrawn;
@@ -1651,6 +1929,16 @@ fn command(
                     s.as_str()
                 )),
             }
+        }
+    }
+}
+
+fn actor_label(a: &Actor) -> String {
+    match a {
+        Actor::System => "complaintd".into(),
+        Actor::Complainant => "the complainant".into(),
+        Actor::Staff(s) | Actor::Unverified(s) | Actor::Correspondent(s) | Actor::ThirdParty(s) => {
+            s.clone()
         }
     }
 }

@@ -9,7 +9,7 @@
 use super::mail::InboundMail;
 use super::quote::{self, HistoryKind};
 use super::screen::screen;
-use super::text::normalise;
+use super::text::{cut_bytes, normalise};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -640,8 +640,20 @@ pub fn classify_parts(mail: &InboundMail, p: &Parts, hints: &Hints) -> Classific
             reasons: s.reasons,
         };
     }
-    classify_text(&mail.subject, &p.new, &p.forwarded, mail, hints)
+    classify_text(
+        &mail.subject,
+        cut_bytes(&p.new, CLASSIFY_MAX_BYTES),
+        cut_bytes(&p.forwarded, CLASSIFY_MAX_BYTES),
+        mail,
+        hints,
+    )
 }
+
+/// How much of the new and of the forwarded text the lexicon reads. What a
+/// message is about shows in its opening; reading megabytes of it with every
+/// pattern (slow paths for non-ASCII text, e.g. invalid UTF-8) let one large
+/// message stall ingest.
+pub const CLASSIFY_MAX_BYTES: usize = 64 * 1024;
 
 fn classify_text(
     subject: &str,
@@ -807,4 +819,23 @@ fn flags(
 pub fn classify_raw(raw: &[u8], hints: &Hints) -> Result<Classification, super::mail::MailError> {
     let mail = super::mail::parse(raw)?;
     Ok(classify(&mail, hints))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_complaint_followed_by_megabytes_is_still_a_complaint() {
+        let mut text = String::from(
+            "I am not happy and want to complain: my course was cancelled. Please explain why.\n",
+        );
+        text.push_str(&"\u{fffd}\u{fffd}( bad\n".repeat(200_000));
+        let raw = format!(
+            "From: Jo <jo@mail.test>\r\nTo: complaints@org.test\r\nSubject: Course\r\nMessage-ID: <c@mail.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}"
+        );
+        let mail = crate::core::mail::parse(raw.as_bytes()).expect("parse");
+        let c = classify(&mail, &Hints::default());
+        assert_eq!(c.kind, Kind::Complaint, "{:?}", c.reasons);
+    }
 }

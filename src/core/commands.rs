@@ -4,7 +4,9 @@
 
 use super::classify::Kind;
 use chrono::NaiveDate;
+use regex::Regex;
 use serde::Serialize;
+use std::sync::LazyLock;
 
 /// One command from a handler.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -39,6 +41,19 @@ pub enum Command {
     },
     /// The learner's written consent has been received.
     ConsentReceived,
+    /// Send the consent request to the learner's own address; consent from
+    /// it then counts without confirmation.
+    AskConsent {
+        /// The learner's address.
+        to: String,
+    },
+    /// Let another address act for the complainant, or stop letting it.
+    Contact {
+        /// Add (`true`) or remove (`false`).
+        add: bool,
+        /// The address.
+        address: String,
+    },
     /// The complainant withdrew the complaint.
     Withdraw {
         /// Why, if given.
@@ -103,7 +118,72 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
         .ok()
 }
 
+/// Words that stand for a value in help texts and templates (`#note TEXT`,
+/// `#extend YYYY-MM-DD REASON`). A command whose argument holds one was
+/// copied from an example, not written: it is refused, never carried out.
+const PLACEHOLDERS: [&str; 13] = [
+    "TEXT",
+    "REASON",
+    "ADDRESS",
+    "KIND",
+    "DATE",
+    "YYYY-MM-DD",
+    "DD/MM/YYYY",
+    "NAME",
+    "EMAIL",
+    "LESSONS",
+    "WHAT",
+    "...",
+    "…",
+];
+
+static COMMAND_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline)(?-u:\b)")
+        .expect("static regex")
+});
+
+/// Why an argument looks copied from an example rather than written, if it does.
+fn placeholder_in(rest: &str) -> Option<String> {
+    let t = rest.trim();
+    if t.starts_with(['/', '|']) {
+        return Some(format!(
+            "{t:?} looks like a list of commands, not an argument"
+        ));
+    }
+    if COMMAND_WORD.is_match(t) {
+        return Some("write one command per line".into());
+    }
+    if let Some(w) = t
+        .split(|c: char| c.is_whitespace() || matches!(c, ':' | ',' | ';' | '(' | ')'))
+        .find(|w| PLACEHOLDERS.contains(w))
+    {
+        return Some(format!(
+            "{w:?} is a placeholder from an example: write the real value"
+        ));
+    }
+    // `<your note>`, `[reason]`: brackets around words, not an address.
+    let bracketed = (t.starts_with('<') && t.ends_with('>') && !t.contains('@'))
+        || (t.starts_with('[') && t.ends_with(']'));
+    bracketed.then(|| format!("{t:?} is a placeholder from an example: write the real value"))
+}
+
+fn address_arg(rest: &str) -> Option<String> {
+    let a = rest
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_ascii_lowercase();
+    (a.contains('@')
+        && !a.contains(char::is_whitespace)
+        && !a.starts_with('@')
+        && !a.ends_with('@'))
+    .then_some(a)
+}
+
 fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, String> {
+    if let Some(why) = placeholder_in(rest) {
+        return Err(format!("#{word} not carried out: {why}"));
+    }
     let full = |rest: &str| {
         let mut t = rest.trim().to_string();
         if !continuation.trim().is_empty() {
@@ -170,18 +250,36 @@ fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, Str
             }),
         "consent" => {
             let r = rest.trim().to_lowercase();
+            let (verb, arg) = r.split_once(char::is_whitespace).unwrap_or((r.as_str(), ""));
+            if matches!(verb, "request" | "ask" | "from") {
+                return address_arg(arg).map(|to| Command::AskConsent { to }).ok_or_else(|| {
+                    format!("#consent request needs the learner's email address, e.g. `#consent request learner@example.org` (got {:?})", arg.trim())
+                });
+            }
             if r.starts_with("received") || r.starts_with("given") || r.starts_with("ok") || r.is_empty() {
                 Ok(Command::ConsentReceived)
             } else {
-                Err("write `#consent received` once the learner's written consent is on file".into())
+                Err("write `#consent received` once the learner's written consent is on file, or `#consent request` and the learner's address".into())
             }
+        }
+        "contact" | "contacts" => {
+            let r = rest.trim();
+            let (verb, arg) = r.split_once(char::is_whitespace).unwrap_or((r, ""));
+            let add = match verb.to_ascii_lowercase().as_str() {
+                "add" => true,
+                "remove" | "delete" | "rm" => false,
+                _ => return Err(format!("#contact needs add or remove and an address, e.g. `#contact add name@example.org` (got {r:?})")),
+            };
+            address_arg(arg)
+                .map(|address| Command::Contact { add, address })
+                .ok_or_else(|| format!("#contact {verb} needs an email address (got {:?})", arg.trim()))
         }
         "withdraw" | "withdrawn" => Ok(Command::Withdraw { reason: opt(&full(rest)) }),
         "escalate" => Ok(Command::Escalate { reason: opt(&full(rest)) }),
         "proceed" | "investigate" => Ok(Command::Proceed { reason: opt(&full(rest)) }),
         "no-action" | "noaction" | "no_action" | "decline" => Ok(Command::NoAction { reason: opt(&full(rest)) }),
         other => Err(format!(
-            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #consent, #withdraw, #escalate, #proceed or #no-action"
+            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #consent, #contact, #withdraw, #escalate, #proceed or #no-action"
         )),
     }
 }
@@ -293,6 +391,43 @@ mod tests {
             }]
         );
         assert_eq!(p.text, "Hi\n\nKind regards");
+    }
+
+    #[test]
+    fn example_lines_from_help_texts_never_run() {
+        // The lines an older notification listed, as a reply that quotes it
+        // without `>` would carry them.
+        let p = parse("Thanks, will look.\n\n  #note TEXT                  an internal note\n  #extend YYYY-MM-DD REASON   extend the deadline\n  #close lessons: TEXT        close the case with lessons learnt\n  #assign ADDRESS             pass the case to a colleague\n  #reclassify KIND            complaint, compliment, comment or other\n  #withdraw / #escalate / #proceed / #no-action\n#close lessons: WHAT WE LEARNT AND WHAT WE CHANGED OR RECOMMEND\n#escalate REASON\n#no-action <reason>\n#note ...");
+        assert!(p.commands.is_empty(), "{:?}", p.commands);
+        assert_eq!(p.errors.len(), 10, "{:?}", p.errors);
+        // Ordinary capitals and dots in real commands still work.
+        let p = parse(
+            "#note rang the EPA team... no answer\n#close lessons: check the ESFA rules first",
+        );
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(p.commands.len(), 2);
+    }
+
+    #[test]
+    fn contacts_and_consent_requests() {
+        let p = parse("#contact add <Rep@Union.test>\n#contact remove rep@union.test\n#consent request ellie@mail.test\n#contact someone\n#consent request nobody");
+        assert_eq!(
+            p.commands,
+            vec![
+                Command::Contact {
+                    add: true,
+                    address: "rep@union.test".into()
+                },
+                Command::Contact {
+                    add: false,
+                    address: "rep@union.test".into()
+                },
+                Command::AskConsent {
+                    to: "ellie@mail.test".into()
+                },
+            ]
+        );
+        assert_eq!(p.errors.len(), 2);
     }
 
     #[test]

@@ -40,6 +40,10 @@ pub enum StoreError {
     },
 }
 
+/// The note on a stored message from someone with no standing on its case
+/// (followed by the sender's address); the export labels such messages.
+pub const THIRD_PARTY_NOTE: &str = "third party (not the complainant; changed nothing):";
+
 /// A transaction on the store.
 pub type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
 
@@ -65,6 +69,8 @@ fn actor_name(a: &crate::core::case::Actor) -> String {
         crate::core::case::Actor::Complainant => "complainant".to_string(),
         crate::core::case::Actor::Staff(s) => s.clone(),
         crate::core::case::Actor::Unverified(s) => format!("UNVERIFIED {s}"),
+        crate::core::case::Actor::Correspondent(s) => s.clone(),
+        crate::core::case::Actor::ThirdParty(s) => format!("THIRD PARTY {s}"),
     }
 }
 
@@ -144,9 +150,11 @@ impl Store {
         Ok(())
     }
 
-    /// Start a unit of work.
+    /// Start a unit of work. It takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so a concurrent writer waits for the busy timeout
+    /// instead of failing when it first read and then wants to write.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(self.pool.begin().await?)
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// Close the pool (flushes WAL on the last connection).
@@ -872,6 +880,49 @@ impl Store {
         Self::append_audit(&mut tx, row.case_ref.as_deref(), now, &audit).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Was any of `message_ids` a mail complaintd queued to `recipient`?
+    /// A reply that answers mail sent to its own sender has standing on the
+    /// case; one that answers mail sent to someone else (a forward) has not.
+    pub async fn issued_to(
+        tx: &mut SqliteConnection,
+        message_ids: &[String],
+        recipient: &str,
+    ) -> Result<bool, StoreError> {
+        for id in message_ids {
+            let id = id.trim().trim_start_matches('<').trim_end_matches('>');
+            let row = sqlx::query(
+                "SELECT EXISTS (SELECT 1 FROM outbox WHERE message_id = ? AND recipient = ?)",
+            )
+            .bind(id)
+            .bind(recipient)
+            .fetch_one(&mut *tx)
+            .await?;
+            if row.get::<bool, _>(0) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The newest `limit` finished mails of a case to `recipient`, newest
+    /// first: what a reply from them may quote.
+    pub async fn recent_mail_to(
+        tx: &mut SqliteConnection,
+        case_ref: &str,
+        recipient: &str,
+        limit: i64,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT raw FROM outbox WHERE case_ref = ? AND recipient = ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(case_ref)
+        .bind(recipient)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        Ok(rows.iter().map(|r| r.get::<Vec<u8>, _>(0)).collect())
     }
 
     /// Outbox rows of a case (or all when `None`), oldest first.

@@ -214,7 +214,19 @@ async fn provider_a_paths_golden() {
         app.app.store.all_deadlines().await.expect("db").is_empty(),
         "no response clock before consent"
     );
-    app.advance(Duration::hours(26));
+    // The learner's consent counts only from an address complaintd asked:
+    // her mother gives it, and the request goes there.
+    app.advance(Duration::hours(25));
+    app.deliver(&app.gmail_reply(
+        &consent,
+        parent,
+        "Her own email address is ellie@mail.test.",
+        10,
+    ))
+    .await;
+    app.send().await;
+    let consent = app.last("consent_request", "ellie@mail.test").await;
+    app.advance(Duration::hours(1));
     app.deliver(&app.gmail_reply(
         &consent,
         "ellie@mail.test",
