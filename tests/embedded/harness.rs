@@ -50,6 +50,22 @@ pub fn write_config(dir: &Path, provider: &str, extra: &str) -> PathBuf {
     path
 }
 
+/// The environment variable [`secret_from_env`] points a config at.
+pub const SECRET_ENV: &str = "COMPLAINTD_SECRET";
+
+/// Point a config written by [`write_config`] at the secret in
+/// [`SECRET_ENV`] instead of the example's systemd credential path, so the
+/// real binary can run it.
+pub fn secret_from_env(config: &Path) {
+    let text = std::fs::read_to_string(config)
+        .expect("read config")
+        .replace(
+            "secret_file = \"/run/credentials/complaintd.service/secret\"",
+            &format!("secret_env = \"{SECRET_ENV}\""),
+        );
+    std::fs::write(config, text).expect("write config");
+}
+
 impl TestApp {
     pub async fn spawn(provider: &str, start: &str) -> TestApp {
         Self::spawn_with(provider, start, "").await

@@ -209,11 +209,7 @@ async fn an_oversized_message_is_taken_from_its_headers_from_a_maildir() {
 #[tokio::test]
 async fn an_oversized_message_is_taken_from_its_headers_by_the_ingest_command() {
     let app = TestApp::spawn_with("provider-b", "2026-11-23T10:00:00Z", LIMIT).await;
-    let text = std::fs::read_to_string(&app.config).expect("read").replace(
-        "secret_file = \"/run/credentials/complaintd.service/secret\"",
-        "secret_env = \"COMPLAINTD_SECRET\"",
-    );
-    std::fs::write(&app.config, text).expect("write");
+    secret_from_env(&app.config);
     let file = app.dir.path().join("big.eml");
     std::fs::write(&file, oversized("over-3@mail.test")).expect("write");
     let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))

@@ -214,12 +214,7 @@ fn command_line_ingest_tick_cases_quarantine() {
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };
-    // The example uses a systemd credential path; point it at the environment.
-    let text = std::fs::read_to_string(&config).expect("read").replace(
-        "secret_file = \"/run/credentials/complaintd.service/secret\"",
-        "secret_env = \"COMPLAINTD_SECRET\"",
-    );
-    std::fs::write(&config, text).expect("write");
+    secret_from_env(&config);
     let mail = dir.path().join("in");
     std::fs::create_dir_all(&mail).expect("mkdir");
     std::fs::write(
@@ -423,11 +418,7 @@ fn closed_stdout() -> std::process::Stdio {
 fn commands_exit_quietly_when_their_output_closes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = write_config(dir.path(), "provider-b", "");
-    let text = std::fs::read_to_string(&config).expect("read").replace(
-        "secret_file = \"/run/credentials/complaintd.service/secret\"",
-        "secret_env = \"COMPLAINTD_SECRET\"",
-    );
-    std::fs::write(&config, text).expect("write");
+    secret_from_env(&config);
     let mail = dir.path().join("in");
     std::fs::create_dir_all(&mail).expect("mkdir");
     for i in 0..5 {

@@ -309,11 +309,7 @@ async fn hostile_names_and_message_ids_keep_exports_and_mail_well_formed() {
 fn database_outgoing_mail_and_exports_are_owner_only_whatever_the_umask() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = write_config(dir.path(), "provider-b", "");
-    let text = std::fs::read_to_string(&config).expect("read").replace(
-        "secret_file = \"/run/credentials/complaintd.service/secret\"",
-        "secret_env = \"COMPLAINTD_SECRET\"",
-    );
-    std::fs::write(&config, text).expect("write");
+    secret_from_env(&config);
     let eml = dir.path().join("1.eml");
     std::fs::write(
         &eml,
