@@ -5,7 +5,7 @@
 
 use crate::app::App;
 use crate::config::{Config, OAuth2Config};
-use crate::core::oauth;
+use crate::core::oauth::{self, FailureKind};
 use crate::effects::ApplyError;
 use crate::sender::{ALERTS_ACCOUNT, ALERT_TEMPLATE, OUTBOX_ACCOUNT};
 use crate::store::{AccountHealth, Store, StoreError};
@@ -103,6 +103,13 @@ pub fn is_alarming(app: &App, h: &AccountHealth, now: DateTime<Utc>) -> bool {
             .is_some())
 }
 
+/// Was the account refused (credentials, consent: a person must act) rather
+/// than unreachable (server down, timeouts: it may clear by itself)? A
+/// refusal seen during the failure marks it for good (see `login_failed`).
+fn refused(h: &AccountHealth) -> bool {
+    h.failure_kind.as_deref() == Some(FailureKind::Auth.as_str())
+}
+
 /// One line about a failing account, for the digest and `status`.
 pub fn describe(app: &App, label: &str, h: &AccountHealth) -> String {
     let local = |t: DateTime<Utc>| {
@@ -111,8 +118,13 @@ pub fn describe(app: &App, label: &str, h: &AccountHealth) -> String {
             .format("%a %-d %b %H:%M")
             .to_string()
     };
+    let trouble = if refused(h) {
+        "cannot sign in"
+    } else {
+        "unreachable"
+    };
     let mut s = format!(
-        "{label}: cannot sign in since {}",
+        "{label}: {trouble} since {}",
         h.failing_since.map(local).unwrap_or_default()
     );
     if let Some(e) = &h.last_error {
@@ -150,8 +162,15 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<AlertReport, ApplyErr
         let (subject, body) = match d {
             Decision::Failing => {
                 let error = h.last_error.clone().unwrap_or_default();
+                // Say what happened: a refused sign-in needs a person, while a
+                // server that cannot be reached may be an outage elsewhere.
+                let (trouble, headline) = if refused(h) {
+                    ("cannot sign in to", "cannot sign in")
+                } else {
+                    ("cannot reach", "unreachable")
+                };
                 let mut body = format!(
-                    "complaintd cannot sign in to the {label}.\n\n\
+                    "complaintd {trouble} the {label}.\n\n\
                      Failing since: {since}\nLast good sign-in: {last}\nError: {error}\n",
                     label = acc.label,
                     since = fmt(app, h.failing_since),
@@ -163,21 +182,22 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<AlertReport, ApplyErr
                 }
                 body.push_str(if h.account.starts_with("mailbox:") {
                     "\nUntil this is fixed, mail sent to this mailbox is not being read: it waits \
-                     on the server and is taken in, nothing lost, once sign-in works again."
+                     on the server and is taken in, nothing lost, once the mailbox works again."
                 } else {
                     "\nUntil this is fixed, outgoing mail (acknowledgements, notifications to \
-                     staff) waits in the outbox and is sent once sign-in works again."
+                     staff) waits in the outbox, using up none of its retries, and is sent \
+                     within seconds of the account working again."
                 });
                 body.push_str(
                     " Every other mailbox keeps working. `complaintd status` and \
                      `complaintd check` show more.\nYou will get one more email when it works again.\n",
                 );
-                (format!("complaintd ALERT: {} cannot sign in", acc.label), body)
+                (format!("complaintd ALERT: {} {headline}", acc.label), body)
             }
             Decision::Recovered => (
                 format!("complaintd: {} works again", acc.label),
                 format!(
-                    "complaintd signed in to the {} again at {}. Mail that arrived meanwhile is being taken in now.\n",
+                    "complaintd signed in to the {} again at {}. Mail that arrived or waited meanwhile is being handled now.\n",
                     acc.label,
                     fmt(app, h.last_login_at)
                 ),

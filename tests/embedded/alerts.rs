@@ -136,7 +136,23 @@ async fn an_outage_waits_for_its_longer_grace() {
     assert!(alerts(&app.sent_to("it@example.test").await).is_empty());
     app.advance(Duration::minutes(31));
     app.tick().await;
-    assert_eq!(alerts(&app.sent_to("it@example.test").await).len(), 1);
+    let subjects = alerts(&app.sent_to("it@example.test").await);
+    assert_eq!(subjects.len(), 1);
+    // An outage is not a refused sign-in: the alert says which it is.
+    assert!(
+        subjects[0].ends_with(
+            "mailbox m365 (complaints@example.test on outlook.office365.com) unreachable"
+        ),
+        "{subjects:?}"
+    );
+    let digest = complaintd::digest::build(&app.app, app.now)
+        .await
+        .expect("digest");
+    assert!(
+        digest.sections[0].lines[0].contains("unreachable since"),
+        "{:?}",
+        digest.sections[0]
+    );
 }
 
 #[tokio::test]
