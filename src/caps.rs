@@ -147,11 +147,7 @@ async fn queue_summary(
     held: &Held,
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {
-    let name = app
-        .directory
-        .by_email(out.recipient)
-        .map(|p| p.name.clone())
-        .unwrap_or_else(|| out.recipient.to_string());
+    let name = crate::effects::person_name(app, out.recipient);
     let what = about(held.cap, &held.key);
     let subject = format!("complaintd: further {what} are held back");
     let text = format!(

@@ -36,7 +36,8 @@ fn local(app: &App, t: DateTime<Utc>) -> String {
         .to_string()
 }
 
-fn person_name(app: &App, address: &str) -> String {
+/// A member of staff's name, else the address itself.
+pub(crate) fn person_name(app: &App, address: &str) -> String {
     app.directory
         .by_email(address)
         .map(|p| p.name.clone())
@@ -65,8 +66,8 @@ pub fn cap_text(text: &str, max: usize, reference: &str) -> String {
 /// staff (who can read the case record) get at most `[limits]
 /// max_quoted_chars` of it. Mail to people outside is not cut: they have no
 /// record to read, and what goes to them is what staff wrote.
-fn quoted(app: &App, c: &Case, recipient: &str, text: &str) -> String {
-    if app.directory.by_email(recipient).is_some() {
+fn quoted(app: &App, c: &Case, staff: bool, text: &str) -> String {
+    if staff {
         cap_text(
             text,
             app.loaded.config.limits.max_quoted_chars,
@@ -78,15 +79,9 @@ fn quoted(app: &App, c: &Case, recipient: &str, text: &str) -> String {
 }
 
 /// The template data for one mail to one recipient; `token` is the handler
-/// token of this mail (empty for anyone who is not staff).
-fn data(
-    app: &App,
-    c: &Case,
-    m: &OutMail,
-    recipient: &str,
-    token: &str,
-    context_text: &str,
-) -> Value {
+/// token of this mail, which members of staff (and only they) have.
+fn data(app: &App, c: &Case, m: &OutMail, token: Option<&str>, context_text: &str) -> Value {
+    let staff = token.is_some();
     let cfg = &app.loaded.config;
     let stage = app.loaded.policy.stage(c.stage);
     let due = c
@@ -135,15 +130,15 @@ fn data(
             "address": c.complainant.address,
         },
         "handler": {"name": if handler.is_empty() { "the complaints team".to_string() } else { person_name(app, &handler) }, "address": handler},
-        "token": token,
-        "text": quoted(app, c, recipient, m.text.as_deref().unwrap_or(context_text)),
+        "token": token.unwrap_or_default(),
+        "text": quoted(app, c, staff, m.text.as_deref().unwrap_or(context_text)),
         "contacts": m.contacts.iter().map(|k| json!({
             "name": k.name, "email": k.email.clone().unwrap_or_default(), "phone": k.phone.clone().unwrap_or_default(),
             "address": k.address.clone().unwrap_or_default(), "url": k.url.clone().unwrap_or_default(),
         })).collect::<Vec<_>>(),
         "vars": Value::Object(vars),
     });
-    if app.directory.by_email(recipient).is_none() {
+    if !staff {
         // A handler's words relayed to someone outside may quote the
         // notification (its subject tag, its reply address): no token may
         // leave the organisation.
@@ -289,14 +284,7 @@ async fn queue_mail(
             app.secret
                 .handler_token(&c.reference, &recipient, notice, now)
         });
-        let mut d = data(
-            app,
-            c,
-            m,
-            &recipient,
-            token.as_deref().unwrap_or(""),
-            context_text,
-        );
+        let mut d = data(app, c, m, token.as_deref(), context_text);
         if staff && !batch.held_outside.is_empty() {
             if let Some(vars) = d.get_mut("vars").and_then(Value::as_object_mut) {
                 vars.insert("held".into(), json!(batch.held_outside.join(", ")));

@@ -369,14 +369,8 @@ async fn fetch_new(
                 .iter()
                 .find_map(|f| f.header().map(|h| h.to_vec()))
                 .unwrap_or_default();
-            let mut raw = header;
-            raw.extend_from_slice(
-                format!(
-                    "\r\n[complaintd: this message is {size} bytes, over the limit of {limit} bytes, so only its headers were taken in. Read it in the {} mailbox, folder {}, UID {uid}.]\r\n",
-                    mb.name, cfg.folder
-                )
-                .as_bytes(),
-            );
+            let source = format!("the {} mailbox, folder {}, UID {uid}", mb.name, cfg.folder);
+            let raw = ingest::oversize_notice(&header, u64::from(*size), limit, &source);
             bodies.push((*uid, raw));
         }
         bodies.sort_by_key(|(u, _)| *u);

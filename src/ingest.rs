@@ -55,10 +55,11 @@ impl From<sqlx::Error> for IngestError {
 
 /// The content hash messages are deduplicated by when they have no Message-ID.
 pub fn content_hash(raw: &[u8]) -> String {
-    Sha256::digest(raw)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(raw))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Header fields added on the way (per hop or per mailbox), left out of the
@@ -109,7 +110,7 @@ pub fn content_key(raw: &[u8]) -> String {
         }
         rest = tail;
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.finalize())
 }
 
 /// `raw` as it is taken in: a message over `[limits] max_message_bytes` is
@@ -130,7 +131,7 @@ pub fn within_limit<'a>(raw: &'a [u8], limit: u64, source: &str) -> Cow<'a, [u8]
 }
 
 /// Where the header section ends (before the blank line), if it does.
-pub fn header_end(raw: &[u8]) -> Option<usize> {
+fn header_end(raw: &[u8]) -> Option<usize> {
     let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n");
     let lf = raw.windows(2).position(|w| w == b"\n\n");
     match (crlf, lf) {
@@ -162,8 +163,10 @@ pub fn read_limited(path: &std::path::Path, limit: u64, source: &str) -> std::io
 }
 
 /// The headers found in `head` (the first bytes of a message of `size`
-/// bytes) and a notice in place of the body.
-fn oversize_notice(head: &[u8], size: u64, limit: u64, source: &str) -> Vec<u8> {
+/// bytes, or its header section as IMAP fetches it) and a notice in place of
+/// the body saying where the whole message is (`source`). Every path that
+/// meets an oversized message (IMAP, Maildir, `ingest`) records it this way.
+pub fn oversize_notice(head: &[u8], size: u64, limit: u64, source: &str) -> Vec<u8> {
     let end = header_end(head).unwrap_or(head.len());
     let mut kept = head[..end].to_vec();
     kept.extend_from_slice(
@@ -202,11 +205,13 @@ pub async fn ingest(
     let raw: &[u8] = &raw;
     let hash = content_hash(raw);
     let key = content_key(raw);
-    let parsed = mail::parse(raw);
     // Outside the write lock: the part that grows with the message's size.
-    let analysis = parsed.as_ref().ok().map(|m| analyse(app, raw, m));
+    let parsed = mail::parse(raw).map(|m| {
+        let analysis = analyse(app, &m);
+        (m, analysis)
+    });
     let late = over_budget(app, started, "classification");
-    let message_id = parsed.as_ref().ok().and_then(|m| m.message_id.clone());
+    let message_id = parsed.as_ref().ok().and_then(|(m, _)| m.message_id.clone());
     let span = info_span!(
         "ingest",
         message_id = message_id.as_deref().unwrap_or("-"),
@@ -215,7 +220,7 @@ pub async fn ingest(
     async move {
         let mut tx = app.store.begin().await?;
         let (from, subject) = match &parsed {
-            Ok(m) => (
+            Ok((m, _)) => (
                 m.from.as_ref().map(|f| f.address.clone()),
                 Some(m.subject.clone()),
             ),
@@ -259,8 +264,8 @@ pub async fn ingest(
                 }
             }
         };
-        let mail = match parsed {
-            Ok(m) => m,
+        let (mail, analysis) = match parsed {
+            Ok(parsed) => parsed,
             Err(e) => {
                 let reason = format!("unreadable message: {e}");
                 Store::quarantine(&mut tx, row, &reason, now).await?;
@@ -275,10 +280,6 @@ pub async fn ingest(
             warn!(%reason, "quarantined");
             return Ok(Ingested::Quarantined(reason));
         }
-        let analysis = match analysis {
-            Some(a) => a,
-            None => analyse(app, raw, &mail),
-        };
         let done = process_analysed(app, &mut tx, row, raw, &mail, analysis, now).await;
         let done = match (done, over_budget(app, started, "rendering the replies")) {
             (Ok(_), Some(reason)) => Err(ApplyError::OverBudget(reason)),
@@ -323,7 +324,7 @@ pub async fn process(
     mail: &InboundMail,
     now: DateTime<Utc>,
 ) -> Result<Ingested, ApplyError> {
-    let analysis = analyse(app, raw, mail);
+    let analysis = analyse(app, mail);
     process_analysed(app, tx, row, raw, mail, analysis, now).await
 }
 
@@ -336,7 +337,7 @@ struct Analysis {
     sender: String,
 }
 
-fn analyse(app: &App, _raw: &[u8], mail: &InboundMail) -> Analysis {
+fn analyse(app: &App, mail: &InboundMail) -> Analysis {
     let prefixes = vec![app.loaded.policy.procedure.reference_prefix.clone()];
     let thread = threading::thread(mail, &app.secret, &prefixes);
     // One split of the text serves classification, commands and the case.
