@@ -145,13 +145,7 @@ async fn a_hundred_complaints_from_one_sender_do_not_make_five_hundred_staff_mai
 async fn fifty_forged_staff_messages_make_one_handful_of_not_trusted_notices() {
     let mut app = TestApp::spawn("provider-b", "2026-11-23T10:00:00Z").await;
     app.deliver(&complaint("Jo <jo@mail.test>", 0)).await;
-    let c = app
-        .app
-        .store
-        .case("PAR-2026-0001")
-        .await
-        .expect("db")
-        .expect("case");
+    let c = app.case("PAR-2026-0001").await;
     let handler = c.handler.clone().expect("a handler");
     let before = app.sent_to(&handler).await.len();
     for i in 0..50 {

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use complaintd::app::App;
 use complaintd::config;
+use complaintd::core::case::Case;
 use complaintd::core::mail;
 use complaintd::core::token::Secret;
 use complaintd::ingest::{self, Ingested};
@@ -137,6 +138,16 @@ impl TestApp {
         )
         .await
         .expect("send")
+    }
+
+    /// The stored case `reference` (which must exist).
+    pub async fn case(&self, reference: &str) -> Case {
+        self.app
+            .store
+            .case(reference)
+            .await
+            .expect("db")
+            .expect("case")
     }
 
     pub async fn sent(&self) -> Vec<OutboxRow> {

@@ -99,13 +99,7 @@ async fn forged_handler_command_is_recorded_not_executed() {
         Ingested::Threaded("PAR-2026-0001".into())
     );
     app.send().await;
-    let c = app
-        .app
-        .store
-        .case("PAR-2026-0001")
-        .await
-        .expect("db")
-        .expect("case");
+    let c = app.case("PAR-2026-0001").await;
     assert_eq!(c.state.as_str(), "open");
     let audit = app.app.store.case_audit("PAR-2026-0001").await.expect("db");
     assert!(audit

@@ -39,13 +39,7 @@ async fn responded_case(app: &mut TestApp) -> String {
     ))
     .await;
     app.send().await;
-    let c = app
-        .app
-        .store
-        .case("PAR-2026-0001")
-        .await
-        .expect("db")
-        .expect("case");
+    let c = app.case("PAR-2026-0001").await;
     assert_eq!(c.state.as_str(), "responded");
     "PAR-2026-0001".into()
 }
@@ -54,7 +48,7 @@ async fn responded_case(app: &mut TestApp) -> String {
 async fn a_stranger_naming_a_case_changes_nothing_and_is_labelled_as_a_third_party() {
     let mut app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
     let r = responded_case(&mut app).await;
-    let before = app.app.store.case(&r).await.expect("db").expect("case");
+    let before = app.case(&r).await;
     app.advance(Duration::hours(20));
     let outcome = app
         .deliver(&naming(
@@ -70,7 +64,7 @@ async fn a_stranger_naming_a_case_changes_nothing_and_is_labelled_as_a_third_par
         "recorded against the case"
     );
     app.send().await;
-    let after = app.app.store.case(&r).await.expect("db").expect("case");
+    let after = app.case(&r).await;
     assert_eq!(after, before, "a stranger changed the case");
     assert!(
         app.sent_to(JO).await.len() == 2,
@@ -122,7 +116,7 @@ async fn a_stranger_naming_a_case_changes_nothing_and_is_labelled_as_a_third_par
         "m2@mail.test",
     ))
     .await;
-    let c = app.app.store.case(&r).await.expect("db").expect("case");
+    let c = app.case(&r).await;
     assert_eq!((c.stage, c.state.as_str()), (1, "open"));
 }
 
@@ -142,14 +136,14 @@ async fn a_forwarded_reply_is_a_third_party_unless_a_handler_adds_the_contact() 
         2,
     ))
     .await;
-    let c = app.app.store.case(&r).await.expect("db").expect("case");
+    let c = app.case(&r).await;
     assert_eq!(c.stage, 0, "a forward gave the rep no standing");
 
     // The handler adds the rep as a contact (with the notification's token).
     let notice = app.last("third_party_message", PRIYA).await;
     app.deliver(&app.outlook_reply(&notice, PRIYA, &format!("#contact add {rep}"), 3))
         .await;
-    let c = app.app.store.case(&r).await.expect("db").expect("case");
+    let c = app.case(&r).await;
     assert_eq!(c.contacts, vec![rep.to_string()]);
     app.advance(Duration::hours(1));
     app.deliver(&naming(
@@ -159,7 +153,7 @@ async fn a_forwarded_reply_is_a_third_party_unless_a_handler_adds_the_contact() 
         "rep2@union.test",
     ))
     .await;
-    let c = app.app.store.case(&r).await.expect("db").expect("case");
+    let c = app.case(&r).await;
     assert_eq!((c.stage, c.state.as_str()), (1, "open"));
     let audit = app.app.store.case_audit(&r).await.expect("audit");
     assert!(audit
@@ -184,7 +178,7 @@ async fn a_stranger_cannot_give_permission_to_share_a_compliment() {
         "From: {MALLORY}\r\nTo: complaints@provider-a.example.test\r\nSubject: [{r}] sharing\r\nMessage-ID: <p1@elsewhere.test>\r\n\r\nYes, happy for you to share it.\r\n"
     );
     app.deliver(raw.as_bytes()).await;
-    let c = app.app.store.case(&r).await.expect("db").expect("case");
+    let c = app.case(&r).await;
     assert_eq!(c.state.as_str(), "awaiting_permission");
     assert_eq!(c.share_permission, None);
 }
@@ -250,7 +244,7 @@ async fn consent_counts_only_from_the_address_complaintd_asked() {
 }
 
 async fn case_of(app: &TestApp, r: &str) -> complaintd::core::case::Case {
-    app.app.store.case(r).await.expect("db").expect("case")
+    app.case(r).await
 }
 
 /// The whole notification pasted back without `>` under an attribution no
@@ -293,13 +287,7 @@ async fn a_reply_pasting_the_whole_notification_runs_nothing_from_it() {
     ))
     .await;
     app.send().await;
-    let c = app
-        .app
-        .store
-        .case("PAR-2026-0001")
-        .await
-        .expect("db")
-        .expect("case");
+    let c = app.case("PAR-2026-0001").await;
     assert!(!c.state.is_final(), "{:?}", c.state);
     assert_eq!(c.lessons, None);
     // Whatever reached Jo carries none of the notification.

@@ -184,13 +184,7 @@ async fn provider_b_four_stages_golden() {
     app.deliver(&app.gmail_reply(&resp3, JO, "I am not happy and will go to the ESFA.", 7))
         .await;
     app.send().await;
-    let c = app
-        .app
-        .store
-        .case("PAR-2026-0001")
-        .await
-        .expect("db")
-        .expect("case");
+    let c = app.case("PAR-2026-0001").await;
     assert_eq!(c.state.as_str(), "referred_externally");
 
     golden("provider-b-timeline.txt", &timeline(&app).await);

@@ -137,7 +137,7 @@ async fn tokens_stop_working_when_the_case_closes() {
         "c1@staff.test",
     ))
     .await;
-    let c = app.app.store.case(REF).await.expect("db").expect("case");
+    let c = app.case(REF).await;
     assert_eq!(c.state.as_str(), "closed");
     // Someone who read the token (an export, a forwarded mail) tries it now.
     app.deliver(&reply_with_token(
@@ -266,7 +266,7 @@ async fn hostile_names_and_message_ids_keep_exports_and_mail_well_formed() {
         Ingested::Opened(REF.into())
     );
     app.send().await;
-    let c = app.app.store.case(REF).await.expect("db").expect("case");
+    let c = app.case(REF).await;
     assert!(
         c.complainant.name.as_deref().unwrap_or("").contains('\n'),
         "the test must really carry a newline in the name: {:?}",
