@@ -3,8 +3,9 @@
 use super::out;
 use super::read_input;
 use crate::core::classify::{classify_raw, Hints};
+use crate::core::eval;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Expand directories (recursively, sorted) into files; keep files as given.
@@ -95,5 +96,46 @@ pub(super) fn classify_cmd(
         );
         return Ok(ExitCode::from(1));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `complaintd classify --eval DIR`: classify every file `DIR/labels.jsonl`
+/// names and print the figures. Unreadable labels or messages are an error
+/// (exit 1): figures over part of a set would mislead.
+pub(super) fn eval_cmd(json: bool, dir: &Path, hints: &Hints) -> anyhow::Result<ExitCode> {
+    let labels_path = dir.join("labels.jsonl");
+    let text = std::fs::read_to_string(&labels_path)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", labels_path.display()))?;
+    let labels = eval::parse_labels(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", labels_path.display()))?;
+    let mut results = Vec::with_capacity(labels.len());
+    let mut errors = Vec::new();
+    for label in &labels {
+        let path = dir.join(&label.file);
+        match read_input(&path)
+            .and_then(|raw| classify_raw(&raw, hints).map_err(anyhow::Error::from))
+        {
+            Ok(c) => results.push((label, c)),
+            Err(e) => errors.push(format!("{}: {e:#}", path.display())),
+        }
+    }
+    if !errors.is_empty() {
+        for e in &errors {
+            crate::errln!("complaintd: {e}");
+        }
+        anyhow::bail!(
+            "{} of {} labelled message(s) could not be read or classified: no figures",
+            errors.len(),
+            labels.len()
+        );
+    }
+    let report = eval::evaluate(results.iter().map(|(l, c)| (*l, c.kind, &c.flags)));
+    let mut out = std::io::BufWriter::new(out::Stdout);
+    if json {
+        writeln!(out, "{}", report.to_json())?;
+    } else {
+        write!(out, "{}", report.to_text())?;
+    }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -40,9 +40,13 @@ pub enum Command {
 
     /// Classify .eml files (stdin if none); directories are walked.
     Classify {
-        /// One JSON object per input line.
+        /// One JSON object per input line (with --eval: the figures as one JSON object).
         #[arg(long)]
         json: bool,
+        /// Measure against DIR/labels.jsonl: per-kind and per-flag
+        /// precision/recall/F1, accuracy, macro-F1 and the confusion matrix.
+        #[arg(long, value_name = "DIR", conflicts_with = "files")]
+        eval: Option<PathBuf>,
         /// Files or directories (Maildirs too).
         files: Vec<PathBuf>,
     },
@@ -323,12 +327,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
         },
-        Command::Classify { json, files } => {
+        Command::Classify { json, eval, files } => {
             let hints = match &cli.config {
                 Some(path) => crate::config::load(path)?.hints(),
                 None => Hints::default(),
             };
-            classify::classify_cmd(json, &files, &hints)
+            match eval {
+                Some(dir) => classify::eval_cmd(json, &dir, &hints),
+                None => classify::classify_cmd(json, &files, &hints),
+            }
         }
         Command::Check { offline } => {
             let path = cli

@@ -596,12 +596,16 @@ fn score_text(scores: &mut Scores, text: &str, weight: f32, origin: &str) {
 }
 
 /// The text that should drive the label: the newly written part, plus any
-/// forwarded part (forwards are the content, at reduced weight).
+/// forwarded part (forwards are the content, at reduced weight), plus the
+/// text of attached documents.
 pub struct Parts {
     /// Newly written text.
     pub new: String,
     /// Forwarded text (empty for replies: quoted history never counts).
     pub forwarded: String,
+    /// Text read from attached documents (PDF, Word), each under a line
+    /// naming its attachment. Never read for commands: only the body speaks.
+    pub attached: String,
 }
 
 /// Split a message into the parts the classifier reads.
@@ -613,16 +617,68 @@ pub fn parts(mail: &InboundMail) -> Parts {
     } else {
         String::new()
     };
-    if is_forward {
-        for m in &mail.attached_messages {
-            forwarded.push('\n');
-            forwarded.push_str(m);
+    // A message attached whole is forwarded content whatever the subject
+    // says: people forward a complaint as an attachment under any subject.
+    for m in &mail.attached_messages {
+        forwarded.push('\n');
+        forwarded.push_str(&m.subject);
+        forwarded.push('\n');
+        forwarded.push_str(&m.text);
+    }
+    let mut attached = String::new();
+    for e in &mail.extracted {
+        if !e.text.trim().is_empty() {
+            attached.push_str(&format!("--- text from {} ---\n", e.source));
+            attached.push_str(&e.text);
+            attached.push('\n');
         }
     }
     Parts {
         new: split.new,
         forwarded,
+        attached,
     }
+}
+
+/// Where the text came from and what could not be read, for the reasons.
+fn provenance(mail: &InboundMail) -> Vec<String> {
+    let mut out = Vec::new();
+    if let (Some(form), Some(from)) = (&mail.relayed_by, &mail.from) {
+        out.push(format!(
+            "relayed by the website contact form ({}): the sender is {}{}",
+            form.address,
+            from.name
+                .as_deref()
+                .map(|n| format!("{n} "))
+                .unwrap_or_default(),
+            from.address
+        ));
+    }
+    for m in mail.attached_messages.iter().take(3) {
+        let who = m
+            .from
+            .as_ref()
+            .map(|f| f.address.as_str())
+            .unwrap_or("an unknown sender");
+        out.push(format!(
+            "text from a forwarded message (originally from {who}, {:?})",
+            super::text::one_line(&m.subject)
+        ));
+    }
+    for e in &mail.extracted {
+        if !e.text.trim().is_empty() {
+            out.push(format!(
+                "text from {} ({} characters)",
+                e.source,
+                e.text.chars().count()
+            ));
+        }
+        for p in &e.problems {
+            out.push(format!("could not read all of {}: {p}", e.source));
+        }
+    }
+    out.extend(mail.unread.iter().map(|u| format!("could not read: {u}")));
+    out
 }
 
 /// Classify a parsed message. Pure: same input, same answer.
@@ -640,13 +696,16 @@ pub fn classify_parts(mail: &InboundMail, p: &Parts, hints: &Hints) -> Classific
             reasons: s.reasons,
         };
     }
-    classify_text(
+    let mut c = classify_text(
         &mail.subject,
         cut_bytes(&p.new, CLASSIFY_MAX_BYTES),
         cut_bytes(&p.forwarded, CLASSIFY_MAX_BYTES),
+        cut_bytes(&p.attached, CLASSIFY_MAX_BYTES),
         mail,
         hints,
-    )
+    );
+    c.reasons.extend(provenance(mail));
+    c
 }
 
 /// How much of the new and of the forwarded text the lexicon reads. What a
@@ -659,6 +718,7 @@ fn classify_text(
     subject: &str,
     new: &str,
     forwarded: &str,
+    attached: &str,
     mail: &InboundMail,
     hints: &Hints,
 ) -> Classification {
@@ -671,6 +731,10 @@ fn classify_text(
     score_text(&mut s, new, 1.0, "text");
     if !forwarded.trim().is_empty() {
         score_text(&mut s, forwarded, 0.5, "forwarded text");
+    }
+    // An attached letter is what the sender wrote, as much as the body is.
+    if !attached.trim().is_empty() {
+        score_text(&mut s, attached, 1.0, "attachment");
     }
     // The subject is a hint, never the deciding voice: people joke in subjects
     // ("Complaint" over praise) and reply under old subjects.
@@ -742,6 +806,13 @@ fn classify_text(
     own.sort_by(|a, b| b.0.total_cmp(&a.0));
     reasons.extend(own.iter().take(6).map(|(_, r)| r.clone()));
 
+    let with_attached;
+    let forwarded = if attached.trim().is_empty() {
+        forwarded
+    } else {
+        with_attached = format!("{forwarded}\n{attached}");
+        with_attached.as_str()
+    };
     let flags = flags(kind, subject, new, forwarded, mail, hints, &mut reasons);
     Classification {
         kind,

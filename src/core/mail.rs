@@ -5,6 +5,7 @@
 //! the parser; a panic becomes [`MailError::ParserPanic`] and the caller
 //! quarantines the raw bytes. Bad input is never a crash.
 
+use super::extract::{self, Extracted};
 use super::text::html_to_text;
 use chrono::{DateTime, Utc};
 use mail_parser::{MessageParser, MimeHeaders};
@@ -64,16 +65,49 @@ pub struct InboundMail {
     pub report_type: Option<String>,
     /// Any part is `message/delivery-status` or a disposition notification.
     pub has_status_part: bool,
+    /// MIME types of machine-report parts found anywhere in the message
+    /// (`message/delivery-status`, `message/feedback-report`,
+    /// `message/disposition-notification`, `text/rfc822-headers`…), for screening.
+    pub report_parts: Vec<String>,
     /// The readable text: the plain-text part, or the HTML converted when there
     /// is no plain part or the plain part is mangled (lines glued together).
     pub text: String,
     /// The HTML part converted to text (with `>` for blockquotes), if any.
     pub html_text: Option<String>,
-    /// Text of attached `message/rfc822` parts (forwarded as attachment), in order.
-    pub attached_messages: Vec<String>,
+    /// Attached `message/rfc822` parts (forwarded as attachment), outermost
+    /// first, nested ones followed to [`MAX_FORWARD_DEPTH`].
+    pub attached_messages: Vec<AttachedMessage>,
     /// Attachments (not inline bodies).
     pub attachments: Vec<Attachment>,
+    /// Text read from PDF and Word attachments, with what could not be read.
+    pub extracted: Vec<Extracted>,
+    /// Set when the message was relayed by the organisation's website contact
+    /// form: the form's own address. `from` is then the person who filled
+    /// in the form (see [`super::relay`]).
+    pub relayed_by: Option<Mailbox>,
+    /// What could not be read, in words a handler can read (an unknown
+    /// charset, forwards nested too deep…). Attachments' problems are in
+    /// [`Self::extracted`].
+    pub unread: Vec<String>,
 }
+
+/// A message forwarded as an attachment: who wrote it and what it says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttachedMessage {
+    /// The original sender, as context for the handler.
+    pub from: Option<Mailbox>,
+    /// The original subject.
+    pub subject: String,
+    /// Its readable text.
+    pub text: String,
+}
+
+/// How deep forwards inside forwards are followed. Real forwards nest two or
+/// three deep; fifty is an attack or a loop, and reading on buys nothing.
+pub const MAX_FORWARD_DEPTH: usize = 8;
+
+/// How many attachments are opened for their text in one message.
+pub const MAX_EXTRACTED: usize = 5;
 
 impl InboundMail {
     /// First value of a header (case-insensitive name), trimmed.
@@ -189,8 +223,11 @@ fn parse_inner(raw: &[u8]) -> Result<InboundMail, MailError> {
         None => ("text/plain".to_string(), None),
     };
     let mut has_status_part = false;
+    let mut report_parts = Vec::new();
     let mut attachments = Vec::new();
     let mut attached_messages = Vec::new();
+    let mut extracted = Vec::new();
+    let mut unread = Vec::new();
     for part in msg.parts.iter() {
         if let Some(ct) = part.content_type() {
             let full = format!(
@@ -204,15 +241,29 @@ fn parse_inner(raw: &[u8]) -> Result<InboundMail, MailError> {
             {
                 has_status_part = true;
             }
+            if REPORT_PARTS.contains(&full.as_str()) && !report_parts.contains(&full) {
+                report_parts.push(full);
+            }
+            if part.is_text() {
+                if let Some(cs) = ct.attribute("charset") {
+                    let known = cs.eq_ignore_ascii_case("us-ascii")
+                        || cs.eq_ignore_ascii_case("utf-8")
+                        || mail_parser::decoders::charsets::map::charset_decoder(cs.as_bytes())
+                            .is_some();
+                    let note = format!(
+                        "a text part is in the unknown charset {:?}: read as UTF-8 where it could be, other bytes replaced",
+                        super::text::one_line(cs)
+                    );
+                    if !known && !unread.contains(&note) {
+                        unread.push(note);
+                    }
+                }
+            }
         }
     }
     for part in msg.attachments() {
         if let Some(inner) = part.message() {
-            let t = inner
-                .body_text(0)
-                .map(|t| t.into_owned())
-                .unwrap_or_default();
-            attached_messages.push(t);
+            collect_forwards(inner, 1, &mut attached_messages, &mut unread);
         }
         let ct = part
             .content_type()
@@ -224,10 +275,25 @@ fn parse_inner(raw: &[u8]) -> Result<InboundMail, MailError> {
                 )
             })
             .unwrap_or_else(|| "application/octet-stream".into());
+        let name = part.attachment_name().map(|s| s.to_string());
+        let contents = part.contents();
+        if let Some(doc) = extract::doc_type(name.as_deref(), &ct, contents) {
+            let shown = name
+                .as_deref()
+                .map(|n| super::text::one_line(n).chars().take(80).collect::<String>())
+                .unwrap_or_else(|| "(unnamed)".to_string());
+            if extracted.len() < MAX_EXTRACTED {
+                extracted.push(extract::extract(&shown, doc, contents, &extract::BUDGET));
+            } else {
+                unread.push(format!(
+                    "attachment {shown} not read: only {MAX_EXTRACTED} documents are read per message"
+                ));
+            }
+        }
         attachments.push(Attachment {
-            name: part.attachment_name().map(|s| s.to_string()),
+            name,
             content_type: ct,
-            size: part.contents().len(),
+            size: contents.len(),
         });
     }
 
@@ -266,11 +332,59 @@ fn parse_inner(raw: &[u8]) -> Result<InboundMail, MailError> {
         content_type,
         report_type,
         has_status_part,
+        report_parts,
         text: text.replace("\r\n", "\n"),
         html_text,
         attached_messages,
         attachments,
+        extracted,
+        relayed_by: None,
+        unread,
     })
+    .map(super::relay::unwrap_contact_form)
+}
+
+/// Parts that only machines send: delivery and disposition reports, abuse
+/// feedback (ARF, RFC 5965) and the returned headers of a bounced message.
+const REPORT_PARTS: [&str; 8] = [
+    "message/delivery-status",
+    "message/global-delivery-status",
+    "message/disposition-notification",
+    "message/global-disposition-notification",
+    "message/feedback-report",
+    "text/rfc822-headers",
+    "message/global-headers",
+    "message/partial-headers",
+];
+
+/// Follow a forwarded message and the forwards inside it, to
+/// [`MAX_FORWARD_DEPTH`]; deeper ones are noted as not read.
+fn collect_forwards(
+    msg: &mail_parser::Message<'_>,
+    depth: usize,
+    out: &mut Vec<AttachedMessage>,
+    unread: &mut Vec<String>,
+) {
+    if depth > MAX_FORWARD_DEPTH {
+        let note = format!("forwarded messages nested deeper than {MAX_FORWARD_DEPTH} levels were not read");
+        if !unread.contains(&note) {
+            unread.push(note);
+        }
+        return;
+    }
+    out.push(AttachedMessage {
+        from: addresses(msg.from()).into_iter().next(),
+        subject: msg.subject().unwrap_or("").trim().to_string(),
+        text: msg
+            .body_text(0)
+            .map(|t| t.replace("\r\n", "\n"))
+            .unwrap_or_default(),
+    });
+    for part in msg.attachments() {
+        if let Some(inner) = part.message() {
+            collect_forwards(inner, depth + 1, out, unread);
+        }
+    }
 }
 
 #[cfg(test)]

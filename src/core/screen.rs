@@ -6,6 +6,7 @@
 use super::classify::Kind;
 use super::mail::InboundMail;
 use regex::Regex;
+use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 /// The verdict on a machine message.
@@ -23,9 +24,136 @@ static BOUNCE_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
 static AUTO_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(automatic reply|auto(matic)?[- ]?reply|autoreply|auto:|auto response|out of (the )?office|ooo\b|abwesenheitsnotiz|automatische antwort|réponse automatique|respuesta automática|ateb awtomatig|allan o'r swyddfa|on (annual )?leave|away from (the )?office)").expect("static regex")
 });
+static FORWARD_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(fw|fwd|wg|tr|rv|doorst|vb|vs|i)\s*:").expect("static regex")
+});
+static REPLY_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(re|aw|sv|antw|ynt)\s*:").expect("static regex")
+});
 static MACHINE_LOCAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(mailer-daemon|postmaster|mail-daemon|maildaemon|microsoftexchange[0-9a-f]+|bounces?|bounce-.*|no-?reply|do-?not-?reply)$").expect("static regex")
 });
+
+/// What mail systems write at the top of a bounce or delay notice, whatever
+/// the MTA: Postfix, Sendmail, qmail, Exim, Exchange, Gmail, Lotus/Domino,
+/// appliances. Matched at the start of a line in the opening of the newly
+/// written text, so a person quoting or forwarding one is not caught.
+static DSN_OPENING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?mi)^[ \t>*]*(",
+        r"hi\. this is the qmail-send program at|",
+        r"this is the mail system at host|",
+        r"this is the mail delivery agent at|",
+        r"the original message was received at|",
+        r"this message was created automatically by mail delivery software|",
+        r"this is an automatically generated delivery status notification|",
+        r"this is an automatically generated message from the mail delivery|",
+        r"there was an error delivering your (mail|message|e-?mail)|",
+        r"delivery has failed to these recipients or groups|",
+        r"delivery to the following recipients? (failed|has been delayed|was delayed)|",
+        r"delivery to these recipients or groups is delayed|",
+        r"your message (did not reach|couldn'?t be delivered|could not be delivered|wasn'?t delivered|was not delivered|has not (yet )?been delivered)|",
+        r"the following message could not be delivered|",
+        r"the following (recipient|address)\(?(es|s)?\)? failed|",
+        r"your message to .{1,200} (could not|couldn'?t|was not|wasn'?t) (be )?delivered|",
+        r"a message that you sent could not be delivered|",
+        r"a message that you sent has not yet been delivered|",
+        r"i'?m sorry to have to inform you that your message could not|",
+        r"sorry, we were unable to deliver your message|",
+        r"message delivery to .{1,200} (failed|was delayed|has been delayed)|",
+        r"\*\* (address not found|message not delivered|message blocked|delivery incomplete) \*\*|",
+        r"-+ ?the following addresses had (permanent fatal|transient non-fatal) errors ?-+|",
+        r"undelivered mail returned to sender|",
+        r"mail delivery (failed|failure)[:.]|",
+        r"warning: message .{1,200} delayed|",
+        r"this is a warning message only\.|",
+        r"your message .{0,120}\b(is|has been) (delayed|deferred)\b|",
+        r"# this is a (permanent|temporary) error",
+        r")"
+    ))
+    .expect("static regex")
+});
+
+/// The tell-tale structure further down a bounce: returned headers, SMTP
+/// status codes and DSN fields. Two of them, with a machine sender, make a
+/// bounce even without an opening we know.
+static DSN_STRUCTURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?mi)(",
+        r"^[ \t-]*(message headers follow|original message headers|returned message|",
+        r"original message follows|below this line is a copy of the message|",
+        r"the original message follows|undelivered message headers|the text of the original message|",
+        r"transcript of session follows)|",
+        r"^(final-recipient|original-recipient|action|diagnostic-code|remote-mta|reporting-mta|status):[ \t]|",
+        r"\b[45]\d\d[ -][245]\.\d{1,3}\.\d{1,3}\b|",
+        r"\b(user unknown|mailbox unavailable|no such user|recipient address rejected|host or domain name not found|mailbox full|over quota|quota exceeded|relay access denied)\b",
+        r")"
+    ))
+    .expect("static regex")
+});
+
+/// Out-of-office replies written by systems that set no header at all: the
+/// body opens with the absence. A return date or another contact must follow,
+/// so "I am out of the office today but want to complain" stays a person.
+static OOO_OPENING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\W*(thank you for your (e-?mail|message)[.!,]?\s*)?(i am|i'm|i will be|i'll be)\s+(currently\s+|now\s+)?(out of (the )?office|away from (the |my )?(office|desk|e-?mail)|on (annual |parental |maternity |paternity |sick )?leave|on holiday|on vacation|travell?ing|not in the office|working away)\b")
+        .expect("static regex")
+});
+static OOO_DETAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(until|return(ing)? on|back (on|in the office)|limited access|in my absence|please contact|for (anything )?urgent|will (reply|respond|get back)|upon my return|when i return)\b")
+        .expect("static regex")
+});
+
+/// Ticketing and helpdesk auto-acknowledgements: a ticket number plus words
+/// that say no person wrote it.
+static TICKET_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(ticket|request|case|incident|reference|ref)\s*(number|no\.?|id|#)?\s*[:#]?\s*\[?#?[A-Z]{0,6}-?\d{3,}")
+        .expect("static regex")
+});
+static TICKET_AUTO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(this is an? (automated|automatic|auto-generated|automatically generated) (response|message|reply|e-?mail|notification|acknowledge?ment)|automatically generated|(please )?do not reply (to|directly to) this (e-?mail|message)|this (mailbox|address) is not monitored|(has been|was|have been) (received|logged|created|opened|raised) (and|in our|by our|with)|we have received your (request|e-?mail|message|enquiry|query)|your (request|ticket|enquiry|query) (has been|was) (received|logged|created|opened))")
+        .expect("static regex")
+});
+
+/// Providers' notices about a mailbox: quota warnings, held (quarantined)
+/// mail. They come from a machine address; the phishing that imitates them
+/// asks for a password or a click to "verify", and stays a person's message
+/// (the classifier calls it other).
+static PROVIDER_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(your mailbox is (almost |nearly )?full|mailbox (size|storage) (warning|limit)|has (reached|exceeded) (its|the) (storage|size) (limit|quota)|messages? (held|waiting) in (your )?quarantine|quarantine (notification|summary|digest)|spam quarantine|you have \d+ (new )?messages? in quarantine|messages? (were|was|have been) quarantined|end user (spam )?digest)")
+        .expect("static regex")
+});
+static CREDENTIAL_BAIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(verify your (account|identity|e-?mail|mailbox|password)|confirm your (password|credentials|account)|(enter|update|re-?enter) your password|click (here|below) to (keep|retain|upgrade|increase|validate|restore)|account will be (suspended|deactivated|closed|deleted))")
+        .expect("static regex")
+});
+static NOTICE_SENDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(quarantine|postmaster|no-?reply|noreply|do-?not-?reply|donotreply|notifications?|alerts?|system|admin|mailer|mail-?admin|spam|msonlineservicesteam|o365mc)([-._].*)?$")
+        .expect("static regex")
+});
+
+/// DMARC aggregate reports (RFC 7489 §7.2.1.1): "Report domain: … Submitter: …"
+/// and a file named `receiver!domain!begin!end.xml[.gz|.zip]`.
+static DMARC_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\breport[ -]domain:\s*\S+.*\bsubmitter:").expect("static regex")
+});
+static DMARC_FILE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[^!/\s]+![^!/\s]+!\d{9,}!\d{9,}(![^.\s]+)?\.(xml|xml\.gz|gz|zip)$")
+        .expect("static regex")
+});
+
+/// The opening of the newly written text: the first lines before any
+/// quoted or forwarded history.
+fn opening(text: &str, lines: usize) -> String {
+    let split = super::quote::split(super::text::cut_bytes(text, 16 * 1024));
+    split
+        .new
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(lines)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
 /// Does an `Auto-Submitted` value say the message is automatic? RFC 3834
 /// §5: every keyword but `no` does (`auto-generated`, `auto-replied`,
@@ -60,6 +188,17 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
         .unwrap_or_default();
     let return_path = mail.header("return-path").unwrap_or("x");
     let null_sender = return_path.trim() == "<>" || return_path.trim().is_empty();
+    // `From: MAILER-DAEMON <>` or `From: <>`: a From field with no address
+    // in it. Only mail systems send that; a person's client cannot.
+    let empty_from = mail.from.is_none() && mail.header("from").is_some();
+    let machine_from = MACHINE_LOCAL.is_match(&from_local)
+        && (from_local.contains("daemon")
+            || from_local.starts_with("postmaster")
+            || from_local.starts_with("microsoftexchange"));
+    let forwarded_by_person = FORWARD_SUBJECT.is_match(&mail.subject)
+        || REPLY_SUBJECT.is_match(&mail.subject)
+        || !mail.in_reply_to.is_empty() && !(empty_from || null_sender || machine_from);
+    let head = super::text::cut_bytes(&mail.text, 16 * 1024);
 
     // Bounces (DSNs) first: they usually carry Auto-Submitted too.
     if mail.content_type == "multipart/report" {
@@ -67,17 +206,30 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
             Some("disposition-notification") => {
                 auto.push("read receipt (multipart/report; disposition-notification)".to_string())
             }
-            Some(t) => bounce.push(format!("delivery status report (multipart/report; {t})")),
+            Some("feedback-report") => bounce.push(
+                "abuse/feedback report (multipart/report; feedback-report, ARF)".to_string(),
+            ),
+            Some(t) => bounce.push(format!(
+                "delivery status report (multipart/report; {})",
+                super::text::one_line(t)
+            )),
             None => bounce.push("multipart/report".to_string()),
         }
-    } else if mail.has_status_part {
-        bounce.push("contains a message/delivery-status part".to_string());
+    } else if let Some(part) = mail.report_parts.first() {
+        if part.contains("disposition-notification") {
+            auto.push(format!("contains a {part} part (read receipt)"));
+        } else {
+            bounce.push(format!("contains a {part} part (machine report)"));
+        }
     }
-    if MACHINE_LOCAL.is_match(&from_local)
-        && (from_local.contains("daemon")
-            || from_local.starts_with("postmaster")
-            || from_local.starts_with("microsoftexchange"))
-    {
+    if empty_from {
+        let raw = mail.header("from").unwrap_or("");
+        bounce.push(format!(
+            "From has an empty address ({:?}): only mail systems send that",
+            super::text::one_line(raw).chars().take(60).collect::<String>()
+        ));
+    }
+    if machine_from {
         bounce.push(format!("sent by the mail system ({from_local})"));
     }
     if mail.has_header("x-failed-recipients") {
@@ -87,6 +239,43 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
         && (null_sender || !bounce.is_empty() || mail.header("auto-submitted").is_some())
     {
         bounce.push(format!("subject says delivery failed ({:?})", mail.subject));
+    }
+    // A DSN-shaped body: a mail system's opening words at the top of what
+    // was newly written, not under a person's own words or in a forward.
+    if !forwarded_by_person {
+        if let Some(m) = DSN_OPENING.find(&opening(head, 8)) {
+            bounce.push(format!(
+                "the text opens like a delivery report ({:?})",
+                m.as_str().trim()
+            ));
+        } else if empty_from || null_sender || machine_from || BOUNCE_SUBJECT.is_match(&mail.subject) {
+            let signs: BTreeSet<String> = DSN_STRUCTURE
+                .find_iter(head)
+                .map(|m| m.as_str().trim().to_ascii_lowercase())
+                .take(8)
+                .collect();
+            if signs.len() >= 2 {
+                bounce.push(format!(
+                    "delivery-report structure from a machine sender ({})",
+                    signs.into_iter().take(3).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+    }
+    // Provider notices about the mailbox (quota, quarantine), from a
+    // machine address and without the credential bait of their imitations.
+    if bounce.is_empty()
+        && !forwarded_by_person
+        && (NOTICE_SENDER.is_match(&from_local) || null_sender || empty_from)
+        && !CREDENTIAL_BAIT.is_match(head)
+    {
+        let subject_and_head = format!("{}\n{}", mail.subject, opening(head, 12));
+        if let Some(m) = PROVIDER_NOTICE.find(&subject_and_head) {
+            bounce.push(format!(
+                "a mail provider's notice about the mailbox ({:?}) from {from_local}",
+                m.as_str().trim()
+            ));
+        }
     }
     if !bounce.is_empty() {
         return Some(Screened {
@@ -157,12 +346,43 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
                 .to_string(),
         );
     }
+    // Auto-replies that set no header: the body opens with the absence,
+    // or with a ticket system's acknowledgement.
+    if !FORWARD_SUBJECT.is_match(&mail.subject) {
+        let open = opening(head, 3);
+        let new_len = super::quote::split(head).new.trim().len();
+        if new_len < 1500 && OOO_OPENING.is_match(&open) && OOO_DETAIL.is_match(&opening(head, 8)) {
+            auto.push(format!(
+                "the text is an out-of-office notice ({:?})",
+                super::text::one_line(&open).chars().take(80).collect::<String>()
+            ));
+        }
+        let open = opening(head, 12);
+        if new_len < 3000 {
+            if let (Some(t), Some(a)) = (TICKET_NUMBER.find(&open), TICKET_AUTO.find(&open)) {
+                auto.push(format!(
+                    "a ticket system's acknowledgement ({:?}, {:?})",
+                    t.as_str().trim(),
+                    a.as_str().trim()
+                ));
+            }
+        }
+    }
     let strong_auto = auto.iter().any(|r| !r.starts_with("subject"));
     if strong_auto || (!auto.is_empty() && null_sender && mail.has_header("return-path")) {
         return Some(Screened {
             kind: Kind::AutoReply,
             reasons: auto,
         });
+    }
+    if DMARC_SUBJECT.is_match(&mail.subject)
+        || mail
+            .attachments
+            .iter()
+            .filter_map(|a| a.name.as_deref())
+            .any(|n| DMARC_FILE.is_match(n.trim()))
+    {
+        bulk.push("DMARC aggregate report (RFC 7489)".to_string());
     }
     if let Some(p) = precedence.as_deref() {
         if matches!(p, "bulk" | "list" | "junk") {

@@ -433,7 +433,9 @@ async fn process_analysed(
             // quote stripper did not recognise how their client quoted it.
             // (Not for complainants: one who pastes our words to answer them
             // point by point must not lose the answers.)
-            let staff = app.directory.by_email(&sender).is_some();
+            // A website form relays what anyone typed: it never speaks for
+            // a member of staff, whatever its Email field says.
+            let staff = mail.relayed_by.is_none() && app.directory.by_email(&sender).is_some();
             let new_text = if staff {
                 without_copied_mail(tx, &reference, &sender, &parts.new).await?
             } else {
@@ -490,6 +492,10 @@ async fn process_analysed(
             if !parts.forwarded.trim().is_empty() {
                 text.push_str("\n\n--- forwarded ---\n");
                 text.push_str(&parts.forwarded);
+            }
+            if !parts.attached.trim().is_empty() {
+                text.push_str("\n\n");
+                text.push_str(&parts.attached);
             }
             let year = app.calendar.to_local(now).year();
             let prefix = &app.loaded.policy.procedure.reference_prefix;
