@@ -18,7 +18,7 @@ use crate::config::check;
 use crate::core::reference::CaseRef;
 use crate::core::token::Secret;
 use crate::core::{
-    auth, classify, commands, directory, intent, mail, quote, screen, text, threading,
+    auth, classify, commands, directory, extract, intent, mail, quote, screen, text, threading,
 };
 use std::path::Path;
 
@@ -30,6 +30,7 @@ pub type Target = (&'static str, fn(&[u8]));
 pub const TARGETS: &[Target] = &[
     ("mime", mime),
     ("screen", screen),
+    ("extract", extract),
     ("classify", classify),
     ("quote", quote),
     ("commands", commands),
@@ -90,6 +91,14 @@ pub fn mime(data: &[u8]) {
     let s = String::from_utf8_lossy(data);
     let _ = text::html_to_text(&s);
     let _ = text::normalise(&s);
+}
+
+/// Reading attachments' text: the bytes as a PDF and as a Word `.docx`,
+/// within the ingest budget (encrypted, truncated, bombs: never a panic).
+pub fn extract(data: &[u8]) {
+    for doc in [extract::DocType::Pdf, extract::DocType::Docx] {
+        let _ = extract::extract("fuzz", doc, data, &extract::BUDGET);
+    }
 }
 
 /// Screening for machine mail (bounces, auto-replies, bulk, our own).

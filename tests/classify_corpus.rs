@@ -268,3 +268,134 @@ fn stdin_is_read_when_no_file_is_given() {
     assert_eq!(v["file"], "-");
     assert_eq!(v["kind"], "auto_reply");
 }
+
+fn run_eval(dir: &Path, json: bool) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_complaintd"));
+    cmd.arg("classify").arg("--eval").arg(dir);
+    if json {
+        cmd.arg("--json");
+    }
+    cmd.output().expect("run complaintd classify --eval")
+}
+
+/// `classify --eval` on a fixture whose figures were counted by hand (see
+/// `tests/data/eval-fixture/README.md`).
+#[test]
+fn eval_figures_match_a_hand_count() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/eval-fixture");
+    let out = run_eval(&dir, true);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let close = |x: &Value, want: f64| (x.as_f64().expect("number") - want).abs() < 1e-9;
+    assert_eq!(v["messages"], 5);
+    assert!(close(&v["accuracy"], 0.6), "{v}");
+    assert_eq!(v["macro_f1_kinds"], 4);
+    assert!(close(&v["macro_f1"], 0.5), "{v}");
+    let k = &v["kinds"];
+    assert_eq!((k["complaint"]["tp"].clone(), k["complaint"]["fn"].clone()), (0.into(), 1.into()));
+    assert!(close(&k["auto_reply"]["precision"], 1.0) && close(&k["auto_reply"]["recall"], 0.5));
+    assert!(close(&k["bounce"]["precision"], 0.5) && close(&k["bounce"]["recall"], 1.0));
+    assert!(close(&k["bulk"]["f1"], 2.0 / 3.0));
+    assert_eq!(v["flags"]["safeguarding"]["fn"], 1);
+    assert!(close(&v["flags"]["safeguarding"]["recall"], 0.0));
+    // Rows are labelled kinds, columns classified, in the listed order.
+    let order: Vec<&str> = v["confusion"]["order"]
+        .as_array()
+        .expect("order")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let at = |k: &str| order.iter().position(|o| *o == k).expect("kind in order");
+    let rows = &v["confusion"]["rows_labelled_columns_classified"];
+    assert_eq!(rows[at("complaint")][at("bulk")], 1);
+    assert_eq!(rows[at("auto_reply")][at("bounce")], 1);
+    assert_eq!(rows[at("bounce")][at("bounce")], 1);
+    assert_eq!(v["misses"].as_array().map(Vec::len), Some(2));
+
+    // The table for people carries the same figures.
+    let out = run_eval(&dir, false);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("accuracy 0.600 (3/5)"), "{text}");
+    assert!(text.contains("macro-F1 0.500"), "{text}");
+    assert!(text.contains("d-newsletter.eml: labelled complaint, classified bulk"), "{text}");
+}
+
+/// Unreadable input is an error, never figures over part of the set.
+#[test]
+fn eval_fails_on_unreadable_input() {
+    let empty = tempfile::tempdir().expect("tempdir");
+    let out = run_eval(empty.path(), false);
+    assert!(!out.status.success(), "no labels.jsonl");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("labels.jsonl"));
+
+    let bad_kind = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        bad_kind.path().join("labels.jsonl"),
+        "{\"file\":\"a.eml\",\"kind\":\"grumble\",\"flags\":[]}\n",
+    )
+    .expect("write");
+    let out = run_eval(bad_kind.path(), true);
+    assert!(!out.status.success(), "unknown kind");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
+
+    let missing = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        missing.path().join("labels.jsonl"),
+        "{\"file\":\"gone.eml\",\"kind\":\"other\",\"flags\":[]}\n",
+    )
+    .expect("write");
+    let out = run_eval(missing.path(), true);
+    assert!(!out.status.success(), "a labelled file is missing");
+    assert!(out.stdout.is_empty(), "no figures printed");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("gone.eml"));
+}
+
+/// Issue 12 §3 through the binary: machine mail recognised by structure,
+/// people who mention bounces kept as people, text read from attachments,
+/// forwards and contact forms, and bad attachments classified from what
+/// could be read, with reasons saying where the text came from and what
+/// could not be read.
+#[test]
+fn triage_corpus_is_classified_as_labelled_with_reasons() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/triage");
+    let started = std::time::Instant::now();
+    let out = run_eval(&dir, true);
+    let elapsed = started.elapsed();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["misses"], serde_json::json!([]), "{v}");
+    assert!(v["messages"].as_u64().is_some_and(|n| n >= 30));
+    // Bombs, encrypted and broken documents, 50 nested forwards: all inside
+    // the work budget (generous for a debug build on a loaded machine).
+    assert!(elapsed.as_secs() < 60, "took {elapsed:?}");
+
+    let reasons = |file: &str| -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))
+            .args(["classify", "--json"])
+            .arg(dir.join(file))
+            .output()
+            .expect("run");
+        let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+        v["reasons"].to_string()
+    };
+    for (file, says) in [
+        ("e01-pdf-letter.eml", "text from attachment complaint.pdf"),
+        ("e02-docx-letter.eml", "text from attachment thank-you.docx"),
+        ("e03-attached-rfc822.eml", "originally from connor.bevan@mail.test"),
+        ("e04-contact-form-complaint.eml", "the sender is Aled Jones aled.jones@mail.test"),
+        ("x01-encrypted-pdf.eml", "locked.pdf: the PDF is encrypted"),
+        ("x02-pdf-bomb.eml", "expands past"),
+        ("x04-docx-not-zip.eml", "not a zip archive"),
+        ("x05-docx-bomb.eml", "only its opening was read"),
+        ("x06-50-nested-forwards.eml", "nested deeper than 8 levels"),
+        ("x07-unknown-charset.eml", "unknown charset"),
+        ("m04-empty-from.eml", "From has an empty address"),
+        ("m01-qmail.eml", "qmail-send program"),
+        ("m06-arf.eml", "feedback-report"),
+        ("m09-dmarc.eml", "DMARC aggregate report"),
+    ] {
+        let r = reasons(file);
+        assert!(r.contains(says), "{file}: {r}");
+    }
+}

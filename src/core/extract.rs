@@ -88,7 +88,7 @@ pub fn extract(name: &str, doc: DocType, bytes: &[u8], budget: &Budget) -> Extra
     };
     if bytes.len() > budget.max_input {
         out.problems.push(format!(
-            "{name} not read: {} bytes is over the {} byte limit",
+            "not opened: {} bytes is over the {} byte limit",
             bytes.len(),
             budget.max_input
         ));
@@ -101,17 +101,17 @@ pub fn extract(name: &str, doc: DocType, bytes: &[u8], budget: &Budget) -> Extra
     match result {
         Ok((text, problems)) => {
             out.text = cut_chars(&text, budget.max_text);
-            out.problems = problems.into_iter().map(|p| format!("{name}: {p}")).collect();
+            out.problems = problems;
             if out.text.chars().count() < text.chars().count() {
                 out.problems.push(format!(
-                    "{name}: only the first {} characters were read",
+                    "only the first {} characters were read",
                     budget.max_text
                 ));
             }
         }
         Err(_) => out
             .problems
-            .push(format!("{name}: the document reader failed on it (internal panic)")),
+            .push("the document reader failed on it (internal panic)".to_string()),
     }
     out
 }
@@ -168,10 +168,13 @@ fn pdf_text(bytes: &[u8], budget: &Budget) -> (String, Vec<String>) {
     }
     let text = text.trim().to_string();
     if text.is_empty() && problems.is_empty() {
-        problems.push(if doc.is_encrypted() {
+        // lopdf opens a PDF encrypted with an empty user password by itself;
+        // one it could not decrypt loads with its text unreadable.
+        let encrypted = doc.is_encrypted() || bytes.windows(8).any(|w| w == b"/Encrypt");
+        problems.push(if encrypted {
             "the PDF is encrypted: no text could be read".to_string()
         } else {
-            "no text found (a scanned image?)".to_string()
+            "no text found (a scanned image, or a damaged file)".to_string()
         });
     }
     (text, problems)

@@ -104,10 +104,16 @@ static OOO_DETAIL: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+/// A person who mentions being away and then complains is a person.
+static NOT_OOO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(complain\w*|complaint|unhappy|not happy|disappoint\w*|unacceptable|appalled|explain why|why (has|have|did|is|was|were))\b")
+        .expect("static regex")
+});
+
 /// Ticketing and helpdesk auto-acknowledgements: a ticket number plus words
 /// that say no person wrote it.
 static TICKET_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(ticket|request|case|incident|reference|ref)\s*(number|no\.?|id|#)?\s*[:#]?\s*\[?#?[A-Z]{0,6}-?\d{3,}")
+    Regex::new(r"(?i)\b(ticket|request|case|incident|reference|ref)\s*(number|no\.?|id|#)?\s*(is\s*)?[:#]?\s*\[?#?[A-Z]{0,6}-?\d{3,}")
         .expect("static regex")
 });
 static TICKET_AUTO: LazyLock<Regex> = LazyLock::new(|| {
@@ -243,7 +249,15 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
     // A DSN-shaped body: a mail system's opening words at the top of what
     // was newly written, not under a person's own words or in a forward.
     if !forwarded_by_person {
-        if let Some(m) = DSN_OPENING.find(&opening(head, 8)) {
+        // A mail system's own address may open with a title line or two; a
+        // person's address must open with the report itself, so someone who
+        // writes "I got this back:" above a pasted bounce stays a person.
+        let lines = if empty_from || null_sender || machine_from || NOTICE_SENDER.is_match(&from_local) {
+            8
+        } else {
+            1
+        };
+        if let Some(m) = DSN_OPENING.find(&opening(head, lines)) {
             bounce.push(format!(
                 "the text opens like a delivery report ({:?})",
                 m.as_str().trim()
@@ -351,7 +365,11 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
     if !FORWARD_SUBJECT.is_match(&mail.subject) {
         let open = opening(head, 3);
         let new_len = super::quote::split(head).new.trim().len();
-        if new_len < 1500 && OOO_OPENING.is_match(&open) && OOO_DETAIL.is_match(&opening(head, 8)) {
+        if new_len < 1500
+            && OOO_OPENING.is_match(&open)
+            && OOO_DETAIL.is_match(&opening(head, 8))
+            && !NOT_OOO.is_match(&opening(head, 12))
+        {
             auto.push(format!(
                 "the text is an out-of-office notice ({:?})",
                 super::text::one_line(&open).chars().take(80).collect::<String>()
@@ -359,7 +377,8 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
         }
         let open = opening(head, 12);
         if new_len < 3000 {
-            if let (Some(t), Some(a)) = (TICKET_NUMBER.find(&open), TICKET_AUTO.find(&open)) {
+            let with_subject = format!("{}\n{open}", mail.subject);
+            if let (Some(t), Some(a)) = (TICKET_NUMBER.find(&with_subject), TICKET_AUTO.find(&open)) {
                 auto.push(format!(
                     "a ticket system's acknowledgement ({:?}, {:?})",
                     t.as_str().trim(),

@@ -59,3 +59,70 @@ async fn machine_mail_is_stored_and_never_answered() {
     );
     assert!(app.app.store.list_cases(None).await.expect("db").is_empty());
 }
+
+/// Issue 12 §3: the machine mail of `tests/data/triage` (bounces from any
+/// MTA by body shape, an empty From, report parts in multipart/mixed,
+/// provider notices, DMARC reports, header-less auto-replies) is stored and
+/// never answered, and the people in it (one forwarding a bounce above their
+/// own complaint, one pasting a bounce's words) each get a case.
+#[tokio::test]
+async fn triage_corpus_machine_mail_is_ignored_and_people_get_cases() {
+    let app = TestApp::spawn("provider-b", "2026-11-30T10:00:00Z").await;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/triage");
+    let labels = std::fs::read_to_string(dir.join("labels.jsonl")).expect("labels");
+    let (mut machines, mut people) = (0, 0);
+    for line in labels.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("json");
+        let kind = v["kind"].as_str().expect("kind");
+        let file = dir.join(v["file"].as_str().expect("file"));
+        let outcome = app.deliver_file(&file).await;
+        if matches!(kind, "auto_reply" | "bounce" | "bulk") {
+            assert!(
+                matches!(outcome, Ingested::Ignored { .. }),
+                "{}: {outcome:?}",
+                file.display()
+            );
+            machines += 1;
+        } else {
+            assert!(
+                matches!(outcome, Ingested::Opened(_)),
+                "{}: {outcome:?}",
+                file.display()
+            );
+            people += 1;
+        }
+    }
+    assert!(machines >= 14 && people >= 15, "{machines} machine, {people} people");
+    app.send().await;
+    assert_eq!(
+        app.app.store.list_cases(None).await.expect("db").len(),
+        people,
+        "one case per person's message, none for machine mail"
+    );
+}
+
+/// A website contact form relays the visitor's message `From: noreply@` the
+/// organisation's own domain: the visitor is the complainant and the
+/// acknowledgement goes to the form's Email field, not to the form.
+#[tokio::test]
+async fn a_contact_form_complainant_is_the_visitor() {
+    let app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    let raw = message(
+        "Website <noreply@provider.test>",
+        "New submission from Contact us",
+        "Name: Aled Jones\r\nEmail: Aled.Jones@mail.test\r\nPhone: 07700 900123\r\nMessage: My course was cancelled at the last minute twice and nobody has told me why. I am not happy and want an explanation.",
+        "form-1@provider.test",
+    );
+    let Ingested::Opened(reference) = app.deliver(&raw).await else {
+        panic!("no case opened for a contact-form complaint");
+    };
+    let case = app.case(&reference).await;
+    assert_eq!(case.complainant.address, "aled.jones@mail.test");
+    assert_eq!(case.complainant.name.as_deref(), Some("Aled Jones"));
+    app.send().await;
+    app.last("acknowledgement", "aled.jones@mail.test").await;
+    assert!(
+        app.sent_to("noreply@provider.test").await.is_empty(),
+        "nothing may go to the form's no-reply address"
+    );
+}
