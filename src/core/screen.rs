@@ -484,4 +484,95 @@ mod tests {
             "a person replying under such a subject"
         );
     }
+
+    fn with_body(from: &str, subject: &str, body: &str) -> Option<Screened> {
+        let raw = format!(
+            "From: {from}\r\nTo: complaints@org.test\r\nSubject: {subject}\r\nMessage-ID: <b@mail.test>\r\n\r\n{body}\r\n"
+        );
+        screen(&parse(raw.as_bytes()).expect("parse"), &[])
+    }
+
+    #[test]
+    fn dsn_shaped_bodies_from_any_mta_are_bounces() {
+        for (from, body) in [
+            ("mail@mx.test", "Hi. This is the qmail-send program at mx.test.\nI'm afraid I wasn't able to deliver your message."),
+            ("Mail System <mail@mx.test>", "The original message was received at Mon, 30 Nov 2026 05:01:12 GMT\nfrom localhost"),
+            ("bounces@mx.test", "This is the mail system at host mx.test.\n\nI'm sorry to have to inform you"),
+            ("it@corp.test", "There was an error delivering your mail to jo@corp.test."),
+            ("Exchange <exch@corp.test>", "Delivery has failed to these recipients or groups:\n\njo@corp.test"),
+            ("mail@mx.test", "----- The following addresses had permanent fatal errors -----\n<jo@x.test>"),
+        ] {
+            let s = with_body(from, "Message status", body).expect(body);
+            assert_eq!(s.kind, Kind::Bounce, "{body}");
+        }
+    }
+
+    #[test]
+    fn an_empty_from_address_is_a_mail_system() {
+        let s = with_body("MAILER-DAEMON <>", "Returned mail", "Reason: 550 User unknown").expect("screened");
+        assert_eq!(s.kind, Kind::Bounce);
+        assert!(s.reasons[0].contains("empty address"), "{:?}", s.reasons);
+    }
+
+    #[test]
+    fn people_who_mention_or_forward_bounces_are_people() {
+        assert_eq!(
+            with_body(
+                "Jo <jo@mail.test>",
+                "my email bounced",
+                "My email bounced. There was an error delivering your mail, it said. What is the right address?"
+            ),
+            None
+        );
+        assert_eq!(
+            with_body(
+                "Jo <jo@mail.test>",
+                "Re: your complaint",
+                "I got this back:\n\nDelivery has failed to these recipients or groups:\ntutor@org.test"
+            ),
+            None
+        );
+        assert_eq!(
+            with_body(
+                "Jo <jo@mail.test>",
+                "Fwd: Undelivered Mail Returned to Sender",
+                "This keeps bouncing and nobody answers me.\n\n---------- Forwarded message ---------\nFrom: MAILER-DAEMON@mx.test\n\nThis is the mail system at host mx.test."
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn out_of_office_without_headers_but_not_a_person_on_leave_who_complains() {
+        let s = with_body(
+            "Phil <phil@b.test>",
+            "Re: Review",
+            "I am currently out of the office until Friday with limited access to email.",
+        )
+        .expect("screened");
+        assert_eq!(s.kind, Kind::AutoReply);
+        assert_eq!(
+            with_body(
+                "Dana <dana@b.test>",
+                "Visits",
+                "I am on leave until Monday but the assessor did not turn up again. This is unacceptable."
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn provider_notices_but_not_their_phishing_imitations() {
+        let s = with_body("quarantine@messaging.provider.test", "Spam Quarantine Notification", "You have 3 new messages in quarantine.")
+            .expect("screened");
+        assert_eq!(s.kind, Kind::Bounce);
+        assert_eq!(
+            with_body(
+                "no-reply@mailbox-support.test",
+                "Your mailbox is almost full",
+                "Your mailbox is almost full. Verify your account or it will be closed."
+            ),
+            None
+        );
+    }
 }
