@@ -1,11 +1,13 @@
 //! Deadlines: what falls due, what happens when it does (breach alerts,
 //! closing an expired window), and when to chase the handler before it.
 
+use super::effect::Recipient;
 use super::effect::{Actor, Effect};
 use super::out::{mail, roles, with_var, Out};
+use super::stage::{close, close_or_ask_lessons};
 use super::state::State;
 use super::template::TemplateId;
-use super::{close, close_or_ask_lessons, Ctx, Recipient};
+use super::Ctx;
 use crate::core::calendar::Calendar;
 use crate::core::policy::Policy;
 use chrono::{DateTime, Utc};
