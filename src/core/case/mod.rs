@@ -7,6 +7,13 @@
 //! referral, consent, anonymous decisions, assessment-appeal redirects,
 //! extensions with delay notices, reclassification, reassignment, late
 //! escalation, withdrawal, and closing with lessons learnt.
+//!
+//! Layout: the case and its states (`state`), the effects a step returns
+//! (`effect`) and their builder (`out`), the template-id table (`template`),
+//! deadlines and chase times (`deadline`); then one module per path:
+//! opening a case (`open`), a complainant's reply (`complainant`), consent
+//! (`consent`), a member of staff's reply (`staff`), one function per handler
+//! command (`command/`), and stages, escalation and closing (`stage`).
 
 mod command;
 mod complainant;

@@ -1,7 +1,7 @@
 //! A message from a member of staff: unverified (reported, never acted on),
 //! commands (run, then reported and confirmed), or text to relay.
 
-use super::command::command;
+use super::command::{command, decisive, By};
 use super::deadline::DeadlineKind;
 use super::effect::{Actor, Recipient};
 use super::out::{mail, roles, with_var, Out};
@@ -10,7 +10,7 @@ use super::state::State;
 use super::template::TemplateId;
 use super::{Ctx, Inbound};
 use crate::core::classify::Kind;
-use crate::core::commands::{Command, CommandError, Parsed};
+use crate::core::commands::{CommandError, Parsed};
 use chrono::{DateTime, Utc};
 
 fn report(out: &mut Out, errors: Vec<String>) {
@@ -79,7 +79,13 @@ pub(super) fn staff_replied(
         let mut done = Vec::new();
         for c in parsed.commands {
             let decisive = decisive(&c);
-            match command(out, ctx, now, &actor, c, id.as_deref()) {
+            let by = By {
+                ctx,
+                now,
+                actor: &actor,
+                id: id.as_deref(),
+            };
+            match command(out, by, c) {
                 Ok(()) => {
                     if let Some(what) = decisive {
                         let stage = stage_of(ctx, out.case.stage)
@@ -188,19 +194,5 @@ fn relay(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, msg: &
                 id,
             );
         }
-    }
-}
-
-/// Commands that close, withdraw, escalate or decide a case: what they
-/// did is confirmed back to the sender by email (in words, never as a line
-/// starting with `#` that a quoted copy could run again).
-fn decisive(c: &Command) -> Option<&'static str> {
-    match c {
-        Command::Close { .. } => Some("Closed"),
-        Command::Withdraw { .. } => Some("Withdrawn"),
-        Command::Escalate { .. } => Some("Escalated"),
-        Command::Proceed { .. } => Some("Decided to act"),
-        Command::NoAction { .. } => Some("Decided on no action"),
-        _ => None,
     }
 }
