@@ -166,6 +166,9 @@ fn flag_alerts(out: &mut Out, ctx: &Ctx<'_>) {
     }
 }
 
+/// A new complaint: everyone the procedure and the flags name is told, then
+/// it is redirected (an assessment dispute), held (anonymous, or on behalf of
+/// a learner without consent) or begins its first stage.
 fn start_complaint(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Option<String>) {
     let policy = ctx.policy;
     if !policy.procedure.notify_on_new_complaint.is_empty() {
@@ -177,130 +180,161 @@ fn start_complaint(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: O
     flag_alerts(out, ctx);
     let flags = &out.case.flags;
     let urgent = flags.contains(&Flag::Safeguarding) || flags.contains(&Flag::HealthSafety);
+    let appeal = flags.contains(&Flag::AssessmentAppeal) && policy.assessment_appeals.redirect;
+    let anonymous = flags.contains(&Flag::Anonymous);
+    let on_behalf = flags.contains(&Flag::OnBehalf) && policy.consent.required_for_on_behalf;
 
-    if flags.contains(&Flag::AssessmentAppeal) && policy.assessment_appeals.redirect {
-        out.case.state = State::Redirected;
-        out.case.handler = choose_handler(&out.case, ctx);
-        let mut m = mail(TemplateId::AppealsRedirect, vec![Recipient::Complainant]);
-        m.in_reply_to = reply_to;
-        m.contacts = vec![Contact {
-            name: policy
-                .assessment_appeals
-                .procedure_name
-                .clone()
-                .unwrap_or_else(|| "Appeals procedure".into()),
-            email: policy.assessment_appeals.contact.clone(),
-            phone: None,
-            address: None,
-            url: None,
-        }];
-        out.send(m);
-        out.send(with_var(
-            mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
-            "stage",
-            "Redirected to the appeals procedure",
-        ));
-        out.audit(
-            Actor::System,
-            "redirected",
-            "disputes an assessment decision: redirected to the appeals procedure (a handler can #proceed to treat it as a complaint)",
-            None,
-        );
-        out.case.closed_at = Some(now);
-        return;
+    if appeal {
+        return redirect_to_appeals(out, ctx, now, reply_to);
     }
-
-    if flags.contains(&Flag::Anonymous) {
+    if anonymous {
         if let Some(role) = &policy.anonymous.decided_by {
-            out.case.state = State::AwaitingDecision;
-            out.case.handler = choose_handler(&out.case, ctx);
-            let is_urgent = policy
-                .anonymous
-                .urgent_flags
-                .iter()
-                .any(|f| flags.contains(f));
-            let m = with_var(
-                mail(
-                    TemplateId::AnonymousDecisionRequest,
-                    vec![Recipient::Role(role.clone())],
-                ),
-                "urgent",
-                if is_urgent { "yes" } else { "" },
-            );
-            out.send(m);
-            let ack = with_var(
-                mail(TemplateId::Acknowledgement, vec![Recipient::Complainant]),
-                "anonymous",
-                "yes",
-            );
-            out.send(OutMail {
-                in_reply_to: reply_to,
-                ..ack
-            });
-            out.case.acknowledged_at = Some(now);
-            if is_urgent {
-                let due = ctx.calendar.deadline(now, Span::WorkingDays(1));
-                out.set_deadline(DeadlineKind::Decision, now, due.at);
-            }
-            out.audit(
-                Actor::System,
-                "held for decision",
-                format!(
-                    "anonymous: {role} decide whether to act{}",
-                    if is_urgent { " (urgent)" } else { "" }
-                ),
-                None,
-            );
-            return;
+            return hold_for_decision(out, ctx, now, reply_to, role);
         }
     }
-
-    if flags.contains(&Flag::OnBehalf) && policy.consent.required_for_on_behalf {
+    if on_behalf {
         out.case.consent = ConsentStatus::Awaiting;
         // Safeguarding never waits: the investigation starts and consent is
         // asked for in parallel.
         if !urgent {
-            out.case.state = State::AwaitingConsent;
-            out.case.handler = choose_handler(&out.case, ctx);
-            let ack = mail(TemplateId::Acknowledgement, vec![Recipient::Complainant]);
-            out.send(OutMail {
-                in_reply_to: reply_to.clone(),
-                ..ack
-            });
-            out.case.acknowledged_at = Some(now);
-            out.send(mail(
-                TemplateId::ConsentRequest,
-                vec![Recipient::Complainant],
-            ));
-            out.send(with_var(
-                mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
-                "stage",
-                "Awaiting the learner's consent",
-            ));
-            if !policy.consent.notify.is_empty() {
-                out.send(mail(
-                    TemplateId::NewCaseNotice,
-                    roles(&policy.consent.notify),
-                ));
-            }
-            out.audit(
-                Actor::System,
-                "awaiting consent",
-                "on behalf of a learner: no investigation until the learner's written consent (the response clock is stopped)",
-                None,
-            );
-            return;
+            return await_consent(out, ctx, now, reply_to);
         }
-        out.send(mail(
-            TemplateId::ConsentRequest,
-            vec![Recipient::Complainant],
-        ));
-        out.audit(
-            Actor::System,
-            "consent asked",
-            "consent requested; safeguarding proceeds without waiting",
-            None,
-        );
+        ask_consent_in_parallel(out);
     }
     begin_stage(out, ctx, now, reply_to);
+}
+
+/// An assessment dispute goes to the appeals procedure; a handler can still
+/// `#proceed` to treat it as a complaint.
+fn redirect_to_appeals(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Option<String>) {
+    let policy = ctx.policy;
+    out.case.state = State::Redirected;
+    out.case.handler = choose_handler(&out.case, ctx);
+    let mut m = mail(TemplateId::AppealsRedirect, vec![Recipient::Complainant]);
+    m.in_reply_to = reply_to;
+    m.contacts = vec![Contact {
+        name: policy
+            .assessment_appeals
+            .procedure_name
+            .clone()
+            .unwrap_or_else(|| "Appeals procedure".into()),
+        email: policy.assessment_appeals.contact.clone(),
+        phone: None,
+        address: None,
+        url: None,
+    }];
+    out.send(m);
+    out.send(with_var(
+        mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
+        "stage",
+        "Redirected to the appeals procedure",
+    ));
+    out.audit(
+        Actor::System,
+        "redirected",
+        "disputes an assessment decision: redirected to the appeals procedure (a handler can #proceed to treat it as a complaint)",
+        None,
+    );
+    out.case.closed_at = Some(now);
+}
+
+/// An anonymous complaint waits for `role` to decide whether to act; urgent
+/// flags give them one working day.
+fn hold_for_decision(
+    out: &mut Out,
+    ctx: &Ctx<'_>,
+    now: DateTime<Utc>,
+    reply_to: Option<String>,
+    role: &str,
+) {
+    let is_urgent = ctx
+        .policy
+        .anonymous
+        .urgent_flags
+        .iter()
+        .any(|f| out.case.flags.contains(f));
+    out.case.state = State::AwaitingDecision;
+    out.case.handler = choose_handler(&out.case, ctx);
+    let m = with_var(
+        mail(
+            TemplateId::AnonymousDecisionRequest,
+            vec![Recipient::Role(role.to_string())],
+        ),
+        "urgent",
+        if is_urgent { "yes" } else { "" },
+    );
+    out.send(m);
+    let ack = with_var(
+        mail(TemplateId::Acknowledgement, vec![Recipient::Complainant]),
+        "anonymous",
+        "yes",
+    );
+    out.send(OutMail {
+        in_reply_to: reply_to,
+        ..ack
+    });
+    out.case.acknowledged_at = Some(now);
+    if is_urgent {
+        let due = ctx.calendar.deadline(now, Span::WorkingDays(1));
+        out.set_deadline(DeadlineKind::Decision, now, due.at);
+    }
+    out.audit(
+        Actor::System,
+        "held for decision",
+        format!(
+            "anonymous: {role} decide whether to act{}",
+            if is_urgent { " (urgent)" } else { "" }
+        ),
+        None,
+    );
+}
+
+/// On behalf of a learner: acknowledged, and nothing more happens (the
+/// response clock does not run) until the learner's written consent.
+fn await_consent(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Option<String>) {
+    let policy = ctx.policy;
+    out.case.state = State::AwaitingConsent;
+    out.case.handler = choose_handler(&out.case, ctx);
+    let ack = mail(TemplateId::Acknowledgement, vec![Recipient::Complainant]);
+    out.send(OutMail {
+        in_reply_to: reply_to.clone(),
+        ..ack
+    });
+    out.case.acknowledged_at = Some(now);
+    out.send(mail(
+        TemplateId::ConsentRequest,
+        vec![Recipient::Complainant],
+    ));
+    out.send(with_var(
+        mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
+        "stage",
+        "Awaiting the learner's consent",
+    ));
+    if !policy.consent.notify.is_empty() {
+        out.send(mail(
+            TemplateId::NewCaseNotice,
+            roles(&policy.consent.notify),
+        ));
+    }
+    out.audit(
+        Actor::System,
+        "awaiting consent",
+        "on behalf of a learner: no investigation until the learner's written consent (the response clock is stopped)",
+        None,
+    );
+}
+
+/// On behalf of a learner, but urgent: consent is asked for while the stage
+/// begins.
+fn ask_consent_in_parallel(out: &mut Out) {
+    out.send(mail(
+        TemplateId::ConsentRequest,
+        vec![Recipient::Complainant],
+    ));
+    out.audit(
+        Actor::System,
+        "consent asked",
+        "consent requested; safeguarding proceeds without waiting",
+        None,
+    );
 }
