@@ -4,7 +4,7 @@
 
 use crate::app::App;
 use crate::core::case::{Case, DeadlineKind, State, TemplateId};
-use crate::core::classify::Kind;
+use crate::core::kind::Kind;
 use crate::effects::ApplyError;
 use crate::store::StoreError;
 use crate::templates::Rendered;

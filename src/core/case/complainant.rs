@@ -9,8 +9,8 @@ use super::stage::{close, escalate};
 use super::state::{ConsentStatus, State};
 use super::template::TemplateId;
 use super::{Ctx, Inbound};
-use crate::core::classify::Kind;
 use crate::core::intent::{read_reply, ReplyIntent};
+use crate::core::kind::Kind;
 use chrono::{DateTime, Utc};
 
 fn forward_to_handler(out: &mut Out, msg: &Inbound, note: &str) {

@@ -10,7 +10,8 @@ use super::template::TemplateId;
 use super::Transition;
 use super::{Ctx, Inbound};
 use crate::core::calendar::Span;
-use crate::core::classify::{Classification, Flag, Kind};
+use crate::core::classify::Classification;
+use crate::core::kind::{Flag, Kind};
 use crate::core::reference::CaseRef;
 use chrono::{DateTime, Utc};
 

@@ -9,8 +9,8 @@ use super::stage::{close, close_or_ask_lessons, response_contacts, stage_of};
 use super::state::State;
 use super::template::TemplateId;
 use super::{Ctx, Inbound};
-use crate::core::classify::Kind;
 use crate::core::commands::{CommandError, Parsed};
+use crate::core::kind::Kind;
 use chrono::{DateTime, Utc};
 
 fn report(out: &mut Out, errors: Vec<String>) {

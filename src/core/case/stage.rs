@@ -7,7 +7,7 @@ use super::out::{mail, with_var, Out};
 use super::state::{Case, State};
 use super::template::TemplateId;
 use super::Ctx;
-use crate::core::classify::Flag;
+use crate::core::kind::Flag;
 use crate::core::policy::{Anchor, Stage, When};
 use chrono::{DateTime, Utc};
 

@@ -2,7 +2,7 @@
 //! wrote in, and who may act on it.
 
 use super::deadline::Deadline;
-use crate::core::classify::{Flag, Kind};
+use crate::core::kind::{Flag, Kind};
 use crate::core::reference::CaseRef;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

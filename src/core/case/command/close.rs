@@ -6,7 +6,7 @@ use super::super::stage;
 use super::super::state::State;
 use super::super::template::TemplateId;
 use super::By;
-use crate::core::classify::Kind;
+use crate::core::kind::Kind;
 
 /// Close the case, recording lessons learnt when the procedure requires them.
 pub(super) fn close(out: &mut Out, by: By<'_>, lessons: Option<String>) -> Result<(), String> {

@@ -6,7 +6,7 @@ use super::super::stage::{
 };
 use super::super::state::State;
 use super::By;
-use crate::core::classify::Flag;
+use crate::core::kind::Flag;
 
 /// Act on a held case: an anonymous complaint, a late escalation, a redirected appeal.
 pub(super) fn proceed(out: &mut Out, by: By<'_>, reason: Option<String>) -> Result<(), String> {

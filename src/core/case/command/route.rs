@@ -5,7 +5,7 @@ use super::super::open::start_kind;
 use super::super::out::Out;
 use super::super::stage;
 use super::By;
-use crate::core::classify::Kind;
+use crate::core::kind::Kind;
 
 /// Change the kind and start the case again on that kind's path.
 pub(super) fn reclassify(out: &mut Out, by: By<'_>, kind: Kind) -> Result<(), String> {
