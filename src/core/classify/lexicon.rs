@@ -1,0 +1,326 @@
+//! The classifier's tables: the weighted cues per class, the flag cues and
+//! the few patterns the scoring and flagging consult. Data, kept apart from
+//! the scoring so either can be read (and reviewed) on its own.
+
+use crate::core::kind::Flag;
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// The classes the lexicon scores (the machine kinds come from screening).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Class {
+    Complaint,
+    Compliment,
+    Comment,
+    Other,
+}
+
+/// One cue: a named pattern and the points it gives its class.
+pub(super) struct Cue {
+    pub(super) class: Class,
+    pub(super) weight: f32,
+    pub(super) name: &'static str,
+    pub(super) re: Regex,
+}
+
+fn cue(class: Class, weight: f32, name: &'static str, pattern: &str) -> Cue {
+    Cue {
+        class,
+        weight,
+        name,
+        re: Regex::new(pattern).expect("static lexicon regex"),
+    }
+}
+
+/// The weighted lexicon. Patterns run on normalised text (lower case, ASCII
+/// quotes). English and Welsh; weights were set on the project's own cases and
+/// checked against the shared corpus, not fitted to it.
+pub(super) static LEXICON: LazyLock<Vec<Cue>> = LazyLock::new(|| {
+    use Class::*;
+    vec![
+        // --- complaint: explicit ---
+        cue(
+            Complaint,
+            4.0,
+            "says it is a complaint",
+            r"\b(make|making|raise|raising|lodge|lodging|submit|file|register) (a |an |this )?(formal |official )?complaint|\bformal complaint\b|\b(want|wish|like|writing|write|writing for|writing to|emailing to|need) to complain\b|\bwriting (for|to) complain|\bi(?: am|'m) complaining\b|\bmy complaint (is|about)|\bcomplaint about (my|the|your|our|how)|\bcomplain about\b",
+        ),
+        cue(
+            Complaint,
+            4.0,
+            "says it is a complaint (Welsh)",
+            r"\bcwyn\b|\bcwyno\b|\bgwyn ffurfiol\b",
+        ),
+        // --- complaint: dissatisfaction ---
+        cue(
+            Complaint,
+            3.0,
+            "expresses dissatisfaction",
+            r"\b(not|never|far from|less than) (at all )?(happy|satisfied|pleased|impressed)\b|\bunhappy\b|\bdissatisf|\bfed up\b|\bunacceptable\b|\bnot acceptable\b|\bappall|\bdisgust|\bdisgrace|\bshocking\b|\bridiculous\b|\boutrag|\bfurious\b|\bangry\b|\bsick (and tired|of)\b|\blet down\b|\b(not|isn'?t|is not|wasn'?t|was not) good enough\b|\b(close to|thinking (of|about)|about to) (giving up|give up|quitting|leaving|dropping out)|\bgiving up on\b|\bpoor (service|communication|standard)|\bunprofessional\b|\bterrible\b|\bawful\b|\bdreadful\b|\bjoke\b.{0,20}\b(service|this)",
+        ),
+        cue(
+            Complaint,
+            2.5,
+            "politely disappointed",
+            r"\bdisappoint(ed|ing|ment)\b|\bconcerned (about|that)\b|\bnot (really |quite )?what (i|we) (expected|were promised|was promised)",
+        ),
+        cue(
+            Complaint,
+            3.0,
+            "expresses dissatisfaction (Welsh)",
+            r"\b(siomedig|anfodlon|annerbyniol|siom|anhapus)\b|\bddim yn (hapus|fodlon)\b",
+        ),
+        cue(
+            Complaint,
+            1.0,
+            "upset",
+            r"\b(upset(ting)?|distress(ed|ing)|in tears|anxious|stressed|frustrat(ed|ing)|exposed|humiliat\w*|embarrass(ed|ing)|belittl\w*|worried)\b",
+        ),
+        // --- complaint: something went wrong (each distinct cue counts) ---
+        cue(
+            Complaint,
+            1.2,
+            "something was cancelled or missed",
+            r"\b(cancell?ed|cancell?ing|rebooked|rescheduled|moved at the last minute|last[- ]minute|missed|no-?show|didn'?t (come|turn up|show)|never (came|turned up|showed)|not turned up|hasn'?t turned up|has not turned up|(no ?one|nobody) (came|turned up|showed))\b",
+        ),
+        cue(
+            Complaint,
+            1.2,
+            "something was lost or wrong",
+            r"\b(lost|missing|disappeared|gone missing|never (received|arrived|got it|had)|only (seen|had|met|heard from) [^.]{0,30}\bonce|not (her|his|my|our|their) fault|wrong|incorrect|mistakes?|error|inaccurate|spelt wrong|mix-?up|broken|faulty|not working|doesn'?t work|out of order|failed to)\b",
+        ),
+        cue(
+            Complaint,
+            1.2,
+            "no reply or action",
+            r"\b(no (reply|response|answer|call back|callback|explanation|one rang|one replied|one got back)|(not|never|hasn'?t|haven'?t|ain'?t|aint|didn'?t) (been )?(replied|responded|rang|called|got back|heard|returned|had)|(nobody|no ?one) (has )?(replied|rang|called|got back|contacted|thought to|bothered|told|tells|informed|explained)|nothing (has |ever )?(changed|happened|else happens|happens|gets done|is done|has been done|was done)|(still|yet to) (not|no|waiting|haven'?t|hasn'?t|had)|waiting (over|for over|since|for (weeks|months|ages))|chas(ed|ing)|ignored|fobbed off|been told to|told (it|to) (is|was|has)|keep(s)? (going|getting) (missing|lost|cancelled))\b",
+        ),
+        cue(
+            Complaint,
+            1.2,
+            "delay or money problem",
+            r"\b(delay(ed|s)?|postponed|late|behind (on|with)|fall(ing)? behind|weeks? behind|owed|overcharged|charged|not (been )?paid|only been paid|invoice|refund|co-investment)\b",
+        ),
+        cue(
+            Complaint,
+            1.5,
+            "describes poor treatment",
+            r"\b(rude|rudely|unprofessional|laughed at|(makes?|making|made) comments|shout(ed|s|ing)? at|belittl\w*|favou?rs (the|some)|favouritism|humiliat\w*|dismissive|impatient|cut me off|snapped at|talked down|patroni[sz]|treated (me|us|him|her|them) (badly|unfairly|differently|like)|comments about my (body|appearance)|(don'?t|doesn'?t|do not) feel safe|feel(s)? unsafe|bully|bullied|bullying|harass\w*|picking on|keep my head down|discriminat\w*|racist|sexist)\b",
+        ),
+        cue(
+            Complaint,
+            1.5,
+            "asks why something went wrong",
+            r"(^|[.?!] )(why|who exactly|how come) (has|have|hasn'?t|haven'?t|is|isn'?t|was|wasn'?t|did|didn'?t|does|doesn'?t|do|don'?t|are|aren'?t|were|weren'?t|can'?t|won'?t|is it|on earth)\b|\b(who|what) (exactly|on earth)\b",
+        ),
+        cue(
+            Complaint,
+            0.8,
+            "says it is urgent",
+            r"\b(urgent(ly)?|asap|as soon as possible|immediately)\b",
+        ),
+        cue(
+            Complaint,
+            1.2,
+            "a promise was not kept",
+            r"\b(was|were|been) (told|promised|assured|informed)\b[^.?!]{0,80}\b(would|will|should)\b|\bwe were promised\b|\bas promised\b",
+        ),
+        cue(
+            Complaint,
+            3.0,
+            "wants to appeal a decision",
+            r"\b(want|wish|like|would like|intend) to appeal\b|\bappeal (the|my|against (the|my)) (result|grade|decision|mark|outcome)",
+        ),
+        cue(
+            Complaint,
+            1.0,
+            "said it happened again",
+            r"\b(again|twice|second time|third time|fourth (one|time)|(two|three|four|five|several|many|2|3|4|5) (times|coaches|assessors|tutors)|every time|keeps? (happening|getting|going)|repeated(ly)?)\b",
+        ),
+        // --- complaint: wants a response ---
+        cue(
+            Complaint,
+            2.0,
+            "asks for an explanation or action",
+            r"\b(?:(?:i|we)(?:'d| would| do| really)? |and )(?:want|like|expect|need|demand|am asking|ask|are asking) (to know|an? (proper |full |written |formal )?(explanation|answer|response|apology|refund|reply)|someone (to|from)|this (to be )?(looked|sorted|resolved|investigated|dealt)|it (reviewed|investigated|looked)|a (new|different) (coach|assessor|tutor|date)|to be moved|a corrected|confirmation|reassurance|a firm)|\bwhat (are you|is|will|you are|is going to be|will be) (going to )?(do|be done|done)|\bwhat (you are|you're) going to do|\b(explain|tell me|let (me|us) know) (why|how|what happened|when)|\bhow (was|is|did|has) this (allowed|happen|possible)|\bcan (someone|somebody|you) (please )?(actually )?(look into|ring|call|help|sort|contact|do something|explain|answer)|\b(look(ed)? into (this|it)|sort(ed)? this|do something about|put (this|it|things) right)\b|\bare you (actually )?going to\b|\bplease do something\b|\b(?:i|we)(?:'d| would) appreciate (a|an|some) (call|reply|response|explanation|update|answer)|\b(please )?(can|could) (this|it) (please )?be (fixed|sorted|resolved|looked at|put right)|\bbefore (someone|somebody|anyone) (is|gets) (hurt|injured)|\b(grateful|appreciate it) if you (could|would) (look into|investigate|explain|sort)|\bas a matter of urgency\b|\bprosz(e|ę) o (kontakt|wyja(s|ś)nienie|odpowied(z|ź))|\bpor favor (expl(i|í)quen|cont(a|á)ctenme)|\bmerci de (m'expliquer|me (contacter|r(e|é)pondre))|\b(hope|wish|want) (someone|somebody) (does|will do|to do|would do) something|\bsomeone (is going to|will) get hurt|\b(hoffwn|dw i eisiau|rwyf eisiau) (gael )?esboniad|\besboniad\b",
+        ),
+        cue(
+            Complaint,
+            1.5,
+            "sarcasm",
+            r"^(oh |well |so )?(great|brilliant|fantastic|wonderful|perfect|lovely|marvellous|excellent|well done|nice one)[,.!]+ (another|yet another|again|more|my|the|your|so|now)\b|\b(brilliant|great|fantastic|excellent|amazing|wonderful) (service|job|work)[.!]+ (that'?s|this is|another|again|what)|\bthank(s| you) for finally\b|\bshall i just\b|\b(cheers|thanks) for nothing\b|\bnot that (anyone|you) (cares|care|will)",
+        ),
+        // --- compliment ---
+        cue(
+            Compliment,
+            3.0,
+            "says thank you for something",
+            r"\b(want(ed)?|would like|'d like|wish|just|writing|like) to (say|pass on|send|give|share|offer|express|drop you a line)( a| my| our)? ?(huge|big|massive|proper|special|heartfelt|sincere|great)? ?(thank|thanks|well done|praise|appreciation|gratitude|how (impressed|grateful|pleased))|\b(massive|huge|big|special|sincere|heartfelt|proper|enormous) (thank|thanks)|\bthank you (so much|very much)? ?(to|for all|for everything|for your (help|support|patience))|\bpass on (my|our) (thanks|gratitude|appreciation)|\bthanks to (everyone|all|the)\b|\bopposite of a complaint\b|\b(could|can|please) you (pass|send) (this|my thanks|our thanks) on|\bpass this on to\b",
+        ),
+        cue(
+            Compliment,
+            3.0,
+            "says thank you (Welsh)",
+            r"\bdiolch (o galon|yn fawr( iawn)?|i bawb|i chi am)\b|\bdiolch i\b",
+        ),
+        cue(
+            Compliment,
+            1.0,
+            "thanks",
+            r"\b(thank you|thanks|thank-you|thx|diolch)\b",
+        ),
+        cue(
+            Compliment,
+            1.0,
+            "praise",
+            r"\b(brilliant|amazing|excellent|fantastic|outstanding|superb|wonderful|incredible|star|lovely|so kind|very kind|patient|helpful|supportive|flexible|impressed|impressive|grateful|appreciated|appreciate it|made a (huge|big|real) difference|above and beyond|couldn'?t have done it without|wouldn'?t have (done|passed|got|managed|finished)|spot on|credit to|genuinely useful|really useful|so helpful|very helpful|recommend(ing)?|a pleasure|first class|top notch|gwych|ardderchog|arbennig|caredig|cefnogaeth|fyddwn i ddim wedi llwyddo)\b",
+        ),
+        cue(
+            Compliment,
+            2.5,
+            "says something was good",
+            r"\b(wanted|want|just|note|line|writing) to (let you know|say|tell you)\b[^?]{0,80}\b(excellent|great|brilliant|fantastic|amazing|impressed|superb|outstanding|wonderful|valued|appreciated|grateful|lovely|helpful|really good|so good|pleased)\b|\bsay how much (i|we) ('ve |have )?(valued|appreciated|enjoyed)|\b(would(n'?t)?|could(n'?t)?) have (got|done|made|managed|passed|finished|got there)\b[^.]{0,40}\bwithout (her|him|you|them|your)\b|\bkeep (it|up the good work)\b|\bwell done\b|\bmade time for me\b",
+        ),
+        cue(
+            Compliment,
+            3.0,
+            "commends someone",
+            r"\b(commend|praise|compliment) (your|the|to|for|on|my|our|mr|mrs|ms|miss|dr)\b|\b(want|wish|like) to (commend|praise|compliment)\b",
+        ),
+        cue(
+            Compliment,
+            2.0,
+            "wants the person told",
+            r"\bplease (make sure|let) (he|she|they|him|her|them|the team) knows?\b|\bplease (pass|say|tell) (this|it|that|my|to)\b|\bwanted you to know\b|\bfeel free to share\b|\bhappy for you to share\b|\b(it was|was|were) (noticed and )?(really |much |greatly |very much |so )?appreciated\b|\bdeserves? (a|to be) (recognised|mention|praise)",
+        ),
+        cue(
+            Compliment,
+            0.5,
+            "good news",
+            r"\b(passed|distinction|achieved|got my|finished my|completed my|newydd orffen)\b",
+        ),
+        // --- comment ---
+        cue(
+            Comment,
+            2.5,
+            "makes a suggestion",
+            r"\b(suggestion|suggestions|suggest|suggesting|idea|just a thought|offer (some|a little|my) feedback|(could|would) (benefit from|be improved)|could have been (more|better)|i hope (this|that) (is|was|'s) (helpful|useful)|hope (this|that)('s| is) (helpful|useful)|a thought|thoughts on|food for thought|a couple of thoughts|one thing that would help|small thing|awgrym|syniad)\b",
+        ),
+        cue(
+            Comment,
+            2.0,
+            "says what would help",
+            r"\b(would|could|it'?d|wud|might) (really |also |definitely )?(help|be (so |really |even |very |much |a lot )?(great|good|gd|nice|helpful|useful|better|handy|brilliant|easier|ideal|fab|lovely))\b|\bwould it be possible\b|\bcould (you|assessors|we|someone|the team) (think about|consider|maybe|perhaps|also|look at adding)|\b(maybe|perhaps) (a|an|make|you|the|add|have|send|consider|worth|new|learners|we|it|they|there)\b|\bmight be worth|\bworth (mentioning|considering|thinking)|\bhave you (thought|considered)|\bhow about\b|\bi wondered if you could|\bit would help to\b|\bnot urgent\b|\bjust something (that|to)\b|\bfor what it'?s worth\b|\bbyddai'n (wych|dda|help)",
+        ),
+        cue(
+            Comment,
+            2.0,
+            "expects no reply",
+            r"\bno need to (reply|respond|get back)|\bdon'?t need (a|to) (reply|respond)|\bno reply (needed|necessary|required)|\bdim angen ateb",
+        ),
+        cue(
+            Comment,
+            2.5,
+            "says it is not a complaint",
+            r"\b(this |it )?(isn'?t|is not|'s not|wasn'?t|not) (really |meant as |intended as )?(a|an) (complaint|problem)|\bnot complaining\b|\brather than (anything|something) (being )?wrong|\bnothing (is |was )?wrong\b|\bwasn'?t a big deal|\bno big deal|\bnot a big deal",
+        ),
+        // --- other languages our users' correspondents write in (cues only:
+        // the structure rules above stay English/Welsh) ---
+        cue(
+            Complaint,
+            4.0,
+            "says it is a complaint (other language)",
+            r"\b(skarga|skargę|reklamacj\w*|plângere|plangere|reclamați\w*|reclamati\w*|queja|reclamación|reclamacion|reclamação|reclamacao|plainte|réclamation|beschwerde|reclamo|reklamace|sťažnosť|skundas|sūdzība|şikayet|sikayet)\b",
+        ),
+        cue(
+            Complaint,
+            2.5,
+            "expresses dissatisfaction (other language)",
+            r"\b(niezadowolon\w*|nie jestem zadowolon\w*|nemulțumit\w*|nemultumit\w*|insatisfech\w*|no estoy (contento|contenta|satisfech\w*)|insatisfeit\w*|mécontent\w*|pas (content|satisfait)\w*|unzufrieden|enttäuscht|insoddisfatt\w*|deluso|delusa|memnun değil\w*)\b",
+        ),
+        cue(
+            Compliment,
+            2.0,
+            "says thank you (other language)",
+            r"\b(dziękuję|dziekuje|bardzo dziękuję|mulțumesc|multumesc|muchas gracias|gracias|muito obrigad[oa]|obrigad[oa]|merci beaucoup|vielen dank|herzlichen dank|grazie mille|děkuji|ďakujem|teşekkür)\b",
+        ),
+        cue(
+            Comment,
+            2.0,
+            "makes a suggestion (other language)",
+            r"\b(sugestia|sugestie|sugerencia|sugestão|sugestao|suggestion|vorschlag|suggerimento|propozycja|návrh|öneri)\b",
+        ),
+        // --- other: enquiry or request ---
+        cue(
+            Other,
+            1.5,
+            "asks a question or for information",
+            r"\b(could|can|would) you (please )?(send|tell|let me know|give|provide|confirm|advise)|\bdo you (have|offer|run|do|provide)\b|\bare you open|\b(is|will) (the|your) .{0,40} (be )?open|\bopening (times|hours)|(^|[.?!] )how (does|do|much|long|many|would)\b|\bwhat (are|is) the (next steps|cost|process|fee)|\b(i'?m|we'?re|we are|i am) (looking|interested) (at|in|into)|\benquir(y|ies|e|ing)\b|\bbrochure|\bprospectus|\bcourse (list|information|details)|\binformation (about|on)\b|\bany (information|advice)\b|\ba few questions|\bquestions?:|\bcan existing|\bis it possible to\b|\boes gennych chi|\bbeth yw'r camau|\bymholiad|\bhoffwn wybod|\ba oes\b|\bpryd mae|\bgyrsiau\b|\ba allech chi|\bgwybodaeth am|\bczy (mogę|moge|można|mozna)|\bpuede(n)? (enviarme|decirme)|\bpourriez-vous|\bkönnten sie",
+        ),
+        cue(
+            Other,
+            4.0,
+            "looks like phishing",
+            r"\bverify your (account|identity|email|mailbox)|\bstorage (limit|quota)|\bmailbox (is )?(full|quota)|\bincrease (your )?(storage|quota)|\baccount (will be )?(suspended|deactivated|closed)|\bpassword (expires|expiry|will expire)|\bconfirm your (password|credentials)",
+        ),
+    ]
+});
+
+pub(super) static ANON_SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)^\s*(a|an) (learner|apprentice|parent|student|worried \w+|concerned \w+|employee)\s*$")
+        .expect("static regex")
+});
+pub(super) static NEGATED_COMPLAINT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(this |it )?(isn'?t|is not|'s not|wasn'?t|not) (really |meant as |intended as )?(a|an) complaint|\bopposite of a complaint|\bnot complaining\b|\bnot (making|raising) a complaint").expect("static regex")
+});
+pub(super) static SUBJECT_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*((re|fw|fwd|aw|wg|sv|vs|antw|rv|ynt|tr|r|enc|doorst|vb)(\[\d+\])?\s*:\s*)+",
+    )
+    .expect("static regex")
+});
+pub(super) static FORWARD_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(fw|fwd|wg|tr|rv|doorst|vb|vs)\s*:").expect("static regex")
+});
+
+/// Flag cues: (flag, reason, pattern).
+pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLock::new(|| {
+    let f = |flag, why, p: &str| (flag, why, Regex::new(p).expect("static flag regex"));
+    vec![
+        f(
+            Flag::Safeguarding,
+            "describes a risk to someone's welfare",
+            r"\b(bully|bullied|bullying|harass\w*|harassment|harassed|abuse|abused|abusive|assault|assaulted|pushed (her|him|me|them)|hit (her|him|me)|grooming|self-?harm|suicid\w*|exploited|exploitation|radicali[sz]\w*|neglect|sexual|inappropriate (touching|comments|messages|relationship)|comments about my (body|appearance)|stood (really |very )?close|wouldn'?t (let me|move)|(don'?t|doesn'?t|do not|does not|didn'?t) feel safe|feel(s|ing)? unsafe|not safe (being|around|with)|scared of|afraid of|threaten(ed|ing|s)? (me|her|him|them|to (hurt|hit|harm|kill|beat))|threats? of violence|intimidat\w*|posted (pictures|photos)|nasty comments|cries|crying|safeguarding|diogelu|bwlio)\b",
+        ),
+        f(
+            Flag::HealthSafety,
+            "describes a health and safety risk",
+            r"\b(health (and|&) safety|fire (door|exit|escape|alarm|extinguisher)|eye ?wash|first aid (kit|box|supplies)|no first aider|bare (wires|conductors)|exposed (wires|conductors|cables)|live (wires|cables)|electric(al)? shock|trip hazard|hazard|ppe\b|protective (equipment|gear)|unsafe (equipment|workshop|machine|building|conditions)|get(ting)? hurt|injur|accident|asbestos|gas leak|ventilation|fumes|iechyd a diogelwch)",
+        ),
+        f(
+            Flag::Anonymous,
+            "withholds their name",
+            r"\b(not going to (give|say|put) my name|(don'?t|do not|won'?t|will not|rather not) (want to )?(give|say|put|share|leave) my name|withhold(ing)? my name|anonymous(ly)?|without giving my name|they will know it was me|not giving my name|heb roi fy enw|yn ddienw)\b",
+        ),
+        f(
+            Flag::OnBehalf,
+            "writes on behalf of a learner",
+            r"\b(on behalf of|my (daughter|son|child|grandson|granddaughter|nephew|niece|stepson|stepdaughter|ward|foster child)\b.{0,80}\b(is|who'?s|who is|aged|she'?s|he'?s|age) (1[4-7]|fourteen|fifteen|sixteen|seventeen)|helping (her|him|them) (to )?write|i am writing about my (daughter|son|child)|writing on (his|her|their) behalf|(our|my) apprentice\b.{0,60}\b(who is|is|aged) (1[5-7]|sixteen|seventeen)|see below from (our|my) (apprentice|learner|daughter|son)|vulnerable adult|(she|he) (asked|wants) me to (write|email|contact)|knows i am writing|i said i would email|ar ran fy (merch|mab))",
+        ),
+        f(
+            Flag::AssessmentAppeal,
+            "disputes an assessment decision",
+            r"\b(re-?mark(ed|ing)?|regrade|re-?grade|grading decision|assessment decision|grade (was|is) (wrong|unfair|incorrect)|(don'?t|do not|didn'?t|did not) (accept|agree with) the (grade|mark|result|decision|outcome of (the|my) assessment)|appeal (the|my|against) (grade|mark|result|decision|assessment|epa)|marked (unfairly|wrong|incorrectly)|(wrongly|unfairly) (failed|graded|marked)|should have (been given|got|received) a (pass|merit|distinction)|review(ed)? and re-?mark)",
+        ),
+        f(
+            Flag::Subcontractor,
+            "concerns subcontracted provision",
+            r"\b(subcontract|sub-contract|sub contract|partner provider|delivery partner|training partner(ship)?|raise it with your main provider|main provider|delivered (by|through) (a |our |your )?(partner|another (provider|company|college)))",
+        ),
+        f(
+            Flag::StaffSubject,
+            "is about the complaint handler or a manager",
+            r"\b(handling of my (previous |earlier |original )?complaint|complain(t)? about (how|the way) .{0,60} (handled|dealt with)|someone other than (her|him|them)|how (she|he|they|ms \w+|mr \w+|mrs \w+) (has|have) handled|not (be )?appropriate for (her|him|them) to (deal|handle|investigate)|passed to someone (more senior|else)|someone (more senior|else) (to|should) (deal|handle|look)|complaint about (the|my|your) (manager|complaints? (officer|handler|manager)|centre manager)|(the|my) manager is the (subject|problem)|complaint is about (the|my) manager)\b",
+        ),
+    ]
+});
