@@ -73,8 +73,20 @@ pub const CONSUMER_DOMAINS: &[&str] = &[
     "mail.com",
 ];
 
-/// Which limit held a mail back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which limit held a mail back. Stored with held mail by the lower-case
+/// name of the variant.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+    strum::EnumIter,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Cap {
     /// Automatic mail to one outside address.
     Recipient,
@@ -89,12 +101,7 @@ pub enum Cap {
 impl Cap {
     /// The name stored with held mail.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Cap::Recipient => "recipient",
-            Cap::Domain => "domain",
-            Cap::Case => "case",
-            Cap::Sender => "sender",
-        }
+        self.into()
     }
 
     /// Does this limit protect staff (and so fold into a summary notice)?
@@ -230,6 +237,17 @@ pub fn verdict(c: &Check, n: Counts) -> Option<Held> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::IntoEnumIterator;
+
+    /// Held mail in the database carries these names.
+    #[test]
+    fn cap_names_are_stable() {
+        let names: Vec<&str> = Cap::iter().map(Cap::as_str).collect();
+        assert_eq!(names, ["recipient", "domain", "case", "sender"]);
+        for c in Cap::iter() {
+            assert_eq!(c.as_str().parse::<Cap>(), Ok(c));
+        }
+    }
 
     fn caps() -> Caps {
         Caps {

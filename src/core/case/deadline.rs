@@ -13,9 +13,26 @@ use crate::core::policy::Policy;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// What a deadline is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+/// What a deadline is for. Stored (the `deadlines.kind` column) by the
+/// snake_case of the variant.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum DeadlineKind {
     /// The stage acknowledgement (only pending when it was held back).
     Acknowledge,
@@ -27,6 +44,13 @@ pub enum DeadlineKind {
     Decision,
     /// Permission to share a compliment: the case closes after this.
     Permission,
+}
+
+impl DeadlineKind {
+    /// The name used in storage.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// A deadline on a case.

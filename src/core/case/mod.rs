@@ -120,3 +120,61 @@ pub fn step(case: &Case, event: Event, ctx: &Ctx<'_>, now: DateTime<Utc>) -> Tra
     }
     out.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{DeadlineKind, State, TemplateId};
+    use strum::IntoEnumIterator;
+
+    /// The database holds these names: a renamed variant must not rename
+    /// them. The JSON of a case (serde) and the columns (strum) agree.
+    #[test]
+    fn stored_names_are_stable_and_agree_with_json() {
+        let states: Vec<&str> = State::iter().map(State::as_str).collect();
+        assert_eq!(
+            states,
+            [
+                "open",
+                "awaiting_consent",
+                "awaiting_decision",
+                "responded",
+                "late_escalation",
+                "pending_lessons",
+                "awaiting_permission",
+                "closed",
+                "referred_externally",
+                "redirected",
+                "withdrawn"
+            ]
+        );
+        let kinds: Vec<&str> = DeadlineKind::iter().map(DeadlineKind::as_str).collect();
+        assert_eq!(
+            kinds,
+            [
+                "acknowledge",
+                "respond",
+                "escalation_window",
+                "decision",
+                "permission"
+            ]
+        );
+        let json = |v: serde_json::Value| v.as_str().map(String::from);
+        for s in State::iter() {
+            assert_eq!(s.as_str().parse::<State>(), Ok(s));
+            assert_eq!(json(serde_json::json!(s)).as_deref(), Some(s.as_str()));
+        }
+        for k in DeadlineKind::iter() {
+            assert_eq!(k.as_str().parse::<DeadlineKind>(), Ok(k));
+            assert_eq!(json(serde_json::json!(k)).as_deref(), Some(k.as_str()));
+        }
+        for t in TemplateId::iter() {
+            assert_eq!(t.name().parse::<TemplateId>(), Ok(t));
+            assert_eq!(json(serde_json::json!(t)).as_deref(), Some(t.name()));
+        }
+        assert_eq!(TemplateId::iter().count(), 28);
+        assert_eq!(
+            TemplateId::AnonymousDecisionRequest.name(),
+            "anonymous_decision_request"
+        );
+    }
+}

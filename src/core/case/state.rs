@@ -8,9 +8,26 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-/// Where a case is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+/// Where a case is. Stored (the `cases.state` column, case JSON) by the
+/// snake_case of the variant.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum State {
     /// Acknowledged; the stage response is being prepared.
     Open,
@@ -49,19 +66,7 @@ impl State {
 
     /// The name used in storage and output.
     pub fn as_str(self) -> &'static str {
-        match self {
-            State::Open => "open",
-            State::AwaitingConsent => "awaiting_consent",
-            State::AwaitingDecision => "awaiting_decision",
-            State::Responded => "responded",
-            State::LateEscalation => "late_escalation",
-            State::PendingLessons => "pending_lessons",
-            State::AwaitingPermission => "awaiting_permission",
-            State::Closed => "closed",
-            State::ReferredExternally => "referred_externally",
-            State::Redirected => "redirected",
-            State::Withdrawn => "withdrawn",
-        }
+        self.into()
     }
 }
 

@@ -3,9 +3,26 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The templates the state machine asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+/// The templates the state machine asks for. The snake_case of the variant
+/// is the file stem under `templates/` and the name stored with queued mail.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum TemplateId {
     /// Acknowledgement of a complaint at a stage.
     Acknowledgement,
@@ -67,70 +84,9 @@ pub enum TemplateId {
 }
 
 impl TemplateId {
-    /// Every template, for `check`.
-    pub const ALL: [TemplateId; 28] = [
-        TemplateId::Acknowledgement,
-        TemplateId::ComplimentThanks,
-        TemplateId::CommentThanks,
-        TemplateId::HandlerNotification,
-        TemplateId::StageResponse,
-        TemplateId::Correspondence,
-        TemplateId::DelayNotice,
-        TemplateId::ChaseUp,
-        TemplateId::BreachAlert,
-        TemplateId::ConsentRequest,
-        TemplateId::AnonymousDecisionRequest,
-        TemplateId::AppealsRedirect,
-        TemplateId::LateEscalationNotice,
-        TemplateId::LateEscalationReceived,
-        TemplateId::NewCaseNotice,
-        TemplateId::FlagAlert,
-        TemplateId::HandoffNotice,
-        TemplateId::ComplainantUpdate,
-        TemplateId::OutcomeNotice,
-        TemplateId::CommandReport,
-        TemplateId::UnverifiedSender,
-        TemplateId::LessonsRequest,
-        TemplateId::ExternalReferral,
-        TemplateId::WithdrawalConfirmation,
-        TemplateId::ClosureNotice,
-        TemplateId::DailyDigest,
-        TemplateId::ThirdPartyMessage,
-        TemplateId::CommandDone,
-    ];
-
     /// The file stem under `templates/`.
     pub fn name(self) -> &'static str {
-        match self {
-            TemplateId::Acknowledgement => "acknowledgement",
-            TemplateId::ComplimentThanks => "compliment_thanks",
-            TemplateId::CommentThanks => "comment_thanks",
-            TemplateId::HandlerNotification => "handler_notification",
-            TemplateId::StageResponse => "stage_response",
-            TemplateId::Correspondence => "correspondence",
-            TemplateId::DelayNotice => "delay_notice",
-            TemplateId::ChaseUp => "chase_up",
-            TemplateId::BreachAlert => "breach_alert",
-            TemplateId::ConsentRequest => "consent_request",
-            TemplateId::AnonymousDecisionRequest => "anonymous_decision_request",
-            TemplateId::AppealsRedirect => "appeals_redirect",
-            TemplateId::LateEscalationNotice => "late_escalation_notice",
-            TemplateId::LateEscalationReceived => "late_escalation_received",
-            TemplateId::NewCaseNotice => "new_case_notice",
-            TemplateId::FlagAlert => "flag_alert",
-            TemplateId::HandoffNotice => "handoff_notice",
-            TemplateId::ComplainantUpdate => "complainant_update",
-            TemplateId::OutcomeNotice => "outcome_notice",
-            TemplateId::CommandReport => "command_report",
-            TemplateId::UnverifiedSender => "unverified_sender",
-            TemplateId::LessonsRequest => "lessons_request",
-            TemplateId::ExternalReferral => "external_referral",
-            TemplateId::WithdrawalConfirmation => "withdrawal_confirmation",
-            TemplateId::ClosureNotice => "closure_notice",
-            TemplateId::DailyDigest => "daily_digest",
-            TemplateId::ThirdPartyMessage => "third_party_message",
-            TemplateId::CommandDone => "command_done",
-        }
+        self.into()
     }
 
     /// A handler's own words relayed to the complainant: not automatic mail,
