@@ -7,7 +7,10 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 /// The classes the lexicon scores (the machine kinds come from screening).
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// Its name starts each reason, and must be the [`Kind`](crate::core::kind::Kind)'s
+/// name: the reasons shown are those that start with the chosen kind.
+#[derive(Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub(super) enum Class {
     Complaint,
     Compliment,

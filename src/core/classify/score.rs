@@ -45,12 +45,7 @@ pub(super) fn score_text(scores: &mut Scores, text: &str, weight: f32, origin: &
             if negated && c.class == Class::Complaint && m.as_str().contains("complain") {
                 continue;
             }
-            let class_name = match c.class {
-                Class::Complaint => "complaint",
-                Class::Compliment => "compliment",
-                Class::Comment => "comment",
-                Class::Other => "other",
-            };
+            let class_name: &str = c.class.into();
             scores.add(
                 c.class,
                 c.weight * weight,
