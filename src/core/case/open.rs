@@ -105,48 +105,53 @@ pub(super) fn start_kind(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>) {
                 "Enquiry",
             ));
         }
-        Kind::Compliment | Kind::Comment => {
-            let (template, feedback) = if out.case.kind == Kind::Compliment {
-                (TemplateId::ComplimentThanks, &ctx.policy.compliments)
-            } else {
-                (TemplateId::CommentThanks, &ctx.policy.comments)
-            };
-            out.case.handler = choose_handler(&out.case, ctx);
-            let thanks = with_var(
-                mail(template, vec![Recipient::Complainant]),
-                "ask_permission",
-                if feedback.ask_permission_to_share {
-                    "yes"
-                } else {
-                    ""
-                },
-            );
-            out.send(OutMail {
-                in_reply_to: reply_to,
-                ..thanks
-            });
-            if !feedback.notify.is_empty() {
-                out.send(mail(TemplateId::NewCaseNotice, roles(&feedback.notify)));
-            }
-            if feedback.ask_permission_to_share {
-                out.case.state = State::AwaitingPermission;
-                let due = ctx.calendar.deadline(now, Span::WorkingDays(10));
-                out.set_deadline(DeadlineKind::Permission, now, due.at);
-                out.audit(
-                    Actor::System,
-                    "permission asked",
-                    "asked permission to share",
-                    None,
-                );
-            } else {
-                close(out, now, "thanked; nothing more to do");
-            }
-            flag_alerts(out, ctx);
-        }
+        Kind::Compliment | Kind::Comment => thank(out, ctx, now, reply_to),
         Kind::Complaint => start_complaint(out, ctx, now, reply_to),
     }
 }
 
+/// A compliment or comment: thanked, the policy's roles told, and closed,
+/// or held for permission to share it (ten working days, then closed).
+fn thank(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Option<String>) {
+    let (template, feedback) = if out.case.kind == Kind::Compliment {
+        (TemplateId::ComplimentThanks, &ctx.policy.compliments)
+    } else {
+        (TemplateId::CommentThanks, &ctx.policy.comments)
+    };
+    out.case.handler = choose_handler(&out.case, ctx);
+    let thanks = with_var(
+        mail(template, vec![Recipient::Complainant]),
+        "ask_permission",
+        if feedback.ask_permission_to_share {
+            "yes"
+        } else {
+            ""
+        },
+    );
+    out.send(OutMail {
+        in_reply_to: reply_to,
+        ..thanks
+    });
+    if !feedback.notify.is_empty() {
+        out.send(mail(TemplateId::NewCaseNotice, roles(&feedback.notify)));
+    }
+    if feedback.ask_permission_to_share {
+        out.case.state = State::AwaitingPermission;
+        let due = ctx.calendar.deadline(now, Span::WorkingDays(10));
+        out.set_deadline(DeadlineKind::Permission, now, due.at);
+        out.audit(
+            Actor::System,
+            "permission asked",
+            "asked permission to share",
+            None,
+        );
+    } else {
+        close(out, now, "thanked; nothing more to do");
+    }
+    flag_alerts(out, ctx);
+}
+
+/// Alert at once every role a routing rule names for the case's flags.
 fn flag_alerts(out: &mut Out, ctx: &Ctx<'_>) {
     let flags = out.case.flags.clone();
     for r in ctx.policy.routes_for(&flags) {
