@@ -1,11 +1,11 @@
 //! The commands that end a case: `#close` and `#withdraw`.
 
-use super::super::effect::Recipient;
-use super::super::out::{mail, Out};
-use super::super::stage;
-use super::super::state::State;
-use super::super::template::TemplateId;
 use super::By;
+use crate::core::case::effect::Recipient;
+use crate::core::case::out::{mail, Out};
+use crate::core::case::stage;
+use crate::core::case::state::State;
+use crate::core::case::template::TemplateId;
 use crate::core::kind::Kind;
 
 /// Close the case, recording lessons learnt when the procedure requires them.

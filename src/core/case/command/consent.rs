@@ -1,10 +1,10 @@
 //! `#consent received` and `#consent request`.
 
-use super::super::consent::{self, ask_consent_of};
-use super::super::effect::Actor;
-use super::super::out::Out;
-use super::super::state::ConsentStatus;
 use super::By;
+use crate::core::case::consent::{self, ask_consent_of};
+use crate::core::case::effect::Actor;
+use crate::core::case::out::Out;
+use crate::core::case::state::ConsentStatus;
 
 /// The learner's written consent is on file (confirmed by a handler).
 pub(super) fn consent_received(out: &mut Out, by: By<'_>) -> Result<(), String> {

@@ -1,11 +1,11 @@
 //! Decisions on a held case: `#proceed` and `#no-action`.
 
-use super::super::out::Out;
-use super::super::stage::{
+use super::By;
+use crate::core::case::out::Out;
+use crate::core::case::stage::{
     begin_stage, begin_stage_after_hold, close, close_or_ask_lessons, escalate,
 };
-use super::super::state::State;
-use super::By;
+use crate::core::case::state::State;
 use crate::core::kind::Flag;
 
 /// Act on a held case: an anonymous complaint, a late escalation, a redirected appeal.

@@ -1,10 +1,10 @@
 //! `#extend`: a later response date, with a delay notice to the complainant.
 
-use super::super::deadline::DeadlineKind;
-use super::super::effect::{OutMail, Recipient};
-use super::super::out::{mail, with_var, Out};
-use super::super::template::TemplateId;
 use super::By;
+use crate::core::case::deadline::DeadlineKind;
+use crate::core::case::effect::{OutMail, Recipient};
+use crate::core::case::out::{mail, with_var, Out};
+use crate::core::case::template::TemplateId;
 use chrono::NaiveDate;
 
 /// Move the response deadline later; the complainant is always told the new date and the reason.

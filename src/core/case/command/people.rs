@@ -1,11 +1,11 @@
 //! Who handles the case and who may act for the complainant: `#assign`
 //! and `#contact`.
 
-use super::super::effect::Recipient;
-use super::super::out::{mail, with_var, Out};
-use super::super::stage::stage_of;
-use super::super::template::TemplateId;
 use super::By;
+use crate::core::case::effect::Recipient;
+use crate::core::case::out::{mail, with_var, Out};
+use crate::core::case::stage::stage_of;
+use crate::core::case::template::TemplateId;
 
 /// Give the case to another member of staff (never one the complaint names).
 pub(super) fn assign(out: &mut Out, by: By<'_>, to: String) -> Result<(), String> {

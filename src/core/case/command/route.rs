@@ -1,10 +1,10 @@
 //! The commands that change the path a case takes: `#reclassify` and
 //! `#escalate`.
 
-use super::super::open::start_kind;
-use super::super::out::Out;
-use super::super::stage;
 use super::By;
+use crate::core::case::open::start_kind;
+use crate::core::case::out::Out;
+use crate::core::case::stage;
 use crate::core::kind::Kind;
 
 /// Change the kind and start the case again on that kind's path.
