@@ -73,8 +73,7 @@ pub const CONSUMER_DOMAINS: &[&str] = &[
     "mail.com",
 ];
 
-/// Which limit held a mail back. Stored with held mail by the lower-case
-/// name of the variant.
+/// Which limit held a mail back.
 #[derive(
     Debug,
     Clone,
@@ -237,17 +236,6 @@ pub fn verdict(c: &Check, n: Counts) -> Option<Held> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use strum::IntoEnumIterator;
-
-    /// Held mail in the database carries these names.
-    #[test]
-    fn cap_names_are_stable() {
-        let names: Vec<&str> = Cap::iter().map(Cap::as_str).collect();
-        assert_eq!(names, ["recipient", "domain", "case", "sender"]);
-        for c in Cap::iter() {
-            assert_eq!(c.as_str().parse::<Cap>(), Ok(c));
-        }
-    }
 
     fn caps() -> Caps {
         Caps {
@@ -322,5 +310,16 @@ mod tests {
     fn domain_of_is_lower_case_and_ignores_a_trailing_dot() {
         assert_eq!(domain_of("Jo@Example.TEST."), "example.test");
         assert_eq!(domain_of("nobody"), "");
+    }
+
+    /// Held mail in the database carries these names.
+    #[test]
+    fn cap_names_are_stable() {
+        use strum::IntoEnumIterator;
+        let names: Vec<&str> = Cap::iter().map(Cap::as_str).collect();
+        assert_eq!(names, ["recipient", "domain", "case", "sender"]);
+        for c in Cap::iter() {
+            assert_eq!(c.as_str().parse::<Cap>(), Ok(c));
+        }
     }
 }

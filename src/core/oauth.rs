@@ -19,8 +19,7 @@ pub fn oauthbearer(user: &str, token: &str, host: &str, port: u16) -> String {
     format!("n,a={user},\x01host={host}\x01port={port}\x01auth=Bearer {token}\x01\x01")
 }
 
-/// Whether a failure is worth retrying soon or needs a person. Stored (an
-/// account's last failure) by the lower-case name of the variant.
+/// Whether a failure is worth retrying soon or needs a person.
 #[derive(
     Debug,
     Clone,
