@@ -284,7 +284,11 @@ fn run_eval(dir: &Path, json: bool) -> std::process::Output {
 fn eval_figures_match_a_hand_count() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/eval-fixture");
     let out = run_eval(&dir, true);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     let close = |x: &Value, want: f64| (x.as_f64().expect("number") - want).abs() < 1e-9;
     assert_eq!(v["messages"], 5);
@@ -292,7 +296,10 @@ fn eval_figures_match_a_hand_count() {
     assert_eq!(v["macro_f1_kinds"], 4);
     assert!(close(&v["macro_f1"], 0.5), "{v}");
     let k = &v["kinds"];
-    assert_eq!((k["complaint"]["tp"].clone(), k["complaint"]["fn"].clone()), (0.into(), 1.into()));
+    assert_eq!(
+        (k["complaint"]["tp"].clone(), k["complaint"]["fn"].clone()),
+        (0.into(), 1.into())
+    );
     assert!(close(&k["auto_reply"]["precision"], 1.0) && close(&k["auto_reply"]["recall"], 0.5));
     assert!(close(&k["bounce"]["precision"], 0.5) && close(&k["bounce"]["recall"], 1.0));
     assert!(close(&k["bulk"]["f1"], 2.0 / 3.0));
@@ -318,7 +325,10 @@ fn eval_figures_match_a_hand_count() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("accuracy 0.600 (3/5)"), "{text}");
     assert!(text.contains("macro-F1 0.500"), "{text}");
-    assert!(text.contains("d-newsletter.eml: labelled complaint, classified bulk"), "{text}");
+    assert!(
+        text.contains("d-newsletter.eml: labelled complaint, classified bulk"),
+        "{text}"
+    );
 }
 
 /// Unreadable input is an error, never figures over part of the set.
@@ -362,7 +372,11 @@ fn triage_corpus_is_classified_as_labelled_with_reasons() {
     let started = std::time::Instant::now();
     let out = run_eval(&dir, true);
     let elapsed = started.elapsed();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["misses"], serde_json::json!([]), "{v}");
     assert!(v["messages"].as_u64().is_some_and(|n| n >= 30));
@@ -382,8 +396,14 @@ fn triage_corpus_is_classified_as_labelled_with_reasons() {
     for (file, says) in [
         ("e01-pdf-letter.eml", "text from attachment complaint.pdf"),
         ("e02-docx-letter.eml", "text from attachment thank-you.docx"),
-        ("e03-attached-rfc822.eml", "originally from connor.bevan@mail.test"),
-        ("e04-contact-form-complaint.eml", "the sender is Aled Jones aled.jones@mail.test"),
+        (
+            "e03-attached-rfc822.eml",
+            "originally from connor.bevan@mail.test",
+        ),
+        (
+            "e04-contact-form-complaint.eml",
+            "the sender is Aled Jones aled.jones@mail.test",
+        ),
         ("x01-encrypted-pdf.eml", "locked.pdf: the PDF is encrypted"),
         ("x02-pdf-bomb.eml", "expands past"),
         ("x04-docx-not-zip.eml", "not a zip archive"),

@@ -106,8 +106,8 @@ pub(super) fn eval_cmd(json: bool, dir: &Path, hints: &Hints) -> anyhow::Result<
     let labels_path = dir.join("labels.jsonl");
     let text = std::fs::read_to_string(&labels_path)
         .map_err(|e| anyhow::anyhow!("{}: {e}", labels_path.display()))?;
-    let labels = eval::parse_labels(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", labels_path.display()))?;
+    let labels =
+        eval::parse_labels(&text).map_err(|e| anyhow::anyhow!("{}: {e}", labels_path.display()))?;
     let mut results = Vec::with_capacity(labels.len());
     let mut errors = Vec::new();
     for label in &labels {

@@ -5,9 +5,10 @@
 //! Pure: the caller reads the files and classifies them; this module parses
 //! the labels and counts.
 
-use super::classify::{Flag, Kind};
+use super::kind::{Flag, Kind};
 use serde::Serialize;
 use std::collections::BTreeSet;
+use strum::IntoEnumIterator;
 
 /// One labelled message: a line of `labels.jsonl`
 /// (`{"file", "kind", "flags", "notes"}`; `notes` is for people).
@@ -56,7 +57,10 @@ pub fn parse_labels(text: &str) -> Result<Vec<Label>, LabelError> {
         let err = |why: String| LabelError::Line { line: i + 1, why };
         let raw: RawLabel = serde_json::from_str(line).map_err(|e| err(e.to_string()))?;
         if raw.file.trim().is_empty() || raw.file.contains("..") || raw.file.starts_with('/') {
-            return Err(err(format!("file {:?} is not a name inside the directory", raw.file)));
+            return Err(err(format!(
+                "file {:?} is not a name inside the directory",
+                raw.file
+            )));
         }
         let kind: Kind = raw.kind.parse().map_err(|e| err(format!("{e}")))?;
         let mut flags = BTreeSet::new();
@@ -144,13 +148,13 @@ pub struct Report {
     pub macro_f1: f64,
     /// How many kinds the macro-F1 averages over.
     pub macro_f1_kinds: usize,
-    /// Per kind, in [`Kind::ALL`] order.
+    /// Per kind, in the order `Kind` declares.
     pub kinds: Vec<(Kind, Figures)>,
-    /// Per flag, in [`Flag::ALL`] order.
+    /// Per flag, in the order `Flag` declares.
     pub flags: Vec<(Flag, Figures)>,
     /// All flags pooled (micro-averaged): "flags recall (all flags)".
     pub flags_all: Figures,
-    /// `confusion[labelled][classified]`, indices in [`Kind::ALL`] order.
+    /// `confusion[labelled][classified]`, indices in the order `Kind` declares.
     pub confusion: Vec<Vec<usize>>,
     /// The misclassified messages.
     pub misses: Vec<Miss>,
@@ -160,9 +164,11 @@ pub struct Report {
 pub fn evaluate<'a>(
     outcomes: impl IntoIterator<Item = (&'a Label, Kind, &'a BTreeSet<Flag>)>,
 ) -> Report {
-    let index = |k: Kind| Kind::ALL.iter().position(|x| *x == k).unwrap_or(0);
-    let mut confusion = vec![vec![0usize; Kind::ALL.len()]; Kind::ALL.len()];
-    let mut flag_counts = vec![(0usize, 0usize, 0usize); Flag::ALL.len()];
+    let all_kinds: Vec<Kind> = Kind::iter().collect();
+    let all_flags: Vec<Flag> = Flag::iter().collect();
+    let index = |k: Kind| all_kinds.iter().position(|x| *x == k).unwrap_or(0);
+    let mut confusion = vec![vec![0usize; all_kinds.len()]; all_kinds.len()];
+    let mut flag_counts = vec![(0usize, 0usize, 0usize); all_flags.len()];
     let mut misses = Vec::new();
     let mut n = 0usize;
     for (label, kind, flags) in outcomes {
@@ -175,7 +181,7 @@ pub fn evaluate<'a>(
                 classified: kind,
             });
         }
-        for (i, f) in Flag::ALL.iter().enumerate() {
+        for (i, f) in all_flags.iter().enumerate() {
             match (label.flags.contains(f), flags.contains(f)) {
                 (true, true) => flag_counts[i].0 += 1,
                 (false, true) => flag_counts[i].1 += 1,
@@ -184,7 +190,7 @@ pub fn evaluate<'a>(
             }
         }
     }
-    let kinds: Vec<(Kind, Figures)> = Kind::ALL
+    let kinds: Vec<(Kind, Figures)> = all_kinds
         .iter()
         .enumerate()
         .map(|(i, k)| {
@@ -199,8 +205,8 @@ pub fn evaluate<'a>(
         .filter(|(_, f)| f.occurs())
         .map(|(_, f)| f.f1)
         .collect();
-    let correct: usize = (0..Kind::ALL.len()).map(|i| confusion[i][i]).sum();
-    let flags: Vec<(Flag, Figures)> = Flag::ALL
+    let correct: usize = (0..all_kinds.len()).map(|i| confusion[i][i]).sum();
+    let flags: Vec<(Flag, Figures)> = all_flags
         .iter()
         .zip(&flag_counts)
         .map(|(f, (tp, fp, r#fn))| (*f, Figures::from_counts(*tp, *fp, *r#fn)))
@@ -210,7 +216,11 @@ pub fn evaluate<'a>(
         .fold((0, 0, 0), |a, c| (a.0 + c.0, a.1 + c.1, a.2 + c.2));
     Report {
         messages: n,
-        accuracy: if n == 0 { 0.0 } else { correct as f64 / n as f64 },
+        accuracy: if n == 0 {
+            0.0
+        } else {
+            correct as f64 / n as f64
+        },
         macro_f1: if present.is_empty() {
             0.0
         } else {
@@ -247,7 +257,7 @@ impl Report {
             "flags": flags,
             "flags_all": self.flags_all,
             "confusion": {
-                "order": Kind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+                "order": Kind::iter().map(|k| k.as_str()).collect::<Vec<_>>(),
                 "rows_labelled_columns_classified": self.confusion,
             },
             "misses": self.misses,
@@ -258,13 +268,19 @@ impl Report {
     pub fn to_text(&self) -> String {
         use std::fmt::Write;
         let mut s = String::new();
-        let correct: usize = (0..Kind::ALL.len()).map(|i| self.confusion[i][i]).sum();
+        let correct: usize = (0..self.confusion.len())
+            .map(|i| self.confusion[i][i])
+            .sum();
         let _ = writeln!(
             s,
             "messages {}   accuracy {:.3} ({correct}/{})   macro-F1 {:.3} (over the {} kinds present)",
             self.messages, self.accuracy, self.messages, self.macro_f1, self.macro_f1_kinds
         );
-        let _ = writeln!(s, "\n{:<18} {:>9} {:>7} {:>6} {:>8}", "kind", "precision", "recall", "F1", "support");
+        let _ = writeln!(
+            s,
+            "\n{:<18} {:>9} {:>7} {:>6} {:>8}",
+            "kind", "precision", "recall", "F1", "support"
+        );
         for (k, f) in &self.kinds {
             let _ = writeln!(
                 s,
@@ -276,7 +292,11 @@ impl Report {
                 f.support
             );
         }
-        let _ = writeln!(s, "\n{:<18} {:>9} {:>7} {:>6} {:>8}", "flag", "precision", "recall", "F1", "support");
+        let _ = writeln!(
+            s,
+            "\n{:<18} {:>9} {:>7} {:>6} {:>8}",
+            "flag", "precision", "recall", "F1", "support"
+        );
         for (k, f) in &self.flags {
             let _ = writeln!(
                 s,
@@ -294,13 +314,19 @@ impl Report {
             "{:<18} {:>9.3} {:>7.3} {:>6.3} {:>8}",
             "(all flags)", f.precision, f.recall, f.f1, f.support
         );
-        let short = ["compl", "compli", "comment", "other", "auto", "bounce", "bulk"];
-        let _ = write!(s, "\nconfusion (rows: labelled, columns: classified)\n{:<12}", "");
+        let short = [
+            "compl", "compli", "comment", "other", "auto", "bounce", "bulk",
+        ];
+        let _ = write!(
+            s,
+            "\nconfusion (rows: labelled, columns: classified)\n{:<12}",
+            ""
+        );
         for h in short {
             let _ = write!(s, "{h:>8}");
         }
         s.push('\n');
-        for (i, k) in Kind::ALL.iter().enumerate() {
+        for (i, k) in Kind::iter().enumerate() {
             let _ = write!(s, "{:<12}", k.as_str());
             for c in &self.confusion[i] {
                 let _ = write!(s, "{c:>8}");
@@ -310,7 +336,11 @@ impl Report {
         if !self.misses.is_empty() {
             s.push_str("\nmisclassified:\n");
             for m in &self.misses {
-                let _ = writeln!(s, "  {}: labelled {}, classified {}", m.file, m.labelled, m.classified);
+                let _ = writeln!(
+                    s,
+                    "  {}: labelled {}, classified {}",
+                    m.file, m.labelled, m.classified
+                );
             }
         }
         s
@@ -348,8 +378,10 @@ mod tests {
             (Kind::Other, vec![S]),
             (Kind::Complaint, vec![]),
         ];
-        let got_flags: Vec<BTreeSet<Flag>> =
-            got.iter().map(|(_, f)| f.iter().copied().collect()).collect();
+        let got_flags: Vec<BTreeSet<Flag>> = got
+            .iter()
+            .map(|(_, f)| f.iter().copied().collect())
+            .collect();
         let r = evaluate(
             labels
                 .iter()

@@ -206,7 +206,9 @@ fn docx_text(bytes: &[u8], budget: &Budget) -> (String, Vec<String>) {
     // size can lie, the bytes read cannot.
     let limit = budget.max_expanded as u64;
     if let Err(e) = (&mut file).take(limit + 1).read_to_end(&mut xml) {
-        problems.push(format!("the document is damaged ({e}); read what came before"));
+        problems.push(format!(
+            "the document is damaged ({e}); read what came before"
+        ));
     }
     if xml.len() as u64 > limit {
         xml.truncate(budget.max_expanded);
@@ -321,7 +323,9 @@ pub mod samples {
             out.extend_from_slice(b"\nendobj\n");
         }
         let xref = out.len();
-        out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+        out.extend_from_slice(
+            format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+        );
         for o in &offsets {
             out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
         }
@@ -342,7 +346,9 @@ pub mod samples {
             .map(|l| {
                 format!(
                     "<w:p><w:r><w:t xml:space=\"preserve\">{}</w:t></w:r></w:p>",
-                    l.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+                    l.replace('&', "&amp;")
+                        .replace('<', "&lt;")
+                        .replace('>', "&gt;")
                 )
             })
             .collect();
@@ -387,7 +393,10 @@ mod tests {
 
     #[test]
     fn reads_the_text_of_a_pdf() {
-        let e = run("complaint.pdf", &samples::pdf("I want to make a formal complaint"));
+        let e = run(
+            "complaint.pdf",
+            &samples::pdf("I want to make a formal complaint"),
+        );
         assert!(e.text.contains("formal complaint"), "{e:?}");
         assert!(e.problems.is_empty(), "{e:?}");
         assert_eq!(e.source, "attachment complaint.pdf");
@@ -407,7 +416,11 @@ mod tests {
             "letter.docx",
             &samples::docx("Dear Sir\nI am unhappy & want a refund <now>"),
         );
-        assert!(e.text.contains("Dear Sir\nI am unhappy & want a refund <now>"), "{e:?}");
+        assert!(
+            e.text
+                .contains("Dear Sir\nI am unhappy & want a refund <now>"),
+            "{e:?}"
+        );
         assert!(e.problems.is_empty());
     }
 
@@ -426,11 +439,15 @@ mod tests {
 
     #[test]
     fn a_zip_bomb_docx_is_cut_off_with_a_reason() {
-        let mut xml = b"<w:document><w:body><w:p><w:r><w:t>I am not happy</w:t></w:r></w:p>".to_vec();
+        let mut xml =
+            b"<w:document><w:body><w:p><w:r><w:t>I am not happy</w:t></w:r></w:p>".to_vec();
         xml.extend(std::iter::repeat_n(b' ', 64 * 1024 * 1024));
         let e = run("bomb.docx", &samples::zip_with("word/document.xml", &xml));
         assert!(e.text.contains("I am not happy"), "{e:?}");
-        assert!(e.problems.iter().any(|p| p.contains("expands past")), "{e:?}");
+        assert!(
+            e.problems.iter().any(|p| p.contains("expands past")),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -464,10 +481,7 @@ mod tests {
         pdf = text.into_bytes();
         let e = run("locked.pdf", &pdf);
         assert!(!e.text.contains("secret words"), "{e:?}");
-        assert!(
-            e.problems.iter().any(|p| p.contains("encrypted")),
-            "{e:?}"
-        );
+        assert!(e.problems.iter().any(|p| p.contains("encrypted")), "{e:?}");
     }
 
     #[test]
@@ -482,6 +496,9 @@ mod tests {
 
     #[test]
     fn entities_are_decoded() {
-        assert_eq!(unescape_xml("a &amp; b &#233; &#x41; &bogus; &"), "a & b é A &bogus; &");
+        assert_eq!(
+            unescape_xml("a &amp; b &#233; &#x41; &bogus; &"),
+            "a & b é A &bogus; &"
+        );
     }
 }

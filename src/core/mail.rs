@@ -280,7 +280,12 @@ fn parse_inner(raw: &[u8]) -> Result<InboundMail, MailError> {
         if let Some(doc) = extract::doc_type(name.as_deref(), &ct, contents) {
             let shown = name
                 .as_deref()
-                .map(|n| super::text::one_line(n).chars().take(80).collect::<String>())
+                .map(|n| {
+                    super::text::one_line(n)
+                        .chars()
+                        .take(80)
+                        .collect::<String>()
+                })
                 .unwrap_or_else(|| "(unnamed)".to_string());
             if extracted.len() < MAX_EXTRACTED {
                 extracted.push(extract::extract(&shown, doc, contents, &extract::BUDGET));
@@ -366,7 +371,9 @@ fn collect_forwards(
     unread: &mut Vec<String>,
 ) {
     if depth > MAX_FORWARD_DEPTH {
-        let note = format!("forwarded messages nested deeper than {MAX_FORWARD_DEPTH} levels were not read");
+        let note = format!(
+            "forwarded messages nested deeper than {MAX_FORWARD_DEPTH} levels were not read"
+        );
         if !unread.contains(&note) {
             unread.push(note);
         }

@@ -15,6 +15,7 @@ pub mod directory;
 pub mod eval;
 pub mod extract;
 pub mod intent;
+pub mod kind;
 pub mod mail;
 pub mod oauth;
 pub mod policy;

@@ -122,7 +122,12 @@ pub fn unwrap_contact_form(mut mail: InboundMail) -> InboundMail {
         (Some(f), Some(l)) => Some(format!("{f} {l}")),
         (f, l) => f.or(l),
     }
-    .map(|n| super::text::one_line(&n).chars().take(100).collect::<String>());
+    .map(|n| {
+        super::text::one_line(&n)
+            .chars()
+            .take(100)
+            .collect::<String>()
+    });
     mail.relayed_by = Some(from);
     mail.from = Some(Mailbox { name, address });
     mail
@@ -165,7 +170,13 @@ mod tests {
 
     #[test]
     fn an_invalid_or_own_domain_email_field_leaves_the_form_as_sender() {
-        for bad in ["not an address", "jo@localhost", "a@b@c.test", "jo @mail.test", "megan@org.test"] {
+        for bad in [
+            "not an address",
+            "jo@localhost",
+            "a@b@c.test",
+            "jo @mail.test",
+            "megan@org.test",
+        ] {
             let m = form(
                 "noreply@org.test",
                 &format!("Name: Jo\r\nEmail: {bad}\r\nMessage: Please call me.\r\n"),

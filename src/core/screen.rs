@@ -3,7 +3,7 @@
 //! Machine mail never opens a case and is never answered: this is what stops
 //! mail loops with auto-responders.
 
-use super::classify::Kind;
+use super::kind::Kind;
 use super::mail::InboundMail;
 use regex::Regex;
 use std::collections::BTreeSet;
@@ -27,9 +27,8 @@ static AUTO_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
 static FORWARD_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(fw|fwd|wg|tr|rv|doorst|vb|vs|i)\s*:").expect("static regex")
 });
-static REPLY_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(re|aw|sv|antw|ynt)\s*:").expect("static regex")
-});
+static REPLY_SUBJECT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^\s*(re|aw|sv|antw|ynt)\s*:").expect("static regex"));
 static MACHINE_LOCAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(mailer-daemon|postmaster|mail-daemon|maildaemon|microsoftexchange[0-9a-f]+|bounces?|bounce-.*|no-?reply|do-?not-?reply)$").expect("static regex")
 });
@@ -212,9 +211,8 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
             Some("disposition-notification") => {
                 auto.push("read receipt (multipart/report; disposition-notification)".to_string())
             }
-            Some("feedback-report") => bounce.push(
-                "abuse/feedback report (multipart/report; feedback-report, ARF)".to_string(),
-            ),
+            Some("feedback-report") => bounce
+                .push("abuse/feedback report (multipart/report; feedback-report, ARF)".to_string()),
             Some(t) => bounce.push(format!(
                 "delivery status report (multipart/report; {})",
                 super::text::one_line(t)
@@ -232,7 +230,10 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
         let raw = mail.header("from").unwrap_or("");
         bounce.push(format!(
             "From has an empty address ({:?}): only mail systems send that",
-            super::text::one_line(raw).chars().take(60).collect::<String>()
+            super::text::one_line(raw)
+                .chars()
+                .take(60)
+                .collect::<String>()
         ));
     }
     if machine_from {
@@ -252,17 +253,22 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
         // A mail system's own address may open with a title line or two; a
         // person's address must open with the report itself, so someone who
         // writes "I got this back:" above a pasted bounce stays a person.
-        let lines = if empty_from || null_sender || machine_from || NOTICE_SENDER.is_match(&from_local) {
-            8
-        } else {
-            1
-        };
+        let lines =
+            if empty_from || null_sender || machine_from || NOTICE_SENDER.is_match(&from_local) {
+                8
+            } else {
+                1
+            };
         if let Some(m) = DSN_OPENING.find(&opening(head, lines)) {
             bounce.push(format!(
                 "the text opens like a delivery report ({:?})",
                 m.as_str().trim()
             ));
-        } else if empty_from || null_sender || machine_from || BOUNCE_SUBJECT.is_match(&mail.subject) {
+        } else if empty_from
+            || null_sender
+            || machine_from
+            || BOUNCE_SUBJECT.is_match(&mail.subject)
+        {
             let signs: BTreeSet<String> = DSN_STRUCTURE
                 .find_iter(head)
                 .map(|m| m.as_str().trim().to_ascii_lowercase())
@@ -372,13 +378,17 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
         {
             auto.push(format!(
                 "the text is an out-of-office notice ({:?})",
-                super::text::one_line(&open).chars().take(80).collect::<String>()
+                super::text::one_line(&open)
+                    .chars()
+                    .take(80)
+                    .collect::<String>()
             ));
         }
         let open = opening(head, 12);
         if new_len < 3000 {
             let with_subject = format!("{}\n{open}", mail.subject);
-            if let (Some(t), Some(a)) = (TICKET_NUMBER.find(&with_subject), TICKET_AUTO.find(&open)) {
+            if let (Some(t), Some(a)) = (TICKET_NUMBER.find(&with_subject), TICKET_AUTO.find(&open))
+            {
                 auto.push(format!(
                     "a ticket system's acknowledgement ({:?}, {:?})",
                     t.as_str().trim(),
@@ -509,7 +519,12 @@ mod tests {
 
     #[test]
     fn an_empty_from_address_is_a_mail_system() {
-        let s = with_body("MAILER-DAEMON <>", "Returned mail", "Reason: 550 User unknown").expect("screened");
+        let s = with_body(
+            "MAILER-DAEMON <>",
+            "Returned mail",
+            "Reason: 550 User unknown",
+        )
+        .expect("screened");
         assert_eq!(s.kind, Kind::Bounce);
         assert!(s.reasons[0].contains("empty address"), "{:?}", s.reasons);
     }
@@ -563,8 +578,12 @@ mod tests {
 
     #[test]
     fn provider_notices_but_not_their_phishing_imitations() {
-        let s = with_body("quarantine@messaging.provider.test", "Spam Quarantine Notification", "You have 3 new messages in quarantine.")
-            .expect("screened");
+        let s = with_body(
+            "quarantine@messaging.provider.test",
+            "Spam Quarantine Notification",
+            "You have 3 new messages in quarantine.",
+        )
+        .expect("screened");
         assert_eq!(s.kind, Kind::Bounce);
         assert_eq!(
             with_body(

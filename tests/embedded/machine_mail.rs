@@ -92,7 +92,10 @@ async fn triage_corpus_machine_mail_is_ignored_and_people_get_cases() {
             people += 1;
         }
     }
-    assert!(machines >= 14 && people >= 15, "{machines} machine, {people} people");
+    assert!(
+        machines >= 14 && people >= 15,
+        "{machines} machine, {people} people"
+    );
     app.send().await;
     assert_eq!(
         app.app.store.list_cases(None).await.expect("db").len(),
