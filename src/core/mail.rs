@@ -318,7 +318,7 @@ fn parse_inner(raw: &[u8]) -> Result<InboundMail, MailError> {
         (None, None) => String::new(),
     };
 
-    Ok(InboundMail {
+    Ok(super::relay::unwrap_contact_form(InboundMail {
         message_id: msg.message_id().map(strip_brackets),
         from: addresses(msg.from()).into_iter().next(),
         reply_to: addresses(msg.reply_to()).into_iter().next(),
@@ -345,8 +345,7 @@ fn parse_inner(raw: &[u8]) -> Result<InboundMail, MailError> {
         extracted,
         relayed_by: None,
         unread,
-    })
-    .map(super::relay::unwrap_contact_form)
+    }))
 }
 
 /// Parts that only machines send: delivery and disposition reports, abuse

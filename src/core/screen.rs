@@ -202,7 +202,8 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
             || from_local.starts_with("microsoftexchange"));
     let forwarded_by_person = FORWARD_SUBJECT.is_match(&mail.subject)
         || REPLY_SUBJECT.is_match(&mail.subject)
-        || !mail.in_reply_to.is_empty() && !(empty_from || null_sender || machine_from);
+        // A reply from a person (a mail system's reply has a null or empty sender).
+        || !(mail.in_reply_to.is_empty() || empty_from || null_sender || machine_from);
     let head = super::text::cut_bytes(&mail.text, 16 * 1024);
 
     // Bounces (DSNs) first: they usually carry Auto-Submitted too.
