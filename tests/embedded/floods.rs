@@ -197,13 +197,22 @@ async fn fifty_forged_staff_messages_make_one_handful_of_not_trusted_notices() {
 /// acknowledgement the way Outlook words it.
 fn headerless_auto_reply(app: &TestApp, ack: &OutboxRow, i: usize, outlook: bool) -> Vec<u8> {
     let m = complaintd::core::mail::parse(&ack.raw).expect("parse ack");
-    let subject = if outlook {
-        format!("Automatic reply: {}", m.subject)
+    // The Outlook-style one states the absence (screening knows it by its
+    // subject and by its opening); the other gives nothing away in its
+    // subject or its wording, so only the per-case limit can fold it.
+    let (subject, body) = if outlook {
+        (
+            format!("Automatic reply: {}", m.subject),
+            format!("Thank you for your email. I am out of the office until Monday {i} and will reply on my return."),
+        )
     } else {
-        format!("Re: {}", m.subject)
+        (
+            format!("Re: {}", m.subject),
+            format!("Your message has reached Jo, who will read it next week ({i})."),
+        )
     };
     format!(
-        "From: Jo <jo@mail.test>\r\nTo: complaints@provider-b.example.test\r\nSubject: {subject}\r\nDate: {}\r\nMessage-ID: <auto-{i}-{outlook}@mail.test>\r\nIn-Reply-To: <{id}>\r\nReferences: <{id}>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThank you for your email. I am out of the office until Monday {i} and will reply on my return.\r\n",
+        "From: Jo <jo@mail.test>\r\nTo: complaints@provider-b.example.test\r\nSubject: {subject}\r\nDate: {}\r\nMessage-ID: <auto-{i}-{outlook}@mail.test>\r\nIn-Reply-To: <{id}>\r\nReferences: <{id}>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n",
         app.now.to_rfc2822(),
         id = ack.message_id,
     )
