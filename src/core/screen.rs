@@ -30,7 +30,7 @@ static FORWARD_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
 static REPLY_SUBJECT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^\s*(re|aw|sv|antw|ynt)\s*:").expect("static regex"));
 static MACHINE_LOCAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(mailer-daemon|postmaster|mail-daemon|maildaemon|microsoftexchange[0-9a-f]+|bounces?|bounce-.*|no-?reply|do-?not-?reply)$").expect("static regex")
+    Regex::new(r"(?i)^(mailer-daemon|postmaster|post_master|mail-daemon|maildaemon|microsoftexchange[0-9a-f]+|bounces?|bounce-.*|no-?reply|do-?not-?reply)$").expect("static regex")
 });
 
 /// What mail systems write at the top of a bounce or delay notice, whatever
@@ -67,7 +67,10 @@ static DSN_OPENING: LazyLock<Regex> = LazyLock::new(|| {
         r"warning: message .{1,200} delayed|",
         r"this is a warning message only\.|",
         r"your message .{0,120}\b(is|has been) (delayed|deferred)\b|",
-        r"# this is a (permanent|temporary) error",
+        r"# this is a (permanent|temporary) error|",
+        // Amazon SES bounce/complaint notifications delivered by mail (SNS):
+        // the body is the JSON notification itself.
+        r#"\{\s*"notificationtype"\s*:\s*"(bounce|complaint|delivery)""#,
         r")"
     ))
     .expect("static regex")
@@ -199,6 +202,7 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
     let machine_from = MACHINE_LOCAL.is_match(&from_local)
         && (from_local.contains("daemon")
             || from_local.starts_with("postmaster")
+            || from_local.starts_with("post_master")
             || from_local.starts_with("microsoftexchange"));
     let forwarded_by_person = FORWARD_SUBJECT.is_match(&mail.subject)
         || REPLY_SUBJECT.is_match(&mail.subject)
@@ -512,10 +516,22 @@ mod tests {
             ("it@corp.test", "There was an error delivering your mail to jo@corp.test."),
             ("Exchange <exch@corp.test>", "Delivery has failed to these recipients or groups:\n\njo@corp.test"),
             ("mail@mx.test", "----- The following addresses had permanent fatal errors -----\n<jo@x.test>"),
+            ("no-reply@sns.provider.test", "{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\"}}"),
         ] {
             let s = with_body(from, "Message status", body).expect(body);
             assert_eq!(s.kind, Kind::Bounce, "{body}");
         }
+    }
+
+    #[test]
+    fn post_master_is_the_mail_system() {
+        let s = with_body(
+            "post_master@sms.test",
+            "Re: Hello",
+            "Message could not be sent.",
+        )
+        .expect("screened");
+        assert_eq!(s.kind, Kind::Bounce);
     }
 
     #[test]
