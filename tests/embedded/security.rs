@@ -364,3 +364,29 @@ fn database_outgoing_mail_and_exports_are_owner_only_whatever_the_umask() {
     assert_eq!(mode(&folder), 0o700);
     assert_eq!(mode(&folder.join("case-record.txt")), 0o600);
 }
+
+/// A website form anyone can fill in, relayed `From: noreply@` the
+/// organisation's own (DKIM-signed) domain, must not speak with a member of
+/// staff's address: a visitor typing a handler's address into the Email
+/// field and a command into the message gets no command run.
+#[tokio::test]
+async fn a_contact_form_never_speaks_for_staff() {
+    let app = TestApp::spawn("provider-b", "2026-11-23T10:00:00Z").await;
+    let notice = open_case(&app).await;
+    let handler = notice.recipient.clone();
+    let forged = format!(
+        "Authentication-Results: mx.provider-b.example.test; dkim=pass (2048-bit key) header.d=provider-b.example.test\r\n\
+         Received: from www.provider-b.example.test by mx.provider-b.example.test (Postfix)\r\n\
+         From: Website <noreply@provider-b.example.test>\r\nTo: complaints@provider-b.example.test\r\n\
+         Subject: RE: [{REF}] done\r\nMessage-ID: <form-1@provider-b.example.test>\r\n\r\n\
+         Name: Priya\r\nEmail: {handler}\r\nMessage: #note written through the website form\r\n"
+    );
+    app.deliver(forged.as_bytes()).await;
+    assert!(notes(&app).await.is_empty(), "no command from a form");
+    let stored = mail::parse(forged.as_bytes()).expect("parse");
+    assert!(
+        stored.relayed_by.is_none() && stored.unread.iter().any(|u| u.contains("our own domain")),
+        "the form stays the sender: {:?}",
+        stored.unread
+    );
+}
