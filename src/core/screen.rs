@@ -150,12 +150,9 @@ static DMARC_FILE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
-/// The opening of the newly written text: the first lines before any
-/// quoted or forwarded history.
-fn opening(text: &str, lines: usize) -> String {
-    let split = super::quote::split(super::text::cut_bytes(text, 16 * 1024));
-    split
-        .new
+/// The opening of the newly written text: its first `lines` non-empty lines.
+fn opening(new_text: &str, lines: usize) -> String {
+    new_text
         .lines()
         .filter(|l| !l.trim().is_empty())
         .take(lines)
@@ -209,6 +206,9 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
         // A reply from a person (a mail system's reply has a null or empty sender).
         || !(mail.in_reply_to.is_empty() || empty_from || null_sender || machine_from);
     let head = super::text::cut_bytes(&mail.text, 16 * 1024);
+    // The newly written part of the opening, split once: the body-shape
+    // rules below read only what was written above any quote or forward.
+    let new_text = super::quote::split(head).new;
 
     // Bounces (DSNs) first: they usually carry Auto-Submitted too.
     if mail.content_type == "multipart/report" {
@@ -264,7 +264,7 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
             } else {
                 1
             };
-        if let Some(m) = DSN_OPENING.find(&opening(head, lines)) {
+        if let Some(m) = DSN_OPENING.find(&opening(&new_text, lines)) {
             bounce.push(format!(
                 "the text opens like a delivery report ({:?})",
                 m.as_str().trim()
@@ -294,7 +294,7 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
         && (NOTICE_SENDER.is_match(&from_local) || null_sender || empty_from)
         && !CREDENTIAL_BAIT.is_match(head)
     {
-        let subject_and_head = format!("{}\n{}", mail.subject, opening(head, 12));
+        let subject_and_head = format!("{}\n{}", mail.subject, opening(&new_text, 12));
         if let Some(m) = PROVIDER_NOTICE.find(&subject_and_head) {
             bounce.push(format!(
                 "a mail provider's notice about the mailbox ({:?}) from {from_local}",
@@ -374,12 +374,12 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
     // Auto-replies that set no header: the body opens with the absence,
     // or with a ticket system's acknowledgement.
     if !FORWARD_SUBJECT.is_match(&mail.subject) {
-        let open = opening(head, 3);
-        let new_len = super::quote::split(head).new.trim().len();
+        let open = opening(&new_text, 3);
+        let new_len = new_text.trim().len();
         if new_len < 1500
             && OOO_OPENING.is_match(&open)
-            && OOO_DETAIL.is_match(&opening(head, 8))
-            && !NOT_OOO.is_match(&opening(head, 12))
+            && OOO_DETAIL.is_match(&opening(&new_text, 8))
+            && !NOT_OOO.is_match(&opening(&new_text, 12))
         {
             auto.push(format!(
                 "the text is an out-of-office notice ({:?})",
@@ -389,7 +389,7 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
                     .collect::<String>()
             ));
         }
-        let open = opening(head, 12);
+        let open = opening(&new_text, 12);
         if new_len < 3000 {
             let with_subject = format!("{}\n{open}", mail.subject);
             if let (Some(t), Some(a)) = (TICKET_NUMBER.find(&with_subject), TICKET_AUTO.find(&open))
