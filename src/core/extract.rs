@@ -278,9 +278,10 @@ fn unescape_xml(s: &str) -> String {
     out
 }
 
-/// Test documents built in code, so tests and fuzz seeds need no binary
-/// files of unknown origin.
-pub mod samples {
+/// Test documents built in code, so the tests need no binary files of
+/// unknown origin.
+#[cfg(test)]
+mod samples {
     use std::io::Write;
 
     /// A one-page PDF whose page shows `text` (Helvetica, uncompressed).
