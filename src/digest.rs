@@ -334,6 +334,7 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
 pub async fn queue(
     app: &App,
     tx: &mut SqliteConnection,
+    drafts: &mut crate::drafts::Drafts,
     rendered: &Rendered,
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {
@@ -346,6 +347,7 @@ pub async fn queue(
             crate::effects::queue_notice(
                 app,
                 tx,
+                drafts,
                 "digest",
                 TemplateId::DailyDigest.name(),
                 &p.email,

@@ -4,6 +4,7 @@
 
 use crate::app::App;
 use crate::core::case::{self, Case, Effect, OutMail, Recipient, TemplateId, Transition};
+use crate::drafts::{Draft, Drafts};
 use crate::outgoing::{self, Envelope};
 use crate::store::{NewOutbox, Store, StoreError};
 use crate::templates::TemplateError;
@@ -27,6 +28,11 @@ pub enum ApplyError {
     /// it is quarantined with this reason, unanswered.
     #[error("{0}")]
     OverBudget(String),
+    /// What the work read kept being changed by other writers while its
+    /// mail was rendered: given up after this many passes (see
+    /// `crate::drafts`), so that nothing loops.
+    #[error("the case kept changing while its mail was rendered ({0} attempts); not answered")]
+    KeptChanging(usize),
 }
 
 fn local(app: &App, t: DateTime<Utc>) -> String {
@@ -238,13 +244,15 @@ impl Batch {
     }
 }
 
-/// Render one mail for each recipient into the batch, honouring the flood
-/// caps (`crate::caps`). `cause` is the outside sender whose message caused
-/// the transition, if any. Returns how many were queued and how many held.
+/// One mail for each recipient into the batch (rendered by `drafts`),
+/// honouring the flood caps (`crate::caps`). `cause` is the outside sender
+/// whose message caused the transition, if any. Returns how many were
+/// queued and how many held.
 #[allow(clippy::too_many_arguments)]
 async fn queue_mail(
     app: &App,
     tx: &mut SqliteConnection,
+    drafts: &mut Drafts,
     batch: &mut Batch,
     c: &Case,
     m: &OutMail,
@@ -265,7 +273,7 @@ async fn queue_mail(
             cause,
         };
         if let crate::caps::Admit::Held(audit) =
-            crate::caps::admit(app, tx, &out, m.template.name(), now).await?
+            crate::caps::admit(app, tx, drafts, &out, m.template.name(), now).await?
         {
             batch.audits.push(audit);
             if !staff {
@@ -290,7 +298,6 @@ async fn queue_mail(
                 vars.insert("held".into(), json!(batch.held_outside.join(", ")));
             }
         }
-        let rendered = app.templates.render(m.template, &d)?;
         let message_id = app.secret.message_id(
             &c.reference,
             m.template.name(),
@@ -308,9 +315,10 @@ async fn queue_mail(
             from_address: app.loaded.config.organisation.reply_address.clone(),
             reply_to,
             to: recipient.clone(),
-            subject: rendered.subject,
-            text: rendered.text,
-            html: rendered.html,
+            // Filled in from the template when the draft is rendered.
+            subject: String::new(),
+            text: String::new(),
+            html: String::new(),
             message_id: message_id.clone(),
             in_reply_to: if to_complainant {
                 m.in_reply_to.clone()
@@ -326,7 +334,10 @@ async fn queue_mail(
             },
             date: now,
         };
-        let raw = outgoing::build(&env)?;
+        let raw = drafts.message(Draft {
+            template: Some((m.template, d)),
+            envelope: env,
+        });
         batch.mails.push(QueuedMail {
             message_id,
             template: m.template.name(),
@@ -341,14 +352,16 @@ async fn queue_mail(
 
 /// Apply a transition: save the case, then every effect in order. Audit
 /// entries and mail are written at the end, in order, in one statement each.
+/// Mail comes from `drafts`: run this inside a unit of work ([`Drafts::begin`]).
 pub async fn apply(
     app: &App,
     tx: &mut SqliteConnection,
+    drafts: &mut Drafts,
     tr: &Transition,
     context_text: &str,
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {
-    apply_caused(app, tx, tr, context_text, None, now).await
+    apply_caused(app, tx, drafts, tr, context_text, None, now).await
 }
 
 /// [`apply`] for a transition an inbound message caused: `cause` is its
@@ -357,6 +370,7 @@ pub async fn apply(
 pub async fn apply_caused(
     app: &App,
     tx: &mut SqliteConnection,
+    drafts: &mut Drafts,
     tr: &Transition,
     context_text: &str,
     cause: Option<&str>,
@@ -393,7 +407,7 @@ pub async fn apply_caused(
             Effect::ClearDeadline(k) => Store::clear_deadline(tx, &reference, *k).await?,
             Effect::Send(m) => {
                 let (queued, held) =
-                    queue_mail(app, tx, &mut batch, c, m, context_text, cause, now).await?;
+                    queue_mail(app, tx, drafts, &mut batch, c, m, context_text, cause, now).await?;
                 if queued + held == 0 && m.template != TemplateId::DailyDigest {
                     batch.audits.push(case::Audit {
                         actor: case::Actor::System,
@@ -410,12 +424,13 @@ pub async fn apply_caused(
 }
 
 /// A notice to a member of staff that belongs to no case (the digest,
-/// operator alerts): built, given a Message-ID `{kind}.{stamp}.{n}@domain`
-/// and queued inside `tx`.
+/// operator alerts): given a Message-ID `{kind}.{stamp}.{n}@domain`, built
+/// by `drafts` and queued inside `tx`.
 #[allow(clippy::too_many_arguments)]
 pub async fn queue_notice(
     app: &App,
     tx: &mut SqliteConnection,
+    drafts: &mut Drafts,
     kind: &str,
     template: &str,
     to: &str,
@@ -441,7 +456,10 @@ pub async fn queue_notice(
         auto_submitted: Some("auto-generated"),
         date: now,
     };
-    let raw = outgoing::build(&env)?;
+    let raw = drafts.message(Draft {
+        template: None,
+        envelope: env,
+    });
     Store::enqueue(
         tx,
         &NewOutbox {

@@ -16,6 +16,7 @@ pub mod config;
 pub mod core;
 pub mod daemon;
 pub mod digest;
+pub mod drafts;
 pub mod effects;
 pub mod export;
 pub mod fuzzing;

@@ -7,6 +7,7 @@ use crate::app::App;
 use crate::config;
 use crate::core::case::{self, Event};
 use crate::digest;
+use crate::drafts::Drafts;
 use crate::effects::{self, ApplyError};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -74,31 +75,38 @@ async fn fire(
     event: Event,
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {
-    let mut tx = app.store.begin().await?;
-    let Some(c) = Store::load_case(&mut tx, reference).await? else {
-        // A deadline without its case: remove it so it does not fire forever.
-        if let Event::Due(kind) = event {
-            Store::clear_deadline(&mut tx, reference, kind).await?;
+    let mut drafts = Drafts::default();
+    loop {
+        let mut tx = drafts.begin(app).await?;
+        let out = async {
+            let Some(c) = Store::load_case(&mut tx, reference).await? else {
+                // A deadline without its case: remove it so it does not fire forever.
+                if let Event::Due(kind) = event {
+                    Store::clear_deadline(&mut tx, reference, kind).await?;
+                }
+                return Ok(());
+            };
+            let tr = case::step(&c, event.clone(), &app.ctx(), now);
+            effects::apply(app, &mut tx, &mut drafts, &tr, "", now).await?;
+            // Whatever the state machine decided, a due deadline must not stay due
+            // and unhandled, or it would fire on every tick.
+            if let Event::Due(kind) = event {
+                let still = tr
+                    .case
+                    .deadlines
+                    .iter()
+                    .any(|d| d.kind == kind && !d.breached && d.due <= now);
+                if still || !tr.case.deadlines.iter().any(|d| d.kind == kind) {
+                    Store::clear_deadline(&mut tx, reference, kind).await?;
+                }
+            }
+            Ok::<_, ApplyError>(())
         }
-        tx.commit().await.map_err(StoreError::from)?;
-        return Ok(());
-    };
-    let tr = case::step(&c, event.clone(), &app.ctx(), now);
-    effects::apply(app, &mut tx, &tr, "", now).await?;
-    // Whatever the state machine decided, a due deadline must not stay due
-    // and unhandled, or it would fire on every tick.
-    if let Event::Due(kind) = event {
-        let still = tr
-            .case
-            .deadlines
-            .iter()
-            .any(|d| d.kind == kind && !d.breached && d.due <= now);
-        if still || !tr.case.deadlines.iter().any(|d| d.kind == kind) {
-            Store::clear_deadline(&mut tx, reference, kind).await?;
+        .await;
+        if let Some(()) = drafts.end(app, tx, out).await? {
+            return Ok(());
         }
     }
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(())
 }
 
 /// Send today's digest if it is a working day, past the configured time,
@@ -123,8 +131,12 @@ pub async fn send_digest_if_due(app: &App, now: DateTime<Utc>) -> Result<bool, A
     let rendered = app
         .templates
         .render(case::TemplateId::DailyDigest, &d.template_data(app))?;
-    let mut tx = app.store.begin().await?;
-    digest::queue(app, &mut tx, &rendered, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(true)
+    let mut drafts = Drafts::default();
+    loop {
+        let mut tx = drafts.begin(app).await?;
+        let out = digest::queue(app, &mut tx, &mut drafts, &rendered, now).await;
+        if let Some(()) = drafts.end(app, tx, out).await? {
+            return Ok(true);
+        }
+    }
 }

@@ -320,6 +320,17 @@ impl Templates {
             .unwrap_or_else(|| "built-in".into())
     }
 
+    /// Add a helper `{{name …}}` to both renderings (text and HTML), for an
+    /// embedding program's own template functions. Helpers run while a mail
+    /// is rendered, which is never inside a database transaction.
+    pub fn register_helper<H>(&mut self, name: &str, helper: H)
+    where
+        H: handlebars::HelperDef + Clone + Send + Sync + 'static,
+    {
+        self.text.register_helper(name, Box::new(helper.clone()));
+        self.html.register_helper(name, Box::new(helper));
+    }
+
     /// Render a template with `data`.
     pub fn render(&self, id: TemplateId, data: &Value) -> Result<Rendered, TemplateError> {
         let name = id.name();
