@@ -120,23 +120,36 @@ pub async fn send_digest_if_due(app: &App, now: DateTime<Utc>) -> Result<bool, A
         return Ok(false);
     }
     let day = local.date().format("%Y-%m-%d").to_string();
-    if !app.store.claim_digest(&day, now).await? {
+    if app.store.digest_sent(&day).await? {
         return Ok(false);
     }
-    // Once a working day is often enough to keep the flood-cap ledger short.
-    app.store
-        .prune_cap_ledger(now - chrono::Duration::days(2))
-        .await?;
+    // Built and rendered before the transaction; the claim on the day and
+    // the queued digest commit together, so a digest that fails (a template
+    // error, a database error) leaves the day to the next tick.
     let d = digest::build(app, now).await?;
     let rendered = app
         .templates
         .render(case::TemplateId::DailyDigest, &d.template_data(app))?;
     let mut drafts = Drafts::default();
-    loop {
+    let sent = loop {
         let mut tx = drafts.begin(app).await?;
-        let out = digest::queue(app, &mut tx, &mut drafts, &rendered, now).await;
-        if let Some(()) = drafts.end(app, tx, out).await? {
-            return Ok(true);
+        let out = async {
+            if !Store::claim_digest(&mut tx, &day, now).await? {
+                return Ok(false);
+            }
+            digest::queue(app, &mut tx, &mut drafts, &rendered, now).await?;
+            Ok::<_, ApplyError>(true)
         }
+        .await;
+        if let Some(sent) = drafts.end(app, tx, out).await? {
+            break sent;
+        }
+    };
+    if sent {
+        // Once a working day is often enough to keep the flood-cap ledger short.
+        app.store
+            .prune_cap_ledger(now - chrono::Duration::days(2))
+            .await?;
     }
+    Ok(sent)
 }
