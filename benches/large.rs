@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use complaintd::app::App;
 use complaintd::config;
 use complaintd::core::token::Secret;
-use complaintd::ingest::{self, Ingested};
+use complaintd::work::ingest::{self, Ingested};
 use std::path::Path;
 use std::time::Instant;
 

@@ -5,7 +5,7 @@
 use crate::harness::*;
 use chrono::Duration;
 use complaintd::config::SmtpConfig;
-use complaintd::sender::{self, SmtpAccount, Transport};
+use complaintd::mail::sender::{self, SmtpAccount, Transport};
 use std::sync::Arc;
 
 fn complaint(i: usize) -> Vec<u8> {

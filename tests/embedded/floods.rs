@@ -7,8 +7,8 @@
 
 use crate::harness::*;
 use chrono::Duration;
-use complaintd::ingest::Ingested;
 use complaintd::store::OutboxRow;
+use complaintd::work::ingest::Ingested;
 
 const PRIYA: &str = "priya.desai@provider-b.example.test";
 /// The template name of the summary notice that stands for folded mail.
@@ -47,7 +47,7 @@ async fn per_staff(app: &TestApp) -> std::collections::BTreeMap<String, (usize, 
 
 /// The digest's list of what the flood limits held back.
 async fn held_in_digest(app: &TestApp) -> String {
-    complaintd::digest::build(&app.app, app.now)
+    complaintd::work::digest::build(&app.app, app.now)
         .await
         .expect("digest")
         .sections

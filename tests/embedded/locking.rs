@@ -130,7 +130,7 @@ async fn the_write_lock_is_free_while_mail_is_rendered() {
     let (mut app, probes) = probed(0).await;
     let raw = complaint("lock1@mail.test");
     let reference = match app.deliver(&raw).await {
-        complaintd::ingest::Ingested::Opened(r) => r,
+        complaintd::work::ingest::Ingested::Opened(r) => r,
         other => panic!("expected a new case, got {other:?}"),
     };
     let ingest_probes = probes.lock().expect("probes").clone();
@@ -167,7 +167,7 @@ async fn mail_rendered_before_another_writer_committed_is_rendered_again() {
     // that found the mail unrendered and the pass that would commit it.
     let (app, probes) = probed(1).await;
     let reference = match app.deliver(&complaint("lock2@mail.test")).await {
-        complaintd::ingest::Ingested::Opened(r) => r,
+        complaintd::work::ingest::Ingested::Opened(r) => r,
         other => panic!("expected a new case, got {other:?}"),
     };
     let probes = probes.lock().expect("probes").clone();
@@ -199,7 +199,7 @@ async fn mail_rendered_before_another_writer_committed_is_rendered_again() {
 async fn mail_that_never_stops_changing_is_quarantined_not_looped() {
     let (app, probes) = probed(usize::MAX).await;
     let out = app.deliver(&complaint("lock3@mail.test")).await;
-    let complaintd::ingest::Ingested::Quarantined(reason) = out else {
+    let complaintd::work::ingest::Ingested::Quarantined(reason) = out else {
         panic!("expected quarantine, got {out:?}")
     };
     assert!(reason.contains("kept changing"), "{reason}");
@@ -212,6 +212,9 @@ async fn mail_that_never_stops_changing_is_quarantined_not_looped() {
     calm.deliver(&complaint("lock3@mail.test")).await;
     let once = calm_probes.lock().expect("probes").len();
     let probes = probes.lock().expect("probes").len();
-    assert!(probes <= complaintd::drafts::ATTEMPTS * once, "{probes}");
+    assert!(
+        probes <= complaintd::work::drafts::ATTEMPTS * once,
+        "{probes}"
+    );
     assert_eq!(app.app.store.quarantine_list().await.expect("db").len(), 1);
 }

@@ -3,7 +3,7 @@
 
 use crate::harness::*;
 use chrono::Duration;
-use complaintd::ingest::{self, Ingested};
+use complaintd::work::ingest::{self, Ingested};
 use std::process::Command;
 
 #[tokio::test]
@@ -202,7 +202,7 @@ async fn export_writes_the_customer_folder() {
     .await;
     app.send().await;
     let out = tempfile::tempdir().expect("tempdir");
-    let folder = complaintd::export::export(&app.app, "PAR-2026-0001", out.path())
+    let folder = complaintd::work::export::export(&app.app, "PAR-2026-0001", out.path())
         .await
         .expect("export");
     assert_eq!(
@@ -404,7 +404,7 @@ async fn maildir_source_takes_in_new_mail_after_commit() {
     )
     .await;
     let inbox = app.dir.path().join("inbox");
-    complaintd::maildir::create(&inbox).expect("maildir");
+    complaintd::mail::maildir::create(&inbox).expect("maildir");
     for i in 0..3 {
         let raw = message(
             "Jo <jo@mail.test>",
@@ -415,7 +415,7 @@ async fn maildir_source_takes_in_new_mail_after_commit() {
         std::fs::write(inbox.join("new").join(format!("{i}.eml")), raw).expect("write");
     }
     let mb = app.app.loaded.config.mailboxes[0].clone();
-    let r = complaintd::maildir_source::poll(&app.app, &mb, app.now).await;
+    let r = complaintd::mail::maildir_source::poll(&app.app, &mb, app.now).await;
     assert_eq!((r.ingested, r.failed), (3, 0));
     assert_eq!(
         std::fs::read_dir(inbox.join("new")).expect("new").count(),
@@ -431,7 +431,7 @@ async fn maildir_source_takes_in_new_mail_after_commit() {
     assert_eq!(health[0].last_success_at, Some(app.now));
     // Polling again finds nothing new.
     assert_eq!(
-        complaintd::maildir_source::poll(&app.app, &mb, app.now)
+        complaintd::mail::maildir_source::poll(&app.app, &mb, app.now)
             .await
             .ingested,
         0

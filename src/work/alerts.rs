@@ -6,10 +6,10 @@
 use crate::app::App;
 use crate::config::{Config, OAuth2Config};
 use crate::core::oauth::{self, FailureKind};
-use crate::drafts::Drafts;
-use crate::effects::ApplyError;
-use crate::sender::{ALERTS_ACCOUNT, ALERT_TEMPLATE, OUTBOX_ACCOUNT};
+use crate::mail::sender::{ALERTS_ACCOUNT, ALERT_TEMPLATE, OUTBOX_ACCOUNT};
 use crate::store::{AccountHealth, Store};
+use crate::work::drafts::Drafts;
+use crate::work::effects::ApplyError;
 use chrono::{DateTime, Duration, Utc};
 use tracing::{info, warn};
 
@@ -30,7 +30,7 @@ pub fn accounts(c: &Config) -> Vec<Account> {
     for m in &c.mailboxes {
         if let Some(imap) = &m.imap {
             out.push(Account {
-                name: crate::imap_source::account_name(&m.name),
+                name: crate::mail::imap::account_name(&m.name),
                 label: format!("mailbox {} ({} on {})", m.name, imap.username, imap.host),
                 oauth2: imap.oauth2.clone(),
             });
@@ -303,7 +303,7 @@ async fn queue(
     let from = format!("complaintd at {}", app.loaded.config.organisation.name);
     let operators = &app.loaded.config.alerts.operators;
     for to in operators {
-        crate::effects::queue_notice(
+        crate::work::effects::queue_notice(
             app,
             tx,
             drafts,

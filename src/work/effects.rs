@@ -3,11 +3,11 @@
 //! Shared by ingest and the scheduler so both write exactly the same way.
 
 use crate::app::App;
+use crate::config::templates::TemplateError;
 use crate::core::case::{self, Case, Effect, OutMail, Recipient, TemplateId, Transition};
-use crate::drafts::{Draft, Drafts};
-use crate::outgoing::{self, Envelope};
+use crate::mail::outgoing::{self, Envelope};
 use crate::store::{NewOutbox, Store, StoreError};
-use crate::templates::TemplateError;
+use crate::work::drafts::{Draft, Drafts};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sqlx::SqliteConnection;
@@ -30,7 +30,7 @@ pub enum ApplyError {
     OverBudget(String),
     /// What the work read kept being changed by other writers while its
     /// mail was rendered: given up after this many passes (see
-    /// `crate::drafts`), so that nothing loops.
+    /// `crate::work::drafts`), so that nothing loops.
     #[error("the case kept changing while its mail was rendered ({0} attempts); not answered")]
     KeptChanging(usize),
 }
@@ -245,9 +245,9 @@ impl Batch {
 }
 
 /// One mail for each recipient into the batch (rendered by `drafts`),
-/// honouring the flood caps (`crate::caps`). `cause` is the outside sender
-/// whose message caused the transition, if any. Returns how many were
-/// queued and how many held.
+/// honouring the flood caps (`crate::work::caps`). `cause` is the outside
+/// sender whose message caused the transition, if any. Returns how many
+/// were queued and how many held.
 #[allow(clippy::too_many_arguments)]
 async fn queue_mail(
     app: &App,
@@ -272,8 +272,8 @@ async fn queue_mail(
             case: &reference,
             cause,
         };
-        if let crate::caps::Admit::Held(audit) =
-            crate::caps::admit(app, tx, drafts, &out, m.template.name(), now).await?
+        if let crate::work::caps::Admit::Held(audit) =
+            crate::work::caps::admit(app, tx, drafts, &out, m.template.name(), now).await?
         {
             batch.audits.push(audit);
             if !staff {

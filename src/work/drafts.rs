@@ -17,9 +17,9 @@
 
 use crate::app::App;
 use crate::core::case::TemplateId;
-use crate::effects::ApplyError;
-use crate::outgoing::{self, Envelope};
+use crate::mail::outgoing::{self, Envelope};
 use crate::store::{StoreError, Tx};
+use crate::work::effects::ApplyError;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;

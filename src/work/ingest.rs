@@ -13,9 +13,9 @@ use crate::core::case::{self, Event, Inbound};
 use crate::core::classify::{self, Kind};
 use crate::core::mail::{self, InboundMail};
 use crate::core::{auth, commands, threading, token};
-use crate::drafts::Drafts;
-use crate::effects::{self, ApplyError};
 use crate::store::{NewMessage, Store, StoreError, THIRD_PARTY_NOTE};
+use crate::work::drafts::Drafts;
+use crate::work::effects::{self, ApplyError};
 use chrono::{DateTime, Datelike, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
@@ -195,7 +195,7 @@ fn over_budget(app: &App, started: Instant, stage: &str) -> Option<String> {
 /// The heavy, pure work (parsing, screening, classifying, threading) is
 /// done before the write transaction; inside it only reads, the case step
 /// and the writes remain. Its mail is rendered between passes, with no
-/// transaction open (`crate::drafts`).
+/// transaction open (`crate::work::drafts`).
 pub async fn ingest(
     app: &App,
     raw: &[u8],
