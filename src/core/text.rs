@@ -125,6 +125,25 @@ pub fn cut_bytes(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
+/// Whether words someone wrote open with a greeting ("Dear …", "Hello",
+/// "Bore da"…): mail that relays them adds its own only when they do not.
+pub fn opens_with_greeting(text: &str) -> bool {
+    const GREETINGS: [&str; 10] = [
+        "dear ",
+        "hi ",
+        "hi,",
+        "hello",
+        "good morning",
+        "good afternoon",
+        "annwyl",
+        "helo",
+        "shwmae",
+        "bore da",
+    ];
+    let written = text.trim_start().to_lowercase();
+    GREETINGS.iter().any(|g| written.starts_with(g))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

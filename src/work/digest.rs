@@ -3,24 +3,18 @@
 //! with lessons learnt, compliments cleared to share, and pipeline health.
 
 use crate::app::App;
+use crate::config::template_data::{DigestFacts, DigestMail, Org};
 use crate::config::templates::Rendered;
 use crate::core::case::{Case, DeadlineKind, State, TemplateId};
 use crate::core::classify::Kind;
 use crate::store::StoreError;
 use crate::work::effects::ApplyError;
 use chrono::{DateTime, Duration, Utc};
-use serde_json::{json, Value};
 use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
 
 /// One titled list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Section {
-    /// Heading.
-    pub title: String,
-    /// Lines.
-    pub lines: Vec<String>,
-}
+pub use crate::config::template_data::DigestSection as Section;
 
 /// The digest for a day.
 #[derive(Debug, Clone)]
@@ -33,14 +27,14 @@ pub struct Digest {
 
 impl Digest {
     /// Data for the `daily_digest` template.
-    pub fn template_data(&self, app: &App) -> Value {
-        json!({
-            "org": {"name": app.loaded.config.organisation.name, "phone": "", "reply_address": app.loaded.config.organisation.reply_address},
-            "digest": {
-                "date": self.date,
-                "sections": self.sections.iter().map(|s| json!({"title": s.title, "lines": s.lines})).collect::<Vec<_>>(),
-            }
-        })
+    pub fn template_data(&self, app: &App) -> DigestMail {
+        DigestMail {
+            org: Org::of(&app.loaded.config.organisation),
+            digest: DigestFacts {
+                date: self.date.clone(),
+                sections: self.sections.clone(),
+            },
+        }
     }
 
     /// Plain text, for `digest --preview` and the demo.

@@ -3,13 +3,14 @@
 //! Shared by ingest and the scheduler so both write exactly the same way.
 
 use crate::app::App;
+use crate::config::template_data::{CaseFacts, CaseMail, Contact, Org, Person, Procedure, Vars};
 use crate::config::templates::TemplateError;
 use crate::core::case::{self, Case, Effect, OutMail, Recipient, TemplateId, Transition};
 use crate::mail::outgoing::{self, Envelope};
 use crate::store::{NewOutbox, Store, StoreError};
 use crate::work::drafts::{Draft, Drafts};
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::Value;
 use sqlx::SqliteConnection;
 
 /// Why a transition could not be applied.
@@ -86,7 +87,7 @@ fn quoted(app: &App, c: &Case, staff: bool, text: &str) -> String {
 
 /// The template data for one mail to one recipient; `token` is the handler
 /// token of this mail, which members of staff (and only they) have.
-fn data(app: &App, c: &Case, m: &OutMail, token: Option<&str>, context_text: &str) -> Value {
+fn data(app: &App, c: &Case, m: &OutMail, token: Option<&str>, context_text: &str) -> CaseMail {
     let staff = token.is_some();
     let cfg = &app.loaded.config;
     let stage = app.loaded.policy.stage(c.stage);
@@ -97,60 +98,79 @@ fn data(app: &App, c: &Case, m: &OutMail, token: Option<&str>, context_text: &st
         .map(|d| local(app, d.due))
         .unwrap_or_default();
     let handler = c.handler.clone().unwrap_or_default();
-    let mut vars = serde_json::Map::new();
-    for (k, v) in &m.vars {
-        vars.insert(k.clone(), json!(v));
-    }
-    // Handlers usually write their own "Dear …"; add one only when they did not.
-    let written = m.text.as_deref().unwrap_or("").trim_start().to_lowercase();
-    let greets = [
-        "dear ",
-        "hi ",
-        "hi,",
-        "hello",
-        "good morning",
-        "good afternoon",
-        "annwyl",
-        "helo",
-        "shwmae",
-        "bore da",
-    ];
-    if !greets.iter().any(|g| written.starts_with(g)) {
-        vars.insert("greet".into(), json!("yes"));
-    }
-    if m.contacts.len() > 1 {
-        vars.insert("many_contacts".into(), json!("yes"));
-    }
-    let mut v = json!({
-        "org": {"name": cfg.organisation.name, "phone": cfg.organisation.phone.clone().unwrap_or_default(),
-                "reply_address": cfg.organisation.reply_address},
-        "procedure": {"name": app.loaded.policy.procedure.name},
-        "case": {
-            "reference": c.reference.to_string(), "kind": c.kind.as_str(), "state": c.state.as_str(),
-            "stage_name": stage.map(|s| s.name.clone()).unwrap_or_default(), "due": due,
-            "opened": local(app, c.opened_at),
-            "flags": c.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", "),
+    CaseMail {
+        org: Org::of(&cfg.organisation),
+        procedure: Procedure {
+            name: app.loaded.policy.procedure.name.clone(),
         },
-        "complainant": {
-            "name": c.complainant.name.clone().unwrap_or_else(|| "Sir or Madam".into()),
-            "address": c.complainant.address,
+        case: CaseFacts {
+            reference: c.reference.to_string(),
+            kind: c.kind.as_str().to_string(),
+            state: c.state.as_str().to_string(),
+            stage_name: stage.map(|s| s.name.clone()).unwrap_or_default(),
+            due,
+            opened: local(app, c.opened_at),
+            flags: c
+                .flags
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         },
-        "handler": {"name": if handler.is_empty() { "the complaints team".to_string() } else { person_name(app, &handler) }, "address": handler},
-        "token": token.unwrap_or_default(),
-        "text": quoted(app, c, staff, m.text.as_deref().unwrap_or(context_text)),
-        "contacts": m.contacts.iter().map(|k| json!({
-            "name": k.name, "email": k.email.clone().unwrap_or_default(), "phone": k.phone.clone().unwrap_or_default(),
-            "address": k.address.clone().unwrap_or_default(), "url": k.url.clone().unwrap_or_default(),
-        })).collect::<Vec<_>>(),
-        "vars": Value::Object(vars),
-    });
+        complainant: Person {
+            name: c
+                .complainant
+                .name
+                .clone()
+                .unwrap_or_else(|| "Sir or Madam".into()),
+            address: c.complainant.address.clone(),
+        },
+        handler: Person {
+            name: if handler.is_empty() {
+                "the complaints team".to_string()
+            } else {
+                person_name(app, &handler)
+            },
+            address: handler,
+        },
+        token: token.unwrap_or_default().to_string(),
+        text: quoted(app, c, staff, m.text.as_deref().unwrap_or(context_text)),
+        contacts: m
+            .contacts
+            .iter()
+            .map(|k| Contact {
+                name: k.name.clone(),
+                email: k.email.clone().unwrap_or_default(),
+                phone: k.phone.clone().unwrap_or_default(),
+                address: k.address.clone().unwrap_or_default(),
+                url: k.url.clone().unwrap_or_default(),
+            })
+            .collect(),
+        vars: Vars {
+            decided: m.vars.clone(),
+            // Handlers usually write their own "Dear …"; add one only when they did not.
+            greet: !crate::core::text::opens_with_greeting(m.text.as_deref().unwrap_or("")),
+            many_contacts: m.contacts.len() > 1,
+            held: None,
+        },
+    }
+}
+
+/// `data` as the draft holds it: a recipient outside the organisation gets
+/// it without tokens.
+fn draft_data(template: TemplateId, data: &CaseMail, staff: bool) -> Result<Value, ApplyError> {
+    let mut v = serde_json::to_value(data).map_err(|e| TemplateError {
+        name: template.name().to_string(),
+        source_file: "template data".to_string(),
+        message: e.to_string(),
+    })?;
     if !staff {
         // A handler's words relayed to someone outside may quote the
         // notification (its subject tag, its reply address): no token may
         // leave the organisation.
         redact_values(&mut v);
     }
-    v
+    Ok(v)
 }
 
 fn redact_values(v: &mut Value) {
@@ -294,10 +314,9 @@ async fn queue_mail(
         });
         let mut d = data(app, c, m, token.as_deref(), context_text);
         if staff && !batch.held_outside.is_empty() {
-            if let Some(vars) = d.get_mut("vars").and_then(Value::as_object_mut) {
-                vars.insert("held".into(), json!(batch.held_outside.join(", ")));
-            }
+            d.vars.held = Some(batch.held_outside.join(", "));
         }
+        let d = draft_data(m.template, &d, staff)?;
         let message_id = app.secret.message_id(
             &c.reference,
             m.template.name(),
