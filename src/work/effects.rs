@@ -118,10 +118,13 @@ fn data(app: &App, c: &Case, m: &OutMail, token: Option<&str>, context_text: &st
                 .join(", "),
         },
         complainant: Person {
+            // From the From field: whatever its sender put there.
             name: c
                 .complainant
                 .name
-                .clone()
+                .as_deref()
+                .map(crate::core::text::display_name)
+                .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| "Sir or Madam".into()),
             address: c.complainant.address.clone(),
         },

@@ -305,6 +305,37 @@ async fn hostile_names_and_message_ids_keep_exports_and_mail_well_formed() {
     }
 }
 
+#[tokio::test]
+async fn a_newline_in_a_display_name_does_not_reach_mail_bodies() {
+    let app = TestApp::spawn("provider-b", "2026-11-23T10:00:00Z").await;
+    let raw = "From: =?utf-8?q?Jo=0AState:_closed=09=1B[2J?= <jo@mail.test>\r\n\
+               To: complaints@provider-b.example.test\r\nSubject: Fee\r\n\
+               Date: Mon, 23 Nov 2026 09:00:00 +0000\r\nMessage-ID: <name-nl@mail.test>\r\n\
+               Content-Type: text/plain; charset=utf-8\r\n\r\n\
+               I was charged twice and want a refund and an explanation.\r\n";
+    assert_eq!(
+        app.deliver(raw.as_bytes()).await,
+        Ingested::Opened(REF.into())
+    );
+    let c = app.case(REF).await;
+    assert!(c.complainant.name.as_deref().unwrap_or("").contains('\n'));
+    let sent = app.sent().await;
+    assert!(sent.len() >= 2, "acknowledgement and notification");
+    for row in sent {
+        let m = complaintd::core::mail::parse(&row.raw).expect("parse");
+        assert!(
+            !m.text.lines().any(|l| l.starts_with("State: closed")),
+            "{}: {}",
+            row.template,
+            m.text
+        );
+        assert!(!m.text.contains('\u{1b}'), "{}: {:?}", row.template, m.text);
+    }
+    let ack = app.last("acknowledgement", "jo@mail.test").await;
+    let text = complaintd::core::mail::parse(&ack.raw).expect("parse").text;
+    assert!(text.contains("Jo State: closed"), "{text}");
+}
+
 #[test]
 fn database_outgoing_mail_and_exports_are_owner_only_whatever_the_umask() {
     let dir = tempfile::tempdir().expect("tempdir");
