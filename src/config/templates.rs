@@ -12,6 +12,7 @@ use crate::core::case::TemplateId;
 use handlebars::Handlebars;
 use serde::Serialize;
 use std::path::Path;
+use strum::IntoEnumIterator;
 
 /// The built-in templates, compiled into the binary so `demo` and a bare
 /// install work without files.
@@ -387,9 +388,8 @@ impl Templates {
             html: strict_html,
             sources: self.sources.clone(),
         };
-        TemplateId::ALL
-            .iter()
-            .filter_map(|id| strict.render(*id, &template_data::sample(*id)).err())
+        TemplateId::iter()
+            .filter_map(|id| strict.render(id, &template_data::sample(id)).err())
             .collect()
     }
 }
