@@ -5,12 +5,13 @@
 //! `sample()` of its family, so a template that uses a name the type does
 //! not have fails the check instead of rendering as empty at send time.
 //!
-//! Adding a variable: a field here (and in its `sample()`), set where the
-//! type is built, used in the `.hbs` file.
+//! Adding a variable the state machine decides: a field of
+//! `core::case::Vars` (and its `sample()`), set where the core builds the
+//! mail, used in the `.hbs` file. A variable of the edge's (like `held`): a
+//! field here and in `sample()`, set where the type is built.
 
 use crate::core::case::TemplateId;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// The organisation, as mail shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,13 +79,9 @@ pub struct Contact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Vars {
     /// The state machine's variables for this mail (the stage, a reason, a
-    /// new date…), by name.
+    /// new date, whether to greet…).
     #[serde(flatten)]
-    pub decided: BTreeMap<String, String>,
-    /// Start with "Dear …": the words relayed do not greet already.
-    pub greet: bool,
-    /// More than one contact is listed.
-    pub many_contacts: bool,
+    pub decided: crate::core::case::Vars,
     /// Mail to outside recipients that a flood limit held back in the same
     /// transition ("acknowledgement to jo@…"), told to staff.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -164,29 +161,6 @@ impl Org {
 impl CaseMail {
     /// Data with every field set, for `check` and previews.
     pub fn sample() -> CaseMail {
-        let decided = [
-            ("stage", "Stage 1"),
-            ("anonymous", ""),
-            ("ask_permission", "yes"),
-            ("escalation_window", "10 working days"),
-            ("reason", "waiting for the employer's statement"),
-            ("new_date", "Thursday 10 December 2026"),
-            ("deadline", "Respond"),
-            ("urgent", "yes"),
-            ("flag", "safeguarding"),
-            ("description", "The manager is told"),
-            ("within", "12 hours"),
-            ("note", "the complainant wrote again"),
-            ("errors", "#frobnicate: unknown command"),
-            ("claimed_sender", "mallory@example.test"),
-            ("writer", "ellie@example.test"),
-            ("sender", "stranger@example.test"),
-            ("to_learner", "yes"),
-            ("done", "Closed: the case is now closed, Stage 1"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
         CaseMail {
             org: Org::sample(),
             procedure: Procedure {
@@ -219,9 +193,7 @@ impl CaseMail {
                 url: String::new(),
             }],
             vars: Vars {
-                decided,
-                greet: true,
-                many_contacts: false,
+                decided: crate::core::case::Vars::sample(),
                 held: Some("acknowledgement to jennifer@example.test".into()),
             },
         }

@@ -150,10 +150,7 @@ fn data(app: &App, c: &Case, m: &OutMail, token: Option<&str>, context_text: &st
             })
             .collect(),
         vars: Vars {
-            decided: m.vars.clone(),
-            // Handlers usually write their own "Dear …"; add one only when they did not.
-            greet: !crate::core::text::opens_with_greeting(m.text.as_deref().unwrap_or("")),
-            many_contacts: m.contacts.len() > 1,
+            decided: (*m.vars).clone(),
             held: None,
         },
     }

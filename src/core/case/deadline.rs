@@ -3,7 +3,7 @@
 
 use super::effect::Recipient;
 use super::effect::{Actor, Effect};
-use super::out::{mail, roles, with_var, Out};
+use super::out::{mail, roles, with_vars, Out};
 use super::stage::{close, close_or_ask_lessons};
 use super::state::State;
 use super::template::TemplateId;
@@ -102,11 +102,9 @@ pub(super) fn deadline_due(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, kin
             out.effects.push(Effect::SetDeadline(breached));
             let mut to = vec![Recipient::Handler];
             to.extend(roles(&ctx.policy.procedure.breach_alert));
-            let m = with_var(
-                mail(TemplateId::BreachAlert, to),
-                "deadline",
-                format!("{kind:?}"),
-            );
+            let m = with_vars(mail(TemplateId::BreachAlert, to), |v| {
+                v.deadline = Some(format!("{kind:?}"))
+            });
             out.send(m);
             out.audit(
                 Actor::System,
@@ -131,11 +129,9 @@ pub(super) fn chase(out: &mut Out, kind: DeadlineKind) {
     else {
         return;
     };
-    let m = with_var(
-        mail(TemplateId::ChaseUp, vec![Recipient::Handler]),
-        "deadline",
-        format!("{kind:?}"),
-    );
+    let m = with_vars(mail(TemplateId::ChaseUp, vec![Recipient::Handler]), |v| {
+        v.deadline = Some(format!("{kind:?}"))
+    });
     out.send(m);
     out.audit(
         Actor::System,

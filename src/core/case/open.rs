@@ -3,7 +3,7 @@
 
 use super::deadline::DeadlineKind;
 use super::effect::{Actor, Contact, OutMail, Recipient};
-use super::out::{mail, roles, with_var, Out};
+use super::out::{mail, roles, with_vars, Out};
 use super::stage::{begin_stage, choose_handler, close};
 use super::state::{Case, ConsentStatus, Party, State};
 use super::template::TemplateId;
@@ -99,10 +99,9 @@ pub(super) fn start_kind(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>) {
             // because spam and phishing land here too and must not be answered.
             out.case.state = State::Open;
             out.case.handler = choose_handler(&out.case, ctx);
-            out.send(with_var(
+            out.send(with_vars(
                 mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
-                "stage",
-                "Enquiry",
+                |v| v.stage = Some("Enquiry".into()),
             ));
         }
         Kind::Compliment | Kind::Comment => thank(out, ctx, now, reply_to),
@@ -119,15 +118,9 @@ fn thank(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Option<Stri
         (TemplateId::CommentThanks, &ctx.policy.comments)
     };
     out.case.handler = choose_handler(&out.case, ctx);
-    let thanks = with_var(
-        mail(template, vec![Recipient::Complainant]),
-        "ask_permission",
-        if feedback.ask_permission_to_share {
-            "yes"
-        } else {
-            ""
-        },
-    );
+    let thanks = with_vars(mail(template, vec![Recipient::Complainant]), |v| {
+        v.ask_permission = feedback.ask_permission_to_share
+    });
     out.send(OutMail {
         in_reply_to: reply_to,
         ..thanks
@@ -156,11 +149,9 @@ fn flag_alerts(out: &mut Out, ctx: &Ctx<'_>) {
     let flags = out.case.flags.clone();
     for r in ctx.policy.routes_for(&flags) {
         if !r.notify.is_empty() {
-            let m = with_var(
-                mail(TemplateId::FlagAlert, roles(&r.notify)),
-                "flag",
-                r.flag.as_str(),
-            );
+            let m = with_vars(mail(TemplateId::FlagAlert, roles(&r.notify)), |v| {
+                v.flag = Some(r.flag.as_str().into())
+            });
             out.send(m);
             out.audit(
                 Actor::System,
@@ -230,10 +221,9 @@ fn redirect_to_appeals(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_t
         url: None,
     }];
     out.send(m);
-    out.send(with_var(
+    out.send(with_vars(
         mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
-        "stage",
-        "Redirected to the appeals procedure",
+        |v| v.stage = Some("Redirected to the appeals procedure".into()),
     ));
     out.audit(
         Actor::System,
@@ -261,19 +251,17 @@ fn hold_for_decision(
         .any(|f| out.case.flags.contains(f));
     out.case.state = State::AwaitingDecision;
     out.case.handler = choose_handler(&out.case, ctx);
-    let m = with_var(
+    let m = with_vars(
         mail(
             TemplateId::AnonymousDecisionRequest,
             vec![Recipient::Role(role.to_string())],
         ),
-        "urgent",
-        if is_urgent { "yes" } else { "" },
+        |v| v.urgent = is_urgent,
     );
     out.send(m);
-    let ack = with_var(
+    let ack = with_vars(
         mail(TemplateId::Acknowledgement, vec![Recipient::Complainant]),
-        "anonymous",
-        "yes",
+        |v| v.anonymous = true,
     );
     out.send(OutMail {
         in_reply_to: reply_to,
@@ -311,10 +299,9 @@ fn await_consent(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Opt
         TemplateId::ConsentRequest,
         vec![Recipient::Complainant],
     ));
-    out.send(with_var(
+    out.send(with_vars(
         mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
-        "stage",
-        "Awaiting the learner's consent",
+        |v| v.stage = Some("Awaiting the learner's consent".into()),
     ));
     if !policy.consent.notify.is_empty() {
         out.send(mail(
