@@ -596,6 +596,41 @@ fn safeguarding_never_waits_for_consent_and_alerts_at_once() {
 }
 
 #[test]
+fn urgent_means_the_policys_urgent_flags_for_consent_and_anonymity_alike() {
+    let mut w = World::new("provider-a");
+    w.loaded.policy.anonymous.urgent_flags = vec![Flag::HealthSafety];
+    let now = t("2026-11-23T10:00:00Z");
+    let waits = w.open(
+        Kind::Complaint,
+        &[Flag::OnBehalf, Flag::Safeguarding],
+        "x",
+        now,
+    );
+    assert_eq!(waits.case.state, State::AwaitingConsent);
+    let starts = w.open(
+        Kind::Complaint,
+        &[Flag::OnBehalf, Flag::HealthSafety],
+        "x",
+        now,
+    );
+    assert_eq!(starts.case.state, State::Open);
+    let anonymous = w.open(
+        Kind::Complaint,
+        &[Flag::Anonymous, Flag::HealthSafety],
+        "x",
+        now,
+    );
+    assert!(sent(&anonymous, TemplateId::AnonymousDecisionRequest).is_some_and(|m| m.vars.urgent));
+    let anonymous = w.open(
+        Kind::Complaint,
+        &[Flag::Anonymous, Flag::Safeguarding],
+        "x",
+        now,
+    );
+    assert!(sent(&anonymous, TemplateId::AnonymousDecisionRequest).is_some_and(|m| !m.vars.urgent));
+}
+
+#[test]
 fn anonymous_waits_for_the_directors() {
     let w = World::new("provider-a");
     let tr = w.open(

@@ -5,7 +5,7 @@
 use crate::app::App;
 use crate::config::template_data::{DigestFacts, DigestMail, Org};
 use crate::config::templates::Rendered;
-use crate::core::case::{Case, DeadlineKind, State, TemplateId};
+use crate::core::case::{Case, TemplateId};
 use crate::core::kind::Kind;
 use crate::store::StoreError;
 use crate::work::effects::ApplyError;
@@ -226,10 +226,7 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
     let mut soon = Vec::new();
     let mut breached = Vec::new();
     for (reference, d) in app.store.all_deadlines().await? {
-        if d.kind != DeadlineKind::Respond
-            && d.kind != DeadlineKind::Decision
-            && d.kind != DeadlineKind::Acknowledge
-        {
+        if !d.kind.someone_must_act() {
             continue;
         }
         if d.breached || d.due <= now {
@@ -240,15 +237,7 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
     }
     let waiting: Vec<String> = cases
         .iter()
-        .filter(|c| {
-            matches!(
-                c.state,
-                State::AwaitingConsent
-                    | State::AwaitingDecision
-                    | State::LateEscalation
-                    | State::PendingLessons
-            )
-        })
+        .filter(|c| c.state.awaits_someone())
         .map(|c| line(app, c))
         .collect();
     let closed: Vec<String> = cases

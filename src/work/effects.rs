@@ -409,13 +409,7 @@ pub async fn apply_caused(
             Effect::SetDeadline(d) => {
                 Store::set_deadline(tx, &reference, d).await?;
                 // Only deadlines someone must act on are chased.
-                let chased = !d.breached
-                    && matches!(
-                        d.kind,
-                        case::DeadlineKind::Respond
-                            | case::DeadlineKind::Decision
-                            | case::DeadlineKind::Acknowledge
-                    );
+                let chased = !d.breached && d.kind.someone_must_act();
                 let chases = if chased {
                     case::chase_times(d.due, d.start.max(now), &app.loaded.policy, &app.calendar)
                 } else {

@@ -51,6 +51,16 @@ impl DeadlineKind {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
+
+    /// Someone must act by this deadline (acknowledge, respond, decide): it
+    /// is chased before it falls due, and the digest reports it as due soon
+    /// or breached. A window that merely closes (escalation, permission) is not.
+    pub fn someone_must_act(self) -> bool {
+        matches!(
+            self,
+            DeadlineKind::Respond | DeadlineKind::Decision | DeadlineKind::Acknowledge
+        )
+    }
 }
 
 /// A deadline on a case.

@@ -176,7 +176,7 @@ fn start_complaint(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: O
     }
     flag_alerts(out, ctx);
     let flags = &out.case.flags;
-    let urgent = flags.contains(&Flag::Safeguarding) || flags.contains(&Flag::HealthSafety);
+    let urgent = policy.is_urgent(flags);
     let appeal = flags.contains(&Flag::AssessmentAppeal) && policy.assessment_appeals.redirect;
     let anonymous = flags.contains(&Flag::Anonymous);
     let on_behalf = flags.contains(&Flag::OnBehalf) && policy.consent.required_for_on_behalf;
@@ -243,12 +243,7 @@ fn hold_for_decision(
     reply_to: Option<String>,
     role: &str,
 ) {
-    let is_urgent = ctx
-        .policy
-        .anonymous
-        .urgent_flags
-        .iter()
-        .any(|f| out.case.flags.contains(f));
+    let is_urgent = ctx.policy.is_urgent(&out.case.flags);
     out.case.state = State::AwaitingDecision;
     out.case.handler = choose_handler(&out.case, ctx);
     let m = with_vars(

@@ -41,7 +41,7 @@ pub(super) fn response_contacts(case: &Case, ctx: &Ctx<'_>) -> Vec<Contact> {
     let Some(role) = &stage.response_names else {
         return Vec::new();
     };
-    if role == "external_bodies" {
+    if stage.names_external_bodies() {
         return stage_of(ctx, case.stage + 1)
             .map(external_contacts)
             .unwrap_or_default();
