@@ -29,11 +29,6 @@ pub enum ApplyError {
     /// it is quarantined with this reason, unanswered.
     #[error("{0}")]
     OverBudget(String),
-    /// What the work read kept being changed by other writers while its
-    /// mail was rendered: given up after this many passes (see
-    /// `crate::work::drafts`), so that nothing loops.
-    #[error("the case kept changing while its mail was rendered ({0} attempts); not answered")]
-    KeptChanging(usize),
 }
 
 fn local(app: &App, t: DateTime<Utc>) -> String {
@@ -353,10 +348,13 @@ async fn queue_mail(
             },
             date: now,
         };
-        let raw = drafts.message(Draft {
-            template: Some((m.template, d)),
-            envelope: env,
-        });
+        let raw = drafts.message(
+            app,
+            Draft {
+                template: Some((m.template, d)),
+                envelope: env,
+            },
+        )?;
         batch.mails.push(QueuedMail {
             message_id,
             template: m.template.name(),
@@ -469,10 +467,13 @@ pub async fn queue_notice(
         auto_submitted: Some("auto-generated"),
         date: now,
     };
-    let raw = drafts.message(Draft {
-        template: None,
-        envelope: env,
-    });
+    let raw = drafts.message(
+        app,
+        Draft {
+            template: None,
+            envelope: env,
+        },
+    )?;
     Store::enqueue(
         tx,
         &NewOutbox {
