@@ -28,7 +28,24 @@ pub struct Classification {
     pub flags: BTreeSet<Flag>,
     /// Why, in words a handler can read.
     pub reasons: Vec<String>,
+    /// A person's message the classifier is unsure about between complaint
+    /// and anything else: the daemon opens it in triage (a neutral
+    /// acknowledgement and a running clock while a handler confirms the
+    /// kind). `kind` stays the best guess. Never true for machine mail.
+    pub triage: bool,
 }
+
+/// How close (in score points) the complaint score may come to the winning
+/// score of a message judged something else before the label counts as
+/// unsure. Below one cue's weight: a margin this small is a coin toss.
+pub const TRIAGE_MARGIN: f32 = 1.0;
+
+/// The share of the winning score a complaint score must reach for its cues
+/// to make the message unsure. Set on the repository's corpora
+/// (tests/data/classify, shared-corpus, blind/triage-1): it keeps every
+/// complaint the lexicon has any cue for while about one in nine
+/// compliments, comments and enquiries lands in triage.
+pub const TRIAGE_SHARE: f32 = 0.3;
 
 /// Organisation-specific hints (from config): names of subcontracted
 /// partners and of staff who handle complaints, which sharpen two flags.
@@ -85,6 +102,7 @@ pub fn classify_parts(mail: &InboundMail, p: &Parts, hints: &Hints) -> Classific
             kind: s.kind,
             flags: BTreeSet::new(),
             reasons: s.reasons,
+            triage: false,
         };
     }
     classify_text(
@@ -180,6 +198,7 @@ fn classify_text(
         "scores: complaint {:.1}, compliment {:.1}, comment {:.1}, other {:.1}",
         s.complaint, s.compliment, s.comment, s.other
     )];
+    let triage = unsure(kind, &s, &mut reasons);
     let label = kind.as_str();
     let mut own: Vec<&(f32, String)> = s
         .reasons
@@ -189,16 +208,61 @@ fn classify_text(
     own.sort_by(|a, b| b.0.total_cmp(&a.0));
     reasons.extend(own.iter().take(6).map(|(_, r)| r.clone()));
 
-    let flags = flags(kind, subject, new, forwarded, mail, hints, &mut reasons);
+    let flags = flags(
+        kind,
+        triage,
+        subject,
+        new,
+        forwarded,
+        mail,
+        hints,
+        &mut reasons,
+    );
     Classification {
         kind,
         flags,
         reasons,
+        triage,
     }
 }
 
+/// Recall first: a message judged something other than a complaint is
+/// unsure when a dissatisfaction cue spoke for "complaint" with at least
+/// [`TRIAGE_SHARE`] of the winner's score, or when the complaint score came
+/// within [`TRIAGE_MARGIN`] of the winner. Against an enquiry's baseline that
+/// is any cue at all; in an effusive compliment one stray "mistake" is
+/// drowned out (triage is a safety net, not a dumping ground). A complaint is
+/// never unsure in this sense: it already gets an acknowledgement and a
+/// clock, and a wrong one costs a handler one `#reclassify`.
+fn unsure(kind: Kind, s: &Scores, reasons: &mut Vec<String>) -> bool {
+    if kind == Kind::Complaint || s.complaint <= 0.0 {
+        return false;
+    }
+    let Some((_, cue)) = s
+        .reasons
+        .iter()
+        .filter(|(w, r)| *w > 0.0 && r.starts_with("complaint:"))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+    else {
+        return false;
+    };
+    let winner = s.compliment.max(s.comment).max(s.other);
+    let close = winner - s.complaint < TRIAGE_MARGIN;
+    if close || s.complaint >= TRIAGE_SHARE * winner {
+        reasons.push(format!(
+            "triage: unsure whether a complaint (complaint {:.1} against {kind} {winner:.1}; {cue})",
+            s.complaint
+        ));
+        true
+    } else {
+        false
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn flags(
     kind: Kind,
+    triage: bool,
     subject: &str,
     new: &str,
     forwarded: &str,
@@ -214,7 +278,9 @@ fn flags(
         // complaint is run.
         let applies = match flag {
             Flag::Safeguarding => true,
-            Flag::HealthSafety => matches!(kind, Kind::Complaint | Kind::Comment),
+            // An unsure message may be a complaint: a hazard in it must not
+            // wait for a handler to confirm the kind.
+            Flag::HealthSafety => triage || matches!(kind, Kind::Complaint | Kind::Comment),
             _ => kind == Kind::Complaint,
         };
         if !applies {
