@@ -44,6 +44,8 @@ pub enum DeadlineKind {
     Decision,
     /// Permission to share a compliment: the case closes after this.
     Permission,
+    /// A case in triage: the handler confirms its kind by this.
+    ConfirmKind,
 }
 
 impl DeadlineKind {
@@ -88,7 +90,10 @@ pub(super) fn deadline_due(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, kin
                 close(out, now, "no answer about sharing: not shared");
             }
         }
-        DeadlineKind::Respond | DeadlineKind::Acknowledge | DeadlineKind::Decision => {
+        DeadlineKind::Respond
+        | DeadlineKind::Acknowledge
+        | DeadlineKind::Decision
+        | DeadlineKind::ConfirmKind => {
             if d.breached {
                 return;
             }
