@@ -82,7 +82,7 @@ pub fn open(
     if class.triage && person && ctx.policy.triage.enabled {
         start_triage(&mut out, ctx, now, &class.reasons);
     } else {
-        start_kind(&mut out, ctx, now);
+        start_kind(&mut out, ctx, now, &class.reasons);
     }
     out.finish()
 }
@@ -139,8 +139,9 @@ fn start_triage(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reasons: &[Str
     flag_alerts_with_cues(out, ctx, reasons);
 }
 
-/// The opening path for the case's kind (also used after reclassification).
-pub(super) fn start_kind(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>) {
+/// The opening path for the case's kind (also used after reclassification,
+/// with no `reasons`: the classifier's cues are quoted in flag alerts).
+pub(super) fn start_kind(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reasons: &[String]) {
     let reply_to = out.case.last_inbound_id.clone();
     match out.case.kind {
         Kind::AutoReply | Kind::Bounce | Kind::Bulk => {
@@ -164,8 +165,9 @@ pub(super) fn start_kind(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>) {
                 "Enquiry",
             ));
             // Safeguarding is flagged whatever the kind: an enquiry that
-            // carries a cue alerts the named roles like any other case.
-            flag_alerts(out, ctx);
+            // carries a cue alerts the named roles at once, as a possible
+            // concern.
+            flag_alerts_with_cues(out, ctx, reasons);
         }
         Kind::Compliment | Kind::Comment => thank(out, ctx, now, reply_to),
         Kind::Complaint => start_complaint(out, ctx, now, reply_to),
@@ -219,11 +221,12 @@ fn flag_alerts(out: &mut Out, ctx: &Ctx<'_>) {
 }
 
 /// [`flag_alerts`], naming the cue the classifier found for each flag (from
-/// its reasons, `flag NAME: why ("cue")`). In triage the alert says
-/// "possible … concern": the kind is unsure, the cue is not waited on.
+/// its reasons, `flag NAME: why ("cue")`). In triage, or on a case not taken
+/// for a complaint (a cue in an enquiry), the alert says "possible …
+/// concern": nobody has confirmed it yet, and it is not waited on.
 fn flag_alerts_with_cues(out: &mut Out, ctx: &Ctx<'_>, reasons: &[String]) {
     let flags = out.case.flags.clone();
-    let possible = out.case.state == State::Triage;
+    let possible = out.case.state == State::Triage || out.case.kind != Kind::Complaint;
     for r in ctx.policy.routes_for(&flags) {
         if !r.notify.is_empty() {
             let prefix = format!("flag {}:", r.flag);

@@ -32,7 +32,7 @@ pub(super) fn reclassify(out: &mut Out, by: By<'_>, kind: Kind) -> Result<(), St
     out.case.stage_received_at = now;
     out.case.closed_at = None;
     out.audit(actor.clone(), "reclassified", format!("{old} → {kind}"), id);
-    start_kind(out, ctx, now);
+    start_kind(out, ctx, now, &[]);
     Ok(())
 }
 
@@ -70,7 +70,7 @@ fn confirm_kind(out: &mut Out, by: By<'_>, kind: Kind) {
         stage_from_triage(out, ctx, now, clock);
     } else {
         out.case.stage_received_at = now;
-        start_kind(out, ctx, now);
+        start_kind(out, ctx, now, &[]);
     }
 }
 
