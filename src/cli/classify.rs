@@ -64,12 +64,7 @@ pub(super) fn classify_cmd(
                 } else {
                     let flags: Vec<&str> = c.flags.iter().map(|f| f.as_str()).collect();
                     let triage = if c.triage { " (triage)" } else { "" };
-                    writeln!(
-                        out,
-                        "{shown}: {} [{}]{triage}",
-                        c.kind,
-                        flags.join(", ")
-                    )?;
+                    writeln!(out, "{shown}: {} [{}]{triage}", c.kind, flags.join(", "))?;
                     for r in &c.reasons {
                         writeln!(out, "    {r}")?;
                     }

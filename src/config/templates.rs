@@ -405,7 +405,7 @@ pub fn sample_data() -> Value {
             "writer": "ellie@example.test", "sender": "stranger@example.test", "to_learner": "yes",
             "done": "Closed: the case is now closed, Stage 1",
             "held": "acknowledgement to jennifer@example.test",
-            "possible": "yes", "cue": "a safeguarding cue (\"unsafe\")"
+            "possible": "yes", "confirm_by": "Tuesday 24 November 2026, 17:30", "cue": "a safeguarding cue (\"unsafe\")"
         },
         "digest": {"date": "Monday 23 November 2026", "sections": [{"title": "New cases", "lines": ["CMP-2026-0042 complaint"]}]}
     })

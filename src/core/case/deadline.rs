@@ -2,7 +2,7 @@
 //! closing an expired window), and when to chase the handler before it.
 
 use super::effect::Recipient;
-use super::effect::{Actor, Effect};
+use super::effect::{Actor, Effect, OutMail};
 use super::out::{mail, roles, with_var, Out};
 use super::stage::{close, close_or_ask_lessons};
 use super::state::State;
@@ -112,7 +112,7 @@ pub(super) fn deadline_due(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, kin
                 "deadline",
                 format!("{kind:?}"),
             );
-            out.send(m);
+            out.send(confirm_by(m, ctx, &d));
             out.audit(
                 Actor::System,
                 "breached",
@@ -126,7 +126,21 @@ pub(super) fn deadline_due(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, kin
     }
 }
 
-pub(super) fn chase(out: &mut Out, kind: DeadlineKind) {
+/// A triage deadline's mail says by when the kind was to be confirmed (the
+/// case's `due` is the response date promised to the writer).
+fn confirm_by(m: OutMail, ctx: &Ctx<'_>, d: &Deadline) -> OutMail {
+    if d.kind != DeadlineKind::ConfirmKind {
+        return m;
+    }
+    let by = ctx
+        .calendar
+        .to_local(d.due)
+        .format("%A %-d %B %Y, %H:%M")
+        .to_string();
+    with_var(m, "confirm_by", by)
+}
+
+pub(super) fn chase(out: &mut Out, ctx: &Ctx<'_>, kind: DeadlineKind) {
     let Some(d) = out
         .case
         .deadlines
@@ -141,7 +155,7 @@ pub(super) fn chase(out: &mut Out, kind: DeadlineKind) {
         "deadline",
         format!("{kind:?}"),
     );
-    out.send(m);
+    out.send(confirm_by(m, ctx, &d));
     out.audit(
         Actor::System,
         "chased",

@@ -116,7 +116,7 @@ pub fn step(case: &Case, event: Event, ctx: &Ctx<'_>, now: DateTime<Utc>) -> Tra
             parsed,
         } => staff_replied(&mut out, ctx, now, message, verified, parsed),
         Event::Due(kind) => deadline_due(&mut out, ctx, now, kind),
-        Event::Chase(kind) => chase(&mut out, kind),
+        Event::Chase(kind) => chase(&mut out, ctx, kind),
     }
     out.finish()
 }

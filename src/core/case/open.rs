@@ -98,7 +98,9 @@ fn start_triage(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reasons: &[Str
     if let Some(limit) = ctx.policy.stage(0).and_then(|s| s.respond) {
         // Counted from receipt whatever the stage's anchor: the neutral
         // acknowledgement goes out now, so both anchors give the same date.
-        let due = ctx.calendar.deadline(out.case.stage_received_at, limit.within);
+        let due = ctx
+            .calendar
+            .deadline(out.case.stage_received_at, limit.within);
         for w in due.warnings {
             out.audit(Actor::System, "calendar warning", w, None);
         }
@@ -120,13 +122,12 @@ fn start_triage(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reasons: &[Str
         .to_local(confirm.at)
         .format("%A %-d %B %Y, %H:%M")
         .to_string();
-    out.send(with_var(
+    let note = with_var(
         mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
         "stage",
-        format!(
-            "TRIAGE: it may be a complaint; confirm the kind by {by} with #reclassify complaint (or compliment, comment, other)"
-        ),
-    ));
+        "TRIAGE, it may be a complaint",
+    );
+    out.send(with_var(note, "confirm_by", by.clone()));
     out.audit(
         Actor::System,
         "triage",
@@ -276,7 +277,12 @@ fn flag_alerts_with_cues(out: &mut Out, ctx: &Ctx<'_>, reasons: &[String]) {
 /// A new complaint: everyone the procedure and the flags name is told, then
 /// it is redirected (an assessment dispute), held (anonymous, or on behalf of
 /// a learner without consent) or begins its first stage.
-pub(super) fn start_complaint(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Option<String>) {
+pub(super) fn start_complaint(
+    out: &mut Out,
+    ctx: &Ctx<'_>,
+    now: DateTime<Utc>,
+    reply_to: Option<String>,
+) {
     let policy = ctx.policy;
     if !policy.procedure.notify_on_new_complaint.is_empty() {
         out.send(mail(

@@ -94,7 +94,10 @@ fn stage_from_triage(
         out.audit(
             Actor::System,
             "clock kept",
-            format!("the response clock runs from receipt ({})", c.start.to_rfc3339()),
+            format!(
+                "the response clock runs from receipt ({})",
+                c.start.to_rfc3339()
+            ),
             None,
         );
     }
