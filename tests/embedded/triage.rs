@@ -15,9 +15,10 @@ const ANNA: &str = "anna.fowler@provider-b.example.test";
 const BEN: &str = "ben.carter@provider-b.example.test";
 const SAM: &str = "sam@mail.test";
 
-/// Unsure: an enquiry in form, with a complaint's cue (something overdue and
-/// a request for action) that is not drowned out.
-const UNSURE: &str = "Hello, my certificate still has not arrived and it was due last month. Could you let me know when to expect it?\n\nThanks, Sam";
+/// Unsure: an enquiry in form, with a complaint's cue (something missing)
+/// that is not drowned out.
+const UNSURE: &str =
+    "Hello, my certificate is still missing. Is there a form I need to fill in to get a copy?\n\nThanks, Sam";
 
 async fn open_unsure(app: &TestApp, body: &str) -> String {
     let opened = app
@@ -193,7 +194,7 @@ async fn an_uncertain_safeguarding_cue_alerts_at_once_with_the_cue() {
     let app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
     let r = open_unsure(
         &app,
-        "Hello, my certificate still has not arrived and it was due last month. Could you let me know when to expect it? My son also says he is scared of one of the lads on his course.\n\nThanks, Sam",
+        "Hello, my certificate is still missing. Is there a form I need to fill in to get a copy? My son also says he is scared of one of the lads on his course.\n\nThanks, Sam",
     )
     .await;
     let c = app.case(&r).await;

@@ -227,36 +227,46 @@ fn classify_text(
 }
 
 /// Recall first: a message judged something other than a complaint is
-/// unsure when a dissatisfaction cue spoke for "complaint" with at least
-/// [`TRIAGE_SHARE`] of the winner's score, or when the complaint score came
-/// within [`TRIAGE_MARGIN`] of the winner. Against an enquiry's baseline that
-/// is any cue at all; in an effusive compliment one stray "mistake" is
-/// drowned out (triage is a safety net, not a dumping ground). A complaint is
-/// never unsure in this sense: it already gets an acknowledgement and a
-/// clock, and a wrong one costs a handler one `#reclassify`.
+/// unsure when a dissatisfaction cue spoke for "complaint" and the complaint
+/// score reached [`TRIAGE_SHARE`] of the winner's, or when the complaint
+/// score came within [`TRIAGE_MARGIN`] of the winner. Against an enquiry's
+/// baseline that is any dissatisfaction cue at all; in an effusive
+/// compliment one stray "mistake" is drowned out (triage is a safety net,
+/// not a dumping ground). Asking for an explanation or action is not
+/// dissatisfaction on its own ("could you tell me when the course starts"):
+/// it makes a message unsure only by the margin. A complaint is never
+/// unsure in this sense: it already gets an acknowledgement and a clock, and
+/// a wrong one costs a handler one `#reclassify`.
 fn unsure(kind: Kind, s: &Scores, reasons: &mut Vec<String>) -> bool {
     if kind == Kind::Complaint || s.complaint <= 0.0 {
         return false;
     }
-    let Some((_, cue)) = s
-        .reasons
-        .iter()
-        .filter(|(w, r)| *w > 0.0 && r.starts_with("complaint:"))
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-    else {
-        return false;
+    let strongest = |dissatisfaction_only: bool| {
+        s.reasons
+            .iter()
+            .filter(|(w, r)| {
+                *w > 0.0
+                    && r.starts_with("complaint:")
+                    && !(dissatisfaction_only && r.starts_with("complaint: asks for"))
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, r)| r.clone())
     };
     let winner = s.compliment.max(s.comment).max(s.other);
     let close = winner - s.complaint < TRIAGE_MARGIN;
-    if close || s.complaint >= TRIAGE_SHARE * winner {
-        reasons.push(format!(
-            "triage: unsure whether a complaint (complaint {:.1} against {kind} {winner:.1}; {cue})",
-            s.complaint
-        ));
-        true
-    } else {
-        false
-    }
+    let cue = match strongest(true) {
+        Some(cue) if s.complaint >= TRIAGE_SHARE * winner => Some(cue),
+        _ if close => strongest(false),
+        _ => None,
+    };
+    let Some(cue) = cue else {
+        return false;
+    };
+    reasons.push(format!(
+        "triage: unsure whether a complaint (complaint {:.1} against {kind} {winner:.1}; {cue})",
+        s.complaint
+    ));
+    true
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -350,5 +360,61 @@ mod tests {
         let mail = crate::core::mail::parse(raw.as_bytes()).expect("parse");
         let c = classify(&mail, &Hints::default());
         assert_eq!(c.kind, Kind::Complaint, "{:?}", c.reasons);
+    }
+
+    fn classify_text_of(from: &str, subject: &str, body: &str, extra: &str) -> Classification {
+        let raw = format!(
+            "From: {from}\r\nTo: complaints@org.test\r\nSubject: {subject}\r\nMessage-ID: <t@mail.test>\r\n{extra}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+        );
+        let mail = crate::core::mail::parse(raw.as_bytes()).expect("parse");
+        classify(&mail, &Hints::default())
+    }
+
+    #[test]
+    fn an_enquiry_with_a_complaint_cue_is_unsure() {
+        let c = classify_text_of(
+            "Sam <sam@mail.test>",
+            "Certificate",
+            "Hello, my certificate is still missing. Is there a form I need to fill in to get a copy?",
+            "",
+        );
+        assert_eq!(c.kind, Kind::Other, "{:?}", c.reasons);
+        assert!(c.triage, "{:?}", c.reasons);
+        assert!(c.reasons.iter().any(|r| r.starts_with("triage: unsure")));
+    }
+
+    #[test]
+    fn a_plain_enquiry_and_a_clear_complaint_are_not_unsure() {
+        let c = classify_text_of(
+            "Sam <sam@mail.test>",
+            "Course dates",
+            "Hello, could you tell me when the next bricklaying course starts? I would like to know the dates.",
+            "",
+        );
+        assert_eq!((c.kind, c.triage), (Kind::Other, false), "{:?}", c.reasons);
+        let c = classify_text_of(
+            "Sam <sam@mail.test>",
+            "Complaint",
+            "I am not happy and want to complain: my course was cancelled. Please explain why.",
+            "",
+        );
+        assert_eq!(
+            (c.kind, c.triage),
+            (Kind::Complaint, false),
+            "{:?}",
+            c.reasons
+        );
+    }
+
+    #[test]
+    fn machine_mail_is_never_unsure() {
+        let c = classify_text_of(
+            "Sam <sam@mail.test>",
+            "Automatic reply: Complaint",
+            "I am out of the office. My complaint about the late certificate still stands, please explain.",
+            "Auto-Submitted: auto-replied\r\n",
+        );
+        assert!(c.kind.is_machine(), "{:?}", c.reasons);
+        assert!(!c.triage);
     }
 }
