@@ -210,6 +210,23 @@ async fn an_uncertain_safeguarding_cue_alerts_at_once_with_the_cue() {
         assert!(text.contains("Cue: describes a risk"), "{text}");
         assert!(text.contains("scared of"), "{text}");
     }
+    // Confirmed as a complaint: the complaint path runs, without alerting
+    // the same roles twice for the same message.
+    let note = app.last("handler_notification", PRIYA).await;
+    app.deliver(&app.outlook_reply(&note, PRIYA, "#reclassify complaint", 1))
+        .await;
+    app.send().await;
+    assert_eq!(app.case(&r).await.state, State::Open);
+    app.last("acknowledgement", SAM).await;
+    for role_holder in [ANNA, BEN] {
+        let alerts = app
+            .sent_to(role_holder)
+            .await
+            .iter()
+            .filter(|m| m.template == "flag_alert")
+            .count();
+        assert_eq!(alerts, 1, "{role_holder}");
+    }
 }
 
 #[tokio::test]

@@ -171,7 +171,7 @@ pub(super) fn start_kind(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reaso
             flag_alerts_with_cues(out, ctx, reasons);
         }
         Kind::Compliment | Kind::Comment => thank(out, ctx, now, reply_to),
-        Kind::Complaint => start_complaint(out, ctx, now, reply_to),
+        Kind::Complaint => start_complaint(out, ctx, now, reply_to, false),
     }
 }
 
@@ -276,12 +276,15 @@ fn flag_alerts_with_cues(out: &mut Out, ctx: &Ctx<'_>, reasons: &[String]) {
 
 /// A new complaint: everyone the procedure and the flags name is told, then
 /// it is redirected (an assessment dispute), held (anonymous, or on behalf of
-/// a learner without consent) or begins its first stage.
+/// a learner without consent) or begins its first stage. A complaint
+/// confirmed from triage was `already_alerted` for its flags when it opened:
+/// the roles are not alerted twice for one message.
 pub(super) fn start_complaint(
     out: &mut Out,
     ctx: &Ctx<'_>,
     now: DateTime<Utc>,
     reply_to: Option<String>,
+    already_alerted: bool,
 ) {
     let policy = ctx.policy;
     if !policy.procedure.notify_on_new_complaint.is_empty() {
@@ -290,7 +293,9 @@ pub(super) fn start_complaint(
             roles(&policy.procedure.notify_on_new_complaint),
         ));
     }
-    flag_alerts(out, ctx);
+    if !already_alerted {
+        flag_alerts(out, ctx);
+    }
     let flags = &out.case.flags;
     let urgent = flags.contains(&Flag::Safeguarding) || flags.contains(&Flag::HealthSafety);
     let appeal = flags.contains(&Flag::AssessmentAppeal) && policy.assessment_appeals.redirect;

@@ -83,7 +83,8 @@ fn stage_from_triage(
     now: chrono::DateTime<chrono::Utc>,
     clock: Option<crate::core::case::Deadline>,
 ) {
-    crate::core::case::open::start_complaint(out, ctx, now, out.case.last_inbound_id.clone());
+    let reply_to = out.case.last_inbound_id.clone();
+    crate::core::case::open::start_complaint(out, ctx, now, reply_to, true);
     let restarted = out
         .case
         .deadlines
