@@ -251,3 +251,53 @@ async fn a_safeguarding_cue_in_an_enquiry_alerts_too() {
     assert!(text.contains("possible safeguarding concern"), "{text}");
     assert!(text.contains("scared of"), "{text}");
 }
+
+/// Migration 0100 rebuilds cases, deadlines and chases to add the triage
+/// names to their CHECK lists: a database from before it keeps its rows, then
+/// takes 'triage' and 'confirm_kind' and still refuses a name outside the lists.
+#[tokio::test]
+async fn the_triage_migration_keeps_rows_and_admits_the_new_names() {
+    use sqlx::migrate::Migrator;
+    use sqlx::sqlite::SqliteConnectOptions;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let opts = SqliteConnectOptions::new()
+        .filename(dir.path().join("db.sqlite"))
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(opts).await.expect("pool");
+    let migrator: Migrator = sqlx::migrate!("./migrations/sqlite");
+    migrator
+        .run_to(99, &pool)
+        .await
+        .expect("migrate to before 0100");
+    for sql in [
+        "INSERT INTO cases (reference, kind, state, stage, complainant, opened_at, updated_at, data) VALUES ('PAR-2026-0001', 'complaint', 'open', 0, 'a@home.test', 't', 't', '{}')",
+        "INSERT INTO deadlines (case_ref, kind, stage, start, due) VALUES ('PAR-2026-0001', 'respond', 0, 's', 'd')",
+        "INSERT INTO chases (case_ref, kind, at) VALUES ('PAR-2026-0001', 'respond', 'c')",
+    ] {
+        sqlx::query(sql).execute(&pool).await.expect(sql);
+    }
+    migrator.run(&pool).await.expect("migrate");
+    let kept: (String, String, String) = sqlx::query_as(
+        "SELECT c.state, d.kind, h.at FROM cases c JOIN deadlines d ON d.case_ref = c.reference JOIN chases h ON h.case_ref = c.reference",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("rows kept");
+    assert_eq!(kept, ("open".into(), "respond".into(), "c".into()));
+    for sql in [
+        "UPDATE cases SET state = 'triage'",
+        "INSERT INTO deadlines (case_ref, kind, stage, start, due) VALUES ('PAR-2026-0001', 'confirm_kind', 0, 's', 'd')",
+        "INSERT INTO chases (case_ref, kind, at) VALUES ('PAR-2026-0001', 'confirm_kind', 'c')",
+    ] {
+        sqlx::query(sql).execute(&pool).await.expect(sql);
+    }
+    for sql in [
+        "UPDATE cases SET state = 'limbo'",
+        "INSERT INTO deadlines (case_ref, kind, stage, start, due) VALUES ('PAR-2026-0001', 'nudge', 0, 's', 'd')",
+        "INSERT INTO chases (case_ref, kind, at) VALUES ('PAR-2026-0001', 'nudge', 'c')",
+    ] {
+        let e = sqlx::query(sql).execute(&pool).await.expect_err(sql);
+        assert!(e.to_string().contains("CHECK constraint failed"), "{sql}: {e}");
+    }
+}
