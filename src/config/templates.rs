@@ -22,6 +22,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../templates/acknowledgement.hbs"),
     ),
     (
+        "triage_acknowledgement",
+        include_str!("../../templates/triage_acknowledgement.hbs"),
+    ),
+    (
         "compliment_thanks",
         include_str!("../../templates/compliment_thanks.hbs"),
     ),

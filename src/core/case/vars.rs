@@ -70,6 +70,15 @@ pub struct Vars {
     /// More than one contact is listed.
     #[serde(default)]
     pub many_contacts: bool,
+    /// A flag alert for a case in triage: the flag is possible, not certain.
+    #[serde(default)]
+    pub possible: bool,
+    /// When a triaged case's kind must be confirmed by, written out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_by: Option<String>,
+    /// What in the message raised a flag (the classifier's cue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cue: Option<String>,
 }
 
 impl Vars {
@@ -97,6 +106,9 @@ impl Vars {
             done: s("Closed: the case is now closed, Stage 1"),
             greet: true,
             many_contacts: false,
+            possible: true,
+            confirm_by: s("Tuesday 24 November 2026, 17:30"),
+            cue: s("a safeguarding cue (\"unsafe\")"),
         }
     }
 }
