@@ -107,7 +107,8 @@ pub struct Stage {
     #[serde(default)]
     pub escalation_window: Option<Span>,
     /// Role whose contact details the stage response must give (the next
-    /// stage's handler or contact).
+    /// stage's handler or contact), or [`EXTERNAL_BODIES`] for the next
+    /// (external) stage's bodies.
     #[serde(default)]
     pub response_names: Option<String>,
     /// People to tell or pass the case to, within a time.
@@ -121,10 +122,20 @@ pub struct Stage {
     pub external_bodies: Vec<ExternalBody>,
 }
 
+/// What `response_names` says to name the next stage's external bodies
+/// instead of a role's holder.
+pub const EXTERNAL_BODIES: &str = "external_bodies";
+
 impl Stage {
     /// An external stage: the organisation co-operates, it does not respond.
     pub fn is_external(&self) -> bool {
         !self.external_bodies.is_empty() && self.handler.is_none()
+    }
+
+    /// The stage response names the next stage's external bodies (not a
+    /// role's holder).
+    pub fn names_external_bodies(&self) -> bool {
+        self.response_names.as_deref() == Some(EXTERNAL_BODIES)
     }
 }
 
@@ -194,15 +205,29 @@ pub struct Consent {
 }
 
 /// Anonymous complaints.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Anonymous {
     /// Role that decides whether to act (absent: handled like any complaint).
     #[serde(default)]
     pub decided_by: Option<String>,
-    /// Flags for which the decision is asked at once and flagged as urgent.
-    #[serde(default)]
+    /// The flags that make a case urgent (see [`Policy::is_urgent`]).
+    /// Absent: safeguarding and health and safety.
+    #[serde(default = "default_urgent_flags")]
     pub urgent_flags: Vec<Flag>,
+}
+
+fn default_urgent_flags() -> Vec<Flag> {
+    vec![Flag::Safeguarding, Flag::HealthSafety]
+}
+
+impl Default for Anonymous {
+    fn default() -> Self {
+        Anonymous {
+            decided_by: None,
+            urgent_flags: default_urgent_flags(),
+        }
+    }
 }
 
 /// Disputes about assessment decisions.
@@ -230,6 +255,34 @@ pub struct Feedback {
     /// Roles told of each one.
     #[serde(default)]
     pub notify: Vec<String>,
+}
+
+/// Triage: a person's message the classifier is unsure about (it may be a
+/// complaint) opens with a neutral acknowledgement and the complaint's clock
+/// running from receipt, and the handler confirms the kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Triage {
+    /// Open unsure messages in triage (off: the best guess is taken as it is).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// The handler confirms the kind (`#reclassify KIND`) within this; chased
+    /// before it and alerted as a breach after it.
+    #[serde(default = "one_working_day")]
+    pub confirm_within: Span,
+}
+
+fn one_working_day() -> Span {
+    Span::WorkingDays(1)
+}
+
+impl Default for Triage {
+    fn default() -> Self {
+        Triage {
+            enabled: true,
+            confirm_within: one_working_day(),
+        }
+    }
 }
 
 /// A whole procedure.
@@ -262,6 +315,9 @@ pub struct Policy {
     /// Comments.
     #[serde(default)]
     pub comments: Feedback,
+    /// Unsure messages (recall first).
+    #[serde(default)]
+    pub triage: Triage,
 }
 
 /// One problem found in a policy: which key, and what is wrong.
@@ -274,6 +330,17 @@ pub struct Problem {
 }
 
 impl Policy {
+    /// A case with these flags is urgent: nothing waits for anyone. An
+    /// anonymous complaint's decision is asked at once and marked urgent;
+    /// an on-behalf complaint's investigation starts while the learner's
+    /// consent is asked for. The flags are `[anonymous] urgent_flags`.
+    pub fn is_urgent(&self, flags: &BTreeSet<Flag>) -> bool {
+        self.anonymous
+            .urgent_flags
+            .iter()
+            .any(|f| flags.contains(f))
+    }
+
     /// Parse TOML text.
     pub fn from_toml(text: &str) -> Result<Policy, toml::de::Error> {
         toml::from_str(text)
@@ -408,6 +475,24 @@ impl Policy {
                     ),
                 );
             }
+        }
+        if self.triage.enabled
+            && matches!(
+                self.triage.confirm_within,
+                Span::WorkingDays(0) | Span::Hours(0) | Span::WorkingHours(0)
+            )
+        {
+            problem(
+                "triage.confirm_within",
+                "must give the handler some time to confirm the kind (e.g. \"1 working day\")"
+                    .into(),
+            );
+        }
+        if self.triage.enabled && self.stages.first().is_none_or(|s| s.respond.is_none()) {
+            problem(
+                "triage.enabled",
+                "triage counts the first stage's response deadline from receipt, but stage[0] has none".into(),
+            );
         }
         if self.assessment_appeals.redirect && self.assessment_appeals.contact.is_none() {
             problem(

@@ -60,15 +60,15 @@ async fn machine_mail_is_stored_and_never_answered() {
     assert!(app.app.store.list_cases(None).await.expect("db").is_empty());
 }
 
-/// Issue 12 §3: the machine mail of `tests/data/triage` (bounces from any
+/// Issue 12 §3: the machine mail of `tests/data/structure-and-attachments` (bounces from any
 /// MTA by body shape, an empty From, report parts in multipart/mixed,
 /// provider notices, DMARC reports, header-less auto-replies) is stored and
 /// never answered, and the people in it (one forwarding a bounce above their
 /// own complaint, one pasting a bounce's words) each get a case.
 #[tokio::test]
-async fn triage_corpus_machine_mail_is_ignored_and_people_get_cases() {
+async fn structure_corpus_machine_mail_is_ignored_and_people_get_cases() {
     let app = TestApp::spawn("provider-b", "2026-11-30T10:00:00Z").await;
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/triage");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/structure-and-attachments");
     let labels = std::fs::read_to_string(dir.join("labels.jsonl")).expect("labels");
     let (mut machines, mut people) = (0, 0);
     for line in labels.lines() {

@@ -2,8 +2,8 @@
 //! closing an expired window), and when to chase the handler before it.
 
 use super::effect::Recipient;
-use super::effect::{Actor, Effect};
-use super::out::{mail, roles, with_var, Out};
+use super::effect::{Actor, Effect, OutMail};
+use super::out::{mail, roles, with_vars, Out};
 use super::stage::{close, close_or_ask_lessons};
 use super::state::State;
 use super::template::TemplateId;
@@ -44,12 +44,28 @@ pub enum DeadlineKind {
     Decision,
     /// Permission to share a compliment: the case closes after this.
     Permission,
+    /// A case in triage: the handler confirms its kind by this.
+    ConfirmKind,
 }
 
 impl DeadlineKind {
     /// The name used in storage.
     pub fn as_str(self) -> &'static str {
         self.into()
+    }
+
+    /// Someone must act by this deadline (acknowledge, respond, decide,
+    /// confirm a triaged case's kind): it
+    /// is chased before it falls due, and the digest reports it as due soon
+    /// or breached. A window that merely closes (escalation, permission) is not.
+    pub fn someone_must_act(self) -> bool {
+        matches!(
+            self,
+            DeadlineKind::Respond
+                | DeadlineKind::Decision
+                | DeadlineKind::Acknowledge
+                | DeadlineKind::ConfirmKind
+        )
     }
 }
 
@@ -88,7 +104,10 @@ pub(super) fn deadline_due(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, kin
                 close(out, now, "no answer about sharing: not shared");
             }
         }
-        DeadlineKind::Respond | DeadlineKind::Acknowledge | DeadlineKind::Decision => {
+        DeadlineKind::Respond
+        | DeadlineKind::Acknowledge
+        | DeadlineKind::Decision
+        | DeadlineKind::ConfirmKind => {
             if d.breached {
                 return;
             }
@@ -102,12 +121,10 @@ pub(super) fn deadline_due(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, kin
             out.effects.push(Effect::SetDeadline(breached));
             let mut to = vec![Recipient::Handler];
             to.extend(roles(&ctx.policy.procedure.breach_alert));
-            let m = with_var(
-                mail(TemplateId::BreachAlert, to),
-                "deadline",
-                format!("{kind:?}"),
-            );
-            out.send(m);
+            let m = with_vars(mail(TemplateId::BreachAlert, to), |v| {
+                v.deadline = Some(format!("{kind:?}"))
+            });
+            out.send(confirm_by(m, ctx, &d));
             out.audit(
                 Actor::System,
                 "breached",
@@ -121,7 +138,21 @@ pub(super) fn deadline_due(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, kin
     }
 }
 
-pub(super) fn chase(out: &mut Out, kind: DeadlineKind) {
+/// A triage deadline's mail says by when the kind was to be confirmed (the
+/// case's `due` is the response date promised to the writer).
+fn confirm_by(m: OutMail, ctx: &Ctx<'_>, d: &Deadline) -> OutMail {
+    if d.kind != DeadlineKind::ConfirmKind {
+        return m;
+    }
+    let by = ctx
+        .calendar
+        .to_local(d.due)
+        .format("%A %-d %B %Y, %H:%M")
+        .to_string();
+    with_vars(m, |v| v.confirm_by = Some(by))
+}
+
+pub(super) fn chase(out: &mut Out, ctx: &Ctx<'_>, kind: DeadlineKind) {
     let Some(d) = out
         .case
         .deadlines
@@ -131,12 +162,10 @@ pub(super) fn chase(out: &mut Out, kind: DeadlineKind) {
     else {
         return;
     };
-    let m = with_var(
-        mail(TemplateId::ChaseUp, vec![Recipient::Handler]),
-        "deadline",
-        format!("{kind:?}"),
-    );
-    out.send(m);
+    let m = with_vars(mail(TemplateId::ChaseUp, vec![Recipient::Handler]), |v| {
+        v.deadline = Some(format!("{kind:?}"))
+    });
+    out.send(confirm_by(m, ctx, &d));
     out.audit(
         Actor::System,
         "chased",

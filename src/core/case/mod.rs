@@ -26,12 +26,14 @@ mod staff;
 mod stage;
 mod state;
 mod template;
+mod vars;
 
 pub use deadline::{chase_times, Deadline, DeadlineKind};
 pub use effect::{is_machine_address, Actor, Audit, Contact, Effect, OutMail, Recipient};
 pub use open::open;
 pub use state::{standing, Case, ConsentStatus, Party, Standing, State};
 pub use template::TemplateId;
+pub use vars::Vars;
 
 use super::calendar::Calendar;
 use super::commands::Parsed;
@@ -116,7 +118,7 @@ pub fn step(case: &Case, event: Event, ctx: &Ctx<'_>, now: DateTime<Utc>) -> Tra
             parsed,
         } => staff_replied(&mut out, ctx, now, message, verified, parsed),
         Event::Due(kind) => deadline_due(&mut out, ctx, now, kind),
-        Event::Chase(kind) => chase(&mut out, kind),
+        Event::Chase(kind) => chase(&mut out, ctx, kind),
     }
     out.finish()
 }
@@ -144,7 +146,8 @@ mod tests {
                 "closed",
                 "referred_externally",
                 "redirected",
-                "withdrawn"
+                "withdrawn",
+                "triage"
             ]
         );
         let kinds: Vec<&str> = DeadlineKind::iter().map(DeadlineKind::as_str).collect();
@@ -155,7 +158,8 @@ mod tests {
                 "respond",
                 "escalation_window",
                 "decision",
-                "permission"
+                "permission",
+                "confirm_kind"
             ]
         );
         let json = |v: serde_json::Value| v.as_str().map(String::from);
@@ -171,7 +175,7 @@ mod tests {
             assert_eq!(t.name().parse::<TemplateId>(), Ok(t));
             assert_eq!(json(serde_json::json!(t)).as_deref(), Some(t.name()));
         }
-        assert_eq!(TemplateId::iter().count(), 28);
+        assert_eq!(TemplateId::iter().count(), 29);
         assert_eq!(
             TemplateId::AnonymousDecisionRequest.name(),
             "anonymous_decision_request"

@@ -2,8 +2,8 @@
 //! each kind (also taken again after a reclassification).
 
 use super::deadline::DeadlineKind;
-use super::effect::{Actor, Contact, OutMail, Recipient};
-use super::out::{mail, roles, with_var, Out};
+use super::effect::{is_machine_address, Actor, Contact, OutMail, Recipient};
+use super::out::{mail, roles, with_vars, Out};
 use super::stage::{begin_stage, choose_handler, close};
 use super::state::{Case, ConsentStatus, Party, State};
 use super::template::TemplateId;
@@ -76,12 +76,74 @@ pub fn open(
         ),
         msg.message_id.as_deref(),
     );
-    start_kind(&mut out, ctx, now);
+    // Recall first: a person's message that may be a complaint is never
+    // left without an acknowledgement and a clock. Machine mail never is.
+    let person = !class.kind.is_machine() && !is_machine_address(&msg.from);
+    if class.triage && person && ctx.policy.triage.enabled {
+        start_triage(&mut out, ctx, now, &class.reasons);
+    } else {
+        start_kind(&mut out, ctx, now, &class.reasons);
+    }
     out.finish()
 }
 
-/// The opening path for the case's kind (also used after reclassification).
-pub(super) fn start_kind(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>) {
+/// A message that may be a complaint: a neutral acknowledgement with the
+/// reference and the date a complaint would be answered by (the first
+/// stage's response deadline, counted from receipt), the handler asked to
+/// confirm the kind by the policy's time, and flag cues alerted at once as
+/// possible concerns.
+fn start_triage(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reasons: &[String]) {
+    out.case.state = State::Triage;
+    out.case.handler = choose_handler(&out.case, ctx);
+    if let Some(limit) = ctx.policy.stage(0).and_then(|s| s.respond) {
+        // Counted from receipt whatever the stage's anchor: the neutral
+        // acknowledgement goes out now, so both anchors give the same date.
+        let due = ctx
+            .calendar
+            .deadline(out.case.stage_received_at, limit.within);
+        for w in due.warnings {
+            out.audit(Actor::System, "calendar warning", w, None);
+        }
+        out.set_deadline(DeadlineKind::Respond, out.case.stage_received_at, due.at);
+    }
+    let confirm = ctx.calendar.deadline(now, ctx.policy.triage.confirm_within);
+    out.set_deadline(DeadlineKind::ConfirmKind, now, confirm.at);
+    let ack = mail(
+        TemplateId::TriageAcknowledgement,
+        vec![Recipient::Complainant],
+    );
+    out.send(OutMail {
+        in_reply_to: out.case.last_inbound_id.clone(),
+        ..ack
+    });
+    out.case.acknowledged_at = Some(now);
+    let by = ctx
+        .calendar
+        .to_local(confirm.at)
+        .format("%A %-d %B %Y, %H:%M")
+        .to_string();
+    out.send(with_vars(
+        mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
+        |v| {
+            v.stage = Some("TRIAGE, it may be a complaint".into());
+            v.confirm_by = Some(by.clone());
+        },
+    ));
+    out.audit(
+        Actor::System,
+        "triage",
+        format!(
+            "unsure whether a complaint (best guess {}): acknowledged neutrally, the response clock runs from receipt, the handler confirms the kind by {by}",
+            out.case.kind
+        ),
+        None,
+    );
+    flag_alerts_with_cues(out, ctx, reasons);
+}
+
+/// The opening path for the case's kind (also used after reclassification,
+/// with no `reasons`: the classifier's cues are quoted in flag alerts).
+pub(super) fn start_kind(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reasons: &[String]) {
     let reply_to = out.case.last_inbound_id.clone();
     match out.case.kind {
         Kind::AutoReply | Kind::Bounce | Kind::Bulk => {
@@ -99,14 +161,17 @@ pub(super) fn start_kind(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>) {
             // because spam and phishing land here too and must not be answered.
             out.case.state = State::Open;
             out.case.handler = choose_handler(&out.case, ctx);
-            out.send(with_var(
+            out.send(with_vars(
                 mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
-                "stage",
-                "Enquiry",
+                |v| v.stage = Some("Enquiry".into()),
             ));
+            // Safeguarding is flagged whatever the kind: an enquiry that
+            // carries a cue alerts the named roles at once, as a possible
+            // concern.
+            flag_alerts_with_cues(out, ctx, reasons);
         }
         Kind::Compliment | Kind::Comment => thank(out, ctx, now, reply_to),
-        Kind::Complaint => start_complaint(out, ctx, now, reply_to),
+        Kind::Complaint => start_complaint(out, ctx, now, reply_to, false),
     }
 }
 
@@ -119,15 +184,9 @@ fn thank(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Option<Stri
         (TemplateId::CommentThanks, &ctx.policy.comments)
     };
     out.case.handler = choose_handler(&out.case, ctx);
-    let thanks = with_var(
-        mail(template, vec![Recipient::Complainant]),
-        "ask_permission",
-        if feedback.ask_permission_to_share {
-            "yes"
-        } else {
-            ""
-        },
-    );
+    let thanks = with_vars(mail(template, vec![Recipient::Complainant]), |v| {
+        v.ask_permission = feedback.ask_permission_to_share
+    });
     out.send(OutMail {
         in_reply_to: reply_to,
         ..thanks
@@ -153,19 +212,46 @@ fn thank(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Option<Stri
 
 /// Alert at once every role a routing rule names for the case's flags.
 fn flag_alerts(out: &mut Out, ctx: &Ctx<'_>) {
+    flag_alerts_with_cues(out, ctx, &[]);
+}
+
+/// [`flag_alerts`], naming the cue the classifier found for each flag (from
+/// its reasons, `flag NAME: why ("cue")`). In triage, or on a case not taken
+/// for a complaint (a cue in an enquiry), the alert says "possible …
+/// concern": nobody has confirmed it yet, and it is not waited on.
+fn flag_alerts_with_cues(out: &mut Out, ctx: &Ctx<'_>, reasons: &[String]) {
     let flags = out.case.flags.clone();
+    let possible = out.case.state == State::Triage || out.case.kind != Kind::Complaint;
     for r in ctx.policy.routes_for(&flags) {
         if !r.notify.is_empty() {
-            let m = with_var(
-                mail(TemplateId::FlagAlert, roles(&r.notify)),
-                "flag",
-                r.flag.as_str(),
-            );
+            let prefix = format!("flag {}:", r.flag);
+            let cue = reasons
+                .iter()
+                .find_map(|x| x.strip_prefix(&prefix))
+                .map(|x| x.trim().to_string())
+                .unwrap_or_default();
+            // The cue only when there is something to say, so an ordinary
+            // alert's data stays as it was.
+            let m = with_vars(mail(TemplateId::FlagAlert, roles(&r.notify)), |v| {
+                v.flag = Some(r.flag.as_str().into());
+                v.possible = possible;
+                v.cue = (!cue.is_empty()).then(|| cue.clone());
+            });
             out.send(m);
             out.audit(
                 Actor::System,
                 "alerted",
-                format!("{} alert sent at once to {}", r.flag, r.notify.join(", ")),
+                format!(
+                    "{}{} alert sent at once to {}{}",
+                    if possible { "possible " } else { "" },
+                    r.flag,
+                    r.notify.join(", "),
+                    if cue.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {cue}")
+                    }
+                ),
                 None,
             );
         }
@@ -174,8 +260,16 @@ fn flag_alerts(out: &mut Out, ctx: &Ctx<'_>) {
 
 /// A new complaint: everyone the procedure and the flags name is told, then
 /// it is redirected (an assessment dispute), held (anonymous, or on behalf of
-/// a learner without consent) or begins its first stage.
-fn start_complaint(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Option<String>) {
+/// a learner without consent) or begins its first stage. A complaint
+/// confirmed from triage was `already_alerted` for its flags when it opened:
+/// the roles are not alerted twice for one message.
+pub(super) fn start_complaint(
+    out: &mut Out,
+    ctx: &Ctx<'_>,
+    now: DateTime<Utc>,
+    reply_to: Option<String>,
+    already_alerted: bool,
+) {
     let policy = ctx.policy;
     if !policy.procedure.notify_on_new_complaint.is_empty() {
         out.send(mail(
@@ -183,9 +277,11 @@ fn start_complaint(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: O
             roles(&policy.procedure.notify_on_new_complaint),
         ));
     }
-    flag_alerts(out, ctx);
+    if !already_alerted {
+        flag_alerts(out, ctx);
+    }
     let flags = &out.case.flags;
-    let urgent = flags.contains(&Flag::Safeguarding) || flags.contains(&Flag::HealthSafety);
+    let urgent = policy.is_urgent(flags);
     let appeal = flags.contains(&Flag::AssessmentAppeal) && policy.assessment_appeals.redirect;
     let anonymous = flags.contains(&Flag::Anonymous);
     let on_behalf = flags.contains(&Flag::OnBehalf) && policy.consent.required_for_on_behalf;
@@ -230,10 +326,9 @@ fn redirect_to_appeals(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_t
         url: None,
     }];
     out.send(m);
-    out.send(with_var(
+    out.send(with_vars(
         mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
-        "stage",
-        "Redirected to the appeals procedure",
+        |v| v.stage = Some("Redirected to the appeals procedure".into()),
     ));
     out.audit(
         Actor::System,
@@ -253,27 +348,20 @@ fn hold_for_decision(
     reply_to: Option<String>,
     role: &str,
 ) {
-    let is_urgent = ctx
-        .policy
-        .anonymous
-        .urgent_flags
-        .iter()
-        .any(|f| out.case.flags.contains(f));
+    let is_urgent = ctx.policy.is_urgent(&out.case.flags);
     out.case.state = State::AwaitingDecision;
     out.case.handler = choose_handler(&out.case, ctx);
-    let m = with_var(
+    let m = with_vars(
         mail(
             TemplateId::AnonymousDecisionRequest,
             vec![Recipient::Role(role.to_string())],
         ),
-        "urgent",
-        if is_urgent { "yes" } else { "" },
+        |v| v.urgent = is_urgent,
     );
     out.send(m);
-    let ack = with_var(
+    let ack = with_vars(
         mail(TemplateId::Acknowledgement, vec![Recipient::Complainant]),
-        "anonymous",
-        "yes",
+        |v| v.anonymous = true,
     );
     out.send(OutMail {
         in_reply_to: reply_to,
@@ -311,10 +399,9 @@ fn await_consent(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Opt
         TemplateId::ConsentRequest,
         vec![Recipient::Complainant],
     ));
-    out.send(with_var(
+    out.send(with_vars(
         mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
-        "stage",
-        "Awaiting the learner's consent",
+        |v| v.stage = Some("Awaiting the learner's consent".into()),
     ));
     if !policy.consent.notify.is_empty() {
         out.send(mail(

@@ -53,6 +53,10 @@ pub enum State {
     Redirected,
     /// Withdrawn by the complainant.
     Withdrawn,
+    /// The classifier was unsure whether this is a complaint: acknowledged
+    /// neutrally, the first stage's response clock running from receipt,
+    /// waiting for the handler to confirm the kind (`#reclassify KIND`).
+    Triage,
 }
 
 impl State {
@@ -67,6 +71,19 @@ impl State {
     /// The name used in storage and output.
     pub fn as_str(self) -> &'static str {
         self.into()
+    }
+
+    /// The case waits for someone other than its handler (the learner's
+    /// consent, the directors' decision, a late escalation to accept,
+    /// lessons learnt to record): the digest lists it.
+    pub fn awaits_someone(self) -> bool {
+        matches!(
+            self,
+            State::AwaitingConsent
+                | State::AwaitingDecision
+                | State::LateEscalation
+                | State::PendingLessons
+        )
     }
 }
 
