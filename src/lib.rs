@@ -25,6 +25,6 @@ pub mod config;
 pub mod core;
 pub mod fuzzing;
 pub mod mail;
-pub mod private_fs;
+pub(crate) mod private_fs;
 pub mod store;
 pub mod work;

@@ -9,8 +9,8 @@
 //! `[limits]` table in `limits`, and reading files, errors and the values
 //! derived from a loaded config (calendar, secret) in `load`.
 
-pub mod check;
-pub mod templates;
+pub(crate) mod check;
+pub(crate) mod templates;
 mod limits;
 mod load;
 mod mail;
