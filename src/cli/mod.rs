@@ -3,7 +3,7 @@
 
 mod classify;
 mod demo;
-pub mod out;
+pub(crate) mod out;
 mod status;
 mod store_commands;
 
