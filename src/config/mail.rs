@@ -7,7 +7,6 @@ use super::relative_to;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-
 /// How a connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]

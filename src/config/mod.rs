@@ -10,10 +10,10 @@
 //! derived from a loaded config (calendar, secret) in `load`.
 
 pub(crate) mod check;
-pub(crate) mod templates;
 mod limits;
 mod load;
 mod mail;
+pub(crate) mod templates;
 
 pub use limits::Limits;
 pub use load::{from_texts, load, parse_time, relative_to, ConfigError, Loaded};
@@ -177,7 +177,6 @@ impl Default for StoreConfig {
     }
 }
 
-
 /// Who hears about failing sign-ins and expiring secrets, and how quickly.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -215,7 +214,6 @@ impl Default for AlertsConfig {
         }
     }
 }
-
 
 /// The directors' digest.
 #[derive(Debug, Clone, Deserialize)]
@@ -287,4 +285,3 @@ pub struct Config {
     #[serde(default)]
     pub alerts: AlertsConfig,
 }
-

@@ -17,7 +17,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-/// What kind of message this is (DESIGN §2.3 plus the three machine kinds).
+/// What kind of message this is: a complaint, a compliment, a comment or
+/// other mail (an enquiry), plus the three machine kinds screening finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {

@@ -279,4 +279,3 @@ pub(super) async fn session_loop(
         }
     }
 }
-

@@ -59,7 +59,6 @@ impl std::fmt::Debug for Transport {
     }
 }
 
-
 /// The template name of operator alerts in the outbox: these alone may go
 /// through the alerts' own SMTP account when the main one fails.
 pub const ALERT_TEMPLATE: &str = "operator_alert";

@@ -22,7 +22,6 @@ use std::sync::Arc;
 #[error("SMTP set-up: {0}")]
 pub struct SmtpSetupError(pub String);
 
-
 /// How long each step of an SMTP conversation may take. A server that stops
 /// answering costs one of these per connection attempt, never one per mail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
