@@ -2,21 +2,46 @@
 //! procedure over email.
 //!
 //! Map (see `docs/ARCHITECTURE.md`); dependencies point inwards, towards
-//! [`core`], which depends on nothing of ours:
+//! [`core`], which depends on nothing of ours. Modules marked *(crate)* are
+//! `pub(crate)`: nothing outside the crate (the binary, tests, benches, fuzz
+//! targets) uses them.
 //!
-//! - [`core`]: the pure domain (calendar, policy, classification, screening,
-//!   threading, commands, quote stripping, the case state machine). No I/O,
-//!   no clock.
-//! - [`store`]: the only module that writes SQL.
-//! - [`mail`]: the adapters to mail servers and folders: IMAP and Maildir
-//!   mailboxes, outgoing message building, the outbox sender, TLS, OAuth2
-//!   token sources.
-//! - [`work`]: what is done with cases between the two: ingest, effects,
-//!   the scheduler, the digest, alerts, flood caps, export, the daemon loop.
-//! - [`config`]: the operator's TOML and policy, `check`, the templates.
+//! - [`core`]: the pure domain. No I/O, no clock.
+//!   - `auth` (`Authentication-Results`), `calendar` (bank holidays, working
+//!     days, spans), `caps` (flood caps as decisions), `case` (the case state
+//!     machine), `classify` (kinds, flags, the lexicon), `commands` (handler
+//!     commands), `directory` (staff and roles), `intent` (what a reply
+//!     means), `mail` (raw bytes to a parsed message), `oauth` (SASL strings,
+//!     token answers), `policy` (a procedure as data), `quote` (reply
+//!     stripping), `reference` (case references), `screen` (machine mail),
+//!     `text` (HTML to text), `threading` (which case), `token` (HMAC
+//!     Message-IDs and handler tokens).
+//! - [`store`]: the only module that writes SQL; `accounts`, `caps` and
+//!   `rows` inside it.
+//! - [`mail`]: the adapters to mail servers and folders.
+//!   - `imap` *(crate)*: one IMAP mailbox (`connect`, `fetch`).
+//!   - [`mail::maildir`]: Maildir reading and delivery.
+//!   - [`mail::maildir_source`]: the inbound Maildir mailbox.
+//!   - `outgoing` *(crate)*: building outgoing messages.
+//!   - [`mail::sender`]: the outbox sender (`smtp` inside it).
+//!   - `tls` *(crate)*: rustls client configuration.
+//!   - `token_source` *(crate)*: OAuth2 token sources.
+//! - [`work`]: what is done with cases between the two.
+//!   - `alerts` *(crate)*: operator alerts.
+//!   - `caps` *(crate)*: flood caps at the edge.
+//!   - [`work::daemon`]: `complaintd run`.
+//!   - [`work::digest`]: the directors' digest.
+//!   - `effects` *(crate)*: applying a transition inside the transaction.
+//!   - [`work::export`]: a case's folder for audit.
+//!   - [`work::ingest`]: one inbound message, one transaction.
+//!   - [`work::scheduler`]: deadlines, chase-ups, the digest.
+//! - [`config`]: the operator's TOML and policy (`mail`, `limits`, `load`
+//!   inside it); `check` *(crate)* validates them and `templates` *(crate)*
+//!   renders the mail.
 //! - [`app`]: the running context built from config and shared by the loops.
-//! - [`cli`]: the command line; `anyhow` only here.
-//! - [`private_fs`]: owner-only files and folders for people's data.
+//! - [`cli`]: the command line; `anyhow` only here (`classify`, `demo`,
+//!   `out`, `status`, `store_commands` inside it).
+//! - `private_fs` *(crate)*: owner-only files and folders for people's data.
 //! - [`fuzzing`]: the fuzz target bodies, also run as tests.
 
 pub mod app;

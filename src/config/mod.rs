@@ -1,7 +1,7 @@
 //! The operator's configuration file (TOML) and the policy it points to.
 //!
 //! Loading is I/O and lives here, at the edge; what the values mean is
-//! checked by [`crate::config::check`]. Secrets are never in the file: only where to
+//! checked by `check`. Secrets are never in the file: only where to
 //! find them (a file such as a systemd credential, or an environment variable).
 //!
 //! This module holds the file's top-level tables and [`Config`] itself; the

@@ -30,7 +30,7 @@ use tracing::{info, info_span, warn, Instrument};
 
 /// How long a claimed mail is leased. Short, because after a crash the mail
 /// that was in flight waits this long before it is tried again; renewed every
-/// [`LEASE_RENEW`] while a slow server is still working on it.
+/// `LEASE_RENEW` while a slow server is still working on it.
 pub const LEASE: std::time::Duration = std::time::Duration::from_secs(30);
 /// How often a lease is renewed while its mail is being delivered.
 const LEASE_RENEW: std::time::Duration = std::time::Duration::from_secs(10);
