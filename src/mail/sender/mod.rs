@@ -17,7 +17,7 @@
 
 mod smtp;
 
-pub use smtp::{smtp_transport, SignInFailure, SmtpAccount, SmtpSetupError, SmtpTimeouts};
+pub use smtp::{SignInFailure, SmtpAccount, SmtpSetupError, SmtpTimeouts};
 
 use crate::mail::maildir;
 use crate::store::{Store, StoreError};
@@ -151,7 +151,7 @@ impl RetryPolicy {
 /// in a row: every 5 s for the first minute, then 10 s for two more, then
 /// doubling, never more than 5 minutes apart. A short outage is over within
 /// seconds of the server answering; a long one costs a probe every 5 minutes.
-pub fn probe_delay(failures: u32) -> std::time::Duration {
+pub(crate) fn probe_delay(failures: u32) -> std::time::Duration {
     let step = failures.saturating_sub(1) / 12;
     let secs = 5u64.saturating_mul(1u64 << step.min(10));
     std::time::Duration::from_secs(secs.min(300))
@@ -175,7 +175,7 @@ pub async fn run_once(
 /// its outcome committed as soon as the server has answered. On a stop
 /// request no new mail is claimed; the one in flight gets up to
 /// [`FINISH_IN_FLIGHT`] to finish, else it is abandoned and its lease released.
-pub async fn deliver_due(
+pub(crate) async fn deliver_due(
     store: &Store,
     transport: &Transport,
     clock: &(dyn Fn() -> DateTime<Utc> + Sync),

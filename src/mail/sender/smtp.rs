@@ -3,7 +3,7 @@
 //! mail handed over on it, and the reading of the server's replies as whose
 //! fault a failure is (this mail's, or the account's).
 
-use super::{Outcome, Transport, OUTBOX_ACCOUNT};
+use super::Outcome;
 use crate::config::{SaslMechanism, SmtpConfig, TlsMode};
 use crate::core::oauth::FailureKind;
 use crate::mail::token_source::TokenSource;
@@ -483,21 +483,4 @@ fn describe_smtp_error(e: &lettre::transport::smtp::Error) -> String {
     } else {
         t
     }
-}
-
-/// Build the SMTP transport for the outbox from config. `base` resolves
-/// relative paths; `tokens` is the account's OAuth2 source, if it has one.
-pub fn smtp_transport(
-    cfg: &SmtpConfig,
-    base: &Path,
-    from: &str,
-    tokens: Option<Arc<TokenSource>>,
-) -> Result<Transport, SmtpSetupError> {
-    Ok(Transport::Smtp(Arc::new(SmtpAccount::new(
-        cfg,
-        base,
-        from,
-        OUTBOX_ACCOUNT,
-        tokens,
-    )?)))
 }
