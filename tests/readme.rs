@@ -353,7 +353,7 @@ fn the_command_summary_matches_the_binary() {
         }
         // Values offered as `a|b|c` after a flag are each accepted.
         for (flag, values) in usage
-            .split(|c| c == '[' || c == ']')
+            .split(['[', ']'])
             .filter_map(|part| part.trim().strip_prefix("--"))
             .filter_map(|part| part.split_once(' '))
             .filter(|(_, v)| v.contains('|'))
