@@ -26,15 +26,9 @@ fn delivered(outbox: &Path) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_takes_in_from_a_maildir_sends_the_acknowledgement_and_stops_on_cancel() {
-    let test = TestApp::spawn_with(
-        "provider-b",
-        "2026-11-23T10:00:00Z",
-        "[[mailbox]]\nname = \"complaints\"\nmaildir = \"inbox\"",
-    )
-    .await;
-    let inbox = test.dir.path().join("inbox");
+    let (test, inbox) =
+        TestApp::spawn_with_maildir_inbox("provider-b", "2026-11-23T10:00:00Z").await;
     let outgoing = test.dir.path().join("outgoing");
-    complaintd::mail::maildir::create(&inbox).expect("inbox");
 
     let stop = CancellationToken::new();
     let app = Arc::new(TestApp::open(&test.config).await);
