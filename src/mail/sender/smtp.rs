@@ -106,7 +106,7 @@ pub(super) struct Session {
 }
 
 /// Run one SMTP step under its timeout; a timeout reads as what was awaited.
-async fn step<T>(
+async fn timed<T>(
     limit: std::time::Duration,
     what: &str,
     server: &str,
@@ -262,7 +262,7 @@ impl SmtpAccount {
         let mut conn = match wrapper {
             // Implicit TLS: lettre connects (timing the TCP connect itself)
             // and shakes hands; the outer limit adds the greeting and EHLO.
-            Some(_) => step(
+            Some(_) => timed(
                 t.connect + t.greeting,
                 "the greeting",
                 &server,
@@ -302,7 +302,7 @@ impl SmtpAccount {
                 if let Err(e) = tcp.set_nodelay(true) {
                     tracing::debug!(error = %e, "TCP_NODELAY not set");
                 }
-                step(
+                timed(
                     t.greeting,
                     "the greeting",
                     &server,
@@ -316,7 +316,7 @@ impl SmtpAccount {
             let params = self.tls.clone().ok_or_else(|| {
                 SignInFailure::transient("STARTTLS without TLS parameters".into())
             })?;
-            step(
+            timed(
                 t.command,
                 "STARTTLS",
                 &server,
@@ -330,7 +330,7 @@ impl SmtpAccount {
                 Mechanism::Xoauth2 => &[Mechanism::Xoauth2],
                 _ => &[Mechanism::Plain, Mechanism::Login],
             };
-            match step(t.command, "AUTH", &server, conn.auth(mechanisms, &creds)).await {
+            match timed(t.command, "AUTH", &server, conn.auth(mechanisms, &creds)).await {
                 Ok(_) => {}
                 Err(StepError::Smtp(e)) => {
                     conn.abort().await;
@@ -396,28 +396,28 @@ impl Session {
             options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
         }
         let r = async {
-            step(
+            timed(
                 t.command,
                 "the reply to MAIL",
                 &server,
                 self.conn.command(Mail::new(Some(from), options)),
             )
             .await?;
-            step(
+            timed(
                 t.command,
                 "the reply to RCPT",
                 &server,
                 self.conn.command(Rcpt::new(to, vec![])),
             )
             .await?;
-            step(
+            timed(
                 t.command,
                 "the reply to DATA",
                 &server,
                 self.conn.command(Data),
             )
             .await?;
-            step(
+            timed(
                 t.data,
                 "the reply to the message",
                 &server,
