@@ -97,7 +97,7 @@ fn with_policy(
 /// Parse a config and a policy already read (the policy path is taken as
 /// given, not from the config): [`load`] without the file system, for the
 /// fuzz target and for tools that hold the text.
-pub fn from_texts(
+pub(crate) fn from_texts(
     path: &Path,
     text: &str,
     policy_path: &Path,
@@ -108,13 +108,13 @@ pub fn from_texts(
 }
 
 /// Parse "HH:MM".
-pub fn parse_time(s: &str) -> Option<NaiveTime> {
+pub(crate) fn parse_time(s: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
 }
 
 /// A path written in the config: absolute as given, else relative to `base`
 /// (the config file's directory).
-pub fn relative_to(base: &Path, p: &Path) -> PathBuf {
+pub(crate) fn relative_to(base: &Path, p: &Path) -> PathBuf {
     if p.is_absolute() {
         p.to_path_buf()
     } else {

@@ -16,7 +16,8 @@ mod mail;
 pub(crate) mod templates;
 
 pub use limits::Limits;
-pub use load::{from_texts, load, parse_time, relative_to, ConfigError, Loaded};
+pub(crate) use load::{from_texts, parse_time, relative_to};
+pub use load::{load, ConfigError, Loaded};
 pub use mail::{
     Grant, ImapConfig, MailboxConfig, OAuth2Config, OutboxConfig, SaslMechanism, SecretRef,
     SmtpConfig, TlsMode, GOOGLE_SCOPE, M365_SCOPE,
