@@ -14,6 +14,9 @@
 //!   summary: every subcommand and flag it names must exist, and every
 //!   subcommand of the binary must be in it.
 //!
+//! - A ```` ```toml ```` block is a fragment of `complaintd.toml`: each of its
+//!   tables must read as the config's own type, with no unknown key.
+//!
 //! Any other fenced block that holds a `complaintd` command fails the test,
 //! so a new example cannot escape it.
 
@@ -428,5 +431,41 @@ fn the_parser_of_this_test_finds_what_it_must() {
     assert_eq!(
         alternatives("list|show ID|replay ID [--x a|b]"),
         ["list", "show ID", "replay ID [--x a|b]"]
+    );
+}
+
+#[test]
+fn config_examples_are_valid_tables_of_the_config() {
+    // A TOML example is a fragment of complaintd.toml: each of its tables
+    // must read as the config's own type, with no unknown key.
+    let mut checked = 0;
+    for b in blocks(&readme()).into_iter().filter(|b| b.lang == "toml") {
+        let table: toml::Table = toml::from_str(&b.lines.join("\n"))
+            .unwrap_or_else(|e| panic!("README.md line {}: not TOML: {e}", b.line));
+        for (key, value) in table {
+            let read = match key.as_str() {
+                "mailbox" => value
+                    .try_into::<Vec<complaintd::config::MailboxConfig>>()
+                    .map(|_| ()),
+                "outbox" => value
+                    .try_into::<complaintd::config::OutboxConfig>()
+                    .map(|_| ()),
+                "alerts" => value
+                    .try_into::<complaintd::config::AlertsConfig>()
+                    .map(|_| ()),
+                other => panic!(
+                    "README.md line {}: teach tests/readme.rs the [{other}] table",
+                    b.line
+                ),
+            };
+            if let Err(e) = read {
+                panic!("README.md line {}: [{key}] does not read: {e}", b.line);
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 3,
+        "the OAuth2 example's tables were not all read"
     );
 }
