@@ -13,7 +13,6 @@
 //! - The block preceded by `<!-- readme-test: synopsis -->` is the command
 //!   summary: every subcommand and flag it names must exist, and every
 //!   subcommand of the binary must be in it.
-//!
 //! - A ```` ```toml ```` block is a fragment of `complaintd.toml`: each of its
 //!   tables must read as the config's own type, with no unknown key.
 //!
