@@ -7,15 +7,17 @@
 //! targets) uses them.
 //!
 //! - [`core`]: the pure domain. No I/O, no clock.
-//!   - `auth` (`Authentication-Results`), `calendar` (bank holidays, working
-//!     days, spans), `caps` (flood caps as decisions), `case` (the case state
-//!     machine), `classify` (kinds, flags, the lexicon), `commands` (handler
-//!     commands), `directory` (staff and roles), `intent` (what a reply
-//!     means), `mail` (raw bytes to a parsed message), `oauth` (SASL strings,
-//!     token answers), `policy` (a procedure as data), `quote` (reply
-//!     stripping), `reference` (case references), `screen` (machine mail),
-//!     `text` (HTML to text), `threading` (which case), `token` (HMAC
-//!     Message-IDs and handler tokens).
+//!   - [`core::calendar`] (bank holidays, working days, spans),
+//!     [`core::case`] (the case state machine), [`core::classify`] (kinds,
+//!     flags, the lexicon), [`core::commands`] (handler commands),
+//!     [`core::directory`] (staff and roles), [`core::mail`] (raw bytes to a
+//!     parsed message), [`core::oauth`] (SASL strings, token answers),
+//!     [`core::token`] (HMAC Message-IDs and handler tokens).
+//!   - *(crate)*: `auth` (`Authentication-Results`), `caps` (flood caps as
+//!     decisions), `intent` (what a reply means), `policy` (a procedure as
+//!     data), `quote` (reply stripping), `reference` (case references),
+//!     `screen` (machine mail), `text` (HTML to text), `threading` (which
+//!     case).
 //! - [`store`]: the only module that writes SQL; `accounts`, `caps` and
 //!   `rows` inside it.
 //! - [`mail`]: the adapters to mail servers and folders.
