@@ -12,10 +12,10 @@
 //!     flags, the lexicon), [`core::commands`] (handler commands),
 //!     [`core::directory`] (staff and roles), [`core::mail`] (raw bytes to a
 //!     parsed message), [`core::oauth`] (SASL strings, token answers),
-//!     [`core::token`] (HMAC Message-IDs and handler tokens).
+//!     [`core::policy`] (a procedure as data), [`core::reference`] (case
+//!     references), [`core::token`] (HMAC Message-IDs and handler tokens).
 //!   - *(crate)*: `auth` (`Authentication-Results`), `caps` (flood caps as
-//!     decisions), `intent` (what a reply means), `policy` (a procedure as
-//!     data), `quote` (reply stripping), `reference` (case references),
+//!     decisions), `intent` (what a reply means), `quote` (reply stripping),
 //!     `screen` (machine mail), `text` (HTML to text), `threading` (which
 //!     case).
 //! - [`store`]: the only module that writes SQL; `accounts`, `caps` and
