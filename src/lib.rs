@@ -8,9 +8,11 @@
 //!
 //! - [`core`]: the pure domain. No I/O, no clock.
 //!   - [`core::calendar`] (bank holidays, working days, spans),
-//!     [`core::case`] (the case state machine), [`core::classify`] (kinds,
-//!     flags, the lexicon), [`core::commands`] (handler commands),
-//!     [`core::directory`] (staff and roles), [`core::mail`] (raw bytes to a
+//!     [`core::case`] (the case state machine, a module per concern),
+//!     [`core::classify`] (the classifier, its lexicon and scoring),
+//!     [`core::commands`] (handler commands parsed from a reply),
+//!     [`core::directory`] (staff and roles), [`core::kind`] (`Kind` and
+//!     `Flag`), [`core::mail`] (raw bytes to a
 //!     parsed message), [`core::oauth`] (SASL strings, token answers),
 //!     [`core::policy`] (a procedure as data), [`core::reference`] (case
 //!     references), [`core::token`] (HMAC Message-IDs and handler tokens).
