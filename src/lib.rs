@@ -18,6 +18,7 @@
 //!     references), [`core::token`] (HMAC Message-IDs and handler tokens).
 //!   - *(crate)*: `auth` (`Authentication-Results`), `caps` (flood caps as
 //!     decisions), `intent` (what a reply means), `quote` (reply stripping),
+//!     `redact` (tokens removed from a whole message, in every encoding),
 //!     `screen` (machine mail), `text` (HTML to text), `threading` (which
 //!     case).
 //! - [`store`]: the only module that writes SQL; `accounts`, `caps` and
@@ -35,13 +36,14 @@
 //!   - `caps` *(crate)*: flood caps at the edge.
 //!   - [`work::daemon`]: `complaintd run`.
 //!   - [`work::digest`]: the directors' digest.
+//!   - [`work::drafts`]: outgoing mail rendered between transactions.
 //!   - `effects` *(crate)*: applying a transition inside the transaction.
 //!   - [`work::export`]: a case's folder for audit.
 //!   - [`work::ingest`]: one inbound message, one transaction.
 //!   - [`work::scheduler`]: deadlines, chase-ups, the digest.
 //! - [`config`]: the operator's TOML and policy (`mail`, `limits`, `load`
-//!   inside it); `check` *(crate)* validates them and `templates` *(crate)*
-//!   renders the mail.
+//!   inside it); `check` *(crate)* validates them, `templates` *(crate)*
+//!   renders the mail with the typed data of `template_data` *(crate)*.
 //! - [`app`]: the running context built from config and shared by the loops.
 //! - [`cli`]: the command line; `anyhow` only here (`classify`, `demo`,
 //!   `out`, `status`, `store_commands` inside it).

@@ -13,6 +13,7 @@ pub(crate) mod check;
 mod limits;
 mod load;
 mod mail;
+pub(crate) mod template_data;
 pub(crate) mod templates;
 
 pub use limits::Limits;

@@ -18,6 +18,7 @@ pub mod mail;
 pub mod oauth;
 pub mod policy;
 pub(crate) mod quote;
+pub(crate) mod redact;
 pub mod reference;
 pub(crate) mod screen;
 pub(crate) mod text;

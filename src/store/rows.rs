@@ -5,7 +5,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
 /// A raw inbound message to store.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct NewMessage<'a> {
     /// Its Message-ID, if it had one.
     pub message_id: Option<&'a str>,

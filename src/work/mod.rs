@@ -7,6 +7,7 @@ pub(crate) mod alerts;
 pub(crate) mod caps;
 pub mod daemon;
 pub mod digest;
+pub mod drafts;
 pub(crate) mod effects;
 pub mod export;
 pub mod ingest;
