@@ -22,8 +22,21 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 /// Where a case is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum State {
     /// Acknowledged; the stage response is being prepared.
     Open,
@@ -79,8 +92,22 @@ impl State {
 }
 
 /// What a deadline is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum DeadlineKind {
     /// The stage acknowledgement (only pending when it was held back).
     Acknowledge,
@@ -92,6 +119,13 @@ pub enum DeadlineKind {
     Decision,
     /// Permission to share a compliment: the case closes after this.
     Permission,
+}
+
+impl DeadlineKind {
+    /// The name used in storage.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// A deadline on a case.

@@ -20,8 +20,20 @@ pub fn oauthbearer(user: &str, token: &str, host: &str, port: u16) -> String {
 }
 
 /// Whether a failure is worth retrying soon or needs a person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum FailureKind {
     /// The credentials, grant or token were refused, or a secret is missing:
     /// retrying will not help until someone fixes it.
@@ -34,10 +46,7 @@ pub enum FailureKind {
 impl FailureKind {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            FailureKind::Auth => "auth",
-            FailureKind::Transient => "transient",
-        }
+        self.into()
     }
 }
 
