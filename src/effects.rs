@@ -4,6 +4,7 @@
 
 use crate::app::App;
 use crate::core::case::{self, Case, Effect, OutMail, Recipient, TemplateId, Transition};
+use crate::core::reference::CaseRef;
 use crate::outgoing::{self, Envelope};
 use crate::store::{NewOutbox, Store, StoreError};
 use crate::templates::TemplateError;
@@ -217,7 +218,7 @@ impl Batch {
     async fn write(
         self,
         tx: &mut SqliteConnection,
-        reference: &str,
+        reference: &CaseRef,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         Store::append_audits(tx, Some(reference), now, &self.audits).await?;
@@ -253,7 +254,6 @@ async fn queue_mail(
     now: DateTime<Utc>,
 ) -> Result<(usize, usize), ApplyError> {
     let (mut queued, mut held) = (0, 0);
-    let reference = c.reference.to_string();
     for recipient in resolve(app, c, &m.to) {
         let staff = app.directory.by_email(&recipient).is_some();
         let automatic = !staff;
@@ -261,7 +261,7 @@ async fn queue_mail(
             recipient: &recipient,
             staff,
             relayed: m.template.is_relayed(),
-            case: &reference,
+            case: &c.reference,
             cause,
         };
         if let crate::caps::Admit::Held(audit) =
@@ -363,7 +363,7 @@ pub async fn apply_caused(
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {
     let c = &tr.case;
-    let reference = c.reference.to_string();
+    let reference = &c.reference;
     Store::save_case(tx, c, now).await?;
     let mut batch = Batch::default();
     if tr.effects.iter().any(|e| matches!(e, Effect::Send(_))) {
@@ -374,7 +374,7 @@ pub async fn apply_caused(
         match e {
             Effect::Audit(a) => batch.audits.push(a.clone()),
             Effect::SetDeadline(d) => {
-                Store::set_deadline(tx, &reference, d).await?;
+                Store::set_deadline(tx, reference, d).await?;
                 // Only deadlines someone must act on are chased.
                 let chased = !d.breached
                     && matches!(
@@ -388,9 +388,9 @@ pub async fn apply_caused(
                 } else {
                     Vec::new()
                 };
-                Store::set_chases(tx, &reference, d.kind, &chases).await?;
+                Store::set_chases(tx, reference, d.kind, &chases).await?;
             }
-            Effect::ClearDeadline(k) => Store::clear_deadline(tx, &reference, *k).await?,
+            Effect::ClearDeadline(k) => Store::clear_deadline(tx, reference, *k).await?,
             Effect::Send(m) => {
                 let (queued, held) =
                     queue_mail(app, tx, &mut batch, c, m, context_text, cause, now).await?;
@@ -405,7 +405,7 @@ pub async fn apply_caused(
             }
         }
     }
-    batch.write(tx, &reference, now).await?;
+    batch.write(tx, reference, now).await?;
     Ok(())
 }
 

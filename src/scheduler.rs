@@ -6,6 +6,7 @@
 use crate::app::App;
 use crate::config;
 use crate::core::case::{self, Event};
+use crate::core::reference::CaseRef;
 use crate::digest;
 use crate::effects::{self, ApplyError};
 use crate::store::{Store, StoreError};
@@ -70,7 +71,7 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<TickReport, StoreErro
 
 async fn fire(
     app: &App,
-    reference: &str,
+    reference: &CaseRef,
     event: Event,
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {

@@ -2,6 +2,7 @@
 
 use crate::harness::*;
 use complaintd::ingest::Ingested;
+use complaintd::store::MessageStatus;
 use std::path::Path;
 
 fn corpus() -> std::path::PathBuf {
@@ -45,7 +46,7 @@ async fn machine_mail_is_stored_and_never_answered() {
             .await
             .expect("db");
         assert!(
-            stored.is_some_and(|m| m.status == "ignored"),
+            stored.is_some_and(|m| m.status == MessageStatus::Ignored),
             "{} stored as ignored",
             file.display()
         );

@@ -77,7 +77,7 @@ async fn floods_are_capped_per_recipient() {
         to_sender, 5,
         "at most 5 automatic mails per recipient per hour"
     );
-    let audit = app.app.store.case_audit("PAR-2026-0012").await.expect("db");
+    let audit = app.app.store.case_audit(&cref("PAR-2026-0012")).await.expect("db");
     assert!(audit.iter().any(|a| a.action == "rate limited"));
 }
 
@@ -101,7 +101,7 @@ async fn forged_handler_command_is_recorded_not_executed() {
     app.send().await;
     let c = app.case("PAR-2026-0001").await;
     assert_eq!(c.state.as_str(), "open");
-    let audit = app.app.store.case_audit("PAR-2026-0001").await.expect("db");
+    let audit = app.app.store.case_audit(&cref("PAR-2026-0001")).await.expect("db");
     assert!(audit
         .iter()
         .any(|a| a.action == "unverified staff message" && a.actor.starts_with("UNVERIFIED")));
@@ -165,7 +165,7 @@ async fn export_writes_the_customer_folder() {
     .await;
     app.send().await;
     let out = tempfile::tempdir().expect("tempdir");
-    let folder = complaintd::export::export(&app.app, "PAR-2026-0001", out.path())
+    let folder = complaintd::export::export(&app.app, &cref("PAR-2026-0001"), out.path())
         .await
         .expect("export");
     assert_eq!(
