@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use complaintd::app::App;
 use complaintd::config;
 use complaintd::core::token::Secret;
-use complaintd::ingest::{self, Ingested};
+use complaintd::work::ingest::{self, Ingested};
 use std::path::Path;
 use std::time::Instant;
 
@@ -94,7 +94,11 @@ async fn measure(
             let Ingested::Opened(reference) = &out else {
                 panic!("{kind} {mb} MB: expected a new case, got {out:?}")
             };
-            let outbox = app.store.outbox(Some(&reference.parse().expect("a case reference"))).await.expect("outbox");
+            let outbox = app
+                .store
+                .outbox(Some(&reference.parse().expect("a case reference")))
+                .await
+                .expect("outbox");
             assert!(
                 outbox
                     .iter()

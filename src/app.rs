@@ -2,6 +2,7 @@
 //! templates, the secret and the store, built once and shared by ingest, the
 //! scheduler and the sender.
 
+use crate::config::templates::{TemplateError, Templates};
 use crate::config::{ConfigError, Loaded};
 use crate::core::calendar::Calendar;
 use crate::core::case::Ctx;
@@ -9,7 +10,6 @@ use crate::core::classify::Hints;
 use crate::core::directory::Directory;
 use crate::core::token::Secret;
 use crate::store::{Store, StoreError};
-use crate::templates::{TemplateError, Templates};
 use std::path::Path;
 
 /// Why the application could not start.
@@ -43,7 +43,7 @@ pub struct App {
     /// The database.
     pub store: Store,
     /// OAuth2 token sources, shared by mailboxes and SMTP accounts.
-    pub tokens: crate::oauth::Registry,
+    pub tokens: crate::mail::token_source::Registry,
     /// Rung when an account fails to sign in, so the scheduler can alert
     /// without waiting for its next pass.
     pub health_changed: tokio::sync::Notify,
@@ -75,7 +75,7 @@ impl App {
             secret,
             store,
             loaded,
-            tokens: crate::oauth::Registry::default(),
+            tokens: crate::mail::token_source::Registry::default(),
             health_changed: tokio::sync::Notify::new(),
         })
     }

@@ -13,8 +13,8 @@
 //! mail paths, text for the paths that read a reply's text, TOML for the
 //! config. [`TARGETS`] lists them all for the corpus test.
 
-use crate::check;
 use crate::config;
+use crate::config::check;
 use crate::core::reference::CaseRef;
 use crate::core::token::Secret;
 use crate::core::{

@@ -1,33 +1,30 @@
 //! complaintd runs an organisation's complaints, compliments and comments
 //! procedure over email.
 //!
-//! Map (see `docs/ARCHITECTURE.md`): [`core`] is the pure domain (calendar,
-//! policy, classification, threading, commands, quote stripping, the case state
-//! machine); [`config`] reads the operator's TOML; [`check`] validates config,
-//! policy and templates; [`cli`] is the command line. Dependencies point inwards:
-//! `cli → check/config → core`; `core` depends on nothing of ours.
+//! Map (see `docs/ARCHITECTURE.md`); dependencies point inwards, towards
+//! [`core`], which depends on nothing of ours:
+//!
+//! - [`core`]: the pure domain (calendar, policy, classification, screening,
+//!   threading, commands, quote stripping, the case state machine). No I/O,
+//!   no clock.
+//! - [`store`]: the only module that writes SQL.
+//! - [`mail`]: the adapters to mail servers and folders: IMAP and Maildir
+//!   mailboxes, outgoing message building, the outbox sender, TLS, OAuth2
+//!   token sources.
+//! - [`work`]: what is done with cases between the two: ingest, effects,
+//!   the scheduler, the digest, alerts, flood caps, export, the daemon loop.
+//! - [`config`]: the operator's TOML and policy, `check`, the templates.
+//! - [`app`]: the running context built from config and shared by the loops.
+//! - [`cli`]: the command line; `anyhow` only here.
+//! - [`private_fs`]: owner-only files and folders for people's data.
+//! - [`fuzzing`]: the fuzz target bodies, also run as tests.
 
-pub mod alerts;
 pub mod app;
-pub mod caps;
-pub mod check;
 pub mod cli;
 pub mod config;
 pub mod core;
-pub mod daemon;
-pub mod digest;
-pub mod effects;
-pub mod export;
 pub mod fuzzing;
-pub mod imap_source;
-pub mod ingest;
-pub mod maildir;
-pub mod maildir_source;
-pub mod oauth;
-pub mod outgoing;
+pub mod mail;
 pub mod private_fs;
-pub mod scheduler;
-pub mod sender;
 pub mod store;
-pub mod templates;
-pub mod tls;
+pub mod work;

@@ -10,10 +10,10 @@
 use crate::app::App;
 use crate::config;
 use crate::core::token::Secret;
-use crate::ingest::{self, Ingested};
-use crate::sender::{self, Transport};
+use crate::mail::sender::{self, Transport};
 use crate::store::OutboxRow;
-use crate::{digest, scheduler};
+use crate::work::ingest::{self, Ingested};
+use crate::work::{digest, scheduler};
 use anyhow::{anyhow, Context};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Europe::London;

@@ -2,10 +2,10 @@
 //! core, prints. Errors become a message on stderr and a non-zero exit code.
 
 mod classify;
-mod daemon;
 mod demo;
 pub mod out;
 mod status;
+mod store_commands;
 
 use crate::core::calendar::{Calendar, Nation};
 use crate::core::classify::Hints;
@@ -224,7 +224,7 @@ fn init_logging(json: bool, default: &str) {
 }
 
 async fn run_daemon(config: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
-    let app = std::sync::Arc::new(daemon::app(config).await?);
+    let app = std::sync::Arc::new(store_commands::app(config).await?);
     let stop = tokio_util::sync::CancellationToken::new();
     let on_signal = stop.clone();
     tokio::spawn(async move {
@@ -242,7 +242,7 @@ async fn run_daemon(config: Option<&std::path::Path>) -> anyhow::Result<ExitCode
         }
         on_signal.cancel();
     });
-    crate::daemon::run(app, stop).await?;
+    crate::work::daemon::run(app, stop).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -271,33 +271,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(run_daemon(config))
         }
         Command::Status { json } => runtime()?.block_on(status::status(config, json)),
-        Command::Migrate => runtime()?.block_on(daemon::migrate(config)),
+        Command::Migrate => runtime()?.block_on(store_commands::migrate(config)),
         Command::Ingest { now, paths } => {
-            runtime()?.block_on(daemon::ingest_paths(config, &paths, now))
+            runtime()?.block_on(store_commands::ingest_paths(config, &paths, now))
         }
-        Command::Tick { now } => runtime()?.block_on(daemon::tick(config, now)),
+        Command::Tick { now } => runtime()?.block_on(store_commands::tick(config, now)),
         Command::Cases { action } => runtime()?.block_on(async {
             match action {
                 CasesAction::List { json, state } => {
-                    daemon::cases_list(config, json, state.as_deref()).await
+                    store_commands::cases_list(config, json, state.as_deref()).await
                 }
                 CasesAction::Show { reference, json } => {
-                    daemon::cases_show(config, &reference, json).await
+                    store_commands::cases_show(config, &reference, json).await
                 }
                 CasesAction::Export { reference, out } => {
-                    daemon::cases_export(config, &reference, &out).await
+                    store_commands::cases_export(config, &reference, &out).await
                 }
             }
         }),
         Command::Digest { preview, now } => {
-            runtime()?.block_on(daemon::digest_cmd(config, preview, now))
+            runtime()?.block_on(store_commands::digest_cmd(config, preview, now))
         }
         Command::Quarantine { action } => runtime()?.block_on(async {
             match action {
-                QuarantineAction::List => daemon::quarantine_list(config).await,
-                QuarantineAction::Show { id } => daemon::quarantine_show(config, id).await,
+                QuarantineAction::List => store_commands::quarantine_list(config).await,
+                QuarantineAction::Show { id } => store_commands::quarantine_show(config, id).await,
                 QuarantineAction::Replay { id, now } => {
-                    daemon::quarantine_replay(config, id, now).await
+                    store_commands::quarantine_replay(config, id, now).await
                 }
             }
         }),
@@ -335,10 +335,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .config
                 .clone()
                 .ok_or_else(|| anyhow::anyhow!("check needs --config FILE"))?;
-            let mut report = crate::check::check(&path, offline);
+            let mut report = crate::config::check::check(&path, offline);
             if !offline && report.problems.is_empty() {
                 if let Ok(loaded) = crate::config::load(&path) {
-                    runtime()?.block_on(crate::check::check_online(&loaded, &mut report));
+                    runtime()?.block_on(crate::config::check::check_online(&loaded, &mut report));
                 }
             }
             for c in &report.checked {

@@ -1,7 +1,7 @@
 //! `complaintd status [--json]`: the health of every mailbox, the outbox and
 //! the scheduler, read from the database the daemon writes.
 
-use super::daemon::app;
+use super::store_commands::app;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::path::Path;
@@ -37,11 +37,11 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
     let health = app.store.account_health().await?;
     let today = app.calendar.to_local(now).date();
     let mut accounts = Vec::new();
-    for acc in crate::alerts::accounts(&app.loaded.config) {
+    for acc in crate::work::alerts::accounts(&app.loaded.config) {
         let h = health.iter().find(|h| h.account == acc.name);
         let failing_since = h.and_then(|h| h.failing_since);
         if let (Some(h), Some(_)) = (h, failing_since) {
-            problems.push(crate::alerts::describe(&app, &acc.label, h));
+            problems.push(crate::work::alerts::describe(&app, &acc.label, h));
         }
         let expires = acc.oauth2.as_ref().and_then(|o| o.secret_expires);
         let left = expires.map(|e| (e - today).num_days());
@@ -81,7 +81,7 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
             _ => false,
         };
         let signin_failing = health.iter().any(|h| {
-            h.account == crate::imap_source::account_name(&mb.name) && h.failing_since.is_some()
+            h.account == crate::mail::imap::account_name(&mb.name) && h.failing_since.is_some()
         });
         // A sign-in failure is already reported, in more detail, above.
         if failing && !signin_failing {

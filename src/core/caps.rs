@@ -1,6 +1,6 @@
 //! Flood caps: whether one outgoing mail may go, decided from counts the
 //! store took inside the same transaction. Pure: the adapter
-//! (`crate::caps`) asks which limits apply ([`checks`]), counts what each
+//! (`crate::work::caps`) asks which limits apply ([`checks`]), counts what each
 //! one counts, and asks for the verdict ([`verdict`]).
 //!
 //! Four limits, each per hour and per day:

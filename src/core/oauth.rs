@@ -2,7 +2,7 @@
 //! bearer token (XOAUTH2, OAUTHBEARER), reading a token endpoint's answer into
 //! a token or a named error, and when a cached token must be replaced.
 //!
-//! The HTTP calls, secret files and JWT signing live in `crate::oauth`.
+//! The HTTP calls, secret files and JWT signing live in `crate::mail::token_source`.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;

@@ -104,11 +104,13 @@ impl Store {
         expires: NaiveDate,
     ) -> Result<Vec<i64>, StoreError> {
         Ok(
-            sqlx::query_scalar("SELECT days FROM secret_warnings WHERE account = ? AND expires = ?")
-                .bind(account)
-                .bind(expires.to_string())
-                .fetch_all(&self.pool)
-                .await?,
+            sqlx::query_scalar(
+                "SELECT days FROM secret_warnings WHERE account = ? AND expires = ?",
+            )
+            .bind(account)
+            .bind(expires.to_string())
+            .fetch_all(&self.pool)
+            .await?,
         )
     }
 

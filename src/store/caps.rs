@@ -103,7 +103,9 @@ impl Store {
                  WHERE cause = ? AND recipient = ? AND kind = 'staff' AND at > ?"
             }
         };
-        let mut q = sqlx::query_as::<_, (i64, i64)>(sql).bind(hour).bind(check.key.as_str());
+        let mut q = sqlx::query_as::<_, (i64, i64)>(sql)
+            .bind(hour)
+            .bind(check.key.as_str());
         if check.cap.is_staff() {
             q = q.bind(recipient);
         }

@@ -128,7 +128,10 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .read_from("chases")?;
-        Ok(rows.into_iter().map(|r| (r.case_ref, r.kind, r.at)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.case_ref, r.kind, r.at))
+            .collect())
     }
 
     /// Mark a chase point done.

@@ -130,8 +130,10 @@ impl Store {
 
     /// When each worker last completed a pass.
     pub async fn heartbeats(&self) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
-        Ok(sqlx::query_as("SELECT name, at FROM heartbeat ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT name, at FROM heartbeat ORDER BY name")
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 }

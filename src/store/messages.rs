@@ -224,10 +224,10 @@ impl Store {
     /// A stored message by row id.
     pub async fn message(&self, id: i64) -> Result<Option<StoredMessage>, StoreError> {
         sqlx::query_as(concat!(select_message!(), "WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .read_from("messages")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .read_from("messages")
     }
 
     /// Messages of a case, oldest first.

@@ -120,9 +120,11 @@ impl Store {
 
     /// A unique number for a Message-ID, allocated before the row exists.
     pub async fn outbox_count(tx: &mut SqliteConnection) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM outbox")
-            .fetch_one(&mut *tx)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM outbox")
+                .fetch_one(&mut *tx)
+                .await?,
+        )
     }
 
     /// Claim up to `limit` mails due at `now`, leasing them until `lease_until`

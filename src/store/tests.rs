@@ -102,7 +102,12 @@ async fn unknown_values_in_other_enumerated_columns_are_errors() {
     )
     .await;
     let case: CaseRef = "CMP-2026-0001".parse().expect("a reference");
-    assert_unknown(store.case_audit(&case).await, "audit", "actor_kind", "robot");
+    assert_unknown(
+        store.case_audit(&case).await,
+        "audit",
+        "actor_kind",
+        "robot",
+    );
     // A case reference is read as one too.
     sqlx::query("INSERT INTO held_mail (at, case_ref, template, recipient, cap, key, reason) VALUES ('2026-11-02T09:00:00Z', 'not a ref', 't', 'a@b.test', 'case', 'k', 'r')")
         .execute(&store.pool)
@@ -133,10 +138,7 @@ const OUT_OF_RANGE: &[&str] = &[
 
 async fn assert_all_refused(store: &Store) {
     for &sql in OUT_OF_RANGE {
-        let e = sqlx::query(sql)
-            .execute(&store.pool)
-            .await
-            .expect_err(sql);
+        let e = sqlx::query(sql).execute(&store.pool).await.expect_err(sql);
         assert!(
             e.to_string().contains("CHECK constraint failed"),
             "{sql}: {e}"
@@ -251,14 +253,21 @@ async fn upgrading_keeps_every_row_and_then_checks_new_ones() {
     );
     assert_eq!(
         store.due_chases(now).await.expect("read"),
-        [(case.clone(), DeadlineKind::Respond, at("2026-11-13T09:00:00Z"))]
+        [(
+            case.clone(),
+            DeadlineKind::Respond,
+            at("2026-11-13T09:00:00Z")
+        )]
     );
     let (state, data): (String, String) =
         sqlx::query_as("SELECT state, data FROM cases WHERE reference = 'CMP-2026-0001'")
             .fetch_one(&store.pool)
             .await
             .expect("case row");
-    assert_eq!((state.as_str(), data.as_str()), ("awaiting_consent", case_json));
+    assert_eq!(
+        (state.as_str(), data.as_str()),
+        ("awaiting_consent", case_json)
+    );
     // The foreign key from quarantine to messages survived the rebuild.
     let e = sqlx::query("INSERT INTO quarantine (message_row, reason, at) VALUES (99, 'x', 't')")
         .execute(&store.pool)

@@ -27,7 +27,7 @@ outage_grace_minutes = 60
 
 fn alerts(rows: &[complaintd::store::OutboxRow]) -> Vec<String> {
     rows.iter()
-        .filter(|r| r.template == complaintd::sender::ALERT_TEMPLATE)
+        .filter(|r| r.template == complaintd::mail::sender::ALERT_TEMPLATE)
         .map(|r| {
             complaintd::core::mail::parse(&r.raw)
                 .map(|m| m.subject)
@@ -86,7 +86,7 @@ async fn a_failing_sign_in_alerts_once_after_its_grace_and_clears() {
     app.advance(Duration::hours(1));
     app.tick().await;
     assert_eq!(alerts(&app.sent_to("it@example.test").await).len(), 1);
-    let digest = complaintd::digest::build(&app.app, app.now)
+    let digest = complaintd::work::digest::build(&app.app, app.now)
         .await
         .expect("digest");
     assert_eq!(
@@ -109,7 +109,7 @@ async fn a_failing_sign_in_alerts_once_after_its_grace_and_clears() {
     let subjects = alerts(&app.sent_to("it@example.test").await);
     assert_eq!(subjects.len(), 2, "{subjects:?}");
     assert!(subjects[1].ends_with("works again"), "{subjects:?}");
-    let digest = complaintd::digest::build(&app.app, app.now)
+    let digest = complaintd::work::digest::build(&app.app, app.now)
         .await
         .expect("digest");
     assert!(digest.sections[0]
@@ -145,7 +145,7 @@ async fn an_outage_waits_for_its_longer_grace() {
         ),
         "{subjects:?}"
     );
-    let digest = complaintd::digest::build(&app.app, app.now)
+    let digest = complaintd::work::digest::build(&app.app, app.now)
         .await
         .expect("digest");
     assert!(

@@ -2,8 +2,8 @@
 
 use crate::harness::*;
 use complaintd::core::mail;
-use complaintd::ingest::{self, Ingested};
 use complaintd::store::{NewMessage, Store};
+use complaintd::work::ingest::{self, Ingested};
 
 fn complaint() -> Vec<u8> {
     message("Jo <jo@mail.test>", "Certificate", "Still no certificate after four months. I am not happy and want to know when it will arrive.", "crash@mail.test")
@@ -83,7 +83,7 @@ async fn crash_during_delivery_does_not_duplicate() {
         .expect("claim");
     let dir = app.dir.path().join("outgoing");
     for r in &claimed {
-        complaintd::maildir::deliver(&dir, &r.message_id, &r.raw).expect("deliver");
+        complaintd::mail::maildir::deliver(&dir, &r.message_id, &r.raw).expect("deliver");
     }
     app.restart().await;
     // While the lease holds, nobody else sends it.

@@ -5,8 +5,8 @@
 use crate::harness::*;
 use chrono::Duration;
 use complaintd::config::SmtpConfig;
-use complaintd::sender::{self, SmtpAccount, Transport};
 use complaintd::core::oauth::FailureKind;
+use complaintd::mail::sender::{self, SmtpAccount, Transport};
 use complaintd::store::OutboxStatus;
 use std::sync::Arc;
 

@@ -7,8 +7,8 @@
 
 use crate::harness::*;
 use chrono::Duration;
-use complaintd::ingest::Ingested;
 use complaintd::store::OutboxRow;
+use complaintd::work::ingest::Ingested;
 
 const PRIYA: &str = "priya.desai@provider-b.example.test";
 /// The template name of the summary notice that stands for folded mail.
@@ -47,7 +47,7 @@ async fn per_staff(app: &TestApp) -> std::collections::BTreeMap<String, (usize, 
 
 /// The digest's list of what the flood limits held back.
 async fn held_in_digest(app: &TestApp) -> String {
-    complaintd::digest::build(&app.app, app.now)
+    complaintd::work::digest::build(&app.app, app.now)
         .await
         .expect("digest")
         .sections
@@ -177,7 +177,12 @@ async fn fifty_forged_staff_messages_make_one_handful_of_not_trusted_notices() {
     );
     assert_eq!(summaries, 1, "one summary notice for the rest");
     // Every attempt is still on the record.
-    let audit = app.app.store.case_audit(&cref("PAR-2026-0001")).await.expect("db");
+    let audit = app
+        .app
+        .store
+        .case_audit(&cref("PAR-2026-0001"))
+        .await
+        .expect("db");
     assert_eq!(
         audit
             .iter()
@@ -274,7 +279,12 @@ async fn a_hundred_senders_at_one_domain_do_not_get_a_hundred_acknowledgements()
     let cases = app.app.store.list_cases(None).await.expect("cases");
     assert_eq!(cases.len(), 100);
     assert!(cases.iter().all(|c| !c.deadlines.is_empty()));
-    let audit = app.app.store.case_audit(&cref("PAR-2026-0100")).await.expect("db");
+    let audit = app
+        .app
+        .store
+        .case_audit(&cref("PAR-2026-0100"))
+        .await
+        .expect("db");
     assert!(
         audit
             .iter()

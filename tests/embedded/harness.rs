@@ -8,10 +8,10 @@ use complaintd::core::case::Case;
 use complaintd::core::mail;
 use complaintd::core::reference::CaseRef;
 use complaintd::core::token::Secret;
-use complaintd::ingest::{self, Ingested};
-use complaintd::scheduler;
-use complaintd::sender::{self, Transport};
+use complaintd::mail::sender::{self, Transport};
 use complaintd::store::OutboxRow;
+use complaintd::work::ingest::{self, Ingested};
+use complaintd::work::scheduler;
 use std::path::{Path, PathBuf};
 
 pub const SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";

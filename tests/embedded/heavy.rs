@@ -8,8 +8,8 @@
 //! `scripts/bench-large`.
 
 use crate::harness::*;
-use complaintd::ingest::Ingested;
-use complaintd::maildir_source;
+use complaintd::mail::maildir_source;
+use complaintd::work::ingest::Ingested;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -125,7 +125,9 @@ async fn a_concurrent_ingest_waits_for_a_large_one_instead_of_failing() {
     let now = app.now;
     let raw = many_lines("Jo <jo@mail.test>", "big@mail.test", 400_000);
     let heavy =
-        tokio::spawn(async move { complaintd::ingest::ingest(&other, &raw, "big", now).await });
+        tokio::spawn(
+            async move { complaintd::work::ingest::ingest(&other, &raw, "big", now).await },
+        );
     let mut small = 0;
     let deadline = Instant::now() + Duration::from_secs(300);
     while !heavy.is_finished() {
@@ -140,7 +142,7 @@ async fn a_concurrent_ingest_waits_for_a_large_one_instead_of_failing() {
             "I am not happy and want to complain: my course was cancelled.",
             &format!("small-{small}@mail.test"),
         );
-        let out = complaintd::ingest::ingest(&app.app, &raw, "small", now)
+        let out = complaintd::work::ingest::ingest(&app.app, &raw, "small", now)
             .await
             .unwrap_or_else(|e| panic!("small message {small} failed: {e}"));
         assert!(matches!(out, Ingested::Opened(_)), "{out:?}");

@@ -2,7 +2,7 @@
 //! nothing, a different message reusing a Message-ID is never dropped.
 
 use crate::harness::*;
-use complaintd::ingest::Ingested;
+use complaintd::work::ingest::Ingested;
 
 fn complaint(body: &str) -> Vec<u8> {
     message("Jo <jo@mail.test>", "Certificate", body, "reused@mail.test")

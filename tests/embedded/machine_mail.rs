@@ -1,8 +1,8 @@
 //! Every machine message in the shared corpus is stored and never answered.
 
 use crate::harness::*;
-use complaintd::ingest::Ingested;
 use complaintd::store::MessageStatus;
+use complaintd::work::ingest::Ingested;
 use std::path::Path;
 
 fn corpus() -> std::path::PathBuf {
@@ -41,7 +41,7 @@ async fn machine_mail_is_stored_and_never_answered() {
             .store
             .find_message(
                 parsed.message_id.as_deref(),
-                &complaintd::ingest::content_hash(&raw),
+                &complaintd::work::ingest::content_hash(&raw),
             )
             .await
             .expect("db");

@@ -3,7 +3,7 @@
 
 use crate::harness::*;
 use chrono::Duration;
-use complaintd::ingest::{self, Ingested};
+use complaintd::work::ingest::{self, Ingested};
 use std::process::Command;
 
 #[tokio::test]
@@ -77,7 +77,12 @@ async fn floods_are_capped_per_recipient() {
         to_sender, 5,
         "at most 5 automatic mails per recipient per hour"
     );
-    let audit = app.app.store.case_audit(&cref("PAR-2026-0012")).await.expect("db");
+    let audit = app
+        .app
+        .store
+        .case_audit(&cref("PAR-2026-0012"))
+        .await
+        .expect("db");
     assert!(audit.iter().any(|a| a.action == "rate limited"));
 }
 
@@ -101,7 +106,12 @@ async fn forged_handler_command_is_recorded_not_executed() {
     app.send().await;
     let c = app.case("PAR-2026-0001").await;
     assert_eq!(c.state.as_str(), "open");
-    let audit = app.app.store.case_audit(&cref("PAR-2026-0001")).await.expect("db");
+    let audit = app
+        .app
+        .store
+        .case_audit(&cref("PAR-2026-0001"))
+        .await
+        .expect("db");
     assert!(audit
         .iter()
         .any(|a| a.action == "unverified staff message" && a.actor.starts_with("UNVERIFIED")));
@@ -165,7 +175,7 @@ async fn export_writes_the_customer_folder() {
     .await;
     app.send().await;
     let out = tempfile::tempdir().expect("tempdir");
-    let folder = complaintd::export::export(&app.app, &cref("PAR-2026-0001"), out.path())
+    let folder = complaintd::work::export::export(&app.app, &cref("PAR-2026-0001"), out.path())
         .await
         .expect("export");
     assert_eq!(
@@ -367,7 +377,7 @@ async fn maildir_source_takes_in_new_mail_after_commit() {
     )
     .await;
     let inbox = app.dir.path().join("inbox");
-    complaintd::maildir::create(&inbox).expect("maildir");
+    complaintd::mail::maildir::create(&inbox).expect("maildir");
     for i in 0..3 {
         let raw = message(
             "Jo <jo@mail.test>",
@@ -378,7 +388,7 @@ async fn maildir_source_takes_in_new_mail_after_commit() {
         std::fs::write(inbox.join("new").join(format!("{i}.eml")), raw).expect("write");
     }
     let mb = app.app.loaded.config.mailboxes[0].clone();
-    let r = complaintd::maildir_source::poll(&app.app, &mb, app.now).await;
+    let r = complaintd::mail::maildir_source::poll(&app.app, &mb, app.now).await;
     assert_eq!((r.ingested, r.failed), (3, 0));
     assert_eq!(
         std::fs::read_dir(inbox.join("new")).expect("new").count(),
@@ -394,7 +404,7 @@ async fn maildir_source_takes_in_new_mail_after_commit() {
     assert_eq!(health[0].last_success_at, Some(app.now));
     // Polling again finds nothing new.
     assert_eq!(
-        complaintd::maildir_source::poll(&app.app, &mb, app.now)
+        complaintd::mail::maildir_source::poll(&app.app, &mb, app.now)
             .await
             .ingested,
         0

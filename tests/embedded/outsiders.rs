@@ -5,7 +5,7 @@
 use crate::harness::*;
 use chrono::Duration;
 use complaintd::core::mail;
-use complaintd::ingest::Ingested;
+use complaintd::work::ingest::Ingested;
 
 const PRIYA: &str = "priya.desai@provider-b.example.test";
 const JO: &str = "jo.learner@mail.test";
@@ -88,7 +88,7 @@ async fn a_stranger_naming_a_case_changes_nothing_and_is_labelled_as_a_third_par
 
     // The export keeps the message, as a third party's.
     let out = tempfile::tempdir().expect("tempdir");
-    let folder = complaintd::export::export(&app.app, &cref(&r), out.path())
+    let folder = complaintd::work::export::export(&app.app, &cref(&r), out.path())
         .await
         .expect("export");
     let record = std::fs::read_to_string(folder.join("case-record.txt")).expect("record");

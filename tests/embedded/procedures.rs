@@ -4,7 +4,7 @@
 
 use crate::harness::*;
 use chrono::Duration;
-use complaintd::ingest::Ingested;
+use complaintd::work::ingest::Ingested;
 use std::fmt::Write as _;
 
 async fn timeline(app: &TestApp) -> String {

@@ -5,8 +5,8 @@
 use crate::harness::*;
 use chrono::Duration;
 use complaintd::core::mail;
-use complaintd::ingest::Ingested;
 use complaintd::store::OutboxRow;
+use complaintd::work::ingest::Ingested;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -224,7 +224,7 @@ async fn tokens_never_reach_the_complainant_or_an_export() {
         .contains("refunded")));
 
     let out = tempfile::tempdir().expect("tempdir");
-    let folder = complaintd::export::export(&app.app, &cref(REF), out.path())
+    let folder = complaintd::work::export::export(&app.app, &cref(REF), out.path())
         .await
         .expect("export");
     let mut files = 0;
@@ -288,7 +288,7 @@ async fn hostile_names_and_message_ids_keep_exports_and_mail_well_formed() {
     // Twice: the second export of the same person on the same day gets the
     // reference added to its name, and must still fit.
     for _ in 0..2 {
-        let folder = complaintd::export::export(&app.app, &cref(REF), out.path())
+        let folder = complaintd::work::export::export(&app.app, &cref(REF), out.path())
             .await
             .expect("export of a case with a long name");
         let name = folder.file_name().and_then(|n| n.to_str()).expect("utf-8");

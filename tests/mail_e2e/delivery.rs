@@ -263,15 +263,15 @@ async fn postfix_down_longer_than_the_retry_schedule_gives_up_nothing() {
                 BODY,
                 &format!("e2e-d{i}@example.test"),
             );
-            complaintd::ingest::ingest(&lib, &raw, "complaints", t0)
+            complaintd::work::ingest::ingest(&lib, &raw, "complaints", t0)
                 .await
                 .expect("ingest");
         }
-        let transport = complaintd::daemon::transport(&lib).expect("transport");
-        let retry = complaintd::sender::RetryPolicy::from_config(&lib.loaded.config.outbox);
+        let transport = complaintd::work::daemon::transport(&lib).expect("transport");
+        let retry = complaintd::mail::sender::RetryPolicy::from_config(&lib.loaded.config.outbox);
         let mut now = t0;
         while now < t0 + chrono::Duration::hours(12) {
-            let r = complaintd::sender::run_once(&lib.store, &transport, now, retry)
+            let r = complaintd::mail::sender::run_once(&lib.store, &transport, now, retry)
                 .await
                 .expect("send");
             assert_eq!((r.sent, r.failed), (0, 0), "{r:?}");

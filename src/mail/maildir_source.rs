@@ -5,8 +5,8 @@
 
 use crate::app::App;
 use crate::config::MailboxConfig;
-use crate::ingest::{self, Ingested};
-use crate::maildir;
+use crate::mail::maildir;
+use crate::work::ingest::{self, Ingested};
 use chrono::{DateTime, Utc};
 use tracing::warn;
 

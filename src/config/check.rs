@@ -1,8 +1,8 @@
 //! `complaintd check`: validate the config, the policy and the templates, and
 //! report every problem with its file, key and what is wrong.
 
+use crate::config::templates::Templates;
 use crate::config::{self, ConfigError, Loaded};
-use crate::templates::Templates;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -484,7 +484,7 @@ fn with_hint(error: String, oauth2: bool) -> String {
 /// words (the token endpoint's AADSTS text, the server's NO or 535 line).
 pub async fn check_online(l: &Loaded, r: &mut Report) {
     let base = l.base_dir();
-    let tokens = crate::oauth::Registry::default();
+    let tokens = crate::mail::token_source::Registry::default();
     for (i, m) in l.config.mailboxes.iter().enumerate() {
         let Some(imap) = &m.imap else { continue };
         let src = imap
@@ -496,7 +496,7 @@ pub async fn check_online(l: &Loaded, r: &mut Report) {
         } else {
             "password"
         };
-        match crate::imap_source::probe(imap, base, src.as_deref()).await {
+        match crate::mail::imap::probe(imap, base, src.as_deref()).await {
             Ok((exists, idle)) => r.checked.push(format!(
                 "mailbox {}: signed in to {} as {} ({how}), folder {} has {exists} message(s){}",
                 m.name,
@@ -531,7 +531,7 @@ pub async fn check_online(l: &Loaded, r: &mut Report) {
                 smtp.timeout_seconds,
             )
         });
-        let account = match crate::sender::SmtpAccount::new(smtp, base, from, key, src) {
+        let account = match crate::mail::sender::SmtpAccount::new(smtp, base, from, key, src) {
             Ok(a) => a,
             Err(e) => {
                 r.problems

@@ -13,8 +13,8 @@
 
 use crate::config::{SaslMechanism, SmtpConfig, TlsMode};
 use crate::core::oauth::FailureKind;
-use crate::maildir;
-use crate::oauth::TokenSource;
+use crate::mail::maildir;
+use crate::mail::token_source::TokenSource;
 use crate::store::{OutboxRow, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};

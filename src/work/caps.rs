@@ -11,8 +11,8 @@
 use crate::app::App;
 use crate::core::caps::{self, Cap, Held, Outgoing};
 use crate::core::case::{Actor, Audit};
-use crate::effects::ApplyError;
 use crate::store::{Counted, HeldMail, NewCounted, Store, StoreError};
+use crate::work::effects::ApplyError;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::SqliteConnection;
 
@@ -147,7 +147,7 @@ async fn queue_summary(
     held: &Held,
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {
-    let name = crate::effects::person_name(app, out.recipient);
+    let name = crate::work::effects::person_name(app, out.recipient);
     let what = about(held.cap, &held.key);
     let subject = format!("complaintd: further {what} are held back");
     let text = format!(
@@ -167,7 +167,7 @@ async fn queue_summary(
         "<pre style=\"font-family: sans-serif; white-space: pre-wrap\">{}</pre>",
         handlebars::html_escape(&text)
     );
-    crate::effects::queue_notice(
+    crate::work::effects::queue_notice(
         app,
         tx,
         "flood",

@@ -11,9 +11,9 @@
 use crate::app::App;
 use crate::config::{ImapConfig, MailboxConfig, SaslMechanism, TlsMode};
 use crate::core::oauth::{self, FailureKind, TokenError};
-use crate::ingest::{self, Ingested};
-use crate::oauth::TokenSource;
+use crate::mail::token_source::TokenSource;
 use crate::store::StoreError;
+use crate::work::ingest::{self, Ingested};
 use async_imap::extensions::idle::IdleResponse;
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
@@ -132,7 +132,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Stream for T {}
 
 type Session = async_imap::Session<Box<dyn Stream>>;
 
-async fn step<T, E: Into<ImapError>>(
+async fn timed<T, E: Into<ImapError>>(
     what: &'static str,
     secs: u64,
     f: impl std::future::Future<Output = Result<T, E>>,
@@ -152,8 +152,8 @@ async fn tls_wrap<S: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug + '
         .ca_file
         .as_ref()
         .map(|p| crate::config::relative_to(base, p));
-    let config =
-        crate::tls::client_config(ca.as_deref()).map_err(|e| ImapError::Tls(e.to_string()))?;
+    let config = crate::mail::tls::client_config(ca.as_deref())
+        .map_err(|e| ImapError::Tls(e.to_string()))?;
     let name = rustls::pki_types::ServerName::try_from(cfg.host.clone())
         .map_err(|e| ImapError::Tls(e.to_string()))?;
     let tls = tokio_rustls::TlsConnector::from(config)
@@ -171,7 +171,7 @@ pub async fn probe(
     tokens: Option<&TokenSource>,
 ) -> Result<(u32, bool), ImapError> {
     let mut c = connect(cfg, base, tokens).await?;
-    let _ = step("LOGOUT", cfg.timeout_seconds, c.session.logout()).await;
+    let _ = timed("LOGOUT", cfg.timeout_seconds, c.session.logout()).await;
     Ok((c.mailbox.exists, c.idle))
 }
 
@@ -208,29 +208,29 @@ async fn connect(
     } else {
         143
     });
-    let tcp = step("connect", t, TcpStream::connect((cfg.host.as_str(), port))).await?;
+    let tcp = timed("connect", t, TcpStream::connect((cfg.host.as_str(), port))).await?;
     tcp.set_nodelay(true)?;
     let stream: Box<dyn Stream> = match cfg.tls {
-        TlsMode::Implicit => step("TLS handshake", t, tls_wrap(tcp, cfg, base)).await?,
+        TlsMode::Implicit => timed("TLS handshake", t, tls_wrap(tcp, cfg, base)).await?,
         TlsMode::Plain => Box::new(tcp),
         TlsMode::Starttls => {
             let mut client = async_imap::Client::new(tcp);
-            step("greeting", t, async {
+            timed("greeting", t, async {
                 client.read_response().await.map_err(ImapError::from)
             })
             .await?;
-            step(
+            timed(
                 "STARTTLS",
                 t,
                 client.run_command_and_check_ok("STARTTLS", None),
             )
             .await?;
-            step("TLS handshake", t, tls_wrap(client.into_inner(), cfg, base)).await?
+            timed("TLS handshake", t, tls_wrap(client.into_inner(), cfg, base)).await?
         }
     };
     let mut client = async_imap::Client::new(stream);
     if cfg.tls != TlsMode::Starttls {
-        step("greeting", t, async {
+        timed("greeting", t, async {
             client.read_response().await.map_err(ImapError::from)
         })
         .await?;
@@ -284,9 +284,9 @@ async fn connect(
         }
         Ok(Ok(s)) => s,
     };
-    let caps = step("CAPABILITY", t, session.capabilities()).await?;
+    let caps = timed("CAPABILITY", t, session.capabilities()).await?;
     let idle = cfg.idle && caps.has_str("IDLE");
-    let mailbox = step("SELECT", t, session.select(&cfg.folder)).await?;
+    let mailbox = timed("SELECT", t, session.select(&cfg.folder)).await?;
     Ok(Connected {
         session,
         mailbox,
@@ -306,7 +306,7 @@ async fn fetch_new(
     let t = cfg.timeout_seconds;
     let last = app.store.imap_checkpoint(&mb.name, uidvalidity).await?;
     // UID SEARCH is the truth: unsolicited EXISTS responses can be lost.
-    let found = step(
+    let found = timed(
         "UID SEARCH",
         t,
         session.uid_search(format!("UID {}:*", last + 1)),
@@ -323,7 +323,7 @@ async fn fetch_new(
             .collect::<Vec<_>>()
             .join(",");
         // Sizes first, so an oversized message is never downloaded whole.
-        let sizes: Vec<(u32, u32)> = step("UID FETCH sizes", t, async {
+        let sizes: Vec<(u32, u32)> = timed("UID FETCH sizes", t, async {
             let s = session.uid_fetch(&set, "(UID RFC822.SIZE)").await?;
             let v: Vec<_> = s.try_collect().await?;
             Ok::<_, async_imap::error::Error>(v)
@@ -343,7 +343,7 @@ async fn fetch_new(
                 .map(|(u, _)| u.to_string())
                 .collect::<Vec<_>>()
                 .join(",");
-            let fetched: Vec<_> = step("UID FETCH bodies", t * 4, async {
+            let fetched: Vec<_> = timed("UID FETCH bodies", t * 4, async {
                 let s = session.uid_fetch(&set, "(UID BODY.PEEK[])").await?;
                 let v: Vec<_> = s.try_collect().await?;
                 Ok::<_, async_imap::error::Error>(v)
@@ -357,7 +357,7 @@ async fn fetch_new(
         }
         for (uid, size) in &big {
             // Record it from its headers, with a notice in place of the body.
-            let fetched: Vec<_> = step("UID FETCH header", t, async {
+            let fetched: Vec<_> = timed("UID FETCH header", t, async {
                 let s = session
                     .uid_fetch(uid.to_string(), "(UID BODY.PEEK[HEADER])")
                     .await?;
@@ -396,7 +396,7 @@ async fn fetch_new(
 async fn after_commit(session: &mut Session, cfg: &ImapConfig, uid: u32) {
     let t = cfg.timeout_seconds;
     if let Some(k) = &cfg.keyword_after {
-        let r = step("UID STORE", t, async {
+        let r = timed("UID STORE", t, async {
             let s = session
                 .uid_store(uid.to_string(), format!("+FLAGS.SILENT ({k})"))
                 .await?;
@@ -409,7 +409,7 @@ async fn after_commit(session: &mut Session, cfg: &ImapConfig, uid: u32) {
         }
     }
     if let Some(folder) = &cfg.move_after {
-        if let Err(e) = step("UID MOVE", t, session.uid_mv(uid.to_string(), folder)).await {
+        if let Err(e) = timed("UID MOVE", t, session.uid_mv(uid.to_string(), folder)).await {
             warn!(uid, error = %e, "could not move the message");
         }
     }
@@ -458,7 +458,7 @@ async fn session_loop(
         if !first {
             // Select again on every wake-up: it is cheap, and it is how a
             // folder that was deleted and recreated (a new UIDVALIDITY) shows.
-            let state = step("SELECT", t, session.select(&cfg.folder)).await?;
+            let state = timed("SELECT", t, session.select(&cfg.folder)).await?;
             let now_validity = state
                 .uid_validity
                 .ok_or_else(|| ImapError::NoUidValidity(cfg.folder.clone()))?;
@@ -479,7 +479,7 @@ async fn session_loop(
             wake.notify_one();
         }
         if stop.is_cancelled() {
-            let _ = step("LOGOUT", t, session.logout()).await;
+            let _ = timed("LOGOUT", t, session.logout()).await;
             return Ok(Ended::Stopped);
         }
         // With OAuth2, wake up in time to leave before the token expires.
@@ -499,11 +499,11 @@ async fn session_loop(
             match renewed {
                 Ok(()) => {
                     info!("access token due for renewal: signing in again");
-                    let _ = step("LOGOUT", t, session.logout()).await;
+                    let _ = timed("LOGOUT", t, session.logout()).await;
                     return Ok(Ended::Renew);
                 }
                 Err(e) if hard_stop => {
-                    let _ = step("LOGOUT", t, session.logout()).await;
+                    let _ = timed("LOGOUT", t, session.logout()).await;
                     return Err(ImapError::Token(e));
                 }
                 Err(e) => {
@@ -519,7 +519,7 @@ async fn session_loop(
         let wait_for = left.map_or(poll, |l| poll.min(l));
         if idle {
             let mut handle = session.idle();
-            step("IDLE", t, handle.init()).await?;
+            timed("IDLE", t, handle.init()).await?;
             let r = {
                 let (fut, _interrupt) = handle.wait_with_timeout(wait_for);
                 tokio::select! {
@@ -546,14 +546,14 @@ async fn session_loop(
                     ));
                 }
             }
-            session = step("DONE", t, handle.done()).await?;
+            session = timed("DONE", t, handle.done()).await?;
             tracing::debug!(?r, "idle ended");
         } else {
             tokio::select! {
                 _ = tokio::time::sleep(wait_for) => {}
                 _ = stop.cancelled() => {}
             }
-            step("NOOP", t, session.noop()).await?;
+            timed("NOOP", t, session.noop()).await?;
         }
     }
 }

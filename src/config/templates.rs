@@ -17,109 +17,109 @@ use std::path::Path;
 const BUILT_IN: &[(&str, &str)] = &[
     (
         "acknowledgement",
-        include_str!("../templates/acknowledgement.hbs"),
+        include_str!("../../templates/acknowledgement.hbs"),
     ),
     (
         "compliment_thanks",
-        include_str!("../templates/compliment_thanks.hbs"),
+        include_str!("../../templates/compliment_thanks.hbs"),
     ),
     (
         "comment_thanks",
-        include_str!("../templates/comment_thanks.hbs"),
+        include_str!("../../templates/comment_thanks.hbs"),
     ),
     (
         "handler_notification",
-        include_str!("../templates/handler_notification.hbs"),
+        include_str!("../../templates/handler_notification.hbs"),
     ),
     (
         "stage_response",
-        include_str!("../templates/stage_response.hbs"),
+        include_str!("../../templates/stage_response.hbs"),
     ),
     (
         "correspondence",
-        include_str!("../templates/correspondence.hbs"),
+        include_str!("../../templates/correspondence.hbs"),
     ),
     (
         "delay_notice",
-        include_str!("../templates/delay_notice.hbs"),
+        include_str!("../../templates/delay_notice.hbs"),
     ),
-    ("chase_up", include_str!("../templates/chase_up.hbs")),
+    ("chase_up", include_str!("../../templates/chase_up.hbs")),
     (
         "breach_alert",
-        include_str!("../templates/breach_alert.hbs"),
+        include_str!("../../templates/breach_alert.hbs"),
     ),
     (
         "consent_request",
-        include_str!("../templates/consent_request.hbs"),
+        include_str!("../../templates/consent_request.hbs"),
     ),
     (
         "anonymous_decision_request",
-        include_str!("../templates/anonymous_decision_request.hbs"),
+        include_str!("../../templates/anonymous_decision_request.hbs"),
     ),
     (
         "appeals_redirect",
-        include_str!("../templates/appeals_redirect.hbs"),
+        include_str!("../../templates/appeals_redirect.hbs"),
     ),
     (
         "late_escalation_notice",
-        include_str!("../templates/late_escalation_notice.hbs"),
+        include_str!("../../templates/late_escalation_notice.hbs"),
     ),
     (
         "late_escalation_received",
-        include_str!("../templates/late_escalation_received.hbs"),
+        include_str!("../../templates/late_escalation_received.hbs"),
     ),
     (
         "new_case_notice",
-        include_str!("../templates/new_case_notice.hbs"),
+        include_str!("../../templates/new_case_notice.hbs"),
     ),
-    ("flag_alert", include_str!("../templates/flag_alert.hbs")),
+    ("flag_alert", include_str!("../../templates/flag_alert.hbs")),
     (
         "handoff_notice",
-        include_str!("../templates/handoff_notice.hbs"),
+        include_str!("../../templates/handoff_notice.hbs"),
     ),
     (
         "complainant_update",
-        include_str!("../templates/complainant_update.hbs"),
+        include_str!("../../templates/complainant_update.hbs"),
     ),
     (
         "outcome_notice",
-        include_str!("../templates/outcome_notice.hbs"),
+        include_str!("../../templates/outcome_notice.hbs"),
     ),
     (
         "command_report",
-        include_str!("../templates/command_report.hbs"),
+        include_str!("../../templates/command_report.hbs"),
     ),
     (
         "unverified_sender",
-        include_str!("../templates/unverified_sender.hbs"),
+        include_str!("../../templates/unverified_sender.hbs"),
     ),
     (
         "lessons_request",
-        include_str!("../templates/lessons_request.hbs"),
+        include_str!("../../templates/lessons_request.hbs"),
     ),
     (
         "external_referral",
-        include_str!("../templates/external_referral.hbs"),
+        include_str!("../../templates/external_referral.hbs"),
     ),
     (
         "withdrawal_confirmation",
-        include_str!("../templates/withdrawal_confirmation.hbs"),
+        include_str!("../../templates/withdrawal_confirmation.hbs"),
     ),
     (
         "closure_notice",
-        include_str!("../templates/closure_notice.hbs"),
+        include_str!("../../templates/closure_notice.hbs"),
     ),
     (
         "daily_digest",
-        include_str!("../templates/daily_digest.hbs"),
+        include_str!("../../templates/daily_digest.hbs"),
     ),
     (
         "third_party_message",
-        include_str!("../templates/third_party_message.hbs"),
+        include_str!("../../templates/third_party_message.hbs"),
     ),
     (
         "command_done",
-        include_str!("../templates/command_done.hbs"),
+        include_str!("../../templates/command_done.hbs"),
     ),
 ];
 

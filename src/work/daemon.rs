@@ -5,8 +5,9 @@
 
 use crate::app::App;
 use crate::config::{MailboxConfig, SmtpConfig};
-use crate::sender::{self, RetryPolicy, SmtpAccount, Transport};
-use crate::{imap_source, maildir_source, scheduler};
+use crate::mail::sender::{self, RetryPolicy, SmtpAccount, Transport};
+use crate::mail::{imap, maildir_source};
+use crate::work::scheduler;
 use chrono::Utc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,7 +63,10 @@ pub fn transport(app: &App) -> Result<Transport, DaemonError> {
 }
 
 /// The OAuth2 token source of an SMTP account, if it signs in that way.
-pub fn smtp_tokens(app: &App, smtp: &SmtpConfig) -> Option<Arc<crate::oauth::TokenSource>> {
+pub fn smtp_tokens(
+    app: &App,
+    smtp: &SmtpConfig,
+) -> Option<Arc<crate::mail::token_source::TokenSource>> {
     let o = smtp.oauth2.as_ref()?;
     Some(app.tokens.source(
         o,
@@ -220,12 +224,7 @@ pub async fn run(app: Arc<App>, stop: CancellationToken) -> Result<(), DaemonErr
     let tracker = TaskTracker::new();
     for mb in app.loaded.config.mailboxes.clone() {
         if mb.imap.is_some() {
-            tracker.spawn(imap_source::run(
-                app.clone(),
-                mb,
-                wake.clone(),
-                stop.clone(),
-            ));
+            tracker.spawn(imap::run(app.clone(), mb, wake.clone(), stop.clone()));
         } else if mb.maildir.is_some() {
             tracker.spawn(maildir_loop(app.clone(), mb, wake.clone(), stop.clone()));
         }

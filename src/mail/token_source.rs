@@ -512,9 +512,9 @@ mod tests {
         assert!(save_atomically(&ro, "x").is_err());
     }
 
-    const KEY: &str = include_str!("../tests/data/oauth/test-app.key");
-    const CERT: &str = include_str!("../tests/data/oauth/test-app.crt");
-    const PUB: &str = include_str!("../tests/data/oauth/test-app.pub");
+    const KEY: &str = include_str!("../../tests/data/oauth/test-app.key");
+    const CERT: &str = include_str!("../../tests/data/oauth/test-app.crt");
+    const PUB: &str = include_str!("../../tests/data/oauth/test-app.pub");
 
     fn verify(jwt: &str, aud: &str) -> (jsonwebtoken::Header, serde_json::Value) {
         let key = jsonwebtoken::DecodingKey::from_rsa_pem(PUB.as_bytes()).unwrap();

@@ -7,9 +7,9 @@ use crate::app::App;
 use crate::config;
 use crate::core::case::{self, Event};
 use crate::core::reference::CaseRef;
-use crate::digest;
-use crate::effects::{self, ApplyError};
 use crate::store::{Store, StoreError};
+use crate::work::digest;
+use crate::work::effects::{self, ApplyError};
 use chrono::{DateTime, Utc};
 use tracing::{info, warn};
 
@@ -54,7 +54,7 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<TickReport, StoreErro
         }
     }
     // Before the digest, so that a failure past its grace heads today's digest.
-    match crate::alerts::tick(app, now).await {
+    match crate::work::alerts::tick(app, now).await {
         Ok(r) => report.alerts = r.queued,
         Err(e) => report.errors.push(format!("alerts: {e}")),
     }

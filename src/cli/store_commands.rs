@@ -5,9 +5,10 @@ use crate::app::App;
 use crate::core::case::{Case, State};
 use crate::core::reference::CaseRef;
 use crate::core::text::one_line;
-use crate::ingest::{self, Ingested};
-use crate::sender::{self, Transport};
-use crate::{digest, export, maildir, scheduler};
+use crate::mail::maildir;
+use crate::mail::sender::{self, Transport};
+use crate::work::ingest::{self, Ingested};
+use crate::work::{digest, export, scheduler};
 use anyhow::{anyhow, Context};
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
@@ -27,7 +28,7 @@ pub(super) async fn app(config: Option<&Path>) -> anyhow::Result<App> {
 
 /// The configured outgoing transport, if any.
 pub fn transport(app: &App) -> Option<Transport> {
-    crate::daemon::transport(app).ok()
+    crate::work::daemon::transport(app).ok()
 }
 
 pub(super) async fn send(app: &App, now: DateTime<Utc>) -> anyhow::Result<()> {
@@ -123,7 +124,7 @@ pub(super) async fn tick(
     // The embedded default has no daemon yet to watch its Maildirs: each tick
     // takes in what arrived since the last one.
     for mb in &app.loaded.config.mailboxes {
-        let p = crate::maildir_source::poll(&app, mb, now).await;
+        let p = crate::mail::maildir_source::poll(&app, mb, now).await;
         if p.ingested + p.failed > 0 {
             crate::outln!(
                 "mailbox {}: {} message(s) taken in, {} failed",

@@ -6,9 +6,9 @@
 use crate::app::App;
 use crate::config::{Config, OAuth2Config};
 use crate::core::oauth::{self, FailureKind};
-use crate::effects::ApplyError;
-use crate::sender::{ALERTS_ACCOUNT, ALERT_TEMPLATE, OUTBOX_ACCOUNT};
+use crate::mail::sender::{ALERTS_ACCOUNT, ALERT_TEMPLATE, OUTBOX_ACCOUNT};
 use crate::store::{AccountHealth, Store, StoreError};
+use crate::work::effects::ApplyError;
 use chrono::{DateTime, Duration, Utc};
 use tracing::{info, warn};
 
@@ -29,7 +29,7 @@ pub fn accounts(c: &Config) -> Vec<Account> {
     for m in &c.mailboxes {
         if let Some(imap) = &m.imap {
             out.push(Account {
-                name: crate::imap_source::account_name(&m.name),
+                name: crate::mail::imap::account_name(&m.name),
                 label: format!("mailbox {} ({} on {})", m.name, imap.username, imap.host),
                 oauth2: imap.oauth2.clone(),
             });
@@ -283,7 +283,7 @@ async fn queue(
     let from = format!("complaintd at {}", app.loaded.config.organisation.name);
     let operators = &app.loaded.config.alerts.operators;
     for to in operators {
-        crate::effects::queue_notice(
+        crate::work::effects::queue_notice(
             app,
             tx,
             "alert",
@@ -320,11 +320,21 @@ mod tests {
         let o = Duration::minutes(60);
         let now: DateTime<Utc> = "2026-11-23T10:30:00Z".parse().unwrap();
         assert_eq!(
-            decide(&h(Some("2026-11-23T10:25:00Z"), FailureKind::Auth, None), g, o, now),
+            decide(
+                &h(Some("2026-11-23T10:25:00Z"), FailureKind::Auth, None),
+                g,
+                o,
+                now
+            ),
             None
         );
         assert_eq!(
-            decide(&h(Some("2026-11-23T10:20:00Z"), FailureKind::Auth, None), g, o, now),
+            decide(
+                &h(Some("2026-11-23T10:20:00Z"), FailureKind::Auth, None),
+                g,
+                o,
+                now
+            ),
             Some(Decision::Failing)
         );
         assert_eq!(
@@ -360,7 +370,12 @@ mod tests {
             "told once"
         );
         assert_eq!(
-            decide(&h(None, FailureKind::Auth, Some("2026-11-23T09:10:00Z")), g, o, now),
+            decide(
+                &h(None, FailureKind::Auth, Some("2026-11-23T09:10:00Z")),
+                g,
+                o,
+                now
+            ),
             Some(Decision::Recovered)
         );
         assert_eq!(decide(&h(None, FailureKind::Auth, None), g, o, now), None);

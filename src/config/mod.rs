@@ -1,8 +1,11 @@
 //! The operator's configuration file (TOML) and the policy it points to.
 //!
 //! Loading is I/O and lives here, at the edge; what the values mean is
-//! checked by [`crate::check`]. Secrets are never in the file: only where to
+//! checked by [`crate::config::check`]. Secrets are never in the file: only where to
 //! find them (a file such as a systemd credential, or an environment variable).
+
+pub mod check;
+pub mod templates;
 
 use crate::core::calendar::{Calendar, Nation};
 use crate::core::classify::Hints;

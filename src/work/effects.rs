@@ -3,11 +3,11 @@
 //! Shared by ingest and the scheduler so both write exactly the same way.
 
 use crate::app::App;
+use crate::config::templates::TemplateError;
 use crate::core::case::{self, Case, Effect, OutMail, Recipient, TemplateId, Transition};
 use crate::core::reference::CaseRef;
-use crate::outgoing::{self, Envelope};
+use crate::mail::outgoing::{self, Envelope};
 use crate::store::{NewOutbox, Store, StoreError};
-use crate::templates::TemplateError;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sqlx::SqliteConnection;
@@ -240,7 +240,7 @@ impl Batch {
 }
 
 /// Render one mail for each recipient into the batch, honouring the flood
-/// caps (`crate::caps`). `cause` is the outside sender whose message caused
+/// caps (`crate::work::caps`). `cause` is the outside sender whose message caused
 /// the transition, if any. Returns how many were queued and how many held.
 #[allow(clippy::too_many_arguments)]
 async fn queue_mail(
@@ -264,8 +264,8 @@ async fn queue_mail(
             case: &c.reference,
             cause,
         };
-        if let crate::caps::Admit::Held(audit) =
-            crate::caps::admit(app, tx, &out, m.template.name(), now).await?
+        if let crate::work::caps::Admit::Held(audit) =
+            crate::work::caps::admit(app, tx, &out, m.template.name(), now).await?
         {
             batch.audits.push(audit);
             if !staff {

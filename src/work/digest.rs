@@ -3,11 +3,11 @@
 //! with lessons learnt, compliments cleared to share, and pipeline health.
 
 use crate::app::App;
+use crate::config::templates::Rendered;
 use crate::core::case::{Case, DeadlineKind, State, TemplateId};
 use crate::core::classify::Kind;
-use crate::effects::ApplyError;
 use crate::store::StoreError;
-use crate::templates::Rendered;
+use crate::work::effects::ApplyError;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 use sqlx::SqliteConnection;
@@ -109,13 +109,13 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
     // Sign-in failures past their grace head the digest until they clear,
     // with secrets about to expire: these stop mail silently otherwise.
     let mut signin = Vec::new();
-    let accounts = crate::alerts::accounts(&app.loaded.config);
+    let accounts = crate::work::alerts::accounts(&app.loaded.config);
     for h in app.store.account_health().await? {
         let Some(acc) = accounts.iter().find(|a| a.name == h.account) else {
             continue;
         };
-        if crate::alerts::is_alarming(app, &h, now) {
-            signin.push(crate::alerts::describe(app, &acc.label, &h));
+        if crate::work::alerts::is_alarming(app, &h, now) {
+            signin.push(crate::work::alerts::describe(app, &acc.label, &h));
         }
     }
     let today = app.calendar.to_local(now).date();
@@ -175,7 +175,10 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
         for r in &app.store.failed_outbox(10).await? {
             health.push(format!(
                 "  {} {} to {}: {}",
-                r.case_ref.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+                r.case_ref
+                    .as_ref()
+                    .map(|c| c.to_string())
+                    .unwrap_or_default(),
                 r.template,
                 r.recipient,
                 r.last_error.clone().unwrap_or_default()
@@ -285,10 +288,10 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
     // What the flood caps held back: people who got no acknowledgement, and
     // notifications folded into a summary. Nothing a cap withholds goes
     // unreported.
-    let held = crate::caps::digest_lines(app, since).await?;
+    let held = crate::work::caps::digest_lines(app, since).await?;
     if !held.is_empty() {
         sections.push(Section {
-            title: crate::caps::DIGEST_TITLE.into(),
+            title: crate::work::caps::DIGEST_TITLE.into(),
             lines: held,
         });
     }
@@ -343,7 +346,7 @@ pub async fn queue(
             if sent.contains(&p.email) {
                 continue;
             }
-            crate::effects::queue_notice(
+            crate::work::effects::queue_notice(
                 app,
                 tx,
                 "digest",

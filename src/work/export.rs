@@ -3,8 +3,8 @@
 //! readable case record with the full audit trail.
 
 use crate::app::App;
-use crate::core::text::{cut_bytes, one_line};
 use crate::core::reference::CaseRef;
+use crate::core::text::{cut_bytes, one_line};
 use crate::core::token::{redact_tokens, redact_tokens_bytes};
 use crate::private_fs;
 use crate::store::StoreError;

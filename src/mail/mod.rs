@@ -1,0 +1,11 @@
+//! Mail in and out: the IMAP and Maildir mailboxes the daemon reads, the
+//! outgoing message builder, the outbox sender (Maildir or SMTP), TLS, and
+//! the OAuth2 token sources that sign in to both.
+
+pub mod imap;
+pub mod maildir;
+pub mod maildir_source;
+pub mod outgoing;
+pub mod sender;
+pub mod tls;
+pub mod token_source;

@@ -1,0 +1,13 @@
+//! The work complaintd does with cases, between the mail adapters and the
+//! store: ingesting a message, applying a transition's effects, the
+//! scheduler's tick, the directors' digest, operator alerts, flood caps,
+//! exporting a case, and the daemon that runs the loops.
+
+pub mod alerts;
+pub mod caps;
+pub mod daemon;
+pub mod digest;
+pub mod effects;
+pub mod export;
+pub mod ingest;
+pub mod scheduler;
