@@ -64,7 +64,7 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
             "last_error": h.and_then(|h| h.last_error.clone()),
             "last_error_at": h.and_then(|h| h.last_error_at),
             "failing_since": failing_since,
-            "failure_kind": h.and_then(|h| h.failure_kind.clone()),
+            "failure_kind": h.and_then(|h| h.failure_kind),
             "alerted_at": h.and_then(|h| h.alerted_at),
             "secret_expires": expires,
             "secret_days_left": left,

@@ -250,6 +250,15 @@ fn command_line_ingest_tick_cases_quarantine() {
     assert_eq!(v["state"], "open");
     let (_, out, _) = run(&["cases", "show", "PAR-2026-0001"]);
     assert!(out.contains("acknowledged"), "{out}");
+    // States and references are typed at the command line: a misspelt state
+    // is an error, not an empty list; a reference is read as one.
+    let (_, out, _) = run(&["cases", "list", "--state", "open"]);
+    assert!(out.contains("PAR-2026-0001"), "{out}");
+    let (code, _, err) = run(&["cases", "list", "--state", "opne"]);
+    assert_ne!(code, Some(0));
+    assert!(err.contains("not a case state"), "{err}");
+    let (_, out, _) = run(&["cases", "show", "par-2026-0001"]);
+    assert!(out.contains("acknowledged"), "{out}");
     let (_, out, _) = run(&["quarantine", "list"]);
     assert!(out.contains("1 message(s) in quarantine"), "{out}");
     let (code, out, _) = run(&["status", "--json"]);
