@@ -1,7 +1,8 @@
 -- Every enumerated column is checked by the database (issue 11 §3): the
 -- lists below are the stored names of the Rust enums (core::case::State and
 -- DeadlineKind, core::classify::Kind, store::ActorKind); a value outside
--- them is refused on write, and the store refuses to read one.
+-- them is refused on write, and the store refuses to read one. (Also
+-- store::Worker for heartbeat.name.)
 --
 -- SQLite cannot add a CHECK to an existing column, so each table is rebuilt
 -- the documented way (https://sqlite.org/lang_altertable.html#otheralter):
@@ -142,3 +143,12 @@ INSERT INTO chases_new (case_ref, kind, at, done)
     SELECT case_ref, kind, at, done FROM chases;
 DROP TABLE chases;
 ALTER TABLE chases_new RENAME TO chases;
+
+-- heartbeat: name is a store::Worker.
+CREATE TABLE heartbeat_new (
+    name  TEXT PRIMARY KEY CHECK (name IN ('scheduler', 'sender')),
+    at    TEXT NOT NULL
+) STRICT;
+INSERT INTO heartbeat_new (name, at) SELECT name, at FROM heartbeat;
+DROP TABLE heartbeat;
+ALTER TABLE heartbeat_new RENAME TO heartbeat;

@@ -15,7 +15,7 @@ use crate::config::{SaslMechanism, SmtpConfig, TlsMode};
 use crate::core::oauth::FailureKind;
 use crate::mail::maildir;
 use crate::mail::token_source::TokenSource;
-use crate::store::{OutboxRow, Store, StoreError};
+use crate::store::{OutboxRow, Store, StoreError, Worker};
 use chrono::{DateTime, Duration, Utc};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
@@ -802,7 +802,7 @@ pub async fn deliver_due(
         }
     }
     end_session(&mut session).await;
-    store.heartbeat("sender", clock()).await?;
+    store.heartbeat(Worker::Sender, clock()).await?;
     Ok(report)
 }
 

@@ -1,7 +1,8 @@
 //! Per-mailbox fetch state (IMAP: UIDVALIDITY and the last UID taken in;
 //! every source: the last success and error) and the workers' heartbeats.
 
-use super::{Store, StoreError};
+use super::names::ReadFrom;
+use super::{Store, StoreError, Worker};
 use chrono::{DateTime, Utc};
 
 /// A mailbox's fetch health.
@@ -119,7 +120,7 @@ impl Store {
     }
 
     /// Record that a worker completed a pass.
-    pub async fn heartbeat(&self, name: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn heartbeat(&self, name: Worker, at: DateTime<Utc>) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO heartbeat (name, at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET at = excluded.at")
             .bind(name)
             .bind(at)
@@ -129,11 +130,10 @@ impl Store {
     }
 
     /// When each worker last completed a pass.
-    pub async fn heartbeats(&self) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
-        Ok(
-            sqlx::query_as("SELECT name, at FROM heartbeat ORDER BY name")
-                .fetch_all(&self.pool)
-                .await?,
-        )
+    pub async fn heartbeats(&self) -> Result<Vec<(Worker, DateTime<Utc>)>, StoreError> {
+        sqlx::query_as("SELECT name, at FROM heartbeat ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .read_from("heartbeat")
     }
 }

@@ -47,7 +47,7 @@ pub use caps::{Counted, HeldMail, NewCounted};
 pub use cases::AuditRow;
 pub use fetch::FetchState;
 pub use messages::{NewMessage, QuarantineEntry, StoredKey, StoredMessage, THIRD_PARTY_NOTE};
-pub use names::{ActorKind, MessageStatus, OutboxStatus};
+pub use names::{ActorKind, MessageStatus, OutboxStatus, Worker};
 pub use outbox::{NewOutbox, OutboxCounts, OutboxRow};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

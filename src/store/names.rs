@@ -118,6 +118,33 @@ impl ActorKind {
     }
 }
 
+/// A worker that records its passes (`heartbeat.name`), for `status`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+    strum::EnumIter,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum Worker {
+    /// Deadlines, chase-ups, alerts and the digest.
+    Scheduler,
+    /// The outbox drain.
+    Sender,
+}
+
+impl Worker {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// A stored value that does not name a variant; [`ReadFrom::read_from`]
 /// turns it into [`StoreError::UnknownValue`] with the table's name.
 #[derive(Debug, thiserror::Error)]
@@ -182,6 +209,7 @@ stored_as_text!(
     MessageStatus => |v| v.as_str().to_string(),
     OutboxStatus => |v| v.as_str().to_string(),
     ActorKind => |v| v.as_str().to_string(),
+    Worker => |v| v.as_str().to_string(),
     State => |v| v.as_str().to_string(),
     Kind => |v| v.as_str().to_string(),
     Flag => |v| v.as_str().to_string(),
@@ -219,6 +247,10 @@ mod tests {
                 "correspondent",
                 "third_party"
             ]
+        );
+        assert_eq!(
+            names(&mut Worker::iter().map(Worker::as_str)),
+            ["scheduler", "sender"]
         );
         for s in OutboxStatus::iter() {
             assert_eq!(s.as_str().parse::<OutboxStatus>().ok(), Some(s));

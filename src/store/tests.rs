@@ -134,6 +134,7 @@ const OUT_OF_RANGE: &[&str] = &[
     "INSERT INTO account_health (account, failure_kind) VALUES ('smtp:alerts', 'quota')",
     "INSERT INTO cap_ledger (at, recipient, domain, kind) VALUES ('t', 'r', 'd', 'bulk')",
     "INSERT INTO held_mail (at, template, recipient, cap, key, reason) VALUES ('t', 't', 'r', 'planet', 'k', 'r')",
+    "INSERT INTO heartbeat (name, at) VALUES ('janitor', 't')",
 ];
 
 async fn assert_all_refused(store: &Store) {
@@ -203,6 +204,10 @@ async fn upgrading_keeps_every_row_and_then_checks_new_ones() {
             "INSERT INTO chases (case_ref, kind, at) VALUES ('CMP-2026-0001', 'respond', '2026-11-13T09:00:00Z')",
             vec![],
         ),
+        (
+            "INSERT INTO heartbeat (name, at) VALUES ('sender', '2026-11-20T08:59:00Z')",
+            vec![],
+        ),
     ] {
         let mut q = sqlx::query(sql);
         for b in binds {
@@ -258,6 +263,10 @@ async fn upgrading_keeps_every_row_and_then_checks_new_ones() {
             DeadlineKind::Respond,
             at("2026-11-13T09:00:00Z")
         )]
+    );
+    assert_eq!(
+        store.heartbeats().await.expect("read"),
+        [(Worker::Sender, at("2026-11-20T08:59:00Z"))]
     );
     let (state, data): (String, String) =
         sqlx::query_as("SELECT state, data FROM cases WHERE reference = 'CMP-2026-0001'")

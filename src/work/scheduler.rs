@@ -7,7 +7,7 @@ use crate::app::App;
 use crate::config;
 use crate::core::case::{self, Event};
 use crate::core::reference::CaseRef;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Worker};
 use crate::work::digest;
 use crate::work::effects::{self, ApplyError};
 use chrono::{DateTime, Utc};
@@ -65,7 +65,7 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<TickReport, StoreErro
     if report != TickReport::default() {
         info!(?report, "tick");
     }
-    app.store.heartbeat("scheduler", now).await?;
+    app.store.heartbeat(Worker::Scheduler, now).await?;
     Ok(report)
 }
 
