@@ -11,7 +11,7 @@
 //!
 //! # Two kinds of function: in the caller's transaction, or on the pool
 //!
-//! The signature says which, and nothing else does:
+//! The signature says which:
 //!
 //! - **`Store::f(tx: &mut SqliteConnection, …)`**, an associated function
 //!   with no `self` whose first parameter is named `tx`: one step of the
