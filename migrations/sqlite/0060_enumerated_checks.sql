@@ -1,6 +1,6 @@
 -- Every enumerated column is checked by the database (issue 11 §3): the
 -- lists below are the stored names of the Rust enums (core::case::State and
--- DeadlineKind, core::classify::Kind, store::ActorKind); a value outside
+-- DeadlineKind, core::kind::Kind, store::ActorKind); a value outside
 -- them is refused on write, and the store refuses to read one. (Also
 -- store::Worker for heartbeat.name.)
 --
@@ -19,7 +19,7 @@
 -- for consent, and otherwise staff (the only other actor written as a bare
 -- address).
 
--- messages: kind is a core::classify::Kind (NULL until classified).
+-- messages: kind is a core::kind::Kind (NULL until classified).
 CREATE TABLE quarantine_parked AS SELECT * FROM quarantine;
 DROP TABLE quarantine;
 

@@ -316,4 +316,15 @@ mod tests {
         assert_eq!(domain_of("Jo@Example.TEST."), "example.test");
         assert_eq!(domain_of("nobody"), "");
     }
+
+    /// Held mail in the database carries these names.
+    #[test]
+    fn cap_names_are_stable() {
+        use strum::IntoEnumIterator;
+        let names: Vec<&str> = Cap::iter().map(Cap::as_str).collect();
+        assert_eq!(names, ["recipient", "domain", "case", "sender"]);
+        for c in Cap::iter() {
+            assert_eq!(c.as_str().parse::<Cap>(), Ok(c));
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! employer's statement` in a handler's reply act on the case instead of
 //! being sent to the complainant.
 
-use super::classify::Kind;
+use super::kind::Kind;
 use chrono::NaiveDate;
 use regex::Regex;
 use serde::Serialize;

@@ -398,6 +398,18 @@ pub fn hint(error: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::IntoEnumIterator;
+
+    /// An account's last failure is stored by these names.
+    #[test]
+    fn failure_kind_names_are_stable() {
+        let names: Vec<&str> = FailureKind::iter().map(FailureKind::as_str).collect();
+        assert_eq!(names, ["auth", "transient"]);
+        for k in FailureKind::iter() {
+            assert_eq!(k.as_str().parse::<FailureKind>(), Ok(k));
+            assert_eq!(serde_json::json!(k), serde_json::json!(k.as_str()));
+        }
+    }
 
     #[test]
     fn sasl_strings_match_the_providers_documents() {

@@ -3,7 +3,7 @@
 
 use super::names::ReadFrom;
 use super::{MessageStatus, Store, StoreError};
-use crate::core::classify::Kind;
+use crate::core::kind::Kind;
 use crate::core::reference::CaseRef;
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;

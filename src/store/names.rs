@@ -12,7 +12,7 @@
 use super::StoreError;
 use crate::core::caps::Cap;
 use crate::core::case::{DeadlineKind, State};
-use crate::core::classify::{Flag, Kind};
+use crate::core::kind::{Flag, Kind};
 use crate::core::oauth::FailureKind;
 use crate::core::reference::CaseRef;
 use sqlx::encode::IsNull;

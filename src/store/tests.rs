@@ -221,7 +221,7 @@ async fn upgrading_keeps_every_row_and_then_checks_new_ones() {
     let case: CaseRef = "CMP-2026-0001".parse().expect("a reference");
     let m = store.message(1).await.expect("read").expect("message 1");
     assert_eq!(m.status, MessageStatus::Processed);
-    assert_eq!(m.kind, Some(crate::core::classify::Kind::Complaint));
+    assert_eq!(m.kind, Some(crate::core::kind::Kind::Complaint));
     assert_eq!(m.case_ref.as_ref(), Some(&case));
     assert_eq!(m.raw, b"a");
     assert_eq!(store.case_messages(&case).await.expect("read").len(), 1);
