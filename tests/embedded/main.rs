@@ -14,3 +14,4 @@ mod operations;
 mod outsiders;
 mod procedures;
 mod security;
+mod triage;
