@@ -11,6 +11,11 @@
 -- `quarantine` (which references `messages`) is parked without its foreign
 -- key while `messages` is rebuilt, then rebuilt itself.
 --
+-- The lists already hold the names 0100_triage.sql adds ('triage',
+-- 'confirm_kind'), so a database that took 0100 before this migration (one
+-- made between the two landing) keeps its triage cases; 0100 rebuilds the
+-- same lists again on a database that takes both in order.
+--
 -- The audit log gains `actor_kind`: who made an entry by standing (the
 -- `actor` column keeps who in words). For entries written before it existed
 -- the standing is read from the words: `complaintd`, `complainant`,
@@ -64,7 +69,7 @@ CREATE TABLE cases_new (
     kind               TEXT NOT NULL CHECK (kind IN ('complaint', 'compliment', 'comment', 'other', 'auto_reply', 'bounce', 'bulk')),
     state              TEXT NOT NULL CHECK (state IN ('open', 'awaiting_consent', 'awaiting_decision', 'responded', 'late_escalation',
                                                       'pending_lessons', 'awaiting_permission', 'closed', 'referred_externally',
-                                                      'redirected', 'withdrawn')),
+                                                      'redirected', 'withdrawn', 'triage')),
     stage              INTEGER NOT NULL,
     complainant        TEXT NOT NULL,
     complainant_name   TEXT,
@@ -119,7 +124,7 @@ CREATE INDEX cases_state ON cases (state);
 -- deadlines and chases: kind is a core::case::DeadlineKind.
 CREATE TABLE deadlines_new (
     case_ref  TEXT NOT NULL,
-    kind      TEXT NOT NULL CHECK (kind IN ('acknowledge', 'respond', 'escalation_window', 'decision', 'permission')),
+    kind      TEXT NOT NULL CHECK (kind IN ('acknowledge', 'respond', 'escalation_window', 'decision', 'permission', 'confirm_kind')),
     stage     INTEGER NOT NULL,
     start     TEXT NOT NULL,
     due       TEXT NOT NULL,
@@ -134,7 +139,7 @@ CREATE INDEX deadlines_due ON deadlines (breached, due);
 
 CREATE TABLE chases_new (
     case_ref  TEXT NOT NULL,
-    kind      TEXT NOT NULL CHECK (kind IN ('acknowledge', 'respond', 'escalation_window', 'decision', 'permission')),
+    kind      TEXT NOT NULL CHECK (kind IN ('acknowledge', 'respond', 'escalation_window', 'decision', 'permission', 'confirm_kind')),
     at        TEXT NOT NULL,
     done      INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (case_ref, kind, at)

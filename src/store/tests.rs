@@ -292,3 +292,51 @@ async fn upgrading_keeps_every_row_and_then_checks_new_ones() {
     // The upgraded tables now refuse what they used to take.
     assert_all_refused(&store).await;
 }
+
+/// A database made between main taking 0100 (triage) and this branch's 0060
+/// has 0100 applied and not 0060; sqlx then applies 0060 after it, and its
+/// CHECK lists must keep the triage names or the rebuild would refuse them.
+#[tokio::test]
+async fn the_checks_keep_triage_when_0060_comes_after_0100() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("db.sqlite");
+    let opts = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(opts).await.expect("pool");
+    let mut without_0060: Migrator = sqlx::migrate!("./migrations/sqlite");
+    without_0060.migrations = without_0060
+        .migrations
+        .iter()
+        .filter(|m| m.version != 60)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    without_0060.run(&pool).await.expect("migrate without 0060");
+    for sql in [
+        "INSERT INTO cases (reference, kind, state, stage, complainant, opened_at, updated_at, data)
+         VALUES ('CMP-2026-0001', 'other', 'triage', 0, 'a@home.test', '2026-11-02T09:00:00Z', '2026-11-02T09:00:00Z', '{}')",
+        "INSERT INTO deadlines (case_ref, kind, stage, start, due) VALUES ('CMP-2026-0001', 'confirm_kind', 0, '2026-11-02T09:00:00Z', '2026-11-03T09:00:00Z')",
+        "INSERT INTO chases (case_ref, kind, at) VALUES ('CMP-2026-0001', 'confirm_kind', '2026-11-03T08:00:00Z')",
+    ] {
+        sqlx::query(sql).execute(&pool).await.expect(sql);
+    }
+    pool.close().await;
+
+    let store = Store::open(&path).await.expect("0060 after 0100");
+    let case: CaseRef = "CMP-2026-0001".parse().expect("a reference");
+    let now = at("2026-11-04T09:00:00Z");
+    assert_eq!(
+        store.due_deadlines(now).await.expect("read"),
+        [(case.clone(), DeadlineKind::ConfirmKind)]
+    );
+    assert_eq!(store.due_chases(now).await.expect("read").len(), 1);
+    let state: String =
+        sqlx::query_scalar("SELECT state FROM cases WHERE reference = 'CMP-2026-0001'")
+            .fetch_one(&store.pool)
+            .await
+            .expect("case row");
+    assert_eq!(state, "triage");
+    assert_all_refused(&store).await;
+}
