@@ -2,15 +2,31 @@
 
 use super::{Store, StoreError};
 use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
 
 impl Store {
-    /// Claim the digest for a day: true the first time only.
-    pub async fn claim_digest(&self, day: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+    /// Whether the digest for `day` has gone out.
+    pub async fn digest_sent(&self, day: &str) -> Result<bool, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM digests WHERE day = ?)")
+                .bind(day)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Claim the digest for `day`, inside the transaction that queues it (so
+    /// that a digest that fails is not lost): false if it was already claimed.
+    pub async fn claim_digest(
+        tx: &mut SqliteConnection,
+        day: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let r =
             sqlx::query("INSERT INTO digests (day, sent_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
                 .bind(day)
                 .bind(at)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
         Ok(r.rows_affected() == 1)
     }

@@ -30,7 +30,7 @@ macro_rules! select_quarantine {
 }
 
 /// A raw inbound message to store.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct NewMessage<'a> {
     /// Its Message-ID, if it had one.
     pub message_id: Option<&'a str>,

@@ -7,7 +7,8 @@ use crate::app::App;
 use crate::config::{Config, OAuth2Config};
 use crate::core::oauth::{self, FailureKind};
 use crate::mail::sender::{ALERTS_ACCOUNT, ALERT_TEMPLATE, OUTBOX_ACCOUNT};
-use crate::store::{AccountHealth, Store, StoreError};
+use crate::store::{AccountHealth, Store};
+use crate::work::drafts::Drafts;
 use crate::work::effects::ApplyError;
 use chrono::{DateTime, Duration, Utc};
 use tracing::{info, warn};
@@ -203,14 +204,23 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<AlertReport, ApplyErr
                 ),
             ),
         };
-        let mut tx = app.store.begin().await?;
-        let n = queue(app, &mut tx, &subject, &body, now).await?;
         let alerted = match d {
             Decision::Failing => Some(now),
             Decision::Recovered => None,
         };
-        Store::set_alerted(&mut tx, &h.account, alerted).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        let mut drafts = Drafts::default();
+        let n = loop {
+            let mut tx = drafts.begin(app).await?;
+            let out = async {
+                let n = queue(app, &mut tx, &mut drafts, &subject, &body, now).await?;
+                Store::set_alerted(&mut tx, &h.account, alerted).await?;
+                Ok::<_, ApplyError>(n)
+            }
+            .await;
+            if let Some(n) = drafts.end(app, tx, out).await? {
+                break n;
+            }
+        };
         match d {
             Decision::Failing => warn!(account = %h.account, operators = n, "sign-in alert sent"),
             Decision::Recovered => info!(account = %h.account, "sign-in recovered; all-clear sent"),
@@ -248,10 +258,19 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<AlertReport, ApplyErr
              being read.\n",
             acc.label
         );
-        let mut tx = app.store.begin().await?;
-        let n = queue(app, &mut tx, &subject, &body, now).await?;
-        Store::secret_warned(&mut tx, &acc.name, expires, mark, now).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        let mut drafts = Drafts::default();
+        let n = loop {
+            let mut tx = drafts.begin(app).await?;
+            let out = async {
+                let n = queue(app, &mut tx, &mut drafts, &subject, &body, now).await?;
+                Store::secret_warned(&mut tx, &acc.name, expires, mark, now).await?;
+                Ok::<_, ApplyError>(n)
+            }
+            .await;
+            if let Some(n) = drafts.end(app, tx, out).await? {
+                break n;
+            }
+        };
         warn!(account = %acc.name, days_left = left, "secret expiry warning sent");
         report.queued += n;
     }
@@ -272,6 +291,7 @@ fn fmt(app: &App, t: Option<DateTime<Utc>>) -> String {
 async fn queue(
     app: &App,
     tx: &mut sqlx::SqliteConnection,
+    drafts: &mut Drafts,
     subject: &str,
     body: &str,
     now: DateTime<Utc>,
@@ -286,6 +306,7 @@ async fn queue(
         crate::work::effects::queue_notice(
             app,
             tx,
+            drafts,
             "alert",
             ALERT_TEMPLATE,
             to,

@@ -12,6 +12,7 @@ use crate::app::App;
 use crate::core::caps::{self, Cap, Held, Outgoing};
 use crate::core::case::{Actor, Audit};
 use crate::store::{Counted, HeldMail, NewCounted, Store, StoreError};
+use crate::work::drafts::Drafts;
 use crate::work::effects::ApplyError;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::SqliteConnection;
@@ -37,6 +38,7 @@ pub enum Admit {
 pub async fn admit(
     app: &App,
     tx: &mut SqliteConnection,
+    drafts: &mut Drafts,
     out: &Outgoing<'_>,
     template: &str,
     now: DateTime<Utc>,
@@ -47,7 +49,7 @@ pub async fn admit(
     for check in &checks {
         let counts = Store::cap_counts(tx, check, out.recipient, hour, day).await?;
         if let Some(held) = caps::verdict(check, counts) {
-            return hold(app, tx, out, template, &held, now).await;
+            return hold(app, tx, drafts, out, template, &held, now).await;
         }
     }
     if !checks.is_empty() {
@@ -76,6 +78,7 @@ pub async fn admit(
 async fn hold(
     app: &App,
     tx: &mut SqliteConnection,
+    drafts: &mut Drafts,
     out: &Outgoing<'_>,
     template: &str,
     held: &Held,
@@ -112,7 +115,7 @@ async fn hold(
         "mail held back by a flood limit"
     );
     if summary {
-        queue_summary(app, tx, out, template, held, now).await?;
+        queue_summary(app, tx, drafts, out, template, held, now).await?;
     }
     let folded = if held.cap.is_staff() {
         "folded into a summary notice and listed in the daily digest"
@@ -142,6 +145,7 @@ fn about(cap: Cap, key: &str) -> String {
 async fn queue_summary(
     app: &App,
     tx: &mut SqliteConnection,
+    drafts: &mut Drafts,
     out: &Outgoing<'_>,
     template: &str,
     held: &Held,
@@ -170,6 +174,7 @@ async fn queue_summary(
     crate::work::effects::queue_notice(
         app,
         tx,
+        drafts,
         "flood",
         SUMMARY_TEMPLATE,
         out.recipient,

@@ -164,6 +164,43 @@ async fn digest_lists_health_and_cases_and_goes_once_a_day() {
 }
 
 #[tokio::test]
+async fn a_digest_that_fails_to_render_is_sent_once_the_template_is_fixed() {
+    let mut app = TestApp::spawn_with(
+        "provider-b",
+        "2026-11-23T07:00:00Z",
+        "[templates]\ndir = \"mine\"",
+    )
+    .await;
+    let mine = app.dir.path().join("mine");
+    std::fs::create_dir_all(&mine).expect("mkdir");
+    std::fs::write(
+        mine.join("daily_digest.hbs"),
+        "Subject: Digest {{digest.date}}\n\n{{frobnicate digest.date}}\n",
+    )
+    .expect("write");
+    app.restart().await;
+    app.advance(Duration::hours(1) + Duration::minutes(5));
+    let r = app.tick().await;
+    assert!(!r.digest_sent);
+    assert!(
+        r.errors.iter().any(|e| e.contains("daily_digest")),
+        "{:?}",
+        r.errors
+    );
+    let to = "ben.carter@provider-b.example.test";
+    assert!(app.sent_to(to).await.is_empty());
+    // Fixed: the same day's digest goes at the next tick, once.
+    std::fs::remove_file(mine.join("daily_digest.hbs")).expect("rm");
+    app.restart().await;
+    app.advance(Duration::minutes(1));
+    assert!(app.tick().await.digest_sent, "today's digest was not lost");
+    assert!(!app.tick().await.digest_sent, "once a day");
+    let digests = app.sent_to(to).await;
+    assert_eq!(digests.len(), 1);
+    assert_eq!(digests[0].template, "daily_digest");
+}
+
+#[tokio::test]
 async fn export_writes_the_customer_folder() {
     let app = TestApp::spawn("provider-b", "2026-11-23T10:00:00Z").await;
     app.deliver(&message(
