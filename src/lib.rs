@@ -21,8 +21,9 @@
 //!     `redact` (tokens removed from a whole message, in every encoding),
 //!     `screen` (machine mail), `text` (HTML to text), `threading` (which
 //!     case).
-//! - [`store`]: the only module that writes SQL; `accounts`, `caps` and
-//!   `rows` inside it.
+//! - [`store`]: the only module that writes SQL, a module per group of
+//!   tables inside it (`messages`, `cases`, `deadlines`, `outbox`, `fetch`,
+//!   `accounts`, `digests`, `caps`) and `names` for enumerated columns.
 //! - [`mail`]: the adapters to mail servers and folders.
 //!   - `imap` *(crate)*: one IMAP mailbox (`connect`, `fetch`).
 //!   - [`mail::maildir`]: Maildir reading and delivery.

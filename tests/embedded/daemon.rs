@@ -99,6 +99,6 @@ async fn run_takes_in_from_a_maildir_sends_the_acknowledgement_and_stops_on_canc
         .collect();
     assert_eq!(acks.len(), 1, "one mail to the complainant: {ack:?}");
     assert_eq!(acks[0].template, "acknowledgement");
-    assert_eq!(acks[0].status.as_deref(), Some("sent"));
+    assert_eq!(acks[0].status, complaintd::store::OutboxStatus::Sent);
     assert_eq!(after.store.list_cases(None).await.expect("db").len(), 1);
 }

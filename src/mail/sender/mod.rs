@@ -20,7 +20,7 @@ mod smtp;
 pub use smtp::{SignInFailure, SmtpAccount, SmtpSetupError, SmtpTimeouts};
 
 use crate::mail::maildir;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Worker};
 use chrono::{DateTime, Duration, Utc};
 use smtp::Session;
 use std::path::PathBuf;
@@ -200,9 +200,11 @@ pub(crate) async fn deliver_due(
         let Some(row) = store.claim_outbox(now, now + lease, 1).await?.pop() else {
             break;
         };
+        let case_name = row.case_ref.as_ref().map(|r| r.to_string());
+        let case = case_name.as_deref().unwrap_or("-");
         let span = info_span!(
             "deliver",
-            case = row.case_ref.as_deref().unwrap_or("-"),
+            case,
             message_id = %row.message_id
         );
         // The delivery itself, with the session opened on demand.
@@ -243,7 +245,6 @@ pub(crate) async fn deliver_due(
                 }
             }
         };
-        let case = row.case_ref.as_deref().unwrap_or("-");
         let Some(outcome) = outcome else {
             // Stopping, and the server is too slow: let the mail go back, untouched.
             warn!(case, message_id = %row.message_id, "stopping: the mail in flight was abandoned and goes out after the restart");
@@ -316,7 +317,7 @@ pub(crate) async fn deliver_due(
         }
     }
     end_session(&mut session).await;
-    store.heartbeat("sender", clock()).await?;
+    store.heartbeat(Worker::Sender, clock()).await?;
     Ok(report)
 }
 
