@@ -77,7 +77,7 @@ pub fn decide(
 ) -> Option<Decision> {
     match (h.failing_since, h.alerted_at) {
         (Some(since), None) => {
-            let g = if h.failure_kind.as_deref() == Some("auth") {
+            let g = if h.failure_kind == Some(FailureKind::Auth) {
                 grace
             } else {
                 outage_grace
@@ -108,7 +108,7 @@ pub fn is_alarming(app: &App, h: &AccountHealth, now: DateTime<Utc>) -> bool {
 /// than unreachable (server down, timeouts: it may clear by itself)? A
 /// refusal seen during the failure marks it for good (see `login_failed`).
 fn refused(h: &AccountHealth) -> bool {
-    h.failure_kind.as_deref() == Some(FailureKind::Auth.as_str())
+    h.failure_kind == Some(FailureKind::Auth)
 }
 
 /// One line about a failing account, for the digest and `status`.
@@ -323,14 +323,14 @@ async fn queue(
 mod tests {
     use super::*;
 
-    fn h(since: Option<&str>, kind: &str, alerted: Option<&str>) -> AccountHealth {
+    fn h(since: Option<&str>, kind: FailureKind, alerted: Option<&str>) -> AccountHealth {
         AccountHealth {
             account: "mailbox:complaints".into(),
             last_login_at: None,
             last_error: Some("x".into()),
             last_error_at: None,
             failing_since: since.map(|s| s.parse().unwrap()),
-            failure_kind: Some(kind.into()),
+            failure_kind: Some(kind),
             alerted_at: alerted.map(|s| s.parse().unwrap()),
         }
     }
@@ -341,16 +341,8 @@ mod tests {
         let o = Duration::minutes(60);
         let now: DateTime<Utc> = "2026-11-23T10:30:00Z".parse().unwrap();
         assert_eq!(
-            decide(&h(Some("2026-11-23T10:25:00Z"), "auth", None), g, o, now),
-            None
-        );
-        assert_eq!(
-            decide(&h(Some("2026-11-23T10:20:00Z"), "auth", None), g, o, now),
-            Some(Decision::Failing)
-        );
-        assert_eq!(
             decide(
-                &h(Some("2026-11-23T10:00:00Z"), "transient", None),
+                &h(Some("2026-11-23T10:25:00Z"), FailureKind::Auth, None),
                 g,
                 o,
                 now
@@ -359,7 +351,25 @@ mod tests {
         );
         assert_eq!(
             decide(
-                &h(Some("2026-11-23T09:30:00Z"), "transient", None),
+                &h(Some("2026-11-23T10:20:00Z"), FailureKind::Auth, None),
+                g,
+                o,
+                now
+            ),
+            Some(Decision::Failing)
+        );
+        assert_eq!(
+            decide(
+                &h(Some("2026-11-23T10:00:00Z"), FailureKind::Transient, None),
+                g,
+                o,
+                now
+            ),
+            None
+        );
+        assert_eq!(
+            decide(
+                &h(Some("2026-11-23T09:30:00Z"), FailureKind::Transient, None),
                 g,
                 o,
                 now
@@ -370,7 +380,7 @@ mod tests {
             decide(
                 &h(
                     Some("2026-11-23T09:00:00Z"),
-                    "auth",
+                    FailureKind::Auth,
                     Some("2026-11-23T09:10:00Z")
                 ),
                 g,
@@ -381,9 +391,14 @@ mod tests {
             "told once"
         );
         assert_eq!(
-            decide(&h(None, "auth", Some("2026-11-23T09:10:00Z")), g, o, now),
+            decide(
+                &h(None, FailureKind::Auth, Some("2026-11-23T09:10:00Z")),
+                g,
+                o,
+                now
+            ),
             Some(Decision::Recovered)
         );
-        assert_eq!(decide(&h(None, "auth", None), g, o, now), None);
+        assert_eq!(decide(&h(None, FailureKind::Auth, None), g, o, now), None);
     }
 }

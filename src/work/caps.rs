@@ -97,10 +97,10 @@ async fn hold(
         tx,
         &HeldMail {
             at: now,
-            case_ref: Some(out.case.to_string()),
+            case_ref: Some(out.case.clone()),
             template: template.to_string(),
             recipient: out.recipient.to_string(),
-            cap: held.cap.as_str().to_string(),
+            cap: held.cap,
             key: held.key.clone(),
             reason: held.reason.clone(),
         },
@@ -108,7 +108,7 @@ async fn hold(
     )
     .await?;
     tracing::warn!(
-        case = out.case,
+        case = %out.case,
         template,
         cap = held.cap.as_str(),
         summary,
@@ -192,19 +192,23 @@ pub async fn digest_lines(app: &App, since: DateTime<Utc>) -> Result<Vec<String>
     /// Held mail under one limit and key: per (template, recipient), the
     /// cases in order of first appearance.
     struct Group<'a> {
-        cap: &'a str,
+        cap: Cap,
         key: &'a str,
         n: usize,
         items: Vec<(String, Vec<&'a str>)>,
     }
     let held = app.store.held_mail_since(since).await?;
+    let refs: Vec<Option<String>> = held
+        .iter()
+        .map(|h| h.case_ref.as_ref().map(|r| r.to_string()))
+        .collect();
     let mut groups: Vec<Group<'_>> = Vec::new();
-    for h in &held {
+    for (h, case) in held.iter().zip(&refs) {
         let i = match groups.iter().position(|g| g.cap == h.cap && g.key == h.key) {
             Some(i) => i,
             None => {
                 groups.push(Group {
-                    cap: &h.cap,
+                    cap: h.cap,
                     key: &h.key,
                     n: 0,
                     items: Vec::new(),
@@ -215,7 +219,7 @@ pub async fn digest_lines(app: &App, since: DateTime<Utc>) -> Result<Vec<String>
         let g = &mut groups[i];
         g.n += 1;
         let item = format!("{} to {}", h.template, h.recipient);
-        let case = h.case_ref.as_deref().unwrap_or("(no case)");
+        let case = case.as_deref().unwrap_or("(no case)");
         match g.items.iter_mut().find(|(i, _)| *i == item) {
             Some((_, cases)) => cases.push(case),
             None => g.items.push((item, vec![case])),
@@ -223,8 +227,7 @@ pub async fn digest_lines(app: &App, since: DateTime<Utc>) -> Result<Vec<String>
     }
     let mut lines = Vec::new();
     for g in groups {
-        let cap = g.cap.parse::<Cap>().unwrap_or(Cap::Sender);
-        lines.push(format!("{}: {} held back", about(cap, g.key), g.n));
+        lines.push(format!("{}: {} held back", about(g.cap, g.key), g.n));
         for (item, cases) in g.items {
             lines.push(format!("  {item}: {}", case_list(&cases)));
         }

@@ -169,7 +169,10 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
         for r in &app.store.failed_outbox(10).await? {
             health.push(format!(
                 "  {} {} to {}: {}",
-                r.case_ref.clone().unwrap_or_default(),
+                r.case_ref
+                    .as_ref()
+                    .map(|c| c.to_string())
+                    .unwrap_or_default(),
                 r.template,
                 r.recipient,
                 r.last_error.clone().unwrap_or_default()

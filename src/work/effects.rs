@@ -6,6 +6,7 @@ use crate::app::App;
 use crate::config::template_data::{CaseFacts, CaseMail, Contact, Org, Person, Procedure, Vars};
 use crate::config::templates::TemplateError;
 use crate::core::case::{self, Case, Effect, OutMail, Recipient, TemplateId, Transition};
+use crate::core::reference::CaseRef;
 use crate::mail::outgoing::{self, Envelope};
 use crate::store::{NewOutbox, Store, StoreError};
 use crate::work::drafts::{Draft, Drafts};
@@ -238,7 +239,7 @@ impl Batch {
     async fn write(
         self,
         tx: &mut SqliteConnection,
-        reference: &str,
+        reference: &CaseRef,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         Store::append_audits(tx, Some(reference), now, &self.audits).await?;
@@ -276,7 +277,6 @@ async fn queue_mail(
     now: DateTime<Utc>,
 ) -> Result<(usize, usize), ApplyError> {
     let (mut queued, mut held) = (0, 0);
-    let reference = c.reference.to_string();
     for recipient in resolve(app, c, &m.to) {
         let staff = app.directory.by_email(&recipient).is_some();
         let automatic = !staff;
@@ -284,7 +284,7 @@ async fn queue_mail(
             recipient: &recipient,
             staff,
             relayed: m.template.is_relayed(),
-            case: &reference,
+            case: &c.reference,
             cause,
         };
         if let crate::work::caps::Admit::Held(audit) =
@@ -394,7 +394,7 @@ pub async fn apply_caused(
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {
     let c = &tr.case;
-    let reference = c.reference.to_string();
+    let reference = &c.reference;
     Store::save_case(tx, c, now).await?;
     let mut batch = Batch::default();
     if tr.effects.iter().any(|e| matches!(e, Effect::Send(_))) {
@@ -405,7 +405,7 @@ pub async fn apply_caused(
         match e {
             Effect::Audit(a) => batch.audits.push(a.clone()),
             Effect::SetDeadline(d) => {
-                Store::set_deadline(tx, &reference, d).await?;
+                Store::set_deadline(tx, reference, d).await?;
                 // Only deadlines someone must act on are chased.
                 let chased = !d.breached && d.kind.someone_must_act();
                 let chases = if chased {
@@ -413,9 +413,9 @@ pub async fn apply_caused(
                 } else {
                     Vec::new()
                 };
-                Store::set_chases(tx, &reference, d.kind, &chases).await?;
+                Store::set_chases(tx, reference, d.kind, &chases).await?;
             }
-            Effect::ClearDeadline(k) => Store::clear_deadline(tx, &reference, *k).await?,
+            Effect::ClearDeadline(k) => Store::clear_deadline(tx, reference, *k).await?,
             Effect::Send(m) => {
                 let (queued, held) =
                     queue_mail(app, tx, drafts, &mut batch, c, m, context_text, cause, now).await?;
@@ -430,7 +430,7 @@ pub async fn apply_caused(
             }
         }
     }
-    batch.write(tx, &reference, now).await?;
+    batch.write(tx, reference, now).await?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 
 use crate::app::App;
 use crate::core::redact::redact_message;
+use crate::core::reference::CaseRef;
 use crate::core::text::{cut_bytes, one_line};
 use crate::core::token::redact_tokens;
 use crate::private_fs;
@@ -59,7 +60,7 @@ fn folder_name(name: &str, suffix: &str) -> String {
 }
 
 /// Export a case into `out`; returns the folder written.
-pub async fn export(app: &App, reference: &str, out: &Path) -> Result<PathBuf, ExportError> {
+pub async fn export(app: &App, reference: &CaseRef, out: &Path) -> Result<PathBuf, ExportError> {
     let c = app
         .store
         .case(reference)

@@ -13,8 +13,9 @@ use crate::core::case::{self, Event, Inbound};
 use crate::core::classify;
 use crate::core::kind::Kind;
 use crate::core::mail::{self, InboundMail};
+use crate::core::reference::CaseRef;
 use crate::core::{auth, commands, threading, token};
-use crate::store::{NewMessage, Store, StoreError, THIRD_PARTY_NOTE};
+use crate::store::{MessageStatus, NewMessage, Store, StoreError, THIRD_PARTY_NOTE};
 use crate::work::drafts::Drafts;
 use crate::work::effects::{self, ApplyError};
 use chrono::{DateTime, Datelike, Utc};
@@ -409,10 +410,8 @@ async fn process_analysed(
             .case
             .clone()
             .or_else(|| threading::issued_id_in_raw(raw, &app.secret));
-        let case_ref = match &reference {
-            Some(r) => Store::load_case(tx, &r.to_string())
-                .await?
-                .map(|_| r.to_string()),
+        let case_ref = match reference {
+            Some(r) => Store::load_case(tx, &r).await?.map(|_| r),
             None => None,
         };
         let note = class.reasons.join("; ");
@@ -428,15 +427,15 @@ async fn process_analysed(
         Store::mark_message(
             tx,
             row,
-            "ignored",
-            Some(class.kind.as_str()),
-            case_ref.as_deref(),
+            MessageStatus::Ignored,
+            Some(class.kind),
+            case_ref.as_ref(),
             Some(&note),
         )
         .await?;
         return Ok(Ingested::Ignored {
             kind: class.kind,
-            case: case_ref,
+            case: case_ref.map(|r| r.to_string()),
         });
     }
     if sender.is_empty() {
@@ -446,7 +445,7 @@ async fn process_analysed(
         return Ok(Ingested::Quarantined(reason.into()));
     }
     let existing = match &thread.case {
-        Some(r) => Store::load_case(tx, &r.to_string()).await?,
+        Some(r) => Store::load_case(tx, r).await?,
         None => None,
     };
     let ctx = app.ctx();
@@ -456,7 +455,6 @@ async fn process_analysed(
     let mut cause = Some(sender.as_str());
     let (tr, context_text, outcome) = match existing {
         Some(c) => {
-            let reference = c.reference.to_string();
             // A handler's commands come only from the newly written text: cut
             // where the reply starts repeating mail we sent them, in case the
             // quote stripper did not recognise how their client quoted it.
@@ -466,7 +464,7 @@ async fn process_analysed(
             // a member of staff, whatever its Email field says.
             let staff = mail.relayed_by.is_none() && app.directory.by_email(sender).is_some();
             let new_text = if staff {
-                without_copied_mail(tx, &reference, sender, &parts.new).await?
+                without_copied_mail(tx, &c.reference, sender, &parts.new).await?
             } else {
                 parts.new.clone()
             };
@@ -513,7 +511,7 @@ async fn process_analysed(
             (
                 case::step(&c, event, &ctx, now),
                 new_text,
-                Ingested::Threaded(reference),
+                Ingested::Threaded(c.reference.to_string()),
             )
         }
         None => {
@@ -541,15 +539,14 @@ async fn process_analysed(
         }
     };
     effects::apply_caused(app, tx, drafts, &tr, &context_text, cause, now).await?;
-    let reference = tr.case.reference.to_string();
     // A third party's message stays on the case, labelled, for the record.
     let note = third_party.then(|| format!("{THIRD_PARTY_NOTE} {sender}"));
     Store::mark_message(
         tx,
         row,
-        "processed",
-        Some(class.kind.as_str()),
-        Some(&reference),
+        MessageStatus::Processed,
+        Some(class.kind),
+        Some(&tr.case.reference),
         note.as_deref(),
     )
     .await?;
@@ -563,7 +560,7 @@ const QUOTED_MAIL_LOOKBACK: i64 = 10;
 /// case that complaintd sent to `sender`.
 async fn without_copied_mail(
     tx: &mut SqliteConnection,
-    reference: &str,
+    reference: &CaseRef,
     sender: &str,
     text: &str,
 ) -> Result<String, StoreError> {
@@ -588,7 +585,7 @@ async fn token_verified(
     let Some(token) = token else {
         return Ok(false);
     };
-    let valid_from = Store::tokens_valid_from(tx, &c.reference.to_string()).await?;
+    let valid_from = Store::tokens_valid_from(tx, &c.reference).await?;
     let check = token::check_handler_token(
         &app.secret,
         &c.reference,

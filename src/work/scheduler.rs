@@ -6,7 +6,8 @@
 use crate::app::App;
 use crate::config;
 use crate::core::case::{self, Event};
-use crate::store::{Store, StoreError};
+use crate::core::reference::CaseRef;
+use crate::store::{Store, StoreError, Worker};
 use crate::work::digest;
 use crate::work::drafts::Drafts;
 use crate::work::effects::{self, ApplyError};
@@ -65,13 +66,13 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<TickReport, StoreErro
     if report != TickReport::default() {
         info!(?report, "tick");
     }
-    app.store.heartbeat("scheduler", now).await?;
+    app.store.heartbeat(Worker::Scheduler, now).await?;
     Ok(report)
 }
 
 async fn fire(
     app: &App,
-    reference: &str,
+    reference: &CaseRef,
     event: Event,
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {

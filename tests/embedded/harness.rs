@@ -6,6 +6,7 @@ use complaintd::app::App;
 use complaintd::config;
 use complaintd::core::case::Case;
 use complaintd::core::mail;
+use complaintd::core::reference::CaseRef;
 use complaintd::core::token::Secret;
 use complaintd::mail::sender::{self, Transport};
 use complaintd::store::OutboxRow;
@@ -21,6 +22,11 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     pub transport: Transport,
     pub config: PathBuf,
+}
+
+/// A case reference the test knows to be well formed.
+pub fn cref(s: &str) -> CaseRef {
+    s.parse().expect("a case reference")
 }
 
 pub fn t(s: &str) -> DateTime<Utc> {
@@ -85,6 +91,20 @@ impl TestApp {
         }
     }
 
+    /// An app that also reads a Maildir mailbox "complaints" at `inbox/`
+    /// (created), as the embedded default does; returns the inbox's path.
+    pub async fn spawn_with_maildir_inbox(provider: &str, start: &str) -> (TestApp, PathBuf) {
+        let app = Self::spawn_with(
+            provider,
+            start,
+            "[[mailbox]]\nname = \"complaints\"\nmaildir = \"inbox\"",
+        )
+        .await;
+        let inbox = app.dir.path().join("inbox");
+        complaintd::mail::maildir::create(&inbox).expect("maildir");
+        (app, inbox)
+    }
+
     pub async fn open(config: &Path) -> App {
         let loaded = config::load(config).expect("config");
         App::with_secret(loaded, Secret::new(SECRET.as_bytes().to_vec()))
@@ -144,7 +164,7 @@ impl TestApp {
     pub async fn case(&self, reference: &str) -> Case {
         self.app
             .store
-            .case(reference)
+            .case(&cref(reference))
             .await
             .expect("db")
             .expect("case")

@@ -77,7 +77,12 @@ async fn floods_are_capped_per_recipient() {
         to_sender, 5,
         "at most 5 automatic mails per recipient per hour"
     );
-    let audit = app.app.store.case_audit("PAR-2026-0012").await.expect("db");
+    let audit = app
+        .app
+        .store
+        .case_audit(&cref("PAR-2026-0012"))
+        .await
+        .expect("db");
     assert!(audit.iter().any(|a| a.action == "rate limited"));
 }
 
@@ -101,7 +106,12 @@ async fn forged_handler_command_is_recorded_not_executed() {
     app.send().await;
     let c = app.case("PAR-2026-0001").await;
     assert_eq!(c.state.as_str(), "open");
-    let audit = app.app.store.case_audit("PAR-2026-0001").await.expect("db");
+    let audit = app
+        .app
+        .store
+        .case_audit(&cref("PAR-2026-0001"))
+        .await
+        .expect("db");
     assert!(audit
         .iter()
         .any(|a| a.action == "unverified staff message" && a.actor.starts_with("UNVERIFIED")));
@@ -202,7 +212,7 @@ async fn export_writes_the_customer_folder() {
     .await;
     app.send().await;
     let out = tempfile::tempdir().expect("tempdir");
-    let folder = complaintd::work::export::export(&app.app, "PAR-2026-0001", out.path())
+    let folder = complaintd::work::export::export(&app.app, &cref("PAR-2026-0001"), out.path())
         .await
         .expect("export");
     assert_eq!(
@@ -276,6 +286,15 @@ fn command_line_ingest_tick_cases_quarantine() {
     assert_eq!(v["reference"], "PAR-2026-0001");
     assert_eq!(v["state"], "open");
     let (_, out, _) = run(&["cases", "show", "PAR-2026-0001"]);
+    assert!(out.contains("acknowledged"), "{out}");
+    // States and references are typed at the command line: a misspelt state
+    // is an error, not an empty list; a reference is read as one.
+    let (_, out, _) = run(&["cases", "list", "--state", "open"]);
+    assert!(out.contains("PAR-2026-0001"), "{out}");
+    let (code, _, err) = run(&["cases", "list", "--state", "opne"]);
+    assert_ne!(code, Some(0));
+    assert!(err.contains("not a case state"), "{err}");
+    let (_, out, _) = run(&["cases", "show", "par-2026-0001"]);
     assert!(out.contains("acknowledged"), "{out}");
     let (_, out, _) = run(&["quarantine", "list"]);
     assert!(out.contains("1 message(s) in quarantine"), "{out}");
@@ -397,14 +416,8 @@ fn demo_runs_from_scratch_quickly_and_covers_the_procedure() {
 
 #[tokio::test]
 async fn maildir_source_takes_in_new_mail_after_commit() {
-    let app = TestApp::spawn_with(
-        "provider-b",
-        "2026-11-23T10:00:00Z",
-        "[[mailbox]]\nname = \"complaints\"\nmaildir = \"inbox\"",
-    )
-    .await;
-    let inbox = app.dir.path().join("inbox");
-    complaintd::mail::maildir::create(&inbox).expect("maildir");
+    let (app, inbox) =
+        TestApp::spawn_with_maildir_inbox("provider-b", "2026-11-23T10:00:00Z").await;
     for i in 0..3 {
         let raw = message(
             "Jo <jo@mail.test>",

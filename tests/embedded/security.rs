@@ -50,7 +50,7 @@ fn reply_with_token(notice: &OutboxRow, from: &str, body: &str, id: &str) -> Vec
 async fn unverified_count(app: &TestApp) -> usize {
     app.app
         .store
-        .case_audit(REF)
+        .case_audit(&cref(REF))
         .await
         .expect("db")
         .iter()
@@ -61,7 +61,7 @@ async fn unverified_count(app: &TestApp) -> usize {
 async fn notes(app: &TestApp) -> Vec<String> {
     app.app
         .store
-        .case_audit(REF)
+        .case_audit(&cref(REF))
         .await
         .expect("db")
         .into_iter()
@@ -224,7 +224,7 @@ async fn tokens_never_reach_the_complainant_or_an_export() {
         .contains("refunded")));
 
     let out = tempfile::tempdir().expect("tempdir");
-    let folder = complaintd::work::export::export(&app.app, REF, out.path())
+    let folder = complaintd::work::export::export(&app.app, &cref(REF), out.path())
         .await
         .expect("export");
     let mut files = 0;
@@ -283,7 +283,7 @@ async fn tokens_in_encoded_parts_and_headers_are_left_out_of_an_export() {
         Ingested::Threaded(REF.into())
     );
     let out = tempfile::tempdir().expect("tempdir");
-    let folder = complaintd::work::export::export(&app.app, REF, out.path())
+    let folder = complaintd::work::export::export(&app.app, &cref(REF), out.path())
         .await
         .expect("export");
     let mut readable = 0;
@@ -352,7 +352,7 @@ async fn hostile_names_and_message_ids_keep_exports_and_mail_well_formed() {
     // Twice: the second export of the same person on the same day gets the
     // reference added to its name, and must still fit.
     for _ in 0..2 {
-        let folder = complaintd::work::export::export(&app.app, REF, out.path())
+        let folder = complaintd::work::export::export(&app.app, &cref(REF), out.path())
             .await
             .expect("export of a case with a long name");
         let name = folder.file_name().and_then(|n| n.to_str()).expect("utf-8");
