@@ -3,6 +3,7 @@
 
 mod classify;
 mod demo;
+mod learn;
 pub mod out;
 mod status;
 mod store_commands;
@@ -43,6 +44,29 @@ pub enum Command {
         /// One JSON object per input line.
         #[arg(long)]
         json: bool,
+        /// Fit the shipped model of the learned layer on labelled folders
+        /// (`--corpus`, default: the repository's) and write it (`--out`,
+        /// default model/classifier.bin) with its corpus.jsonl beside it.
+        #[arg(long, conflicts_with_all = ["learn", "cv", "files"])]
+        train: bool,
+        /// Refit the learned layer on the shipped corpus plus this
+        /// organisation's handler corrections (#reclassify, #flag, #unflag),
+        /// written where the daemon loads it (`[classifier] model`).
+        #[arg(long, conflicts_with_all = ["cv", "files"])]
+        learn: bool,
+        /// Cross-validate on labelled folders: the lexicon alone against the
+        /// lexicon with the learned layer.
+        #[arg(long, conflicts_with = "files")]
+        cv: bool,
+        /// A folder with labels.jsonl and its .eml files (repeatable).
+        #[arg(long)]
+        corpus: Vec<PathBuf>,
+        /// Where --train writes the model.
+        #[arg(long, requires = "train")]
+        out: Option<PathBuf>,
+        /// Folds for --cv.
+        #[arg(long, default_value_t = 5, requires = "cv")]
+        folds: usize,
         /// Files or directories (Maildirs too).
         files: Vec<PathBuf>,
     },
@@ -323,11 +347,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
         },
-        Command::Classify { json, files } => {
+        Command::Classify {
+            json,
+            train,
+            learn,
+            cv,
+            corpus,
+            out,
+            folds,
+            files,
+        } => {
+            if train {
+                return learn::train_cmd(&corpus, out.as_deref());
+            }
+            if learn {
+                return runtime()?.block_on(learn::learn_cmd(config));
+            }
             let hints = match &cli.config {
-                Some(path) => crate::config::load(path)?.hints(),
+                Some(path) => crate::config::load(path)?.hints_with_model()?,
                 None => Hints::default(),
             };
+            if cv {
+                return learn::cv_cmd(&corpus, folds, &hints);
+            }
             classify::classify_cmd(json, &files, &hints)
         }
         Command::Check { offline } => {

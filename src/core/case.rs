@@ -1777,6 +1777,40 @@ fn command(
             start_kind(out, ctx, now);
             Ok(())
         }
+        // A flag corrected by hand: recorded on the case (and, by the store,
+        // as a labelled example for the learned layer); setting one sends the
+        // policy's alert for it as a raised flag would have at the start.
+        // Steps already taken for the old flags are not undone.
+        Command::Flag { flag } => {
+            if !out.case.flags.insert(flag) {
+                return Err(format!("#flag: the case is already flagged {flag}"));
+            }
+            out.audit(actor.clone(), "flagged", format!("flag {flag} set"), id);
+            let only: BTreeSet<Flag> = [flag].into();
+            for r in ctx.policy.routes_for(&only) {
+                if !r.notify.is_empty() {
+                    out.send(with_var(
+                        mail(TemplateId::FlagAlert, roles(&r.notify)),
+                        "flag",
+                        r.flag.as_str(),
+                    ));
+                    out.audit(
+                        Actor::System,
+                        "alerted",
+                        format!("{} alert sent at once to {}", r.flag, r.notify.join(", ")),
+                        None,
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Unflag { flag } => {
+            if !out.case.flags.remove(&flag) {
+                return Err(format!("#unflag: the case is not flagged {flag}"));
+            }
+            out.audit(actor.clone(), "unflagged", format!("flag {flag} cleared"), id);
+            Ok(())
+        }
         Command::ConsentReceived => {
             if out.case.consent != ConsentStatus::Awaiting {
                 return Err("#consent: this case is not waiting for consent".into());

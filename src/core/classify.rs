@@ -6,6 +6,7 @@
 //! the label: quoted history, signatures and legal disclaimers are removed
 //! first (see [`super::quote`]); forwarded text counts at reduced weight.
 
+use super::learned;
 use super::mail::InboundMail;
 use super::quote::{self, HistoryKind};
 use super::screen::screen;
@@ -183,6 +184,9 @@ pub struct Hints {
     pub handler_names: Vec<String>,
     /// The organisation's own mailbox addresses.
     pub own_addresses: Vec<String>,
+    /// The learned layer's model (the shipped one unless the organisation
+    /// has refitted it with its corrections).
+    pub learned: super::learned::Learned,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -742,7 +746,24 @@ fn classify_text(
     own.sort_by(|a, b| b.0.total_cmp(&a.0));
     reasons.extend(own.iter().take(6).map(|(_, r)| r.clone()));
 
-    let flags = flags(kind, subject, new, forwarded, mail, hints, &mut reasons);
+    // The learned layer: overrules the lexicon's kind only when confident,
+    // and adds the flags its recall-tuned thresholds raise.
+    let prediction = hints.learned.model().map(|m| {
+        m.predict(&learned::Doc {
+            subject: subject.to_string(),
+            new: new.to_string(),
+            forwarded: forwarded.to_string(),
+            named: mail.from.as_ref().is_some_and(|f| f.name.is_some()),
+        })
+    });
+    let kind = match &prediction {
+        Some(p) => learned::decide_kind(kind, p, &mut reasons),
+        None => kind,
+    };
+    let mut flags = flags(kind, subject, new, forwarded, mail, hints, &mut reasons);
+    if let Some(p) = &prediction {
+        flags.extend(learned::flags(kind, p, &mut reasons));
+    }
     Classification {
         kind,
         flags,

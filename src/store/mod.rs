@@ -7,7 +7,10 @@
 
 mod accounts;
 mod caps;
+mod corrections;
 mod rows;
+
+pub use corrections::{Correction, Label as CorrectionLabel};
 
 pub use accounts::AccountHealth;
 pub use caps::{Counted, HeldMail, NewCounted};
@@ -37,6 +40,16 @@ pub enum StoreError {
         reference: String,
         /// Why.
         message: String,
+    },
+    /// A stored name this version does not know.
+    #[error("{table}.{column}: unknown value {value:?}")]
+    Unknown {
+        /// The table.
+        table: &'static str,
+        /// The column.
+        column: &'static str,
+        /// What was stored.
+        value: String,
     },
 }
 
