@@ -76,15 +76,18 @@ impl fmt::Debug for Learned {
 
 /// When the model overrules the lexicon's kind: its best kind must have at
 /// least this probability.
-pub const OVERRULE_AT: f32 = 0.6;
-/// Recall first: a message the lexicon did not take for a complaint becomes
-/// one when the model gives "complaint" at least this probability.
-pub const COMPLAINT_AT: f32 = 0.45;
+pub const OVERRULE_AT: f32 = 0.8;
+/// Recall first: a message the lexicon took for "other" (the commonest way
+/// a complaint went unanswered) becomes a complaint when the model gives
+/// "complaint" at least this probability. Praise and suggestions the lexicon
+/// recognised keep their kind unless the model is confident (`OVERRULE_AT`):
+/// they often mention a past problem.
+pub const COMPLAINT_AT: f32 = 0.5;
 /// A flag is raised when the model gives it at least this probability (low on
 /// purpose: a missed flag costs more than a handler's `#unflag`).
-pub const FLAG_AT: f32 = 0.35;
+pub const FLAG_AT: f32 = 0.5;
 /// Safeguarding is the costliest miss of all.
-pub const SAFEGUARDING_AT: f32 = 0.25;
+pub const SAFEGUARDING_AT: f32 = 0.4;
 
 fn show(c: &[model::Contribution]) -> String {
     c.iter()
@@ -100,7 +103,7 @@ pub fn decide_kind(lexicon: Kind, p: &Prediction, reasons: &mut Vec<String>) -> 
     let complaint = p.prob(Kind::Complaint);
     let kind = if best != lexicon && prob >= OVERRULE_AT {
         best
-    } else if lexicon != Kind::Complaint && complaint >= COMPLAINT_AT {
+    } else if lexicon == Kind::Other && complaint >= COMPLAINT_AT {
         Kind::Complaint
     } else {
         lexicon

@@ -209,7 +209,7 @@ pub fn train(examples: &[Example], opt: &TrainOptions) -> Model {
             }
         }
         if pos > 0.0 {
-            pos_weight[fi] = (neg / pos).clamp(1.0, 20.0);
+            pos_weight[fi] = (neg / pos).clamp(1.0, 3.0);
         }
     }
 
