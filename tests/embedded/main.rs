@@ -9,6 +9,7 @@ mod delivery;
 mod floods;
 mod heavy;
 mod idempotence;
+mod learning;
 mod machine_mail;
 mod operations;
 mod outsiders;
