@@ -43,8 +43,8 @@ struct Labelled {
 
 fn read_corpus(dir: &Path) -> anyhow::Result<Vec<Labelled>> {
     let labels = dir.join("labels.jsonl");
-    let text = std::fs::read_to_string(&labels)
-        .with_context(|| format!("read {}", labels.display()))?;
+    let text =
+        std::fs::read_to_string(&labels).with_context(|| format!("read {}", labels.display()))?;
     let folder = dir
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -56,7 +56,9 @@ fn read_corpus(dir: &Path) -> anyhow::Result<Vec<Labelled>> {
         }
         let at = || format!("{}: line {}", labels.display(), n + 1);
         let v: Value = serde_json::from_str(line).with_context(at)?;
-        let file = v["file"].as_str().ok_or_else(|| anyhow!("{}: no file", at()))?;
+        let file = v["file"]
+            .as_str()
+            .ok_or_else(|| anyhow!("{}: no file", at()))?;
         let kind: Kind = v["kind"]
             .as_str()
             .ok_or_else(|| anyhow!("{}: no kind", at()))?
@@ -64,7 +66,9 @@ fn read_corpus(dir: &Path) -> anyhow::Result<Vec<Labelled>> {
             .with_context(at)?;
         let mut flags = BTreeSet::new();
         for f in v["flags"].as_array().into_iter().flatten() {
-            let name = f.as_str().ok_or_else(|| anyhow!("{}: a flag is not a string", at()))?;
+            let name = f
+                .as_str()
+                .ok_or_else(|| anyhow!("{}: a flag is not a string", at()))?;
             flags.insert(name.parse::<Flag>().with_context(at)?);
         }
         let path = dir.join(file);
@@ -277,17 +281,27 @@ impl Tally {
         }
         let p = if predicted > 0.0 { tp / predicted } else { 0.0 };
         let r = if labelled > 0.0 { tp / labelled } else { 0.0 };
-        let f = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+        let f = if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        };
         Some((p, r, f))
     }
 
     fn macro_f1(&self) -> f64 {
-        let f: Vec<f64> = Kind::ALL.iter().filter_map(|k| self.prf(*k)).map(|x| x.2).collect();
+        let f: Vec<f64> = Kind::ALL
+            .iter()
+            .filter_map(|k| self.prf(*k))
+            .map(|x| x.2)
+            .collect();
         f.iter().sum::<f64>() / f.len().max(1) as f64
     }
 
     fn flag_recall(&self) -> (usize, usize) {
-        self.flags.values().fold((0, 0), |a, v| (a.0 + v.1, a.1 + v.0))
+        self.flags
+            .values()
+            .fold((0, 0), |a, v| (a.0 + v.1, a.1 + v.0))
     }
 }
 
@@ -332,14 +346,25 @@ pub(super) fn cv_cmd(corpus: &[PathBuf], folds: usize, hints: &Hints) -> anyhow:
         all.len(),
         started.elapsed()
     );
-    crate::outln!("{:<12} {:>4}  {:>17}  {:>17}", "kind", "n", "lexicon P/R/F1", "+learned P/R/F1");
+    crate::outln!(
+        "{:<12} {:>4}  {:>17}  {:>17}",
+        "kind",
+        "n",
+        "lexicon P/R/F1",
+        "+learned P/R/F1"
+    );
     for k in Kind::ALL {
         let n = before.count(|l, _| l == k);
         let show = |t: &Tally| {
             t.prf(k)
                 .map_or("-".to_string(), |(p, r, f)| format!("{p:.2} {r:.2} {f:.2}"))
         };
-        crate::outln!("{:<12} {n:>4}  {:>17}  {:>17}", k.as_str(), show(&before), show(&after));
+        crate::outln!(
+            "{:<12} {n:>4}  {:>17}  {:>17}",
+            k.as_str(),
+            show(&before),
+            show(&after)
+        );
     }
     crate::outln!(
         "{:<12} {:>4}  {:>17.3}  {:>17.3}",
@@ -348,7 +373,13 @@ pub(super) fn cv_cmd(corpus: &[PathBuf], folds: usize, hints: &Hints) -> anyhow:
         before.macro_f1(),
         after.macro_f1()
     );
-    crate::outln!("{:<12} {:>4}  {:>17}  {:>17}", "flag", "n", "lexicon R (raised)", "+learned R (raised)");
+    crate::outln!(
+        "{:<12} {:>4}  {:>17}  {:>17}",
+        "flag",
+        "n",
+        "lexicon R (raised)",
+        "+learned R (raised)"
+    );
     for f in Flag::ALL {
         let b = before.flags.get(&f).copied().unwrap_or_default();
         let a = after.flags.get(&f).copied().unwrap_or_default();
@@ -359,7 +390,13 @@ pub(super) fn cv_cmd(corpus: &[PathBuf], folds: usize, hints: &Hints) -> anyhow:
                 format!("{:.2} ({})", v.1 as f64 / v.0 as f64, v.2)
             }
         };
-        crate::outln!("{:<12} {:>4}  {:>17}  {:>17}", f.as_str(), b.0, show(b), show(a));
+        crate::outln!(
+            "{:<12} {:>4}  {:>17}  {:>17}",
+            f.as_str(),
+            b.0,
+            show(b),
+            show(a)
+        );
     }
     let (bc, bn) = before.flag_recall();
     let (ac, an) = after.flag_recall();

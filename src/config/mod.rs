@@ -999,7 +999,9 @@ impl Loaded {
     pub fn model_path(&self) -> PathBuf {
         match &self.config.classifier.model {
             Some(p) => self.resolve(p),
-            None => self.resolve(&self.config.store.path).with_extension("classifier"),
+            None => self
+                .resolve(&self.config.store.path)
+                .with_extension("classifier"),
         }
     }
 

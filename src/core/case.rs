@@ -1808,7 +1808,12 @@ fn command(
             if !out.case.flags.remove(&flag) {
                 return Err(format!("#unflag: the case is not flagged {flag}"));
             }
-            out.audit(actor.clone(), "unflagged", format!("flag {flag} cleared"), id);
+            out.audit(
+                actor.clone(),
+                "unflagged",
+                format!("flag {flag} cleared"),
+                id,
+            );
             Ok(())
         }
         Command::ConsentReceived => {

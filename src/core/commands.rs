@@ -440,7 +440,11 @@ mod tests {
             ]
         );
         assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
-        assert!(p.errors[0].message.contains("staff_subject"), "{:?}", p.errors);
+        assert!(
+            p.errors[0].message.contains("staff_subject"),
+            "{:?}",
+            p.errors
+        );
     }
 
     #[test]

@@ -543,7 +543,9 @@ async fn record_corrections(
     let reference = after.reference.to_string();
     for c in cmds {
         let (label, name) = match c {
-            commands::Command::Reclassify { kind } if before.kind != after.kind && after.kind == *kind => {
+            commands::Command::Reclassify { kind }
+                if before.kind != after.kind && after.kind == *kind =>
+            {
                 (L::Kind, kind.as_str())
             }
             commands::Command::Flag { flag }

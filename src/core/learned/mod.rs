@@ -246,11 +246,46 @@ mod tests {
     fn toy() -> Vec<Example> {
         let mut v = Vec::new();
         for i in 0..6 {
-            v.push(rec(Kind::Complaint, &format!("the tutor never turned up again, week {i}, I want a refund"), &[]).example(1.0));
-            v.push(rec(Kind::Compliment, &format!("thank you so much, the assessor was brilliant and kind {i}"), &[]).example(1.0));
-            v.push(rec(Kind::Comment, &format!("a suggestion: it would help to have a car park map {i}"), &[]).example(1.0));
-            v.push(rec(Kind::Other, &format!("could you tell me when the next course starts {i}"), &[]).example(1.0));
-            v.push(rec(Kind::Complaint, &format!("my son was bullied and hurt by another learner {i}, nobody acted"), &[Flag::Safeguarding, Flag::OnBehalf]).example(1.0));
+            v.push(
+                rec(
+                    Kind::Complaint,
+                    &format!("the tutor never turned up again, week {i}, I want a refund"),
+                    &[],
+                )
+                .example(1.0),
+            );
+            v.push(
+                rec(
+                    Kind::Compliment,
+                    &format!("thank you so much, the assessor was brilliant and kind {i}"),
+                    &[],
+                )
+                .example(1.0),
+            );
+            v.push(
+                rec(
+                    Kind::Comment,
+                    &format!("a suggestion: it would help to have a car park map {i}"),
+                    &[],
+                )
+                .example(1.0),
+            );
+            v.push(
+                rec(
+                    Kind::Other,
+                    &format!("could you tell me when the next course starts {i}"),
+                    &[],
+                )
+                .example(1.0),
+            );
+            v.push(
+                rec(
+                    Kind::Complaint,
+                    &format!("my son was bullied and hurt by another learner {i}, nobody acted"),
+                    &[Flag::Safeguarding, Flag::OnBehalf],
+                )
+                .example(1.0),
+            );
         }
         v
     }
@@ -264,15 +299,31 @@ mod tests {
             ..Doc::default()
         });
         assert_eq!(p.best().0, Kind::Complaint, "{:?}", p.kind_probs);
-        let why: Vec<String> = p.kind_reasons(Kind::Complaint, 5).into_iter().map(|c| c.unit).collect();
-        assert!(why.iter().any(|u| u.contains("refund") || u.contains("turned")), "{why:?}");
+        let why: Vec<String> = p
+            .kind_reasons(Kind::Complaint, 5)
+            .into_iter()
+            .map(|c| c.unit)
+            .collect();
+        assert!(
+            why.iter()
+                .any(|u| u.contains("refund") || u.contains("turned")),
+            "{why:?}"
+        );
         let p = m.predict(&Doc {
             new: "My daughter is being bullied by another learner".into(),
             named: true,
             ..Doc::default()
         });
-        assert!(p.flag_prob(Flag::Safeguarding) >= SAFEGUARDING_AT, "{:?}", p.flag_probs);
-        assert!(p.flag_prob(Flag::Subcontractor) < FLAG_AT, "{:?}", p.flag_probs);
+        assert!(
+            p.flag_prob(Flag::Safeguarding) >= SAFEGUARDING_AT,
+            "{:?}",
+            p.flag_probs
+        );
+        assert!(
+            p.flag_prob(Flag::Subcontractor) < FLAG_AT,
+            "{:?}",
+            p.flag_probs
+        );
     }
 
     #[test]
@@ -301,7 +352,13 @@ mod tests {
         let m = shipped().expect("the binary ships a model");
         let corpus = parse_corpus(SHIPPED_CORPUS).expect("the shipped corpus parses");
         assert!(corpus.len() >= 100, "{}", corpus.len());
-        assert_eq!(m.trained_on as usize, corpus.iter().filter(|r| r.kind.is_some_and(|k| !k.is_machine())).count());
+        assert_eq!(
+            m.trained_on as usize,
+            corpus
+                .iter()
+                .filter(|r| r.kind.is_some_and(|k| !k.is_machine()))
+                .count()
+        );
     }
 
     #[test]

@@ -9,7 +9,12 @@ use std::collections::{BTreeMap, HashMap};
 
 /// The kinds the learned layer decides between (machine mail is screened
 /// before it runs).
-pub const KINDS: [Kind; 4] = [Kind::Complaint, Kind::Compliment, Kind::Comment, Kind::Other];
+pub const KINDS: [Kind; 4] = [
+    Kind::Complaint,
+    Kind::Compliment,
+    Kind::Comment,
+    Kind::Other,
+];
 /// Number of kind columns.
 const NK: usize = KINDS.len();
 /// Number of flag columns.
@@ -194,7 +199,13 @@ pub fn train(examples: &[Example], opt: &TrainOptions) -> Model {
     let keep = |i: u32| df.get(&i).copied().unwrap_or(0) >= opt.min_examples;
     let xs: Vec<Vec<(u32, f32)>> = feats
         .iter()
-        .map(|f| f.entries.iter().copied().filter(|(i, _)| keep(*i)).collect())
+        .map(|f| {
+            f.entries
+                .iter()
+                .copied()
+                .filter(|(i, _)| keep(*i))
+                .collect()
+        })
         .collect();
 
     // Flag positives are rare: weight them up so the flag heads learn recall.
@@ -339,7 +350,13 @@ impl Model {
         idx.sort();
         let mut out = Vec::with_capacity(64 + idx.len() * (4 + 2 * COLS));
         out.extend_from_slice(MAGIC);
-        for v in [FORMAT, DIM_BITS, COLS as u32, self.trained_on, idx.len() as u32] {
+        for v in [
+            FORMAT,
+            DIM_BITS,
+            COLS as u32,
+            self.trained_on,
+            idx.len() as u32,
+        ] {
             out.extend_from_slice(&v.to_le_bytes());
         }
         for v in self.bias.iter().chain(scale.iter()) {
@@ -366,11 +383,7 @@ impl Model {
         let bits = r.u32()?;
         let cols = r.u32()?;
         if format != FORMAT || bits != DIM_BITS || cols as usize != COLS {
-            return Err(ModelError::Format {
-                format,
-                bits,
-                cols,
-            });
+            return Err(ModelError::Format { format, bits, cols });
         }
         let trained_on = r.u32()?;
         let n = r.u32()? as usize;
