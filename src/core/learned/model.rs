@@ -375,10 +375,13 @@ impl Model {
 
     /// Read the stored form.
     pub fn from_bytes(b: &[u8]) -> Result<Model, ModelError> {
-        let mut r = Reader { b, at: 0 };
-        if r.take(MAGIC.len())? != MAGIC {
+        if !b.starts_with(MAGIC) {
             return Err(ModelError::NotAModel);
         }
+        let mut r = Reader {
+            b,
+            at: MAGIC.len(),
+        };
         let format = r.u32()?;
         let bits = r.u32()?;
         let cols = r.u32()?;
