@@ -378,10 +378,7 @@ impl Model {
         if !b.starts_with(MAGIC) {
             return Err(ModelError::NotAModel);
         }
-        let mut r = Reader {
-            b,
-            at: MAGIC.len(),
-        };
+        let mut r = Reader { b, at: MAGIC.len() };
         let format = r.u32()?;
         let bits = r.u32()?;
         let cols = r.u32()?;
