@@ -9,6 +9,7 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use complaintd::core::calendar::{bank_holidays, Calendar, Nation};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
+use strum::IntoEnumIterator;
 
 fn published() -> BTreeMap<Nation, BTreeSet<NaiveDate>> {
     let text = std::fs::read_to_string(concat!(
@@ -18,7 +19,7 @@ fn published() -> BTreeMap<Nation, BTreeSet<NaiveDate>> {
     .expect("read GOV.UK table");
     let v: serde_json::Value = serde_json::from_str(&text).expect("parse GOV.UK table");
     let mut out = BTreeMap::new();
-    for nation in Nation::ALL {
+    for nation in Nation::iter() {
         let events = v[nation.as_str()]["events"].as_array().expect("events");
         let dates: BTreeSet<NaiveDate> = events
             .iter()

@@ -8,12 +8,14 @@ use complaintd::core::case::{
     self, chase_times, Case, ConsentStatus, Ctx, DeadlineKind, Effect, Event, Inbound, OutMail,
     Recipient, State, TemplateId, Transition,
 };
-use complaintd::core::classify::{Classification, Flag, Kind};
+use complaintd::core::classify::Classification;
 use complaintd::core::commands;
 use complaintd::core::directory::Directory;
+use complaintd::core::kind::{Flag, Kind};
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 use std::path::Path;
+use strum::IntoEnumIterator;
 
 struct World {
     loaded: Loaded,
@@ -859,7 +861,7 @@ fn step_strategy() -> impl Strategy<Value = Step> {
 }
 
 fn flags_strategy() -> impl Strategy<Value = Vec<Flag>> {
-    proptest::sample::subsequence(Flag::ALL.to_vec(), 0..3)
+    proptest::sample::subsequence(Flag::iter().collect::<Vec<_>>(), 0..3)
 }
 
 fn check_invariants(before: &Case, tr: &Transition, machine_sender: bool) {

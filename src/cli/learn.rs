@@ -1,7 +1,8 @@
 //! `complaintd classify --train | --learn | --cv`: fit the learned layer of
 //! the classifier and measure what it adds.
 
-use crate::core::classify::{self, Flag, Hints, Kind};
+use crate::core::classify::{self, Hints};
+use crate::core::kind::{Flag, Kind};
 use crate::core::learned::{self, Doc, Learned, Record, TrainOptions};
 use crate::core::mail::{self, InboundMail};
 use crate::core::text::cut_bytes;
@@ -12,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use strum::IntoEnumIterator;
 
 /// The labelled corpora in the repository, used when `--corpus` is not given.
 pub const DEFAULT_CORPORA: [&str; 4] = [
@@ -249,7 +251,7 @@ struct Tally {
 impl Tally {
     fn add(&mut self, l: &Labelled, c: &classify::Classification) {
         *self.confusion.entry((l.kind, c.kind)).or_default() += 1;
-        for f in Flag::ALL {
+        for f in learned::FLAGS {
             let e = self.flags.entry(f).or_default();
             if l.flags.contains(&f) {
                 e.0 += 1;
@@ -290,9 +292,8 @@ impl Tally {
     }
 
     fn macro_f1(&self) -> f64 {
-        let f: Vec<f64> = Kind::ALL
-            .iter()
-            .filter_map(|k| self.prf(*k))
+        let f: Vec<f64> = Kind::iter()
+            .filter_map(|k| self.prf(k))
             .map(|x| x.2)
             .collect();
         f.iter().sum::<f64>() / f.len().max(1) as f64
@@ -353,7 +354,7 @@ pub(super) fn cv_cmd(corpus: &[PathBuf], folds: usize, hints: &Hints) -> anyhow:
         "lexicon P/R/F1",
         "+learned P/R/F1"
     );
-    for k in Kind::ALL {
+    for k in Kind::iter() {
         let n = before.count(|l, _| l == k);
         let show = |t: &Tally| {
             t.prf(k)
@@ -380,7 +381,7 @@ pub(super) fn cv_cmd(corpus: &[PathBuf], folds: usize, hints: &Hints) -> anyhow:
         "lexicon R (raised)",
         "+learned R (raised)"
     );
-    for f in Flag::ALL {
+    for f in learned::FLAGS {
         let b = before.flags.get(&f).copied().unwrap_or_default();
         let a = after.flags.get(&f).copied().unwrap_or_default();
         let show = |v: (usize, usize, usize)| {

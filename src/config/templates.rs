@@ -11,6 +11,7 @@ use crate::core::case::TemplateId;
 use handlebars::Handlebars;
 use serde_json::{json, Value};
 use std::path::Path;
+use strum::IntoEnumIterator;
 
 /// The built-in templates, compiled into the binary so `demo` and a bare
 /// install work without files.
@@ -370,9 +371,8 @@ impl Templates {
             sources: self.sources.clone(),
         };
         let data = sample_data();
-        TemplateId::ALL
-            .iter()
-            .filter_map(|id| strict.render(*id, &data).err())
+        TemplateId::iter()
+            .filter_map(|id| strict.render(id, &data).err())
             .collect()
     }
 }

@@ -74,7 +74,18 @@ pub const CONSUMER_DOMAINS: &[&str] = &[
 ];
 
 /// Which limit held a mail back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+    strum::EnumIter,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Cap {
     /// Automatic mail to one outside address.
     Recipient,
@@ -89,12 +100,7 @@ pub enum Cap {
 impl Cap {
     /// The name stored with held mail.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Cap::Recipient => "recipient",
-            Cap::Domain => "domain",
-            Cap::Case => "case",
-            Cap::Sender => "sender",
-        }
+        self.into()
     }
 
     /// Does this limit protect staff (and so fold into a summary notice)?
@@ -304,5 +310,16 @@ mod tests {
     fn domain_of_is_lower_case_and_ignores_a_trailing_dot() {
         assert_eq!(domain_of("Jo@Example.TEST."), "example.test");
         assert_eq!(domain_of("nobody"), "");
+    }
+
+    /// Held mail in the database carries these names.
+    #[test]
+    fn cap_names_are_stable() {
+        use strum::IntoEnumIterator;
+        let names: Vec<&str> = Cap::iter().map(Cap::as_str).collect();
+        assert_eq!(names, ["recipient", "domain", "case", "sender"]);
+        for c in Cap::iter() {
+            assert_eq!(c.as_str().parse::<Cap>(), Ok(c));
+        }
     }
 }

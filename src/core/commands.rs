@@ -2,7 +2,7 @@
 //! employer's statement` in a handler's reply act on the case instead of
 //! being sent to the complainant.
 
-use super::classify::{Flag, Kind};
+use super::kind::{Flag, Kind};
 use chrono::NaiveDate;
 use regex::Regex;
 use serde::Serialize;
@@ -260,7 +260,7 @@ fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, Str
             }),
         "flag" | "unflag" => {
             let flag = rest.trim().parse::<Flag>().map_err(|_| {
-                let names: Vec<&str> = Flag::ALL.iter().map(|f| f.as_str()).collect();
+                let names: Vec<&str> = <Flag as strum::IntoEnumIterator>::iter().map(|f| f.as_str()).collect();
                 format!("#{word} needs one of {} (got {:?})", names.join(", "), rest.trim())
             })?;
             Ok(if word == "flag" { Command::Flag { flag } } else { Command::Unflag { flag } })

@@ -13,6 +13,7 @@ pub mod classify;
 pub mod commands;
 pub mod directory;
 pub mod intent;
+pub mod kind;
 pub mod learned;
 pub mod mail;
 pub mod oauth;

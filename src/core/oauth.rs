@@ -20,8 +20,20 @@ pub fn oauthbearer(user: &str, token: &str, host: &str, port: u16) -> String {
 }
 
 /// Whether a failure is worth retrying soon or needs a person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum FailureKind {
     /// The credentials, grant or token were refused, or a secret is missing:
     /// retrying will not help until someone fixes it.
@@ -34,10 +46,7 @@ pub enum FailureKind {
 impl FailureKind {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            FailureKind::Auth => "auth",
-            FailureKind::Transient => "transient",
-        }
+        self.into()
     }
 }
 
@@ -389,6 +398,18 @@ pub fn hint(error: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::IntoEnumIterator;
+
+    /// An account's last failure is stored by these names.
+    #[test]
+    fn failure_kind_names_are_stable() {
+        let names: Vec<&str> = FailureKind::iter().map(FailureKind::as_str).collect();
+        assert_eq!(names, ["auth", "transient"]);
+        for k in FailureKind::iter() {
+            assert_eq!(k.as_str().parse::<FailureKind>(), Ok(k));
+            assert_eq!(serde_json::json!(k), serde_json::json!(k.as_str()));
+        }
+    }
 
     #[test]
     fn sasl_strings_match_the_providers_documents() {

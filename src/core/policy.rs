@@ -6,7 +6,7 @@
 //! "head_of_quality", "directors"); the config maps people to roles.
 
 use super::calendar::Span;
-use super::classify::{Flag, Kind};
+use super::kind::{Flag, Kind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 

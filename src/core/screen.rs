@@ -3,7 +3,7 @@
 //! Machine mail never opens a case and is never answered: this is what stops
 //! mail loops with auto-responders.
 
-use super::classify::Kind;
+use super::kind::Kind;
 use super::mail::InboundMail;
 use regex::Regex;
 use std::sync::LazyLock;

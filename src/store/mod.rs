@@ -66,16 +66,6 @@ pub struct Store {
     pool: SqlitePool,
 }
 
-fn kind_name(k: DeadlineKind) -> &'static str {
-    match k {
-        DeadlineKind::Acknowledge => "acknowledge",
-        DeadlineKind::Respond => "respond",
-        DeadlineKind::EscalationWindow => "escalation_window",
-        DeadlineKind::Decision => "decision",
-        DeadlineKind::Permission => "permission",
-    }
-}
-
 fn actor_name(a: &crate::core::case::Actor) -> String {
     match a {
         crate::core::case::Actor::System => "complaintd".to_string(),
@@ -85,18 +75,6 @@ fn actor_name(a: &crate::core::case::Actor) -> String {
         crate::core::case::Actor::Correspondent(s) => s.clone(),
         crate::core::case::Actor::ThirdParty(s) => format!("THIRD PARTY {s}"),
     }
-}
-
-/// Parse a stored deadline kind.
-pub fn parse_kind(s: &str) -> Option<DeadlineKind> {
-    Some(match s {
-        "acknowledge" => DeadlineKind::Acknowledge,
-        "respond" => DeadlineKind::Respond,
-        "escalation_window" => DeadlineKind::EscalationWindow,
-        "decision" => DeadlineKind::Decision,
-        "permission" => DeadlineKind::Permission,
-        _ => return None,
-    })
 }
 
 impl Store {
@@ -562,7 +540,7 @@ impl Store {
                due = excluded.due, breached = excluded.breached",
         )
         .bind(case_ref)
-        .bind(kind_name(d.kind))
+        .bind(d.kind.as_str())
         .bind(d.stage as i64)
         .bind(d.start)
         .bind(d.due)
@@ -584,7 +562,7 @@ impl Store {
         ] {
             sqlx::query(sql)
                 .bind(case_ref)
-                .bind(kind_name(kind))
+                .bind(kind.as_str())
                 .execute(&mut *tx)
                 .await?;
         }
@@ -600,7 +578,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM chases WHERE case_ref = ? AND kind = ? AND done = 0")
             .bind(case_ref)
-            .bind(kind_name(kind))
+            .bind(kind.as_str())
             .execute(&mut *tx)
             .await?;
         for t in at {
@@ -608,7 +586,7 @@ impl Store {
                 "INSERT INTO chases (case_ref, kind, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             )
             .bind(case_ref)
-            .bind(kind_name(kind))
+            .bind(kind.as_str())
             .bind(*t)
             .execute(&mut *tx)
             .await?;
@@ -627,7 +605,12 @@ impl Store {
             .await?;
         Ok(rows
             .iter()
-            .filter_map(|r| parse_kind(r.get::<&str, _>(1)).map(|k| (r.get::<String, _>(0), k)))
+            .filter_map(|r| {
+                r.get::<&str, _>(1)
+                    .parse::<DeadlineKind>()
+                    .ok()
+                    .map(|k| (r.get::<String, _>(0), k))
+            })
             .collect())
     }
 
@@ -643,7 +626,10 @@ impl Store {
         Ok(rows
             .iter()
             .filter_map(|r| {
-                parse_kind(r.get::<&str, _>(1)).map(|k| (r.get::<String, _>(0), k, r.get(2)))
+                r.get::<&str, _>(1)
+                    .parse::<DeadlineKind>()
+                    .ok()
+                    .map(|k| (r.get::<String, _>(0), k, r.get(2)))
             })
             .collect())
     }
@@ -657,7 +643,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         sqlx::query("UPDATE chases SET done = 1 WHERE case_ref = ? AND kind = ? AND at = ?")
             .bind(case_ref)
-            .bind(kind_name(kind))
+            .bind(kind.as_str())
             .bind(at)
             .execute(&mut *tx)
             .await?;
@@ -1115,7 +1101,7 @@ impl Store {
         Ok(rows
             .iter()
             .filter_map(|r| {
-                let kind = parse_kind(r.get::<&str, _>(1))?;
+                let kind = r.get::<&str, _>(1).parse::<DeadlineKind>().ok()?;
                 Some((
                     r.get::<String, _>(0),
                     Deadline {

@@ -218,12 +218,7 @@ pub async fn digest_lines(app: &App, since: DateTime<Utc>) -> Result<Vec<String>
     }
     let mut lines = Vec::new();
     for g in groups {
-        let cap = match g.cap {
-            "recipient" => Cap::Recipient,
-            "domain" => Cap::Domain,
-            "case" => Cap::Case,
-            _ => Cap::Sender,
-        };
+        let cap = g.cap.parse::<Cap>().unwrap_or(Cap::Sender);
         lines.push(format!("{}: {} held back", about(cap, g.key), g.n));
         for (item, cases) in g.items {
             lines.push(format!("  {item}: {}", case_list(&cases)));

@@ -5,7 +5,7 @@
 use crate::app::App;
 use crate::config::templates::Rendered;
 use crate::core::case::{Case, DeadlineKind, State, TemplateId};
-use crate::core::classify::Kind;
+use crate::core::kind::Kind;
 use crate::store::StoreError;
 use crate::work::effects::ApplyError;
 use chrono::{DateTime, Duration, Utc};

@@ -10,7 +10,8 @@
 
 use crate::app::App;
 use crate::core::case::{self, Event, Inbound};
-use crate::core::classify::{self, Kind};
+use crate::core::classify;
+use crate::core::kind::Kind;
 use crate::core::mail::{self, InboundMail};
 use crate::core::{auth, commands, threading, token};
 use crate::store::{NewMessage, Store, StoreError, THIRD_PARTY_NOTE};

@@ -5,7 +5,7 @@
 //! change.
 
 use crate::harness::{message, secret_from_env, TestApp, SECRET, SECRET_ENV};
-use complaintd::core::classify::{Flag, Kind};
+use complaintd::core::kind::{Flag, Kind};
 use complaintd::core::mail;
 use complaintd::store::OutboxRow;
 use complaintd::work::ingest::Ingested;

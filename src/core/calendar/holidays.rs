@@ -8,42 +8,59 @@
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 /// The three UK bank-holiday jurisdictions GOV.UK publishes separately.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+/// Named on the command line and in config by the kebab-case of the variant;
+/// parsing also takes `_` or a space for `-`, any case, and `england` or
+/// `wales` alone.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(
+    serialize_all = "kebab-case",
+    ascii_case_insensitive,
+    parse_err_ty = UnknownNation,
+    parse_err_fn = unknown_nation
+)]
 pub enum Nation {
     /// England and Wales share one list.
+    #[strum(
+        to_string = "england-and-wales",
+        serialize = "england_and_wales",
+        serialize = "england and wales",
+        serialize = "england",
+        serialize = "wales"
+    )]
     EnglandAndWales,
     /// Scotland: 2 January, first Monday of August, St Andrew's Day; no Easter Monday.
     Scotland,
     /// Northern Ireland: England's list plus St Patrick's Day and the Battle of the Boyne.
+    #[strum(
+        to_string = "northern-ireland",
+        serialize = "northern_ireland",
+        serialize = "northern ireland"
+    )]
     NorthernIreland,
 }
 
 impl Nation {
-    /// All nations, in GOV.UK's order.
-    pub const ALL: [Nation; 3] = [
-        Nation::EnglandAndWales,
-        Nation::Scotland,
-        Nation::NorthernIreland,
-    ];
-
     /// The name used on the command line and in config.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Nation::EnglandAndWales => "england-and-wales",
-            Nation::Scotland => "scotland",
-            Nation::NorthernIreland => "northern-ireland",
-        }
-    }
-}
-
-impl fmt::Display for Nation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 
@@ -52,21 +69,8 @@ impl fmt::Display for Nation {
 #[error("unknown nation {0:?}: expected england-and-wales, scotland or northern-ireland")]
 pub struct UnknownNation(pub String);
 
-impl FromStr for Nation {
-    type Err = UnknownNation;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s
-            .trim()
-            .to_ascii_lowercase()
-            .replace(['_', ' '], "-")
-            .as_str()
-        {
-            "england-and-wales" | "england" | "wales" => Ok(Nation::EnglandAndWales),
-            "scotland" => Ok(Nation::Scotland),
-            "northern-ireland" => Ok(Nation::NorthernIreland),
-            _ => Err(UnknownNation(s.to_string())),
-        }
-    }
+fn unknown_nation(name: &str) -> UnknownNation {
+    UnknownNation(name.to_string())
 }
 
 /// One bank holiday.
@@ -318,6 +322,7 @@ pub fn bank_holidays(nation: Nation, year: i32) -> Vec<BankHoliday> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::IntoEnumIterator;
 
     #[test]
     fn computus_matches_known_easters() {
@@ -374,9 +379,27 @@ mod tests {
 
     #[test]
     fn nation_names_round_trip() {
-        for n in Nation::ALL {
+        for n in Nation::iter() {
             assert_eq!(n.as_str().parse::<Nation>().ok(), Some(n));
+            assert_eq!(n.to_string(), n.as_str());
+            let json = serde_json::to_string(&n).expect("json");
+            assert_eq!(json, format!("\"{}\"", n.as_str()));
         }
-        assert!("mars".parse::<Nation>().is_err());
+        for (given, n) in [
+            ("England", Nation::EnglandAndWales),
+            ("wales", Nation::EnglandAndWales),
+            ("England_and_Wales", Nation::EnglandAndWales),
+            ("england and wales", Nation::EnglandAndWales),
+            ("SCOTLAND", Nation::Scotland),
+            ("northern_ireland", Nation::NorthernIreland),
+            ("Northern Ireland", Nation::NorthernIreland),
+        ] {
+            assert_eq!(given.parse::<Nation>().ok(), Some(n), "{given}");
+        }
+        let e = "mars".parse::<Nation>().expect_err("mars is no nation");
+        assert_eq!(
+            e.to_string(),
+            "unknown nation \"mars\": expected england-and-wales, scotland or northern-ireland"
+        );
     }
 }

@@ -17,9 +17,9 @@ pub mod features;
 pub mod model;
 
 pub use features::Doc;
-pub use model::{train, Example, Model, ModelError, Prediction, TrainOptions, KINDS};
+pub use model::{train, Example, Model, ModelError, Prediction, TrainOptions, FLAGS, KINDS};
 
-use super::classify::{Flag, Kind};
+use super::kind::{Flag, Kind};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -133,7 +133,7 @@ pub fn decide_kind(lexicon: Kind, p: &Prediction, reasons: &mut Vec<String>) -> 
 /// complaint or comment, the procedural flags only in a complaint.
 pub fn flags(kind: Kind, p: &Prediction, reasons: &mut Vec<String>) -> BTreeSet<Flag> {
     let mut out = BTreeSet::new();
-    for flag in Flag::ALL {
+    for flag in FLAGS {
         let applies = match flag {
             Flag::Safeguarding => true,
             Flag::HealthSafety => matches!(kind, Kind::Complaint | Kind::Comment),
@@ -184,7 +184,7 @@ impl Record {
     pub fn example(&self, weight: f32) -> Example {
         let mut flags = BTreeMap::new();
         if self.all_flags {
-            for f in Flag::ALL {
+            for f in FLAGS {
                 flags.insert(f, false);
             }
         }
@@ -359,6 +359,15 @@ mod tests {
                 .filter(|r| r.kind.is_some_and(|k| !k.is_machine()))
                 .count()
         );
+    }
+
+    #[test]
+    fn the_column_order_names_every_flag_once() {
+        use strum::IntoEnumIterator;
+        let all: BTreeSet<Flag> = Flag::iter().collect();
+        let cols: BTreeSet<Flag> = FLAGS.into_iter().collect();
+        assert_eq!(cols, all);
+        assert_eq!(cols.len(), FLAGS.len());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! seeded order, so the same corpus gives the same bytes on every machine.
 
 use super::features::{featurize, Doc, Features, DIM_BITS};
-use crate::core::classify::{Flag, Kind};
+use crate::core::kind::{Flag, Kind};
 use std::collections::{BTreeMap, HashMap};
 
 /// The kinds the learned layer decides between (machine mail is screened
@@ -15,10 +15,21 @@ pub const KINDS: [Kind; 4] = [
     Kind::Comment,
     Kind::Other,
 ];
+/// The flags in column order: the stored model's layout, so fixed here (a
+/// test checks it names every flag).
+pub const FLAGS: [Flag; 7] = [
+    Flag::Safeguarding,
+    Flag::HealthSafety,
+    Flag::Anonymous,
+    Flag::OnBehalf,
+    Flag::AssessmentAppeal,
+    Flag::Subcontractor,
+    Flag::StaffSubject,
+];
 /// Number of kind columns.
 const NK: usize = KINDS.len();
 /// Number of flag columns.
-const NF: usize = Flag::ALL.len();
+const NF: usize = FLAGS.len();
 /// Columns of the weight table: kinds, then flags.
 const COLS: usize = NK + NF;
 
@@ -87,7 +98,7 @@ pub struct Contribution {
 pub struct Prediction {
     /// Probability of each of [`KINDS`].
     pub kind_probs: [f32; NK],
-    /// Probability of each flag, in [`Flag::ALL`] order.
+    /// Probability of each flag, in [`FLAGS`] order.
     pub flag_probs: [f32; NF],
     features: Features,
     kind_scores: Vec<[f32; COLS]>,
@@ -115,7 +126,7 @@ impl Prediction {
 
     /// Probability of a flag.
     pub fn flag_prob(&self, flag: Flag) -> f32 {
-        Flag::ALL
+        FLAGS
             .iter()
             .position(|f| *f == flag)
             .map_or(0.0, |i| self.flag_probs[i])
@@ -135,7 +146,7 @@ impl Prediction {
 
     /// The words that pushed most towards a flag.
     pub fn flag_reasons(&self, flag: Flag, n: usize) -> Vec<Contribution> {
-        let Some(f) = Flag::ALL.iter().position(|x| *x == flag) else {
+        let Some(f) = FLAGS.iter().position(|x| *x == flag) else {
             return Vec::new();
         };
         self.top(n, |w| w[NK + f])
@@ -210,7 +221,7 @@ pub fn train(examples: &[Example], opt: &TrainOptions) -> Model {
 
     // Flag positives are rare: weight them up so the flag heads learn recall.
     let mut pos_weight = [1.0f32; NF];
-    for (fi, flag) in Flag::ALL.iter().enumerate() {
+    for (fi, flag) in FLAGS.iter().enumerate() {
         let (mut pos, mut neg) = (0.0f32, 0.0f32);
         for e in examples {
             match e.flags.get(flag) {
@@ -259,7 +270,7 @@ pub fn train(examples: &[Example], opt: &TrainOptions) -> Model {
                     }
                 }
             }
-            for (fi, flag) in Flag::ALL.iter().enumerate() {
+            for (fi, flag) in FLAGS.iter().enumerate() {
                 if let Some(&y) = ex.flags.get(flag) {
                     let p = sigmoid(z[NK + fi]);
                     let t = if y { 1.0 } else { 0.0 };

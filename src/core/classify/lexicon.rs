@@ -1,207 +1,29 @@
-//! Classification of a person's message: complaint, compliment, comment or
-//! other (enquiry), with flags, and the reasons a handler can read.
-//!
-//! Rule-based and explainable on purpose: every point of score comes from a
-//! named cue that is recorded in `reasons`. Only the newly written text drives
-//! the label: quoted history, signatures and legal disclaimers are removed
-//! first (see [`super::quote`]); forwarded text counts at reduced weight.
+//! The classifier's tables: the weighted cues per class, the flag cues and
+//! the few patterns the scoring and flagging consult. Data, kept apart from
+//! the scoring so either can be read (and reviewed) on its own.
 
-use super::learned;
-use super::mail::InboundMail;
-use super::quote::{self, HistoryKind};
-use super::screen::screen;
-use super::text::{cut_bytes, normalise};
+use crate::core::kind::Flag;
 use regex::Regex;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
-use std::fmt;
-use std::str::FromStr;
 use std::sync::LazyLock;
 
-/// What kind of message this is (DESIGN §2.3 plus the three machine kinds).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// An expression of dissatisfaction that requires a response.
-    Complaint,
-    /// Praise.
-    Compliment,
-    /// A suggestion.
-    Comment,
-    /// Anything else from a person: an enquiry, a request, spam.
-    Other,
-    /// An automatic reply (out of office, auto-acknowledgement, read receipt).
-    AutoReply,
-    /// A delivery failure report.
-    Bounce,
-    /// Bulk, list or marketing mail.
-    Bulk,
-}
-
-impl Kind {
-    /// All kinds, in a fixed order.
-    pub const ALL: [Kind; 7] = [
-        Kind::Complaint,
-        Kind::Compliment,
-        Kind::Comment,
-        Kind::Other,
-        Kind::AutoReply,
-        Kind::Bounce,
-        Kind::Bulk,
-    ];
-
-    /// The label used in JSON and config.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Complaint => "complaint",
-            Kind::Compliment => "compliment",
-            Kind::Comment => "comment",
-            Kind::Other => "other",
-            Kind::AutoReply => "auto_reply",
-            Kind::Bounce => "bounce",
-            Kind::Bulk => "bulk",
-        }
-    }
-
-    /// Machine mail: never opens a case, never answered.
-    pub fn is_machine(self) -> bool {
-        matches!(self, Kind::AutoReply | Kind::Bounce | Kind::Bulk)
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Error for an unknown kind or flag name.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("unknown {what} {name:?}")]
-pub struct UnknownName {
-    /// "kind" or "flag".
-    pub what: &'static str,
-    /// What was given.
-    pub name: String,
-}
-
-impl FromStr for Kind {
-    type Err = UnknownName;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Kind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s.trim().to_ascii_lowercase().replace('-', "_"))
-            .ok_or_else(|| UnknownName {
-                what: "kind",
-                name: s.to_string(),
-            })
-    }
-}
-
-/// Flags that change how the procedure runs a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Flag {
-    /// A risk to a learner's or anyone's welfare: goes to the head of quality at once.
-    Safeguarding,
-    /// A health and safety risk.
-    HealthSafety,
-    /// The writer withholds their identity: held for a director's decision.
-    Anonymous,
-    /// Written on behalf of a learner (parent, employer): needs the learner's consent.
-    OnBehalf,
-    /// Disputes an assessment decision: redirected to the appeals procedure.
-    AssessmentAppeal,
-    /// About subcontracted provision: goes to the head of contracts.
-    Subcontractor,
-    /// About the complaint handler or a manager: must go to someone else.
-    StaffSubject,
-}
-
-impl Flag {
-    /// All flags.
-    pub const ALL: [Flag; 7] = [
-        Flag::Safeguarding,
-        Flag::HealthSafety,
-        Flag::Anonymous,
-        Flag::OnBehalf,
-        Flag::AssessmentAppeal,
-        Flag::Subcontractor,
-        Flag::StaffSubject,
-    ];
-
-    /// The label used in JSON and config.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Flag::Safeguarding => "safeguarding",
-            Flag::HealthSafety => "health_safety",
-            Flag::Anonymous => "anonymous",
-            Flag::OnBehalf => "on_behalf",
-            Flag::AssessmentAppeal => "assessment_appeal",
-            Flag::Subcontractor => "subcontractor",
-            Flag::StaffSubject => "staff_subject",
-        }
-    }
-}
-
-impl fmt::Display for Flag {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Flag {
-    type Err = UnknownName;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Flag::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s.trim().to_ascii_lowercase().replace('-', "_"))
-            .ok_or_else(|| UnknownName {
-                what: "flag",
-                name: s.to_string(),
-            })
-    }
-}
-
-/// The classifier's verdict.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Classification {
-    /// The label.
-    pub kind: Kind,
-    /// Flags, sorted.
-    pub flags: BTreeSet<Flag>,
-    /// Why, in words a handler can read.
-    pub reasons: Vec<String>,
-}
-
-/// Organisation-specific hints (from config): names of subcontracted
-/// partners and of staff who handle complaints, which sharpen two flags.
-#[derive(Debug, Clone, Default)]
-pub struct Hints {
-    /// Names of subcontracted training partners, e.g. "Pennine Skills Partnership".
-    pub subcontractors: Vec<String>,
-    /// Names of complaint handlers and managers (for `staff_subject`).
-    pub handler_names: Vec<String>,
-    /// The organisation's own mailbox addresses.
-    pub own_addresses: Vec<String>,
-    /// The learned layer's model (the shipped one unless the organisation
-    /// has refitted it with its corrections).
-    pub learned: super::learned::Learned,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Class {
+/// The classes the lexicon scores (the machine kinds come from screening).
+/// Its name starts each reason, and must be the [`Kind`](crate::core::kind::Kind)'s
+/// name: the reasons shown are those that start with the chosen kind.
+#[derive(Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub(super) enum Class {
     Complaint,
     Compliment,
     Comment,
     Other,
 }
 
-struct Cue {
-    class: Class,
-    weight: f32,
-    name: &'static str,
-    re: Regex,
+/// One cue: a named pattern and the points it gives its class.
+pub(super) struct Cue {
+    pub(super) class: Class,
+    pub(super) weight: f32,
+    pub(super) name: &'static str,
+    pub(super) re: Regex,
 }
 
 fn cue(class: Class, weight: f32, name: &'static str, pattern: &str) -> Cue {
@@ -216,7 +38,7 @@ fn cue(class: Class, weight: f32, name: &'static str, pattern: &str) -> Cue {
 /// The weighted lexicon. Patterns run on normalised text (lower case, ASCII
 /// quotes). English and Welsh; weights were set on the project's own cases and
 /// checked against the shared corpus, not fitted to it.
-static LEXICON: LazyLock<Vec<Cue>> = LazyLock::new(|| {
+pub(super) static LEXICON: LazyLock<Vec<Cue>> = LazyLock::new(|| {
     use Class::*;
     vec![
         // --- complaint: explicit ---
@@ -447,25 +269,25 @@ static LEXICON: LazyLock<Vec<Cue>> = LazyLock::new(|| {
     ]
 });
 
-static ANON_SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
+pub(super) static ANON_SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)^\s*(a|an) (learner|apprentice|parent|student|worried \w+|concerned \w+|employee)\s*$")
         .expect("static regex")
 });
-static NEGATED_COMPLAINT: LazyLock<Regex> = LazyLock::new(|| {
+pub(super) static NEGATED_COMPLAINT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(this |it )?(isn'?t|is not|'s not|wasn'?t|not) (really |meant as |intended as )?(a|an) complaint|\bopposite of a complaint|\bnot complaining\b|\bnot (making|raising) a complaint").expect("static regex")
 });
-static SUBJECT_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+pub(super) static SUBJECT_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)^\s*((re|fw|fwd|aw|wg|sv|vs|antw|rv|ynt|tr|r|enc|doorst|vb)(\[\d+\])?\s*:\s*)+",
     )
     .expect("static regex")
 });
-static FORWARD_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
+pub(super) static FORWARD_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(fw|fwd|wg|tr|rv|doorst|vb|vs)\s*:").expect("static regex")
 });
 
 /// Flag cues: (flag, reason, pattern).
-static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLock::new(|| {
+pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLock::new(|| {
     let f = |flag, why, p: &str| (flag, why, Regex::new(p).expect("static flag regex"));
     vec![
         f(
@@ -505,358 +327,3 @@ static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLock::new(|| 
         ),
     ]
 });
-
-fn count_upper_ratio(text: &str) -> f32 {
-    let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
-    if letters.len() < 40 {
-        return 0.0;
-    }
-    letters.iter().filter(|c| c.is_uppercase()).count() as f32 / letters.len() as f32
-}
-
-/// Scores per class, with reasons, for one piece of text.
-#[derive(Default)]
-struct Scores {
-    complaint: f32,
-    compliment: f32,
-    comment: f32,
-    other: f32,
-    reasons: Vec<(f32, String)>,
-}
-
-impl Scores {
-    fn add(&mut self, class: Class, w: f32, reason: String) {
-        match class {
-            Class::Complaint => self.complaint += w,
-            Class::Compliment => self.compliment += w,
-            Class::Comment => self.comment += w,
-            Class::Other => self.other += w,
-        }
-        self.reasons.push((w, reason));
-    }
-}
-
-fn score_text(scores: &mut Scores, text: &str, weight: f32, origin: &str) {
-    let norm = normalise(text);
-    if norm.is_empty() {
-        return;
-    }
-    let negated = NEGATED_COMPLAINT.is_match(&norm);
-    for c in LEXICON.iter() {
-        if let Some(m) = c.re.find(&norm) {
-            if negated && c.class == Class::Complaint && m.as_str().contains("complain") {
-                continue;
-            }
-            let class_name = match c.class {
-                Class::Complaint => "complaint",
-                Class::Compliment => "compliment",
-                Class::Comment => "comment",
-                Class::Other => "other",
-            };
-            scores.add(
-                c.class,
-                c.weight * weight,
-                format!(
-                    "{class_name}: {} ({origin}: \"{}\")",
-                    c.name,
-                    m.as_str().trim()
-                ),
-            );
-        }
-    }
-    // Sarcasm: praise words in a message that is about a repeated failure are
-    // not praise. Take back the compliment score the sarcastic words earned.
-    if scores
-        .reasons
-        .iter()
-        .any(|(_, r)| r.starts_with("complaint: sarcasm"))
-    {
-        let praise: f32 = scores
-            .reasons
-            .iter()
-            .filter(|(_, r)| {
-                r.starts_with("compliment: praise") || r.starts_with("compliment: thanks")
-            })
-            .map(|(w, _)| *w)
-            .sum();
-        scores.compliment -= praise;
-    }
-    if count_upper_ratio(text) > 0.6 {
-        scores.add(
-            Class::Complaint,
-            1.5 * weight,
-            format!("complaint: written in capitals ({origin})"),
-        );
-    }
-    let questions = norm.matches('?').count().min(3) as f32;
-    // A question in a message about a problem is a demand, not an enquiry.
-    if questions > 0.0 && scores.complaint < 1.0 {
-        scores.add(
-            Class::Other,
-            0.4 * questions * weight,
-            format!("other: asks {questions} question(s) ({origin})"),
-        );
-    }
-}
-
-/// The text that should drive the label: the newly written part, plus any
-/// forwarded part (forwards are the content, at reduced weight).
-pub struct Parts {
-    /// Newly written text.
-    pub new: String,
-    /// Forwarded text (empty for replies: quoted history never counts).
-    pub forwarded: String,
-}
-
-/// Split a message into the parts the classifier reads.
-pub fn parts(mail: &InboundMail) -> Parts {
-    let split = quote::split(&mail.text);
-    let is_forward = FORWARD_SUBJECT.is_match(&mail.subject) || split.kind == HistoryKind::Forward;
-    let mut forwarded = if is_forward {
-        split.history
-    } else {
-        String::new()
-    };
-    if is_forward {
-        for m in &mail.attached_messages {
-            forwarded.push('\n');
-            forwarded.push_str(m);
-        }
-    }
-    Parts {
-        new: split.new,
-        forwarded,
-    }
-}
-
-/// Classify a parsed message. Pure: same input, same answer.
-pub fn classify(mail: &InboundMail, hints: &Hints) -> Classification {
-    classify_parts(mail, &parts(mail), hints)
-}
-
-/// Classify with the parts already split off (ingest needs them too, and
-/// splitting a reply is the costly step, so it is done once).
-pub fn classify_parts(mail: &InboundMail, p: &Parts, hints: &Hints) -> Classification {
-    if let Some(s) = screen(mail, &hints.own_addresses) {
-        return Classification {
-            kind: s.kind,
-            flags: BTreeSet::new(),
-            reasons: s.reasons,
-        };
-    }
-    classify_text(
-        &mail.subject,
-        cut_bytes(&p.new, CLASSIFY_MAX_BYTES),
-        cut_bytes(&p.forwarded, CLASSIFY_MAX_BYTES),
-        mail,
-        hints,
-    )
-}
-
-/// How much of the new and of the forwarded text the lexicon reads. What a
-/// message is about shows in its opening; reading megabytes of it with every
-/// pattern (slow paths for non-ASCII text, e.g. invalid UTF-8) let one large
-/// message stall ingest.
-pub const CLASSIFY_MAX_BYTES: usize = 64 * 1024;
-
-fn classify_text(
-    subject: &str,
-    new: &str,
-    forwarded: &str,
-    mail: &InboundMail,
-    hints: &Hints,
-) -> Classification {
-    let mut s = Scores {
-        other: 1.5,
-        ..Scores::default()
-    };
-    s.reasons
-        .push((1.5, "other: no strong signal yet (baseline)".into()));
-    score_text(&mut s, new, 1.0, "text");
-    if !forwarded.trim().is_empty() {
-        score_text(&mut s, forwarded, 0.5, "forwarded text");
-    }
-    // The subject is a hint, never the deciding voice: people joke in subjects
-    // ("Complaint" over praise) and reply under old subjects.
-    let subj = SUBJECT_PREFIX.replace(subject, "").to_string();
-    if !subj.is_empty() {
-        score_text(&mut s, &subj, 0.4, "subject");
-    }
-    // Dissatisfaction plus a request for a response is the definition of a
-    // complaint both seed procedures use.
-    let has = |s: &Scores, prefix: &str| s.reasons.iter().any(|(_, r)| r.starts_with(prefix));
-    let problem = has(&s, "complaint: something")
-        || has(&s, "complaint: no reply")
-        || has(&s, "complaint: delay")
-        || has(&s, "complaint: expresses")
-        || has(&s, "complaint: politely")
-        || has(&s, "complaint: said it")
-        || has(&s, "complaint: describes poor treatment");
-    let asks = has(&s, "complaint: asks for an explanation");
-    if problem && asks {
-        s.add(
-            Class::Complaint,
-            2.0,
-            "complaint: reports a problem and asks for a response".into(),
-        );
-    }
-    // "No need to reply" and "not a complaint" undo problem words about the past.
-    if has(&s, "comment: expects no reply") || has(&s, "comment: says it is not a complaint") {
-        s.complaint *= 0.5;
-    }
-    if has(&s, "compliment: says thank you") && !asks {
-        s.complaint *= 0.6;
-    }
-
-    let candidates = [
-        (Kind::Complaint, s.complaint),
-        (Kind::Compliment, s.compliment),
-        (Kind::Comment, s.comment),
-        (Kind::Other, s.other),
-    ];
-    let mut kind = Kind::Other;
-    let mut best = f32::MIN;
-    for (k, v) in candidates {
-        if v > best {
-            best = v;
-            kind = k;
-        }
-    }
-    // A complaint must clear a bar: a stray "late" is not dissatisfaction.
-    if kind == Kind::Complaint && s.complaint < 2.2 {
-        kind = if s.comment >= s.compliment && s.comment >= 2.0 {
-            Kind::Comment
-        } else if s.compliment >= 2.0 {
-            Kind::Compliment
-        } else {
-            Kind::Other
-        };
-    }
-
-    let mut reasons: Vec<String> = vec![format!(
-        "scores: complaint {:.1}, compliment {:.1}, comment {:.1}, other {:.1}",
-        s.complaint, s.compliment, s.comment, s.other
-    )];
-    let label = kind.as_str();
-    let mut own: Vec<&(f32, String)> = s
-        .reasons
-        .iter()
-        .filter(|(_, r)| r.starts_with(label) && !r.contains("baseline"))
-        .collect();
-    own.sort_by(|a, b| b.0.total_cmp(&a.0));
-    reasons.extend(own.iter().take(6).map(|(_, r)| r.clone()));
-
-    // The learned layer: overrules the lexicon's kind only when confident,
-    // and adds the flags its recall-tuned thresholds raise.
-    let prediction = hints.learned.model().map(|m| {
-        m.predict(&learned::Doc {
-            subject: subject.to_string(),
-            new: new.to_string(),
-            forwarded: forwarded.to_string(),
-            named: mail.from.as_ref().is_some_and(|f| f.name.is_some()),
-        })
-    });
-    let kind = match &prediction {
-        Some(p) => learned::decide_kind(kind, p, &mut reasons),
-        None => kind,
-    };
-    let mut flags = flags(kind, subject, new, forwarded, mail, hints, &mut reasons);
-    if let Some(p) = &prediction {
-        flags.extend(learned::flags(kind, p, &mut reasons));
-    }
-    Classification {
-        kind,
-        flags,
-        reasons,
-    }
-}
-
-fn flags(
-    kind: Kind,
-    subject: &str,
-    new: &str,
-    forwarded: &str,
-    mail: &InboundMail,
-    hints: &Hints,
-    reasons: &mut Vec<String>,
-) -> BTreeSet<Flag> {
-    let mut out = BTreeSet::new();
-    let text = normalise(&format!("{subject}\n{new}\n{forwarded}"));
-    for (flag, why, re) in FLAG_CUES.iter() {
-        // Safeguarding applies whatever the kind; a hazard matters in a
-        // complaint or a suggestion; the procedural flags only change how a
-        // complaint is run.
-        let applies = match flag {
-            Flag::Safeguarding => true,
-            Flag::HealthSafety => matches!(kind, Kind::Complaint | Kind::Comment),
-            _ => kind == Kind::Complaint,
-        };
-        if !applies {
-            continue;
-        }
-        if let Some(m) = re.find(&text) {
-            out.insert(*flag);
-            reasons.push(format!("flag {flag}: {why} (\"{}\")", m.as_str().trim()));
-        }
-    }
-    if kind == Kind::Complaint {
-        for name in &hints.subcontractors {
-            if !name.trim().is_empty() && text.contains(&normalise(name)) {
-                out.insert(Flag::Subcontractor);
-                reasons.push(format!(
-                    "flag subcontractor: names the subcontractor {name:?}"
-                ));
-            }
-        }
-        for name in &hints.handler_names {
-            let n = normalise(name);
-            if !n.is_empty()
-                && text.contains(&n)
-                && text.contains("complaint")
-                && text.contains("handl")
-            {
-                out.insert(Flag::StaffSubject);
-                reasons.push(format!(
-                    "flag staff_subject: complains about the handling by {name:?}"
-                ));
-            }
-        }
-        // No name anywhere: no display name and a sign-off that is not a name.
-        if !out.contains(&Flag::Anonymous) {
-            let no_display = mail.from.as_ref().is_none_or(|f| f.name.is_none());
-            let signs_anon = ANON_SIGN_OFF.is_match(&new.to_lowercase());
-            if no_display && signs_anon {
-                out.insert(Flag::Anonymous);
-                reasons.push("flag anonymous: no name given, signs as \"a learner\"".to_string());
-            }
-        }
-    }
-    // Safeguarding takes precedence over a workshop hazard described with
-    // words like "hurt", but both can be true.
-    out
-}
-
-/// Classify raw message bytes; unreadable input is an error the caller reports.
-pub fn classify_raw(raw: &[u8], hints: &Hints) -> Result<Classification, super::mail::MailError> {
-    let mail = super::mail::parse(raw)?;
-    Ok(classify(&mail, hints))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_complaint_followed_by_megabytes_is_still_a_complaint() {
-        let mut text = String::from(
-            "I am not happy and want to complain: my course was cancelled. Please explain why.\n",
-        );
-        text.push_str(&"\u{fffd}\u{fffd}( bad\n".repeat(200_000));
-        let raw = format!(
-            "From: Jo <jo@mail.test>\r\nTo: complaints@org.test\r\nSubject: Course\r\nMessage-ID: <c@mail.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}"
-        );
-        let mail = crate::core::mail::parse(raw.as_bytes()).expect("parse");
-        let c = classify(&mail, &Hints::default());
-        assert_eq!(c.kind, Kind::Complaint, "{:?}", c.reasons);
-    }
-}

@@ -1,0 +1,67 @@
+//! Handler commands (`#extend`, `#close`, …): [`command`] dispatches each to
+//! its own function, grouped by what they do to the case.
+
+mod close;
+mod consent;
+mod decide;
+mod extend;
+mod flag;
+mod people;
+mod route;
+
+use super::effect::Actor;
+use super::out::Out;
+use super::Ctx;
+use crate::core::commands::Command;
+use chrono::{DateTime, Utc};
+
+/// What every command needs besides its own arguments: the procedure, when,
+/// who ran it, and the message it came in.
+#[derive(Clone, Copy)]
+pub(super) struct By<'a> {
+    /// Policy, calendar, staff.
+    pub(super) ctx: &'a Ctx<'a>,
+    /// When the command runs.
+    pub(super) now: DateTime<Utc>,
+    /// The member of staff who sent it.
+    pub(super) actor: &'a Actor,
+    /// The Message-ID of the message that carried it.
+    pub(super) id: Option<&'a str>,
+}
+
+/// Run one command. `Err` is the line for the handler's command report.
+pub(super) fn command(out: &mut Out, by: By<'_>, c: Command) -> Result<(), String> {
+    match c {
+        Command::Note { text } => {
+            out.audit(by.actor.clone(), "note", text, by.id);
+            Ok(())
+        }
+        Command::Extend { until, reason } => extend::extend(out, by, until, reason),
+        Command::Close { lessons } => close::close(out, by, lessons),
+        Command::Withdraw { reason } => close::withdraw(out, by, reason),
+        Command::Assign { to } => people::assign(out, by, to),
+        Command::Contact { add, address } => people::contact(out, by, add, address),
+        Command::ConsentReceived => consent::consent_received(out, by),
+        Command::AskConsent { to } => consent::ask_consent(out, by, to),
+        Command::Reclassify { kind } => route::reclassify(out, by, kind),
+        Command::Flag { flag } => flag::flag(out, by, flag),
+        Command::Unflag { flag } => flag::unflag(out, by, flag),
+        Command::Escalate { reason } => route::escalate(out, by, reason),
+        Command::Proceed { reason } => decide::proceed(out, by, reason),
+        Command::NoAction { reason } => decide::no_action(out, by, reason),
+    }
+}
+
+/// Commands that close, withdraw, escalate or decide a case: what they
+/// did is confirmed back to the sender by email (in words, never as a line
+/// starting with `#` that a quoted copy could run again).
+pub(super) fn decisive(c: &Command) -> Option<&'static str> {
+    match c {
+        Command::Close { .. } => Some("Closed"),
+        Command::Withdraw { .. } => Some("Withdrawn"),
+        Command::Escalate { .. } => Some("Escalated"),
+        Command::Proceed { .. } => Some("Decided to act"),
+        Command::NoAction { .. } => Some("Decided on no action"),
+        _ => None,
+    }
+}

@@ -1,0 +1,186 @@
+//! Deadlines: what falls due, what happens when it does (breach alerts,
+//! closing an expired window), and when to chase the handler before it.
+
+use super::effect::Recipient;
+use super::effect::{Actor, Effect};
+use super::out::{mail, roles, with_var, Out};
+use super::stage::{close, close_or_ask_lessons};
+use super::state::State;
+use super::template::TemplateId;
+use super::Ctx;
+use crate::core::calendar::Calendar;
+use crate::core::policy::Policy;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What a deadline is for. Stored (the `deadlines.kind` column) by the
+/// snake_case of the variant.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum DeadlineKind {
+    /// The stage acknowledgement (only pending when it was held back).
+    Acknowledge,
+    /// The stage's written response.
+    Respond,
+    /// The complainant may escalate until this.
+    EscalationWindow,
+    /// The directors' decision on an anonymous complaint (urgent flags).
+    Decision,
+    /// Permission to share a compliment: the case closes after this.
+    Permission,
+}
+
+impl DeadlineKind {
+    /// The name used in storage.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// A deadline on a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deadline {
+    /// What is due.
+    pub kind: DeadlineKind,
+    /// Stage index it belongs to.
+    pub stage: usize,
+    /// When the clock started.
+    pub start: DateTime<Utc>,
+    /// When it is due.
+    pub due: DateTime<Utc>,
+    /// Already reported as breached.
+    pub breached: bool,
+}
+
+pub(super) fn deadline_due(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, kind: DeadlineKind) {
+    let Some(d) = out.case.deadlines.iter().find(|d| d.kind == kind).cloned() else {
+        return;
+    };
+    if now < d.due {
+        return;
+    }
+    match kind {
+        DeadlineKind::EscalationWindow => {
+            out.clear_deadline(kind);
+            if out.case.state == State::Responded && ctx.policy.closing.close_when_window_expires {
+                close_or_ask_lessons(out, ctx, now, "escalation window expired without a reply");
+            }
+        }
+        DeadlineKind::Permission => {
+            out.clear_deadline(kind);
+            if out.case.state == State::AwaitingPermission {
+                close(out, now, "no answer about sharing: not shared");
+            }
+        }
+        DeadlineKind::Respond | DeadlineKind::Acknowledge | DeadlineKind::Decision => {
+            if d.breached {
+                return;
+            }
+            for x in out.case.deadlines.iter_mut().filter(|x| x.kind == kind) {
+                x.breached = true;
+            }
+            let breached = Deadline {
+                breached: true,
+                ..d.clone()
+            };
+            out.effects.push(Effect::SetDeadline(breached));
+            let mut to = vec![Recipient::Handler];
+            to.extend(roles(&ctx.policy.procedure.breach_alert));
+            let m = with_var(
+                mail(TemplateId::BreachAlert, to),
+                "deadline",
+                format!("{kind:?}"),
+            );
+            out.send(m);
+            out.audit(
+                Actor::System,
+                "breached",
+                format!(
+                    "{kind:?} deadline {} passed",
+                    ctx.calendar.to_local(d.due).format("%Y-%m-%d %H:%M")
+                ),
+                None,
+            );
+        }
+    }
+}
+
+pub(super) fn chase(out: &mut Out, kind: DeadlineKind) {
+    let Some(d) = out
+        .case
+        .deadlines
+        .iter()
+        .find(|d| d.kind == kind && !d.breached)
+        .cloned()
+    else {
+        return;
+    };
+    let m = with_var(
+        mail(TemplateId::ChaseUp, vec![Recipient::Handler]),
+        "deadline",
+        format!("{kind:?}"),
+    );
+    out.send(m);
+    out.audit(
+        Actor::System,
+        "chased",
+        format!("{kind:?} due {}", d.due.to_rfc3339()),
+        None,
+    );
+}
+
+/// A chase point outside business hours moves *back* to an hour before the
+/// previous close: it lands while the handler is at work, and never gives
+/// them less notice than the policy asks for.
+fn into_working_hours(t: DateTime<Utc>, calendar: &Calendar) -> DateTime<Utc> {
+    if calendar.is_working_time(t) {
+        return t;
+    }
+    let l = calendar.to_local(t);
+    let d = l.date();
+    let day = if calendar.is_working_day(d) && l.time() >= calendar.close() {
+        d
+    } else {
+        calendar.previous_working_day(d)
+    };
+    let close = calendar.end_of_business(day);
+    (close - chrono::Duration::hours(1)).max(calendar.start_of_business(day))
+}
+
+/// When to chase the handler before a deadline: each policy offset before
+/// the due time, moved into working hours (a chase never lands at night) and
+/// never after the deadline itself. Sorted, without duplicates.
+pub fn chase_times(
+    due: DateTime<Utc>,
+    start: DateTime<Utc>,
+    policy: &Policy,
+    calendar: &Calendar,
+) -> Vec<DateTime<Utc>> {
+    let mut out: Vec<DateTime<Utc>> = policy
+        .procedure
+        .chase_before
+        .iter()
+        .map(|s| calendar.before(due, *s))
+        .map(|t| into_working_hours(t, calendar))
+        .filter(|t| *t > start && *t < due)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}

@@ -1,0 +1,180 @@
+//! The case state machine: `(case, event, policy, now) -> (case, effects)`.
+//!
+//! Pure. It never sends mail or writes rows: it returns [`Effect`]s (mails to
+//! queue, deadlines to set or clear, audit entries) that the store applies in
+//! the same transaction as the new case. Every path of both seed procedures
+//! is here: acknowledgement, response, escalation through the stages, external
+//! referral, consent, anonymous decisions, assessment-appeal redirects,
+//! extensions with delay notices, reclassification, reassignment, late
+//! escalation, withdrawal, and closing with lessons learnt.
+//!
+//! Layout: the case and its states (`state`), the effects a step returns
+//! (`effect`) and their builder (`out`), the template-id table (`template`),
+//! deadlines and chase times (`deadline`); then one module per path:
+//! opening a case (`open`), a complainant's reply (`complainant`), consent
+//! (`consent`), a member of staff's reply (`staff`), one function per handler
+//! command (`command/`), and stages, escalation and closing (`stage`).
+
+mod command;
+mod complainant;
+mod consent;
+mod deadline;
+mod effect;
+mod open;
+mod out;
+mod staff;
+mod stage;
+mod state;
+mod template;
+
+pub use deadline::{chase_times, Deadline, DeadlineKind};
+pub use effect::{is_machine_address, Actor, Audit, Contact, Effect, OutMail, Recipient};
+pub use open::open;
+pub use state::{standing, Case, ConsentStatus, Party, Standing, State};
+pub use template::TemplateId;
+
+use super::calendar::Calendar;
+use super::commands::Parsed;
+use super::directory::Directory;
+use super::policy::Policy;
+use chrono::{DateTime, Utc};
+use complainant::{complainant_replied, third_party_wrote};
+use deadline::{chase, deadline_due};
+use out::Out;
+use staff::staff_replied;
+
+/// The result of a step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    /// The case after the event.
+    pub case: Case,
+    /// What to do, in order.
+    pub effects: Vec<Effect>,
+}
+
+/// What the state machine needs besides the case: policy, calendar, staff.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    /// The procedure.
+    pub policy: &'a Policy,
+    /// Working days.
+    pub calendar: &'a Calendar,
+    /// Staff and roles.
+    pub directory: &'a Directory,
+}
+
+/// An inbound message, reduced to what the state machine needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inbound {
+    /// Its Message-ID.
+    pub message_id: Option<String>,
+    /// Sender address (lower-case).
+    pub from: String,
+    /// Sender display name.
+    pub name: Option<String>,
+    /// The newly written text (quotes and signatures stripped).
+    pub text: String,
+}
+
+/// Something that happened to a case.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The complainant wrote again, or someone with standing on the case
+    /// (see [`standing`]); the audit names them when they are not the complainant.
+    ComplainantReplied(Inbound),
+    /// Someone with no standing wrote about the case: recorded against it as
+    /// a third party's message and shown to the handler; nothing changes.
+    ThirdPartyWrote(Inbound),
+    /// A member of staff wrote. `verified` says whether the sender proved who
+    /// they are (token or authenticated server); `parsed` holds their commands.
+    StaffReplied {
+        /// The message.
+        message: Inbound,
+        /// Proof of sender.
+        verified: bool,
+        /// Commands and remaining text.
+        parsed: Parsed,
+    },
+    /// A deadline of this kind is due now.
+    Due(DeadlineKind),
+    /// A chase-up point before a deadline of this kind.
+    Chase(DeadlineKind),
+}
+
+/// Apply an event to a case.
+pub fn step(case: &Case, event: Event, ctx: &Ctx<'_>, now: DateTime<Utc>) -> Transition {
+    let mut out = Out {
+        case: case.clone(),
+        effects: Vec::new(),
+    };
+    match event {
+        Event::ComplainantReplied(msg) => complainant_replied(&mut out, ctx, now, msg),
+        Event::ThirdPartyWrote(msg) => third_party_wrote(&mut out, msg),
+        Event::StaffReplied {
+            message,
+            verified,
+            parsed,
+        } => staff_replied(&mut out, ctx, now, message, verified, parsed),
+        Event::Due(kind) => deadline_due(&mut out, ctx, now, kind),
+        Event::Chase(kind) => chase(&mut out, kind),
+    }
+    out.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DeadlineKind, State, TemplateId};
+    use strum::IntoEnumIterator;
+
+    /// The database holds these names: a renamed variant must not rename
+    /// them. The JSON of a case (serde) and the columns (strum) agree.
+    #[test]
+    fn stored_names_are_stable_and_agree_with_json() {
+        let states: Vec<&str> = State::iter().map(State::as_str).collect();
+        assert_eq!(
+            states,
+            [
+                "open",
+                "awaiting_consent",
+                "awaiting_decision",
+                "responded",
+                "late_escalation",
+                "pending_lessons",
+                "awaiting_permission",
+                "closed",
+                "referred_externally",
+                "redirected",
+                "withdrawn"
+            ]
+        );
+        let kinds: Vec<&str> = DeadlineKind::iter().map(DeadlineKind::as_str).collect();
+        assert_eq!(
+            kinds,
+            [
+                "acknowledge",
+                "respond",
+                "escalation_window",
+                "decision",
+                "permission"
+            ]
+        );
+        let json = |v: serde_json::Value| v.as_str().map(String::from);
+        for s in State::iter() {
+            assert_eq!(s.as_str().parse::<State>(), Ok(s));
+            assert_eq!(json(serde_json::json!(s)).as_deref(), Some(s.as_str()));
+        }
+        for k in DeadlineKind::iter() {
+            assert_eq!(k.as_str().parse::<DeadlineKind>(), Ok(k));
+            assert_eq!(json(serde_json::json!(k)).as_deref(), Some(k.as_str()));
+        }
+        for t in TemplateId::iter() {
+            assert_eq!(t.name().parse::<TemplateId>(), Ok(t));
+            assert_eq!(json(serde_json::json!(t)).as_deref(), Some(t.name()));
+        }
+        assert_eq!(TemplateId::iter().count(), 28);
+        assert_eq!(
+            TemplateId::AnonymousDecisionRequest.name(),
+            "anonymous_decision_request"
+        );
+    }
+}

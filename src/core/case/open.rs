@@ -1,0 +1,346 @@
+//! Opening a case for a newly received message, and the opening path for
+//! each kind (also taken again after a reclassification).
+
+use super::deadline::DeadlineKind;
+use super::effect::{Actor, Contact, OutMail, Recipient};
+use super::out::{mail, roles, with_var, Out};
+use super::stage::{begin_stage, choose_handler, close};
+use super::state::{Case, ConsentStatus, Party, State};
+use super::template::TemplateId;
+use super::Transition;
+use super::{Ctx, Inbound};
+use crate::core::calendar::Span;
+use crate::core::classify::Classification;
+use crate::core::kind::{Flag, Kind};
+use crate::core::reference::CaseRef;
+use chrono::{DateTime, Utc};
+
+/// Open a case for a newly received message.
+pub fn open(
+    reference: CaseRef,
+    msg: &Inbound,
+    class: &Classification,
+    ctx: &Ctx<'_>,
+    now: DateTime<Utc>,
+) -> Transition {
+    let case = Case {
+        reference,
+        kind: class.kind,
+        flags: class.flags.clone(),
+        state: State::Open,
+        stage: 0,
+        complainant: Party {
+            address: msg.from.to_ascii_lowercase(),
+            name: msg.name.clone(),
+        },
+        handler: None,
+        excluded_handlers: ctx.directory.mentioned_in(&msg.text),
+        opened_at: now,
+        stage_received_at: now,
+        acknowledged_at: None,
+        responded_at: None,
+        deadlines: Vec::new(),
+        consent: ConsentStatus::NotNeeded,
+        lessons: None,
+        share_permission: None,
+        resume_state: None,
+        last_inbound_id: msg.message_id.clone(),
+        closed_at: None,
+        contacts: Vec::new(),
+        consent_asked: Vec::new(),
+    };
+    let mut out = Out {
+        case,
+        effects: Vec::new(),
+    };
+    out.audit(
+        Actor::Complainant,
+        "received",
+        format!(
+            "classified {}{}: {}",
+            class.kind,
+            if class.flags.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " [{}]",
+                    class
+                        .flags
+                        .iter()
+                        .map(|f| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+            class.reasons.join("; ")
+        ),
+        msg.message_id.as_deref(),
+    );
+    start_kind(&mut out, ctx, now);
+    out.finish()
+}
+
+/// The opening path for the case's kind (also used after reclassification).
+pub(super) fn start_kind(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>) {
+    let reply_to = out.case.last_inbound_id.clone();
+    match out.case.kind {
+        Kind::AutoReply | Kind::Bounce | Kind::Bulk => {
+            out.case.state = State::Closed;
+            out.case.closed_at = Some(now);
+            out.audit(
+                Actor::System,
+                "ignored",
+                "machine mail: no case action, never answered",
+                None,
+            );
+        }
+        Kind::Other => {
+            // An enquiry: the stage-1 handler answers it; no acknowledgement,
+            // because spam and phishing land here too and must not be answered.
+            out.case.state = State::Open;
+            out.case.handler = choose_handler(&out.case, ctx);
+            out.send(with_var(
+                mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
+                "stage",
+                "Enquiry",
+            ));
+        }
+        Kind::Compliment | Kind::Comment => thank(out, ctx, now, reply_to),
+        Kind::Complaint => start_complaint(out, ctx, now, reply_to),
+    }
+}
+
+/// A compliment or comment: thanked, the policy's roles told, and closed,
+/// or held for permission to share it (ten working days, then closed).
+fn thank(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Option<String>) {
+    let (template, feedback) = if out.case.kind == Kind::Compliment {
+        (TemplateId::ComplimentThanks, &ctx.policy.compliments)
+    } else {
+        (TemplateId::CommentThanks, &ctx.policy.comments)
+    };
+    out.case.handler = choose_handler(&out.case, ctx);
+    let thanks = with_var(
+        mail(template, vec![Recipient::Complainant]),
+        "ask_permission",
+        if feedback.ask_permission_to_share {
+            "yes"
+        } else {
+            ""
+        },
+    );
+    out.send(OutMail {
+        in_reply_to: reply_to,
+        ..thanks
+    });
+    if !feedback.notify.is_empty() {
+        out.send(mail(TemplateId::NewCaseNotice, roles(&feedback.notify)));
+    }
+    if feedback.ask_permission_to_share {
+        out.case.state = State::AwaitingPermission;
+        let due = ctx.calendar.deadline(now, Span::WorkingDays(10));
+        out.set_deadline(DeadlineKind::Permission, now, due.at);
+        out.audit(
+            Actor::System,
+            "permission asked",
+            "asked permission to share",
+            None,
+        );
+    } else {
+        close(out, now, "thanked; nothing more to do");
+    }
+    flag_alerts(out, ctx);
+}
+
+/// Alert at once every role a routing rule names for the case's flags.
+fn flag_alerts(out: &mut Out, ctx: &Ctx<'_>) {
+    let flags = out.case.flags.clone();
+    for r in ctx.policy.routes_for(&flags) {
+        if !r.notify.is_empty() {
+            let m = with_var(
+                mail(TemplateId::FlagAlert, roles(&r.notify)),
+                "flag",
+                r.flag.as_str(),
+            );
+            out.send(m);
+            out.audit(
+                Actor::System,
+                "alerted",
+                format!("{} alert sent at once to {}", r.flag, r.notify.join(", ")),
+                None,
+            );
+        }
+    }
+}
+
+/// A new complaint: everyone the procedure and the flags name is told, then
+/// it is redirected (an assessment dispute), held (anonymous, or on behalf of
+/// a learner without consent) or begins its first stage.
+fn start_complaint(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Option<String>) {
+    let policy = ctx.policy;
+    if !policy.procedure.notify_on_new_complaint.is_empty() {
+        out.send(mail(
+            TemplateId::NewCaseNotice,
+            roles(&policy.procedure.notify_on_new_complaint),
+        ));
+    }
+    flag_alerts(out, ctx);
+    let flags = &out.case.flags;
+    let urgent = flags.contains(&Flag::Safeguarding) || flags.contains(&Flag::HealthSafety);
+    let appeal = flags.contains(&Flag::AssessmentAppeal) && policy.assessment_appeals.redirect;
+    let anonymous = flags.contains(&Flag::Anonymous);
+    let on_behalf = flags.contains(&Flag::OnBehalf) && policy.consent.required_for_on_behalf;
+
+    if appeal {
+        return redirect_to_appeals(out, ctx, now, reply_to);
+    }
+    if anonymous {
+        if let Some(role) = &policy.anonymous.decided_by {
+            return hold_for_decision(out, ctx, now, reply_to, role);
+        }
+    }
+    if on_behalf {
+        out.case.consent = ConsentStatus::Awaiting;
+        // Safeguarding never waits: the investigation starts and consent is
+        // asked for in parallel.
+        if !urgent {
+            return await_consent(out, ctx, now, reply_to);
+        }
+        ask_consent_in_parallel(out);
+    }
+    begin_stage(out, ctx, now, reply_to);
+}
+
+/// An assessment dispute goes to the appeals procedure; a handler can still
+/// `#proceed` to treat it as a complaint.
+fn redirect_to_appeals(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Option<String>) {
+    let policy = ctx.policy;
+    out.case.state = State::Redirected;
+    out.case.handler = choose_handler(&out.case, ctx);
+    let mut m = mail(TemplateId::AppealsRedirect, vec![Recipient::Complainant]);
+    m.in_reply_to = reply_to;
+    m.contacts = vec![Contact {
+        name: policy
+            .assessment_appeals
+            .procedure_name
+            .clone()
+            .unwrap_or_else(|| "Appeals procedure".into()),
+        email: policy.assessment_appeals.contact.clone(),
+        phone: None,
+        address: None,
+        url: None,
+    }];
+    out.send(m);
+    out.send(with_var(
+        mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
+        "stage",
+        "Redirected to the appeals procedure",
+    ));
+    out.audit(
+        Actor::System,
+        "redirected",
+        "disputes an assessment decision: redirected to the appeals procedure (a handler can #proceed to treat it as a complaint)",
+        None,
+    );
+    out.case.closed_at = Some(now);
+}
+
+/// An anonymous complaint waits for `role` to decide whether to act; urgent
+/// flags give them one working day.
+fn hold_for_decision(
+    out: &mut Out,
+    ctx: &Ctx<'_>,
+    now: DateTime<Utc>,
+    reply_to: Option<String>,
+    role: &str,
+) {
+    let is_urgent = ctx
+        .policy
+        .anonymous
+        .urgent_flags
+        .iter()
+        .any(|f| out.case.flags.contains(f));
+    out.case.state = State::AwaitingDecision;
+    out.case.handler = choose_handler(&out.case, ctx);
+    let m = with_var(
+        mail(
+            TemplateId::AnonymousDecisionRequest,
+            vec![Recipient::Role(role.to_string())],
+        ),
+        "urgent",
+        if is_urgent { "yes" } else { "" },
+    );
+    out.send(m);
+    let ack = with_var(
+        mail(TemplateId::Acknowledgement, vec![Recipient::Complainant]),
+        "anonymous",
+        "yes",
+    );
+    out.send(OutMail {
+        in_reply_to: reply_to,
+        ..ack
+    });
+    out.case.acknowledged_at = Some(now);
+    if is_urgent {
+        let due = ctx.calendar.deadline(now, Span::WorkingDays(1));
+        out.set_deadline(DeadlineKind::Decision, now, due.at);
+    }
+    out.audit(
+        Actor::System,
+        "held for decision",
+        format!(
+            "anonymous: {role} decide whether to act{}",
+            if is_urgent { " (urgent)" } else { "" }
+        ),
+        None,
+    );
+}
+
+/// On behalf of a learner: acknowledged, and nothing more happens (the
+/// response clock does not run) until the learner's written consent.
+fn await_consent(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Option<String>) {
+    let policy = ctx.policy;
+    out.case.state = State::AwaitingConsent;
+    out.case.handler = choose_handler(&out.case, ctx);
+    let ack = mail(TemplateId::Acknowledgement, vec![Recipient::Complainant]);
+    out.send(OutMail {
+        in_reply_to: reply_to.clone(),
+        ..ack
+    });
+    out.case.acknowledged_at = Some(now);
+    out.send(mail(
+        TemplateId::ConsentRequest,
+        vec![Recipient::Complainant],
+    ));
+    out.send(with_var(
+        mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
+        "stage",
+        "Awaiting the learner's consent",
+    ));
+    if !policy.consent.notify.is_empty() {
+        out.send(mail(
+            TemplateId::NewCaseNotice,
+            roles(&policy.consent.notify),
+        ));
+    }
+    out.audit(
+        Actor::System,
+        "awaiting consent",
+        "on behalf of a learner: no investigation until the learner's written consent (the response clock is stopped)",
+        None,
+    );
+}
+
+/// On behalf of a learner, but urgent: consent is asked for while the stage
+/// begins.
+fn ask_consent_in_parallel(out: &mut Out) {
+    out.send(mail(
+        TemplateId::ConsentRequest,
+        vec![Recipient::Complainant],
+    ));
+    out.audit(
+        Actor::System,
+        "consent asked",
+        "consent requested; safeguarding proceeds without waiting",
+        None,
+    );
+}

@@ -1,0 +1,116 @@
+//! The effect builder every transition writes through: it keeps the case's
+//! deadline list in step with the effects, and never mails a machine.
+
+use super::deadline::{Deadline, DeadlineKind};
+use super::effect::{is_machine_address, Actor, Audit, Effect, OutMail, Recipient};
+use super::state::Case;
+use super::template::TemplateId;
+use super::Transition;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+/// Builds effects and keeps the case's deadline list in step with them.
+pub(super) struct Out {
+    pub(super) case: Case,
+    pub(super) effects: Vec<Effect>,
+}
+
+impl Out {
+    pub(super) fn audit(
+        &mut self,
+        actor: Actor,
+        action: &str,
+        detail: impl Into<String>,
+        message_id: Option<&str>,
+    ) {
+        self.effects.push(Effect::Audit(Audit {
+            actor,
+            action: action.to_string(),
+            detail: detail.into(),
+            message_id: message_id.map(String::from),
+        }));
+    }
+
+    pub(super) fn send(&mut self, mail: OutMail) {
+        // Never mail a machine: a complainant address that is a bounce or
+        // no-reply address is dropped from the recipients, and a mail left
+        // with no recipient is not queued.
+        let machine =
+            self.case.kind.is_machine() || is_machine_address(&self.case.complainant.address);
+        let to: Vec<Recipient> = mail
+            .to
+            .into_iter()
+            .filter(|r| match r {
+                Recipient::Complainant => !machine,
+                Recipient::Address(a) => !is_machine_address(a),
+                Recipient::Handler => self.case.handler.is_some(),
+                Recipient::Role(_) => true,
+            })
+            .collect();
+        if to.is_empty() {
+            return;
+        }
+        self.effects.push(Effect::Send(OutMail { to, ..mail }));
+    }
+
+    pub(super) fn set_deadline(
+        &mut self,
+        kind: DeadlineKind,
+        start: DateTime<Utc>,
+        due: DateTime<Utc>,
+    ) {
+        // No deadline before its start: a span of zero still ends at or after it.
+        let due = due.max(start);
+        let d = Deadline {
+            kind,
+            stage: self.case.stage,
+            start,
+            due,
+            breached: false,
+        };
+        self.case.deadlines.retain(|x| x.kind != kind);
+        self.case.deadlines.push(d.clone());
+        self.effects.push(Effect::SetDeadline(d));
+    }
+
+    pub(super) fn clear_deadline(&mut self, kind: DeadlineKind) {
+        if self.case.deadlines.iter().any(|d| d.kind == kind) {
+            self.case.deadlines.retain(|d| d.kind != kind);
+            self.effects.push(Effect::ClearDeadline(kind));
+        }
+    }
+
+    pub(super) fn clear_all(&mut self) {
+        let kinds: Vec<DeadlineKind> = self.case.deadlines.iter().map(|d| d.kind).collect();
+        for k in kinds {
+            self.clear_deadline(k);
+        }
+    }
+
+    pub(super) fn finish(self) -> Transition {
+        Transition {
+            case: self.case,
+            effects: self.effects,
+        }
+    }
+}
+
+pub(super) fn mail(template: TemplateId, to: Vec<Recipient>) -> OutMail {
+    OutMail {
+        template,
+        to,
+        in_reply_to: None,
+        text: None,
+        contacts: Vec::new(),
+        vars: BTreeMap::new(),
+    }
+}
+
+pub(super) fn with_var(mut m: OutMail, k: &str, v: impl Into<String>) -> OutMail {
+    m.vars.insert(k.to_string(), v.into());
+    m
+}
+
+pub(super) fn roles(list: &[String]) -> Vec<Recipient> {
+    list.iter().map(|r| Recipient::Role(r.clone())).collect()
+}

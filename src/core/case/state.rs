@@ -1,0 +1,175 @@
+//! The case and where it is: its states, consent status, the person who
+//! wrote in, and who may act on it.
+
+use super::deadline::Deadline;
+use crate::core::kind::{Flag, Kind};
+use crate::core::reference::CaseRef;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// Where a case is. Stored (the `cases.state` column, case JSON) by the
+/// snake_case of the variant.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum State {
+    /// Acknowledged; the stage response is being prepared.
+    Open,
+    /// On behalf of a learner: waiting for the learner's written consent. The
+    /// response clock does not run.
+    AwaitingConsent,
+    /// Anonymous: waiting for the directors' decision whether to act.
+    AwaitingDecision,
+    /// The stage response was sent; the escalation window is open.
+    Responded,
+    /// The complainant replied after the escalation window: recorded, waiting
+    /// for a manager's decision. Never dropped.
+    LateEscalation,
+    /// Closing waits for the lessons-learnt record.
+    PendingLessons,
+    /// Compliment or comment: thanked, waiting for permission to share.
+    AwaitingPermission,
+    /// Finished.
+    Closed,
+    /// The last stage: referred to an external body.
+    ReferredExternally,
+    /// An assessment dispute sent to the appeals procedure.
+    Redirected,
+    /// Withdrawn by the complainant.
+    Withdrawn,
+}
+
+impl State {
+    /// No further action is expected (no deadline may be pending).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            State::Closed | State::ReferredExternally | State::Redirected | State::Withdrawn
+        )
+    }
+
+    /// The name used in storage and output.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// Consent for on-behalf complaints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentStatus {
+    /// Not an on-behalf complaint, or the policy does not require it.
+    NotNeeded,
+    /// Asked for, not yet received.
+    Awaiting,
+    /// Received.
+    Received,
+}
+
+/// The person who wrote in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Party {
+    /// Address (lower-case).
+    pub address: String,
+    /// Display name, if given.
+    pub name: Option<String>,
+}
+
+/// A case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    /// Its reference.
+    pub reference: CaseRef,
+    /// Complaint, compliment, comment or other.
+    pub kind: Kind,
+    /// Flags from classification (and reclassification).
+    pub flags: BTreeSet<Flag>,
+    /// Where it is.
+    pub state: State,
+    /// Stage index into the policy.
+    pub stage: usize,
+    /// Who wrote in.
+    pub complainant: Party,
+    /// Current handler's address.
+    pub handler: Option<String>,
+    /// Staff the complaint is about: never picked as handler.
+    pub excluded_handlers: Vec<String>,
+    /// When the first message arrived.
+    pub opened_at: DateTime<Utc>,
+    /// When the current stage's complaint arrived.
+    pub stage_received_at: DateTime<Utc>,
+    /// When the current stage was acknowledged.
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    /// When the current stage's response was sent.
+    pub responded_at: Option<DateTime<Utc>>,
+    /// Pending and breached deadlines.
+    pub deadlines: Vec<Deadline>,
+    /// Consent status.
+    pub consent: ConsentStatus,
+    /// Lessons learnt, once recorded.
+    pub lessons: Option<String>,
+    /// Permission to share (compliments, comments).
+    pub share_permission: Option<bool>,
+    /// The state to return to if a late escalation is declined.
+    pub resume_state: Option<State>,
+    /// The Message-ID of the complainant's latest message (what we answer).
+    pub last_inbound_id: Option<String>,
+    /// When the case was closed, if it was.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Addresses a handler added (`#contact add`) that may act for the
+    /// complainant (a representative, a second address of theirs).
+    #[serde(default)]
+    pub contacts: Vec<String>,
+    /// Addresses other than the complainant's that complaintd itself sent the
+    /// consent request to (given by the complainant or added by a handler):
+    /// consent from one of them counts at once.
+    #[serde(default)]
+    pub consent_asked: Vec<String>,
+}
+
+/// How far a message's sender may act on the case it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// The complainant.
+    Complainant,
+    /// A contact a handler added, an address the consent request went to, or
+    /// someone answering mail complaintd sent to that very address.
+    Correspondent,
+    /// Anyone else: the message is recorded and changes nothing.
+    ThirdParty,
+}
+
+/// Who may act on `case`: its complainant, its contacts and the addresses
+/// complaintd wrote to about it. References are sequential and guessable, so
+/// naming a case (`[REF]` in the subject, `complaints+REF@`) is no proof;
+/// `answers_mail_to_sender` says whether the message's `In-Reply-To` or
+/// `References` hold a Message-ID complaintd issued to the sender's address.
+pub fn standing(case: &Case, from: &str, answers_mail_to_sender: bool) -> Standing {
+    let from = from.trim().to_ascii_lowercase();
+    if from == case.complainant.address {
+        Standing::Complainant
+    } else if answers_mail_to_sender
+        || case.contacts.contains(&from)
+        || case.consent_asked.contains(&from)
+    {
+        Standing::Correspondent
+    } else {
+        Standing::ThirdParty
+    }
+}

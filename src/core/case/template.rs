@@ -1,0 +1,111 @@
+//! The templates the state machine asks for: a table of names, nothing to do
+//! with transitions.
+
+use serde::{Deserialize, Serialize};
+
+/// The templates the state machine asks for. The snake_case of the variant
+/// is the file stem under `templates/` and the name stored with queued mail.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum TemplateId {
+    /// Acknowledgement of a complaint at a stage.
+    Acknowledgement,
+    /// Thanks for a compliment (asks permission to share when the policy says so).
+    ComplimentThanks,
+    /// Thanks for a comment (asks permission to share when the policy says so).
+    CommentThanks,
+    /// The handler's notification of a case (carries the reply token).
+    HandlerNotification,
+    /// The handler's text wrapped as the stage's written response.
+    StageResponse,
+    /// Further correspondence from the handler, relayed.
+    Correspondence,
+    /// A delay notice: new date and reason.
+    DelayNotice,
+    /// Reminder to the handler before a deadline.
+    ChaseUp,
+    /// A deadline passed.
+    BreachAlert,
+    /// Ask for the learner's written consent.
+    ConsentRequest,
+    /// Ask the directors whether to act on an anonymous complaint.
+    AnonymousDecisionRequest,
+    /// Point an assessment dispute to the appeals procedure.
+    AppealsRedirect,
+    /// To the handler and manager: a late escalation needs a decision.
+    LateEscalationNotice,
+    /// To the complainant: the late reply was received and will be considered.
+    LateEscalationReceived,
+    /// To a role: a new complaint arrived.
+    NewCaseNotice,
+    /// To a role: a flagged case (safeguarding, health & safety, …).
+    FlagAlert,
+    /// To a role: a hand-off the policy requires.
+    HandoffNotice,
+    /// To the handler: the complainant wrote again.
+    ComplainantUpdate,
+    /// To a role: the outcome of a stage.
+    OutcomeNotice,
+    /// To the handler: a command was refused or not understood.
+    CommandReport,
+    /// To the handler: someone sent a message in their name without proof.
+    UnverifiedSender,
+    /// To the handler: the case waits for lessons learnt.
+    LessonsRequest,
+    /// To the complainant: the external bodies to go to.
+    ExternalReferral,
+    /// To the complainant: the withdrawal is confirmed.
+    WithdrawalConfirmation,
+    /// To the complainant: the case is closed.
+    ClosureNotice,
+    /// The directors' daily digest.
+    DailyDigest,
+    /// To the handler: someone with no standing wrote about the case.
+    ThirdPartyMessage,
+    /// To the member of staff who sent it: a decisive command (close,
+    /// withdraw, escalate, decide) was carried out, and what it did.
+    CommandDone,
+}
+
+impl TemplateId {
+    /// The file stem under `templates/`.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// A handler's own words relayed to the complainant: not automatic mail,
+    /// so it carries no `Auto-Submitted`.
+    pub fn is_relayed(self) -> bool {
+        matches!(self, TemplateId::StageResponse | TemplateId::Correspondence)
+    }
+
+    /// Mail to the complainant that answers them automatically is
+    /// `Auto-Submitted: auto-replied`; everything else is `auto-generated`.
+    pub fn is_auto_reply(self) -> bool {
+        matches!(
+            self,
+            TemplateId::Acknowledgement
+                | TemplateId::ComplimentThanks
+                | TemplateId::CommentThanks
+                | TemplateId::LateEscalationReceived
+                | TemplateId::ConsentRequest
+                | TemplateId::AppealsRedirect
+        )
+    }
+}

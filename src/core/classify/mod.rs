@@ -1,0 +1,309 @@
+//! Classification of a person's message: complaint, compliment, comment or
+//! other (enquiry), with flags, and the reasons a handler can read.
+//!
+//! Rule-based and explainable on purpose: every point of score comes from a
+//! named cue that is recorded in `reasons`. Only the newly written text drives
+//! the label: quoted history, signatures and legal disclaimers are removed
+//! first (see [`super::quote`]); forwarded text counts at reduced weight.
+
+mod lexicon;
+mod score;
+
+use super::kind::{Flag, Kind};
+use super::learned;
+use super::mail::InboundMail;
+use super::quote::{self, HistoryKind};
+use super::screen::screen;
+use super::text::{cut_bytes, normalise};
+use lexicon::{Class, ANON_SIGN_OFF, FLAG_CUES, FORWARD_SUBJECT, SUBJECT_PREFIX};
+use score::{score_text, Scores};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// The classifier's verdict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Classification {
+    /// The label.
+    pub kind: Kind,
+    /// Flags, sorted.
+    pub flags: BTreeSet<Flag>,
+    /// Why, in words a handler can read.
+    pub reasons: Vec<String>,
+}
+
+/// Organisation-specific hints (from config): names of subcontracted
+/// partners and of staff who handle complaints, which sharpen two flags.
+#[derive(Debug, Clone, Default)]
+pub struct Hints {
+    /// Names of subcontracted training partners, e.g. "Pennine Skills Partnership".
+    pub subcontractors: Vec<String>,
+    /// Names of complaint handlers and managers (for `staff_subject`).
+    pub handler_names: Vec<String>,
+    /// The organisation's own mailbox addresses.
+    pub own_addresses: Vec<String>,
+    /// The learned layer's model (the shipped one unless the organisation
+    /// has refitted it with its corrections).
+    pub learned: super::learned::Learned,
+}
+
+/// The text that should drive the label: the newly written part, plus any
+/// forwarded part (forwards are the content, at reduced weight).
+pub struct Parts {
+    /// Newly written text.
+    pub new: String,
+    /// Forwarded text (empty for replies: quoted history never counts).
+    pub forwarded: String,
+}
+
+/// Split a message into the parts the classifier reads.
+pub fn parts(mail: &InboundMail) -> Parts {
+    let split = quote::split(&mail.text);
+    let is_forward = FORWARD_SUBJECT.is_match(&mail.subject) || split.kind == HistoryKind::Forward;
+    let mut forwarded = if is_forward {
+        split.history
+    } else {
+        String::new()
+    };
+    if is_forward {
+        for m in &mail.attached_messages {
+            forwarded.push('\n');
+            forwarded.push_str(m);
+        }
+    }
+    Parts {
+        new: split.new,
+        forwarded,
+    }
+}
+
+/// Classify a parsed message. Pure: same input, same answer.
+pub fn classify(mail: &InboundMail, hints: &Hints) -> Classification {
+    classify_parts(mail, &parts(mail), hints)
+}
+
+/// Classify with the parts already split off (ingest needs them too, and
+/// splitting a reply is the costly step, so it is done once).
+pub fn classify_parts(mail: &InboundMail, p: &Parts, hints: &Hints) -> Classification {
+    if let Some(s) = screen(mail, &hints.own_addresses) {
+        return Classification {
+            kind: s.kind,
+            flags: BTreeSet::new(),
+            reasons: s.reasons,
+        };
+    }
+    classify_text(
+        &mail.subject,
+        cut_bytes(&p.new, CLASSIFY_MAX_BYTES),
+        cut_bytes(&p.forwarded, CLASSIFY_MAX_BYTES),
+        mail,
+        hints,
+    )
+}
+
+/// How much of the new and of the forwarded text the lexicon reads. What a
+/// message is about shows in its opening; reading megabytes of it with every
+/// pattern (slow paths for non-ASCII text, e.g. invalid UTF-8) let one large
+/// message stall ingest.
+pub const CLASSIFY_MAX_BYTES: usize = 64 * 1024;
+
+fn classify_text(
+    subject: &str,
+    new: &str,
+    forwarded: &str,
+    mail: &InboundMail,
+    hints: &Hints,
+) -> Classification {
+    let mut s = Scores {
+        other: 1.5,
+        ..Scores::default()
+    };
+    s.reasons
+        .push((1.5, "other: no strong signal yet (baseline)".into()));
+    score_text(&mut s, new, 1.0, "text");
+    if !forwarded.trim().is_empty() {
+        score_text(&mut s, forwarded, 0.5, "forwarded text");
+    }
+    // The subject is a hint, never the deciding voice: people joke in subjects
+    // ("Complaint" over praise) and reply under old subjects.
+    let subj = SUBJECT_PREFIX.replace(subject, "").to_string();
+    if !subj.is_empty() {
+        score_text(&mut s, &subj, 0.4, "subject");
+    }
+    // Dissatisfaction plus a request for a response is the definition of a
+    // complaint both seed procedures use.
+    let has = |s: &Scores, prefix: &str| s.reasons.iter().any(|(_, r)| r.starts_with(prefix));
+    let problem = has(&s, "complaint: something")
+        || has(&s, "complaint: no reply")
+        || has(&s, "complaint: delay")
+        || has(&s, "complaint: expresses")
+        || has(&s, "complaint: politely")
+        || has(&s, "complaint: said it")
+        || has(&s, "complaint: describes poor treatment");
+    let asks = has(&s, "complaint: asks for an explanation");
+    if problem && asks {
+        s.add(
+            Class::Complaint,
+            2.0,
+            "complaint: reports a problem and asks for a response".into(),
+        );
+    }
+    // "No need to reply" and "not a complaint" undo problem words about the past.
+    if has(&s, "comment: expects no reply") || has(&s, "comment: says it is not a complaint") {
+        s.complaint *= 0.5;
+    }
+    if has(&s, "compliment: says thank you") && !asks {
+        s.complaint *= 0.6;
+    }
+
+    let candidates = [
+        (Kind::Complaint, s.complaint),
+        (Kind::Compliment, s.compliment),
+        (Kind::Comment, s.comment),
+        (Kind::Other, s.other),
+    ];
+    let mut kind = Kind::Other;
+    let mut best = f32::MIN;
+    for (k, v) in candidates {
+        if v > best {
+            best = v;
+            kind = k;
+        }
+    }
+    // A complaint must clear a bar: a stray "late" is not dissatisfaction.
+    if kind == Kind::Complaint && s.complaint < 2.2 {
+        kind = if s.comment >= s.compliment && s.comment >= 2.0 {
+            Kind::Comment
+        } else if s.compliment >= 2.0 {
+            Kind::Compliment
+        } else {
+            Kind::Other
+        };
+    }
+
+    let mut reasons: Vec<String> = vec![format!(
+        "scores: complaint {:.1}, compliment {:.1}, comment {:.1}, other {:.1}",
+        s.complaint, s.compliment, s.comment, s.other
+    )];
+    let label = kind.as_str();
+    let mut own: Vec<&(f32, String)> = s
+        .reasons
+        .iter()
+        .filter(|(_, r)| r.starts_with(label) && !r.contains("baseline"))
+        .collect();
+    own.sort_by(|a, b| b.0.total_cmp(&a.0));
+    reasons.extend(own.iter().take(6).map(|(_, r)| r.clone()));
+
+    // The learned layer: overrules the lexicon's kind only when confident,
+    // and adds the flags its recall-tuned thresholds raise.
+    let prediction = hints.learned.model().map(|m| {
+        m.predict(&learned::Doc {
+            subject: subject.to_string(),
+            new: new.to_string(),
+            forwarded: forwarded.to_string(),
+            named: mail.from.as_ref().is_some_and(|f| f.name.is_some()),
+        })
+    });
+    let kind = match &prediction {
+        Some(p) => learned::decide_kind(kind, p, &mut reasons),
+        None => kind,
+    };
+    let mut flags = flags(kind, subject, new, forwarded, mail, hints, &mut reasons);
+    if let Some(p) = &prediction {
+        flags.extend(learned::flags(kind, p, &mut reasons));
+    }
+    Classification {
+        kind,
+        flags,
+        reasons,
+    }
+}
+
+fn flags(
+    kind: Kind,
+    subject: &str,
+    new: &str,
+    forwarded: &str,
+    mail: &InboundMail,
+    hints: &Hints,
+    reasons: &mut Vec<String>,
+) -> BTreeSet<Flag> {
+    let mut out = BTreeSet::new();
+    let text = normalise(&format!("{subject}\n{new}\n{forwarded}"));
+    for (flag, why, re) in FLAG_CUES.iter() {
+        // Safeguarding applies whatever the kind; a hazard matters in a
+        // complaint or a suggestion; the procedural flags only change how a
+        // complaint is run.
+        let applies = match flag {
+            Flag::Safeguarding => true,
+            Flag::HealthSafety => matches!(kind, Kind::Complaint | Kind::Comment),
+            _ => kind == Kind::Complaint,
+        };
+        if !applies {
+            continue;
+        }
+        if let Some(m) = re.find(&text) {
+            out.insert(*flag);
+            reasons.push(format!("flag {flag}: {why} (\"{}\")", m.as_str().trim()));
+        }
+    }
+    if kind == Kind::Complaint {
+        for name in &hints.subcontractors {
+            if !name.trim().is_empty() && text.contains(&normalise(name)) {
+                out.insert(Flag::Subcontractor);
+                reasons.push(format!(
+                    "flag subcontractor: names the subcontractor {name:?}"
+                ));
+            }
+        }
+        for name in &hints.handler_names {
+            let n = normalise(name);
+            if !n.is_empty()
+                && text.contains(&n)
+                && text.contains("complaint")
+                && text.contains("handl")
+            {
+                out.insert(Flag::StaffSubject);
+                reasons.push(format!(
+                    "flag staff_subject: complains about the handling by {name:?}"
+                ));
+            }
+        }
+        // No name anywhere: no display name and a sign-off that is not a name.
+        if !out.contains(&Flag::Anonymous) {
+            let no_display = mail.from.as_ref().is_none_or(|f| f.name.is_none());
+            let signs_anon = ANON_SIGN_OFF.is_match(&new.to_lowercase());
+            if no_display && signs_anon {
+                out.insert(Flag::Anonymous);
+                reasons.push("flag anonymous: no name given, signs as \"a learner\"".to_string());
+            }
+        }
+    }
+    // Safeguarding takes precedence over a workshop hazard described with
+    // words like "hurt", but both can be true.
+    out
+}
+
+/// Classify raw message bytes; unreadable input is an error the caller reports.
+pub fn classify_raw(raw: &[u8], hints: &Hints) -> Result<Classification, super::mail::MailError> {
+    let mail = super::mail::parse(raw)?;
+    Ok(classify(&mail, hints))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_complaint_followed_by_megabytes_is_still_a_complaint() {
+        let mut text = String::from(
+            "I am not happy and want to complain: my course was cancelled. Please explain why.\n",
+        );
+        text.push_str(&"\u{fffd}\u{fffd}( bad\n".repeat(200_000));
+        let raw = format!(
+            "From: Jo <jo@mail.test>\r\nTo: complaints@org.test\r\nSubject: Course\r\nMessage-ID: <c@mail.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}"
+        );
+        let mail = crate::core::mail::parse(raw.as_bytes()).expect("parse");
+        let c = classify(&mail, &Hints::default());
+        assert_eq!(c.kind, Kind::Complaint, "{:?}", c.reasons);
+    }
+}
