@@ -83,9 +83,13 @@ pub const OVERRULE_AT: f32 = 0.8;
 /// recognised keep their kind unless the model is confident (`OVERRULE_AT`):
 /// they often mention a past problem.
 pub const COMPLAINT_AT: f32 = 0.5;
-/// A flag is raised when the model gives it at least this probability (low on
-/// purpose: a missed flag costs more than a handler's `#unflag`).
-pub const FLAG_AT: f32 = 0.5;
+/// A flag is raised when the model gives it at least this probability. The
+/// hazards are asked for at lower odds (a missed one costs more than a
+/// handler's `#unflag`); the procedural flags re-route a case, and with a few
+/// examples each the model leans on common words, so they need more.
+pub const FLAG_AT: f32 = 0.6;
+/// Health and safety.
+pub const HEALTH_SAFETY_AT: f32 = 0.5;
 /// Safeguarding is the costliest miss of all.
 pub const SAFEGUARDING_AT: f32 = 0.4;
 
@@ -139,10 +143,10 @@ pub fn flags(kind: Kind, p: &Prediction, reasons: &mut Vec<String>) -> BTreeSet<
             Flag::HealthSafety => matches!(kind, Kind::Complaint | Kind::Comment),
             _ => kind == Kind::Complaint,
         };
-        let at = if flag == Flag::Safeguarding {
-            SAFEGUARDING_AT
-        } else {
-            FLAG_AT
+        let at = match flag {
+            Flag::Safeguarding => SAFEGUARDING_AT,
+            Flag::HealthSafety => HEALTH_SAFETY_AT,
+            _ => FLAG_AT,
         };
         let prob = p.flag_prob(flag);
         if applies && prob >= at {
