@@ -89,7 +89,7 @@ pub const COMPLAINT_AT: f32 = 0.5;
 /// examples each the model leans on common words, so they need more.
 pub const FLAG_AT: f32 = 0.6;
 /// Health and safety.
-pub const HEALTH_SAFETY_AT: f32 = 0.5;
+pub const HEALTH_SAFETY_AT: f32 = 0.4;
 /// Safeguarding is the costliest miss of all.
 pub const SAFEGUARDING_AT: f32 = 0.4;
 

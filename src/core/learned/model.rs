@@ -197,6 +197,16 @@ impl Lcg {
     }
 }
 
+/// Whether an example teaches a flag's head. The procedural flags are only
+/// ever raised on complaints, so they learn from complaints alone: otherwise
+/// the word "complaint" itself told a `staff_subject` complaint (always about
+/// a complaint's handling) from the praise and enquiries around it, and
+/// flagged every complaint that said "complaint".
+fn teaches(ex: &Example, flag: Flag) -> bool {
+    matches!(flag, Flag::Safeguarding | Flag::HealthSafety)
+        || ex.kind.is_none_or(|k| k == Kind::Complaint)
+}
+
 /// Train a model on labelled examples.
 pub fn train(examples: &[Example], opt: &TrainOptions) -> Model {
     let feats: Vec<Features> = examples.iter().map(|e| featurize(&e.doc)).collect();
@@ -223,7 +233,7 @@ pub fn train(examples: &[Example], opt: &TrainOptions) -> Model {
     let mut pos_weight = [1.0f32; NF];
     for (fi, flag) in FLAGS.iter().enumerate() {
         let (mut pos, mut neg) = (0.0f32, 0.0f32);
-        for e in examples {
+        for e in examples.iter().filter(|e| teaches(e, *flag)) {
             match e.flags.get(flag) {
                 Some(true) => pos += e.weight,
                 Some(false) => neg += e.weight,
@@ -271,6 +281,9 @@ pub fn train(examples: &[Example], opt: &TrainOptions) -> Model {
                 }
             }
             for (fi, flag) in FLAGS.iter().enumerate() {
+                if !teaches(ex, *flag) {
+                    continue;
+                }
                 if let Some(&y) = ex.flags.get(flag) {
                     let p = sigmoid(z[NK + fi]);
                     let t = if y { 1.0 } else { 0.0 };

@@ -9,8 +9,9 @@ from email.utils import formataddr
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 M = []
+BATCH = ["t1"]
 def m(kind, flags, frm, subject, body, note="", charset="utf-8"):
-    M.append((kind, flags, frm, subject, body, note, charset))
+    M.append((BATCH[0], kind, flags, frm, subject, body, note, charset))
 
 # --- complaints, understated and plain, several languages -------------------
 m("complaint", [], "Gareth Pugh <g.pugh@btinternet.test>", "Level 2 plumbing",
@@ -124,9 +125,120 @@ m("other", [], "Liz Turner <liz.turner@hair-studio.test>", "Taking on an apprent
 m("other", [], "Adrian Munteanu <adrian.m@gmail.test>", "Întrebare",
   "Bună ziua, aș dori să știu dacă pot să mă înscriu la cursul de electrician și care sunt documentele necesare. Mulțumesc, Adrian")
 
+# === batch t2: the flags, each in several guises, and their look-alikes ===
+BATCH[0] = "t2"
+m("complaint", ["safeguarding"], "Emma Price <emma.price@gmail.test>", "My placement",
+  "Hi, I need to tell someone. My supervisor at the salon keeps making comments about my body and touched me when no one was around. I've asked to move placement twice and nothing has happened. Please help.\nEmma")
+m("complaint", ["safeguarding", "on_behalf"], "David Lloyd <david.lloyd@btinternet.test>", "Concern about my daughter",
+  "Dear complaints team,\n\nMy daughter (16) is on your hairdressing apprenticeship. She has told me she is being sent to clean the salon owner's house unpaid at weekends and is scared to say no. I believe she is being exploited. I am writing for her and expect this to be dealt with immediately.\n\nDavid Lloyd")
+m("complaint", ["safeguarding"], "Ryan Cole <ryan.cole@gmail.test>", "Bullying at college",
+  "A group in my class has been bullying me for weeks, posting videos of me online and waiting for me outside. I told my tutor and she said to ignore it. I've stopped going in. What are you going to do about it?\nRyan")
+m("complaint", ["safeguarding", "on_behalf"], "Carol Edwards <carol.edwards@carers.test>", "Vulnerable adult on your course",
+  "Hello,\n\nI am the carer of a vulnerable adult with a learning disability who attends your Tuesday class. He came home without his bank card again and says another learner 'borrows' money from him every week. Staff have been told but nobody has acted. I am raising this on his behalf and would like a response.\n\nCarol Edwards")
+m("complaint", ["safeguarding"], "Zoe Allen <zoe.allen@icloud.test>", "not coping",
+  "Sorry to email this address, I didn't know where else. Since the assessor told me I'm going to fail and lose my job I've been self-harming again and I can't sleep. I don't want a fuss, I just don't think anyone knows how bad the pressure is.")
+m("complaint", ["safeguarding"], "Tomasz Wiśniewski <t.wisniewski@gmail.test>", "Warunki zakwaterowania",
+  "Dzień dobry,\n\nPracodawca, u którego odbywam praktykę, zabrał mi paszport i każe mi mieszkać w magazynie razem z pięcioma innymi osobami. Nie dostaję pełnej wypłaty. Boję się stracić pracę. Proszę o pomoc.\n\nTomasz")
+m("complaint", ["safeguarding"], "Gwen Davies <gwen.davies@outlook.test>", "Pryder",
+  "Helo,\n\nMae un o'r dysgwyr ifanc ar fy nghwrs yn dweud bod ei phartner yn ei tharo hi ac mae hi wedi dod i'r dosbarth gyda chleisiau. Dywedais wrth y tiwtor ond does dim wedi digwydd. Mae angen i rywun weithredu.\n\nGwen")
+m("complaint", ["safeguarding", "anonymous"], "<worried.parent.2026@gmail.test>", "Something isn't right",
+  "I'd rather not give my name. One of your trainers is messaging 15 and 16 year old apprentices on Snapchat late at night and offering them lifts home. My child showed me the messages. Please look into this.\n\nA worried parent")
+m("complaint", ["safeguarding"], "Sara Mendes <sara.mendes@gmail.test>", "Preocupação",
+  "Olá,\n\nUm colega do curso fala constantemente sobre grupos extremistas e disse que quer 'fazer alguma coisa grande'. Estou com medo e o formador não levou a sério. Peço que alguém trate disto.\n\nSara")
+m("complaint", ["health_safety"], "Craig Morgan <craig.morgan@gmail.test>", "Scaffold at the site",
+  "The scaffold at the training site in Newport has a missing guard rail on the top lift and we were still sent up it yesterday. Nobody does the harness checks. This is dangerous and I want to know what you're going to do before someone falls.\nCraig")
+m("complaint", ["health_safety"], "Laura Fox <laura.fox@gmail.test>", "Kitchen",
+  "Hi, the commis kitchen at the academy has had a gas smell for three days and the extraction is off. We were told to carry on cooking. I'm not happy and I think it's unsafe, please reply.\nLaura")
+m("comment", ["health_safety"], "Peter Bryn <peter.bryn@gmail.test>", "Car park lighting",
+  "Just a suggestion: the car park at the Llandudno centre is very dark in the evenings and the path by the bins is uneven, someone could trip. Maybe add a light? No need to reply.\nPeter")
+m("complaint", ["anonymous"], "<apprentice.voice@proton.test>", "Skills coach",
+  "I won't give my name. Our skills coach hasn't turned up for a single review this term, signs off reviews that never took place and tells us to say she came. Several of us feel the same but we're scared of being kicked off.\n\nAn apprentice")
+m("complaint", ["anonymous"], "<x9k2mail@tutanota.test>", "",
+  "you should know that the tutor in room 4 is drunk most mornings. everyone knows. I'm not saying who I am.")
+m("complaint", ["anonymous"], "<nomore@yopmail.test>", "Quality of teaching",
+  "This is an anonymous complaint. The teaching on the level 3 course is terrible, sessions are read off slides and questions are ignored. Please don't try to find out who I am.")
+m("complaint", ["on_behalf"], "Sandra Hale <sandra.hale@gmail.test>", "My son Josh",
+  "Hi,\n\nI'm writing on behalf of my son Josh who is on your motor vehicle apprenticeship. He's been told three times his maths exam is booked and each time it's been cancelled on the day. He's losing confidence. We would like an explanation and a firm date please.\n\nSandra Hale (mum)")
+m("complaint", ["on_behalf"], "Gary Pritchard <gary@pritchard-builders.test>", "Our apprentice's funding",
+  "Good morning,\n\nI employ one of your bricklaying apprentices, Callum. He has been sent a letter saying his funding has stopped, which nobody explained to him or to us. As his employer I'm asking you to sort this out and confirm in writing.\n\nGary Pritchard\nDirector")
+m("complaint", ["on_behalf"], "Advocate - M. Hussain <m.hussain@advocacy.test>", "Complaint for my client",
+  "Dear Sir/Madam,\n\nI am an independent advocate acting for a learner with autism on your traineeship. He was excluded from the course after a single incident with no meeting and no reasonable adjustments. I am making this complaint on his behalf and ask that the decision is reviewed.\n\nM. Hussain")
+m("complaint", ["on_behalf"], "Elena Vasile <elena.vasile@yahoo.test>", "Reclamație în numele fiului meu",
+  "Bună ziua,\n\nVă scriu în numele fiului meu, care este ucenic la dumneavoastră. Nu a avut nicio evaluare de patru luni și nimeni nu răspunde la telefon. Vă rog să-mi răspundeți.\n\nElena Vasile")
+m("complaint", ["assessment_appeal"], "Amy Walsh <amy.walsh@gmail.test>", "Re-mark request",
+  "Hello,\n\nI have been given a referral on my portfolio unit 7 but the feedback says I met every criterion. I think the marking is wrong and I would like it re-marked by a different assessor please.\n\nAmy Walsh")
+m("complaint", ["assessment_appeal"], "Javier Moreno <javier.moreno@gmail.test>", "Reclamación de nota",
+  "Hola,\n\nNo estoy de acuerdo con la nota de mi examen práctico. El evaluador no siguió los criterios y quiero recurrir la calificación. ¿Cuál es el procedimiento?\n\nJavier Moreno")
+m("complaint", ["assessment_appeal"], "Dylan Jones <dylan.jones@gmail.test>", "Distinction?",
+  "My grade came back as a Merit but two of the three observers said Distinction in the room. I'd like the grading decision reviewed, I don't accept it as it stands.\nDylan")
+m("complaint", [], "Kirsty Bell <kirsty.bell@gmail.test>", "EPA booking",
+  "Hi, this is the second time my end-point assessment booking has been lost by your admin team and I've had to rearrange time off work again. I'm not disputing any result, I just want the booking sorted and an apology.\nKirsty",
+  note="an admin complaint about an assessment booking: not assessment_appeal")
+m("complaint", ["subcontractor"], "Leanne Ward <leanne.ward@gmail.test>", "Partner training provider",
+  "Hello,\n\nMy apprenticeship is delivered by your subcontractor in Swansea. Their tutor left in September and they've had nobody since, just worksheets by email. They say to complain to you as the lead provider, so I am.\n\nLeanne Ward")
+m("complaint", ["subcontractor"], "Mohammed Ali <m.ali@gmail.test>", "Third party trainer",
+  "Hi, the company you use to deliver the forklift training (not your own staff) cancelled my course twice and now wants me to pay for a rebooking. I was told it was free through you. Please explain.\nMohammed")
+m("complaint", ["subcontractor", "on_behalf"], "Julie Roberts <julie.roberts@care-group.test>", "Training delivered on your behalf",
+  "Dear team,\n\nAs the employer of four care apprentices I want to complain about the partner organisation delivering their training for you. Sessions start late, registers are falsified and our staff have learnt very little. We expect you, as the contract holder, to act.\n\nJulie Roberts\nRegistered Manager")
+m("complaint", ["staff_subject"], "Nia Hughes <nia.hughes@gmail.test>", "Complaint about complaint handling",
+  "I'm writing because the person investigating my complaint is the same quality manager I complained about in the first place. That isn't fair. Please pass my complaint to someone independent.\nNia Hughes")
+m("complaint", ["staff_subject"], "Paul Reed <paul.reed@gmail.test>", "Head of centre",
+  "My complaint is about the head of centre. He cancelled my funding agreement in a phone call, was rude and refused to put anything in writing. I don't want him anywhere near the investigation.\nPaul Reed")
+m("complaint", ["staff_subject"], "Cerys Lewis <cerys.lewis@gmail.test>", "Cwyn am y rheolwr",
+  "Helo, mae fy nghwyn am y rheolwr cwynion ei hun. Wnaeth hi ddim ateb fy nghwyn gyntaf o gwbl ac wedyn cau'r achos. Hoffwn i rywun arall edrych arno. Cerys")
+# look-alikes: no flag, or not a complaint
+m("other", [], "Olivia Young <olivia.young@gmail.test>", "Prevent training",
+  "Hi, I need to complete the Prevent and safeguarding e-learning for my apprenticeship. The link in my handbook doesn't work, can you send a new one? Thanks Olivia",
+  note="look-alike: asks for a training link")
+m("other", [], "Rob Smith <rob.smith@gmail.test>", "Appeals procedure",
+  "Hello, could you send me a copy of your appeals procedure? I'm just researching for my assignment on quality assurance. Thanks, Rob",
+  note="look-alike: asks for a document, no dispute")
+m("other", [], "Ffion Rees <ffion.rees@gmail.test>", "First aid course",
+  "Helo, oes lle ar y cwrs cymorth cyntaf ym mis Ionawr? Diolch, Ffion")
+m("compliment", [], "Kelly Jordan <kelly.jordan@gmail.test>", "Thank you for listening",
+  "I wanted to say thank you to the safeguarding officer who helped me last term when things were really difficult at home. She was kind and made sure I got support. I'm doing much better now.\nKelly",
+  note="praise of safeguarding support: no current concern")
+m("compliment", [], "Sam Evans <sam.evans@evans-plumbing.test>", "Our apprentices",
+  "Hi, as an employer I just wanted to say your subcontracted partner in Cardiff has been excellent this year, both of our apprentices passed with distinction. Thank you.\nSam Evans",
+  note="praise of a subcontractor: no complaint, no flag")
+m("comment", [], "Grace Hall <grace.hall@gmail.test>", "Suggestion for assessments",
+  "Not a complaint, just an idea: it would be useful to get the assessment criteria a week before the observation so we know what to prepare. No reply needed.\nGrace")
+m("other", [], "Leo Turner <leo.turner@gmail.test>", "Re: Your complaint ALS-2026-0102",
+  "Thanks for your reply, that answers everything. Happy for you to close it.\nLeo",
+  note="reply closing a complaint: an answer, not a new complaint")
+
+# === batch t3: complaints that say "complaint" and are about the service,
+# not about a manager or complaint handler (no staff_subject) ===
+BATCH[0] = "t3"
+m("complaint", [], "Alan Hughes <alan.hughes@gmail.test>", "Formal complaint",
+  "I wish to make a formal complaint about the standard of teaching on my Level 2 course. Half the sessions have been cancelled and the rest are a tutor reading slides. I expect a written response.\nAlan Hughes")
+m("complaint", [], "Bethan Owen <bethan.owen@outlook.test>", "Complaint - certificate",
+  "This is a complaint. My certificate was due in August and I still don't have it, which has cost me a job offer. Please explain why and tell me when it will arrive.\nBethan")
+m("complaint", [], "Chris Lane <chris.lane@gmail.test>", "Complaint",
+  "I am not happy with my coaching and want to complain. My coach hasn't been in touch for two months and my reviews are overdue. I want to know what you will do.\nChris")
+m("complaint", [], "Dorota Mazur <dorota.mazur@wp.test>", "Complaint about my course",
+  "Hello, I want to complain about the English course. The room is too small, there are not enough chairs and the teacher changes every week. Please reply to my complaint.\nDorota")
+m("complaint", [], "Efa Jenkins <efa.jenkins@gmail.test>", "Cwyn ffurfiol",
+  "Hoffwn wneud cwyn ffurfiol am y cwrs. Dydy'r tiwtor ddim wedi marcio fy ngwaith ers tri mis. Rwy'n disgwyl ateb ysgrifenedig.\nEfa")
+m("complaint", [], "Frank Moss <frank.moss@gmail.test>", "Complaint about the portal",
+  "Complaint: the learner portal has been down every evening this week, which is the only time I can study. Nobody answers the helpdesk. I'd like this fixed and a reply.\nFrank")
+
+# parents and employers writing about a learner's admin or teaching problem:
+# on_behalf, but nothing about the learner's welfare (no safeguarding)
+m("complaint", ["on_behalf"], "Helen Parry <helen.parry@gmail.test>", "My daughter's bursary",
+  "Megan is my daughter and she's 16, so I'm chasing this for her. Her bursary hasn't been paid since half term and the student services desk keeps saying it is 'in hand'. Please find out what has gone wrong and tell us.\nHelen Parry")
+m("complaint", ["on_behalf"], "Ian Cross <ian.cross@btinternet.test>", "My son's timetable",
+  "I'm writing on behalf of my son Jake, 17. His timetable has changed four times this term and he has missed two lessons because nobody told him. Please can someone explain what is happening.\nIan Cross")
+m("complaint", ["on_behalf"], "Rebecca Khan <rebecca.khan@gmail.test>", "Daughter's laptop loan",
+  "Hello, my daughter Aaliyah was promised a laptop loan in September for her course and it still hasn't come. She is doing her assignments on her phone. I would like an explanation and a date.\nRebecca Khan")
+m("complaint", ["on_behalf"], "Mike Dunn <mike.dunn@dunn-joinery.test>", "Our apprentice's travel expenses",
+  "Hi, our apprentice Tyler hasn't been paid his travel expenses for the block release since October. He's 17 and can't afford the train. As his employer I'm asking you to look into it.\nMike Dunn")
+
 with open(os.path.join(HERE, "labels.jsonl"), "w") as labels:
-    for n, (kind, flags, frm, subject, body, note, charset) in enumerate(M, 1):
-        name = f"t1-{n:03d}.eml"
+    counters = {}
+    for (batch, kind, flags, frm, subject, body, note, charset) in M:
+        counters[batch] = n = counters.get(batch, 0) + 1
+        name = f"{batch}-{n:03d}.eml"
         disp, _, addr = frm.rpartition("<")
         addr = addr.rstrip(">")
         disp = disp.strip()
@@ -134,7 +246,7 @@ with open(os.path.join(HERE, "labels.jsonl"), "w") as labels:
         subj_h = Header(subject, "utf-8").encode() if any(ord(c) > 127 for c in subject) else subject
         data = body.replace("\n", "\r\n").encode(charset)
         head = (f"From: {from_h}\r\nTo: complaints@provider.example\r\nSubject: {subj_h}\r\n"
-                f"Date: Mon, 30 Nov 2026 09:{n % 60:02d}:00 +0000\r\nMessage-ID: <t1-{n:03d}@train.test>\r\n"
+                f"Date: Mon, 30 Nov 2026 09:{n % 60:02d}:00 +0000\r\nMessage-ID: <{batch}-{n:03d}@train.test>\r\n"
                 f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset={charset}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
         with open(os.path.join(HERE, name), "wb") as f:
             f.write(head.encode("ascii") + data + b"\r\n")
