@@ -82,7 +82,7 @@ pub const OVERRULE_AT: f32 = 0.8;
 /// "complaint" at least this probability. Praise and suggestions the lexicon
 /// recognised keep their kind unless the model is confident (`OVERRULE_AT`):
 /// they often mention a past problem.
-pub const COMPLAINT_AT: f32 = 0.5;
+pub const COMPLAINT_AT: f32 = 0.6;
 /// A flag is raised when the model gives it at least this probability. The
 /// hazards are asked for at lower odds (a missed one costs more than a
 /// handler's `#unflag`); the procedural flags re-route a case, and with a few
