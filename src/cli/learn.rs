@@ -6,7 +6,7 @@ use crate::core::kind::{Flag, Kind};
 use crate::core::learned::{self, Doc, Learned, Record, TrainOptions};
 use crate::core::mail::{self, InboundMail};
 use crate::core::text::cut_bytes;
-use crate::store::{CorrectionLabel, Store};
+use crate::store::{Corrected, Store};
 use anyhow::{anyhow, Context};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -201,13 +201,12 @@ pub(super) async fn learn_cmd(config: Option<&Path>) -> anyhow::Result<ExitCode>
             all_flags: false,
             doc: doc_of(&m),
         });
-        match c.label {
-            CorrectionLabel::Kind => r.kind = Some(c.name.parse()?),
-            CorrectionLabel::Flag | CorrectionLabel::Unflag => {
-                let f: Flag = c.name.parse()?;
+        match c.corrected {
+            Corrected::Kind(k) => r.kind = Some(k),
+            Corrected::Flag(f, set) => {
                 r.flags.retain(|x| *x != f);
                 r.unflags.retain(|x| *x != f);
-                if c.label == CorrectionLabel::Flag {
+                if set {
                     r.flags.push(f);
                 } else {
                     r.unflags.push(f);

@@ -10,7 +10,7 @@ mod caps;
 mod corrections;
 mod rows;
 
-pub use corrections::{Correction, Label as CorrectionLabel};
+pub use corrections::{Corrected, Correction, Label as CorrectionLabel};
 
 pub use accounts::AccountHealth;
 pub use caps::{Counted, HeldMail, NewCounted};
@@ -41,14 +41,15 @@ pub enum StoreError {
         /// Why.
         message: String,
     },
-    /// A stored name this version does not know.
-    #[error("{table}.{column}: unknown value {value:?}")]
-    Unknown {
-        /// The table.
+    /// An enumerated column holds a value this build does not know (written
+    /// by a newer build, or by hand): refused rather than skipped.
+    #[error("{table}.{column}: unknown stored value {value:?}")]
+    UnknownValue {
+        /// The table read.
         table: &'static str,
         /// The column.
-        column: &'static str,
-        /// What was stored.
+        column: String,
+        /// What it held.
         value: String,
     },
 }

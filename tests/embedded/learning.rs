@@ -7,7 +7,7 @@
 use crate::harness::{message, secret_from_env, TestApp, SECRET, SECRET_ENV};
 use complaintd::core::kind::{Flag, Kind};
 use complaintd::core::mail;
-use complaintd::store::OutboxRow;
+use complaintd::store::{Corrected, OutboxRow};
 use complaintd::work::ingest::Ingested;
 use std::process::Command;
 
@@ -134,7 +134,7 @@ async fn a_refused_correction_is_not_learned() {
     let stored = app.app.store.corrections().await.expect("db");
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].case_ref, first);
-    assert_eq!(stored[0].name, "on_behalf");
+    assert_eq!(stored[0].corrected, Corrected::Flag(Flag::OnBehalf, true));
     let opening = mail::parse(&stored[0].raw).expect("the opening message is kept");
     assert!(opening.text.contains("minibus"), "{}", opening.text);
 }
