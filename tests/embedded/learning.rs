@@ -138,3 +138,23 @@ async fn a_refused_correction_is_not_learned() {
     let opening = mail::parse(&stored[0].raw).expect("the opening message is kept");
     assert!(opening.text.contains("minibus"), "{}", opening.text);
 }
+
+#[tokio::test]
+async fn a_damaged_model_file_stops_the_start_instead_of_dropping_the_corrections() {
+    let app = TestApp::spawn("provider-b", "2026-11-23T10:00:00Z").await;
+    std::fs::write(app.dir.path().join("db.classifier"), b"not a model").expect("write");
+    let loaded = complaintd::config::load(&app.config).expect("config");
+    let err = match complaintd::app::App::with_secret(
+        loaded,
+        complaintd::core::token::Secret::new(SECRET.as_bytes().to_vec()),
+    )
+    .await
+    {
+        Ok(_) => panic!("started with a damaged model"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("db.classifier") && err.contains("classifier.model"),
+        "{err}"
+    );
+}
