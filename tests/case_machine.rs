@@ -46,6 +46,7 @@ impl World {
             kind,
             flags: flags.iter().copied().collect::<BTreeSet<_>>(),
             reasons: vec!["test".into()],
+            triage: false,
         };
         let msg = Inbound {
             message_id: Some("first@complainant.test".into()),
@@ -823,7 +824,7 @@ enum Step {
     Wait(i64),
 }
 
-const STAFF_TEXTS: [&str; 10] = [
+const STAFF_TEXTS: [&str; 11] = [
     "Here is our response.",
     "#note called the learner",
     "#extend 2027-03-01 waiting for statements",
@@ -834,6 +835,7 @@ const STAFF_TEXTS: [&str; 10] = [
     "#escalate",
     "#proceed",
     "#no-action",
+    "#reclassify other",
 ];
 const REPLIES: [&str; 4] = [
     "I am not satisfied with this at all.",
@@ -841,12 +843,13 @@ const REPLIES: [&str; 4] = [
     "I give my consent.",
     "Yes, happy for you to share it.",
 ];
-const KINDS: [DeadlineKind; 5] = [
+const KINDS: [DeadlineKind; 6] = [
     DeadlineKind::Acknowledge,
     DeadlineKind::Respond,
     DeadlineKind::EscalationWindow,
     DeadlineKind::Decision,
     DeadlineKind::Permission,
+    DeadlineKind::ConfirmKind,
 ];
 
 fn step_strategy() -> impl Strategy<Value = Step> {
@@ -868,6 +871,20 @@ fn check_invariants(before: &Case, tr: &Transition, machine_sender: bool) {
     let c = &tr.case;
     for d in &c.deadlines {
         assert!(d.due >= d.start, "deadline before its start: {d:?}");
+    }
+    if c.state == State::Triage {
+        // Machine mail never opens triage, and a triage case always has its
+        // clock and a confirmation time until the handler confirms the kind.
+        assert!(
+            !machine_sender && !c.kind.is_machine(),
+            "machine mail in triage"
+        );
+        let has = |k| c.deadlines.iter().any(|d| d.kind == k);
+        assert!(
+            has(DeadlineKind::Respond) && has(DeadlineKind::ConfirmKind),
+            "triage without its deadlines: {:?}",
+            c.deadlines
+        );
     }
     if c.state.is_final() || c.state == State::PendingLessons {
         assert!(
@@ -916,17 +933,21 @@ proptest! {
         kind in prop_oneof![Just(Kind::Complaint), Just(Kind::Compliment), Just(Kind::Comment), Just(Kind::Other), Just(Kind::AutoReply), Just(Kind::Bounce)],
         flags in flags_strategy(),
         machine_sender in any::<bool>(),
+        triage in any::<bool>(),
         start_minutes in 0i64..(60 * 24 * 14),
         steps in proptest::collection::vec(step_strategy(), 1..25),
     ) {
         let w = World::new(provider);
         let mut now = t("2026-11-16T00:00:00Z") + Duration::minutes(start_minutes);
-        let class = Classification { kind, flags: flags.into_iter().collect(), reasons: vec![] };
+        let class = Classification { kind, flags: flags.into_iter().collect(), reasons: vec![], triage };
         let from = if machine_sender { "mailer-daemon@mx.test" } else { "jo@complainant.test" };
         let msg = Inbound { message_id: Some("m@x".into()), from: from.into(), name: None, text: "x".into() };
         let blank = Case { deadlines: vec![], ..w.open(Kind::Other, &[], "x", now).case };
         let tr = case::open("PAR-2026-0002".parse().expect("ref"), &msg, &class, &w.ctx(), now);
         check_invariants(&blank, &tr, machine_sender);
+        // Unsure mail from a person opens in triage; machine mail never does.
+        let person = !machine_sender && !kind.is_machine();
+        prop_assert_eq!(tr.case.state == State::Triage, triage && person);
         let mut c = tr.case;
         let handler = w.loaded.config.staff[0].email.clone();
         for s in steps {

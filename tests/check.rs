@@ -288,3 +288,28 @@ fn a_zero_token_lifetime_is_refused() {
     });
     assert!(out.contains("security.token_lifetime_days"), "{out}");
 }
+
+#[test]
+fn triage_keys_are_checked() {
+    let out = broken("policy.toml", |t| {
+        t.replace(
+            "confirm_within = \"1 working day\"",
+            "confirm_within = \"0 hours\"",
+        )
+    });
+    assert!(
+        out.contains("triage.confirm_within: must give the handler some time"),
+        "{out}"
+    );
+    let out = broken("policy.toml", |t| {
+        t.replace(
+            "confirm_within = \"1 working day\"",
+            "confirm_within = \"soon\"",
+        )
+    });
+    assert!(out.contains("cannot read \"soon\" as a time span"), "{out}");
+    let out = broken("policy.toml", |t| {
+        t.replace("[triage]\nenabled = true", "[triage]\nenable = true")
+    });
+    assert!(out.contains("unknown field `enable`"), "{out}");
+}

@@ -58,11 +58,13 @@ pub(super) fn classify_cmd(
                         "kind": c.kind,
                         "flags": c.flags,
                         "reasons": c.reasons,
+                        "triage": c.triage,
                     });
                     writeln!(out, "{line}")?;
                 } else {
                     let flags: Vec<&str> = c.flags.iter().map(|f| f.as_str()).collect();
-                    writeln!(out, "{shown}: {} [{}]", c.kind, flags.join(", "))?;
+                    let triage = if c.triage { " (triage)" } else { "" };
+                    writeln!(out, "{shown}: {} [{}]{triage}", c.kind, flags.join(", "))?;
                     for r in &c.reasons {
                         writeln!(out, "    {r}")?;
                     }
@@ -78,6 +80,7 @@ pub(super) fn classify_cmd(
                         "kind": null,
                         "flags": [],
                         "reasons": [],
+                        "triage": false,
                         "error": format!("{e:#}"),
                     });
                     writeln!(out, "{line}")?;

@@ -245,11 +245,22 @@ struct Tally {
     confusion: BTreeMap<(Kind, Kind), usize>,
     /// flag → (labelled, caught, raised).
     flags: BTreeMap<Flag, (usize, usize, usize)>,
+    /// Complaints, and those caught as complaint or triage.
+    caught: (usize, usize),
+    /// Compliments, comments and enquiries, and those in triage.
+    triaged: (usize, usize),
 }
 
 impl Tally {
     fn add(&mut self, l: &Labelled, c: &classify::Classification) {
         *self.confusion.entry((l.kind, c.kind)).or_default() += 1;
+        if l.kind == Kind::Complaint {
+            self.caught.0 += 1;
+            self.caught.1 += usize::from(c.kind == Kind::Complaint || c.triage);
+        } else if !l.kind.is_machine() {
+            self.triaged.0 += 1;
+            self.triaged.1 += usize::from(c.triage);
+        }
         for f in learned::FLAGS {
             let e = self.flags.entry(f).or_default();
             if l.flags.contains(&f) {
@@ -372,6 +383,21 @@ pub(super) fn cv_cmd(corpus: &[PathBuf], folds: usize, hints: &Hints) -> anyhow:
         all.len(),
         before.macro_f1(),
         after.macro_f1()
+    );
+    let share = |v: (usize, usize)| format!("{:.3}", v.1 as f64 / v.0.max(1) as f64);
+    crate::outln!(
+        "{:<12} {:>4}  {:>17}  {:>17}",
+        "caught",
+        before.caught.0,
+        share(before.caught),
+        share(after.caught)
+    );
+    crate::outln!(
+        "{:<12} {:>4}  {:>17}  {:>17}",
+        "in-triage",
+        before.triaged.0,
+        share(before.triaged),
+        share(after.triaged)
     );
     crate::outln!(
         "{:<12} {:>4}  {:>17}  {:>17}",

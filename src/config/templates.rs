@@ -21,6 +21,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../templates/acknowledgement.hbs"),
     ),
     (
+        "triage_acknowledgement",
+        include_str!("../../templates/triage_acknowledgement.hbs"),
+    ),
+    (
         "compliment_thanks",
         include_str!("../../templates/compliment_thanks.hbs"),
     ),
@@ -400,7 +404,8 @@ pub fn sample_data() -> Value {
             "claimed_sender": "mallory@example.test", "greet": "yes",
             "writer": "ellie@example.test", "sender": "stranger@example.test", "to_learner": "yes",
             "done": "Closed: the case is now closed, Stage 1",
-            "held": "acknowledgement to jennifer@example.test"
+            "held": "acknowledgement to jennifer@example.test",
+            "possible": "yes", "confirm_by": "Tuesday 24 November 2026, 17:30", "cue": "a safeguarding cue (\"unsafe\")"
         },
         "digest": {"date": "Monday 23 November 2026", "sections": [{"title": "New cases", "lines": ["CMP-2026-0042 complaint"]}]}
     })

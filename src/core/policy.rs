@@ -232,6 +232,34 @@ pub struct Feedback {
     pub notify: Vec<String>,
 }
 
+/// Triage: a person's message the classifier is unsure about (it may be a
+/// complaint) opens with a neutral acknowledgement and the complaint's clock
+/// running from receipt, and the handler confirms the kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Triage {
+    /// Open unsure messages in triage (off: the best guess is taken as it is).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// The handler confirms the kind (`#reclassify KIND`) within this; chased
+    /// before it and alerted as a breach after it.
+    #[serde(default = "one_working_day")]
+    pub confirm_within: Span,
+}
+
+fn one_working_day() -> Span {
+    Span::WorkingDays(1)
+}
+
+impl Default for Triage {
+    fn default() -> Self {
+        Triage {
+            enabled: true,
+            confirm_within: one_working_day(),
+        }
+    }
+}
+
 /// A whole procedure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -262,6 +290,9 @@ pub struct Policy {
     /// Comments.
     #[serde(default)]
     pub comments: Feedback,
+    /// Unsure messages (recall first).
+    #[serde(default)]
+    pub triage: Triage,
 }
 
 /// One problem found in a policy: which key, and what is wrong.
@@ -408,6 +439,24 @@ impl Policy {
                     ),
                 );
             }
+        }
+        if self.triage.enabled
+            && matches!(
+                self.triage.confirm_within,
+                Span::WorkingDays(0) | Span::Hours(0) | Span::WorkingHours(0)
+            )
+        {
+            problem(
+                "triage.confirm_within",
+                "must give the handler some time to confirm the kind (e.g. \"1 working day\")"
+                    .into(),
+            );
+        }
+        if self.triage.enabled && self.stages.first().is_none_or(|s| s.respond.is_none()) {
+            problem(
+                "triage.enabled",
+                "triage counts the first stage's response deadline from receipt, but stage[0] has none".into(),
+            );
         }
         if self.assessment_appeals.redirect && self.assessment_appeals.contact.is_none() {
             problem(

@@ -235,6 +235,7 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
         if d.kind != DeadlineKind::Respond
             && d.kind != DeadlineKind::Decision
             && d.kind != DeadlineKind::Acknowledge
+            && d.kind != DeadlineKind::ConfirmKind
         {
             continue;
         }
@@ -290,6 +291,38 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
         sections.push(Section {
             title: crate::work::caps::DIGEST_TITLE.into(),
             lines: held,
+        });
+    }
+    // Triage cases head the routine part: each is a possible complaint whose
+    // clock runs while nobody has confirmed what it is.
+    let triage: Vec<String> = cases
+        .iter()
+        .filter(|c| c.state == State::Triage)
+        .map(|c| {
+            let by = c
+                .deadlines
+                .iter()
+                .find(|d| d.kind == DeadlineKind::ConfirmKind)
+                .map(|d| {
+                    format!(
+                        "; confirm by {}{}",
+                        local(d.due),
+                        if d.breached || d.due <= now {
+                            " (OVERDUE)"
+                        } else {
+                            ""
+                        }
+                    )
+                })
+                .unwrap_or_default();
+            format!("{} (best guess {}{by})", line(app, c), c.kind)
+        })
+        .collect();
+    if !triage.is_empty() {
+        sections.push(Section {
+            title: "Waiting for a kind: reply #reclassify complaint, compliment, comment or other"
+                .into(),
+            lines: triage,
         });
     }
     sections.push(Section {

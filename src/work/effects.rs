@@ -382,6 +382,7 @@ pub async fn apply_caused(
                         case::DeadlineKind::Respond
                             | case::DeadlineKind::Decision
                             | case::DeadlineKind::Acknowledge
+                            | case::DeadlineKind::ConfirmKind
                     );
                 let chases = if chased {
                     case::chase_times(d.due, d.start.max(now), &app.loaded.policy, &app.calendar)

@@ -530,8 +530,9 @@ async fn process_analysed(
 }
 
 /// Keep each classifier correction a handler's commands made (those that
-/// changed the case: a refused or unverified command changes nothing) as a
-/// labelled example for `complaintd classify --learn`.
+/// changed the case, or confirmed a kind the classifier was unsure of: a
+/// refused or unverified command changes nothing) as a labelled example for
+/// `complaintd classify --learn`.
 async fn record_corrections(
     tx: &mut SqliteConnection,
     before: &case::Case,
@@ -544,8 +545,13 @@ async fn record_corrections(
     let reference = after.reference.to_string();
     for c in cmds {
         let (label, name) = match c {
+            // A changed kind, or a kind confirmed from triage (the
+            // classifier was unsure: the handler's answer is a label too).
             commands::Command::Reclassify { kind }
-                if before.kind != after.kind && after.kind == *kind =>
+                if after.kind == *kind
+                    && (before.kind != after.kind
+                        || (before.state == case::State::Triage
+                            && after.state != case::State::Triage)) =>
             {
                 (L::Kind, kind.as_str())
             }

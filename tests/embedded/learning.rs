@@ -5,6 +5,7 @@
 //! change.
 
 use crate::harness::{message, secret_from_env, TestApp, SECRET, SECRET_ENV};
+use complaintd::core::case::State;
 use complaintd::core::kind::{Flag, Kind};
 use complaintd::core::mail;
 use complaintd::store::{Corrected, OutboxRow};
@@ -112,31 +113,48 @@ async fn a_phrasing_corrected_twice_is_classified_right_after_learning() {
 }
 
 #[tokio::test]
-async fn a_refused_correction_is_not_learned() {
+async fn only_corrections_that_change_or_confirm_a_case_are_learned() {
     let app = TestApp::spawn("provider-b", "2026-11-23T10:00:00Z").await;
     let first = open(&app, 0).await;
+    // The lexicon is unsure of this phrasing ("again"): the case waits in
+    // triage for a handler to confirm its kind.
+    assert_eq!(app.case(&first).await.state, State::Triage);
     let notice = notice_for(&app, &first).await;
-    // The case is already an "other": a #reclassify to the same kind and an
-    // #unflag of a flag it does not have change nothing, so teach nothing.
+    // An #unflag of a flag the case does not have changes nothing.
     app.deliver(&handler_reply(
         &notice,
-        "#reclassify other\n#unflag safeguarding",
-        "same@staff.test",
+        "#unflag safeguarding",
+        "unflag@staff.test",
     ))
     .await;
     assert!(app.app.store.corrections().await.expect("db").is_empty());
+    // Confirming the best guess from triage is a label too.
     app.deliver(&handler_reply(
         &notice,
-        "#flag on_behalf",
-        "flag@staff.test",
+        "#reclassify other\n#flag on_behalf",
+        "confirm@staff.test",
     ))
     .await;
     let stored = app.app.store.corrections().await.expect("db");
-    assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].case_ref, first);
-    assert_eq!(stored[0].corrected, Corrected::Flag(Flag::OnBehalf, true));
+    let got: Vec<Corrected> = stored.iter().map(|c| c.corrected).collect();
+    assert_eq!(
+        got,
+        vec![
+            Corrected::Kind(Kind::Other),
+            Corrected::Flag(Flag::OnBehalf, true)
+        ]
+    );
+    assert!(stored.iter().all(|c| c.case_ref == first));
     let opening = mail::parse(&stored[0].raw).expect("the opening message is kept");
     assert!(opening.text.contains("minibus"), "{}", opening.text);
+    // The same again is refused by the case machine, so teaches nothing more.
+    app.deliver(&handler_reply(
+        &notice,
+        "#reclassify other\n#flag on_behalf",
+        "again@staff.test",
+    ))
+    .await;
+    assert_eq!(app.app.store.corrections().await.expect("db").len(), 2);
 }
 
 #[tokio::test]

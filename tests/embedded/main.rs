@@ -15,3 +15,4 @@ mod operations;
 mod outsiders;
 mod procedures;
 mod security;
+mod triage;

@@ -7,7 +7,7 @@ use chrono::Duration;
 use complaintd::work::ingest::Ingested;
 use std::fmt::Write as _;
 
-async fn timeline(app: &TestApp) -> String {
+pub(crate) async fn timeline(app: &TestApp) -> String {
     let mut out = String::new();
     let cases = app.app.store.list_cases(None).await.expect("cases");
     for c in cases.iter().rev() {
@@ -48,7 +48,7 @@ async fn timeline(app: &TestApp) -> String {
     out
 }
 
-async fn all_mail(app: &TestApp) -> String {
+pub(crate) async fn all_mail(app: &TestApp) -> String {
     app.sent()
         .await
         .iter()

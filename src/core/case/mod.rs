@@ -116,7 +116,7 @@ pub fn step(case: &Case, event: Event, ctx: &Ctx<'_>, now: DateTime<Utc>) -> Tra
             parsed,
         } => staff_replied(&mut out, ctx, now, message, verified, parsed),
         Event::Due(kind) => deadline_due(&mut out, ctx, now, kind),
-        Event::Chase(kind) => chase(&mut out, kind),
+        Event::Chase(kind) => chase(&mut out, ctx, kind),
     }
     out.finish()
 }
@@ -144,7 +144,8 @@ mod tests {
                 "closed",
                 "referred_externally",
                 "redirected",
-                "withdrawn"
+                "withdrawn",
+                "triage"
             ]
         );
         let kinds: Vec<&str> = DeadlineKind::iter().map(DeadlineKind::as_str).collect();
@@ -155,7 +156,8 @@ mod tests {
                 "respond",
                 "escalation_window",
                 "decision",
-                "permission"
+                "permission",
+                "confirm_kind"
             ]
         );
         let json = |v: serde_json::Value| v.as_str().map(String::from);
@@ -171,7 +173,7 @@ mod tests {
             assert_eq!(t.name().parse::<TemplateId>(), Ok(t));
             assert_eq!(json(serde_json::json!(t)).as_deref(), Some(t.name()));
         }
-        assert_eq!(TemplateId::iter().count(), 28);
+        assert_eq!(TemplateId::iter().count(), 29);
         assert_eq!(
             TemplateId::AnonymousDecisionRequest.name(),
             "anonymous_decision_request"

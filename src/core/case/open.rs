@@ -2,7 +2,7 @@
 //! each kind (also taken again after a reclassification).
 
 use super::deadline::DeadlineKind;
-use super::effect::{Actor, Contact, OutMail, Recipient};
+use super::effect::{is_machine_address, Actor, Contact, OutMail, Recipient};
 use super::out::{mail, roles, with_var, Out};
 use super::stage::{begin_stage, choose_handler, close};
 use super::state::{Case, ConsentStatus, Party, State};
@@ -76,12 +76,73 @@ pub fn open(
         ),
         msg.message_id.as_deref(),
     );
-    start_kind(&mut out, ctx, now);
+    // Recall first: a person's message that may be a complaint is never
+    // left without an acknowledgement and a clock. Machine mail never is.
+    let person = !class.kind.is_machine() && !is_machine_address(&msg.from);
+    if class.triage && person && ctx.policy.triage.enabled {
+        start_triage(&mut out, ctx, now, &class.reasons);
+    } else {
+        start_kind(&mut out, ctx, now, &class.reasons);
+    }
     out.finish()
 }
 
-/// The opening path for the case's kind (also used after reclassification).
-pub(super) fn start_kind(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>) {
+/// A message that may be a complaint: a neutral acknowledgement with the
+/// reference and the date a complaint would be answered by (the first
+/// stage's response deadline, counted from receipt), the handler asked to
+/// confirm the kind by the policy's time, and flag cues alerted at once as
+/// possible concerns.
+fn start_triage(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reasons: &[String]) {
+    out.case.state = State::Triage;
+    out.case.handler = choose_handler(&out.case, ctx);
+    if let Some(limit) = ctx.policy.stage(0).and_then(|s| s.respond) {
+        // Counted from receipt whatever the stage's anchor: the neutral
+        // acknowledgement goes out now, so both anchors give the same date.
+        let due = ctx
+            .calendar
+            .deadline(out.case.stage_received_at, limit.within);
+        for w in due.warnings {
+            out.audit(Actor::System, "calendar warning", w, None);
+        }
+        out.set_deadline(DeadlineKind::Respond, out.case.stage_received_at, due.at);
+    }
+    let confirm = ctx.calendar.deadline(now, ctx.policy.triage.confirm_within);
+    out.set_deadline(DeadlineKind::ConfirmKind, now, confirm.at);
+    let ack = mail(
+        TemplateId::TriageAcknowledgement,
+        vec![Recipient::Complainant],
+    );
+    out.send(OutMail {
+        in_reply_to: out.case.last_inbound_id.clone(),
+        ..ack
+    });
+    out.case.acknowledged_at = Some(now);
+    let by = ctx
+        .calendar
+        .to_local(confirm.at)
+        .format("%A %-d %B %Y, %H:%M")
+        .to_string();
+    let note = with_var(
+        mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
+        "stage",
+        "TRIAGE, it may be a complaint",
+    );
+    out.send(with_var(note, "confirm_by", by.clone()));
+    out.audit(
+        Actor::System,
+        "triage",
+        format!(
+            "unsure whether a complaint (best guess {}): acknowledged neutrally, the response clock runs from receipt, the handler confirms the kind by {by}",
+            out.case.kind
+        ),
+        None,
+    );
+    flag_alerts_with_cues(out, ctx, reasons);
+}
+
+/// The opening path for the case's kind (also used after reclassification,
+/// with no `reasons`: the classifier's cues are quoted in flag alerts).
+pub(super) fn start_kind(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reasons: &[String]) {
     let reply_to = out.case.last_inbound_id.clone();
     match out.case.kind {
         Kind::AutoReply | Kind::Bounce | Kind::Bulk => {
@@ -104,9 +165,13 @@ pub(super) fn start_kind(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>) {
                 "stage",
                 "Enquiry",
             ));
+            // Safeguarding is flagged whatever the kind: an enquiry that
+            // carries a cue alerts the named roles at once, as a possible
+            // concern.
+            flag_alerts_with_cues(out, ctx, reasons);
         }
         Kind::Compliment | Kind::Comment => thank(out, ctx, now, reply_to),
-        Kind::Complaint => start_complaint(out, ctx, now, reply_to),
+        Kind::Complaint => start_complaint(out, ctx, now, reply_to, false),
     }
 }
 
@@ -153,19 +218,56 @@ fn thank(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Option<Stri
 
 /// Alert at once every role a routing rule names for the case's flags.
 fn flag_alerts(out: &mut Out, ctx: &Ctx<'_>) {
+    flag_alerts_with_cues(out, ctx, &[]);
+}
+
+/// [`flag_alerts`], naming the cue the classifier found for each flag (from
+/// its reasons, `flag NAME: why ("cue")`). In triage, or on a case not taken
+/// for a complaint (a cue in an enquiry), the alert says "possible …
+/// concern": nobody has confirmed it yet, and it is not waited on.
+fn flag_alerts_with_cues(out: &mut Out, ctx: &Ctx<'_>, reasons: &[String]) {
     let flags = out.case.flags.clone();
+    let possible = out.case.state == State::Triage || out.case.kind != Kind::Complaint;
     for r in ctx.policy.routes_for(&flags) {
         if !r.notify.is_empty() {
+            let prefix = format!("flag {}:", r.flag);
+            let cue = reasons
+                .iter()
+                .find_map(|x| x.strip_prefix(&prefix))
+                .map(|x| x.trim().to_string())
+                .unwrap_or_default();
             let m = with_var(
                 mail(TemplateId::FlagAlert, roles(&r.notify)),
                 "flag",
                 r.flag.as_str(),
             );
+            // Set only when there is something to say, so an ordinary
+            // alert's data stays as it was.
+            let m = if possible {
+                with_var(m, "possible", "yes")
+            } else {
+                m
+            };
+            let m = if cue.is_empty() {
+                m
+            } else {
+                with_var(m, "cue", cue.clone())
+            };
             out.send(m);
             out.audit(
                 Actor::System,
                 "alerted",
-                format!("{} alert sent at once to {}", r.flag, r.notify.join(", ")),
+                format!(
+                    "{}{} alert sent at once to {}{}",
+                    if possible { "possible " } else { "" },
+                    r.flag,
+                    r.notify.join(", "),
+                    if cue.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {cue}")
+                    }
+                ),
                 None,
             );
         }
@@ -174,8 +276,16 @@ fn flag_alerts(out: &mut Out, ctx: &Ctx<'_>) {
 
 /// A new complaint: everyone the procedure and the flags name is told, then
 /// it is redirected (an assessment dispute), held (anonymous, or on behalf of
-/// a learner without consent) or begins its first stage.
-fn start_complaint(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Option<String>) {
+/// a learner without consent) or begins its first stage. A complaint
+/// confirmed from triage was `already_alerted` for its flags when it opened:
+/// the roles are not alerted twice for one message.
+pub(super) fn start_complaint(
+    out: &mut Out,
+    ctx: &Ctx<'_>,
+    now: DateTime<Utc>,
+    reply_to: Option<String>,
+    already_alerted: bool,
+) {
     let policy = ctx.policy;
     if !policy.procedure.notify_on_new_complaint.is_empty() {
         out.send(mail(
@@ -183,7 +293,9 @@ fn start_complaint(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: O
             roles(&policy.procedure.notify_on_new_complaint),
         ));
     }
-    flag_alerts(out, ctx);
+    if !already_alerted {
+        flag_alerts(out, ctx);
+    }
     let flags = &out.case.flags;
     let urgent = flags.contains(&Flag::Safeguarding) || flags.contains(&Flag::HealthSafety);
     let appeal = flags.contains(&Flag::AssessmentAppeal) && policy.assessment_appeals.redirect;

@@ -53,6 +53,10 @@ pub enum State {
     Redirected,
     /// Withdrawn by the complainant.
     Withdrawn,
+    /// The classifier was unsure whether this is a complaint: acknowledged
+    /// neutrally, the first stage's response clock running from receipt,
+    /// waiting for the handler to confirm the kind (`#reclassify KIND`).
+    Triage,
 }
 
 impl State {

@@ -81,6 +81,9 @@ pub enum TemplateId {
     /// To the member of staff who sent it: a decisive command (close,
     /// withdraw, escalate, decide) was carried out, and what it did.
     CommandDone,
+    /// To the writer of a message that may be a complaint (triage): received,
+    /// the reference, and the date a complaint would be answered by.
+    TriageAcknowledgement,
 }
 
 impl TemplateId {
@@ -101,6 +104,7 @@ impl TemplateId {
         matches!(
             self,
             TemplateId::Acknowledgement
+                | TemplateId::TriageAcknowledgement
                 | TemplateId::ComplimentThanks
                 | TemplateId::CommentThanks
                 | TemplateId::LateEscalationReceived

@@ -29,7 +29,24 @@ pub struct Classification {
     pub flags: BTreeSet<Flag>,
     /// Why, in words a handler can read.
     pub reasons: Vec<String>,
+    /// A person's message the classifier is unsure about between complaint
+    /// and anything else: the daemon opens it in triage (a neutral
+    /// acknowledgement and a running clock while a handler confirms the
+    /// kind). `kind` stays the best guess. Never true for machine mail.
+    pub triage: bool,
 }
+
+/// How close (in score points) the complaint score may come to the winning
+/// score of a message judged something else before the label counts as
+/// unsure. Below one cue's weight: a margin this small is a coin toss.
+pub const TRIAGE_MARGIN: f32 = 1.0;
+
+/// The share of the winning score a complaint score must reach for its cues
+/// to make the message unsure. Set on the repository's corpora
+/// (tests/data/classify, shared-corpus, blind/triage-1): it keeps every
+/// complaint the lexicon has any cue for while about one in nine
+/// compliments, comments and enquiries lands in triage.
+pub const TRIAGE_SHARE: f32 = 0.3;
 
 /// Organisation-specific hints (from config): names of subcontracted
 /// partners and of staff who handle complaints, which sharpen two flags.
@@ -89,6 +106,7 @@ pub fn classify_parts(mail: &InboundMail, p: &Parts, hints: &Hints) -> Classific
             kind: s.kind,
             flags: BTreeSet::new(),
             reasons: s.reasons,
+            triage: false,
         };
     }
     classify_text(
@@ -184,6 +202,7 @@ fn classify_text(
         "scores: complaint {:.1}, compliment {:.1}, comment {:.1}, other {:.1}",
         s.complaint, s.compliment, s.comment, s.other
     )];
+    let triage = unsure(kind, &s, &mut reasons);
     let label = kind.as_str();
     let mut own: Vec<&(f32, String)> = s
         .reasons
@@ -193,8 +212,9 @@ fn classify_text(
     own.sort_by(|a, b| b.0.total_cmp(&a.0));
     reasons.extend(own.iter().take(6).map(|(_, r)| r.clone()));
 
-    // The learned layer: overrules the lexicon's kind only when confident,
-    // and adds the flags its recall-tuned thresholds raise.
+    // The learned layer: overrules the lexicon's kind only when confident
+    // (a message it makes a complaint leaves triage), and adds the flags its
+    // recall-tuned thresholds raise.
     let prediction = hints.learned.model().map(|m| {
         m.predict(&learned::Doc {
             subject: subject.to_string(),
@@ -203,23 +223,81 @@ fn classify_text(
             named: mail.from.as_ref().is_some_and(|f| f.name.is_some()),
         })
     });
-    let kind = match &prediction {
-        Some(p) => learned::decide_kind(kind, p, &mut reasons),
-        None => kind,
+    let (kind, triage) = match &prediction {
+        Some(p) => {
+            let decided = learned::decide_kind(kind, p, &mut reasons);
+            (decided, learned::triage(decided, triage))
+        }
+        None => (kind, triage),
     };
-    let mut flags = flags(kind, subject, new, forwarded, mail, hints, &mut reasons);
+    let mut flags = flags(
+        kind,
+        triage,
+        subject,
+        new,
+        forwarded,
+        mail,
+        hints,
+        &mut reasons,
+    );
     if let Some(p) = &prediction {
-        flags.extend(learned::flags(kind, p, &mut reasons));
+        flags.extend(learned::flags(kind, triage, p, &mut reasons));
     }
     Classification {
         kind,
         flags,
         reasons,
+        triage,
     }
 }
 
+/// Recall first: a message judged something other than a complaint is
+/// unsure when a dissatisfaction cue spoke for "complaint" and the complaint
+/// score reached [`TRIAGE_SHARE`] of the winner's, or when the complaint
+/// score came within [`TRIAGE_MARGIN`] of the winner. Against an enquiry's
+/// baseline that is any dissatisfaction cue at all; in an effusive
+/// compliment one stray "mistake" is drowned out (triage is a safety net,
+/// not a dumping ground). Asking for an explanation or action is not
+/// dissatisfaction on its own ("could you tell me when the course starts"):
+/// it makes a message unsure only by the margin. A complaint is never
+/// unsure in this sense: it already gets an acknowledgement and a clock, and
+/// a wrong one costs a handler one `#reclassify`.
+fn unsure(kind: Kind, s: &Scores, reasons: &mut Vec<String>) -> bool {
+    if kind == Kind::Complaint || s.complaint <= 0.0 {
+        return false;
+    }
+    let strongest = |dissatisfaction_only: bool| {
+        s.reasons
+            .iter()
+            .filter(|(w, r)| {
+                *w > 0.0
+                    && r.starts_with("complaint:")
+                    && !(dissatisfaction_only && r.starts_with("complaint: asks for"))
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, r)| r.clone())
+    };
+    let winner = s.compliment.max(s.comment).max(s.other);
+    let close = winner - s.complaint < TRIAGE_MARGIN;
+    let cue = match strongest(true) {
+        Some(cue) if s.complaint >= TRIAGE_SHARE * winner => Some(cue),
+        _ if close => strongest(false),
+        _ => None,
+    };
+    let Some(cue) = cue else {
+        return false;
+    };
+    reasons.push(format!(
+        "triage: unsure whether a complaint (complaint {:.1} against {kind} {winner:.1}; {cue})",
+        s.complaint
+    ));
+    true
+}
+
+#[allow(clippy::too_many_arguments)]
 fn flags(
     kind: Kind,
+    triage: bool,
     subject: &str,
     new: &str,
     forwarded: &str,
@@ -235,7 +313,9 @@ fn flags(
         // complaint is run.
         let applies = match flag {
             Flag::Safeguarding => true,
-            Flag::HealthSafety => matches!(kind, Kind::Complaint | Kind::Comment),
+            // An unsure message may be a complaint: a hazard in it must not
+            // wait for a handler to confirm the kind.
+            Flag::HealthSafety => triage || matches!(kind, Kind::Complaint | Kind::Comment),
             _ => kind == Kind::Complaint,
         };
         if !applies {
@@ -305,5 +385,67 @@ mod tests {
         let mail = crate::core::mail::parse(raw.as_bytes()).expect("parse");
         let c = classify(&mail, &Hints::default());
         assert_eq!(c.kind, Kind::Complaint, "{:?}", c.reasons);
+    }
+
+    fn classify_text_of(from: &str, subject: &str, body: &str, extra: &str) -> Classification {
+        let raw = format!(
+            "From: {from}\r\nTo: complaints@org.test\r\nSubject: {subject}\r\nMessage-ID: <t@mail.test>\r\n{extra}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+        );
+        let mail = crate::core::mail::parse(raw.as_bytes()).expect("parse");
+        // These tests are about the lexicon's own decisions (its triage
+        // rule): the learned layer, which may overrule them, is off.
+        let hints = Hints {
+            learned: crate::core::learned::Learned::Off,
+            ..Hints::default()
+        };
+        classify(&mail, &hints)
+    }
+
+    #[test]
+    fn an_enquiry_with_a_complaint_cue_is_unsure() {
+        let c = classify_text_of(
+            "Sam <sam@mail.test>",
+            "Certificate",
+            "Hello, my certificate is still missing. Is there a form I need to fill in to get a copy?",
+            "",
+        );
+        assert_eq!(c.kind, Kind::Other, "{:?}", c.reasons);
+        assert!(c.triage, "{:?}", c.reasons);
+        assert!(c.reasons.iter().any(|r| r.starts_with("triage: unsure")));
+    }
+
+    #[test]
+    fn a_plain_enquiry_and_a_clear_complaint_are_not_unsure() {
+        let c = classify_text_of(
+            "Sam <sam@mail.test>",
+            "Course dates",
+            "Hello, could you tell me when the next bricklaying course starts? I would like to know the dates.",
+            "",
+        );
+        assert_eq!((c.kind, c.triage), (Kind::Other, false), "{:?}", c.reasons);
+        let c = classify_text_of(
+            "Sam <sam@mail.test>",
+            "Complaint",
+            "I am not happy and want to complain: my course was cancelled. Please explain why.",
+            "",
+        );
+        assert_eq!(
+            (c.kind, c.triage),
+            (Kind::Complaint, false),
+            "{:?}",
+            c.reasons
+        );
+    }
+
+    #[test]
+    fn machine_mail_is_never_unsure() {
+        let c = classify_text_of(
+            "Sam <sam@mail.test>",
+            "Automatic reply: Complaint",
+            "I am out of the office. My complaint about the late certificate still stands, please explain.",
+            "Auto-Submitted: auto-replied\r\n",
+        );
+        assert!(c.kind.is_machine(), "{:?}", c.reasons);
+        assert!(!c.triage);
     }
 }
