@@ -94,7 +94,11 @@ async fn measure(
             let Ingested::Opened(reference) = &out else {
                 panic!("{kind} {mb} MB: expected a new case, got {out:?}")
             };
-            let outbox = app.store.outbox(Some(reference)).await.expect("outbox");
+            let outbox = app
+                .store
+                .outbox(Some(&reference.parse().expect("a case reference")))
+                .await
+                .expect("outbox");
             assert!(
                 outbox
                     .iter()

@@ -244,9 +244,12 @@ fn satisfied_reply_does_not_escalate_and_window_expiry_asks_for_lessons() {
     // Closing is refused without lessons…
     let tr2 = w.staff(&tr.case, PRIYA, "#close", at);
     assert_eq!(tr2.case.state, State::PendingLessons);
-    assert!(
-        sent(&tr2, TemplateId::CommandReport).is_some_and(|m| m.vars["errors"].contains("lessons"))
-    );
+    assert!(sent(&tr2, TemplateId::CommandReport).is_some_and(|m| m
+        .vars
+        .errors
+        .as_deref()
+        .unwrap_or_default()
+        .contains("lessons")));
     // …and accepted with them.
     let tr3 = w.staff(
         &tr.case,
@@ -321,10 +324,13 @@ fn extension_sends_a_delay_notice_before_expiry() {
     );
     let notice = sent(&tr, TemplateId::DelayNotice).expect("delay notice");
     assert_eq!(
-        notice.vars["reason"],
+        notice.vars.reason.as_deref().unwrap_or_default(),
         "waiting for the employer's statement"
     );
-    assert_eq!(notice.vars["new_date"], "Thursday 10 December 2026");
+    assert_eq!(
+        notice.vars.new_date.as_deref().unwrap_or_default(),
+        "Thursday 10 December 2026"
+    );
     assert_eq!(
         due(&tr.case, DeadlineKind::Respond),
         Some(t("2026-12-10T17:30:00Z"))
@@ -395,8 +401,18 @@ fn consent_stops_the_clock_until_it_arrives() {
     assert_eq!(held.case.state, State::AwaitingConsent);
     assert_eq!(held.case.consent, ConsentStatus::Awaiting);
     let to_handler = sent(&held, TemplateId::ComplainantUpdate).expect("handler told");
-    assert!(to_handler.vars["note"].contains("jo@complainant.test sent consent"));
-    assert!(to_handler.vars["note"].contains("#consent received"));
+    assert!(to_handler
+        .vars
+        .note
+        .as_deref()
+        .unwrap_or_default()
+        .contains("jo@complainant.test sent consent"));
+    assert!(to_handler
+        .vars
+        .note
+        .as_deref()
+        .unwrap_or_default()
+        .contains("#consent received"));
     // The complainant gives the learner's address: the request goes there.
     let asked = w.reply(
         &held.case,
@@ -524,7 +540,7 @@ fn a_third_party_message_changes_nothing() {
     assert_eq!(m.len(), 1, "{m:?}");
     assert_eq!(m[0].template, TemplateId::ThirdPartyMessage);
     assert_eq!(m[0].to, vec![Recipient::Handler]);
-    assert_eq!(m[0].vars["sender"], stranger);
+    assert_eq!(m[0].vars.sender.as_deref().unwrap_or_default(), stranger);
     assert!(after.effects.iter().any(|e| matches!(
         e,
         Effect::Audit(a) if a.actor == case::Actor::ThirdParty(stranger.into())
@@ -555,7 +571,11 @@ fn decisive_commands_are_confirmed_to_their_sender() {
     let done = sent(&tr, TemplateId::CommandDone).expect("confirmation");
     assert_eq!(done.to, vec![Recipient::Address(PRIYA.into())]);
     assert!(
-        done.vars["done"].contains("Withdrawn: the case is now withdrawn"),
+        done.vars
+            .done
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Withdrawn: the case is now withdrawn"),
         "{:?}",
         done.vars
     );
@@ -574,6 +594,41 @@ fn safeguarding_never_waits_for_consent_and_alerts_at_once() {
     assert!(sent(&tr, TemplateId::ConsentRequest).is_some());
     assert!(sent(&tr, TemplateId::FlagAlert)
         .is_some_and(|m| m.to == vec![Recipient::Role("head_of_quality".into())]));
+}
+
+#[test]
+fn urgent_means_the_policys_urgent_flags_for_consent_and_anonymity_alike() {
+    let mut w = World::new("provider-a");
+    w.loaded.policy.anonymous.urgent_flags = vec![Flag::HealthSafety];
+    let now = t("2026-11-23T10:00:00Z");
+    let waits = w.open(
+        Kind::Complaint,
+        &[Flag::OnBehalf, Flag::Safeguarding],
+        "x",
+        now,
+    );
+    assert_eq!(waits.case.state, State::AwaitingConsent);
+    let starts = w.open(
+        Kind::Complaint,
+        &[Flag::OnBehalf, Flag::HealthSafety],
+        "x",
+        now,
+    );
+    assert_eq!(starts.case.state, State::Open);
+    let anonymous = w.open(
+        Kind::Complaint,
+        &[Flag::Anonymous, Flag::HealthSafety],
+        "x",
+        now,
+    );
+    assert!(sent(&anonymous, TemplateId::AnonymousDecisionRequest).is_some_and(|m| m.vars.urgent));
+    let anonymous = w.open(
+        Kind::Complaint,
+        &[Flag::Anonymous, Flag::Safeguarding],
+        "x",
+        now,
+    );
+    assert!(sent(&anonymous, TemplateId::AnonymousDecisionRequest).is_some_and(|m| !m.vars.urgent));
 }
 
 #[test]
@@ -648,9 +703,7 @@ fn compliment_is_thanked_and_permission_recorded() {
         t("2026-11-23T10:00:00Z"),
     );
     assert_eq!(tr.case.state, State::AwaitingPermission);
-    assert!(
-        sent(&tr, TemplateId::ComplimentThanks).is_some_and(|m| m.vars["ask_permission"] == "yes")
-    );
+    assert!(sent(&tr, TemplateId::ComplimentThanks).is_some_and(|m| m.vars.ask_permission));
     let yes = w.reply(
         &tr.case,
         "Yes, happy for you to share it",

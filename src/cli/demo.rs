@@ -243,7 +243,7 @@ impl Org {
         let c = self
             .app
             .store
-            .case(&reference)
+            .case(&reference.parse()?)
             .await?
             .ok_or_else(|| anyhow!("no case {reference}"))?;
         let last = self.latest_to(&reference, &c.complainant.address).await?;
@@ -253,7 +253,7 @@ impl Org {
     async fn latest_to(&self, case: &str, recipient: &str) -> anyhow::Result<OutboxRow> {
         self.app
             .store
-            .outbox(Some(case))
+            .outbox(Some(&case.parse()?))
             .await?
             .into_iter()
             .rev()
@@ -519,7 +519,7 @@ async fn act(
             let c = org
                 .app
                 .store
-                .case(r)
+                .case(&r.parse()?)
                 .await?
                 .ok_or_else(|| anyhow!("no case {r}"))?;
             let flags = c
@@ -543,7 +543,7 @@ async fn act(
             let c = org
                 .app
                 .store
-                .case(r)
+                .case(&r.parse()?)
                 .await?
                 .ok_or_else(|| anyhow!("no case {r}"))?;
             let stage = org

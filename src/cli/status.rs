@@ -2,6 +2,7 @@
 //! the scheduler, read from the database the daemon writes.
 
 use super::store_commands::app;
+use crate::store::Worker;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::path::Path;
@@ -28,7 +29,7 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
     let counts = app.store.outbox_counts().await?;
     let oldest = app.store.oldest_pending().await?;
     let beats = app.store.heartbeats().await?;
-    let beat = |n: &str| beats.iter().find(|(name, _)| name == n).map(|(_, t)| *t);
+    let beat = |w: Worker| beats.iter().find(|(name, _)| *name == w).map(|(_, t)| *t);
     let digest = app.store.last_digest().await?;
     let quarantined = app.store.quarantine_list().await?.len();
     let next_timer = app.store.next_timer().await?;
@@ -64,7 +65,7 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
             "last_error": h.and_then(|h| h.last_error.clone()),
             "last_error_at": h.and_then(|h| h.last_error_at),
             "failing_since": failing_since,
-            "failure_kind": h.and_then(|h| h.failure_kind.clone()),
+            "failure_kind": h.and_then(|h| h.failure_kind),
             "alerted_at": h.and_then(|h| h.alerted_at),
             "secret_expires": expires,
             "secret_days_left": left,
@@ -111,8 +112,8 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
         "warnings": warnings,
         "accounts": accounts,
         "mailboxes": mailboxes,
-        "outbox": {"pending": counts.pending, "sent": counts.sent, "failed": counts.failed, "oldest_pending": oldest, "last_pass": beat("sender")},
-        "scheduler": {"last_pass": beat("scheduler"), "next_timer": next_timer, "last_digest": digest.as_ref().map(|(d, _)| d.clone())},
+        "outbox": {"pending": counts.pending, "sent": counts.sent, "failed": counts.failed, "oldest_pending": oldest, "last_pass": beat(Worker::Sender)},
+        "scheduler": {"last_pass": beat(Worker::Scheduler), "next_timer": next_timer, "last_digest": digest.as_ref().map(|(d, _)| d.clone())},
         "quarantined": quarantined,
     });
     if json_out {
@@ -174,11 +175,11 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
             ago(now, oldest),
             counts.sent,
             counts.failed,
-            ago(now, beat("sender"))
+            ago(now, beat(Worker::Sender))
         );
         crate::outln!(
             "  scheduler last pass {}; next timer {}; last digest {}",
-            ago(now, beat("scheduler")),
+            ago(now, beat(Worker::Scheduler)),
             next_timer
                 .map(|t| app
                     .calendar

@@ -2,7 +2,8 @@
 //! quarantine. Each builds the [`App`] from config and runs on tokio.
 
 use crate::app::App;
-use crate::core::case::Case;
+use crate::core::case::{Case, State};
+use crate::core::reference::CaseRef;
 use crate::core::text::one_line;
 use crate::mail::maildir;
 use crate::mail::sender::{self, Transport};
@@ -175,6 +176,12 @@ pub(super) async fn cases_list(
     json: bool,
     state: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
+    let state = state
+        .map(|s| {
+            s.parse::<State>()
+                .map_err(|_| anyhow!("{s:?} is not a case state (e.g. open, responded, closed)"))
+        })
+        .transpose()?;
     let app = app(config).await?;
     let cases = app.store.list_cases(state).await?;
     for c in &cases {
@@ -214,6 +221,7 @@ pub(super) async fn cases_show(
     reference: &str,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
+    let reference = &reference.parse::<CaseRef>()?;
     let app = app(config).await?;
     let c = app
         .store
@@ -292,7 +300,7 @@ pub(super) async fn cases_show(
             local(o.created_at),
             o.template,
             o.recipient,
-            o.status.clone().unwrap_or_default()
+            o.status.as_str()
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -303,6 +311,7 @@ pub(super) async fn cases_export(
     reference: &str,
     out: &Path,
 ) -> anyhow::Result<ExitCode> {
+    let reference = &reference.parse::<CaseRef>()?;
     let app = app(config).await?;
     let folder = export::export(&app, reference, out).await?;
     crate::outln!("exported {reference} to {}", folder.display());

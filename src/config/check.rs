@@ -48,7 +48,7 @@ pub(crate) fn check_policy(l: &Loaded, r: &mut Report) {
     let directory = l.directory();
     let mut seen = BTreeSet::new();
     for (key, role) in l.policy.roles() {
-        if role == "external_bodies" {
+        if role == crate::core::policy::EXTERNAL_BODIES {
             // Only meaningful when the next stage is an external one.
             let idx = key
                 .strip_prefix("stage[")
@@ -61,7 +61,7 @@ pub(crate) fn check_policy(l: &Loaded, r: &mut Report) {
                 r.problems.push(ConfigError::new(
                     pfile,
                     key,
-                    "\"external_bodies\" names the next stage's external bodies, but the next stage is not external",
+                    format!("\"{}\" names the next stage's external bodies, but the next stage is not external", crate::core::policy::EXTERNAL_BODIES),
                 ));
             }
             continue;

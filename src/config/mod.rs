@@ -5,6 +5,7 @@
 //! find them (a file such as a systemd credential, or an environment variable).
 
 pub mod check;
+pub mod template_data;
 pub mod templates;
 
 use crate::core::calendar::{Calendar, Nation};

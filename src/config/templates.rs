@@ -7,9 +7,10 @@
 //! body. The subject is rendered without line breaks, so no value can inject
 //! a header.
 
+use crate::config::template_data;
 use crate::core::case::TemplateId;
 use handlebars::Handlebars;
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::path::Path;
 use strum::IntoEnumIterator;
 
@@ -325,8 +326,24 @@ impl Templates {
             .unwrap_or_else(|| "built-in".into())
     }
 
-    /// Render a template with `data`.
-    pub fn render(&self, id: TemplateId, data: &Value) -> Result<Rendered, TemplateError> {
+    /// Add a helper `{{name …}}` to both renderings (text and HTML), for an
+    /// embedding program's own template functions. Helpers run while a mail
+    /// is rendered, which is never inside a database transaction.
+    pub fn register_helper<H>(&mut self, name: &str, helper: H)
+    where
+        H: handlebars::HelperDef + Clone + Send + Sync + 'static,
+    {
+        self.text.register_helper(name, Box::new(helper.clone()));
+        self.html.register_helper(name, Box::new(helper));
+    }
+
+    /// Render a template with `data` (the type of its family in
+    /// [`crate::config::template_data`]).
+    pub fn render<T: Serialize>(
+        &self,
+        id: TemplateId,
+        data: &T,
+    ) -> Result<Rendered, TemplateError> {
         let name = id.name();
         let err = |e: handlebars::RenderError| TemplateError {
             name: name.to_string(),
@@ -362,8 +379,9 @@ impl Templates {
         })
     }
 
-    /// Render every template with complete sample data in strict mode, so a
-    /// misspelt or missing variable is an error here rather than at send time.
+    /// Render every template in strict mode with the sample data of its
+    /// family (`template_data`), so a misspelt or missing variable is an
+    /// error here rather than at send time.
     pub fn check(&self) -> Vec<TemplateError> {
         let mut strict_text = self.text.clone();
         strict_text.set_strict_mode(true);
@@ -374,46 +392,16 @@ impl Templates {
             html: strict_html,
             sources: self.sources.clone(),
         };
-        let data = sample_data();
         TemplateId::iter()
-            .filter_map(|id| strict.render(id, &data).err())
+            .filter_map(|id| strict.render(id, &template_data::sample(id)).err())
             .collect()
     }
-}
-
-/// Data with every key templates may use, for `check` and previews.
-pub fn sample_data() -> Value {
-    json!({
-        "org": {"name": "Example Training Ltd", "phone": "029 2000 0000", "reply_address": "complaints@example.test"},
-        "procedure": {"name": "Complaints, Compliments and Comments Procedure"},
-        "case": {
-            "reference": "CMP-2026-0042", "kind": "complaint", "state": "open",
-            "stage_name": "Stage 1", "due": "Friday 27 November 2026, 17:00",
-            "opened": "Monday 23 November 2026, 10:15", "flags": "safeguarding"
-        },
-        "complainant": {"name": "Jennifer Saunders", "address": "jennifer@example.test"},
-        "handler": {"name": "Rhian Price", "address": "rhian@example.test"},
-        "token": "0123456789abcdef",
-        "text": "The text a person wrote <with> & characters.",
-        "contacts": [{"name": "Gareth Owen", "email": "gareth@example.test", "phone": "029 2000 0001", "address": "", "url": ""}],
-        "vars": {
-            "stage": "Stage 1", "anonymous": "", "ask_permission": "yes", "escalation_window": "10 working days",
-            "many_contacts": "", "reason": "waiting for the employer's statement", "new_date": "Thursday 10 December 2026",
-            "deadline": "Respond", "urgent": "yes", "flag": "safeguarding", "description": "The manager is told",
-            "within": "12 hours", "note": "the complainant wrote again", "errors": "#frobnicate: unknown command",
-            "claimed_sender": "mallory@example.test", "greet": "yes",
-            "writer": "ellie@example.test", "sender": "stranger@example.test", "to_learner": "yes",
-            "done": "Closed: the case is now closed, Stage 1",
-            "held": "acknowledgement to jennifer@example.test",
-            "possible": "yes", "confirm_by": "Tuesday 24 November 2026, 17:30", "cue": "a safeguarding cue (\"unsafe\")"
-        },
-        "digest": {"date": "Monday 23 November 2026", "sections": [{"title": "New cases", "lines": ["CMP-2026-0042 complaint"]}]}
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::template_data::CaseMail;
 
     #[test]
     fn built_ins_load_and_pass_the_strict_check() {
@@ -426,7 +414,7 @@ mod tests {
     fn html_is_escaped_and_text_is_not() {
         let t = Templates::load(None).expect("load");
         let r = t
-            .render(TemplateId::StageResponse, &sample_data())
+            .render(TemplateId::StageResponse, &CaseMail::sample())
             .expect("render");
         assert!(r.text.contains("<with> & characters"));
         assert!(r.html.contains("&lt;with&gt; &amp; characters"));
@@ -437,7 +425,7 @@ mod tests {
     fn literal_angle_brackets_in_a_template_stay_visible_in_html() {
         let t = Templates::load(None).expect("load");
         let r = t
-            .render(TemplateId::HandlerNotification, &sample_data())
+            .render(TemplateId::HandlerNotification, &CaseMail::sample())
             .expect("render");
         assert!(
             r.html
@@ -456,10 +444,25 @@ mod tests {
     #[test]
     fn subject_cannot_inject_headers() {
         let t = Templates::load(None).expect("load");
-        let mut d = sample_data();
-        d["case"]["reference"] = json!("X\r\nBcc: victim@example.test");
+        let mut d = CaseMail::sample();
+        d.case.reference = "X\r\nBcc: victim@example.test".into();
         let r = t.render(TemplateId::Acknowledgement, &d).expect("render");
         assert!(!r.subject.contains('\n') && !r.subject.contains('\r'));
+    }
+
+    #[test]
+    fn each_template_is_checked_with_its_own_familys_data() {
+        // The digest is not about a case: a case's reference in it is a
+        // mistake the check finds.
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("daily_digest.hbs"),
+            "Subject: digest {{digest.date}}\n\n{{case.reference}}",
+        )
+        .expect("write");
+        let problems = Templates::load(Some(dir.path())).expect("load").check();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].name, "daily_digest");
     }
 
     #[test]

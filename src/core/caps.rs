@@ -24,6 +24,8 @@
 //! the scheduler sends (chase-ups, breaches) and replies to a verified
 //! handler's own commands are never held.
 
+use crate::core::reference::CaseRef;
+
 /// The limits, as configured in `[limits]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caps {
@@ -120,7 +122,7 @@ pub struct Outgoing<'a> {
     /// an automatic reply, so no domain limit applies to it.
     pub relayed: bool,
     /// The case it is about.
-    pub case: &'a str,
+    pub case: &'a CaseRef,
     /// The outside sender whose message caused it; `None` when the
     /// scheduler or a verified member of staff did.
     pub cause: Option<&'a str>,
@@ -188,7 +190,7 @@ pub fn checks(caps: &Caps, m: &Outgoing<'_>) -> Vec<Check> {
             return Vec::new();
         };
         return vec![
-            check(Cap::Case, m.case, caps.staff_per_case),
+            check(Cap::Case, &m.case.to_string(), caps.staff_per_case),
             check(Cap::Sender, cause, caps.staff_per_sender),
         ];
     }
@@ -236,6 +238,9 @@ pub fn verdict(c: &Check, n: Counts) -> Option<Held> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::LazyLock;
+
+    static CASE: LazyLock<CaseRef> = LazyLock::new(|| CaseRef::new("PAR", 2026, 1));
 
     fn caps() -> Caps {
         Caps {
@@ -253,7 +258,7 @@ mod tests {
             recipient,
             staff,
             relayed: false,
-            case: "PAR-2026-0001",
+            case: &CASE,
             cause,
         }
     }

@@ -19,6 +19,7 @@ pub mod mail;
 pub mod oauth;
 pub mod policy;
 pub mod quote;
+pub mod redact;
 pub mod reference;
 pub mod screen;
 pub mod text;

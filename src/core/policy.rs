@@ -107,7 +107,8 @@ pub struct Stage {
     #[serde(default)]
     pub escalation_window: Option<Span>,
     /// Role whose contact details the stage response must give (the next
-    /// stage's handler or contact).
+    /// stage's handler or contact), or [`EXTERNAL_BODIES`] for the next
+    /// (external) stage's bodies.
     #[serde(default)]
     pub response_names: Option<String>,
     /// People to tell or pass the case to, within a time.
@@ -121,10 +122,20 @@ pub struct Stage {
     pub external_bodies: Vec<ExternalBody>,
 }
 
+/// What `response_names` says to name the next stage's external bodies
+/// instead of a role's holder.
+pub const EXTERNAL_BODIES: &str = "external_bodies";
+
 impl Stage {
     /// An external stage: the organisation co-operates, it does not respond.
     pub fn is_external(&self) -> bool {
         !self.external_bodies.is_empty() && self.handler.is_none()
+    }
+
+    /// The stage response names the next stage's external bodies (not a
+    /// role's holder).
+    pub fn names_external_bodies(&self) -> bool {
+        self.response_names.as_deref() == Some(EXTERNAL_BODIES)
     }
 }
 
@@ -194,15 +205,29 @@ pub struct Consent {
 }
 
 /// Anonymous complaints.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Anonymous {
     /// Role that decides whether to act (absent: handled like any complaint).
     #[serde(default)]
     pub decided_by: Option<String>,
-    /// Flags for which the decision is asked at once and flagged as urgent.
-    #[serde(default)]
+    /// The flags that make a case urgent (see [`Policy::is_urgent`]).
+    /// Absent: safeguarding and health and safety.
+    #[serde(default = "default_urgent_flags")]
     pub urgent_flags: Vec<Flag>,
+}
+
+fn default_urgent_flags() -> Vec<Flag> {
+    vec![Flag::Safeguarding, Flag::HealthSafety]
+}
+
+impl Default for Anonymous {
+    fn default() -> Self {
+        Anonymous {
+            decided_by: None,
+            urgent_flags: default_urgent_flags(),
+        }
+    }
 }
 
 /// Disputes about assessment decisions.
@@ -305,6 +330,17 @@ pub struct Problem {
 }
 
 impl Policy {
+    /// A case with these flags is urgent: nothing waits for anyone. An
+    /// anonymous complaint's decision is asked at once and marked urgent;
+    /// an on-behalf complaint's investigation starts while the learner's
+    /// consent is asked for. The flags are `[anonymous] urgent_flags`.
+    pub fn is_urgent(&self, flags: &BTreeSet<Flag>) -> bool {
+        self.anonymous
+            .urgent_flags
+            .iter()
+            .any(|f| flags.contains(f))
+    }
+
     /// Parse TOML text.
     pub fn from_toml(text: &str) -> Result<Policy, toml::de::Error> {
         toml::from_str(text)

@@ -125,9 +125,58 @@ pub fn cut_bytes(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
+/// A display name as mail may show it: on one line, without control
+/// characters (a newline in a name would otherwise start a line of its own
+/// in a mail body, such as a fake `State: closed`), each run of them and of
+/// spaces one space.
+pub fn display_name(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let blank = c.is_whitespace() || c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+        if blank {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// Whether words someone wrote open with a greeting ("Dear …", "Hello",
+/// "Bore da"…): mail that relays them adds its own only when they do not.
+pub fn opens_with_greeting(text: &str) -> bool {
+    const GREETINGS: [&str; 10] = [
+        "dear ",
+        "hi ",
+        "hi,",
+        "hello",
+        "good morning",
+        "good afternoon",
+        "annwyl",
+        "helo",
+        "shwmae",
+        "bore da",
+    ];
+    let written = text.trim_start().to_lowercase();
+    GREETINGS.iter().any(|g| written.starts_with(g))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_names_are_one_line_without_control_characters() {
+        assert_eq!(
+            display_name("Jo\nState: closed\t\u{1b}[2J "),
+            "Jo State: closed [2J"
+        );
+        assert_eq!(display_name("  Jo \r\n Bloggs\u{2028}"), "Jo Bloggs");
+        assert_eq!(display_name("Siân Ó Brien"), "Siân Ó Brien");
+    }
 
     #[test]
     fn blockquotes_become_quote_prefixes() {

@@ -241,8 +241,8 @@ pub fn redact_tokens(text: &str) -> Cow<'_, str> {
 }
 
 /// [`redact_tokens`] on raw message bytes (headers and 7/8-bit bodies; a
-/// token inside base64 or quoted-printable text is not seen, which is why
-/// mail to staff is also recorded with the token left out).
+/// token inside base64, quoted-printable or an RFC 2047 encoded word is not
+/// seen: `core::redact::redact_message` decodes those).
 pub fn redact_tokens_bytes(raw: &[u8]) -> Cow<'_, [u8]> {
     TOKEN_IN_BYTES.replace_all(raw, &b"$2"[..])
 }

@@ -15,7 +15,7 @@ use crate::config::{SaslMechanism, SmtpConfig, TlsMode};
 use crate::core::oauth::FailureKind;
 use crate::mail::maildir;
 use crate::mail::token_source::TokenSource;
-use crate::store::{OutboxRow, Store, StoreError};
+use crate::store::{OutboxRow, Store, StoreError, Worker};
 use chrono::{DateTime, Duration, Utc};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
@@ -685,9 +685,11 @@ pub async fn deliver_due(
         let Some(row) = store.claim_outbox(now, now + lease, 1).await?.pop() else {
             break;
         };
+        let case_name = row.case_ref.as_ref().map(|r| r.to_string());
+        let case = case_name.as_deref().unwrap_or("-");
         let span = info_span!(
             "deliver",
-            case = row.case_ref.as_deref().unwrap_or("-"),
+            case,
             message_id = %row.message_id
         );
         // The delivery itself, with the session opened on demand.
@@ -728,7 +730,6 @@ pub async fn deliver_due(
                 }
             }
         };
-        let case = row.case_ref.as_deref().unwrap_or("-");
         let Some(outcome) = outcome else {
             // Stopping, and the server is too slow: let the mail go back, untouched.
             warn!(case, message_id = %row.message_id, "stopping: the mail in flight was abandoned and goes out after the restart");
@@ -801,7 +802,7 @@ pub async fn deliver_due(
         }
     }
     end_session(&mut session).await;
-    store.heartbeat("sender", clock()).await?;
+    store.heartbeat(Worker::Sender, clock()).await?;
     Ok(report)
 }
 

@@ -1,13 +1,14 @@
 //! Sign-in health per mailbox and SMTP account, and the secret-expiry
 //! warnings already sent.
 
+use super::names::ReadFrom;
 use super::{Store, StoreError};
 use crate::core::oauth::FailureKind;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 
 /// One account's sign-in health.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct AccountHealth {
     /// `mailbox:<name>`, `smtp:outbox` or `smtp:alerts`.
     pub account: String,
@@ -19,8 +20,8 @@ pub struct AccountHealth {
     pub last_error_at: Option<DateTime<Utc>>,
     /// Since when sign-in has been failing (None: healthy).
     pub failing_since: Option<DateTime<Utc>>,
-    /// `auth` or `transient`.
-    pub failure_kind: Option<String>,
+    /// Why it is failing (None: healthy).
+    pub failure_kind: Option<FailureKind>,
     /// When operators were told about the current failure.
     pub alerted_at: Option<DateTime<Utc>>,
 }
@@ -56,14 +57,15 @@ impl Store {
              ON CONFLICT (account) DO UPDATE SET last_error = excluded.last_error,
                  last_error_at = excluded.last_error_at,
                  failing_since = COALESCE(account_health.failing_since, excluded.failing_since),
-                 failure_kind = CASE WHEN account_health.failure_kind = 'auth' THEN 'auth'
+                 failure_kind = CASE WHEN account_health.failure_kind = ?6 THEN ?6
                                      ELSE excluded.failure_kind END",
         )
         .bind(account)
         .bind(error)
         .bind(at)
         .bind(at)
-        .bind(kind.as_str())
+        .bind(kind)
+        .bind(FailureKind::Auth)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -71,24 +73,13 @@ impl Store {
 
     /// Every account's health, by name.
     pub async fn account_health(&self) -> Result<Vec<AccountHealth>, StoreError> {
-        let rows = sqlx::query(
+        sqlx::query_as(
             "SELECT account, last_login_at, last_error, last_error_at, failing_since, failure_kind, alerted_at
              FROM account_health ORDER BY account",
         )
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| AccountHealth {
-                account: r.get(0),
-                last_login_at: r.get(1),
-                last_error: r.get(2),
-                last_error_at: r.get(3),
-                failing_since: r.get(4),
-                failure_kind: r.get(5),
-                alerted_at: r.get(6),
-            })
-            .collect())
+        .await
+        .read_from("account_health")
     }
 
     /// Mark (inside the transaction that queues the alert) that operators
@@ -112,13 +103,15 @@ impl Store {
         account: &str,
         expires: NaiveDate,
     ) -> Result<Vec<i64>, StoreError> {
-        let rows =
-            sqlx::query("SELECT days FROM secret_warnings WHERE account = ? AND expires = ?")
-                .bind(account)
-                .bind(expires.to_string())
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
+        Ok(
+            sqlx::query_scalar(
+                "SELECT days FROM secret_warnings WHERE account = ? AND expires = ?",
+            )
+            .bind(account)
+            .bind(expires.to_string())
+            .fetch_all(&self.pool)
+            .await?,
+        )
     }
 
     /// Record an expiry warning (in the transaction that queues it).

@@ -1,12 +1,27 @@
 //! Flood caps: the counts each cap takes, and the mail caps held back.
 
+use super::names::ReadFrom;
 use super::{Store, StoreError};
 use crate::core::caps::{Cap, Check, Counts};
+use crate::core::reference::CaseRef;
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 
-/// What the cap ledger records a queued mail as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the cap ledger records a queued mail as (`cap_ledger.kind`; the
+/// queries below spell `auto` and `staff` in SQL too, because a partial
+/// index is only used when its condition is written out literally).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+    strum::EnumIter,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Counted {
     /// An automatic mail to an outside address.
     Auto,
@@ -17,12 +32,9 @@ pub enum Counted {
 }
 
 impl Counted {
-    fn as_str(self) -> &'static str {
-        match self {
-            Counted::Auto => "auto",
-            Counted::Relayed => "relayed",
-            Counted::Staff => "staff",
-        }
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 }
 
@@ -32,7 +44,7 @@ pub struct NewCounted<'a> {
     /// When it was queued.
     pub at: DateTime<Utc>,
     /// Its case.
-    pub case_ref: &'a str,
+    pub case_ref: &'a CaseRef,
     /// Its recipient (lower-case).
     pub recipient: &'a str,
     /// The recipient's domain (lower-case).
@@ -44,18 +56,18 @@ pub struct NewCounted<'a> {
 }
 
 /// A mail a cap held back.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct HeldMail {
     /// When.
     pub at: DateTime<Utc>,
     /// Its case.
-    pub case_ref: Option<String>,
+    pub case_ref: Option<CaseRef>,
     /// Its template.
     pub template: String,
     /// Its recipient.
     pub recipient: String,
-    /// Which cap (`recipient`, `domain`, `case`, `sender`).
-    pub cap: String,
+    /// Which cap.
+    pub cap: Cap,
     /// What the cap counted per.
     pub key: String,
     /// Why, in words.
@@ -91,15 +103,14 @@ impl Store {
                  WHERE cause = ? AND recipient = ? AND kind = 'staff' AND at > ?"
             }
         };
-        let mut q = sqlx::query(sql).bind(hour).bind(check.key.as_str());
+        let mut q = sqlx::query_as::<_, (i64, i64)>(sql)
+            .bind(hour)
+            .bind(check.key.as_str());
         if check.cap.is_staff() {
             q = q.bind(recipient);
         }
-        let row = q.bind(day).fetch_one(&mut *tx).await?;
-        Ok(Counts {
-            hour: row.get(0),
-            day: row.get(1),
-        })
+        let (hour, day) = q.bind(day).fetch_one(&mut *tx).await?;
+        Ok(Counts { hour, day })
     }
 
     /// Count a queued mail against the caps.
@@ -115,7 +126,7 @@ impl Store {
         .bind(m.case_ref)
         .bind(m.recipient)
         .bind(m.domain)
-        .bind(m.kind.as_str())
+        .bind(m.kind)
         .bind(m.cause)
         .execute(&mut *tx)
         .await?;
@@ -131,16 +142,15 @@ impl Store {
         key: &str,
         since: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let row = sqlx::query(
+        Ok(sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM held_mail WHERE recipient = ? AND cap = ? AND key = ? AND at > ?)",
         )
         .bind(recipient)
-        .bind(cap.as_str())
+        .bind(cap)
         .bind(key)
         .bind(since)
         .fetch_one(&mut *tx)
-        .await?;
-        Ok(row.get::<bool, _>(0))
+        .await?)
     }
 
     /// Forget counted mail older than `before`: no limit looks back further
@@ -167,7 +177,7 @@ impl Store {
         .bind(&m.case_ref)
         .bind(&m.template)
         .bind(&m.recipient)
-        .bind(&m.cap)
+        .bind(m.cap)
         .bind(&m.key)
         .bind(&m.reason)
         .bind(summary)
@@ -178,24 +188,13 @@ impl Store {
 
     /// Mail held back since `since`, oldest first (for the digest).
     pub async fn held_mail_since(&self, since: DateTime<Utc>) -> Result<Vec<HeldMail>, StoreError> {
-        let rows = sqlx::query(
+        sqlx::query_as(
             "SELECT at, case_ref, template, recipient, cap, key, reason FROM held_mail
              WHERE at >= ? ORDER BY id",
         )
         .bind(since)
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| HeldMail {
-                at: r.get(0),
-                case_ref: r.get(1),
-                template: r.get(2),
-                recipient: r.get(3),
-                cap: r.get(4),
-                key: r.get(5),
-                reason: r.get(6),
-            })
-            .collect())
+        .await
+        .read_from("held_mail")
     }
 }

@@ -7,7 +7,8 @@ use crate::app::App;
 use crate::config::{Config, OAuth2Config};
 use crate::core::oauth::{self, FailureKind};
 use crate::mail::sender::{ALERTS_ACCOUNT, ALERT_TEMPLATE, OUTBOX_ACCOUNT};
-use crate::store::{AccountHealth, Store, StoreError};
+use crate::store::{AccountHealth, Store};
+use crate::work::drafts::Drafts;
 use crate::work::effects::ApplyError;
 use chrono::{DateTime, Duration, Utc};
 use tracing::{info, warn};
@@ -76,7 +77,7 @@ pub fn decide(
 ) -> Option<Decision> {
     match (h.failing_since, h.alerted_at) {
         (Some(since), None) => {
-            let g = if h.failure_kind.as_deref() == Some("auth") {
+            let g = if h.failure_kind == Some(FailureKind::Auth) {
                 grace
             } else {
                 outage_grace
@@ -107,7 +108,7 @@ pub fn is_alarming(app: &App, h: &AccountHealth, now: DateTime<Utc>) -> bool {
 /// than unreachable (server down, timeouts: it may clear by itself)? A
 /// refusal seen during the failure marks it for good (see `login_failed`).
 fn refused(h: &AccountHealth) -> bool {
-    h.failure_kind.as_deref() == Some(FailureKind::Auth.as_str())
+    h.failure_kind == Some(FailureKind::Auth)
 }
 
 /// One line about a failing account, for the digest and `status`.
@@ -203,14 +204,23 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<AlertReport, ApplyErr
                 ),
             ),
         };
-        let mut tx = app.store.begin().await?;
-        let n = queue(app, &mut tx, &subject, &body, now).await?;
         let alerted = match d {
             Decision::Failing => Some(now),
             Decision::Recovered => None,
         };
-        Store::set_alerted(&mut tx, &h.account, alerted).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        let mut drafts = Drafts::default();
+        let n = loop {
+            let mut tx = drafts.begin(app).await?;
+            let out = async {
+                let n = queue(app, &mut tx, &mut drafts, &subject, &body, now).await?;
+                Store::set_alerted(&mut tx, &h.account, alerted).await?;
+                Ok::<_, ApplyError>(n)
+            }
+            .await;
+            if let Some(n) = drafts.end(app, tx, out).await? {
+                break n;
+            }
+        };
         match d {
             Decision::Failing => warn!(account = %h.account, operators = n, "sign-in alert sent"),
             Decision::Recovered => info!(account = %h.account, "sign-in recovered; all-clear sent"),
@@ -248,10 +258,19 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<AlertReport, ApplyErr
              being read.\n",
             acc.label
         );
-        let mut tx = app.store.begin().await?;
-        let n = queue(app, &mut tx, &subject, &body, now).await?;
-        Store::secret_warned(&mut tx, &acc.name, expires, mark, now).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        let mut drafts = Drafts::default();
+        let n = loop {
+            let mut tx = drafts.begin(app).await?;
+            let out = async {
+                let n = queue(app, &mut tx, &mut drafts, &subject, &body, now).await?;
+                Store::secret_warned(&mut tx, &acc.name, expires, mark, now).await?;
+                Ok::<_, ApplyError>(n)
+            }
+            .await;
+            if let Some(n) = drafts.end(app, tx, out).await? {
+                break n;
+            }
+        };
         warn!(account = %acc.name, days_left = left, "secret expiry warning sent");
         report.queued += n;
     }
@@ -272,6 +291,7 @@ fn fmt(app: &App, t: Option<DateTime<Utc>>) -> String {
 async fn queue(
     app: &App,
     tx: &mut sqlx::SqliteConnection,
+    drafts: &mut Drafts,
     subject: &str,
     body: &str,
     now: DateTime<Utc>,
@@ -286,6 +306,7 @@ async fn queue(
         crate::work::effects::queue_notice(
             app,
             tx,
+            drafts,
             "alert",
             ALERT_TEMPLATE,
             to,
@@ -302,14 +323,14 @@ async fn queue(
 mod tests {
     use super::*;
 
-    fn h(since: Option<&str>, kind: &str, alerted: Option<&str>) -> AccountHealth {
+    fn h(since: Option<&str>, kind: FailureKind, alerted: Option<&str>) -> AccountHealth {
         AccountHealth {
             account: "mailbox:complaints".into(),
             last_login_at: None,
             last_error: Some("x".into()),
             last_error_at: None,
             failing_since: since.map(|s| s.parse().unwrap()),
-            failure_kind: Some(kind.into()),
+            failure_kind: Some(kind),
             alerted_at: alerted.map(|s| s.parse().unwrap()),
         }
     }
@@ -320,16 +341,8 @@ mod tests {
         let o = Duration::minutes(60);
         let now: DateTime<Utc> = "2026-11-23T10:30:00Z".parse().unwrap();
         assert_eq!(
-            decide(&h(Some("2026-11-23T10:25:00Z"), "auth", None), g, o, now),
-            None
-        );
-        assert_eq!(
-            decide(&h(Some("2026-11-23T10:20:00Z"), "auth", None), g, o, now),
-            Some(Decision::Failing)
-        );
-        assert_eq!(
             decide(
-                &h(Some("2026-11-23T10:00:00Z"), "transient", None),
+                &h(Some("2026-11-23T10:25:00Z"), FailureKind::Auth, None),
                 g,
                 o,
                 now
@@ -338,7 +351,25 @@ mod tests {
         );
         assert_eq!(
             decide(
-                &h(Some("2026-11-23T09:30:00Z"), "transient", None),
+                &h(Some("2026-11-23T10:20:00Z"), FailureKind::Auth, None),
+                g,
+                o,
+                now
+            ),
+            Some(Decision::Failing)
+        );
+        assert_eq!(
+            decide(
+                &h(Some("2026-11-23T10:00:00Z"), FailureKind::Transient, None),
+                g,
+                o,
+                now
+            ),
+            None
+        );
+        assert_eq!(
+            decide(
+                &h(Some("2026-11-23T09:30:00Z"), FailureKind::Transient, None),
                 g,
                 o,
                 now
@@ -349,7 +380,7 @@ mod tests {
             decide(
                 &h(
                     Some("2026-11-23T09:00:00Z"),
-                    "auth",
+                    FailureKind::Auth,
                     Some("2026-11-23T09:10:00Z")
                 ),
                 g,
@@ -360,9 +391,14 @@ mod tests {
             "told once"
         );
         assert_eq!(
-            decide(&h(None, "auth", Some("2026-11-23T09:10:00Z")), g, o, now),
+            decide(
+                &h(None, FailureKind::Auth, Some("2026-11-23T09:10:00Z")),
+                g,
+                o,
+                now
+            ),
             Some(Decision::Recovered)
         );
-        assert_eq!(decide(&h(None, "auth", None), g, o, now), None);
+        assert_eq!(decide(&h(None, FailureKind::Auth, None), g, o, now), None);
     }
 }

@@ -12,6 +12,7 @@ use crate::app::App;
 use crate::core::caps::{self, Cap, Held, Outgoing};
 use crate::core::case::{Actor, Audit};
 use crate::store::{Counted, HeldMail, NewCounted, Store, StoreError};
+use crate::work::drafts::Drafts;
 use crate::work::effects::ApplyError;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::SqliteConnection;
@@ -37,6 +38,7 @@ pub enum Admit {
 pub async fn admit(
     app: &App,
     tx: &mut SqliteConnection,
+    drafts: &mut Drafts,
     out: &Outgoing<'_>,
     template: &str,
     now: DateTime<Utc>,
@@ -47,7 +49,7 @@ pub async fn admit(
     for check in &checks {
         let counts = Store::cap_counts(tx, check, out.recipient, hour, day).await?;
         if let Some(held) = caps::verdict(check, counts) {
-            return hold(app, tx, out, template, &held, now).await;
+            return hold(app, tx, drafts, out, template, &held, now).await;
         }
     }
     if !checks.is_empty() {
@@ -76,6 +78,7 @@ pub async fn admit(
 async fn hold(
     app: &App,
     tx: &mut SqliteConnection,
+    drafts: &mut Drafts,
     out: &Outgoing<'_>,
     template: &str,
     held: &Held,
@@ -94,10 +97,10 @@ async fn hold(
         tx,
         &HeldMail {
             at: now,
-            case_ref: Some(out.case.to_string()),
+            case_ref: Some(out.case.clone()),
             template: template.to_string(),
             recipient: out.recipient.to_string(),
-            cap: held.cap.as_str().to_string(),
+            cap: held.cap,
             key: held.key.clone(),
             reason: held.reason.clone(),
         },
@@ -105,14 +108,14 @@ async fn hold(
     )
     .await?;
     tracing::warn!(
-        case = out.case,
+        case = %out.case,
         template,
         cap = held.cap.as_str(),
         summary,
         "mail held back by a flood limit"
     );
     if summary {
-        queue_summary(app, tx, out, template, held, now).await?;
+        queue_summary(app, tx, drafts, out, template, held, now).await?;
     }
     let folded = if held.cap.is_staff() {
         "folded into a summary notice and listed in the daily digest"
@@ -142,6 +145,7 @@ fn about(cap: Cap, key: &str) -> String {
 async fn queue_summary(
     app: &App,
     tx: &mut SqliteConnection,
+    drafts: &mut Drafts,
     out: &Outgoing<'_>,
     template: &str,
     held: &Held,
@@ -170,6 +174,7 @@ async fn queue_summary(
     crate::work::effects::queue_notice(
         app,
         tx,
+        drafts,
         "flood",
         SUMMARY_TEMPLATE,
         out.recipient,
@@ -187,19 +192,23 @@ pub async fn digest_lines(app: &App, since: DateTime<Utc>) -> Result<Vec<String>
     /// Held mail under one limit and key: per (template, recipient), the
     /// cases in order of first appearance.
     struct Group<'a> {
-        cap: &'a str,
+        cap: Cap,
         key: &'a str,
         n: usize,
         items: Vec<(String, Vec<&'a str>)>,
     }
     let held = app.store.held_mail_since(since).await?;
+    let refs: Vec<Option<String>> = held
+        .iter()
+        .map(|h| h.case_ref.as_ref().map(|r| r.to_string()))
+        .collect();
     let mut groups: Vec<Group<'_>> = Vec::new();
-    for h in &held {
+    for (h, case) in held.iter().zip(&refs) {
         let i = match groups.iter().position(|g| g.cap == h.cap && g.key == h.key) {
             Some(i) => i,
             None => {
                 groups.push(Group {
-                    cap: &h.cap,
+                    cap: h.cap,
                     key: &h.key,
                     n: 0,
                     items: Vec::new(),
@@ -210,7 +219,7 @@ pub async fn digest_lines(app: &App, since: DateTime<Utc>) -> Result<Vec<String>
         let g = &mut groups[i];
         g.n += 1;
         let item = format!("{} to {}", h.template, h.recipient);
-        let case = h.case_ref.as_deref().unwrap_or("(no case)");
+        let case = case.as_deref().unwrap_or("(no case)");
         match g.items.iter_mut().find(|(i, _)| *i == item) {
             Some((_, cases)) => cases.push(case),
             None => g.items.push((item, vec![case])),
@@ -218,8 +227,7 @@ pub async fn digest_lines(app: &App, since: DateTime<Utc>) -> Result<Vec<String>
     }
     let mut lines = Vec::new();
     for g in groups {
-        let cap = g.cap.parse::<Cap>().unwrap_or(Cap::Sender);
-        lines.push(format!("{}: {} held back", about(cap, g.key), g.n));
+        lines.push(format!("{}: {} held back", about(g.cap, g.key), g.n));
         for (item, cases) in g.items {
             lines.push(format!("  {item}: {}", case_list(&cases)));
         }

@@ -3,24 +3,18 @@
 //! with lessons learnt, compliments cleared to share, and pipeline health.
 
 use crate::app::App;
+use crate::config::template_data::{DigestFacts, DigestMail, Org};
 use crate::config::templates::Rendered;
 use crate::core::case::{Case, DeadlineKind, State, TemplateId};
 use crate::core::kind::Kind;
 use crate::store::StoreError;
 use crate::work::effects::ApplyError;
 use chrono::{DateTime, Duration, Utc};
-use serde_json::{json, Value};
 use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
 
 /// One titled list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Section {
-    /// Heading.
-    pub title: String,
-    /// Lines.
-    pub lines: Vec<String>,
-}
+pub use crate::config::template_data::DigestSection as Section;
 
 /// The digest for a day.
 #[derive(Debug, Clone)]
@@ -33,14 +27,14 @@ pub struct Digest {
 
 impl Digest {
     /// Data for the `daily_digest` template.
-    pub fn template_data(&self, app: &App) -> Value {
-        json!({
-            "org": {"name": app.loaded.config.organisation.name, "phone": "", "reply_address": app.loaded.config.organisation.reply_address},
-            "digest": {
-                "date": self.date,
-                "sections": self.sections.iter().map(|s| json!({"title": s.title, "lines": s.lines})).collect::<Vec<_>>(),
-            }
-        })
+    pub fn template_data(&self, app: &App) -> DigestMail {
+        DigestMail {
+            org: Org::of(&app.loaded.config.organisation),
+            digest: DigestFacts {
+                date: self.date.clone(),
+                sections: self.sections.clone(),
+            },
+        }
     }
 
     /// Plain text, for `digest --preview` and the demo.
@@ -175,7 +169,10 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
         for r in &app.store.failed_outbox(10).await? {
             health.push(format!(
                 "  {} {} to {}: {}",
-                r.case_ref.clone().unwrap_or_default(),
+                r.case_ref
+                    .as_ref()
+                    .map(|c| c.to_string())
+                    .unwrap_or_default(),
                 r.template,
                 r.recipient,
                 r.last_error.clone().unwrap_or_default()
@@ -232,11 +229,7 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
     let mut soon = Vec::new();
     let mut breached = Vec::new();
     for (reference, d) in app.store.all_deadlines().await? {
-        if d.kind != DeadlineKind::Respond
-            && d.kind != DeadlineKind::Decision
-            && d.kind != DeadlineKind::Acknowledge
-            && d.kind != DeadlineKind::ConfirmKind
-        {
+        if !d.kind.someone_must_act() {
             continue;
         }
         if d.breached || d.due <= now {
@@ -247,15 +240,7 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
     }
     let waiting: Vec<String> = cases
         .iter()
-        .filter(|c| {
-            matches!(
-                c.state,
-                State::AwaitingConsent
-                    | State::AwaitingDecision
-                    | State::LateEscalation
-                    | State::PendingLessons
-            )
-        })
+        .filter(|c| c.state.awaits_someone())
         .map(|c| line(app, c))
         .collect();
     let closed: Vec<String> = cases
@@ -367,6 +352,7 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
 pub async fn queue(
     app: &App,
     tx: &mut SqliteConnection,
+    drafts: &mut crate::work::drafts::Drafts,
     rendered: &Rendered,
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {
@@ -379,6 +365,7 @@ pub async fn queue(
             crate::work::effects::queue_notice(
                 app,
                 tx,
+                drafts,
                 "digest",
                 TemplateId::DailyDigest.name(),
                 &p.email,

@@ -3,12 +3,15 @@
 //! Shared by ingest and the scheduler so both write exactly the same way.
 
 use crate::app::App;
+use crate::config::template_data::{CaseFacts, CaseMail, Contact, Org, Person, Procedure, Vars};
 use crate::config::templates::TemplateError;
 use crate::core::case::{self, Case, Effect, OutMail, Recipient, TemplateId, Transition};
+use crate::core::reference::CaseRef;
 use crate::mail::outgoing::{self, Envelope};
 use crate::store::{NewOutbox, Store, StoreError};
+use crate::work::drafts::{Draft, Drafts};
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::Value;
 use sqlx::SqliteConnection;
 
 /// Why a transition could not be applied.
@@ -80,7 +83,7 @@ fn quoted(app: &App, c: &Case, staff: bool, text: &str) -> String {
 
 /// The template data for one mail to one recipient; `token` is the handler
 /// token of this mail, which members of staff (and only they) have.
-fn data(app: &App, c: &Case, m: &OutMail, token: Option<&str>, context_text: &str) -> Value {
+fn data(app: &App, c: &Case, m: &OutMail, token: Option<&str>, context_text: &str) -> CaseMail {
     let staff = token.is_some();
     let cfg = &app.loaded.config;
     let stage = app.loaded.policy.stage(c.stage);
@@ -91,60 +94,79 @@ fn data(app: &App, c: &Case, m: &OutMail, token: Option<&str>, context_text: &st
         .map(|d| local(app, d.due))
         .unwrap_or_default();
     let handler = c.handler.clone().unwrap_or_default();
-    let mut vars = serde_json::Map::new();
-    for (k, v) in &m.vars {
-        vars.insert(k.clone(), json!(v));
-    }
-    // Handlers usually write their own "Dear …"; add one only when they did not.
-    let written = m.text.as_deref().unwrap_or("").trim_start().to_lowercase();
-    let greets = [
-        "dear ",
-        "hi ",
-        "hi,",
-        "hello",
-        "good morning",
-        "good afternoon",
-        "annwyl",
-        "helo",
-        "shwmae",
-        "bore da",
-    ];
-    if !greets.iter().any(|g| written.starts_with(g)) {
-        vars.insert("greet".into(), json!("yes"));
-    }
-    if m.contacts.len() > 1 {
-        vars.insert("many_contacts".into(), json!("yes"));
-    }
-    let mut v = json!({
-        "org": {"name": cfg.organisation.name, "phone": cfg.organisation.phone.clone().unwrap_or_default(),
-                "reply_address": cfg.organisation.reply_address},
-        "procedure": {"name": app.loaded.policy.procedure.name},
-        "case": {
-            "reference": c.reference.to_string(), "kind": c.kind.as_str(), "state": c.state.as_str(),
-            "stage_name": stage.map(|s| s.name.clone()).unwrap_or_default(), "due": due,
-            "opened": local(app, c.opened_at),
-            "flags": c.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", "),
+    CaseMail {
+        org: Org::of(&cfg.organisation),
+        procedure: Procedure {
+            name: app.loaded.policy.procedure.name.clone(),
         },
-        "complainant": {
-            "name": c.complainant.name.clone().unwrap_or_else(|| "Sir or Madam".into()),
-            "address": c.complainant.address,
+        case: CaseFacts {
+            reference: c.reference.to_string(),
+            kind: c.kind.as_str().to_string(),
+            state: c.state.as_str().to_string(),
+            stage_name: stage.map(|s| s.name.clone()).unwrap_or_default(),
+            due,
+            opened: local(app, c.opened_at),
+            flags: c
+                .flags
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         },
-        "handler": {"name": if handler.is_empty() { "the complaints team".to_string() } else { person_name(app, &handler) }, "address": handler},
-        "token": token.unwrap_or_default(),
-        "text": quoted(app, c, staff, m.text.as_deref().unwrap_or(context_text)),
-        "contacts": m.contacts.iter().map(|k| json!({
-            "name": k.name, "email": k.email.clone().unwrap_or_default(), "phone": k.phone.clone().unwrap_or_default(),
-            "address": k.address.clone().unwrap_or_default(), "url": k.url.clone().unwrap_or_default(),
-        })).collect::<Vec<_>>(),
-        "vars": Value::Object(vars),
-    });
+        complainant: Person {
+            // From the From field: whatever its sender put there.
+            name: c
+                .complainant
+                .name
+                .as_deref()
+                .map(crate::core::text::display_name)
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "Sir or Madam".into()),
+            address: c.complainant.address.clone(),
+        },
+        handler: Person {
+            name: if handler.is_empty() {
+                "the complaints team".to_string()
+            } else {
+                person_name(app, &handler)
+            },
+            address: handler,
+        },
+        token: token.unwrap_or_default().to_string(),
+        text: quoted(app, c, staff, m.text.as_deref().unwrap_or(context_text)),
+        contacts: m
+            .contacts
+            .iter()
+            .map(|k| Contact {
+                name: k.name.clone(),
+                email: k.email.clone().unwrap_or_default(),
+                phone: k.phone.clone().unwrap_or_default(),
+                address: k.address.clone().unwrap_or_default(),
+                url: k.url.clone().unwrap_or_default(),
+            })
+            .collect(),
+        vars: Vars {
+            decided: (*m.vars).clone(),
+            held: None,
+        },
+    }
+}
+
+/// `data` as the draft holds it: a recipient outside the organisation gets
+/// it without tokens.
+fn draft_data(template: TemplateId, data: &CaseMail, staff: bool) -> Result<Value, ApplyError> {
+    let mut v = serde_json::to_value(data).map_err(|e| TemplateError {
+        name: template.name().to_string(),
+        source_file: "template data".to_string(),
+        message: e.to_string(),
+    })?;
     if !staff {
         // A handler's words relayed to someone outside may quote the
         // notification (its subject tag, its reply address): no token may
         // leave the organisation.
         redact_values(&mut v);
     }
-    v
+    Ok(v)
 }
 
 fn redact_values(v: &mut Value) {
@@ -217,7 +239,7 @@ impl Batch {
     async fn write(
         self,
         tx: &mut SqliteConnection,
-        reference: &str,
+        reference: &CaseRef,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         Store::append_audits(tx, Some(reference), now, &self.audits).await?;
@@ -238,13 +260,15 @@ impl Batch {
     }
 }
 
-/// Render one mail for each recipient into the batch, honouring the flood
-/// caps (`crate::work::caps`). `cause` is the outside sender whose message caused
-/// the transition, if any. Returns how many were queued and how many held.
+/// One mail for each recipient into the batch (rendered by `drafts`),
+/// honouring the flood caps (`crate::work::caps`). `cause` is the outside
+/// sender whose message caused the transition, if any. Returns how many
+/// were queued and how many held.
 #[allow(clippy::too_many_arguments)]
 async fn queue_mail(
     app: &App,
     tx: &mut SqliteConnection,
+    drafts: &mut Drafts,
     batch: &mut Batch,
     c: &Case,
     m: &OutMail,
@@ -253,7 +277,6 @@ async fn queue_mail(
     now: DateTime<Utc>,
 ) -> Result<(usize, usize), ApplyError> {
     let (mut queued, mut held) = (0, 0);
-    let reference = c.reference.to_string();
     for recipient in resolve(app, c, &m.to) {
         let staff = app.directory.by_email(&recipient).is_some();
         let automatic = !staff;
@@ -261,11 +284,11 @@ async fn queue_mail(
             recipient: &recipient,
             staff,
             relayed: m.template.is_relayed(),
-            case: &reference,
+            case: &c.reference,
             cause,
         };
         if let crate::work::caps::Admit::Held(audit) =
-            crate::work::caps::admit(app, tx, &out, m.template.name(), now).await?
+            crate::work::caps::admit(app, tx, drafts, &out, m.template.name(), now).await?
         {
             batch.audits.push(audit);
             if !staff {
@@ -286,11 +309,9 @@ async fn queue_mail(
         });
         let mut d = data(app, c, m, token.as_deref(), context_text);
         if staff && !batch.held_outside.is_empty() {
-            if let Some(vars) = d.get_mut("vars").and_then(Value::as_object_mut) {
-                vars.insert("held".into(), json!(batch.held_outside.join(", ")));
-            }
+            d.vars.held = Some(batch.held_outside.join(", "));
         }
-        let rendered = app.templates.render(m.template, &d)?;
+        let d = draft_data(m.template, &d, staff)?;
         let message_id = app.secret.message_id(
             &c.reference,
             m.template.name(),
@@ -308,9 +329,10 @@ async fn queue_mail(
             from_address: app.loaded.config.organisation.reply_address.clone(),
             reply_to,
             to: recipient.clone(),
-            subject: rendered.subject,
-            text: rendered.text,
-            html: rendered.html,
+            // Filled in from the template when the draft is rendered.
+            subject: String::new(),
+            text: String::new(),
+            html: String::new(),
             message_id: message_id.clone(),
             in_reply_to: if to_complainant {
                 m.in_reply_to.clone()
@@ -326,7 +348,13 @@ async fn queue_mail(
             },
             date: now,
         };
-        let raw = outgoing::build(&env)?;
+        let raw = drafts.message(
+            app,
+            Draft {
+                template: Some((m.template, d)),
+                envelope: env,
+            },
+        )?;
         batch.mails.push(QueuedMail {
             message_id,
             template: m.template.name(),
@@ -341,14 +369,16 @@ async fn queue_mail(
 
 /// Apply a transition: save the case, then every effect in order. Audit
 /// entries and mail are written at the end, in order, in one statement each.
+/// Mail comes from `drafts`: run this inside a unit of work ([`Drafts::begin`]).
 pub async fn apply(
     app: &App,
     tx: &mut SqliteConnection,
+    drafts: &mut Drafts,
     tr: &Transition,
     context_text: &str,
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {
-    apply_caused(app, tx, tr, context_text, None, now).await
+    apply_caused(app, tx, drafts, tr, context_text, None, now).await
 }
 
 /// [`apply`] for a transition an inbound message caused: `cause` is its
@@ -357,13 +387,14 @@ pub async fn apply(
 pub async fn apply_caused(
     app: &App,
     tx: &mut SqliteConnection,
+    drafts: &mut Drafts,
     tr: &Transition,
     context_text: &str,
     cause: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {
     let c = &tr.case;
-    let reference = c.reference.to_string();
+    let reference = &c.reference;
     Store::save_case(tx, c, now).await?;
     let mut batch = Batch::default();
     if tr.effects.iter().any(|e| matches!(e, Effect::Send(_))) {
@@ -374,27 +405,20 @@ pub async fn apply_caused(
         match e {
             Effect::Audit(a) => batch.audits.push(a.clone()),
             Effect::SetDeadline(d) => {
-                Store::set_deadline(tx, &reference, d).await?;
+                Store::set_deadline(tx, reference, d).await?;
                 // Only deadlines someone must act on are chased.
-                let chased = !d.breached
-                    && matches!(
-                        d.kind,
-                        case::DeadlineKind::Respond
-                            | case::DeadlineKind::Decision
-                            | case::DeadlineKind::Acknowledge
-                            | case::DeadlineKind::ConfirmKind
-                    );
+                let chased = !d.breached && d.kind.someone_must_act();
                 let chases = if chased {
                     case::chase_times(d.due, d.start.max(now), &app.loaded.policy, &app.calendar)
                 } else {
                     Vec::new()
                 };
-                Store::set_chases(tx, &reference, d.kind, &chases).await?;
+                Store::set_chases(tx, reference, d.kind, &chases).await?;
             }
-            Effect::ClearDeadline(k) => Store::clear_deadline(tx, &reference, *k).await?,
+            Effect::ClearDeadline(k) => Store::clear_deadline(tx, reference, *k).await?,
             Effect::Send(m) => {
                 let (queued, held) =
-                    queue_mail(app, tx, &mut batch, c, m, context_text, cause, now).await?;
+                    queue_mail(app, tx, drafts, &mut batch, c, m, context_text, cause, now).await?;
                 if queued + held == 0 && m.template != TemplateId::DailyDigest {
                     batch.audits.push(case::Audit {
                         actor: case::Actor::System,
@@ -406,17 +430,18 @@ pub async fn apply_caused(
             }
         }
     }
-    batch.write(tx, &reference, now).await?;
+    batch.write(tx, reference, now).await?;
     Ok(())
 }
 
 /// A notice to a member of staff that belongs to no case (the digest,
-/// operator alerts): built, given a Message-ID `{kind}.{stamp}.{n}@domain`
-/// and queued inside `tx`.
+/// operator alerts): given a Message-ID `{kind}.{stamp}.{n}@domain`, built
+/// by `drafts` and queued inside `tx`.
 #[allow(clippy::too_many_arguments)]
 pub async fn queue_notice(
     app: &App,
     tx: &mut SqliteConnection,
+    drafts: &mut Drafts,
     kind: &str,
     template: &str,
     to: &str,
@@ -442,7 +467,13 @@ pub async fn queue_notice(
         auto_submitted: Some("auto-generated"),
         date: now,
     };
-    let raw = outgoing::build(&env)?;
+    let raw = drafts.message(
+        app,
+        Draft {
+            template: None,
+            envelope: env,
+        },
+    )?;
     Store::enqueue(
         tx,
         &NewOutbox {

@@ -3,8 +3,10 @@
 //! readable case record with the full audit trail.
 
 use crate::app::App;
+use crate::core::redact::redact_message;
+use crate::core::reference::CaseRef;
 use crate::core::text::{cut_bytes, one_line};
-use crate::core::token::{redact_tokens, redact_tokens_bytes};
+use crate::core::token::redact_tokens;
 use crate::private_fs;
 use crate::store::StoreError;
 use std::fmt::Write as _;
@@ -58,7 +60,7 @@ fn folder_name(name: &str, suffix: &str) -> String {
 }
 
 /// Export a case into `out`; returns the folder written.
-pub async fn export(app: &App, reference: &str, out: &Path) -> Result<PathBuf, ExportError> {
+pub async fn export(app: &App, reference: &CaseRef, out: &Path) -> Result<PathBuf, ExportError> {
     let c = app
         .store
         .case(reference)
@@ -107,8 +109,9 @@ pub async fn export(app: &App, reference: &str, out: &Path) -> Result<PathBuf, E
             if third_party { "third-party-" } else { "" },
             app.calendar.to_local(m.received_at).format("%Y-%m-%d-%H%M")
         ));
-        // A handler's reply carries their token (subject, To): not in an export.
-        private_fs::write(&f, &redact_tokens_bytes(&m.raw)).map_err(|e| io(&f, e))?;
+        // A handler's reply carries their token (subject, To), in whatever
+        // encoding their client chose: not in an export.
+        private_fs::write(&f, &redact_message(&m.raw)).map_err(|e| io(&f, e))?;
         if third_party {
             third_parties.push((
                 m.received_at,
@@ -128,7 +131,7 @@ pub async fn export(app: &App, reference: &str, out: &Path) -> Result<PathBuf, E
             safe_component(&m.template, 100)
         ));
         // Mail to staff carries its token in the subject and reply address.
-        private_fs::write(&f, &redact_tokens_bytes(&m.raw)).map_err(|e| io(&f, e))?;
+        private_fs::write(&f, &redact_message(&m.raw)).map_err(|e| io(&f, e))?;
         files.push((m.created_at, f));
     }
 

@@ -13,8 +13,10 @@ use crate::core::case::{self, Event, Inbound};
 use crate::core::classify;
 use crate::core::kind::Kind;
 use crate::core::mail::{self, InboundMail};
+use crate::core::reference::CaseRef;
 use crate::core::{auth, commands, threading, token};
-use crate::store::{NewMessage, Store, StoreError, THIRD_PARTY_NOTE};
+use crate::store::{MessageStatus, NewMessage, Store, StoreError, THIRD_PARTY_NOTE};
+use crate::work::drafts::Drafts;
 use crate::work::effects::{self, ApplyError};
 use chrono::{DateTime, Datelike, Utc};
 use sha2::{Digest, Sha256};
@@ -193,8 +195,9 @@ fn over_budget(app: &App, started: Instant, stage: &str) -> Option<String> {
 /// Ingest one raw message received at `now` from `source`.
 ///
 /// The heavy, pure work (parsing, screening, classifying, threading) is
-/// done before the write transaction; inside it only the case step, the
-/// rendering of mail that quotes a capped excerpt, and the writes remain.
+/// done before the write transaction; inside it only reads, the case step
+/// and the writes remain. Its mail is rendered between passes, with no
+/// transaction open (`crate::work::drafts`).
 pub async fn ingest(
     app: &App,
     raw: &[u8],
@@ -219,7 +222,6 @@ pub async fn ingest(
         case = tracing::field::Empty
     );
     async move {
-        let mut tx = app.store.begin().await?;
         let (from, subject) = match &parsed {
             Ok((m, _)) => (
                 m.from.as_ref().map(|f| f.address.clone()),
@@ -227,7 +229,7 @@ pub async fn ingest(
             ),
             Err(_) => (None, None),
         };
-        let mut new_message = NewMessage {
+        let new_message = NewMessage {
             message_id: message_id.as_deref(),
             content_hash: &hash,
             content_key: Some(&key),
@@ -237,60 +239,76 @@ pub async fn ingest(
             from_addr: from.as_deref(),
             subject: subject.as_deref(),
         };
-        let row = match Store::insert_message(&mut tx, &new_message).await? {
-            Some(row) => row,
-            None => {
-                let like = Store::messages_like(&mut tx, message_id.as_deref(), &hash, &key).await?;
-                let repeat = like.iter().any(|m| {
-                    m.content_hash == hash
-                        || m.content_key.as_deref() == Some(key.as_str())
-                        || m.raw.as_deref().is_some_and(|r| content_key(r) == key)
-                });
-                if repeat {
-                    tx.rollback().await?;
-                    return Ok(Ingested::Duplicate);
-                }
-                // Message-ID reused with different content: a different
-                // message. Kept under no Message-ID (that one is taken) and
-                // processed; its content key makes a repeat of it a duplicate.
-                let first = like.first().map(|m| m.id).unwrap_or_default();
-                warn!(first_stored_as = first, "Message-ID reused with different content; stored and processed as a new message");
-                new_message.message_id = None;
-                match Store::insert_message(&mut tx, &new_message).await? {
+        let mut drafts = Drafts::default();
+        let done = loop {
+            let mut tx = match drafts.begin(app).await {
+                Ok(tx) => tx,
+                Err(e) => break Err(e),
+            };
+            let out = async {
+                let tx = &mut *tx;
+                let row = match Store::insert_message(tx, &new_message).await? {
                     Some(row) => row,
                     None => {
-                        tx.rollback().await?;
-                        return Ok(Ingested::Duplicate);
+                        let like =
+                            Store::messages_like(tx, message_id.as_deref(), &hash, &key).await?;
+                        let repeat = like.iter().any(|m| {
+                            m.content_hash == hash
+                                || m.content_key.as_deref() == Some(key.as_str())
+                                || m.raw.as_deref().is_some_and(|r| content_key(r) == key)
+                        });
+                        if repeat {
+                            return Ok(Ingested::Duplicate);
+                        }
+                        // Message-ID reused with different content: a different
+                        // message. Kept under no Message-ID (that one is taken) and
+                        // processed; its content key makes a repeat of it a duplicate.
+                        let first = like.first().map(|m| m.id).unwrap_or_default();
+                        warn!(first_stored_as = first, "Message-ID reused with different content; stored and processed as a new message");
+                        let without_id = NewMessage {
+                            message_id: None,
+                            ..new_message.clone()
+                        };
+                        match Store::insert_message(tx, &without_id).await? {
+                            Some(row) => row,
+                            None => return Ok(Ingested::Duplicate),
+                        }
                     }
+                };
+                let (mail, analysis) = match &parsed {
+                    Ok(parsed) => parsed,
+                    Err(e) => {
+                        let reason = format!("unreadable message: {e}");
+                        Store::quarantine(tx, row, &reason, now).await?;
+                        return Ok(Ingested::Quarantined(reason));
+                    }
+                };
+                if let Some(reason) = &late {
+                    Store::quarantine(tx, row, reason, now).await?;
+                    return Ok(Ingested::Quarantined(reason.clone()));
+                }
+                let outcome =
+                    process_analysed(app, tx, &mut drafts, row, raw, mail, analysis, now).await?;
+                match over_budget(app, started, "rendering the replies") {
+                    Some(reason) => Err(ApplyError::OverBudget(reason)),
+                    None => Ok(outcome),
                 }
             }
-        };
-        let (mail, analysis) = match parsed {
-            Ok(parsed) => parsed,
-            Err(e) => {
-                let reason = format!("unreadable message: {e}");
-                Store::quarantine(&mut tx, row, &reason, now).await?;
-                tx.commit().await?;
-                warn!(%reason, "quarantined");
-                return Ok(Ingested::Quarantined(reason));
+            .await;
+            match drafts.end(app, tx, out).await {
+                Ok(Some(outcome)) => break Ok(outcome),
+                Ok(None) => {}
+                Err(e) => break Err(e),
             }
-        };
-        if let Some(reason) = late {
-            Store::quarantine(&mut tx, row, &reason, now).await?;
-            tx.commit().await?;
-            warn!(%reason, "quarantined");
-            return Ok(Ingested::Quarantined(reason));
-        }
-        let done = process_analysed(app, &mut tx, row, raw, &mail, analysis, now).await;
-        let done = match (done, over_budget(app, started, "rendering the replies")) {
-            (Ok(_), Some(reason)) => Err(ApplyError::OverBudget(reason)),
-            (done, _) => done,
         };
         match done {
             Ok(outcome) => {
-                tx.commit().await?;
-                if let Ingested::Opened(r) | Ingested::Threaded(r) = &outcome {
-                    tracing::Span::current().record("case", r.as_str());
+                match &outcome {
+                    Ingested::Opened(r) | Ingested::Threaded(r) => {
+                        tracing::Span::current().record("case", r.as_str());
+                    }
+                    Ingested::Quarantined(reason) => warn!(%reason, "quarantined"),
+                    _ => {}
                 }
                 info!(?outcome, "ingested");
                 Ok(outcome)
@@ -299,10 +317,17 @@ pub async fn ingest(
             Err(e) => {
                 // Everything the failed attempt wrote is rolled back; the raw
                 // message is kept, with the reason, for `quarantine replay`.
-                tx.rollback().await?;
                 let reason = e.to_string();
                 let mut tx = app.store.begin().await?;
-                let row = Store::insert_message(&mut tx, &new_message).await?;
+                let mut row = Store::insert_message(&mut tx, &new_message).await?;
+                if row.is_none() && new_message.message_id.is_some() {
+                    // Its Message-ID was taken by a different message: kept without it.
+                    let without_id = NewMessage {
+                        message_id: None,
+                        ..new_message.clone()
+                    };
+                    row = Store::insert_message(&mut tx, &without_id).await?;
+                }
                 if let Some(row) = row {
                     Store::quarantine(&mut tx, row, &reason, now).await?;
                 }
@@ -316,17 +341,19 @@ pub async fn ingest(
     .await
 }
 
-/// Process a stored message inside the transaction.
+/// Process a stored message inside the transaction, its mail from
+/// `drafts` (run it inside a unit of work ([`Drafts::begin`])).
 pub async fn process(
     app: &App,
     tx: &mut SqliteConnection,
+    drafts: &mut Drafts,
     row: i64,
     raw: &[u8],
     mail: &InboundMail,
     now: DateTime<Utc>,
 ) -> Result<Ingested, ApplyError> {
     let analysis = analyse(app, mail);
-    process_analysed(app, tx, row, raw, mail, analysis, now).await
+    process_analysed(app, tx, drafts, row, raw, mail, &analysis, now).await
 }
 
 /// What a message is, worked out from the message alone (no database):
@@ -358,13 +385,15 @@ fn analyse(app: &App, mail: &InboundMail) -> Analysis {
 }
 
 /// [`process`] with the message already analysed.
+#[allow(clippy::too_many_arguments)]
 async fn process_analysed(
     app: &App,
     tx: &mut SqliteConnection,
+    drafts: &mut Drafts,
     row: i64,
     raw: &[u8],
     mail: &InboundMail,
-    analysis: Analysis,
+    analysis: &Analysis,
     now: DateTime<Utc>,
 ) -> Result<Ingested, ApplyError> {
     let Analysis {
@@ -375,16 +404,14 @@ async fn process_analysed(
     } = analysis;
 
     // Machine mail and our own: recorded (against its case when threaded), never answered.
-    if class.kind.is_machine() || app.is_own_address(&sender) {
+    if class.kind.is_machine() || app.is_own_address(sender) {
         // Bounces carry our original inside: use it to find the case.
         let reference = thread
             .case
             .clone()
             .or_else(|| threading::issued_id_in_raw(raw, &app.secret));
-        let case_ref = match &reference {
-            Some(r) => Store::load_case(tx, &r.to_string())
-                .await?
-                .map(|_| r.to_string()),
+        let case_ref = match reference {
+            Some(r) => Store::load_case(tx, &r).await?.map(|_| r),
             None => None,
         };
         let note = class.reasons.join("; ");
@@ -400,15 +427,15 @@ async fn process_analysed(
         Store::mark_message(
             tx,
             row,
-            "ignored",
-            Some(class.kind.as_str()),
-            case_ref.as_deref(),
+            MessageStatus::Ignored,
+            Some(class.kind),
+            case_ref.as_ref(),
             Some(&note),
         )
         .await?;
         return Ok(Ingested::Ignored {
             kind: class.kind,
-            case: case_ref,
+            case: case_ref.map(|r| r.to_string()),
         });
     }
     if sender.is_empty() {
@@ -418,7 +445,7 @@ async fn process_analysed(
         return Ok(Ingested::Quarantined(reason.into()));
     }
     let existing = match &thread.case {
-        Some(r) => Store::load_case(tx, &r.to_string()).await?,
+        Some(r) => Store::load_case(tx, r).await?,
         None => None,
     };
     let ctx = app.ctx();
@@ -430,15 +457,14 @@ async fn process_analysed(
     let mut corrections: Option<(case::Case, Vec<commands::Command>)> = None;
     let (tr, context_text, outcome) = match existing {
         Some(c) => {
-            let reference = c.reference.to_string();
             // A handler's commands come only from the newly written text: cut
             // where the reply starts repeating mail we sent them, in case the
             // quote stripper did not recognise how their client quoted it.
             // (Not for complainants: one who pastes our words to answer them
             // point by point must not lose the answers.)
-            let staff = app.directory.by_email(&sender).is_some();
+            let staff = app.directory.by_email(sender).is_some();
             let new_text = if staff {
-                without_copied_mail(tx, &reference, &sender, &parts.new).await?
+                without_copied_mail(tx, &c.reference, sender, &parts.new).await?
             } else {
                 parts.new.clone()
             };
@@ -449,7 +475,7 @@ async fn process_analysed(
                 text: new_text.clone(),
             };
             let event = if staff {
-                let verified = token_verified(app, tx, &c, &sender, thread.token.as_deref(), now)
+                let verified = token_verified(app, tx, &c, sender, thread.token.as_deref(), now)
                     .await?
                     || auth::sender_authenticated(
                         mail,
@@ -473,8 +499,8 @@ async fn process_analysed(
                     .filter(|id| app.secret.verify_message_id(id).as_ref() == Some(&c.reference))
                     .cloned()
                     .collect();
-                let answers = Store::issued_to(tx, &ids, &sender).await?;
-                match case::standing(&c, &sender, answers) {
+                let answers = Store::issued_to(tx, &ids, sender).await?;
+                match case::standing(&c, sender, answers) {
                     case::Standing::ThirdParty => {
                         third_party = true;
                         Event::ThirdPartyWrote(inbound)
@@ -487,7 +513,7 @@ async fn process_analysed(
             (
                 case::step(&c, event, &ctx, now),
                 new_text,
-                Ingested::Threaded(reference),
+                Ingested::Threaded(c.reference.to_string()),
             )
         }
         None => {
@@ -506,23 +532,22 @@ async fn process_analysed(
                 name: mail.from.as_ref().and_then(|f| f.name.clone()),
                 text: text.clone(),
             };
-            let tr = case::open(reference.clone(), &inbound, &class, &ctx, now);
+            let tr = case::open(reference.clone(), &inbound, class, &ctx, now);
             (tr, text, Ingested::Opened(reference.to_string()))
         }
     };
-    effects::apply_caused(app, tx, &tr, &context_text, cause, now).await?;
-    let reference = tr.case.reference.to_string();
+    effects::apply_caused(app, tx, drafts, &tr, &context_text, cause, now).await?;
     if let Some((before, cmds)) = &corrections {
-        record_corrections(tx, before, &tr.case, cmds, &sender, now).await?;
+        record_corrections(tx, before, &tr.case, cmds, sender, now).await?;
     }
     // A third party's message stays on the case, labelled, for the record.
     let note = third_party.then(|| format!("{THIRD_PARTY_NOTE} {sender}"));
     Store::mark_message(
         tx,
         row,
-        "processed",
-        Some(class.kind.as_str()),
-        Some(&reference),
+        MessageStatus::Processed,
+        Some(class.kind),
+        Some(&tr.case.reference),
         note.as_deref(),
     )
     .await?;
@@ -579,7 +604,7 @@ const QUOTED_MAIL_LOOKBACK: i64 = 10;
 /// case that complaintd sent to `sender`.
 async fn without_copied_mail(
     tx: &mut SqliteConnection,
-    reference: &str,
+    reference: &CaseRef,
     sender: &str,
     text: &str,
 ) -> Result<String, StoreError> {
@@ -604,7 +629,7 @@ async fn token_verified(
     let Some(token) = token else {
         return Ok(false);
     };
-    let valid_from = Store::tokens_valid_from(tx, &c.reference.to_string()).await?;
+    let valid_from = Store::tokens_valid_from(tx, &c.reference).await?;
     let check = token::check_handler_token(
         &app.secret,
         &c.reference,
@@ -638,6 +663,15 @@ pub enum ReplayError {
     Store(#[from] StoreError),
 }
 
+impl From<ApplyError> for ReplayError {
+    fn from(e: ApplyError) -> Self {
+        match e {
+            ApplyError::Store(e) => ReplayError::Store(e),
+            e => ReplayError::StillFailing(e.to_string()),
+        }
+    }
+}
+
 impl From<sqlx::Error> for ReplayError {
     fn from(e: sqlx::Error) -> Self {
         ReplayError::Store(StoreError::Db(e))
@@ -662,22 +696,23 @@ pub async fn replay(
         .await?
         .ok_or(ReplayError::NotFound(quarantine_id))?;
     let mail = mail::parse(&msg.raw).map_err(|e| ReplayError::StillFailing(e.to_string()))?;
-    let mut tx = app.store.begin().await?;
-    Store::reset_message(&mut tx, msg.id).await?;
-    match process(app, &mut tx, msg.id, &msg.raw, &mail, now).await {
-        Ok(Ingested::Quarantined(reason)) => {
-            tx.rollback().await?;
-            Err(ReplayError::StillFailing(reason))
+    let mut drafts = Drafts::default();
+    loop {
+        let mut tx = drafts.begin(app).await?;
+        let out = async {
+            Store::reset_message(&mut tx, msg.id).await?;
+            match process(app, &mut tx, &mut drafts, msg.id, &msg.raw, &mail, now).await? {
+                // An error rolls the pass back: nothing changes.
+                Ingested::Quarantined(reason) => Err(ReplayError::StillFailing(reason)),
+                outcome => {
+                    Store::quarantine_resolve(&mut tx, quarantine_id, now).await?;
+                    Ok(outcome)
+                }
+            }
         }
-        Ok(outcome) => {
-            Store::quarantine_resolve(&mut tx, quarantine_id, now).await?;
-            tx.commit().await?;
-            Ok(outcome)
-        }
-        Err(ApplyError::Store(e)) => Err(ReplayError::Store(e)),
-        Err(e) => {
-            tx.rollback().await?;
-            Err(ReplayError::StillFailing(e.to_string()))
+        .await;
+        if let Some(outcome) = drafts.end(app, tx, out).await? {
+            return Ok(outcome);
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod caps;
 pub mod daemon;
 pub mod digest;
+pub mod drafts;
 pub mod effects;
 pub mod export;
 pub mod ingest;

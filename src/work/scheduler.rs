@@ -6,8 +6,10 @@
 use crate::app::App;
 use crate::config;
 use crate::core::case::{self, Event};
-use crate::store::{Store, StoreError};
+use crate::core::reference::CaseRef;
+use crate::store::{Store, StoreError, Worker};
 use crate::work::digest;
+use crate::work::drafts::Drafts;
 use crate::work::effects::{self, ApplyError};
 use chrono::{DateTime, Utc};
 use tracing::{info, warn};
@@ -64,41 +66,48 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<TickReport, StoreErro
     if report != TickReport::default() {
         info!(?report, "tick");
     }
-    app.store.heartbeat("scheduler", now).await?;
+    app.store.heartbeat(Worker::Scheduler, now).await?;
     Ok(report)
 }
 
 async fn fire(
     app: &App,
-    reference: &str,
+    reference: &CaseRef,
     event: Event,
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {
-    let mut tx = app.store.begin().await?;
-    let Some(c) = Store::load_case(&mut tx, reference).await? else {
-        // A deadline without its case: remove it so it does not fire forever.
-        if let Event::Due(kind) = event {
-            Store::clear_deadline(&mut tx, reference, kind).await?;
+    let mut drafts = Drafts::default();
+    loop {
+        let mut tx = drafts.begin(app).await?;
+        let out = async {
+            let Some(c) = Store::load_case(&mut tx, reference).await? else {
+                // A deadline without its case: remove it so it does not fire forever.
+                if let Event::Due(kind) = event {
+                    Store::clear_deadline(&mut tx, reference, kind).await?;
+                }
+                return Ok(());
+            };
+            let tr = case::step(&c, event.clone(), &app.ctx(), now);
+            effects::apply(app, &mut tx, &mut drafts, &tr, "", now).await?;
+            // Whatever the state machine decided, a due deadline must not stay due
+            // and unhandled, or it would fire on every tick.
+            if let Event::Due(kind) = event {
+                let still = tr
+                    .case
+                    .deadlines
+                    .iter()
+                    .any(|d| d.kind == kind && !d.breached && d.due <= now);
+                if still || !tr.case.deadlines.iter().any(|d| d.kind == kind) {
+                    Store::clear_deadline(&mut tx, reference, kind).await?;
+                }
+            }
+            Ok::<_, ApplyError>(())
         }
-        tx.commit().await.map_err(StoreError::from)?;
-        return Ok(());
-    };
-    let tr = case::step(&c, event.clone(), &app.ctx(), now);
-    effects::apply(app, &mut tx, &tr, "", now).await?;
-    // Whatever the state machine decided, a due deadline must not stay due
-    // and unhandled, or it would fire on every tick.
-    if let Event::Due(kind) = event {
-        let still = tr
-            .case
-            .deadlines
-            .iter()
-            .any(|d| d.kind == kind && !d.breached && d.due <= now);
-        if still || !tr.case.deadlines.iter().any(|d| d.kind == kind) {
-            Store::clear_deadline(&mut tx, reference, kind).await?;
+        .await;
+        if let Some(()) = drafts.end(app, tx, out).await? {
+            return Ok(());
         }
     }
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(())
 }
 
 /// Send today's digest if it is a working day, past the configured time,
@@ -112,19 +121,36 @@ pub async fn send_digest_if_due(app: &App, now: DateTime<Utc>) -> Result<bool, A
         return Ok(false);
     }
     let day = local.date().format("%Y-%m-%d").to_string();
-    if !app.store.claim_digest(&day, now).await? {
+    if app.store.digest_sent(&day).await? {
         return Ok(false);
     }
-    // Once a working day is often enough to keep the flood-cap ledger short.
-    app.store
-        .prune_cap_ledger(now - chrono::Duration::days(2))
-        .await?;
+    // Built and rendered before the transaction; the claim on the day and
+    // the queued digest commit together, so a digest that fails (a template
+    // error, a database error) leaves the day to the next tick.
     let d = digest::build(app, now).await?;
     let rendered = app
         .templates
         .render(case::TemplateId::DailyDigest, &d.template_data(app))?;
-    let mut tx = app.store.begin().await?;
-    digest::queue(app, &mut tx, &rendered, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(true)
+    let mut drafts = Drafts::default();
+    let sent = loop {
+        let mut tx = drafts.begin(app).await?;
+        let out = async {
+            if !Store::claim_digest(&mut tx, &day, now).await? {
+                return Ok(false);
+            }
+            digest::queue(app, &mut tx, &mut drafts, &rendered, now).await?;
+            Ok::<_, ApplyError>(true)
+        }
+        .await;
+        if let Some(sent) = drafts.end(app, tx, out).await? {
+            break sent;
+        }
+    };
+    if sent {
+        // Once a working day is often enough to keep the flood-cap ledger short.
+        app.store
+            .prune_cap_ledger(now - chrono::Duration::days(2))
+            .await?;
+    }
+    Ok(sent)
 }

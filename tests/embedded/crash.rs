@@ -3,6 +3,7 @@
 use crate::harness::*;
 use complaintd::core::mail;
 use complaintd::store::{NewMessage, Store};
+use complaintd::work::drafts::Drafts;
 use complaintd::work::ingest::{self, Ingested};
 
 fn complaint() -> Vec<u8> {
@@ -14,30 +15,39 @@ async fn crash_before_commit_loses_nothing() {
     let mut app = TestApp::spawn("provider-b", "2026-11-23T10:00:00Z").await;
     let raw = complaint();
     {
-        // Everything up to the commit happens, then the process dies: the
-        // transaction is dropped.
-        let mut tx = app.app.store.begin().await.expect("tx");
-        let row = Store::insert_message(
-            &mut tx,
-            &NewMessage {
-                message_id: Some("crash@mail.test"),
-                content_hash: "h",
-                content_key: None,
-                source: "test",
-                received_at: app.now,
-                raw: &raw,
-                from_addr: None,
-                subject: None,
-            },
-        )
-        .await
-        .expect("insert")
-        .expect("new");
+        // Everything up to the commit happens (a pass that finds its mail
+        // unrendered, the rendering, the pass that would commit), then the
+        // process dies: the transaction is dropped.
         let m = mail::parse(&raw).expect("parse");
-        ingest::process(&app.app, &mut tx, row, &raw, &m, app.now)
+        let mut drafts = Drafts::default();
+        loop {
+            let mut tx = drafts.begin(&app.app).await.expect("tx");
+            let row = Store::insert_message(
+                &mut tx,
+                &NewMessage {
+                    message_id: Some("crash@mail.test"),
+                    content_hash: "h",
+                    content_key: None,
+                    source: "test",
+                    received_at: app.now,
+                    raw: &raw,
+                    from_addr: None,
+                    subject: None,
+                },
+            )
             .await
-            .expect("process");
-        drop(tx);
+            .expect("insert")
+            .expect("new");
+            ingest::process(&app.app, &mut tx, &mut drafts, row, &raw, &m, app.now)
+                .await
+                .expect("process");
+            if drafts.complete() {
+                drop(tx);
+                break;
+            }
+            tx.rollback().await.expect("rollback");
+            drafts.render_missing(&app.app).expect("render");
+        }
     }
     app.restart().await;
     assert!(

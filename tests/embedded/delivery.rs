@@ -5,7 +5,9 @@
 use crate::harness::*;
 use chrono::Duration;
 use complaintd::config::SmtpConfig;
+use complaintd::core::oauth::FailureKind;
 use complaintd::mail::sender::{self, SmtpAccount, Transport};
+use complaintd::store::OutboxStatus;
 use std::sync::Arc;
 
 fn complaint(i: usize) -> Vec<u8> {
@@ -65,7 +67,7 @@ async fn an_outage_longer_than_the_retry_schedule_gives_up_nothing() {
     let rows = app.sent().await;
     assert_eq!(rows.len(), queued);
     for r in &rows {
-        assert_eq!(r.status.as_deref(), Some("pending"), "{}", r.message_id);
+        assert_eq!(r.status, OutboxStatus::Pending, "{}", r.message_id);
         assert_eq!(r.attempts, 0, "the server's outage used up no attempt");
     }
     let health = app.app.store.account_health().await.expect("db");
@@ -74,7 +76,7 @@ async fn an_outage_longer_than_the_retry_schedule_gives_up_nothing() {
         .find(|h| h.account == sender::OUTBOX_ACCOUNT)
         .expect("a health entry for the outbox account");
     assert_eq!(h.failing_since, Some(started));
-    assert_eq!(h.failure_kind.as_deref(), Some("transient"));
+    assert_eq!(h.failure_kind, Some(FailureKind::Transient));
     assert!(
         h.last_error.as_deref().unwrap_or("").contains("refused"),
         "{h:?}"
@@ -122,7 +124,7 @@ async fn a_stalled_server_costs_one_timeout_per_connection_not_per_mail() {
         "one timeout, not one per mail: {took:?}"
     );
     for row in app.sent().await {
-        assert_eq!((row.status.as_deref(), row.attempts), (Some("pending"), 0));
+        assert_eq!((row.status, row.attempts), (OutboxStatus::Pending, 0));
     }
     let health = app.app.store.account_health().await.expect("db");
     assert!(health.iter().any(|h| h.account == sender::OUTBOX_ACCOUNT
@@ -159,6 +161,6 @@ async fn a_421_greeting_is_the_accounts_problem_not_the_mails() {
         app.advance(Duration::hours(1));
     }
     for row in app.sent().await {
-        assert_eq!((row.status.as_deref(), row.attempts), (Some("pending"), 0));
+        assert_eq!((row.status, row.attempts), (OutboxStatus::Pending, 0));
     }
 }

@@ -125,7 +125,7 @@ async fn a_hundred_complaints_from_one_sender_do_not_make_five_hundred_staff_mai
     let audit = app
         .app
         .store
-        .case_audit(&last.reference.to_string())
+        .case_audit(&last.reference)
         .await
         .expect("audit");
     assert!(
@@ -177,7 +177,12 @@ async fn fifty_forged_staff_messages_make_one_handful_of_not_trusted_notices() {
     );
     assert_eq!(summaries, 1, "one summary notice for the rest");
     // Every attempt is still on the record.
-    let audit = app.app.store.case_audit("PAR-2026-0001").await.expect("db");
+    let audit = app
+        .app
+        .store
+        .case_audit(&cref("PAR-2026-0001"))
+        .await
+        .expect("db");
     assert_eq!(
         audit
             .iter()
@@ -274,7 +279,12 @@ async fn a_hundred_senders_at_one_domain_do_not_get_a_hundred_acknowledgements()
     let cases = app.app.store.list_cases(None).await.expect("cases");
     assert_eq!(cases.len(), 100);
     assert!(cases.iter().all(|c| !c.deadlines.is_empty()));
-    let audit = app.app.store.case_audit("PAR-2026-0100").await.expect("db");
+    let audit = app
+        .app
+        .store
+        .case_audit(&cref("PAR-2026-0100"))
+        .await
+        .expect("db");
     assert!(
         audit
             .iter()

@@ -6,6 +6,7 @@ use complaintd::app::App;
 use complaintd::config;
 use complaintd::core::case::Case;
 use complaintd::core::mail;
+use complaintd::core::reference::CaseRef;
 use complaintd::core::token::Secret;
 use complaintd::mail::sender::{self, Transport};
 use complaintd::store::OutboxRow;
@@ -21,6 +22,11 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     pub transport: Transport,
     pub config: PathBuf,
+}
+
+/// A case reference the test knows to be well formed.
+pub fn cref(s: &str) -> CaseRef {
+    s.parse().expect("a case reference")
 }
 
 pub fn t(s: &str) -> DateTime<Utc> {
@@ -144,7 +150,7 @@ impl TestApp {
     pub async fn case(&self, reference: &str) -> Case {
         self.app
             .store
-            .case(reference)
+            .case(&cref(reference))
             .await
             .expect("db")
             .expect("case")

@@ -52,7 +52,11 @@ async fn notice_for(app: &TestApp, reference: &str) -> OutboxRow {
     app.sent()
         .await
         .into_iter()
-        .filter(|r| r.case_ref.as_deref() == Some(reference))
+        .filter(|r| {
+            r.case_ref
+                .as_ref()
+                .is_some_and(|c| c.to_string() == reference)
+        })
         .find(|r| mail::parse(&r.raw).is_ok_and(|m| m.subject.contains("#t")))
         .unwrap_or_else(|| panic!("a handler mail with a token for {reference}"))
 }

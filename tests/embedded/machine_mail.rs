@@ -1,6 +1,7 @@
 //! Every machine message in the shared corpus is stored and never answered.
 
 use crate::harness::*;
+use complaintd::store::MessageStatus;
 use complaintd::work::ingest::Ingested;
 use std::path::Path;
 
@@ -45,7 +46,7 @@ async fn machine_mail_is_stored_and_never_answered() {
             .await
             .expect("db");
         assert!(
-            stored.is_some_and(|m| m.status == "ignored"),
+            stored.is_some_and(|m| m.status == MessageStatus::Ignored),
             "{} stored as ignored",
             file.display()
         );

@@ -77,7 +77,12 @@ async fn floods_are_capped_per_recipient() {
         to_sender, 5,
         "at most 5 automatic mails per recipient per hour"
     );
-    let audit = app.app.store.case_audit("PAR-2026-0012").await.expect("db");
+    let audit = app
+        .app
+        .store
+        .case_audit(&cref("PAR-2026-0012"))
+        .await
+        .expect("db");
     assert!(audit.iter().any(|a| a.action == "rate limited"));
 }
 
@@ -101,7 +106,12 @@ async fn forged_handler_command_is_recorded_not_executed() {
     app.send().await;
     let c = app.case("PAR-2026-0001").await;
     assert_eq!(c.state.as_str(), "open");
-    let audit = app.app.store.case_audit("PAR-2026-0001").await.expect("db");
+    let audit = app
+        .app
+        .store
+        .case_audit(&cref("PAR-2026-0001"))
+        .await
+        .expect("db");
     assert!(audit
         .iter()
         .any(|a| a.action == "unverified staff message" && a.actor.starts_with("UNVERIFIED")));
@@ -154,6 +164,43 @@ async fn digest_lists_health_and_cases_and_goes_once_a_day() {
 }
 
 #[tokio::test]
+async fn a_digest_that_fails_to_render_is_sent_once_the_template_is_fixed() {
+    let mut app = TestApp::spawn_with(
+        "provider-b",
+        "2026-11-23T07:00:00Z",
+        "[templates]\ndir = \"mine\"",
+    )
+    .await;
+    let mine = app.dir.path().join("mine");
+    std::fs::create_dir_all(&mine).expect("mkdir");
+    std::fs::write(
+        mine.join("daily_digest.hbs"),
+        "Subject: Digest {{digest.date}}\n\n{{frobnicate digest.date}}\n",
+    )
+    .expect("write");
+    app.restart().await;
+    app.advance(Duration::hours(1) + Duration::minutes(5));
+    let r = app.tick().await;
+    assert!(!r.digest_sent);
+    assert!(
+        r.errors.iter().any(|e| e.contains("daily_digest")),
+        "{:?}",
+        r.errors
+    );
+    let to = "ben.carter@provider-b.example.test";
+    assert!(app.sent_to(to).await.is_empty());
+    // Fixed: the same day's digest goes at the next tick, once.
+    std::fs::remove_file(mine.join("daily_digest.hbs")).expect("rm");
+    app.restart().await;
+    app.advance(Duration::minutes(1));
+    assert!(app.tick().await.digest_sent, "today's digest was not lost");
+    assert!(!app.tick().await.digest_sent, "once a day");
+    let digests = app.sent_to(to).await;
+    assert_eq!(digests.len(), 1);
+    assert_eq!(digests[0].template, "daily_digest");
+}
+
+#[tokio::test]
 async fn export_writes_the_customer_folder() {
     let app = TestApp::spawn("provider-b", "2026-11-23T10:00:00Z").await;
     app.deliver(&message(
@@ -165,7 +212,7 @@ async fn export_writes_the_customer_folder() {
     .await;
     app.send().await;
     let out = tempfile::tempdir().expect("tempdir");
-    let folder = complaintd::work::export::export(&app.app, "PAR-2026-0001", out.path())
+    let folder = complaintd::work::export::export(&app.app, &cref("PAR-2026-0001"), out.path())
         .await
         .expect("export");
     assert_eq!(
@@ -239,6 +286,15 @@ fn command_line_ingest_tick_cases_quarantine() {
     assert_eq!(v["reference"], "PAR-2026-0001");
     assert_eq!(v["state"], "open");
     let (_, out, _) = run(&["cases", "show", "PAR-2026-0001"]);
+    assert!(out.contains("acknowledged"), "{out}");
+    // States and references are typed at the command line: a misspelt state
+    // is an error, not an empty list; a reference is read as one.
+    let (_, out, _) = run(&["cases", "list", "--state", "open"]);
+    assert!(out.contains("PAR-2026-0001"), "{out}");
+    let (code, _, err) = run(&["cases", "list", "--state", "opne"]);
+    assert_ne!(code, Some(0));
+    assert!(err.contains("not a case state"), "{err}");
+    let (_, out, _) = run(&["cases", "show", "par-2026-0001"]);
     assert!(out.contains("acknowledged"), "{out}");
     let (_, out, _) = run(&["quarantine", "list"]);
     assert!(out.contains("1 message(s) in quarantine"), "{out}");

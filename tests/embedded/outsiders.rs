@@ -79,7 +79,7 @@ async fn a_stranger_naming_a_case_changes_nothing_and_is_labelled_as_a_third_par
         .await
         .iter()
         .any(|m| m.template == "complainant_update"));
-    let audit = app.app.store.case_audit(&r).await.expect("audit");
+    let audit = app.app.store.case_audit(&cref(&r)).await.expect("audit");
     let entry = audit
         .iter()
         .find(|a| a.action == "third-party message")
@@ -88,7 +88,7 @@ async fn a_stranger_naming_a_case_changes_nothing_and_is_labelled_as_a_third_par
 
     // The export keeps the message, as a third party's.
     let out = tempfile::tempdir().expect("tempdir");
-    let folder = complaintd::work::export::export(&app.app, &r, out.path())
+    let folder = complaintd::work::export::export(&app.app, &cref(&r), out.path())
         .await
         .expect("export");
     let record = std::fs::read_to_string(folder.join("case-record.txt")).expect("record");
@@ -155,7 +155,7 @@ async fn a_forwarded_reply_is_a_third_party_unless_a_handler_adds_the_contact() 
     .await;
     let c = app.case(&r).await;
     assert_eq!((c.stage, c.state.as_str()), (1, "open"));
-    let audit = app.app.store.case_audit(&r).await.expect("audit");
+    let audit = app.app.store.case_audit(&cref(&r)).await.expect("audit");
     assert!(audit
         .iter()
         .any(|a| a.actor == rep && a.action == "replied"));
@@ -299,7 +299,7 @@ async fn a_reply_pasting_the_whole_notification_runs_nothing_from_it() {
     let audit = app
         .app
         .store
-        .case_audit("PAR-2026-0001")
+        .case_audit(&cref("PAR-2026-0001"))
         .await
         .expect("audit");
     assert!(

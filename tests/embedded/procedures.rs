@@ -20,7 +20,7 @@ pub(crate) async fn timeline(app: &TestApp) -> String {
             c.stage,
             c.handler.clone().unwrap_or_default()
         );
-        for a in app.app.store.case_audit(&r).await.expect("audit") {
+        for a in app.app.store.case_audit(&cref(&r)).await.expect("audit") {
             let detail = if a.action == "received" {
                 a.detail.split(':').next().unwrap_or("").to_string()
             } else {
@@ -35,13 +35,13 @@ pub(crate) async fn timeline(app: &TestApp) -> String {
                 detail
             );
         }
-        for o in app.app.store.outbox(Some(&r)).await.expect("outbox") {
+        for o in app.app.store.outbox(Some(&cref(&r))).await.expect("outbox") {
             let _ = writeln!(
                 out,
                 "  -> {} {} [{}]",
                 o.template,
                 o.recipient,
-                o.status.clone().unwrap_or_default()
+                o.status.as_str()
             );
         }
     }

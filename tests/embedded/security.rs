@@ -50,7 +50,7 @@ fn reply_with_token(notice: &OutboxRow, from: &str, body: &str, id: &str) -> Vec
 async fn unverified_count(app: &TestApp) -> usize {
     app.app
         .store
-        .case_audit(REF)
+        .case_audit(&cref(REF))
         .await
         .expect("db")
         .iter()
@@ -61,7 +61,7 @@ async fn unverified_count(app: &TestApp) -> usize {
 async fn notes(app: &TestApp) -> Vec<String> {
     app.app
         .store
-        .case_audit(REF)
+        .case_audit(&cref(REF))
         .await
         .expect("db")
         .into_iter()
@@ -224,7 +224,7 @@ async fn tokens_never_reach_the_complainant_or_an_export() {
         .contains("refunded")));
 
     let out = tempfile::tempdir().expect("tempdir");
-    let folder = complaintd::work::export::export(&app.app, REF, out.path())
+    let folder = complaintd::work::export::export(&app.app, &cref(REF), out.path())
         .await
         .expect("export");
     let mut files = 0;
@@ -244,6 +244,70 @@ async fn tokens_never_reach_the_complainant_or_an_export() {
     // The export still tells which case each mail was about.
     let record = std::fs::read_to_string(folder.join("case-record.txt")).expect("record");
     assert!(record.contains(REF));
+}
+
+#[tokio::test]
+async fn tokens_in_encoded_parts_and_headers_are_left_out_of_an_export() {
+    use base64::Engine;
+    let app = TestApp::spawn("provider-b", "2026-11-23T10:00:00Z").await;
+    let notice = open_case(&app).await;
+    let handler = notice.recipient.clone();
+    let token = token_of(&notice);
+    let m = mail::parse(&notice.raw).expect("parse");
+    let reply_to = m.header("reply-to").unwrap_or_default().to_string();
+    // The subject in an RFC 2047 encoded word, the text part in base64 and
+    // the HTML part in quoted-printable with a soft line break inside the
+    // token: none of them shows the token to a byte search.
+    let subject = base64::engine::general_purpose::STANDARD.encode(format!("RE: {}", m.subject));
+    let text = base64::engine::general_purpose::STANDARD.encode(format!(
+        "#note refund checked (quoting [{REF} #t{token}] and {reply_to})\r\n"
+    ));
+    let (head, tail) = token.split_at(7);
+    let raw = format!(
+        "From: {handler}\r\nTo: {reply_to}\r\nSubject: =?utf-8?B?{subject}?=\r\n\
+         Message-ID: <enc1@staff.test>\r\nDate: Mon, 23 Nov 2026 11:00:00 +0000\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n\
+         --b1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+         {text}\r\n\
+         --b1\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+         <p>#note refund checked [{REF} #t{head}=\r\n{tail}]</p>\r\n\
+         --b1--\r\n"
+    );
+    assert_eq!(
+        raw.matches(&token).count(),
+        1,
+        "only the To address shows the token to a byte search"
+    );
+    assert_eq!(
+        app.deliver(raw.as_bytes()).await,
+        Ingested::Threaded(REF.into())
+    );
+    let out = tempfile::tempdir().expect("tempdir");
+    let folder = complaintd::work::export::export(&app.app, &cref(REF), out.path())
+        .await
+        .expect("export");
+    let mut readable = 0;
+    for e in std::fs::read_dir(&folder).expect("dir") {
+        let p = e.expect("entry").path();
+        if p.extension().is_none_or(|x| x != "eml") {
+            continue;
+        }
+        let bytes = std::fs::read(&p).expect("read");
+        let m = mail::parse(&bytes).expect("still a message");
+        for shown in [
+            &m.subject,
+            &m.text,
+            &m.html_text.clone().unwrap_or_default(),
+        ] {
+            assert!(!shown.contains(&token), "{}: {shown}", p.display());
+        }
+        if m.text.contains("refund checked") {
+            readable += 1;
+            assert!(m.text.contains(&format!("[{REF}]")), "{}", m.text);
+            assert!(m.subject.contains(REF), "{}", m.subject);
+        }
+    }
+    assert_eq!(readable, 1, "the reply is in the export, still readable");
 }
 
 #[tokio::test]
@@ -288,7 +352,7 @@ async fn hostile_names_and_message_ids_keep_exports_and_mail_well_formed() {
     // Twice: the second export of the same person on the same day gets the
     // reference added to its name, and must still fit.
     for _ in 0..2 {
-        let folder = complaintd::work::export::export(&app.app, REF, out.path())
+        let folder = complaintd::work::export::export(&app.app, &cref(REF), out.path())
             .await
             .expect("export of a case with a long name");
         let name = folder.file_name().and_then(|n| n.to_str()).expect("utf-8");
@@ -303,6 +367,37 @@ async fn hostile_names_and_message_ids_keep_exports_and_mail_well_formed() {
         );
         assert!(record.contains("Jo\\nState: closed"), "{record}");
     }
+}
+
+#[tokio::test]
+async fn a_newline_in_a_display_name_does_not_reach_mail_bodies() {
+    let app = TestApp::spawn("provider-b", "2026-11-23T10:00:00Z").await;
+    let raw = "From: =?utf-8?q?Jo=0AState:_closed=09=1B[2J?= <jo@mail.test>\r\n\
+               To: complaints@provider-b.example.test\r\nSubject: Fee\r\n\
+               Date: Mon, 23 Nov 2026 09:00:00 +0000\r\nMessage-ID: <name-nl@mail.test>\r\n\
+               Content-Type: text/plain; charset=utf-8\r\n\r\n\
+               I was charged twice and want a refund and an explanation.\r\n";
+    assert_eq!(
+        app.deliver(raw.as_bytes()).await,
+        Ingested::Opened(REF.into())
+    );
+    let c = app.case(REF).await;
+    assert!(c.complainant.name.as_deref().unwrap_or("").contains('\n'));
+    let sent = app.sent().await;
+    assert!(sent.len() >= 2, "acknowledgement and notification");
+    for row in sent {
+        let m = complaintd::core::mail::parse(&row.raw).expect("parse");
+        assert!(
+            !m.text.lines().any(|l| l.starts_with("State: closed")),
+            "{}: {}",
+            row.template,
+            m.text
+        );
+        assert!(!m.text.contains('\u{1b}'), "{}: {:?}", row.template, m.text);
+    }
+    let ack = app.last("acknowledgement", "jo@mail.test").await;
+    let text = complaintd::core::mail::parse(&ack.raw).expect("parse").text;
+    assert!(text.contains("Jo State: closed"), "{text}");
 }
 
 #[test]

@@ -6,7 +6,7 @@
 use crate::faults::silent_proxy;
 use crate::stack::*;
 use crate::{complaint, tagged, BODY, POLICY_B};
-use complaintd::store::Store;
+use complaintd::store::{OutboxStatus, Store};
 use rand::Rng;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -281,7 +281,7 @@ async fn postfix_down_longer_than_the_retry_schedule_gives_up_nothing() {
         let rows = lib.store.outbox(None).await.expect("db");
         assert!(rows.len() >= 6, "acknowledgements and notifications queued");
         for r in &rows {
-            assert_eq!((r.status.as_deref(), r.attempts), (Some("pending"), 0));
+            assert_eq!((r.status, r.attempts), (OutboxStatus::Pending, 0));
         }
         lib.store.close().await;
     }
@@ -450,7 +450,7 @@ async fn a_refused_recipient_fails_that_mail_alone() {
         let rows = store.outbox(None).await.expect("db");
         if let Some(r) = rows
             .iter()
-            .find(|r| r.recipient == "eve@elsewhere.test" && r.status.as_deref() == Some("failed"))
+            .find(|r| r.recipient == "eve@elsewhere.test" && r.status == OutboxStatus::Failed)
         {
             break r.clone();
         }

@@ -4,7 +4,7 @@
 use super::consent::{ask_consent_of, consent_received, learner_addresses};
 use super::deadline::DeadlineKind;
 use super::effect::{Actor, OutMail, Recipient};
-use super::out::{mail, roles, with_var, Out};
+use super::out::{mail, roles, with_vars, Out};
 use super::stage::{close, escalate};
 use super::state::{ConsentStatus, State};
 use super::template::TemplateId;
@@ -14,15 +14,14 @@ use crate::core::kind::Kind;
 use chrono::{DateTime, Utc};
 
 fn forward_to_handler(out: &mut Out, msg: &Inbound, note: &str) {
-    let mut m = with_var(
+    let mut m = with_vars(
         mail(TemplateId::ComplainantUpdate, vec![Recipient::Handler]),
-        "note",
-        note,
+        |v| v.note = Some(note.into()),
     );
     let from = msg.from.trim().to_ascii_lowercase();
     if from != out.case.complainant.address {
         // The subject says who wrote, not "<complainant> wrote again".
-        m.vars.insert("writer".into(), from);
+        m.vars.writer = Some(from);
     }
     m.text = Some(msg.text.clone());
     out.send(m);
@@ -160,10 +159,9 @@ pub(super) fn third_party_wrote(out: &mut Out, msg: Inbound) {
         ),
         msg.message_id.as_deref(),
     );
-    let mut m = with_var(
+    let mut m = with_vars(
         mail(TemplateId::ThirdPartyMessage, vec![Recipient::Handler]),
-        "sender",
-        from,
+        |v| v.sender = Some(from),
     );
     m.text = Some(msg.text);
     out.send(m);

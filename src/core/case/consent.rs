@@ -3,7 +3,7 @@
 
 use super::effect::is_machine_address;
 use super::effect::{Actor, Recipient};
-use super::out::{mail, with_var, Out};
+use super::out::{mail, with_vars, Out};
 use super::stage::begin_stage_after_hold;
 use super::state::{Case, ConsentStatus, State};
 use super::template::TemplateId;
@@ -47,13 +47,12 @@ pub(super) fn ask_consent_of(out: &mut Out, address: &str, given_by: &str) {
     if !out.case.consent_asked.iter().any(|a| a == address) {
         out.case.consent_asked.push(address.to_string());
     }
-    let m = with_var(
+    let m = with_vars(
         mail(
             TemplateId::ConsentRequest,
             vec![Recipient::Address(address.to_string())],
         ),
-        "to_learner",
-        "yes",
+        |v| v.to_learner = true,
     );
     out.send(m);
     out.audit(

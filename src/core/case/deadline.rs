@@ -3,7 +3,7 @@
 
 use super::effect::Recipient;
 use super::effect::{Actor, Effect, OutMail};
-use super::out::{mail, roles, with_var, Out};
+use super::out::{mail, roles, with_vars, Out};
 use super::stage::{close, close_or_ask_lessons};
 use super::state::State;
 use super::template::TemplateId;
@@ -52,6 +52,20 @@ impl DeadlineKind {
     /// The name used in storage.
     pub fn as_str(self) -> &'static str {
         self.into()
+    }
+
+    /// Someone must act by this deadline (acknowledge, respond, decide,
+    /// confirm a triaged case's kind): it
+    /// is chased before it falls due, and the digest reports it as due soon
+    /// or breached. A window that merely closes (escalation, permission) is not.
+    pub fn someone_must_act(self) -> bool {
+        matches!(
+            self,
+            DeadlineKind::Respond
+                | DeadlineKind::Decision
+                | DeadlineKind::Acknowledge
+                | DeadlineKind::ConfirmKind
+        )
     }
 }
 
@@ -107,11 +121,9 @@ pub(super) fn deadline_due(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, kin
             out.effects.push(Effect::SetDeadline(breached));
             let mut to = vec![Recipient::Handler];
             to.extend(roles(&ctx.policy.procedure.breach_alert));
-            let m = with_var(
-                mail(TemplateId::BreachAlert, to),
-                "deadline",
-                format!("{kind:?}"),
-            );
+            let m = with_vars(mail(TemplateId::BreachAlert, to), |v| {
+                v.deadline = Some(format!("{kind:?}"))
+            });
             out.send(confirm_by(m, ctx, &d));
             out.audit(
                 Actor::System,
@@ -137,7 +149,7 @@ fn confirm_by(m: OutMail, ctx: &Ctx<'_>, d: &Deadline) -> OutMail {
         .to_local(d.due)
         .format("%A %-d %B %Y, %H:%M")
         .to_string();
-    with_var(m, "confirm_by", by)
+    with_vars(m, |v| v.confirm_by = Some(by))
 }
 
 pub(super) fn chase(out: &mut Out, ctx: &Ctx<'_>, kind: DeadlineKind) {
@@ -150,11 +162,9 @@ pub(super) fn chase(out: &mut Out, ctx: &Ctx<'_>, kind: DeadlineKind) {
     else {
         return;
     };
-    let m = with_var(
-        mail(TemplateId::ChaseUp, vec![Recipient::Handler]),
-        "deadline",
-        format!("{kind:?}"),
-    );
+    let m = with_vars(mail(TemplateId::ChaseUp, vec![Recipient::Handler]), |v| {
+        v.deadline = Some(format!("{kind:?}"))
+    });
     out.send(confirm_by(m, ctx, &d));
     out.audit(
         Actor::System,

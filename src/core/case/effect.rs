@@ -3,8 +3,8 @@
 
 use super::deadline::{Deadline, DeadlineKind};
 use super::template::TemplateId;
+use super::vars::Vars;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Who mail goes to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,7 +50,7 @@ pub struct OutMail {
     /// Contacts to list (next stage, external bodies).
     pub contacts: Vec<Contact>,
     /// Other values for the template (reasons, dates, errors).
-    pub vars: BTreeMap<String, String>,
+    pub vars: Box<Vars>,
 }
 
 /// Who did something, for the audit log.

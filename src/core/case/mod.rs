@@ -26,12 +26,14 @@ mod staff;
 mod stage;
 mod state;
 mod template;
+mod vars;
 
 pub use deadline::{chase_times, Deadline, DeadlineKind};
 pub use effect::{is_machine_address, Actor, Audit, Contact, Effect, OutMail, Recipient};
 pub use open::open;
 pub use state::{standing, Case, ConsentStatus, Party, Standing, State};
 pub use template::TemplateId;
+pub use vars::Vars;
 
 use super::calendar::Calendar;
 use super::commands::Parsed;

@@ -3,7 +3,7 @@
 
 use super::deadline::DeadlineKind;
 use super::effect::{is_machine_address, Actor, Contact, OutMail, Recipient};
-use super::out::{mail, roles, with_var, Out};
+use super::out::{mail, roles, with_vars, Out};
 use super::stage::{begin_stage, choose_handler, close};
 use super::state::{Case, ConsentStatus, Party, State};
 use super::template::TemplateId;
@@ -122,12 +122,13 @@ fn start_triage(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reasons: &[Str
         .to_local(confirm.at)
         .format("%A %-d %B %Y, %H:%M")
         .to_string();
-    let note = with_var(
+    out.send(with_vars(
         mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
-        "stage",
-        "TRIAGE, it may be a complaint",
-    );
-    out.send(with_var(note, "confirm_by", by.clone()));
+        |v| {
+            v.stage = Some("TRIAGE, it may be a complaint".into());
+            v.confirm_by = Some(by.clone());
+        },
+    ));
     out.audit(
         Actor::System,
         "triage",
@@ -160,10 +161,9 @@ pub(super) fn start_kind(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reaso
             // because spam and phishing land here too and must not be answered.
             out.case.state = State::Open;
             out.case.handler = choose_handler(&out.case, ctx);
-            out.send(with_var(
+            out.send(with_vars(
                 mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
-                "stage",
-                "Enquiry",
+                |v| v.stage = Some("Enquiry".into()),
             ));
             // Safeguarding is flagged whatever the kind: an enquiry that
             // carries a cue alerts the named roles at once, as a possible
@@ -184,15 +184,9 @@ fn thank(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Option<Stri
         (TemplateId::CommentThanks, &ctx.policy.comments)
     };
     out.case.handler = choose_handler(&out.case, ctx);
-    let thanks = with_var(
-        mail(template, vec![Recipient::Complainant]),
-        "ask_permission",
-        if feedback.ask_permission_to_share {
-            "yes"
-        } else {
-            ""
-        },
-    );
+    let thanks = with_vars(mail(template, vec![Recipient::Complainant]), |v| {
+        v.ask_permission = feedback.ask_permission_to_share
+    });
     out.send(OutMail {
         in_reply_to: reply_to,
         ..thanks
@@ -236,23 +230,13 @@ fn flag_alerts_with_cues(out: &mut Out, ctx: &Ctx<'_>, reasons: &[String]) {
                 .find_map(|x| x.strip_prefix(&prefix))
                 .map(|x| x.trim().to_string())
                 .unwrap_or_default();
-            let m = with_var(
-                mail(TemplateId::FlagAlert, roles(&r.notify)),
-                "flag",
-                r.flag.as_str(),
-            );
-            // Set only when there is something to say, so an ordinary
+            // The cue only when there is something to say, so an ordinary
             // alert's data stays as it was.
-            let m = if possible {
-                with_var(m, "possible", "yes")
-            } else {
-                m
-            };
-            let m = if cue.is_empty() {
-                m
-            } else {
-                with_var(m, "cue", cue.clone())
-            };
+            let m = with_vars(mail(TemplateId::FlagAlert, roles(&r.notify)), |v| {
+                v.flag = Some(r.flag.as_str().into());
+                v.possible = possible;
+                v.cue = (!cue.is_empty()).then(|| cue.clone());
+            });
             out.send(m);
             out.audit(
                 Actor::System,
@@ -297,7 +281,7 @@ pub(super) fn start_complaint(
         flag_alerts(out, ctx);
     }
     let flags = &out.case.flags;
-    let urgent = flags.contains(&Flag::Safeguarding) || flags.contains(&Flag::HealthSafety);
+    let urgent = policy.is_urgent(flags);
     let appeal = flags.contains(&Flag::AssessmentAppeal) && policy.assessment_appeals.redirect;
     let anonymous = flags.contains(&Flag::Anonymous);
     let on_behalf = flags.contains(&Flag::OnBehalf) && policy.consent.required_for_on_behalf;
@@ -342,10 +326,9 @@ fn redirect_to_appeals(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_t
         url: None,
     }];
     out.send(m);
-    out.send(with_var(
+    out.send(with_vars(
         mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
-        "stage",
-        "Redirected to the appeals procedure",
+        |v| v.stage = Some("Redirected to the appeals procedure".into()),
     ));
     out.audit(
         Actor::System,
@@ -365,27 +348,20 @@ fn hold_for_decision(
     reply_to: Option<String>,
     role: &str,
 ) {
-    let is_urgent = ctx
-        .policy
-        .anonymous
-        .urgent_flags
-        .iter()
-        .any(|f| out.case.flags.contains(f));
+    let is_urgent = ctx.policy.is_urgent(&out.case.flags);
     out.case.state = State::AwaitingDecision;
     out.case.handler = choose_handler(&out.case, ctx);
-    let m = with_var(
+    let m = with_vars(
         mail(
             TemplateId::AnonymousDecisionRequest,
             vec![Recipient::Role(role.to_string())],
         ),
-        "urgent",
-        if is_urgent { "yes" } else { "" },
+        |v| v.urgent = is_urgent,
     );
     out.send(m);
-    let ack = with_var(
+    let ack = with_vars(
         mail(TemplateId::Acknowledgement, vec![Recipient::Complainant]),
-        "anonymous",
-        "yes",
+        |v| v.anonymous = true,
     );
     out.send(OutMail {
         in_reply_to: reply_to,
@@ -423,10 +399,9 @@ fn await_consent(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Opt
         TemplateId::ConsentRequest,
         vec![Recipient::Complainant],
     ));
-    out.send(with_var(
+    out.send(with_vars(
         mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
-        "stage",
-        "Awaiting the learner's consent",
+        |v| v.stage = Some("Awaiting the learner's consent".into()),
     ));
     if !policy.consent.notify.is_empty() {
         out.send(mail(

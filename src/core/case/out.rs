@@ -5,9 +5,9 @@ use super::deadline::{Deadline, DeadlineKind};
 use super::effect::{is_machine_address, Actor, Audit, Effect, OutMail, Recipient};
 use super::state::Case;
 use super::template::TemplateId;
+use super::vars::Vars;
 use super::Transition;
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
 
 /// Builds effects and keeps the case's deadline list in step with them.
 pub(super) struct Out {
@@ -50,7 +50,13 @@ impl Out {
         if to.is_empty() {
             return;
         }
-        self.effects.push(Effect::Send(OutMail { to, ..mail }));
+        let mut mail = OutMail { to, ..mail };
+        // Handlers usually write their own "Dear …"; a mail relaying their
+        // words adds one only when they did not.
+        mail.vars.greet =
+            !crate::core::text::opens_with_greeting(mail.text.as_deref().unwrap_or(""));
+        mail.vars.many_contacts = mail.contacts.len() > 1;
+        self.effects.push(Effect::Send(mail));
     }
 
     pub(super) fn set_deadline(
@@ -102,12 +108,13 @@ pub(super) fn mail(template: TemplateId, to: Vec<Recipient>) -> OutMail {
         in_reply_to: None,
         text: None,
         contacts: Vec::new(),
-        vars: BTreeMap::new(),
+        vars: Box::default(),
     }
 }
 
-pub(super) fn with_var(mut m: OutMail, k: &str, v: impl Into<String>) -> OutMail {
-    m.vars.insert(k.to_string(), v.into());
+/// `m` with some of its template variables set.
+pub(super) fn with_vars(mut m: OutMail, set: impl FnOnce(&mut Vars)) -> OutMail {
+    set(&mut m.vars);
     m
 }
 

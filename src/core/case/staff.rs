@@ -4,7 +4,7 @@
 use super::command::{command, decisive, By};
 use super::deadline::DeadlineKind;
 use super::effect::{Actor, Recipient};
-use super::out::{mail, roles, with_var, Out};
+use super::out::{mail, roles, with_vars, Out};
 use super::stage::{close, close_or_ask_lessons, response_contacts, stage_of};
 use super::state::State;
 use super::template::TemplateId;
@@ -29,10 +29,9 @@ fn report(out: &mut Out, errors: Vec<String>) {
             }
         })
         .collect();
-    let m = with_var(
+    let m = with_vars(
         mail(TemplateId::CommandReport, vec![Recipient::Handler]),
-        "errors",
-        lines.join("\n"),
+        |v| v.errors = Some(lines.join("\n")),
     );
     out.send(m);
 }
@@ -59,10 +58,9 @@ pub(super) fn staff_replied(
             ),
             id.as_deref(),
         );
-        let m = with_var(
+        let m = with_vars(
             mail(TemplateId::UnverifiedSender, vec![Recipient::Handler]),
-            "claimed_sender",
-            msg.from.clone(),
+            |v| v.claimed_sender = Some(msg.from.clone()),
         );
         out.send(m);
         return;
@@ -107,13 +105,12 @@ pub(super) fn staff_replied(
         if !done.is_empty() {
             // A decision is confirmed to whoever made it, so a command that
             // ran by mistake (a quoted example, a wrong case) is seen at once.
-            out.send(with_var(
+            out.send(with_vars(
                 mail(
                     TemplateId::CommandDone,
                     vec![Recipient::Address(msg.from.to_ascii_lowercase())],
                 ),
-                "done",
-                done.join("\n"),
+                |v| v.done = Some(done.join("\n")),
             ));
         }
         return;
@@ -135,16 +132,15 @@ fn relay(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, msg: &
             let Some(stage) = stage_of(ctx, out.case.stage) else {
                 return;
             };
-            let mut m = with_var(
+            let mut m = with_vars(
                 mail(TemplateId::StageResponse, vec![Recipient::Complainant]),
-                "stage",
-                stage.name.clone(),
+                |v| v.stage = Some(stage.name.clone()),
             );
             m.text = Some(msg.text.clone());
             m.in_reply_to = reply_to;
             m.contacts = response_contacts(&out.case, ctx);
             if let Some(w) = stage.escalation_window {
-                m.vars.insert("escalation_window".into(), w.to_string());
+                m.vars.escalation_window = Some(w.to_string());
             }
             out.send(m);
             out.case.responded_at = Some(now);

@@ -3,7 +3,7 @@
 
 use super::deadline::DeadlineKind;
 use super::effect::{Actor, Contact, OutMail, Recipient};
-use super::out::{mail, with_var, Out};
+use super::out::{mail, with_vars, Out};
 use super::state::{Case, State};
 use super::template::TemplateId;
 use super::Ctx;
@@ -41,7 +41,7 @@ pub(super) fn response_contacts(case: &Case, ctx: &Ctx<'_>) -> Vec<Contact> {
     let Some(role) = &stage.response_names else {
         return Vec::new();
     };
-    if role == "external_bodies" {
+    if stage.names_external_bodies() {
         return stage_of(ctx, case.stage + 1)
             .map(external_contacts)
             .unwrap_or_default();
@@ -127,7 +127,7 @@ pub(super) fn begin_stage(
     }
     // complaintd acknowledges at once, which meets every acknowledgement deadline.
     let ack = mail(TemplateId::Acknowledgement, vec![Recipient::Complainant]);
-    let ack = with_var(ack, "stage", stage.name.clone());
+    let ack = with_vars(ack, |v| v.stage = Some(stage.name.clone()));
     out.send(OutMail {
         in_reply_to: in_reply_to.clone(),
         ..ack
@@ -141,7 +141,7 @@ pub(super) fn begin_stage(
         None,
     );
     let note = mail(TemplateId::HandlerNotification, vec![Recipient::Handler]);
-    out.send(with_var(note, "stage", stage.name.clone()));
+    out.send(with_vars(note, |v| v.stage = Some(stage.name.clone())));
     for (i, h) in stage.handoffs.iter().enumerate() {
         let applies = match h.when {
             When::Always => true,
@@ -153,22 +153,20 @@ pub(super) fn begin_stage(
         if h.reassign {
             if let Some(p) = ctx.directory.pick(&h.to, &out.case.excluded_handlers) {
                 out.case.handler = Some(p.email.clone());
-                out.send(with_var(
+                out.send(with_vars(
                     mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
-                    "stage",
-                    stage.name.clone(),
+                    |v| v.stage = Some(stage.name.clone()),
                 ));
             }
         }
-        let m = with_var(
+        let m = with_vars(
             mail(
                 TemplateId::HandoffNotice,
                 vec![Recipient::Role(h.to.clone())],
             ),
-            "description",
-            h.description.clone(),
+            |v| v.description = Some(h.description.clone()),
         );
-        out.send(with_var(m, "within", h.within.to_string()));
+        out.send(with_vars(m, |v| v.within = Some(h.within.to_string())));
         out.audit(
             Actor::System,
             "handed off",
@@ -222,10 +220,9 @@ pub(super) fn escalate(
             format!("{why}; there is no further stage"),
             None,
         );
-        out.send(with_var(
+        out.send(with_vars(
             mail(TemplateId::ComplainantUpdate, vec![Recipient::Handler]),
-            "note",
-            "no further stage",
+            |v| v.note = Some("no further stage".into()),
         ));
         return;
     };
@@ -240,10 +237,9 @@ pub(super) fn escalate(
         m.in_reply_to = in_reply_to;
         m.contacts = external_contacts(stage);
         out.send(m);
-        out.send(with_var(
+        out.send(with_vars(
             mail(TemplateId::ComplainantUpdate, vec![Recipient::Handler]),
-            "note",
-            "referred externally",
+            |v| v.note = Some("referred externally".into()),
         ));
         out.audit(
             Actor::System,
@@ -269,10 +265,9 @@ pub(super) fn begin_stage_after_hold(out: &mut Out, ctx: &Ctx<'_>, now: DateTime
     out.case.state = State::Open;
     out.case.handler = choose_handler(&out.case, ctx).or(out.case.handler.clone());
     if let Some(stage) = stage_of(ctx, out.case.stage) {
-        out.send(with_var(
+        out.send(with_vars(
             mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
-            "stage",
-            stage.name.clone(),
+            |v| v.stage = Some(stage.name.clone()),
         ));
     }
     out.clear_deadline(DeadlineKind::Decision);

@@ -72,6 +72,19 @@ impl State {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
+
+    /// The case waits for someone other than its handler (the learner's
+    /// consent, the directors' decision, a late escalation to accept,
+    /// lessons learnt to record): the digest lists it.
+    pub fn awaits_someone(self) -> bool {
+        matches!(
+            self,
+            State::AwaitingConsent
+                | State::AwaitingDecision
+                | State::LateEscalation
+                | State::PendingLessons
+        )
+    }
 }
 
 /// Consent for on-behalf complaints.

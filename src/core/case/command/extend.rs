@@ -3,7 +3,7 @@
 use super::By;
 use crate::core::case::deadline::DeadlineKind;
 use crate::core::case::effect::{OutMail, Recipient};
-use crate::core::case::out::{mail, with_var, Out};
+use crate::core::case::out::{mail, with_vars, Out};
 use crate::core::case::template::TemplateId;
 use chrono::NaiveDate;
 
@@ -38,14 +38,12 @@ pub(super) fn extend(
     }
     let late = now > current.due;
     // The complainant is always told the new date and the reason.
-    let m = with_var(
-        with_var(
-            mail(TemplateId::DelayNotice, vec![Recipient::Complainant]),
-            "reason",
-            reason.clone(),
-        ),
-        "new_date",
-        until.format("%A %-d %B %Y").to_string(),
+    let m = with_vars(
+        mail(TemplateId::DelayNotice, vec![Recipient::Complainant]),
+        |v| {
+            v.reason = Some(reason.clone());
+            v.new_date = Some(until.format("%A %-d %B %Y").to_string());
+        },
     );
     out.send(OutMail {
         in_reply_to: out.case.last_inbound_id.clone(),

@@ -6,7 +6,7 @@
 
 use super::By;
 use crate::core::case::effect::Actor;
-use crate::core::case::out::{mail, roles, with_var, Out};
+use crate::core::case::out::{mail, roles, with_vars, Out};
 use crate::core::case::template::TemplateId;
 use crate::core::kind::Flag;
 use std::collections::BTreeSet;
@@ -25,10 +25,9 @@ pub(super) fn flag(out: &mut Out, by: By<'_>, flag: Flag) -> Result<(), String> 
     let only: BTreeSet<Flag> = [flag].into();
     for r in by.ctx.policy.routes_for(&only) {
         if !r.notify.is_empty() {
-            out.send(with_var(
+            out.send(with_vars(
                 mail(TemplateId::FlagAlert, roles(&r.notify)),
-                "flag",
-                r.flag.as_str(),
+                |v| v.flag = Some(r.flag.as_str().into()),
             ));
             out.audit(
                 Actor::System,

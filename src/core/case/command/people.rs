@@ -3,7 +3,7 @@
 
 use super::By;
 use crate::core::case::effect::Recipient;
-use crate::core::case::out::{mail, with_var, Out};
+use crate::core::case::out::{mail, with_vars, Out};
 use crate::core::case::stage::stage_of;
 use crate::core::case::template::TemplateId;
 
@@ -20,12 +20,15 @@ pub(super) fn assign(out: &mut Out, by: By<'_>, to: String) -> Result<(), String
         ));
     }
     out.case.handler = Some(p.email.clone());
-    out.send(with_var(
+    out.send(with_vars(
         mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
-        "stage",
-        stage_of(ctx, out.case.stage)
-            .map(|s| s.name.clone())
-            .unwrap_or_default(),
+        |v| {
+            v.stage = Some(
+                stage_of(ctx, out.case.stage)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
+            )
+        },
     ));
     out.audit(
         actor.clone(),

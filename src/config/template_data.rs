@@ -1,0 +1,227 @@
+//! What templates are rendered with: one `Serialize` type per family of
+//! templates. [`CaseMail`] for every mail about a case (built in
+//! `work::effects`), [`DigestMail`] for the directors' digest (built in
+//! `work::digest`). `complaintd check` renders each template with the
+//! `sample()` of its family, so a template that uses a name the type does
+//! not have fails the check instead of rendering as empty at send time.
+//!
+//! Adding a variable the state machine decides: a field of
+//! `core::case::Vars` (and its `sample()`), set where the core builds the
+//! mail, used in the `.hbs` file. A variable of the edge's (like `held`): a
+//! field here and in `sample()`, set where the type is built.
+
+use crate::core::case::TemplateId;
+use serde::Serialize;
+
+/// The organisation, as mail shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Org {
+    /// Its name.
+    pub name: String,
+    /// Its phone number, or empty.
+    pub phone: String,
+    /// The address people write to.
+    pub reply_address: String,
+}
+
+/// The procedure the case runs under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Procedure {
+    /// Its name.
+    pub name: String,
+}
+
+/// The case, its facts written out for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseFacts {
+    /// `PREFIX-YYYY-NNNN`.
+    pub reference: String,
+    /// complaint, compliment, comment…
+    pub kind: String,
+    /// Its state's stored name.
+    pub state: String,
+    /// The current stage's name, or empty.
+    pub stage_name: String,
+    /// When the written response is due (local time), or empty.
+    pub due: String,
+    /// When it was opened (local time).
+    pub opened: String,
+    /// Its flags, comma-separated, or empty.
+    pub flags: String,
+}
+
+/// A person: a name to address them by and their address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    /// The name to use ("Sir or Madam" or "the complaints team" when none).
+    pub name: String,
+    /// Their address, or empty.
+    pub address: String,
+}
+
+/// A contact for the next stage (an external body, say).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Contact {
+    /// Its name.
+    pub name: String,
+    /// Email, or empty.
+    pub email: String,
+    /// Phone, or empty.
+    pub phone: String,
+    /// Postal address, or empty.
+    pub address: String,
+    /// Web address, or empty.
+    pub url: String,
+}
+
+/// The variables of one mail: what the state machine decided for it, and
+/// what the edge adds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Vars {
+    /// The state machine's variables for this mail (the stage, a reason, a
+    /// new date, whether to greet…).
+    #[serde(flatten)]
+    pub decided: crate::core::case::Vars,
+    /// Mail to outside recipients that a flood limit held back in the same
+    /// transition ("acknowledgement to jo@…"), told to staff.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held: Option<String>,
+}
+
+/// Every mail about a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseMail {
+    /// The organisation.
+    pub org: Org,
+    /// The procedure.
+    pub procedure: Procedure,
+    /// The case.
+    pub case: CaseFacts,
+    /// The complainant.
+    pub complainant: Person,
+    /// The handler.
+    pub handler: Person,
+    /// The handler token of this mail; empty in mail to anyone but staff.
+    pub token: String,
+    /// The words the mail quotes or relays.
+    pub text: String,
+    /// Contacts for the next stage.
+    pub contacts: Vec<Contact>,
+    /// This mail's variables.
+    pub vars: Vars,
+}
+
+/// One titled list of the digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DigestSection {
+    /// Heading.
+    pub title: String,
+    /// Lines.
+    pub lines: Vec<String>,
+}
+
+/// The digest itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DigestFacts {
+    /// The local date it is for, written out.
+    pub date: String,
+    /// Its sections, in order.
+    pub sections: Vec<DigestSection>,
+}
+
+/// The directors' daily digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DigestMail {
+    /// The organisation.
+    pub org: Org,
+    /// The digest.
+    pub digest: DigestFacts,
+}
+
+impl Org {
+    /// The organisation of the config.
+    pub fn of(o: &crate::config::Organisation) -> Org {
+        Org {
+            name: o.name.clone(),
+            phone: o.phone.clone().unwrap_or_default(),
+            reply_address: o.reply_address.clone(),
+        }
+    }
+
+    /// Sample data for `check`.
+    pub fn sample() -> Org {
+        Org {
+            name: "Example Training Ltd".into(),
+            phone: "029 2000 0000".into(),
+            reply_address: "complaints@example.test".into(),
+        }
+    }
+}
+
+impl CaseMail {
+    /// Data with every field set, for `check` and previews.
+    pub fn sample() -> CaseMail {
+        CaseMail {
+            org: Org::sample(),
+            procedure: Procedure {
+                name: "Complaints, Compliments and Comments Procedure".into(),
+            },
+            case: CaseFacts {
+                reference: "CMP-2026-0042".into(),
+                kind: "complaint".into(),
+                state: "open".into(),
+                stage_name: "Stage 1".into(),
+                due: "Friday 27 November 2026, 17:00".into(),
+                opened: "Monday 23 November 2026, 10:15".into(),
+                flags: "safeguarding".into(),
+            },
+            complainant: Person {
+                name: "Jennifer Saunders".into(),
+                address: "jennifer@example.test".into(),
+            },
+            handler: Person {
+                name: "Rhian Price".into(),
+                address: "rhian@example.test".into(),
+            },
+            token: "0123456789abcdef".into(),
+            text: "The text a person wrote <with> & characters.".into(),
+            contacts: vec![Contact {
+                name: "Gareth Owen".into(),
+                email: "gareth@example.test".into(),
+                phone: "029 2000 0001".into(),
+                address: String::new(),
+                url: String::new(),
+            }],
+            vars: Vars {
+                decided: crate::core::case::Vars::sample(),
+                held: Some("acknowledgement to jennifer@example.test".into()),
+            },
+        }
+    }
+}
+
+impl DigestMail {
+    /// Data with every field set, for `check` and previews.
+    pub fn sample() -> DigestMail {
+        DigestMail {
+            org: Org::sample(),
+            digest: DigestFacts {
+                date: "Monday 23 November 2026".into(),
+                sections: vec![DigestSection {
+                    title: "New cases".into(),
+                    lines: vec!["CMP-2026-0042 complaint".into()],
+                }],
+            },
+        }
+    }
+}
+
+/// The sample data of `id`'s family, for `check`.
+pub fn sample(id: TemplateId) -> serde_json::Value {
+    let data = match id {
+        TemplateId::DailyDigest => serde_json::to_value(DigestMail::sample()),
+        _ => serde_json::to_value(CaseMail::sample()),
+    };
+    // Plain structs of strings, lists and flags always serialise.
+    data.unwrap_or_default()
+}

@@ -1,0 +1,114 @@
+//! What the state machine tells a mail's template beyond the case itself:
+//! one typed field per variable (`{{vars.NAME}}` in a template), flags as
+//! real booleans. Unset text is left out of the template data, as an empty
+//! value would be.
+
+use serde::{Deserialize, Serialize};
+
+/// The variables of one mail.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vars {
+    /// The stage's name, or what stands for it ("Enquiry", "Awaiting the
+    /// learner's consent"…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// The complaint was made anonymously.
+    #[serde(default)]
+    pub anonymous: bool,
+    /// Ask the person whether their words may be shared.
+    #[serde(default)]
+    pub ask_permission: bool,
+    /// How long the complainant has to escalate ("10 working days").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation_window: Option<String>,
+    /// Why a deadline moved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The new deadline, written out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_date: Option<String>,
+    /// Which deadline (chase-ups, breach alerts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    /// The case carries an urgent flag ([`crate::core::policy`]'s
+    /// `urgent_flags`).
+    #[serde(default)]
+    pub urgent: bool,
+    /// The flag that raised an alert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
+    /// What a hand-off is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// How long a hand-off may take.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<String>,
+    /// A note to the handler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Commands that failed, one a line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<String>,
+    /// Who a message claimed to be from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_sender: Option<String>,
+    /// Who wrote, when it was not the complainant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writer: Option<String>,
+    /// A third party's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+    /// The mail goes to the learner, not the complainant.
+    #[serde(default)]
+    pub to_learner: bool,
+    /// What a handler's commands did, one a line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done: Option<String>,
+    /// Open with "Dear …": the words relayed do not greet already.
+    #[serde(default)]
+    pub greet: bool,
+    /// More than one contact is listed.
+    #[serde(default)]
+    pub many_contacts: bool,
+    /// A flag alert for a case in triage: the flag is possible, not certain.
+    #[serde(default)]
+    pub possible: bool,
+    /// When a triaged case's kind must be confirmed by, written out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_by: Option<String>,
+    /// What in the message raised a flag (the classifier's cue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cue: Option<String>,
+}
+
+impl Vars {
+    /// Every field set, for `check` and previews.
+    pub fn sample() -> Vars {
+        let s = |v: &str| Some(v.to_string());
+        Vars {
+            stage: s("Stage 1"),
+            anonymous: false,
+            ask_permission: true,
+            escalation_window: s("10 working days"),
+            reason: s("waiting for the employer's statement"),
+            new_date: s("Thursday 10 December 2026"),
+            deadline: s("Respond"),
+            urgent: true,
+            flag: s("safeguarding"),
+            description: s("The manager is told"),
+            within: s("12 hours"),
+            note: s("the complainant wrote again"),
+            errors: s("#frobnicate: unknown command"),
+            claimed_sender: s("mallory@example.test"),
+            writer: s("ellie@example.test"),
+            sender: s("stranger@example.test"),
+            to_learner: true,
+            done: s("Closed: the case is now closed, Stage 1"),
+            greet: true,
+            many_contacts: false,
+            possible: true,
+            confirm_by: s("Tuesday 24 November 2026, 17:30"),
+            cue: s("a safeguarding cue (\"unsafe\")"),
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! Cases (the whole case as JSON beside the columns listed and searched
+//! on), case numbers, and the append-only audit log.
+
+use super::names::ReadFrom;
+use super::{ActorKind, Store, StoreError};
+use crate::core::case::{Actor, Audit, Case, State};
+use crate::core::reference::CaseRef;
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+/// An audit entry as stored.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct AuditRow {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who, in words (`complaintd`, `complainant`, an address, `UNVERIFIED`
+    /// or `THIRD PARTY` and an address).
+    pub actor: String,
+    /// Who, by standing (not in the JSON output, which shows `actor`).
+    #[serde(skip)]
+    pub actor_kind: ActorKind,
+    /// What.
+    pub action: String,
+    /// Details.
+    pub detail: String,
+    /// Which message.
+    pub message_id: Option<String>,
+}
+
+/// An audit row with its case, as the digest reads them.
+#[derive(sqlx::FromRow)]
+struct CaseAudit {
+    case_ref: Option<CaseRef>,
+    #[sqlx(flatten)]
+    entry: AuditRow,
+}
+
+/// A stored case before its JSON is read.
+#[derive(sqlx::FromRow)]
+struct CaseData {
+    reference: String,
+    data: String,
+}
+
+impl CaseData {
+    fn case(self) -> Result<Case, StoreError> {
+        serde_json::from_str(&self.data).map_err(|e| StoreError::Corrupt {
+            reference: self.reference,
+            message: e.to_string(),
+        })
+    }
+}
+
+/// How an actor is stored: its standing, and who in words.
+fn actor_columns(a: &Actor) -> (ActorKind, String) {
+    match a {
+        Actor::System => (ActorKind::System, "complaintd".to_string()),
+        Actor::Complainant => (ActorKind::Complainant, "complainant".to_string()),
+        Actor::Staff(s) => (ActorKind::Staff, s.clone()),
+        Actor::Unverified(s) => (ActorKind::Unverified, format!("UNVERIFIED {s}")),
+        Actor::Correspondent(s) => (ActorKind::Correspondent, s.clone()),
+        Actor::ThirdParty(s) => (ActorKind::ThirdParty, format!("THIRD PARTY {s}")),
+    }
+}
+
+impl Store {
+    /// The next case number for a prefix and year.
+    pub async fn next_case_number(
+        tx: &mut SqliteConnection,
+        prefix: &str,
+        year: i32,
+    ) -> Result<u32, StoreError> {
+        let last: i64 = sqlx::query_scalar(
+            "INSERT INTO case_numbers (prefix, year, last) VALUES (?, ?, 1)
+             ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1
+             RETURNING last",
+        )
+        .bind(prefix)
+        .bind(year)
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(last as u32)
+    }
+
+    /// Load a case.
+    pub async fn load_case(
+        tx: &mut SqliteConnection,
+        reference: &CaseRef,
+    ) -> Result<Option<Case>, StoreError> {
+        let row: Option<CaseData> =
+            sqlx::query_as("SELECT reference, data FROM cases WHERE reference = ?")
+                .bind(reference)
+                .fetch_optional(&mut *tx)
+                .await?;
+        row.map(CaseData::case).transpose()
+    }
+
+    /// Load a case outside a transaction.
+    pub async fn case(&self, reference: &CaseRef) -> Result<Option<Case>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        Self::load_case(&mut conn, reference).await
+    }
+
+    /// Insert or update a case.
+    pub async fn save_case(
+        tx: &mut SqliteConnection,
+        c: &Case,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let data = serde_json::to_string(c).map_err(|e| StoreError::Corrupt {
+            reference: c.reference.to_string(),
+            message: e.to_string(),
+        })?;
+        sqlx::query(
+            "INSERT INTO cases (reference, kind, state, stage, complainant, complainant_name, handler, opened_at, updated_at, closed_at, tokens_valid_from, data)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (reference) DO UPDATE SET kind = excluded.kind, state = excluded.state, stage = excluded.stage,
+               handler = excluded.handler, updated_at = excluded.updated_at, closed_at = excluded.closed_at,
+               tokens_valid_from = COALESCE(excluded.closed_at, cases.tokens_valid_from), data = excluded.data",
+        )
+        .bind(&c.reference)
+        .bind(c.kind)
+        .bind(c.state)
+        .bind(c.stage as i64)
+        .bind(&c.complainant.address)
+        .bind(&c.complainant.name)
+        .bind(&c.handler)
+        .bind(c.opened_at)
+        .bind(now)
+        .bind(c.closed_at)
+        .bind(c.closed_at)
+        .bind(data)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The latest time the case was ever closed (kept across reopening):
+    /// handler tokens issued at or before it are dead.
+    pub async fn tokens_valid_from(
+        tx: &mut SqliteConnection,
+        reference: &CaseRef,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let at: Option<Option<DateTime<Utc>>> =
+            sqlx::query_scalar("SELECT tokens_valid_from FROM cases WHERE reference = ?")
+                .bind(reference)
+                .fetch_optional(&mut *tx)
+                .await?;
+        Ok(at.flatten())
+    }
+
+    /// All cases, newest first, optionally only those in a state.
+    pub async fn list_cases(&self, state: Option<State>) -> Result<Vec<Case>, StoreError> {
+        let rows: Vec<CaseData> = sqlx::query_as(
+            "SELECT reference, data FROM cases WHERE ?1 IS NULL OR state = ?1
+             ORDER BY opened_at DESC, reference DESC",
+        )
+        .bind(state)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(CaseData::case).collect()
+    }
+
+    /// Append an audit entry.
+    pub async fn append_audit(
+        tx: &mut SqliteConnection,
+        case_ref: Option<&CaseRef>,
+        at: DateTime<Utc>,
+        a: &Audit,
+    ) -> Result<(), StoreError> {
+        Self::append_audits(tx, case_ref, at, std::slice::from_ref(a)).await
+    }
+
+    /// Append several audit entries in one statement (one round trip).
+    pub async fn append_audits(
+        tx: &mut SqliteConnection,
+        case_ref: Option<&CaseRef>,
+        at: DateTime<Utc>,
+        entries: &[Audit],
+    ) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO audit (case_ref, at, actor_kind, actor, action, detail, message_id) ",
+        );
+        q.push_values(entries, |mut b, a| {
+            let (kind, actor) = actor_columns(&a.actor);
+            b.push_bind(case_ref)
+                .push_bind(at)
+                .push_bind(kind)
+                .push_bind(actor)
+                .push_bind(&a.action)
+                .push_bind(&a.detail)
+                .push_bind(&a.message_id);
+        });
+        q.build().execute(&mut *tx).await?;
+        Ok(())
+    }
+
+    /// The audit trail of a case, oldest first.
+    pub async fn case_audit(&self, reference: &CaseRef) -> Result<Vec<AuditRow>, StoreError> {
+        sqlx::query_as(
+            "SELECT at, actor_kind, actor, action, detail, message_id FROM audit
+             WHERE case_ref = ? ORDER BY id",
+        )
+        .bind(reference)
+        .fetch_all(&self.pool)
+        .await
+        .read_from("audit")
+    }
+
+    /// Audit entries between two instants (for the digest).
+    pub async fn audit_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(Option<CaseRef>, AuditRow)>, StoreError> {
+        let rows: Vec<CaseAudit> = sqlx::query_as(
+            "SELECT case_ref, at, actor_kind, actor, action, detail, message_id FROM audit
+             WHERE at >= ? AND at < ? ORDER BY id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+        .read_from("audit")?;
+        Ok(rows.into_iter().map(|r| (r.case_ref, r.entry)).collect())
+    }
+}

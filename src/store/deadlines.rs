@@ -1,0 +1,185 @@
+//! Deadlines (one per case and kind) and the chase-up points before them
+//! (one row each, so none fires twice).
+
+use super::names::ReadFrom;
+use super::{Store, StoreError};
+use crate::core::case::{Deadline, DeadlineKind};
+use crate::core::reference::CaseRef;
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+/// A stored deadline with its case.
+#[derive(sqlx::FromRow)]
+struct DeadlineRow {
+    case_ref: CaseRef,
+    kind: DeadlineKind,
+    stage: i64,
+    start: DateTime<Utc>,
+    due: DateTime<Utc>,
+    breached: bool,
+}
+
+/// A deadline that is due.
+#[derive(sqlx::FromRow)]
+struct DueDeadline {
+    case_ref: CaseRef,
+    kind: DeadlineKind,
+}
+
+/// A chase point that is due.
+#[derive(sqlx::FromRow)]
+struct DueChase {
+    case_ref: CaseRef,
+    kind: DeadlineKind,
+    at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Set (or replace) a deadline.
+    pub async fn set_deadline(
+        tx: &mut SqliteConnection,
+        case_ref: &CaseRef,
+        d: &Deadline,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO deadlines (case_ref, kind, stage, start, due, breached) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (case_ref, kind) DO UPDATE SET stage = excluded.stage, start = excluded.start,
+               due = excluded.due, breached = excluded.breached",
+        )
+        .bind(case_ref)
+        .bind(d.kind)
+        .bind(d.stage as i64)
+        .bind(d.start)
+        .bind(d.due)
+        .bind(d.breached)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Clear a deadline and its pending chases.
+    pub async fn clear_deadline(
+        tx: &mut SqliteConnection,
+        case_ref: &CaseRef,
+        kind: DeadlineKind,
+    ) -> Result<(), StoreError> {
+        for sql in [
+            "DELETE FROM deadlines WHERE case_ref = ? AND kind = ?",
+            "DELETE FROM chases WHERE case_ref = ? AND kind = ? AND done = 0",
+        ] {
+            sqlx::query(sql)
+                .bind(case_ref)
+                .bind(kind)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Replace the pending chase points of a deadline.
+    pub async fn set_chases(
+        tx: &mut SqliteConnection,
+        case_ref: &CaseRef,
+        kind: DeadlineKind,
+        at: &[DateTime<Utc>],
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM chases WHERE case_ref = ? AND kind = ? AND done = 0")
+            .bind(case_ref)
+            .bind(kind)
+            .execute(&mut *tx)
+            .await?;
+        for t in at {
+            sqlx::query(
+                "INSERT INTO chases (case_ref, kind, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(case_ref)
+            .bind(kind)
+            .bind(*t)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Deadlines due at `now` that have not been handled (not breached), oldest first.
+    pub async fn due_deadlines(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(CaseRef, DeadlineKind)>, StoreError> {
+        let rows: Vec<DueDeadline> = sqlx::query_as(
+            "SELECT case_ref, kind FROM deadlines WHERE breached = 0 AND due <= ? ORDER BY due, case_ref",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .read_from("deadlines")?;
+        Ok(rows.into_iter().map(|r| (r.case_ref, r.kind)).collect())
+    }
+
+    /// Chase points due at `now`, oldest first.
+    pub async fn due_chases(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(CaseRef, DeadlineKind, DateTime<Utc>)>, StoreError> {
+        let rows: Vec<DueChase> = sqlx::query_as(
+            "SELECT case_ref, kind, at FROM chases WHERE done = 0 AND at <= ? ORDER BY at, case_ref",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .read_from("chases")?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.case_ref, r.kind, r.at))
+            .collect())
+    }
+
+    /// Mark a chase point done.
+    pub async fn chase_done(
+        tx: &mut SqliteConnection,
+        case_ref: &CaseRef,
+        kind: DeadlineKind,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE chases SET done = 1 WHERE case_ref = ? AND kind = ? AND at = ?")
+            .bind(case_ref)
+            .bind(kind)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The earliest pending deadline or chase time (for the scheduler's sleep).
+    pub async fn next_timer(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(t) FROM (SELECT MIN(due) AS t FROM deadlines WHERE breached = 0
+                                 UNION ALL SELECT MIN(at) FROM chases WHERE done = 0)",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// All deadlines, for the digest.
+    pub async fn all_deadlines(&self) -> Result<Vec<(CaseRef, Deadline)>, StoreError> {
+        let rows: Vec<DeadlineRow> = sqlx::query_as(
+            "SELECT case_ref, kind, stage, start, due, breached FROM deadlines ORDER BY due",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .read_from("deadlines")?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let deadline = Deadline {
+                    kind: r.kind,
+                    stage: r.stage as usize,
+                    start: r.start,
+                    due: r.due,
+                    breached: r.breached,
+                };
+                (r.case_ref, deadline)
+            })
+            .collect())
+    }
+}

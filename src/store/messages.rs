@@ -1,0 +1,309 @@
+//! Inbound messages, stored before anything is done with them, and the
+//! quarantine of those that failed a step.
+
+use super::names::ReadFrom;
+use super::{MessageStatus, Store, StoreError};
+use crate::core::kind::Kind;
+use crate::core::reference::CaseRef;
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+/// The note on a stored message from someone with no standing on its case
+/// (followed by the sender's address); the export labels such messages.
+pub const THIRD_PARTY_NOTE: &str = "third party (not the complainant; changed nothing):";
+
+/// `SELECT` of the columns a [`StoredMessage`] is read from (a macro, so
+/// `concat!` builds each query as a static string).
+macro_rules! select_message {
+    () => {
+        "SELECT id, message_id, source, received_at, raw, from_addr, subject, kind, case_ref, status, note
+         FROM messages "
+    };
+}
+
+/// `SELECT` of the columns (and join) a [`QuarantineEntry`] is read from.
+macro_rules! select_quarantine {
+    () => {
+        "SELECT q.id, q.message_row, q.reason, q.at, m.source, m.from_addr, m.subject, m.size
+         FROM quarantine q JOIN messages m ON m.id = q.message_row "
+    };
+}
+
+/// A raw inbound message to store.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    /// Its Message-ID, if it had one.
+    pub message_id: Option<&'a str>,
+    /// sha256 of the raw bytes, hex.
+    pub content_hash: &'a str,
+    /// sha256 of the message without its trace fields, hex (see `ingest::content_key`).
+    pub content_key: Option<&'a str>,
+    /// Mailbox or path it came from.
+    pub source: &'a str,
+    /// When it was received (business time).
+    pub received_at: DateTime<Utc>,
+    /// The bytes.
+    pub raw: &'a [u8],
+    /// Sender address, if readable.
+    pub from_addr: Option<&'a str>,
+    /// Subject, if readable.
+    pub subject: Option<&'a str>,
+}
+
+/// A stored inbound message.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredMessage {
+    /// Row id.
+    pub id: i64,
+    /// Message-ID.
+    pub message_id: Option<String>,
+    /// Mailbox or path.
+    pub source: String,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+    /// The bytes.
+    pub raw: Vec<u8>,
+    /// Sender.
+    pub from_addr: Option<String>,
+    /// Subject.
+    pub subject: Option<String>,
+    /// Kind, once classified.
+    pub kind: Option<Kind>,
+    /// Case, once threaded.
+    pub case_ref: Option<CaseRef>,
+    /// What became of it.
+    pub status: MessageStatus,
+    /// Why (for ignored and quarantined).
+    pub note: Option<String>,
+}
+
+/// A quarantined message.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct QuarantineEntry {
+    /// Quarantine id.
+    pub id: i64,
+    /// The message row.
+    pub message_row: i64,
+    /// Why.
+    pub reason: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Where it came from.
+    pub source: String,
+    /// Sender, if readable.
+    pub from_addr: Option<String>,
+    /// Subject, if readable.
+    pub subject: Option<String>,
+    /// Size in bytes.
+    pub size: i64,
+}
+
+/// How a stored message is keyed, for telling a repeat from a different
+/// message that reuses a Message-ID.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredKey {
+    /// Row id.
+    pub id: i64,
+    /// sha256 of its raw bytes.
+    pub content_hash: String,
+    /// Its content key (None: stored before keys existed).
+    pub content_key: Option<String>,
+    /// Its raw bytes, only when it has no content key.
+    pub raw: Option<Vec<u8>>,
+}
+
+impl Store {
+    /// Store a raw inbound message. `None` if it was already stored (same
+    /// Message-ID, or same bytes when it has none): ingesting twice changes nothing.
+    pub async fn insert_message(
+        tx: &mut SqliteConnection,
+        m: &NewMessage<'_>,
+    ) -> Result<Option<i64>, StoreError> {
+        let r = sqlx::query(
+            "INSERT INTO messages (message_id, content_hash, content_key, source, received_at, raw, size, from_addr, subject, status)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(m.message_id)
+        .bind(m.content_hash)
+        .bind(m.content_key)
+        .bind(m.source)
+        .bind(m.received_at)
+        .bind(m.raw)
+        .bind(m.raw.len() as i64)
+        .bind(m.from_addr)
+        .bind(m.subject)
+        .bind(MessageStatus::Received)
+        .execute(&mut *tx)
+        .await?;
+        if r.rows_affected() == 0 {
+            return Ok(None);
+        }
+        Ok(Some(r.last_insert_rowid()))
+    }
+
+    /// Stored messages that `insert_message` found in the way: the same
+    /// bytes, the same content key, or the same Message-ID. Each with its
+    /// content hash, its content key, and (when it has no key, having been
+    /// stored before keys existed) its raw bytes to compute one from.
+    pub async fn messages_like(
+        tx: &mut SqliteConnection,
+        message_id: Option<&str>,
+        content_hash: &str,
+        content_key: &str,
+    ) -> Result<Vec<StoredKey>, StoreError> {
+        sqlx::query_as(
+            "SELECT id, content_hash, content_key, CASE WHEN content_key IS NULL THEN raw END AS raw
+             FROM messages WHERE content_hash = ? OR content_key = ? OR (message_id IS NOT NULL AND message_id = ?)",
+        )
+        .bind(content_hash)
+        .bind(content_key)
+        .bind(message_id)
+        .fetch_all(&mut *tx)
+        .await
+        .read_from("messages")
+    }
+
+    /// Record what became of a message.
+    pub async fn mark_message(
+        tx: &mut SqliteConnection,
+        id: i64,
+        status: MessageStatus,
+        kind: Option<Kind>,
+        case_ref: Option<&CaseRef>,
+        note: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE messages SET status = ?, kind = ?, case_ref = ?, note = ? WHERE id = ?",
+        )
+        .bind(status)
+        .bind(kind)
+        .bind(case_ref)
+        .bind(note)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Quarantine a stored message with the reason.
+    pub async fn quarantine(
+        tx: &mut SqliteConnection,
+        message_row: i64,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let quarantined = MessageStatus::Quarantined;
+        Self::mark_message(tx, message_row, quarantined, None, None, Some(reason)).await?;
+        let r = sqlx::query("INSERT INTO quarantine (message_row, reason, at) VALUES (?, ?, ?)")
+            .bind(message_row)
+            .bind(reason)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        Ok(r.last_insert_rowid())
+    }
+
+    /// The stored message row for a Message-ID or content hash, if any.
+    pub async fn find_message(
+        &self,
+        message_id: Option<&str>,
+        hash: &str,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        sqlx::query_as(concat!(
+            select_message!(),
+            "WHERE content_hash = ? OR (message_id IS NOT NULL AND message_id = ?) LIMIT 1"
+        ))
+        .bind(hash)
+        .bind(message_id)
+        .fetch_optional(&self.pool)
+        .await
+        .read_from("messages")
+    }
+
+    /// A stored message by row id.
+    pub async fn message(&self, id: i64) -> Result<Option<StoredMessage>, StoreError> {
+        sqlx::query_as(concat!(select_message!(), "WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .read_from("messages")
+    }
+
+    /// Messages of a case, oldest first.
+    pub async fn case_messages(
+        &self,
+        reference: &CaseRef,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        sqlx::query_as(concat!(
+            select_message!(),
+            "WHERE case_ref = ? ORDER BY received_at, id"
+        ))
+        .bind(reference)
+        .fetch_all(&self.pool)
+        .await
+        .read_from("messages")
+    }
+
+    /// Messages left in `received` (a crash between storing and finishing):
+    /// they are processed again on start.
+    pub async fn unfinished_messages(&self) -> Result<Vec<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM messages WHERE status = ? ORDER BY id")
+                .bind(MessageStatus::Received)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// How many inbound messages are stored (for progress and benchmarks).
+    pub async fn message_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM messages")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Unresolved quarantine entries.
+    pub async fn quarantine_list(&self) -> Result<Vec<QuarantineEntry>, StoreError> {
+        Ok(sqlx::query_as(concat!(
+            select_quarantine!(),
+            "WHERE q.resolved_at IS NULL ORDER BY q.id"
+        ))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// One quarantine entry.
+    pub async fn quarantine_get(&self, id: i64) -> Result<Option<QuarantineEntry>, StoreError> {
+        Ok(
+            sqlx::query_as(concat!(select_quarantine!(), "WHERE q.id = ?"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Mark a quarantine entry resolved (after a successful replay).
+    pub async fn quarantine_resolve(
+        tx: &mut SqliteConnection,
+        id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE quarantine SET resolved_at = ? WHERE id = ?")
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Put a quarantined message back to `received` so it can be processed again.
+    pub async fn reset_message(tx: &mut SqliteConnection, id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE messages SET status = ?, note = NULL WHERE id = ?")
+            .bind(MessageStatus::Received)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
+    }
+}

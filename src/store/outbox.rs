@@ -1,0 +1,419 @@
+//! Finished outgoing mail, one row per recipient, rendered when queued; the
+//! sender claims one at a time under a lease.
+
+use super::names::ReadFrom;
+use super::{OutboxStatus, Store, StoreError};
+use crate::core::case::{Actor, Audit};
+use crate::core::reference::CaseRef;
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+/// The columns an [`OutboxRow`] is read from (a macro, so `concat!` builds
+/// each query as a static string).
+macro_rules! outbox_columns {
+    () => {
+        "id, case_ref, message_id, template, recipient, raw, attempts, created_at, status, last_error"
+    };
+}
+
+/// A mail to queue.
+#[derive(Debug)]
+pub struct NewOutbox<'a> {
+    /// The case it is about.
+    pub case_ref: Option<&'a CaseRef>,
+    /// Its fixed Message-ID.
+    pub message_id: &'a str,
+    /// Template name.
+    pub template: &'a str,
+    /// One recipient address.
+    pub recipient: &'a str,
+    /// Counts against per-recipient caps.
+    pub automatic: bool,
+    /// The finished RFC 5322 message.
+    pub raw: &'a [u8],
+    /// When queued (business time).
+    pub created_at: DateTime<Utc>,
+}
+
+/// A queued mail.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    /// Row id.
+    pub id: i64,
+    /// The case.
+    pub case_ref: Option<CaseRef>,
+    /// Message-ID.
+    pub message_id: String,
+    /// Template name.
+    pub template: String,
+    /// Recipient.
+    pub recipient: String,
+    /// The finished message (empty where a listing leaves it out).
+    pub raw: Vec<u8>,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// When queued.
+    pub created_at: DateTime<Utc>,
+    /// Where it is.
+    pub status: OutboxStatus,
+    /// Last error.
+    pub last_error: Option<String>,
+}
+
+/// Outbox counts.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, sqlx::FromRow)]
+pub struct OutboxCounts {
+    /// Waiting to be sent.
+    pub pending: i64,
+    /// Delivered.
+    pub sent: i64,
+    /// Permanently failed.
+    pub failed: i64,
+}
+
+impl Store {
+    /// Queue a finished mail.
+    pub async fn enqueue(tx: &mut SqliteConnection, m: &NewOutbox<'_>) -> Result<i64, StoreError> {
+        let r = sqlx::query(
+            "INSERT INTO outbox (case_ref, message_id, template, recipient, automatic, raw, created_at, status, next_attempt_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(m.case_ref)
+        .bind(m.message_id)
+        .bind(m.template)
+        .bind(m.recipient)
+        .bind(m.automatic)
+        .bind(m.raw)
+        .bind(m.created_at)
+        .bind(OutboxStatus::Pending)
+        .bind(m.created_at)
+        .execute(&mut *tx)
+        .await?;
+        Ok(r.last_insert_rowid())
+    }
+
+    /// Queue several finished mails in one statement.
+    pub async fn enqueue_many(
+        tx: &mut SqliteConnection,
+        rows: &[NewOutbox<'_>],
+    ) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO outbox (case_ref, message_id, template, recipient, automatic, raw, created_at, status, next_attempt_at) ",
+        );
+        q.push_values(rows, |mut b, m| {
+            b.push_bind(m.case_ref)
+                .push_bind(m.message_id)
+                .push_bind(m.template)
+                .push_bind(m.recipient)
+                .push_bind(m.automatic)
+                .push_bind(m.raw)
+                .push_bind(m.created_at)
+                .push_bind(OutboxStatus::Pending)
+                .push_bind(m.created_at);
+        });
+        q.build().execute(&mut *tx).await?;
+        Ok(())
+    }
+
+    /// A unique number for a Message-ID, allocated before the row exists.
+    pub async fn outbox_count(tx: &mut SqliteConnection) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM outbox")
+                .fetch_one(&mut *tx)
+                .await?,
+        )
+    }
+
+    /// Claim up to `limit` mails due at `now`, leasing them until `lease_until`
+    /// so a second sender (or a restart) does not send them twice.
+    pub async fn claim_outbox(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let mut rows: Vec<OutboxRow> = sqlx::query_as(concat!(
+            "UPDATE outbox SET lease_until = ?
+             WHERE id IN (SELECT id FROM outbox WHERE status = ? AND next_attempt_at <= ?
+                          AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?)
+             RETURNING ",
+            outbox_columns!()
+        ))
+        .bind(lease_until)
+        .bind(OutboxStatus::Pending)
+        .bind(now)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .read_from("outbox")?;
+        rows.sort_by_key(|r| r.id);
+        Ok(rows)
+    }
+
+    /// Claim the oldest due mail of one template (operator alerts, when they
+    /// must go another way), leased until `lease_until`.
+    pub async fn claim_outbox_template(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        template: &str,
+    ) -> Result<Option<OutboxRow>, StoreError> {
+        sqlx::query_as(concat!(
+            "UPDATE outbox SET lease_until = ?
+             WHERE id = (SELECT id FROM outbox WHERE status = ? AND template = ? AND next_attempt_at <= ?
+                         AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT 1)
+             RETURNING ",
+            outbox_columns!()
+        ))
+        .bind(lease_until)
+        .bind(OutboxStatus::Pending)
+        .bind(template)
+        .bind(now)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .read_from("outbox")
+    }
+
+    /// Extend the lease of a mail still being delivered.
+    pub async fn renew_lease(&self, id: i64, lease_until: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET lease_until = ? WHERE id = ? AND status = ?")
+            .bind(lease_until)
+            .bind(id)
+            .bind(OutboxStatus::Pending)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The account could not be used: give the mail back with the reason,
+    /// its attempts and its schedule untouched (it goes as soon as the
+    /// account works again).
+    pub async fn outbox_waiting(&self, id: i64, error: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET lease_until = NULL, last_error = ? WHERE id = ?")
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Give a claimed mail back untouched (a stop, or no way to send it now).
+    pub async fn outbox_release(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET lease_until = NULL WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Mails currently leased by a sender (none once the daemon has stopped).
+    pub async fn leased_outbox(&self, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE status = ? AND lease_until IS NOT NULL AND lease_until >= ?",
+        )
+        .bind(OutboxStatus::Pending)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Record a delivery.
+    pub async fn outbox_sent(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET status = ?, sent_at = ?, attempts = attempts + 1, lease_until = NULL WHERE id = ?")
+            .bind(OutboxStatus::Sent)
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Record a transient failure and when to try again.
+    pub async fn outbox_retry(
+        &self,
+        id: i64,
+        next: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.reschedule(id, next, error, 1).await
+    }
+
+    /// Put a mail back for later without counting an attempt: the sending
+    /// account itself is failing (sign-in), not this mail.
+    pub async fn outbox_defer(
+        &self,
+        id: i64,
+        next: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.reschedule(id, next, error, 0).await
+    }
+
+    async fn reschedule(
+        &self,
+        id: i64,
+        next: DateTime<Utc>,
+        error: &str,
+        attempts: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET attempts = attempts + ?, next_attempt_at = ?, last_error = ?, lease_until = NULL WHERE id = ?")
+            .bind(attempts)
+            .bind(next)
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Record a permanent failure, against the case in the audit log too
+    /// (its own transaction: both or neither).
+    pub async fn outbox_failed(
+        &self,
+        row: &OutboxRow,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?, lease_until = NULL WHERE id = ?")
+            .bind(OutboxStatus::Failed)
+            .bind(error)
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await?;
+        let audit = Audit {
+            actor: Actor::System,
+            action: "delivery failed".into(),
+            detail: format!(
+                "{} to {} could not be delivered: {error}",
+                row.template, row.recipient
+            ),
+            message_id: Some(row.message_id.clone()),
+        };
+        Self::append_audit(&mut tx, row.case_ref.as_ref(), now, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Was any of `message_ids` a mail complaintd queued to `recipient`?
+    /// A reply that answers mail sent to its own sender has standing on the
+    /// case; one that answers mail sent to someone else (a forward) has not.
+    pub async fn issued_to(
+        tx: &mut SqliteConnection,
+        message_ids: &[String],
+        recipient: &str,
+    ) -> Result<bool, StoreError> {
+        for id in message_ids {
+            let id = id.trim().trim_start_matches('<').trim_end_matches('>');
+            let issued: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM outbox WHERE message_id = ? AND recipient = ?)",
+            )
+            .bind(id)
+            .bind(recipient)
+            .fetch_one(&mut *tx)
+            .await?;
+            if issued {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The newest `limit` finished mails of a case to `recipient`, newest
+    /// first: what a reply from them may quote.
+    pub async fn recent_mail_to(
+        tx: &mut SqliteConnection,
+        case_ref: &CaseRef,
+        recipient: &str,
+        limit: i64,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT raw FROM outbox WHERE case_ref = ? AND recipient = ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(case_ref)
+        .bind(recipient)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?)
+    }
+
+    /// Outbox rows of a case (or all when `None`), oldest first.
+    pub async fn outbox(&self, case_ref: Option<&CaseRef>) -> Result<Vec<OutboxRow>, StoreError> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            outbox_columns!(),
+            " FROM outbox WHERE (?1 IS NULL OR case_ref = ?1) ORDER BY id"
+        ))
+        .bind(case_ref)
+        .fetch_all(&self.pool)
+        .await
+        .read_from("outbox")
+    }
+
+    /// The most recent permanent failures, without their message bytes (for
+    /// the digest: it must not read the whole outbox to find them).
+    pub async fn failed_outbox(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        sqlx::query_as(
+            "SELECT id, case_ref, message_id, template, recipient, X'' AS raw, attempts, created_at, status, last_error
+             FROM outbox WHERE status = ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(OutboxStatus::Failed)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .read_from("outbox")
+    }
+
+    /// Outbox rows queued after row `id`, oldest first.
+    pub async fn outbox_after(&self, id: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            outbox_columns!(),
+            " FROM outbox WHERE id > ? ORDER BY id"
+        ))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .read_from("outbox")
+    }
+
+    /// Counts of outbox rows by status.
+    pub async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT COALESCE(SUM(status = ?1), 0) AS pending, COALESCE(SUM(status = ?2), 0) AS sent,
+                    COALESCE(SUM(status = ?3), 0) AS failed FROM outbox",
+        )
+        .bind(OutboxStatus::Pending)
+        .bind(OutboxStatus::Sent)
+        .bind(OutboxStatus::Failed)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// The earliest time a pending mail may be tried (a leased one: when its
+    /// lease runs out, so a mail left leased by a crash is not polled for).
+    pub async fn next_outbox_attempt(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(CASE WHEN lease_until > next_attempt_at THEN lease_until ELSE next_attempt_at END)
+             FROM outbox WHERE status = ?",
+        )
+        .bind(OutboxStatus::Pending)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// The oldest mail still waiting to be sent.
+    pub async fn oldest_pending(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT MIN(created_at) FROM outbox WHERE status = ?")
+                .bind(OutboxStatus::Pending)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+}

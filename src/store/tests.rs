@@ -1,0 +1,342 @@
+//! The store against a real SQLite file: enumerated columns (refused by the
+//! schema, refused when read) and the upgrade that added their checks.
+
+use super::*;
+use crate::core::case::DeadlineKind;
+use crate::core::reference::CaseRef;
+use chrono::{DateTime, Utc};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::SqliteConnectOptions;
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().expect("a test time")
+}
+
+/// A fresh database file, fully migrated.
+async fn fresh() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("db.sqlite"))
+        .await
+        .expect("open");
+    (dir, store)
+}
+
+/// Write with the schema's CHECK constraints off: how a newer build (or a
+/// hand edit) could leave a value this build does not know.
+async fn write_unchecked(store: &Store, sql: &'static str) {
+    let mut conn = store.pool.acquire().await.expect("connection");
+    sqlx::query("PRAGMA ignore_check_constraints = ON")
+        .execute(&mut *conn)
+        .await
+        .expect("pragma");
+    sqlx::query(sql).execute(&mut *conn).await.expect(sql);
+    sqlx::query("PRAGMA ignore_check_constraints = OFF")
+        .execute(&mut *conn)
+        .await
+        .expect("pragma");
+}
+
+fn assert_unknown<T: std::fmt::Debug>(
+    r: Result<T, StoreError>,
+    table: &str,
+    column: &str,
+    value: &str,
+) {
+    match r {
+        Err(StoreError::UnknownValue {
+            table: t,
+            column: c,
+            value: v,
+        }) => assert_eq!((t, c.as_str(), v.as_str()), (table, column, value)),
+        other => panic!("expected {table}.{column} = {value:?} refused, got {other:?}"),
+    }
+}
+
+/// Unknown deadline kinds used to be skipped, so a deadline of a kind this
+/// build did not know silently never fired.
+#[tokio::test]
+async fn an_unknown_deadline_kind_is_an_error_not_skipped() {
+    let (_dir, store) = fresh().await;
+    write_unchecked(
+        &store,
+        "INSERT INTO deadlines (case_ref, kind, stage, start, due, breached)
+         VALUES ('CMP-2026-0001', 'nudge', 0, '2026-11-02T09:00:00Z', '2026-11-03T09:00:00Z', 0)",
+    )
+    .await;
+    write_unchecked(
+        &store,
+        "INSERT INTO chases (case_ref, kind, at) VALUES ('CMP-2026-0001', 'nudge', '2026-11-03T08:00:00Z')",
+    )
+    .await;
+    let now = at("2026-11-04T09:00:00Z");
+    assert_unknown(store.due_deadlines(now).await, "deadlines", "kind", "nudge");
+    assert_unknown(store.all_deadlines().await, "deadlines", "kind", "nudge");
+    assert_unknown(store.due_chases(now).await, "chases", "kind", "nudge");
+}
+
+#[tokio::test]
+async fn unknown_values_in_other_enumerated_columns_are_errors() {
+    let (_dir, store) = fresh().await;
+    write_unchecked(
+        &store,
+        "INSERT INTO outbox (case_ref, message_id, template, recipient, automatic, raw, created_at, status, next_attempt_at)
+         VALUES ('CMP-2026-0001', 'm1@x', 'ack', 'a@b.test', 1, X'', '2026-11-02T09:00:00Z', 'bounced', '2026-11-02T09:00:00Z')",
+    )
+    .await;
+    assert_unknown(store.outbox(None).await, "outbox", "status", "bounced");
+    write_unchecked(
+        &store,
+        "INSERT INTO account_health (account, failure_kind) VALUES ('smtp:outbox', 'quota')",
+    )
+    .await;
+    assert_unknown(
+        store.account_health().await,
+        "account_health",
+        "failure_kind",
+        "quota",
+    );
+    write_unchecked(
+        &store,
+        "INSERT INTO audit (case_ref, at, actor_kind, actor, action, detail)
+         VALUES ('CMP-2026-0001', '2026-11-02T09:00:00Z', 'robot', 'r2d2', 'beeped', '')",
+    )
+    .await;
+    let case: CaseRef = "CMP-2026-0001".parse().expect("a reference");
+    assert_unknown(
+        store.case_audit(&case).await,
+        "audit",
+        "actor_kind",
+        "robot",
+    );
+    // A case reference is read as one too.
+    sqlx::query("INSERT INTO held_mail (at, case_ref, template, recipient, cap, key, reason) VALUES ('2026-11-02T09:00:00Z', 'not a ref', 't', 'a@b.test', 'case', 'k', 'r')")
+        .execute(&store.pool)
+        .await
+        .expect("insert");
+    assert_unknown(
+        store.held_mail_since(at("2026-11-01T00:00:00Z")).await,
+        "held_mail",
+        "case_ref",
+        "not a ref",
+    );
+}
+
+/// One statement per enumerated column, each with a value outside its list.
+const OUT_OF_RANGE: &[&str] = &[
+    "INSERT INTO messages (content_hash, source, received_at, raw, size, status) VALUES ('x1', 's', 't', X'', 0, 'lost')",
+    "INSERT INTO messages (content_hash, source, received_at, raw, size, status, kind) VALUES ('x2', 's', 't', X'', 0, 'received', 'spam')",
+    "INSERT INTO cases (reference, kind, state, stage, complainant, opened_at, updated_at, data) VALUES ('CMP-2026-0901', 'complaint', 'limbo', 0, 'a', 't', 't', '{}')",
+    "INSERT INTO cases (reference, kind, state, stage, complainant, opened_at, updated_at, data) VALUES ('CMP-2026-0902', 'rant', 'open', 0, 'a', 't', 't', '{}')",
+    "INSERT INTO audit (at, actor_kind, actor, action, detail) VALUES ('t', 'robot', 'r', 'a', 'd')",
+    "INSERT INTO deadlines (case_ref, kind, stage, start, due) VALUES ('CMP-2026-0901', 'nudge', 0, 't', 't')",
+    "INSERT INTO chases (case_ref, kind, at) VALUES ('CMP-2026-0901', 'nudge', 't')",
+    "INSERT INTO outbox (message_id, template, recipient, automatic, raw, created_at, status, next_attempt_at) VALUES ('m', 't', 'r', 0, X'', 't', 'bounced', 't')",
+    "INSERT INTO account_health (account, failure_kind) VALUES ('smtp:alerts', 'quota')",
+    "INSERT INTO cap_ledger (at, recipient, domain, kind) VALUES ('t', 'r', 'd', 'bulk')",
+    "INSERT INTO held_mail (at, template, recipient, cap, key, reason) VALUES ('t', 't', 'r', 'planet', 'k', 'r')",
+    "INSERT INTO heartbeat (name, at) VALUES ('janitor', 't')",
+];
+
+async fn assert_all_refused(store: &Store) {
+    for &sql in OUT_OF_RANGE {
+        let e = sqlx::query(sql).execute(&store.pool).await.expect_err(sql);
+        assert!(
+            e.to_string().contains("CHECK constraint failed"),
+            "{sql}: {e}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_schema_refuses_every_out_of_range_value() {
+    let (_dir, store) = fresh().await;
+    assert_all_refused(&store).await;
+}
+
+/// The migration that added the checks rebuilt six tables: a database made
+/// by the schema before it, with data in every one of them, upgrades with
+/// all of it readable.
+#[tokio::test]
+async fn upgrading_keeps_every_row_and_then_checks_new_ones() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("db.sqlite");
+    let opts = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(opts).await.expect("pool");
+    let migrator: Migrator = sqlx::migrate!("./migrations/sqlite");
+    migrator.run_to(50, &pool).await.expect("migrate to 0050");
+    let case_json = r#"{"contacts":["friend@home.test"],"consent_asked":["learner@home.test"]}"#;
+    for (sql, binds) in [
+        (
+            "INSERT INTO messages (id, message_id, content_hash, source, received_at, raw, size, from_addr, subject, kind, case_ref, status, note, content_key)
+             VALUES (1, 'm1@home.test', 'h1', 'INBOX', '2026-11-02T09:00:00Z', X'61', 1, 'a@home.test', 'Late bus', 'complaint', 'CMP-2026-0001', 'processed', NULL, 'k1'),
+                    (2, NULL, 'h2', 'INBOX', '2026-11-02T09:05:00Z', X'62', 1, NULL, NULL, NULL, NULL, 'quarantined', 'no From', NULL)",
+            vec![],
+        ),
+        (
+            "INSERT INTO quarantine (message_row, reason, at) VALUES (2, 'no From', '2026-11-02T09:05:00Z')",
+            vec![],
+        ),
+        (
+            "INSERT INTO cases (reference, kind, state, stage, complainant, opened_at, updated_at, data, tokens_valid_from)
+             VALUES ('CMP-2026-0001', 'complaint', 'awaiting_consent', 0, 'a@home.test', '2026-11-02T09:00:00Z', '2026-11-02T09:00:00Z', ?, NULL)",
+            vec![case_json],
+        ),
+        (
+            "INSERT INTO audit (case_ref, at, actor, action, detail) VALUES
+             ('CMP-2026-0001', '2026-11-02T09:00:00Z', 'complaintd', 'opened', ''),
+             ('CMP-2026-0001', '2026-11-02T09:00:00Z', 'complainant', 'wrote', ''),
+             ('CMP-2026-0001', '2026-11-02T09:01:00Z', 'handler@org.test', 'noted', ''),
+             ('CMP-2026-0001', '2026-11-02T09:02:00Z', 'UNVERIFIED boss@org.test', 'claimed', ''),
+             ('CMP-2026-0001', '2026-11-02T09:03:00Z', 'THIRD PARTY m@evil.test', 'wrote', ''),
+             ('CMP-2026-0001', '2026-11-02T09:04:00Z', 'friend@home.test', 'replied', ''),
+             ('CMP-2026-0001', '2026-11-02T09:05:00Z', 'learner@home.test', 'consented', '')",
+            vec![],
+        ),
+        (
+            "INSERT INTO deadlines (case_ref, kind, stage, start, due, breached)
+             VALUES ('CMP-2026-0001', 'respond', 0, '2026-11-02T09:00:00Z', '2026-11-16T17:00:00Z', 0)",
+            vec![],
+        ),
+        (
+            "INSERT INTO chases (case_ref, kind, at) VALUES ('CMP-2026-0001', 'respond', '2026-11-13T09:00:00Z')",
+            vec![],
+        ),
+        (
+            "INSERT INTO heartbeat (name, at) VALUES ('sender', '2026-11-20T08:59:00Z')",
+            vec![],
+        ),
+    ] {
+        let mut q = sqlx::query(sql);
+        for b in binds {
+            q = q.bind(b);
+        }
+        q.execute(&pool).await.expect(sql);
+    }
+    pool.close().await;
+
+    let store = Store::open(&path).await.expect("upgrade");
+    let case: CaseRef = "CMP-2026-0001".parse().expect("a reference");
+    let m = store.message(1).await.expect("read").expect("message 1");
+    assert_eq!(m.status, MessageStatus::Processed);
+    assert_eq!(m.kind, Some(crate::core::kind::Kind::Complaint));
+    assert_eq!(m.case_ref.as_ref(), Some(&case));
+    assert_eq!(m.raw, b"a");
+    assert_eq!(store.case_messages(&case).await.expect("read").len(), 1);
+    let q = store.quarantine_list().await.expect("read");
+    assert_eq!(
+        q.iter()
+            .map(|e| (e.message_row, e.reason.as_str()))
+            .collect::<Vec<_>>(),
+        [(2, "no From")]
+    );
+    let kinds: Vec<(ActorKind, String)> = store
+        .case_audit(&case)
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|a| (a.actor_kind, a.actor))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (ActorKind::System, "complaintd".to_string()),
+            (ActorKind::Complainant, "complainant".into()),
+            (ActorKind::Staff, "handler@org.test".into()),
+            (ActorKind::Unverified, "UNVERIFIED boss@org.test".into()),
+            (ActorKind::ThirdParty, "THIRD PARTY m@evil.test".into()),
+            (ActorKind::Correspondent, "friend@home.test".into()),
+            (ActorKind::Correspondent, "learner@home.test".into()),
+        ]
+    );
+    let now = at("2026-11-20T09:00:00Z");
+    assert_eq!(
+        store.due_deadlines(now).await.expect("read"),
+        [(case.clone(), DeadlineKind::Respond)]
+    );
+    assert_eq!(
+        store.due_chases(now).await.expect("read"),
+        [(
+            case.clone(),
+            DeadlineKind::Respond,
+            at("2026-11-13T09:00:00Z")
+        )]
+    );
+    assert_eq!(
+        store.heartbeats().await.expect("read"),
+        [(Worker::Sender, at("2026-11-20T08:59:00Z"))]
+    );
+    let (state, data): (String, String) =
+        sqlx::query_as("SELECT state, data FROM cases WHERE reference = 'CMP-2026-0001'")
+            .fetch_one(&store.pool)
+            .await
+            .expect("case row");
+    assert_eq!(
+        (state.as_str(), data.as_str()),
+        ("awaiting_consent", case_json)
+    );
+    // The foreign key from quarantine to messages survived the rebuild.
+    let e = sqlx::query("INSERT INTO quarantine (message_row, reason, at) VALUES (99, 'x', 't')")
+        .execute(&store.pool)
+        .await
+        .expect_err("a quarantine entry for no message");
+    assert!(e.to_string().contains("FOREIGN KEY"), "{e}");
+    // And so did the audit log's append-only triggers.
+    let e = sqlx::query("DELETE FROM audit")
+        .execute(&store.pool)
+        .await
+        .expect_err("deleting audit entries");
+    assert!(e.to_string().contains("append-only"), "{e}");
+    // The upgraded tables now refuse what they used to take.
+    assert_all_refused(&store).await;
+}
+
+/// A database made between main taking 0100 (triage) and this branch's 0060
+/// has 0100 applied and not 0060; sqlx then applies 0060 after it, and its
+/// CHECK lists must keep the triage names or the rebuild would refuse them.
+#[tokio::test]
+async fn the_checks_keep_triage_when_0060_comes_after_0100() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("db.sqlite");
+    let opts = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(opts).await.expect("pool");
+    let mut without_0060: Migrator = sqlx::migrate!("./migrations/sqlite");
+    without_0060.migrations = without_0060
+        .migrations
+        .iter()
+        .filter(|m| m.version != 60)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    without_0060.run(&pool).await.expect("migrate without 0060");
+    for sql in [
+        "INSERT INTO cases (reference, kind, state, stage, complainant, opened_at, updated_at, data)
+         VALUES ('CMP-2026-0001', 'other', 'triage', 0, 'a@home.test', '2026-11-02T09:00:00Z', '2026-11-02T09:00:00Z', '{}')",
+        "INSERT INTO deadlines (case_ref, kind, stage, start, due) VALUES ('CMP-2026-0001', 'confirm_kind', 0, '2026-11-02T09:00:00Z', '2026-11-03T09:00:00Z')",
+        "INSERT INTO chases (case_ref, kind, at) VALUES ('CMP-2026-0001', 'confirm_kind', '2026-11-03T08:00:00Z')",
+    ] {
+        sqlx::query(sql).execute(&pool).await.expect(sql);
+    }
+    pool.close().await;
+
+    let store = Store::open(&path).await.expect("0060 after 0100");
+    let case: CaseRef = "CMP-2026-0001".parse().expect("a reference");
+    let now = at("2026-11-04T09:00:00Z");
+    assert_eq!(
+        store.due_deadlines(now).await.expect("read"),
+        [(case.clone(), DeadlineKind::ConfirmKind)]
+    );
+    assert_eq!(store.due_chases(now).await.expect("read").len(), 1);
+    let state: String =
+        sqlx::query_scalar("SELECT state FROM cases WHERE reference = 'CMP-2026-0001'")
+            .fetch_one(&store.pool)
+            .await
+            .expect("case row");
+    assert_eq!(state, "triage");
+    assert_all_refused(&store).await;
+}

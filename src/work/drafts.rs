@@ -1,0 +1,189 @@
+//! Outgoing mail is rendered outside the write transaction.
+//!
+//! A unit of work (an inbound message, a deadline firing, the digest, an
+//! alert) decides inside a `BEGIN IMMEDIATE` transaction what to write. Its
+//! outgoing mail is asked of a [`Drafts`]: a mail already rendered is handed
+//! back, one that is not is noted and stands in as empty bytes.
+//! [`Drafts::end`] then rolls that pass back, renders what was missing (templates and the
+//! finished RFC 5322 bytes: the work that grows with what a mail quotes) with
+//! no transaction open, and runs the unit again. A mail is identified by
+//! everything rendering reads (template, data, envelope), so the second pass
+//! finds its mail ready exactly when nothing it read changed in between; if
+//! something did (another writer committed first), that pass comes out
+//! incomplete and is redone. So that a unit cannot starve while other work
+//! keeps committing (a large message among a stream of small ones), its last
+//! pass, the [`ATTEMPTS`]th, renders what it still misses while it holds the
+//! write lock: once, and rendering is linear in what a mail quotes, which is
+//! capped. Every unit therefore finishes in at most [`ATTEMPTS`] passes.
+//!
+//! The state written is always the one computed in the pass that commits,
+//! from what that transaction read: the drafts only save rendering.
+
+use crate::app::App;
+use crate::core::case::TemplateId;
+use crate::mail::outgoing::{self, Envelope};
+use crate::store::{StoreError, Tx};
+use crate::work::effects::ApplyError;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// How many passes a unit of work takes at most: all but the last render
+/// outside the transaction; the last renders inside it (see the module
+/// documentation).
+pub const ATTEMPTS: usize = 4;
+
+/// One outgoing mail to render.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    /// The template and its data; `None` when the envelope already holds the
+    /// finished subject, text and HTML (notices built as plain text).
+    pub template: Option<(TemplateId, Value)>,
+    /// Everything else in the message. With a template, its subject, text
+    /// and HTML are filled in from the rendering.
+    pub envelope: Envelope,
+}
+
+type Key = [u8; 32];
+
+impl Draft {
+    /// Everything rendering reads, hashed: equal keys render to equal bytes.
+    fn key(&self) -> Key {
+        fn field(h: &mut Sha256, bytes: &[u8]) {
+            h.update((bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+        }
+        let mut h = Sha256::new();
+        match &self.template {
+            Some((id, data)) => {
+                field(&mut h, id.name().as_bytes());
+                // serde_json writes a map in one order for one insertion order.
+                field(&mut h, data.to_string().as_bytes());
+            }
+            None => field(&mut h, b""),
+        }
+        let e = &self.envelope;
+        for s in [
+            &e.from_name,
+            &e.from_address,
+            &e.reply_to,
+            &e.to,
+            &e.subject,
+            &e.text,
+            &e.html,
+            &e.message_id,
+        ] {
+            field(&mut h, s.as_bytes());
+        }
+        field(&mut h, e.in_reply_to.as_deref().unwrap_or("\0").as_bytes());
+        field(&mut h, e.auto_submitted.unwrap_or("\0").as_bytes());
+        field(&mut h, e.date.to_rfc3339().as_bytes());
+        h.finalize().into()
+    }
+
+    /// Render and build the message (no database involved).
+    fn render(&self, app: &App) -> Result<Vec<u8>, ApplyError> {
+        let mut env = self.envelope.clone();
+        if let Some((id, data)) = &self.template {
+            let rendered = app.templates.render(*id, data)?;
+            env.subject = rendered.subject;
+            env.text = rendered.text;
+            env.html = rendered.html;
+        }
+        Ok(outgoing::build(&env)?)
+    }
+}
+
+/// The mail of one unit of work: what is rendered, and what a pass asked
+/// for that is not.
+#[derive(Default)]
+pub struct Drafts {
+    ready: HashMap<Key, Vec<u8>>,
+    missing: Vec<(Key, Draft)>,
+    passes: usize,
+}
+
+impl Drafts {
+    /// The finished bytes of `draft` if it has been rendered; otherwise it is
+    /// noted for rendering and empty bytes stand in (this pass will be
+    /// rolled back), except in the last pass, which renders it now.
+    pub fn message(&mut self, app: &App, draft: Draft) -> Result<Vec<u8>, ApplyError> {
+        let key = draft.key();
+        if let Some(raw) = self.ready.get(&key) {
+            return Ok(raw.clone());
+        }
+        if self.passes >= ATTEMPTS {
+            let raw = draft.render(app)?;
+            self.ready.insert(key, raw.clone());
+            return Ok(raw);
+        }
+        if !self.missing.iter().any(|(k, _)| *k == key) {
+            self.missing.push((key, draft));
+        }
+        Ok(Vec::new())
+    }
+
+    /// Whether every mail asked for in this pass was ready: the pass may commit.
+    pub fn complete(&self) -> bool {
+        self.missing.is_empty()
+    }
+
+    /// Render what the last pass was missing. Call with no transaction open.
+    pub fn render_missing(&mut self, app: &App) -> Result<(), ApplyError> {
+        for (key, draft) in std::mem::take(&mut self.missing) {
+            let raw = draft.render(app)?;
+            self.ready.insert(key, raw);
+        }
+        Ok(())
+    }
+}
+
+impl Drafts {
+    /// Start a pass of a unit of work: its write transaction. A unit of work
+    /// runs as
+    ///
+    /// ```ignore
+    /// let mut drafts = Drafts::default();
+    /// let value = loop {
+    ///     let mut tx = drafts.begin(app).await?;
+    ///     let out = async { /* reads, writes, drafts.message(…) */ }.await;
+    ///     if let Some(v) = drafts.end(app, tx, out).await? {
+    ///         break v;
+    ///     }
+    /// };
+    /// ```
+    ///
+    /// A pass may run more than once (at most [`ATTEMPTS`] times), so it
+    /// must not act outside the database.
+    pub async fn begin(&mut self, app: &App) -> Result<Tx, ApplyError> {
+        self.passes += 1;
+        self.missing.clear();
+        Ok(app.store.begin().await?)
+    }
+
+    /// End a pass with its outcome: commit when it succeeded with all its
+    /// mail ready (`Some`), roll back and render what it missed, outside the
+    /// transaction, when it did not (`None`: run the pass again), and roll
+    /// back on an error.
+    pub async fn end<T, E>(&mut self, app: &App, tx: Tx, out: Result<T, E>) -> Result<Option<T>, E>
+    where
+        E: From<ApplyError>,
+    {
+        let db = |e: sqlx::Error| E::from(ApplyError::Store(StoreError::Db(e)));
+        match out {
+            Ok(v) if self.complete() => {
+                tx.commit().await.map_err(db)?;
+                Ok(Some(v))
+            }
+            Ok(_) => {
+                tx.rollback().await.map_err(db)?;
+                self.render_missing(app)?;
+                Ok(None)
+            }
+            Err(e) => {
+                tx.rollback().await.map_err(db)?;
+                Err(e)
+            }
+        }
+    }
+}
