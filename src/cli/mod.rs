@@ -1,10 +1,13 @@
-//! The command line (DESIGN §6). Thin: parses arguments, loads files, calls the
-//! core, prints. Errors become a message on stderr and a non-zero exit code.
+//! The command line. Its commands, flags and output formats are a contract:
+//! scripts and tests call them, so they change only together with the
+//! README's command summary (which `tests/readme.rs` checks against this
+//! parser). Thin: parses arguments, loads files, calls the core, prints.
+//! Errors become a message on stderr and a non-zero exit code.
 
 mod classify;
 mod demo;
 mod learn;
-pub mod out;
+pub(crate) mod out;
 mod status;
 mod store_commands;
 

@@ -144,7 +144,8 @@ fn addresses(a: Option<&mail_parser::Address<'_>>) -> Vec<Mailbox> {
 }
 
 /// A plain-text part that a phone client glued together: long, almost no
-/// line breaks. The HTML part is then the better source (DESIGN §6).
+/// line breaks. The HTML part is then the better source: a reply's text is
+/// read from the HTML part whenever the plain-text part is mangled this way.
 fn looks_mangled(plain: &str, html: Option<&str>) -> bool {
     let Some(html) = html else { return false };
     let plain_lines = plain.trim().lines().count();

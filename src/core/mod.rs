@@ -5,23 +5,23 @@
 //! returns data or decisions. That is what lets the procedure be tested
 //! exhaustively and fast, and replayed exactly.
 
-pub mod auth;
+pub(crate) mod auth;
 pub mod calendar;
-pub mod caps;
+pub(crate) mod caps;
 pub mod case;
 pub mod classify;
 pub mod commands;
 pub mod directory;
-pub mod intent;
+pub(crate) mod intent;
 pub mod kind;
 pub mod learned;
 pub mod mail;
 pub mod oauth;
 pub mod policy;
-pub mod quote;
-pub mod redact;
+pub(crate) mod quote;
+pub(crate) mod redact;
 pub mod reference;
-pub mod screen;
-pub mod text;
-pub mod threading;
+pub(crate) mod screen;
+pub(crate) mod text;
+pub(crate) mod threading;
 pub mod token;

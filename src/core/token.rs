@@ -4,8 +4,10 @@
 //!   so a reply's `In-Reply-To`/`References` can be matched to its case even
 //!   when the subject was rewritten.
 //! - Each handler's notification carries a per-case token bound to that
-//!   handler's address; a command is executed only with a valid token (or an
-//!   authenticated sender, see DESIGN §5).
+//!   handler's address; a command is executed only when the sender is
+//!   configured staff and the message proves it: such a token, or a DKIM/SPF
+//!   pass in the trusted server's `Authentication-Results`. Email is
+//!   spoofable, so a staff address alone proves nothing.
 
 use super::reference::CaseRef;
 use chrono::{DateTime, Duration, Utc};

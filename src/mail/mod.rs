@@ -2,10 +2,10 @@
 //! outgoing message builder, the outbox sender (Maildir or SMTP), TLS, and
 //! the OAuth2 token sources that sign in to both.
 
-pub mod imap;
+pub(crate) mod imap;
 pub mod maildir;
 pub mod maildir_source;
-pub mod outgoing;
+pub(crate) mod outgoing;
 pub mod sender;
-pub mod tls;
-pub mod token_source;
+pub(crate) mod tls;
+pub(crate) mod token_source;

@@ -63,7 +63,7 @@ pub fn transport(app: &App) -> Result<Transport, DaemonError> {
 }
 
 /// The OAuth2 token source of an SMTP account, if it signs in that way.
-pub fn smtp_tokens(
+pub(crate) fn smtp_tokens(
     app: &App,
     smtp: &SmtpConfig,
 ) -> Option<Arc<crate::mail::token_source::TokenSource>> {

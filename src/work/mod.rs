@@ -3,12 +3,12 @@
 //! scheduler's tick, the directors' digest, operator alerts, flood caps,
 //! exporting a case, and the daemon that runs the loops.
 
-pub mod alerts;
-pub mod caps;
+pub(crate) mod alerts;
+pub(crate) mod caps;
 pub mod daemon;
 pub mod digest;
 pub mod drafts;
-pub mod effects;
+pub(crate) mod effects;
 pub mod export;
 pub mod ingest;
 pub mod scheduler;

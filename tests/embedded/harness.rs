@@ -91,6 +91,20 @@ impl TestApp {
         }
     }
 
+    /// An app that also reads a Maildir mailbox "complaints" at `inbox/`
+    /// (created), as the embedded default does; returns the inbox's path.
+    pub async fn spawn_with_maildir_inbox(provider: &str, start: &str) -> (TestApp, PathBuf) {
+        let app = Self::spawn_with(
+            provider,
+            start,
+            "[[mailbox]]\nname = \"complaints\"\nmaildir = \"inbox\"",
+        )
+        .await;
+        let inbox = app.dir.path().join("inbox");
+        complaintd::mail::maildir::create(&inbox).expect("maildir");
+        (app, inbox)
+    }
+
     pub async fn open(config: &Path) -> App {
         let loaded = config::load(config).expect("config");
         App::with_secret(loaded, Secret::new(SECRET.as_bytes().to_vec()))

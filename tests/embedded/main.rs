@@ -5,6 +5,7 @@ mod harness;
 
 mod alerts;
 mod crash;
+mod daemon;
 mod delivery;
 mod floods;
 mod heavy;

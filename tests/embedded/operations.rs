@@ -416,14 +416,8 @@ fn demo_runs_from_scratch_quickly_and_covers_the_procedure() {
 
 #[tokio::test]
 async fn maildir_source_takes_in_new_mail_after_commit() {
-    let app = TestApp::spawn_with(
-        "provider-b",
-        "2026-11-23T10:00:00Z",
-        "[[mailbox]]\nname = \"complaints\"\nmaildir = \"inbox\"",
-    )
-    .await;
-    let inbox = app.dir.path().join("inbox");
-    complaintd::mail::maildir::create(&inbox).expect("maildir");
+    let (app, inbox) =
+        TestApp::spawn_with_maildir_inbox("provider-b", "2026-11-23T10:00:00Z").await;
     for i in 0..3 {
         let raw = message(
             "Jo <jo@mail.test>",

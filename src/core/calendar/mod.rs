@@ -1,7 +1,7 @@
 //! The working-day calendar: UK bank holidays per nation, the organisation's
 //! closure days and business hours, and deadline arithmetic in `Europe/London`.
 //!
-//! Rule (DESIGN §3): "within N working days of receipt" counts the first
+//! Rule: "within N working days of receipt" counts the first
 //! working day *after* the day of receipt as day 1; a message received on a
 //! non-working day counts as received on the next working day; the deadline is
 //! the end of the business day of day N. Pure: nothing here reads a clock.

@@ -9,7 +9,8 @@ use std::str::FromStr;
 pub enum Span {
     /// By the end of the business day of receipt.
     SameDay,
-    /// N working days, counted as DESIGN §3 says.
+    /// N working days: the first working day after the day of receipt is
+    /// day 1, and the deadline is the end of the business day of day N.
     WorkingDays(u32),
     /// N elapsed hours, weekends included ("within 12 hours of receipt").
     Hours(u32),

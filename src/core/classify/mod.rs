@@ -4,7 +4,7 @@
 //! Rule-based and explainable on purpose: every point of score comes from a
 //! named cue that is recorded in `reasons`. Only the newly written text drives
 //! the label: quoted history, signatures and legal disclaimers are removed
-//! first (see [`super::quote`]); forwarded text counts at reduced weight.
+//! first (see `core::quote`); forwarded text counts at reduced weight.
 
 mod lexicon;
 mod score;
