@@ -70,7 +70,7 @@ impl App {
         Ok(App {
             calendar: loaded.calendar(),
             directory: loaded.directory(),
-            hints: loaded.hints(),
+            hints: loaded.hints_with_model()?,
             templates,
             secret,
             store,

@@ -60,6 +60,7 @@ fn hints() -> classify::Hints {
         subcontractors: vec!["Pennine Skills Partnership".to_string()],
         handler_names: vec!["Megan Hughes".to_string(), "Dr Owen Price".to_string()],
         own_addresses: own_addresses(),
+        learned: Default::default(),
     }
 }
 

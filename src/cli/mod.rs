@@ -6,6 +6,7 @@
 
 mod classify;
 mod demo;
+mod learn;
 pub(crate) mod out;
 mod status;
 mod store_commands;
@@ -48,8 +49,31 @@ pub enum Command {
         json: bool,
         /// Measure against DIR/labels.jsonl: per-kind and per-flag
         /// precision/recall/F1, accuracy, macro-F1 and the confusion matrix.
-        #[arg(long, value_name = "DIR", conflicts_with = "files")]
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["files", "train", "learn", "cv"])]
         eval: Option<PathBuf>,
+        /// Fit the shipped model of the learned layer on labelled folders
+        /// (`--corpus`, default: the repository's) and write it (`--out`,
+        /// default model/classifier.bin) with its corpus.jsonl beside it.
+        #[arg(long, conflicts_with_all = ["learn", "cv", "files"])]
+        train: bool,
+        /// Refit the learned layer on the shipped corpus plus this
+        /// organisation's handler corrections (#reclassify, #flag, #unflag),
+        /// written where the daemon loads it (`[classifier] model`).
+        #[arg(long, conflicts_with_all = ["cv", "files"])]
+        learn: bool,
+        /// Cross-validate on labelled folders: the lexicon alone against the
+        /// lexicon with the learned layer.
+        #[arg(long, conflicts_with = "files")]
+        cv: bool,
+        /// A folder with labels.jsonl and its .eml files (repeatable).
+        #[arg(long)]
+        corpus: Vec<PathBuf>,
+        /// Where --train writes the model.
+        #[arg(long, requires = "train")]
+        out: Option<PathBuf>,
+        /// Folds for --cv.
+        #[arg(long, default_value_t = 5, requires = "cv")]
+        folds: usize,
         /// Files or directories (Maildirs too).
         files: Vec<PathBuf>,
     },
@@ -330,11 +354,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
         },
-        Command::Classify { json, eval, files } => {
+        Command::Classify {
+            json,
+            eval,
+            train,
+            learn,
+            cv,
+            corpus,
+            out,
+            folds,
+            files,
+        } => {
+            if train {
+                return learn::train_cmd(&corpus, out.as_deref());
+            }
+            if learn {
+                return runtime()?.block_on(learn::learn_cmd(config));
+            }
             let hints = match &cli.config {
-                Some(path) => crate::config::load(path)?.hints(),
+                Some(path) => crate::config::load(path)?.hints_with_model()?,
                 None => Hints::default(),
             };
+            if cv {
+                return learn::cv_cmd(&corpus, folds, &hints);
+            }
             match eval {
                 Some(dir) => classify::eval_cmd(json, &dir, &hints),
                 None => classify::classify_cmd(json, &files, &hints),

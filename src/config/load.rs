@@ -163,7 +163,36 @@ impl Loaded {
                 .iter()
                 .map(|a| a.to_ascii_lowercase())
                 .collect(),
+            learned: Default::default(),
         }
+    }
+
+    /// Where the organisation's refitted classifier model lives.
+    pub fn model_path(&self) -> PathBuf {
+        match &self.config.classifier.model {
+            Some(p) => self.resolve(p),
+            None => self
+                .resolve(&self.config.store.path)
+                .with_extension("classifier"),
+        }
+    }
+
+    /// Hints with the organisation's refitted model when there is one (an
+    /// unreadable model file is an error: silently falling back would hide
+    /// the organisation's corrections).
+    pub fn hints_with_model(&self) -> Result<Hints, ConfigError> {
+        let mut hints = self.hints();
+        let path = self.model_path();
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let model = crate::core::learned::Model::from_bytes(&bytes)
+                    .map_err(|e| ConfigError::new(&path, "classifier.model", e.to_string()))?;
+                hints.learned = crate::core::learned::Learned::Model(std::sync::Arc::new(model));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(ConfigError::new(&path, "classifier.model", e.to_string())),
+        }
+        Ok(hints)
     }
 
     /// Read the HMAC secret from the file or environment variable named in

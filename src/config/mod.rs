@@ -158,6 +158,12 @@ pub struct ClassifierConfig {
     /// Names of subcontracted partners.
     #[serde(default)]
     pub subcontractors: Vec<String>,
+    /// The learned layer's model refitted with this organisation's
+    /// corrections (`complaintd classify --learn` writes it), relative to the
+    /// config file; default: beside the database, `<database>.classifier`.
+    /// When the file does not exist the model shipped with the binary is used.
+    #[serde(default)]
+    pub model: Option<PathBuf>,
 }
 
 /// Where the database lives.

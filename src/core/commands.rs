@@ -2,7 +2,7 @@
 //! employer's statement` in a handler's reply act on the case instead of
 //! being sent to the complainant.
 
-use super::kind::Kind;
+use super::kind::{Flag, Kind};
 use chrono::NaiveDate;
 use regex::Regex;
 use serde::Serialize;
@@ -38,6 +38,16 @@ pub enum Command {
     Reclassify {
         /// The new kind.
         kind: Kind,
+    },
+    /// Set a flag the classifier missed (`#flag safeguarding`).
+    Flag {
+        /// The flag.
+        flag: Flag,
+    },
+    /// Clear a flag the classifier raised wrongly (`#unflag anonymous`).
+    Unflag {
+        /// The flag.
+        flag: Flag,
     },
     /// The learner's written consent has been received.
     ConsentReceived,
@@ -138,7 +148,7 @@ const PLACEHOLDERS: [&str; 13] = [
 ];
 
 static COMMAND_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline)(?-u:\b)")
+    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|flag|unflag|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline)(?-u:\b)")
         .expect("static regex")
 });
 
@@ -248,6 +258,13 @@ fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, Str
             .ok_or_else(|| {
                 format!("#reclassify needs one of complaint, compliment, comment, other (got {:?})", rest.trim())
             }),
+        "flag" | "unflag" => {
+            let flag = rest.trim().parse::<Flag>().map_err(|_| {
+                let names: Vec<&str> = <Flag as strum::IntoEnumIterator>::iter().map(|f| f.as_str()).collect();
+                format!("#{word} needs one of {} (got {:?})", names.join(", "), rest.trim())
+            })?;
+            Ok(if word == "flag" { Command::Flag { flag } } else { Command::Unflag { flag } })
+        }
         "consent" => {
             let r = rest.trim().to_lowercase();
             let (verb, arg) = r.split_once(char::is_whitespace).unwrap_or((r.as_str(), ""));
@@ -279,7 +296,7 @@ fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, Str
         "proceed" | "investigate" => Ok(Command::Proceed { reason: opt(&full(rest)) }),
         "no-action" | "noaction" | "no_action" | "decline" => Ok(Command::NoAction { reason: opt(&full(rest)) }),
         other => Err(format!(
-            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #consent, #contact, #withdraw, #escalate, #proceed or #no-action"
+            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #flag, #unflag, #consent, #contact, #withdraw, #escalate, #proceed or #no-action"
         )),
     }
 }
@@ -406,6 +423,28 @@ mod tests {
         );
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         assert_eq!(p.commands.len(), 2);
+    }
+
+    #[test]
+    fn flag_and_unflag_name_one_flag() {
+        let p = parse("#flag safeguarding\n#unflag Health-Safety\n#flag urgent");
+        assert_eq!(
+            p.commands,
+            vec![
+                Command::Flag {
+                    flag: Flag::Safeguarding
+                },
+                Command::Unflag {
+                    flag: Flag::HealthSafety
+                }
+            ]
+        );
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        assert!(
+            p.errors[0].message.contains("staff_subject"),
+            "{:?}",
+            p.errors
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub(crate) mod eval;
 pub(crate) mod extract;
 pub(crate) mod intent;
 pub mod kind;
+pub mod learned;
 pub mod mail;
 pub mod oauth;
 pub mod policy;

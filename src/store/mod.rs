@@ -35,12 +35,15 @@
 mod accounts;
 mod caps;
 mod cases;
+mod corrections;
 mod deadlines;
 mod digests;
 mod fetch;
 mod messages;
 mod names;
 mod outbox;
+
+pub use corrections::{Corrected, Correction, Label as CorrectionLabel};
 
 pub use accounts::AccountHealth;
 pub use caps::{Counted, HeldMail, NewCounted};

@@ -453,6 +453,8 @@ async fn process_analysed(
     // Whose message this is, for the flood caps on staff notifications:
     // everyone's but a member of staff who proved who they are.
     let mut cause = Some(sender.as_str());
+    // A handler's corrections of the classifier, with the case as it was.
+    let mut corrections: Option<(case::Case, Vec<commands::Command>)> = None;
     let (tr, context_text, outcome) = match existing {
         Some(c) => {
             // A handler's commands come only from the newly written text: cut
@@ -484,8 +486,10 @@ async fn process_analysed(
                 if verified {
                     cause = None;
                 }
+                let parsed = commands::parse(&new_text);
+                corrections = Some((c.clone(), parsed.commands.clone()));
                 Event::StaffReplied {
-                    parsed: commands::parse(&new_text),
+                    parsed,
                     message: inbound,
                     verified,
                 }
@@ -539,6 +543,9 @@ async fn process_analysed(
         }
     };
     effects::apply_caused(app, tx, drafts, &tr, &context_text, cause, now).await?;
+    if let Some((before, cmds)) = &corrections {
+        record_corrections(tx, before, &tr.case, cmds, sender, now).await?;
+    }
     // A third party's message stays on the case, labelled, for the record.
     let note = third_party.then(|| format!("{THIRD_PARTY_NOTE} {sender}"));
     Store::mark_message(
@@ -551,6 +558,49 @@ async fn process_analysed(
     )
     .await?;
     Ok(outcome)
+}
+
+/// Keep each classifier correction a handler's commands made (those that
+/// changed the case, or confirmed a kind the classifier was unsure of: a
+/// refused or unverified command changes nothing) as a labelled example for
+/// `complaintd classify --learn`.
+async fn record_corrections(
+    tx: &mut SqliteConnection,
+    before: &case::Case,
+    after: &case::Case,
+    cmds: &[commands::Command],
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use crate::store::CorrectionLabel as L;
+    let reference = after.reference.to_string();
+    for c in cmds {
+        let (label, name) = match c {
+            // A changed kind, or a kind confirmed from triage (the
+            // classifier was unsure: the handler's answer is a label too).
+            commands::Command::Reclassify { kind }
+                if after.kind == *kind
+                    && (before.kind != after.kind
+                        || (before.state == case::State::Triage
+                            && after.state != case::State::Triage)) =>
+            {
+                (L::Kind, kind.as_str())
+            }
+            commands::Command::Flag { flag }
+                if !before.flags.contains(flag) && after.flags.contains(flag) =>
+            {
+                (L::Flag, flag.as_str())
+            }
+            commands::Command::Unflag { flag }
+                if before.flags.contains(flag) && !after.flags.contains(flag) =>
+            {
+                (L::Unflag, flag.as_str())
+            }
+            _ => continue,
+        };
+        Store::record_correction(tx, now, &reference, actor, label, name).await?;
+    }
+    Ok(())
 }
 
 /// How many of our latest mails to a sender a reply is compared with.

@@ -10,6 +10,7 @@ mod delivery;
 mod floods;
 mod heavy;
 mod idempotence;
+mod learning;
 mod locking;
 mod machine_mail;
 mod operations;

@@ -10,6 +10,7 @@ mod lexicon;
 mod score;
 
 use super::kind::{Flag, Kind};
+use super::learned;
 use super::mail::InboundMail;
 use super::quote::{self, HistoryKind};
 use super::screen::screen;
@@ -57,6 +58,9 @@ pub struct Hints {
     pub handler_names: Vec<String>,
     /// The organisation's own mailbox addresses.
     pub own_addresses: Vec<String>,
+    /// The learned layer's model (the shipped one unless the organisation
+    /// has refitted it with its corrections).
+    pub learned: super::learned::Learned,
 }
 
 /// The text that should drive the label: the newly written part, plus any
@@ -179,6 +183,30 @@ pub fn classify_parts(mail: &InboundMail, p: &Parts, hints: &Hints) -> Classific
 /// message stall ingest.
 pub const CLASSIFY_MAX_BYTES: usize = 64 * 1024;
 
+/// What the learned layer reads of a message: the same parts the lexicon
+/// scores, with text read from attachments counted as written (an attached
+/// letter is what the sender wrote). One builder for classifying and for
+/// training, so the model is fitted on exactly what it is later shown.
+pub fn learned_doc(
+    subject: &str,
+    new: &str,
+    forwarded: &str,
+    attached: &str,
+    named: bool,
+) -> learned::Doc {
+    let new = if attached.trim().is_empty() {
+        new.to_string()
+    } else {
+        format!("{new}\n{attached}")
+    };
+    learned::Doc {
+        subject: subject.to_string(),
+        new,
+        forwarded: forwarded.to_string(),
+        named,
+    }
+}
+
 fn classify_text(
     subject: &str,
     new: &str,
@@ -272,6 +300,25 @@ fn classify_text(
     own.sort_by(|a, b| b.0.total_cmp(&a.0));
     reasons.extend(own.iter().take(6).map(|(_, r)| r.clone()));
 
+    // The learned layer: overrules the lexicon's kind only when confident
+    // (a message it makes a complaint leaves triage), and adds the flags its
+    // recall-tuned thresholds raise.
+    let prediction = hints.learned.model().map(|m| {
+        m.predict(&learned_doc(
+            subject,
+            new,
+            forwarded,
+            attached,
+            mail.from.as_ref().is_some_and(|f| f.name.is_some()),
+        ))
+    });
+    let (kind, triage) = match &prediction {
+        Some(p) => {
+            let decided = learned::decide_kind(kind, p, &mut reasons);
+            (decided, learned::triage(decided, triage))
+        }
+        None => (kind, triage),
+    };
     let with_attached;
     let forwarded = if attached.trim().is_empty() {
         forwarded
@@ -279,7 +326,7 @@ fn classify_text(
         with_attached = format!("{forwarded}\n{attached}");
         with_attached.as_str()
     };
-    let flags = flags(
+    let mut flags = flags(
         kind,
         triage,
         subject,
@@ -289,6 +336,9 @@ fn classify_text(
         hints,
         &mut reasons,
     );
+    if let Some(p) = &prediction {
+        flags.extend(learned::flags(kind, triage, p, &mut reasons));
+    }
     Classification {
         kind,
         flags,
@@ -438,7 +488,13 @@ mod tests {
             "From: {from}\r\nTo: complaints@org.test\r\nSubject: {subject}\r\nMessage-ID: <t@mail.test>\r\n{extra}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
         );
         let mail = crate::core::mail::parse(raw.as_bytes()).expect("parse");
-        classify(&mail, &Hints::default())
+        // These tests are about the lexicon's own decisions (its triage
+        // rule): the learned layer, which may overrule them, is off.
+        let hints = Hints {
+            learned: crate::core::learned::Learned::Off,
+            ..Hints::default()
+        };
+        classify(&mail, &hints)
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod close;
 mod consent;
 mod decide;
 mod extend;
+mod flag;
 mod people;
 mod route;
 
@@ -43,6 +44,8 @@ pub(super) fn command(out: &mut Out, by: By<'_>, c: Command) -> Result<(), Strin
         Command::ConsentReceived => consent::consent_received(out, by),
         Command::AskConsent { to } => consent::ask_consent(out, by, to),
         Command::Reclassify { kind } => route::reclassify(out, by, kind),
+        Command::Flag { flag } => flag::flag(out, by, flag),
+        Command::Unflag { flag } => flag::unflag(out, by, flag),
         Command::Escalate { reason } => route::escalate(out, by, reason),
         Command::Proceed { reason } => decide::proceed(out, by, reason),
         Command::NoAction { reason } => decide::no_action(out, by, reason),
