@@ -8,6 +8,7 @@ use crate::core::text::one_line;
 use crate::mail::maildir;
 use crate::mail::sender::{self, Transport};
 use crate::work::ingest::{self, Ingested};
+use crate::work::raw;
 use crate::work::{digest, export, scheduler};
 use anyhow::{anyhow, Context};
 use chrono::{DateTime, Utc};
@@ -78,7 +79,7 @@ pub(super) async fn ingest_paths(
         (0, 0, 0, 0, 0, 0);
     let limit = app.loaded.config.limits.max_message_bytes;
     for f in &files {
-        let raw = match ingest::read_limited(f, limit, &f.display().to_string()) {
+        let raw = match raw::read_limited(f, limit, &f.display().to_string()) {
             Ok(r) => r,
             Err(e) => {
                 crate::errln!("{}: {e}", f.display());

@@ -7,6 +7,7 @@ use crate::app::App;
 use crate::config::MailboxConfig;
 use crate::mail::maildir;
 use crate::work::ingest::{self, Ingested};
+use crate::work::raw;
 use chrono::{DateTime, Utc};
 use tracing::warn;
 
@@ -49,7 +50,7 @@ pub async fn poll(app: &App, mailbox: &MailboxConfig, now: DateTime<Utc>) -> Pol
             dir.display(),
             f.file_name().and_then(|n| n.to_str()).unwrap_or("?")
         );
-        let raw = match ingest::read_limited(&f, limit, &whence) {
+        let raw = match raw::read_limited(&f, limit, &whence) {
             Ok(r) => r,
             Err(e) => {
                 warn!(mailbox = %mailbox.name, file = %f.display(), error = %e, "cannot read message");

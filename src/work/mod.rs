@@ -11,4 +11,5 @@ pub mod drafts;
 pub(crate) mod effects;
 pub mod export;
 pub mod ingest;
+pub mod raw;
 pub mod scheduler;

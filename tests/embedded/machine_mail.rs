@@ -41,7 +41,7 @@ async fn machine_mail_is_stored_and_never_answered() {
             .store
             .find_message(
                 parsed.message_id.as_deref(),
-                &complaintd::work::ingest::content_hash(&raw),
+                &complaintd::work::raw::content_hash(&raw),
             )
             .await
             .expect("db");

@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::config::{ImapConfig, MailboxConfig};
 use crate::mail::token_source::TokenSource;
 use crate::work::ingest::{self, Ingested};
+use crate::work::raw;
 use async_imap::extensions::idle::IdleResponse;
 use chrono::Utc;
 use futures::TryStreamExt;
@@ -92,7 +93,7 @@ async fn fetch_new(
                 .find_map(|f| f.header().map(|h| h.to_vec()))
                 .unwrap_or_default();
             let source = format!("the {} mailbox, folder {}, UID {uid}", mb.name, cfg.folder);
-            let raw = ingest::oversize_notice(&header, u64::from(*size), limit, &source);
+            let raw = raw::oversize_notice(&header, u64::from(*size), limit, &source);
             bodies.push((*uid, raw));
         }
         bodies.sort_by_key(|(u, _)| *u);
