@@ -522,7 +522,13 @@ fn cross_validation_compares_the_lexicon_with_the_learned_layer() {
 fn triage_catches_complaints_and_stays_a_safety_net() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let (mut complaints, mut caught, mut people, mut in_triage) = (0usize, 0usize, 0usize, 0usize);
-    for dir in ["classify", "shared-corpus", "blind/triage-1"] {
+    for dir in [
+        "classify",
+        "shared-corpus",
+        "blind/triage-1",
+        "blind/triage-2",
+        "blind/triage-3",
+    ] {
         let dir = root.join(dir);
         let labels = labels(&dir);
         let files: Vec<PathBuf> = labels.iter().map(|l| dir.join(&l.file)).collect();

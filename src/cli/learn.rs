@@ -16,10 +16,12 @@ use std::sync::Arc;
 use strum::IntoEnumIterator;
 
 /// The labelled corpora in the repository, used when `--corpus` is not given.
-pub const DEFAULT_CORPORA: [&str; 4] = [
+pub const DEFAULT_CORPORA: [&str; 6] = [
     "tests/data/classify",
     "tests/data/shared-corpus",
     "tests/data/blind/triage-1",
+    "tests/data/blind/triage-2",
+    "tests/data/blind/triage-3",
     "tests/data/train",
 ];
 
