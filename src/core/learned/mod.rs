@@ -105,7 +105,14 @@ fn show(c: &[model::Contribution]) -> String {
 pub fn decide_kind(lexicon: Kind, p: &Prediction, reasons: &mut Vec<String>) -> Kind {
     let (best, prob) = p.best();
     let complaint = p.prob(Kind::Complaint);
-    let kind = if best != lexicon && prob >= OVERRULE_AT {
+    // Recall first: the model may make a message a complaint, never take
+    // a complaint away. A wrong complaint costs a handler one #reclassify; a
+    // complaint demoted loses its acknowledgement and clock (a model once
+    // turned "I want to complain … explain why" into a compliment because a
+    // pasted word repeated thousands of times outweighed it).
+    let kind = if lexicon == Kind::Complaint {
+        lexicon
+    } else if best != lexicon && prob >= OVERRULE_AT {
         best
     } else if lexicon == Kind::Other && complaint >= COMPLAINT_AT {
         Kind::Complaint
@@ -113,7 +120,11 @@ pub fn decide_kind(lexicon: Kind, p: &Prediction, reasons: &mut Vec<String>) -> 
         lexicon
     };
     let why = show(&p.kind_reasons(kind, 4));
-    if kind == lexicon {
+    if kind == lexicon && best != lexicon && prob >= OVERRULE_AT {
+        reasons.push(format!(
+            "learned: {best} {prob:.2}, but a complaint is never taken away by the model (recall first)"
+        ));
+    } else if kind == lexicon {
         reasons.push(format!(
             "learned: {kind} {:.2} (agrees or not confident: best {best} {prob:.2}){}",
             p.prob(kind),
