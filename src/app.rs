@@ -66,7 +66,7 @@ impl App {
             .map(|d| loaded.resolve(d));
         let templates = Templates::load(dir.as_deref()).map_err(AppError::Templates)?;
         let db = loaded.resolve(&loaded.config.store.path);
-        let store = Store::open(&db).await?;
+        let store = Store::open_with_cache(&db, loaded.config.store.cache_mib).await?;
         Ok(App {
             calendar: loaded.calendar(),
             directory: loaded.directory(),

@@ -8,6 +8,7 @@ mod classify;
 mod demo;
 mod learn;
 pub(crate) mod out;
+pub mod progress;
 mod status;
 mod store_commands;
 

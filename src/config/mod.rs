@@ -173,6 +173,13 @@ pub struct StoreConfig {
     /// SQLite file, relative to the config file.
     #[serde(default = "default_db")]
     pub path: PathBuf,
+    /// SQLite page cache per pooled connection, in MiB (the pool has four).
+    #[serde(default = "default_cache_mib")]
+    pub cache_mib: u32,
+}
+
+fn default_cache_mib() -> u32 {
+    crate::store::DEFAULT_CACHE_MIB
 }
 
 fn default_db() -> PathBuf {
@@ -181,7 +188,10 @@ fn default_db() -> PathBuf {
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig { path: default_db() }
+        StoreConfig {
+            path: default_db(),
+            cache_mib: default_cache_mib(),
+        }
     }
 }
 

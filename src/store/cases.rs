@@ -27,23 +27,15 @@ pub struct AuditRow {
     pub message_id: Option<String>,
 }
 
-/// An audit row with its case, as the digest reads them.
-#[derive(sqlx::FromRow)]
-struct CaseAudit {
-    case_ref: Option<CaseRef>,
-    #[sqlx(flatten)]
-    entry: AuditRow,
-}
-
 /// A stored case before its JSON is read.
 #[derive(sqlx::FromRow)]
-struct CaseData {
+pub(super) struct CaseData {
     reference: String,
     data: String,
 }
 
 impl CaseData {
-    fn case(self) -> Result<Case, StoreError> {
+    pub(super) fn case(self) -> Result<Case, StoreError> {
         serde_json::from_str(&self.data).map_err(|e| StoreError::Corrupt {
             reference: self.reference,
             message: e.to_string(),
@@ -208,23 +200,5 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .read_from("audit")
-    }
-
-    /// Audit entries between two instants (for the digest).
-    pub async fn audit_between(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<(Option<CaseRef>, AuditRow)>, StoreError> {
-        let rows: Vec<CaseAudit> = sqlx::query_as(
-            "SELECT case_ref, at, actor_kind, actor, action, detail, message_id FROM audit
-             WHERE at >= ? AND at < ? ORDER BY id",
-        )
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await
-        .read_from("audit")?;
-        Ok(rows.into_iter().map(|r| (r.case_ref, r.entry)).collect())
     }
 }

@@ -34,6 +34,19 @@ struct DueChase {
     at: DateTime<Utc>,
 }
 
+/// Deadlines due and not yet handled (the `deadlines_due` index).
+pub(super) const DUE_DEADLINES: &str =
+    "SELECT case_ref, kind FROM deadlines WHERE breached = 0 AND due <= ? ORDER BY due, case_ref";
+
+/// Chase points due (the partial `chases_due` index: done ones are never read).
+pub(super) const DUE_CHASES: &str =
+    "SELECT case_ref, kind, at FROM chases WHERE done = 0 AND at <= ? ORDER BY at, case_ref";
+
+/// The scheduler's next wake-up.
+pub(super) const NEXT_TIMER: &str =
+    "SELECT MIN(t) FROM (SELECT MIN(due) AS t FROM deadlines WHERE breached = 0
+                         UNION ALL SELECT MIN(at) FROM chases WHERE done = 0)";
+
 impl Store {
     /// Set (or replace) a deadline.
     pub async fn set_deadline(
@@ -106,13 +119,11 @@ impl Store {
         &self,
         now: DateTime<Utc>,
     ) -> Result<Vec<(CaseRef, DeadlineKind)>, StoreError> {
-        let rows: Vec<DueDeadline> = sqlx::query_as(
-            "SELECT case_ref, kind FROM deadlines WHERE breached = 0 AND due <= ? ORDER BY due, case_ref",
-        )
-        .bind(now)
-        .fetch_all(&self.pool)
-        .await
-        .read_from("deadlines")?;
+        let rows: Vec<DueDeadline> = sqlx::query_as(DUE_DEADLINES)
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await
+            .read_from("deadlines")?;
         Ok(rows.into_iter().map(|r| (r.case_ref, r.kind)).collect())
     }
 
@@ -121,13 +132,11 @@ impl Store {
         &self,
         now: DateTime<Utc>,
     ) -> Result<Vec<(CaseRef, DeadlineKind, DateTime<Utc>)>, StoreError> {
-        let rows: Vec<DueChase> = sqlx::query_as(
-            "SELECT case_ref, kind, at FROM chases WHERE done = 0 AND at <= ? ORDER BY at, case_ref",
-        )
-        .bind(now)
-        .fetch_all(&self.pool)
-        .await
-        .read_from("chases")?;
+        let rows: Vec<DueChase> = sqlx::query_as(DUE_CHASES)
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await
+            .read_from("chases")?;
         Ok(rows
             .into_iter()
             .map(|r| (r.case_ref, r.kind, r.at))
@@ -152,12 +161,7 @@ impl Store {
 
     /// The earliest pending deadline or chase time (for the scheduler's sleep).
     pub async fn next_timer(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT MIN(t) FROM (SELECT MIN(due) AS t FROM deadlines WHERE breached = 0
-                                 UNION ALL SELECT MIN(at) FROM chases WHERE done = 0)",
-        )
-        .fetch_one(&self.pool)
-        .await?)
+        Ok(sqlx::query_scalar(NEXT_TIMER).fetch_one(&self.pool).await?)
     }
 
     /// All deadlines, for the digest.

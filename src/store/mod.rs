@@ -48,6 +48,7 @@ pub use corrections::{Corrected, Correction, Label as CorrectionLabel};
 pub use accounts::AccountHealth;
 pub use caps::{Counted, HeldMail, NewCounted};
 pub use cases::AuditRow;
+pub use digests::{Capped, DueItem, OutboxBacklog};
 pub use fetch::FetchState;
 pub use messages::{NewMessage, QuarantineEntry, StoredKey, StoredMessage, THIRD_PARTY_NOTE};
 pub use names::{ActorKind, MessageStatus, OutboxStatus, Worker};
@@ -89,6 +90,15 @@ pub enum StoreError {
     },
 }
 
+/// The page cache per connection unless configured: small, because every
+/// read on the hot paths goes through an index (issue 14: at 64 MiB each,
+/// the pool alone could hold 256 MiB).
+pub const DEFAULT_CACHE_MIB: u32 = 4;
+
+/// Connections in the pool: the ingest writer, the sender, the scheduler and
+/// one spare for a command or health check. Each has its own page cache.
+pub const POOL_SIZE: u32 = 4;
+
 /// A transaction on the store: begun by [`Store::begin`], passed to the
 /// associated functions as `&mut tx`, ended by the caller's `commit`.
 pub type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
@@ -100,8 +110,17 @@ pub struct Store {
 }
 
 impl Store {
-    /// Open (creating if missing) a SQLite database file and apply migrations.
+    /// Open (creating if missing) a SQLite database file and apply
+    /// migrations, with the default page cache ([`DEFAULT_CACHE_MIB`]).
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        Self::open_with_cache(path, DEFAULT_CACHE_MIB).await
+    }
+
+    /// [`Store::open`] with a page cache of `cache_mib` MiB per connection
+    /// (`[store] cache_mib`). The pool holds at most [`POOL_SIZE`]
+    /// connections, so the caches together never exceed `POOL_SIZE ×
+    /// cache_mib`.
+    pub async fn open_with_cache(path: &Path, cache_mib: u32) -> Result<Store, StoreError> {
         // The database holds people's mail: owner-only from the start (a
         // file SQLite creates itself gets 0644 less the umask).
         crate::private_fs::create_if_missing(path)
@@ -116,7 +135,12 @@ impl Store {
             // the IMAP checkpoint stored beside them, so the mail is fetched
             // again (the Maildir source forces a checkpoint before it moves files).
             .synchronous(SqliteSynchronous::Normal)
-            .pragma("cache_size", "-65536")
+            // Negative: KiB rather than pages. The digest and scheduler read
+            // through indexes, so a few MiB hold what they touch.
+            .pragma(
+                "cache_size",
+                format!("-{}", u64::from(cache_mib.max(1)) * 1024),
+            )
             .pragma("temp_store", "memory")
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
@@ -134,7 +158,7 @@ impl Store {
 
     async fn with_options(opts: SqliteConnectOptions) -> Result<Store, StoreError> {
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(POOL_SIZE)
             .connect_with(opts)
             .await?;
         let store = Store { pool };
@@ -194,5 +218,7 @@ impl Store {
     }
 }
 
+#[cfg(test)]
+mod plans;
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,7 @@ use crate::store::StoreError;
 use crate::work::effects::ApplyError;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::SqliteConnection;
-use std::collections::BTreeMap;
+use strum::IntoEnumIterator;
 
 /// One titled list.
 pub use crate::config::template_data::DigestSection as Section;
@@ -88,9 +88,25 @@ fn line(app: &App, c: &Case) -> String {
     )
 }
 
+/// How many entries a list in the digest shows before it says "and N more":
+/// the digest is read by people, and it must stay a small mail at any scale.
+pub const LIST_CAP: usize = 30;
+
+/// Lines for a capped list: the entries shown, then `and N more` if any
+/// were left out.
+fn capped(total: usize, mut lines: Vec<String>, indent: &str) -> Vec<String> {
+    if total > lines.len() {
+        lines.push(format!("{indent}and {} more", total - lines.len()));
+    }
+    lines
+}
+
 /// Build the digest as of `now` (the last 24 hours for "new" and "closed").
+///
+/// Every section is one or two indexed queries: counts come from SQL, lists
+/// are capped at [`LIST_CAP`], and only open cases, cases opened or closed
+/// in the last 24 hours and live deadlines are read.
 pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> {
-    let cases = app.store.list_cases(None).await?;
     let since = now - Duration::hours(24);
     let local = |t: DateTime<Utc>| {
         app.calendar
@@ -153,14 +169,13 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
             f.mailbox
         ));
     }
-    let quarantined = app.store.quarantine_list().await?;
-    if !quarantined.is_empty() {
+    let quarantined = app.store.quarantine_count().await?;
+    if quarantined > 0 {
         health.push(format!(
-            "{} message(s) in quarantine: run `complaintd quarantine list`",
-            quarantined.len()
+            "{quarantined} message(s) in quarantine: run `complaintd quarantine list`"
         ));
     }
-    let counts = app.store.outbox_counts().await?;
+    let counts = app.store.outbox_backlog().await?;
     if counts.failed > 0 {
         health.push(format!(
             "{} outgoing mail(s) failed permanently",
@@ -186,30 +201,23 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
         ));
     }
 
-    let mut new_by_kind: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for c in cases
-        .iter()
-        .filter(|c| c.opened_at >= since && !c.kind.is_machine())
-    {
-        new_by_kind
-            .entry(c.kind.as_str().to_string())
-            .or_default()
-            .push(line(app, c));
-    }
     let mut new_lines = Vec::new();
-    for (k, v) in &new_by_kind {
-        new_lines.push(format!("{k}: {}", v.len()));
-        new_lines.extend(v.iter().map(|l| format!("  {l}")));
+    for (kind, n) in app.store.new_case_counts(since).await? {
+        new_lines.push(format!("{kind}: {n}"));
+        let shown = app
+            .store
+            .new_cases(since, kind, LIST_CAP)
+            .await?
+            .iter()
+            .map(|c| format!("  {}", line(app, c)))
+            .collect();
+        new_lines.extend(capped(n, shown, "  "));
     }
 
-    let mut by_stage: BTreeMap<usize, usize> = BTreeMap::new();
-    for c in cases
-        .iter()
-        .filter(|c| c.kind == Kind::Complaint && !c.state.is_final())
-    {
-        *by_stage.entry(c.stage).or_default() += 1;
-    }
-    let open_lines: Vec<String> = by_stage
+    let open_lines: Vec<String> = app
+        .store
+        .open_by_stage(Kind::Complaint)
+        .await?
         .iter()
         .map(|(s, n)| {
             let name = app
@@ -226,41 +234,58 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
         .calendar
         .deadline(now, crate::core::calendar::Span::WorkingDays(2))
         .at;
-    let mut soon = Vec::new();
-    let mut breached = Vec::new();
-    for (reference, d) in app.store.all_deadlines().await? {
-        if !d.kind.someone_must_act() {
-            continue;
-        }
-        if d.breached || d.due <= now {
-            breached.push(format!("{reference} {:?} was due {}", d.kind, local(d.due)));
-        } else if d.due <= soon_limit {
-            soon.push(format!("{reference} {:?} due {}", d.kind, local(d.due)));
-        }
-    }
-    let waiting: Vec<String> = cases
-        .iter()
-        .filter(|c| c.state.awaits_someone())
-        .map(|c| line(app, c))
+    let must_act: Vec<DeadlineKind> = DeadlineKind::iter()
+        .filter(|k| k.someone_must_act())
         .collect();
-    let closed: Vec<String> = cases
-        .iter()
-        .filter(|c| c.closed_at.is_some_and(|t| t >= since) && c.kind == Kind::Complaint)
-        .map(|c| {
-            format!(
-                "{}: lessons learnt: {}",
-                line(app, c),
-                c.lessons
-                    .clone()
-                    .unwrap_or_else(|| "(none recorded)".into())
-            )
-        })
-        .collect();
-    let share: Vec<String> = cases
-        .iter()
-        .filter(|c| c.share_permission == Some(true) && c.closed_at.is_some_and(|t| t >= since))
-        .map(|c| line(app, c))
-        .collect();
+    let due = app
+        .store
+        .breached_deadlines(&must_act, now, LIST_CAP)
+        .await?;
+    let breached = capped(
+        due.total,
+        due.items
+            .iter()
+            .map(|d| format!("{} {:?} was due {}", d.case_ref, d.kind, local(d.due)))
+            .collect(),
+        "",
+    );
+    let due = app
+        .store
+        .deadlines_due_between(&must_act, now, soon_limit, LIST_CAP)
+        .await?;
+    let soon = capped(
+        due.total,
+        due.items
+            .iter()
+            .map(|d| format!("{} {:?} due {}", d.case_ref, d.kind, local(d.due)))
+            .collect(),
+        "",
+    );
+    let awaiting: Vec<State> = State::iter().filter(|s| s.awaits_someone()).collect();
+    let w = app.store.cases_in_states(&awaiting, LIST_CAP).await?;
+    let waiting = capped(w.total, w.items.iter().map(|c| line(app, c)).collect(), "");
+    let c = app
+        .store
+        .closed_since(since, Some(Kind::Complaint), false, LIST_CAP)
+        .await?;
+    let closed = capped(
+        c.total,
+        c.items
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}: lessons learnt: {}",
+                    line(app, c),
+                    c.lessons
+                        .clone()
+                        .unwrap_or_else(|| "(none recorded)".into())
+                )
+            })
+            .collect(),
+        "",
+    );
+    let s = app.store.closed_since(since, None, true, LIST_CAP).await?;
+    let share = capped(s.total, s.items.iter().map(|c| line(app, c)).collect(), "");
 
     if !health.is_empty() {
         sections.push(Section {
@@ -280,9 +305,13 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
     }
     // Triage cases head the routine part: each is a possible complaint whose
     // clock runs while nobody has confirmed what it is.
-    let triage: Vec<String> = cases
+    let t = app
+        .store
+        .cases_in_states(&[State::Triage], LIST_CAP)
+        .await?;
+    let triage: Vec<String> = t
+        .items
         .iter()
-        .filter(|c| c.state == State::Triage)
         .map(|c| {
             let by = c
                 .deadlines
@@ -303,6 +332,7 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
             format!("{} (best guess {}{by})", line(app, c), c.kind)
         })
         .collect();
+    let triage = capped(t.total, triage, "");
     if !triage.is_empty() {
         sections.push(Section {
             title: "Waiting for a kind: reply #reclassify complaint, compliment, comment or other"
