@@ -4,7 +4,7 @@ use super::out;
 use super::read_input;
 use crate::core::classify::{classify_raw, Hints};
 use crate::core::eval;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -47,7 +47,15 @@ pub(super) fn classify_cmd(
     };
     let mut out = std::io::BufWriter::new(out::Stdout);
     let mut failures = 0usize;
+    // One line per input goes to stdout: the bar shows only when that output
+    // goes elsewhere (a file, a pipe), or the two would interleave.
+    let bar = if std::io::stdout().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        super::progress::bar(inputs.len() as u64, "classifying", "files")
+    };
     for path in &inputs {
+        bar.inc(1);
         let shown = path.display().to_string();
         let result =
             read_input(path).and_then(|raw| classify_raw(&raw, hints).map_err(anyhow::Error::from));
@@ -91,6 +99,7 @@ pub(super) fn classify_cmd(
             }
         }
     }
+    bar.finish_and_clear();
     out.flush()?;
     if failures > 0 {
         crate::errln!(

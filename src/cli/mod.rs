@@ -169,10 +169,12 @@ pub enum CasesAction {
         #[arg(long)]
         json: bool,
     },
-    /// Write a folder "Customer Name DD-MM-YYYY" with the messages and a case record.
+    /// Write a folder "Customer Name DD-MM-YYYY" with the messages and a case
+    /// record, one per case named.
     Export {
-        /// The reference.
-        reference: String,
+        /// The references (one or more).
+        #[arg(required = true, num_args = 1..)]
+        references: Vec<String>,
         /// Where to create the folder.
         #[arg(long)]
         out: PathBuf,
@@ -316,8 +318,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 CasesAction::Show { reference, json } => {
                     store_commands::cases_show(config, &reference, json).await
                 }
-                CasesAction::Export { reference, out } => {
-                    store_commands::cases_export(config, &reference, &out).await
+                CasesAction::Export { references, out } => {
+                    store_commands::cases_export(config, &references, &out).await
                 }
             }
         }),

@@ -12,25 +12,17 @@ pub fn enabled() -> bool {
 }
 
 /// A bar of `len` steps counting `unit` (e.g. "messages"), drawn on stderr
-/// when it is a terminal and hidden otherwise. `len` 0 means "unknown"
-/// (a spinner with the count and rate).
+/// when it is a terminal; hidden otherwise, and for a single step (nothing
+/// to watch).
 pub fn bar(len: u64, what: &str, unit: &str) -> ProgressBar {
-    if !enabled() {
+    if !enabled() || len < 2 {
         return ProgressBar::hidden();
     }
-    let pb = if len == 0 {
-        ProgressBar::new_spinner()
-    } else {
-        ProgressBar::new(len)
-    };
-    pb.set_draw_target(ProgressDrawTarget::stderr());
-    let template = if len == 0 {
-        format!("{{spinner}} {what}: {{pos}} {unit} ({{per_sec}}) {{elapsed}}")
-    } else {
-        format!("{what} [{{bar:30}}] {{pos}}/{{len}} {unit} ({{per_sec}}, {{eta}} left)")
-    };
-    // The templates are fixed strings above: a parse failure is a bug in
-    // this file, and the bar falls back to indicatif's default style.
+    let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    let template =
+        format!("{what} [{{bar:30}}] {{pos}}/{{len}} {unit} ({{per_sec}}, {{eta}} left)");
+    // The template is a fixed string: should it not parse, the bar keeps
+    // indicatif's default style rather than failing the command.
     if let Ok(style) = ProgressStyle::with_template(&template) {
         pb.set_style(style.progress_chars("=> "));
     }

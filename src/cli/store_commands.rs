@@ -2,6 +2,7 @@
 //! quarantine. Each builds the [`App`] from config and runs on tokio.
 
 use crate::app::App;
+use crate::cli::progress;
 use crate::core::case::{Case, State};
 use crate::core::reference::CaseRef;
 use crate::core::text::one_line;
@@ -78,11 +79,13 @@ pub(super) async fn ingest_paths(
     let (mut opened, mut threaded, mut ignored, mut dup, mut quarantined, mut failed) =
         (0, 0, 0, 0, 0, 0);
     let limit = app.loaded.config.limits.max_message_bytes;
+    let bar = progress::bar(files.len() as u64, "ingesting", "messages");
     for f in &files {
+        bar.inc(1);
         let raw = match raw::read_limited(f, limit, &f.display().to_string()) {
             Ok(r) => r,
             Err(e) => {
-                crate::errln!("{}: {e}", f.display());
+                bar.suspend(|| crate::errln!("{}: {e}", f.display()));
                 failed += 1;
                 continue;
             }
@@ -93,15 +96,16 @@ pub(super) async fn ingest_paths(
             Ok(Ingested::Ignored { .. }) => ignored += 1,
             Ok(Ingested::Duplicate) => dup += 1,
             Ok(Ingested::Quarantined(reason)) => {
-                crate::outln!("{}: quarantined: {reason}", f.display());
+                bar.suspend(|| crate::outln!("{}: quarantined: {reason}", f.display()));
                 quarantined += 1;
             }
             Err(e) => {
-                crate::errln!("{}: {e}", f.display());
+                bar.suspend(|| crate::errln!("{}: {e}", f.display()));
                 failed += 1;
             }
         }
     }
+    bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     crate::outln!(
         "{} message(s) in {secs:.2}s ({:.0}/s): {opened} new case(s), {threaded} threaded, {ignored} machine mail ignored, {dup} duplicate(s), {quarantined} quarantined, {failed} failed",
@@ -309,13 +313,22 @@ pub(super) async fn cases_show(
 
 pub(super) async fn cases_export(
     config: Option<&Path>,
-    reference: &str,
+    references: &[String],
     out: &Path,
 ) -> anyhow::Result<ExitCode> {
-    let reference = &reference.parse::<CaseRef>()?;
+    // Every reference is checked before anything is written.
+    let references = references
+        .iter()
+        .map(|r| r.parse::<CaseRef>())
+        .collect::<Result<Vec<_>, _>>()?;
     let app = app(config).await?;
-    let folder = export::export(&app, reference, out).await?;
-    crate::outln!("exported {reference} to {}", folder.display());
+    let bar = progress::bar(references.len() as u64, "exporting", "cases");
+    for reference in &references {
+        let folder = export::export(&app, reference, out).await?;
+        bar.suspend(|| crate::outln!("exported {reference} to {}", folder.display()));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
     Ok(ExitCode::SUCCESS)
 }
 

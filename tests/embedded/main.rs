@@ -16,6 +16,7 @@ mod machine_mail;
 mod operations;
 mod outsiders;
 mod procedures;
+mod progress;
 mod scale;
 mod security;
 mod triage;
