@@ -436,10 +436,10 @@ async fn make_case(
         } else {
             ConsentStatus::NotNeeded
         },
-        lessons: (state == State::Closed && kind == Kind::Complaint && r % 2 == 0)
+        lessons: (state == State::Closed && kind == Kind::Complaint && r.is_multiple_of(2))
             .then(|| "Tell learners about timetable changes a week ahead".to_string()),
         share_permission: (kind == Kind::Compliment && state == State::Closed)
-            .then_some((r >> 44) % 3 == 0),
+            .then_some((r >> 44).is_multiple_of(3)),
         resume_state: None,
         last_inbound_id: Some(format!("<in-{k}@mail.test>")),
         closed_at,
@@ -515,6 +515,9 @@ pub fn measure(args: &[&str]) -> Run {
     let bin = env!("CARGO_BIN_EXE_complaintd");
     let out = tempfile::NamedTempFile::new().expect("stdout file");
     let started = Instant::now();
+    // Reaped below by `wait4`, which also gives its rusage (`Child::wait`
+    // would not).
+    #[allow(clippy::zombie_processes)]
     let child = Command::new(bin)
         .args(args)
         .stdout(out.reopen().expect("stdout"))

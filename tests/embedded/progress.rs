@@ -19,7 +19,14 @@ fn classify_dir() -> std::path::PathBuf {
 /// none of the bars' words.
 fn assert_no_progress(what: &str, out: &Output) {
     let err = String::from_utf8_lossy(&out.stderr);
-    for sign in ["\r", "\x1b", " left)", "classifying", "ingesting", "exporting"] {
+    for sign in [
+        "\r",
+        "\x1b",
+        " left)",
+        "classifying",
+        "ingesting",
+        "exporting",
+    ] {
         assert!(
             !err.contains(sign),
             "{what}: progress output {sign:?} in a pipe: {err:?}"
