@@ -31,7 +31,7 @@ use std::time::Instant;
 pub const NOW: &str = "2026-11-24T08:05:00Z";
 
 /// Bump when the generated data changes, so cached databases are rebuilt.
-const GENERATOR_VERSION: u32 = 1;
+const GENERATOR_VERSION: u32 = 2;
 
 /// Cases are opened over this many days before `NOW`.
 const SPAN_DAYS: i64 = 3 * 365;
@@ -357,9 +357,16 @@ async fn make_case(
     } else {
         0
     };
+    // Closed 2 hours to 30 days after opening; a case too young for that
+    // closed at a random point of its life so far, so closures spread over
+    // the days as openings do.
     let closed_at = state.is_final().then(|| {
         let after = Duration::hours(2 + ((r >> 28) % (24 * 30)) as i64);
-        (opened_at + after).min(now - Duration::minutes(2))
+        if opened_at + after < now {
+            opened_at + after
+        } else {
+            opened_at + age * ((r >> 50) % 100) as i32 / 100
+        }
     });
     let mut flags = BTreeSet::new();
     if kind == Kind::Complaint && (r >> 36) % 100 < 3 {
