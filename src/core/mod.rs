@@ -24,6 +24,7 @@ pub(crate) mod quote;
 pub(crate) mod redact;
 pub mod reference;
 pub(crate) mod relay;
+pub(crate) mod reply_eval;
 pub(crate) mod screen;
 pub(crate) mod text;
 pub(crate) mod threading;
