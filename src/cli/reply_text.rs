@@ -2,9 +2,11 @@
 //! labelled replies.
 
 use super::{out, read_input};
+use crate::core::case::escalates;
+use crate::core::intent::{read_reply, ReplyContext};
 use crate::core::mail;
 use crate::core::quote;
-use crate::core::reply_eval::{self, Headerless, Outcome, Reading, Role};
+use crate::core::reply_eval::{self, Headerless, Outcome, Reading, ReplyLabel, Role};
 use crate::core::threading;
 use crate::core::token::Secret;
 use std::path::Path;
@@ -40,7 +42,7 @@ pub(super) fn eval_cmd(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
         let expected_path = path.with_extension("expected.txt");
         let expected = std::fs::read_to_string(&expected_path)
             .map_err(|e| anyhow::anyhow!("{}: {e}", expected_path.display()))?;
-        let reading = (label.role == Role::Complainant).then(|| read(&got));
+        let reading = (label.role == Role::Complainant).then(|| read(&got, label));
         let headerless = (m.in_reply_to.is_empty() && m.references.is_empty()).then(|| {
             let t = threading::thread(&m, &secret, &prefixes);
             Headerless {
@@ -64,19 +66,30 @@ pub(super) fn eval_cmd(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// How the reader reads a complainant's reply that arrives after a stage
-/// response, inside the escalation window.
-fn read(text: &str) -> Reading {
-    use crate::core::intent::{read_reply, ReplyIntent};
-    let intent = read_reply(text, false, false);
-    Reading {
-        intent: match intent {
-            ReplyIntent::Satisfied => "thanks",
-            ReplyIntent::Dissatisfied => "escalate",
-            _ => "unclear",
+/// How the reader reads a complainant's reply. Where the case stood is the
+/// label's `case_state` when it gives one; otherwise the scenario the label
+/// describes: answers and chases come before the stage response, the rest
+/// after it. Whether the case escalates is counted as if the reply came
+/// after a stage response inside the escalation window (the state in which
+/// a misreading escalates), whatever the state.
+fn read(text: &str, label: &ReplyLabel) -> Reading {
+    let responded = match label.case_state.as_deref() {
+        Some(s) => {
+            let s = s.to_ascii_lowercase();
+            ["respond", "closed", "pending_lessons", "late", "window"]
+                .iter()
+                .any(|w| s.contains(w))
         }
-        .into(),
-        escalates: intent != ReplyIntent::Satisfied,
-        reason: format!("{intent:?}"),
+        None => !matches!(label.intent.as_str(), "answer" | "chase"),
+    };
+    let ctx = ReplyContext {
+        responded,
+        ..ReplyContext::default()
+    };
+    let r = read_reply(text, &ctx);
+    Reading {
+        intent: r.intent.as_str().into(),
+        escalates: escalates(r.intent),
+        reason: r.reason,
     }
 }

@@ -15,6 +15,7 @@ pub mod directory;
 pub(crate) mod eval;
 pub(crate) mod extract;
 pub(crate) mod intent;
+mod intent_cues;
 pub mod kind;
 pub mod learned;
 pub mod mail;

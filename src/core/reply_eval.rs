@@ -196,6 +196,8 @@ pub struct ReplyReport {
     pub complainant: usize,
     /// Complainants' replies read as labelled.
     pub intent_correct: usize,
+    /// Complainants' replies read otherwise than labelled.
+    pub misread: Vec<Wrong>,
     /// `confusion[labelled][read]`.
     pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
     /// Complainants' replies that are not escalation requests.
@@ -233,14 +235,16 @@ pub fn evaluate_replies<'a>(
                 .or_default()
                 .entry(reading.intent.clone())
                 .or_default() += 1;
-            if reading.intent == label.intent {
-                r.intent_correct += 1;
-            }
             let wrong = || Wrong {
                 file: label.file.clone(),
                 labelled: label.intent.clone(),
                 got: format!("{} ({})", reading.intent, reading.reason),
             };
+            if reading.intent == label.intent {
+                r.intent_correct += 1;
+            } else {
+                r.misread.push(wrong());
+            }
             if label.intent == "escalate" {
                 r.escalation_requests += 1;
                 if !reading.escalates {
@@ -344,6 +348,7 @@ impl ReplyReport {
             &self.escalated_wrongly,
         );
         list(&mut s, "escalation request missed", &self.escalation_missed);
+        list(&mut s, "read otherwise than labelled", &self.misread);
         list(
             &mut s,
             "reference not found without threading headers",

@@ -9,7 +9,7 @@ use super::stage::{close, escalate};
 use super::state::{ConsentStatus, State};
 use super::template::TemplateId;
 use super::{Ctx, Inbound};
-use crate::core::intent::{read_reply, ReplyIntent};
+use crate::core::intent::{read_reply, ReplyContext, ReplyIntent};
 use crate::core::kind::Kind;
 use chrono::{DateTime, Utc};
 
@@ -25,6 +25,14 @@ fn forward_to_handler(out: &mut Out, msg: &Inbound, note: &str) {
     }
     m.text = Some(msg.text.clone());
     out.send(m);
+}
+
+/// Whether a reply read as `intent` moves a responded case (inside its
+/// escalation window) to the next stage: only a request to take it further
+/// or dissatisfaction with the response does. `reply-text --eval` counts
+/// with this too, so its figures are the case machine's.
+pub fn escalates(intent: ReplyIntent) -> bool {
+    intent == ReplyIntent::Escalate
 }
 
 pub(super) fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: Inbound) {
@@ -44,15 +52,24 @@ pub(super) fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Ut
     // Consent counts at once only from an address complaintd itself sent
     // the consent request to; anyone else's goes to the handler to confirm.
     let consent_counts = out.case.consent_asked.contains(&from);
-    let intent = read_reply(
+    let responded = out.case.responded_at.is_some()
+        && matches!(
+            out.case.state,
+            State::Responded | State::Closed | State::PendingLessons
+        );
+    let reading = read_reply(
         &msg.text,
-        out.case.state == State::AwaitingPermission,
-        awaiting_consent,
+        &ReplyContext {
+            responded,
+            asked_permission: out.case.state == State::AwaitingPermission,
+            awaiting_consent,
+        },
     );
+    let intent = reading.intent;
     out.audit(
         actor.clone(),
         "replied",
-        format!("read as {intent:?}"),
+        format!("read as {}: {}", intent.as_str(), reading.reason),
         id.as_deref(),
     );
     if awaiting_consent && !consent_counts {
@@ -120,30 +137,83 @@ pub(super) fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Ut
                 .find(|d| d.kind == DeadlineKind::EscalationWindow)
                 .map(|d| d.due);
             let late = window.is_some_and(|w| now > w);
-            if intent == ReplyIntent::Satisfied {
-                forward_to_handler(out, &msg, &format!("{writer} says they are satisfied"));
-            } else if late {
-                late_escalation(out, ctx, &msg, State::Responded);
-            } else {
-                escalate(
+            match intent {
+                i if escalates(i) && late => late_escalation(out, ctx, &msg, State::Responded),
+                i if escalates(i) => escalate(
                     out,
                     ctx,
                     now,
                     id,
-                    &format!("{writer} is not satisfied with the response"),
-                );
+                    &format!("{writer} is not satisfied with the response or asks to take it further ({})", reading.reason),
+                ),
+                ReplyIntent::Unclear if !late => ask_decision(out, ctx, now, &msg, &writer),
+                _ => forward_to_handler(out, &msg, &what_it_is(intent, &writer)),
             }
         }
-        (
-            State::Closed | State::PendingLessons,
-            ReplyIntent::Dissatisfied | ReplyIntent::Unclear,
-        ) if out.case.kind == Kind::Complaint && out.case.responded_at.is_some() => {
+        (State::Closed | State::PendingLessons, i)
+            if escalates(i)
+                && out.case.kind == Kind::Complaint
+                && out.case.responded_at.is_some() =>
+        {
             let resume = out.case.state;
             late_escalation(out, ctx, &msg, resume);
         }
-        _ if is_complainant => forward_to_handler(out, &msg, "the complainant wrote again"),
-        _ => forward_to_handler(out, &msg, &format!("{from} wrote about the case")),
+        _ => forward_to_handler(out, &msg, &what_it_is(intent, &writer)),
     }
+}
+
+/// The note above a forwarded reply: what it was read as, and that nothing
+/// changed because of it.
+fn what_it_is(intent: ReplyIntent, writer: &str) -> String {
+    let what = match intent {
+        ReplyIntent::Thanks => "says thank you (or that it is sorted)",
+        ReplyIntent::Chase => "asks for news",
+        ReplyIntent::Answer => "wrote with more information",
+        ReplyIntent::NewMatter => "raises what looks like a different matter",
+        ReplyIntent::Escalate => {
+            "asks to take it further, but there is no stage response to escalate from yet"
+        }
+        ReplyIntent::Unclear => "wrote again",
+        ReplyIntent::Consent | ReplyIntent::PermissionGranted | ReplyIntent::PermissionRefused => {
+            "wrote again"
+        }
+    };
+    format!("{writer} {what} (nothing on the case changed)")
+}
+
+/// An unclear reply after a stage response: the handler decides by a
+/// deadline (chased like any other), and the escalation window does not
+/// close the case meanwhile.
+fn ask_decision(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: &Inbound, writer: &str) {
+    let due = ctx
+        .calendar
+        .deadline(now, ctx.policy.replies.decide_unclear_within);
+    if !out.case.escalation_undecided {
+        out.case.escalation_undecided = true;
+        out.set_deadline(DeadlineKind::Decision, now, due.at);
+    }
+    let by = out
+        .case
+        .deadlines
+        .iter()
+        .find(|d| d.kind == DeadlineKind::Decision)
+        .map_or(due.at, |d| d.due);
+    let by = ctx
+        .calendar
+        .to_local(by)
+        .format("%A %-d %B %Y, %H:%M")
+        .to_string();
+    out.audit(
+        Actor::System,
+        "escalation decision asked",
+        format!("an unclear reply after the response: the handler decides by {by} (#escalate or #no-escalate)"),
+        msg.message_id.as_deref(),
+    );
+    forward_to_handler(
+        out,
+        msg,
+        &format!("{writer} replied to the response, and it is not clear whether they want to take it further. Please decide by {by}: reply with a line `#escalate` to move the complaint to the next stage, or `#no-escalate` to keep it at this stage. Until you do, the case stays open to escalation and you will be reminded"),
+    );
 }
 
 /// Someone with no standing named the case (a guessed reference in the

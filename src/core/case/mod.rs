@@ -28,6 +28,7 @@ mod state;
 mod template;
 mod vars;
 
+pub use complainant::escalates;
 pub use deadline::{chase_times, Deadline, DeadlineKind};
 pub use effect::{is_machine_address, Actor, Audit, Contact, Effect, OutMail, Recipient};
 pub use open::open;
