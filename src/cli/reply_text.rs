@@ -45,8 +45,9 @@ pub(super) fn eval_cmd(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
         let reading = (label.role == Role::Complainant).then(|| read(&got, label));
         let headerless = (m.in_reply_to.is_empty() && m.references.is_empty()).then(|| {
             let t = threading::thread(&m, &secret, &prefixes);
+            let mentioned = threading::mentioned_anywhere(&t, &got, &prefixes);
             Headerless {
-                found: t.case.into_iter().chain(t.mentioned).collect(),
+                found: t.case.into_iter().chain(mentioned).collect(),
             }
         });
         outcomes.push(Outcome {
