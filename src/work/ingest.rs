@@ -322,6 +322,12 @@ async fn process_analysed(
         Some(r) => Store::load_case(tx, r).await?,
         None => None,
     };
+    let Mentioned {
+        existing,
+        by_text,
+        new_matter_of,
+        unknown,
+    } = mentioned(app, tx, mail, thread, &parts.new, sender, existing).await?;
     let ctx = app.ctx();
     let mut third_party = false;
     // Whose message this is, for the flood caps on staff notifications:
@@ -329,7 +335,7 @@ async fn process_analysed(
     let mut cause = Some(sender.as_str());
     // A handler's corrections of the classifier, with the case as it was.
     let mut corrections: Option<(case::Case, Vec<commands::Command>)> = None;
-    let (tr, context_text, outcome) = match existing {
+    let (mut tr, context_text, outcome) = match existing {
         Some(c) => {
             // A handler's commands come only from the newly written text: cut
             // where the reply starts repeating mail we sent them, in case the
@@ -412,11 +418,60 @@ async fn process_analysed(
                 name: mail.from.as_ref().and_then(|f| f.name.clone()),
                 text: text.clone(),
             };
-            let tr = case::open(reference.clone(), &inbound, class, &ctx, now);
+            let mut tr = case::open(reference.clone(), &inbound, class, &ctx, now);
+            if let Some((old, why)) = &new_matter_of {
+                case::link_on_open(&mut tr, &old.reference, why);
+            }
+            for r in &unknown {
+                tr.effects.push(case::Effect::Audit(case::Audit {
+                    actor: case::Actor::System,
+                    action: "mentions".into(),
+                    detail: format!(
+                        "the message names {r}, which is no case here: a new case was opened"
+                    ),
+                    message_id: mail.message_id.clone(),
+                }));
+            }
             (tr, text, Ingested::Opened(reference.to_string()))
         }
     };
+    if let Some(r) = &by_text {
+        // Say on the record how a message without threading headers found
+        // its case: the reference written in it, and by whom.
+        tr.effects.insert(
+            0,
+            case::Effect::Audit(case::Audit {
+                actor: case::Actor::System,
+                action: "threaded".into(),
+                detail: format!(
+                    "by the reference {r} written in the message from {sender} (no threading headers){}",
+                    if third_party { "; the sender is not the complainant, so it changes nothing" } else { "" }
+                ),
+                message_id: mail.message_id.clone(),
+            }),
+        );
+    }
     effects::apply_caused(app, tx, drafts, &tr, &context_text, cause, now).await?;
+    if let Some((old, why)) = new_matter_of {
+        // The old case says so too: the complainant's different matter
+        // opened the new one.
+        let linked = case::step(
+            &old,
+            Event::Linked {
+                other: tr.case.reference.clone(),
+                why,
+                message: Inbound {
+                    message_id: mail.message_id.clone(),
+                    from: sender.clone(),
+                    name: mail.from.as_ref().and_then(|f| f.name.clone()),
+                    text: parts.new.clone(),
+                },
+            },
+            &ctx,
+            now,
+        );
+        effects::apply_caused(app, tx, drafts, &linked, &parts.new, cause, now).await?;
+    }
     if let Some((before, cmds)) = &corrections {
         record_corrections(tx, before, &tr.case, cmds, sender, now).await?;
     }
@@ -432,6 +487,74 @@ async fn process_analysed(
     )
     .await?;
     Ok(outcome)
+}
+
+/// Which case a message is about, once references written in it count.
+struct Mentioned {
+    /// The case it acts on (or is recorded against), if any.
+    existing: Option<case::Case>,
+    /// It found that case by a reference written in its subject or text.
+    by_text: Option<CaseRef>,
+    /// The complainant raised a different matter about this case: a new
+    /// case opens, linked to it (with why, for both records).
+    new_matter_of: Option<(case::Case, String)>,
+    /// References it names that are no case here.
+    unknown: Vec<CaseRef>,
+}
+
+/// A message with no threading signal that names a case in its subject or
+/// newly written text joins that case: the complainant's acts on it, anyone
+/// else's is recorded as a third party's (standing decides, as for any
+/// threaded message). And a complainant who writes about a different matter,
+/// naming or answering an old case, gets a new case linked to the old one.
+async fn mentioned(
+    app: &App,
+    tx: &mut SqliteConnection,
+    mail: &InboundMail,
+    thread: &threading::Thread,
+    new_text: &str,
+    sender: &str,
+    existing: Option<case::Case>,
+) -> Result<Mentioned, StoreError> {
+    let mut m = Mentioned {
+        existing,
+        by_text: None,
+        new_matter_of: None,
+        unknown: Vec::new(),
+    };
+    if m.existing.is_none() {
+        let prefixes = vec![app.loaded.policy.procedure.reference_prefix.clone()];
+        for r in threading::mentioned_anywhere(thread, new_text, &prefixes) {
+            match Store::load_case(tx, &r).await? {
+                Some(c) => {
+                    m.existing = Some(c);
+                    m.by_text = Some(r);
+                    break;
+                }
+                None => m.unknown.push(r),
+            }
+        }
+    }
+    let staff = mail.relayed_by.is_none() && app.directory.by_email(sender).is_some();
+    if let Some(c) = &m.existing {
+        if !staff && case::standing(c, sender, false) == case::Standing::Complainant {
+            let reading = case::reading(c, new_text);
+            if reading.intent == crate::core::intent::ReplyIntent::NewMatter {
+                let how = if m.by_text.is_some() {
+                    "names"
+                } else {
+                    "answers mail about"
+                };
+                let why = format!(
+                    "the complainant's message {how} {} but {}",
+                    c.reference, reading.reason
+                );
+                m.new_matter_of = m.existing.take().map(|c| (c, why));
+                m.by_text = None;
+            }
+        }
+    }
+    Ok(m)
 }
 
 /// Keep each classifier correction a handler's commands made (those that

@@ -4,13 +4,17 @@
 use super::consent::{ask_consent_of, consent_received, learner_addresses};
 use super::deadline::DeadlineKind;
 use super::effect::{Actor, OutMail, Recipient};
+use super::effect::{Audit, Effect};
 use super::out::{mail, roles, with_vars, Out};
 use super::stage::{close, escalate};
+use super::state::Case;
 use super::state::{ConsentStatus, State};
 use super::template::TemplateId;
+use super::Transition;
 use super::{Ctx, Inbound};
-use crate::core::intent::{read_reply, ReplyContext, ReplyIntent};
+use crate::core::intent::{read_reply, Reading, ReplyContext, ReplyIntent};
 use crate::core::kind::Kind;
+use crate::core::reference::CaseRef;
 use chrono::{DateTime, Utc};
 
 fn forward_to_handler(out: &mut Out, msg: &Inbound, note: &str) {
@@ -35,6 +39,66 @@ pub fn escalates(intent: ReplyIntent) -> bool {
     intent == ReplyIntent::Escalate
 }
 
+/// Where `case` stands, as the reply reader needs it.
+fn context(case: &Case) -> ReplyContext {
+    ReplyContext {
+        responded: case.responded_at.is_some()
+            && matches!(
+                case.state,
+                State::Responded | State::Closed | State::PendingLessons
+            ),
+        asked_permission: case.state == State::AwaitingPermission,
+        awaiting_consent: case.consent == ConsentStatus::Awaiting,
+    }
+}
+
+/// How a reply from the complainant of `case` reads where the case stands
+/// (ingest asks before it decides whether a message opens a new matter).
+pub fn reading(case: &Case, text: &str) -> Reading {
+    read_reply(text, &context(case))
+}
+
+/// A message that named or answered `other` opened this new case (a
+/// different matter): the new case says so on its record and in its
+/// handler's notification, so a second case is never opened silently.
+pub fn link_on_open(tr: &mut Transition, other: &CaseRef, why: &str) {
+    if !tr.case.linked.contains(other) {
+        tr.case.linked.push(other.clone());
+    }
+    let note =
+        format!("Linked to {other}: {why}. That case is unchanged and its handler has been told.");
+    for e in tr.effects.iter_mut() {
+        if let Effect::Send(m) = e {
+            if m.template == TemplateId::HandlerNotification {
+                m.vars.note = Some(note.clone());
+            }
+        }
+    }
+    tr.effects.push(Effect::Audit(Audit {
+        actor: Actor::System,
+        action: "linked".into(),
+        detail: format!("to {other}: {why}"),
+        message_id: None,
+    }));
+}
+
+pub(super) fn linked_to_new_case(out: &mut Out, other: &CaseRef, why: &str, msg: Inbound) {
+    if !out.case.linked.contains(other) {
+        out.case.linked.push(other.clone());
+    }
+    out.audit(
+        Actor::System,
+        "linked",
+        format!("to {other}, opened for a message from the complainant: {why}; nothing on this case changed"),
+        msg.message_id.as_deref(),
+    );
+    forward_to_handler(
+        out,
+        &msg,
+        &format!("the complainant wrote about a different matter ({why}); it opened a new case, {other}, linked to this one. Nothing on this case changed"),
+    );
+}
+
 pub(super) fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: Inbound) {
     let id = msg.message_id.clone();
     let from = msg.from.trim().to_ascii_lowercase();
@@ -52,19 +116,7 @@ pub(super) fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Ut
     // Consent counts at once only from an address complaintd itself sent
     // the consent request to; anyone else's goes to the handler to confirm.
     let consent_counts = out.case.consent_asked.contains(&from);
-    let responded = out.case.responded_at.is_some()
-        && matches!(
-            out.case.state,
-            State::Responded | State::Closed | State::PendingLessons
-        );
-    let reading = read_reply(
-        &msg.text,
-        &ReplyContext {
-            responded,
-            asked_permission: out.case.state == State::AwaitingPermission,
-            awaiting_consent,
-        },
-    );
+    let reading = reading(&out.case, &msg.text);
     let intent = reading.intent;
     out.audit(
         actor.clone(),
