@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// Read every file `DIR/labels.jsonl` names and print the figures.
-/// Unreadable labels, messages or expected texts are an error (exit 1):
+/// Unreadable labels, messages or expected texts are an error (exit 2):
 /// figures over part of a set would mislead.
 pub(super) fn eval_cmd(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let labels_path = dir.join("labels.jsonl");

@@ -196,7 +196,10 @@ pub(super) fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Ut
                     ctx,
                     now,
                     id,
-                    &format!("{writer} is not satisfied with the response or asks to take it further ({})", reading.reason),
+                    &format!(
+                        "escalated on the reply of {writer}, which {}",
+                        reading.reason
+                    ),
                 ),
                 ReplyIntent::Unclear if !late => ask_decision(out, ctx, now, &msg, &writer),
                 _ => forward_to_handler(out, &msg, &what_it_is(intent, &writer)),
