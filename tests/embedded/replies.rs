@@ -148,7 +148,7 @@ async fn a_new_matter_naming_an_old_case_opens_a_linked_case_and_both_say_so() {
 
 #[tokio::test]
 async fn an_unknown_reference_is_no_case_and_says_so() {
-    let mut app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    let app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
     let outcome = app
         .deliver(&fresh(
             &format!("Jo Learner <{JO}>"),
