@@ -194,7 +194,7 @@ async fn responded_case(s: &Stack, app: &mut Instance) -> String {
         !with_template(m, "We have received").is_empty()
     })
     .await;
-    let reference = tagged(&with_template(&inbox_a, "We have received")[0]).expect("tag");
+    let reference = tagged(with_template(&inbox_a, "We have received")[0]).expect("tag");
     let h = wait_inbox(s, "handler", 20, "the notification", |m| {
         m.iter().any(|x| subject(x).contains("for you"))
     })
