@@ -517,6 +517,16 @@ impl Policy {
                     .into(),
             );
         }
+        if matches!(
+            self.replies.decide_unclear_within,
+            Span::WorkingDays(0) | Span::Hours(0) | Span::WorkingHours(0)
+        ) {
+            problem(
+                "replies.decide_unclear_within",
+                "must give the handler some time to decide on an unclear reply (e.g. \"2 working days\")"
+                    .into(),
+            );
+        }
         if self.triage.enabled && self.stages.first().is_none_or(|s| s.respond.is_none()) {
             problem(
                 "triage.enabled",
