@@ -9,10 +9,11 @@
 //! take it any further" is not a request, and a "not" or "still" in an
 //! answer about what happened is not dissatisfaction with a response.
 
+use super::intent_cues::folded;
 use super::intent_cues::{
     CueKind, CUES, DOUBT, HEADER_LINE, HYPOTHETICAL, NEGATED_REQUEST, SIGN_OFF,
 };
-use super::text::normalise;
+use super::text::{fold_accents, normalise};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -73,16 +74,21 @@ pub struct Reading {
 }
 
 static CONSENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(i (give|confirm|am giving) (my |written )?(consent|permission|agreement)|i consent|i agree (to|with) (the|this|you|my)|(happy|ok|okay|content) for you to (investigate|look into|go ahead)|you have my (consent|permission)|rwy'?n cytuno|caniatâd)\b").expect("static regex")
+    folded(
+        r"\b(i (give|confirm|am giving) (my |written )?(consent|permission|agreement)|i consent|i agree (to|with) (the|this|you|my)|(happy|ok|okay|content) for you to (investigate|look into|go ahead)|you have my (consent|permission)|rwy'?n cytuno|caniatâd)\b",
+    )
 });
 static PERMISSION_NO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(please (don'?t|do not) (share|post|publish|use)|(i'?d|i would) (rather|prefer) (you )?(didn'?t|not)|not (happy|comfortable) (for|with) (you|it|that) (to )?(be )?(shar|post|us)|keep it private|no,? (thanks|thank you)|no,? please)\b").expect("static regex")
+    folded(
+        r"\b(please (don'?t|do not) (share|post|publish|use)|(i'?d|i would) (rather|prefer) (you )?(didn'?t|not)|not (happy|comfortable) (for|with) (you|it|that) (to )?(be )?(shar|post|us)|keep it private|no,? (thanks|thank you)|no,? please)\b",
+    )
 });
 static PERMISSION_YES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(yes|yeah|yep|of course|sure|absolutely|definitely|go ahead|ie|wrth gwrs)\b|\b((happy|ok|okay|fine|glad) for (you|it|that|this|my (comment|message|words)) (to )?(be )?(shar|post|us)|(you can|feel free to|please do) (share|use|post)|yes,? (you can|please|of course|happy|that'?s fine))").expect("static regex")
+    folded(
+        r"^(yes|yeah|yep|of course|sure|absolutely|definitely|go ahead|ie|wrth gwrs)\b|\b((happy|ok|okay|fine|glad) for (you|it|that|this|my (comment|message|words)) (to )?(be )?(shar|post|us)|(you can|feel free to|please do) (share|use|post)|yes,? (you can|please|of course|happy|that'?s fine))",
+    )
 });
-static SENTENCE_END: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[.!?;\n。！？؟۔]+").expect("static regex"));
+static SENTENCE_END: LazyLock<Regex> = LazyLock::new(|| folded(r"[.!?;\n。！？؟۔]+"));
 
 /// The words a cue matched, short enough for a record line.
 fn quoted(s: &str) -> String {
@@ -96,7 +102,7 @@ fn without_sign_off(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     let mut seen = 0;
     for (i, l) in lines.iter().enumerate().rev() {
-        let t = normalise(l);
+        let t = normalise(&fold_accents(l));
         if t.is_empty() {
             continue;
         }
@@ -161,7 +167,7 @@ fn find(kind: CueKind, sentences: &[String]) -> Option<String> {
 
 /// Read a reply's newly written text, given where the case stands.
 pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
-    let all = normalise(before_history(text));
+    let all = normalise(&fold_accents(before_history(text)));
     let reading = |intent, reason: String| Reading { intent, reason };
     if ctx.awaiting_consent {
         if let Some(m) = CONSENT.find(&all) {
@@ -185,7 +191,7 @@ pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
             );
         }
     }
-    let kept = without_sign_off(before_history(text));
+    let kept = fold_accents(&without_sign_off(before_history(text)));
     let body = normalise(&kept);
     let sentences: Vec<String> = SENTENCE_END
         .split(&kept)
@@ -258,6 +264,8 @@ mod tests {
             "Nu sunt mulțumit de răspuns.",
             "No estoy satisfecha con la respuesta, quiero pasar a la siguiente etapa.",
             "Não estou satisfeito com a resposta.",
+            "Nao estou satisfeito com a resposta.",
+            "Nie jestem zadowolony, chce sie odwolac.",
             "میں جواب سے مطمئن نہیں ہوں",
             "أنا غير راض عن الرد وأطلب التصعيد",
         ] {

@@ -4,10 +4,17 @@
 //! reads (English, Welsh, Polish, Romanian, Spanish, Portuguese, French,
 //! German, Italian, Urdu, Arabic). Data, kept apart from the reading so
 //! either can be reviewed on its own. Patterns run on normalised text (lower
-//! case, ASCII quotes), one sentence at a time.
+//! case, ASCII quotes, accents folded), one sentence at a time.
 
+use super::text::fold_accents;
 use regex::Regex;
 use std::sync::LazyLock;
+
+/// A pattern compiled with its accents folded, to run on folded text: a cue
+/// written "dziękuję" matches "dziekuje" typed on an English keyboard.
+pub(super) fn folded(pattern: &str) -> Regex {
+    Regex::new(&fold_accents(pattern)).expect("static reply cue")
+}
 
 /// What a cue says about the reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +40,7 @@ fn cue(kind: CueKind, name: &'static str, pattern: &str) -> Cue {
     Cue {
         kind,
         name,
-        re: Regex::new(pattern).expect("static reply cue"),
+        re: folded(pattern),
     }
 }
 
@@ -107,29 +114,33 @@ pub(super) static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
 /// Words that turn a request to take it further into its opposite ("no
 /// need to take it any further", "I don't want to appeal").
 pub(super) static NEGATED_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(no need|not need|don'?t need|do not need|don'?t want|do not want|won'?t|will not|not going|no intention|not planning|not looking|wouldn'?t|would not|rather not|not wish|don'?t wish|no longer)\b|\bnie (chcę|muszę|ma potrzeby)\b|\bno (quiero|necesito|hace falta|es necesario)\b|\bnão (quero|preciso|é necessário)\b|\bnu (vreau|este nevoie|e nevoie)\b|\bdim angen\b|\bdydw i ddim eisiau\b")
-        .expect("static regex")
+    folded(
+        r"\b(no need|not need|don'?t need|do not need|don'?t want|do not want|won'?t|will not|not going|no intention|not planning|not looking|wouldn'?t|would not|rather not|not wish|don'?t wish|no longer)\b|\bnie (chcę|muszę|ma potrzeby)\b|\bno (quiero|necesito|hace falta|es necesario)\b|\bnão (quero|preciso|é necessário)\b|\bnu (vreau|este nevoie|e nevoie)\b|\bdim angen\b|\bdydw i ddim eisiau\b",
+    )
 });
 
 /// Doubt beside thanks ("thanks … I'm still not sure"): the reply is not
 /// plain satisfaction.
 pub(super) static DOUBT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(though|however|but|still not sure|not sure|unsure|confused|don'?t understand|pero|sin embargo|ale|jednak|dar|însă|insa|mas|porém|ond)\b|\?")
-        .expect("static regex")
+    folded(
+        r"\b(though|however|but|still not sure|not sure|unsure|confused|don'?t understand|pero|sin embargo|ale|jednak|dar|însă|insa|mas|porém|ond)\b|\?",
+    )
 });
 
 /// A line that only signs off ("Thanks", "Many thanks,", "Diolch"): the
 /// courtesy under an answer is not thanks for the outcome.
 pub(super) static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(many |kind |best |warm )?(thanks|thank you|regards|wishes|cheers|diolch|diolch yn fawr|pozdrawiam|saludos|un saludo|cu stimă|cu stima|obrigad[oa]|gracias|dzięki|ta)( again| in advance| so much)?[,.!]*$")
-        .expect("static regex")
+    folded(
+        r"^(many |kind |best |warm )?(thanks|thank you|regards|wishes|cheers|diolch|diolch yn fawr|pozdrawiam|saludos|un saludo|cu stimă|cu stima|obrigad[oa]|gracias|dzięki|ta)( again| in advance| so much)?[,.!]*$",
+    )
 });
 
 /// Words that make a cue hypothetical ("if you are not satisfied, you can
 /// ask for Stage 2", as our own response says and a quoted copy repeats).
 pub(super) static HYPOTHETICAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(if|unless|whether|should you|in case|os (ydych|nad ydych|hoffech|ydw|yw)|jeśli|jeżeli|dacă|daca|wenn|falls|si)\b|اگر|إذا")
-        .expect("static regex")
+    folded(
+        r"\b(if|unless|whether|should you|in case|os (ydych|nad ydych|hoffech|ydw|yw)|jeśli|jeżeli|dacă|daca|wenn|falls|si)\b|اگر|إذا",
+    )
 });
 
 /// A header line of a quoted message in any language ("From: Name
