@@ -258,6 +258,8 @@ mod tests {
             "I want this taken further please, can someone senior look at it.",
             "Please treat this as a request for my complaint to be reviewed at the next stage.",
             "I wish to appeal this.",
+            "This is unacceptable. Please escalate it.",
+            "I want it escalated.",
             "I'm afraid I can't accept \"not upheld\" on this.",
             "Diolch am yr ymateb, ond dydw i ddim yn fodlon. Hoffwn i'r gŵyn fynd ymlaen i Gam 2.",
             "Nie jestem zadowolona z odpowiedzi i chcę się odwołać.",

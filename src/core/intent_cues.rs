@@ -52,7 +52,7 @@ pub(super) static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
         cue(
             Escalate,
             "asks to take it further",
-            r"\btake (this|it|my complaint|the complaint|the matter|things|this matter)( any| much)? further\b|\b(want|like|wish|need) (this|it|my complaint|the complaint) (taken|to go|to be taken) further\b|\b(take|taking|taken|go|goes|going|move[ds]?|pass(ed)?|put|refer(red)?|send|sent|escalate[ds]?|progress(ed)?|referred|forward(ed)?) .{0,40}\b(stage (2|3|two|three)|next stage|next level|the manager|someone (more )?senior|a senior manager|the director|higher)\b|\bescalat(e|ed|ing|ion)\b|\b(request|requesting|ask|asking) (for )?(a |an )?(stage (2|3|two|three)|review|appeal)\b|\breviewed at the next stage\b|\b(i|we)( would|'d)? (like|wish|want) to appeal\b|\bappeal (this|the (decision|outcome|response|finding))\b|\bstage (2|two|3|three) (please|review|complaint)\b|\bsomeone (more )?senior (to )?(look|review)",
+            r"\btake (this|it|my complaint|the complaint|the matter|things|this matter)( any| much)? further\b|\b(want|like|wish|need) (this|it|my complaint|the complaint) (taken|to go|to be taken) further\b|\b(take|taking|taken|go|goes|going|move[ds]?|pass(ed)?|put|refer(red)?|send|sent|escalate[ds]?|progress(ed)?|referred|forward(ed)?) .{0,40}\b(stage (2|3|two|three)|next stage|next level|the manager|someone (more )?senior|a senior manager|the director|higher)\b|\b(please |to |be |want (this |it |my complaint )?|like (this |it )?|have (this |it )?|get (this |it )?)escalat(e|ed)\b|\bescalate (this|it|my complaint|the complaint|the matter)\b|\bescalation\b|\b(request|requesting|ask|asking) (for )?(a |an )?(stage (2|3|two|three)|review|appeal)\b|\breviewed at the next stage\b|\b(i|we)( would|'d)? (like|wish|want) to appeal\b|\bappeal (this|the (decision|outcome|response|finding))\b|\bstage (2|two|3|three) (please|review|complaint)\b|\bsomeone (more )?senior (to )?(look|review)",
         ),
         cue(
             Escalate,
@@ -62,13 +62,13 @@ pub(super) static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
         cue(
             Escalate,
             "asks to take it further (other language)",
-            r"\bodwołać się\b|\bodwołuję się\b|\b(złożyć|składam|chcę złożyć) odwołanie\b|\bodwołanie od\b|\b(etap|etapu|etapie) (2|drugi|kolejny|następny)|\beskal\w*|\bcontest\w*|\betapa (2|a doua|următoare|urmatoare|siguiente|seguinte)|\bmai departe\b|\b(apelar|recurrir|recorrer|reclamar más arriba)\b|\b(siguiente|segunda|próxima|proxima) (etapa|fase|instancia)|\bescalar\b|\bfaire appel\b|\b(étape|etape) suivante\b|\bnächste stufe\b|\b(einspruch|widerspruch)\b|\bricorso\b|\bfase successiva\b|اپیل|اگلے مرحلے|استئناف|تصعيد|المرحلة (الثانية|التالية)",
+            r"\bodwołać się\b|\bodwołuję się\b|\b(złożyć|składam|chcę złożyć) odwołanie\b|\bodwołanie od\b|\b(etap|etapu|etapie) (2|drugi|kolejny|następny)|\beskal\w*|\b(contest|contestez|contestăm|contestație|contestatie)\b|\betapa (2|a doua|următoare|urmatoare|siguiente|seguinte)|\b(merg|mearga|meargă|trimiteți|trimiteti|trimis|dus|duce|duceți|duceti)\b.{0,20}\bmai departe\b|\b(apelar|recurrir|recorrer|reclamar más arriba)\b|\b(siguiente|segunda|próxima|proxima) (etapa|fase|instancia)|\bescalar\b|\bfaire appel\b|\b(étape|etape) suivante\b|\bnächste stufe\b|\b(einspruch|widerspruch)\b|\bricorso\b|\bfase successiva\b|اپیل|اگلے مرحلے|استئناف|تصعيد|المرحلة (الثانية|التالية)",
         ),
         // --- not satisfied with the response ---
         cue(
             Escalate,
             "is not satisfied with the response",
-            r"\b(i'?m|i am|we'?re|we are|i remain|we remain)( still)? (not|far from|less than) (at all )?(happy|satisfied|content)\b|\bnot (happy|satisfied|content) with (it|this|that|the|your)\b|\b(i'?m|i am|we'?re|we are) (still )?(unhappy|dissatisfied)\b|\b(this|that|it|the response|your (response|reply|answer)) (is|isn'?t|is not|was not|wasn'?t) (not )?(acceptable|good enough)\b|\b(is|isn'?t|is not)( simply)? not good enough\b|\bisn'?t good enough\b|\bunacceptable\b|\bcan'?t accept\b|\bcannot accept\b|\b(do not|don'?t) accept (this|the|your)\b|\b(i|we) disagree\b|\b(this|that|it|the response|your (response|reply|answer|letter)) (does not|doesn'?t|did not|didn'?t) (fix|answer|address|deal with|resolve|explain|cover)\b|\b(doesn'?t|does not) (deal|deals) with what i complained\b|\bnot a fix\b|\bthat is not a fix\b",
+            r"\b(i'?m|i am|we'?re|we are|i remain|we remain)( still)? (not|far from|less than) (at all )?(happy|satisfied|content)\b|\bnot (happy|satisfied|content) with (it|this|that|the|your)\b|\b(i'?m|i am|we'?re|we are) (still )?(unhappy|dissatisfied)\b|\b(this|that|it|the response|your (response|reply|answer)) (is|isn'?t|is not|was not|wasn'?t) (not )?(acceptable|good enough)\b|\b(is|isn'?t|is not)( simply)? not good enough\b|\bisn'?t good enough\b|\b(is|'s|remains|are|'re) (still |completely |totally |simply |just )?unacceptable\b|\bcan'?t accept\b|\bcannot accept\b|\b(do not|don'?t) accept (this|the|your)\b|\b(i|we) disagree\b|\b(this|that|it|the response|your (response|reply|answer|letter)) (does not|doesn'?t|did not|didn'?t) (fix|answer|address|deal with|resolve|explain|cover)\b|\b(doesn'?t|does not) (deal|deals) with what i complained\b|\bnot a fix\b|\bthat is not a fix\b",
         ),
         cue(
             Escalate,
@@ -78,7 +78,7 @@ pub(super) static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
         cue(
             Escalate,
             "is not satisfied with the response (other language)",
-            r"\bnie jestem zadowolon\w*|\bniezadowolon\w*|\bnie akceptuję|\bnu sunt (mulțumit|multumit)\w*|\bnemulțumit\w*|\bnemultumit\w*|\bnu accept\b|\bno estoy (satisfech|content|conforme)\w*|\binsatisfech\w*|\bno es aceptable\b|\binaceptable\b|\bnão estou (satisfeit|content)\w*|\bnao estou (satisfeit|content)\w*|\binsatisfeit\w*|\binaceitável\b|\bpas (satisfait|content)\w*|\binsatisfait\w*|\bnicht zufrieden\b|\bunzufrieden\b|\bnon sono soddisfatt\w*|\binsoddisfatt\w*|مطمئن نہیں|ناخوش|غير راض|لست راضي|لست راضية|غير مقبول",
+            r"\bnie jestem zadowolon\w*|\bniezadowolon\w*|\bnie akceptuję|\bnu sunt (mulțumit|multumit)\w*|\bnemulțumit\w*|\bnemultumit\w*|\bnu accept\b|\bno estoy (satisfech|content|conforme)\w*|\binsatisfech\w*|\bno es aceptable\b|\b(es|sigue siendo) (totalmente )?inaceptable\b|\bnão estou (satisfeit|content)\w*|\bnao estou (satisfeit|content)\w*|\binsatisfeit\w*|\b(é|continua) (totalmente )?inaceitável\b|\bpas (satisfait|content)\w*|\binsatisfait\w*|\bnicht zufrieden\b|\bunzufrieden\b|\bnon sono soddisfatt\w*|\binsoddisfatt\w*|مطمئن نہیں|ناخوش|غير راض|لست راضي|لست راضية|غير مقبول",
         ),
         // --- a different matter ---
         cue(
