@@ -287,7 +287,8 @@ impl Default for Triage {
 
 /// Complainants' replies: an unclear reply after a stage response (neither
 /// a request to take it further nor thanks) goes to the handler to decide
-/// (`#escalate` or `#no-escalate`) within `decide_unclear_within`; they are
+/// (`#escalate` or `#no-escalate`) within `decide_unclear_within` (and by
+/// the end of the escalation window, if that comes first); they are
 /// chased before it like any deadline, and the escalation window does not
 /// close the case while the decision is open, so the complainant is never
 /// left without an answer.

@@ -120,7 +120,18 @@ fn an_unclear_reply_is_the_handlers_decision_never_limbo() {
         // The decision has a deadline from the policy, chased like any other.
         let decide_by = due(&tr.case, DeadlineKind::Decision).expect("decision deadline");
         let span = w.loaded.policy.replies.decide_unclear_within;
-        assert_eq!(decide_by, w.calendar.deadline(at, span).at, "{provider}");
+        assert_eq!(
+            decide_by,
+            w.calendar.deadline(at, span).at.min(window),
+            "{provider}: within the policy's span, and by the end of the window"
+        );
+        assert!(decide_by <= window);
+        // Early in the window the policy's span decides.
+        let early = w.reply(&c, "ok", t("2026-11-25T10:00:00Z"));
+        assert_eq!(
+            due(&early.case, DeadlineKind::Decision),
+            Some(w.calendar.deadline(t("2026-11-25T10:00:00Z"), span).at)
+        );
         let d = tr
             .case
             .deadlines

@@ -240,19 +240,31 @@ fn what_it_is(intent: ReplyIntent, writer: &str) -> String {
 /// deadline (chased like any other), and the escalation window does not
 /// close the case meanwhile.
 fn ask_decision(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: &Inbound, writer: &str) {
-    let due = ctx
+    // Decided within the policy's span, and no later than the end of the
+    // escalation window: the handler is chased while the complainant could
+    // still have escalated, and the answer does not wait beyond it.
+    let within = ctx
         .calendar
-        .deadline(now, ctx.policy.replies.decide_unclear_within);
+        .deadline(now, ctx.policy.replies.decide_unclear_within)
+        .at;
+    let window = out
+        .case
+        .deadlines
+        .iter()
+        .find(|d| d.kind == DeadlineKind::EscalationWindow)
+        .map(|d| d.due)
+        .filter(|w| *w > now);
+    let due = window.map_or(within, |w| w.min(within));
     if !out.case.escalation_undecided {
         out.case.escalation_undecided = true;
-        out.set_deadline(DeadlineKind::Decision, now, due.at);
+        out.set_deadline(DeadlineKind::Decision, now, due);
     }
     let by = out
         .case
         .deadlines
         .iter()
         .find(|d| d.kind == DeadlineKind::Decision)
-        .map_or(due.at, |d| d.due);
+        .map_or(due, |d| d.due);
     let by = ctx
         .calendar
         .to_local(by)
