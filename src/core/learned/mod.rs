@@ -132,7 +132,7 @@ pub const FLAG_AT: f32 = 0.5;
 /// Health and safety.
 pub const HEALTH_SAFETY_AT: f32 = 0.35;
 /// Safeguarding is the costliest miss of all.
-pub const SAFEGUARDING_AT: f32 = 0.3;
+pub const SAFEGUARDING_AT: f32 = 0.4;
 
 fn show(c: &[model::Contribution]) -> String {
     c.iter()
