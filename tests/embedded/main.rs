@@ -17,6 +17,7 @@ mod operations;
 mod outsiders;
 mod procedures;
 mod progress;
+mod replies;
 mod scale;
 mod security;
 mod triage;
