@@ -452,6 +452,8 @@ async fn make_case(
         closed_at,
         contacts: Vec::new(),
         consent_asked: Vec::new(),
+        escalation_undecided: false,
+        linked: Vec::new(),
     };
     let mut audits = vec![
         Audit {
