@@ -4,6 +4,7 @@
 mod harness;
 
 mod alerts;
+mod blind_handlers;
 mod crash;
 mod daemon;
 mod delivery;

@@ -48,6 +48,9 @@ pub fn open(
         closed_at: None,
         contacts: Vec::new(),
         consent_asked: Vec::new(),
+        drafts: Vec::new(),
+        drafts_made: 0,
+        paused: None,
     };
     let mut out = Out {
         case,
