@@ -109,7 +109,7 @@ fn links(app: &App, c: &Case, m: &OutMail, token: &str, stage: &str, name: &str)
         format!(
             "mailto:{to}?subject={}&body={}",
             mailto_encode(&format!("[{}] {subject}", c.reference)),
-            mailto_encode(&format!("\n\n{HINT_MARK}: {hint}"))
+            mailto_encode(&format!("\n\n{hint}"))
         )
     };
     let fresh = |a: Action| Intent {
@@ -121,22 +121,22 @@ fn links(app: &App, c: &Case, m: &OutMail, token: &str, stage: &str, name: &str)
         respond: link(
             fresh(Action::Respond),
             format!("{stage} response to {name}"),
-            format!("it goes to {name} as the {stage} written response, as you write it (the next stage's contact is added)."),
+            format!("{HINT_MARK}: it goes to {name} as the {stage} written response, as you write it (the next stage's contact is added)."),
         ),
         ask: link(
             fresh(Action::Ask),
             format!("Question to {name}"),
-            format!("your question goes to {name}; it is not the {stage} response."),
+            format!("{HINT_MARK}: your question goes to {name}; it is not the {stage} response."),
         ),
         write: link(
             fresh(Action::Write),
             format!("Message to {name}"),
-            format!("your message goes to {name}; it is not the {stage} response."),
+            format!("{HINT_MARK}: your message goes to {name}; it is not the {stage} response."),
         ),
         note: link(
             fresh(Action::Note),
             "Internal note".into(),
-            "an internal note on the case; nothing leaves the organisation.".into(),
+            format!("{HINT_MARK}: an internal note on the case; nothing leaves the organisation."),
         ),
         question_pauses: app.loaded.policy.conversation.question_pauses_clock,
         draft_days: case::DRAFT_LIFETIME_DAYS,
