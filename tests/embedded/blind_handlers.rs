@@ -37,8 +37,8 @@ fn sender(raw: &str) -> String {
 }
 
 /// What one handler reply did: the templates of the mail it queued for the
-/// complainant.
-async fn run_one(file: &str) -> Vec<String> {
+/// complainant, and whether its writer was asked to confirm a draft.
+async fn run_one(file: &str) -> (Vec<String>, bool) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(DIR);
     let raw = std::fs::read_to_string(root.join(file)).expect("read reply");
     let from = sender(&raw);
@@ -74,35 +74,43 @@ async fn run_one(file: &str) -> Vec<String> {
     app.advance(chrono::Duration::hours(2));
     app.deliver(raw.as_bytes()).await;
     app.send().await;
-    app.sent_to(COMPLAINANT)
+    let sent = app
+        .sent_to(COMPLAINANT)
         .await
         .into_iter()
         .skip(before)
         .map(|r| r.template)
-        .collect()
+        .collect();
+    let asked = app
+        .sent_to(&from)
+        .await
+        .iter()
+        .any(|r| r.template == "draft_confirmation");
+    (sent, asked)
 }
 
 #[tokio::test]
 async fn no_handler_reply_reaches_the_complainant_as_a_response_it_was_not_meant_to_be() {
     let rows = handler_rows();
     assert!(rows.len() >= 13, "the blind set's handler rows");
-    let mut figures: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
+    let mut figures: BTreeMap<String, (usize, usize, usize, usize)> = BTreeMap::new();
     let mut unintended = Vec::new();
     for row in &rows {
-        let sent = run_one(&row.file).await;
+        let (sent, asked) = run_one(&row.file).await;
         let formal = sent.iter().any(|t| t == "stage_response");
         let any = !sent.is_empty();
         let f = figures.entry(row.intent.clone()).or_default();
         f.0 += 1;
         f.1 += usize::from(formal);
         f.2 += usize::from(any);
+        f.3 += usize::from(asked);
         if formal && row.intent != "formal_response" {
             unintended.push(row.file.clone());
         }
     }
-    for (intent, (n, formal, any)) in &figures {
+    for (intent, (n, formal, any, asked)) in &figures {
         println!(
-            "{intent}: {n} replies, {formal} sent at once as the formal response, {any} reached the complainant at once"
+            "{intent}: {n} replies, {formal} sent at once as the formal response, {any} reached the complainant at once, {asked} kept as a draft with a confirmation to the writer"
         );
     }
     println!(

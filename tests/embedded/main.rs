@@ -9,6 +9,7 @@ mod crash;
 mod daemon;
 mod delivery;
 mod floods;
+mod handler_intents;
 mod heavy;
 mod idempotence;
 mod learning;
