@@ -26,7 +26,7 @@ fn to_complainant(tr: &Transition) -> Vec<TemplateId> {
         .collect()
 }
 
-fn to_writer<'a>(tr: &'a Transition, template: TemplateId) -> Option<&'a OutMail> {
+fn to_writer(tr: &Transition, template: TemplateId) -> Option<&OutMail> {
     mails(tr)
         .into_iter()
         .find(|m| m.template == template && m.to == vec![Recipient::Address(PRIYA.into())])
