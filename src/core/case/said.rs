@@ -269,7 +269,10 @@ fn write(out: &mut Out, by: &By<'_>, action: Action, text: &str) -> Result<Strin
             .iter()
             .any(|d| d.kind == DeadlineKind::Respond);
     if action == Action::Ask && response_clock {
-        if by.ctx.policy.conversation.question_pauses_clock {
+        if out.case.state == State::Triage {
+            // The writer was promised a date before anyone knew the kind.
+            receipt.push_str(" The response date stays as it is while the case is in triage.");
+        } else if by.ctx.policy.conversation.question_pauses_clock {
             match pause::pause(out, by.ctx, by.now) {
                 Some(p) => receipt.push_str(&format!(" The {p}.")),
                 None => receipt
