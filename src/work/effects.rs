@@ -142,6 +142,16 @@ fn links(app: &App, c: &Case, m: &OutMail, token: &str, stage: &str, name: &str)
         draft_days: case::DRAFT_LIFETIME_DAYS,
         ..Links::default()
     };
+    // The Send link only where a formal response is due: elsewhere it
+    // would only be refused.
+    let due = c.state == case::State::Open
+        && matches!(
+            c.kind,
+            crate::core::kind::Kind::Complaint | crate::core::kind::Kind::Other
+        );
+    if !due {
+        l.respond.clear();
+    }
     if let Some(n) = m.vars.draft {
         let of = |a: Action| Intent {
             action: Some(a),
