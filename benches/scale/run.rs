@@ -454,6 +454,9 @@ async fn make_case(
         consent_asked: Vec::new(),
         escalation_undecided: false,
         linked: Vec::new(),
+        drafts: Vec::new(),
+        drafts_made: 0,
+        paused: None,
     };
     let mut audits = vec![
         Audit {

@@ -139,6 +139,18 @@ pub(super) mod sql {
         q
     }
 
+    /// Open cases whose response clock a question paused (only cases in a
+    /// state that is not final are read): counted, or the newest `limit`.
+    pub fn paused(prefix: &str, limit: Option<usize>) -> QueryBuilder<Sqlite> {
+        use strum::IntoEnumIterator;
+        let mut q = select(prefix, limit.is_some());
+        q.push("state IN ");
+        push_in(&mut q, State::iter().filter(|s| !s.is_final()));
+        q.push(" AND json_extract(data, '$.paused') IS NOT NULL");
+        newest_first(&mut q, limit);
+        q
+    }
+
     /// Two ranges of the (breached, due, kind, case_ref) index: deadlines
     /// already handled, and those due but not yet handled. Counted, or the
     /// `limit` due first.
@@ -336,6 +348,18 @@ impl Store {
         } else {
             self.cases_where(sql::closed("", since, kind, shared, Some(limit)))
                 .await?
+        };
+        Ok(Capped { total, items })
+    }
+
+    /// Open cases whose response clock a question paused: how many, and the
+    /// newest `limit`.
+    pub async fn paused_cases(&self, limit: usize) -> Result<Capped<Case>, StoreError> {
+        let total = self.count_where(sql::paused("", None)).await?;
+        let items = if total == 0 {
+            Vec::new()
+        } else {
+            self.cases_where(sql::paused("", Some(limit))).await?
         };
         Ok(Capped { total, items })
     }

@@ -74,6 +74,8 @@ async fn digest_and_scheduler_queries_search_indexes_and_scan_no_growing_table()
             sql::closed(p, since, Some(Kind::Complaint), false, Some(30)),
         ),
         ("shared list", sql::closed(p, since, None, true, Some(30))),
+        ("paused count", sql::paused(p, None)),
+        ("paused list", sql::paused(p, Some(30))),
         ("breached count", sql::breached(p, &kinds, now, None)),
         ("breached list", sql::breached(p, &kinds, now, Some(30))),
         (

@@ -362,7 +362,9 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
     });
     // A question paused these clocks (`[conversation] question_pauses_clock`):
     // nothing is chased while the complainant has it, so directors see them.
-    let paused: Vec<String> = cases
+    let p = app.store.paused_cases(LIST_CAP).await?;
+    let paused: Vec<String> = p
+        .items
         .iter()
         .filter_map(|c| {
             let p = c.paused.as_ref()?;
@@ -378,6 +380,7 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
             ))
         })
         .collect();
+    let paused = capped(p.total, paused, "");
     if !paused.is_empty() {
         sections.push(Section {
             title: "Response clock paused: waiting for the complainant's answer to a question"
