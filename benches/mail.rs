@@ -175,13 +175,18 @@ fn pdf(lines: &[String]) -> Vec<u8> {
         out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", n + 1).as_bytes());
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for o in offsets {
         out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
     }
     out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1)
-            .as_bytes(),
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
     );
     out
 }
@@ -284,7 +289,9 @@ fn message(i: usize, year: i32) -> Vec<u8> {
             base64_lines(&bytes)
         ));
     } else {
-        out.push_str(&format!("Content-Type: text/plain; charset=utf-8\r\n\r\n{body}"));
+        out.push_str(&format!(
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n{body}"
+        ));
     }
     out.into_bytes()
 }
@@ -422,7 +429,11 @@ async fn check_ingest(pool: &sqlx::SqlitePool, year: i32) {
             Shape::Complaint | Shape::Compliment => {
                 let want = format!("PAR-{year}-{:04}", openers_before(i) + 1);
                 assert_eq!(status, "processed", "message {i}");
-                assert_eq!(case.as_deref(), Some(want.as_str()), "message {i} opens its case");
+                assert_eq!(
+                    case.as_deref(),
+                    Some(want.as_str()),
+                    "message {i} opens its case"
+                );
                 assert!(
                     mailed.get(&want).copied().unwrap_or(0) >= 2,
                     "case {want} has its acknowledgement and its staff notification queued"
@@ -431,7 +442,10 @@ async fn check_ingest(pool: &sqlx::SqlitePool, year: i32) {
             }
             Shape::Reply(j) => {
                 assert_eq!(status, "processed", "reply {i}");
-                assert_eq!(case, &by_index[&j].1, "reply {i} joins the case of message {j}");
+                assert_eq!(
+                    case, &by_index[&j].1,
+                    "reply {i} joins the case of message {j}"
+                );
                 replies += 1;
             }
             Shape::Machine => {
@@ -445,7 +459,10 @@ async fn check_ingest(pool: &sqlx::SqlitePool, year: i32) {
         .fetch_one(pool)
         .await
         .expect("cases");
-    assert_eq!(cases as usize, opened, "no case but those the messages opened");
+    assert_eq!(
+        cases as usize, opened,
+        "no case but those the messages opened"
+    );
     let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
         .fetch_one(pool)
         .await
@@ -460,7 +477,11 @@ async fn breakdown(db: &Path) {
     use sqlx::Row;
     let Ok(pool) = sqlx::sqlite::SqlitePoolOptions::new()
         .max_connections(1)
-        .connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(db).read_only(true))
+        .connect_with(
+            sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(db)
+                .read_only(true),
+        )
         .await
     else {
         return;
@@ -514,9 +535,7 @@ async fn main() {
     for i in 0..N {
         let m = message(i, year);
         mailbox_bytes += m.len();
-        s.append("INBOX", None, None, m)
-            .await
-            .expect("append");
+        s.append("INBOX", None, None, m).await.expect("append");
     }
     println!(
         "filled the mailbox with {N} messages ({:.1} KB each on average) in {:.1}s",

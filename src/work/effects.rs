@@ -307,7 +307,9 @@ async fn queue_mail(
             app.secret
                 .handler_token(&c.reference, &recipient, notice, now)
         });
-        let mut d = data(app, c, m, token.as_deref(), context_text);
+        // Rendered with the token's slot: once for every member of staff.
+        let slot = token.as_ref().map(|_| crate::work::drafts::token_slot());
+        let mut d = data(app, c, m, slot, context_text);
         if staff && !batch.held_outside.is_empty() {
             d.vars.held = Some(batch.held_outside.join(", "));
         }
@@ -352,6 +354,7 @@ async fn queue_mail(
             app,
             Draft {
                 template: Some((m.template, d)),
+                token,
                 envelope: env,
             },
         )?;
@@ -471,6 +474,7 @@ pub async fn queue_notice(
         app,
         Draft {
             template: None,
+            token: None,
             envelope: env,
         },
     )?;

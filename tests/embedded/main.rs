@@ -4,6 +4,7 @@
 mod harness;
 
 mod alerts;
+mod batches;
 mod crash;
 mod daemon;
 mod delivery;
