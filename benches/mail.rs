@@ -276,7 +276,7 @@ fn message(i: usize, year: i32) -> Vec<u8> {
     );
     if i % 20 == 6 {
         // 5 %: a complaint with an attachment, alternately a letter and a photo.
-        let (name, ctype, bytes) = if (i / 20) % 2 == 0 {
+        let (name, ctype, bytes) = if (i / 20).is_multiple_of(2) {
             let lines: Vec<String> = (0..180)
                 .map(|l| format!("Line {l} of my letter of complaint, case of learner {i}: the sessions were cancelled."))
                 .collect();
