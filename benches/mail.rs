@@ -18,7 +18,8 @@
 //! Run: `cargo bench --bench mail` (or `scripts/bench-ingest`). Needs root for the
 //! mail stack's first start; `STACK_DIR` and `STACK_PORTS` choose the stack as
 //! for `scripts/mail-stack`; `COMPLAINTD_BIN` runs another build of the
-//! daemon (a before-and-after on the same machine). Prints the figures.
+//! daemon (a before-and-after on the same machine); `BENCH_PERF=file`
+//! records a `perf` profile of the daemon during (b). Prints the figures.
 
 use futures::TryStreamExt;
 use std::collections::HashMap;
@@ -585,6 +586,24 @@ async fn main() {
     let config = write_config(dir.path(), &env, "bench", false);
     let t = Instant::now();
     let mut child = spawn(&config, &dir.path().join("run-b.log"));
+    // BENCH_PERF=file: a profile of the daemon during (b) (`perf report -i file`).
+    let perf = std::env::var_os("BENCH_PERF").and_then(|out| {
+        Command::new("perf")
+            .args([
+                "record",
+                "-F",
+                "999",
+                "-g",
+                "-p",
+                &child.id().to_string(),
+                "-o",
+            ])
+            .arg(out)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()
+    });
     let db = dir.path().join("db.sqlite");
     let deadline = Instant::now() + Duration::from_secs(1200);
     while !db.exists() {
@@ -622,6 +641,12 @@ async fn main() {
     }
     let secs = t.elapsed().as_secs_f64();
     peak_rss_kb = peak_rss_kb.max(rss_peak_kb(child.id()));
+    if let Some(mut perf) = perf {
+        let _ = Command::new("kill")
+            .args(["-INT", &perf.id().to_string()])
+            .status();
+        let _ = perf.wait();
+    }
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();

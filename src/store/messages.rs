@@ -2,7 +2,7 @@
 //! quarantine of those that failed a step.
 
 use super::names::ReadFrom;
-use super::packed::{pack, Packed};
+use super::packed::{Packed, StoredBytes};
 use super::{MessageStatus, Store, StoreError};
 use crate::core::kind::Kind;
 use crate::core::reference::CaseRef;
@@ -121,6 +121,16 @@ impl Store {
         tx: &mut SqliteConnection,
         m: &NewMessage<'_>,
     ) -> Result<Option<i64>, StoreError> {
+        Self::insert_stored_message(tx, m, &StoredBytes::of(m.raw)).await
+    }
+
+    /// [`Store::insert_message`] with its bytes already in their stored
+    /// form: `stored` must be `StoredBytes::of(m.raw)`.
+    pub async fn insert_stored_message(
+        tx: &mut SqliteConnection,
+        m: &NewMessage<'_>,
+        stored: &StoredBytes,
+    ) -> Result<Option<i64>, StoreError> {
         let r = sqlx::query(
             "INSERT INTO messages (message_id, content_hash, content_key, source, received_at, raw, size, from_addr, subject, status)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -131,7 +141,7 @@ impl Store {
         .bind(m.content_key)
         .bind(m.source)
         .bind(m.received_at)
-        .bind(pack(m.raw))
+        .bind(stored.as_slice())
         .bind(m.raw.len() as i64)
         .bind(m.from_addr)
         .bind(m.subject)

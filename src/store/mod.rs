@@ -53,7 +53,7 @@ pub use fetch::FetchState;
 pub use messages::{NewMessage, QuarantineEntry, StoredKey, StoredMessage, THIRD_PARTY_NOTE};
 pub use names::{ActorKind, MessageStatus, OutboxStatus, Worker};
 pub use outbox::{NewOutbox, OutboxCounts, OutboxRow};
-pub use packed::PackError;
+pub use packed::{PackError, StoredBytes};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool};

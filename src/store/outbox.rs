@@ -2,7 +2,7 @@
 //! sender claims one at a time under a lease.
 
 use super::names::ReadFrom;
-use super::packed::{pack, Packed};
+use super::packed::{Packed, StoredBytes};
 use super::{OutboxStatus, Store, StoreError};
 use crate::core::case::{Actor, Audit};
 use crate::core::reference::CaseRef;
@@ -30,8 +30,8 @@ pub struct NewOutbox<'a> {
     pub recipient: &'a str,
     /// Counts against per-recipient caps.
     pub automatic: bool,
-    /// The finished RFC 5322 message.
-    pub raw: &'a [u8],
+    /// The finished RFC 5322 message, in its stored form.
+    pub raw: &'a StoredBytes,
     /// When queued (business time).
     pub created_at: DateTime<Utc>,
 }
@@ -86,7 +86,7 @@ impl Store {
         .bind(m.template)
         .bind(m.recipient)
         .bind(m.automatic)
-        .bind(pack(m.raw))
+        .bind(m.raw.as_slice())
         .bind(m.created_at)
         .bind(OutboxStatus::Pending)
         .bind(m.created_at)
@@ -112,7 +112,7 @@ impl Store {
                 .push_bind(m.template)
                 .push_bind(m.recipient)
                 .push_bind(m.automatic)
-                .push_bind(pack(m.raw))
+                .push_bind(m.raw.as_slice())
                 .push_bind(m.created_at)
                 .push_bind(OutboxStatus::Pending)
                 .push_bind(m.created_at);

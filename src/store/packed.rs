@@ -73,6 +73,23 @@ pub fn unpack(stored: &[u8]) -> Result<Vec<u8>, PackError> {
     }
 }
 
+/// Message bytes in their stored form, made once ahead of the transaction
+/// that stores them (a batch compresses its messages on both cores, and its
+/// dry run and its committing pass insert the same bytes).
+#[derive(Debug, Clone)]
+pub struct StoredBytes(Vec<u8>);
+
+impl StoredBytes {
+    /// `raw` compressed, as [`Store::insert_stored_message`](super::Store::insert_stored_message) stores it.
+    pub fn of(raw: &[u8]) -> Self {
+        StoredBytes(pack(raw))
+    }
+
+    pub(super) fn as_slice(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 /// Whether `stored` is kept uncompressed (a row from before 0140).
 pub fn is_plain(stored: &[u8]) -> bool {
     stored.first() == Some(&PLAIN)

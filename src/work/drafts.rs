@@ -22,7 +22,7 @@
 use crate::app::App;
 use crate::core::case::TemplateId;
 use crate::mail::outgoing::{self, Envelope};
-use crate::store::{StoreError, Tx};
+use crate::store::{StoreError, StoredBytes, Tx};
 use crate::work::effects::ApplyError;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -132,7 +132,9 @@ type Rendered = HashMap<Key, crate::config::templates::Rendered>;
 /// for that is not.
 #[derive(Default)]
 pub struct Drafts {
-    ready: HashMap<Key, Vec<u8>>,
+    /// Finished mail in the form the outbox stores it: compressed when
+    /// rendered, outside the transaction (and on both cores in a batch).
+    ready: HashMap<Key, StoredBytes>,
     missing: Vec<(Key, Draft)>,
     rendered: Rendered,
     passes: usize,
@@ -142,20 +144,20 @@ impl Drafts {
     /// The finished bytes of `draft` if it has been rendered; otherwise it is
     /// noted for rendering and empty bytes stand in (this pass will be
     /// rolled back), except in the last pass, which renders it now.
-    pub fn message(&mut self, app: &App, draft: Draft) -> Result<Vec<u8>, ApplyError> {
+    pub fn message(&mut self, app: &App, draft: Draft) -> Result<StoredBytes, ApplyError> {
         let key = draft.key();
-        if let Some(raw) = self.ready.get(&key) {
-            return Ok(raw.clone());
+        if let Some(stored) = self.ready.get(&key) {
+            return Ok(stored.clone());
         }
         if self.passes >= ATTEMPTS {
-            let raw = draft.render(app, &mut self.rendered)?;
-            self.ready.insert(key, raw.clone());
-            return Ok(raw);
+            let stored = StoredBytes::of(&draft.render(app, &mut self.rendered)?);
+            self.ready.insert(key, stored.clone());
+            return Ok(stored);
         }
         if !self.missing.iter().any(|(k, _)| *k == key) {
             self.missing.push((key, draft));
         }
-        Ok(Vec::new())
+        Ok(StoredBytes::of(&[]))
     }
 
     /// Whether every mail asked for in this pass was ready: the pass may commit.
@@ -167,7 +169,7 @@ impl Drafts {
     pub fn render_missing(&mut self, app: &App) -> Result<(), ApplyError> {
         for (key, draft) in std::mem::take(&mut self.missing) {
             let raw = draft.render(app, &mut self.rendered)?;
-            self.ready.insert(key, raw);
+            self.ready.insert(key, StoredBytes::of(&raw));
         }
         Ok(())
     }

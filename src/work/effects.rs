@@ -8,7 +8,7 @@ use crate::config::templates::TemplateError;
 use crate::core::case::{self, Case, Effect, OutMail, Recipient, TemplateId, Transition};
 use crate::core::reference::CaseRef;
 use crate::mail::outgoing::{self, Envelope};
-use crate::store::{NewOutbox, Store, StoreError};
+use crate::store::{NewOutbox, Store, StoreError, StoredBytes};
 use crate::work::drafts::{Draft, Drafts};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -231,7 +231,7 @@ struct QueuedMail {
     template: &'static str,
     recipient: String,
     automatic: bool,
-    raw: Vec<u8>,
+    raw: StoredBytes,
 }
 
 impl Batch {

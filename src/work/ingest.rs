@@ -15,7 +15,7 @@ use crate::core::kind::Kind;
 use crate::core::mail::{self, InboundMail};
 use crate::core::reference::CaseRef;
 use crate::core::{auth, commands, threading, token};
-use crate::store::{MessageStatus, NewMessage, Store, StoreError, THIRD_PARTY_NOTE};
+use crate::store::{MessageStatus, NewMessage, Store, StoreError, StoredBytes, THIRD_PARTY_NOTE};
 use crate::work::drafts::Drafts;
 use crate::work::effects::{self, ApplyError};
 use crate::work::raw::{content_hash, content_key, within_limit};
@@ -82,6 +82,8 @@ pub(crate) struct Prepared<'a> {
     late: Option<String>,
     /// How long preparing it took.
     took: std::time::Duration,
+    /// Its bytes as the store keeps them (compressed once, here).
+    stored: StoredBytes,
 }
 
 impl<'a> Prepared<'a> {
@@ -96,6 +98,7 @@ impl<'a> Prepared<'a> {
             (m, analysis)
         });
         let late = over_budget(app, started, "classification");
+        let stored = StoredBytes::of(&raw);
         let took = started.elapsed();
         let message_id = parsed.as_ref().ok().and_then(|(m, _)| m.message_id.clone());
         let (from, subject) = match &parsed {
@@ -116,6 +119,7 @@ impl<'a> Prepared<'a> {
             subject,
             late,
             took,
+            stored,
         }
     }
 
@@ -226,14 +230,14 @@ pub(crate) async fn quarantine_failed(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let new_message = p.new_message(now);
-    let mut row = Store::insert_message(tx, &new_message).await?;
+    let mut row = Store::insert_stored_message(tx, &new_message, &p.stored).await?;
     if row.is_none() && new_message.message_id.is_some() {
         // Its Message-ID was taken by a different message: kept without it.
         let without_id = NewMessage {
             message_id: None,
             ..new_message.clone()
         };
-        row = Store::insert_message(tx, &without_id).await?;
+        row = Store::insert_stored_message(tx, &without_id, &p.stored).await?;
     }
     if let Some(row) = row {
         Store::quarantine(tx, row, reason, now).await?;
@@ -253,7 +257,7 @@ pub(crate) async fn pass(
 ) -> Result<Ingested, ApplyError> {
     let new_message = p.new_message(now);
     let (hash, key) = (&p.hash, &p.key);
-    let row = match Store::insert_message(tx, &new_message).await? {
+    let row = match Store::insert_stored_message(tx, &new_message, &p.stored).await? {
         Some(row) => row,
         None => {
             let like = Store::messages_like(tx, p.message_id(), hash, key).await?;
@@ -277,7 +281,7 @@ pub(crate) async fn pass(
                 message_id: None,
                 ..new_message.clone()
             };
-            match Store::insert_message(tx, &without_id).await? {
+            match Store::insert_stored_message(tx, &without_id, &p.stored).await? {
                 Some(row) => row,
                 None => return Ok(Ingested::Duplicate),
             }
