@@ -5,10 +5,12 @@ mod harness;
 
 mod alerts;
 mod batches;
+mod blind_handlers;
 mod crash;
 mod daemon;
 mod delivery;
 mod floods;
+mod handler_intents;
 mod heavy;
 mod idempotence;
 mod learning;
