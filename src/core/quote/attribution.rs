@@ -97,7 +97,9 @@ pub(super) fn attribution_at(lines: &[&str], i: usize) -> Option<usize> {
     for (k, next) in lines.iter().enumerate().skip(i + 1).take(4) {
         let t = next.trim();
         // Never across a blank line, a quote or a device footer.
-        if t.is_empty() || t.starts_with('>') || super::footers::is_device_footer(t) {
+        // (">:" alone is the end of an address a client wrapped.)
+        let address_end = t.starts_with('>') && t.len() <= 12 && t.ends_with(':');
+        if t.is_empty() || (t.starts_with('>') && !address_end) || super::footers::is_device_footer(t) {
             return None;
         }
         joined.push(' ');

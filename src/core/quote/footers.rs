@@ -24,6 +24,10 @@ static DEVICE_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// "Sent from my Wiko Ridge 4G": a short phrase of names, no sentence.
+static SENT_FROM_MY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*sent from my(\s+[^\s,;.!?]+){1,5}\.?\s*$").expect("static regex")
+});
 /// A device, phone maker, carrier or mail app named in a footer.
 static DEVICE_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)iphone|ipad|ipod|android|galaxy|samsung|blackberry|outlook|mail|mobile|móvil|portable|handy|smartphone|phone|telefon|téléphone|teléfono|telefone|telefono|телефон|ffôn|ffon|yahoo|proton|typeapp|acompli|sparrow|windows|huawei|xiaomi|pixel|device|tablet|nokia|motorola|oneplus|bluemail|airmail|superhuman|edison|zoho|mailbird|thunderbird|verizon|at&t|vodafone|から送信|发自|傳送|보냄").expect("static regex")
@@ -90,7 +94,8 @@ static MAILING_LIST: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A device or client footer line.
 pub(super) fn is_device_footer(line: &str) -> bool {
-    line.len() < 160 && DEVICE_FOOTER.is_match(line) && DEVICE_WORD.is_match(line)
+    line.len() < 160
+        && ((DEVICE_FOOTER.is_match(line) && DEVICE_WORD.is_match(line)) || SENT_FROM_MY.is_match(line))
 }
 
 /// The first line of a disclaimer.
