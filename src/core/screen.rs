@@ -97,13 +97,47 @@ static DSN_STRUCTURE: LazyLock<Regex> = LazyLock::new(|| {
 /// Out-of-office replies written by systems that set no header at all: the
 /// body opens with the absence. A return date or another contact must follow,
 /// so "I am out of the office today but want to complain" stays a person.
+/// In English and in the languages our users' correspondents write, matched
+/// on the opening with accents removed.
 static OOO_OPENING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\W*(thank you for your (e-?mail|message)[.!,]?\s*)?(i am|i'm|i will be|i'll be)\s+(currently\s+|now\s+)?(out of (the )?office|away from (the |my )?(office|desk|e-?mail)|on (annual |parental |maternity |paternity |sick )?leave|on holiday|on vacation|travell?ing|not in the office|working away)\b")
+    Regex::new(r"(?i)^\W*((thank you for your (e-?mail|message)|diolch am eich (e-?bost|neges)|dziekuje za (wiadomosc|e-?mail)|gracias por su (correo|mensaje)|obrigad[oa] pel[ao] (sua )?(mensagem|e-?mail)|va multumesc pentru (mesaj|e-?mail))[.!,]?\s*)?((i am|i'm|i will be|i'll be)\s+(currently\s+|now\s+)?(out of (the )?office|away from (the |my )?(office|desk|e-?mail)|on (annual |parental |maternity |paternity |sick )?leave|on holiday|on vacation|travell?ing|not in the office|working away)\b|(rydw i|rwyf i?|dw i|byddaf)\s*(allan o'?r swyddfa|ar wyliau|i ffwrdd|ar absenoldeb)|(obecnie )?(jestem|bede) (poza biurem|na urlopie|nieobecn\w*)|(actualmente )?(estoy|estare|me encuentro) (fuera de la oficina|de vacaciones|ausente)|(estou|estarei|encontro-me) (fora do escritorio|de ferias|ausente)|(sunt|voi fi) (in concediu|plecat\w* din birou|absent\w*)|je suis (actuellement )?absent|ich bin (derzeit |bis |nicht im buro|abwesend))")
         .expect("static regex")
 });
 static OOO_DETAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(until|return(ing)? on|back (on|in the office)|limited access|in my absence|please contact|for (anything )?urgent|will (reply|respond|get back)|upon my return|when i return)\b")
+    Regex::new(r"(?i)\b(until|return(ing)? on|back (on|in the office)|limited access|in my absence|please contact|for (anything )?urgent|will (reply|respond|get back)|upon my return|when i return|hyd at|tan (ddydd|y )|yn ol (ar|yn y swyddfa)|do (dnia )?\d|po powrocie|w pilnych sprawach|hasta el|a mi regreso|en caso de urgencia|ate (ao )?dia|no meu regresso|em caso de urgencia|pana (la|pe|in)|la intoarcere|in caz de urgenta|jusqu'?au|bis zum|in dringenden)\b")
         .expect("static regex")
+});
+
+/// Phones' automatic "I'm driving" answers, which set no header.
+static DRIVING_REPLY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\W*(i'?m|i am) driving( right now)?( with (do not disturb|focus)[^.]{0,40})?[.,—-]+\s*(i'?ll|i will) (see your message|get back to you|reply|respond)|\bthis (is an? )?(automatic|auto-?generated) (reply|response|message) sent (from|by) my (phone|car)\b")
+        .expect("static regex")
+});
+
+/// Read receipts written as plain mail (Outlook's "Your message … was read
+/// on …", Thunderbird's "This is a Return Receipt …"), without the
+/// multipart/report structure or any header saying so.
+static READ_RECEIPT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?is)^\W*(your message\b.{0,400}?\bwas (read|deleted without being read) on\b|this is a return receipt for the (mail|message)|the message you sent to .{0,120} was displayed|(return|read) receipt \((displayed|read)\))")
+        .expect("static regex")
+});
+
+/// The footers of newsletters and marketing mail, which a list server or a
+/// marketing platform writes even when it sets no List-* header. One alone
+/// is a person mentioning it ("I clicked unsubscribe"); two distinct ones
+/// are a mailing.
+static BULK_FOOTER: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
+    [
+        ("unsubscribe link", r"(?i)\b(unsubscribe|opt[- ]out of (these|our|future) e-?mails|dad-?danysgrifio|wypisz sie|rezygnacja z subskrypcji|darse de baja|cancelar (la |a )?(suscripcion|subscricao)|dezabonare|se desabonner)\b"),
+        ("view in browser", r"(?i)\b(view (this|it|the) (e-?mail|message|newsletter)? ?(in|on) (your|a|the) (web )?browser|(having )?trouble (viewing|reading) this (e-?mail|message)|view (the )?online version|view as a web ?page)\b"),
+        ("why you receive it", r"(?i)\b(you (are |were )?receiv(ed|ing) this (e-?mail|message|newsletter|update)|this (e-?mail|message|newsletter) was sent (to|by)|you('re| are) (receiving|getting) this because|you (signed|subscribed) up (to|for))\b"),
+        ("manage preferences", r"(?i)\b((manage|update|change|edit) (your )?(e-?mail |subscription |communication |contact )?(preferences|subscriptions?|settings)|preference centre|preference center)\b"),
+        ("all rights reserved", r"(?i)\ball rights reserved\b"),
+        ("sender's postal footer", r"(?i)\b(our mailing address is|add us to your address book|forward to a friend|(follow|find) us on (facebook|twitter|linkedin|instagram|x\b))"),
+    ]
+    .into_iter()
+    .map(|(name, p)| (name, Regex::new(p).expect("static regex")))
+    .collect()
 });
 
 /// A person who mentions being away and then complains is a person.
@@ -376,9 +410,10 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
     if !FORWARD_SUBJECT.is_match(&mail.subject) {
         let open = opening(&new_text, 3);
         let new_len = new_text.trim().len();
+        let folded = |lines| super::text::fold_accents(&opening(&new_text, lines));
         if new_len < 1500
-            && OOO_OPENING.is_match(&open)
-            && OOO_DETAIL.is_match(&opening(&new_text, 8))
+            && OOO_OPENING.is_match(&folded(3))
+            && OOO_DETAIL.is_match(&folded(8))
             && !NOT_OOO.is_match(&opening(&new_text, 12))
         {
             auto.push(format!(
@@ -388,6 +423,26 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
                     .take(80)
                     .collect::<String>()
             ));
+        }
+        if new_len < 600 && DRIVING_REPLY.is_match(&open) {
+            auto.push(format!(
+                "a phone's automatic \"I'm driving\" reply ({:?})",
+                super::text::one_line(&open)
+                    .chars()
+                    .take(80)
+                    .collect::<String>()
+            ));
+        }
+        if new_len < 3000 {
+            if let Some(m) = READ_RECEIPT.find(&opening(&new_text, 8)) {
+                auto.push(format!(
+                    "a read receipt written as text ({:?})",
+                    super::text::one_line(m.as_str())
+                        .chars()
+                        .take(80)
+                        .collect::<String>()
+                ));
+            }
         }
         let open = opening(&new_text, 12);
         if new_len < 3000 {
@@ -431,6 +486,21 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
     }
     if mail.has_header("feedback-id") && !bulk.is_empty() {
         bulk.push("Feedback-ID (bulk sender)".to_string());
+    }
+    // A mailing without list headers: two distinct footer cues in newly
+    // written text that answers nothing of ours and is not a forward.
+    if bulk.is_empty() && !forwarded_by_person {
+        let footers: Vec<&str> = BULK_FOOTER
+            .iter()
+            .filter(|(_, re)| re.is_match(&new_text))
+            .map(|(name, _)| *name)
+            .collect();
+        if footers.len() >= 2 {
+            bulk.push(format!(
+                "a newsletter's or marketing mail's footer without list headers ({})",
+                footers.join(", ")
+            ));
+        }
     }
     if !bulk.is_empty() {
         return Some(Screened {
@@ -607,6 +677,59 @@ mod tests {
                 "no-reply@mailbox-support.test",
                 "Your mailbox is almost full",
                 "Your mailbox is almost full. Verify your account or it will be closed."
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn out_of_office_in_other_languages_typed_with_or_without_accents() {
+        for (subject, body) in [
+            ("Cwrs", "Diolch am eich e-bost. Rwyf allan o'r swyddfa hyd at ddydd Llun 7 Rhagfyr."),
+            ("Kurs", "Dziękuję za wiadomość. Jestem na urlopie do 4 grudnia. W pilnych sprawach proszę pisać do biura."),
+            ("Curso", "Estoy fuera de la oficina hasta el lunes. En caso de urgencia llame a recepción."),
+            ("Curs", "Sunt in concediu pana la 3 decembrie."),
+        ] {
+            let s = with_body("Staff <s@b.test>", subject, body).expect(body);
+            assert_eq!(s.kind, Kind::AutoReply, "{body}");
+        }
+    }
+
+    #[test]
+    fn phones_driving_replies_and_text_read_receipts_are_automatic() {
+        for body in [
+            "I'm driving with Do Not Disturb While Driving turned on. I'll see your message when I get where I'm going.",
+            "Your message\r\n\r\n  To: Complaints\r\n  Subject: Your complaint\r\n  Sent: 02/11/2026 09:12\r\n\r\nwas read on 02/11/2026 10:40.",
+            "This is a Return Receipt for the mail that you sent to jo@b.test.",
+        ] {
+            let s = with_body("Jo <jo@b.test>", "Re: Your complaint", body).expect(body);
+            assert_eq!(s.kind, Kind::AutoReply, "{body}");
+        }
+        // A person who is driving and writes about it is a person.
+        assert_eq!(
+            with_body(
+                "Jo <jo@b.test>",
+                "Lessons",
+                "I was driving to the centre when the tutor rang to cancel again. Why does this keep happening?"
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn a_mailing_without_list_headers_is_bulk_but_a_person_mentioning_unsubscribe_is_not() {
+        let s = with_body(
+            "FE News <news@fenews.test>",
+            "This week: complaints handling in FE",
+            "Five lessons from Ombudsman complaints.\r\n\r\nYou are receiving this email because you signed up at our website.\r\nUnsubscribe | Manage your preferences",
+        )
+        .expect("screened");
+        assert_eq!(s.kind, Kind::Bulk);
+        assert_eq!(
+            with_body(
+                "Sam <sam@b.test>",
+                "Emails",
+                "I clicked unsubscribe three times and you still send me adverts. I want this stopped."
             ),
             None
         );

@@ -85,6 +85,27 @@ static BLOCK_TAG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)<(/?)(blockquote|div|p|tr|li|h[1-6]|hr|table)\b[^>]*>").expect("static regex")
 });
 
+/// Remove accents (decompose, drop the combining marks) and fold the few
+/// letters that do not decompose (`ł`, `ø`, `đ`, `ı`), so that a cue written
+/// `dziekuje` matches "dziękuję" and "dziekuje" alike: many people type
+/// Polish, Romanian or Portuguese on an English keyboard.
+pub fn fold_accents(s: &str) -> String {
+    use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
+    s.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| match c {
+            'ł' => 'l',
+            'Ł' => 'L',
+            'ø' => 'o',
+            'Ø' => 'O',
+            'đ' => 'd',
+            'Đ' => 'D',
+            'ı' => 'i',
+            c => c,
+        })
+        .collect()
+}
+
 /// Lower-case, fold curly quotes and dashes to ASCII, and squash whitespace, so
 /// that lexicon patterns match what people type on any client.
 pub fn normalise(s: &str) -> String {

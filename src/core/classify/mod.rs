@@ -6,6 +6,7 @@
 //! the label: quoted history, signatures and legal disclaimers are removed
 //! first (see `core::quote`); forwarded text counts at reduced weight.
 
+mod languages;
 mod lexicon;
 mod score;
 
@@ -14,7 +15,8 @@ use super::learned;
 use super::mail::InboundMail;
 use super::quote::{self, HistoryKind};
 use super::screen::screen;
-use super::text::{cut_bytes, normalise};
+use super::text::{cut_bytes, fold_accents, normalise};
+use languages::{Target, LANGUAGE_CUES};
 use lexicon::{Class, ANON_SIGN_OFF, FLAG_CUES, FORWARD_SUBJECT, SUBJECT_PREFIX};
 use score::{score_text, Scores};
 use serde::Serialize;
@@ -390,6 +392,20 @@ fn unsure(kind: Kind, s: &Scores, reasons: &mut Vec<String>) -> bool {
     true
 }
 
+/// Whether a flag applies to a message of `kind`: safeguarding whatever
+/// the kind; a hazard in a complaint or a suggestion; the procedural flags
+/// (which change how a complaint is run) in a complaint. A message in
+/// triage may be a complaint, so every flag applies to it: neither a hazard
+/// nor a subcontractor or a named manager may wait for a handler to confirm
+/// the kind.
+pub(crate) fn flag_applies(flag: Flag, kind: Kind, triage: bool) -> bool {
+    match flag {
+        Flag::Safeguarding => true,
+        Flag::HealthSafety => triage || matches!(kind, Kind::Complaint | Kind::Comment),
+        _ => triage || kind == Kind::Complaint,
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn flags(
     kind: Kind,
@@ -403,26 +419,25 @@ fn flags(
 ) -> BTreeSet<Flag> {
     let mut out = BTreeSet::new();
     let text = normalise(&format!("{subject}\n{new}\n{forwarded}"));
-    for (flag, why, re) in FLAG_CUES.iter() {
-        // Safeguarding applies whatever the kind; a hazard matters in a
-        // complaint or a suggestion; the procedural flags only change how a
-        // complaint is run.
-        let applies = match flag {
-            Flag::Safeguarding => true,
-            // An unsure message may be a complaint: a hazard in it must not
-            // wait for a handler to confirm the kind.
-            Flag::HealthSafety => triage || matches!(kind, Kind::Complaint | Kind::Comment),
-            _ => kind == Kind::Complaint,
-        };
-        if !applies {
+    let folded = fold_accents(&text);
+    let by_language = LANGUAGE_CUES.iter().filter_map(|c| match c.target {
+        Target::Flag(flag) => Some((flag, c.name.as_str(), &c.re, folded.as_str())),
+        Target::Kind(..) => None,
+    });
+    let cues = FLAG_CUES
+        .iter()
+        .map(|(flag, why, re)| (*flag, *why, re, text.as_str()))
+        .chain(by_language);
+    for (flag, why, re, text) in cues {
+        if !flag_applies(flag, kind, triage) || out.contains(&flag) {
             continue;
         }
-        if let Some(m) = re.find(&text) {
-            out.insert(*flag);
+        if let Some(m) = re.find(text) {
+            out.insert(flag);
             reasons.push(format!("flag {flag}: {why} (\"{}\")", m.as_str().trim()));
         }
     }
-    if kind == Kind::Complaint {
+    if kind == Kind::Complaint || triage {
         for name in &hints.subcontractors {
             if !name.trim().is_empty() && text.contains(&normalise(name)) {
                 out.insert(Flag::Subcontractor);

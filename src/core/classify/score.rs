@@ -1,8 +1,10 @@
 //! Scoring one piece of text against the lexicon: points per class, each
 //! with the reason a handler can read.
 
+use super::languages::{Target, LANGUAGE_CUES};
 use super::lexicon::{Class, LEXICON, NEGATED_COMPLAINT};
-use crate::core::text::normalise;
+use crate::core::text::{fold_accents, normalise};
+use std::collections::BTreeSet;
 
 fn count_upper_ratio(text: &str) -> f32 {
     let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
@@ -56,6 +58,31 @@ pub(super) fn score_text(scores: &mut Scores, text: &str, weight: f32, origin: &
                 ),
             );
         }
+    }
+    // Each language's own cues, on the text without accents. Languages
+    // share words ("excelente", "reembolso"): a word counts once per class.
+    let folded = fold_accents(&norm);
+    let mut counted: BTreeSet<(&'static str, &str)> = BTreeSet::new();
+    for c in LANGUAGE_CUES.iter() {
+        let Target::Kind(class, w) = c.target else {
+            continue;
+        };
+        let Some(m) = c.re.find(&folded) else {
+            continue;
+        };
+        let class_name: &'static str = class.into();
+        if !counted.insert((class_name, m.as_str())) {
+            continue;
+        }
+        scores.add(
+            class,
+            w * weight,
+            format!(
+                "{class_name}: {} ({origin}: \"{}\")",
+                c.name,
+                m.as_str().trim()
+            ),
+        );
     }
     // Sarcasm: praise words in a message that is about a repeated failure are
     // not praise. Take back the compliment score the sarcastic words earned.

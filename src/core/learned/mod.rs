@@ -155,9 +155,7 @@ pub fn triage(kind: Kind, lexicon: bool) -> bool {
 }
 
 /// The flags the model raises for a message of `kind`, under the same rule
-/// as the lexicon's cues: safeguarding always, health and safety in a
-/// complaint or comment or a message in triage, the procedural flags only in
-/// a complaint.
+/// as the lexicon's cues ([`flag_applies`](crate::core::classify::flag_applies)).
 pub fn flags(
     kind: Kind,
     triage: bool,
@@ -166,11 +164,7 @@ pub fn flags(
 ) -> BTreeSet<Flag> {
     let mut out = BTreeSet::new();
     for flag in FLAGS {
-        let applies = match flag {
-            Flag::Safeguarding => true,
-            Flag::HealthSafety => triage || matches!(kind, Kind::Complaint | Kind::Comment),
-            _ => kind == Kind::Complaint,
-        };
+        let applies = crate::core::classify::flag_applies(flag, kind, triage);
         let at = match flag {
             Flag::Safeguarding => SAFEGUARDING_AT,
             Flag::HealthSafety => HEALTH_SAFETY_AT,
