@@ -118,11 +118,23 @@ pub(super) fn staff_replied(
     relay(out, ctx, now, &actor, &msg);
 }
 
+/// What of a handler's words the complainant gets: without the handler's
+/// own signature block (name, title, direct line), because the template
+/// signs for the organisation; the case record keeps the words as written.
+fn relayed_text(ctx: &Ctx<'_>, msg: &Inbound) -> String {
+    let Some(person) = ctx.directory.by_email(&msg.from) else {
+        return msg.text.clone();
+    };
+    let first = person.name.split_whitespace().next().unwrap_or_default();
+    crate::core::quote::without_own_signature(&msg.text, &[person.name.as_str(), first])
+}
+
 /// A handler's reply without commands: the stage response when one is due,
 /// otherwise further correspondence.
 fn relay(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, msg: &Inbound) {
     let id = msg.message_id.as_deref();
-    if msg.text.trim().is_empty() {
+    let text = relayed_text(ctx, msg);
+    if text.trim().is_empty() {
         out.audit(actor.clone(), "empty reply", "nothing to relay", id);
         return;
     }
@@ -136,7 +148,7 @@ fn relay(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, msg: &
                 mail(TemplateId::StageResponse, vec![Recipient::Complainant]),
                 |v| v.stage = Some(stage.name.clone()),
             );
-            m.text = Some(msg.text.clone());
+            m.text = Some(text.clone());
             m.in_reply_to = reply_to;
             m.contacts = response_contacts(&out.case, ctx);
             if let Some(w) = stage.escalation_window {
@@ -172,7 +184,7 @@ fn relay(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, msg: &
         }
         (Kind::Other, State::Open) => {
             let mut m = mail(TemplateId::Correspondence, vec![Recipient::Complainant]);
-            m.text = Some(msg.text.clone());
+            m.text = Some(text.clone());
             m.in_reply_to = reply_to;
             out.send(m);
             out.audit(actor.clone(), "answered", "enquiry answered", id);
@@ -180,7 +192,7 @@ fn relay(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, msg: &
         }
         _ => {
             let mut m = mail(TemplateId::Correspondence, vec![Recipient::Complainant]);
-            m.text = Some(msg.text.clone());
+            m.text = Some(text.clone());
             m.in_reply_to = reply_to;
             out.send(m);
             out.audit(

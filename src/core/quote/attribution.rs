@@ -86,11 +86,17 @@ pub(super) fn attribution_at(lines: &[&str], i: usize) -> Option<usize> {
     }
     // A wrapped one begins like an attribution, with a date in its first
     // line ("On leave till Weds, can someone…" is a sentence).
-    if line.len() >= MAX_LEN || !OPENER.is_match(line) || !line.contains(|c: char| c.is_ascii_digit()) {
+    if line.len() >= MAX_LEN
+        || !OPENER.is_match(line)
+        || !line.contains(|c: char| c.is_ascii_digit())
+    {
         return None;
     }
     let first = line.trim_end();
-    if first.ends_with('.') && !first.ends_with("..") || first.ends_with('?') || first.ends_with('!') {
+    if first.ends_with('.') && !first.ends_with("..")
+        || first.ends_with('?')
+        || first.ends_with('!')
+    {
         return None;
     }
     let mut joined = first.to_string();
@@ -99,7 +105,10 @@ pub(super) fn attribution_at(lines: &[&str], i: usize) -> Option<usize> {
         // Never across a blank line, a quote or a device footer.
         // (">:" alone is the end of an address a client wrapped.)
         let address_end = t.starts_with('>') && t.len() <= 12 && t.ends_with(':');
-        if t.is_empty() || (t.starts_with('>') && !address_end) || super::footers::is_device_footer(t) {
+        if t.is_empty()
+            || (t.starts_with('>') && !address_end)
+            || super::footers::is_device_footer(t)
+        {
             return None;
         }
         joined.push(' ');
@@ -171,7 +180,10 @@ mod tests {
 
     #[test]
     fn wrapped_attributions() {
-        assert_eq!(at("On Tue, 3 Mar 2026 at 10:00, Org <\na@b.test> wrote:"), Some(2));
+        assert_eq!(
+            at("On Tue, 3 Mar 2026 at 10:00, Org <\na@b.test> wrote:"),
+            Some(2)
+        );
         assert_eq!(
             at("On 3 Mar 2026, at 10:00, Org <\nlong-address@b.test>\nwrote:"),
             Some(3)
@@ -198,6 +210,9 @@ mod tests {
     fn shared_line() {
         let l = "Thanks On Wed, 4 Mar 2026 at 15:59, a@b.test wrote:";
         assert_eq!(shared_line_at(l), Some(7));
-        assert_eq!(shared_line_at("On Wed, 4 Mar 2026 at 15:59, a@b.test wrote:"), None);
+        assert_eq!(
+            shared_line_at("On Wed, 4 Mar 2026 at 15:59, a@b.test wrote:"),
+            None
+        );
     }
 }

@@ -60,4 +60,3 @@ pub fn cut_copied_history(text: &str, sent: &str) -> String {
         None => text.to_string(),
     }
 }
-

@@ -95,7 +95,8 @@ static MAILING_LIST: LazyLock<Regex> = LazyLock::new(|| {
 /// A device or client footer line.
 pub(super) fn is_device_footer(line: &str) -> bool {
     line.len() < 160
-        && ((DEVICE_FOOTER.is_match(line) && DEVICE_WORD.is_match(line)) || SENT_FROM_MY.is_match(line))
+        && ((DEVICE_FOOTER.is_match(line) && DEVICE_WORD.is_match(line))
+            || SENT_FROM_MY.is_match(line))
 }
 
 /// The first line of a disclaimer.
@@ -179,7 +180,9 @@ mod tests {
         assert_eq!(banner_len(&lines), 2);
         let lines: Vec<&str> = "[EXTERNAL]\nHello,\nText".lines().collect();
         assert_eq!(banner_len(&lines), 1);
-        let lines: Vec<&str> = "Attention: Mr Jones\n\nI write about my son.".lines().collect();
+        let lines: Vec<&str> = "Attention: Mr Jones\n\nI write about my son."
+            .lines()
+            .collect();
         assert_eq!(banner_len(&lines), 0);
     }
 

@@ -132,7 +132,9 @@ pub(super) fn is_forward_mark(line: &str) -> bool {
 /// A line that only separates: dashes, underscores, equals signs, stars.
 pub(super) fn is_separator(line: &str) -> bool {
     let t = line.trim();
-    t.chars().count() >= 2 && t.chars().all(|c| matches!(c, '-' | '_' | '=' | '*' | '~' | '—'))
+    t.chars().count() >= 2
+        && t.chars()
+            .all(|c| matches!(c, '-' | '_' | '=' | '*' | '~' | '—'))
 }
 
 #[cfg(test)]
@@ -178,7 +180,9 @@ mod tests {
         assert!(is_original_message("-------- Original message --------"));
         assert!(is_original_message("-------- Oprindelig besked --------"));
         assert!(is_forward_mark("-------- Forwarded Message --------"));
-        assert!(is_forward_mark("---------- Wiadomość przekazana dalej ---------"));
+        assert!(is_forward_mark(
+            "---------- Wiadomość przekazana dalej ---------"
+        ));
         assert!(!is_forward_mark("I forwarded it to my MP last week."));
         assert!(is_separator(" ------------------------------"));
         assert!(!is_separator("- a bullet"));

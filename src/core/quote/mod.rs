@@ -23,9 +23,9 @@ mod footers;
 mod headers;
 mod signature;
 
-pub use copied::cut_copied_history;
 #[cfg(test)]
 use copied::copied_history_start;
+pub use copied::cut_copied_history;
 pub use signature::without_own_signature;
 
 /// How the history below the new text was introduced.
@@ -75,7 +75,9 @@ fn wrapped_quote_line(lines: &[&str], i: usize) -> bool {
         return false;
     }
     let next_quoted = lines.get(i + 1).is_some_and(|n| is_quoted(n));
-    let next_ends = lines.get(i + 1).is_none_or(|n| n.trim().is_empty() || is_quoted(n));
+    let next_ends = lines
+        .get(i + 1)
+        .is_none_or(|n| n.trim().is_empty() || is_quoted(n));
     (next_quoted
         && (l.contains("://")
             || l.ends_with('>')
@@ -144,7 +146,12 @@ fn start_at(lines: &[&str], i: usize) -> Start {
         // With `>` quoting below, the quote may end and the answer follow;
         // without, everything below is the earlier message.
         return if next_is_quote(lines, i + k) {
-            let q = i + k + lines[i + k..].iter().take_while(|l| l.trim().is_empty()).count();
+            let q = i
+                + k
+                + lines[i + k..]
+                    .iter()
+                    .take_while(|l| l.trim().is_empty())
+                    .count();
             Start::Span(quote_block_end(lines, q))
         } else {
             Start::Rest(HistoryKind::Reply)
@@ -194,11 +201,17 @@ pub fn split(text: &str) -> Split {
             }
             break;
         }
-        if let Some(at) = attribution::shared_line_at(line).filter(|_| next_is_quote(lines, i + 1)) {
+        if let Some(at) = attribution::shared_line_at(line).filter(|_| next_is_quote(lines, i + 1))
+        {
             let head = line[..at].trim_end().trim_end_matches('-').trim_end();
             kept.push(head.to_string());
             history.push(&line[at..]);
-            let q = i + 1 + lines[i + 1..].iter().take_while(|l| l.trim().is_empty()).count();
+            let q = i
+                + 1
+                + lines[i + 1..]
+                    .iter()
+                    .take_while(|l| l.trim().is_empty())
+                    .count();
             let end = quote_block_end(lines, q);
             history.extend(&lines[i + 1..end]);
             kind = HistoryKind::Reply;

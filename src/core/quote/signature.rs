@@ -27,7 +27,7 @@ const CLOSINGS: &[&str] = &[
 ];
 
 /// How far from the end a signature block is looked for (non-blank lines).
-const SIGNATURE_MAX_LINES: usize = 8;
+const SIGNATURE_MAX_LINES: usize = 12;
 
 /// `text` without the writer's own signature block at its end: the last
 /// few lines from the one that names the writer (`names`: their full name,
