@@ -63,8 +63,22 @@ static SHARED_LINE: LazyLock<Regex> = LazyLock::new(|| {
 /// The longest line an attribution is looked for in.
 const MAX_LEN: usize = 300;
 
+/// Every one-line form ends with a colon, a dash, or (colon dropped) a verb.
+fn may_end_an_attribution(line: &str) -> bool {
+    let t = line.trim_end();
+    t.ends_with([':', '：', '-']) || {
+        // The last 24 characters are enough for the longest verb.
+        let from = t.char_indices().rev().nth(23).map_or(0, |(i, _)| i);
+        ENDS_WITH_VERB.is_match(&t[from..])
+    }
+}
+
+static ENDS_WITH_VERB: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"(?i)(?:{VERBS})$")).expect("static regex"));
+
 fn single(line: &str) -> bool {
     line.len() < MAX_LEN
+        && may_end_an_attribution(line)
         && (ATTRIBUTION.is_match(line)
             || ON_SENT.is_match(line)
             || VERB_FIRST.is_match(line)

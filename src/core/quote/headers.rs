@@ -65,8 +65,7 @@ static KEY_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
 
 fn field(line: &str) -> Option<Field> {
     // Cheap filter first: every key ends with a colon near the start.
-    let head: String = line.chars().take(40).collect();
-    if !head.contains(':') && !head.contains('：') {
+    if !line.chars().take(40).any(|c| c == ':' || c == '：') {
         return None;
     }
     if KEY_FROM.is_match(line) {
