@@ -81,7 +81,7 @@ fn wrapped_quote_line(lines: &[&str], i: usize) -> bool {
     (next_quoted
         && (l.contains("://")
             || l.ends_with('>')
-            || (!l.contains(' ') && l.contains(|c| matches!(c, '=' | '/' | '_' | ')')))))
+            || (!l.contains(' ') && l.contains(['=', '/', '_', ')']))))
         || (next_ends
             && lines[i - 1].chars().count() >= 60
             && l.chars().next().is_some_and(|c| c.is_lowercase()))
@@ -261,8 +261,7 @@ pub fn split(text: &str) -> Split {
 
 /// A line without its `>` quote markers.
 fn unquote(line: &str) -> &str {
-    line.trim_start()
-        .trim_start_matches(|c: char| c == '>' || c == ' ')
+    line.trim_start().trim_start_matches(['>', ' '])
 }
 
 /// Remove signatures, disclaimers, list footers and device footers from
