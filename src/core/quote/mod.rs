@@ -413,4 +413,31 @@ mod tests {
         assert_eq!(s.kind, HistoryKind::Forward);
         assert_eq!(s.new, "See below.");
     }
+
+    #[test]
+    fn answer_below_a_quote_kept_with_the_text_above() {
+        let s = split("Hi,\n\nOn Mon, 23 Nov 2026 at 10:00, X <x@y.test> wrote:\n> Which day?\n\nMonday.\n\nJo");
+        assert_eq!(s.new, "Hi,\n\nMonday.\n\nJo");
+        assert_eq!(s.kind, HistoryKind::Reply);
+    }
+
+    #[test]
+    fn a_quoted_notification_never_falls_back_to_being_new_text() {
+        // Nothing written above our quoted mail: empty, so the commands in
+        // its help text are never read as the handler's.
+        let s = split("On Mon, 23 Nov 2026 at 10:00, Complaints <c@org.test> wrote:\n> #close lessons: TEXT\n> #withdraw");
+        assert_eq!(s.new, "");
+        let s = split("From: Complaints <c@org.test>\nSent: Monday\nTo: Sam\n\n#withdraw");
+        assert_eq!(s.new, "");
+        // A bare quote with nothing else is read whole.
+        assert_eq!(split("> Any news?\n> Jo").new, "Any news?\nJo");
+    }
+
+    #[test]
+    fn reply_text_keeps_a_forwarded_message() {
+        let t =
+            "FYI\n\n---------- Forwarded message ---------\nFrom: L <l@x.test>\nDate: Mon\n\nbody";
+        assert_eq!(reply_text(t), t);
+        assert_eq!(split(t).new, "FYI");
+    }
 }
