@@ -177,21 +177,23 @@ impl Loaded {
         }
     }
 
-    /// Hints with the organisation's refitted model when there is one (an
-    /// unreadable model file is an error: silently falling back would hide
-    /// the organisation's corrections).
+    /// Hints with the organisation's refitted model when there is one, the
+    /// shipped model otherwise, held so that a running daemon can replace it
+    /// (`work::model_watch`). An unreadable model file is an error: silently
+    /// falling back would hide the organisation's corrections.
     pub fn hints_with_model(&self) -> Result<Hints, ConfigError> {
+        use crate::core::learned::{shipped, Learned, SharedModel};
         let mut hints = self.hints();
         let path = self.model_path();
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                let model = crate::core::learned::Model::from_bytes(&bytes)
-                    .map_err(|e| ConfigError::new(&path, "classifier.model", e.to_string()))?;
-                hints.learned = crate::core::learned::Learned::Model(std::sync::Arc::new(model));
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        let model = match std::fs::read(&path) {
+            Ok(bytes) => Some(std::sync::Arc::new(
+                crate::core::learned::Model::from_bytes(&bytes)
+                    .map_err(|e| ConfigError::new(&path, "classifier.model", e.to_string()))?,
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => shipped(),
             Err(e) => return Err(ConfigError::new(&path, "classifier.model", e.to_string())),
-        }
+        };
+        hints.learned = Learned::Shared(SharedModel::new(model));
         Ok(hints)
     }
 

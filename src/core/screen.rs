@@ -100,11 +100,11 @@ static DSN_STRUCTURE: LazyLock<Regex> = LazyLock::new(|| {
 /// In English and in the languages our users' correspondents write, matched
 /// on the opening with accents removed.
 static OOO_OPENING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\W*((thank you for your (e-?mail|message)|diolch am eich (e-?bost|neges)|dziekuje za (wiadomosc|e-?mail)|gracias por su (correo|mensaje)|obrigad[oa] pel[ao] (sua )?(mensagem|e-?mail)|va multumesc pentru (mesaj|e-?mail))[.!,]?\s*)?((i am|i'm|i will be|i'll be)\s+(currently\s+|now\s+)?(out of (the )?office|away from (the |my )?(office|desk|e-?mail)|on (annual |parental |maternity |paternity |sick )?leave|on holiday|on vacation|travell?ing|not in the office|working away)\b|(rydw i|rwyf i?|dw i|byddaf)\s*(allan o'?r swyddfa|ar wyliau|i ffwrdd|ar absenoldeb)|(obecnie )?(jestem|bede) (poza biurem|na urlopie|nieobecn\w*)|(actualmente )?(estoy|estare|me encuentro) (fuera de la oficina|de vacaciones|ausente)|(estou|estarei|encontro-me) (fora do escritorio|de ferias|ausente)|(sunt|voi fi) (in concediu|plecat\w* din birou|absent\w*)|je suis (actuellement )?absent|ich bin (derzeit |bis |nicht im buro|abwesend))")
+    Regex::new(r"(?i)^\W*((hello|hi|dear [^\n]{1,40}|good (morning|afternoon)|bore da|prynhawn da|helo|dzien dobry|hola|buenos dias|ola|bom dia|buna ziua)[^\n]{0,30}\n\W*)?((thank you for your (e-?mail|message)|diolch am eich (e-?bost|neges)|dziekuje za (wiadomosc|e-?mail)|gracias por su (correo|mensaje)|obrigad[oa] pel[ao] (sua )?(mensagem|e-?mail)|va multumesc pentru (mesaj|e-?mail))[.!,]?\s*)?((i am|i'm|i will be|i'll be)\s+(currently\s+|now\s+)?(out of (the )?office|away from (the |my )?(office|desk|e-?mail)|on (annual |parental |maternity |paternity |sick )?leave|on holiday|on vacation|travell?ing|not in the office|working away)\b|(rydw i|rwyf i?|dw i|byddaf)\s*(allan o'?r swyddfa|ar wyliau|i ffwrdd|ar absenoldeb)|(obecnie )?(jestem|bede) (poza biurem|na urlopie|nieobecn\w*)|(actualmente )?(estoy|estare|me encuentro) (fuera de la oficina|de vacaciones|ausente)|(estou|estarei|encontro-me) (fora do escritorio|de ferias|ausente)|(sunt|voi fi) (in concediu|plecat\w* din birou|absent\w*)|je suis (actuellement )?absent|ich bin (derzeit |bis |nicht im buro|abwesend))")
         .expect("static regex")
 });
 static OOO_DETAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(until|return(ing)? on|back (on|in the office)|limited access|in my absence|please contact|for (anything )?urgent|will (reply|respond|get back)|upon my return|when i return|hyd at|tan (ddydd|y )|yn ol (ar|yn y swyddfa)|do (dnia )?\d|po powrocie|w pilnych sprawach|hasta el|a mi regreso|en caso de urgencia|ate (ao )?dia|no meu regresso|em caso de urgencia|pana (la|pe|in)|la intoarcere|in caz de urgenta|jusqu'?au|bis zum|in dringenden)\b")
+    Regex::new(r"(?i)\b(until|return(ing)? on|back (on|in the office)|limited access|in my absence|please contact|for (anything )?urgent|will (reply|respond|get back)|upon my return|when i return|returning (on )?(mon|tues|wednes|thurs|fri|satur|sun)day|returning \d|hyd at|tan (ddydd|y )|yn ol (ar|yn y swyddfa)|do (dnia )?\d|po powrocie|w pilnych sprawach|hasta el|a mi regreso|en caso de urgencia|ate (ao )?dia|no meu regresso|em caso de urgencia|pana (la|pe|in)|la intoarcere|in caz de urgenta|jusqu'?au|bis zum|in dringenden)\b")
         .expect("static regex")
 });
 
@@ -122,17 +122,25 @@ static READ_RECEIPT: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+/// A person writing about marketing mail ("I unsubscribed and you still send
+/// me offers") quotes its footer words; a mailing does not complain.
+static PERSON_OBJECTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(i('m| am)? (want|wish|would like|writing) to (complain|make a complaint)|my complaint|i (am|'m) (not happy|unhappy|disgusted|appalled|furious|fed up)|unacceptable|stop (sending|emailing|contacting)|(keep|still) (getting|receiving|being sent)|i (have |'ve )?(already )?unsubscribed|(unsubscribed|opted out) (but|and|twice|three times|several times))")
+        .expect("static regex")
+});
+
 /// The footers of newsletters and marketing mail, which a list server or a
 /// marketing platform writes even when it sets no List-* header. One alone
 /// is a person mentioning it ("I clicked unsubscribe"); two distinct ones
 /// are a mailing.
 static BULK_FOOTER: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
     [
-        ("unsubscribe link", r"(?i)\b(unsubscribe|opt[- ]out of (these|our|future) e-?mails|dad-?danysgrifio|wypisz sie|rezygnacja z subskrypcji|darse de baja|cancelar (la |a )?(suscripcion|subscricao)|dezabonare|se desabonner)\b"),
+        ("unsubscribe link", r"(?i)\b(if you (would prefer not|no longer wish|do not wish|don'?t want|would rather not) to receive|nie chc\w* (panstwo )?otrzymywac|si no desea recibir|se nao (deseja|quiser) receber|daca nu (mai )?doriti sa primiti|unsubscribe|opt[- ]out of (these|our|future) e-?mails|dad-?danysgrifio|wypisz sie|rezygnacja z subskrypcji|darse de baja|cancelar (la |a )?(suscripcion|subscricao)|dezabonare|se desabonner)\b"),
         ("view in browser", r"(?i)\b(view (this|it|the) (e-?mail|message|newsletter)? ?(in|on) (your|a|the) (web )?browser|(having )?trouble (viewing|reading) this (e-?mail|message)|view (the )?online version|view as a web ?page)\b"),
         ("why you receive it", r"(?i)\b(you (are |were )?receiv(ed|ing) this (e-?mail|message|newsletter|update)|this (e-?mail|message|newsletter) was sent (to|by)|you('re| are) (receiving|getting) this because|you (signed|subscribed) up (to|for))\b"),
         ("manage preferences", r"(?i)\b((manage|update|change|edit) (your )?(e-?mail |subscription |communication |contact )?(preferences|subscriptions?|settings)|preference centre|preference center)\b"),
         ("all rights reserved", r"(?i)\ball rights reserved\b"),
+        ("a sales pitch", r"(?i)\b((book|schedule|request|arrange) (a|your) (free )?(\d+[- ]minute )?(demo|call|consultation|trial)|free (\d+[- ]minute )?(online )?(trial|demo|briefings?|webinars?|consultation|masterclass)|(limited|special|exclusive) offer|\d+ ?% (off|discount)|rabat \d+|promo(tion(al)?)? code|(book|reserve|secure) (your|a) (place|seat|spot)|(places|spaces|seats) are limited)"),
         ("sender's postal footer", r"(?i)\b(our mailing address is|add us to your address book|forward to a friend|(follow|find) us on (facebook|twitter|linkedin|instagram|x\b))"),
     ]
     .into_iter()
@@ -489,12 +497,20 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
     }
     // A mailing without list headers: two distinct footer cues in newly
     // written text that answers nothing of ours and is not a forward.
-    if bulk.is_empty() && !forwarded_by_person {
-        let footers: Vec<&str> = BULK_FOOTER
+    if bulk.is_empty() && !forwarded_by_person && !PERSON_OBJECTS.is_match(&new_text) {
+        let undisclosed = mail
+            .header("to")
+            .is_some_and(|t| t.to_ascii_lowercase().contains("undisclosed"));
+        let folded = super::text::fold_accents(&new_text);
+        let mut footers: Vec<&str> = BULK_FOOTER
             .iter()
-            .filter(|(_, re)| re.is_match(&new_text))
+            .filter(|(_, re)| re.is_match(&folded))
             .map(|(name, _)| *name)
             .collect();
+        // Sent from a mail client to many people at once by Bcc.
+        if undisclosed {
+            footers.push("sent to undisclosed recipients");
+        }
         if footers.len() >= 2 {
             bulk.push(format!(
                 "a newsletter's or marketing mail's footer without list headers ({})",
@@ -730,6 +746,32 @@ mod tests {
                 "Sam <sam@b.test>",
                 "Emails",
                 "I clicked unsubscribe three times and you still send me adverts. I want this stopped."
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn an_out_of_office_after_a_greeting_and_marketing_without_list_headers() {
+        let s = with_body(
+            "Gary <gary@b.test>",
+            "Re: Your review",
+            "Hello,\r\n\r\nI am currently on annual leave returning Monday 7th December. For anything urgent please contact Julie.",
+        )
+        .expect("screened");
+        assert_eq!(s.kind, Kind::AutoReply);
+        let s = with_body(
+            "Hannah at ResolveHQ <hannah@resolvehq.test>",
+            "Are complaints slipping through the cracks?",
+            "How many complaints missed the 5-day deadline? Book a 20-minute demo.\r\n\r\nResolveHQ Ltd. Unsubscribe",
+        )
+        .expect("screened");
+        assert_eq!(s.kind, Kind::Bulk);
+        assert_eq!(
+            with_body(
+                "Sam <sam@b.test>",
+                "Offers",
+                "I have already unsubscribed twice and you still send me your 20% off offers. Unsubscribe means stop."
             ),
             None
         );

@@ -146,7 +146,9 @@ async fn scheduler_loop(
     stop: CancellationToken,
     heartbeat: Arc<Notify>,
 ) {
+    let mut model = super::model_watch::ModelWatch::new(&app).await;
     loop {
+        model.check(&app).await;
         match scheduler::tick(&app, Utc::now()).await {
             Ok(r) => {
                 if r.deadlines + r.chases + r.alerts > 0 || r.digest_sent {

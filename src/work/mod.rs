@@ -11,5 +11,6 @@ pub mod drafts;
 pub(crate) mod effects;
 pub mod export;
 pub mod ingest;
+pub mod model_watch;
 pub mod raw;
 pub mod scheduler;

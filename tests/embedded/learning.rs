@@ -10,15 +10,17 @@ use complaintd::core::kind::{Flag, Kind};
 use complaintd::core::mail;
 use complaintd::store::{Corrected, OutboxRow};
 use complaintd::work::ingest::Ingested;
+use complaintd::work::model_watch::{Checked, ModelWatch};
 use std::process::Command;
 
 /// The same complaint in this organisation's own words: a minibus that
 /// leaves without the apprentices, written as a mild question. The shipped
 /// classifier takes it for an enquiry.
-const PHRASINGS: [&str; 3] = [
+const PHRASINGS: [&str; 4] = [
     "Just wondering whether the minibus from Rhyl is meant to leave before the apprentices get there. It did on Monday and again today.",
     "Just wondering if the Rhyl minibus is meant to leave before the apprentices arrive? It went without them on Tuesday and again this morning.",
     "Just wondering whether the minibus from Rhyl is supposed to leave before our apprentices get there. It did last week and again today.",
+    "Just wondering whether the Rhyl minibus is meant to go before the apprentices turn up. It did on Wednesday and again today.",
 ];
 
 async fn open(app: &TestApp, n: usize) -> String {
@@ -87,6 +89,10 @@ async fn a_phrasing_corrected_twice_is_classified_right_after_learning() {
         assert!(c.flags.contains(&Flag::Subcontractor), "{reference}");
     }
 
+    // The daemon's scheduler watches the model file from its start.
+    let mut watch = ModelWatch::new(&app.app).await;
+    assert_eq!(watch.check(&app.app).await, Checked::Unchanged);
+
     // Refit through the real binary, as an operator (or a timer) would.
     secret_from_env(&app.config);
     let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))
@@ -108,12 +114,36 @@ async fn a_phrasing_corrected_twice_is_classified_right_after_learning() {
     );
     assert!(app.dir.path().join("db.classifier").exists(), "{stdout}");
 
-    // The daemon loads the refitted model at start.
-    app.restart().await;
+    // A running daemon picks the new model up on its scheduler's next pass,
+    // with no restart.
+    assert!(
+        matches!(watch.check(&app.app).await, Checked::Reloaded { .. }),
+        "the new model file is loaded"
+    );
+    assert_eq!(watch.check(&app.app).await, Checked::Unchanged);
     let third = open(&app, 2).await;
     let c = app.case(&third).await;
     assert_eq!(c.kind, Kind::Complaint, "learned from two corrections");
     assert!(c.flags.contains(&Flag::Subcontractor), "{:?}", c.flags);
+
+    // And a daemon started afterwards loads it at start.
+    app.restart().await;
+    let fourth = open(&app, 3).await;
+    assert_eq!(app.case(&fourth).await.kind, Kind::Complaint);
+}
+
+#[tokio::test]
+async fn a_damaged_new_model_is_reported_and_the_model_in_use_kept() {
+    let app = TestApp::spawn("provider-b", "2026-11-23T10:00:00Z").await;
+    let mut watch = ModelWatch::new(&app.app).await;
+    let before = app.app.hints.learned.model().expect("the shipped model");
+    std::fs::write(app.dir.path().join("db.classifier"), b"not a model").expect("write");
+    assert!(matches!(watch.check(&app.app).await, Checked::Kept(_)));
+    let after = app.app.hints.learned.model().expect("a model still in use");
+    assert!(
+        std::sync::Arc::ptr_eq(&before, &after),
+        "the model in use is kept"
+    );
 }
 
 #[tokio::test]

@@ -73,7 +73,7 @@ const WELSH: Table = &[
     (
         K(Compliment, THANKS),
         "thanks or praises",
-        r"\b(diolchgar|gwerthfawrogi|llongyfarchiadau|canmol|canmoliaeth|bendigedig|hyfryd|wedi mwynhau|help mawr|cymwynasgar|amyneddgar)\b",
+        r"\b((hoffwn|hoffem|rydw i eisiau|dw i eisiau|rwyf am|roeddwn i eisiau) (dd)?diolch|ddiolch|diolchgar|gwerthfawrogi|llongyfarchiadau|canmol|canmoliaeth|bendigedig|hyfryd|wedi mwynhau|help mawr|cymwynasgar|amyneddgar)\b",
     ),
     (
         K(Comment, SUGGESTS),
@@ -88,7 +88,7 @@ const WELSH: Table = &[
     (
         F(Flag::Safeguarding),
         "describes a risk to someone's welfare",
-        r"\b(aflonyddu|cam-?drin|camdriniaeth|camfanteisio|hunan-?niweid\w*|hunanladdiad|radicaleiddio|eithafiaeth|ddim yn teimlo'?n ddiogel|bygwth|bygythiad|oedolyn agored i niwed|esgeulus\w*|trais|cyffwrdd yn amhriodol|negeseuon amhriodol|ofn arna)\b",
+        r"\b(aflonyddu|cam-?drin|camdriniaeth|camfanteisio|hunan-?niweid\w*|hunanladdiad|radicaleiddio|eithafiaeth|ddim yn teimlo'?n ddiogel|bygwth|bygythiad|oedolyn agored i niwed|esgeulus\w*|trais|cyffwrdd yn amhriodol|negeseuon amhriodol|ofn arna|lloches)\b",
     ),
     (
         F(Flag::HealthSafety),
@@ -113,12 +113,12 @@ const WELSH: Table = &[
     (
         F(Flag::Subcontractor),
         "concerns subcontracted provision",
-        r"\b(is-?gontract\w*|darparwr partner|partner darparu)\b",
+        r"\b(is-?gontract\w*|darparwr partner|partner darparu|coleg partner|canolfan bartner)\b",
     ),
     (
         F(Flag::StaffSubject),
         "is about the complaint handler or a manager",
-        r"\b(cwyn am (y|fy|ein) rheolwr|y ffordd (y )?(deliwyd|ymdriniwyd|deliodd)|(deliwyd|ymdriniwyd) (a|ag) (fy|fy nghwyn))",
+        r"\b(cwyn am (y|fy|ein) rheolwr|yr un (person|rheolwr)|(gwyn|cwyn|nghwyn) i rywun arall|rhywun arall (i )?(ymchwilio|ymdrin)|y ffordd (y )?(deliwyd|ymdriniwyd|deliodd)|(deliwyd|ymdriniwyd) (a|ag) (fy|fy nghwyn))",
     ),
 ];
 
@@ -166,7 +166,7 @@ const POLISH: Table = &[
     (
         F(Flag::Safeguarding),
         "describes a risk to someone's welfare",
-        r"\b(przemoc\w*|molestowan\w*|nekan\w*|przesladowan\w*|znecan\w*|wykorzystywan\w*|wykorzystuj\w*|samookalecz\w*|samoboj\w*|radykaliz\w*|zastrasz\w*|grozil\w*|grozi (mi|jej|mu|nam|im)|nie czuje sie bezpieczn\w*|boi sie|dotykal\w*|seksualn\w*|mobbing\w*)\b",
+        r"\b(przemoc\w*|molestowan\w*|nekan\w*|przesladowan\w*|znecan\w*|wykorzystywan\w*|wykorzystuj\w*|samookalecz\w*|samoboj\w*|radykaliz\w*|zastrasz\w*|grozil\w*|grozi (mi|jej|mu|nam|im)|nie czuje sie bezpieczn\w*|boi sie|dotykal\w*|seksualn\w*|mobbing\w*|(zabral\w*|zabiera\w*|trzyma\w*|zatrzyma\w*|odebral\w*) (\w+ )?paszport\w*|potraca\w* .{0,40}(wynagrodzeni\w*|pensj\w*|wyplat\w*))\b",
     ),
     (
         F(Flag::HealthSafety),
@@ -269,7 +269,7 @@ const ROMANIAN: Table = &[
     (
         F(Flag::Subcontractor),
         "concerns subcontracted provision",
-        r"\b(subcontract\w*|firma partenera)\b",
+        r"\b(subcontract\w*|firma partenera|(firma|compania|societatea) cu care colabor\w*)\b",
     ),
     (
         F(Flag::StaffSubject),
@@ -347,12 +347,12 @@ const SPANISH: Table = &[
     (
         F(Flag::Subcontractor),
         "concerns subcontracted provision",
-        r"\b(subcontrat\w*|empresa colaboradora)\b",
+        r"\b(subcontrat\w*|empresa colaboradora|centro colaborador)\b",
     ),
     (
         F(Flag::StaffSubject),
         "is about the complaint handler or a manager",
-        r"\b(queja (contra|sobre) (el|la|mi) (jefe|jefa|responsable|gerente|coordinador\w*))\b",
+        r"\b(queja (contra|sobre) (el|la|mi) (jefe|jefa|responsable|gerente|coordinador\w*)|(el|la) (gerente|responsable|jefe|jefa|director\w*|manager)\b.{0,60}\b(ignoro|ignora|fue (grosero|grosera|maleducad\w*)|no (respondio|contesto|responde)))\b",
     ),
 ];
 
@@ -425,7 +425,7 @@ const PORTUGUESE: Table = &[
     (
         F(Flag::Subcontractor),
         "concerns subcontracted provision",
-        r"\b(subcontrat\w*|empresa parceira)\b",
+        r"\b(subcontrat\w*|empresa parceira|centro parceiro)\b",
     ),
     (
         F(Flag::StaffSubject),
@@ -456,6 +456,16 @@ const OTHERS: Table = &[
         K(Comment, SUGGESTS),
         "makes a suggestion",
         r"\b(vorschlag|suggerimento|navrh|oneri|pasiulym\w*)\b",
+    ),
+    (
+        F(Flag::Subcontractor),
+        "concerns subcontracted provision",
+        r"\b(subappalt\w*|centro partner|ente partner|azienda partner|sous-?trait\w*|subunternehm\w*|partnerunternehmen|subrangov\w*)\b",
+    ),
+    (
+        F(Flag::Safeguarding),
+        "describes a risk to someone's welfare",
+        r"\b(abuso|molestie|bullismo|sfruttament\w*|violenza|harcelement|maltraitance|missbrauch|belastigung|prievart\w*|patycio\w*|اساءة|تحرش|استغلال|زیادتی|ہراس\w*)\b",
     ),
 ];
 

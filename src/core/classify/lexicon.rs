@@ -159,7 +159,7 @@ pub(super) static LEXICON: LazyLock<Vec<Cue>> = LazyLock::new(|| {
             Compliment,
             3.0,
             "says thank you for something",
-            r"\b(want(ed)?|would like|'d like|wish|just|writing|like) to (say|pass on|send|give|share|offer|express|drop you a line)( a| my| our)? ?(huge|big|massive|proper|special|heartfelt|sincere|great)? ?(thank|thanks|well done|praise|appreciation|gratitude|how (impressed|grateful|pleased))|\b(massive|huge|big|special|sincere|heartfelt|proper|enormous) (thank|thanks)|\bthank you (so much|very much)? ?(to|for all|for everything|for your (help|support|patience))|\bpass on (my|our) (thanks|gratitude|appreciation)|\bthanks to (everyone|all|the)\b|\bopposite of a complaint\b|\b(could|can|please) you (pass|send) (this|my thanks|our thanks) on|\bpass this on to\b",
+            r"\b(want(ed)?|would like|'d like|wish|writing|like) to thank\b|\b(want(ed)?|would like|'d like|wish|just|writing|like) to (say|pass on|send|give|share|offer|express|drop you a line)( a| my| our)? ?(huge|big|massive|proper|special|heartfelt|sincere|great)? ?(thank|thanks|well done|praise|appreciation|gratitude|how (impressed|grateful|pleased))|\b(massive|huge|big|special|sincere|heartfelt|proper|enormous) (thank|thanks)|\bthank you (so much|very much)? ?(to|for all|for everything|for your (help|support|patience))|\bpass on (my|our) (thanks|gratitude|appreciation)|\bthanks to (everyone|all|the)\b|\bopposite of a complaint\b|\b(could|can|please) you (pass|send) (this|my thanks|our thanks) on|\bpass this on to\b",
         ),
         cue(
             Compliment,
@@ -183,7 +183,7 @@ pub(super) static LEXICON: LazyLock<Vec<Cue>> = LazyLock::new(|| {
             Compliment,
             2.5,
             "says something was good",
-            r"\b(wanted|want|just|note|line|writing) to (let you know|say|tell you)\b[^?]{0,80}\b(excellent|great|brilliant|fantastic|amazing|impressed|superb|outstanding|wonderful|valued|appreciated|grateful|lovely|helpful|really good|so good|pleased)\b|\bsay how much (i|we) ('ve |have )?(valued|appreciated|enjoyed)|\b(would(n'?t)?|could(n'?t)?) have (got|done|made|managed|passed|finished|got there)\b[^.]{0,40}\bwithout (her|him|you|them|your)\b|\bkeep (it|up the good work)\b|\bwell done\b|\bmade time for me\b",
+            r"\b(wanted|want|just|note|line|writing) to (let you know|say|tell you)\b[^?]{0,80}\b(excellent|great|brilliant|fantastic|amazing|impressed|superb|outstanding|wonderful|valued|appreciated|grateful|lovely|helpful|really good|so good|pleased)\b|\bsay how much (i|we) ('ve |have )?(valued|appreciated|enjoyed)|\b(would(n'?t)?|could(n'?t)?) have (got|done|made|managed|passed|finished|got there)\b[^.]{0,40}\bwithout (her|him|you|them|your)\b|\bkeep (it|up the good work)\b|\bwell done\b|\bmade time for me\b|\blet (you|someone|somebody|the team|everyone|you all) know (how|what a) (good|great|brilliant|helpful|kind|supportive|amazing|much|wonderful|fantastic)\b|\bhow much [^.?!]{0,80}\b(has|have) meant\b|\bmeant (so much|a lot|the world)\b|\bnothing but (positive|good|great) (feedback|things|comments|reports)|\bpositive feedback\b",
         ),
         cue(
             Compliment,
@@ -245,6 +245,12 @@ pub(super) static LEXICON: LazyLock<Vec<Cue>> = LazyLock::new(|| {
     ]
 });
 
+/// What follows a flag's cue when the cue names a course, not a concern:
+/// "safeguarding module", "health and safety quiz".
+pub(super) static LOOK_ALIKE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(modules?|units?|training|courses?|quiz|tests?|exams?|assignments?|certificates?|qualifications?|level \d|workshops?|e-?learning|sessions?|booklets?|worksheets?|lessons?|policy|policies|awareness (course|training|session))\b")
+        .expect("static regex")
+});
 pub(super) static ANON_SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)^\s*(a|an) (learner|apprentice|parent|student|worried \w+|concerned \w+|employee)\s*$")
         .expect("static regex")
@@ -269,12 +275,47 @@ pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLo
         f(
             Flag::Safeguarding,
             "describes a risk to someone's welfare",
-            r"\b(bully|bullied|bullying|harass\w*|harassment|harassed|abuse|abused|abusive|assault|assaulted|pushed (her|him|me|them)|hit (her|him|me)|grooming|self-?harm|suicid\w*|exploited|exploitation|radicali[sz]\w*|neglect|sexual|inappropriate (touching|comments|messages|relationship)|comments about my (body|appearance)|stood (really |very )?close|wouldn'?t (let me|move)|(don'?t|doesn'?t|do not|does not|didn'?t) feel safe|feel(s|ing)? unsafe|not safe (being|around|with)|scared of|afraid of|threaten(ed|ing|s)? (me|her|him|them|to (hurt|hit|harm|kill|beat))|threats? of violence|intimidat\w*|posted (pictures|photos)|nasty comments|cries|crying|safeguarding|diogelu|bwlio)\b",
+            r"\b(bully|bullied|bullying|harass\w*|harassment|harassed|abuse|abused|abusive|assault|assaulted|pushed (her|him|me|them) (over|down|into|against|out of|hard|away|off)|hit (her|him|me)|grooming|self-?harm|suicid\w*|exploited|exploitation|radicali[sz]\w*|neglect|sexual|inappropriate (touching|comments|messages|relationship)|comments about my (body|appearance)|stood (really |very )?close|wouldn'?t (let me|move)|(don'?t|doesn'?t|do not|does not|didn'?t) feel safe|feel(s|ing)? unsafe|not safe (being|around|with)|scared of|afraid of|threaten(ed|ing|s)? (me|her|him|them|to (hurt|hit|harm|kill|beat))|threats? of violence|intimidat\w*|posted (pictures|photos)|nasty comments|cries|crying|safeguarding|diogelu|bwlio)\b",
+        ),
+        f(
+            Flag::Safeguarding,
+            "describes exploitation",
+            r"\b(modern slavery|traffick\w*|county lines|financial(ly)? (abuse|abused|exploit\w*)|(taking|took|takes|keeps?|kept|holding|held) (all )?(her|his|their|my) (wages|pay|money|bank card|benefits|passport|id|documents)|(passport|id card|documents) (was |were |has been |have been )?(taken|kept|held) (by|from)|not allowed to (leave|go home|take (a )?breaks?|see (her|his|their) family|contact)|working (7[0-9]|[89][0-9]|1[0-9]{2}) hours|sleep(s|ing)? (at|on) (the )?(site|premises|farm|workshop|salon|kitchen)|made (her|him|them) (hand over|pay back|work for nothing)|owes? (them|him|her) money for|(deduct\w*|takes?|taking|took|charg\w*|dock\w*) .{0,40}(from|out of|off) (his|her|their|my|the apprentices'?|workers'?) (wages|pay|salary|wage)|(hold|holds|holding|kept|keeps|keep|took|takes|taken) (the |all )?(workers'?|their|his|her|apprentices'?|our|staff'?s?) passports?|threaten\w* (to sack|to fire|dismissal|to report|to dismiss) .{0,40}\bif (he|she|they|i|we) (tells?|speaks?|reports?|complains?|says)|(told|warned|threatened) (him|her|them|me|us) (to keep quiet|not to (tell|say|report|speak))|(don'?t|not to|do not|never) (tell|mention (it|this|that) to|say anything to) (your|the) (college|provider|training (provider|company)?|assessor|coach|tutor|centre)|(money|£\d+|\d+ pounds?) (is |was |being )?(taken|deducted|docked) (off|from|out of) (his|her|their|my) (wages|pay|payslips?|salary))\b",
+        ),
+        f(
+            Flag::Safeguarding,
+            "describes grooming or an adult's inappropriate contact",
+            r"\b((asked|asking|asks) (her|him|them|me) (for|to send) (photos|pictures|pics|nudes|images|selfies)|(sent|sending|sends) (her|him|them|me) (photos|pictures|pics|images) of|messag(es|ed|ing) (her|him|them|me) (late at night|at night|privately|on (snapchat|instagram|whatsapp|tiktok|facebook))|(snapchat|instagram|whatsapp|tiktok) (messages|chats?) from (the|her|his|their|an?) (tutor|assessor|coach|trainer|supervisor|manager|boss|older)|keep (it|this|our chats?) (a )?secret|meet (up )?(outside|after) (work|class|college|the course)|bought (her|him|them) (gifts|presents|alcohol)|relationship with (a|an|my|our|one of (the|your)) (learner|apprentice|student|trainee))\b",
+        ),
+        f(
+            Flag::Safeguarding,
+            "describes a risk of self-harm or suicide",
+            r"\b(end(ing)? (it all|(her|his|my|their) (own )?life)|(take|taking|took) (her|his|my|their) own life|(doesn'?t|don'?t|didn'?t|does not|do not) want to (be here|live|go on|be alive)|no point (in )?(going on|living|carrying on)|(don'?t|do not|can'?t|cannot) see the point (in|of) (being here|living|going on|carrying on|anything|it all)|(thought|thinking|think|thinks) about ending (it|things|my life|her life|his life)|(hurt|hurting|harm|harming|cut|cutting|kill|killing) (herself|himself|themselves|myself)|overdos\w*|mental health crisis|sectioned|(worried|frightened|scared) (she|he|they) (will|might|may) do something)\b",
+        ),
+        f(
+            Flag::Safeguarding,
+            "describes radicalisation or extremism",
+            r"\b(extremis[tm]\w*|far[- ]right|neo-?nazi\w*|white supremac\w*|jihad\w*|prevent (duty|referral|concern|officer|team|lead)|channel referral|(recruit|recruiting|groom) \w+ (to|into) (a|an|the|their) (group|cause|movement)|hate (speech|crime|videos|material|propaganda)|terroris[tm]\w*)\b",
+        ),
+        f(
+            Flag::Safeguarding,
+            "describes an unsafe placement or a vulnerable person at risk",
+            r"\b(vulnerable (adult|young (person|man|woman)|learner|apprentice|person)|unsafe (placement|work placement|employer)|(left|leaves?|leaving) (alone|on (her|his|their) own) (with|on site|at night|in charge)|alone with (an? |the )?(older|adult|male|female|manager|boss|customer|client)s?|(working|works|worked) (nights|night shifts|alone at night|behind the bar)|serv(e|es|ed|ing) alcohol|no dbs|without (a )?dbs( check)?|not (been )?dbs[- ]checked|(domestic|coercive|controlling) (abuse|violence|control|partner|behaviour)|(women'?s )?refuge|(ex|partner|husband|boyfriend|girlfriend|wife|stepdad|stepfather) (was |is |has been |kept )?(hurting|hitting|beating|threatening|controlling|hurt|hit|beat) (me|her|him|them)|(1[4-7][- ]years?[- ]olds?|aged? 1[4-7]|(he|she) ?'?s (only )?1[4-7])\b.{0,150}\b(roof|heights?|ladders?|scaffold\w*|machinery|alone|nights?|alcohol|no harness|keep quiet|don'?t tell)|(isn'?t|is not|hasn'?t been|not) (being )?(fed|eating|looked after)|no food|(at|@) risk of (harm|abuse|exploitation|homelessness)|concern(s|ed)? (for|about) (her|his|their) (safety|welfare|wellbeing|well-being))\b",
         ),
         f(
             Flag::HealthSafety,
             "describes a health and safety risk",
             r"\b(health (and|&) safety|fire (door|exit|escape|alarm|extinguisher)|eye ?wash|first aid (kit|box|supplies)|no first aider|bare (wires|conductors)|exposed (wires|conductors|cables)|live (wires|cables)|electric(al)? shock|trip hazard|hazard|ppe\b|protective (equipment|gear)|unsafe (equipment|workshop|machine|building|conditions)|get(ting)? hurt|injur|accident|asbestos|gas leak|ventilation|fumes|iechyd a diogelwch)",
+        ),
+        f(
+            Flag::HealthSafety,
+            "describes an injury or an unsafe workplace",
+            r"\b(slipped|tripped|fell (off|from|over|down)|burn(t|ed|s)? (his|her|my|their) (hand|arm|leg|face|fingers?)|scald\w*|cut (his|her|my|their) (hand|finger|arm|leg|head)|no (guards?|guarding)|without (a |any )?(guard|harness|hard hat|goggles|gloves|mask|supervision)|no (harness|edge protection|scaffold\w*|hard hats?|ppe|goggles|gloves|masks?|banksman|seatbelt)|working at height|broken seat ?belt|(unsafe|broken|faulty|damaged) (ladder|scaffold\w*|forklift|lathe|saw|grinder|machine|machinery|tools?|equipment|socket|wiring|electrics)|smell of gas|carbon monoxide|riddor|near miss|risk assessments?|(hi-?vis|hard hats?|safety boots|ear defenders|goggles|respirators?|dust masks?)|mou?ld|damp|rats|mice|vermin|no heating|freezing cold)\b",
+        ),
+        f(
+            Flag::Anonymous,
+            "does not want to be named",
+            r"\b(a concerned (colleague|member of (staff|the public)|parent|learner|apprentice|employee|friend|neighbour|relative|worker)|(would|'d) (rather|prefer to) (stay|remain) anonymous|please (don'?t|do not) (use|give|share|reveal|pass on|mention) my name|(won'?t|will not|can'?t|cannot) (give|say|sign|put|leave) (my|a) name|(new|different|throwaway|separate|spare) (email|e-mail) (account|address) (so|because)|(fear|afraid|scared) (of|that) (reprisals|repercussions|being identified|they (will|would|might) find out)|(don'?t|do not|doesn'?t) want (to be named|my name (used|given|on)|(anyone|them|him|her) to know (it|this) (was|came from))|rather not (say|give|tell you) who i am)\b",
         ),
         f(
             Flag::Anonymous,
@@ -287,6 +328,11 @@ pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLo
             r"\b(on behalf of|my (daughter|son|child|grandson|granddaughter|nephew|niece|stepson|stepdaughter|ward|foster child)\b.{0,80}\b(is|who'?s|who is|aged|she'?s|he'?s|age) (1[4-7]|fourteen|fifteen|sixteen|seventeen)|helping (her|him|them) (to )?write|i am writing about my (daughter|son|child)|writing on (his|her|their) behalf|(our|my) apprentice\b.{0,60}\b(who is|is|aged) (1[5-7]|sixteen|seventeen)|see below from (our|my) (apprentice|learner|daughter|son)|vulnerable adult|(she|he) (asked|wants) me to (write|email|contact)|knows i am writing|i said i would email|ar ran fy (merch|mab))",
         ),
         f(
+            Flag::OnBehalf,
+            "writes for a learner",
+            r"\b(my (son|daughter|child|grandson|granddaughter|stepson|stepdaughter|nephew|niece|ward|foster (son|daughter|child))('s| is| was| has| started| began| did| does| had)? (an? )?(apprentice|apprenticeship|learner|course|assessor|tutor|coach|placement|training|qualification|epa|end[- ]point|level \d|nvq|diploma)|(my|our) (\d\d[- ]year[- ]old )?(son|daughter|child|grandson|granddaughter|stepson|stepdaughter|nephew|niece)\b.{0,60}\b(apprentice|apprenticeship|learner|placement)|as (his|her|their) (parent|mum|mother|dad|father|guardian|carer|foster carer|social worker|support worker|key worker|personal adviser|advocate|employer|line manager|supervisor)|i am (his|her|their) (parent|guardian|carer|social worker|support worker|key worker|personal adviser|advocate|employer|line manager)|(our|my) constituent|we act for|we are instructed by|on behalf of our client|(one of )?our apprentices? (has|have|is|are|was|were|hasn'?t|haven'?t|had|told|says|said|asked|came)|(he|she|they) (asked|wants|wanted|has asked) me to (write|email|get in touch|raise|complain)|knows i'?m (emailing|writing|contacting)|(raise|write|email|complain about) (this|it)? ?(for|on behalf of) (him|her|them)|(i'?m|i am) (\w+'s|his|her|their) (employer|guardian|carer|dad|mum|father|mother|parent|aunt|uncle|grandmother|grandfather|gran|nan|social worker|support worker)|writing as (the|his|her|their) (dad|mum|father|mother|parent|guardian|carer|employer|aunt|uncle|grandmother|grandfather|social worker|support worker) of|i look after my (nephew|niece|grandson|granddaughter|son|daughter|brother|sister))\b",
+        ),
+        f(
             Flag::AssessmentAppeal,
             "disputes an assessment decision",
             r"\b(re-?mark(ed|ing)?|regrade|re-?grade|grading decision|assessment decision|grade (was|is) (wrong|unfair|incorrect)|(don'?t|do not|didn'?t|did not) (accept|agree with) the (grade|mark|result|decision|outcome of (the|my) assessment)|appeal (the|my|against) (grade|mark|result|decision|assessment|epa)|marked (unfairly|wrong|incorrectly)|(wrongly|unfairly) (failed|graded|marked)|should have (been given|got|received) a (pass|merit|distinction)|review(ed)? and re-?mark)",
@@ -297,9 +343,19 @@ pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLo
             r"\b(subcontract|sub-contract|sub contract|partner provider|delivery partner|training partner(ship)?|raise it with your main provider|main provider|delivered (by|through) (a |our |your )?(partner|another (provider|company|college)))",
         ),
         f(
+            Flag::Subcontractor,
+            "concerns provision by another organisation",
+            r"\b(the (company|college|provider|firm|organisation|organization) you (subcontract|outsource|use|work with|partner with)|subcontracted (to|provider|company|training|provision)|outsourc\w*|your (partner|delivery) (college|provider|company|organisation|organization|trainer)|(delivered|run|provided|taught|assessed) by (another|a different|a partner|an external|a third[- ]party|a separate) (company|provider|organisation|organization|college|trainer|training (company|provider))|third[- ]party (provider|trainer|training (company|provider))|lead provider|prime (contractor|provider)|partner (training )?(centre|center|college|provider|company|organisation|organization|school|academy)|farm(ed|s|ing)? (the |our |my )?(\w+ )?out to)\b",
+        ),
+        f(
             Flag::StaffSubject,
             "is about the complaint handler or a manager",
             r"\b(handling of my (previous |earlier |original )?complaint|complain(t)? about (how|the way) .{0,60} (handled|dealt with)|someone other than (her|him|them)|how (she|he|they|ms \w+|mr \w+|mrs \w+) (has|have) handled|not (be )?appropriate for (her|him|them) to (deal|handle|investigate)|passed to someone (more senior|else)|someone (more senior|else) (to|should) (deal|handle|look)|complaint about (the|my|your) (manager|complaints? (officer|handler|manager)|centre manager)|(the|my) manager is the (subject|problem)|complaint is about (the|my) manager)\b",
+        ),
+        f(
+            Flag::StaffSubject,
+            "is about a manager or whoever handles complaints",
+            r"\b(complain(t|ing)? (is )?(about|against) (your|the|my|our) (manager|director|head of \w+|principal|ceo|chief executive|curriculum manager|operations manager|quality manager|centre manager|team leader|programme manager|complaints? (officer|manager|lead|handler))|(the|your) (manager|director|head of \w+|principal) (is|was|has been) (rude|dismissive|unprofessional|aggressive|the problem|the person (i am|i'm) complaining about)|the (person|manager|officer) (handling|dealing with|investigating|looking into) my complaint|(the )?(stage (1|2|one|two) )?complaints? handler\b.{0,80}\b(closed|dismissed|ignored|refused|never|didn'?t|did not|is the|was the)|(partnership|centre|center|operations|area|regional|account|contract|programme|curriculum|quality|training|apprenticeship|business development|hr|site|branch|office|general|line) manager\b.{0,30}\b(bullies|bullied|belittles?|belittled|shouts|shouted|humiliat\w*|intimidat\w*|harass\w*|ignored|ignores|refused|refuses|was rude|is rude|has been rude|never (replies|replied|answers|answered|responds|responded))|(she|he|they) (is|are) the (one|person) i (am|'m) complaining about|investigat\w* (a complaint about|(herself|himself|themselves))|conflict of interest|(handled|looked at|investigated|dealt with) by (somebody|someone|anybody|anyone) (other than|else than|who (isn'?t|is not)) \w+|(somebody|someone) who (isn'?t|is not) (his|her|their) (friend|colleague|mate|boss))\b",
         ),
     ]
 });

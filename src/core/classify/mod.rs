@@ -17,7 +17,7 @@ use super::quote::{self, HistoryKind};
 use super::screen::screen;
 use super::text::{cut_bytes, fold_accents, normalise};
 use languages::{Target, LANGUAGE_CUES};
-use lexicon::{Class, ANON_SIGN_OFF, FLAG_CUES, FORWARD_SUBJECT, SUBJECT_PREFIX};
+use lexicon::{Class, ANON_SIGN_OFF, FLAG_CUES, FORWARD_SUBJECT, LOOK_ALIKE, SUBJECT_PREFIX};
 use score::{score_text, Scores};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -432,7 +432,12 @@ fn flags(
         if !flag_applies(flag, kind, triage) || out.contains(&flag) {
             continue;
         }
-        if let Some(m) = re.find(text) {
+        // The first cue that is not the name of a course ("safeguarding
+        // module", "health and safety quiz").
+        let found = re
+            .find_iter(text)
+            .find(|m| !LOOK_ALIKE.is_match(&text[m.end()..]));
+        if let Some(m) = found {
             out.insert(flag);
             reasons.push(format!("flag {flag}: {why} (\"{}\")", m.as_str().trim()));
         }
@@ -558,5 +563,73 @@ mod tests {
         );
         assert!(c.kind.is_machine(), "{:?}", c.reasons);
         assert!(!c.triage);
+    }
+
+    fn classified(body: &str) -> Classification {
+        let raw = format!(
+            "From: Jo Bloggs <jo@mail.test>\r\nTo: complaints@org.test\r\nSubject: Apprenticeship\r\nMessage-ID: <f@mail.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}"
+        );
+        let mail = crate::core::mail::parse(raw.as_bytes()).expect("parse");
+        // The lexicon alone: these are its cues, not the model's.
+        let hints = Hints {
+            learned: learned::Learned::Off,
+            ..Hints::default()
+        };
+        classify(&mail, &hints)
+    }
+
+    #[test]
+    fn each_kind_of_safeguarding_concern_is_flagged_even_in_passing() {
+        for body in [
+            "His boss takes £200 a month off his wages as a training fee and says he'll sack him if he tells you. I am not happy about this.",
+            "The review was cancelled again. Some days I don't see the point in being here at all and I have thought about ending it. Please explain why nobody rang.",
+            "A lad in our group keeps sharing far-right videos and trying to recruit others into their group. Nobody has done anything.",
+            "I missed the assessment because I was in a women's refuge; my ex was hurting me. Now I've been withdrawn and I want this reviewed.",
+            "My son is 16 and they had him working on a roof with no harness. The manager told him not to tell the college.",
+        ] {
+            let c = classified(body);
+            assert!(c.flags.contains(&Flag::Safeguarding), "{body}: {:?}", c.reasons);
+        }
+    }
+
+    #[test]
+    fn a_course_named_after_a_hazard_is_not_a_hazard() {
+        let c = classified(
+            "I passed my safeguarding module and the health and safety quiz last week. Could you tell me when the next unit starts?",
+        );
+        assert!(
+            !c.flags.contains(&Flag::Safeguarding) && !c.flags.contains(&Flag::HealthSafety),
+            "{:?}",
+            c.reasons
+        );
+    }
+
+    #[test]
+    fn procedural_flags_from_generic_wording() {
+        let c = classified(
+            "I'm Kieran's employer. The training is run by a partner college you farm the teaching out to, and it has been cancelled three times. I want an explanation.",
+        );
+        assert!(c.flags.contains(&Flag::OnBehalf), "{:?}", c.reasons);
+        assert!(c.flags.contains(&Flag::Subcontractor), "{:?}", c.reasons);
+        let c = classified(
+            "I want my complaint handled by someone other than Joanne: she closed it without speaking to me. This is unacceptable.",
+        );
+        assert!(c.flags.contains(&Flag::StaffSubject), "{:?}", c.reasons);
+        let c = classified(
+            "I'd rather not say who I am. Our coach signs off hours nobody did and it is not right. Please look into it.",
+        );
+        assert!(c.flags.contains(&Flag::Anonymous), "{:?}", c.reasons);
+    }
+
+    #[test]
+    fn thanks_in_plain_words_are_a_compliment() {
+        for body in [
+            "Hi,\n\nI just wanted to let someone know how good Ceri has been this year. I don't think I'd still be on the course without her.\n\nKirsty",
+            "Hoffwn ddiolch i Gethin am ei waith gyda'n prentisiaid eleni.",
+            "I'd like to thank Dewi for the first aid course: we have had nothing but positive feedback from our staff.",
+        ] {
+            let c = classified(body);
+            assert_eq!(c.kind, Kind::Compliment, "{body}: {:?}", c.reasons);
+        }
     }
 }

@@ -23,7 +23,7 @@ use super::kind::{Flag, Kind};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, RwLock};
 
 /// The model trained from the shipped corpus by `complaintd classify --train`.
 static SHIPPED_BYTES: &[u8] = include_bytes!("../../../model/classifier.bin");
@@ -51,6 +51,9 @@ pub enum Learned {
     Off,
     /// A model loaded from a file or just trained.
     Model(Arc<Model>),
+    /// The organisation's model, which the daemon replaces when
+    /// `classify --learn` writes a new one (see [`SharedModel`]).
+    Shared(SharedModel),
 }
 
 impl Learned {
@@ -60,6 +63,40 @@ impl Learned {
             Learned::Shipped => shipped(),
             Learned::Off => None,
             Learned::Model(m) => Some(m.clone()),
+            Learned::Shared(s) => s.get(),
+        }
+    }
+}
+
+/// A model that can be replaced while classifiers read it: a running daemon
+/// swaps in the model a nightly `classify --learn` wrote, so the
+/// organisation's corrections take effect without a restart. Reading is a
+/// clone of an `Arc` under a read lock; a classification in progress keeps
+/// the model it started with.
+#[derive(Clone)]
+pub struct SharedModel(Arc<RwLock<Option<Arc<Model>>>>);
+
+impl SharedModel {
+    /// Start with `model` (the organisation's, or the shipped one).
+    pub fn new(model: Option<Arc<Model>>) -> SharedModel {
+        SharedModel(Arc::new(RwLock::new(model)))
+    }
+
+    /// The model now in use.
+    pub fn get(&self) -> Option<Arc<Model>> {
+        // A panic while the lock was held cannot leave a half-written
+        // `Option<Arc>`: the value is still whole, so poisoning is ignored.
+        match self.0.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Use `model` from now on.
+    pub fn replace(&self, model: Arc<Model>) {
+        match self.0.write() {
+            Ok(mut g) => *g = Some(model),
+            Err(p) => *p.into_inner() = Some(model),
         }
     }
 }
@@ -70,6 +107,10 @@ impl fmt::Debug for Learned {
             Learned::Shipped => f.write_str("Learned::Shipped"),
             Learned::Off => f.write_str("Learned::Off"),
             Learned::Model(m) => write!(f, "Learned::Model(trained on {})", m.trained_on),
+            Learned::Shared(s) => match s.get() {
+                Some(m) => write!(f, "Learned::Shared(trained on {})", m.trained_on),
+                None => f.write_str("Learned::Shared(none)"),
+            },
         }
     }
 }
