@@ -81,13 +81,19 @@ fn field(line: &str) -> Option<Field> {
     }
 }
 
-/// Does a header block (From/Date/To/Subject, in any order and language)
-/// start at `lines[i]`? It needs two different fields, one of them the
+/// Does a header block (From or Date first, then the others in any order,
+/// in any language) start at `lines[i]`? It needs two different fields, one of them the
 /// sender or the date, within a few lines (a field's value may wrap onto a
 /// continuation line), so that "To: whom it may concern" or an
 /// appointment's "Date:/Time:/Address:" in a person's own text does not cut it.
 pub(super) fn header_block_at(lines: &[&str], i: usize) -> bool {
-    let Some(first) = lines.get(i).and_then(|l| field(l)) else {
+    // A block opens with the sender or the date ("To:" first is a read
+    // receipt's summary of our own message, not history).
+    let Some(first) = lines
+        .get(i)
+        .and_then(|l| field(l))
+        .filter(|f| matches!(f, Field::From | Field::Date))
+    else {
         return false;
     };
     let mut seen = vec![first];
@@ -167,6 +173,7 @@ mod tests {
             "Date: Wednesday 3 October\nTime: 7:00am\nAddress: 130 Fox St",
             "To: whom it may concern\nI am writing about my son.",
             "Subject: my complaint\nI was shouted at.",
+            "  To: Complaints\n  Subject: Your complaint\n  Sent: 02/11/2026 09:12",
         ] {
             let lines: Vec<&str> = text.lines().collect();
             assert!(!header_block_at(&lines, 0), "{text}");
