@@ -118,22 +118,12 @@ pub(super) fn staff_replied(
     relay(out, ctx, now, &actor, &msg);
 }
 
-/// What of a handler's words the complainant gets: without the handler's
-/// own signature block (name, title, direct line), because the template
-/// signs for the organisation; the case record keeps the words as written.
-fn relayed_text(ctx: &Ctx<'_>, msg: &Inbound) -> String {
-    let Some(person) = ctx.directory.by_email(&msg.from) else {
-        return msg.text.clone();
-    };
-    let first = person.name.split_whitespace().next().unwrap_or_default();
-    crate::core::quote::without_own_signature(&msg.text, &[person.name.as_str(), first])
-}
-
 /// A handler's reply without commands: the stage response when one is due,
 /// otherwise further correspondence.
 fn relay(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, msg: &Inbound) {
     let id = msg.message_id.as_deref();
-    let text = relayed_text(ctx, msg);
+    // The handler's own signature stays off what the complainant gets.
+    let text = crate::core::quote::relayable(ctx.directory, &msg.from, &msg.text);
     if text.trim().is_empty() {
         out.audit(actor.clone(), "empty reply", "nothing to relay", id);
         return;

@@ -26,7 +26,7 @@ mod signature;
 #[cfg(test)]
 use copied::copied_history_start;
 pub use copied::cut_copied_history;
-pub use signature::without_own_signature;
+pub use signature::relayable;
 
 /// How the history below the new text was introduced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

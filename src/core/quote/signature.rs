@@ -1,6 +1,21 @@
 //! A handler's own signature block, kept off what is relayed to the
 //! complainant (the template adds the organisation's own sign-off).
 
+use crate::core::directory::Directory;
+
+/// What of a handler's words (`text`, from `from`) the complainant gets:
+/// without the handler's own signature block (their full or first name on
+/// its own line, the closing above it, title and direct line below),
+/// because the template signs for the organisation. The case record keeps
+/// the words as written; a sender not in the directory is left as written.
+pub fn relayable(directory: &Directory, from: &str, text: &str) -> String {
+    let Some(person) = directory.by_email(from) else {
+        return text.to_string();
+    };
+    let first = person.name.split_whitespace().next().unwrap_or_default();
+    without_own_signature(text, &[person.name.as_str(), first])
+}
+
 /// Closing words that open a signature block ("Kind regards,").
 const CLOSINGS: &[&str] = &[
     "regards",
