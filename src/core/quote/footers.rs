@@ -40,7 +40,7 @@ static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
         r"(?ix)^\s*[*_=-]{0,5}\s*(
         disclaimer(?-u:\b)|legal\ notice|confidentiality\ (notice|note|statement|warning)
         |(this|the\ information\ in\ this|the\ contents\ of\ this)\ (e-?mail|message|communication)(\ and\ any\ (files|attachments?)(\ transmitted\ with\ it)?)?
-          \ (is|are|may\ be|may\ contain|contains?|and\ its\ attachments\ (is|are))\ (confidential|intended|private|strictly|legally|privileged|information)
+          \ ((is|are|may\ be|and\ its\ attachments\ (is|are))\ (confidential|intended|private|strictly|legally|privileged)|(may\ contain|contains?)\ (confidential|privileged|legally))
         |this\ (e-?mail|message)\ (is|was)\ (sent|intended)\ (for|to)
         |if\ you\ (are\ not|have\ received\ this)\ (the\ intended|in\ error|e-?mail\ in\ error|message\ in\ error)
         |the\ information\ (contained\ )?in\ this\ (e-?mail|message)
@@ -201,5 +201,8 @@ mod tests {
             assert!(is_disclaimer(l), "{l}");
         }
         assert!(!is_disclaimer("I think this message is important."));
+        assert!(!is_disclaimer(
+            "This email contains information about what happened to my son."
+        ));
     }
 }
