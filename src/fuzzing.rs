@@ -133,8 +133,20 @@ pub fn commands(data: &[u8]) {
     let new = quote::split(&s).new;
     let parsed = commands::parse(&new);
     let _ = parsed.has_commands();
-    for (permission, consent) in [(false, false), (true, false), (false, true)] {
-        let _ = intent::read_reply(&new, permission, consent);
+    for (responded, asked_permission, awaiting_consent) in [
+        (false, false, false),
+        (true, false, false),
+        (false, true, false),
+        (false, false, true),
+    ] {
+        let _ = intent::read_reply(
+            &new,
+            &intent::ReplyContext {
+                responded,
+                asked_permission,
+                awaiting_consent,
+            },
+        );
     }
 }
 

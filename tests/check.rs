@@ -313,3 +313,21 @@ fn triage_keys_are_checked() {
     });
     assert!(out.contains("unknown field `enable`"), "{out}");
 }
+
+#[test]
+fn replies_keys_are_checked() {
+    let out = broken("policy.toml", |t| {
+        t.replace(
+            "decide_unclear_within = \"3 working days\"",
+            "decide_unclear_within = \"0 hours\"",
+        )
+    });
+    assert!(
+        out.contains("replies.decide_unclear_within: must give the handler some time"),
+        "{out}"
+    );
+    let out = broken("policy.toml", |t| {
+        t.replace("[replies]", "[replies]\nescalate_on_anything = true")
+    });
+    assert!(out.contains("escalate_on_anything"), "{out}");
+}

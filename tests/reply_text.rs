@@ -97,3 +97,67 @@ fn unreadable_input_is_an_error_not_a_panic() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty input"));
 }
+
+/// `reply-text --eval` over the blind batch replies-1 (tuned on since: these
+/// are training figures, the README gives the before-figures). What must
+/// never regress: no complainant's reply that is not an escalation request
+/// escalates, no request is missed, and every reference written without
+/// threading headers is found.
+#[test]
+fn blind_replies_1_intent_figures() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/blind/replies-1");
+    let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))
+        .args(["reply-text", "--json", "--eval"])
+        .arg(&dir)
+        .output()
+        .expect("run reply-text --eval");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}"));
+    let len = |k: &str| r[k].as_array().map_or(usize::MAX, Vec::len);
+    assert_eq!((n("messages"), n("complainant")), (60, 38));
+    assert_eq!(
+        (n("not_escalation"), len("escalated_wrongly")),
+        (28, 0),
+        "{}",
+        r["escalated_wrongly"]
+    );
+    assert_eq!(
+        (n("escalation_requests"), len("escalation_missed")),
+        (10, 0),
+        "{}",
+        r["escalation_missed"]
+    );
+    assert!(n("intent_correct") >= 36, "{}", r["misread"]);
+    assert_eq!((n("headerless"), n("headerless_found")), (11, 11));
+    // Thanks in other languages are thanks.
+    assert_eq!(r["confusion"]["thanks"]["thanks"], 8, "{}", r["confusion"]);
+    // The people's report says the same.
+    let text = Command::new(env!("CARGO_BIN_EXE_complaintd"))
+        .args(["reply-text", "--eval"])
+        .arg(&dir)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("escalated but not an escalation request: 0 of 28"),
+        "{text}"
+    );
+}
+
+#[test]
+fn eval_of_a_folder_without_labels_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))
+        .args(["reply-text", "--eval"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    // An error, as every command's: exit 2 and the cause on stderr.
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("labels.jsonl"));
+}

@@ -8,6 +8,7 @@ mod classify;
 mod demo;
 mod learn;
 pub(crate) mod out;
+mod reply_text;
 mod status;
 mod store_commands;
 
@@ -141,10 +142,20 @@ pub enum Command {
         #[command(subcommand)]
         action: QuarantineAction,
     },
-    /// Print the newly written text of a reply.
+    /// Print the newly written text of a reply, or measure the reply reader.
     ReplyText {
         /// The .eml file ("-" for stdin).
-        file: PathBuf,
+        #[arg(required_unless_present = "eval", conflicts_with = "eval")]
+        file: Option<PathBuf>,
+        /// Measure against DIR/labels.jsonl and NAME.expected.txt: text
+        /// recorded exactly, how complainants' replies are read (intent
+        /// confusion, escalations wrongly made or missed), references found
+        /// in messages without threading headers.
+        #[arg(long, value_name = "DIR")]
+        eval: Option<PathBuf>,
+        /// With --eval: the figures as one JSON object.
+        #[arg(long, requires = "eval")]
+        json: bool,
     },
 }
 
@@ -411,7 +422,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         }
-        Command::ReplyText { file } => {
+        Command::ReplyText {
+            eval: Some(dir),
+            json,
+            ..
+        } => reply_text::eval_cmd(&dir, json),
+        Command::ReplyText { file, .. } => {
+            let file = file.unwrap_or_else(|| PathBuf::from("-"));
             let raw = read_input(&file)?;
             let mail = crate::core::mail::parse(&raw)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;

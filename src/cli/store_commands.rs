@@ -169,6 +169,8 @@ fn case_json(app: &App, c: &Case) -> serde_json::Value {
         "lessons": c.lessons,
         "share_permission": c.share_permission,
         "deadlines": c.deadlines,
+        "linked": c.linked.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+        "escalation_undecided": c.escalation_undecided,
     })
 }
 
@@ -283,6 +285,15 @@ pub(super) async fn cases_show(
     }
     if let Some(l) = &c.lessons {
         crate::outln!("  lessons:  {}", one_line(l));
+    }
+    if !c.linked.is_empty() {
+        let linked: Vec<String> = c.linked.iter().map(|r| r.to_string()).collect();
+        crate::outln!("  linked:   {}", linked.join(", "));
+    }
+    if c.escalation_undecided {
+        crate::outln!(
+            "  waiting:  the handler's decision on an unclear reply (#escalate or #no-escalate)"
+        );
     }
     crate::outln!("audit:");
     for a in &audit {

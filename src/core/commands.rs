@@ -84,6 +84,12 @@ pub enum Command {
         /// Why, if given.
         reason: Option<String>,
     },
+    /// The decision on an unclear reply after a response: it is not a
+    /// request to take the complaint further (the case stays at its stage).
+    NoEscalate {
+        /// Why, if given.
+        reason: Option<String>,
+    },
 }
 
 /// A command line that could not be understood.
@@ -148,7 +154,7 @@ const PLACEHOLDERS: [&str; 13] = [
 ];
 
 static COMMAND_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|flag|unflag|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline)(?-u:\b)")
+    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|flag|unflag|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline|no-escalate|noescalate|no_escalate)(?-u:\b)")
         .expect("static regex")
 });
 
@@ -295,8 +301,9 @@ fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, Str
         "escalate" => Ok(Command::Escalate { reason: opt(&full(rest)) }),
         "proceed" | "investigate" => Ok(Command::Proceed { reason: opt(&full(rest)) }),
         "no-action" | "noaction" | "no_action" | "decline" => Ok(Command::NoAction { reason: opt(&full(rest)) }),
+        "no-escalate" | "noescalate" | "no_escalate" => Ok(Command::NoEscalate { reason: opt(&full(rest)) }),
         other => Err(format!(
-            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #flag, #unflag, #consent, #contact, #withdraw, #escalate, #proceed or #no-action"
+            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #flag, #unflag, #consent, #contact, #withdraw, #escalate, #no-escalate, #proceed or #no-action"
         )),
     }
 }

@@ -1,104 +1,390 @@
-//! What a complainant's reply means for the case: satisfied, dissatisfied
-//! (escalate), consent given, permission to share given or refused.
+//! What a complainant's reply means for the case, read for what it is:
+//! a request to take it further (or dissatisfaction with a response), a
+//! different matter, a chase for news, thanks, an answer, consent, an answer
+//! about sharing, or unclear. Only the first may move a case to its next
+//! stage (the case machine decides, from where the case stands); every
+//! reading carries the reason it was read so, for the case's record.
+//!
+//! The cues (`intent_cues`) are read sentence by sentence, so "no need to
+//! take it any further" is not a request, and a "not" or "still" in an
+//! answer about what happened is not dissatisfaction with a response.
 
-use super::text::normalise;
+use super::intent_cues::folded;
+use super::intent_cues::{
+    CueKind, CUES, DOUBT, HEADER_LINE, HYPOTHETICAL, NEGATED_REQUEST, SIGN_OFF,
+};
+use super::text::{fold_accents, normalise};
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// The reading of a complainant's reply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The reading of a complainant's reply. Shown in the audit by its
+/// snake_case name (the spelling `reply-text --eval` labels use).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::Display,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum ReplyIntent {
-    /// "Thank you, that's sorted": does not escalate.
-    Satisfied,
-    /// Not satisfied, or asks to take it further.
-    Dissatisfied,
+    /// Not satisfied with a response, or asks to take it further.
+    Escalate,
+    /// A different matter from the case's.
+    NewMatter,
+    /// Asks for news.
+    Chase,
+    /// Thanks, or says it is sorted.
+    Thanks,
+    /// Information for the handler (before the stage response).
+    Answer,
     /// The learner's written consent to investigate.
     Consent,
     /// Yes to sharing a compliment.
     PermissionGranted,
     /// No to sharing.
     PermissionRefused,
-    /// Anything else.
+    /// None of these with any confidence.
     Unclear,
 }
 
-static DISSATISFIED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(not (at all )?(satisfied|happy|resolved|sorted|acceptable|good enough)|unhappy|dissatisf|escalat|appeal|take (this|it) further|next stage|stage (2|3|two|three)|disagree|(doesn'?t|does not|didn'?t|did not) (answer|address|explain|resolve)|still (not|no|waiting|haven'?t|hasn'?t)|unacceptable|not the end of|ddim yn (hapus|fodlon)|anfodlon)\b").expect("static regex")
-});
-static SATISFIED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(thank(s| you)|cheers|that'?s (sorted|fine|great|brilliant|perfect|all i needed)|all (sorted|good|fine)|happy with (that|this|the (outcome|response))|(issue|problem|matter) (is )?(now )?(resolved|sorted)|no further action|diolch|problem solved)\b").expect("static regex")
-});
+impl ReplyIntent {
+    /// The name used in the audit and by `reply-text --eval`.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// Where the case stands, which decides how some replies are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReplyContext {
+    /// A stage response has been sent: a reply with no clear cue may be
+    /// about it, so it is unclear (for the handler to decide), not an answer.
+    pub responded: bool,
+    /// The case asked whether a compliment may be shared: a bare "yes" answers it.
+    pub asked_permission: bool,
+    /// The case waits for the learner's consent.
+    pub awaiting_consent: bool,
+}
+
+/// A reading and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading {
+    /// What the reply was read as.
+    pub intent: ReplyIntent,
+    /// Why, in words for the case's record (the cue and the words that
+    /// matched, or why nothing did).
+    pub reason: String,
+}
+
 static CONSENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(i (give|confirm|am giving) (my |written )?(consent|permission|agreement)|i consent|i agree (to|with) (the|this|you|my)|(happy|ok|okay|content) for you to (investigate|look into|go ahead)|you have my (consent|permission)|rwy'?n cytuno|caniatâd)\b").expect("static regex")
+    folded(
+        r"\b(i (give|confirm|am giving) (my |written )?(consent|permission|agreement)|i consent|i agree (to|with) (the|this|you|my)|(happy|ok|okay|content) for you to (investigate|look into|go ahead)|you have my (consent|permission)|rwy'?n cytuno|caniatâd)\b",
+    )
 });
 static PERMISSION_NO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(please (don'?t|do not) (share|post|publish|use)|(i'?d|i would) (rather|prefer) (you )?(didn'?t|not)|not (happy|comfortable) (for|with) (you|it|that) (to )?(be )?(shar|post|us)|keep it private|no,? (thanks|thank you)|no,? please)\b").expect("static regex")
+    folded(
+        r"\b(please (don'?t|do not) (share|post|publish|use)|(i'?d|i would) (rather|prefer) (you )?(didn'?t|not)|not (happy|comfortable) (for|with) (you|it|that) (to )?(be )?(shar|post|us)|keep it private|no,? (thanks|thank you)|no,? please)\b",
+    )
 });
 static PERMISSION_YES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(yes|yeah|yep|of course|sure|absolutely|definitely|go ahead|ie|wrth gwrs)\b|\b((happy|ok|okay|fine|glad) for (you|it|that|this|my (comment|message|words)) (to )?(be )?(shar|post|us)|(you can|feel free to|please do) (share|use|post)|yes,? (you can|please|of course|happy|that'?s fine))").expect("static regex")
+    folded(
+        r"^(yes|yeah|yep|of course|sure|absolutely|definitely|go ahead|ie|wrth gwrs)\b|\b((happy|ok|okay|fine|glad) for (you|it|that|this|my (comment|message|words)) (to )?(be )?(shar|post|us)|(you can|feel free to|please do) (share|use|post)|yes,? (you can|please|of course|happy|that'?s fine))",
+    )
 });
+static SENTENCE_END: LazyLock<Regex> = LazyLock::new(|| folded(r"[.!?;\n。！？؟۔]+"));
 
-/// Read a reply's newly written text. `asked_permission` and
-/// `awaiting_consent` say what the case is waiting for, which decides how a
-/// bare "yes" is read.
-pub fn read_reply(text: &str, asked_permission: bool, awaiting_consent: bool) -> ReplyIntent {
-    let t = normalise(text);
-    if awaiting_consent && CONSENT.is_match(&t) {
-        return ReplyIntent::Consent;
-    }
-    if asked_permission {
-        if PERMISSION_NO.is_match(&t) {
-            return ReplyIntent::PermissionRefused;
+/// The words a cue matched, short enough for a record line.
+fn quoted(s: &str) -> String {
+    let s: String = s.chars().take(60).collect();
+    format!("\"{}\"", s.trim())
+}
+
+/// The text without sign-off lines ("Thanks", "Kind regards", a name), so
+/// the courtesy under an answer is not read as thanks for the outcome.
+fn without_sign_off(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut seen = 0;
+    for (i, l) in lines.iter().enumerate().rev() {
+        let t = normalise(&fold_accents(l));
+        if t.is_empty() {
+            continue;
         }
-        if PERMISSION_YES.is_match(&t) {
-            return ReplyIntent::PermissionGranted;
+        // Only the last few short lines can be a sign-off and a name.
+        seen += 1;
+        if seen > 3 || t.split_whitespace().count() > 3 {
+            break;
+        }
+        if SIGN_OFF.is_match(&t) {
+            if i == 0 || lines[..i].iter().all(|l| l.trim().is_empty()) {
+                // Nothing but a sign-off: "Thanks!" alone is thanks.
+                break;
+            }
+            return lines[..i].join("\n");
         }
     }
-    if DISSATISFIED.is_match(&t) {
-        return ReplyIntent::Dissatisfied;
+    text.to_string()
+}
+
+/// The text up to a quoted message's header block that the quote stripper
+/// left in (a line naming an address, then at least two more header lines):
+/// our own words quoted back are not the complainant's.
+fn before_history(text: &str) -> &str {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut offset = 0;
+    for (i, l) in lines.iter().enumerate() {
+        let headerish = |l: &&str| HEADER_LINE.is_match(l);
+        if l.contains('@')
+            && headerish(l)
+            && lines[i + 1..]
+                .iter()
+                .take(4)
+                .filter(|x| headerish(x))
+                .count()
+                >= 2
+        {
+            return &text[..offset];
+        }
+        offset += l.len();
     }
-    // A short thank-you is satisfaction; a long message that happens to say
-    // thanks is a person explaining why they are not.
-    if SATISFIED.is_match(&t) && t.split_whitespace().count() <= 40 && !t.contains(" but ") {
-        return ReplyIntent::Satisfied;
+    text
+}
+
+/// The first cue of `kind` that matches a sentence of `text`, skipping
+/// requests that are negated in their own sentence.
+fn find(kind: CueKind, sentences: &[String]) -> Option<String> {
+    for cue in CUES.iter().filter(|c| c.kind == kind) {
+        for s in sentences {
+            if let Some(m) = cue.re.find(s) {
+                let before = &s[..m.start()];
+                if kind == CueKind::Escalate
+                    && (NEGATED_REQUEST.is_match(before) || HYPOTHETICAL.is_match(before))
+                {
+                    continue;
+                }
+                return Some(format!("{} ({})", cue.name, quoted(m.as_str())));
+            }
+        }
     }
-    ReplyIntent::Unclear
+    None
+}
+
+/// Read a reply's newly written text, given where the case stands.
+pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
+    let all = normalise(&fold_accents(before_history(text)));
+    let reading = |intent, reason: String| Reading { intent, reason };
+    if ctx.awaiting_consent {
+        if let Some(m) = CONSENT.find(&all) {
+            return reading(
+                ReplyIntent::Consent,
+                format!("gives consent ({})", quoted(m.as_str())),
+            );
+        }
+    }
+    if ctx.asked_permission {
+        if let Some(m) = PERMISSION_NO.find(&all) {
+            return reading(
+                ReplyIntent::PermissionRefused,
+                format!("refuses sharing ({})", quoted(m.as_str())),
+            );
+        }
+        if let Some(m) = PERMISSION_YES.find(&all) {
+            return reading(
+                ReplyIntent::PermissionGranted,
+                format!("allows sharing ({})", quoted(m.as_str())),
+            );
+        }
+    }
+    let kept = fold_accents(&without_sign_off(before_history(text)));
+    let body = normalise(&kept);
+    let sentences: Vec<String> = SENTENCE_END
+        .split(&kept)
+        .map(normalise)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if let Some(why) = find(CueKind::Escalate, &sentences) {
+        return reading(ReplyIntent::Escalate, why);
+    }
+    if let Some(why) = find(CueKind::NewMatter, &sentences) {
+        return reading(ReplyIntent::NewMatter, why);
+    }
+    if let Some(why) = find(CueKind::Chase, &sentences) {
+        return reading(ReplyIntent::Chase, why);
+    }
+    if let Some(why) = find(CueKind::Thanks, &sentences) {
+        // Thanks with a doubt or a question beside it is not plain satisfaction.
+        return match DOUBT.find(&body) {
+            Some(d) if ctx.responded => reading(
+                ReplyIntent::Unclear,
+                format!("{why}, but with a doubt ({})", quoted(d.as_str())),
+            ),
+            _ => reading(ReplyIntent::Thanks, why),
+        };
+    }
+    if ctx.responded {
+        reading(
+            ReplyIntent::Unclear,
+            "after a response, with no request to take it further, no thanks and no request for news".into(),
+        )
+    } else {
+        reading(
+            ReplyIntent::Answer,
+            "before the response, with no request for news, no thanks and no different matter: information for the handler".into(),
+        )
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const AFTER: ReplyContext = ReplyContext {
+        responded: true,
+        asked_permission: false,
+        awaiting_consent: false,
+    };
+    const BEFORE: ReplyContext = ReplyContext {
+        responded: false,
+        asked_permission: false,
+        awaiting_consent: false,
+    };
+
+    fn after(t: &str) -> ReplyIntent {
+        read_reply(t, &AFTER).intent
+    }
+
     #[test]
-    fn readings() {
-        assert_eq!(
-            read_reply("Thank you, that's sorted now.", false, false),
-            ReplyIntent::Satisfied
-        );
+    fn escalation_requests_in_many_languages() {
+        for t in [
+            "I am not satisfied because nobody has explained the fee.",
+            "Thanks but this doesn't answer my question about the fee at all",
+            "Sorry but this is not acceptable. I want to take this to stage 2.",
+            "I want this taken further please, can someone senior look at it.",
+            "Please treat this as a request for my complaint to be reviewed at the next stage.",
+            "I wish to appeal this.",
+            "This is unacceptable. Please escalate it.",
+            "I want it escalated.",
+            "I'm afraid I can't accept \"not upheld\" on this.",
+            "Diolch am yr ymateb, ond dydw i ddim yn fodlon. Hoffwn i'r gŵyn fynd ymlaen i Gam 2.",
+            "Nie jestem zadowolona z odpowiedzi i chcę się odwołać.",
+            "Nu sunt mulțumit de răspuns.",
+            "No estoy satisfecha con la respuesta, quiero pasar a la siguiente etapa.",
+            "Não estou satisfeito com a resposta.",
+            "Nao estou satisfeito com a resposta.",
+            "Nie jestem zadowolony, chce sie odwolac.",
+            "میں جواب سے مطمئن نہیں ہوں",
+            "أنا غير راض عن الرد وأطلب التصعيد",
+        ] {
+            assert_eq!(after(t), ReplyIntent::Escalate, "{t}");
+        }
+    }
+
+    #[test]
+    fn past_tense_and_negated_requests_do_not_escalate() {
+        for (t, want) in [
+            (
+                "Thanks for sorting this. All good now, no need to take it any further.",
+                ReplyIntent::Thanks,
+            ),
+            (
+                "I was not happy when the trainer did not turn up, and I was still not told why.",
+                ReplyIntent::Unclear,
+            ),
+            (
+                "I don't want to escalate it, thank you.",
+                ReplyIntent::Thanks,
+            ),
+        ] {
+            let r = read_reply(t, &AFTER);
+            assert_eq!(r.intent, want, "{t}: {}", r.reason);
+        }
         assert_eq!(
             read_reply(
-                "I am not satisfied because nobody has explained the fee.",
-                false,
-                false
-            ),
-            ReplyIntent::Dissatisfied
+                "The sessions were on 29 October. Nobody told me and I was unhappy.",
+                &BEFORE
+            )
+            .intent,
+            ReplyIntent::Answer
         );
-        assert_eq!(read_reply("Thanks but this doesn't answer my question about the fee at all, I was charged twice and want it refunded", false, false), ReplyIntent::Dissatisfied);
+    }
+
+    #[test]
+    fn chases_thanks_new_matters_and_unclear() {
+        for (t, want) in [
+            (
+                "Hi, still waiting to hear back. Email said I'd get an answer today?",
+                ReplyIntent::Chase,
+            ),
+            ("¿Hay alguna novedad sobre mi queja?", ReplyIntent::Chase),
+            (
+                "Any update on this? Still not been paid",
+                ReplyIntent::Chase,
+            ),
+            (
+                "Muito obrigada pela resposta. Está tudo resolvido.",
+                ReplyIntent::Thanks,
+            ),
+            ("Dziękuję bardzo za odpowiedź.", ReplyIntent::Thanks),
+            (
+                "Vă mulțumesc foarte mult pentru răspuns.",
+                ReplyIntent::Thanks,
+            ),
+            ("Diolch yn fawr am eich ymateb.", ReplyIntent::Thanks),
+            ("شكرا جزيلا", ReplyIntent::Thanks),
+            ("آپ کا بہت شکریہ", ReplyIntent::Thanks),
+            (
+                "The review went ahead, thank you. I have a different problem now though.",
+                ReplyIntent::NewMatter,
+            ),
+            (
+                "Thanks for your reply. I'm still not sure about the assessment though.",
+                ReplyIntent::Unclear,
+            ),
+            ("ok", ReplyIntent::Unclear),
+            ("What does partly upheld mean?", ReplyIntent::Unclear),
+        ] {
+            let r = read_reply(t, &AFTER);
+            assert_eq!(r.intent, want, "{t}: {}", r.reason);
+        }
+    }
+
+    #[test]
+    fn a_sign_off_is_not_thanks_and_reasons_name_the_words() {
+        let r = read_reply(
+            "Yes still need it. Address is the same.\n\nThanks\nJosh",
+            &BEFORE,
+        );
+        assert_eq!(r.intent, ReplyIntent::Answer, "{}", r.reason);
+        let r = read_reply("I would like to appeal please.", &AFTER);
+        assert!(
+            r.reason.contains("\"i would like to appeal\""),
+            "{}",
+            r.reason
+        );
+        assert_eq!(read_reply("Thanks!", &AFTER).intent, ReplyIntent::Thanks);
+    }
+
+    #[test]
+    fn consent_and_permission_when_asked() {
+        let perm = ReplyContext {
+            asked_permission: true,
+            ..BEFORE
+        };
         assert_eq!(
-            read_reply("Yes, happy for you to share it!", true, false),
+            read_reply("Yes, happy for you to share it!", &perm).intent,
             ReplyIntent::PermissionGranted
         );
         assert_eq!(
-            read_reply("I'd rather you didn't share it, thanks", true, false),
+            read_reply("I'd rather you didn't share it, thanks", &perm).intent,
             ReplyIntent::PermissionRefused
         );
+        let consent = ReplyContext {
+            awaiting_consent: true,
+            ..BEFORE
+        };
         assert_eq!(
-            read_reply("I give my consent for the investigation. Lily", false, true),
+            read_reply("I give my consent for the investigation. Lily", &consent).intent,
             ReplyIntent::Consent
         );
         assert_eq!(
-            read_reply("When is the next visit?", false, false),
-            ReplyIntent::Unclear
+            "new_matter".parse::<ReplyIntent>(),
+            Ok(ReplyIntent::NewMatter)
         );
     }
 }

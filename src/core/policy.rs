@@ -285,6 +285,33 @@ impl Default for Triage {
     }
 }
 
+/// Complainants' replies: an unclear reply after a stage response (neither
+/// a request to take it further nor thanks) goes to the handler to decide
+/// (`#escalate` or `#no-escalate`) within `decide_unclear_within` (and by
+/// the end of the escalation window, if that comes first); they are
+/// chased before it like any deadline, and the escalation window does not
+/// close the case while the decision is open, so the complainant is never
+/// left without an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replies {
+    /// How long the handler has to decide on an unclear reply.
+    #[serde(default = "two_working_days")]
+    pub decide_unclear_within: Span,
+}
+
+fn two_working_days() -> Span {
+    Span::WorkingDays(2)
+}
+
+impl Default for Replies {
+    fn default() -> Self {
+        Replies {
+            decide_unclear_within: two_working_days(),
+        }
+    }
+}
+
 /// A whole procedure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -318,6 +345,9 @@ pub struct Policy {
     /// Unsure messages (recall first).
     #[serde(default)]
     pub triage: Triage,
+    /// Complainants' replies.
+    #[serde(default)]
+    pub replies: Replies,
 }
 
 /// One problem found in a policy: which key, and what is wrong.
@@ -485,6 +515,16 @@ impl Policy {
             problem(
                 "triage.confirm_within",
                 "must give the handler some time to confirm the kind (e.g. \"1 working day\")"
+                    .into(),
+            );
+        }
+        if matches!(
+            self.replies.decide_unclear_within,
+            Span::WorkingDays(0) | Span::Hours(0) | Span::WorkingHours(0)
+        ) {
+            problem(
+                "replies.decide_unclear_within",
+                "must give the handler some time to decide on an unclear reply (e.g. \"2 working days\")"
                     .into(),
             );
         }

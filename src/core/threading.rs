@@ -4,8 +4,12 @@
 //! strongest first: a verified `In-Reply-To`/`References` Message-ID that
 //! complaintd issued; a plus-address (`complaints+CMP-2026-0042@…`); a case
 //! tag in the subject (`[CMP-2026-0042]`) behind any reply/forward prefixes.
-//! A bare reference in the text of a subject (no brackets) is only reported as
-//! a mention: a new complaint about an old case must open a new case.
+//! A reference written anywhere else (in the subject without brackets, in the
+//! body, in lower case, with spaces for hyphens) is only reported as a
+//! mention: ingest decides what it means from who wrote (only the
+//! complainant may join a case this way; anyone else's message is recorded
+//! as a third party's) and what they wrote (a new matter opens a new case,
+//! linked to the old one).
 
 use super::mail::InboundMail;
 use super::reference::CaseRef;
@@ -49,6 +53,14 @@ static TAG: LazyLock<Regex> = LazyLock::new(|| {
 });
 static BARE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b([A-Z][A-Z0-9]{0,7}-\d{4}-\d{4,9})\b").expect("static regex"));
+
+/// A loosely written reference: a prefix standing alone, a year, a number
+/// (4–9 digits), with up to two separators between the parts; no letter or
+/// digit right before it, no digit right after.
+static LOOSE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\p{L}\p{N}+])([A-Za-z][A-Za-z0-9]{0,7}?)[ \t\-\u{2010}-\u{2014}_./]{0,2}(\d{4})[ \t\-\u{2010}-\u{2014}_./]{1,2}(\d{4,9})(?:$|[^\p{N}])")
+        .expect("static regex")
+});
 
 static ANY_ID: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"<([^<>\s]{3,250}@[^<>\s]{1,250})>").expect("static regex"));
@@ -106,6 +118,58 @@ pub fn make_plus_address(mailbox: &str, case: &CaseRef, token: Option<&str>) -> 
     }
 }
 
+/// Case references written loosely, in the order they appear: without
+/// brackets, in any case, with hyphens, spaces, dots, slashes or dashes
+/// between the parts (`PAR 2026 0066`, `par-2026-0049`, `PAR/2026/0049`).
+/// Only the organisation's own `prefixes` count (another organisation's
+/// `ABC-2026-0001` is theirs); with none, only the strict upper-case form.
+/// The prefix must stand alone (`PARIS-2026-0001` is not `PAR-…`), the year
+/// must look like one, and a number with more digits around it is not a
+/// reference (a phone or invoice number).
+pub fn mentions(text: &str, prefixes: &[String]) -> Vec<CaseRef> {
+    let mut out: Vec<CaseRef> = Vec::new();
+    let mut push = |r: CaseRef| {
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    };
+    if prefixes.is_empty() {
+        for c in BARE.captures_iter(text) {
+            if let Ok(r) = c[1].parse::<CaseRef>() {
+                push(r);
+            }
+        }
+        return out;
+    }
+    for c in LOOSE.captures_iter(text) {
+        let prefix = &c[1];
+        if !prefixes.iter().any(|p| p.eq_ignore_ascii_case(prefix)) {
+            continue;
+        }
+        let (Ok(year), Ok(number)) = (c[2].parse::<i32>(), c[3].parse::<u32>()) else {
+            continue;
+        };
+        if !(2000..=2099).contains(&year) {
+            continue;
+        }
+        push(CaseRef::new(prefix, year, number));
+    }
+    out
+}
+
+/// Every case a message mentions, subject first, then its newly written
+/// text (not the quoted history, which may name other cases), without the
+/// case it already threads to.
+pub fn mentioned_anywhere(thread: &Thread, new_text: &str, prefixes: &[String]) -> Vec<CaseRef> {
+    let mut out = thread.mentioned.clone();
+    for r in mentions(new_text, prefixes) {
+        if Some(&r) != thread.case.as_ref() && !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    out
+}
+
 /// Thread a message. `prefixes` are the policies' reference prefixes.
 pub fn thread(mail: &InboundMail, secret: &Secret, prefixes: &[String]) -> Thread {
     let mut t = Thread::default();
@@ -148,11 +212,9 @@ pub fn thread(mail: &InboundMail, secret: &Secret, prefixes: &[String]) -> Threa
         }
         consider(r, Evidence::SubjectTag, &mut t);
     }
-    for c in BARE.captures_iter(&mail.subject) {
-        if let Ok(r) = c[1].parse::<CaseRef>() {
-            if Some(&r) != t.case.as_ref() && !t.mentioned.contains(&r) {
-                t.mentioned.push(r);
-            }
+    for r in mentions(&mail.subject, prefixes) {
+        if Some(&r) != t.case.as_ref() && !t.mentioned.contains(&r) {
+            t.mentioned.push(r);
         }
     }
     t
@@ -214,6 +276,43 @@ mod tests {
         );
         assert!(t.case.is_none());
         assert_eq!(t.mentioned.len(), 1);
+    }
+
+    #[test]
+    fn references_written_loosely_are_mentions() {
+        let p = vec!["PAR".to_string()];
+        let refs =
+            |t: &str| -> Vec<String> { mentions(t, &p).iter().map(|r| r.to_string()).collect() };
+        assert_eq!(
+            refs("what is happening with complaint PAR 2026 0066?"),
+            ["PAR-2026-0066"]
+        );
+        assert_eq!(
+            refs("Re my complaint par-2026-0049. I got your reply"),
+            ["PAR-2026-0049"]
+        );
+        assert_eq!(
+            refs("ref: PAR/2026/0049 and PAR\u{2013}2026\u{2013}0050"),
+            ["PAR-2026-0049", "PAR-2026-0050"]
+        );
+        assert_eq!(
+            refs("(PAR-2026-0080) and again PAR-2026-0080"),
+            ["PAR-2026-0080"]
+        );
+        // False matches: another organisation's prefix, a longer word, a
+        // number that looks like one, a year that is not one, too many digits.
+        for t in [
+            "our supplier's ticket ABC-2026-0001",
+            "PARIS 2026 0001",
+            "SPAR-2026-0001",
+            "call 07700 900233 or invoice 2026-0001",
+            "PAR-1850-0001",
+            "PAR-2026-0001234567890",
+        ] {
+            assert!(refs(t).is_empty(), "{t}: {:?}", refs(t));
+        }
+        // With no prefixes configured, only the strict form.
+        assert_eq!(mentions("x CMP-2026-0042 y cmp-2026-0043", &[]).len(), 1);
     }
 
     #[test]

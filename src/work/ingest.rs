@@ -18,6 +18,7 @@ use crate::core::{auth, commands, threading, token};
 use crate::store::{MessageStatus, NewMessage, Store, StoreError, THIRD_PARTY_NOTE};
 use crate::work::drafts::Drafts;
 use crate::work::effects::{self, ApplyError};
+use crate::work::mentioned::{mentioned, Mentioned};
 use crate::work::raw::{content_hash, content_key, within_limit};
 use chrono::{DateTime, Datelike, Utc};
 use sqlx::SqliteConnection;
@@ -322,6 +323,12 @@ async fn process_analysed(
         Some(r) => Store::load_case(tx, r).await?,
         None => None,
     };
+    let Mentioned {
+        existing,
+        by_text,
+        new_matter_of,
+        unknown,
+    } = mentioned(app, tx, mail, thread, &parts.new, sender, existing).await?;
     let ctx = app.ctx();
     let mut third_party = false;
     // Whose message this is, for the flood caps on staff notifications:
@@ -329,7 +336,7 @@ async fn process_analysed(
     let mut cause = Some(sender.as_str());
     // A handler's corrections of the classifier, with the case as it was.
     let mut corrections: Option<(case::Case, Vec<commands::Command>)> = None;
-    let (tr, context_text, outcome) = match existing {
+    let (mut tr, context_text, outcome) = match existing {
         Some(c) => {
             // A handler's commands come only from the newly written text: cut
             // where the reply starts repeating mail we sent them, in case the
@@ -412,11 +419,60 @@ async fn process_analysed(
                 name: mail.from.as_ref().and_then(|f| f.name.clone()),
                 text: text.clone(),
             };
-            let tr = case::open(reference.clone(), &inbound, class, &ctx, now);
+            let mut tr = case::open(reference.clone(), &inbound, class, &ctx, now);
+            if let Some((old, why)) = &new_matter_of {
+                case::link_on_open(&mut tr, &old.reference, why);
+            }
+            for r in &unknown {
+                tr.effects.push(case::Effect::Audit(case::Audit {
+                    actor: case::Actor::System,
+                    action: "mentions".into(),
+                    detail: format!(
+                        "the message names {r}, which is no case here: a new case was opened"
+                    ),
+                    message_id: mail.message_id.clone(),
+                }));
+            }
             (tr, text, Ingested::Opened(reference.to_string()))
         }
     };
+    if let Some(r) = &by_text {
+        // Say on the record how a message without threading headers found
+        // its case: the reference written in it, and by whom.
+        tr.effects.insert(
+            0,
+            case::Effect::Audit(case::Audit {
+                actor: case::Actor::System,
+                action: "threaded".into(),
+                detail: format!(
+                    "by the reference {r} written in the message from {sender} (no threading headers){}",
+                    if third_party { "; the sender is not the complainant, so it changes nothing" } else { "" }
+                ),
+                message_id: mail.message_id.clone(),
+            }),
+        );
+    }
     effects::apply_caused(app, tx, drafts, &tr, &context_text, cause, now).await?;
+    if let Some((old, why)) = new_matter_of {
+        // The old case says so too: the complainant's different matter
+        // opened the new one.
+        let linked = case::step(
+            &old,
+            Event::Linked {
+                other: tr.case.reference.clone(),
+                why,
+                message: Inbound {
+                    message_id: mail.message_id.clone(),
+                    from: sender.clone(),
+                    name: mail.from.as_ref().and_then(|f| f.name.clone()),
+                    text: parts.new.clone(),
+                },
+            },
+            &ctx,
+            now,
+        );
+        effects::apply_caused(app, tx, drafts, &linked, &parts.new, cause, now).await?;
+    }
     if let Some((before, cmds)) = &corrections {
         record_corrections(tx, before, &tr.case, cmds, sender, now).await?;
     }

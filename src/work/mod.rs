@@ -1,7 +1,8 @@
 //! The work complaintd does with cases, between the mail adapters and the
-//! store: ingesting a message, applying a transition's effects, the
-//! scheduler's tick, the directors' digest, operator alerts, flood caps,
-//! exporting a case, and the daemon that runs the loops.
+//! store: ingesting a message (and the references written in it),
+//! applying a transition's effects, the scheduler's tick, the directors'
+//! digest, operator alerts, flood caps, exporting a case, and the daemon
+//! that runs the loops.
 
 pub(crate) mod alerts;
 pub(crate) mod caps;
@@ -11,6 +12,7 @@ pub mod drafts;
 pub(crate) mod effects;
 pub mod export;
 pub mod ingest;
+pub(crate) mod mentioned;
 pub mod model_watch;
 pub mod raw;
 pub mod scheduler;

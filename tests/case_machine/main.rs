@@ -128,3 +128,4 @@ const MARK: &str = "mark.bell@provider-b.example.test";
 
 mod paths;
 mod properties;
+mod replies;

@@ -173,7 +173,9 @@ fn late_escalation_is_recorded_and_routed_never_dropped() {
     );
     assert_eq!(declined.case.state, State::PendingLessons);
 
-    // After the window closed the case, a reply still becomes a late escalation.
+    // After the window closed the case, a request to take it further still
+    // becomes a late escalation; a question is shown to the handler and
+    // changes nothing (issue 13: only a request escalates).
     let closed = w
         .step(
             &c,
@@ -183,10 +185,17 @@ fn late_escalation_is_recorded_and_routed_never_dropped() {
         .case;
     let tr = w.reply(
         &closed,
-        "Why has nothing happened?",
+        "I am still not happy with this and want it taken further.",
         window + Duration::days(5),
     );
     assert_eq!(tr.case.state, State::LateEscalation);
+    let tr = w.reply(
+        &closed,
+        "Why has nothing happened?",
+        window + Duration::days(5),
+    );
+    assert_eq!(tr.case.state, closed.state);
+    assert!(sent(&tr, TemplateId::ComplainantUpdate).is_some());
 }
 
 #[test]

@@ -16,5 +16,6 @@ mod machine_mail;
 mod operations;
 mod outsiders;
 mod procedures;
+mod replies;
 mod security;
 mod triage;

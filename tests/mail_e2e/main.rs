@@ -4,6 +4,7 @@
 mod delivery;
 mod faults;
 mod oauth;
+mod replies;
 mod stack;
 
 use stack::*;

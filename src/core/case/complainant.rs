@@ -4,13 +4,17 @@
 use super::consent::{ask_consent_of, consent_received, learner_addresses};
 use super::deadline::DeadlineKind;
 use super::effect::{Actor, OutMail, Recipient};
+use super::effect::{Audit, Effect};
 use super::out::{mail, roles, with_vars, Out};
 use super::stage::{close, escalate};
+use super::state::Case;
 use super::state::{ConsentStatus, State};
 use super::template::TemplateId;
+use super::Transition;
 use super::{Ctx, Inbound};
-use crate::core::intent::{read_reply, ReplyIntent};
+use crate::core::intent::{read_reply, Reading, ReplyContext, ReplyIntent};
 use crate::core::kind::Kind;
+use crate::core::reference::CaseRef;
 use chrono::{DateTime, Utc};
 
 fn forward_to_handler(out: &mut Out, msg: &Inbound, note: &str) {
@@ -25,6 +29,74 @@ fn forward_to_handler(out: &mut Out, msg: &Inbound, note: &str) {
     }
     m.text = Some(msg.text.clone());
     out.send(m);
+}
+
+/// Whether a reply read as `intent` moves a responded case (inside its
+/// escalation window) to the next stage: only a request to take it further
+/// or dissatisfaction with the response does. `reply-text --eval` counts
+/// with this too, so its figures are the case machine's.
+pub fn escalates(intent: ReplyIntent) -> bool {
+    intent == ReplyIntent::Escalate
+}
+
+/// Where `case` stands, as the reply reader needs it.
+fn context(case: &Case) -> ReplyContext {
+    ReplyContext {
+        responded: case.responded_at.is_some()
+            && matches!(
+                case.state,
+                State::Responded | State::Closed | State::PendingLessons
+            ),
+        asked_permission: case.state == State::AwaitingPermission,
+        awaiting_consent: case.consent == ConsentStatus::Awaiting,
+    }
+}
+
+/// How a reply from the complainant of `case` reads where the case stands
+/// (ingest asks before it decides whether a message opens a new matter).
+pub fn reading(case: &Case, text: &str) -> Reading {
+    read_reply(text, &context(case))
+}
+
+/// A message that named or answered `other` opened this new case (a
+/// different matter): the new case says so on its record and in its
+/// handler's notification, so a second case is never opened silently.
+pub fn link_on_open(tr: &mut Transition, other: &CaseRef, why: &str) {
+    if !tr.case.linked.contains(other) {
+        tr.case.linked.push(other.clone());
+    }
+    let note =
+        format!("Linked to {other}: {why}. That case is unchanged and its handler has been told.");
+    for e in tr.effects.iter_mut() {
+        if let Effect::Send(m) = e {
+            if m.template == TemplateId::HandlerNotification {
+                m.vars.note = Some(note.clone());
+            }
+        }
+    }
+    tr.effects.push(Effect::Audit(Audit {
+        actor: Actor::System,
+        action: "linked".into(),
+        detail: format!("to {other}: {why}"),
+        message_id: None,
+    }));
+}
+
+pub(super) fn linked_to_new_case(out: &mut Out, other: &CaseRef, why: &str, msg: Inbound) {
+    if !out.case.linked.contains(other) {
+        out.case.linked.push(other.clone());
+    }
+    out.audit(
+        Actor::System,
+        "linked",
+        format!("to {other}, opened for a message from the complainant: {why}; nothing on this case changed"),
+        msg.message_id.as_deref(),
+    );
+    forward_to_handler(
+        out,
+        &msg,
+        &format!("the complainant wrote about a different matter ({why}); it opened a new case, {other}, linked to this one. Nothing on this case changed"),
+    );
 }
 
 pub(super) fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: Inbound) {
@@ -44,15 +116,12 @@ pub(super) fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Ut
     // Consent counts at once only from an address complaintd itself sent
     // the consent request to; anyone else's goes to the handler to confirm.
     let consent_counts = out.case.consent_asked.contains(&from);
-    let intent = read_reply(
-        &msg.text,
-        out.case.state == State::AwaitingPermission,
-        awaiting_consent,
-    );
+    let reading = reading(&out.case, &msg.text);
+    let intent = reading.intent;
     out.audit(
         actor.clone(),
         "replied",
-        format!("read as {intent:?}"),
+        format!("read as {}: {}", intent.as_str(), reading.reason),
         id.as_deref(),
     );
     if awaiting_consent && !consent_counts {
@@ -120,30 +189,98 @@ pub(super) fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Ut
                 .find(|d| d.kind == DeadlineKind::EscalationWindow)
                 .map(|d| d.due);
             let late = window.is_some_and(|w| now > w);
-            if intent == ReplyIntent::Satisfied {
-                forward_to_handler(out, &msg, &format!("{writer} says they are satisfied"));
-            } else if late {
-                late_escalation(out, ctx, &msg, State::Responded);
-            } else {
-                escalate(
+            match intent {
+                i if escalates(i) && late => late_escalation(out, ctx, &msg, State::Responded),
+                i if escalates(i) => escalate(
                     out,
                     ctx,
                     now,
                     id,
-                    &format!("{writer} is not satisfied with the response"),
-                );
+                    &format!(
+                        "escalated on the reply of {writer}, which {}",
+                        reading.reason
+                    ),
+                ),
+                ReplyIntent::Unclear if !late => ask_decision(out, ctx, now, &msg, &writer),
+                _ => forward_to_handler(out, &msg, &what_it_is(intent, &writer)),
             }
         }
-        (
-            State::Closed | State::PendingLessons,
-            ReplyIntent::Dissatisfied | ReplyIntent::Unclear,
-        ) if out.case.kind == Kind::Complaint && out.case.responded_at.is_some() => {
+        (State::Closed | State::PendingLessons, i)
+            if escalates(i)
+                && out.case.kind == Kind::Complaint
+                && out.case.responded_at.is_some() =>
+        {
             let resume = out.case.state;
             late_escalation(out, ctx, &msg, resume);
         }
-        _ if is_complainant => forward_to_handler(out, &msg, "the complainant wrote again"),
-        _ => forward_to_handler(out, &msg, &format!("{from} wrote about the case")),
+        _ => forward_to_handler(out, &msg, &what_it_is(intent, &writer)),
     }
+}
+
+/// The note above a forwarded reply: what it was read as, and that nothing
+/// changed because of it.
+fn what_it_is(intent: ReplyIntent, writer: &str) -> String {
+    let what = match intent {
+        ReplyIntent::Thanks => "says thank you (or that it is sorted)",
+        ReplyIntent::Chase => "asks for news",
+        ReplyIntent::Answer => "wrote with more information",
+        ReplyIntent::NewMatter => "raises what looks like a different matter",
+        ReplyIntent::Escalate => {
+            "asks to take it further, but there is no stage response to escalate from yet"
+        }
+        ReplyIntent::Unclear => "wrote again",
+        ReplyIntent::Consent | ReplyIntent::PermissionGranted | ReplyIntent::PermissionRefused => {
+            "wrote again"
+        }
+    };
+    format!("{writer} {what} (nothing on the case changed)")
+}
+
+/// An unclear reply after a stage response: the handler decides by a
+/// deadline (chased like any other), and the escalation window does not
+/// close the case meanwhile.
+fn ask_decision(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: &Inbound, writer: &str) {
+    // Decided within the policy's span, and no later than the end of the
+    // escalation window: the handler is chased while the complainant could
+    // still have escalated, and the answer does not wait beyond it.
+    let within = ctx
+        .calendar
+        .deadline(now, ctx.policy.replies.decide_unclear_within)
+        .at;
+    let window = out
+        .case
+        .deadlines
+        .iter()
+        .find(|d| d.kind == DeadlineKind::EscalationWindow)
+        .map(|d| d.due)
+        .filter(|w| *w > now);
+    let due = window.map_or(within, |w| w.min(within));
+    if !out.case.escalation_undecided {
+        out.case.escalation_undecided = true;
+        out.set_deadline(DeadlineKind::Decision, now, due);
+    }
+    let by = out
+        .case
+        .deadlines
+        .iter()
+        .find(|d| d.kind == DeadlineKind::Decision)
+        .map_or(due, |d| d.due);
+    let by = ctx
+        .calendar
+        .to_local(by)
+        .format("%A %-d %B %Y, %H:%M")
+        .to_string();
+    out.audit(
+        Actor::System,
+        "escalation decision asked",
+        format!("an unclear reply after the response: the handler decides by {by} (#escalate or #no-escalate)"),
+        msg.message_id.as_deref(),
+    );
+    forward_to_handler(
+        out,
+        msg,
+        &format!("{writer} replied to the response, and it is not clear whether they want to take it further. Please decide by {by}: reply with a line `#escalate` to move the complaint to the next stage, or `#no-escalate` to keep it at this stage. Until you do, the case stays open to escalation and you will be reminded"),
+    );
 }
 
 /// Someone with no standing named the case (a guessed reference in the

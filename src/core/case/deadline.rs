@@ -94,7 +94,12 @@ pub(super) fn deadline_due(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, kin
     match kind {
         DeadlineKind::EscalationWindow => {
             out.clear_deadline(kind);
-            if out.case.state == State::Responded && ctx.policy.closing.close_when_window_expires {
+            // An unclear reply still waiting for the handler's decision
+            // keeps the case open: the decision, not the clock, ends it.
+            if out.case.state == State::Responded
+                && ctx.policy.closing.close_when_window_expires
+                && !out.case.escalation_undecided
+            {
                 close_or_ask_lessons(out, ctx, now, "escalation window expired without a reply");
             }
         }

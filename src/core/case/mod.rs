@@ -28,6 +28,7 @@ mod state;
 mod template;
 mod vars;
 
+pub use complainant::{escalates, link_on_open, reading};
 pub use deadline::{chase_times, Deadline, DeadlineKind};
 pub use effect::{is_machine_address, Actor, Audit, Contact, Effect, OutMail, Recipient};
 pub use open::open;
@@ -39,8 +40,9 @@ use super::calendar::Calendar;
 use super::commands::Parsed;
 use super::directory::Directory;
 use super::policy::Policy;
+use super::reference::CaseRef;
 use chrono::{DateTime, Utc};
-use complainant::{complainant_replied, third_party_wrote};
+use complainant::{complainant_replied, linked_to_new_case, third_party_wrote};
 use deadline::{chase, deadline_due};
 use out::Out;
 use staff::staff_replied;
@@ -101,6 +103,17 @@ pub enum Event {
     Due(DeadlineKind),
     /// A chase-up point before a deadline of this kind.
     Chase(DeadlineKind),
+    /// The complainant wrote about a different matter, naming or answering
+    /// this case: it opened case `other`. Recorded on both, and this case's
+    /// handler is told; nothing else changes here.
+    Linked {
+        /// The new case.
+        other: CaseRef,
+        /// Why the message opened a new case, in words.
+        why: String,
+        /// The message.
+        message: Inbound,
+    },
 }
 
 /// Apply an event to a case.
@@ -119,6 +132,11 @@ pub fn step(case: &Case, event: Event, ctx: &Ctx<'_>, now: DateTime<Utc>) -> Tra
         } => staff_replied(&mut out, ctx, now, message, verified, parsed),
         Event::Due(kind) => deadline_due(&mut out, ctx, now, kind),
         Event::Chase(kind) => chase(&mut out, ctx, kind),
+        Event::Linked {
+            other,
+            why,
+            message,
+        } => linked_to_new_case(&mut out, &other, &why, message),
     }
     out.finish()
 }

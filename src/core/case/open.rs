@@ -48,6 +48,8 @@ pub fn open(
         closed_at: None,
         contacts: Vec::new(),
         consent_asked: Vec::new(),
+        escalation_undecided: false,
+        linked: Vec::new(),
     };
     let mut out = Out {
         case,

@@ -182,6 +182,7 @@ pub(super) fn begin_stage(
 
 pub(super) fn close(out: &mut Out, now: DateTime<Utc>, why: &str) {
     out.clear_all();
+    out.case.escalation_undecided = false;
     out.case.state = State::Closed;
     out.case.closed_at = Some(now);
     out.audit(Actor::System, "closed", why, None);
@@ -227,6 +228,7 @@ pub(super) fn escalate(
         return;
     };
     out.clear_all();
+    out.case.escalation_undecided = false;
     out.case.stage = next;
     out.case.stage_received_at = now;
     out.case.resume_state = None;

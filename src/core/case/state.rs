@@ -158,6 +158,15 @@ pub struct Case {
     /// consent from one of them counts at once.
     #[serde(default)]
     pub consent_asked: Vec<String>,
+    /// The complainant's reply after the stage response was unclear: the
+    /// handler decides (`#escalate` / `#no-escalate`) by a `decision`
+    /// deadline, and the escalation window does not close the case meanwhile.
+    #[serde(default)]
+    pub escalation_undecided: bool,
+    /// Other cases a message tied to this one (a new matter from the same
+    /// person, a case it mentions): each side names the other.
+    #[serde(default)]
+    pub linked: Vec<CaseRef>,
 }
 
 /// How far a message's sender may act on the case it names.

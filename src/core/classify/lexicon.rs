@@ -151,6 +151,12 @@ pub(super) static LEXICON: LazyLock<Vec<Cue>> = LazyLock::new(|| {
         cue(
             Complaint,
             1.5,
+            "hedges before a complaint",
+            r"\b(i )?(don'?t|do not) (want|like) to (make a fuss|cause (trouble|a fuss|problems)|be (a pain|difficult|that person)|moan|complain|get anyone (in|into) trouble)|\b(hate|sorry|reluctant) to (complain|moan|be a pain|raise this|have to (say|write))|\bnot (one|someone|the type|the sort|usually one) to (complain|moan|make a fuss)|\bi wouldn'?t normally (complain|write|email|moan)",
+        ),
+        cue(
+            Complaint,
+            1.5,
             "sarcasm",
             r"^(oh |well |so )?(great|brilliant|fantastic|wonderful|perfect|lovely|marvellous|excellent|well done|nice one)[,.!]+ (another|yet another|again|more|my|the|your|so|now)\b|\b(brilliant|great|fantastic|excellent|amazing|wonderful) (service|job|work)[.!]+ (that'?s|this is|another|again|what)|\bthank(s| you) for finally\b|\bshall i just\b|\b(cheers|thanks) for nothing\b|\bnot that (anyone|you) (cares|care|will)",
         ),

@@ -128,9 +128,9 @@ pub const COMPLAINT_AT: f32 = 0.6;
 /// hazards are asked for at lower odds (a missed one costs more than a
 /// handler's `#unflag`); the procedural flags re-route a case, and with a few
 /// examples each the model leans on common words, so they need more.
-pub const FLAG_AT: f32 = 0.6;
+pub const FLAG_AT: f32 = 0.5;
 /// Health and safety.
-pub const HEALTH_SAFETY_AT: f32 = 0.4;
+pub const HEALTH_SAFETY_AT: f32 = 0.35;
 /// Safeguarding is the costliest miss of all.
 pub const SAFEGUARDING_AT: f32 = 0.4;
 

@@ -1,6 +1,8 @@
-//! Decisions on a held case: `#proceed` and `#no-action`.
+//! Decisions on a held case: `#proceed` and `#no-action`; and on an
+//! unclear reply after a response: `#no-escalate` (`#escalate` is in `route`).
 
 use super::By;
+use crate::core::case::deadline::DeadlineKind;
 use crate::core::case::out::Out;
 use crate::core::case::stage::{
     begin_stage, begin_stage_after_hold, close, close_or_ask_lessons, escalate,
@@ -100,4 +102,52 @@ pub(super) fn no_action(out: &mut Out, by: By<'_>, reason: Option<String>) -> Re
             s.as_str()
         )),
     }
+}
+
+/// An unclear reply after a response was not a request to take the
+/// complaint further: the case stays at its stage. If the escalation window
+/// ran out while the decision was open, the case now closes as the policy
+/// says it does when a window expires.
+pub(super) fn no_escalate(out: &mut Out, by: By<'_>, reason: Option<String>) -> Result<(), String> {
+    let By {
+        ctx,
+        now,
+        actor,
+        id,
+    } = by;
+    if !out.case.escalation_undecided {
+        return Err("#no-escalate: no unclear reply is waiting for a decision on this case".into());
+    }
+    let why = reason.unwrap_or_else(|| "not a request to take it further".into());
+    out.case.escalation_undecided = false;
+    out.clear_deadline(DeadlineKind::Decision);
+    out.audit(
+        actor.clone(),
+        "decision",
+        format!("the unclear reply is not an escalation: {why}"),
+        id,
+    );
+    // The window has run out (its deadline is gone) in a stage that has one.
+    let window_gone = ctx
+        .policy
+        .stages
+        .get(out.case.stage)
+        .is_some_and(|s| s.escalation_window.is_some())
+        && !out
+            .case
+            .deadlines
+            .iter()
+            .any(|d| d.kind == DeadlineKind::EscalationWindow);
+    if window_gone
+        && out.case.state == State::Responded
+        && ctx.policy.closing.close_when_window_expires
+    {
+        close_or_ask_lessons(
+            out,
+            ctx,
+            now,
+            "escalation window expired; the unclear reply was not an escalation",
+        );
+    }
+    Ok(())
 }

@@ -49,6 +49,7 @@ pub(super) fn command(out: &mut Out, by: By<'_>, c: Command) -> Result<(), Strin
         Command::Escalate { reason } => route::escalate(out, by, reason),
         Command::Proceed { reason } => decide::proceed(out, by, reason),
         Command::NoAction { reason } => decide::no_action(out, by, reason),
+        Command::NoEscalate { reason } => decide::no_escalate(out, by, reason),
     }
 }
 
@@ -62,6 +63,7 @@ pub(super) fn decisive(c: &Command) -> Option<&'static str> {
         Command::Escalate { .. } => Some("Escalated"),
         Command::Proceed { .. } => Some("Decided to act"),
         Command::NoAction { .. } => Some("Decided on no action"),
+        Command::NoEscalate { .. } => Some("Decided not to escalate"),
         _ => None,
     }
 }

@@ -1,0 +1,150 @@
+//! The reply reader's tables: what a complainant writes when they ask to take
+//! a complaint further, are not satisfied with a response, chase for news,
+//! thank us or raise a different matter, in the languages the classifier
+//! reads (English, Welsh, Polish, Romanian, Spanish, Portuguese, French,
+//! German, Italian, Urdu, Arabic). Data, kept apart from the reading so
+//! either can be reviewed on its own. Patterns run on normalised text (lower
+//! case, ASCII quotes, accents folded), one sentence at a time.
+
+use super::text::fold_accents;
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// A pattern compiled with its accents folded, to run on folded text: a cue
+/// written "dziękuję" matches "dziekuje" typed on an English keyboard.
+pub(super) fn folded(pattern: &str) -> Regex {
+    Regex::new(&fold_accents(pattern)).expect("static reply cue")
+}
+
+/// What a cue says about the reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CueKind {
+    /// Asks to take it further, or is not satisfied with the response.
+    Escalate,
+    /// Raises a different matter.
+    NewMatter,
+    /// Asks for news.
+    Chase,
+    /// Thanks, or says it is sorted.
+    Thanks,
+}
+
+/// One cue: its kind, a name for the audit, and the pattern.
+pub(super) struct Cue {
+    pub(super) kind: CueKind,
+    pub(super) name: &'static str,
+    pub(super) re: Regex,
+}
+
+fn cue(kind: CueKind, name: &'static str, pattern: &str) -> Cue {
+    Cue {
+        kind,
+        name,
+        re: folded(pattern),
+    }
+}
+
+/// The cues, strongest reading first within each kind.
+pub(super) static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
+    use CueKind::*;
+    vec![
+        // --- asks to take it further ---
+        cue(
+            Escalate,
+            "asks to take it further",
+            r"\btake (this|it|my complaint|the complaint|the matter|things|this matter)( any| much)? further\b|\b(want|like|wish|need) (this|it|my complaint|the complaint) (taken|to go|to be taken) further\b|\b(take|taking|taken|go|goes|going|move[ds]?|pass(ed)?|put|refer(red)?|send|sent|escalate[ds]?|progress(ed)?|referred|forward(ed)?) .{0,40}\b(stage (2|3|two|three)|next stage|next level|the manager|someone (more )?senior|a senior manager|the director|higher)\b|\b(please |to |be |want (this |it |my complaint )?|like (this |it )?|have (this |it )?|get (this |it )?)escalat(e|ed)\b|\bescalate (this|it|my complaint|the complaint|the matter)\b|\bescalation\b|\b(request|requesting|ask|asking) (for )?(a |an )?(stage (2|3|two|three)|review|appeal)\b|\breviewed at the next stage\b|\b(i|we)( would|'d)? (like|wish|want) to appeal\b|\bappeal (this|the (decision|outcome|response|finding))\b|\bstage (2|two|3|three) (please|review|complaint)\b|\bsomeone (more )?senior (to )?(look|review)",
+        ),
+        cue(
+            Escalate,
+            "asks to take it further (Welsh)",
+            r"\b(g|c)am (2|3|dau|tri|nesaf)\b|\b(mynd|symud) ymlaen i\b|\bapelio\b|\buwchgyfeirio\b",
+        ),
+        cue(
+            Escalate,
+            "asks to take it further (other language)",
+            r"\bodwołać się\b|\bodwołuję się\b|\b(złożyć|składam|chcę złożyć) odwołanie\b|\bodwołanie od\b|\b(etap|etapu|etapie) (2|drugi|kolejny|następny)|\beskal\w*|\b(contest|contestez|contestăm|contestație|contestatie)\b|\betapa (2|a doua|următoare|urmatoare|siguiente|seguinte)|\b(merg|mearga|meargă|trimiteți|trimiteti|trimis|dus|duce|duceți|duceti)\b.{0,20}\bmai departe\b|\b(apelar|recurrir|recorrer|reclamar más arriba)\b|\b(siguiente|segunda|próxima|proxima) (etapa|fase|instancia)|\bescalar\b|\bfaire appel\b|\b(étape|etape) suivante\b|\bnächste stufe\b|\b(einspruch|widerspruch)\b|\bricorso\b|\bfase successiva\b|اپیل|اگلے مرحلے|استئناف|تصعيد|المرحلة (الثانية|التالية)",
+        ),
+        // --- not satisfied with the response ---
+        cue(
+            Escalate,
+            "is not satisfied with the response",
+            r"\b(i'?m|i am|we'?re|we are|i remain|we remain)( still)? (not|far from|less than) (at all )?(happy|satisfied|content)\b|\bnot (happy|satisfied|content) with (it|this|that|the|your)\b|\b(i'?m|i am|we'?re|we are) (still )?(unhappy|dissatisfied)\b|\b(this|that|it|the response|your (response|reply|answer)) (is|isn'?t|is not|was not|wasn'?t) (not )?(acceptable|good enough)\b|\b(is|isn'?t|is not)( simply)? not good enough\b|\bisn'?t good enough\b|\b(is|'s|remains|are|'re) (still |completely |totally |simply |just )?unacceptable\b|\bcan'?t accept\b|\bcannot accept\b|\b(do not|don'?t) accept (this|the|your)\b|\b(i|we) disagree\b|\b(this|that|it|the response|your (response|reply|answer|letter)) (does not|doesn'?t|did not|didn'?t) (fix|answer|address|deal with|resolve|explain|cover)\b|\b(doesn'?t|does not) (deal|deals) with what i complained\b|\bnot a fix\b|\bthat is not a fix\b",
+        ),
+        cue(
+            Escalate,
+            "is not satisfied with the response (Welsh)",
+            r"\bddim yn (fodlon|hapus)\b|\banfodlon\b|\bannerbyniol\b",
+        ),
+        cue(
+            Escalate,
+            "is not satisfied with the response (other language)",
+            r"\bnie jestem zadowolon\w*|\bniezadowolon\w*|\bnie akceptuję|\bnu sunt (mulțumit|multumit)\w*|\bnemulțumit\w*|\bnemultumit\w*|\bnu accept\b|\bno estoy (satisfech|content|conforme)\w*|\binsatisfech\w*|\bno es aceptable\b|\b(es|sigue siendo) (totalmente )?inaceptable\b|\bnão estou (satisfeit|content)\w*|\bnao estou (satisfeit|content)\w*|\binsatisfeit\w*|\b(é|continua) (totalmente )?inaceitável\b|\bpas (satisfait|content)\w*|\binsatisfait\w*|\bnicht zufrieden\b|\bunzufrieden\b|\bnon sono soddisfatt\w*|\binsoddisfatt\w*|مطمئن نہیں|ناخوش|غير راض|لست راضي|لست راضية|غير مقبول",
+        ),
+        // --- a different matter ---
+        cue(
+            NewMatter,
+            "raises a different matter",
+            r"\b(a |an )?(different|separate|new|another|second|unrelated) (problem|matter|issue|complaint)\b|\b(this|it) is about something (else|different)\b|\bsomething else (now|entirely)?\b.{0,40}\bcomplain|\bmake a (new |separate |fresh )?complaint about (that|this|something)\b|\b(otro|otra) (problema|asunto|queja)\b|\bnueva queja\b|\binna sprawa\b|\bnowa skarga\b|\bcwyn newydd\b|\bmater arall\b|\bo nouă plângere\b|\bnova reclamação\b|\boutro (problema|assunto)\b",
+        ),
+        // --- asks for news ---
+        cue(
+            Chase,
+            "asks for news",
+            r"\bany (update|updates|news|progress|word)\b|\bstill waiting\b|\b(haven'?t|have not|hasn'?t|has not|not) (heard|had) (anything|back|a (reply|response|word))\b|\bwhere (this|it|things|my complaint) (is|are) up to\b|\bwhat is happening with\b|\bis (anyone|anybody|someone) (looking|dealing)\b|\bwhen (will|can|should) i (expect|get|hear|receive)\b|\bchas(e|ing) (this|my|up)\b|\b(was|am) (due|told|promised) .{0,40}\b(reply|response|answer)\b.{0,40}\b(by|on|today|before)\b|\bno (reply|response|answer) (yet|since)\b|\b(heard|had) nothing\b|\bunrhyw newyddion\b|\bdal i aros\b|\b(nadal|wciąż|ciągle) czekam\b|\bczy (jest )?(jakaś|jakieś)? ?(informacj|odpowied|nowoś|wiadomoś)\w*|\bvreo noutate\b|\b(încă|inca) (aștept|astept)\b|\b(alguna|hay alguna|alguna otra) novedad\b|\btodavía (no sé|no se|espero|estoy esperando|no he)\b|\bsigo esperando\b|\balguma novidade\b|\bainda (estou )?(a )?(aguard|esper)\w*|\bainda não (recebi|tive|sei)\b|\bdes nouvelles\b|\bj'attends toujours\b|\bneuigkeiten\b|\bwarte (immer )?noch\b|کوئی اپڈیٹ|ابھی تک انتظار|أي تحديث|ما زلت أنتظر|لم أتلق",
+        ),
+        // --- thanks and satisfaction ---
+        cue(
+            Thanks,
+            "thanks, or says it is sorted",
+            r"\bthank(s| you)\b|\bcheers\b|\bmuch appreciated\b|\bgrateful\b|\b(that'?s|it'?s|that is|it is|all|everything is|everything'?s|it has|has been) (now )?(all )?(sorted|resolved|fine|great|brilliant|perfect|all i needed)\b|\ball (sorted|good|fine)\b|\bhappy (with (that|this|the (outcome|response))|for you to close)\b|\bsorted (everything|it|this) out\b|\bweight off my mind\b|\bproblem solved\b|\bno further action\b|\b(you can|please) close\b",
+        ),
+        cue(
+            Thanks,
+            "thanks, or says it is sorted (Welsh)",
+            r"\bdiolch\b|\bwedi (ei )?(datrys|setlo)\b|\bwedi cyrraedd\b",
+        ),
+        cue(
+            Thanks,
+            "thanks, or says it is sorted (other language)",
+            r"\b(dziękuję|dziekuje|dzięki|dzieki|dziękujemy)\b|\bsprawa jest\b.{0,20}\bzamknięta\b|\bzałatwion\w*|\b(mulțumesc|multumesc|mulțumim|multumim)\b|\bsunt (mulțumit|multumit)\w* de\b|\brezolvat\w*|\b(gracias|agradezco|agradecida|agradecido)\b|\bresuelto\b|\b(obrigad[oa]|agradeço)\b|\b(está|esta) (tudo )?resolvido\b|\bmerci\b|\b(danke|vielen dank)\b|\bgrazie\b|شکریہ|مہربانی|شكرا|شكراً|تم حل",
+        ),
+    ]
+});
+
+/// Words that turn a request to take it further into its opposite ("no
+/// need to take it any further", "I don't want to appeal").
+pub(super) static NEGATED_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
+    folded(
+        r"\b(no need|not need|don'?t need|do not need|don'?t want|do not want|won'?t|will not|not going|no intention|not planning|not looking|wouldn'?t|would not|rather not|not wish|don'?t wish|no longer)\b|\bnie (chcę|muszę|ma potrzeby)\b|\bno (quiero|necesito|hace falta|es necesario)\b|\bnão (quero|preciso|é necessário)\b|\bnu (vreau|este nevoie|e nevoie)\b|\bdim angen\b|\bdydw i ddim eisiau\b",
+    )
+});
+
+/// Doubt beside thanks ("thanks … I'm still not sure"): the reply is not
+/// plain satisfaction.
+pub(super) static DOUBT: LazyLock<Regex> = LazyLock::new(|| {
+    folded(
+        r"\b(though|however|but|still not sure|not sure|unsure|confused|don'?t understand|pero|sin embargo|ale|jednak|dar|însă|insa|mas|porém|ond)\b|\?",
+    )
+});
+
+/// A line that only signs off ("Thanks", "Many thanks,", "Diolch"): the
+/// courtesy under an answer is not thanks for the outcome.
+pub(super) static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
+    folded(
+        r"^(many |kind |best |warm )?(thanks|thank you|regards|wishes|cheers|diolch|diolch yn fawr|pozdrawiam|saludos|un saludo|cu stimă|cu stima|obrigad[oa]|gracias|dzięki|ta)( again| in advance| so much)?[,.!]*$",
+    )
+});
+
+/// Words that make a cue hypothetical ("if you are not satisfied, you can
+/// ask for Stage 2", as our own response says and a quoted copy repeats).
+pub(super) static HYPOTHETICAL: LazyLock<Regex> = LazyLock::new(|| {
+    folded(
+        r"\b(if|unless|whether|should you|in case|os (ydych|nad ydych|hoffech|ydw|yw)|jeśli|jeżeli|dacă|daca|wenn|falls|si)\b|اگر|إذا",
+    )
+});
+
+/// A header line of a quoted message in any language ("From: Name
+/// <addr>", "Oddi wrth: …", "发件人: …"): the start of history the quote
+/// stripper may not know, which is not read for intent.
+pub(super) static HEADER_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*[^\s:：][^:：]{0,30}[:：]\s*\S").expect("static regex"));

@@ -1,0 +1,81 @@
+//! References written in a message (not in its threading headers): which
+//! case they name, whether the sender may act on it, and whether the
+//! complainant is raising a different matter that needs a new, linked case.
+//! Ingest's step between threading and the case machine.
+
+use crate::app::App;
+use crate::core::case;
+use crate::core::intent::ReplyIntent;
+use crate::core::mail::InboundMail;
+use crate::core::reference::CaseRef;
+use crate::core::threading;
+use crate::store::{Store, StoreError};
+use sqlx::SqliteConnection;
+
+/// Which case a message is about, once references written in it count.
+pub(crate) struct Mentioned {
+    /// The case it acts on (or is recorded against), if any.
+    pub(crate) existing: Option<case::Case>,
+    /// It found that case by a reference written in its subject or text.
+    pub(crate) by_text: Option<CaseRef>,
+    /// The complainant raised a different matter about this case: a new
+    /// case opens, linked to it (with why, for both records).
+    pub(crate) new_matter_of: Option<(case::Case, String)>,
+    /// References it names that are no case here.
+    pub(crate) unknown: Vec<CaseRef>,
+}
+
+/// A message with no threading signal that names a case in its subject or
+/// newly written text joins that case: the complainant's acts on it, anyone
+/// else's is recorded as a third party's (standing decides, as for any
+/// threaded message). And a complainant who writes about a different matter,
+/// naming or answering an old case, gets a new case linked to the old one.
+pub(crate) async fn mentioned(
+    app: &App,
+    tx: &mut SqliteConnection,
+    mail: &InboundMail,
+    thread: &threading::Thread,
+    new_text: &str,
+    sender: &str,
+    existing: Option<case::Case>,
+) -> Result<Mentioned, StoreError> {
+    let mut m = Mentioned {
+        existing,
+        by_text: None,
+        new_matter_of: None,
+        unknown: Vec::new(),
+    };
+    if m.existing.is_none() {
+        let prefixes = vec![app.loaded.policy.procedure.reference_prefix.clone()];
+        for r in threading::mentioned_anywhere(thread, new_text, &prefixes) {
+            match Store::load_case(tx, &r).await? {
+                Some(c) => {
+                    m.existing = Some(c);
+                    m.by_text = Some(r);
+                    break;
+                }
+                None => m.unknown.push(r),
+            }
+        }
+    }
+    let staff = mail.relayed_by.is_none() && app.directory.by_email(sender).is_some();
+    if let Some(c) = &m.existing {
+        if !staff && case::standing(c, sender, false) == case::Standing::Complainant {
+            let reading = case::reading(c, new_text);
+            if reading.intent == ReplyIntent::NewMatter {
+                let how = if m.by_text.is_some() {
+                    "names"
+                } else {
+                    "answers mail about"
+                };
+                let why = format!(
+                    "the complainant's message {how} {} but {}",
+                    c.reference, reading.reason
+                );
+                m.new_matter_of = m.existing.take().map(|c| (c, why));
+                m.by_text = None;
+            }
+        }
+    }
+    Ok(m)
+}

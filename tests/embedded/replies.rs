@@ -1,0 +1,217 @@
+//! Issue 13 §§2–3 at the boundary: complainants' replies through the real
+//! ingest and store, read for what they are; a case reference written
+//! anywhere finds its case, for the complainant only; a new matter opens a
+//! new case linked to the old, and both say so.
+
+use crate::harness::*;
+use chrono::Duration;
+use complaintd::work::ingest::Ingested;
+
+const PRIYA: &str = "priya.desai@provider-b.example.test";
+const JO: &str = "jo.learner@mail.test";
+const MUM: &str = "mum@family.test";
+
+async fn opened(app: &mut TestApp) -> String {
+    let r = app
+        .deliver(&message(
+            &format!("Jo Learner <{JO}>"),
+            "Coaching sessions",
+            "My coach has cancelled three sessions without notice and nobody has rebooked them. I want to know what will be done about it.\n\nJo",
+            "first@mail.test",
+        ))
+        .await;
+    assert_eq!(r, Ingested::Opened("PAR-2026-0001".into()));
+    app.send().await;
+    "PAR-2026-0001".into()
+}
+
+async fn respond(app: &mut TestApp) {
+    app.advance(Duration::hours(2));
+    let note = app.last("handler_notification", PRIYA).await;
+    app.deliver(&app.outlook_reply(
+        &note,
+        PRIYA,
+        "Dear Jo,\n\nRebooked for Thursday.\n\nPriya",
+        1,
+    ))
+    .await;
+    app.send().await;
+}
+
+/// A fresh message with no threading headers, no tag and no plus-address.
+fn fresh(from: &str, subject: &str, body: &str, id: &str) -> Vec<u8> {
+    message(from, subject, body, id)
+}
+
+async fn audit(app: &TestApp, r: &str) -> Vec<String> {
+    app.app
+        .store
+        .case_audit(&cref(r))
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|a| format!("{} | {} | {}", a.actor, a.action, a.detail))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reference_in_the_body_from_the_complainant_joins_the_case() {
+    let mut app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    let r = opened(&mut app).await;
+    let before = app.case(&r).await;
+    app.advance(Duration::days(3));
+    // Lower case, spaces for hyphens, in the body only; a chase for news.
+    let outcome = app
+        .deliver(&fresh(
+            &format!("Jo Learner <{JO}>"),
+            "Hello",
+            "Could someone tell me what is happening with complaint par 2026 0001? Still waiting.\n\nJo",
+            "chase@mail.test",
+        ))
+        .await;
+    assert_eq!(outcome, Ingested::Threaded(r.clone()));
+    app.send().await;
+    let after = app.case(&r).await;
+    assert_eq!((after.state, after.stage), (before.state, before.stage));
+    let update = describe(&app.last("complainant_update", PRIYA).await);
+    assert!(update.contains("asks for news"), "{update}");
+    let a = audit(&app, &r).await.join("\n");
+    assert!(
+        a.contains("by the reference PAR-2026-0001 written in the message"),
+        "{a}"
+    );
+    assert!(a.contains("read as chase"), "{a}");
+}
+
+#[tokio::test]
+async fn a_third_party_naming_a_case_in_the_body_changes_nothing() {
+    let mut app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    let r = opened(&mut app).await;
+    respond(&mut app).await;
+    let before = app.case(&r).await;
+    app.advance(Duration::days(1));
+    let outcome = app
+        .deliver(&fresh(
+            &format!("Jo's Mum <{MUM}>"),
+            "My son's complaint",
+            "About PAR-2026-0001: I am not satisfied with the response and want it escalated to the next stage. Please close nothing.",
+            "mum@family.test",
+        ))
+        .await;
+    assert_eq!(outcome, Ingested::Threaded(r.clone()));
+    app.send().await;
+    assert_eq!(app.case(&r).await, before, "a third party changed the case");
+    let notice = describe(&app.last("third_party_message", PRIYA).await);
+    assert!(notice.contains(MUM), "{notice}");
+    let a = audit(&app, &r).await.join("\n");
+    assert!(a.contains("THIRD PARTY mum@family.test"), "{a}");
+    assert!(a.contains("the sender is not the complainant"), "{a}");
+}
+
+#[tokio::test]
+async fn a_new_matter_naming_an_old_case_opens_a_linked_case_and_both_say_so() {
+    let mut app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    let old = opened(&mut app).await;
+    respond(&mut app).await;
+    app.advance(Duration::days(2));
+    let outcome = app
+        .deliver(&fresh(
+            &format!("Jo Learner <{JO}>"),
+            "Travel claims",
+            "Hello,\n\nI made a complaint earlier (PAR-2026-0001) which was sorted out, thank you. This is about something else. I have submitted three travel claims since September and none have been paid, and I want to make a complaint about that.\n\nJo",
+            "travel@mail.test",
+        ))
+        .await;
+    let Ingested::Opened(new) = outcome else {
+        panic!("a new matter must open a new case: {outcome:?}")
+    };
+    assert_ne!(new, old);
+    app.send().await;
+    let (o, n) = (app.case(&old).await, app.case(&new).await);
+    assert_eq!(o.linked, vec![cref(&new)]);
+    assert_eq!(n.linked, vec![cref(&old)]);
+    assert_eq!(o.state.as_str(), "responded", "the old case is unchanged");
+    assert!(audit(&app, &old)
+        .await
+        .join("\n")
+        .contains(&format!("linked | to {new}")));
+    assert!(audit(&app, &new)
+        .await
+        .join("\n")
+        .contains(&format!("linked | to {old}")));
+    let handler = n.handler.clone().expect("handler");
+    let note = describe(&app.last("handler_notification", &handler).await);
+    assert!(note.contains(&format!("Linked to {old}")), "{note}");
+    let update = describe(&app.last("complainant_update", PRIYA).await);
+    assert!(update.contains(&new), "{update}");
+}
+
+#[tokio::test]
+async fn an_unknown_reference_is_no_case_and_says_so() {
+    let app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    let outcome = app
+        .deliver(&fresh(
+            &format!("Jo Learner <{JO}>"),
+            "Complaint",
+            "I want to complain: my coach cancelled my sessions again. My old reference was PAR-2025-0042.",
+            "x@mail.test",
+        ))
+        .await;
+    let Ingested::Opened(r) = outcome else {
+        panic!("{outcome:?}")
+    };
+    let a = audit(&app, &r).await.join("\n");
+    assert!(a.contains("PAR-2025-0042, which is no case here"), "{a}");
+}
+
+#[tokio::test]
+async fn replies_after_a_response_move_the_stage_only_when_asked() {
+    let mut app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    let r = opened(&mut app).await;
+    respond(&mut app).await;
+    let response = app.last("stage_response", JO).await;
+    app.advance(Duration::hours(3));
+    // Thanks in Portuguese, through a reply that keeps threading headers.
+    app.deliver(&app.gmail_reply(
+        &response,
+        JO,
+        "Muito obrigada pela resposta. Está tudo resolvido.",
+        2,
+    ))
+    .await;
+    app.send().await;
+    let c = app.case(&r).await;
+    assert_eq!((c.stage, c.state.as_str()), (0, "responded"));
+    // An unclear one: the handler decides, with both commands named.
+    app.advance(Duration::hours(1));
+    app.deliver(&app.gmail_reply(&response, JO, "ok", 3)).await;
+    app.send().await;
+    let c = app.case(&r).await;
+    assert!(c.escalation_undecided);
+    let update = describe(&app.last("complainant_update", PRIYA).await);
+    assert!(
+        update.contains("#escalate") && update.contains("#no-escalate"),
+        "{update}"
+    );
+    // The handler answers #no-escalate from their mail client.
+    app.advance(Duration::hours(1));
+    let update_row = app.last("complainant_update", PRIYA).await;
+    app.deliver(&app.outlook_reply(&update_row, PRIYA, "#no-escalate she was saying thanks", 4))
+        .await;
+    app.send().await;
+    let c = app.case(&r).await;
+    assert!(!c.escalation_undecided);
+    assert_eq!((c.stage, c.state.as_str()), (0, "responded"));
+    // A request to take it further escalates.
+    app.advance(Duration::hours(1));
+    app.deliver(&app.gmail_reply(
+        &response,
+        JO,
+        "Sorry, on reflection I am not happy with this and want it to go to Stage 2.",
+        5,
+    ))
+    .await;
+    app.send().await;
+    let c = app.case(&r).await;
+    assert_eq!(c.stage, 1);
+}
