@@ -40,7 +40,8 @@ const MAIL: &[(&str, &str)] = &[
 enum Act {
     /// A bundled message arrives.
     Receive(&'static str),
-    /// Staff reply to their latest mail about the n-th case, as Outlook does.
+    /// Staff write about the n-th case: words for the complainant by the
+    /// notification's "Send the response" link, commands as an Outlook reply.
     Staff {
         case: usize,
         from: &'static str,
@@ -411,6 +412,14 @@ async fn act(
             let last = org.latest_to(&reference, from).await?;
             let subject = header(&last.raw, "subject").unwrap_or_default();
             let reply_to = header(&last.raw, "reply-to").unwrap_or_default();
+            // Words for the complainant go by the notification's "Send the
+            // response" link (its address names the intent); commands are
+            // a plain reply.
+            let respond = !body.starts_with('#');
+            let reply_to = match reply_to.rsplit_once('@') {
+                Some((local, domain)) if respond => format!("{local}.send@{domain}"),
+                _ => reply_to,
+            };
             let name = org
                 .app
                 .directory
@@ -434,7 +443,11 @@ async fn act(
             let first = body.lines().next().unwrap_or("");
             (
                 raw.into_bytes(),
-                format!("{name} replies from Outlook on {reference}: \"{first}…\""),
+                if respond {
+                    format!("{name} clicks \"Send the response\" in Outlook on {reference}: \"{first}…\"")
+                } else {
+                    format!("{name} replies from Outlook on {reference}: \"{first}…\"")
+                },
             )
         }
         Act::Reply { case, from, body } => {

@@ -74,6 +74,32 @@ pub struct Contact {
     pub url: String,
 }
 
+/// One-click `mailto:` links in mail to staff (empty in mail to anyone
+/// else): each opens a new message to the case's plus-address with the
+/// reader's token and an intent (`core::handler_intent`), a subject and a
+/// short hint in the body, which is removed from what they send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Links {
+    /// Send the formal stage response.
+    pub respond: String,
+    /// Ask the complainant a question (not the response).
+    pub ask: String,
+    /// Write to the complainant (an update, not the response).
+    pub write: String,
+    /// An internal note.
+    pub note: String,
+    /// Send the draft a confirmation is about as the formal response.
+    pub draft_respond: String,
+    /// Send that draft as a question.
+    pub draft_ask: String,
+    /// Send that draft as a message.
+    pub draft_write: String,
+    /// The policy pauses the response clock for a question.
+    pub question_pauses: bool,
+    /// How many days a draft can be confirmed for.
+    pub draft_days: i64,
+}
+
 /// The variables of one mail: what the state machine decided for it, and
 /// what the edge adds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -109,6 +135,8 @@ pub struct CaseMail {
     pub contacts: Vec<Contact>,
     /// This mail's variables.
     pub vars: Vars,
+    /// One-click links (mail to staff only).
+    pub links: Links,
 }
 
 /// One titled list of the digest.
@@ -195,6 +223,17 @@ impl CaseMail {
             vars: Vars {
                 decided: crate::core::case::Vars::sample(),
                 held: Some("acknowledgement to jennifer@example.test".into()),
+            },
+            links: Links {
+                respond: "mailto:complaints+CMP-2026-0042.t0123456789abcdef.send@example.test?subject=%5BCMP-2026-0042%5D".into(),
+                ask: "mailto:complaints+CMP-2026-0042.t0123456789abcdef.ask@example.test".into(),
+                write: "mailto:complaints+CMP-2026-0042.t0123456789abcdef.write@example.test".into(),
+                note: "mailto:complaints+CMP-2026-0042.t0123456789abcdef.note@example.test".into(),
+                draft_respond: "mailto:complaints+CMP-2026-0042.t0123456789abcdef.send-3@example.test".into(),
+                draft_ask: "mailto:complaints+CMP-2026-0042.t0123456789abcdef.ask-3@example.test".into(),
+                draft_write: "mailto:complaints+CMP-2026-0042.t0123456789abcdef.write-3@example.test".into(),
+                question_pauses: true,
+                draft_days: 14,
             },
         }
     }

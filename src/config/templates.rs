@@ -127,7 +127,48 @@ const BUILT_IN: &[(&str, &str)] = &[
         "command_done",
         include_str!("../../templates/command_done.hbs"),
     ),
+    (
+        "draft_confirmation",
+        include_str!("../../templates/draft_confirmation.hbs"),
+    ),
+    (
+        "send_receipt",
+        include_str!("../../templates/send_receipt.hbs"),
+    ),
 ];
+
+/// `{{link URL WORDS…}}`: a one-click link, its label the words joined. In
+/// the text part `WORDS <URL>` (clients make a `mailto:` in angle brackets
+/// clickable); in the HTML part an anchor, URL and label escaped. An empty
+/// URL (mail to someone who has no token) gives the words alone.
+fn link_helper(html: bool) -> impl handlebars::HelperDef + Clone + Send + Sync {
+    move |h: &handlebars::Helper<'_>,
+          _: &Handlebars<'_>,
+          _: &handlebars::Context,
+          _: &mut handlebars::RenderContext<'_, '_>,
+          out: &mut dyn handlebars::Output|
+          -> handlebars::HelperResult {
+        let word = |v: &serde_json::Value| match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        let url = h.param(0).map(|p| word(p.value())).unwrap_or_default();
+        let label: String = h.params().iter().skip(1).map(|p| word(p.value())).collect();
+        let s = match (html, url.is_empty()) {
+            (true, true) => handlebars::html_escape(&label),
+            (true, false) => format!(
+                "<a href=\"{}\">{}</a>",
+                handlebars::html_escape(&url),
+                handlebars::html_escape(&label)
+            ),
+            (false, true) => label,
+            (false, false) => format!("{label} <{url}>"),
+        };
+        out.write(&s)?;
+        Ok(())
+    }
+}
 
 /// A template problem: which template (and file), and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -244,7 +285,9 @@ impl Templates {
     pub fn load(dir: Option<&Path>) -> Result<Templates, Vec<TemplateError>> {
         let mut text = Handlebars::new();
         text.register_escape_fn(handlebars::no_escape);
+        text.register_helper("link", Box::new(link_helper(false)));
         let mut html = Handlebars::new();
+        html.register_helper("link", Box::new(link_helper(true)));
         let mut errors = Vec::new();
         let mut sources = Vec::new();
         for (name, builtin) in BUILT_IN {
@@ -439,6 +482,27 @@ mod tests {
             "a &lt;b&gt; &amp; {{x}} {{{y}}} {{!-- <c> --}} {{#if z}}&lt;{{/if}}"
         );
         assert_eq!(escape_literal_html("é <{{unclosed"), "é &lt;{{unclosed");
+    }
+
+    #[test]
+    fn links_are_anchors_in_html_and_bracketed_in_text() {
+        let t = Templates::load(None).expect("load");
+        let mut d = CaseMail::sample();
+        d.links.respond = "mailto:c+R.tab.send@x.test?subject=a&body=b".into();
+        d.complainant.name = "Jo <Bloggs>".into();
+        let r = t
+            .render(TemplateId::HandlerNotification, &d)
+            .expect("render");
+        assert!(
+            r.text.contains("Send the Stage 1 response to Jo <Bloggs> <mailto:c+R.tab.send@x.test?subject=a&body=b>"),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.html.contains("<a href=\"mailto:c+R.tab.send@x.test?subject&#x3D;a&amp;body&#x3D;b\">Send the Stage 1 response to Jo &lt;Bloggs&gt;</a>"),
+            "{}",
+            r.html
+        );
     }
 
     #[test]

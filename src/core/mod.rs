@@ -14,6 +14,7 @@ pub mod commands;
 pub mod directory;
 pub(crate) mod eval;
 pub(crate) mod extract;
+pub mod handler_intent;
 pub(crate) mod intent;
 mod intent_cues;
 pub mod kind;

@@ -312,6 +312,18 @@ impl Default for Replies {
     }
 }
 
+/// Handlers' messages to the complainant that are not the stage response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Conversation {
+    /// A handler's question to the complainant (the "Ask" link, or ASK to a
+    /// draft) pauses the stage's response clock until the complainant
+    /// answers; the working days left then are given back from the answer.
+    /// Off (the default): the response date stays where it is.
+    #[serde(default)]
+    pub question_pauses_clock: bool,
+}
+
 /// A whole procedure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -348,6 +360,9 @@ pub struct Policy {
     /// Complainants' replies.
     #[serde(default)]
     pub replies: Replies,
+    /// Handlers' questions and updates to the complainant.
+    #[serde(default)]
+    pub conversation: Conversation,
 }
 
 /// One problem found in a policy: which key, and what is wrong.

@@ -11,6 +11,7 @@
 //! as a third party's) and what they wrote (a new matter opens a new case,
 //! linked to the old one).
 
+use super::handler_intent::Intent;
 use super::mail::InboundMail;
 use super::reference::CaseRef;
 use super::token::Secret;
@@ -37,6 +38,9 @@ pub struct Thread {
     pub evidence: Vec<Evidence>,
     /// A handler token found in the plus-address or subject, if any.
     pub token: Option<String>,
+    /// The intent the tokened plus-address names, if any (read only with
+    /// its token: the token proves who chose it).
+    pub intent: Option<Intent>,
     /// References written without brackets (mentions, not threading).
     pub mentioned: Vec<CaseRef>,
 }
@@ -96,15 +100,40 @@ pub fn subject_tag(subject: &str, prefixes: &[String]) -> Option<(CaseRef, Optio
     None
 }
 
-/// The plus-address form: `local+REF@domain` or `local+REF.tTOKEN@domain`.
+/// The plus-address form: `local+REF@domain` or `local+REF.tTOKEN@domain`
+/// (and `local+REF.tTOKEN.INTENT@domain`, whose intent
+/// [`plus_address_intent`] reads).
 pub fn plus_address(address: &str) -> Option<(CaseRef, Option<String>)> {
     let (local, _domain) = address.rsplit_once('@')?;
     let (_, tag) = local.split_once('+')?;
     let (r, token) = match tag.split_once(".t") {
-        Some((r, t)) => (r, Some(t.to_ascii_lowercase())),
+        Some((r, t)) => {
+            let t = t.split_once('.').map_or(t, |(t, _)| t);
+            (r, Some(t.to_ascii_lowercase()))
+        }
         None => (tag, None),
     };
     Some((r.parse().ok()?, token))
+}
+
+/// The intent a tokened plus-address names after its token
+/// (`local+REF.tTOKEN.send@domain`), if any.
+pub fn plus_address_intent(address: &str) -> Option<Intent> {
+    let (local, _domain) = address.rsplit_once('@')?;
+    let (_, tag) = local.split_once('+')?;
+    let (_, rest) = tag.split_once(".t")?;
+    let (_, suffix) = rest.split_once('.')?;
+    Intent::parse(suffix)
+}
+
+/// A tokened plus-address that names an intent: what the one-click links
+/// in mail to staff write to.
+pub fn make_intent_address(mailbox: &str, case: &CaseRef, token: &str, intent: Intent) -> String {
+    let plain = make_plus_address(mailbox, case, Some(token));
+    match plain.rsplit_once('@') {
+        Some((local, domain)) => format!("{local}.{}@{domain}", intent.suffix()),
+        None => plain,
+    }
 }
 
 /// Build a plus-address for a case (and optionally a handler token).
@@ -202,6 +231,7 @@ pub fn thread(mail: &InboundMail, secret: &Secret, prefixes: &[String]) -> Threa
         if let Some((r, token)) = plus_address(a) {
             if token.is_some() && t.token.is_none() {
                 t.token = token;
+                t.intent = plus_address_intent(a);
             }
             consider(r, Evidence::PlusAddress(a.to_string()), &mut t);
         }
@@ -342,6 +372,23 @@ mod tests {
         let t = thread(&m, &secret, &[]);
         assert_eq!(t.case.as_ref(), Some(&r));
         assert_eq!(t.token.as_deref(), Some("aaaabbbbccccdddd"));
+        assert_eq!(t.intent, None);
+
+        // A one-click link's address: the token, then the intent.
+        let mut m = mail("[CMP-2026-0007] Stage 1 response");
+        let send = Intent::parse("send-3").expect("intent");
+        m.recipients.push(Mailbox {
+            name: None,
+            address: make_intent_address("complaints@org.test", &r, "aaaabbbbccccdddd", send),
+        });
+        let t = thread(&m, &secret, &[]);
+        assert_eq!(t.case.as_ref(), Some(&r));
+        assert_eq!(t.token.as_deref(), Some("aaaabbbbccccdddd"));
+        assert_eq!(t.intent, Some(send));
+        assert_eq!(
+            crate::core::token::redact_tokens(&m.recipients[0].address),
+            "complaints+CMP-2026-0007@org.test"
+        );
 
         let mut m = mail("RE: subject rewritten by Outlook");
         m.references = vec![

@@ -218,18 +218,19 @@ pub fn check_handler_token(
 }
 
 /// A handler token in a subject tag (`[REF #tTOKEN]`) or a plus-address
-/// (`local+REF.tTOKEN@…`), current form or the older 16-digit one. The
+/// (`local+REF.tTOKEN@…`, and with an intent after it,
+/// `local+REF.tTOKEN.send@…`), current form or the older 16-digit one. The
 /// token is ASCII hex, so its end is an ASCII word boundary; a Unicode `\b`
 /// sent the regex engine to its slowest path on non-ASCII text, and every
 /// mail to a complainant carries their whole text through this (8 MB of
 /// invalid UTF-8 spent most of a second here).
 static TOKEN_IN_TEXT: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?i)(\s*#t|(\+[A-Z][A-Z0-9]{0,7}-\d{4}-\d{4,9})\.t)[0-9a-f]{16,40}(?-u:\b)")
+    regex::Regex::new(r"(?i)(\s*#t|(\+[A-Z][A-Z0-9]{0,7}-\d{4}-\d{4,9})\.t)[0-9a-f]{16,40}(?:\.(?:send|ask|write|note|draft)(?:-\d{1,9})?)?(?-u:\b)")
         .expect("static regex")
 });
 static TOKEN_IN_BYTES: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
     regex::bytes::Regex::new(
-        r"(?i)(\s*#t|(\+[A-Z][A-Z0-9]{0,7}-\d{4}-\d{4,9})\.t)[0-9a-f]{16,40}(?-u:\b)",
+        r"(?i)(\s*#t|(\+[A-Z][A-Z0-9]{0,7}-\d{4}-\d{4,9})\.t)[0-9a-f]{16,40}(?:\.(?:send|ask|write|note|draft)(?:-\d{1,9})?)?(?-u:\b)",
     )
     .expect("static regex")
 });

@@ -330,6 +330,31 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
         title: "Awaiting consent, a decision or lessons learnt".into(),
         lines: waiting,
     });
+    // A question paused these clocks (`[conversation] question_pauses_clock`):
+    // nothing is chased while the complainant has it, so directors see them.
+    let paused: Vec<String> = cases
+        .iter()
+        .filter_map(|c| {
+            let p = c.paused.as_ref()?;
+            let left = match p.working_days_left {
+                Some(n) => format!("{n} working day(s) left"),
+                None => "its time left kept".to_string(),
+            };
+            Some(format!(
+                "{} (asked {}; {left}; it was due {})",
+                line(app, c),
+                local(p.since),
+                local(p.due)
+            ))
+        })
+        .collect();
+    if !paused.is_empty() {
+        sections.push(Section {
+            title: "Response clock paused: waiting for the complainant's answer to a question"
+                .into(),
+            lines: paused,
+        });
+    }
     sections.push(Section {
         title: "Closed in the last 24 hours".into(),
         lines: closed,

@@ -3,7 +3,9 @@
 //! Shared by ingest and the scheduler so both write exactly the same way.
 
 use crate::app::App;
-use crate::config::template_data::{CaseFacts, CaseMail, Contact, Org, Person, Procedure, Vars};
+use crate::config::template_data::{
+    CaseFacts, CaseMail, Contact, Links, Org, Person, Procedure, Vars,
+};
 use crate::config::templates::TemplateError;
 use crate::core::case::{self, Case, Effect, OutMail, Recipient, TemplateId, Transition};
 use crate::core::reference::CaseRef;
@@ -81,6 +83,101 @@ fn quoted(app: &App, c: &Case, staff: bool, text: &str) -> String {
     }
 }
 
+/// `s` percent-encoded for a `mailto:` subject or body (RFC 6068: UTF-8,
+/// everything but the unreserved characters encoded; line breaks as CRLF).
+fn mailto_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 2);
+    for b in s.replace("\r\n", "\n").replace('\n', "\r\n").bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The one-click links of a mail to a member of staff whose token is
+/// `token` (`core::handler_intent`). The address carries the token and the
+/// intent (a literal `+`, as RFC 6068 allows, so that token redaction finds
+/// it); the subject names the case without the token.
+fn links(app: &App, c: &Case, m: &OutMail, token: &str, stage: &str, name: &str) -> Links {
+    use crate::core::handler_intent::{Action, Intent, HINT_MARK};
+    let reply = &app.loaded.config.organisation.reply_address;
+    let link = |intent: Intent, subject: String, hint: String| {
+        let to = crate::core::threading::make_intent_address(reply, &c.reference, token, intent);
+        format!(
+            "mailto:{to}?subject={}&body={}",
+            mailto_encode(&format!("[{}] {subject}", c.reference)),
+            mailto_encode(&format!("\n\n{hint}"))
+        )
+    };
+    let fresh = |a: Action| Intent {
+        action: Some(a),
+        draft: None,
+    };
+    let stage = if stage.is_empty() { "stage" } else { stage };
+    let mut l = Links {
+        respond: link(
+            fresh(Action::Respond),
+            format!("{stage} response to {name}"),
+            format!("{HINT_MARK}: it goes to {name} as the {stage} written response, as you write it (the next stage's contact is added)."),
+        ),
+        ask: link(
+            fresh(Action::Ask),
+            format!("Question to {name}"),
+            format!("{HINT_MARK}: your question goes to {name}; it is not the {stage} response."),
+        ),
+        write: link(
+            fresh(Action::Write),
+            format!("Message to {name}"),
+            format!("{HINT_MARK}: your message goes to {name}; it is not the {stage} response."),
+        ),
+        note: link(
+            fresh(Action::Note),
+            "Internal note".into(),
+            format!("{HINT_MARK}: an internal note on the case; nothing leaves the organisation."),
+        ),
+        question_pauses: app.loaded.policy.conversation.question_pauses_clock,
+        draft_days: case::DRAFT_LIFETIME_DAYS,
+        ..Links::default()
+    };
+    // The Send link only where a formal response is due: elsewhere it
+    // would only be refused.
+    let due = c.state == case::State::Open
+        && matches!(
+            c.kind,
+            crate::core::kind::Kind::Complaint | crate::core::kind::Kind::Other
+        );
+    if !due {
+        l.respond.clear();
+    }
+    if let Some(n) = m.vars.draft {
+        let of = |a: Action| Intent {
+            action: Some(a),
+            draft: Some(n),
+        };
+        let just_send =
+            format!("just press Send: draft {n} goes as it is (what you write here is not sent).");
+        l.draft_respond = link(
+            of(Action::Respond),
+            format!("SEND draft {n} as the {stage} response"),
+            just_send.clone(),
+        );
+        l.draft_ask = link(
+            of(Action::Ask),
+            format!("ASK: send draft {n} to {name} as a question"),
+            just_send.clone(),
+        );
+        l.draft_write = link(
+            of(Action::Write),
+            format!("WRITE: send draft {n} to {name} as a message"),
+            just_send,
+        );
+    }
+    l
+}
+
 /// The template data for one mail to one recipient; `token` is the handler
 /// token of this mail, which members of staff (and only they) have.
 fn data(app: &App, c: &Case, m: &OutMail, token: Option<&str>, context_text: &str) -> CaseMail {
@@ -94,6 +191,24 @@ fn data(app: &App, c: &Case, m: &OutMail, token: Option<&str>, context_text: &st
         .map(|d| local(app, d.due))
         .unwrap_or_default();
     let handler = c.handler.clone().unwrap_or_default();
+    let complainant_name = c
+        .complainant
+        .name
+        .as_deref()
+        .map(crate::core::text::display_name)
+        .filter(|n| !n.is_empty());
+    let stage_name = stage.map(|s| s.name.clone()).unwrap_or_default();
+    let links = match token {
+        Some(t) => links(
+            app,
+            c,
+            m,
+            t,
+            &stage_name,
+            complainant_name.as_deref().unwrap_or("the complainant"),
+        ),
+        None => Links::default(),
+    };
     CaseMail {
         org: Org::of(&cfg.organisation),
         procedure: Procedure {
@@ -103,7 +218,7 @@ fn data(app: &App, c: &Case, m: &OutMail, token: Option<&str>, context_text: &st
             reference: c.reference.to_string(),
             kind: c.kind.as_str().to_string(),
             state: c.state.as_str().to_string(),
-            stage_name: stage.map(|s| s.name.clone()).unwrap_or_default(),
+            stage_name,
             due,
             opened: local(app, c.opened_at),
             flags: c
@@ -115,13 +230,7 @@ fn data(app: &App, c: &Case, m: &OutMail, token: Option<&str>, context_text: &st
         },
         complainant: Person {
             // From the From field: whatever its sender put there.
-            name: c
-                .complainant
-                .name
-                .as_deref()
-                .map(crate::core::text::display_name)
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| "Sir or Madam".into()),
+            name: complainant_name.unwrap_or_else(|| "Sir or Madam".into()),
             address: c.complainant.address.clone(),
         },
         handler: Person {
@@ -149,6 +258,7 @@ fn data(app: &App, c: &Case, m: &OutMail, token: Option<&str>, context_text: &st
             decided: (*m.vars).clone(),
             held: None,
         },
+        links,
     }
 }
 
@@ -318,11 +428,24 @@ async fn queue_mail(
             &batch.nonce.to_string(),
             app.mail_domain(),
         );
-        let reply_to = crate::core::threading::make_plus_address(
-            &app.loaded.config.organisation.reply_address,
-            &c.reference,
-            token.as_deref(),
-        );
+        let reply_to = match (&token, m.vars.draft) {
+            // A plain reply to a draft's confirmation (SEND, ASK, WRITE) acts
+            // on that draft only.
+            (Some(t), Some(n)) => crate::core::threading::make_intent_address(
+                &app.loaded.config.organisation.reply_address,
+                &c.reference,
+                t,
+                crate::core::handler_intent::Intent {
+                    action: None,
+                    draft: Some(n),
+                },
+            ),
+            _ => crate::core::threading::make_plus_address(
+                &app.loaded.config.organisation.reply_address,
+                &c.reference,
+                token.as_deref(),
+            ),
+        };
         let to_complainant = recipient == c.complainant.address;
         let env = Envelope {
             from_name: app.loaded.config.organisation.name.clone(),

@@ -373,6 +373,9 @@ async fn process_analysed(
                     parsed,
                     message: inbound,
                     verified,
+                    // The address's intent counts only with its token, which
+                    // `verified` checked (or an authenticated sender).
+                    intent: thread.intent.filter(|_| verified),
                 }
             } else {
                 let ids: Vec<String> = mail

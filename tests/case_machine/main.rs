@@ -13,6 +13,7 @@ use complaintd::core::case::{
 use complaintd::core::classify::Classification;
 use complaintd::core::commands;
 use complaintd::core::directory::Directory;
+use complaintd::core::handler_intent::Intent;
 use complaintd::core::kind::{Flag, Kind};
 use proptest::prelude::*;
 use std::collections::BTreeSet;
@@ -67,7 +68,21 @@ impl World {
     fn step(&self, c: &Case, e: Event, now: DateTime<Utc>) -> Transition {
         case::step(c, e, &self.ctx(), now)
     }
+    /// A handler writes by the notification's "Send the response" link
+    /// (commands in it still act on the case instead).
     fn staff(&self, c: &Case, from: &str, text: &str, now: DateTime<Utc>) -> Transition {
+        self.said(c, from, text, Some("send"), now)
+    }
+    /// A handler writes to the address of an intent (`send`, `ask`,
+    /// `write`, `note`, `send-3`, `draft-3`…), or a plain reply (`None`).
+    fn said(
+        &self,
+        c: &Case,
+        from: &str,
+        text: &str,
+        intent: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Transition {
         let parsed = commands::parse(text);
         self.step(
             c,
@@ -80,6 +95,7 @@ impl World {
                 },
                 verified: true,
                 parsed,
+                intent: intent.map(|i| Intent::parse(i).expect("an intent")),
             },
             now,
         )
@@ -126,6 +142,7 @@ const PRIYA: &str = "priya.desai@provider-b.example.test";
 const TOM: &str = "tom.hughes@provider-b.example.test";
 const MARK: &str = "mark.bell@provider-b.example.test";
 
+mod intents;
 mod paths;
 mod properties;
 mod replies;

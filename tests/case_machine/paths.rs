@@ -676,6 +676,7 @@ fn unverified_staff_mail_executes_nothing() {
             },
             verified: false,
             parsed: commands::parse("#close lessons: none"),
+            intent: None,
         },
         t("2026-11-23T11:00:00Z"),
     );

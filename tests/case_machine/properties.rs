@@ -5,6 +5,7 @@ use super::*;
 #[derive(Debug, Clone)]
 enum Step {
     Staff(usize),
+    Said(usize, usize),
     Reply(usize),
     Stranger(usize),
     Due(usize),
@@ -25,6 +26,19 @@ const STAFF_TEXTS: [&str; 11] = [
     "#no-action",
     "#reclassify other",
 ];
+/// What a handler writes, and to which address: a plain reply (`None`),
+/// a link's intent, or a draft's confirmation.
+const SAID_TEXTS: [&str; 4] = ["Will phone her tomorrow.", "SEND", "Which dates?", ""];
+const INTENTS: [Option<&str>; 8] = [
+    None,
+    Some("ask"),
+    Some("write"),
+    Some("note"),
+    Some("draft-1"),
+    Some("send-1"),
+    Some("ask-2"),
+    Some("send"),
+];
 const REPLIES: [&str; 4] = [
     "I am not satisfied with this at all.",
     "Thank you, that's sorted.",
@@ -43,6 +57,7 @@ const KINDS: [DeadlineKind; 6] = [
 fn step_strategy() -> impl Strategy<Value = Step> {
     prop_oneof![
         (0..STAFF_TEXTS.len()).prop_map(Step::Staff),
+        (0..SAID_TEXTS.len(), 0..INTENTS.len()).prop_map(|(t, i)| Step::Said(t, i)),
         (0..REPLIES.len()).prop_map(Step::Reply),
         (0..REPLIES.len()).prop_map(Step::Stranger),
         (0..KINDS.len()).prop_map(Step::Due),
@@ -93,6 +108,14 @@ fn check_invariants(before: &Case, tr: &Transition, machine_sender: bool) {
             }
         }
     }
+    // A paused response clock is not a pending deadline (nothing chases it).
+    if c.paused.is_some() {
+        assert!(
+            c.deadlines.iter().all(|d| d.kind != DeadlineKind::Respond),
+            "paused, yet a response deadline: {:?}",
+            c.deadlines
+        );
+    }
     // The deadline effects describe exactly how the case's deadlines changed.
     let mut applied = before.deadlines.clone();
     for e in &tr.effects {
@@ -141,6 +164,18 @@ proptest! {
         for s in steps {
             let tr = match s {
                 Step::Staff(i) => w.staff(&c, c.handler.clone().as_deref().unwrap_or(&handler), STAFF_TEXTS[i], now),
+                Step::Said(t, i) => {
+                    let tr = w.said(&c, c.handler.clone().as_deref().unwrap_or(&handler), SAID_TEXTS[t], INTENTS[i], now);
+                    // Only an explicit SEND (the link, or the word to a
+                    // draft's confirmation) ever sends a formal response.
+                    let chose_send = match INTENTS[i] {
+                        Some(s) => s.starts_with("send") || (s.starts_with("draft-") && SAID_TEXTS[t] == "SEND"),
+                        None => false,
+                    };
+                    let formal = tr.effects.iter().any(|e| matches!(e, Effect::Send(m) if m.template == TemplateId::StageResponse));
+                    prop_assert!(chose_send || !formal, "a formal response nobody chose: {:?}", tr.effects);
+                    tr
+                }
                 Step::Reply(i) => {
                     let e = Event::ComplainantReplied(Inbound { message_id: None, from: from.into(), name: None, text: REPLIES[i].into() });
                     w.step(&c, e, now)

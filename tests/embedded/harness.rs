@@ -223,6 +223,64 @@ impl TestApp {
     }
 }
 
+/// A percent-encoded `mailto:` part decoded (UTF-8).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8(out).expect("utf-8")
+}
+
+/// The one-click link of `intent` (`send`, `ask`, `write`, `note`,
+/// `send-3`…) in a mail to staff, as its text part shows it: (address,
+/// subject, body), decoded.
+pub fn link_in(row: &OutboxRow, intent: &str) -> (String, String, String) {
+    let m = mail::parse(&row.raw).expect("parse outgoing");
+    let needle = format!(".{intent}@");
+    let url = m
+        .text
+        .split("<mailto:")
+        .skip(1)
+        .filter_map(|rest| rest.split('>').next())
+        .find(|u| u.split('?').next().is_some_and(|a| a.contains(&needle)))
+        .unwrap_or_else(|| panic!("no {intent} link in:\n{}", m.text));
+    let (addr, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut subject = String::new();
+    let mut body = String::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("subject", v)) => subject = percent_decode(v),
+            Some(("body", v)) => body = percent_decode(v),
+            _ => {}
+        }
+    }
+    (addr.to_string(), subject, body)
+}
+
+/// What Outlook sends when a member of staff clicks the `intent` link of
+/// `row`, writes `text` where the cursor is (above the prefilled hint,
+/// which they leave) and presses Send.
+pub fn clicked(row: &OutboxRow, intent: &str, from: &str, text: &str, id: &str) -> Vec<u8> {
+    let (to, subject, body) = link_in(row, intent);
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: Mon, 23 Nov 2026 11:00:00 +0000\r\nMessage-ID: <{id}>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}{}\r\n",
+        text.replace('\n', "\r\n"),
+        body.replace("\r\n", "\n").replace('\n', "\r\n")
+    )
+    .into_bytes()
+}
+
 /// A simple message from a person.
 pub fn message(from: &str, subject: &str, body: &str, id: &str) -> Vec<u8> {
     format!(

@@ -4,10 +4,12 @@
 mod harness;
 
 mod alerts;
+mod blind_handlers;
 mod crash;
 mod daemon;
 mod delivery;
 mod floods;
+mod handler_intents;
 mod heavy;
 mod idempotence;
 mod learning;

@@ -31,11 +31,12 @@ async fn responded_case(app: &mut TestApp) -> String {
     app.send().await;
     app.advance(Duration::hours(2));
     let note = app.last("handler_notification", PRIYA).await;
-    app.deliver(&app.outlook_reply(
+    app.deliver(&clicked(
         &note,
+        "send",
         PRIYA,
         "Dear Jo,\n\nRebooked for Thursday.\n\nPriya",
-        1,
+        "reply-1@staff.test",
     ))
     .await;
     app.send().await;

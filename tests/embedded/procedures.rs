@@ -93,7 +93,23 @@ async fn provider_b_four_stages_golden() {
         Ingested::Threaded("PAR-2026-0001".into())
     );
     app.send().await;
+    // A plain reply names no intent: nothing reaches Jo; Priya is asked.
+    assert_eq!(app.sent_to(JO).await.len(), 1, "only the acknowledgement");
+    let confirm = app.last("draft_confirmation", PRIYA).await;
+    assert!(describe(&confirm).contains("Reply SEND to send this as the Stage 1 response"));
+    // She answers SEND from Outlook: draft 1 goes, as she wrote it.
+    app.advance(Duration::minutes(10));
+    app.deliver(&app.outlook_reply(&confirm, PRIYA, "SEND", 11))
+        .await;
+    app.send().await;
     let resp = app.last("stage_response", JO).await;
+    let receipt = describe(&app.last("send_receipt", PRIYA).await);
+    assert!(
+        receipt.contains(&format!(
+            "Sent to Jo Learner <{JO}> as the Stage 1 written response"
+        )),
+        "{receipt}"
+    );
     let text = describe(&resp);
     assert!(text.contains("Your sessions are rebooked for Thursday."));
     assert!(
@@ -147,11 +163,21 @@ async fn provider_b_four_stages_golden() {
     assert!(chases >= 1, "chased before the deadline");
 
     let note2 = app.last("handler_notification", TOM).await;
-    app.deliver(&app.outlook_reply(
+    // An internal note by its link, then the response by its link.
+    app.deliver(&clicked(
         &note2,
+        "note",
+        TOM,
+        "Spoke to the employer: shift cover confirmed.",
+        "note-1@staff.test",
+    ))
+    .await;
+    app.deliver(&clicked(
+        &note2,
+        "send",
         TOM,
         "Dear Jo,\n\nStage 2 outcome: upheld.\n\nTom",
-        4,
+        "reply-4@staff.test",
     ))
     .await;
     app.send().await;
@@ -167,11 +193,12 @@ async fn provider_b_four_stages_golden() {
     app.send().await;
     let note3 = app.last("handler_notification", MARK).await;
     app.advance(Duration::hours(20));
-    app.deliver(&app.outlook_reply(
+    app.deliver(&clicked(
         &note3,
+        "send",
         MARK,
         "Dear Jo,\n\nFinal response from the senior manager.\n\nMark",
-        6,
+        "reply-6@staff.test",
     ))
     .await;
     app.send().await;

@@ -28,11 +28,13 @@ async fn opened(app: &mut TestApp) -> String {
 async fn respond(app: &mut TestApp) {
     app.advance(Duration::hours(2));
     let note = app.last("handler_notification", PRIYA).await;
-    app.deliver(&app.outlook_reply(
+    // The formal response, by the notification's Send link.
+    app.deliver(&clicked(
         &note,
+        "send",
         PRIYA,
         "Dear Jo,\n\nRebooked for Thursday.\n\nPriya",
-        1,
+        "respond-1@staff.test",
     ))
     .await;
     app.send().await;

@@ -198,11 +198,13 @@ async fn tokens_never_reach_the_complainant_or_an_export() {
         .header("reply-to")
         .unwrap_or_default()
         .to_string();
+    // And the address of the link they clicked, intent and all.
+    let (link_address, _, _) = link_in(&notice, "send");
     let body = format!(
-        "Dear Jo, we have refunded the second payment and apologise.\r\n\r\n(ref [{REF} #t{token}], {reply_to})"
+        "Dear Jo, we have refunded the second payment and apologise.\r\n\r\n(ref [{REF} #t{token}], {reply_to}, {link_address})"
     );
     assert_eq!(
-        app.deliver(&reply_with_token(&notice, &handler, &body, "r1@staff.test"))
+        app.deliver(&clicked(&notice, "send", &handler, &body, "r1@staff.test"))
             .await,
         Ingested::Threaded(REF.into())
     );
@@ -215,6 +217,11 @@ async fn tokens_never_reach_the_complainant_or_an_export() {
         assert!(
             !raw.contains(&token) && !text.contains(&token),
             "{} carries the token",
+            row.template
+        );
+        assert!(
+            !text.contains(".send@"),
+            "{} carries what was left of a link's address: {text}",
             row.template
         );
     }

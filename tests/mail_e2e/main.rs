@@ -3,6 +3,7 @@
 
 mod delivery;
 mod faults;
+mod intents;
 mod oauth;
 mod replies;
 mod stack;
@@ -102,9 +103,32 @@ async fn complaint_response_and_escalation_through_real_servers() {
         .expect("notification")
         .clone();
 
-    // 2. The handler replies as Outlook does; the complainant gets the stage
-    //    response with the next-stage contact and without the quoted history.
+    // 2. The handler replies as Outlook does: nothing goes yet; she is asked
+    //    and answers SEND; the complainant gets the stage response with the
+    //    next-stage contact and without the quoted history.
     smtp_send(s, "handler@example.test", &[&reply_address(&note)], &outlook_reply(&note, "Hannah Handler <handler@example.test>", "Dear Alice,\r\n\r\nI am sorry. Your sessions are rebooked for Thursday at 10:00.\r\n\r\nHannah", "e2e-h1@example.test")).await;
+    let handler = wait_inbox(s, "handler", 20, "the draft's confirmation", |m| {
+        m.iter()
+            .any(|x| subject(x).contains(&reference) && subject(x).contains("draft 1"))
+    })
+    .await;
+    let confirm = handler
+        .iter()
+        .find(|x| subject(x).contains("draft 1"))
+        .expect("confirmation")
+        .clone();
+    smtp_send(
+        s,
+        "handler@example.test",
+        &[&reply_address(&confirm)],
+        &outlook_reply(
+            &confirm,
+            "Hannah Handler <handler@example.test>",
+            "SEND",
+            "e2e-h1s@example.test",
+        ),
+    )
+    .await;
     let alice = wait_inbox(s, "alice", 20, "the stage response", |m| {
         !with_template(m, "Our response").is_empty()
     })

@@ -161,6 +161,21 @@ impl Calendar {
         }
     }
 
+    /// How many working days lie after `from` up to and including `to`
+    /// (0 when `to` is not after `from`): the inverse of
+    /// [`Calendar::add_working_days`] for a day that is a working day.
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
+        let mut n = 0;
+        let mut d = self.effective_day(from);
+        while d < to {
+            d = self.next_working_day(d);
+            if d <= to {
+                n += 1;
+            }
+        }
+        n
+    }
+
     fn range_warning(&self, d: NaiveDate) -> Vec<String> {
         if d.year() > self.last_known_year {
             vec![format!(

@@ -112,6 +112,8 @@ pub(super) fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Ut
     if is_complainant && id.is_some() {
         out.case.last_inbound_id = id.clone();
     }
+    // An answer to a handler's question gives the response clock back.
+    super::pause::resume(out, ctx, now);
     let awaiting_consent = out.case.consent == ConsentStatus::Awaiting;
     // Consent counts at once only from an address complaintd itself sent
     // the consent request to; anyone else's goes to the handler to confirm.

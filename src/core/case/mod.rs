@@ -22,6 +22,8 @@ mod deadline;
 mod effect;
 mod open;
 mod out;
+mod pause;
+mod said;
 mod staff;
 mod stage;
 mod state;
@@ -32,13 +34,15 @@ pub use complainant::{escalates, link_on_open, reading};
 pub use deadline::{chase_times, Deadline, DeadlineKind};
 pub use effect::{is_machine_address, Actor, Audit, Contact, Effect, OutMail, Recipient};
 pub use open::open;
-pub use state::{standing, Case, ConsentStatus, Party, Standing, State};
+pub use said::DRAFT_LIFETIME_DAYS;
+pub use state::{standing, Case, ConsentStatus, Draft, Party, Pause, Standing, State};
 pub use template::TemplateId;
 pub use vars::Vars;
 
 use super::calendar::Calendar;
 use super::commands::Parsed;
 use super::directory::Directory;
+use super::handler_intent::Intent;
 use super::policy::Policy;
 use super::reference::CaseRef;
 use chrono::{DateTime, Utc};
@@ -98,6 +102,9 @@ pub enum Event {
         verified: bool,
         /// Commands and remaining text.
         parsed: Parsed,
+        /// What the address they wrote to says they mean (one of the
+        /// links in mail to staff), if it says.
+        intent: Option<Intent>,
     },
     /// A deadline of this kind is due now.
     Due(DeadlineKind),
@@ -129,7 +136,8 @@ pub fn step(case: &Case, event: Event, ctx: &Ctx<'_>, now: DateTime<Utc>) -> Tra
             message,
             verified,
             parsed,
-        } => staff_replied(&mut out, ctx, now, message, verified, parsed),
+            intent,
+        } => staff_replied(&mut out, ctx, now, message, verified, parsed, intent),
         Event::Due(kind) => deadline_due(&mut out, ctx, now, kind),
         Event::Chase(kind) => chase(&mut out, ctx, kind),
         Event::Linked {
@@ -193,7 +201,7 @@ mod tests {
             assert_eq!(t.name().parse::<TemplateId>(), Ok(t));
             assert_eq!(json(serde_json::json!(t)).as_deref(), Some(t.name()));
         }
-        assert_eq!(TemplateId::iter().count(), 29);
+        assert_eq!(TemplateId::iter().count(), 31);
         assert_eq!(
             TemplateId::AnonymousDecisionRequest.name(),
             "anonymous_decision_request"

@@ -50,6 +50,9 @@ pub fn open(
         consent_asked: Vec::new(),
         escalation_undecided: false,
         linked: Vec::new(),
+        drafts: Vec::new(),
+        drafts_made: 0,
+        paused: None,
     };
     let mut out = Out {
         case,

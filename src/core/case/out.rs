@@ -87,6 +87,8 @@ impl Out {
     }
 
     pub(super) fn clear_all(&mut self) {
+        // A paused response clock is a deadline too.
+        self.case.paused = None;
         let kinds: Vec<DeadlineKind> = self.case.deadlines.iter().map(|d| d.kind).collect();
         for k in kinds {
             self.clear_deadline(k);

@@ -1,16 +1,17 @@
 //! A message from a member of staff: unverified (reported, never acted on),
-//! commands (run, then reported and confirmed), or text to relay.
+//! commands (run, then reported and confirmed), or words whose use the
+//! handler said (`said`: the response, a question, an update, a note, or a
+//! draft kept until they confirm it).
 
 use super::command::{command, decisive, By};
-use super::deadline::DeadlineKind;
 use super::effect::{Actor, Recipient};
-use super::out::{mail, roles, with_vars, Out};
-use super::stage::{close, close_or_ask_lessons, response_contacts, stage_of};
-use super::state::State;
+use super::out::{mail, with_vars, Out};
+use super::said::handler_wrote;
+use super::stage::stage_of;
 use super::template::TemplateId;
 use super::{Ctx, Inbound};
 use crate::core::commands::{CommandError, Parsed};
-use crate::core::kind::Kind;
+use crate::core::handler_intent::Intent;
 use chrono::{DateTime, Utc};
 
 fn report(out: &mut Out, errors: Vec<String>) {
@@ -43,6 +44,7 @@ pub(super) fn staff_replied(
     msg: Inbound,
     verified: bool,
     parsed: Parsed,
+    intent: Option<Intent>,
 ) {
     let id = msg.message_id.clone();
     if !verified {
@@ -115,82 +117,5 @@ pub(super) fn staff_replied(
         }
         return;
     }
-    relay(out, ctx, now, &actor, &msg);
-}
-
-/// A handler's reply without commands: the stage response when one is due,
-/// otherwise further correspondence.
-fn relay(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, actor: &Actor, msg: &Inbound) {
-    let id = msg.message_id.as_deref();
-    // The handler's own signature stays off what the complainant gets.
-    let text = crate::core::quote::relayable(ctx.directory, &msg.from, &msg.text);
-    if text.trim().is_empty() {
-        out.audit(actor.clone(), "empty reply", "nothing to relay", id);
-        return;
-    }
-    let reply_to = out.case.last_inbound_id.clone();
-    match (out.case.kind, out.case.state) {
-        (Kind::Complaint, State::Open) => {
-            let Some(stage) = stage_of(ctx, out.case.stage) else {
-                return;
-            };
-            let mut m = with_vars(
-                mail(TemplateId::StageResponse, vec![Recipient::Complainant]),
-                |v| v.stage = Some(stage.name.clone()),
-            );
-            m.text = Some(text.clone());
-            m.in_reply_to = reply_to;
-            m.contacts = response_contacts(&out.case, ctx);
-            if let Some(w) = stage.escalation_window {
-                m.vars.escalation_window = Some(w.to_string());
-            }
-            out.send(m);
-            out.case.responded_at = Some(now);
-            out.clear_deadline(DeadlineKind::Respond);
-            out.audit(
-                actor.clone(),
-                "responded",
-                format!("{} written response sent", stage.name),
-                id,
-            );
-            if !stage.notify_on_response.is_empty() {
-                out.send(mail(
-                    TemplateId::OutcomeNotice,
-                    roles(&stage.notify_on_response),
-                ));
-            }
-            let has_next = stage_of(ctx, out.case.stage + 1).is_some();
-            out.case.state = State::Responded;
-            match (stage.escalation_window, has_next) {
-                (Some(w), true) => {
-                    let due = ctx.calendar.deadline(now, w);
-                    out.set_deadline(DeadlineKind::EscalationWindow, now, due.at);
-                }
-                // No window in the policy: the case stays open to escalation
-                // until a handler closes it.
-                (None, true) => {}
-                (_, false) => close_or_ask_lessons(out, ctx, now, "final stage responded"),
-            }
-        }
-        (Kind::Other, State::Open) => {
-            let mut m = mail(TemplateId::Correspondence, vec![Recipient::Complainant]);
-            m.text = Some(text.clone());
-            m.in_reply_to = reply_to;
-            out.send(m);
-            out.audit(actor.clone(), "answered", "enquiry answered", id);
-            close(out, now, "enquiry answered");
-        }
-        _ => {
-            let mut m = mail(TemplateId::Correspondence, vec![Recipient::Complainant]);
-            m.text = Some(text.clone());
-            m.in_reply_to = reply_to;
-            out.send(m);
-            out.audit(
-                actor.clone(),
-                "correspondence",
-                "handler's message relayed",
-                id,
-            );
-        }
-    }
+    handler_wrote(out, ctx, now, &actor, &msg, intent);
 }

@@ -107,6 +107,8 @@ pub(super) fn begin_stage(
     };
     out.case.state = State::Open;
     out.case.responded_at = None;
+    // A new stage has its own clock: a question at the last one paused nothing here.
+    out.case.paused = None;
     out.case.handler = choose_handler(&out.case, ctx);
     match &out.case.handler {
         Some(h) => out.audit(

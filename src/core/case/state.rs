@@ -167,6 +167,47 @@ pub struct Case {
     /// person, a case it mentions): each side names the other.
     #[serde(default)]
     pub linked: Vec<CaseRef>,
+    /// Handlers' plain replies kept as drafts, waiting for them to say what
+    /// to do (SEND, ASK, WRITE, or nothing: they stay notes).
+    #[serde(default)]
+    pub drafts: Vec<Draft>,
+    /// The number the next draft gets (numbers are never reused, so a stale
+    /// confirmation cannot name a newer draft).
+    #[serde(default)]
+    pub drafts_made: u32,
+    /// The response clock is paused: a handler asked the complainant a
+    /// question and the policy's `[conversation] question_pauses_clock`
+    /// says the clock waits for the answer.
+    #[serde(default)]
+    pub paused: Option<Pause>,
+}
+
+/// A handler's words kept back until they say what they mean.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    /// Its number on the case (1, 2, …), named by the confirmation's links.
+    pub number: u32,
+    /// The words, as they would be sent.
+    pub text: String,
+    /// Who wrote them (lower-case address).
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The stage it was written at: a draft is never sent as another
+    /// stage's response.
+    pub stage: usize,
+}
+
+/// A paused response clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pause {
+    /// When the question went.
+    pub since: DateTime<Utc>,
+    /// The response deadline as it stood then.
+    pub due: DateTime<Utc>,
+    /// Working days left then (counted as the deadline counts them); for a
+    /// deadline in hours, `None` and the time left is kept exactly.
+    pub working_days_left: Option<u32>,
 }
 
 /// How far a message's sender may act on the case it names.

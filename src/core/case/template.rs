@@ -84,6 +84,12 @@ pub enum TemplateId {
     /// To the writer of a message that may be a complaint (triage): received,
     /// the reference, and the date a complaint would be answered by.
     TriageAcknowledgement,
+    /// To a member of staff: their reply named no intent, so it is kept as
+    /// a draft; reply SEND, ASK or WRITE (or use a link) to send it.
+    DraftConfirmation,
+    /// To a member of staff: what their words did (sent to whom, as what;
+    /// or kept as a note that never left the organisation).
+    SendReceipt,
 }
 
 impl TemplateId {

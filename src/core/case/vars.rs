@@ -79,6 +79,18 @@ pub struct Vars {
     /// What in the message raised a flag (the classifier's cue).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cue: Option<String>,
+    /// The draft a confirmation is about (its number on the case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<u32>,
+    /// A formal response can be sent now (the draft's SEND is offered).
+    #[serde(default)]
+    pub can_respond: bool,
+    /// The complainant can be written to (the draft's ASK and WRITE are offered).
+    #[serde(default)]
+    pub can_write: bool,
+    /// What a handler's words did, for their receipt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
 }
 
 impl Vars {
@@ -109,6 +121,10 @@ impl Vars {
             possible: true,
             confirm_by: s("Tuesday 24 November 2026, 17:30"),
             cue: s("a safeguarding cue (\"unsafe\")"),
+            draft: Some(3),
+            can_respond: true,
+            can_write: true,
+            receipt: s("Sent to Jennifer Saunders <jennifer@example.test> as the Stage 1 written response."),
         }
     }
 }

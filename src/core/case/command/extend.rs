@@ -20,12 +20,25 @@ pub(super) fn extend(
         actor,
         id,
     } = by;
+    // A clock paused for a question counts with the date it had.
+    let paused = out
+        .case
+        .paused
+        .as_ref()
+        .map(|p| crate::core::case::Deadline {
+            kind: DeadlineKind::Respond,
+            stage: out.case.stage,
+            start: out.case.stage_received_at,
+            due: p.due,
+            breached: false,
+        });
     let Some(current) = out
         .case
         .deadlines
         .iter()
         .find(|d| d.kind == DeadlineKind::Respond)
         .cloned()
+        .or(paused)
     else {
         return Err("#extend: this case has no response deadline to extend".into());
     };
@@ -50,6 +63,8 @@ pub(super) fn extend(
         ..m
     });
     out.set_deadline(DeadlineKind::Respond, current.start, new_due);
+    // A date the handler set replaces a paused clock.
+    out.case.paused = None;
     out.audit(
         actor.clone(),
         "extended",
