@@ -43,8 +43,45 @@ fn every_client_style_matches_its_golden_file() {
             ));
         }
     }
-    assert!(entries.len() >= 16, "only {} golden cases", entries.len());
+    assert!(entries.len() >= 57, "only {} golden cases", entries.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The figure on the blind batch `tests/data/blind/replies-1` (60 replies
+/// written by someone who had not read the stripper; 46 exact when it was
+/// first measured, 48 before issue 13's work, 60 since): every reply's
+/// newly written text is exact after trimming, and stays so.
+#[test]
+fn blind_replies_1_are_all_exact() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/blind/replies-1");
+    let mut emls: Vec<_> = std::fs::read_dir(&dir)
+        .expect("replies-1 dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    emls.sort();
+    assert_eq!(emls.len(), 60, "the batch has 60 replies");
+    let mut wrong = Vec::new();
+    for eml in &emls {
+        let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))
+            .arg("reply-text")
+            .arg(eml)
+            .output()
+            .expect("run reply-text");
+        let got = String::from_utf8_lossy(&out.stdout);
+        let expected =
+            std::fs::read_to_string(eml.with_extension("expected.txt")).expect("expected file");
+        if got.trim() != expected.trim() {
+            wrong.push(format!(
+                "{}:\n--- expected\n{}\n--- got\n{}",
+                eml.display(),
+                expected.trim(),
+                got.trim()
+            ));
+        }
+    }
+    let exact = emls.len() - wrong.len();
+    assert_eq!(exact, 60, "{exact}/60 exact\n{}", wrong.join("\n"));
 }
 
 #[test]
