@@ -41,6 +41,7 @@
 //!   - `effects` *(crate)*: applying a transition inside the transaction.
 //!   - [`work::export`]: a case's folder for audit.
 //!   - [`work::ingest`]: one inbound message, one transaction.
+//!   - [`work::batch`]: a fetched chunk of messages, one transaction, a savepoint each.
 //!   - [`work::scheduler`]: deadlines, chase-ups, the digest.
 //! - [`config`]: the operator's TOML and policy (`mail`, `limits`, `load`
 //!   inside it); `check` *(crate)* validates them, `templates` *(crate)*

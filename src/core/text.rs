@@ -7,6 +7,10 @@ use std::sync::LazyLock;
 /// Marker lines inserted around `<blockquote>` so quoting survives conversion.
 const Q_OPEN: &str = "\u{1}QOPEN\u{1}";
 const Q_CLOSE: &str = "\u{1}QCLOSE\u{1}";
+/// Where a block opens: a line break only when text precedes it on the
+/// line ("Reply<div>On … wrote:</div>" is two lines; a Gmail line in its
+/// own `<div>` after a `<br>` gets no extra blank line).
+const SOFT_BREAK: &str = "\u{1}SOFTBR\u{1}";
 
 /// Convert HTML to plain text with one line per block and `> ` in front of
 /// every line inside a `<blockquote>` (nested quotes get `> > `), so that the
@@ -25,14 +29,15 @@ pub fn html_to_text(html: &str) -> String {
             ("p", true) => "<br><br>".to_string(),
             ("li", false) => "<br>- ".to_string(),
             (_, true) => "<br>".to_string(),
-            (_, false) => String::new(),
+            (_, false) => SOFT_BREAK.to_string(),
         }
     });
     let text = mail_parser::decoders::html::html_to_text(&marked);
     let mut depth = 0usize;
     let mut out = String::with_capacity(text.len());
     let mut blank_run = 0;
-    for line in text.lines() {
+    let broken: Vec<String> = text.lines().flat_map(soft_breaks).collect();
+    for line in &broken {
         let mut line = line.trim_end();
         if line.contains(Q_OPEN) {
             depth += 1;
@@ -57,6 +62,23 @@ pub fn html_to_text(html: &str) -> String {
         out.push('\n');
     }
     out.trim().to_string() + "\n"
+}
+
+/// A converted line split where a block opened after some text on it.
+fn soft_breaks(line: &str) -> Vec<String> {
+    if !line.contains(SOFT_BREAK) {
+        return vec![line.to_string()];
+    }
+    let parts: Vec<String> = line
+        .split(SOFT_BREAK)
+        .filter(|p| !p.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    if parts.is_empty() {
+        vec![String::new()]
+    } else {
+        parts
+    }
 }
 
 static BLOCK_TAG: LazyLock<Regex> = LazyLock::new(|| {
@@ -188,6 +210,16 @@ pub fn opens_with_greeting(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_div_after_text_is_a_line_break_and_adds_no_blank_lines() {
+        let t = html_to_text(
+            "Reply<div class=\"gmail_quote\"><div>On 3 Mar 2026, A &lt;a@b.test&gt; wrote:<div>Old</div></div></div>",
+        );
+        assert_eq!(t, "Reply\nOn 3 Mar 2026, A <a@b.test> wrote:\nOld\n");
+        let t = html_to_text("<div>One</div><div>Two</div><div><br></div><div>Three</div>");
+        assert_eq!(t, "One\nTwo\n\nThree\n");
+    }
 
     #[test]
     fn display_names_are_one_line_without_control_characters() {

@@ -1,15 +1,24 @@
 //! The Maildir source: the embedded default's inbound mailbox. New messages
-//! (in `new/`) are ingested one transaction each and moved to `cur/` only
-//! after their commit, so a crash at any point leaves nothing unread and
-//! nothing read twice (and a second read would be a duplicate anyway).
+//! (in `new/`) are ingested a batch per transaction (`work::batch`) and
+//! moved to `cur/` only after their commit, so a crash at any point leaves
+//! nothing unread and nothing read twice (and a second read would be a
+//! duplicate anyway).
 
 use crate::app::App;
 use crate::config::MailboxConfig;
 use crate::mail::maildir;
-use crate::work::ingest::{self, Ingested};
+use crate::work::batch;
+use crate::work::ingest::Ingested;
 use crate::work::raw;
 use chrono::{DateTime, Utc};
 use tracing::warn;
+
+/// How many messages of a scan share a transaction at most.
+const BATCH: usize = 100;
+/// How many bytes of messages a batch reads into memory before it stops
+/// taking more (one message may take it past this, up to `[limits]
+/// max_message_bytes`).
+const BATCH_BYTES: usize = 8 << 20;
 
 /// What one poll did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -43,31 +52,45 @@ pub async fn poll(app: &App, mailbox: &MailboxConfig, now: DateTime<Utc>) -> Pol
     };
     let mut committed = Vec::new();
     let limit = app.loaded.config.limits.max_message_bytes;
-    for f in files {
-        let whence = format!(
-            "the {} mailbox, Maildir {}, file {}",
-            mailbox.name,
-            dir.display(),
-            f.file_name().and_then(|n| n.to_str()).unwrap_or("?")
-        );
-        let raw = match raw::read_limited(&f, limit, &whence) {
-            Ok(r) => r,
-            Err(e) => {
-                warn!(mailbox = %mailbox.name, file = %f.display(), error = %e, "cannot read message");
-                report.failed += 1;
-                continue;
+    // A scan in batches of a bounded size: one transaction each.
+    let mut files = files.into_iter().peekable();
+    while files.peek().is_some() {
+        let (mut read, mut raws, mut bytes) = (Vec::new(), Vec::new(), 0);
+        while raws.len() < BATCH && bytes < BATCH_BYTES {
+            let Some(f) = files.next() else { break };
+            let whence = format!(
+                "the {} mailbox, Maildir {}, file {}",
+                mailbox.name,
+                dir.display(),
+                f.file_name().and_then(|n| n.to_str()).unwrap_or("?")
+            );
+            match raw::read_limited(&f, limit, &whence) {
+                Ok(r) => {
+                    bytes += r.len();
+                    read.push(f);
+                    raws.push(r);
+                }
+                Err(e) => {
+                    warn!(mailbox = %mailbox.name, file = %f.display(), error = %e, "cannot read message");
+                    report.failed += 1;
+                }
             }
-        };
-        match ingest::ingest(app, &raw, &mailbox.name, now).await {
-            Ok(outcome) => {
-                committed.push(f);
-                if outcome != Ingested::Duplicate {
-                    report.ingested += 1;
+        }
+        match batch::ingest_batch(app, &raws, &mailbox.name, now, batch::Ack::None).await {
+            Ok(outcomes) => {
+                for (f, outcome) in read.into_iter().zip(outcomes) {
+                    committed.push(f);
+                    if outcome != Ingested::Duplicate {
+                        report.ingested += 1;
+                    }
                 }
             }
             Err(e) => {
-                warn!(mailbox = %mailbox.name, error = %e, "ingest failed; the message stays in new/ for the next poll");
-                report.failed += 1;
+                // Those of the batch that committed are read again next
+                // time, and recognised as repeats.
+                warn!(mailbox = %mailbox.name, error = %e, "ingest failed; the messages stay in new/ for the next poll");
+                report.failed += raws.len();
+                break;
             }
         }
     }

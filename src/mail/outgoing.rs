@@ -240,6 +240,46 @@ mod tests {
         );
     }
 
+    /// Building is linear in the text: eight times the short lines take
+    /// about eight times as long (a quadratic conversion, as lettre's own
+    /// was, takes sixty-four times). Best of three each, so a busy machine
+    /// does not decide it; the bound leaves room for noise, not for a square.
+    #[test]
+    fn building_time_grows_linearly_with_short_lines() {
+        let best = |lines: usize| {
+            let text = "ab\n".repeat(lines);
+            let e = Envelope {
+                from_name: "X".into(),
+                from_address: "complaints@example.test".into(),
+                reply_to: "complaints@example.test".into(),
+                to: "c@d.test".into(),
+                subject: "s".into(),
+                html: text.clone(),
+                text,
+                message_id: "m@x".into(),
+                in_reply_to: None,
+                auto_submitted: Some("auto-generated"),
+                date: Utc::now(),
+            };
+            (0..3)
+                .map(|_| {
+                    let started = std::time::Instant::now();
+                    let raw = build(&e).unwrap();
+                    assert!(raw.len() > 2 * 3 * lines);
+                    started.elapsed()
+                })
+                .min()
+                .unwrap()
+        };
+        let small = best(50_000);
+        let large = best(400_000);
+        let ratio = large.as_secs_f64() / small.as_secs_f64().max(1e-6);
+        assert!(
+            ratio < 24.0,
+            "8x the lines took {ratio:.1}x as long ({small:?} -> {large:?})"
+        );
+    }
+
     #[test]
     fn no_header_line_exceeds_998_octets() {
         let e = Envelope {

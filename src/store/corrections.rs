@@ -1,6 +1,7 @@
 //! Handler corrections of the classifier, kept as labelled examples for the
 //! learned layer (`complaintd classify --learn`).
 
+use super::packed::Packed;
 use super::{Store, StoreError};
 use crate::core::kind::{Flag, Kind};
 use chrono::{DateTime, Utc};
@@ -106,7 +107,7 @@ impl Store {
                     message_row: r.get(0),
                     case_ref: r.get(1),
                     corrected,
-                    raw: r.get(4),
+                    raw: r.try_get::<Packed, _>(4)?.into(),
                 })
             })
             .collect()
@@ -124,7 +125,7 @@ mod tests {
             .expect("store");
         sqlx::query(
             "INSERT INTO messages (id, content_hash, source, received_at, raw, size, case_ref, status)
-             VALUES (1, 'h', 'test', '2026-11-30T10:00:00Z', X'4869', 2, 'PAR-2026-0001', 'processed')",
+             VALUES (1, 'h', 'test', '2026-11-30T10:00:00Z', X'004869', 2, 'PAR-2026-0001', 'processed')",
         )
         .execute(&store.pool)
         .await

@@ -4,6 +4,7 @@
 use super::names::ReadFrom;
 use super::{Store, StoreError, Worker};
 use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
 
 /// A mailbox's fetch health.
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
@@ -64,6 +65,18 @@ impl Store {
         uidvalidity: u32,
         uid: u32,
     ) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        Store::advance_imap_checkpoint(&mut conn, mailbox, uidvalidity, uid).await
+    }
+
+    /// [`Store::set_imap_checkpoint`] in the caller's transaction: a batch
+    /// writes it in the commit that stores the messages it covers.
+    pub async fn advance_imap_checkpoint(
+        tx: &mut SqliteConnection,
+        mailbox: &str,
+        uidvalidity: u32,
+        uid: u32,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO fetch_state (mailbox, uidvalidity, last_uid) VALUES (?, ?, ?)
              ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity,
@@ -73,7 +86,7 @@ impl Store {
         .bind(mailbox)
         .bind(i64::from(uidvalidity))
         .bind(i64::from(uid))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         Ok(())
     }

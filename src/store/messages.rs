@@ -2,6 +2,7 @@
 //! quarantine of those that failed a step.
 
 use super::names::ReadFrom;
+use super::packed::{Packed, StoredBytes};
 use super::{MessageStatus, Store, StoreError};
 use crate::core::kind::Kind;
 use crate::core::reference::CaseRef;
@@ -61,7 +62,8 @@ pub struct StoredMessage {
     pub source: String,
     /// When it was received.
     pub received_at: DateTime<Utc>,
-    /// The bytes.
+    /// The bytes (kept compressed: see `packed.rs`).
+    #[sqlx(try_from = "Packed")]
     pub raw: Vec<u8>,
     /// Sender.
     pub from_addr: Option<String>,
@@ -100,7 +102,7 @@ pub struct QuarantineEntry {
 
 /// How a stored message is keyed, for telling a repeat from a different
 /// message that reuses a Message-ID.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct StoredKey {
     /// Row id.
     pub id: i64,
@@ -119,6 +121,16 @@ impl Store {
         tx: &mut SqliteConnection,
         m: &NewMessage<'_>,
     ) -> Result<Option<i64>, StoreError> {
+        Self::insert_stored_message(tx, m, &StoredBytes::of(m.raw)).await
+    }
+
+    /// [`Store::insert_message`] with its bytes already in their stored
+    /// form: `stored` must be `StoredBytes::of(m.raw)`.
+    pub async fn insert_stored_message(
+        tx: &mut SqliteConnection,
+        m: &NewMessage<'_>,
+        stored: &StoredBytes,
+    ) -> Result<Option<i64>, StoreError> {
         let r = sqlx::query(
             "INSERT INTO messages (message_id, content_hash, content_key, source, received_at, raw, size, from_addr, subject, status)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -129,7 +141,7 @@ impl Store {
         .bind(m.content_key)
         .bind(m.source)
         .bind(m.received_at)
-        .bind(m.raw)
+        .bind(stored.as_slice())
         .bind(m.raw.len() as i64)
         .bind(m.from_addr)
         .bind(m.subject)
@@ -152,7 +164,7 @@ impl Store {
         content_hash: &str,
         content_key: &str,
     ) -> Result<Vec<StoredKey>, StoreError> {
-        sqlx::query_as(
+        let rows: Vec<(i64, String, Option<String>, Option<Packed>)> = sqlx::query_as(
             "SELECT id, content_hash, content_key, CASE WHEN content_key IS NULL THEN raw END AS raw
              FROM messages WHERE content_hash = ? OR content_key = ? OR (message_id IS NOT NULL AND message_id = ?)",
         )
@@ -160,8 +172,16 @@ impl Store {
         .bind(content_key)
         .bind(message_id)
         .fetch_all(&mut *tx)
-        .await
-        .read_from("messages")
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, content_hash, content_key, raw)| StoredKey {
+                id,
+                content_hash,
+                content_key,
+                raw: raw.map(Vec::from),
+            })
+            .collect())
     }
 
     /// Record what became of a message.

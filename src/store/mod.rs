@@ -42,6 +42,7 @@ mod fetch;
 mod messages;
 mod names;
 mod outbox;
+mod packed;
 
 pub use corrections::{Corrected, Correction, Label as CorrectionLabel};
 
@@ -53,9 +54,10 @@ pub use fetch::FetchState;
 pub use messages::{NewMessage, QuarantineEntry, StoredKey, StoredMessage, THIRD_PARTY_NOTE};
 pub use names::{ActorKind, MessageStatus, OutboxStatus, Worker};
 pub use outbox::{NewOutbox, OutboxCounts, OutboxRow};
+pub use packed::{PackError, StoredBytes};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -179,12 +181,69 @@ impl Store {
         }
     }
 
-    /// Apply pending migrations from `migrations/sqlite`.
+    /// Apply pending migrations from `migrations/sqlite`, then compress
+    /// the message bytes of rows written before they were kept compressed.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         sqlx::migrate!("./migrations/sqlite")
             .run(&self.pool)
             .await?;
+        self.pack_existing().await?;
         Ok(())
+    }
+
+    /// Compress `messages.raw` and `outbox.raw` of rows still kept as they
+    /// are (form byte `0x00`, see `packed.rs`): a batch of rows per short
+    /// transaction, so a large database is converted without holding the
+    /// write lock for long, and a conversion that stops resumes at the next
+    /// open. Returns how many rows it compressed; 0 once all are done.
+    pub async fn pack_existing(&self) -> Result<u64, StoreError> {
+        const BATCH: i64 = 200;
+        let mut done = 0;
+        macro_rules! queries {
+            ($table:literal) => {
+                (
+                    concat!(
+                        "SELECT id, raw FROM ",
+                        $table,
+                        " WHERE substr(raw, 1, 1) = X'00' AND id > ? ORDER BY id LIMIT ?"
+                    ),
+                    concat!("UPDATE ", $table, " SET raw = ? WHERE id = ?"),
+                )
+            };
+        }
+        for (select, update) in [queries!("messages"), queries!("outbox")] {
+            let mut after = 0i64;
+            loop {
+                let mut tx = self.begin().await?;
+                let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(select)
+                    .bind(after)
+                    .bind(BATCH)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let Some((last, _)) = rows.last() else {
+                    tx.rollback().await?;
+                    break;
+                };
+                after = *last;
+                for (id, stored) in &rows {
+                    if !packed::is_plain(stored) {
+                        continue;
+                    }
+                    let packed = packed::pack(&stored[1..]);
+                    sqlx::query(update)
+                        .bind(packed)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    done += 1;
+                }
+                tx.commit().await?;
+            }
+        }
+        if done > 0 {
+            tracing::info!(rows = done, "compressed stored message bytes");
+        }
+        Ok(done)
     }
 
     /// Start a unit of work. It takes the write lock at once (`BEGIN
@@ -192,6 +251,27 @@ impl Store {
     /// instead of failing when it first read and then wants to write.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Open a savepoint in `tx` (a batch's message: `crate::work::batch`);
+    /// it ends with [`Store::release`] (keep its writes) or
+    /// [`Store::rollback_to`] (undo them).
+    pub async fn savepoint(tx: &mut SqliteConnection) -> Result<(), StoreError> {
+        sqlx::query("SAVEPOINT message").execute(&mut *tx).await?;
+        Ok(())
+    }
+
+    /// End the innermost savepoint keeping what was written since it opened.
+    pub async fn release(tx: &mut SqliteConnection) -> Result<(), StoreError> {
+        sqlx::query("RELEASE message").execute(&mut *tx).await?;
+        Ok(())
+    }
+
+    /// End the innermost savepoint undoing what was written since it opened.
+    pub async fn rollback_to(tx: &mut SqliteConnection) -> Result<(), StoreError> {
+        sqlx::query("ROLLBACK TO message").execute(&mut *tx).await?;
+        sqlx::query("RELEASE message").execute(&mut *tx).await?;
+        Ok(())
     }
 
     /// Close the pool (flushes WAL on the last connection).

@@ -2,6 +2,7 @@
 //! sender claims one at a time under a lease.
 
 use super::names::ReadFrom;
+use super::packed::{Packed, StoredBytes};
 use super::{OutboxStatus, Store, StoreError};
 use crate::core::case::{Actor, Audit};
 use crate::core::reference::CaseRef;
@@ -29,8 +30,8 @@ pub struct NewOutbox<'a> {
     pub recipient: &'a str,
     /// Counts against per-recipient caps.
     pub automatic: bool,
-    /// The finished RFC 5322 message.
-    pub raw: &'a [u8],
+    /// The finished RFC 5322 message, in its stored form.
+    pub raw: &'a StoredBytes,
     /// When queued (business time).
     pub created_at: DateTime<Utc>,
 }
@@ -48,7 +49,9 @@ pub struct OutboxRow {
     pub template: String,
     /// Recipient.
     pub recipient: String,
-    /// The finished message (empty where a listing leaves it out).
+    /// The finished message (empty where a listing leaves it out; kept
+    /// compressed: see `packed.rs`).
+    #[sqlx(try_from = "Packed")]
     pub raw: Vec<u8>,
     /// Attempts so far.
     pub attempts: i64,
@@ -83,7 +86,7 @@ impl Store {
         .bind(m.template)
         .bind(m.recipient)
         .bind(m.automatic)
-        .bind(m.raw)
+        .bind(m.raw.as_slice())
         .bind(m.created_at)
         .bind(OutboxStatus::Pending)
         .bind(m.created_at)
@@ -109,7 +112,7 @@ impl Store {
                 .push_bind(m.template)
                 .push_bind(m.recipient)
                 .push_bind(m.automatic)
-                .push_bind(m.raw)
+                .push_bind(m.raw.as_slice())
                 .push_bind(m.created_at)
                 .push_bind(OutboxStatus::Pending)
                 .push_bind(m.created_at);
@@ -332,14 +335,15 @@ impl Store {
         recipient: &str,
         limit: i64,
     ) -> Result<Vec<Vec<u8>>, StoreError> {
-        Ok(sqlx::query_scalar(
+        let rows: Vec<Packed> = sqlx::query_scalar(
             "SELECT raw FROM outbox WHERE case_ref = ? AND recipient = ? ORDER BY id DESC LIMIT ?",
         )
         .bind(case_ref)
         .bind(recipient)
         .bind(limit)
         .fetch_all(&mut *tx)
-        .await?)
+        .await?;
+        Ok(rows.into_iter().map(Vec::from).collect())
     }
 
     /// Outbox rows of a case (or all when `None`), oldest first.

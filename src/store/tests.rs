@@ -340,3 +340,134 @@ async fn the_checks_keep_triage_when_0060_comes_after_0100() {
     assert_eq!(state, "triage");
     assert_all_refused(&store).await;
 }
+
+/// Migration 0140 and `pack_existing`: the message bytes of rows written
+/// before they were kept compressed come out compressed, and every reader
+/// (a message for export and replay, the duplicate check, the classifier's
+/// corrections, the sender's claim, the outbox listing, a reply's history)
+/// gets the same bytes back.
+#[tokio::test]
+async fn upgrading_compresses_stored_message_bytes_and_every_reader_gets_them_back() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("db.sqlite");
+    let opts = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(opts).await.expect("pool");
+    let migrator: Migrator = sqlx::migrate!("./migrations/sqlite");
+    migrator.run_to(100, &pool).await.expect("migrate to 0100");
+    let inbound = format!(
+        "From: Jo <jo@home.test>\r\nSubject: Late bus\r\n\r\n{}",
+        "The bus was late again and I missed my session.\r\n".repeat(60)
+    );
+    let outgoing = format!(
+        "From: Org <complaints@org.test>\r\nTo: jo@home.test\r\nSubject: [CMP-2026-0001] We have received your message\r\n\r\n{}",
+        "Dear Jo, we have received your message and will reply by Friday.\r\n".repeat(40)
+    );
+    sqlx::query(
+        "INSERT INTO messages (id, message_id, content_hash, source, received_at, raw, size, from_addr, subject, kind, case_ref, status, note, content_key)
+         VALUES (1, 'm1@home.test', 'h1', 'INBOX', '2026-11-02T09:00:00Z', ?, ?, 'jo@home.test', 'Late bus', 'complaint', 'CMP-2026-0001', 'processed', NULL, NULL)",
+    )
+    .bind(inbound.as_bytes())
+    .bind(inbound.len() as i64)
+    .execute(&pool)
+    .await
+    .expect("message");
+    sqlx::query(
+        "INSERT INTO classifier_corrections (at, case_ref, message_row, actor, label, name)
+         VALUES ('2026-11-30T10:00:00Z', 'CMP-2026-0001', 1, 'sam@org.test', 'kind', 'complaint')",
+    )
+    .execute(&pool)
+    .await
+    .expect("correction");
+    for (id, status) in [(1, "sent"), (2, "pending")] {
+        sqlx::query(
+            "INSERT INTO outbox (id, case_ref, message_id, template, recipient, automatic, raw, created_at, status, next_attempt_at)
+             VALUES (?, 'CMP-2026-0001', ?, 'acknowledgement', 'jo@home.test', 1, ?, '2026-11-02T09:00:00Z', ?, '2026-11-02T09:00:00Z')",
+        )
+        .bind(id)
+        .bind(format!("ack{id}@org.test"))
+        .bind(outgoing.as_bytes())
+        .bind(status)
+        .execute(&pool)
+        .await
+        .expect("outbox");
+    }
+    pool.close().await;
+
+    let store = Store::open(&path).await.expect("upgrade");
+    // Stored compressed now, and much smaller.
+    for table in ["messages", "outbox"] {
+        let rows: Vec<Vec<u8>> = sqlx::query_scalar(match table {
+            "messages" => "SELECT raw FROM messages",
+            _ => "SELECT raw FROM outbox",
+        })
+        .fetch_all(&store.pool)
+        .await
+        .expect("raw");
+        for r in rows {
+            assert_eq!(r.first(), Some(&1), "{table}: compressed");
+            assert!(r.len() < 400, "{table}: {} bytes", r.len());
+        }
+    }
+    assert_eq!(
+        store.pack_existing().await.expect("again"),
+        0,
+        "nothing left to do"
+    );
+
+    let case: CaseRef = "CMP-2026-0001".parse().expect("a reference");
+    let m = store.message(1).await.expect("read").expect("message 1");
+    assert_eq!(m.raw, inbound.as_bytes());
+    assert_eq!(
+        store.case_messages(&case).await.expect("read")[0].raw,
+        inbound.as_bytes()
+    );
+    let mut tx = store.begin().await.expect("tx");
+    let like = Store::messages_like(&mut tx, Some("m1@home.test"), "other", "other")
+        .await
+        .expect("like");
+    assert_eq!(like[0].raw.as_deref(), Some(inbound.as_bytes()));
+    let history = Store::recent_mail_to(&mut tx, &case, "jo@home.test", 5)
+        .await
+        .expect("history");
+    assert_eq!(history, vec![outgoing.as_bytes().to_vec(); 2]);
+    tx.rollback().await.expect("rollback");
+    assert_eq!(
+        store.corrections().await.expect("corrections")[0].raw,
+        inbound.as_bytes()
+    );
+    let listed = store.outbox(Some(&case)).await.expect("outbox");
+    assert!(listed.iter().all(|r| r.raw == outgoing.as_bytes()));
+    let claimed = store
+        .claim_outbox(at("2026-11-03T09:00:00Z"), at("2026-11-03T09:05:00Z"), 5)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].raw, outgoing.as_bytes());
+
+    // A conversion that stopped half-way: a row still as it was reads the
+    // same, and the next open compresses it.
+    sqlx::query("UPDATE messages SET raw = CAST(X'00' || ? AS BLOB) WHERE id = 1")
+        .bind(inbound.as_bytes())
+        .execute(&store.pool)
+        .await
+        .expect("plain again");
+    assert_eq!(
+        store.message(1).await.expect("read").expect("1").raw,
+        inbound.as_bytes()
+    );
+    store.close().await;
+    let store = Store::open(&path).await.expect("open again");
+    assert_eq!(store.pack_existing().await.expect("again"), 0);
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT raw FROM messages WHERE id = 1")
+        .fetch_one(&store.pool)
+        .await
+        .expect("raw");
+    assert_eq!(stored.first(), Some(&1));
+    assert_eq!(
+        store.message(1).await.expect("read").expect("1").raw,
+        inbound.as_bytes()
+    );
+}

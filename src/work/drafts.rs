@@ -22,7 +22,7 @@
 use crate::app::App;
 use crate::core::case::TemplateId;
 use crate::mail::outgoing::{self, Envelope};
-use crate::store::{StoreError, Tx};
+use crate::store::{StoreError, StoredBytes, Tx};
 use crate::work::effects::ApplyError;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -33,12 +33,25 @@ use std::collections::HashMap;
 /// documentation).
 pub const ATTEMPTS: usize = 4;
 
+/// Where a member of staff's handler token goes in template data: the
+/// template is rendered once with this in the token's place for every staff
+/// recipient of the same mail, and each recipient's own token is put in
+/// afterwards (a token is hex digits, which neither text nor HTML escapes).
+/// Random per process, so no one can write it into a message in advance.
+pub fn token_slot() -> &'static str {
+    static SLOT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SLOT.get_or_init(|| format!("tokenslot{:032x}", rand::random::<u128>()))
+}
+
 /// One outgoing mail to render.
 #[derive(Debug, Clone)]
 pub struct Draft {
     /// The template and its data; `None` when the envelope already holds the
     /// finished subject, text and HTML (notices built as plain text).
     pub template: Option<(TemplateId, Value)>,
+    /// The handler token of a mail to a member of staff: the data holds
+    /// [`token_slot`] in its place.
+    pub token: Option<String>,
     /// Everything else in the message. With a template, its subject, text
     /// and HTML are filled in from the rendering.
     pub envelope: Envelope,
@@ -62,6 +75,7 @@ impl Draft {
             }
             None => field(&mut h, b""),
         }
+        field(&mut h, self.token.as_deref().unwrap_or("").as_bytes());
         let e = &self.envelope;
         for s in [
             &e.from_name,
@@ -81,25 +95,48 @@ impl Draft {
         h.finalize().into()
     }
 
-    /// Render and build the message (no database involved).
-    fn render(&self, app: &App) -> Result<Vec<u8>, ApplyError> {
+    /// Render and build the message (no database involved). A template is
+    /// rendered once per unit of work for all the recipients it is the same
+    /// for (`rendered` keeps it): staff differ only by their token.
+    fn render(&self, app: &App, rendered: &mut Rendered) -> Result<Vec<u8>, ApplyError> {
         let mut env = self.envelope.clone();
         if let Some((id, data)) = &self.template {
-            let rendered = app.templates.render(*id, data)?;
-            env.subject = rendered.subject;
-            env.text = rendered.text;
-            env.html = rendered.html;
+            let mut h = Sha256::new();
+            h.update(id.name().as_bytes());
+            h.update([0]);
+            h.update(data.to_string().as_bytes());
+            let key: Key = h.finalize().into();
+            let r = match rendered.get(&key) {
+                Some(r) => r,
+                None => {
+                    let r = app.templates.render(*id, data)?;
+                    rendered.entry(key).or_insert(r)
+                }
+            };
+            let fill = |s: &str| match &self.token {
+                Some(token) => s.replace(token_slot(), token),
+                None => s.to_string(),
+            };
+            env.subject = fill(&r.subject);
+            env.text = fill(&r.text);
+            env.html = fill(&r.html);
         }
         Ok(outgoing::build(&env)?)
     }
 }
 
+/// Templates rendered in a unit of work, by template and data.
+type Rendered = HashMap<Key, crate::config::templates::Rendered>;
+
 /// The mail of one unit of work: what is rendered, and what a pass asked
 /// for that is not.
 #[derive(Default)]
 pub struct Drafts {
-    ready: HashMap<Key, Vec<u8>>,
+    /// Finished mail in the form the outbox stores it: compressed when
+    /// rendered, outside the transaction (and on both cores in a batch).
+    ready: HashMap<Key, StoredBytes>,
     missing: Vec<(Key, Draft)>,
+    rendered: Rendered,
     passes: usize,
 }
 
@@ -107,20 +144,20 @@ impl Drafts {
     /// The finished bytes of `draft` if it has been rendered; otherwise it is
     /// noted for rendering and empty bytes stand in (this pass will be
     /// rolled back), except in the last pass, which renders it now.
-    pub fn message(&mut self, app: &App, draft: Draft) -> Result<Vec<u8>, ApplyError> {
+    pub fn message(&mut self, app: &App, draft: Draft) -> Result<StoredBytes, ApplyError> {
         let key = draft.key();
-        if let Some(raw) = self.ready.get(&key) {
-            return Ok(raw.clone());
+        if let Some(stored) = self.ready.get(&key) {
+            return Ok(stored.clone());
         }
         if self.passes >= ATTEMPTS {
-            let raw = draft.render(app)?;
-            self.ready.insert(key, raw.clone());
-            return Ok(raw);
+            let stored = StoredBytes::of(&draft.render(app, &mut self.rendered)?);
+            self.ready.insert(key, stored.clone());
+            return Ok(stored);
         }
         if !self.missing.iter().any(|(k, _)| *k == key) {
             self.missing.push((key, draft));
         }
-        Ok(Vec::new())
+        Ok(StoredBytes::of(&[]))
     }
 
     /// Whether every mail asked for in this pass was ready: the pass may commit.
@@ -131,8 +168,8 @@ impl Drafts {
     /// Render what the last pass was missing. Call with no transaction open.
     pub fn render_missing(&mut self, app: &App) -> Result<(), ApplyError> {
         for (key, draft) in std::mem::take(&mut self.missing) {
-            let raw = draft.render(app)?;
-            self.ready.insert(key, raw);
+            let raw = draft.render(app, &mut self.rendered)?;
+            self.ready.insert(key, StoredBytes::of(&raw));
         }
         Ok(())
     }
@@ -156,9 +193,18 @@ impl Drafts {
     /// A pass may run more than once (at most [`ATTEMPTS`] times), so it
     /// must not act outside the database.
     pub async fn begin(&mut self, app: &App) -> Result<Tx, ApplyError> {
+        self.start_pass();
+        Ok(app.store.begin().await?)
+    }
+
+    /// Start a pass in a transaction the caller holds (a batch's, in a
+    /// savepoint: `crate::work::batch`), without opening one.
+    pub fn start_pass(&mut self) {
         self.passes += 1;
         self.missing.clear();
-        Ok(app.store.begin().await?)
+        // Templates are shared between the recipients of one pass's mail;
+        // a pass that follows another writer's commit renders afresh.
+        self.rendered.clear();
     }
 
     /// End a pass with its outcome: commit when it succeeded with all its

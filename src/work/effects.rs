@@ -10,7 +10,7 @@ use crate::config::templates::TemplateError;
 use crate::core::case::{self, Case, Effect, OutMail, Recipient, TemplateId, Transition};
 use crate::core::reference::CaseRef;
 use crate::mail::outgoing::{self, Envelope};
-use crate::store::{NewOutbox, Store, StoreError};
+use crate::store::{NewOutbox, Store, StoreError, StoredBytes};
 use crate::work::drafts::{Draft, Drafts};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -341,7 +341,7 @@ struct QueuedMail {
     template: &'static str,
     recipient: String,
     automatic: bool,
-    raw: Vec<u8>,
+    raw: StoredBytes,
 }
 
 impl Batch {
@@ -417,7 +417,9 @@ async fn queue_mail(
             app.secret
                 .handler_token(&c.reference, &recipient, notice, now)
         });
-        let mut d = data(app, c, m, token.as_deref(), context_text);
+        // Rendered with the token's slot: once for every member of staff.
+        let slot = token.as_ref().map(|_| crate::work::drafts::token_slot());
+        let mut d = data(app, c, m, slot, context_text);
         if staff && !batch.held_outside.is_empty() {
             d.vars.held = Some(batch.held_outside.join(", "));
         }
@@ -475,6 +477,7 @@ async fn queue_mail(
             app,
             Draft {
                 template: Some((m.template, d)),
+                token,
                 envelope: env,
             },
         )?;
@@ -594,6 +597,7 @@ pub async fn queue_notice(
         app,
         Draft {
             template: None,
+            token: None,
             envelope: env,
         },
     )?;

@@ -15,13 +15,14 @@ use crate::core::kind::Kind;
 use crate::core::mail::{self, InboundMail};
 use crate::core::reference::CaseRef;
 use crate::core::{auth, commands, threading, token};
-use crate::store::{MessageStatus, NewMessage, Store, StoreError, THIRD_PARTY_NOTE};
+use crate::store::{MessageStatus, NewMessage, Store, StoreError, StoredBytes, THIRD_PARTY_NOTE};
 use crate::work::drafts::Drafts;
 use crate::work::effects::{self, ApplyError};
 use crate::work::mentioned::{mentioned, Mentioned};
 use crate::work::raw::{content_hash, content_key, within_limit};
 use chrono::{DateTime, Datelike, Utc};
 use sqlx::SqliteConnection;
+use std::borrow::Cow;
 use std::time::Instant;
 use tracing::{info, info_span, warn, Instrument};
 
@@ -67,6 +68,90 @@ fn over_budget(app: &App, started: Instant, stage: &str) -> Option<String> {
     })
 }
 
+/// A message ready for its write transaction: its keys, and the work that
+/// grows with its size (parsing, screening, classifying, threading) done.
+pub(crate) struct Prepared<'a> {
+    raw: Cow<'a, [u8]>,
+    source: &'a str,
+    hash: String,
+    key: String,
+    parsed: Result<(InboundMail, Analysis), mail::MailError>,
+    message_id: Option<String>,
+    from: Option<String>,
+    subject: Option<String>,
+    /// Why it is over the time budget already, if it is.
+    late: Option<String>,
+    /// How long preparing it took.
+    took: std::time::Duration,
+    /// Its bytes as the store keeps them (compressed once, here).
+    stored: StoredBytes,
+}
+
+impl<'a> Prepared<'a> {
+    /// Prepare `raw` from `source`: no database involved. `started` is
+    /// when its processing began, for the time budget.
+    pub(crate) fn new(app: &App, raw: &'a [u8], source: &'a str, started: Instant) -> Self {
+        let raw = within_limit(raw, app.loaded.config.limits.max_message_bytes, source);
+        let hash = content_hash(&raw);
+        let key = content_key(&raw);
+        let parsed = mail::parse(&raw).map(|m| {
+            let analysis = analyse(app, &m);
+            (m, analysis)
+        });
+        let late = over_budget(app, started, "classification");
+        let stored = StoredBytes::of(&raw);
+        let took = started.elapsed();
+        let message_id = parsed.as_ref().ok().and_then(|(m, _)| m.message_id.clone());
+        let (from, subject) = match &parsed {
+            Ok((m, _)) => (
+                m.from.as_ref().map(|f| f.address.clone()),
+                Some(m.subject.clone()),
+            ),
+            Err(_) => (None, None),
+        };
+        Prepared {
+            raw,
+            source,
+            hash,
+            key,
+            parsed,
+            message_id,
+            from,
+            subject,
+            late,
+            took,
+            stored,
+        }
+    }
+
+    /// A start for its time budget, now: as if its processing had begun
+    /// when it was prepared and had gone on since without a pause (a batch
+    /// prepares every message first).
+    pub(crate) fn started(&self) -> Instant {
+        Instant::now()
+            .checked_sub(self.took)
+            .unwrap_or_else(Instant::now)
+    }
+
+    /// Its Message-ID, if it has one.
+    pub(crate) fn message_id(&self) -> Option<&str> {
+        self.message_id.as_deref()
+    }
+
+    fn new_message(&self, now: DateTime<Utc>) -> NewMessage<'_> {
+        NewMessage {
+            message_id: self.message_id.as_deref(),
+            content_hash: &self.hash,
+            content_key: Some(&self.key),
+            source: self.source,
+            received_at: now,
+            raw: &self.raw,
+            from_addr: self.from.as_deref(),
+            subject: self.subject.as_deref(),
+        }
+    }
+}
+
 /// Ingest one raw message received at `now` from `source`.
 ///
 /// The heavy, pure work (parsing, screening, classifying, threading) is
@@ -80,96 +165,17 @@ pub async fn ingest(
     now: DateTime<Utc>,
 ) -> Result<Ingested, IngestError> {
     let started = Instant::now();
-    let raw = within_limit(raw, app.loaded.config.limits.max_message_bytes, source);
-    let raw: &[u8] = &raw;
-    let hash = content_hash(raw);
-    let key = content_key(raw);
     // Outside the write lock: the part that grows with the message's size.
-    let parsed = mail::parse(raw).map(|m| {
-        let analysis = analyse(app, &m);
-        (m, analysis)
-    });
-    let late = over_budget(app, started, "classification");
-    let message_id = parsed.as_ref().ok().and_then(|(m, _)| m.message_id.clone());
-    let span = info_span!(
-        "ingest",
-        message_id = message_id.as_deref().unwrap_or("-"),
-        case = tracing::field::Empty
-    );
+    let p = Prepared::new(app, raw, source, started);
+    let span = span_of(&p);
     async move {
-        let (from, subject) = match &parsed {
-            Ok((m, _)) => (
-                m.from.as_ref().map(|f| f.address.clone()),
-                Some(m.subject.clone()),
-            ),
-            Err(_) => (None, None),
-        };
-        let new_message = NewMessage {
-            message_id: message_id.as_deref(),
-            content_hash: &hash,
-            content_key: Some(&key),
-            source,
-            received_at: now,
-            raw,
-            from_addr: from.as_deref(),
-            subject: subject.as_deref(),
-        };
         let mut drafts = Drafts::default();
         let done = loop {
             let mut tx = match drafts.begin(app).await {
                 Ok(tx) => tx,
                 Err(e) => break Err(e),
             };
-            let out = async {
-                let tx = &mut *tx;
-                let row = match Store::insert_message(tx, &new_message).await? {
-                    Some(row) => row,
-                    None => {
-                        let like =
-                            Store::messages_like(tx, message_id.as_deref(), &hash, &key).await?;
-                        let repeat = like.iter().any(|m| {
-                            m.content_hash == hash
-                                || m.content_key.as_deref() == Some(key.as_str())
-                                || m.raw.as_deref().is_some_and(|r| content_key(r) == key)
-                        });
-                        if repeat {
-                            return Ok(Ingested::Duplicate);
-                        }
-                        // Message-ID reused with different content: a different
-                        // message. Kept under no Message-ID (that one is taken) and
-                        // processed; its content key makes a repeat of it a duplicate.
-                        let first = like.first().map(|m| m.id).unwrap_or_default();
-                        warn!(first_stored_as = first, "Message-ID reused with different content; stored and processed as a new message");
-                        let without_id = NewMessage {
-                            message_id: None,
-                            ..new_message.clone()
-                        };
-                        match Store::insert_message(tx, &without_id).await? {
-                            Some(row) => row,
-                            None => return Ok(Ingested::Duplicate),
-                        }
-                    }
-                };
-                let (mail, analysis) = match &parsed {
-                    Ok(parsed) => parsed,
-                    Err(e) => {
-                        let reason = format!("unreadable message: {e}");
-                        Store::quarantine(tx, row, &reason, now).await?;
-                        return Ok(Ingested::Quarantined(reason));
-                    }
-                };
-                if let Some(reason) = &late {
-                    Store::quarantine(tx, row, reason, now).await?;
-                    return Ok(Ingested::Quarantined(reason.clone()));
-                }
-                let outcome =
-                    process_analysed(app, tx, &mut drafts, row, raw, mail, analysis, now).await?;
-                match over_budget(app, started, "rendering the replies") {
-                    Some(reason) => Err(ApplyError::OverBudget(reason)),
-                    None => Ok(outcome),
-                }
-            }
-            .await;
+            let out = pass(app, &mut tx, &mut drafts, &p, now, started).await;
             match drafts.end(app, tx, out).await {
                 Ok(Some(outcome)) => break Ok(outcome),
                 Ok(None) => {}
@@ -177,43 +183,128 @@ pub async fn ingest(
             }
         };
         match done {
-            Ok(outcome) => {
-                match &outcome {
-                    Ingested::Opened(r) | Ingested::Threaded(r) => {
-                        tracing::Span::current().record("case", r.as_str());
-                    }
-                    Ingested::Quarantined(reason) => warn!(%reason, "quarantined"),
-                    _ => {}
-                }
-                info!(?outcome, "ingested");
-                Ok(outcome)
-            }
+            Ok(outcome) => Ok(logged(outcome)),
             Err(ApplyError::Store(e)) => Err(IngestError(e)),
             Err(e) => {
                 // Everything the failed attempt wrote is rolled back; the raw
                 // message is kept, with the reason, for `quarantine replay`.
                 let reason = e.to_string();
                 let mut tx = app.store.begin().await?;
-                let mut row = Store::insert_message(&mut tx, &new_message).await?;
-                if row.is_none() && new_message.message_id.is_some() {
-                    // Its Message-ID was taken by a different message: kept without it.
-                    let without_id = NewMessage {
-                        message_id: None,
-                        ..new_message.clone()
-                    };
-                    row = Store::insert_message(&mut tx, &without_id).await?;
-                }
-                if let Some(row) = row {
-                    Store::quarantine(&mut tx, row, &reason, now).await?;
-                }
+                quarantine_failed(&mut tx, &p, &reason, now).await?;
                 tx.commit().await?;
-                warn!(%reason, "quarantined");
-                Ok(Ingested::Quarantined(reason))
+                Ok(logged(Ingested::Quarantined(reason)))
             }
         }
     }
     .instrument(span)
     .await
+}
+
+/// The span a message is processed in.
+pub(crate) fn span_of(p: &Prepared<'_>) -> tracing::Span {
+    info_span!(
+        "ingest",
+        message_id = p.message_id().unwrap_or("-"),
+        case = tracing::field::Empty
+    )
+}
+
+/// Log what became of a message (in its span) and hand the outcome back.
+pub(crate) fn logged(outcome: Ingested) -> Ingested {
+    match &outcome {
+        Ingested::Opened(r) | Ingested::Threaded(r) => {
+            tracing::Span::current().record("case", r.as_str());
+        }
+        Ingested::Quarantined(reason) => warn!(%reason, "quarantined"),
+        _ => {}
+    }
+    info!(?outcome, "ingested");
+    outcome
+}
+
+/// Store a message whose processing failed, quarantined with `reason`, in
+/// `tx` (after everything its failed attempt wrote was rolled back).
+pub(crate) async fn quarantine_failed(
+    tx: &mut SqliteConnection,
+    p: &Prepared<'_>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let new_message = p.new_message(now);
+    let mut row = Store::insert_stored_message(tx, &new_message, &p.stored).await?;
+    if row.is_none() && new_message.message_id.is_some() {
+        // Its Message-ID was taken by a different message: kept without it.
+        let without_id = NewMessage {
+            message_id: None,
+            ..new_message.clone()
+        };
+        row = Store::insert_stored_message(tx, &without_id, &p.stored).await?;
+    }
+    if let Some(row) = row {
+        Store::quarantine(tx, row, reason, now).await?;
+    }
+    Ok(())
+}
+
+/// One pass of a message's unit of work in `tx`: store it (or find it a
+/// repeat), then process it, its mail from `drafts`.
+pub(crate) async fn pass(
+    app: &App,
+    tx: &mut SqliteConnection,
+    drafts: &mut Drafts,
+    p: &Prepared<'_>,
+    now: DateTime<Utc>,
+    started: Instant,
+) -> Result<Ingested, ApplyError> {
+    let new_message = p.new_message(now);
+    let (hash, key) = (&p.hash, &p.key);
+    let row = match Store::insert_stored_message(tx, &new_message, &p.stored).await? {
+        Some(row) => row,
+        None => {
+            let like = Store::messages_like(tx, p.message_id(), hash, key).await?;
+            let repeat = like.iter().any(|m| {
+                m.content_hash == *hash
+                    || m.content_key.as_deref() == Some(key.as_str())
+                    || m.raw.as_deref().is_some_and(|r| content_key(r) == *key)
+            });
+            if repeat {
+                return Ok(Ingested::Duplicate);
+            }
+            // Message-ID reused with different content: a different
+            // message. Kept under no Message-ID (that one is taken) and
+            // processed; its content key makes a repeat of it a duplicate.
+            let first = like.first().map(|m| m.id).unwrap_or_default();
+            warn!(
+                first_stored_as = first,
+                "Message-ID reused with different content; stored and processed as a new message"
+            );
+            let without_id = NewMessage {
+                message_id: None,
+                ..new_message.clone()
+            };
+            match Store::insert_stored_message(tx, &without_id, &p.stored).await? {
+                Some(row) => row,
+                None => return Ok(Ingested::Duplicate),
+            }
+        }
+    };
+    let (mail, analysis) = match &p.parsed {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            let reason = format!("unreadable message: {e}");
+            Store::quarantine(tx, row, &reason, now).await?;
+            return Ok(Ingested::Quarantined(reason));
+        }
+    };
+    if let Some(reason) = &p.late {
+        Store::quarantine(tx, row, reason, now).await?;
+        return Ok(Ingested::Quarantined(reason.clone()));
+    }
+    let outcome = process_analysed(app, tx, drafts, row, &p.raw, mail, analysis, now).await?;
+    match over_budget(app, started, "rendering the replies") {
+        Some(reason) => Err(ApplyError::OverBudget(reason)),
+        None => Ok(outcome),
+    }
 }
 
 /// Process a stored message inside the transaction, its mail from

@@ -1,10 +1,11 @@
 //! The work complaintd does with cases, between the mail adapters and the
-//! store: ingesting a message (and the references written in it),
-//! applying a transition's effects, the scheduler's tick, the directors'
-//! digest, operator alerts, flood caps, exporting a case, and the daemon
-//! that runs the loops.
+//! store: ingesting a message (and the references written in it) or a
+//! batch of them, applying a transition's effects, the scheduler's tick, the
+//! directors' digest, operator alerts, flood caps, exporting a case, and the
+//! daemon that runs the loops.
 
 pub(crate) mod alerts;
+pub mod batch;
 pub(crate) mod caps;
 pub mod daemon;
 pub mod digest;

@@ -753,3 +753,30 @@ fn chases_land_in_working_hours_before_the_deadline() {
         assert!(w.calendar.is_working_time(x));
     }
 }
+
+/// The handler's own signature block (name, title, direct line) is kept off
+/// the response the complainant gets: the template signs for the
+/// organisation. A sentence that names the handler stays.
+#[test]
+fn handler_signature_is_not_relayed() {
+    let w = World::new("provider-b");
+    let c = w
+        .open(
+            Kind::Complaint,
+            &[],
+            "My sessions keep being cancelled.",
+            t("2026-11-23T10:00:00Z"),
+        )
+        .case;
+    let tr = w.staff(
+        &c,
+        PRIYA,
+        "We are sorry. Priya Desai will be your contact from now on.\n\nKind regards,\n\nPriya Desai\nQuality Officer | Provider B\nDirect line 01234 567890",
+        t("2026-11-25T11:00:00Z"),
+    );
+    let resp = sent(&tr, TemplateId::StageResponse).expect("stage response");
+    assert_eq!(
+        resp.text.as_deref(),
+        Some("We are sorry. Priya Desai will be your contact from now on.")
+    );
+}

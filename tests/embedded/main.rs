@@ -4,6 +4,7 @@
 mod harness;
 
 mod alerts;
+mod batches;
 mod blind_handlers;
 mod crash;
 mod daemon;

@@ -19,6 +19,7 @@ use super::template::TemplateId;
 use super::{Ctx, Inbound};
 use crate::core::handler_intent::{confirmation_word, strip_hint, Action, Intent};
 use crate::core::kind::Kind;
+use crate::core::quote::relayable;
 use chrono::{DateTime, Duration, Utc};
 
 /// How long a draft can still be confirmed: after this, SEND, ASK or WRITE
@@ -168,6 +169,11 @@ fn act(out: &mut Out, by: &By<'_>, action: Action, text: &str) -> Result<(), Str
 /// The formal stage response (or an enquiry's answer).
 fn respond(out: &mut Out, by: &By<'_>, text: &str) -> Result<String, String> {
     response_due(out, by.ctx)?;
+    // The handler's own signature stays off what the complainant gets.
+    let text = &relayable(by.ctx.directory, &by.msg.from, text);
+    if text.trim().is_empty() {
+        return Err("the message is only a signature: nothing was sent".into());
+    }
     let (ctx, now, id) = (by.ctx, by.now, by.id());
     let reply_to = out.case.last_inbound_id.clone();
     let to = complainant(out);
@@ -240,6 +246,11 @@ fn respond(out: &mut Out, by: &By<'_>, text: &str) -> Result<String, String> {
 
 /// A message to the complainant that is not the response.
 fn write(out: &mut Out, by: &By<'_>, action: Action, text: &str) -> Result<String, String> {
+    // The handler's own signature stays off what the complainant gets.
+    let text = &relayable(by.ctx.directory, &by.msg.from, text);
+    if text.trim().is_empty() {
+        return Err("the message is only a signature: nothing was sent".into());
+    }
     let c = &out.case;
     if c.kind.is_machine() || is_machine_address(&c.complainant.address) {
         return Err("the case has no address to write to".into());

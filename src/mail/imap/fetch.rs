@@ -1,5 +1,6 @@
 //! One signed-in session: fetch every new UID above the checkpoint and
-//! ingest it (the checkpoint advances only after the commit), then wait with
+//! ingest it, a fetched chunk per transaction with the checkpoint in its
+//! commit (`work::batch`), then wait with
 //! IDLE or a poll and catch up again, until shutdown or until the token must
 //! be renewed.
 
@@ -8,7 +9,8 @@ use super::{timed, ImapError};
 use crate::app::App;
 use crate::config::{ImapConfig, MailboxConfig};
 use crate::mail::token_source::TokenSource;
-use crate::work::ingest::{self, Ingested};
+use crate::work::batch;
+use crate::work::ingest::Ingested;
 use crate::work::raw;
 use async_imap::extensions::idle::IdleResponse;
 use chrono::Utc;
@@ -97,18 +99,22 @@ async fn fetch_new(
             bodies.push((*uid, raw));
         }
         bodies.sort_by_key(|(u, _)| *u);
-        for (uid, raw) in bodies {
-            let outcome = ingest::ingest(app, &raw, &mb.name, Utc::now())
-                .await
-                .map_err(|e| ImapError::Store(e.0))?;
-            // Only after the commit.
-            app.store
-                .set_imap_checkpoint(&mb.name, uidvalidity, uid)
-                .await?;
-            if outcome != Ingested::Duplicate {
+        let (uids, raws): (Vec<u32>, Vec<Vec<u8>>) = bodies.into_iter().unzip();
+        // One transaction for the chunk, the checkpoint in its commit.
+        let ack = batch::Ack::Imap {
+            mailbox: &mb.name,
+            uidvalidity,
+            uids: &uids,
+        };
+        let outcomes = batch::ingest_batch(app, &raws, &mb.name, Utc::now(), ack)
+            .await
+            .map_err(|e| ImapError::Store(e.0))?;
+        for (uid, outcome) in uids.iter().zip(&outcomes) {
+            if *outcome != Ingested::Duplicate {
                 taken += 1;
             }
-            after_commit(session, cfg, uid).await;
+            // Only after the commit.
+            after_commit(session, cfg, *uid).await;
         }
     }
     Ok(taken)

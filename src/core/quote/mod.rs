@@ -1,0 +1,443 @@
+//! Reply and quote stripping: find the text a person newly wrote in a reply.
+//!
+//! Removed: quoted history (Outlook header blocks in many languages, or ones
+//! that start with `Date:`; `-----Original Message-----`, `-----Reply
+//! Message-----` and their translations; the underscore line; attribution
+//! lines such as "On … wrote:" in many languages, wrapped over up to three
+//! lines, sharing a line with the reply, or "Name <addr> wrote:" with no `>`
+//! quoting below), client signatures after `-- `, device footers ("Sent from
+//! my iPhone", "Get Outlook for Android") and whatever was pasted below them,
+//! external-sender banners at the top, legal disclaimers, mailing-list
+//! footers and the separator lines these leave behind. Kept: the writer's own
+//! sign-off, answers written below or between `>` quotes (bottom-posting,
+//! interleaving), and the content of a forwarded message. A message that
+//! looks entirely quoted falls back to its whole text.
+//!
+//! Modules: [`headers`] (separators, forward marks, header blocks),
+//! [`attribution`] ("On … wrote:"), [`footers`] (device footers, banners,
+//! disclaimers, list footers), [`copied`] (our own mail pasted unquoted).
+
+mod attribution;
+mod copied;
+mod footers;
+mod headers;
+mod signature;
+
+#[cfg(test)]
+use copied::copied_history_start;
+pub use copied::cut_copied_history;
+pub use signature::relayable;
+
+/// How the history below the new text was introduced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryKind {
+    /// No quoted history found.
+    None,
+    /// A reply's quoted history.
+    Reply,
+    /// A forwarded message.
+    Forward,
+}
+
+/// A reply split into what was newly written and what was quoted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    /// The newly written text, sign-off kept, footers and disclaimers removed.
+    pub new: String,
+    /// The quoted or forwarded history (may be empty).
+    pub history: String,
+    /// What introduced the history.
+    pub kind: HistoryKind,
+    /// Removed footers, signatures and disclaimers.
+    pub removed: Vec<String>,
+}
+
+fn is_quoted(line: &str) -> bool {
+    line.trim_start().starts_with('>')
+}
+
+/// A `>` block starts here: two quoted lines, or one followed by a blank
+/// line or the end (a lone `>>> link <<<` inside a sentence is not one).
+fn quote_block_at(lines: &[&str], i: usize) -> bool {
+    is_quoted(lines[i])
+        && lines
+            .get(i + 1)
+            .is_none_or(|n| is_quoted(n) || n.trim().is_empty())
+}
+
+/// A line that a client wrapped out of a `>` quote: a link's tail or a
+/// fragment with no spaces between two quoted lines, or the lower-case rest
+/// of a long quoted line just above it (an answer written between quotes
+/// starts a sentence, usually after a blank line).
+fn wrapped_quote_line(lines: &[&str], i: usize) -> bool {
+    let l = lines[i].trim();
+    if i == 0 || !is_quoted(lines[i - 1]) || l.is_empty() {
+        return false;
+    }
+    let next_quoted = lines.get(i + 1).is_some_and(|n| is_quoted(n));
+    let next_ends = lines
+        .get(i + 1)
+        .is_none_or(|n| n.trim().is_empty() || is_quoted(n));
+    (next_quoted
+        && (l.contains("://")
+            || l.ends_with('>')
+            || (!l.contains(' ') && l.contains(['=', '/', '_', ')']))))
+        || (next_ends
+            && lines[i - 1].chars().count() >= 60
+            && l.chars().next().is_some_and(|c| c.is_lowercase()))
+}
+
+/// The end (exclusive) of the `>` block starting at `i`, with the blank
+/// lines after it.
+fn quote_block_end(lines: &[&str], i: usize) -> usize {
+    let mut j = i;
+    while j < lines.len()
+        && (is_quoted(lines[j]) || lines[j].trim().is_empty() || wrapped_quote_line(lines, j))
+    {
+        j += 1;
+    }
+    j
+}
+
+/// What starts at line `i` of the text.
+enum Start {
+    /// Unquoted history runs from here to the end.
+    Rest(HistoryKind),
+    /// Lines `i..end` are quoted history; what follows may be new text.
+    Span(usize),
+    /// The line is new text.
+    Text,
+}
+
+fn start_at(lines: &[&str], i: usize) -> Start {
+    let line = lines[i];
+    if line.trim().is_empty() {
+        return Start::Text;
+    }
+    if quote_block_at(lines, i) {
+        return Start::Span(quote_block_end(lines, i));
+    }
+    if headers::is_forward_mark(line) {
+        return Start::Rest(HistoryKind::Forward);
+    }
+    if headers::is_original_message(line) || headers::header_block_at(lines, i) {
+        return Start::Rest(HistoryKind::Reply);
+    }
+    if headers::is_separator(line) {
+        // Outlook's underscore line or a list's separator: history when a
+        // header block or a list footer follows it.
+        let next = lines[i + 1..].iter().position(|l| !l.trim().is_empty());
+        if let Some(n) = next.map(|n| i + 1 + n) {
+            if headers::header_block_at(lines, n) || footers::is_mailing_list(lines[n]) {
+                return Start::Rest(HistoryKind::Reply);
+            }
+        }
+        return Start::Text;
+    }
+    if footers::is_mailing_list(line) {
+        return Start::Rest(HistoryKind::Reply);
+    }
+    let attribution = attribution::attribution_at(lines, i).or_else(|| {
+        attribution::weak_attribution(line)
+            .then_some(1)
+            .filter(|_| next_is_quote(lines, i + 1))
+    });
+    if let Some(k) = attribution {
+        // With `>` quoting below, the quote may end and the answer follow;
+        // without, everything below is the earlier message.
+        return if next_is_quote(lines, i + k) {
+            let q = i
+                + k
+                + lines[i + k..]
+                    .iter()
+                    .take_while(|l| l.trim().is_empty())
+                    .count();
+            Start::Span(quote_block_end(lines, q))
+        } else {
+            Start::Rest(HistoryKind::Reply)
+        };
+    }
+    Start::Text
+}
+
+/// Is the first non-blank line from `i` on a `>` quote?
+fn next_is_quote(lines: &[&str], i: usize) -> bool {
+    lines
+        .get(i..)
+        .and_then(|rest| rest.iter().find(|l| !l.trim().is_empty()))
+        .is_some_and(|l| is_quoted(l))
+}
+
+/// Split a reply into new text and history, and remove footers from the new text.
+pub fn split(text: &str) -> Split {
+    let text = text.replace("\r\n", "\n");
+    let all: Vec<&str> = text.lines().collect();
+    let mut removed = Vec::new();
+    let banner = footers::banner_len(&all);
+    if banner > 0 {
+        removed.push(all[..banner].join("\n").trim_end().to_string());
+    }
+    let lines = &all[banner..];
+    let mut kept: Vec<String> = Vec::new();
+    let mut history: Vec<&str> = Vec::new();
+    let mut kind = HistoryKind::None;
+    // Whether the history began with a bare `>` block at the top, with no
+    // attribution or header block: the only case where falling back to the
+    // whole text is safe (a quoted notification under "On … wrote:" must
+    // never have its commands read as newly written).
+    let mut bare_quote_first = false;
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        // A device footer ends the new text; anything below it is an
+        // earlier message pasted without quoting.
+        if footers::is_device_footer(line) {
+            removed.push(line.trim().to_string());
+            if lines[i + 1..].iter().any(|l| !l.trim().is_empty()) {
+                history.extend(&lines[i + 1..]);
+                if kind == HistoryKind::None {
+                    kind = HistoryKind::Reply;
+                }
+            }
+            break;
+        }
+        if let Some(at) = attribution::shared_line_at(line).filter(|_| next_is_quote(lines, i + 1))
+        {
+            let head = line[..at].trim_end().trim_end_matches('-').trim_end();
+            kept.push(head.to_string());
+            history.push(&line[at..]);
+            let q = i
+                + 1
+                + lines[i + 1..]
+                    .iter()
+                    .take_while(|l| l.trim().is_empty())
+                    .count();
+            let end = quote_block_end(lines, q);
+            history.extend(&lines[i + 1..end]);
+            kind = HistoryKind::Reply;
+            i = end;
+            continue;
+        }
+        match start_at(lines, i) {
+            Start::Rest(k) => {
+                history.extend(&lines[i..]);
+                if kind != HistoryKind::Forward {
+                    kind = k;
+                }
+                break;
+            }
+            Start::Span(end) => {
+                if history.is_empty() && kept.iter().all(|l| l.trim().is_empty()) {
+                    bare_quote_first = quote_block_at(lines, i);
+                }
+                history.extend(&lines[i..end]);
+                kind = HistoryKind::Reply;
+                i = end;
+                continue;
+            }
+            Start::Text => {}
+        }
+        kept.push(line.to_string());
+        i += 1;
+    }
+    let mut new_lines: Vec<&str> = kept.iter().map(|s| s.as_str()).collect();
+    tidy(&mut new_lines, &mut removed);
+    let mut new = join_trimmed(&new_lines);
+    if new.is_empty() && kind == HistoryKind::Reply && bare_quote_first {
+        // Looks entirely quoted: better the whole text than nothing.
+        let unquoted: Vec<&str> = lines.iter().map(|l| unquote(l)).collect();
+        let mut fallback = unquoted.clone();
+        let mut ignored = Vec::new();
+        tidy(&mut fallback, &mut ignored);
+        new = join_trimmed(&fallback);
+    }
+    Split {
+        new,
+        history: history.join("\n"),
+        kind,
+        removed,
+    }
+}
+
+/// A line without its `>` quote markers.
+fn unquote(line: &str) -> &str {
+    line.trim_start().trim_start_matches(['>', ' '])
+}
+
+/// Remove signatures, disclaimers, list footers and device footers from
+/// the end of the new text, then the separators and blank lines they leave.
+fn tidy(new_lines: &mut Vec<&str>, removed: &mut Vec<String>) {
+    // Client signature delimiter "-- " (RFC 3676): everything after is signature.
+    if let Some(i) = new_lines.iter().position(|l| *l == "-- " || *l == "--") {
+        removed.push(new_lines[i..].join("\n"));
+        new_lines.truncate(i);
+    }
+    // Disclaimers run to the end of the text.
+    if let Some(i) = new_lines.iter().position(|l| footers::is_disclaimer(l)) {
+        // Only in the closing part: a complainant may quote such words mid-text.
+        if i * 3 >= new_lines.len() || i > 3 {
+            removed.push(new_lines[i..].join("\n"));
+            new_lines.truncate(i);
+        }
+    }
+    new_lines.retain(|l| {
+        if footers::is_device_footer(l) {
+            removed.push(l.to_string());
+            false
+        } else {
+            true
+        }
+    });
+    // Separator lines left behind, and trailing blank lines.
+    while new_lines
+        .last()
+        .is_some_and(|l| l.trim().is_empty() || headers::is_separator(l))
+    {
+        new_lines.pop();
+    }
+}
+
+/// The lines joined, without leading blank lines and trailing spaces.
+fn join_trimmed(lines: &[&str]) -> String {
+    let start = lines
+        .iter()
+        .position(|l| !l.trim().is_empty())
+        .unwrap_or(lines.len());
+    lines[start..]
+        .iter()
+        .map(|l| l.trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The newly written text of a reply (for `reply-text`): what [`split`]
+/// finds, and for a forward the forwarded message below it too (forwarding
+/// is how its content reaches us, so it is not history to drop).
+pub fn reply_text(text: &str) -> String {
+    let s = split(text);
+    if s.kind == HistoryKind::Forward {
+        let history = s.history.trim_end();
+        if s.new.is_empty() {
+            return join_trimmed(&history.lines().collect::<Vec<_>>());
+        }
+        let h: Vec<&str> = history.lines().collect();
+        return format!("{}\n\n{}", s.new, join_trimmed(&h));
+    }
+    s.new
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outlook_header_block() {
+        let s = split("Thanks, that's fine.\n\nKind regards\nSam\n\nFrom: Org <info@org.test>\nSent: 10 March 2026 10:00\nTo: Sam\nSubject: RE: x\n\nOld text");
+        assert_eq!(s.new, "Thanks, that's fine.\n\nKind regards\nSam");
+        assert_eq!(s.kind, HistoryKind::Reply);
+    }
+
+    #[test]
+    fn localised_outlook_blocks() {
+        for (from, sent) in [
+            ("Von", "Gesendet"),
+            ("Från", "Skickat"),
+            ("De", "Envoyé"),
+            ("De ", "Envoyé "),
+        ] {
+            let t = format!("Neu.\n\n{from}: A <a@b.test>\n{sent}: Montag\nAn: x\n\nalt");
+            assert_eq!(split(&t).new, "Neu.", "{from}");
+        }
+    }
+
+    #[test]
+    fn gmail_wrote_line_wrapped() {
+        let s = split("Yes please.\n\nOn Tue, 3 Mar 2026 at 10:00, Org Complaints <\ncomplaints@org.test> wrote:\n> old\n> older");
+        assert_eq!(s.new, "Yes please.");
+    }
+
+    #[test]
+    fn mobile_footer_removed_sign_off_kept() {
+        let s = split("Not happy with this.\n\nJo\n\nSent from my iPhone");
+        assert_eq!(s.new, "Not happy with this.\n\nJo");
+    }
+
+    #[test]
+    fn disclaimer_removed() {
+        let s = split("Please cancel the invoice.\n\nRegards\nJ\nAcme Ltd\nThis email and any attachments are confidential and intended solely for the addressee.\nIf you are unhappy, see our complaints procedure.");
+        assert_eq!(s.new, "Please cancel the invoice.\n\nRegards\nJ\nAcme Ltd");
+    }
+
+    #[test]
+    fn bottom_posting_keeps_text_after_quote() {
+        let s = split("On Mon, 1 Jan 2026, X wrote:\n> question?\n\nMy answer.");
+        assert_eq!(s.new, "My answer.");
+    }
+
+    #[test]
+    fn cjk_outlook_headers_and_bare_name_wrote() {
+        for t in [
+            "好的，谢谢。\n\n发件人: Complaints <complaints@org.test>\n发送时间: 2026年11月23日 9:00\n收件人: 王\n主题: x\n\n#close lessons: TEXT",
+            "了解しました。\n\n差出人: Complaints <complaints@org.test>\n送信日時: 2026年11月23日 9:00\n宛先: 山田\n件名: x\n\n#withdraw",
+            "Thanks, will look.\n\nComplaints <complaints@org.test> wrote:\n#close lessons: TEXT",
+            "Thanks, will look.\n\n2026年11月23日 9:00 Complaints 写道：\n#withdraw",
+        ] {
+            let s = split(t);
+            assert!(!s.new.contains('#'), "{t:?} kept {:?}", s.new);
+            assert_eq!(s.kind, HistoryKind::Reply, "{t:?}");
+        }
+        // A person's own "she wrote:" with neither address nor date is kept.
+        let s = split("Here is what she wrote:\nI was shouted at.");
+        assert_eq!(s.kind, HistoryKind::None);
+    }
+
+    #[test]
+    fn copied_mail_is_history_even_rewrapped() {
+        let sent = "Megan,\n\nA complaint from Jo has been assigned to you (Stage 1).\n\nHow to handle it: reply to this email from your usual mail client.\n- Or act on the case instead, by starting lines of your reply with a command; nothing is then sent to the complainant.";
+        // Unquoted, re-wrapped at a different width, under an attribution
+        // the stripper does not know.
+        let reply = "Thanks, will look.\n\nMegan\n\nQuelqu'un a dit\nA complaint from Jo has been assigned to you\n(Stage 1).\nHow to handle it: reply to this email from\nyour usual mail client.";
+        assert_eq!(
+            cut_copied_history(reply, sent),
+            "Thanks, will look.\n\nMegan\n\nQuelqu'un a dit"
+        );
+        // One sentence quoted inline, between the writer's own lines, stays.
+        let inline = "You asked me to reply to this email from your usual mail client.\nI am doing that now, as asked.";
+        assert_eq!(cut_copied_history(inline, sent), inline);
+        assert_eq!(copied_history_start("anything", ""), None);
+    }
+
+    #[test]
+    fn forward_is_marked() {
+        let s = split("See below.\n\n---------- Forwarded message ---------\nFrom: L <l@x.test>\nDate: Mon\n\nbody");
+        assert_eq!(s.kind, HistoryKind::Forward);
+        assert_eq!(s.new, "See below.");
+    }
+
+    #[test]
+    fn answer_below_a_quote_kept_with_the_text_above() {
+        let s = split("Hi,\n\nOn Mon, 23 Nov 2026 at 10:00, X <x@y.test> wrote:\n> Which day?\n\nMonday.\n\nJo");
+        assert_eq!(s.new, "Hi,\n\nMonday.\n\nJo");
+        assert_eq!(s.kind, HistoryKind::Reply);
+    }
+
+    #[test]
+    fn a_quoted_notification_never_falls_back_to_being_new_text() {
+        // Nothing written above our quoted mail: empty, so the commands in
+        // its help text are never read as the handler's.
+        let s = split("On Mon, 23 Nov 2026 at 10:00, Complaints <c@org.test> wrote:\n> #close lessons: TEXT\n> #withdraw");
+        assert_eq!(s.new, "");
+        let s = split("From: Complaints <c@org.test>\nSent: Monday\nTo: Sam\n\n#withdraw");
+        assert_eq!(s.new, "");
+        // A bare quote with nothing else is read whole.
+        assert_eq!(split("> Any news?\n> Jo").new, "Any news?\nJo");
+    }
+
+    #[test]
+    fn reply_text_keeps_a_forwarded_message() {
+        let t =
+            "FYI\n\n---------- Forwarded message ---------\nFrom: L <l@x.test>\nDate: Mon\n\nbody";
+        assert_eq!(reply_text(t), t);
+        assert_eq!(split(t).new, "FYI");
+    }
+}

@@ -1,0 +1,117 @@
+//! A handler's own signature block, kept off what is relayed to the
+//! complainant (the template adds the organisation's own sign-off).
+
+use crate::core::directory::Directory;
+
+/// What of a handler's words (`text`, from `from`) the complainant gets:
+/// without the handler's own signature block (their full or first name on
+/// its own line, the closing above it, title and direct line below),
+/// because the template signs for the organisation. The case record keeps
+/// the words as written; a sender not in the directory is left as written.
+pub fn relayable(directory: &Directory, from: &str, text: &str) -> String {
+    let Some(person) = directory.by_email(from) else {
+        return text.to_string();
+    };
+    let first = person.name.split_whitespace().next().unwrap_or_default();
+    without_own_signature(text, &[person.name.as_str(), first])
+}
+
+/// Closing words that open a signature block ("Kind regards,").
+const CLOSINGS: &[&str] = &[
+    "regards",
+    "kind regards",
+    "best regards",
+    "warm regards",
+    "many thanks",
+    "thanks",
+    "thank you",
+    "best wishes",
+    "best",
+    "cheers",
+    "yours sincerely",
+    "yours faithfully",
+    "sincerely",
+    "cofion",
+    "cofion cynnes",
+    "diolch",
+    "gyda diolch",
+    "pozdrawiam",
+    "saludos",
+    "cordialement",
+    "mit freundlichen grüßen",
+];
+
+/// How far from the end a signature block is looked for (non-blank lines).
+const SIGNATURE_MAX_LINES: usize = 12;
+
+/// `text` without the writer's own signature block at its end: the last
+/// few lines from the one that names the writer (`names`: their full name,
+/// or any other line their signature starts with, such as a job title),
+/// together with a closing line ("Kind regards,") just above it. Lines
+/// that merely mention the writer's name inside a sentence are not a
+/// signature. `text` itself when no such block is found.
+pub fn without_own_signature(text: &str, names: &[&str]) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let names: Vec<String> = names
+        .iter()
+        .map(|n| n.trim().to_lowercase())
+        .filter(|n| n.chars().count() >= 2)
+        .collect();
+    if names.is_empty() {
+        return text.to_string();
+    }
+    let tail: Vec<usize> = (0..lines.len())
+        .rev()
+        .filter(|&i| !lines[i].trim().is_empty())
+        .take(SIGNATURE_MAX_LINES)
+        .collect();
+    // The highest line of the tail that is the name on its own (the
+    // signature's first line), not a sentence that mentions it.
+    let Some(&at) = tail.iter().rev().find(|&&i| {
+        let l = lines[i].trim().trim_end_matches([',', '.']).to_lowercase();
+        names.iter().any(|n| {
+            l == *n
+                || l.strip_prefix(n.as_str()).is_some_and(|rest| {
+                    rest.len() <= 60 && rest.trim_start().starts_with([',', '|', '-', '(', '–'])
+                })
+        })
+    }) else {
+        return text.to_string();
+    };
+    let mut cut = at;
+    // A closing line directly above (blank lines between allowed).
+    if let Some(prev) = (0..at).rev().find(|&i| !lines[i].trim().is_empty()) {
+        let l = lines[prev]
+            .trim()
+            .trim_end_matches([',', '.', '!'])
+            .to_lowercase();
+        if CLOSINGS.contains(&l.as_str()) {
+            cut = prev;
+        }
+    }
+    let kept = lines[..cut].join("\n");
+    let kept = kept.trim_end();
+    if kept.is_empty() {
+        // Nothing but a signature: relay nothing rather than a bare name.
+        return String::new();
+    }
+    kept.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_block_removed_sentence_kept() {
+        let t = "Dear Jo,\n\nWe have refunded the fee.\n\nKind regards,\n\nMegan Price\nComplaints Officer\n01234 567890";
+        assert_eq!(
+            without_own_signature(t, &["Megan Price"]),
+            "Dear Jo,\n\nWe have refunded the fee."
+        );
+        let t = "Dear Jo,\n\nMegan Price will call you on Monday.";
+        assert_eq!(without_own_signature(t, &["Megan Price"]), t);
+        assert_eq!(without_own_signature("Hello", &[]), "Hello");
+        assert_eq!(without_own_signature("Megan Price", &["Megan Price"]), "");
+    }
+}

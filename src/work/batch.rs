@@ -1,0 +1,210 @@
+//! Batched ingest: the messages of one fetched IMAP chunk (or one Maildir
+//! scan) in one write transaction, each in a savepoint of its own.
+//!
+//! The unit of work of [`ingest::ingest`](super::ingest::ingest), one
+//! message, costs two transactions and two commits (a pass that finds its
+//! mail not rendered yet, then the pass that commits), and the IMAP
+//! checkpoint a third. A batch instead:
+//!
+//! 1. prepares every message (parsing, screening, classifying, threading:
+//!    no database) on both cores;
+//! 2. runs every message's pass in one transaction that is then rolled back
+//!    (a *dry run*): each finds out which mail it will queue, in the order
+//!    and with the case numbers and Message-IDs the real pass will see,
+//!    since each pass sees the ones before it;
+//! 3. renders all that mail with no transaction open, on both cores;
+//! 4. runs the passes again in one transaction, a `SAVEPOINT` per message:
+//!    a message whose processing fails is rolled back to its savepoint and
+//!    quarantined alone, the others stay; the acknowledgement to the source
+//!    (the IMAP checkpoint) is written in the same transaction; one commit.
+//!
+//! A pass of step 4 that finds mail it lacks (another writer committed
+//! between the dry run and step 4 and changed what it read) is rolled back
+//! to its savepoint; what came before it commits, and the rest of the batch
+//! starts again from step 2. When that happens to the first message of a
+//! batch, it goes through [`ingest::ingest`](super::ingest::ingest) on its
+//! own (which always finishes, see `drafts`), so a batch always makes
+//! progress. Nothing is acknowledged to the source before its commit: the
+//! caller moves Maildir files, and sets IMAP keywords, only after this
+//! returns, and the IMAP checkpoint commits with the messages it covers.
+
+use crate::app::App;
+use crate::store::{Store, StoreError};
+use crate::work::drafts::Drafts;
+use crate::work::effects::ApplyError;
+use crate::work::ingest::{self, IngestError, Ingested, Prepared};
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+use std::time::Instant;
+use tracing::Instrument;
+
+/// How a batch acknowledges what it committed, in the same transaction.
+#[derive(Debug, Clone, Copy)]
+pub enum Ack<'a> {
+    /// Nothing in the database (a Maildir: its files move after the commit).
+    None,
+    /// The IMAP checkpoint of `mailbox` at `uidvalidity`: `uids[i]` is the
+    /// UID of message `i`, in ascending order.
+    Imap {
+        /// The mailbox's name.
+        mailbox: &'a str,
+        /// Its UIDVALIDITY.
+        uidvalidity: u32,
+        /// One UID per message.
+        uids: &'a [u32],
+    },
+}
+
+impl Ack<'_> {
+    async fn write(&self, tx: &mut SqliteConnection, upto: usize) -> Result<(), StoreError> {
+        match self {
+            Ack::None => Ok(()),
+            Ack::Imap {
+                mailbox,
+                uidvalidity,
+                uids,
+            } => match upto.checked_sub(1).and_then(|i| uids.get(i)) {
+                Some(uid) => Store::advance_imap_checkpoint(tx, mailbox, *uidvalidity, *uid).await,
+                None => Ok(()),
+            },
+        }
+    }
+}
+
+/// Prepare every message (no database) on two threads: this one and one
+/// more, keeping their order.
+fn prepare_all<'a>(app: &App, raws: &'a [Vec<u8>], source: &'a str) -> Vec<Prepared<'a>> {
+    let prepare = |raw: &'a Vec<u8>| Prepared::new(app, raw, source, Instant::now());
+    if raws.len() < 2 {
+        return raws.iter().map(prepare).collect();
+    }
+    let (first, second) = raws.split_at(raws.len() / 2);
+    std::thread::scope(|s| {
+        let other = s.spawn(|| second.iter().map(prepare).collect::<Vec<_>>());
+        let mut out: Vec<Prepared<'a>> = first.iter().map(prepare).collect();
+        // A panic on the other thread is a bug in the pure work: raised again here.
+        match other.join() {
+            Ok(rest) => out.extend(rest),
+            Err(p) => std::panic::resume_unwind(p),
+        }
+        out
+    })
+}
+
+/// Render what each of `drafts` misses, on both cores.
+fn render_all(app: &App, drafts: &mut [Drafts]) -> Vec<Result<(), ApplyError>> {
+    if drafts.len() < 2 {
+        return drafts.iter_mut().map(|d| d.render_missing(app)).collect();
+    }
+    let half = drafts.len() / 2;
+    let (first, second) = drafts.split_at_mut(half);
+    std::thread::scope(|s| {
+        let other = s.spawn(|| {
+            second
+                .iter_mut()
+                .map(|d| d.render_missing(app))
+                .collect::<Vec<_>>()
+        });
+        let mut out: Vec<_> = first.iter_mut().map(|d| d.render_missing(app)).collect();
+        match other.join() {
+            Ok(rest) => out.extend(rest),
+            Err(p) => std::panic::resume_unwind(p),
+        }
+        out
+    })
+}
+
+/// Ingest `raws`, received at `now` from `source`, in as few transactions
+/// as the batch allows (see the module documentation), acknowledging them
+/// with `ack` in the commit that stores them. Returns each message's
+/// outcome, in order; on an error, the messages before the one that failed
+/// may have committed (with their acknowledgement), none after.
+pub async fn ingest_batch(
+    app: &App,
+    raws: &[Vec<u8>],
+    source: &str,
+    now: DateTime<Utc>,
+    ack: Ack<'_>,
+) -> Result<Vec<Ingested>, IngestError> {
+    let prepared = prepare_all(app, raws, source);
+    let mut outcomes = Vec::with_capacity(raws.len());
+    while outcomes.len() < prepared.len() {
+        let from = outcomes.len();
+        let committed = batch_from(app, &prepared[from..], now, &ack, from).await?;
+        if committed.is_empty() {
+            // Another writer kept changing what the first message read: it
+            // goes on its own, which always finishes.
+            let outcome = ingest::ingest(app, raws[from].as_slice(), source, now).await?;
+            let mut tx = app.store.begin().await?;
+            ack.write(&mut tx, from + 1).await?;
+            tx.commit().await?;
+            outcomes.push(outcome);
+        } else {
+            outcomes.extend(committed);
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Steps 2–4 for `prepared` (message `offset` of the batch onwards): the
+/// outcomes of the messages committed, a prefix of `prepared`.
+async fn batch_from(
+    app: &App,
+    prepared: &[Prepared<'_>],
+    now: DateTime<Utc>,
+    ack: &Ack<'_>,
+    offset: usize,
+) -> Result<Vec<Ingested>, IngestError> {
+    let mut drafts: Vec<Drafts> = prepared.iter().map(|_| Drafts::default()).collect();
+    // 2. The dry run: every pass, rolled back, to learn the mail to render.
+    let mut tx = app.store.begin().await?;
+    for (i, p) in prepared.iter().enumerate() {
+        drafts[i].start_pass();
+        Store::savepoint(&mut tx).await?;
+        match ingest::pass(app, &mut tx, &mut drafts[i], p, now, p.started()).await {
+            Ok(_) => Store::release(&mut tx).await?,
+            Err(ApplyError::Store(e)) => return Err(IngestError(e)),
+            // It is quarantined in step 4; the messages after it see it so.
+            Err(_) => Store::rollback_to(&mut tx).await?,
+        }
+    }
+    tx.rollback().await.map_err(StoreError::Db)?;
+    // 3. Rendering, no transaction open. A mail that fails to render is
+    // missing in step 4, which stops there; that message then goes through
+    // `ingest::ingest` alone and is quarantined with the reason.
+    let _ = render_all(app, &mut drafts);
+    // 4. The passes that commit, a savepoint each, and the acknowledgement.
+    let mut tx = app.store.begin().await?;
+    let mut outcomes = Vec::with_capacity(prepared.len());
+    for (i, p) in prepared.iter().enumerate() {
+        drafts[i].start_pass();
+        Store::savepoint(&mut tx).await?;
+        let span = ingest::span_of(p);
+        let out = ingest::pass(app, &mut tx, &mut drafts[i], p, now, p.started())
+            .instrument(span.clone())
+            .await;
+        let outcome = match out {
+            Ok(outcome) if drafts[i].complete() => outcome,
+            Ok(_) => {
+                // What it read changed since the dry run: stop here.
+                Store::rollback_to(&mut tx).await?;
+                break;
+            }
+            Err(ApplyError::Store(e)) => return Err(IngestError(e)),
+            Err(e) => {
+                // This message alone: what it wrote goes, it is quarantined,
+                // the batch goes on.
+                Store::rollback_to(&mut tx).await?;
+                Store::savepoint(&mut tx).await?;
+                let reason = e.to_string();
+                ingest::quarantine_failed(&mut tx, p, &reason, now).await?;
+                Ingested::Quarantined(reason)
+            }
+        };
+        Store::release(&mut tx).await?;
+        outcomes.push(span.in_scope(|| ingest::logged(outcome)));
+    }
+    ack.write(&mut tx, offset + outcomes.len()).await?;
+    tx.commit().await.map_err(StoreError::Db)?;
+    Ok(outcomes)
+}
