@@ -259,7 +259,7 @@ pub async fn populate(path: &Path, n: usize) -> Expected {
                         template,
                         recipient: &to,
                         automatic: m == 0,
-                        raw: raw.as_bytes(),
+                        raw: &complaintd::store::StoredBytes::of(raw.as_bytes()),
                         created_at: c.opened_at,
                     },
                 )
