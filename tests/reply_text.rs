@@ -184,7 +184,11 @@ fn held_out_replies_2_do_not_regress() {
     let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}"));
     let len = |k: &str| r[k].as_array().map_or(usize::MAX, Vec::len);
     assert_eq!((n("messages"), n("complainant")), (80, 50));
-    assert!(n("text_exact") >= 61, "text exact {} of 80", n("text_exact"));
+    assert!(
+        n("text_exact") >= 61,
+        "text exact {} of 80",
+        n("text_exact")
+    );
     assert_eq!(len("escalation_missed"), 0, "{}", r["escalation_missed"]);
     assert!(len("escalated_wrongly") <= 2, "{}", r["escalated_wrongly"]);
     assert!(n("intent_correct") >= 42, "{}", r["misread"]);
