@@ -15,6 +15,9 @@
 //! The intent sits after the token so that removing the token
 //! ([`crate::core::token::redact_tokens`]) removes it too.
 
+use regex::Regex;
+use std::sync::LazyLock;
+
 /// What a handler asks to be done with their words. Spelled in addresses by
 /// the strum names (`send`, `ask`, `write`, `note`).
 #[derive(
@@ -113,11 +116,29 @@ pub fn confirmation_word(text: &str) -> Option<Action> {
         "WRITE" => Action::Write,
         _ => return None,
     };
-    // A sign-off ("Gareth", "Thanks, Gareth") may follow; a paragraph may not.
+    // A sign-off ("Gareth", "Thanks, Gareth") may follow; anything else may
+    // not, above all second thoughts ("SEND / No wait, don't"): the words
+    // reach a complainant only when the handler clearly meant it.
     let rest: Vec<&str> = lines.collect();
-    let short = rest.len() <= 2 && rest.iter().all(|l| l.split_whitespace().count() <= 4);
-    short.then_some(action)
+    let signs_off = rest.len() <= 2
+        && rest
+            .iter()
+            .all(|l| SIGN_OFF_LINE.is_match(l) && !SECOND_THOUGHTS.is_match(l));
+    signs_off.then_some(action)
 }
+
+/// A closing and/or a name of up to three capitalised words, or a device
+/// footer.
+static SIGN_OFF_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^((?i:thanks|thank you|many thanks|cheers|regards|kind regards|best wishes|best|diolch|ta)[,.!]?\s*)?(\p{Lu}[\p{L}'’.-]*(\s+\p{Lu}[\p{L}'’.-]*){0,2}[.,!]?)?$|^(?i:sent from my)\s+\S+(\s+\S+)?$")
+        .expect("static regex")
+});
+
+/// Words that take a confirmation back.
+static SECOND_THOUGHTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(no|not|nope|don'?t|do not|wait|hold|stop|cancel|yet|later|ignore|sorry|oops|wrong|mistake|actually)\b|\?")
+        .expect("static regex")
+});
 
 /// The line each link's prefilled body starts with; removed from what the
 /// handler sends, so a hint left in place never reaches anyone.
@@ -177,6 +198,21 @@ mod tests {
         );
         assert_eq!(confirmation_word(""), None);
         assert_eq!(confirmation_word("OK"), None);
+        // Second thoughts below the word take it back: the text stays a draft.
+        for text in [
+            "SEND\nNo wait, don't",
+            "SEND\nnot yet!",
+            "SEND\nDon't",
+            "Send\nWait",
+            "SEND?",
+            "SEND\nreally?",
+        ] {
+            assert_eq!(confirmation_word(text), None, "{text}");
+        }
+        assert_eq!(
+            confirmation_word("SEND\nSent from my iPhone"),
+            Some(Action::Respond)
+        );
     }
 
     #[test]

@@ -227,20 +227,23 @@ pub fn thread(mail: &InboundMail, secret: &Secret, prefixes: &[String]) -> Threa
             }
         }
     }
+    // A token, and the intent its address carries, count only for the case
+    // the message is threaded to: a `.send` address naming another case than
+    // the one an issued Message-ID chose must not send anything on either.
     for a in addresses {
         if let Some((r, token)) = plus_address(a) {
-            if token.is_some() && t.token.is_none() {
+            consider(r.clone(), Evidence::PlusAddress(a.to_string()), &mut t);
+            if token.is_some() && t.token.is_none() && t.case.as_ref() == Some(&r) {
                 t.token = token;
                 t.intent = plus_address_intent(a);
             }
-            consider(r, Evidence::PlusAddress(a.to_string()), &mut t);
         }
     }
     if let Some((r, token)) = subject_tag(&mail.subject, prefixes) {
-        if token.is_some() && t.token.is_none() {
+        consider(r.clone(), Evidence::SubjectTag, &mut t);
+        if token.is_some() && t.token.is_none() && t.case.as_ref() == Some(&r) {
             t.token = token;
         }
-        consider(r, Evidence::SubjectTag, &mut t);
     }
     for r in mentions(&mail.subject, prefixes) {
         if Some(&r) != t.case.as_ref() && !t.mentioned.contains(&r) {
@@ -294,6 +297,34 @@ mod tests {
         assert!(thread(&mail("Re: [ZZZ-2026-0001] x"), &secret, &p)
             .case
             .is_none());
+    }
+
+    #[test]
+    fn a_tokened_intent_for_another_case_than_the_thread_is_ignored() {
+        let secret = Secret::new(b"k".repeat(32));
+        let x: CaseRef = "CMP-2026-0001".parse().expect("a reference");
+        let mut m = mail("RE: your case");
+        m.in_reply_to = vec![secret.message_id(&x, "notify", "n1", "org.test")];
+        m.recipients = vec![Mailbox {
+            name: None,
+            address: "complaints+cmp-2026-0002.t0123456789abcdef.send@org.test".into(),
+        }];
+        let t = thread(&m, &secret, &["CMP".into()]);
+        assert_eq!(t.case, Some(x), "the issued Message-ID decides the case");
+        assert_eq!(t.token, None, "another case's token is not this case's");
+        assert_eq!(t.intent, None, "another case's .send sends nothing here");
+        // The same address alone threads to its own case, with its intent.
+        let mut m = mail("Stage 1 response");
+        m.recipients = vec![Mailbox {
+            name: None,
+            address: "complaints+cmp-2026-0002.t0123456789abcdef.send@org.test".into(),
+        }];
+        let t = thread(&m, &secret, &["CMP".into()]);
+        assert_eq!(
+            t.case.map(|c| c.to_string()).as_deref(),
+            Some("CMP-2026-0002")
+        );
+        assert!(t.intent.is_some());
     }
 
     #[test]

@@ -45,7 +45,11 @@ pub(crate) async fn mentioned(
         new_matter_of: None,
         unknown: Vec::new(),
     };
-    if m.existing.is_none() {
+    let staff = mail.relayed_by.is_none() && app.directory.by_email(sender).is_some();
+    // Staff act on a case by its links and tokens, never by naming it: a
+    // member of staff who forwards a new complaint and notes "relates to
+    // PAR-2026-0049" must not turn it into a draft on that old case.
+    if m.existing.is_none() && !staff {
         let prefixes = vec![app.loaded.policy.procedure.reference_prefix.clone()];
         for r in threading::mentioned_anywhere(thread, new_text, &prefixes) {
             match Store::load_case(tx, &r).await? {
@@ -58,7 +62,6 @@ pub(crate) async fn mentioned(
             }
         }
     }
-    let staff = mail.relayed_by.is_none() && app.directory.by_email(sender).is_some();
     if let Some(c) = &m.existing {
         if !staff && case::standing(c, sender, false) == case::Standing::Complainant {
             let reading = case::reading(c, new_text);

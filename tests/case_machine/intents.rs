@@ -371,3 +371,30 @@ fn extend_while_paused_sets_the_new_date_and_ends_the_pause() {
     assert!(due(&tr.case, DeadlineKind::Respond).is_some());
     assert!(sent(&tr, TemplateId::DelayNotice).is_some());
 }
+
+#[test]
+fn a_draft_confirmed_by_a_colleague_loses_its_authors_signature() {
+    let w = World::new("provider-b");
+    let c = open_b(&w);
+    let one = w
+        .said(
+            &c,
+            PRIYA,
+            "Dear Jo,\n\nYour sessions are rebooked.\n\nKind regards,\n\nPriya Desai\nQuality Officer | Provider B",
+            None,
+            t("2026-11-23T11:00:00Z"),
+        )
+        .case;
+    let tr = w.said(
+        &one,
+        TOM,
+        "SEND\n\nTom",
+        Some("draft-1"),
+        t("2026-11-23T11:10:00Z"),
+    );
+    let resp = sent(&tr, TemplateId::StageResponse).expect("the stage response");
+    assert_eq!(
+        resp.text.as_deref(),
+        Some("Dear Jo,\n\nYour sessions are rebooked.")
+    );
+}

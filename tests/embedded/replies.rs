@@ -217,3 +217,23 @@ async fn replies_after_a_response_move_the_stage_only_when_asked() {
     let c = app.case(&r).await;
     assert_eq!(c.stage, 1);
 }
+
+#[tokio::test]
+async fn staff_naming_a_case_in_a_fresh_message_do_not_act_on_it() {
+    let mut app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    let old = opened(&mut app).await;
+    let before = app.case(&old).await;
+    app.advance(Duration::hours(1));
+    let outcome = app
+        .deliver(&fresh(
+            &format!("Priya Desai <{PRIYA}>"),
+            "New complaint from a learner",
+            &format!("Forwarding a new complaint that came to my own inbox; it relates to {old}.\n\nSEND\n\nPriya"),
+            "staff-fresh@staff.test",
+        ))
+        .await;
+    assert_ne!(outcome, Ingested::Threaded(old.clone()), "{outcome:?}");
+    let after = app.case(&old).await;
+    assert_eq!(after.drafts, before.drafts, "no draft on the named case");
+    assert_eq!(after.state, before.state);
+}

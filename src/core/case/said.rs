@@ -325,7 +325,10 @@ fn act_on_draft(out: &mut Out, by: &By<'_>, n: u32, action: Action) {
         );
         return;
     }
-    match act(out, by, action, &d.text) {
+    // The draft's own author's signature comes off, whoever confirms it
+    // (`act` takes off the confirmer's).
+    let text = relayable(by.ctx.directory, &d.by, &d.text);
+    match act(out, by, action, &text) {
         Ok(()) => {
             out.case.drafts.retain(|x| x.number != n);
             out.audit(
