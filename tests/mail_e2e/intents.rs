@@ -27,7 +27,13 @@ fn percent_decode(s: &str) -> String {
 
 /// The message a mail client sends from the `intent` link of `mail`, with
 /// `text` typed above the hint.
-fn clicked(mail: &[u8], intent: &str, from: &str, text: &str, id: &str) -> (String, Vec<u8>) {
+pub(super) fn clicked(
+    mail: &[u8],
+    intent: &str,
+    from: &str,
+    text: &str,
+    id: &str,
+) -> (String, Vec<u8>) {
     let m = parse(mail);
     let needle = format!(".{intent}@");
     let url = m

@@ -4,6 +4,7 @@
 //! request to take it further), a reference written only in the body, a
 //! third party writing about someone else's case, and a new matter.
 
+use super::intents::clicked;
 use super::*;
 
 /// A fresh message: no In-Reply-To, no References, no tag, no plus-address.
@@ -75,18 +76,15 @@ async fn complainant_replies_are_read_for_what_they_are() {
         .clone();
 
     // The response.
-    smtp_send(
-        s,
-        "handler@example.test",
-        &[&reply_address(&note)],
-        &outlook_reply(
-            &note,
-            "Hannah Handler <handler@example.test>",
-            "Dear Alice,\r\n\r\nYour sessions are rebooked for Thursday.\r\n\r\nHannah",
-            "r-h1@example.test",
-        ),
-    )
-    .await;
+    // The formal response, by the notification's Send link.
+    let (to, raw) = clicked(
+        &note,
+        "send",
+        "Hannah Handler <handler@example.test>",
+        "Dear Alice,\r\n\r\nYour sessions are rebooked for Thursday.\r\n\r\nHannah",
+        "r-h1@example.test",
+    );
+    smtp_send(s, "handler@example.test", &[&to], &raw).await;
     let inbox_a = wait_inbox(s, "alice", 20, "the response", |m| {
         !with_template(m, "Our response").is_empty()
     })
@@ -204,18 +202,15 @@ async fn responded_case(s: &Stack, app: &mut Instance) -> String {
         .find(|x| subject(x).contains("for you"))
         .expect("notification")
         .clone();
-    smtp_send(
-        s,
-        "handler@example.test",
-        &[&reply_address(&note)],
-        &outlook_reply(
-            &note,
-            "Hannah Handler <handler@example.test>",
-            "Dear Alice,\r\n\r\nYour sessions are rebooked for Thursday.\r\n\r\nHannah",
-            "t-h1@example.test",
-        ),
-    )
-    .await;
+    // The formal response, by the notification's Send link.
+    let (to, raw) = clicked(
+        &note,
+        "send",
+        "Hannah Handler <handler@example.test>",
+        "Dear Alice,\r\n\r\nYour sessions are rebooked for Thursday.\r\n\r\nHannah",
+        "t-h1@example.test",
+    );
+    smtp_send(s, "handler@example.test", &[&to], &raw).await;
     wait_inbox(s, "alice", 20, "the response", |m| {
         !with_template(m, "Our response").is_empty()
     })
