@@ -106,17 +106,7 @@ fn unreadable_input_is_an_error_not_a_panic() {
 #[test]
 fn blind_replies_1_intent_figures() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/blind/replies-1");
-    let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))
-        .args(["reply-text", "--json", "--eval"])
-        .arg(&dir)
-        .output()
-        .expect("run reply-text --eval");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let r = eval_json(&dir);
     let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}"));
     let len = |k: &str| r[k].as_array().map_or(usize::MAX, Vec::len);
     assert_eq!((n("messages"), n("complainant")), (60, 38));
@@ -170,17 +160,7 @@ fn eval_of_a_folder_without_labels_is_an_error() {
 #[test]
 fn held_out_replies_2_do_not_regress() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/blind/replies-2");
-    let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))
-        .args(["reply-text", "--json", "--eval"])
-        .arg(&dir)
-        .output()
-        .expect("run reply-text --eval");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let r = eval_json(&dir);
     let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}"));
     let len = |k: &str| r[k].as_array().map_or(usize::MAX, Vec::len);
     assert_eq!((n("messages"), n("complainant")), (80, 50));
@@ -193,4 +173,19 @@ fn held_out_replies_2_do_not_regress() {
     assert!(len("escalated_wrongly") <= 2, "{}", r["escalated_wrongly"]);
     assert!(n("intent_correct") >= 42, "{}", r["misread"]);
     assert_eq!((n("headerless"), n("headerless_found")), (19, 19));
+}
+
+/// `reply-text --json --eval DIR`'s figures.
+fn eval_json(dir: &Path) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))
+        .args(["reply-text", "--json", "--eval"])
+        .arg(dir)
+        .output()
+        .expect("run reply-text --eval");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
 }

@@ -97,7 +97,7 @@ pub fn unwrap_contact_form(mut mail: InboundMail) -> InboundMail {
         mail.unread.push(format!(
             "contact form from {}: its Email field {:?} is not a valid address, so the form stays the sender",
             from.address,
-            super::text::one_line(field.as_str()).chars().take(80).collect::<String>()
+            super::text::excerpt(field.as_str(), 80)
         ));
         return mail;
     };

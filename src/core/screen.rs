@@ -100,7 +100,7 @@ static DSN_STRUCTURE: LazyLock<Regex> = LazyLock::new(|| {
 /// In English and in the languages our users' correspondents write, matched
 /// on the opening with accents removed.
 static OOO_OPENING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\W*((hello|hi|dear [^\n]{1,40}|good (morning|afternoon)|bore da|prynhawn da|helo|dzien dobry|hola|buenos dias|ola|bom dia|buna ziua)[^\n]{0,30}\n\W*)?((thank you for your (e-?mail|message)|diolch am eich (e-?bost|neges)|dziekuje za (wiadomosc|e-?mail)|gracias por su (correo|mensaje)|obrigad[oa] pel[ao] (sua )?(mensagem|e-?mail)|va multumesc pentru (mesaj|e-?mail))[.!,]?\s*)?((i am|i'm|i will be|i'll be)\s+(currently\s+|now\s+)?(out of (the )?office|away from (the |my )?(office|desk|e-?mail)|on (annual |parental |maternity |paternity |sick )?leave|on holiday|on vacation|travell?ing|not in the office|working away)\b|(rydw i|rwyf i?|dw i|byddaf)\s*(allan o'?r swyddfa|ar wyliau|i ffwrdd|ar absenoldeb)|(obecnie )?(jestem|bede) (poza biurem|na urlopie|nieobecn\w*)|(actualmente )?(estoy|estare|me encuentro) (fuera de la oficina|de vacaciones|ausente)|(estou|estarei|encontro-me) (fora do escritorio|de ferias|ausente)|(sunt|voi fi) (in concediu|plecat\w* din birou|absent\w*)|je suis (actuellement )?absent|ich bin (derzeit |bis |nicht im buro|abwesend))")
+    Regex::new(r"(?i)^\W*((thank you for your (e-?mail|message)|diolch am eich (e-?bost|neges)|dziekuje za (wiadomosc|e-?mail)|gracias por su (correo|mensaje)|obrigad[oa] pel[ao] (sua )?(mensagem|e-?mail)|va multumesc pentru (mesaj|e-?mail))[.!,]?\s*)?((i am|i'm|i will be|i'll be)\s+(currently\s+|now\s+)?(out of (the )?office|away from (the |my )?(office|desk|e-?mail)|on (annual |parental |maternity |paternity |sick )?leave|on holiday|on vacation|travell?ing|not in the office|working away)\b|(rydw i|rwyf i?|dw i|byddaf)\s*(allan o'?r swyddfa|ar wyliau|i ffwrdd|ar absenoldeb)|(obecnie )?(jestem|bede) (poza biurem|na urlopie|nieobecn\w*)|(actualmente )?(estoy|estare|me encuentro) (fuera de la oficina|de vacaciones|ausente)|(estou|estarei|encontro-me) (fora do escritorio|de ferias|ausente)|(sunt|voi fi) (in concediu|plecat\w* din birou|absent\w*)|je suis (actuellement )?absent|ich bin (derzeit |bis |nicht im buro|abwesend))")
         .expect("static regex")
 });
 static OOO_DETAIL: LazyLock<Regex> = LazyLock::new(|| {
@@ -418,7 +418,16 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
     if !FORWARD_SUBJECT.is_match(&mail.subject) {
         let open = opening(&new_text, 3);
         let new_len = new_text.trim().len();
-        let folded = |lines| super::text::fold_accents(&opening(&new_text, lines));
+        // A greeting line ("Hello,") before the notice is not part of it.
+        let notice = match new_text.trim_start().split_once('\n') {
+            Some((first, rest))
+                if first.trim().len() < 60 && super::text::opens_with_greeting(first) =>
+            {
+                rest
+            }
+            _ => new_text.as_str(),
+        };
+        let folded = |lines| super::text::fold_accents(&opening(notice, lines));
         if new_len < 1500
             && OOO_OPENING.is_match(&folded(3))
             && OOO_DETAIL.is_match(&folded(8))
@@ -426,29 +435,20 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
         {
             auto.push(format!(
                 "the text is an out-of-office notice ({:?})",
-                super::text::one_line(&open)
-                    .chars()
-                    .take(80)
-                    .collect::<String>()
+                super::text::excerpt(&open, 80)
             ));
         }
         if new_len < 600 && DRIVING_REPLY.is_match(&open) {
             auto.push(format!(
                 "a phone's automatic \"I'm driving\" reply ({:?})",
-                super::text::one_line(&open)
-                    .chars()
-                    .take(80)
-                    .collect::<String>()
+                super::text::excerpt(&open, 80)
             ));
         }
         if new_len < 3000 {
             if let Some(m) = READ_RECEIPT.find(&opening(&new_text, 8)) {
                 auto.push(format!(
                     "a read receipt written as text ({:?})",
-                    super::text::one_line(m.as_str())
-                        .chars()
-                        .take(80)
-                        .collect::<String>()
+                    super::text::excerpt(m.as_str(), 80)
                 ));
             }
         }

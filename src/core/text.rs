@@ -188,10 +188,16 @@ pub fn display_name(s: &str) -> String {
     out
 }
 
+/// `s` on one line, cut to its first `n` characters: a short excerpt for a
+/// reason a handler reads.
+pub fn excerpt(s: &str, n: usize) -> String {
+    one_line(s).chars().take(n).collect()
+}
+
 /// Whether words someone wrote open with a greeting ("Dear …", "Hello",
 /// "Bore da"…): mail that relays them adds its own only when they do not.
 pub fn opens_with_greeting(text: &str) -> bool {
-    const GREETINGS: [&str; 10] = [
+    const GREETINGS: [&str; 19] = [
         "dear ",
         "hi ",
         "hi,",
@@ -202,6 +208,15 @@ pub fn opens_with_greeting(text: &str) -> bool {
         "helo",
         "shwmae",
         "bore da",
+        "prynhawn da",
+        "dzień dobry",
+        "dzien dobry",
+        "hola",
+        "buenos días",
+        "buenos dias",
+        "bom dia",
+        "bună ziua",
+        "buna ziua",
     ];
     let written = text.trim_start().to_lowercase();
     GREETINGS.iter().any(|g| written.starts_with(g))
