@@ -19,6 +19,7 @@ mod machine_mail;
 mod operations;
 mod outsiders;
 mod procedures;
+mod records;
 mod progress;
 mod replies;
 mod scale;

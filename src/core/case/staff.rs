@@ -14,10 +14,17 @@ use crate::core::commands::{CommandError, Parsed};
 use crate::core::handler_intent::Intent;
 use chrono::{DateTime, Utc};
 
-fn report(out: &mut Out, errors: Vec<String>) {
+fn report(out: &mut Out, errors: Vec<String>, from: &str) {
     if errors.is_empty() {
         return;
     }
+    // A case with no handler (an independent stage waiting for one) reports
+    // to whoever wrote the commands.
+    let to = if out.case.handler.is_some() {
+        Recipient::Handler
+    } else {
+        Recipient::Address(from.to_ascii_lowercase())
+    };
     // No line of the report starts with `#`: quoted back unmarked, it
     // would otherwise read as a command.
     let lines: Vec<String> = errors
@@ -31,7 +38,7 @@ fn report(out: &mut Out, errors: Vec<String>) {
         })
         .collect();
     let m = with_vars(
-        mail(TemplateId::CommandReport, vec![Recipient::Handler]),
+        mail(TemplateId::CommandReport, vec![to]),
         |v| v.errors = Some(lines.join("\n")),
     );
     out.send(m);
@@ -103,7 +110,7 @@ pub(super) fn staff_replied(
         if !parsed.text.trim().is_empty() {
             out.audit(actor.clone(), "note", parsed.text.clone(), id.as_deref());
         }
-        report(out, errors);
+        report(out, errors, &msg.from);
         if !done.is_empty() {
             // A decision is confirmed to whoever made it, so a command that
             // ran by mistake (a quoted example, a wrong case) is seen at once.

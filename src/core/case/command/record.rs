@@ -327,8 +327,10 @@ pub(super) fn refuse(
         actor,
         id,
     } = by;
+    // At a later stage, refusing the case is refusing its escalation.
     let escalation = match out.case.state {
-        State::Open | State::Triage | State::AwaitingDecision | State::AwaitingConsent => false,
+        State::Open | State::AwaitingDecision | State::AwaitingConsent => out.case.stage > 0,
+        State::Triage => false,
         State::Responded | State::LateEscalation => true,
         s => {
             return Err(format!(
