@@ -124,6 +124,10 @@ pub struct Stage {
     /// needs a second, recorded reason (`#extend DATE reason beyond-cap: why`).
     #[serde(default)]
     pub max_extension: Option<Span>,
+    /// This stage's response needs its outcome recorded first (overrides
+    /// `[records] require_outcome`).
+    #[serde(default)]
+    pub require_outcome: Option<bool>,
 }
 
 /// What `response_names` says to name the next stage's external bodies
@@ -657,5 +661,38 @@ impl Policy {
     /// Does a kind open a case that follows the stages?
     pub fn is_procedural(kind: Kind) -> bool {
         kind == Kind::Complaint
+    }
+}
+
+#[cfg(test)]
+mod records_tests {
+    use super::{Months, Policy};
+
+    fn provider_b(extra_stage1: &str, records: &str) -> Result<Policy, toml::de::Error> {
+        let text = include_str!("../../examples/provider-b/policy.toml").replacen(
+            "name = \"Stage 1\"\n",
+            &format!("name = \"Stage 1\"\n{extra_stage1}\n"),
+            1,
+        );
+        Policy::from_toml(&format!("{text}\n[records]\n{records}\n"))
+    }
+
+    #[test]
+    fn records_keys_are_read_and_checked() {
+        let p = provider_b(
+            "max_extension = \"12 hours\"",
+            "require_outcome = true\nraise_within = \"1 year\"",
+        )
+        .expect("parses");
+        assert!(p.records.require_outcome && !p.records.independent_stages);
+        assert_eq!(p.records.raise_within, Some(Months(12)));
+        let problems = p.validate();
+        assert!(
+            problems.iter().any(|x| x.key == "stage[0].max_extension"),
+            "{problems:?}"
+        );
+        assert!(provider_b("", "raise_within = \"soon\"").is_err());
+        assert!(provider_b("", "require_outcomes = true").is_err());
+        assert_eq!("6 months".parse::<Months>(), Ok(Months(6)));
     }
 }

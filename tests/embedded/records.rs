@@ -122,7 +122,9 @@ async fn a_response_without_its_outcome_is_refused_and_the_outcome_and_definitio
     let c = app.case(REF).await;
     assert_eq!(c.stage, 1);
     assert!(
-        c.records.remaining[0].points.contains("still not been rebooked")
+        c.records.remaining[0]
+            .points
+            .contains("still not been rebooked")
             && c.records.remaining[0].stage == 1
             && c.records.remaining[0].by == "complainant",
         "{:?}",
@@ -140,7 +142,12 @@ async fn a_response_without_its_outcome_is_refused_and_the_outcome_and_definitio
 async fn remedies_are_chased_alerted_listed_and_followed_past_closing() {
     let mut app = spawn("tell_complainant_remedy_done = true", "", &same).await;
     open(&app, COMPLAINT).await;
-    respond(&app, "We are sorry; here is what we will do.", "m1@staff.test").await;
+    respond(
+        &app,
+        "We are sorry; here is what we will do.",
+        "m1@staff.test",
+    )
+    .await;
     // Monday 23rd: the apology is due Wednesday 25th, the refund Friday 4 December.
     commands(
         &app,
@@ -183,8 +190,12 @@ async fn remedies_are_chased_alerted_listed_and_followed_past_closing() {
         .find(|s| s.title.starts_with("Outstanding remedies"))
         .expect("remedies in the digest");
     assert!(
-        s.lines.iter().any(|l| l.contains("remedy 1: apology") && l.contains("OVERDUE"))
-            && s.lines.iter().any(|l| l.contains("remedy 2: refund") && !l.contains("OVERDUE")),
+        s.lines
+            .iter()
+            .any(|l| l.contains("remedy 1: apology") && l.contains("OVERDUE"))
+            && s.lines
+                .iter()
+                .any(|l| l.contains("remedy 2: refund") && !l.contains("OVERDUE")),
         "{s:?}"
     );
 
@@ -193,7 +204,12 @@ async fn remedies_are_chased_alerted_listed_and_followed_past_closing() {
     assert!(done.contains("a written apology from the coach"), "{done}");
 
     // The case closes; the refund is still followed.
-    commands(&app, "#close lessons: rebook cancelled sessions within a week", 4).await;
+    commands(
+        &app,
+        "#close lessons: rebook cancelled sessions within a week",
+        4,
+    )
+    .await;
     app.run_until(t("2026-12-04T12:00:00Z"), Duration::hours(2))
         .await;
     let c = app.case(REF).await;
@@ -238,7 +254,8 @@ async fn an_extension_past_the_cap_needs_a_second_reason_and_names_the_external_
     .await;
     let report = describe(&app.last("command_report", PRIYA).await);
     assert!(
-        report.contains("past the procedure's cap of 5 working days") && report.contains("beyond-cap"),
+        report.contains("past the procedure's cap of 5 working days")
+            && report.contains("beyond-cap"),
         "{report}"
     );
     assert!(!templates_to(&app.sent_to(JO).await).contains(&"delay_notice".to_string()));
@@ -273,7 +290,10 @@ async fn an_extension_past_the_cap_needs_a_second_reason_and_names_the_external_
         .iter()
         .find(|s| s.title == "Extensions past the procedure's cap")
         .expect("the digest reports it");
-    assert!(s.lines[0].contains(REF) && s.lines[0].contains("office is closed"), "{s:?}");
+    assert!(
+        s.lines[0].contains(REF) && s.lines[0].contains("office is closed"),
+        "{s:?}"
+    );
 }
 
 #[tokio::test]
@@ -355,7 +375,10 @@ async fn refusals_are_recorded_and_the_letter_names_the_external_body() {
     let c = app.case(REF).await;
     assert_eq!(c.state, State::Closed);
     let r = &c.records.refusals[0];
-    assert_eq!((r.ground, r.escalation), (RefusalGround::AlreadyAnswered, false));
+    assert_eq!(
+        (r.ground, r.escalation),
+        (RefusalGround::AlreadyAnswered, false)
+    );
     let audit = app.app.store.case_audit(&cref(REF)).await.expect("audit");
     assert!(audit.iter().any(|a| a.action == "refused to accept"));
 }
@@ -375,7 +398,10 @@ async fn a_late_complaint_is_flagged_and_the_decision_recorded() {
     );
     let c = app.case(REF).await;
     let late = c.records.late.as_ref().expect("flagged");
-    assert_eq!((late.evidence.as_str(), late.decision.is_none()), ("March 2024", true));
+    assert_eq!(
+        (late.evidence.as_str(), late.decision.is_none()),
+        ("March 2024", true)
+    );
     let flag = app.last("late_complaint", PRIYA).await;
     app.deliver(&app.outlook_reply(
         &flag,
@@ -387,7 +413,11 @@ async fn a_late_complaint_is_flagged_and_the_decision_recorded() {
     app.send().await;
     let c = app.case(REF).await;
     let audit = app.app.store.case_audit(&cref(REF)).await.expect("audit");
-    let d = c.records.late.and_then(|l| l.decision).unwrap_or_else(|| panic!("{audit:#?}"));
+    let d = c
+        .records
+        .late
+        .and_then(|l| l.decision)
+        .unwrap_or_else(|| panic!("{audit:#?}"));
     assert!(d.accepted && d.by == PRIYA, "{d:?}");
 
     // A recent complaint is not flagged.
@@ -399,7 +429,12 @@ async fn a_late_complaint_is_flagged_and_the_decision_recorded() {
 
 #[tokio::test]
 async fn cases_show_and_export_include_every_record() {
-    let app = spawn("require_outcome = true", "max_extension = \"5 working days\"", &same).await;
+    let app = spawn(
+        "require_outcome = true",
+        "max_extension = \"5 working days\"",
+        &same,
+    )
+    .await;
     open(&app, COMPLAINT).await;
     commands(
         &app,
@@ -461,7 +496,13 @@ async fn cases_show_and_export_include_every_record() {
     assert_eq!(v["records"]["remedies"][0]["kind"], "apology");
     assert_eq!(v["records"]["refusals"][0]["ground"], "already-answered");
     let out = app.dir.path().join("export");
-    run(&["cases", "export", REF, "--out", out.to_str().expect("utf-8")]);
+    run(&[
+        "cases",
+        "export",
+        REF,
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
     let folder = std::fs::read_dir(&out)
         .expect("export dir")
         .next()
@@ -479,4 +520,48 @@ async fn cases_show_and_export_include_every_record() {
         assert!(record.contains(want), "{want:?} not in:\n{record}");
     }
     println!("{show}");
+}
+
+#[tokio::test]
+async fn an_outcome_written_above_the_response_goes_with_it_and_other_commands_still_stop_it() {
+    let app = spawn("require_outcome = true", "", &same).await;
+    open(&app, COMPLAINT).await;
+    // Any other command beside it keeps the rule: nothing is sent.
+    respond(
+        &app,
+        "#outcome not-upheld: the sessions were rebooked within the week\n#note rang Jo\n\nWe have looked into this carefully.",
+        "o1@staff.test",
+    )
+    .await;
+    assert!(!templates_to(&app.sent_to(JO).await).contains(&"stage_response".to_string()));
+    respond(
+        &app,
+        "#outcome not-upheld: the sessions were rebooked within the week\n\nWe have looked into this carefully.",
+        "o2@staff.test",
+    )
+    .await;
+    let response = describe(&app.last("stage_response", JO).await);
+    assert!(
+        response.contains("We have looked into this carefully.")
+            && response.contains("Outcome: your complaint is not upheld. Our reasons: the sessions were rebooked within the week")
+            && !response.contains("#outcome"),
+        "{response}"
+    );
+    let o = app.case(REF).await.records.outcomes;
+    assert_eq!((o.len(), o[0].outcome), (1, Outcome::NotUpheld));
+}
+
+#[tokio::test]
+async fn a_stage_can_require_the_outcome_on_its_own() {
+    let app = spawn("", "require_outcome = true", &same).await;
+    open(&app, COMPLAINT).await;
+    respond(&app, "Here is our response.", "q1@staff.test").await;
+    assert!(!templates_to(&app.sent_to(JO).await).contains(&"stage_response".to_string()));
+    commands(&app, "#outcome resolved: the sessions were rebooked", 2).await;
+    respond(&app, "Here is our response.", "q3@staff.test").await;
+    let response = describe(&app.last("stage_response", JO).await);
+    assert!(
+        response.contains("your complaint is resolved"),
+        "{response}"
+    );
 }

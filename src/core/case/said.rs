@@ -195,7 +195,10 @@ fn respond(out: &mut Out, by: &By<'_>, text: &str) -> Result<String, String> {
     };
     let stage_index = out.case.stage;
     let outcome = out.case.records.outcome(stage_index).cloned();
-    if outcome.is_none() && ctx.policy.records.require_outcome {
+    let required = stage
+        .require_outcome
+        .unwrap_or(ctx.policy.records.require_outcome);
+    if outcome.is_none() && required {
         return Err(format!(
             "the {} response needs its outcome recorded first: nothing was sent. Reply with a line such as `#outcome partly-upheld: the reasons` (upheld, partly-upheld, not-upheld, resolved or withdrawn), then send the response again",
             stage.name

@@ -10,8 +10,8 @@ use super::said::handler_wrote;
 use super::stage::stage_of;
 use super::template::TemplateId;
 use super::{Ctx, Inbound};
-use crate::core::commands::{CommandError, Parsed};
-use crate::core::handler_intent::Intent;
+use crate::core::commands::{Command, CommandError, Parsed};
+use crate::core::handler_intent::{confirmation_word, Action, Intent};
 use chrono::{DateTime, Utc};
 
 fn report(out: &mut Out, errors: Vec<String>, from: &str) {
@@ -37,10 +37,9 @@ fn report(out: &mut Out, errors: Vec<String>, from: &str) {
             }
         })
         .collect();
-    let m = with_vars(
-        mail(TemplateId::CommandReport, vec![to]),
-        |v| v.errors = Some(lines.join("\n")),
-    );
+    let m = with_vars(mail(TemplateId::CommandReport, vec![to]), |v| {
+        v.errors = Some(lines.join("\n"))
+    });
     out.send(m);
 }
 
@@ -75,6 +74,47 @@ pub(super) fn staff_replied(
         return;
     }
     let actor = Actor::Staff(msg.from.clone());
+    // `#define` and `#outcome` lines above the words of a formal response
+    // (the Send link, or SEND to a draft) are recorded first and the words
+    // then go as the response, carrying them: the outcome belongs to the
+    // response it is sent with. Any other command, or a line that is not
+    // understood, keeps the usual rule: nothing is sent.
+    let records_then_respond = parsed.errors.is_empty()
+        && !parsed.commands.is_empty()
+        && parsed
+            .commands
+            .iter()
+            .all(|c| matches!(c, Command::Define { .. } | Command::Outcome { .. }))
+        && intent.is_some_and(|i| {
+            i.action == Some(Action::Respond)
+                || (i.action.is_none()
+                    && i.draft.is_some()
+                    && confirmation_word(&parsed.text) == Some(Action::Respond))
+        });
+    if records_then_respond {
+        let mut errors = Vec::new();
+        for c in parsed.commands {
+            let by = By {
+                ctx,
+                now,
+                actor: &actor,
+                id: id.as_deref(),
+            };
+            if let Err(e) = command(out, by, c) {
+                errors.push(e);
+            }
+        }
+        if errors.is_empty() {
+            let msg = Inbound {
+                text: parsed.text,
+                ..msg
+            };
+            handler_wrote(out, ctx, now, &actor, &msg, intent);
+        } else {
+            report(out, errors, &msg.from);
+        }
+        return;
+    }
     if parsed.has_commands() {
         let mut errors: Vec<String> = parsed
             .errors
