@@ -23,6 +23,7 @@ mod effect;
 mod open;
 mod out;
 mod pause;
+pub mod records;
 mod said;
 mod staff;
 mod stage;
@@ -185,7 +186,8 @@ mod tests {
                 "escalation_window",
                 "decision",
                 "permission",
-                "confirm_kind"
+                "confirm_kind",
+                "remedy"
             ]
         );
         let json = |v: serde_json::Value| v.as_str().map(String::from);
@@ -201,7 +203,7 @@ mod tests {
             assert_eq!(t.name().parse::<TemplateId>(), Ok(t));
             assert_eq!(json(serde_json::json!(t)).as_deref(), Some(t.name()));
         }
-        assert_eq!(TemplateId::iter().count(), 31);
+        assert_eq!(TemplateId::iter().count(), 36);
         assert_eq!(
             TemplateId::AnonymousDecisionRequest.name(),
             "anonymous_decision_request"

@@ -180,6 +180,10 @@ pub struct Case {
     /// says the clock waits for the answer.
     #[serde(default)]
     pub paused: Option<Pause>,
+    /// What the complaint-handling codes ask to be recorded: the complaint
+    /// defined, outcomes, remedies, extensions, refusals, who handled each stage.
+    #[serde(default)]
+    pub records: super::records::Records,
 }
 
 /// A handler's words kept back until they say what they mean.
