@@ -168,6 +168,14 @@ fn find(kind: CueKind, sentences: &[String]) -> Option<String> {
 
 /// Read a reply's newly written text, given where the case stands.
 pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
+    // An interleaved reply keeps each quoted question above its answer
+    // (`> …` lines): our words, never read as the complainant's.
+    let own: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('>'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let text = own.as_str();
     let all = normalise(&fold_accents(before_history(text)));
     let reading = |intent, reason: String| Reading { intent, reason };
     if ctx.awaiting_consent {
@@ -274,6 +282,12 @@ mod tests {
         ] {
             assert_eq!(after(t), ReplyIntent::Escalate, "{t}");
         }
+    }
+
+    #[test]
+    fn a_quoted_question_above_an_answer_is_not_the_complainants_words() {
+        let t = "> If you are not satisfied with this response, you can take your complaint to the next stage.\n\nThank you, that is all sorted now.\n\n> Would you like a call?\n\nNo need, thanks.";
+        assert_eq!(after(t), ReplyIntent::Thanks);
     }
 
     #[test]
