@@ -258,7 +258,7 @@ async fn provider_a_paths_golden() {
     app.send().await;
     assert_eq!(app.app.store.all_deadlines().await.expect("db").len(), 1);
 
-    app.deliver(&message("a.learner@mail.test", "tutor", "I am not going to give my name. Our tutor belittles learners in front of everyone. I would like this looked at.\n\nA learner", "a2@mail.test")).await;
+    app.deliver(&message("a.learner@mail.test", "tutor", "I am not going to give my name. Our tutor belittles learners in front of everyone, and one of the 16-year-olds in our group has told me she is scared to come in and has started hurting herself. I would like this looked at.\n\nA learner", "a2@mail.test")).await;
     app.deliver(&message(
         "Stuart <stuart@mail.test>",
         "EPA result",
