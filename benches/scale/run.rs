@@ -457,6 +457,8 @@ async fn make_case(
         drafts: Vec::new(),
         drafts_made: 0,
         paused: None,
+        hold: None,
+        anonymised_at: None,
     };
     let mut audits = vec![
         Audit {

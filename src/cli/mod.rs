@@ -137,6 +137,38 @@ pub enum Command {
         #[arg(long)]
         now: Option<DateTime<Utc>>,
     },
+    /// Anonymise closed cases past their retention date (`[retention]
+    /// period`, default 6 years), except those on legal hold. The scheduler
+    /// runs this once a working day, before the digest.
+    Retention {
+        /// List what would be anonymised (and what a hold keeps); change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The instant to run at (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<DateTime<Utc>>,
+    },
+    /// Export every message, case record and audit entry concerning a
+    /// person (UK GDPR right of access) into a new folder under --out.
+    SubjectAccess {
+        /// Their email address.
+        email: String,
+        /// Where to create the folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// The instant to record (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<DateTime<Utc>>,
+    },
+    /// Erase a person's data where the rule allows: their closed cases not
+    /// on legal hold are anonymised, open or held ones are kept and listed.
+    Erase {
+        /// Their email address.
+        email: String,
+        /// The instant to record (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<DateTime<Utc>>,
+    },
     /// Messages that failed a step.
     Quarantine {
         /// What to do.
@@ -336,6 +368,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }),
         Command::Digest { preview, now } => {
             runtime()?.block_on(store_commands::digest_cmd(config, preview, now))
+        }
+        Command::Retention { dry_run, now } => {
+            runtime()?.block_on(store_commands::retention_cmd(config, dry_run, now))
+        }
+        Command::SubjectAccess { email, out, now } => runtime()?.block_on(
+            store_commands::subject_access_cmd(config, &email, &out, now),
+        ),
+        Command::Erase { email, now } => {
+            runtime()?.block_on(store_commands::erase_cmd(config, &email, now))
         }
         Command::Quarantine { action } => runtime()?.block_on(async {
             match action {

@@ -175,6 +175,9 @@ fn case_json(app: &App, c: &Case) -> serde_json::Value {
         "deadlines": c.deadlines,
         "linked": c.linked.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
         "escalation_undecided": c.escalation_undecided,
+        "retain_until": crate::core::retention::retain_until(c, app.loaded.policy.retention.period),
+        "hold": c.hold,
+        "anonymised_at": c.anonymised_at,
     })
 }
 
@@ -289,6 +292,18 @@ pub(super) async fn cases_show(
     }
     if let Some(l) = &c.lessons {
         crate::outln!("  lessons:  {}", one_line(l));
+    }
+    crate::outln!(
+        "  retain:   {}",
+        crate::work::retention::retention_words(&app, &c)
+    );
+    if let Some(h) = &c.hold {
+        crate::outln!(
+            "  hold:     {} (placed by {} on {})",
+            one_line(&h.reason),
+            one_line(&h.by),
+            local(h.at)
+        );
     }
     if !c.linked.is_empty() {
         let linked: Vec<String> = c.linked.iter().map(|r| r.to_string()).collect();
@@ -426,4 +441,88 @@ pub(super) async fn quarantine_replay(
             Ok(ExitCode::from(1))
         }
     }
+}
+
+pub(super) async fn retention_cmd(
+    config: Option<&Path>,
+    dry_run: bool,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    let now = now_or(now);
+    let period = app.loaded.policy.retention.period;
+    let r = crate::work::retention::run(&app, now, dry_run).await?;
+    let day = |t: DateTime<Utc>| app.calendar.to_local(t).format("%Y-%m-%d").to_string();
+    for c in &r.cases {
+        let until = c.retain_until.map(day).unwrap_or_default();
+        match &c.kept {
+            Some(why) => crate::outln!(
+                "{}  closed {}  retain until {until}  KEPT: {}",
+                c.reference,
+                day(c.closed_at),
+                one_line(why)
+            ),
+            None => crate::outln!(
+                "{}  closed {}  retain until {until}  {}",
+                c.reference,
+                day(c.closed_at),
+                if dry_run {
+                    "would be anonymised"
+                } else {
+                    "anonymised"
+                }
+            ),
+        }
+    }
+    let kept = r.cases.len() - r.anonymised();
+    crate::outln!(
+        "retention ({period} after closing): {} case(s) {}, {kept} kept on legal hold",
+        r.anonymised(),
+        if dry_run {
+            "would be anonymised"
+        } else {
+            "anonymised"
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn subject_access_cmd(
+    config: Option<&Path>,
+    email: &str,
+    out: &Path,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    let folder = crate::work::retention::subject_access(&app, email, out, now_or(now)).await?;
+    crate::outln!("{}", folder.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn erase_cmd(
+    config: Option<&Path>,
+    email: &str,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    let r = crate::work::retention::erase(&app, email, now_or(now)).await?;
+    for c in &r.cases {
+        crate::outln!("{c}  anonymised");
+    }
+    for (c, why) in &r.refused {
+        crate::outln!("{c}  KEPT: {}", one_line(why));
+    }
+    crate::outln!(
+        "erasure: {} case(s) anonymised, {} message(s) and {} sent mail(s) removed elsewhere, {} case(s) and {} message(s) kept (open or on legal hold)",
+        r.cases.len(),
+        r.messages,
+        r.sent,
+        r.refused.len(),
+        r.kept_messages
+    );
+    Ok(if r.refused.is_empty() && r.kept_messages == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

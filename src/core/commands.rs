@@ -90,6 +90,14 @@ pub enum Command {
         /// Why, if given.
         reason: Option<String>,
     },
+    /// Place the case on legal hold: kept past its retention date and not
+    /// erased until released.
+    Hold {
+        /// Why (recorded; required).
+        reason: String,
+    },
+    /// Lift the legal hold.
+    Release,
 }
 
 /// A command line that could not be understood.
@@ -154,7 +162,7 @@ const PLACEHOLDERS: [&str; 13] = [
 ];
 
 static COMMAND_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|flag|unflag|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline|no-escalate|noescalate|no_escalate)(?-u:\b)")
+    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|flag|unflag|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline|no-escalate|noescalate|no_escalate|hold|release)(?-u:\b)")
         .expect("static regex")
 });
 
@@ -302,8 +310,12 @@ fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, Str
         "proceed" | "investigate" => Ok(Command::Proceed { reason: opt(&full(rest)) }),
         "no-action" | "noaction" | "no_action" | "decline" => Ok(Command::NoAction { reason: opt(&full(rest)) }),
         "no-escalate" | "noescalate" | "no_escalate" => Ok(Command::NoEscalate { reason: opt(&full(rest)) }),
+        "hold" => opt(&full(rest))
+            .map(|reason| Command::Hold { reason })
+            .ok_or_else(|| "#hold needs a reason, e.g. `#hold claim issued in the county court`".to_string()),
+        "release" => Ok(Command::Release),
         other => Err(format!(
-            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #flag, #unflag, #consent, #contact, #withdraw, #escalate, #no-escalate, #proceed or #no-action"
+            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #flag, #unflag, #consent, #contact, #withdraw, #escalate, #no-escalate, #proceed, #no-action, #hold or #release"
         )),
     }
 }
@@ -474,6 +486,22 @@ mod tests {
             ]
         );
         assert_eq!(p.errors.len(), 2);
+    }
+
+    #[test]
+    fn hold_needs_a_reason_and_release_none() {
+        let p = parse("#hold claim issued in the county court\n#release\n#hold");
+        assert_eq!(
+            p.commands,
+            vec![
+                Command::Hold {
+                    reason: "claim issued in the county court".into()
+                },
+                Command::Release
+            ]
+        );
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        assert!(parse("#hold REASON").commands.is_empty());
     }
 
     #[test]

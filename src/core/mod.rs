@@ -27,6 +27,7 @@ pub(crate) mod redact;
 pub mod reference;
 pub(crate) mod relay;
 pub(crate) mod reply_eval;
+pub mod retention;
 pub(crate) mod screen;
 pub(crate) mod text;
 pub(crate) mod threading;

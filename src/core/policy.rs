@@ -324,6 +324,16 @@ pub struct Conversation {
     pub question_pauses_clock: bool,
 }
 
+/// Retention of closed cases (issue 16 item 10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// How long after closing a case is anonymised (`"6 years"`, the
+    /// default; `"18 months"`; `"90 days"`). Cases on legal hold are kept.
+    #[serde(default)]
+    pub period: crate::core::retention::Period,
+}
+
 /// A whole procedure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -363,6 +373,9 @@ pub struct Policy {
     /// Handlers' questions and updates to the complainant.
     #[serde(default)]
     pub conversation: Conversation,
+    /// How long closed cases are kept before they are anonymised.
+    #[serde(default)]
+    pub retention: Retention,
 }
 
 /// One problem found in a policy: which key, and what is wrong.

@@ -111,7 +111,8 @@ async fn fire(
 }
 
 /// Send today's digest if it is a working day, past the configured time,
-/// and not yet sent.
+/// and not yet sent; the retention step (`work::retention::run`) runs just
+/// before it, once a working day.
 pub async fn send_digest_if_due(app: &App, now: DateTime<Utc>) -> Result<bool, ApplyError> {
     let local = app.calendar.to_local(now);
     let Some(at) = config::parse_time(&app.loaded.config.digest.time) else {
@@ -123,6 +124,12 @@ pub async fn send_digest_if_due(app: &App, now: DateTime<Utc>) -> Result<bool, A
     let day = local.date().format("%Y-%m-%d").to_string();
     if app.store.digest_sent(&day).await? {
         return Ok(false);
+    }
+    // The daily retention step runs first, so today's digest says what it
+    // anonymised. A failure is reported and retried tomorrow; it never
+    // stops the digest.
+    if let Err(e) = crate::work::retention::run(app, now, false).await {
+        warn!(error = %e, "retention step failed");
     }
     // Built and rendered before the transaction; the claim on the day and
     // the queued digest commit together, so a digest that fails (a template

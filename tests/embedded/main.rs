@@ -21,6 +21,7 @@ mod outsiders;
 mod procedures;
 mod progress;
 mod replies;
+mod retention;
 mod scale;
 mod security;
 mod triage;

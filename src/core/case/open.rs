@@ -53,6 +53,8 @@ pub fn open(
         drafts: Vec::new(),
         drafts_made: 0,
         paused: None,
+        hold: None,
+        anonymised_at: None,
     };
     let mut out = Out {
         case,

@@ -180,6 +180,14 @@ pub struct Case {
     /// says the clock waits for the answer.
     #[serde(default)]
     pub paused: Option<Pause>,
+    /// A legal hold (`#hold REASON`): the case is kept past its retention
+    /// date, and cannot be erased, until `#release`.
+    #[serde(default)]
+    pub hold: Option<crate::core::retention::Hold>,
+    /// When the case was anonymised under the retention policy or on an
+    /// erasure request; its people and words are gone.
+    #[serde(default)]
+    pub anonymised_at: Option<DateTime<Utc>>,
 }
 
 /// A handler's words kept back until they say what they mean.

@@ -6,6 +6,7 @@ mod consent;
 mod decide;
 mod extend;
 mod flag;
+mod hold;
 mod people;
 mod route;
 
@@ -50,6 +51,8 @@ pub(super) fn command(out: &mut Out, by: By<'_>, c: Command) -> Result<(), Strin
         Command::Proceed { reason } => decide::proceed(out, by, reason),
         Command::NoAction { reason } => decide::no_action(out, by, reason),
         Command::NoEscalate { reason } => decide::no_escalate(out, by, reason),
+        Command::Hold { reason } => hold::hold(out, by, reason),
+        Command::Release => hold::release(out, by),
     }
 }
 
