@@ -222,6 +222,36 @@ pub enum CasesAction {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Place a case on legal hold: kept past its retention date and out of
+    /// reach of `erase` until released (as `#hold REASON` by email).
+    Hold(HoldArgs),
+    /// Lift a legal hold (as `#release` by email).
+    Release {
+        /// The reference.
+        reference: String,
+        /// Who lifts it (recorded in the audit).
+        #[arg(long)]
+        by: String,
+        /// Business time (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<DateTime<Utc>>,
+    },
+}
+
+/// `cases hold` arguments.
+#[derive(Debug, clap::Args)]
+pub struct HoldArgs {
+    /// The reference.
+    pub reference: String,
+    /// Why (a claim, an ombudsman's investigation); recorded.
+    #[arg(required = true, num_args = 1..)]
+    pub reason: Vec<String>,
+    /// Who places it (recorded in the audit).
+    #[arg(long)]
+    pub by: String,
+    /// Business time (RFC 3339); default: now.
+    #[arg(long)]
+    pub now: Option<DateTime<Utc>>,
 }
 
 /// `quarantine` subcommands.
@@ -363,6 +393,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 CasesAction::Export { references, out } => {
                     store_commands::cases_export(config, &references, &out).await
+                }
+                CasesAction::Hold(h) => {
+                    store_commands::cases_hold(
+                        config,
+                        &h.reference,
+                        Some(h.reason.join(" ")),
+                        &h.by,
+                        h.now,
+                    )
+                    .await
+                }
+                CasesAction::Release { reference, by, now } => {
+                    store_commands::cases_hold(config, &reference, None, &by, now).await
                 }
             }
         }),

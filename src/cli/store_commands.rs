@@ -526,3 +526,29 @@ pub(super) async fn erase_cmd(
         ExitCode::from(1)
     })
 }
+
+pub(super) async fn cases_hold(
+    config: Option<&Path>,
+    reference: &str,
+    reason: Option<String>,
+    by: &str,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<ExitCode> {
+    let reference = reference.parse::<CaseRef>()?;
+    let by = by.trim().to_ascii_lowercase();
+    let app = app(config).await?;
+    if app.directory.by_email(&by).is_none() {
+        return Err(anyhow!("{by} is not a member of staff in the config"));
+    }
+    let placing = reason.is_some();
+    crate::work::retention::set_hold(&app, &reference, reason, &by, now_or(now)).await?;
+    crate::outln!(
+        "{reference}: {}",
+        if placing {
+            "on legal hold"
+        } else {
+            "legal hold released"
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -129,6 +129,38 @@ pub struct Hold {
     pub at: DateTime<Utc>,
 }
 
+/// Place `case` on legal hold; the audit detail, or why not.
+pub fn place_hold(
+    case: &mut Case,
+    reason: String,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    if case.anonymised_at.is_some() {
+        return Err("#hold: the case has already been anonymised".into());
+    }
+    if let Some(h) = &case.hold {
+        return Err(format!(
+            "#hold: the case is already on legal hold ({})",
+            h.reason
+        ));
+    }
+    case.hold = Some(Hold {
+        reason: reason.clone(),
+        by: by.to_string(),
+        at: now,
+    });
+    Ok(reason)
+}
+
+/// Lift the legal hold on `case`; the audit detail, or why not.
+pub fn release_hold(case: &mut Case) -> Result<String, String> {
+    match case.hold.take() {
+        Some(h) => Ok(format!("hold placed for: {}", h.reason)),
+        None => Err("#release: the case is not on legal hold".into()),
+    }
+}
+
 /// The retention date of a case: its closing time plus the period. `None`
 /// while the case is not closed.
 pub fn retain_until(case: &Case, period: Period) -> Option<DateTime<Utc>> {

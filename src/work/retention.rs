@@ -142,6 +142,56 @@ pub async fn run(
     Ok(report)
 }
 
+/// Why a hold could not be placed or lifted.
+#[derive(Debug, thiserror::Error)]
+pub enum HoldError {
+    /// No such case.
+    #[error("no case {0}")]
+    NotFound(String),
+    /// The case refused it (already held, not held, anonymised).
+    #[error("{0}")]
+    Refused(String),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Place (`Some(reason)`) or lift (`None`) a legal hold from the command
+/// line (`complaintd cases hold|release`), recorded in the case's audit
+/// under `by`. The same rules as `#hold` / `#release` (core::retention).
+pub async fn set_hold(
+    app: &App,
+    reference: &CaseRef,
+    reason: Option<String>,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), HoldError> {
+    let mut tx = app.store.begin().await?;
+    let mut c = Store::load_case(&mut tx, reference)
+        .await?
+        .ok_or_else(|| HoldError::NotFound(reference.to_string()))?;
+    let (action, detail) = match reason {
+        Some(r) => ("legal hold", retention::place_hold(&mut c, r, by, now)),
+        None => ("legal hold released", retention::release_hold(&mut c)),
+    };
+    let detail = detail.map_err(HoldError::Refused)?;
+    Store::save_case(&mut tx, &c, now).await?;
+    Store::append_audit(
+        &mut tx,
+        Some(reference),
+        now,
+        &Audit {
+            actor: Actor::Staff(by.to_string()),
+            action: action.into(),
+            detail,
+            message_id: None,
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
 /// What an erasure request did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EraseReport {
