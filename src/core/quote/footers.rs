@@ -19,6 +19,7 @@ static DEVICE_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
         |von\ meinem\ \S+(\s\S+)?\ gesendet
         |(lähetetty|skickat|sendt)\ \S+(sta|stä|från|fra)?
         |\S+\ から送信|发自我的\s?\S+|從我的\s?\S+\s?傳送|\S+에서\ 보냄
+        |أُ?رسلت\ من(\s+\S+){1,4}|στάλθηκε\ από(\s+\S+){1,4}|נשלח\ מ\S*(\s+\S+){0,4}
         )\s*(<https?://[^>\s]*>)?\s*$",
     )
     .expect("static regex")
@@ -39,6 +40,7 @@ static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)^\s*[*_=-]{0,5}\s*(
         disclaimer(?-u:\b)|legal\ notice|confidentiality\ (notice|note|statement|warning)
+        |(aviso|nota|advertencia)\ legal(?-u:\b)|rechtliche[rn]?\ hinweis|klauzula\ (poufności|informacyjna)|hysbysiad\ cyfreithiol|ymwadiad
         |(this|the\ information\ in\ this|the\ contents\ of\ this)\ (e-?mail|message|communication)(\ and\ any\ (files|attachments?)(\ transmitted\ with\ it)?)?
           \ ((is|are|may\ be|and\ its\ attachments\ (is|are))\ (confidential|intended|private|strictly|legally|privileged)|(may\ contain|contains?)\ (confidential|privileged|legally))
         |this\ (e-?mail|message)\ (is|was)\ (sent|intended)\ (for|to)
