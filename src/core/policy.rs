@@ -68,7 +68,7 @@ pub struct Handoff {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExternalBody {
-    /// e.g. "ESFA complaints team".
+    /// e.g. "Department for Education (DfE) complaints team".
     pub name: String,
     /// Email address, if any.
     #[serde(default)]
