@@ -459,6 +459,7 @@ async fn make_case(
         paused: None,
         hold: None,
         anonymised_at: None,
+        data_protection: false,
     };
     let mut audits = vec![
         Audit {

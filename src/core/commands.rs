@@ -98,6 +98,12 @@ pub enum Command {
     },
     /// Lift the legal hold.
     Release,
+    /// Mark the case a complaint about the use of personal data (its own
+    /// acknowledgement, updates and regulator), or (`false`) unmark it.
+    DataProtection {
+        /// Mark (`true`) or unmark.
+        on: bool,
+    },
 }
 
 /// A command line that could not be understood.
@@ -162,7 +168,7 @@ const PLACEHOLDERS: [&str; 13] = [
 ];
 
 static COMMAND_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|flag|unflag|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline|no-escalate|noescalate|no_escalate|hold|release)(?-u:\b)")
+    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|flag|unflag|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline|no-escalate|noescalate|no_escalate|hold|release|data-protection|data_protection)(?-u:\b)")
         .expect("static regex")
 });
 
@@ -314,8 +320,13 @@ fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, Str
             .map(|reason| Command::Hold { reason })
             .ok_or_else(|| "#hold needs a reason, e.g. `#hold claim issued in the county court`".to_string()),
         "release" => Ok(Command::Release),
+        "data-protection" | "data_protection" | "dataprotection" => match rest.trim().to_ascii_lowercase().as_str() {
+            "" | "on" | "yes" => Ok(Command::DataProtection { on: true }),
+            "off" | "no" => Ok(Command::DataProtection { on: false }),
+            other => Err(format!("#data-protection takes nothing, or `off` to unmark (got {other:?})")),
+        },
         other => Err(format!(
-            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #flag, #unflag, #consent, #contact, #withdraw, #escalate, #no-escalate, #proceed, #no-action, #hold or #release"
+            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #flag, #unflag, #consent, #contact, #withdraw, #escalate, #no-escalate, #proceed, #no-action, #hold, #release or #data-protection"
         )),
     }
 }
@@ -502,6 +513,19 @@ mod tests {
         );
         assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
         assert!(parse("#hold REASON").commands.is_empty());
+    }
+
+    #[test]
+    fn data_protection_marks_and_unmarks() {
+        let p = parse("#data-protection\n#data-protection off\n#data-protection maybe");
+        assert_eq!(
+            p.commands,
+            vec![
+                Command::DataProtection { on: true },
+                Command::DataProtection { on: false }
+            ]
+        );
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
     }
 
     #[test]

@@ -334,6 +334,52 @@ pub struct Retention {
     pub period: crate::core::retention::Period,
 }
 
+/// Complaints about the use of someone's personal data (issue 16 item 8;
+/// the Data (Use and Access) Act 2025's complaints duty): their own
+/// acknowledgement limit, progress updates, and the regulator named in
+/// every response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataProtection {
+    /// The limit for acknowledging one, counted from the day after receipt
+    /// (default `"30 calendar days"`). complaintd acknowledges at once; the
+    /// limit is recorded, and a late `#data-protection` says it was missed.
+    #[serde(default = "thirty_calendar_days")]
+    pub acknowledge_within: Span,
+    /// How often the complainant is told how it is going while it is open
+    /// (default `"30 calendar days"`).
+    #[serde(default = "thirty_calendar_days")]
+    pub update_every: Span,
+    /// Who they may complain to (default: the Information Commissioner's Office).
+    #[serde(default = "ico")]
+    pub regulator: ExternalBody,
+}
+
+fn thirty_calendar_days() -> Span {
+    Span::CalendarDays(30)
+}
+
+/// The Information Commissioner's Office, as its complaints pages give it.
+fn ico() -> ExternalBody {
+    ExternalBody {
+        name: "the Information Commissioner's Office (ICO)".into(),
+        email: None,
+        phone: Some("0303 123 1113".into()),
+        address: None,
+        url: Some("https://ico.org.uk/make-a-complaint/".into()),
+    }
+}
+
+impl Default for DataProtection {
+    fn default() -> Self {
+        DataProtection {
+            acknowledge_within: thirty_calendar_days(),
+            update_every: thirty_calendar_days(),
+            regulator: ico(),
+        }
+    }
+}
+
 /// A whole procedure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -376,6 +422,9 @@ pub struct Policy {
     /// How long closed cases are kept before they are anonymised.
     #[serde(default)]
     pub retention: Retention,
+    /// Complaints about the use of someone's personal data.
+    #[serde(default)]
+    pub data_protection: DataProtection,
 }
 
 /// One problem found in a policy: which key, and what is wrong.

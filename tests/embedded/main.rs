@@ -8,6 +8,7 @@ mod batches;
 mod blind_handlers;
 mod crash;
 mod daemon;
+mod data_protection;
 mod delivery;
 mod floods;
 mod handler_intents;

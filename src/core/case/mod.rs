@@ -18,6 +18,7 @@
 mod command;
 mod complainant;
 mod consent;
+mod data_protection;
 mod deadline;
 mod effect;
 mod open;
@@ -31,6 +32,7 @@ mod template;
 mod vars;
 
 pub use complainant::{escalates, link_on_open, reading};
+pub use data_protection::data_protection_cue;
 pub use deadline::{chase_times, Deadline, DeadlineKind};
 pub use effect::{is_machine_address, Actor, Audit, Contact, Effect, OutMail, Recipient};
 pub use open::open;
@@ -185,7 +187,8 @@ mod tests {
                 "escalation_window",
                 "decision",
                 "permission",
-                "confirm_kind"
+                "confirm_kind",
+                "data_protection_update"
             ]
         );
         let json = |v: serde_json::Value| v.as_str().map(String::from);
@@ -201,7 +204,7 @@ mod tests {
             assert_eq!(t.name().parse::<TemplateId>(), Ok(t));
             assert_eq!(json(serde_json::json!(t)).as_deref(), Some(t.name()));
         }
-        assert_eq!(TemplateId::iter().count(), 31);
+        assert_eq!(TemplateId::iter().count(), 33);
         assert_eq!(
             TemplateId::AnonymousDecisionRequest.name(),
             "anonymous_decision_request"

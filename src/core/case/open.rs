@@ -55,6 +55,7 @@ pub fn open(
         paused: None,
         hold: None,
         anonymised_at: None,
+        data_protection: false,
     };
     let mut out = Out {
         case,
@@ -90,6 +91,12 @@ pub fn open(
         start_triage(&mut out, ctx, now, &class.reasons);
     } else {
         start_kind(&mut out, ctx, now, &class.reasons);
+    }
+    // A complaint about the use of personal data runs its own clock too.
+    if person {
+        if let Some(why) = super::data_protection::data_protection_cue(&msg.text) {
+            super::data_protection::start(&mut out, ctx, now, Actor::System, &why);
+        }
     }
     out.finish()
 }

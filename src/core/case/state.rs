@@ -188,6 +188,11 @@ pub struct Case {
     /// erasure request; its people and words are gone.
     #[serde(default)]
     pub anonymised_at: Option<DateTime<Utc>>,
+    /// A complaint about the use of someone's personal data (classifier
+    /// cue or `#data-protection`): acknowledged as one, updated on its own
+    /// clock, and its response names the Information Commissioner.
+    #[serde(default)]
+    pub data_protection: bool,
 }
 
 /// A handler's words kept back until they say what they mean.
