@@ -460,6 +460,7 @@ async fn make_case(
         hold: None,
         anonymised_at: None,
         data_protection: false,
+        records: Default::default(),
     };
     let mut audits = vec![
         Audit {

@@ -2,14 +2,14 @@
 -- data_protection gets a progress update to the complainant every
 -- `[data_protection] update_every` while it is open, driven by a
 -- 'data_protection_update' deadline. The name joins the deadline kinds'
--- CHECK lists (0100), so both tables are rebuilt the documented way
+-- CHECK lists (0100, 0160), so both tables are rebuilt the documented way
 -- (https://sqlite.org/lang_altertable.html#otheralter) with the lists
--- extended; the columns and 0130's indexes are kept as they were.
+-- extended; the columns and indexes are 0160's, unchanged.
 
 CREATE TABLE deadlines_new (
     case_ref  TEXT NOT NULL,
     kind      TEXT NOT NULL CHECK (kind IN ('acknowledge', 'respond', 'escalation_window', 'decision', 'permission', 'confirm_kind',
-                                            'data_protection_update')),
+                                            'remedy', 'data_protection_update')),
     stage     INTEGER NOT NULL,
     start     TEXT NOT NULL,
     due       TEXT NOT NULL,
@@ -25,7 +25,7 @@ CREATE INDEX deadlines_due ON deadlines (breached, due, kind, case_ref);
 CREATE TABLE chases_new (
     case_ref  TEXT NOT NULL,
     kind      TEXT NOT NULL CHECK (kind IN ('acknowledge', 'respond', 'escalation_window', 'decision', 'permission', 'confirm_kind',
-                                            'data_protection_update')),
+                                            'remedy', 'data_protection_update')),
     at        TEXT NOT NULL,
     done      INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (case_ref, kind, at)

@@ -178,6 +178,7 @@ fn case_json(app: &App, c: &Case) -> serde_json::Value {
         "retain_until": crate::core::retention::retain_until(c, app.loaded.policy.retention.period),
         "hold": c.hold,
         "anonymised_at": c.anonymised_at,
+        "records": c.records,
     })
 }
 
@@ -313,6 +314,23 @@ pub(super) async fn cases_show(
         crate::outln!(
             "  waiting:  the handler's decision on an unclear reply (#escalate or #no-escalate)"
         );
+    }
+    let records = c.records.lines(
+        &|i| {
+            app.loaded
+                .policy
+                .stage(i)
+                .map(|s| s.name.clone())
+                .unwrap_or_else(|| format!("stage {}", i + 1))
+        },
+        &|t| local(t),
+        &|s| one_line(s).into_owned(),
+    );
+    if !records.is_empty() {
+        crate::outln!("records:");
+        for l in &records {
+            crate::outln!("  {l}");
+        }
     }
     crate::outln!("audit:");
     for a in &audit {

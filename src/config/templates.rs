@@ -143,6 +143,26 @@ const BUILT_IN: &[(&str, &str)] = &[
         "send_receipt",
         include_str!("../../templates/send_receipt.hbs"),
     ),
+    (
+        "remedy_done",
+        include_str!("../../templates/remedy_done.hbs"),
+    ),
+    (
+        "late_complaint",
+        include_str!("../../templates/late_complaint.hbs"),
+    ),
+    (
+        "handler_needed",
+        include_str!("../../templates/handler_needed.hbs"),
+    ),
+    (
+        "remedy_reminder",
+        include_str!("../../templates/remedy_reminder.hbs"),
+    ),
+    (
+        "refusal_notice",
+        include_str!("../../templates/refusal_notice.hbs"),
+    ),
 ];
 
 /// `{{link URL WORDS…}}`: a one-click link, its label the words joined. In

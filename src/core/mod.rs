@@ -18,6 +18,7 @@ pub mod handler_intent;
 pub(crate) mod intent;
 mod intent_cues;
 pub mod kind;
+pub mod late;
 pub mod learned;
 pub mod mail;
 pub mod oauth;

@@ -189,9 +189,10 @@ pub fn is_due(case: &Case, period: Period, now: DateTime<Utc>) -> bool {
 
 /// The case as it is kept once anonymised: every name, address and word
 /// anyone wrote removed; kind, flags, state, stage, dates, deadlines' kinds
-/// and dates, and the lessons learnt (the organisation's own record of what
-/// it changed) kept. The handler (a member of staff, acting for the
-/// organisation) stays.
+/// and dates, outcomes and remedy kinds, and the lessons learnt (the
+/// organisation's own record of what it changed) kept; the words of the
+/// records (`#define`, outcome reasons, remedies, extensions, refusals)
+/// go. The handler (a member of staff, acting for the organisation) stays.
 pub fn anonymise(case: &Case, now: DateTime<Utc>) -> Case {
     let mut c = case.clone();
     c.complainant.address = ANONYMISED.into();
@@ -201,6 +202,36 @@ pub fn anonymise(case: &Case, now: DateTime<Utc>) -> Case {
     c.drafts.clear();
     c.last_inbound_id = None;
     c.excluded_handlers.clear();
+    // The records keep their kinds, outcomes, dates and who recorded them;
+    // the words (which name people and what happened to them) go.
+    let gone = || REMOVED_DETAIL.to_string();
+    let r = &mut c.records;
+    if let Some(d) = r.definition.as_mut() {
+        d.issues = gone();
+        d.outcome_sought = d.outcome_sought.as_ref().map(|_| gone());
+    }
+    for x in &mut r.remaining {
+        x.points = gone();
+    }
+    for x in &mut r.outcomes {
+        x.reasons = gone();
+    }
+    for x in &mut r.remedies {
+        x.description = gone();
+    }
+    for x in &mut r.extensions {
+        x.reason = gone();
+        x.beyond_cap = x.beyond_cap.as_ref().map(|_| gone());
+    }
+    for x in &mut r.refusals {
+        x.reason = gone();
+    }
+    if let Some(l) = r.late.as_mut() {
+        l.evidence = gone();
+        if let Some(d) = l.decision.as_mut() {
+            d.reason = gone();
+        }
+    }
     c.anonymised_at = Some(now);
     c
 }

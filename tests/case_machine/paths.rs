@@ -86,7 +86,10 @@ fn provider_b_complaint_runs_all_four_stages() {
     let tr = w.staff(&c, MARK, "Final response.", t("2026-12-03T10:00:00Z"));
     let resp = sent(&tr, TemplateId::StageResponse).expect("stage 3 response");
     let names: Vec<&str> = resp.contacts.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, vec!["ESFA complaints team", "Ofsted"]);
+    assert_eq!(
+        names,
+        vec!["Department for Education (DfE) complaints team", "Ofsted"]
+    );
     let c = tr.case;
     let tr = w.reply(
         &c,

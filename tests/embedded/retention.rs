@@ -120,8 +120,8 @@ async fn retention_anonymises_a_due_case_and_leaves_held_and_undue_cases_untouch
         &app,
         "Alice Archer",
         ALICE,
-        "My coach Zebedee-Quartz cancelled three sessions and I want them rebooked.",
-        "#close lessons: rebook cancelled sessions within a day",
+        "My coach Wobbleton-Fjord cancelled three sessions and I want them rebooked.",
+        "#define issues: coach Zebedee-Quartz cancelled three sessions; outcome sought: rebooking\n#close lessons: rebook cancelled sessions within a day",
     )
     .await;
     let held = case_handled(
@@ -239,6 +239,7 @@ async fn retention_anonymises_a_due_case_and_leaves_held_and_undue_cases_untouch
         ALICE.as_bytes(),
         b"Alice Archer".as_slice(),
         b"Zebedee-Quartz".as_slice(),
+        b"Wobbleton-Fjord".as_slice(),
         &alice_raw[alice_raw.len() / 2..alice_raw.len() / 2 + 32],
     ] {
         assert!(

@@ -24,6 +24,7 @@ mod effect;
 mod open;
 mod out;
 mod pause;
+pub mod records;
 mod said;
 mod staff;
 mod stage;
@@ -188,6 +189,7 @@ mod tests {
                 "decision",
                 "permission",
                 "confirm_kind",
+                "remedy",
                 "data_protection_update"
             ]
         );
@@ -204,7 +206,7 @@ mod tests {
             assert_eq!(t.name().parse::<TemplateId>(), Ok(t));
             assert_eq!(json(serde_json::json!(t)).as_deref(), Some(t.name()));
         }
-        assert_eq!(TemplateId::iter().count(), 33);
+        assert_eq!(TemplateId::iter().count(), 38);
         assert_eq!(
             TemplateId::AnonymousDecisionRequest.name(),
             "anonymous_decision_request"

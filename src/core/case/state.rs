@@ -193,6 +193,10 @@ pub struct Case {
     /// clock, and its response names the Information Commissioner.
     #[serde(default)]
     pub data_protection: bool,
+    /// What the complaint-handling codes ask to be recorded: the complaint
+    /// defined, outcomes, remedies, extensions, refusals, who handled each stage.
+    #[serde(default)]
+    pub records: super::records::Records,
 }
 
 /// A handler's words kept back until they say what they mean.
