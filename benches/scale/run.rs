@@ -460,6 +460,8 @@ async fn make_case(
         hold: None,
         anonymised_at: None,
         data_protection: false,
+        survey: None,
+        no_survey: false,
         records: Default::default(),
     };
     let mut audits = vec![

@@ -169,6 +169,13 @@ pub enum Command {
         #[arg(long)]
         now: Option<DateTime<Utc>>,
     },
+    /// The satisfaction survey's answers, counted: how many were asked and
+    /// answered, the scores, how many were satisfied, and the comments.
+    Survey {
+        /// As one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Messages that failed a step.
     Quarantine {
         /// What to do.
@@ -421,6 +428,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Erase { email, now } => {
             runtime()?.block_on(store_commands::erase_cmd(config, &email, now))
         }
+        Command::Survey { json } => runtime()?.block_on(store_commands::survey_cmd(config, json)),
         Command::Quarantine { action } => runtime()?.block_on(async {
             match action {
                 QuarantineAction::List => store_commands::quarantine_list(config).await,

@@ -570,3 +570,73 @@ pub(super) async fn cases_hold(
     );
     Ok(ExitCode::SUCCESS)
 }
+
+pub(super) async fn survey_cmd(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    let cases = app.store.surveyed_cases().await?;
+    let answers: Vec<(&Case, &crate::core::survey::Answer)> = cases
+        .iter()
+        .filter_map(|c| Some((c, c.survey.as_ref()?.answer.as_ref()?)))
+        .collect();
+    let mut scores = [0usize; 5];
+    for (_, a) in &answers {
+        if let Some(s) = a.score.filter(|s| (1..=5).contains(s)) {
+            scores[usize::from(s) - 1] += 1;
+        }
+    }
+    let scored: usize = scores.iter().sum();
+    let mean = (scored > 0).then(|| {
+        scores
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i + 1) * n)
+            .sum::<usize>() as f64
+            / scored as f64
+    });
+    let satisfied = answers
+        .iter()
+        .filter(|(_, a)| a.satisfied == Some(true))
+        .count();
+    let not = answers
+        .iter()
+        .filter(|(_, a)| a.satisfied == Some(false))
+        .count();
+    if json {
+        crate::outln!(
+            "{}",
+            serde_json::json!({
+                "sent": cases.len(),
+                "answered": answers.len(),
+                "scores": scores,
+                "mean_score": mean,
+                "satisfied": satisfied,
+                "not_satisfied": not,
+                "comments": answers.iter().filter_map(|(c, a)| Some(serde_json::json!({"reference": c.reference.to_string(), "comment": a.comment.as_ref()?}))).collect::<Vec<_>>(),
+            })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    crate::outln!(
+        "satisfaction survey: {} sent, {} answered",
+        cases.len(),
+        answers.len()
+    );
+    crate::outln!(
+        "scores (1-5): {}; mean {}",
+        scores
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("{}: {n}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", "),
+        mean.map(|m| format!("{m:.1}"))
+            .unwrap_or_else(|| "none".into())
+    );
+    crate::outln!("satisfied: {satisfied}, not satisfied: {not}");
+    for (c, a) in &answers {
+        if let Some(comment) = &a.comment {
+            crate::outln!("  {}  {}", c.reference, one_line(comment));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

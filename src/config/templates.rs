@@ -132,6 +132,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../templates/data_protection_update.hbs"),
     ),
     (
+        "satisfaction_survey",
+        include_str!("../../templates/satisfaction_survey.hbs"),
+    ),
+    (
         "command_done",
         include_str!("../../templates/command_done.hbs"),
     ),

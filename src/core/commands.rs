@@ -155,6 +155,9 @@ pub enum Command {
         /// Mark (`true`) or unmark.
         on: bool,
     },
+    /// The complainant does not want the satisfaction survey (or any more
+    /// mail that is not about their complaint).
+    NoSurvey,
 }
 
 /// When a remedy is due, as the handler wrote it.
@@ -229,7 +232,7 @@ const PLACEHOLDERS: [&str; 13] = [
 ];
 
 static COMMAND_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|flag|unflag|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline|no-escalate|noescalate|no_escalate|define|outcome|remedy|remedy-done|refuse|accept-late|hold|release|data-protection|data_protection)(?-u:\b)")
+    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|flag|unflag|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline|no-escalate|noescalate|no_escalate|define|outcome|remedy|remedy-done|refuse|accept-late|hold|release|data-protection|data_protection|no-survey|no_survey)(?-u:\b)")
         .expect("static regex")
 });
 
@@ -390,6 +393,7 @@ fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, Str
             "off" | "no" => Ok(Command::DataProtection { on: false }),
             other => Err(format!("#data-protection takes nothing, or `off` to unmark (got {other:?})")),
         },
+        "no-survey" | "no_survey" | "nosurvey" => Ok(Command::NoSurvey),
         "define" => parse_define(&full(rest)),
         "outcome" => {
             let t = full(rest);
@@ -429,7 +433,7 @@ fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, Str
             None => Err("#accept-late needs the reason: `#accept-late the learner was in hospital until May`".into()),
         },
         other => Err(format!(
-            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #flag, #unflag, #consent, #contact, #withdraw, #escalate, #no-escalate, #proceed, #no-action, #define, #outcome, #remedy, #remedy-done, #refuse, #accept-late, #hold, #release or #data-protection"
+            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #flag, #unflag, #consent, #contact, #withdraw, #escalate, #no-escalate, #proceed, #no-action, #define, #outcome, #remedy, #remedy-done, #refuse, #accept-late, #hold, #release, #data-protection or #no-survey"
         )),
     }
 }

@@ -30,6 +30,7 @@ pub(crate) mod relay;
 pub(crate) mod reply_eval;
 pub mod retention;
 pub(crate) mod screen;
+pub mod survey;
 pub(crate) mod text;
 pub(crate) mod threading;
 pub mod token;

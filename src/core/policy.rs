@@ -456,6 +456,29 @@ impl Default for DataProtection {
     }
 }
 
+/// The satisfaction survey (issue 16 item 9): off unless enabled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyPolicy {
+    /// Send one short survey about how the complaint was handled after a
+    /// complaint closes (default false).
+    #[serde(default)]
+    pub enabled: bool,
+    /// How long after closing it goes (default `"1 working day"`: apart
+    /// from the outcome, never with it).
+    #[serde(default = "one_working_day")]
+    pub after: Span,
+}
+
+impl Default for SurveyPolicy {
+    fn default() -> Self {
+        SurveyPolicy {
+            enabled: false,
+            after: one_working_day(),
+        }
+    }
+}
+
 /// A whole procedure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -504,6 +527,9 @@ pub struct Policy {
     /// Complaints about the use of someone's personal data.
     #[serde(default)]
     pub data_protection: DataProtection,
+    /// The satisfaction survey after closing.
+    #[serde(default)]
+    pub survey: SurveyPolicy,
 }
 
 /// One problem found in a policy: which key, and what is wrong.

@@ -4,7 +4,7 @@
 
 use super::deadlines::{DUE_CHASES, DUE_DEADLINES, NEXT_TIMER};
 use super::digests::sql;
-use super::retention::{ANONYMISED_COUNT, ANONYMISED_LIST, RETENTION_DUE};
+use super::retention::{ANONYMISED_COUNT, ANONYMISED_LIST, CLOSED_BETWEEN, RETENTION_DUE};
 use super::Store;
 use crate::core::case::{DeadlineKind, State};
 use crate::core::kind::Kind;
@@ -99,6 +99,7 @@ async fn digest_and_scheduler_queries_search_indexes_and_scan_no_growing_table()
         DUE_CHASES,
         NEXT_TIMER,
         RETENTION_DUE,
+        CLOSED_BETWEEN,
         ANONYMISED_COUNT,
         ANONYMISED_LIST,
     ] {

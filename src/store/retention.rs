@@ -33,6 +33,12 @@ pub(super) const RETENTION_DUE: &str = "SELECT reference, data FROM cases
      WHERE anonymised_at IS NULL AND closed_at IS NOT NULL AND closed_at <= ?1
      ORDER BY closed_at, reference";
 
+/// Complaints closed in (`?1`, `?2`], from the `cases_closed` index (the
+/// survey step).
+pub(super) const CLOSED_BETWEEN: &str = "SELECT reference FROM cases
+     WHERE closed_at > ?1 AND closed_at <= ?2 AND kind = 'complaint'
+     ORDER BY closed_at, reference";
+
 /// How many cases were anonymised at or after `?1` (same index).
 pub(super) const ANONYMISED_COUNT: &str = "SELECT COUNT(*) FROM cases WHERE anonymised_at >= ?1";
 
@@ -52,6 +58,32 @@ impl Store {
             .bind(cutoff)
             .fetch_all(&self.pool)
             .await?;
+        rows.into_iter().map(CaseData::case).collect()
+    }
+
+    /// Complaints closed after `from` and at or before `until` (the daily
+    /// survey step).
+    pub async fn closed_between(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<CaseRef>, StoreError> {
+        sqlx::query_scalar(CLOSED_BETWEEN)
+            .bind(from)
+            .bind(until)
+            .fetch_all(&self.pool)
+            .await
+            .read_from("cases")
+    }
+
+    /// Every case with a satisfaction survey (`complaintd survey`; a rare
+    /// command, it reads every case that has one).
+    pub async fn surveyed_cases(&self) -> Result<Vec<Case>, StoreError> {
+        let rows: Vec<CaseData> = sqlx::query_as(
+            "SELECT reference, data FROM cases WHERE json_extract(data, '$.survey') IS NOT NULL ORDER BY closed_at, reference",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.into_iter().map(CaseData::case).collect()
     }
 

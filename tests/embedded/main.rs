@@ -26,4 +26,5 @@ mod replies;
 mod retention;
 mod scale;
 mod security;
+mod survey;
 mod triage;

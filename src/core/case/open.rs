@@ -56,6 +56,8 @@ pub fn open(
         hold: None,
         anonymised_at: None,
         data_protection: false,
+        survey: None,
+        no_survey: false,
         records: Default::default(),
     };
     let mut out = Out {

@@ -193,6 +193,13 @@ pub struct Case {
     /// clock, and its response names the Information Commissioner.
     #[serde(default)]
     pub data_protection: bool,
+    /// The satisfaction survey after closing (`[survey]`), once sent.
+    #[serde(default)]
+    pub survey: Option<crate::core::survey::Survey>,
+    /// The complainant asked not to be emailed again (`#no-survey`, or a
+    /// reply such as "please don't email me again"): no survey goes.
+    #[serde(default)]
+    pub no_survey: bool,
     /// What the complaint-handling codes ask to be recorded: the complaint
     /// defined, outcomes, remedies, extensions, refusals, who handled each stage.
     #[serde(default)]

@@ -108,6 +108,8 @@ pub enum TemplateId {
     DataProtectionAcknowledgement,
     /// To the complainant: a data-protection complaint's progress update.
     DataProtectionUpdate,
+    /// To the complainant, after closing: how was the complaint handled?
+    SatisfactionSurvey,
 }
 
 impl TemplateId {

@@ -76,6 +76,19 @@ pub(super) fn command(out: &mut Out, by: By<'_>, c: Command) -> Result<(), Strin
         Command::NoEscalate { reason } => decide::no_escalate(out, by, reason),
         Command::Hold { reason } => hold::hold(out, by, reason),
         Command::Release => hold::release(out, by),
+        Command::NoSurvey => {
+            if out.case.no_survey {
+                return Err("#no-survey: the complainant has already opted out".into());
+            }
+            out.case.no_survey = true;
+            out.audit(
+                by.actor.clone(),
+                "opted out",
+                "no satisfaction survey (recorded by the handler)",
+                by.id,
+            );
+            Ok(())
+        }
         Command::DataProtection { on } => {
             if on {
                 if crate::core::case::data_protection::start(
