@@ -5,8 +5,8 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// "Sent from my iPhone", "Get Outlook for Android", "Enviado do meu
-/// iPhone"… A short line of its own, so that a sentence that happens to
+/// "Sent from my iPhone", "Get Outlook for Android" ("Cael Outlook ar
+/// gyfer Android" in Welsh), "Enviado do meu iPhone"… A short line of its own, so that a sentence that happens to
 /// start "Sent from my desk, …" stays.
 static DEVICE_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -16,6 +16,7 @@ static DEVICE_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
           \s+(from|with|via|von|de|à\ partir\ de|depuis|do|desde|da|dal|dal\ mio|met|vanaf|från|fra|z|ze|de\ pe|с|з|o|o'm|mit)
           (\s+[^\s,;]+){1,6}
         |(get|download)\ outlook\ for\ (ios|android)
+        |(cael|lawrlwytho)\ outlook\ ar\ gyfer\ (ios|android)
         |von\ meinem\ \S+(\s\S+)?\ gesendet
         |(lähetetty|skickat|sendt)\ \S+(sta|stä|från|fra)?
         |\S+\ から送信|发自我的\s?\S+|從我的\s?\S+\s?傳送|\S+에서\ 보냄
@@ -163,6 +164,8 @@ mod tests {
             "Envoyé à partir de Outlook pour iOS<https://aka.ms/o0ukef>",
             "Gesendet von Outlook für Android",
             "Anfonwyd o fy iPhone",
+            "Cael Outlook ar gyfer Android<https://aka.ms/AAb9ysg>",
+            "Cael Outlook ar gyfer iOS",
             "Wysłane z iPhone'a",
             "Sent from Samsung Mobile",
         ] {
