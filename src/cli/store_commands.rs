@@ -531,10 +531,11 @@ pub(super) async fn erase_cmd(
         crate::outln!("{c}  KEPT: {}", one_line(why));
     }
     crate::outln!(
-        "erasure: {} case(s) anonymised, {} message(s) and {} sent mail(s) removed elsewhere, {} case(s) and {} message(s) kept (open or on legal hold)",
+        "erasure: {} case(s) anonymised, {} message(s), {} sent mail(s) and {} audit detail(s) removed elsewhere, {} case(s) and {} message(s) kept (open or on legal hold)",
         r.cases.len(),
         r.messages,
         r.sent,
+        r.audit,
         r.refused.len(),
         r.kept_messages
     );

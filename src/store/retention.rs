@@ -223,6 +223,34 @@ impl Store {
         .rows_affected())
     }
 
+    /// Redact the audit entries that name `address` (as actor or in their
+    /// detail) on no case or on one of `cases` (an erasure request reaching
+    /// someone else's closed case): the detail becomes the fixed text, the
+    /// actor `anonymised` where it named them. Returns how many.
+    pub async fn erase_audit_naming(
+        tx: &mut SqliteConnection,
+        address: &str,
+        cases: &[CaseRef],
+    ) -> Result<u64, StoreError> {
+        let pattern = like_pattern(address);
+        let cases =
+            serde_json::Value::from(cases.iter().map(|c| c.to_string()).collect::<Vec<_>>())
+                .to_string();
+        Ok(sqlx::query(
+            "UPDATE audit SET detail = ?1, message_id = NULL,
+               actor = CASE WHEN actor LIKE ?2 ESCAPE '\\' THEN ?3 ELSE actor END
+             WHERE (actor LIKE ?2 ESCAPE '\\' OR detail LIKE ?2 ESCAPE '\\') AND detail <> ?1
+               AND (case_ref IS NULL OR case_ref IN (SELECT value FROM json_each(?4)))",
+        )
+        .bind(REMOVED_DETAIL)
+        .bind(pattern)
+        .bind(ANONYMISED)
+        .bind(cases)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected())
+    }
+
     /// Remove the bytes and the recipient of outgoing mails.
     pub async fn erase_sent(tx: &mut SqliteConnection, ids: &[i64]) -> Result<u64, StoreError> {
         let ids = serde_json::Value::from(ids.to_vec()).to_string();
@@ -298,13 +326,7 @@ impl Store {
             #[sqlx(flatten)]
             row: AuditRow,
         }
-        let pattern = format!(
-            "%{}%",
-            address
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = like_pattern(address);
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT case_ref, at, actor_kind, actor, action, detail, message_id FROM audit
              WHERE actor LIKE ?1 ESCAPE '\\' OR detail LIKE ?1 ESCAPE '\\' ORDER BY id",
@@ -315,6 +337,17 @@ impl Store {
         .read_from("audit")?;
         Ok(rows.into_iter().map(|r| (r.case_ref, r.row)).collect())
     }
+}
+
+/// A `LIKE` pattern matching `s` anywhere, its own `%`, `_` and `\\`
+/// escaped (with `ESCAPE '\\'`).
+fn like_pattern(s: &str) -> String {
+    format!(
+        "%{}%",
+        s.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
 }
 
 /// An outgoing mail to one address, for subject access and erasure.

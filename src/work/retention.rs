@@ -205,6 +205,8 @@ pub struct EraseReport {
     pub sent: u64,
     /// Their messages kept because the case they are on is open or held.
     pub kept_messages: usize,
+    /// Audit entries naming them on other closed cases (or none), redacted.
+    pub audit: u64,
 }
 
 /// Erase what concerns `address` where the rule allows (README "Erasure"):
@@ -255,9 +257,24 @@ pub async fn erase(
             sent.push(s.id);
         }
     }
+    // Audit entries naming them on a case they wrote to but that is not
+    // theirs, closed and not held (and on no case): redacted too.
+    for r in app.store.audit_naming(&address).await? {
+        if let (Some(c), _) = r {
+            if !done.contains(&c) {
+                may_touch(app, &Some(c), &done, &mut may).await?;
+            }
+        }
+    }
+    let others: Vec<CaseRef> = may
+        .iter()
+        .filter(|(_, ok)| **ok)
+        .map(|(r, _)| r.clone())
+        .collect();
     let mut tx = app.store.begin().await?;
     report.messages = Store::erase_messages(&mut tx, &ids).await?;
     report.sent = Store::erase_sent(&mut tx, &sent).await?;
+    report.audit = Store::erase_audit_naming(&mut tx, &address, &others).await?;
     Store::append_audit(
         &mut tx,
         None,
@@ -266,10 +283,11 @@ pub async fn erase(
             actor: Actor::System,
             action: "erasure".into(),
             detail: format!(
-                "an erasure request was carried out: {} case(s) anonymised, {} message(s) and {} sent mail(s) removed, {} case(s) kept (open or on legal hold)",
+                "an erasure request was carried out: {} case(s) anonymised, {} message(s), {} sent mail(s) and {} audit detail(s) removed, {} case(s) kept (open or on legal hold)",
                 report.cases.len(),
                 report.messages,
                 report.sent,
+                report.audit,
                 report.refused.len()
             ),
             message_id: None,

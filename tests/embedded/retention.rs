@@ -309,6 +309,31 @@ async fn subject_access_exports_a_persons_cases_and_erase_respects_open_and_held
     };
     app.send().await;
 
+    // Alice also wrote about someone else's case, since closed.
+    let bob = case_handled(
+        &app,
+        "Ben Baxter",
+        BEN,
+        "My review was cancelled and I want an apology.",
+        "#close lessons: reviews booked ahead",
+    )
+    .await;
+    app.deliver(&message(
+        &format!("Alice Archer <{ALICE}>"),
+        &format!("RE: [{bob}] Coaching sessions"),
+        "I saw Ben's review being cancelled too, Quillon-Marsh was there.",
+        "alice-about-ben@mail.test",
+    ))
+    .await;
+    let naming_alice = |audit: &[complaintd::store::AuditRow]| {
+        audit
+            .iter()
+            .filter(|a| a.actor.contains(ALICE) || a.detail.contains(ALICE))
+            .count()
+    };
+    let bob_audit = app.app.store.case_audit(&cref(&bob)).await.expect("audit");
+    assert!(naming_alice(&bob_audit) > 0, "{bob_audit:?}");
+
     let out = app.dir.path().join("sar");
     std::fs::create_dir_all(&out).expect("mkdir");
     let (code, said) = bin(
@@ -326,6 +351,11 @@ async fn subject_access_exports_a_persons_cases_and_erase_respects_open_and_held
     let folder = std::path::PathBuf::from(said.trim());
     let summary = std::fs::read_to_string(folder.join("subject-access.txt")).expect("summary");
     assert!(summary.contains("Cases about them (3)"), "{summary}");
+    assert!(
+        summary.contains("Messages from or to them elsewhere (1)"),
+        "{summary}"
+    );
+    assert!(summary.contains(&format!("received  {bob}")), "{summary}");
     for r in [&closed, &held, &open] {
         assert!(summary.contains(r.as_str()), "{summary}");
     }
@@ -348,6 +378,23 @@ async fn subject_access_exports_a_persons_cases_and_erase_respects_open_and_held
         "{said}"
     );
     assert!(app.case(&closed).await.anonymised_at.is_some());
+    // On Ben's closed case her message and the audit lines naming her are
+    // gone; Ben and his case are untouched.
+    let bob_audit = app.app.store.case_audit(&cref(&bob)).await.expect("audit");
+    assert_eq!(naming_alice(&bob_audit), 0, "{bob_audit:?}");
+    let b = app.case(&bob).await;
+    assert_eq!(
+        (b.complainant.address.as_str(), b.anonymised_at),
+        (BEN, None)
+    );
+    assert!(app
+        .app
+        .store
+        .case_messages(&cref(&bob))
+        .await
+        .expect("db")
+        .iter()
+        .all(|m| m.from_addr.as_deref() != Some(ALICE)));
     assert_eq!(app.case(&held).await.complainant.address, ALICE);
     assert_eq!(app.case(&open).await.complainant.address, ALICE);
     // One audit line says an erasure happened, naming no one.
