@@ -413,7 +413,8 @@ async fn subject_access_exports_a_persons_cases_and_erase_respects_open_and_held
     pool.close().await;
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(
-        lines[0].starts_with("an erasure request was carried out: 1 case(s) anonymised"),
+        lines[0]
+            .starts_with("an erasure request was carried out: 1 case(s) anonymised, 1 message(s)"),
         "{lines:?}"
     );
     assert!(!lines[0].contains("alice"), "{lines:?}");
