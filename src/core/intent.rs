@@ -176,8 +176,15 @@ fn find(kind: CueKind, sentences: &[String]) -> Option<String> {
 pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
     // An interleaved reply keeps each quoted question above its answer
     // (`> …` lines): our words, never read as the complainant's.
+    // What the sender forwarded or attached, recorded below a marker line,
+    // is evidence, not their request.
     let own: String = text
         .lines()
+        .take_while(|l| {
+            let l = l.trim();
+            l != crate::core::classify::FORWARD_MARK
+                && !l.starts_with(crate::core::classify::ATTACHED_MARK)
+        })
         .filter(|l| !l.trim_start().starts_with('>'))
         .collect::<Vec<_>>()
         .join("\n");
@@ -326,6 +333,14 @@ mod tests {
     #[test]
     fn a_quoted_question_above_an_answer_is_not_the_complainants_words() {
         let t = "> If you are not satisfied with this response, you can take your complaint to the next stage.\n\nThank you, that is all sorted now.\n\n> Would you like a call?\n\nNo need, thanks.";
+        assert_eq!(after(t), ReplyIntent::Thanks);
+    }
+
+    #[test]
+    fn forwarded_and_attached_words_are_evidence_not_a_request() {
+        let t = "Here is what my employer sent me, thanks.\n\n--- forwarded ---\nI am not satisfied and want this escalated.";
+        assert_eq!(after(t), ReplyIntent::Thanks);
+        let t = "Thanks, see the attached letter.\n\n--- text from letter.pdf ---\nWe are not satisfied with the outcome.";
         assert_eq!(after(t), ReplyIntent::Thanks);
     }
 
