@@ -196,6 +196,11 @@ pub(super) async fn learn_cmd(config: Option<&Path>) -> anyhow::Result<ExitCode>
     let mut by_message: BTreeMap<i64, Record> = BTreeMap::new();
     let mut unreadable = 0usize;
     for c in &corrections {
+        // An anonymised case's messages have no bytes left (retention,
+        // erasure): nothing to learn from, and nothing to count as unreadable.
+        if c.raw.is_empty() {
+            continue;
+        }
         let Ok(m) = mail::parse(&c.raw) else {
             unreadable += 1;
             continue;
