@@ -347,7 +347,7 @@ fn classify_text(
     let (kind, triage) = match &prediction {
         Some(p) => {
             let decided = learned::decide_kind(kind, p, &mut reasons);
-            (decided, learned::triage(decided, triage))
+            (decided, learned::triage(decided, triage, p))
         }
         None => (kind, triage),
     };
