@@ -445,7 +445,7 @@ fn check_templates(l: &Loaded, r: &mut Report) {
             return;
         }
     }
-    match Templates::load(dir.as_deref()) {
+    match Templates::load(dir.as_deref(), &l.config.organisation.languages()) {
         Ok(t) => {
             for e in t.check() {
                 r.problems.push(ConfigError::new(

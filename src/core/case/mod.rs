@@ -69,6 +69,9 @@ pub struct Ctx<'a> {
     pub calendar: &'a Calendar,
     /// Staff and roles.
     pub directory: &'a Directory,
+    /// The languages complainants are written to in (ISO 639-1), the
+    /// first the default: what `#language` may choose.
+    pub languages: &'a [String],
 }
 
 /// An inbound message, reduced to what the state machine needs.
@@ -139,7 +142,7 @@ pub fn step(case: &Case, event: Event, ctx: &Ctx<'_>, now: DateTime<Utc>) -> Tra
             intent,
         } => staff_replied(&mut out, ctx, now, message, verified, parsed, intent),
         Event::Due(kind) => deadline_due(&mut out, ctx, now, kind),
-        Event::Chase(kind) => chase(&mut out, ctx, kind),
+        Event::Chase(kind) => chase(&mut out, kind),
         Event::Linked {
             other,
             why,

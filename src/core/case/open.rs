@@ -122,18 +122,19 @@ fn start_triage(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reasons: &[Str
         ..ack
     });
     out.case.acknowledged_at = Some(now);
+    out.send(with_vars(
+        mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
+        |v| {
+            v.stage = Some("TRIAGE, it may be a complaint".into());
+            v.confirm_by = Some(confirm.at);
+        },
+    ));
+    // The record is in the working language.
     let by = ctx
         .calendar
         .to_local(confirm.at)
         .format("%A %-d %B %Y, %H:%M")
         .to_string();
-    out.send(with_vars(
-        mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
-        |v| {
-            v.stage = Some("TRIAGE, it may be a complaint".into());
-            v.confirm_by = Some(by.clone());
-        },
-    ));
     out.audit(
         Actor::System,
         "triage",

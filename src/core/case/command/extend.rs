@@ -55,7 +55,7 @@ pub(super) fn extend(
         mail(TemplateId::DelayNotice, vec![Recipient::Complainant]),
         |v| {
             v.reason = Some(reason.clone());
-            v.new_date = Some(until.format("%A %-d %B %Y").to_string());
+            v.new_date = Some(until);
         },
     );
     out.send(OutMail {
