@@ -15,6 +15,8 @@ mod load;
 mod mail;
 pub(crate) mod template_data;
 pub(crate) mod templates;
+#[cfg(test)]
+mod welsh_text;
 
 pub use limits::Limits;
 pub(crate) use load::{from_texts, parse_time, relative_to};
