@@ -151,7 +151,64 @@ const BUILT_IN: &[(&str, &str)] = &[
 
 /// The built-in templates of other languages than English (complainant-facing
 /// ones only), by language.
-const BUILT_IN_OTHER: &[(&str, &[(&str, &str)])] = &[];
+const BUILT_IN_OTHER: &[(&str, &[(&str, &str)])] = &[("cy", BUILT_IN_CY)];
+
+/// The built-in Welsh templates (`templates/cy/`; sources and terminology in
+/// its README).
+const BUILT_IN_CY: &[(&str, &str)] = &[
+    (
+        "acknowledgement",
+        include_str!("../../templates/cy/acknowledgement.hbs"),
+    ),
+    (
+        "triage_acknowledgement",
+        include_str!("../../templates/cy/triage_acknowledgement.hbs"),
+    ),
+    (
+        "compliment_thanks",
+        include_str!("../../templates/cy/compliment_thanks.hbs"),
+    ),
+    (
+        "comment_thanks",
+        include_str!("../../templates/cy/comment_thanks.hbs"),
+    ),
+    (
+        "stage_response",
+        include_str!("../../templates/cy/stage_response.hbs"),
+    ),
+    (
+        "correspondence",
+        include_str!("../../templates/cy/correspondence.hbs"),
+    ),
+    (
+        "delay_notice",
+        include_str!("../../templates/cy/delay_notice.hbs"),
+    ),
+    (
+        "consent_request",
+        include_str!("../../templates/cy/consent_request.hbs"),
+    ),
+    (
+        "appeals_redirect",
+        include_str!("../../templates/cy/appeals_redirect.hbs"),
+    ),
+    (
+        "late_escalation_received",
+        include_str!("../../templates/cy/late_escalation_received.hbs"),
+    ),
+    (
+        "external_referral",
+        include_str!("../../templates/cy/external_referral.hbs"),
+    ),
+    (
+        "withdrawal_confirmation",
+        include_str!("../../templates/cy/withdrawal_confirmation.hbs"),
+    ),
+    (
+        "closure_notice",
+        include_str!("../../templates/cy/closure_notice.hbs"),
+    ),
+];
 
 /// The built-in source of `name` in `lang`, if there is one.
 fn built_in(lang: &str, name: &str) -> Option<&'static str> {
