@@ -9,9 +9,11 @@
 //! that reuses a known Message-ID is stored and processed like any other.
 
 use crate::app::App;
+use crate::config::WORKING_LANGUAGE;
 use crate::core::case::{self, Event, Inbound};
 use crate::core::classify;
 use crate::core::kind::Kind;
+use crate::core::locale;
 use crate::core::mail::{self, InboundMail};
 use crate::core::reference::CaseRef;
 use crate::core::{auth, commands, threading, token};
@@ -551,7 +553,7 @@ async fn process_analysed(
     if let Some(a) =
         note_language(app, tx, row, sender, staff_sender, &parts.new, mail, now).await?
     {
-        tr.effects.insert(0, case::Effect::Audit(a));
+        tr.effects.push(case::Effect::Audit(a));
     }
     effects::apply_caused(app, tx, drafts, &tr, &context_text, cause, now).await?;
     if let Some((old, why)) = new_matter_of {
@@ -629,17 +631,15 @@ async fn note_language(
         now,
     )
     .await?;
+    let name = locale::language_name(WORKING_LANGUAGE, found.code);
     Ok((app.languages.len() > 1).then(|| case::Audit {
         actor: case::Actor::System,
         action: "language".into(),
         detail: match before {
-            None => format!(
-                "{sender} wrote in {}: written to in it from now on",
-                found.code
-            ),
+            None => format!("{sender} wrote in {name}: written to in {name} from now on"),
             Some(b) => format!(
-                "{sender} wrote in {} (before: {b}): written to in it from now on",
-                found.code
+                "{sender} wrote in {name} (before: {}): written to in {name} from now on",
+                locale::language_name(WORKING_LANGUAGE, &b)
             ),
         },
         message_id: mail.message_id.clone(),
