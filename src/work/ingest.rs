@@ -555,6 +555,13 @@ async fn process_analysed(
     {
         tr.effects.push(case::Effect::Audit(a));
     }
+    // The case records the complainant's language as last known (a
+    // handler's `#language` in this very message has set it already).
+    if tr.case.language.is_none() || *sender == tr.case.complainant.address {
+        if let Some(l) = Store::contact_language(tx, &tr.case.complainant.address).await? {
+            tr.case.language = Some(l);
+        }
+    }
     effects::apply_caused(app, tx, drafts, &tr, &context_text, cause, now).await?;
     if let Some((old, why)) = new_matter_of {
         // The old case says so too: the complainant's different matter

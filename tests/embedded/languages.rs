@@ -169,6 +169,8 @@ async fn the_first_message_sets_the_language_a_short_one_never_flips_it_a_clear_
     ))
     .await;
     assert_eq!(language_of(&app, who).await.as_deref(), Some("en"));
+    let cases = app.app.store.list_cases(None).await.expect("db");
+    assert_eq!(cases[0].language.as_deref(), Some("en"), "the case records it");
     // The handler extends: the delay notice follows the new language.
     let note = app.last("handler_notification", HANDLER).await;
     app.deliver(&app.outlook_reply(
@@ -206,6 +208,8 @@ async fn a_handler_sets_the_language_with_a_command() {
     ))
     .await;
     assert_eq!(language_of(&app, who).await.as_deref(), Some("cy"));
+    let cases = app.app.store.list_cases(None).await.expect("db");
+    assert_eq!(cases[0].language.as_deref(), Some("cy"), "the case records it");
     let (subject, text) = subject_and_text(&app.last("delay_notice", who).await);
     assert!(!subject.contains(" / "), "{subject}");
     assert!(text.contains("dydd Llun 14 Rhagfyr 2026"), "{text}");
@@ -247,4 +251,63 @@ async fn a_handlers_welsh_response_goes_inside_the_welsh_wrapper() {
     assert!(text.contains("Bydd eich aseswr newydd yn ymweld"), "{text}");
     assert!(text.contains("10 diwrnod gwaith"), "{text}");
     assert!(!text.contains("If you are not satisfied"), "{text}");
+}
+
+#[tokio::test]
+async fn the_case_record_and_the_digest_show_each_cases_language() {
+    let mut app = TestApp::spawn("provider-a", "2026-12-03T10:00:00Z").await;
+    app.deliver(&message(
+        "catrin@mail.test",
+        "Cwyn",
+        WELSH_COMPLAINT,
+        "k1@mail.test",
+    ))
+    .await;
+    app.deliver(&message(
+        "dai@mail.test",
+        "Complaint",
+        ENGLISH_COMPLAINT,
+        "k2@mail.test",
+    ))
+    .await;
+    app.deliver(&message(
+        "sam@mail.test",
+        "Complaint / Cwyn",
+        "I want to complain: the bus was late again.\nRwy eisiau cwyno: roedd y bws yn hwyr eto.",
+        "k3@mail.test",
+    ))
+    .await;
+    let cases = app.app.store.list_cases(None).await.expect("db");
+    let by = |who: &str| {
+        cases
+            .iter()
+            .find(|c| c.complainant.address == who)
+            .unwrap_or_else(|| panic!("no case from {who}"))
+    };
+    assert_eq!(by("catrin@mail.test").language.as_deref(), Some("cy"));
+    assert_eq!(by("dai@mail.test").language.as_deref(), Some("en"));
+    assert_eq!(by("sam@mail.test").language, None);
+
+    let out = tempfile::tempdir().expect("tempdir");
+    let folder =
+        complaintd::work::export::export(&app.app, &by("catrin@mail.test").reference, out.path())
+            .await
+            .expect("export");
+    let record = std::fs::read_to_string(folder.join("case-record.txt")).expect("record");
+    assert!(record.contains("\nLanguage: Welsh (cy)\n"), "{record}");
+
+    app.advance(Duration::hours(1));
+    let digest = complaintd::work::digest::build(&app.app, app.now)
+        .await
+        .expect("digest")
+        .to_text();
+    assert!(
+        digest.contains("from catrin@mail.test, Stage 1 – Informal, open, in Welsh"),
+        "{digest}"
+    );
+    assert!(
+        digest.contains("from dai@mail.test, Stage 1 – Informal, open, in English"),
+        "{digest}"
+    );
+    assert!(digest.contains("language not known"), "{digest}");
 }

@@ -170,6 +170,7 @@ async fn welsh_english_and_unknown_through_real_servers() {
         .find(|c| c["reference"] == reference.as_str())
         .expect("case");
     assert_eq!(case["stage"], "stage2");
+    assert_eq!(case["language"], "cy", "the case record shows its language");
     assert!(
         alice.iter().all(|m| !subject(m).contains(" / ")),
         "Welsh only, never bilingual, once the language is known"

@@ -53,6 +53,7 @@ pub fn open(
         drafts: Vec::new(),
         drafts_made: 0,
         paused: None,
+        language: None,
     };
     let mut out = Out {
         case,

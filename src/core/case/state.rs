@@ -180,6 +180,11 @@ pub struct Case {
     /// says the clock waits for the answer.
     #[serde(default)]
     pub paused: Option<Pause>,
+    /// The language the complainant is written to in (ISO 639-1), as last
+    /// known: set from what they wrote or by a handler's `#language`; none
+    /// while unknown (bilingual mail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 /// A handler's words kept back until they say what they mean.

@@ -85,6 +85,7 @@ pub(super) fn language(out: &mut Out, by: By<'_>, code: String) -> Result<(), St
         ));
     }
     let address = out.case.complainant.address.clone();
+    out.case.language = Some(code.clone());
     out.effects.push(crate::core::case::Effect::SetLanguage {
         address: address.clone(),
         language: code.clone(),
