@@ -362,3 +362,17 @@ fn a_configured_language_without_templates_is_reported_template_by_template() {
     }
     assert!(!out.contains("handler_notification"), "{out}");
 }
+
+#[test]
+fn language_codes_are_checked() {
+    let out = broken("complaintd.toml", |t| {
+        t.replace(
+            "[organisation]\n",
+            "[organisation]\nlanguages = [\"cy\", \"Welsh\", \"cy\"]\n",
+        )
+    });
+    assert!(out.contains("organisation.languages[1]"), "{out}");
+    assert!(out.contains("not an ISO 639-1 language code"), "{out}");
+    assert!(out.contains("organisation.languages[2]"), "{out}");
+    assert!(out.contains("listed twice"), "{out}");
+}

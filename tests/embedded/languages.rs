@@ -170,7 +170,11 @@ async fn the_first_message_sets_the_language_a_short_one_never_flips_it_a_clear_
     .await;
     assert_eq!(language_of(&app, who).await.as_deref(), Some("en"));
     let cases = app.app.store.list_cases(None).await.expect("db");
-    assert_eq!(cases[0].language.as_deref(), Some("en"), "the case records it");
+    assert_eq!(
+        cases[0].language.as_deref(),
+        Some("en"),
+        "the case records it"
+    );
     // The handler extends: the delay notice follows the new language.
     let note = app.last("handler_notification", HANDLER).await;
     app.deliver(&app.outlook_reply(
@@ -209,7 +213,11 @@ async fn a_handler_sets_the_language_with_a_command() {
     .await;
     assert_eq!(language_of(&app, who).await.as_deref(), Some("cy"));
     let cases = app.app.store.list_cases(None).await.expect("db");
-    assert_eq!(cases[0].language.as_deref(), Some("cy"), "the case records it");
+    assert_eq!(
+        cases[0].language.as_deref(),
+        Some("cy"),
+        "the case records it"
+    );
     let (subject, text) = subject_and_text(&app.last("delay_notice", who).await);
     assert!(!subject.contains(" / "), "{subject}");
     assert!(text.contains("dydd Llun 14 Rhagfyr 2026"), "{text}");
