@@ -152,27 +152,48 @@ fn eval_of_a_folder_without_labels_is_an_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("labels.jsonl"));
 }
 
-/// The held-out batch replies-2 (80 replies written blind in the session
-/// after replies-1, never tuned on: `tests/data/blind/README.md` gives its
-/// figures before and after that session's work). A floor at those
-/// figures, so a later change that makes the reader worse on unseen mail is
-/// seen; raising the figures by tuning on this batch would spend it.
+/// The batch replies-2 (80 replies written blind, held out for one session:
+/// `tests/data/blind/README.md` gives its figures before and after). Tuned
+/// on since, so its figures are training figures: a floor at them.
 #[test]
-fn held_out_replies_2_do_not_regress() {
+fn replies_2_stay_read() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/blind/replies-2");
     let r = eval_json(&dir);
     let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}"));
     let len = |k: &str| r[k].as_array().map_or(usize::MAX, Vec::len);
     assert_eq!((n("messages"), n("complainant")), (80, 50));
     assert!(
-        n("text_exact") >= 61,
+        n("text_exact") >= 77,
         "text exact {} of 80",
         n("text_exact")
     );
     assert_eq!(len("escalation_missed"), 0, "{}", r["escalation_missed"]);
     assert!(len("escalated_wrongly") <= 2, "{}", r["escalated_wrongly"]);
-    assert!(n("intent_correct") >= 42, "{}", r["misread"]);
+    assert!(n("intent_correct") >= 43, "{}", r["misread"]);
     assert_eq!((n("headerless"), n("headerless_found")), (19, 19));
+}
+
+/// The held-out batch replies-3 (100 replies from 36 client styles written
+/// blind, never tuned on: `tests/data/blind/README.md` has its figures). A
+/// floor at the figures it was first measured at, so a change that makes
+/// the reader worse on unseen mail is seen; tuning on this batch would
+/// spend it.
+#[test]
+fn held_out_replies_3_do_not_regress() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/blind/replies-3");
+    let r = eval_json(&dir);
+    let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}"));
+    let len = |k: &str| r[k].as_array().map_or(usize::MAX, Vec::len);
+    assert_eq!((n("messages"), n("complainant")), (100, 60));
+    assert!(
+        n("text_exact") >= 71,
+        "text exact {} of 100",
+        n("text_exact")
+    );
+    assert!(len("escalation_missed") <= 7, "{}", r["escalation_missed"]);
+    assert!(len("escalated_wrongly") <= 2, "{}", r["escalated_wrongly"]);
+    assert!(n("intent_correct") >= 47, "{}", r["misread"]);
+    assert_eq!((n("headerless"), n("headerless_found")), (31, 31));
 }
 
 /// `reply-text --json --eval DIR`'s figures.

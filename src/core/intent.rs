@@ -75,17 +75,17 @@ pub struct Reading {
 
 static CONSENT: LazyLock<Regex> = LazyLock::new(|| {
     folded(
-        r"\b(i (give|confirm|am giving) (my |written )?(consent|permission|agreement)|i consent|i agree (to|with) (the|this|you|my)|(happy|ok|okay|content) for you to (investigate|look into|go ahead)|you have my (consent|permission)|rwy'?n cytuno|caniatâd)\b",
+        r"\b(i (give|confirm|am giving) (my |written )?(consent|permission|agreement)|i consent|i agree (to|with) (the|this|you|my)|(happy|ok|okay|content) for you to (investigate|look into|go ahead)|you have my (consent|permission)|(rwy'?n|rydw i'?n|rwyf i'?n|dw i'?n|yr wyf yn|rwyf yn) (cytuno|rhoi (fy |y )?(nghaniatâd|caniatâd))|(cewch|mae gennych|dyma) (fy )?(nghaniatâd|caniatâd))\b",
     )
 });
 static PERMISSION_NO: LazyLock<Regex> = LazyLock::new(|| {
     folded(
-        r"\b(please (don'?t|do not) (share|post|publish|use)|(i'?d|i would) (rather|prefer) (you )?(didn'?t|not)|not (happy|comfortable) (for|with) (you|it|that) (to )?(be )?(shar|post|us)|keep it private|no,? (thanks|thank you)|no,? please)\b",
+        r"\b(please (don'?t|do not) (share|post|publish|use)|(i'?d|i would) (rather|prefer) (you )?(didn'?t|not)|not (happy|comfortable) (for|with) (you|it|that) (to )?(be )?(shar|post|us)|keep it private|no,? (thanks|thank you)|no,? please|na chewch|dim diolch|peidiwch (â|a)('i| ei)? (rannu|ddefnyddio|gyhoeddi)|byddai'n well gen i (i chi )?beidio)\b",
     )
 });
 static PERMISSION_YES: LazyLock<Regex> = LazyLock::new(|| {
     folded(
-        r"^(yes|yeah|yep|of course|sure|absolutely|definitely|go ahead|ie|wrth gwrs)\b|\b((happy|ok|okay|fine|glad) for (you|it|that|this|my (comment|message|words)) (to )?(be )?(shar|post|us)|(you can|feel free to|please do) (share|use|post)|yes,? (you can|please|of course|happy|that'?s fine))",
+        r"^(yes|yeah|yep|of course|sure|absolutely|definitely|go ahead|ie|wrth gwrs|cewch|ydw|iawn)\b|\bmae croeso i chi (ei )?(rannu|ddefnyddio|gyhoeddi)|\b((happy|ok|okay|fine|glad) for (you|it|that|this|my (comment|message|words)) (to )?(be )?(shar|post|us)|(you can|feel free to|please do) (share|use|post)|yes,? (you can|please|of course|happy|that'?s fine))",
     )
 });
 static SENTENCE_END: LazyLock<Regex> = LazyLock::new(|| folded(r"[.!?;\n。！？؟۔]+"));
@@ -358,6 +358,98 @@ mod tests {
             r.reason
         );
         assert_eq!(read_reply("Thanks!", &AFTER).intent, ReplyIntent::Thanks);
+    }
+
+    /// Welsh replies are read as the English ones are (issue 15): the
+    /// phrases a Welsh speaker writes, formal and spoken, with and without
+    /// the circumflex, with curly apostrophes as phones type them.
+    #[test]
+    fn welsh_replies_are_read_as_english_ones_are() {
+        for (t, want) in [
+            (
+                "Dydw i ddim yn fodlon gyda'r ymateb.",
+                ReplyIntent::Escalate,
+            ),
+            ("Nid wyf yn fodlon â'r ymateb hwn.", ReplyIntent::Escalate),
+            ("Nid yw hyn yn dderbyniol o gwbl.", ReplyIntent::Escalate),
+            ("Rwyf am uwchgyfeirio'r gŵyn.", ReplyIntent::Escalate),
+            ("Hoffwn i fynd â hyn i'r cam nesaf.", ReplyIntent::Escalate),
+            (
+                "Hoffwn fynd â’r gŵyn ymhellach, os gwelwch yn dda.",
+                ReplyIntent::Escalate,
+            ),
+            (
+                "Rydw i eisiau apelio yn erbyn y penderfyniad.",
+                ReplyIntent::Escalate,
+            ),
+            ("Diolch, mae hynny wedi'i ddatrys.", ReplyIntent::Thanks),
+            (
+                "Diolch, mae’r mater wedi’i ddatrys erbyn hyn.",
+                ReplyIntent::Thanks,
+            ),
+            (
+                "Mae popeth yn iawn nawr, gallwch gau'r achos.",
+                ReplyIntent::Thanks,
+            ),
+            ("Rwy'n fodlon gyda'r canlyniad.", ReplyIntent::Thanks),
+            ("Unrhyw newyddion?", ReplyIntent::Chase),
+            ("Oes unrhyw ddiweddariad ar fy nghwyn?", ReplyIntent::Chase),
+            ("Rwy'n dal i aros am ateb.", ReplyIntent::Chase),
+            ("Dw i heb glywed dim byd eto.", ReplyIntent::Chase),
+            ("Pryd fydda i'n cael ateb?", ReplyIntent::Chase),
+            (
+                "Mae gen i gwyn wahanol am rywbeth arall.",
+                ReplyIntent::NewMatter,
+            ),
+            (
+                "Nid oes angen mynd â hyn i'r cam nesaf, diolch.",
+                ReplyIntent::Thanks,
+            ),
+            (
+                "Dydw i ddim eisiau uwchgyfeirio, diolch.",
+                ReplyIntent::Thanks,
+            ),
+        ] {
+            let r = read_reply(t, &AFTER);
+            assert_eq!(r.intent, want, "{t}: {}", r.reason);
+        }
+        let perm = ReplyContext {
+            asked_permission: true,
+            ..BEFORE
+        };
+        for (t, want) in [
+            ("Cewch", ReplyIntent::PermissionGranted),
+            ("Cewch, wrth gwrs.", ReplyIntent::PermissionGranted),
+            ("Mae croeso i chi ei rannu.", ReplyIntent::PermissionGranted),
+            ("Na chewch, diolch.", ReplyIntent::PermissionRefused),
+            ("Dim diolch.", ReplyIntent::PermissionRefused),
+            (
+                "Peidiwch â'i rannu, os gwelwch yn dda.",
+                ReplyIntent::PermissionRefused,
+            ),
+        ] {
+            let r = read_reply(t, &perm);
+            assert_eq!(r.intent, want, "{t}: {}", r.reason);
+        }
+        let consent = ReplyContext {
+            awaiting_consent: true,
+            ..BEFORE
+        };
+        for (t, want) in [
+            (
+                "Ydw, rydw i'n cytuno i chi ymchwilio.",
+                ReplyIntent::Consent,
+            ),
+            (
+                "Rwy'n rhoi fy nghaniatâd i'r ymchwiliad.",
+                ReplyIntent::Consent,
+            ),
+            ("Dydw i ddim yn rhoi caniatâd i hyn.", ReplyIntent::Answer),
+            ("Nid wyf yn cytuno â'r gŵyn.", ReplyIntent::Answer),
+        ] {
+            let r = read_reply(t, &consent);
+            assert_eq!(r.intent, want, "{t}: {}", r.reason);
+        }
     }
 
     #[test]

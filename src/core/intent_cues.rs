@@ -57,7 +57,7 @@ pub(super) static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
         cue(
             Escalate,
             "asks to take it further (Welsh)",
-            r"\b(g|c)am (2|3|dau|tri|nesaf)\b|\b(mynd|symud) ymlaen i\b|\bapelio\b|\buwchgyfeirio\b",
+            r"\b(g|c)am (2|3|dau|tri|nesaf)\b|\b(mynd|symud) ymlaen i\b|\bapelio\b|\buwchgyfeirio\b|\b(mynd|fynd) (a|â)\b.{0,30}\bymhellach\b|\b(gofyn am|hoffwn( gael)?|rwyf am gael|dw i eisiau|rydw i eisiau|rwy'?n gofyn am) adolygiad\b",
         ),
         cue(
             Escalate,
@@ -73,7 +73,7 @@ pub(super) static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
         cue(
             Escalate,
             "is not satisfied with the response (Welsh)",
-            r"\bddim yn (fodlon|hapus)\b|\banfodlon\b|\bannerbyniol\b",
+            r"\bddim yn (fodlon|hapus)\b|\banfodlon\b|\bannerbyniol\b|\b(nid|nad) (wyf|ydw|ydym|ydyn|ydych)( i| ni)? (yn )?(fodlon|hapus)\b|\b(nid|nad) yw\b.{0,25}\byn (dderbyniol|ddigon da|ddigonol)\b|\bddim yn (dderbyniol|ddigon da|ddigonol)\b",
         ),
         cue(
             Escalate,
@@ -84,13 +84,13 @@ pub(super) static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
         cue(
             NewMatter,
             "raises a different matter",
-            r"\b(a |an )?(different|separate|new|another|second|unrelated) (problem|matter|issue|complaint)\b|\b(this|it) is about something (else|different)\b|\bsomething else (now|entirely)?\b.{0,40}\bcomplain|\bmake a (new |separate |fresh )?complaint about (that|this|something)\b|\b(otro|otra) (problema|asunto|queja)\b|\bnueva queja\b|\binna sprawa\b|\bnowa skarga\b|\bcwyn newydd\b|\bmater arall\b|\bo nouă plângere\b|\bnova reclamação\b|\boutro (problema|assunto)\b",
+            r"\b(a |an )?(different|separate|new|another|second|unrelated) (problem|matter|issue|complaint)\b|\b(this|it) is about something (else|different)\b|\bsomething else (now|entirely)?\b.{0,40}\bcomplain|\bmake a (new |separate |fresh )?complaint about (that|this|something)\b|\b(otro|otra) (problema|asunto|queja)\b|\bnueva queja\b|\binna sprawa\b|\bnowa skarga\b|\b(c|g)wyn (newydd|wahanol|arall)\b|\bmater (arall|gwahanol|newydd)\b|\bproblem (arall|wahanol|newydd)\b|\bo nouă plângere\b|\bnova reclamação\b|\boutro (problema|assunto)\b",
         ),
         // --- asks for news ---
         cue(
             Chase,
             "asks for news",
-            r"\bany (update|updates|news|progress|word)\b|\bstill waiting\b|\b(haven'?t|have not|hasn'?t|has not|not) (heard|had) (anything|back|a (reply|response|word))\b|\bwhere (this|it|things|my complaint) (is|are) up to\b|\bwhat is happening with\b|\bis (anyone|anybody|someone) (looking|dealing)\b|\bwhen (will|can|should) i (expect|get|hear|receive)\b|\bchas(e|ing) (this|my|up)\b|\b(was|am) (due|told|promised) .{0,40}\b(reply|response|answer)\b.{0,40}\b(by|on|today|before)\b|\bno (reply|response|answer) (yet|since)\b|\b(heard|had) nothing\b|\bunrhyw newyddion\b|\bdal i aros\b|\b(nadal|wciąż|ciągle) czekam\b|\bczy (jest )?(jakaś|jakieś)? ?(informacj|odpowied|nowoś|wiadomoś)\w*|\bvreo noutate\b|\b(încă|inca) (aștept|astept)\b|\b(alguna|hay alguna|alguna otra) novedad\b|\btodavía (no sé|no se|espero|estoy esperando|no he)\b|\bsigo esperando\b|\balguma novidade\b|\bainda (estou )?(a )?(aguard|esper)\w*|\bainda não (recebi|tive|sei)\b|\bdes nouvelles\b|\bj'attends toujours\b|\bneuigkeiten\b|\bwarte (immer )?noch\b|کوئی اپڈیٹ|ابھی تک انتظار|أي تحديث|ما زلت أنتظر|لم أتلق",
+            r"\bany (update|updates|news|progress|word)\b|\bstill waiting\b|\b(haven'?t|have not|hasn'?t|has not|not) (heard|had) (anything|back|a (reply|response|word))\b|\bwhere (this|it|things|my complaint) (is|are) up to\b|\bwhat is happening with\b|\bis (anyone|anybody|someone) (looking|dealing)\b|\bwhen (will|can|should) i (expect|get|hear|receive)\b|\bchas(e|ing) (this|my|up)\b|\b(was|am) (due|told|promised) .{0,40}\b(reply|response|answer)\b.{0,40}\b(by|on|today|before)\b|\bno (reply|response|answer) (yet|since)\b|\b(heard|had) nothing\b|\bunrhyw newyddion\b|\bdal i aros\b|\b(unrhyw|oes( yna)?( unrhyw)?) (ddiweddariad|diweddariad|newyddion)\b|\bheb (glywed|gael|cael) (dim|unrhyw|ateb|ymateb|gair)\b|\b(nid wyf|dydw i ddim|dw i ddim|dwi ddim) wedi (clywed|cael) (dim|unrhyw|ateb|ymateb)\b|\bpryd (y )?(bydda i|byddaf|fydda i|fyddaf|ga i|caf|gaf|bydd|fydd|gawn|cawn)\b.{0,30}\b(ateb|ymateb|clywed|newyddion|penderfyniad)\b|\b(nadal|wciąż|ciągle) czekam\b|\bczy (jest )?(jakaś|jakieś)? ?(informacj|odpowied|nowoś|wiadomoś)\w*|\bvreo noutate\b|\b(încă|inca) (aștept|astept)\b|\b(alguna|hay alguna|alguna otra) novedad\b|\btodavía (no sé|no se|espero|estoy esperando|no he)\b|\bsigo esperando\b|\balguma novidade\b|\bainda (estou )?(a )?(aguard|esper)\w*|\bainda não (recebi|tive|sei)\b|\bdes nouvelles\b|\bj'attends toujours\b|\bneuigkeiten\b|\bwarte (immer )?noch\b|کوئی اپڈیٹ|ابھی تک انتظار|أي تحديث|ما زلت أنتظر|لم أتلق",
         ),
         // --- thanks and satisfaction ---
         cue(
@@ -101,7 +101,7 @@ pub(super) static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
         cue(
             Thanks,
             "thanks, or says it is sorted (Welsh)",
-            r"\bdiolch\b|\bwedi (ei )?(datrys|setlo)\b|\bwedi cyrraedd\b",
+            r"\bdiolch\b|\bwedi('i| ei)? (datrys|ddatrys|setlo|sortio)\b|\bwedi cyrraedd\b|\bpopeth yn iawn\b|\b(rwy'?n|rydw i'?n|dw i'?n|rwyf yn|yr wyf yn) (fodlon|hapus) (gyda|efo|a|â|ar)\b|\bgallwch (chi )?gau\b",
         ),
         cue(
             Thanks,
@@ -115,7 +115,7 @@ pub(super) static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
 /// need to take it any further", "I don't want to appeal").
 pub(super) static NEGATED_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
     folded(
-        r"\b(no need|not need|don'?t need|do not need|don'?t want|do not want|won'?t|will not|not going|no intention|not planning|not looking|wouldn'?t|would not|rather not|not wish|don'?t wish|no longer)\b|\bnie (chcę|muszę|ma potrzeby)\b|\bno (quiero|necesito|hace falta|es necesario)\b|\bnão (quero|preciso|é necessário)\b|\bnu (vreau|este nevoie|e nevoie)\b|\bdim angen\b|\bdydw i ddim eisiau\b",
+        r"\b(no need|not need|don'?t need|do not need|don'?t want|do not want|won'?t|will not|not going|no intention|not planning|not looking|wouldn'?t|would not|rather not|not wish|don'?t wish|no longer)\b|\bnie (chcę|muszę|ma potrzeby)\b|\bno (quiero|necesito|hace falta|es necesario)\b|\bnão (quero|preciso|é necessário)\b|\bnu (vreau|este nevoie|e nevoie)\b|\bdim angen\b|\bnid oes angen\b|\bdydw i ddim eisiau\b|\b(dw i|dwi) ddim (eisiau|isio|am)\b|\bdydw i ddim am\b|\bnid wyf (eisiau|am)\b",
     )
 });
 

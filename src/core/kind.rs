@@ -131,6 +131,12 @@ pub enum Flag {
     /// About the complaint handler or a manager: must go to someone else.
     #[strum(to_string = "staff_subject", serialize = "staff-subject")]
     StaffSubject,
+    /// About Welsh-language provision (no Welsh-speaking assessor, an
+    /// assessment or letter not offered in Welsh): the Welsh Language
+    /// Standards ask for these to be reported. Routes like any flag; it
+    /// changes nothing else in the procedure.
+    #[strum(to_string = "welsh_language", serialize = "welsh-language")]
+    WelshLanguage,
 }
 
 impl Flag {
@@ -167,6 +173,7 @@ mod tests {
         }
         assert_eq!(Kind::AutoReply.as_str(), "auto_reply");
         assert_eq!(Flag::HealthSafety.as_str(), "health_safety");
+        assert_eq!(Flag::WelshLanguage.as_str(), "welsh_language");
         assert_eq!(
             "spam".parse::<Kind>(),
             Err(UnknownName {

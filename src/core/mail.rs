@@ -184,7 +184,108 @@ fn looks_mangled(plain: &str, html: Option<&str>) -> bool {
     let Some(html) = html else { return false };
     let plain_lines = plain.trim().lines().count();
     let html_lines = html.trim().lines().count();
-    plain.len() > 300 && plain_lines <= 2 && html_lines >= 4
+    if plain.len() > 300 && plain_lines <= 2 && html_lines >= 4 {
+        return true;
+    }
+    // Yahoo and Samsung Email run the writer's own paragraphs together on
+    // one line above a quote they keep intact: the same words in the HTML
+    // rendering fill several lines. Each opening paragraph of the plain
+    // part is found in the HTML by its place among the visible characters.
+    let mut html_line_of = Vec::new();
+    let mut line = 0usize;
+    let mut blank = true;
+    for c in html.trim_start().chars() {
+        if c == '\n' {
+            if !blank {
+                line += 1;
+            }
+            blank = true;
+        } else if !c.is_whitespace() {
+            html_line_of.push(line);
+            blank = false;
+        }
+    }
+    let mut offset = 0;
+    let mut paragraphs = 0;
+    let mut para = (0usize, 0usize); // (lines, visible characters)
+    for l in plain.trim_start().lines().chain(std::iter::once("")) {
+        if !l.trim().is_empty() {
+            para.0 += 1;
+            para.1 += l.chars().filter(|c| !c.is_whitespace()).count();
+            continue;
+        }
+        if para.0 == 0 {
+            continue;
+        }
+        let (lines, n) = std::mem::take(&mut para);
+        if lines == 1 && n >= 120 {
+            let a = html_line_of.get(offset);
+            let b = html_line_of.get(offset + n - 1);
+            if let (Some(a), Some(b)) = (a, b) {
+                if b - a >= 2 {
+                    return true;
+                }
+            }
+        }
+        offset += n;
+        paragraphs += 1;
+        if paragraphs == 4 {
+            break;
+        }
+    }
+    false
+}
+
+/// Undo RFC 3676 `format=flowed`: a line that ends in a space continues on
+/// the next line of the same quote depth (the space removed too with
+/// `DelSp=yes`), and one leading space is stuffing. Clients that send it
+/// (Thunderbird, Apple Mail, many webmails) otherwise leave the writer's
+/// paragraphs broken at 72 columns. No maintained crate does this; it is a
+/// short rule of the RFC.
+fn unflow(text: &str, delsp: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut open: Option<(usize, String)> = None;
+    let emit = |out: &mut String, (depth, line): (usize, String)| {
+        if depth > 0 {
+            out.push_str(&">".repeat(depth));
+            out.push(' ');
+        }
+        out.push_str(&line);
+        out.push('\n');
+    };
+    for raw in text.strip_suffix('\n').unwrap_or(text).split('\n') {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let depth = line.chars().take_while(|&c| c == '>').count();
+        let body = &line[depth..];
+        let body = body.strip_prefix(' ').unwrap_or(body);
+        let soft = body.ends_with(' ') && body != "-- ";
+        let piece = if soft && delsp {
+            &body[..body.len() - 1]
+        } else {
+            body
+        };
+        match open.as_mut() {
+            Some((d, acc)) if *d == depth => acc.push_str(piece),
+            _ => {
+                if let Some(done) = open.take() {
+                    emit(&mut out, done);
+                }
+                open = Some((depth, piece.to_string()));
+            }
+        }
+        if !soft {
+            if let Some(done) = open.take() {
+                emit(&mut out, done);
+            }
+        }
+    }
+    if let Some(done) = open.take() {
+        emit(&mut out, done);
+    }
+    if !text.ends_with('\n') {
+        out.pop();
+    }
+    out
 }
 
 /// Parse raw message bytes. Never panics.
@@ -303,10 +404,19 @@ fn parse_inner(raw: &[u8]) -> Result<InboundMail, MailError> {
         });
     }
 
-    let plain: Option<String> = msg
-        .text_bodies()
-        .find(|p| !p.is_text_html())
-        .and_then(|p| p.text_contents().map(|s| s.to_string()));
+    let plain: Option<String> = msg.text_bodies().find(|p| !p.is_text_html()).and_then(|p| {
+        let text = p.text_contents()?;
+        let ct = p.content_type();
+        let attr = |name: &str, value: &str| {
+            ct.and_then(|c| c.attribute(name))
+                .is_some_and(|v| v.eq_ignore_ascii_case(value))
+        };
+        Some(if attr("format", "flowed") {
+            unflow(text, attr("delsp", "yes"))
+        } else {
+            text.to_string()
+        })
+    });
     let html_text: Option<String> = msg
         .html_bodies()
         .find(|p| p.is_text_html())
@@ -439,6 +549,35 @@ mod tests {
             Ok(Err(e)) => assert_eq!(e, MailError::ParserPanic),
             Err(_) => panic!("a panic escaped mail::parse"),
         }
+    }
+
+    #[test]
+    fn format_flowed_paragraphs_are_joined() {
+        assert_eq!(
+            unflow(
+                "one two \r\nthree\r\n> quoted \r\n> more\r\n-- \r\nsig\r\n",
+                false
+            ),
+            "one two three\n> quoted more\n-- \nsig\n"
+        );
+        assert_eq!(unflow("it was \r\n returned.", false), "it was returned.");
+        assert_eq!(unflow("Ab \r\ncd", true), "Abcd");
+        let raw = b"From: a@b.test\r\nSubject: x\r\nContent-Type: text/plain; charset=utf-8; format=flowed\r\n\r\nCan I still take it \r\nto stage 2?\r\n";
+        assert_eq!(
+            parse(raw).unwrap().text.trim(),
+            "Can I still take it to stage 2?"
+        );
+    }
+
+    #[test]
+    fn paragraphs_run_together_in_the_plain_part_are_read_from_the_html() {
+        let head = "Dzień dobry, jestem mamą Natalii. Natalia ma 16 lat i nie sprawdza poczty, więc przesłała mi tę wiadomość. Jako jej matka wyrażam zgodę. Ewa Kowal";
+        let raw = format!("From: a@b.test\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{head}\r\n\r\nOn Thursday, X wrote:\r\n> a\r\n> b\r\n> c\r\n> d\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Dzień dobry,</p><p>jestem mamą Natalii. Natalia ma 16 lat i nie sprawdza poczty, więc przesłała mi tę wiadomość. Jako jej matka wyrażam zgodę.</p><p>Ewa Kowal</p><blockquote>a b c d</blockquote>\r\n--b--\r\n");
+        let m = parse(raw.as_bytes()).unwrap();
+        assert!(m.text.starts_with("Dzień dobry,\n"), "{}", m.text);
+        // One long typed paragraph that the HTML also keeps on one line stays plain.
+        let raw = format!("From: a@b.test\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{head} PLAIN\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>{head}</p>\r\n--b--\r\n");
+        assert!(parse(raw.as_bytes()).unwrap().text.contains("PLAIN"));
     }
 
     #[test]

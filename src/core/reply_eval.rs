@@ -124,10 +124,17 @@ pub fn parse_reply_labels(text: &str) -> Result<Vec<ReplyLabel>, ReplyLabelError
             serde_json::Value::String(s) => s,
             other => other.to_string(),
         });
+        let mut intent = raw.intent.trim().to_ascii_lowercase();
+        // Unprompted extra information and an answer to a question are one
+        // reading for the reader (information for the handler, who is told);
+        // some batches label the first "update".
+        if intent == "update" && role == Role::Complainant {
+            intent = "answer".into();
+        }
         out.push(ReplyLabel {
             file: raw.file,
             role,
-            intent: raw.intent.trim().to_ascii_lowercase(),
+            intent,
             case_state: raw.case_state,
             reference,
             threading,
@@ -369,10 +376,12 @@ mod tests {
     fn labels_parse_with_reference_from_notes_or_field() {
         let l = parse_reply_labels(
             "{\"file\":\"a.eml\",\"role\":\"complainant\",\"intent\":\"Chase\",\"notes\":\"ref PAR-2026-0066; no headers\"}\n\n\
-             {\"file\":\"b.eml\",\"role\":\"third_party\",\"intent\":\"third_party\",\"ref\":\"cmp-2026-0001\",\"case_state\":\"responded\",\"threading\":{\"in_reply_to\":false}}\n",
+             {\"file\":\"b.eml\",\"role\":\"third_party\",\"intent\":\"third_party\",\"ref\":\"cmp-2026-0001\",\"case_state\":\"responded\",\"threading\":{\"in_reply_to\":false}}\n\
+             {\"file\":\"c.eml\",\"role\":\"complainant\",\"intent\":\"update\"}\n",
         )
         .unwrap();
-        assert_eq!(l.len(), 2);
+        assert_eq!(l.len(), 3);
+        assert_eq!(l[2].intent, "answer", "extra information is an answer");
         assert_eq!(l[0].intent, "chase");
         assert_eq!(
             l[0].reference.as_ref().unwrap().to_string(),

@@ -120,6 +120,11 @@ const WELSH: Table = &[
         "is about the complaint handler or a manager",
         r"\b(cwyn am (y|fy|ein) rheolwr|yr un (person|rheolwr)|(gwyn|cwyn|nghwyn) i rywun arall|rhywun arall (i )?(ymchwilio|ymdrin)|y ffordd (y )?(deliwyd|ymdriniwyd|deliodd)|(deliwyd|ymdriniwyd) (a|ag) (fy|fy nghwyn))",
     ),
+    (
+        F(Flag::WelshLanguage),
+        "is about Welsh-language provision",
+        r"\b((dim|nid oedd|doedd dim|nad oedd|nid oes|does dim) (un )?(aseswr|tiwtor|hyfforddwr|aelod o staff|neb|person|cyfwelydd|swyddog|athro|athrawes)\w* (sy'?n|a oedd yn|oedd yn|a allai|allai|yn gallu) (siarad|medru|defnyddio) (cymraeg|y gymraeg)|(ddim yn gallu|methu|methais|gwrthod|gwrthodwyd|nid oedd modd|doedd dim modd|nid oedd yn bosib\w*|ni chefais|chefais i ddim|ches i ddim)\b.{0,60}\byn gymraeg\b|\byn gymraeg\b.{0,80}\b(nad oedd|ddim yn bosib\w*|dim yn bosib\w*|gwrthod|wrthod|gwrthodwyd|nid oedd|doedd|ddim ar gael|anwybyddu)|uniaith saesneg|safonau'?r gymraeg|safonau iaith|comisiynydd y gymraeg|(gwasanaeth|darpariaeth) (g|c)ymraeg (yn )?(wael|annigonol|ddim ar gael))",
+    ),
 ];
 
 const POLISH: Table = &[

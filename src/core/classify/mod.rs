@@ -621,6 +621,35 @@ mod tests {
         assert!(c.flags.contains(&Flag::Anonymous), "{:?}", c.reasons);
     }
 
+    /// A complaint about Welsh-language provision is flagged so it can be
+    /// reported (issue 15), in English and in Welsh; a complaint merely
+    /// written in Welsh, or one that mentions Welsh in passing, is not.
+    #[test]
+    fn complaints_about_welsh_language_provision_are_flagged() {
+        for body in [
+            "There was no Welsh-speaking assessor at my review even though I asked for one. This is not acceptable.",
+            "I couldn't do my assessment in Welsh. I asked three times and was told nobody was available. I want to complain.",
+            "I am not happy: the course materials were only available in English although your website says you offer a Welsh language service.",
+            "My son asked to be assessed through the medium of Welsh and was refused. Please explain why.",
+            "Nid oedd aseswr sy'n siarad Cymraeg ar gael, er i mi ofyn. Dydw i ddim yn fodlon.",
+            "Dim aseswr sy'n siarad Cymraeg eto. Rwyf am gwyno am hyn.",
+            "Gofynnais am gael fy asesu yn Gymraeg ond cefais wybod nad oedd hynny'n bosibl. Mae hyn yn annerbyniol.",
+            "Roedd y llythyr yn uniaith Saesneg er fy mod wedi gofyn am ohebiaeth Gymraeg. Rwy'n siomedig iawn.",
+        ] {
+            let c = classified(body);
+            assert!(c.flags.contains(&Flag::WelshLanguage), "{body}: {:?}", c.reasons);
+        }
+        for body in [
+            "Rwyf wedi aros tair wythnos am fy nhystysgrif ac nid oes neb wedi cysylltu â mi. Dydw i ddim yn fodlon.",
+            "My daughter is learning Welsh at school and her apprenticeship review was cancelled again. I want to complain.",
+            "I live in Welshpool and the centre is too far away. I am not happy about the travel.",
+            "Thank you for arranging a Welsh-speaking assessor, it made all the difference.",
+        ] {
+            let c = classified(body);
+            assert!(!c.flags.contains(&Flag::WelshLanguage), "{body}: {:?}", c.reasons);
+        }
+    }
+
     #[test]
     fn thanks_in_plain_words_are_a_compliment() {
         for body in [

@@ -19,10 +19,11 @@ static ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("static regex")
 });
-/// "Am 3.3.2026 um 10:00 schrieb Name:": the verb before the name.
+/// "Am 3.3.2026 um 10:00 schrieb Name:", "Ar ddydd Llun, 7 Rhag 2026 am
+/// 10:15, ysgrifennodd Name:": the verb before the name.
 static VERB_FIRST: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)^\s*(on|am|den|op|le|el|il|em|på|w dniu)\s.{{0,150}}\d.{{0,150}}\s(?:{VERBS})\s.{{1,100}}[:：]\s*$"
+        r"(?i)^\s*(on|am|ar|den|op|le|el|il|em|på|w dniu)\s.{{0,150}}\d.{{0,150}}\s(?:{VERBS})\s.{{1,100}}[:：]\s*$"
     ))
     .expect("static regex")
 });
@@ -187,6 +188,12 @@ mod tests {
             "---- Org wrote ----",
             "On 3 Mar 2026, Org <a@b.test> sent:",
             "Org <a@b.test> wrote:",
+            // Welsh: Gmail puts the verb last, Apple Mail and others first,
+            // with or without the address.
+            "Ar Llun, 7 Rhag 2026 am 10:15, Org <a@b.test> ysgrifennodd:",
+            "Ar ddydd Llun, 7 Rhag 2026 am 10:15, ysgrifennodd Org <a@b.test>:",
+            "Ar ddydd Llun, 7 Rhag 2026 am 10:15, ysgrifennodd Org:",
+            "Ar 7 Rhagfyr 2026, am 10:15, ysgrifennodd Example Training:",
         ] {
             assert_eq!(at(l), Some(1), "{l}");
         }
@@ -206,6 +213,10 @@ mod tests {
             at("W dniu 3 marca 2026 10:00 użytkownik Org <a@b.test>\nnapisał:"),
             Some(2)
         );
+        assert_eq!(
+            at("Ar ddydd Llun, 7 Rhag 2026 am 10:15, ysgrifennodd Org <\na@b.test>:"),
+            Some(2)
+        );
     }
 
     #[test]
@@ -215,6 +226,7 @@ mod tests {
             "On Monday I phoned the centre.\nThe manager wrote:",
             "On blah-blah-blah",
             "Something wrote:",
+            "Ar ddydd Llun fe ysgrifennodd y tiwtor:",
         ] {
             assert_eq!(at(l), None, "{l}");
         }

@@ -5,8 +5,8 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// "Sent from my iPhone", "Get Outlook for Android", "Enviado do meu
-/// iPhone"… A short line of its own, so that a sentence that happens to
+/// "Sent from my iPhone", "Get Outlook for Android" ("Cael Outlook ar
+/// gyfer Android" in Welsh), "Enviado do meu iPhone"… A short line of its own, so that a sentence that happens to
 /// start "Sent from my desk, …" stays.
 static DEVICE_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -16,9 +16,11 @@ static DEVICE_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
           \s+(from|with|via|von|de|à\ partir\ de|depuis|do|desde|da|dal|dal\ mio|met|vanaf|från|fra|z|ze|de\ pe|с|з|o|o'm|mit)
           (\s+[^\s,;]+){1,6}
         |(get|download)\ outlook\ for\ (ios|android)
+        |(cael|lawrlwytho)\ outlook\ ar\ gyfer\ (ios|android)
         |von\ meinem\ \S+(\s\S+)?\ gesendet
         |(lähetetty|skickat|sendt)\ \S+(sta|stä|från|fra)?
         |\S+\ から送信|发自我的\s?\S+|從我的\s?\S+\s?傳送|\S+에서\ 보냄
+        |أُ?رسلت\ من(\s+\S+){1,4}|στάλθηκε\ από(\s+\S+){1,4}|נשלח\ מ\S*(\s+\S+){0,4}
         )\s*(<https?://[^>\s]*>)?\s*$",
     )
     .expect("static regex")
@@ -39,6 +41,7 @@ static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)^\s*[*_=-]{0,5}\s*(
         disclaimer(?-u:\b)|legal\ notice|confidentiality\ (notice|note|statement|warning)
+        |(aviso|nota|advertencia)\ legal(?-u:\b)|rechtliche[rn]?\ hinweis|klauzula\ (poufności|informacyjna)|hysbysiad\ cyfreithiol|ymwadiad
         |(this|the\ information\ in\ this|the\ contents\ of\ this)\ (e-?mail|message|communication)(\ and\ any\ (files|attachments?)(\ transmitted\ with\ it)?)?
           \ ((is|are|may\ be|and\ its\ attachments\ (is|are))\ (confidential|intended|private|strictly|legally|privileged)|(may\ contain|contains?)\ (confidential|privileged|legally))
         |this\ (e-?mail|message)\ (is|was)\ (sent|intended)\ (for|to)
@@ -161,6 +164,8 @@ mod tests {
             "Envoyé à partir de Outlook pour iOS<https://aka.ms/o0ukef>",
             "Gesendet von Outlook für Android",
             "Anfonwyd o fy iPhone",
+            "Cael Outlook ar gyfer Android<https://aka.ms/AAb9ysg>",
+            "Cael Outlook ar gyfer iOS",
             "Wysłane z iPhone'a",
             "Sent from Samsung Mobile",
         ] {

@@ -120,7 +120,17 @@ fn start_at(lines: &[&str], i: usize) -> Start {
     if headers::is_forward_mark(line) {
         return Start::Rest(HistoryKind::Forward);
     }
-    if headers::is_original_message(line) || headers::header_block_at(lines, i) {
+    if headers::is_original_message(line) {
+        // Proton's "------- Original Message -------" sits over an
+        // attribution and `>` quoting: the quote may end and the answer
+        // follow, as under any attribution.
+        let k = attribution::attribution_at(lines, i + 1).unwrap_or(0);
+        if next_is_quote(lines, i + 1 + k) {
+            return Start::Span(quote_span_end(lines, i + 1 + k));
+        }
+        return Start::Rest(HistoryKind::Reply);
+    }
+    if headers::header_block_at(lines, i) {
         return Start::Rest(HistoryKind::Reply);
     }
     if headers::is_separator(line) {
@@ -146,18 +156,21 @@ fn start_at(lines: &[&str], i: usize) -> Start {
         // With `>` quoting below, the quote may end and the answer follow;
         // without, everything below is the earlier message.
         return if next_is_quote(lines, i + k) {
-            let q = i
-                + k
-                + lines[i + k..]
-                    .iter()
-                    .take_while(|l| l.trim().is_empty())
-                    .count();
-            Start::Span(quote_block_end(lines, q))
+            Start::Span(quote_span_end(lines, i + k))
         } else {
             Start::Rest(HistoryKind::Reply)
         };
     }
     Start::Text
+}
+
+/// Where the `>` quote that starts at the first non-blank line from `i` ends.
+fn quote_span_end(lines: &[&str], i: usize) -> usize {
+    let q = i + lines[i..]
+        .iter()
+        .take_while(|l| l.trim().is_empty())
+        .count();
+    quote_block_end(lines, q)
 }
 
 /// Is the first non-blank line from `i` on a `>` quote?
@@ -288,6 +301,11 @@ fn tidy(new_lines: &mut Vec<&str>, removed: &mut Vec<String>) {
             true
         }
     });
+    // A client's signature block under the name the writer typed.
+    if let Some(i) = signature::auto_signature_at(new_lines) {
+        removed.push(new_lines[i..].join("\n"));
+        new_lines.truncate(i);
+    }
     // Separator lines left behind, and trailing blank lines.
     while new_lines
         .last()
@@ -360,18 +378,33 @@ mod tests {
     fn mobile_footer_removed_sign_off_kept() {
         let s = split("Not happy with this.\n\nJo\n\nSent from my iPhone");
         assert_eq!(s.new, "Not happy with this.\n\nJo");
+        let s = split("شكرا\n\nأُرسلت من الـ iPhone");
+        assert_eq!(s.new, "شكرا");
     }
 
     #[test]
     fn disclaimer_removed() {
         let s = split("Please cancel the invoice.\n\nRegards\nJ\nAcme Ltd\nThis email and any attachments are confidential and intended solely for the addressee.\nIf you are unhappy, see our complaints procedure.");
         assert_eq!(s.new, "Please cancel the invoice.\n\nRegards\nJ\nAcme Ltd");
+        let s = split("Gracias.\n\nMarta\n\nAVISO LEGAL: Este mensaje es confidencial.");
+        assert_eq!(s.new, "Gracias.\n\nMarta");
     }
 
     #[test]
     fn bottom_posting_keeps_text_after_quote() {
         let s = split("On Mon, 1 Jan 2026, X wrote:\n> question?\n\nMy answer.");
         assert_eq!(s.new, "My answer.");
+    }
+
+    #[test]
+    fn bottom_posting_under_an_original_message_line() {
+        let s = split("------- Original Message -------\nOn Monday, November 16th, 2026 at 2:00 PM, Org <a@b.test> wrote:\n\n> Dear Sam,\n> We have received it.\n\nHas this been lost?\n\nSam");
+        assert_eq!(s.new, "Has this been lost?\n\nSam");
+        // Without quoting below it, everything under the line is history.
+        let s = split(
+            "Thanks.\n\n-----Original Message-----\nFrom: Org\nDear Sam,\nWe have received it.",
+        );
+        assert_eq!(s.new, "Thanks.");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! complainant (the template adds the organisation's own sign-off).
 
 use crate::core::directory::Directory;
+use regex::Regex;
+use std::sync::LazyLock;
 
 /// What of a handler's words (`text`, from `from`) the complainant gets:
 /// without the handler's own signature block (their full or first name on
@@ -98,6 +100,60 @@ pub fn without_own_signature(text: &str, names: &[&str]) -> String {
     kept.to_string()
 }
 
+/// A line of contact details in a signature block: a telephone number, a
+/// web or mail address, a UK postcode, a company's legal form.
+static CONTACT_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)(\+?\d[\d\ ()-]{8,}\d)|www\.|https?://|\S@\S|(?-u:\b)[A-Z]{1,2}\d[A-Z\d]?\ \d[A-Z]{2}(?-u:\b)|(?-u:\b)(ltd|limited|plc|llp|cic)(?-u:\b)|(?-u:\b)(tel|t|m|mob|ffôn|ff)\s*[.:]",
+    )
+    .expect("static regex")
+});
+
+/// A line that can be a typed name: one to four words that start with a
+/// capital letter (or a single word), no digits, no sentence punctuation.
+fn is_name_line(line: &str) -> bool {
+    let l = line.trim().trim_end_matches([',', '.']);
+    let words: Vec<&str> = l.split_whitespace().collect();
+    !words.is_empty()
+        && words.len() <= 4
+        && l.chars().count() <= 40
+        && !l.chars().any(|c| c.is_ascii_digit() || "?!:;@".contains(c))
+        && words
+            .iter()
+            .all(|w| w.chars().next().is_some_and(|c| c.is_uppercase()))
+}
+
+/// Where a client's automatic signature starts below a typed sign-off:
+/// the writer typed their name ("Regards, / Imran"), and under a blank
+/// line the client added a block that starts with the same name ("Imran
+/// Shah") and carries contact details (a telephone number, an address, a
+/// web address). The typed sign-off is what the person wrote; the block is
+/// not. `None` when the text does not end that way.
+pub(super) fn auto_signature_at(lines: &[&str]) -> Option<usize> {
+    let end = lines.iter().rposition(|l| !l.trim().is_empty())? + 1;
+    let start = lines[..end].iter().rposition(|l| l.trim().is_empty())? + 1;
+    let block = &lines[start..end];
+    if !(2..=8).contains(&block.len()) || block.iter().any(|l| l.chars().count() > 100) {
+        return None;
+    }
+    let typed = lines[..start].iter().rev().find(|l| !l.trim().is_empty())?;
+    if !is_name_line(typed) || !is_name_line(block[0]) {
+        return None;
+    }
+    let typed_first = typed
+        .split_whitespace()
+        .next()?
+        .trim_end_matches([',', '.']);
+    let block_first = block[0].split_whitespace().next()?;
+    if !typed_first.eq_ignore_ascii_case(block_first) {
+        return None;
+    }
+    block[1..]
+        .iter()
+        .any(|l| CONTACT_LINE.is_match(l))
+        .then_some(start)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +169,24 @@ mod tests {
         assert_eq!(without_own_signature(t, &["Megan Price"]), t);
         assert_eq!(without_own_signature("Hello", &[]), "Hello");
         assert_eq!(without_own_signature("Megan Price", &["Megan Price"]), "");
+    }
+
+    #[test]
+    fn client_signature_under_a_typed_name_is_found() {
+        let t = "Please call me.\n\nRegards\nImran\n\nImran Shah\nOperations Director\nShah Logistics Ltd | Bradford BD2 1AU\nT: 01274 555 0192";
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(auto_signature_at(&lines), Some(5));
+        // The same name but no contact details: a last paragraph, kept.
+        let t = "Thanks\nImran\n\nImran Shah\nwill be away next week";
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(auto_signature_at(&lines), None);
+        // A different name below: someone else's details, kept.
+        let t = "Thanks\nImran\n\nSara Jones\nT: 01274 555 0192";
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(auto_signature_at(&lines), None);
+        // No typed name above: nothing to tell the block from the letter.
+        let t = "I want this fixed by Friday.\n\nImran Shah\nT: 01274 555 0192";
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(auto_signature_at(&lines), None);
     }
 }
