@@ -78,7 +78,7 @@ pub(super) fn contact(out: &mut Out, by: By<'_>, add: bool, address: String) -> 
 /// the organisation's languages.
 pub(super) fn language(out: &mut Out, by: By<'_>, code: String) -> Result<(), String> {
     let By { ctx, actor, id, .. } = by;
-    if !ctx.languages.iter().any(|l| *l == code) {
+    if !ctx.languages.contains(&code) {
         return Err(format!(
             "#language: the organisation writes in {} (got {code:?})",
             ctx.languages.join(", ")
