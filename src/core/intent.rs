@@ -106,9 +106,10 @@ fn without_sign_off(text: &str) -> String {
         if t.is_empty() {
             continue;
         }
-        // Only the last few short lines can be a sign-off and a name.
+        // Only the last few short lines can be a sign-off and a name
+        // (four words: "Diolch yn fawr iawn", "Thank you so much").
         seen += 1;
-        if seen > 3 || t.split_whitespace().count() > 3 {
+        if seen > 3 || t.split_whitespace().count() > 4 {
             break;
         }
         if SIGN_OFF.is_match(&t) {
@@ -358,6 +359,19 @@ mod tests {
             r.reason
         );
         assert_eq!(read_reply("Thanks!", &AFTER).intent, ReplyIntent::Thanks);
+        // Welsh sign-offs: "thanks in advance" under a question is courtesy.
+        for t in [
+            "Oes modd newid dyddiad yr asesiad?\n\nDiolch ymlaen llaw,\nSiân",
+            "Mae fy rhif ffôn wedi newid: 07700 900123.\n\nDiolch yn fawr iawn,\nGeraint",
+            "Dyma'r dyddiadau sy'n gyfleus i mi: dydd Llun neu ddydd Mawrth.\n\nCofion cynnes,\nHuw",
+        ] {
+            let r = read_reply(t, &BEFORE);
+            assert_eq!(r.intent, ReplyIntent::Answer, "{t}: {}", r.reason);
+        }
+        assert_eq!(
+            read_reply("Diolch yn fawr iawn!", &AFTER).intent,
+            ReplyIntent::Thanks
+        );
     }
 
     /// Welsh replies are read as the English ones are (issue 15): the

@@ -127,11 +127,12 @@ pub(super) static DOUBT: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// A line that only signs off ("Thanks", "Many thanks,", "Diolch"): the
+/// A line that only signs off ("Thanks", "Many thanks,", "Diolch",
+/// "Diolch ymlaen llaw", "Cofion cynnes"): the
 /// courtesy under an answer is not thanks for the outcome.
 pub(super) static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
     folded(
-        r"^(many |kind |best |warm )?(thanks|thank you|regards|wishes|cheers|diolch|diolch yn fawr|pozdrawiam|saludos|un saludo|cu stimă|cu stima|obrigad[oa]|gracias|dzięki|ta)( again| in advance| so much)?[,.!]*$",
+        r"^(many |kind |best |warm )?(thanks|thank you|regards|wishes|cheers|diolch|diolch yn fawr( iawn)?|diolch o galon|cofion|cofion (gorau|cynnes)|yn gywir|hwyl|hwyl fawr|pozdrawiam|saludos|un saludo|cu stimă|cu stima|obrigad[oa]|gracias|dzięki|ta)( again| in advance| so much| eto| ymlaen llaw)?[,.!]*$",
     )
 });
 
