@@ -458,6 +458,7 @@ async fn make_case(
         drafts_made: 0,
         paused: None,
         language: None,
+        records: Default::default(),
     };
     let mut audits = vec![
         Audit {

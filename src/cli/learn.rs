@@ -16,13 +16,14 @@ use std::sync::Arc;
 use strum::IntoEnumIterator;
 
 /// The labelled corpora in the repository, used when `--corpus` is not given.
-pub const DEFAULT_CORPORA: [&str; 7] = [
+pub const DEFAULT_CORPORA: [&str; 8] = [
     "tests/data/classify",
     "tests/data/shared-corpus",
     "tests/data/blind/triage-1",
     "tests/data/blind/triage-2",
     "tests/data/blind/triage-3",
     "tests/data/blind/triage-4",
+    "tests/data/blind/triage-5",
     "tests/data/train",
 ];
 

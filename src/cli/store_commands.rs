@@ -176,6 +176,7 @@ fn case_json(app: &App, c: &Case) -> serde_json::Value {
         "linked": c.linked.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
         "escalation_undecided": c.escalation_undecided,
         "language": c.language,
+        "records": c.records,
     })
 }
 
@@ -311,6 +312,23 @@ pub(super) async fn cases_show(
         crate::outln!(
             "  waiting:  the handler's decision on an unclear reply (#escalate or #no-escalate)"
         );
+    }
+    let records = c.records.lines(
+        &|i| {
+            app.loaded
+                .policy
+                .stage(i)
+                .map(|s| s.name.clone())
+                .unwrap_or_else(|| format!("stage {}", i + 1))
+        },
+        &|t| local(t),
+        &|s| one_line(s).into_owned(),
+    );
+    if !records.is_empty() {
+        crate::outln!("records:");
+        for l in &records {
+            crate::outln!("  {l}");
+        }
     }
     crate::outln!("audit:");
     for a in &audit {

@@ -147,6 +147,26 @@ const BUILT_IN: &[(&str, &str)] = &[
         "send_receipt",
         include_str!("../../templates/en/send_receipt.hbs"),
     ),
+    (
+        "remedy_done",
+        include_str!("../../templates/en/remedy_done.hbs"),
+    ),
+    (
+        "late_complaint",
+        include_str!("../../templates/en/late_complaint.hbs"),
+    ),
+    (
+        "handler_needed",
+        include_str!("../../templates/en/handler_needed.hbs"),
+    ),
+    (
+        "remedy_reminder",
+        include_str!("../../templates/en/remedy_reminder.hbs"),
+    ),
+    (
+        "refusal_notice",
+        include_str!("../../templates/en/refusal_notice.hbs"),
+    ),
 ];
 
 /// The built-in templates of other languages than English (complainant-facing
@@ -207,6 +227,14 @@ const BUILT_IN_CY: &[(&str, &str)] = &[
     (
         "closure_notice",
         include_str!("../../templates/cy/closure_notice.hbs"),
+    ),
+    (
+        "refusal_notice",
+        include_str!("../../templates/cy/refusal_notice.hbs"),
+    ),
+    (
+        "remedy_done",
+        include_str!("../../templates/cy/remedy_done.hbs"),
     ),
 ];
 

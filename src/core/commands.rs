@@ -2,6 +2,7 @@
 //! employer's statement` in a handler's reply act on the case instead of
 //! being sent to the complainant.
 
+use super::case::records::{Outcome, RefusalGround, RemedyKind};
 use super::kind::{Flag, Kind};
 use chrono::NaiveDate;
 use regex::Regex;
@@ -22,6 +23,56 @@ pub enum Command {
         /// The new date the response is due.
         until: NaiveDate,
         /// The reason given to the complainant.
+        reason: String,
+        /// A second reason for going past the stage's cap on extensions
+        /// (`… beyond-cap: REASON`), never sent to the complainant.
+        beyond_cap: Option<String>,
+    },
+    /// Record what the complaint is about and what the complainant wants
+    /// (`#define issues: …; outcome sought: …`), or the points that remain
+    /// at this stage (`#define remaining: …`).
+    Define {
+        /// What it is about (absent when only `remaining` is given).
+        issues: Option<String>,
+        /// What the complainant wants.
+        outcome_sought: Option<String>,
+        /// The points that remain at this stage.
+        remaining: Option<String>,
+    },
+    /// Record the outcome of the current stage (`#outcome partly-upheld: …`).
+    Outcome {
+        /// The outcome.
+        outcome: Outcome,
+        /// Why.
+        reasons: String,
+    },
+    /// Record a remedy with its owner and due date.
+    Remedy {
+        /// What kind.
+        kind: RemedyKind,
+        /// Who must do it: an address or a role.
+        owner: String,
+        /// When it is due.
+        due: RemedyDue,
+        /// What it is.
+        description: String,
+    },
+    /// Remedy number N is done.
+    RemedyDone {
+        /// Its number on the case.
+        number: u32,
+    },
+    /// Refuse to accept the complaint or to escalate it, with the ground
+    /// and reason; the complainant is told of the external body.
+    Refuse {
+        /// The ground.
+        ground: RefusalGround,
+        /// The reason in the handler's words.
+        reason: String,
+    },
+    /// Accept a complaint flagged as raised too late.
+    AcceptLate {
+        /// Why.
         reason: String,
     },
     /// Close the case.
@@ -111,6 +162,16 @@ fn language_code(s: &str) -> Option<String> {
     Some(code.to_string())
 }
 
+/// When a remedy is due, as the handler wrote it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemedyDue {
+    /// A date.
+    Date(NaiveDate),
+    /// N working days from today.
+    WorkingDays(u32),
+}
+
 /// A command line that could not be understood.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CommandError {
@@ -173,7 +234,7 @@ const PLACEHOLDERS: [&str; 13] = [
 ];
 
 static COMMAND_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|flag|unflag|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline|no-escalate|noescalate|no_escalate|language|iaith)(?-u:\b)")
+    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|flag|unflag|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline|no-escalate|noescalate|no_escalate|define|outcome|remedy|remedy-done|refuse|accept-late|language|iaith)(?-u:\b)")
         .expect("static regex")
 });
 
@@ -242,13 +303,17 @@ fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, Str
             let mut it = rest.trim().splitn(2, char::is_whitespace);
             let date = it.next().unwrap_or("");
             let reason = full(it.next().unwrap_or(""));
+            let (reason, beyond_cap) = split_beyond_cap(&reason);
             let until = parse_date(date).ok_or_else(|| {
                 format!("#extend needs a date first: `#extend 2026-12-10 waiting for the employer's statement` (got {date:?})")
             })?;
             if reason.is_empty() {
                 return Err("#extend needs a reason, which goes to the complainant in the delay notice".into());
             }
-            Ok(Command::Extend { until, reason })
+            if beyond_cap.as_deref() == Some("") {
+                return Err("#extend … beyond-cap: needs the reason for going past the cap after it".into());
+            }
+            Ok(Command::Extend { until, reason, beyond_cap })
         }
         "close" => {
             let t = full(rest);
@@ -324,10 +389,160 @@ fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, Str
         "language" | "iaith" => language_code(rest)
             .map(|code| Command::Language { code })
             .ok_or_else(|| format!("#{word} needs a language code, e.g. `#language cy` or `#language en` (got {:?})", rest.trim())),
+        "define" => parse_define(&full(rest)),
+        "outcome" => {
+            let t = full(rest);
+            let (o, reasons) = t.split_once(':').unwrap_or((&t, ""));
+            let names: Vec<&str> = <Outcome as strum::IntoEnumIterator>::iter().map(Outcome::as_str).collect();
+            let outcome = o.trim().to_ascii_lowercase().replace([' ', '_'], "-").parse::<Outcome>().map_err(|_| {
+                format!("#outcome needs one of {} (got {:?}), e.g. `#outcome partly-upheld: the sessions were cancelled; the notice rules were followed`", names.join(", "), o.trim())
+            })?;
+            let reasons = reasons.trim().to_string();
+            if reasons.is_empty() {
+                return Err(format!("#outcome {outcome} needs the reasons after a colon: `#outcome {outcome}: …`"));
+            }
+            Ok(Command::Outcome { outcome, reasons })
+        }
+        "remedy" => parse_remedy(rest),
+        "remedy-done" => rest
+            .trim()
+            .trim_start_matches('#')
+            .parse::<u32>()
+            .map(|number| Command::RemedyDone { number })
+            .map_err(|_| format!("#remedy-done needs the remedy's number, e.g. `#remedy-done 1` (got {:?})", rest.trim())),
+        "refuse" => {
+            let t = full(rest);
+            let (g, reason) = t.split_once(':').unwrap_or((&t, ""));
+            let names: Vec<&str> = <RefusalGround as strum::IntoEnumIterator>::iter().map(RefusalGround::as_str).collect();
+            let ground = g.trim().to_ascii_lowercase().replace([' ', '_'], "-").parse::<RefusalGround>().map_err(|_| {
+                format!("#refuse needs one of {} (got {:?}), e.g. `#refuse out-of-time: the events were in 2023`", names.join(", "), g.trim())
+            })?;
+            let reason = reason.trim().to_string();
+            if reason.is_empty() {
+                return Err(format!("#refuse {ground} needs the reason after a colon: `#refuse {ground}: …`"));
+            }
+            Ok(Command::Refuse { ground, reason })
+        }
+        "accept-late" => match opt(&full(rest)) {
+            Some(reason) => Ok(Command::AcceptLate { reason }),
+            None => Err("#accept-late needs the reason: `#accept-late the learner was in hospital until May`".into()),
+        },
         other => Err(format!(
-            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #flag, #unflag, #consent, #contact, #withdraw, #escalate, #no-escalate, #proceed, #no-action or #language"
+            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #flag, #unflag, #consent, #contact, #withdraw, #escalate, #no-escalate, #proceed, #no-action, #define, #outcome, #remedy, #remedy-done, #refuse, #accept-late or #language"
         )),
     }
+}
+
+/// `REASON beyond-cap: SECOND REASON` split in two.
+fn split_beyond_cap(reason: &str) -> (String, Option<String>) {
+    let lower = reason.to_ascii_lowercase();
+    match lower.find("beyond-cap") {
+        Some(i) => {
+            let after = reason[i + "beyond-cap".len()..].trim_start_matches([':', ' ']);
+            (
+                reason[..i]
+                    .trim()
+                    .trim_end_matches([';', ','])
+                    .trim()
+                    .to_string(),
+                Some(after.trim().to_string()),
+            )
+        }
+        None => (reason.to_string(), None),
+    }
+}
+
+/// `issues: …; outcome sought: …` or `remaining: …`.
+fn parse_define(t: &str) -> Result<Command, String> {
+    let help = "#define needs `issues: …; outcome sought: …` (what the complaint is about and what the complainant wants) or `remaining: …` (the points that remain at this stage)";
+    let mut issues = None;
+    let mut outcome_sought = None;
+    let mut remaining = None;
+    for part in t.split(';') {
+        let Some((key, value)) = part.split_once(':') else {
+            if part.trim().is_empty() {
+                continue;
+            }
+            return Err(help.into());
+        };
+        let value = opt(value);
+        match key
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', '_'], " ")
+            .as_str()
+        {
+            "issues" | "issue" | "about" => issues = value,
+            "outcome sought" | "outcome" | "wants" | "sought" => outcome_sought = value,
+            "remaining" | "remains" => remaining = value,
+            _ => return Err(help.into()),
+        }
+    }
+    if issues.is_none() && remaining.is_none() {
+        return Err(help.into());
+    }
+    Ok(Command::Define {
+        issues,
+        outcome_sought,
+        remaining,
+    })
+}
+
+/// `KIND owner WHO due DATE|N working days: DESCRIPTION`.
+fn parse_remedy(rest: &str) -> Result<Command, String> {
+    let help = "#remedy needs `KIND owner ADDRESS-OR-ROLE due DATE-OR-N-working-days: description`, e.g. `#remedy refund owner finance due 10 working days: refund the exam fee`; kinds: apology, explanation, corrected-record, refund, changed-decision, policy-change";
+    let (head, description) = rest.split_once(':').ok_or(help)?;
+    let description = description.trim().to_string();
+    let words: Vec<&str> = head.split_whitespace().collect();
+    let [kind, owner_word, owner, due_word, due @ ..] = words.as_slice() else {
+        return Err(help.into());
+    };
+    if !owner_word.eq_ignore_ascii_case("owner")
+        || !due_word.eq_ignore_ascii_case("due")
+        || description.is_empty()
+    {
+        return Err(help.into());
+    }
+    let kind = match kind.to_ascii_lowercase().trim_end_matches(',') {
+        "apology" => RemedyKind::Apology,
+        "explanation" => RemedyKind::Explanation,
+        "corrected-record" | "correction" | "record" => RemedyKind::CorrectedRecord,
+        "refund" | "payment" | "refund-or-payment" => RemedyKind::Refund,
+        "changed-decision" | "decision" => RemedyKind::ChangedDecision,
+        "policy-change" | "process-change" | "policy" | "process" => RemedyKind::PolicyChange,
+        other => {
+            return Err(format!(
+                "#remedy: {other:?} is not a kind of remedy. {help}"
+            ))
+        }
+    };
+    let due = match due {
+        [d] => parse_date(d).map(RemedyDue::Date),
+        [n, w, d]
+            if w.eq_ignore_ascii_case("working") && d.to_ascii_lowercase().starts_with("day") =>
+        {
+            n.parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(RemedyDue::WorkingDays)
+        }
+        _ => None,
+    }
+    .ok_or_else(|| {
+        format!(
+            "#remedy: the due date must be a date (2026-12-10) or `N working days` (got {:?})",
+            due.join(" ")
+        )
+    })?;
+    Ok(Command::Remedy {
+        kind,
+        owner: owner
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_ascii_lowercase(),
+        due,
+        description,
+    })
 }
 
 /// Parse the newly written text of a handler's reply.
@@ -359,7 +574,10 @@ pub fn parse(text: &str) -> Parsed {
         let word = word.trim_end_matches(':').to_ascii_lowercase();
         // Multi-line commands take the following lines up to a blank line.
         let mut continuation = String::new();
-        if matches!(word.as_str(), "note" | "close") {
+        if matches!(
+            word.as_str(),
+            "note" | "close" | "outcome" | "refuse" | "define" | "accept-late"
+        ) {
             let mut j = i + 1;
             while j < lines.len()
                 && !lines[j].trim().is_empty()
@@ -398,7 +616,8 @@ mod tests {
             p.commands[1],
             Command::Extend {
                 until: NaiveDate::from_ymd_opt(2026, 12, 10).unwrap(),
-                reason: "waiting for the employer's statement".into()
+                reason: "waiting for the employer's statement".into(),
+                beyond_cap: None,
             }
         );
         assert_eq!(
@@ -513,6 +732,56 @@ mod tests {
             ]
         );
         assert_eq!(p.errors.len(), 2);
+    }
+
+    #[test]
+    fn records_commands() {
+        let p = parse("#define issues: three sessions cancelled; outcome sought: sessions rebooked\n#define remaining: the apology\n#outcome Partly upheld: the sessions were cancelled\n#remedy refund owner finance due 10 working days: refund the exam fee\n#remedy apology owner <Sam@Org.test> due 2026-12-01: written apology\n#remedy-done 2\n#refuse out of time: the events were in 2023\n#accept-late the learner was in hospital\n#extend 2026-12-10 waiting for the employer beyond-cap: the employer is closed until then");
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(
+            p.commands[0],
+            Command::Define {
+                issues: Some("three sessions cancelled".into()),
+                outcome_sought: Some("sessions rebooked".into()),
+                remaining: None
+            }
+        );
+        assert_eq!(
+            p.commands[2],
+            Command::Outcome {
+                outcome: Outcome::PartlyUpheld,
+                reasons: "the sessions were cancelled".into()
+            }
+        );
+        assert_eq!(
+            p.commands[3],
+            Command::Remedy {
+                kind: RemedyKind::Refund,
+                owner: "finance".into(),
+                due: RemedyDue::WorkingDays(10),
+                description: "refund the exam fee".into()
+            }
+        );
+        assert_eq!(p.commands[5], Command::RemedyDone { number: 2 });
+        assert_eq!(
+            p.commands[6],
+            Command::Refuse {
+                ground: RefusalGround::OutOfTime,
+                reason: "the events were in 2023".into()
+            }
+        );
+        assert_eq!(
+            p.commands[8],
+            Command::Extend {
+                until: NaiveDate::from_ymd_opt(2026, 12, 10).unwrap(),
+                reason: "waiting for the employer".into(),
+                beyond_cap: Some("the employer is closed until then".into())
+            }
+        );
+        // Missing reasons, kinds and owners are reported, never guessed.
+        let p = parse("#outcome upheld\n#outcome great: yes\n#remedy hug owner x due 2026-12-01: a hug\n#remedy refund due 2026-12-01: money\n#refuse busy: no\n#accept-late\n#define nothing\n#remedy-done one");
+        assert!(p.commands.is_empty(), "{:?}", p.commands);
+        assert_eq!(p.errors.len(), 8, "{:?}", p.errors);
     }
 
     #[test]

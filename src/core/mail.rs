@@ -188,49 +188,57 @@ fn looks_mangled(plain: &str, html: Option<&str>) -> bool {
         return true;
     }
     // Yahoo and Samsung Email run the writer's own paragraphs together on
-    // one line above a quote they keep intact: the same words in the HTML
-    // rendering fill several lines. Each opening paragraph of the plain
-    // part is found in the HTML by its place among the visible characters.
-    let mut html_line_of = Vec::new();
+    // one line above a quote they keep intact: the same words, found in
+    // the HTML rendering by their first and last characters, fill several
+    // lines there.
+    let mut flat = String::with_capacity(html.len());
+    let mut line_at: Vec<usize> = Vec::with_capacity(html.len());
     let mut line = 0usize;
     let mut blank = true;
     for c in html.trim_start().chars() {
-        if c == '\n' {
-            if !blank {
+        if c.is_whitespace() {
+            if c == '\n' && !blank {
                 line += 1;
+                blank = true;
             }
-            blank = true;
-        } else if !c.is_whitespace() {
-            html_line_of.push(line);
+            if !flat.ends_with(' ') {
+                flat.push(' ');
+                line_at.push(line);
+            }
+        } else {
+            flat.push(c);
+            line_at.extend(std::iter::repeat_n(line, c.len_utf8()));
             blank = false;
         }
     }
-    let mut offset = 0;
-    let mut paragraphs = 0;
-    let mut para = (0usize, 0usize); // (lines, visible characters)
-    for l in plain.trim_start().lines().chain(std::iter::once("")) {
-        if !l.trim().is_empty() {
-            para.0 += 1;
-            para.1 += l.chars().filter(|c| !c.is_whitespace()).count();
+    let plain = plain.replace("\r\n", "\n");
+    let paragraphs = plain
+        .trim_start()
+        .split("\n\n")
+        .map(|p| p.trim_matches('\n'))
+        .filter(|p| !p.trim().is_empty())
+        .take(4);
+    for p in paragraphs {
+        if p.lines().count() != 1 {
             continue;
         }
-        if para.0 == 0 {
+        let words: Vec<&str> = p.split_whitespace().collect();
+        let norm = words.join(" ");
+        if norm.chars().count() < 120 {
             continue;
         }
-        let (lines, n) = std::mem::take(&mut para);
-        if lines == 1 && n >= 120 {
-            let a = html_line_of.get(offset);
-            let b = html_line_of.get(offset + n - 1);
-            if let (Some(a), Some(b)) = (a, b) {
-                if b - a >= 2 {
-                    return true;
-                }
-            }
-        }
-        offset += n;
-        paragraphs += 1;
-        if paragraphs == 4 {
-            break;
+        let head: String = norm.chars().take(40).collect();
+        let tail: String = {
+            let n = norm.chars().count();
+            norm.chars().skip(n - 40).collect()
+        };
+        let Some(a) = flat.find(&head) else { continue };
+        let Some(b) = flat[a..].find(&tail) else {
+            continue;
+        };
+        let last = a + b + tail.len() - 1;
+        if line_at[last] - line_at[a] >= 2 {
+            return true;
         }
     }
     false

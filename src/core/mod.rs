@@ -19,6 +19,7 @@ pub(crate) mod intent;
 mod intent_cues;
 pub mod kind;
 pub mod language;
+pub mod late;
 pub mod learned;
 pub mod locale;
 pub mod mail;

@@ -124,6 +124,14 @@ pub struct Stage {
     /// The last stage: cases are referred to these external bodies.
     #[serde(default)]
     pub external_bodies: Vec<ExternalBody>,
+    /// The most working days `#extend` may add at this stage in all; more
+    /// needs a second, recorded reason (`#extend DATE reason beyond-cap: why`).
+    #[serde(default)]
+    pub max_extension: Option<Span>,
+    /// This stage's response needs its outcome recorded first (overrides
+    /// `[records] require_outcome`).
+    #[serde(default)]
+    pub require_outcome: Option<bool>,
 }
 
 /// What `response_names` says to name the next stage's external bodies
@@ -344,6 +352,74 @@ pub struct Conversation {
     pub question_pauses_clock: bool,
 }
 
+/// How long after the events a complaint may be raised ("12 months",
+/// "1 year"), in whole months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Months(pub u32);
+
+impl std::fmt::Display for Months {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} months", self.0)
+    }
+}
+
+impl std::str::FromStr for Months {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim().to_ascii_lowercase();
+        let (n, unit) = t.split_once(char::is_whitespace).unwrap_or((&t, ""));
+        let n: u32 = n
+            .parse()
+            .map_err(|_| format!("cannot read {s:?}: write e.g. \"12 months\" or \"1 year\""))?;
+        match unit.trim() {
+            "month" | "months" => Ok(Months(n)),
+            "year" | "years" => Ok(Months(n * 12)),
+            _ => Err(format!(
+                "cannot read {s:?}: write e.g. \"12 months\" or \"1 year\""
+            )),
+        }
+    }
+}
+
+impl Serialize for Months {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Months {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// What the complaint-handling codes ask to be recorded and enforced
+/// (issue 16). Everything is off unless set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Records {
+    /// A stage response cannot go until its outcome is recorded
+    /// (`#outcome upheld|partly-upheld|not-upheld|resolved|withdrawn: reasons`).
+    #[serde(default)]
+    pub require_outcome: bool,
+    /// A stage's handler may not be someone who handled an earlier stage of
+    /// the same case: `#assign` is refused, and an escalation that would
+    /// pick them is left unassigned for a decision.
+    #[serde(default)]
+    pub independent_stages: bool,
+    /// The complainant is told when a remedy is done (`#remedy-done N`).
+    #[serde(default)]
+    pub tell_complainant_remedy_done: bool,
+    /// A delay notice names the external body the complainant may go to.
+    #[serde(default)]
+    pub extension_names_external_body: bool,
+    /// How long after the events a complaint may be raised; a complaint whose
+    /// text says its events are older is flagged for the handler's decision.
+    #[serde(default)]
+    pub raise_within: Option<Months>,
+}
+
 /// A whole procedure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -383,6 +459,9 @@ pub struct Policy {
     /// Handlers' questions and updates to the complainant.
     #[serde(default)]
     pub conversation: Conversation,
+    /// Records and limits the complaint-handling codes ask for.
+    #[serde(default)]
+    pub records: Records,
 }
 
 /// One problem found in a policy: which key, and what is wrong.
@@ -486,6 +565,14 @@ impl Policy {
         let last = self.stages.len().saturating_sub(1);
         for (i, s) in self.stages.iter().enumerate() {
             let key = format!("stage[{i}]");
+            if let Some(m) = s.max_extension {
+                if !matches!(m, Span::WorkingDays(_)) {
+                    problem(
+                        &format!("{key}.max_extension"),
+                        format!("{m} must be a number of working days, e.g. \"10 working days\""),
+                    );
+                }
+            }
             if !ids.insert(s.id.clone()) {
                 problem(
                     &format!("{key}.id"),
@@ -594,5 +681,38 @@ impl Policy {
     /// Does a kind open a case that follows the stages?
     pub fn is_procedural(kind: Kind) -> bool {
         kind == Kind::Complaint
+    }
+}
+
+#[cfg(test)]
+mod records_tests {
+    use super::{Months, Policy};
+
+    fn provider_b(extra_stage1: &str, records: &str) -> Result<Policy, toml::de::Error> {
+        let text = include_str!("../../examples/provider-b/policy.toml").replacen(
+            "name = \"Stage 1\"\n",
+            &format!("name = \"Stage 1\"\n{extra_stage1}\n"),
+            1,
+        );
+        Policy::from_toml(&format!("{text}\n[records]\n{records}\n"))
+    }
+
+    #[test]
+    fn records_keys_are_read_and_checked() {
+        let p = provider_b(
+            "max_extension = \"12 hours\"",
+            "require_outcome = true\nraise_within = \"1 year\"",
+        )
+        .expect("parses");
+        assert!(p.records.require_outcome && !p.records.independent_stages);
+        assert_eq!(p.records.raise_within, Some(Months(12)));
+        let problems = p.validate();
+        assert!(
+            problems.iter().any(|x| x.key == "stage[0].max_extension"),
+            "{problems:?}"
+        );
+        assert!(provider_b("", "raise_within = \"soon\"").is_err());
+        assert!(provider_b("", "require_outcomes = true").is_err());
+        assert_eq!("6 months".parse::<Months>(), Ok(Months(6)));
     }
 }

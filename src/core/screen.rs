@@ -224,6 +224,12 @@ fn auto_submitted(value: &str) -> bool {
 /// Screen a message. `own_addresses` are the organisation's own mailboxes
 /// (lower-case); mail from them is never treated as a person's message.
 pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> {
+    // The website's contact form relays what a visitor typed; form plugins
+    // mark their mail automatic (Auto-Submitted, Precedence: bulk), which
+    // is true of the relay and not of the message it carries.
+    if mail.relayed_by.is_some() {
+        return None;
+    }
     let mut bounce = Vec::new();
     let mut auto = Vec::new();
     let mut bulk = Vec::new();
@@ -466,7 +472,24 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
         }
     }
     let strong_auto = auto.iter().any(|r| !r.starts_with("subject"));
-    if strong_auto || (!auto.is_empty() && null_sender && mail.has_header("return-path")) {
+    // RFC 3834: `auto-generated` is mail that answers nothing (a
+    // notification: a calendar, a learning platform, a SaaS alert), and
+    // Exchange marks its own with X-Auto-Response-Suppress. With nothing
+    // else automatic about it (no auto-replied, no reply headers, no
+    // out-of-office or ticket text, no automatic-reply subject) it is a
+    // mailing, not an automatic reply.
+    let notification_only = !answers
+        && !auto.is_empty()
+        && auto.iter().all(|r| {
+            (r.starts_with("Auto-Submitted:") && !r.to_ascii_lowercase().contains("auto-replied"))
+                || r.starts_with("X-Auto-Response-Suppress:")
+        });
+    if notification_only {
+        bulk.push(format!(
+            "an automatic notification that answers no message ({})",
+            auto.join("; ")
+        ));
+    } else if strong_auto || (!auto.is_empty() && null_sender && mail.has_header("return-path")) {
         return Some(Screened {
             kind: Kind::AutoReply,
             reasons: auto,
@@ -565,6 +588,30 @@ mod tests {
             screened("Subject: Course\r\nAuto-Submitted: no\r\nAuto-Submitted: auto-replied\r\n")
                 .expect("screened");
         assert_eq!(s.kind, Kind::AutoReply);
+    }
+
+    #[test]
+    fn a_notification_that_answers_nothing_is_a_mailing_a_reply_is_automatic() {
+        let raw = "From: Calendar <calendar-notification@tool.test>\r\nTo: info@org.test\r\nSubject: Reminder: team review at 10:00\r\nAuto-Submitted: auto-generated\r\nMessage-ID: <n@tool.test>\r\n\r\nYou have an event today at 10:00.\r\n";
+        let s = screen(&parse(raw.as_bytes()).expect("parse"), &[]).expect("screened");
+        assert_eq!(s.kind, Kind::Bulk, "{:?}", s.reasons);
+        let s = screened("Subject: Re: Course\r\nAuto-Submitted: auto-generated\r\nIn-Reply-To: <ack@org.test>\r\n")
+            .expect("screened");
+        assert_eq!(s.kind, Kind::AutoReply, "it answers our mail");
+        let s = screened("Subject: Course\r\nAuto-Submitted: auto-replied\r\n").expect("screened");
+        assert_eq!(s.kind, Kind::AutoReply);
+    }
+
+    #[test]
+    fn a_website_form_that_marks_its_mail_automatic_still_carries_a_person() {
+        let raw = "From: Website <noreply@org.test>\r\nTo: complaints@org.test\r\nSubject: New contact form submission\r\nAuto-Submitted: auto-generated\r\nX-Auto-Response-Suppress: All\r\nPrecedence: bulk\r\nMessage-ID: <f@org.test>\r\n\r\nName: Jo Learner\r\nEmail: jo@mail.test\r\nMessage: My assessor has not turned up twice and I want to complain.\r\n";
+        let mail = parse(raw.as_bytes()).expect("parse");
+        assert!(mail.relayed_by.is_some(), "read as a form relay");
+        assert_eq!(
+            screen(&mail, &[]),
+            None,
+            "a person's message, not machine mail"
+        );
     }
 
     #[test]

@@ -151,6 +151,46 @@ pub(super) mod sql {
         q
     }
 
+    /// Cases with an outstanding remedy (a live `remedy` deadline, overdue
+    /// or not), from the (breached, due, kind, case_ref) index: counted, or
+    /// the `limit` due first.
+    pub fn with_remedies(prefix: &str, limit: Option<usize>) -> QueryBuilder<Sqlite> {
+        let mut q = QueryBuilder::new(format!(
+            "{prefix}SELECT {} FROM deadlines d {}WHERE d.breached IN (0, 1) AND d.kind = ",
+            if limit.is_some() {
+                "c.reference, c.data"
+            } else {
+                "COUNT(*)"
+            },
+            if limit.is_some() {
+                "JOIN cases c ON c.reference = d.case_ref "
+            } else {
+                ""
+            }
+        ));
+        q.push_bind(DeadlineKind::Remedy);
+        if let Some(n) = limit {
+            q.push(" ORDER BY d.due, d.case_ref LIMIT ")
+                .push_bind(n as i64);
+        }
+        q
+    }
+
+    /// Open cases with an extension past the stage's cap (only cases in a
+    /// state that is not final are read): counted, or the newest `limit`.
+    pub fn beyond_cap(prefix: &str, limit: Option<usize>) -> QueryBuilder<Sqlite> {
+        use strum::IntoEnumIterator;
+        let mut q = select(prefix, limit.is_some());
+        q.push("state IN ");
+        push_in(&mut q, State::iter().filter(|s| !s.is_final()));
+        q.push(
+            " AND EXISTS (SELECT 1 FROM json_each(data, '$.records.extensions') \
+             WHERE json_extract(value, '$.beyond_cap') IS NOT NULL)",
+        );
+        newest_first(&mut q, limit);
+        q
+    }
+
     /// Two ranges of the (breached, due, kind, case_ref) index: deadlines
     /// already handled, and those due but not yet handled. Counted, or the
     /// `limit` due first.
@@ -360,6 +400,29 @@ impl Store {
             Vec::new()
         } else {
             self.cases_where(sql::paused("", Some(limit))).await?
+        };
+        Ok(Capped { total, items })
+    }
+
+    /// Cases with outstanding remedies: how many, and the `limit` due first.
+    pub async fn cases_with_remedies(&self, limit: usize) -> Result<Capped<Case>, StoreError> {
+        let total = self.count_where(sql::with_remedies("", None)).await?;
+        let items = if total == 0 {
+            Vec::new()
+        } else {
+            self.cases_where(sql::with_remedies("", Some(limit)))
+                .await?
+        };
+        Ok(Capped { total, items })
+    }
+
+    /// Open cases extended past a stage's cap: how many, and the newest `limit`.
+    pub async fn cases_beyond_cap(&self, limit: usize) -> Result<Capped<Case>, StoreError> {
+        let total = self.count_where(sql::beyond_cap("", None)).await?;
+        let items = if total == 0 {
+            Vec::new()
+        } else {
+            self.cases_where(sql::beyond_cap("", Some(limit))).await?
         };
         Ok(Capped { total, items })
     }

@@ -7,6 +7,7 @@ use crate::config::template_data::{DigestFacts, DigestMail, Org};
 use crate::config::templates::Rendered;
 use crate::core::case::{Case, DeadlineKind, State, TemplateId};
 use crate::core::kind::Kind;
+use crate::core::text::{excerpt, one_line};
 use crate::store::StoreError;
 use crate::work::effects::ApplyError;
 use chrono::{DateTime, Duration, Utc};
@@ -402,6 +403,58 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
             title: "Response clock paused: waiting for the complainant's answer to a question"
                 .into(),
             lines: paused,
+        });
+    }
+    // Remedies are followed to completion, after the case has closed too.
+    let r = app.store.cases_with_remedies(LIST_CAP).await?;
+    let mut remedies = Vec::new();
+    for c in &r.items {
+        for m in c.records.outstanding() {
+            remedies.push(format!(
+                "{} remedy {}: {} (owner {}, due {}{}): {}",
+                c.reference,
+                m.number,
+                m.kind.as_str(),
+                one_line(&m.owner),
+                m.due,
+                if m.alerted { ", OVERDUE" } else { "" },
+                excerpt(&m.description, 120)
+            ));
+        }
+    }
+    let remedies = capped(r.total, remedies, "");
+    if !remedies.is_empty() {
+        sections.push(Section {
+            title: "Outstanding remedies: reply #remedy-done N when done".into(),
+            lines: remedies,
+        });
+    }
+    let b = app.store.cases_beyond_cap(LIST_CAP).await?;
+    let beyond: Vec<String> = b
+        .items
+        .iter()
+        .flat_map(|c| {
+            c.records
+                .extensions
+                .iter()
+                .filter_map(|e| {
+                    let why = e.beyond_cap.as_deref()?;
+                    Some(format!(
+                        "{} extended to {} ({} working days at the stage): {}",
+                        line(app, c),
+                        e.until,
+                        e.total_working_days,
+                        excerpt(why, 120)
+                    ))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let beyond = capped(b.total, beyond, "");
+    if !beyond.is_empty() {
+        sections.push(Section {
+            title: "Extensions past the procedure's cap".into(),
+            lines: beyond,
         });
     }
     sections.push(Section {

@@ -65,6 +65,48 @@ fn localised_vars(app: &App, m: &OutMail, lang: &str) -> Vars {
         new_date: v.new_date.map(|d| locale::long_date(lang, d)),
         confirm_by: v.confirm_by.map(|t| local(app, lang, t)),
     }
+    .with_record_words(lang)
+}
+
+impl Vars {
+    /// A stage's outcome and a refusal's ground as a letter in `lang`
+    /// words them (the state machine gives the English words).
+    fn with_record_words(mut self, lang: &str) -> Vars {
+        use crate::core::case::records::{Outcome, RefusalGround};
+        use strum::IntoEnumIterator;
+        if lang != "cy" {
+            return self;
+        }
+        let d = &mut self.decided;
+        if let Some(o) = Outcome::iter().find(|o| d.outcome.as_deref() == Some(&o.words())) {
+            // The Public Services Ombudsman for Wales's outcome words.
+            d.outcome = Some(
+                match o {
+                    Outcome::Upheld => "cadarnhawyd",
+                    Outcome::PartlyUpheld => "cadarnhawyd yn rhannol",
+                    Outcome::NotUpheld => "ni chadarnhawyd",
+                    Outcome::Resolved => "datryswyd",
+                    Outcome::Withdrawn => "tynnwyd yn ôl",
+                }
+                .into(),
+            );
+        }
+        if let Some(g) = RefusalGround::iter().find(|g| d.ground.as_deref() == Some(g.words())) {
+            d.ground = Some(
+                match g {
+                    RefusalGround::OutOfTime => {
+                        "cafodd ei gwneud y tu allan i'r amser y mae ein gweithdrefn yn ei ganiatáu"
+                    }
+                    RefusalGround::AlreadyAnswered => "rydym eisoes wedi ei hateb",
+                    RefusalGround::NotAComplaint => {
+                        "nid yw'n gŵyn y mae ein gweithdrefn yn ymdrin â hi"
+                    }
+                }
+                .into(),
+            );
+        }
+        self
+    }
 }
 
 /// A member of staff's name, else the address itself.

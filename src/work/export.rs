@@ -202,6 +202,23 @@ pub async fn export(app: &App, reference: &CaseRef, out: &Path) -> Result<PathBu
             if p { "given" } else { "refused" }
         );
     }
+    let records = c.records.lines(
+        &|i| {
+            app.loaded
+                .policy
+                .stage(i)
+                .map(|s| s.name.clone())
+                .unwrap_or_else(|| format!("stage {}", i + 1))
+        },
+        &|t| local(t),
+        &|s| one_line(s).into_owned(),
+    );
+    if !records.is_empty() {
+        let _ = writeln!(rec, "\nRecords");
+        for l in &records {
+            let _ = writeln!(rec, "  {l}");
+        }
+    }
     let _ = writeln!(rec, "\nDeadlines");
     for d in &c.deadlines {
         let _ = writeln!(

@@ -89,9 +89,10 @@ fn check_invariants(before: &Case, tr: &Transition, machine_sender: bool) {
             c.deadlines
         );
     }
+    // Only remedies outlive the case: they are followed until done.
     if c.state.is_final() || c.state == State::PendingLessons {
         assert!(
-            c.deadlines.is_empty(),
+            c.deadlines.iter().all(|d| d.kind == DeadlineKind::Remedy),
             "pending deadline on a {:?} case: {:?}",
             c.state,
             c.deadlines

@@ -319,3 +319,57 @@ async fn the_case_record_and_the_digest_show_each_cases_language() {
     );
     assert!(digest.contains("language not known"), "{digest}");
 }
+
+#[tokio::test]
+async fn a_refusal_and_an_outcome_are_worded_in_welsh_for_a_welsh_writer() {
+    let app = TestApp::spawn("provider-a", "2026-12-03T10:00:00Z").await;
+    let who = "catrin@mail.test";
+    app.deliver(&message(who, "Cwyn", WELSH_COMPLAINT, "o1@mail.test"))
+        .await;
+    let note = app.last("handler_notification", HANDLER).await;
+    app.deliver(&app.outlook_reply(
+        &note,
+        HANDLER,
+        "#outcome partly-upheld: cafodd y sesiynau eu canslo",
+        7,
+    ))
+    .await;
+    app.deliver(&clicked(
+        &note,
+        "send",
+        HANDLER,
+        "Annwyl Catrin,\n\nMae'n ddrwg gennym am hyn.\n\nRhian Price",
+        "o2@staff.test",
+    ))
+    .await;
+    let (_, text) = subject_and_text(&app.last("stage_response", who).await);
+    assert!(
+        text.contains("Canlyniad eich cwyn: cadarnhawyd yn rhannol. Ein rhesymau: cafodd y sesiynau eu canslo"),
+        "{text}"
+    );
+    assert!(!text.contains("partly upheld"), "{text}");
+    // A second Welsh writer's complaint is refused: the ground in Welsh.
+    let other = "gwen@mail.test";
+    app.deliver(&message(other, "Cwyn", WELSH_COMPLAINT, "o3@mail.test"))
+        .await;
+    let note = app
+        .sent_to(HANDLER)
+        .await
+        .into_iter()
+        .rev()
+        .find(|r| r.template == "handler_notification")
+        .expect("notification");
+    app.deliver(&app.outlook_reply(
+        &note,
+        HANDLER,
+        "#refuse already-answered: atebwyd hyn ym mis Hydref",
+        8,
+    ))
+    .await;
+    let (subject, text) = subject_and_text(&app.last("refusal_notice", other).await);
+    assert!(subject.contains("Ni allwn dderbyn eich cwyn"), "{subject}");
+    assert!(
+        text.contains("am y rheswm canlynol: rydym eisoes wedi ei hateb."),
+        "{text}"
+    );
+}

@@ -129,4 +129,24 @@ async fn a_contact_form_complainant_is_the_visitor() {
         app.sent_to("noreply@provider.test").await.is_empty(),
         "nothing may go to the form's no-reply address"
     );
+
+    // Form plugins that mark their mail automatic still relay a person:
+    // before, this complaint was screened out as machine mail, unanswered.
+    let raw = String::from_utf8(message(
+        "Website <noreply@provider.test>",
+        "New submission from Contact us",
+        "Name: Bethan Rees\r\nEmail: bethan.rees@mail.test\r\nMessage: My assessor has missed two visits and nobody has rebooked them. I want to make a complaint.",
+        "form-2@provider.test",
+    ))
+    .expect("utf-8")
+    .replacen(
+        "Message-ID:",
+        "Auto-Submitted: auto-generated\r\nPrecedence: bulk\r\nX-Auto-Response-Suppress: All\r\nMessage-ID:",
+        1,
+    );
+    let Ingested::Opened(_) = app.deliver(raw.as_bytes()).await else {
+        panic!("no case opened for a form that marks its mail automatic");
+    };
+    app.send().await;
+    app.last("acknowledgement", "bethan.rees@mail.test").await;
 }

@@ -21,6 +21,7 @@ mod operations;
 mod outsiders;
 mod procedures;
 mod progress;
+mod records;
 mod replies;
 mod scale;
 mod security;

@@ -6,6 +6,7 @@ use super::deadline::DeadlineKind;
 use super::effect::{Actor, OutMail, Recipient};
 use super::effect::{Audit, Effect};
 use super::out::{mail, roles, with_vars, Out};
+use super::records::Remaining;
 use super::stage::{close, escalate};
 use super::state::Case;
 use super::state::{ConsentStatus, State};
@@ -193,16 +194,31 @@ pub(super) fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Ut
             let late = window.is_some_and(|w| now > w);
             match intent {
                 i if escalates(i) && late => late_escalation(out, ctx, &msg, State::Responded),
-                i if escalates(i) => escalate(
-                    out,
-                    ctx,
-                    now,
-                    id,
-                    &format!(
-                        "escalated on the reply of {writer}, which {}",
-                        reading.reason
-                    ),
-                ),
+                i if escalates(i) => {
+                    // The complainant's own words say which points remain
+                    // (a handler can restate them with `#define remaining:`).
+                    let before = out.case.stage;
+                    out.case.records.remaining.retain(|r| r.stage != before + 1);
+                    out.case.records.remaining.push(Remaining {
+                        stage: before + 1,
+                        points: crate::core::text::one_line(msg.text.trim()).into_owned(),
+                        by: "complainant".into(),
+                        at: now,
+                    });
+                    escalate(
+                        out,
+                        ctx,
+                        now,
+                        id,
+                        &format!(
+                            "escalated on the reply of {writer}, which {}",
+                            reading.reason
+                        ),
+                    );
+                    if out.case.stage == before {
+                        out.case.records.remaining.retain(|r| r.stage != before + 1);
+                    }
+                }
                 ReplyIntent::Unclear if !late => ask_decision(out, ctx, now, &msg, &writer),
                 _ => forward_to_handler(out, &msg, &what_it_is(intent, &writer)),
             }

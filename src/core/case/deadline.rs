@@ -1,6 +1,7 @@
 //! Deadlines: what falls due, what happens when it does (breach alerts,
 //! closing an expired window), and when to chase the handler before it.
 
+use super::command::{owner_recipient, sync_remedy_deadline};
 use super::effect::Recipient;
 use super::effect::{Actor, Effect, OutMail};
 use super::out::{mail, roles, with_vars, Out};
@@ -46,6 +47,10 @@ pub enum DeadlineKind {
     Permission,
     /// A case in triage: the handler confirms its kind by this.
     ConfirmKind,
+    /// The earliest outstanding remedy (`#remedy`) is due: its owner and
+    /// the handler are chased before it and alerted after it. Kept when the
+    /// case closes, until every remedy is done.
+    Remedy,
 }
 
 impl DeadlineKind {
@@ -65,6 +70,7 @@ impl DeadlineKind {
                 | DeadlineKind::Decision
                 | DeadlineKind::Acknowledge
                 | DeadlineKind::ConfirmKind
+                | DeadlineKind::Remedy
         )
     }
 }
@@ -109,6 +115,7 @@ pub(super) fn deadline_due(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, kin
                 close(out, now, "no answer about sharing: not shared");
             }
         }
+        DeadlineKind::Remedy => remedies_due(out, ctx, now),
         DeadlineKind::Respond
         | DeadlineKind::Acknowledge
         | DeadlineKind::Decision
@@ -152,7 +159,75 @@ fn confirm_by(m: OutMail, d: &Deadline) -> OutMail {
     with_vars(m, |v| v.confirm_by = Some(d.due))
 }
 
-pub(super) fn chase(out: &mut Out, kind: DeadlineKind) {
+/// The outstanding remedies due by `by`, one a line, and who owns them.
+fn remedy_lines(out: &Out, by: DateTime<Utc>, ctx: &Ctx<'_>) -> (String, Vec<Recipient>) {
+    let mut lines = Vec::new();
+    let mut to = vec![Recipient::Handler];
+    for r in out.case.records.outstanding() {
+        if ctx.calendar.end_of_business(r.due) <= by {
+            lines.push(format!(
+                "{}. {} (owner {}, due {}): {}",
+                r.number,
+                r.kind.as_str(),
+                r.owner,
+                r.due,
+                r.description
+            ));
+            let o = owner_recipient(&r.owner);
+            if !to.contains(&o) {
+                to.push(o);
+            }
+        }
+    }
+    (lines.join("\n"), to)
+}
+
+/// Remedies fell due undone: their owners and the handler are alerted once
+/// each, and the deadline moves to the next remedy.
+fn remedies_due(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>) {
+    let (lines, to) = remedy_lines(out, now, ctx);
+    if !lines.is_empty() {
+        out.send(with_vars(mail(TemplateId::RemedyReminder, to), |v| {
+            v.remedy = Some(lines.clone());
+            v.urgent = true;
+            v.deadline = Some("overdue".into());
+        }));
+        out.audit(Actor::System, "remedy overdue", lines, None);
+    }
+    for r in out.case.records.remedies.iter_mut() {
+        if r.done.is_none() && ctx.calendar.end_of_business(r.due) <= now {
+            r.alerted = true;
+        }
+    }
+    sync_remedy_deadline(out, ctx, now);
+}
+
+pub(super) fn chase(out: &mut Out, ctx: &Ctx<'_>, kind: DeadlineKind) {
+    if kind == DeadlineKind::Remedy {
+        let Some(d) = out
+            .case
+            .deadlines
+            .iter()
+            .find(|d| d.kind == kind && !d.breached)
+            .cloned()
+        else {
+            return;
+        };
+        let (lines, to) = remedy_lines(out, d.due, ctx);
+        if !lines.is_empty() {
+            out.send(with_vars(mail(TemplateId::RemedyReminder, to), |v| {
+                v.remedy = Some(lines.clone());
+                v.deadline = Some("due soon".into());
+            }));
+            out.audit(
+                Actor::System,
+                "chased",
+                format!("remedy due {}: {lines}", d.due.to_rfc3339()),
+                None,
+            );
+        }
+        return;
+    }
     let Some(d) = out
         .case
         .deadlines

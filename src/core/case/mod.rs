@@ -23,6 +23,7 @@ mod effect;
 mod open;
 mod out;
 mod pause;
+pub mod records;
 mod said;
 mod staff;
 mod stage;
@@ -142,7 +143,7 @@ pub fn step(case: &Case, event: Event, ctx: &Ctx<'_>, now: DateTime<Utc>) -> Tra
             intent,
         } => staff_replied(&mut out, ctx, now, message, verified, parsed, intent),
         Event::Due(kind) => deadline_due(&mut out, ctx, now, kind),
-        Event::Chase(kind) => chase(&mut out, kind),
+        Event::Chase(kind) => chase(&mut out, ctx, kind),
         Event::Linked {
             other,
             why,
@@ -188,7 +189,8 @@ mod tests {
                 "escalation_window",
                 "decision",
                 "permission",
-                "confirm_kind"
+                "confirm_kind",
+                "remedy"
             ]
         );
         let json = |v: serde_json::Value| v.as_str().map(String::from);
@@ -204,7 +206,7 @@ mod tests {
             assert_eq!(t.name().parse::<TemplateId>(), Ok(t));
             assert_eq!(json(serde_json::json!(t)).as_deref(), Some(t.name()));
         }
-        assert_eq!(TemplateId::iter().count(), 31);
+        assert_eq!(TemplateId::iter().count(), 36);
         assert_eq!(
             TemplateId::AnonymousDecisionRequest.name(),
             "anonymous_decision_request"

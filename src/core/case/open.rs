@@ -54,6 +54,7 @@ pub fn open(
         drafts_made: 0,
         paused: None,
         language: None,
+        records: Default::default(),
     };
     let mut out = Out {
         case,
@@ -85,12 +86,47 @@ pub fn open(
     // Recall first: a person's message that may be a complaint is never
     // left without an acknowledgement and a clock. Machine mail never is.
     let person = !class.kind.is_machine() && !is_machine_address(&msg.from);
-    if class.triage && person && ctx.policy.triage.enabled {
+    let triage = class.triage && person && ctx.policy.triage.enabled;
+    if triage {
         start_triage(&mut out, ctx, now, &class.reasons);
     } else {
         start_kind(&mut out, ctx, now, &class.reasons);
     }
+    if person && (triage || class.kind == Kind::Complaint) {
+        flag_if_late(&mut out, ctx, now, &msg.text);
+    }
     out.finish()
+}
+
+/// The policy limits how long after the events a complaint may be raised
+/// (`[records] raise_within`) and the text says they may be older: the
+/// handler decides (`#accept-late` or `#refuse out-of-time`), recorded either way.
+fn flag_if_late(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, text: &str) {
+    let Some(limit) = ctx.policy.records.raise_within else {
+        return;
+    };
+    let today = ctx.calendar.to_local(now).date();
+    let Some(evidence) = crate::core::late::older_than(text, today, limit.0) else {
+        return;
+    };
+    out.audit(
+        Actor::System,
+        "may be late",
+        format!("the complaint says {evidence:?}: its events may be older than {limit}; waiting for the handler's decision"),
+        None,
+    );
+    out.case.records.late = Some(crate::core::case::records::Late {
+        evidence: evidence.clone(),
+        limit: limit.to_string(),
+        decision: None,
+    });
+    out.send(with_vars(
+        mail(TemplateId::LateComplaint, vec![Recipient::Handler]),
+        |v| {
+            v.cue = Some(evidence);
+            v.within = Some(limit.to_string());
+        },
+    ));
 }
 
 /// A message that may be a complaint: a neutral acknowledgement with the

@@ -89,7 +89,14 @@ impl Out {
     pub(super) fn clear_all(&mut self) {
         // A paused response clock is a deadline too.
         self.case.paused = None;
-        let kinds: Vec<DeadlineKind> = self.case.deadlines.iter().map(|d| d.kind).collect();
+        // Remedies outlive the stage and the case: they are chased until done.
+        let kinds: Vec<DeadlineKind> = self
+            .case
+            .deadlines
+            .iter()
+            .map(|d| d.kind)
+            .filter(|k| *k != DeadlineKind::Remedy)
+            .collect();
         for k in kinds {
             self.clear_deadline(k);
         }

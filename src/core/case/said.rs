@@ -13,7 +13,9 @@ use super::deadline::DeadlineKind;
 use super::effect::{is_machine_address, Actor, Recipient};
 use super::out::{mail, roles, with_vars, Out};
 use super::pause;
-use super::stage::{close, close_or_ask_lessons, response_contacts, stage_of};
+use super::stage::{
+    close, close_or_ask_lessons, record_stage_handler, response_contacts, restate, stage_of,
+};
 use super::state::{Draft, State};
 use super::template::TemplateId;
 use super::{Ctx, Inbound};
@@ -191,10 +193,28 @@ fn respond(out: &mut Out, by: &By<'_>, text: &str) -> Result<String, String> {
     let Some(stage) = stage_of(ctx, out.case.stage) else {
         return Err("the case is at no stage of the procedure".into());
     };
+    let stage_index = out.case.stage;
+    let outcome = out.case.records.outcome(stage_index).cloned();
+    let required = stage
+        .require_outcome
+        .unwrap_or(ctx.policy.records.require_outcome);
+    if outcome.is_none() && required {
+        return Err(format!(
+            "the {} response needs its outcome recorded first: nothing was sent. Reply with a line such as `#outcome partly-upheld: the reasons` (upheld, partly-upheld, not-upheld, resolved or withdrawn), then send the response again",
+            stage.name
+        ));
+    }
     let contacts = response_contacts(&out.case, ctx);
     let mut m = with_vars(
         mail(TemplateId::StageResponse, vec![Recipient::Complainant]),
-        |v| v.stage = Some(stage.name.clone()),
+        |v| {
+            v.stage = Some(stage.name.clone());
+            restate(&out.case, v);
+            if let Some(o) = &outcome {
+                v.outcome = Some(o.outcome.words());
+                v.outcome_reasons = Some(o.reasons.clone());
+            }
+        },
     );
     m.text = Some(text.to_string());
     m.in_reply_to = reply_to;
@@ -209,9 +229,26 @@ fn respond(out: &mut Out, by: &By<'_>, text: &str) -> Result<String, String> {
     out.audit(
         by.actor.clone(),
         "responded",
-        format!("{} written response sent", stage.name),
+        match &outcome {
+            Some(o) => format!(
+                "{} written response sent; outcome {}",
+                stage.name,
+                o.outcome.as_str()
+            ),
+            None => format!("{} written response sent", stage.name),
+        },
         id,
     );
+    if let Some(o) = out
+        .case
+        .records
+        .outcomes
+        .iter_mut()
+        .find(|o| o.stage == stage_index)
+    {
+        o.sent_at = Some(now);
+    }
+    record_stage_handler(&mut out.case);
     if !stage.notify_on_response.is_empty() {
         out.send(mail(
             TemplateId::OutcomeNotice,
@@ -239,7 +276,6 @@ fn respond(out: &mut Out, by: &By<'_>, text: &str) -> Result<String, String> {
         (_, false) => close_or_ask_lessons(out, ctx, now, "final stage responded"),
     }
     // Drafts of this stage can no longer be its response.
-    let stage_index = out.case.stage;
     out.case.drafts.retain(|d| d.stage != stage_index);
     Ok(receipt)
 }

@@ -10,14 +10,21 @@ use super::said::handler_wrote;
 use super::stage::stage_of;
 use super::template::TemplateId;
 use super::{Ctx, Inbound};
-use crate::core::commands::{CommandError, Parsed};
-use crate::core::handler_intent::Intent;
+use crate::core::commands::{Command, CommandError, Parsed};
+use crate::core::handler_intent::{confirmation_word, Action, Intent};
 use chrono::{DateTime, Utc};
 
-fn report(out: &mut Out, errors: Vec<String>) {
+fn report(out: &mut Out, errors: Vec<String>, from: &str) {
     if errors.is_empty() {
         return;
     }
+    // A case with no handler (an independent stage waiting for one) reports
+    // to whoever wrote the commands.
+    let to = if out.case.handler.is_some() {
+        Recipient::Handler
+    } else {
+        Recipient::Address(from.to_ascii_lowercase())
+    };
     // No line of the report starts with `#`: quoted back unmarked, it
     // would otherwise read as a command.
     let lines: Vec<String> = errors
@@ -30,10 +37,9 @@ fn report(out: &mut Out, errors: Vec<String>) {
             }
         })
         .collect();
-    let m = with_vars(
-        mail(TemplateId::CommandReport, vec![Recipient::Handler]),
-        |v| v.errors = Some(lines.join("\n")),
-    );
+    let m = with_vars(mail(TemplateId::CommandReport, vec![to]), |v| {
+        v.errors = Some(lines.join("\n"))
+    });
     out.send(m);
 }
 
@@ -68,6 +74,47 @@ pub(super) fn staff_replied(
         return;
     }
     let actor = Actor::Staff(msg.from.clone());
+    // `#define` and `#outcome` lines above the words of a formal response
+    // (the Send link, or SEND to a draft) are recorded first and the words
+    // then go as the response, carrying them: the outcome belongs to the
+    // response it is sent with. Any other command, or a line that is not
+    // understood, keeps the usual rule: nothing is sent.
+    let records_then_respond = parsed.errors.is_empty()
+        && !parsed.commands.is_empty()
+        && parsed
+            .commands
+            .iter()
+            .all(|c| matches!(c, Command::Define { .. } | Command::Outcome { .. }))
+        && intent.is_some_and(|i| {
+            i.action == Some(Action::Respond)
+                || (i.action.is_none()
+                    && i.draft.is_some()
+                    && confirmation_word(&parsed.text) == Some(Action::Respond))
+        });
+    if records_then_respond {
+        let mut errors = Vec::new();
+        for c in parsed.commands {
+            let by = By {
+                ctx,
+                now,
+                actor: &actor,
+                id: id.as_deref(),
+            };
+            if let Err(e) = command(out, by, c) {
+                errors.push(e);
+            }
+        }
+        if errors.is_empty() {
+            let msg = Inbound {
+                text: parsed.text,
+                ..msg
+            };
+            handler_wrote(out, ctx, now, &actor, &msg, intent);
+        } else {
+            report(out, errors, &msg.from);
+        }
+        return;
+    }
     if parsed.has_commands() {
         let mut errors: Vec<String> = parsed
             .errors
@@ -103,7 +150,7 @@ pub(super) fn staff_replied(
         if !parsed.text.trim().is_empty() {
             out.audit(actor.clone(), "note", parsed.text.clone(), id.as_deref());
         }
-        report(out, errors);
+        report(out, errors, &msg.from);
         if !done.is_empty() {
             // A decision is confirmed to whoever made it, so a command that
             // ran by mistake (a quoted example, a wrong case) is seen at once.

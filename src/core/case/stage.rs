@@ -23,10 +23,25 @@ pub(super) fn choose_handler(case: &Case, ctx: &Ctx<'_>) -> Option<String> {
         .policy
         .routes_for(&case.flags)
         .find_map(|r| r.handler.clone());
-    let candidates = routed.iter().chain(stage.handler.iter());
-    for role in candidates {
-        if let Some(p) = ctx.directory.pick(role, &case.excluded_handlers) {
-            return Some(p.email.clone());
+    let candidates: Vec<&String> = routed.iter().chain(stage.handler.iter()).collect();
+    // Under independent stages, someone who handled an earlier stage is
+    // passed over; if nobody else is in the role they are still returned,
+    // and `begin_stage` refuses them for a decision.
+    let mut independent = case.excluded_handlers.clone();
+    if ctx.policy.records.independent_stages {
+        independent.extend(
+            case.records
+                .stage_handlers
+                .iter()
+                .filter(|h| h.stage < case.stage)
+                .map(|h| h.handler.clone()),
+        );
+    }
+    for exclude in [&independent, &case.excluded_handlers] {
+        for role in &candidates {
+            if let Some(p) = ctx.directory.pick(role, exclude) {
+                return Some(p.email.clone());
+            }
         }
     }
     None
@@ -59,6 +74,17 @@ pub(super) fn response_contacts(case: &Case, ctx: &Ctx<'_>) -> Vec<Contact> {
         .collect()
 }
 
+/// The procedure's external bodies (of its external stage), for letters
+/// that must name the complainant's right to go to them.
+pub(super) fn external_bodies(ctx: &Ctx<'_>) -> Vec<Contact> {
+    ctx.policy
+        .stages
+        .iter()
+        .find(|s| !s.external_bodies.is_empty())
+        .map(external_contacts)
+        .unwrap_or_default()
+}
+
 fn external_contacts(stage: &Stage) -> Vec<Contact> {
     stage
         .external_bodies
@@ -71,6 +97,50 @@ fn external_contacts(stage: &Stage) -> Vec<Contact> {
             url: b.url.clone(),
         })
         .collect()
+}
+
+/// The complaint as recorded (`#define`) and the points that remain at the
+/// case's stage, for the letters that restate it.
+pub(super) fn restate(case: &Case, v: &mut super::vars::Vars) {
+    let tidy = |s: &str| s.trim().trim_end_matches('.').to_string();
+    if let Some(d) = &case.records.definition {
+        v.issues = Some(tidy(&d.issues));
+        v.outcome_sought = d.outcome_sought.as_deref().map(tidy);
+    }
+    v.remaining = case
+        .records
+        .remaining
+        .iter()
+        .find(|r| r.stage == case.stage)
+        .map(|r| tidy(&r.points));
+}
+
+/// The stage that the case's handler handled before the current one, when
+/// the procedure requires independent stages.
+pub(super) fn independence_conflict(case: &Case, ctx: &Ctx<'_>) -> Option<usize> {
+    if !ctx.policy.records.independent_stages {
+        return None;
+    }
+    let h = case.handler.as_deref()?;
+    case.records.handled_earlier(h, case.stage)
+}
+
+/// Record who handled the case's current stage.
+pub(super) fn record_stage_handler(case: &mut Case) {
+    let Some(h) = case.handler.clone() else {
+        return;
+    };
+    let stage = case.stage;
+    if !case
+        .records
+        .stage_handlers
+        .iter()
+        .any(|x| x.stage == stage && x.handler == h)
+    {
+        case.records
+            .stage_handlers
+            .push(super::records::StageHandler { stage, handler: h });
+    }
 }
 
 /// Start the clock for the stage response.
@@ -110,6 +180,30 @@ pub(super) fn begin_stage(
     // A new stage has its own clock: a question at the last one paused nothing here.
     out.case.paused = None;
     out.case.handler = choose_handler(&out.case, ctx);
+    if let Some(earlier) = independence_conflict(&out.case, ctx) {
+        // Never silently: the stage waits for someone to assign a handler
+        // who did not handle an earlier stage.
+        let h = out.case.handler.take().unwrap_or_default();
+        out.audit(
+            Actor::System,
+            "assignment refused",
+            format!(
+                "{h} handled {} of this case and the procedure requires stages to be handled independently: assign someone else with #assign",
+                stage_of(ctx, earlier).map(|s| s.name.clone()).unwrap_or_default()
+            ),
+            None,
+        );
+        let mut to = super::out::roles(&ctx.policy.procedure.breach_alert);
+        if to.is_empty() {
+            to.push(Recipient::Address(h.clone()));
+        }
+        out.send(with_vars(mail(TemplateId::HandlerNeeded, to), |v| {
+            v.note = Some(format!(
+                "{h}, the only person the procedure picks for {}, handled an earlier stage of this case, and the procedure requires each stage to be handled independently. Nobody has been assigned.",
+                stage.name
+            ));
+        }));
+    }
     match &out.case.handler {
         Some(h) => out.audit(
             Actor::System,
@@ -129,7 +223,12 @@ pub(super) fn begin_stage(
     }
     // complaintd acknowledges at once, which meets every acknowledgement deadline.
     let ack = mail(TemplateId::Acknowledgement, vec![Recipient::Complainant]);
-    let ack = with_vars(ack, |v| v.stage = Some(stage.name.clone()));
+    let ack = with_vars(ack, |v| {
+        v.stage = Some(stage.name.clone());
+        if stage_index > 0 {
+            restate(&out.case, v);
+        }
+    });
     out.send(OutMail {
         in_reply_to: in_reply_to.clone(),
         ..ack
@@ -229,6 +328,7 @@ pub(super) fn escalate(
         ));
         return;
     };
+    record_stage_handler(&mut out.case);
     out.clear_all();
     out.case.escalation_undecided = false;
     out.case.stage = next;

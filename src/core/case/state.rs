@@ -185,6 +185,10 @@ pub struct Case {
     /// while unknown (bilingual mail).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    /// What the complaint-handling codes ask to be recorded: the complaint
+    /// defined, outcomes, remedies, extensions, refusals, who handled each stage.
+    #[serde(default)]
+    pub records: super::records::Records,
 }
 
 /// A handler's words kept back until they say what they mean.

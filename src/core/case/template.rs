@@ -60,6 +60,19 @@ pub enum TemplateId {
     HandoffNotice,
     /// To the handler: the complainant wrote again.
     ComplainantUpdate,
+    /// To the handler: the complaint may be older than the policy allows;
+    /// accept it (`#accept-late`) or refuse it (`#refuse out-of-time`).
+    LateComplaint,
+    /// To the breach-alert roles: a stage has no handler because the only
+    /// one the procedure picks handled an earlier stage.
+    HandlerNeeded,
+    /// To a remedy's owner and the handler: it is due soon, or overdue.
+    RemedyReminder,
+    /// To the complainant: a remedy we promised is done.
+    RemedyDone,
+    /// To the complainant: their complaint or escalation is refused, why,
+    /// and the external body they may go to.
+    RefusalNotice,
     /// To a role: the outcome of a stage.
     OutcomeNotice,
     /// To the handler: a command was refused or not understood.
@@ -123,6 +136,8 @@ impl TemplateId {
                 | TemplateId::ExternalReferral
                 | TemplateId::WithdrawalConfirmation
                 | TemplateId::ClosureNotice
+                | TemplateId::RefusalNotice
+                | TemplateId::RemedyDone
         )
     }
 

@@ -94,6 +94,30 @@ pub struct Vars {
     /// What a handler's words did, for their receipt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt: Option<String>,
+    /// What the complaint is about, as recorded (`#define`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issues: Option<String>,
+    /// What the complainant wants, as recorded (`#define`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome_sought: Option<String>,
+    /// The points that remain at this stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<String>,
+    /// The stage's outcome in words ("partly upheld").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// The reasons for the outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome_reasons: Option<String>,
+    /// A remedy, described.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<String>,
+    /// The ground of a refusal, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ground: Option<String>,
+    /// A refusal is of an escalation (not of the complaint).
+    #[serde(default)]
+    pub escalation: bool,
 }
 
 impl Vars {
@@ -128,6 +152,14 @@ impl Vars {
             can_respond: true,
             can_write: true,
             receipt: s("Sent to Jennifer Saunders <jennifer@example.test> as the Stage 1 written response."),
+            issues: s("three coaching sessions cancelled without notice"),
+            outcome_sought: s("the sessions rebooked and an apology"),
+            remaining: s("the sessions were still not rebooked"),
+            outcome: s("partly upheld"),
+            outcome_reasons: s("the sessions were cancelled without notice; the coach's illness was genuine"),
+            remedy: s("the three sessions are rebooked"),
+            ground: s("it was made outside the time our procedure allows"),
+            escalation: false,
         }
     }
 }

@@ -7,6 +7,7 @@ mod decide;
 mod extend;
 mod flag;
 mod people;
+mod record;
 mod route;
 
 use super::effect::Actor;
@@ -14,6 +15,9 @@ use super::out::Out;
 use super::Ctx;
 use crate::core::commands::Command;
 use chrono::{DateTime, Utc};
+
+pub(super) use record::owner_recipient;
+pub(super) use record::sync_remedy_deadline;
 
 /// What every command needs besides its own arguments: the procedure, when,
 /// who ran it, and the message it came in.
@@ -36,7 +40,26 @@ pub(super) fn command(out: &mut Out, by: By<'_>, c: Command) -> Result<(), Strin
             out.audit(by.actor.clone(), "note", text, by.id);
             Ok(())
         }
-        Command::Extend { until, reason } => extend::extend(out, by, until, reason),
+        Command::Extend {
+            until,
+            reason,
+            beyond_cap,
+        } => extend::extend(out, by, until, reason, beyond_cap),
+        Command::Define {
+            issues,
+            outcome_sought,
+            remaining,
+        } => record::define(out, by, issues, outcome_sought, remaining),
+        Command::Outcome { outcome, reasons } => record::outcome(out, by, outcome, reasons),
+        Command::Remedy {
+            kind,
+            owner,
+            due,
+            description,
+        } => record::remedy(out, by, kind, owner, due, description),
+        Command::RemedyDone { number } => record::remedy_done(out, by, number),
+        Command::Refuse { ground, reason } => record::refuse(out, by, ground, reason),
+        Command::AcceptLate { reason } => record::accept_late(out, by, reason),
         Command::Close { lessons } => close::close(out, by, lessons),
         Command::Withdraw { reason } => close::withdraw(out, by, reason),
         Command::Assign { to } => people::assign(out, by, to),
@@ -65,6 +88,7 @@ pub(super) fn decisive(c: &Command) -> Option<&'static str> {
         Command::Proceed { .. } => Some("Decided to act"),
         Command::NoAction { .. } => Some("Decided on no action"),
         Command::NoEscalate { .. } => Some("Decided not to escalate"),
+        Command::Refuse { .. } => Some("Refused"),
         _ => None,
     }
 }

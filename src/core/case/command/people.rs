@@ -19,6 +19,15 @@ pub(super) fn assign(out: &mut Out, by: By<'_>, to: String) -> Result<(), String
             p.name
         ));
     }
+    if ctx.policy.records.independent_stages {
+        if let Some(earlier) = out.case.records.handled_earlier(&p.email, out.case.stage) {
+            return Err(format!(
+                "#assign: {} handled {} of this case, and the procedure requires each stage to be handled by someone who did not handle an earlier one",
+                p.name,
+                stage_of(ctx, earlier).map(|s| s.name.clone()).unwrap_or_default()
+            ));
+        }
+    }
     out.case.handler = Some(p.email.clone());
     out.send(with_vars(
         mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
