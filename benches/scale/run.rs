@@ -458,6 +458,11 @@ async fn make_case(
         drafts_made: 0,
         paused: None,
         language: None,
+        hold: None,
+        anonymised_at: None,
+        data_protection: false,
+        survey: None,
+        no_survey: false,
         records: Default::default(),
     };
     let mut audits = vec![

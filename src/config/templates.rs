@@ -136,6 +136,18 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../templates/en/third_party_message.hbs"),
     ),
     (
+        "data_protection_acknowledgement",
+        include_str!("../../templates/en/data_protection_acknowledgement.hbs"),
+    ),
+    (
+        "data_protection_update",
+        include_str!("../../templates/en/data_protection_update.hbs"),
+    ),
+    (
+        "satisfaction_survey",
+        include_str!("../../templates/en/satisfaction_survey.hbs"),
+    ),
+    (
         "command_done",
         include_str!("../../templates/en/command_done.hbs"),
     ),

@@ -76,4 +76,16 @@ impl Store {
         .await?;
         Ok(())
     }
+
+    /// Forget the language remembered for `address` (an erasure request).
+    pub async fn forget_contact_language(
+        tx: &mut SqliteConnection,
+        address: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM contact_languages WHERE address = ?")
+            .bind(address.trim().to_ascii_lowercase())
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
+    }
 }

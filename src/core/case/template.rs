@@ -103,6 +103,13 @@ pub enum TemplateId {
     /// To a member of staff: what their words did (sent to whom, as what;
     /// or kept as a note that never left the organisation).
     SendReceipt,
+    /// To the complainant: their complaint is handled as one about the use
+    /// of their personal data; when to expect updates; the regulator.
+    DataProtectionAcknowledgement,
+    /// To the complainant: a data-protection complaint's progress update.
+    DataProtectionUpdate,
+    /// To the complainant, after closing: how was the complaint handled?
+    SatisfactionSurvey,
 }
 
 impl TemplateId {
@@ -120,6 +127,9 @@ impl TemplateId {
     /// Mail a complainant (or a learner, a writer) can receive: it exists
     /// in every language the organisation corresponds in and goes out in
     /// the contact's. Everything else is staff mail, in the working language.
+    /// (The data-protection acknowledgement and update and the satisfaction
+    /// survey reach complainants too but have no Welsh version yet: they go
+    /// in the working language until they do.)
     pub fn is_complainant_facing(self) -> bool {
         matches!(
             self,
