@@ -38,6 +38,9 @@ pub struct App {
     pub hints: Hints,
     /// Mail templates.
     pub templates: Templates,
+    /// The languages complainants are written to in, the first the default
+    /// (`[organisation] languages`, else the working language).
+    pub languages: Vec<String>,
     /// The HMAC key.
     pub secret: Secret,
     /// The database.
@@ -64,7 +67,8 @@ impl App {
             .dir
             .as_ref()
             .map(|d| loaded.resolve(d));
-        let templates = Templates::load(dir.as_deref()).map_err(AppError::Templates)?;
+        let templates = Templates::load(dir.as_deref(), &loaded.config.organisation.languages())
+            .map_err(AppError::Templates)?;
         let db = loaded.resolve(&loaded.config.store.path);
         let store = Store::open_with_cache(&db, loaded.config.store.cache_mib).await?;
         Ok(App {
@@ -72,6 +76,7 @@ impl App {
             directory: loaded.directory(),
             hints: loaded.hints_with_model()?,
             templates,
+            languages: loaded.config.organisation.languages(),
             secret,
             store,
             loaded,
@@ -92,6 +97,7 @@ impl App {
             policy: &self.loaded.policy,
             calendar: &self.calendar,
             directory: &self.directory,
+            languages: &self.languages,
         }
     }
 

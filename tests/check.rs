@@ -331,3 +331,48 @@ fn replies_keys_are_checked() {
     });
     assert!(out.contains("escalate_on_anything"), "{out}");
 }
+
+#[test]
+fn a_configured_language_without_templates_is_reported_template_by_template() {
+    // No Irish templates are built in and the organisation gave none: every
+    // complainant-facing one is named, staff mail is not needed in Irish.
+    let out = broken("complaintd.toml", |t| {
+        t.replace(
+            "[organisation]\n",
+            "[organisation]\nlanguages = [\"ga\", \"en\"]\n",
+        )
+    });
+    let missing: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("missing: a complainant may be written to in \"ga\""))
+        .collect();
+    assert_eq!(missing.len(), 15, "{out}");
+    for name in [
+        "acknowledgement",
+        "stage_response",
+        "delay_notice",
+        "closure_notice",
+    ] {
+        assert!(
+            missing
+                .iter()
+                .any(|l| l.contains(&format!("template {name}"))),
+            "{name} not reported:\n{out}"
+        );
+    }
+    assert!(!out.contains("handler_notification"), "{out}");
+}
+
+#[test]
+fn language_codes_are_checked() {
+    let out = broken("complaintd.toml", |t| {
+        t.replace(
+            "[organisation]\n",
+            "[organisation]\nlanguages = [\"cy\", \"Welsh\", \"cy\"]\n",
+        )
+    });
+    assert!(out.contains("organisation.languages[1]"), "{out}");
+    assert!(out.contains("not an ISO 639-1 language code"), "{out}");
+    assert!(out.contains("organisation.languages[2]"), "{out}");
+    assert!(out.contains("listed twice"), "{out}");
+}

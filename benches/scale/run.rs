@@ -457,6 +457,7 @@ async fn make_case(
         drafts: Vec::new(),
         drafts_made: 0,
         paused: None,
+        language: None,
         hold: None,
         anonymised_at: None,
         data_protection: false,

@@ -175,6 +175,7 @@ fn case_json(app: &App, c: &Case) -> serde_json::Value {
         "deadlines": c.deadlines,
         "linked": c.linked.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
         "escalation_undecided": c.escalation_undecided,
+        "language": c.language,
         "retain_until": crate::core::retention::retain_until(c, app.loaded.policy.retention.period),
         "hold": c.hold,
         "anonymised_at": c.anonymised_at,
@@ -275,6 +276,18 @@ pub(super) async fn cases_show(
         "  handler:  {}",
         c.handler.clone().unwrap_or_else(|| "none".into())
     );
+    if app.languages.len() > 1 || c.language.is_some() {
+        crate::outln!(
+            "  language: {}",
+            c.language.as_deref().map_or_else(
+                || "not known (written to bilingually)".to_string(),
+                |l| format!(
+                    "{} ({l})",
+                    crate::core::locale::language_name(crate::config::WORKING_LANGUAGE, l)
+                )
+            )
+        );
+    }
     crate::outln!(
         "  flags:    {}",
         c.flags

@@ -126,6 +126,22 @@ fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
             "must be one of organisation.addresses, or replies would not come back to complaintd",
         ));
     }
+    for (i, lang) in c.organisation.languages.iter().enumerate() {
+        let key = format!("organisation.languages[{i}]");
+        if lang.len() != 2 || !lang.chars().all(|ch| ch.is_ascii_lowercase()) {
+            r.problems.push(ConfigError::new(
+                f,
+                key,
+                format!("{lang:?} is not an ISO 639-1 language code (two lower-case letters, e.g. \"cy\", \"en\")"),
+            ));
+        } else if c.organisation.languages[..i].contains(lang) {
+            r.problems.push(ConfigError::new(
+                f,
+                key,
+                format!("{lang:?} is listed twice"),
+            ));
+        }
+    }
     let open = config::parse_time(&c.calendar.open);
     let close = config::parse_time(&c.calendar.close);
     if open.is_none() {
@@ -445,7 +461,7 @@ fn check_templates(l: &Loaded, r: &mut Report) {
             return;
         }
     }
-    match Templates::load(dir.as_deref()) {
+    match Templates::load(dir.as_deref(), &l.config.organisation.languages()) {
         Ok(t) => {
             for e in t.check() {
                 r.problems.push(ConfigError::new(

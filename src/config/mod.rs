@@ -45,6 +45,28 @@ pub struct Organisation {
     /// Telephone, for templates.
     #[serde(default)]
     pub phone: Option<String>,
+    /// The languages the organisation corresponds in (ISO 639-1 codes),
+    /// the first the default of bilingual mail: `["cy", "en"]`. Empty: the
+    /// working language only.
+    #[serde(default)]
+    pub languages: Vec<String>,
+}
+
+/// The organisation's working language: staff mail, records, and the flat
+/// template override directory are in it.
+pub const WORKING_LANGUAGE: &str = "en";
+
+impl Organisation {
+    /// The languages complainants are written to in, the first the default
+    /// (first in bilingual mail); the working language alone when none are
+    /// configured.
+    pub fn languages(&self) -> Vec<String> {
+        if self.languages.is_empty() {
+            vec![WORKING_LANGUAGE.to_string()]
+        } else {
+            self.languages.clone()
+        }
+    }
 }
 
 /// Working days and hours.

@@ -48,6 +48,25 @@ pub struct CaseFacts {
     pub opened: String,
     /// Its flags, comma-separated, or empty.
     pub flags: String,
+    /// For staff: the language the complainant writes in and is answered
+    /// in ("Welsh"), or empty when the organisation corresponds in one
+    /// language only.
+    pub language: String,
+    /// For staff: no language is known yet, so the complainant is written
+    /// to in every language of the organisation.
+    pub bilingual: bool,
+}
+
+/// What the organisation's languages mean for a mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Languages {
+    /// The organisation corresponds in Welsh: complainant mail says that
+    /// correspondence in Welsh is welcome.
+    pub welsh_welcome: bool,
+    /// The organisation corresponds in more than one language.
+    pub several: bool,
+    /// Their codes, for staff ("cy, en").
+    pub codes: String,
 }
 
 /// A person: a name to address them by and their address.
@@ -112,6 +131,16 @@ pub struct Vars {
     /// transition ("acknowledgement to jo@…"), told to staff.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub held: Option<String>,
+    /// How long the complainant has to escalate, in the mail's language
+    /// ("10 working days").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalation_window: Option<String>,
+    /// The new deadline, written out in the mail's language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_date: Option<String>,
+    /// When a triaged case's kind must be confirmed by, written out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirm_by: Option<String>,
 }
 
 /// Every mail about a case.
@@ -137,6 +166,8 @@ pub struct CaseMail {
     pub vars: Vars,
     /// One-click links (mail to staff only).
     pub links: Links,
+    /// The organisation's languages.
+    pub languages: Languages,
 }
 
 /// One titled list of the digest.
@@ -202,6 +233,8 @@ impl CaseMail {
                 due: "Friday 27 November 2026, 17:00".into(),
                 opened: "Monday 23 November 2026, 10:15".into(),
                 flags: "safeguarding".into(),
+                language: "Welsh".into(),
+                bilingual: true,
             },
             complainant: Person {
                 name: "Jennifer Saunders".into(),
@@ -223,6 +256,9 @@ impl CaseMail {
             vars: Vars {
                 decided: crate::core::case::Vars::sample(),
                 held: Some("acknowledgement to jennifer@example.test".into()),
+                escalation_window: Some("10 working days".into()),
+                new_date: Some("Thursday 10 December 2026".into()),
+                confirm_by: Some("Tuesday 24 November 2026, 17:30".into()),
             },
             links: Links {
                 respond: "mailto:complaints+CMP-2026-0042.t0123456789abcdef.send@example.test?subject=%5BCMP-2026-0042%5D".into(),
@@ -234,6 +270,11 @@ impl CaseMail {
                 draft_write: "mailto:complaints+CMP-2026-0042.t0123456789abcdef.write-3@example.test".into(),
                 question_pauses: true,
                 draft_days: 14,
+            },
+            languages: Languages {
+                welsh_welcome: true,
+                several: true,
+                codes: "cy, en".into(),
             },
         }
     }

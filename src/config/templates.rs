@@ -1,173 +1,267 @@
-//! Mail templates (handlebars): one source per template under `templates/`,
-//! rendered twice, as plain text (no escaping) and as HTML (escaping on), to
-//! make a multipart/alternative message. An organisation can override any
-//! template, and give its own HTML version, in the directory named in config.
+//! Mail templates (handlebars): one source per template and language under
+//! `templates/<lang>/`, rendered twice, as plain text (no escaping) and as
+//! HTML (escaping on), to make a multipart/alternative message. An
+//! organisation can override any template, and give its own HTML version, in
+//! the directory named in config (`<dir>/<lang>/NAME.hbs`; a flat
+//! `<dir>/NAME.hbs` is the working language, as before languages).
+//!
+//! Staff mail exists in the working language only; every template a
+//! complainant can receive ([`TemplateId::is_complainant_facing`]) must exist
+//! in every configured language, or loading fails naming each one missing.
+//! Bilingual mail renders each language and joins them in one message
+//! ([`Templates::render_languages`]).
 //!
 //! File format: the first line is `Subject: …`, then a blank line, then the
 //! body. The subject is rendered without line breaks, so no value can inject
 //! a header.
 
 use crate::config::template_data;
+use crate::config::WORKING_LANGUAGE;
 use crate::core::case::TemplateId;
 use handlebars::Handlebars;
 use serde::Serialize;
 use std::path::Path;
 use strum::IntoEnumIterator;
 
-/// The built-in templates, compiled into the binary so `demo` and a bare
-/// install work without files.
+/// The built-in English templates, compiled into the binary so `demo` and a
+/// bare install work without files.
 const BUILT_IN: &[(&str, &str)] = &[
     (
         "acknowledgement",
-        include_str!("../../templates/acknowledgement.hbs"),
+        include_str!("../../templates/en/acknowledgement.hbs"),
     ),
     (
         "triage_acknowledgement",
-        include_str!("../../templates/triage_acknowledgement.hbs"),
+        include_str!("../../templates/en/triage_acknowledgement.hbs"),
     ),
     (
         "compliment_thanks",
-        include_str!("../../templates/compliment_thanks.hbs"),
+        include_str!("../../templates/en/compliment_thanks.hbs"),
     ),
     (
         "comment_thanks",
-        include_str!("../../templates/comment_thanks.hbs"),
+        include_str!("../../templates/en/comment_thanks.hbs"),
     ),
     (
         "handler_notification",
-        include_str!("../../templates/handler_notification.hbs"),
+        include_str!("../../templates/en/handler_notification.hbs"),
     ),
     (
         "stage_response",
-        include_str!("../../templates/stage_response.hbs"),
+        include_str!("../../templates/en/stage_response.hbs"),
     ),
     (
         "correspondence",
-        include_str!("../../templates/correspondence.hbs"),
+        include_str!("../../templates/en/correspondence.hbs"),
     ),
     (
         "delay_notice",
-        include_str!("../../templates/delay_notice.hbs"),
+        include_str!("../../templates/en/delay_notice.hbs"),
     ),
-    ("chase_up", include_str!("../../templates/chase_up.hbs")),
+    ("chase_up", include_str!("../../templates/en/chase_up.hbs")),
     (
         "breach_alert",
-        include_str!("../../templates/breach_alert.hbs"),
+        include_str!("../../templates/en/breach_alert.hbs"),
     ),
     (
         "consent_request",
-        include_str!("../../templates/consent_request.hbs"),
+        include_str!("../../templates/en/consent_request.hbs"),
     ),
     (
         "anonymous_decision_request",
-        include_str!("../../templates/anonymous_decision_request.hbs"),
+        include_str!("../../templates/en/anonymous_decision_request.hbs"),
     ),
     (
         "appeals_redirect",
-        include_str!("../../templates/appeals_redirect.hbs"),
+        include_str!("../../templates/en/appeals_redirect.hbs"),
     ),
     (
         "late_escalation_notice",
-        include_str!("../../templates/late_escalation_notice.hbs"),
+        include_str!("../../templates/en/late_escalation_notice.hbs"),
     ),
     (
         "late_escalation_received",
-        include_str!("../../templates/late_escalation_received.hbs"),
+        include_str!("../../templates/en/late_escalation_received.hbs"),
     ),
     (
         "new_case_notice",
-        include_str!("../../templates/new_case_notice.hbs"),
+        include_str!("../../templates/en/new_case_notice.hbs"),
     ),
-    ("flag_alert", include_str!("../../templates/flag_alert.hbs")),
+    (
+        "flag_alert",
+        include_str!("../../templates/en/flag_alert.hbs"),
+    ),
     (
         "handoff_notice",
-        include_str!("../../templates/handoff_notice.hbs"),
+        include_str!("../../templates/en/handoff_notice.hbs"),
     ),
     (
         "complainant_update",
-        include_str!("../../templates/complainant_update.hbs"),
+        include_str!("../../templates/en/complainant_update.hbs"),
     ),
     (
         "outcome_notice",
-        include_str!("../../templates/outcome_notice.hbs"),
+        include_str!("../../templates/en/outcome_notice.hbs"),
     ),
     (
         "command_report",
-        include_str!("../../templates/command_report.hbs"),
+        include_str!("../../templates/en/command_report.hbs"),
     ),
     (
         "unverified_sender",
-        include_str!("../../templates/unverified_sender.hbs"),
+        include_str!("../../templates/en/unverified_sender.hbs"),
     ),
     (
         "lessons_request",
-        include_str!("../../templates/lessons_request.hbs"),
+        include_str!("../../templates/en/lessons_request.hbs"),
     ),
     (
         "external_referral",
-        include_str!("../../templates/external_referral.hbs"),
+        include_str!("../../templates/en/external_referral.hbs"),
     ),
     (
         "withdrawal_confirmation",
-        include_str!("../../templates/withdrawal_confirmation.hbs"),
+        include_str!("../../templates/en/withdrawal_confirmation.hbs"),
     ),
     (
         "closure_notice",
-        include_str!("../../templates/closure_notice.hbs"),
+        include_str!("../../templates/en/closure_notice.hbs"),
     ),
     (
         "daily_digest",
-        include_str!("../../templates/daily_digest.hbs"),
+        include_str!("../../templates/en/daily_digest.hbs"),
     ),
     (
         "third_party_message",
-        include_str!("../../templates/third_party_message.hbs"),
+        include_str!("../../templates/en/third_party_message.hbs"),
     ),
     (
         "data_protection_acknowledgement",
-        include_str!("../../templates/data_protection_acknowledgement.hbs"),
+        include_str!("../../templates/en/data_protection_acknowledgement.hbs"),
     ),
     (
         "data_protection_update",
-        include_str!("../../templates/data_protection_update.hbs"),
+        include_str!("../../templates/en/data_protection_update.hbs"),
     ),
     (
         "satisfaction_survey",
-        include_str!("../../templates/satisfaction_survey.hbs"),
+        include_str!("../../templates/en/satisfaction_survey.hbs"),
     ),
     (
         "command_done",
-        include_str!("../../templates/command_done.hbs"),
+        include_str!("../../templates/en/command_done.hbs"),
     ),
     (
         "draft_confirmation",
-        include_str!("../../templates/draft_confirmation.hbs"),
+        include_str!("../../templates/en/draft_confirmation.hbs"),
     ),
     (
         "send_receipt",
-        include_str!("../../templates/send_receipt.hbs"),
+        include_str!("../../templates/en/send_receipt.hbs"),
     ),
     (
         "remedy_done",
-        include_str!("../../templates/remedy_done.hbs"),
+        include_str!("../../templates/en/remedy_done.hbs"),
     ),
     (
         "late_complaint",
-        include_str!("../../templates/late_complaint.hbs"),
+        include_str!("../../templates/en/late_complaint.hbs"),
     ),
     (
         "handler_needed",
-        include_str!("../../templates/handler_needed.hbs"),
+        include_str!("../../templates/en/handler_needed.hbs"),
     ),
     (
         "remedy_reminder",
-        include_str!("../../templates/remedy_reminder.hbs"),
+        include_str!("../../templates/en/remedy_reminder.hbs"),
     ),
     (
         "refusal_notice",
-        include_str!("../../templates/refusal_notice.hbs"),
+        include_str!("../../templates/en/refusal_notice.hbs"),
     ),
 ];
+
+/// The built-in templates of other languages than English (complainant-facing
+/// ones only), by language.
+const BUILT_IN_OTHER: &[(&str, &[(&str, &str)])] = &[("cy", BUILT_IN_CY)];
+
+/// The built-in Welsh templates (`templates/cy/`; sources and terminology in
+/// its README).
+const BUILT_IN_CY: &[(&str, &str)] = &[
+    (
+        "acknowledgement",
+        include_str!("../../templates/cy/acknowledgement.hbs"),
+    ),
+    (
+        "triage_acknowledgement",
+        include_str!("../../templates/cy/triage_acknowledgement.hbs"),
+    ),
+    (
+        "compliment_thanks",
+        include_str!("../../templates/cy/compliment_thanks.hbs"),
+    ),
+    (
+        "comment_thanks",
+        include_str!("../../templates/cy/comment_thanks.hbs"),
+    ),
+    (
+        "stage_response",
+        include_str!("../../templates/cy/stage_response.hbs"),
+    ),
+    (
+        "correspondence",
+        include_str!("../../templates/cy/correspondence.hbs"),
+    ),
+    (
+        "delay_notice",
+        include_str!("../../templates/cy/delay_notice.hbs"),
+    ),
+    (
+        "consent_request",
+        include_str!("../../templates/cy/consent_request.hbs"),
+    ),
+    (
+        "appeals_redirect",
+        include_str!("../../templates/cy/appeals_redirect.hbs"),
+    ),
+    (
+        "late_escalation_received",
+        include_str!("../../templates/cy/late_escalation_received.hbs"),
+    ),
+    (
+        "external_referral",
+        include_str!("../../templates/cy/external_referral.hbs"),
+    ),
+    (
+        "withdrawal_confirmation",
+        include_str!("../../templates/cy/withdrawal_confirmation.hbs"),
+    ),
+    (
+        "closure_notice",
+        include_str!("../../templates/cy/closure_notice.hbs"),
+    ),
+    (
+        "refusal_notice",
+        include_str!("../../templates/cy/refusal_notice.hbs"),
+    ),
+    (
+        "remedy_done",
+        include_str!("../../templates/cy/remedy_done.hbs"),
+    ),
+];
+
+/// The built-in source of `name` in `lang`, if there is one.
+fn built_in(lang: &str, name: &str) -> Option<&'static str> {
+    let list: &[(&str, &str)] = if lang == WORKING_LANGUAGE {
+        BUILT_IN
+    } else {
+        BUILT_IN_OTHER
+            .iter()
+            .find(|(l, _)| *l == lang)
+            .map_or(&[], |(_, list)| *list)
+    };
+    list.iter().find(|(n, _)| *n == name).map(|(_, c)| *c)
+}
 
 /// `{{link URL WORDS…}}`: a one-click link, its label the words joined. In
 /// the text part `WORDS <URL>` (clients make a `mailto:` in angle brackets
@@ -229,7 +323,109 @@ pub struct Rendered {
 pub struct Templates {
     text: Handlebars<'static>,
     html: Handlebars<'static>,
+    /// `lang/name` and where it came from.
     sources: Vec<(String, String)>,
+    /// The languages complainants are written to in (the working language
+    /// is always loaded besides).
+    languages: Vec<String>,
+}
+
+/// What separates the languages of a bilingual mail's text part.
+const LANGUAGE_BREAK: &str = "\n\n--------------------------------------------\n\n";
+
+/// Read `path` if it exists: `Ok(None)` when it does not.
+fn read_if_exists(path: &Path, name: &str) -> Result<Option<String>, TemplateError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    std::fs::read_to_string(path)
+        .map(Some)
+        .map_err(|e| TemplateError {
+            name: name.to_string(),
+            source_file: path.display().to_string(),
+            message: format!("cannot read: {e}"),
+        })
+}
+
+/// The source of template `name` in `lang`: the organisation's
+/// `<dir>/<lang>/NAME.hbs`, else (working language) its flat `<dir>/NAME.hbs`,
+/// else the built-in one. `None` when there is none.
+fn find_source(
+    dir: Option<&Path>,
+    lang: &str,
+    name: &str,
+    errors: &mut Vec<TemplateError>,
+) -> Option<(String, String)> {
+    if let Some(d) = dir {
+        let mut candidates = vec![d.join(lang).join(format!("{name}.hbs"))];
+        if lang == WORKING_LANGUAGE {
+            candidates.push(d.join(format!("{name}.hbs")));
+        }
+        for p in candidates {
+            match read_if_exists(&p, name) {
+                Ok(Some(c)) => return Some((p.display().to_string(), c)),
+                Ok(None) => {}
+                Err(e) => {
+                    errors.push(e);
+                    return None;
+                }
+            }
+        }
+    }
+    built_in(lang, name).map(|c| ("built-in".to_string(), c.to_string()))
+}
+
+/// The organisation's own HTML body of `name` in `lang`, if it gave one.
+fn find_html(
+    dir: Option<&Path>,
+    lang: &str,
+    name: &str,
+    errors: &mut Vec<TemplateError>,
+) -> Option<(String, String)> {
+    let d = dir?;
+    let mut candidates = vec![d.join(lang).join(format!("{name}.html.hbs"))];
+    if lang == WORKING_LANGUAGE {
+        candidates.push(d.join(format!("{name}.html.hbs")));
+    }
+    for p in candidates {
+        match read_if_exists(&p, name) {
+            Ok(Some(c)) => return Some((p.display().to_string(), c)),
+            Ok(None) => {}
+            Err(e) => {
+                errors.push(e);
+                return None;
+            }
+        }
+    }
+    None
+}
+
+/// Two HTML documents as one: the second's body after the first's, with a
+/// rule between.
+fn join_html(first: &str, second: &str) -> String {
+    let end = first.rfind("</body>");
+    let start = second
+        .find("<body")
+        .and_then(|i| second[i..].find('>').map(|j| i + j + 1));
+    match (end, start) {
+        (Some(e), Some(s)) => format!("{}<hr>\n{}", &first[..e], &second[s..]),
+        _ => format!("{first}<hr>\n{second}"),
+    }
+}
+
+/// Two subjects as one, "first / second", the second without the `[REF]`
+/// tag both start with.
+fn join_subjects(first: &str, second: &str) -> String {
+    let tag = |s: &str| {
+        s.strip_prefix('[')
+            .and_then(|r| r.find(']'))
+            .map(|i| s[..i + 2].to_string())
+    };
+    let second = match (tag(first), tag(second)) {
+        (Some(a), Some(b)) if a == b => second[b.len()..].trim_start(),
+        _ => second,
+    };
+    format!("{first} / {second}")
 }
 
 fn split_subject(
@@ -312,9 +508,13 @@ fn paragraphs(escaped: &str) -> String {
 }
 
 impl Templates {
-    /// Load the built-in templates, then overrides from `dir` (`NAME.hbs`
-    /// replaces a template; `NAME.html.hbs` gives it its own HTML body).
-    pub fn load(dir: Option<&Path>) -> Result<Templates, Vec<TemplateError>> {
+    /// Load the built-in templates in the working language, then overrides
+    /// from `dir` (`NAME.hbs` or `en/NAME.hbs` replaces a template;
+    /// `NAME.html.hbs` gives it its own HTML body); and for every other
+    /// language of `languages`, each complainant-facing template from
+    /// `dir/<lang>/` or the built-in ones. A template missing for a
+    /// configured language is an error.
+    pub fn load(dir: Option<&Path>, languages: &[String]) -> Result<Templates, Vec<TemplateError>> {
         let mut text = Handlebars::new();
         text.register_escape_fn(handlebars::no_escape);
         text.register_helper("link", Box::new(link_helper(false)));
@@ -322,83 +522,94 @@ impl Templates {
         html.register_helper("link", Box::new(link_helper(true)));
         let mut errors = Vec::new();
         let mut sources = Vec::new();
-        for (name, builtin) in BUILT_IN {
-            let mut source = "built-in".to_string();
-            let mut content = builtin.to_string();
-            let mut html_override = None;
-            if let Some(d) = dir {
-                let p = d.join(format!("{name}.hbs"));
-                if p.exists() {
-                    match std::fs::read_to_string(&p) {
-                        Ok(c) => {
-                            content = c;
-                            source = p.display().to_string();
-                        }
-                        Err(e) => errors.push(TemplateError {
-                            name: name.to_string(),
-                            source_file: p.display().to_string(),
-                            message: format!("cannot read: {e}"),
-                        }),
-                    }
-                }
-                let hp = d.join(format!("{name}.html.hbs"));
-                if hp.exists() {
-                    match std::fs::read_to_string(&hp) {
-                        Ok(c) => html_override = Some((hp.display().to_string(), c)),
-                        Err(e) => errors.push(TemplateError {
-                            name: name.to_string(),
-                            source_file: hp.display().to_string(),
-                            message: format!("cannot read: {e}"),
-                        }),
-                    }
-                }
+        let mut langs = vec![WORKING_LANGUAGE.to_string()];
+        for l in languages {
+            if !langs.contains(l) {
+                langs.push(l.clone());
             }
-            let (subject, body) = match split_subject(name, &source, &content) {
-                Ok(x) => x,
-                Err(e) => {
-                    errors.push(e);
+        }
+        for lang in &langs {
+            for id in TemplateId::iter() {
+                let name = id.name();
+                if lang != WORKING_LANGUAGE && !id.is_complainant_facing() {
                     continue;
                 }
-            };
-            let mut reg = |r: &mut Handlebars<'static>, key: String, t: &str, src: &str| {
-                if let Err(e) = r.register_template_string(&key, t) {
-                    errors.push(TemplateError {
-                        name: name.to_string(),
-                        source_file: src.to_string(),
-                        message: e.to_string(),
-                    });
-                }
-            };
-            reg(&mut text, format!("{name}.subject"), &subject, &source);
-            reg(&mut text, format!("{name}.body"), &body, &source);
-            match &html_override {
-                Some((src, c)) => reg(&mut html, format!("{name}.html"), c, src),
-                None => reg(
-                    &mut html,
-                    format!("{name}.body"),
-                    &escape_literal_html(&body),
+                let Some((source, content)) = find_source(dir, lang, name, &mut errors) else {
+                    if built_in(WORKING_LANGUAGE, name).is_some() || lang != WORKING_LANGUAGE {
+                        errors.push(TemplateError {
+                            name: name.to_string(),
+                            source_file: dir.map_or_else(
+                                || format!("templates/{lang}/{name}.hbs"),
+                                |d| d.join(lang).join(format!("{name}.hbs")).display().to_string(),
+                            ),
+                            message: format!(
+                                "missing: a complainant may be written to in {lang:?}, and there is no {name} template in it"
+                            ),
+                        });
+                    }
+                    continue;
+                };
+                let html_override = find_html(dir, lang, name, &mut errors);
+                let (subject, body) = match split_subject(name, &source, &content) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        errors.push(e);
+                        continue;
+                    }
+                };
+                let mut reg = |r: &mut Handlebars<'static>, key: String, t: &str, src: &str| {
+                    if let Err(e) = r.register_template_string(&key, t) {
+                        errors.push(TemplateError {
+                            name: name.to_string(),
+                            source_file: src.to_string(),
+                            message: e.to_string(),
+                        });
+                    }
+                };
+                reg(
+                    &mut text,
+                    format!("{lang}/{name}.subject"),
+                    &subject,
                     &source,
-                ),
+                );
+                reg(&mut text, format!("{lang}/{name}.body"), &body, &source);
+                match &html_override {
+                    Some((src, c)) => reg(&mut html, format!("{lang}/{name}.html"), c, src),
+                    None => reg(
+                        &mut html,
+                        format!("{lang}/{name}.body"),
+                        &escape_literal_html(&body),
+                        &source,
+                    ),
+                }
+                sources.push((format!("{lang}/{name}"), source));
             }
-            sources.push((name.to_string(), source));
         }
         if errors.is_empty() {
             Ok(Templates {
                 text,
                 html,
                 sources,
+                languages: langs,
             })
         } else {
             Err(errors)
         }
     }
 
-    fn source(&self, name: &str) -> String {
+    fn source(&self, lang: &str, name: &str) -> String {
+        let key = format!("{lang}/{name}");
         self.sources
             .iter()
-            .find(|(n, _)| n == name)
+            .find(|(n, _)| *n == key)
             .map(|(_, s)| s.clone())
             .unwrap_or_else(|| "built-in".into())
+    }
+
+    /// Whether template `id` can be rendered in `lang`.
+    pub fn has(&self, id: TemplateId, lang: &str) -> bool {
+        self.text
+            .has_template(&format!("{lang}/{}.body", id.name()))
     }
 
     /// Add a helper `{{name …}}` to both renderings (text and HTML), for an
@@ -412,38 +623,54 @@ impl Templates {
         self.html.register_helper(name, Box::new(helper));
     }
 
-    /// Render a template with `data` (the type of its family in
-    /// [`crate::config::template_data`]).
+    /// Render a template in the working language with `data` (the type of
+    /// its family in [`crate::config::template_data`]).
     pub fn render<T: Serialize>(
         &self,
         id: TemplateId,
         data: &T,
     ) -> Result<Rendered, TemplateError> {
+        self.render_in(id, WORKING_LANGUAGE, data)
+    }
+
+    /// Render a template in `lang` (the working language for a template
+    /// that does not exist in it: staff mail).
+    pub fn render_in<T: Serialize>(
+        &self,
+        id: TemplateId,
+        lang: &str,
+        data: &T,
+    ) -> Result<Rendered, TemplateError> {
         let name = id.name();
+        let lang = if self.has(id, lang) {
+            lang
+        } else {
+            WORKING_LANGUAGE
+        };
         let err = |e: handlebars::RenderError| TemplateError {
             name: name.to_string(),
-            source_file: self.source(name),
+            source_file: self.source(lang, name),
             message: e.to_string(),
         };
         let subject = self
             .text
-            .render(&format!("{name}.subject"), data)
+            .render(&format!("{lang}/{name}.subject"), data)
             .map_err(err)?;
         // Header safety: a subject is one line whatever the data held.
         let subject = subject.replace(['\r', '\n'], " ").trim().to_string();
         let text = self
             .text
-            .render(&format!("{name}.body"), data)
+            .render(&format!("{lang}/{name}.body"), data)
             .map_err(err)?;
-        let html = if self.html.has_template(&format!("{name}.html")) {
+        let html = if self.html.has_template(&format!("{lang}/{name}.html")) {
             self.html
-                .render(&format!("{name}.html"), data)
+                .render(&format!("{lang}/{name}.html"), data)
                 .map_err(err)?
         } else {
             paragraphs(
                 &self
                     .html
-                    .render(&format!("{name}.body"), data)
+                    .render(&format!("{lang}/{name}.body"), data)
                     .map_err(err)?,
             )
         };
@@ -454,9 +681,42 @@ impl Templates {
         })
     }
 
-    /// Render every template in strict mode with the sample data of its
-    /// family (`template_data`), so a misspelt or missing variable is an
-    /// error here rather than at send time.
+    /// Render a template once per language, each with its own data (dates
+    /// and words written in that language), and join them in that order in
+    /// one mail: subjects "first / second", texts and HTML one after the
+    /// other with a rule between. One language is a plain [`Self::render_in`].
+    pub fn render_languages<T: Serialize>(
+        &self,
+        id: TemplateId,
+        parts: &[(String, T)],
+    ) -> Result<Rendered, TemplateError> {
+        let mut out: Option<Rendered> = None;
+        for (lang, data) in parts {
+            let r = self.render_in(id, lang, data)?;
+            out = Some(match out {
+                None => r,
+                Some(o) => Rendered {
+                    subject: join_subjects(&o.subject, &r.subject),
+                    text: format!(
+                        "{}{LANGUAGE_BREAK}{}",
+                        o.text.trim_end(),
+                        r.text.trim_start()
+                    ),
+                    html: join_html(&o.html, &r.html),
+                },
+            });
+        }
+        out.ok_or_else(|| TemplateError {
+            name: id.name().to_string(),
+            source_file: "built-in".into(),
+            message: "rendered in no language".into(),
+        })
+    }
+
+    /// Render every template in every language it exists in, in strict
+    /// mode with the sample data of its family (`template_data`), so a
+    /// misspelt or missing variable is an error here rather than at send
+    /// time.
     pub fn check(&self) -> Vec<TemplateError> {
         let mut strict_text = self.text.clone();
         strict_text.set_strict_mode(true);
@@ -466,10 +726,20 @@ impl Templates {
             text: strict_text,
             html: strict_html,
             sources: self.sources.clone(),
+            languages: self.languages.clone(),
         };
-        TemplateId::iter()
-            .filter_map(|id| strict.render(id, &template_data::sample(id)).err())
-            .collect()
+        let mut problems = Vec::new();
+        for lang in &self.languages {
+            for id in TemplateId::iter().filter(|id| strict.has(*id, lang)) {
+                if let Err(mut e) = strict.render_in(id, lang, &template_data::sample(id)) {
+                    if lang != WORKING_LANGUAGE {
+                        e.name = format!("{lang}/{}", e.name);
+                    }
+                    problems.push(e);
+                }
+            }
+        }
+        problems
     }
 }
 
@@ -480,14 +750,14 @@ mod tests {
 
     #[test]
     fn built_ins_load_and_pass_the_strict_check() {
-        let t = Templates::load(None).expect("built-in templates load");
+        let t = Templates::load(None, &[]).expect("built-in templates load");
         let problems = t.check();
         assert!(problems.is_empty(), "{problems:?}");
     }
 
     #[test]
     fn html_is_escaped_and_text_is_not() {
-        let t = Templates::load(None).expect("load");
+        let t = Templates::load(None, &[]).expect("load");
         let r = t
             .render(TemplateId::StageResponse, &CaseMail::sample())
             .expect("render");
@@ -498,7 +768,7 @@ mod tests {
 
     #[test]
     fn literal_angle_brackets_in_a_template_stay_visible_in_html() {
-        let t = Templates::load(None).expect("load");
+        let t = Templates::load(None, &[]).expect("load");
         let r = t
             .render(TemplateId::HandlerNotification, &CaseMail::sample())
             .expect("render");
@@ -518,7 +788,7 @@ mod tests {
 
     #[test]
     fn links_are_anchors_in_html_and_bracketed_in_text() {
-        let t = Templates::load(None).expect("load");
+        let t = Templates::load(None, &[]).expect("load");
         let mut d = CaseMail::sample();
         d.links.respond = "mailto:c+R.tab.send@x.test?subject=a&body=b".into();
         d.complainant.name = "Jo <Bloggs>".into();
@@ -539,7 +809,7 @@ mod tests {
 
     #[test]
     fn subject_cannot_inject_headers() {
-        let t = Templates::load(None).expect("load");
+        let t = Templates::load(None, &[]).expect("load");
         let mut d = CaseMail::sample();
         d.case.reference = "X\r\nBcc: victim@example.test".into();
         let r = t.render(TemplateId::Acknowledgement, &d).expect("render");
@@ -556,7 +826,9 @@ mod tests {
             "Subject: digest {{digest.date}}\n\n{{case.reference}}",
         )
         .expect("write");
-        let problems = Templates::load(Some(dir.path())).expect("load").check();
+        let problems = Templates::load(Some(dir.path()), &[])
+            .expect("load")
+            .check();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].name, "daily_digest");
     }
@@ -569,11 +841,126 @@ mod tests {
             "Subject: hi {{case.refrence}}\n\nbody",
         )
         .expect("write");
-        let t = Templates::load(Some(dir.path())).expect("load");
+        let t = Templates::load(Some(dir.path()), &[]).expect("load");
         let problems = t.check();
         assert_eq!(problems.len(), 1);
         assert!(problems[0].source_file.ends_with("acknowledgement.hbs"));
         std::fs::write(dir.path().join("closure_notice.hbs"), "no subject line").expect("write");
-        assert!(Templates::load(Some(dir.path())).is_err());
+        assert!(Templates::load(Some(dir.path()), &[]).is_err());
+    }
+
+    /// A minimal complainant-facing template set in `lang` under `dir`.
+    fn write_language(dir: &Path, lang: &str, skip: &[&str]) {
+        let d = dir.join(lang);
+        std::fs::create_dir_all(&d).expect("mkdir");
+        for id in TemplateId::iter().filter(|id| id.is_complainant_facing()) {
+            if skip.contains(&id.name()) {
+                continue;
+            }
+            std::fs::write(
+                d.join(format!("{}.hbs", id.name())),
+                format!(
+                    "Subject: [{{{{case.reference}}}}] {lang} {}\n\n{lang}: {{{{case.kind}}}}\n",
+                    id.name()
+                ),
+            )
+            .expect("write");
+        }
+    }
+
+    #[test]
+    fn a_template_missing_for_a_configured_language_is_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_language(dir.path(), "xx", &["delay_notice", "closure_notice"]);
+        let langs = vec!["xx".to_string(), "en".to_string()];
+        let Err(errors) = Templates::load(Some(dir.path()), &langs) else {
+            panic!("loaded with two templates missing");
+        };
+        let mut missing: Vec<&str> = errors.iter().map(|e| e.name.as_str()).collect();
+        missing.sort_unstable();
+        assert_eq!(missing, ["closure_notice", "delay_notice"], "{errors:?}");
+        assert!(errors[0].source_file.contains("xx"), "{errors:?}");
+        assert!(errors[0].message.contains("\"xx\""), "{errors:?}");
+        // Staff mail is never needed in another language.
+        write_language(dir.path(), "xx", &[]);
+        let t = Templates::load(Some(dir.path()), &langs).expect("complete");
+        assert!(t.check().is_empty());
+        assert!(t.has(TemplateId::Acknowledgement, "xx"));
+        assert!(!t.has(TemplateId::HandlerNotification, "xx"));
+    }
+
+    #[test]
+    fn a_misspelt_variable_in_another_language_fails_the_check() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_language(dir.path(), "xx", &[]);
+        std::fs::write(
+            dir.path().join("xx/closure_notice.hbs"),
+            "Subject: x\n\n{{case.refrence}}",
+        )
+        .expect("write");
+        let t = Templates::load(Some(dir.path()), &["xx".to_string()]).expect("load");
+        let problems = t.check();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].name, "xx/closure_notice");
+    }
+
+    #[test]
+    fn per_language_overrides_win_and_the_flat_directory_is_english() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("closure_notice.hbs"),
+            "Subject: flat\n\nflat",
+        )
+        .expect("write");
+        let t = Templates::load(Some(dir.path()), &[]).expect("load");
+        let d = CaseMail::sample();
+        assert_eq!(
+            t.render(TemplateId::ClosureNotice, &d)
+                .expect("render")
+                .subject,
+            "flat"
+        );
+        std::fs::create_dir_all(dir.path().join("en")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("en/closure_notice.hbs"),
+            "Subject: en dir\n\nen",
+        )
+        .expect("write");
+        let t = Templates::load(Some(dir.path()), &[]).expect("load");
+        assert_eq!(
+            t.render(TemplateId::ClosureNotice, &d)
+                .expect("render")
+                .subject,
+            "en dir"
+        );
+    }
+
+    #[test]
+    fn bilingual_mail_is_one_message_first_language_first() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_language(dir.path(), "xx", &[]);
+        let t =
+            Templates::load(Some(dir.path()), &["xx".to_string(), "en".to_string()]).expect("load");
+        let mut xx = CaseMail::sample();
+        xx.case.kind = "kind-in-xx".into();
+        let en = CaseMail::sample();
+        let r = t
+            .render_languages(
+                TemplateId::ClosureNotice,
+                &[("xx".to_string(), xx), ("en".to_string(), en)],
+            )
+            .expect("render");
+        assert_eq!(
+            r.subject,
+            "[CMP-2026-0042] xx closure_notice / Your case is closed"
+        );
+        let xx_at = r.text.find("xx: kind-in-xx").expect("xx part");
+        let en_at = r
+            .text
+            .find("Your case CMP-2026-0042 is now closed")
+            .expect("en part");
+        assert!(xx_at < en_at, "{}", r.text);
+        assert_eq!(r.html.matches("<html>").count(), 1, "{}", r.html);
+        assert!(r.html.contains("<hr>"), "{}", r.html);
     }
 }

@@ -28,6 +28,8 @@ const COMPLAINANT_FACING: &[&str] = &[
     "external_referral",
     "withdrawal_confirmation",
     "closure_notice",
+    "refusal_notice",
+    "remedy_done",
 ];
 
 const WELCOME_CY: &str = "Rydym yn croesawu gohebiaeth yn Gymraeg a byddwn yn ateb yn Gymraeg; ni fydd hyn yn arwain at oedi.";

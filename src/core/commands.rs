@@ -158,6 +158,25 @@ pub enum Command {
     /// The complainant does not want the satisfaction survey (or any more
     /// mail that is not about their complaint).
     NoSurvey,
+    /// The language the complainant is written to in from now on
+    /// (`#language cy`).
+    Language {
+        /// ISO 639-1 code.
+        code: String,
+    },
+}
+
+/// A language as a handler names it (`cy`, `Welsh`, `Cymraeg`): its ISO
+/// 639-1 code.
+fn language_code(s: &str) -> Option<String> {
+    let s = s.trim().to_lowercase();
+    let code = match s.as_str() {
+        "welsh" | "cymraeg" => "cy",
+        "english" | "saesneg" | "english." => "en",
+        c if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_lowercase()) => c,
+        _ => return None,
+    };
+    Some(code.to_string())
 }
 
 /// When a remedy is due, as the handler wrote it.
@@ -232,7 +251,7 @@ const PLACEHOLDERS: [&str; 13] = [
 ];
 
 static COMMAND_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|flag|unflag|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline|no-escalate|noescalate|no_escalate|define|outcome|remedy|remedy-done|refuse|accept-late|hold|release|data-protection|data_protection|no-survey|no_survey)(?-u:\b)")
+    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|flag|unflag|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline|no-escalate|noescalate|no_escalate|define|outcome|remedy|remedy-done|refuse|accept-late|hold|release|data-protection|data_protection|no-survey|no_survey|language|iaith)(?-u:\b)")
         .expect("static regex")
 });
 
@@ -384,6 +403,9 @@ fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, Str
         "proceed" | "investigate" => Ok(Command::Proceed { reason: opt(&full(rest)) }),
         "no-action" | "noaction" | "no_action" | "decline" => Ok(Command::NoAction { reason: opt(&full(rest)) }),
         "no-escalate" | "noescalate" | "no_escalate" => Ok(Command::NoEscalate { reason: opt(&full(rest)) }),
+        "language" | "iaith" => language_code(rest)
+            .map(|code| Command::Language { code })
+            .ok_or_else(|| format!("#{word} needs a language code, e.g. `#language cy` or `#language en` (got {:?})", rest.trim())),
         "hold" => opt(&full(rest))
             .map(|reason| Command::Hold { reason })
             .ok_or_else(|| "#hold needs a reason, e.g. `#hold claim issued in the county court`".to_string()),
@@ -433,7 +455,7 @@ fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, Str
             None => Err("#accept-late needs the reason: `#accept-late the learner was in hospital until May`".into()),
         },
         other => Err(format!(
-            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #flag, #unflag, #consent, #contact, #withdraw, #escalate, #no-escalate, #proceed, #no-action, #define, #outcome, #remedy, #remedy-done, #refuse, #accept-late, #hold, #release, #data-protection or #no-survey"
+            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #flag, #unflag, #consent, #contact, #withdraw, #escalate, #no-escalate, #proceed, #no-action, #define, #outcome, #remedy, #remedy-done, #refuse, #accept-late, #hold, #release, #data-protection, #no-survey or #language"
         )),
     }
 }
@@ -637,6 +659,23 @@ mod tests {
                 to: "sam@org.test".into()
             }
         );
+    }
+
+    #[test]
+    fn language_takes_a_code_or_a_name() {
+        let p = parse("Diolch am hyn.\n#language cy\n#iaith English");
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(
+            p.commands,
+            [
+                Command::Language { code: "cy".into() },
+                Command::Language { code: "en".into() }
+            ]
+        );
+        assert_eq!(p.text, "Diolch am hyn.");
+        let bad = parse("#language Klingon-ish");
+        assert!(bad.commands.is_empty());
+        assert_eq!(bad.errors.len(), 1);
     }
 
     #[test]

@@ -90,8 +90,12 @@ pub struct ExternalBody {
 pub struct Stage {
     /// Short id used in config and audit ("stage1", "appeal").
     pub id: String,
-    /// Name shown to people ("Stage 2 – Formal").
+    /// Name shown to people ("Stage 2 – Formal"), in the working language.
     pub name: String,
+    /// The name in other languages, by ISO 639-1 code (`names = { cy =
+    /// "Cam 2 – Ffurfiol" }`); a language without one uses `name`.
+    #[serde(default)]
+    pub names: std::collections::BTreeMap<String, String>,
     /// Role that handles cases at this stage (absent only for an external stage).
     #[serde(default)]
     pub handler: Option<String>,
@@ -135,6 +139,11 @@ pub struct Stage {
 pub const EXTERNAL_BODIES: &str = "external_bodies";
 
 impl Stage {
+    /// Its name in `lang`, else the working-language name.
+    pub fn name_in(&self, lang: &str) -> &str {
+        self.names.get(lang).map_or(&self.name, |n| n)
+    }
+
     /// An external stage: the organisation co-operates, it does not respond.
     pub fn is_external(&self) -> bool {
         !self.external_bodies.is_empty() && self.handler.is_none()
@@ -165,8 +174,12 @@ pub struct Route {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Procedure {
-    /// Name of the procedure, for mail and records.
+    /// Name of the procedure, for mail and records (working language).
     pub name: String,
+    /// The name in other languages, by ISO 639-1 code; a language without
+    /// one uses `name`.
+    #[serde(default)]
+    pub names: std::collections::BTreeMap<String, String>,
     /// Case references look like `PREFIX-2026-0042`.
     pub reference_prefix: String,
     /// Roles told when any complaint arrives.
@@ -181,6 +194,13 @@ pub struct Procedure {
     /// A handler who extends must send a delay notice before the deadline expires.
     #[serde(default = "yes")]
     pub delay_notice_required: bool,
+}
+
+impl Procedure {
+    /// Its name in `lang`, else the working-language name.
+    pub fn name_in(&self, lang: &str) -> &str {
+        self.names.get(lang).map_or(&self.name, |n| n)
+    }
 }
 
 fn yes() -> bool {

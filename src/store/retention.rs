@@ -192,6 +192,13 @@ impl Store {
             .bind(r)
             .execute(&mut *tx)
             .await?;
+        // The language remembered for its people is about them too.
+        sqlx::query(
+            "DELETE FROM contact_languages WHERE address IN (SELECT value FROM json_each(?))",
+        )
+        .bind(&parties)
+        .execute(&mut *tx)
+        .await?;
         Ok(Removed {
             messages,
             sent,

@@ -82,11 +82,27 @@ fn line(app: &App, c: &Case) -> String {
         )
     };
     format!(
-        "{} {} from {who}{flags}, {stage}, {}",
+        "{} {} from {who}{flags}, {stage}, {}{}",
         c.reference,
         c.kind,
-        c.state.as_str()
+        c.state.as_str(),
+        language(app, c)
     )
+}
+
+/// The case's language, for an organisation that corresponds in more than
+/// one (", in Welsh"; ", language not known"); empty otherwise.
+pub(crate) fn language(app: &App, c: &Case) -> String {
+    if app.languages.len() < 2 {
+        return String::new();
+    }
+    match &c.language {
+        Some(l) => format!(
+            ", in {}",
+            crate::core::locale::language_name(crate::config::WORKING_LANGUAGE, l)
+        ),
+        None => ", language not known".into(),
+    }
 }
 
 /// How many entries a list in the digest shows before it says "and N more":

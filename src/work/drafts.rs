@@ -46,9 +46,11 @@ pub fn token_slot() -> &'static str {
 /// One outgoing mail to render.
 #[derive(Debug, Clone)]
 pub struct Draft {
-    /// The template and its data; `None` when the envelope already holds the
-    /// finished subject, text and HTML (notices built as plain text).
-    pub template: Option<(TemplateId, Value)>,
+    /// The template and its data in each language it is written in (more
+    /// than one: a bilingual mail, in that order); `None` when the envelope
+    /// already holds the finished subject, text and HTML (notices built as
+    /// plain text).
+    pub template: Option<(TemplateId, Vec<(String, Value)>)>,
     /// The handler token of a mail to a member of staff: the data holds
     /// [`token_slot`] in its place.
     pub token: Option<String>,
@@ -68,10 +70,13 @@ impl Draft {
         }
         let mut h = Sha256::new();
         match &self.template {
-            Some((id, data)) => {
+            Some((id, parts)) => {
                 field(&mut h, id.name().as_bytes());
-                // serde_json writes a map in one order for one insertion order.
-                field(&mut h, data.to_string().as_bytes());
+                for (lang, data) in parts {
+                    field(&mut h, lang.as_bytes());
+                    // serde_json writes a map in one order for one insertion order.
+                    field(&mut h, data.to_string().as_bytes());
+                }
             }
             None => field(&mut h, b""),
         }
@@ -100,16 +105,20 @@ impl Draft {
     /// for (`rendered` keeps it): staff differ only by their token.
     fn render(&self, app: &App, rendered: &mut Rendered) -> Result<Vec<u8>, ApplyError> {
         let mut env = self.envelope.clone();
-        if let Some((id, data)) = &self.template {
+        if let Some((id, parts)) = &self.template {
             let mut h = Sha256::new();
             h.update(id.name().as_bytes());
-            h.update([0]);
-            h.update(data.to_string().as_bytes());
+            for (lang, data) in parts {
+                h.update([0]);
+                h.update(lang.as_bytes());
+                h.update([0]);
+                h.update(data.to_string().as_bytes());
+            }
             let key: Key = h.finalize().into();
             let r = match rendered.get(&key) {
                 Some(r) => r,
                 None => {
-                    let r = app.templates.render(*id, data)?;
+                    let r = app.templates.render_languages(*id, parts)?;
                     rendered.entry(key).or_insert(r)
                 }
             };

@@ -4,10 +4,12 @@
 
 use crate::app::App;
 use crate::config::template_data::{
-    CaseFacts, CaseMail, Contact, Links, Org, Person, Procedure, Vars,
+    CaseFacts, CaseMail, Contact, Languages, Links, Org, Person, Procedure, Vars,
 };
 use crate::config::templates::TemplateError;
+use crate::config::WORKING_LANGUAGE;
 use crate::core::case::{self, Case, Effect, OutMail, Recipient, TemplateId, Transition};
+use crate::core::locale;
 use crate::core::reference::CaseRef;
 use crate::mail::outgoing::{self, Envelope};
 use crate::store::{NewOutbox, Store, StoreError, StoredBytes};
@@ -34,11 +36,77 @@ pub enum ApplyError {
     OverBudget(String),
 }
 
-fn local(app: &App, t: DateTime<Utc>) -> String {
-    app.calendar
-        .to_local(t)
-        .format("%A %-d %B %Y, %H:%M")
-        .to_string()
+/// `t` as local date and time, written out in `lang`.
+fn local(app: &App, lang: &str, t: DateTime<Utc>) -> String {
+    locale::long_date_time(lang, app.calendar.to_local(t))
+}
+
+/// The languages a mail to someone whose language is `preference` is
+/// written in, in order: theirs when the organisation corresponds in it;
+/// else, unknown, every language of the organisation (bilingual, the first
+/// first); an organisation of one language writes in that one.
+pub(crate) fn languages_for(app: &App, preference: Option<&str>) -> Vec<String> {
+    let langs = app.loaded.config.organisation.languages();
+    match preference {
+        Some(p) if langs.iter().any(|l| l == p) => vec![p.to_string()],
+        _ if langs.len() > 1 => langs,
+        _ => langs.into_iter().take(1).collect(),
+    }
+}
+
+/// The mail's variables as the state machine decided them, with its dates
+/// and spans written out in `lang`.
+fn localised_vars(app: &App, m: &OutMail, lang: &str) -> Vars {
+    let v = &m.vars;
+    Vars {
+        decided: (*m.vars).clone(),
+        held: None,
+        escalation_window: v.escalation_window.map(|w| locale::span(lang, w)),
+        new_date: v.new_date.map(|d| locale::long_date(lang, d)),
+        confirm_by: v.confirm_by.map(|t| local(app, lang, t)),
+    }
+    .with_record_words(lang)
+}
+
+impl Vars {
+    /// A stage's outcome and a refusal's ground as a letter in `lang`
+    /// words them (the state machine gives the English words).
+    fn with_record_words(mut self, lang: &str) -> Vars {
+        use crate::core::case::records::{Outcome, RefusalGround};
+        use strum::IntoEnumIterator;
+        if lang != "cy" {
+            return self;
+        }
+        let d = &mut self.decided;
+        if let Some(o) = Outcome::iter().find(|o| d.outcome.as_deref() == Some(&o.words())) {
+            // The Public Services Ombudsman for Wales's outcome words.
+            d.outcome = Some(
+                match o {
+                    Outcome::Upheld => "cadarnhawyd",
+                    Outcome::PartlyUpheld => "cadarnhawyd yn rhannol",
+                    Outcome::NotUpheld => "ni chadarnhawyd",
+                    Outcome::Resolved => "datryswyd",
+                    Outcome::Withdrawn => "tynnwyd yn ôl",
+                }
+                .into(),
+            );
+        }
+        if let Some(g) = RefusalGround::iter().find(|g| d.ground.as_deref() == Some(g.words())) {
+            d.ground = Some(
+                match g {
+                    RefusalGround::OutOfTime => {
+                        "cafodd ei gwneud y tu allan i'r amser y mae ein gweithdrefn yn ei ganiatáu"
+                    }
+                    RefusalGround::AlreadyAnswered => "rydym eisoes wedi ei hateb",
+                    RefusalGround::NotAComplaint => {
+                        "nid yw'n gŵyn y mae ein gweithdrefn yn ymdrin â hi"
+                    }
+                }
+                .into(),
+            );
+        }
+        self
+    }
 }
 
 /// A member of staff's name, else the address itself.
@@ -178,17 +246,33 @@ fn links(app: &App, c: &Case, m: &OutMail, token: &str, stage: &str, name: &str)
     l
 }
 
-/// The template data for one mail to one recipient; `token` is the handler
-/// token of this mail, which members of staff (and only they) have.
-fn data(app: &App, c: &Case, m: &OutMail, token: Option<&str>, context_text: &str) -> CaseMail {
+/// Who a mail is for, as its template data needs it.
+struct Reader<'a> {
+    /// The handler token of this mail, which members of staff (and only
+    /// they) have.
+    token: Option<&'a str>,
+    /// The language the mail is written in.
+    lang: &'a str,
+    /// The complainant's language, when known.
+    complainant_lang: Option<&'a str>,
+}
+
+/// The template data for one mail to one reader.
+fn data(app: &App, c: &Case, m: &OutMail, reader: &Reader<'_>, context_text: &str) -> CaseMail {
+    let Reader {
+        token,
+        lang,
+        complainant_lang,
+    } = *reader;
     let staff = token.is_some();
     let cfg = &app.loaded.config;
-    let stage = app.loaded.policy.stage(c.stage);
+    let policy = &app.loaded.policy;
+    let stage = policy.stage(c.stage);
     let due = c
         .deadlines
         .iter()
         .find(|d| d.kind == case::DeadlineKind::Respond)
-        .map(|d| local(app, d.due))
+        .map(|d| local(app, lang, d.due))
         .unwrap_or_default();
     let handler = c.handler.clone().unwrap_or_default();
     let complainant_name = c
@@ -197,7 +281,9 @@ fn data(app: &App, c: &Case, m: &OutMail, token: Option<&str>, context_text: &st
         .as_deref()
         .map(crate::core::text::display_name)
         .filter(|n| !n.is_empty());
-    let stage_name = stage.map(|s| s.name.clone()).unwrap_or_default();
+    let stage_name = stage
+        .map(|s| s.name_in(lang).to_string())
+        .unwrap_or_default();
     let links = match token {
         Some(t) => links(
             app,
@@ -209,33 +295,53 @@ fn data(app: &App, c: &Case, m: &OutMail, token: Option<&str>, context_text: &st
         ),
         None => Links::default(),
     };
+    let mut vars = localised_vars(app, m, lang);
+    // A stage's name in the mail's language (other names of `stage` are
+    // staff mail's).
+    if let Some(s) = policy
+        .stages
+        .iter()
+        .find(|s| Some(&s.name) == vars.decided.stage.as_ref())
+    {
+        vars.decided.stage = Some(s.name_in(lang).to_string());
+    }
+    let languages = cfg.organisation.languages();
     CaseMail {
         org: Org::of(&cfg.organisation),
         procedure: Procedure {
-            name: app.loaded.policy.procedure.name.clone(),
+            name: policy.procedure.name_in(lang).to_string(),
         },
         case: CaseFacts {
             reference: c.reference.to_string(),
-            kind: c.kind.as_str().to_string(),
+            kind: locale::kind_name(lang, c.kind),
             state: c.state.as_str().to_string(),
             stage_name,
             due,
-            opened: local(app, c.opened_at),
+            opened: local(app, lang, c.opened_at),
             flags: c
                 .flags
                 .iter()
                 .map(|f| f.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
+            language: if languages.len() > 1 || languages.iter().any(|l| l != WORKING_LANGUAGE) {
+                complainant_lang
+                    .map(|l| locale::language_name(WORKING_LANGUAGE, l))
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            },
+            bilingual: languages.len() > 1
+                && !complainant_lang.is_some_and(|l| languages.iter().any(|k| k == l)),
         },
         complainant: Person {
             // From the From field: whatever its sender put there.
-            name: complainant_name.unwrap_or_else(|| "Sir or Madam".into()),
+            name: complainant_name.unwrap_or_else(|| locale::unknown_addressee(lang).into()),
             address: c.complainant.address.clone(),
         },
         handler: Person {
             name: if handler.is_empty() {
-                "the complaints team".to_string()
+                locale::complaints_team(lang).to_string()
             } else {
                 person_name(app, &handler)
             },
@@ -254,11 +360,13 @@ fn data(app: &App, c: &Case, m: &OutMail, token: Option<&str>, context_text: &st
                 url: k.url.clone().unwrap_or_default(),
             })
             .collect(),
-        vars: Vars {
-            decided: (*m.vars).clone(),
-            held: None,
-        },
+        vars,
         links,
+        languages: Languages {
+            welsh_welcome: languages.iter().any(|l| l == "cy"),
+            several: languages.len() > 1,
+            codes: languages.join(", "),
+        },
     }
 }
 
@@ -387,6 +495,7 @@ async fn queue_mail(
     now: DateTime<Utc>,
 ) -> Result<(usize, usize), ApplyError> {
     let (mut queued, mut held) = (0, 0);
+    let complainant_lang = Store::contact_language(tx, &c.complainant.address).await?;
     for recipient in resolve(app, c, &m.to) {
         let staff = app.directory.by_email(&recipient).is_some();
         let automatic = !staff;
@@ -419,11 +528,30 @@ async fn queue_mail(
         });
         // Rendered with the token's slot: once for every member of staff.
         let slot = token.as_ref().map(|_| crate::work::drafts::token_slot());
-        let mut d = data(app, c, m, slot, context_text);
-        if staff && !batch.held_outside.is_empty() {
-            d.vars.held = Some(batch.held_outside.join(", "));
+        // Staff mail is in the working language; someone outside gets
+        // theirs, or every language of the organisation while it is unknown.
+        let langs = if staff || !m.template.is_complainant_facing() {
+            vec![WORKING_LANGUAGE.to_string()]
+        } else if recipient == c.complainant.address {
+            languages_for(app, complainant_lang.as_deref())
+        } else {
+            let theirs = Store::contact_language(tx, &recipient).await?;
+            languages_for(app, theirs.as_deref())
+        };
+        let mut parts = Vec::with_capacity(langs.len());
+        for lang in langs {
+            let reader = Reader {
+                token: slot,
+                lang: &lang,
+                complainant_lang: complainant_lang.as_deref(),
+            };
+            let mut d = data(app, c, m, &reader, context_text);
+            if staff && !batch.held_outside.is_empty() {
+                d.vars.held = Some(batch.held_outside.join(", "));
+            }
+            let d = draft_data(m.template, &d, staff)?;
+            parts.push((lang, d));
         }
-        let d = draft_data(m.template, &d, staff)?;
         let message_id = app.secret.message_id(
             &c.reference,
             m.template.name(),
@@ -476,7 +604,7 @@ async fn queue_mail(
         let raw = drafts.message(
             app,
             Draft {
-                template: Some((m.template, d)),
+                template: Some((m.template, parts)),
                 token,
                 envelope: env,
             },
@@ -542,6 +670,17 @@ pub async fn apply_caused(
                 Store::set_chases(tx, reference, d.kind, &chases).await?;
             }
             Effect::ClearDeadline(k) => Store::clear_deadline(tx, reference, *k).await?,
+            Effect::SetLanguage { address, language } => {
+                Store::set_contact_language(
+                    tx,
+                    address,
+                    language,
+                    crate::store::LanguageSource::Handler,
+                    None,
+                    now,
+                )
+                .await?;
+            }
             Effect::Send(m) => {
                 let (queued, held) =
                     queue_mail(app, tx, drafts, &mut batch, c, m, context_text, cause, now).await?;

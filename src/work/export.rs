@@ -148,6 +148,19 @@ pub async fn export(app: &App, reference: &CaseRef, out: &Path) -> Result<PathBu
         one_line(&c.complainant.address)
     );
     let _ = writeln!(rec, "Kind: {}", c.kind);
+    if app.languages.len() > 1 || c.language.is_some() {
+        let _ = writeln!(
+            rec,
+            "Language: {}",
+            c.language.as_deref().map_or_else(
+                || "not known (written to bilingually)".to_string(),
+                |l| format!(
+                    "{} ({l})",
+                    crate::core::locale::language_name(crate::config::WORKING_LANGUAGE, l)
+                )
+            )
+        );
+    }
     let flags: Vec<&str> = c.flags.iter().map(|f| f.as_str()).collect();
     let _ = writeln!(
         rec,

@@ -9,9 +9,11 @@
 //! that reuses a known Message-ID is stored and processed like any other.
 
 use crate::app::App;
+use crate::config::WORKING_LANGUAGE;
 use crate::core::case::{self, Event, Inbound};
 use crate::core::classify;
 use crate::core::kind::Kind;
+use crate::core::locale;
 use crate::core::mail::{self, InboundMail};
 use crate::core::reference::CaseRef;
 use crate::core::{auth, commands, threading, token};
@@ -543,6 +545,20 @@ async fn process_analysed(
             }),
         );
     }
+    // The language they wrote in, before any mail to them is rendered.
+    let staff_sender = mail.relayed_by.is_none() && app.directory.by_email(sender).is_some();
+    if let Some(a) =
+        note_language(app, tx, row, sender, staff_sender, &parts.new, mail, now).await?
+    {
+        tr.effects.push(case::Effect::Audit(a));
+    }
+    // The case records the complainant's language as last known (a
+    // handler's `#language` in this very message has set it already).
+    if tr.case.language.is_none() || *sender == tr.case.complainant.address {
+        if let Some(l) = Store::contact_language(tx, &tr.case.complainant.address).await? {
+            tr.case.language = Some(l);
+        }
+    }
     effects::apply_caused(app, tx, drafts, &tr, &context_text, cause, now).await?;
     if let Some((old, why)) = new_matter_of {
         // The old case says so too: the complainant's different matter
@@ -579,6 +595,59 @@ async fn process_analysed(
     )
     .await?;
     Ok(outcome)
+}
+
+/// Detect the language of a message's newly written text and record it on
+/// the message; for someone outside the organisation, remember it as the
+/// language to write to them in when the text is clear enough: their first
+/// clear message sets it, a later clear message in another of the
+/// organisation's languages changes it, a short or mixed one ("Diolch", a
+/// bilingual signature) changes nothing. Returns the audit entry of a
+/// change when the organisation corresponds in more than one language.
+#[allow(clippy::too_many_arguments)]
+async fn note_language(
+    app: &App,
+    tx: &mut SqliteConnection,
+    row: i64,
+    sender: &str,
+    staff: bool,
+    text: &str,
+    mail: &InboundMail,
+    now: DateTime<Utc>,
+) -> Result<Option<case::Audit>, StoreError> {
+    let Some(found) = crate::core::language::detect(text) else {
+        return Ok(None);
+    };
+    Store::set_message_language(tx, row, found.code, found.confident).await?;
+    if staff || !found.confident || !app.languages.iter().any(|l| l == found.code) {
+        return Ok(None);
+    }
+    let before = Store::contact_language(tx, sender).await?;
+    if before.as_deref() == Some(found.code) {
+        return Ok(None);
+    }
+    Store::set_contact_language(
+        tx,
+        sender,
+        found.code,
+        crate::store::LanguageSource::Detected,
+        mail.message_id.as_deref(),
+        now,
+    )
+    .await?;
+    let name = locale::language_name(WORKING_LANGUAGE, found.code);
+    Ok((app.languages.len() > 1).then(|| case::Audit {
+        actor: case::Actor::System,
+        action: "language".into(),
+        detail: match before {
+            None => format!("{sender} wrote in {name}: written to in {name} from now on"),
+            Some(b) => format!(
+                "{sender} wrote in {name} (before: {}): written to in {name} from now on",
+                locale::language_name(WORKING_LANGUAGE, &b)
+            ),
+        },
+        message_id: mail.message_id.clone(),
+    }))
 }
 
 /// Keep each classifier correction a handler's commands made (those that

@@ -275,6 +275,7 @@ pub async fn erase(
     report.messages = Store::erase_messages(&mut tx, &ids).await?;
     report.sent = Store::erase_sent(&mut tx, &sent).await?;
     report.audit = Store::erase_audit_naming(&mut tx, &address, &others).await?;
+    Store::forget_contact_language(&mut tx, &address).await?;
     Store::append_audit(
         &mut tx,
         None,

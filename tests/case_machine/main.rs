@@ -24,6 +24,7 @@ struct World {
     loaded: Loaded,
     calendar: Calendar,
     directory: Directory,
+    languages: Vec<String>,
 }
 
 impl World {
@@ -34,6 +35,7 @@ impl World {
         World {
             calendar: loaded.calendar(),
             directory: loaded.directory(),
+            languages: loaded.config.organisation.languages(),
             loaded,
         }
     }
@@ -42,6 +44,7 @@ impl World {
             policy: &self.loaded.policy,
             calendar: &self.calendar,
             directory: &self.directory,
+            languages: &self.languages,
         }
     }
     fn open(&self, kind: Kind, flags: &[Flag], text: &str, now: DateTime<Utc>) -> Transition {

@@ -219,8 +219,8 @@ fn extension_sends_a_delay_notice_before_expiry() {
         "waiting for the employer's statement"
     );
     assert_eq!(
-        notice.vars.new_date.as_deref().unwrap_or_default(),
-        "Thursday 10 December 2026"
+        notice.vars.new_date,
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 10)
     );
     assert_eq!(
         due(&tr.case, DeadlineKind::Respond),

@@ -32,7 +32,7 @@ async fn with_a_template_that_fails_for_bob() -> TestApp {
     let mine = app.dir.path().join("mine");
     std::fs::create_dir_all(&mine).expect("mkdir");
     let built_in = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/acknowledgement.hbs"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/en/acknowledgement.hbs"),
     )
     .expect("read template");
     std::fs::write(
@@ -260,7 +260,7 @@ async fn a_template_is_rendered_once_for_all_the_staff_it_goes_to() {
     let mine = app.dir.path().join("mine");
     std::fs::create_dir_all(&mine).expect("mkdir");
     let built_in = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/new_case_notice.hbs"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/en/new_case_notice.hbs"),
     )
     .expect("read template");
     std::fs::write(

@@ -96,7 +96,7 @@ async fn probed(writes: usize) -> (TestApp, Probes) {
     for name in ["acknowledgement", "handler_notification", "chase_up"] {
         let built_in = std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("templates")
+                .join("templates/en")
                 .join(format!("{name}.hbs")),
         )
         .expect("read template");

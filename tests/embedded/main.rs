@@ -14,6 +14,7 @@ mod floods;
 mod handler_intents;
 mod heavy;
 mod idempotence;
+mod languages;
 mod learning;
 mod locking;
 mod machine_mail;

@@ -4,6 +4,7 @@
 mod delivery;
 mod faults;
 mod intents;
+mod languages;
 mod oauth;
 mod replies;
 mod stack;

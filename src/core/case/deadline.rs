@@ -143,7 +143,7 @@ pub(super) fn deadline_due(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, kin
             let m = with_vars(mail(TemplateId::BreachAlert, to), |v| {
                 v.deadline = Some(format!("{kind:?}"))
             });
-            out.send(confirm_by(m, ctx, &d));
+            out.send(confirm_by(m, &d));
             out.audit(
                 Actor::System,
                 "breached",
@@ -159,16 +159,11 @@ pub(super) fn deadline_due(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, kin
 
 /// A triage deadline's mail says by when the kind was to be confirmed (the
 /// case's `due` is the response date promised to the writer).
-fn confirm_by(m: OutMail, ctx: &Ctx<'_>, d: &Deadline) -> OutMail {
+fn confirm_by(m: OutMail, d: &Deadline) -> OutMail {
     if d.kind != DeadlineKind::ConfirmKind {
         return m;
     }
-    let by = ctx
-        .calendar
-        .to_local(d.due)
-        .format("%A %-d %B %Y, %H:%M")
-        .to_string();
-    with_vars(m, |v| v.confirm_by = Some(by))
+    with_vars(m, |v| v.confirm_by = Some(d.due))
 }
 
 /// The outstanding remedies due by `by`, one a line, and who owns them.
@@ -252,7 +247,7 @@ pub(super) fn chase(out: &mut Out, ctx: &Ctx<'_>, kind: DeadlineKind) {
     let m = with_vars(mail(TemplateId::ChaseUp, vec![Recipient::Handler]), |v| {
         v.deadline = Some(format!("{kind:?}"))
     });
-    out.send(confirm_by(m, ctx, &d));
+    out.send(confirm_by(m, &d));
     out.audit(
         Actor::System,
         "chased",

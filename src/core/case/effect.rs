@@ -97,6 +97,13 @@ pub enum Effect {
     ClearDeadline(DeadlineKind),
     /// Append to the audit log.
     Audit(Audit),
+    /// Write to `address` in `language` (ISO 639-1) from now on.
+    SetLanguage {
+        /// The contact.
+        address: String,
+        /// The language.
+        language: String,
+    },
 }
 
 /// Addresses that are machines: nothing is ever sent to them.

@@ -73,6 +73,9 @@ pub struct Ctx<'a> {
     pub calendar: &'a Calendar,
     /// Staff and roles.
     pub directory: &'a Directory,
+    /// The languages complainants are written to in (ISO 639-1), the
+    /// first the default: what `#language` may choose.
+    pub languages: &'a [String],
 }
 
 /// An inbound message, reduced to what the state machine needs.

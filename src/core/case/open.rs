@@ -53,6 +53,7 @@ pub fn open(
         drafts: Vec::new(),
         drafts_made: 0,
         paused: None,
+        language: None,
         hold: None,
         anonymised_at: None,
         data_protection: false,
@@ -169,18 +170,19 @@ fn start_triage(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reasons: &[Str
         ..ack
     });
     out.case.acknowledged_at = Some(now);
+    out.send(with_vars(
+        mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
+        |v| {
+            v.stage = Some("TRIAGE, it may be a complaint".into());
+            v.confirm_by = Some(confirm.at);
+        },
+    ));
+    // The record is in the working language.
     let by = ctx
         .calendar
         .to_local(confirm.at)
         .format("%A %-d %B %Y, %H:%M")
         .to_string();
-    out.send(with_vars(
-        mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
-        |v| {
-            v.stage = Some("TRIAGE, it may be a complaint".into());
-            v.confirm_by = Some(by.clone());
-        },
-    ));
     out.audit(
         Actor::System,
         "triage",

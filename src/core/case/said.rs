@@ -220,7 +220,7 @@ fn respond(out: &mut Out, by: &By<'_>, text: &str) -> Result<String, String> {
     m.in_reply_to = reply_to;
     m.contacts = contacts.clone();
     if let Some(w) = stage.escalation_window {
-        m.vars.escalation_window = Some(w.to_string());
+        m.vars.escalation_window = Some(w);
     }
     if out.case.data_protection {
         m.vars.regulator = Some(super::data_protection::regulator(ctx));

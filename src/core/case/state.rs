@@ -180,6 +180,11 @@ pub struct Case {
     /// says the clock waits for the answer.
     #[serde(default)]
     pub paused: Option<Pause>,
+    /// The language the complainant is written to in (ISO 639-1), as last
+    /// known: set from what they wrote or by a handler's `#language`; none
+    /// while unknown (bilingual mail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
     /// A legal hold (`#hold REASON`): the case is kept past its retention
     /// date, and cannot be erased, until `#release`.
     #[serde(default)]

@@ -124,6 +124,33 @@ impl TemplateId {
         matches!(self, TemplateId::StageResponse | TemplateId::Correspondence)
     }
 
+    /// Mail a complainant (or a learner, a writer) can receive: it exists
+    /// in every language the organisation corresponds in and goes out in
+    /// the contact's. Everything else is staff mail, in the working language.
+    /// (The data-protection acknowledgement and update and the satisfaction
+    /// survey reach complainants too but have no Welsh version yet: they go
+    /// in the working language until they do.)
+    pub fn is_complainant_facing(self) -> bool {
+        matches!(
+            self,
+            TemplateId::Acknowledgement
+                | TemplateId::TriageAcknowledgement
+                | TemplateId::ComplimentThanks
+                | TemplateId::CommentThanks
+                | TemplateId::StageResponse
+                | TemplateId::Correspondence
+                | TemplateId::DelayNotice
+                | TemplateId::ConsentRequest
+                | TemplateId::AppealsRedirect
+                | TemplateId::LateEscalationReceived
+                | TemplateId::ExternalReferral
+                | TemplateId::WithdrawalConfirmation
+                | TemplateId::ClosureNotice
+                | TemplateId::RefusalNotice
+                | TemplateId::RemedyDone
+        )
+    }
+
     /// Mail to the complainant that answers them automatically is
     /// `Auto-Submitted: auto-replied`; everything else is `auto-generated`.
     pub fn is_auto_reply(self) -> bool {

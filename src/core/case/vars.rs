@@ -18,15 +18,17 @@ pub struct Vars {
     /// Ask the person whether their words may be shared.
     #[serde(default)]
     pub ask_permission: bool,
-    /// How long the complainant has to escalate ("10 working days").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub escalation_window: Option<String>,
+    /// How long the complainant has to escalate: written out in the
+    /// mail's language where it is rendered (`config::template_data`).
+    #[serde(skip)]
+    pub escalation_window: Option<crate::core::calendar::Span>,
     /// Why a deadline moved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// The new deadline, written out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub new_date: Option<String>,
+    /// The new deadline's day: written out in the mail's language where it
+    /// is rendered.
+    #[serde(skip)]
+    pub new_date: Option<chrono::NaiveDate>,
     /// Which deadline (chase-ups, breach alerts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<String>,
@@ -73,9 +75,10 @@ pub struct Vars {
     /// A flag alert for a case in triage: the flag is possible, not certain.
     #[serde(default)]
     pub possible: bool,
-    /// When a triaged case's kind must be confirmed by, written out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub confirm_by: Option<String>,
+    /// When a triaged case's kind must be confirmed by: written out (local
+    /// time) where the mail is rendered.
+    #[serde(skip)]
+    pub confirm_by: Option<chrono::DateTime<chrono::Utc>>,
     /// What in the message raised a flag (the classifier's cue).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cue: Option<String>,
@@ -129,9 +132,9 @@ impl Vars {
             stage: s("Stage 1"),
             anonymous: false,
             ask_permission: true,
-            escalation_window: s("10 working days"),
+            escalation_window: Some(crate::core::calendar::Span::WorkingDays(10)),
             reason: s("waiting for the employer's statement"),
-            new_date: s("Thursday 10 December 2026"),
+            new_date: chrono::NaiveDate::from_ymd_opt(2026, 12, 10),
             deadline: s("Respond"),
             urgent: true,
             flag: s("safeguarding"),
@@ -147,7 +150,7 @@ impl Vars {
             greet: true,
             many_contacts: false,
             possible: true,
-            confirm_by: s("Tuesday 24 November 2026, 17:30"),
+            confirm_by: "2026-11-24T17:30:00Z".parse().ok(),
             cue: s("a safeguarding cue (\"unsafe\")"),
             draft: Some(3),
             can_respond: true,

@@ -86,7 +86,7 @@ pub(super) fn extend(
         mail(TemplateId::DelayNotice, vec![Recipient::Complainant]),
         |v| {
             v.reason = Some(reason.clone());
-            v.new_date = Some(until.format("%A %-d %B %Y").to_string());
+            v.new_date = Some(until);
         },
     );
     let contacts = if ctx.policy.records.extension_names_external_body {

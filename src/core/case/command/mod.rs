@@ -74,6 +74,7 @@ pub(super) fn command(out: &mut Out, by: By<'_>, c: Command) -> Result<(), Strin
         Command::Proceed { reason } => decide::proceed(out, by, reason),
         Command::NoAction { reason } => decide::no_action(out, by, reason),
         Command::NoEscalate { reason } => decide::no_escalate(out, by, reason),
+        Command::Language { code } => people::language(out, by, code),
         Command::Hold { reason } => hold::hold(out, by, reason),
         Command::Release => hold::release(out, by),
         Command::NoSurvey => {

@@ -82,3 +82,28 @@ pub(super) fn contact(out: &mut Out, by: By<'_>, add: bool, address: String) -> 
         }
     }
 }
+
+/// Write to the complainant in `code` from now on (`#language cy`): one of
+/// the organisation's languages.
+pub(super) fn language(out: &mut Out, by: By<'_>, code: String) -> Result<(), String> {
+    let By { ctx, actor, id, .. } = by;
+    if !ctx.languages.contains(&code) {
+        return Err(format!(
+            "#language: the organisation writes in {} (got {code:?})",
+            ctx.languages.join(", ")
+        ));
+    }
+    let address = out.case.complainant.address.clone();
+    out.case.language = Some(code.clone());
+    out.effects.push(crate::core::case::Effect::SetLanguage {
+        address: address.clone(),
+        language: code.clone(),
+    });
+    out.audit(
+        actor.clone(),
+        "language set",
+        format!("{address} is written to in {code} from now on"),
+        id,
+    );
+    Ok(())
+}
