@@ -10,7 +10,9 @@
 //! English one does, so it cannot fall behind when the English one grows.
 
 use crate::config::template_data;
+use crate::core::case::records::{Outcome, RefusalGround};
 use crate::core::case::TemplateId;
+use crate::core::locale;
 use handlebars::Handlebars;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -130,6 +132,8 @@ fn render_with(template: &str, name: &str, welcome: bool, flip: bool) -> (String
     data["case"]["kind"] = "cwyn".into();
     data["case"]["due"] = "dydd Gwener 27 Tachwedd 2026 am 17:00".into();
     data["case"]["stage_name"] = "Cam 1".into();
+    data["vars"]["outcome"] = locale::outcome_words("cy", Outcome::PartlyUpheld).into();
+    data["vars"]["ground"] = locale::refusal_ground_words("cy", RefusalGround::OutOfTime).into();
     if flip {
         for flag in [
             "escalation",
@@ -165,6 +169,11 @@ fn every_welsh_template_renders_strictly_and_says_welsh_is_welcome() {
         let (_, without) = render(&cy, name, false);
         assert!(!without.contains(WELCOME_CY), "{name}:\n{without}");
         assert!(!without.contains("\n\n\n"), "{name}:\n{without}");
+        // For a reviewer of the Welsh: `SHOW_WELSH=1 cargo test --lib
+        // config::welsh_text::every_welsh -- --nocapture` prints each letter.
+        if std::env::var_os("SHOW_WELSH").is_some() {
+            eprintln!("==== {name}\n{subject}\n{body}");
+        }
         let (_, flipped) = render_with(&cy, name, true, true);
         assert!(flipped.contains(WELCOME_CY), "{name}:\n{flipped}");
         assert!(!flipped.contains("\n\n\n"), "{name}:\n{flipped}");

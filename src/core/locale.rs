@@ -1,7 +1,8 @@
 //! Words and dates that mail shows people, written out in their language:
-//! long dates and times, working-day phrases, the kind of a case, the
-//! names of languages. Hand-written, not a crate: chrono's own locales
-//! (`unstable-locales`, from glibc data) have no Welsh, and what mail needs
+//! long dates and times, working-day phrases, the kind of a case, a
+//! stage's outcome and a refusal's ground, the names of languages.
+//! Hand-written, not a crate: chrono's own locales (`unstable-locales`,
+//! from glibc data) have no Welsh, and what mail needs
 //! is a few dozen words whose Welsh must follow the rules our templates
 //! are reviewed against (see `templates/cy/README.md`).
 //!
@@ -16,6 +17,7 @@
 //! number gives it ("2 ddiwrnod gwaith", "10 diwrnod gwaith").
 
 use crate::core::calendar::Span;
+use crate::core::case::records::{Outcome, RefusalGround};
 use crate::core::kind::Kind;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike, Weekday};
 
@@ -153,6 +155,44 @@ pub fn kind_name(lang: &str, kind: Kind) -> String {
     .to_string()
 }
 
+/// A stage's outcome as the stage response states it after "your complaint
+/// is" / "mae eich cwyn": in English exactly [`Outcome::words`] ("partly
+/// upheld"); in Welsh the perfect passive agreeing with *cwyn*, which is
+/// feminine, so *ei* gives the aspirate mutation ("wedi'i chadarnhau'n
+/// rhannol", "heb ei chadarnhau", "wedi'i thynnu'n ôl"). *Cadarnhau* is
+/// "uphold" as Welsh complaint reports use it ("cwynion a gadarnhawyd").
+pub fn outcome_words(lang: &str, outcome: Outcome) -> String {
+    if !is_welsh(lang) {
+        return outcome.words();
+    }
+    match outcome {
+        Outcome::Upheld => "wedi'i chadarnhau",
+        Outcome::PartlyUpheld => "wedi'i chadarnhau'n rhannol",
+        Outcome::NotUpheld => "heb ei chadarnhau",
+        Outcome::Resolved => "wedi'i datrys",
+        Outcome::Withdrawn => "wedi'i thynnu'n ôl",
+    }
+    .to_string()
+}
+
+/// Why a complaint or an escalation was refused, as the refusal letter
+/// states it: in English exactly [`RefusalGround::words`] (a clause after
+/// "because"); in Welsh a whole clause after "Sail ein penderfyniad:", with
+/// no pronoun for what was refused, because that is a *cwyn* (feminine) or
+/// a *cais* (masculine) and the words would have to agree with it.
+pub fn refusal_ground_words(lang: &str, ground: RefusalGround) -> &'static str {
+    if !is_welsh(lang) {
+        return ground.words();
+    }
+    match ground {
+        RefusalGround::OutOfTime => {
+            "daeth i law y tu allan i'r cyfnod a ganiateir gan ein gweithdrefn"
+        }
+        RefusalGround::AlreadyAnswered => "rydym eisoes wedi ymateb i'r mater hwn",
+        RefusalGround::NotAComplaint => "nid yw'r mater hwn yn dod o dan ein gweithdrefn gwyno",
+    }
+}
+
 /// How to address someone whose name we do not know: "Sir or Madam" (what
 /// mail has always said), "Syr neu Fadam" (*Madam* takes the soft mutation
 /// after *neu*).
@@ -281,6 +321,51 @@ mod tests {
         assert_eq!(kind_name("cy", Kind::Complaint), "cwyn");
         assert_eq!(kind_name("cy", Kind::Compliment), "canmoliaeth");
         assert_eq!(kind_name("cy", Kind::Comment), "sylw");
+    }
+
+    /// English is exactly what the records have always written; Welsh has
+    /// a distinct phrase for every value, agreeing with *cwyn*.
+    #[test]
+    fn outcomes() {
+        let mut welsh = std::collections::BTreeSet::new();
+        for o in Outcome::iter() {
+            assert_eq!(outcome_words("en", o), o.words());
+            assert_eq!(outcome_words("de", o), o.words());
+            welsh.insert(outcome_words("cy", o));
+        }
+        assert_eq!(welsh.len(), Outcome::iter().count());
+        assert_eq!(outcome_words("en", Outcome::PartlyUpheld), "partly upheld");
+        assert_eq!(
+            outcome_words("cy", Outcome::PartlyUpheld),
+            "wedi'i chadarnhau'n rhannol"
+        );
+        assert_eq!(outcome_words("CY", Outcome::NotUpheld), "heb ei chadarnhau");
+        assert_eq!(
+            outcome_words("cy", Outcome::Withdrawn),
+            "wedi'i thynnu'n ôl"
+        );
+    }
+
+    #[test]
+    fn refusal_grounds() {
+        let mut welsh = std::collections::BTreeSet::new();
+        for g in RefusalGround::iter() {
+            assert_eq!(refusal_ground_words("en", g), g.words());
+            assert_eq!(refusal_ground_words("fr", g), g.words());
+            let cy = refusal_ground_words("cy", g);
+            // A Welsh clause, not the English one left in place.
+            assert_ne!(cy, g.words());
+            welsh.insert(cy);
+        }
+        assert_eq!(welsh.len(), RefusalGround::iter().count());
+        assert_eq!(
+            refusal_ground_words("en", RefusalGround::OutOfTime),
+            "it was made outside the time our procedure allows"
+        );
+        assert_eq!(
+            refusal_ground_words("cy", RefusalGround::NotAComplaint),
+            "nid yw'r mater hwn yn dod o dan ein gweithdrefn gwyno"
+        );
     }
 
     #[test]
