@@ -39,6 +39,22 @@ const COMPLAINANT_FACING: &[&str] = &[
     "refusal_notice",
 ];
 
+/// Welsh versions written ahead of their English templates, which another
+/// branch (records-b, issue 16 item 8) adds. Until the English one is in the
+/// tree they are checked on their own (strict rendering with the case
+/// sample plus that branch's `vars.regulator`, the Welsh welcome,
+/// mutations); once it is, every check applies, English comparisons
+/// included, and the name can leave this list.
+const AWAITING_ENGLISH: &[&str] = &["data_protection_acknowledgement", "data_protection_update"];
+
+/// The Welsh templates that have their English template in this tree.
+fn welsh_with_english() -> Vec<String> {
+    welsh_templates()
+        .into_iter()
+        .filter(|n| try_read("en", n).is_some())
+        .collect()
+}
+
 const WELCOME_CY: &str = "Rydym yn croesawu gohebiaeth yn Gymraeg a byddwn yn ateb yn Gymraeg; ni fydd hyn yn arwain at oedi.";
 const WELCOME_EN: &str =
     "We welcome correspondence in Welsh and will respond in Welsh; this will not lead to a delay.";
@@ -48,6 +64,10 @@ fn templates_dir() -> PathBuf {
 }
 
 fn read(lang: &str, name: &str) -> String {
+    try_read(lang, name).unwrap_or_else(|| panic!("no {lang} template {name}"))
+}
+
+fn try_read(lang: &str, name: &str) -> Option<String> {
     let dir = templates_dir();
     // English moves from templates/ to templates/en/; read it where it is.
     let candidates = if lang == "en" {
@@ -61,7 +81,6 @@ fn read(lang: &str, name: &str) -> String {
     candidates
         .iter()
         .find_map(|p| std::fs::read_to_string(p).ok())
-        .unwrap_or_else(|| panic!("no {lang} template {name} in {candidates:?}"))
 }
 
 /// Every Welsh template, by name (`templates/cy/*.hbs`), sorted.
@@ -123,10 +142,18 @@ fn render_with(template: &str, name: &str, welcome: bool, flip: bool) -> (String
         .unwrap_or_else(|e| panic!("{name} subject: {e}"));
     hb.register_template_string("b", body)
         .unwrap_or_else(|e| panic!("{name} body: {e}"));
-    let id = TemplateId::iter()
-        .find(|t| t.name() == name)
-        .unwrap_or_else(|| panic!("no TemplateId {name}"));
+    let (id, awaiting) = match TemplateId::iter().find(|t| t.name() == name) {
+        Some(id) => (id, false),
+        // Mail about a case: the case sample (every field set).
+        None if AWAITING_ENGLISH.contains(&name) => (TemplateId::Acknowledgement, true),
+        None => panic!("no TemplateId {name}"),
+    };
     let mut data = template_data::sample(id);
+    if awaiting && data["vars"]["regulator"].is_null() {
+        // The value the records-b branch adds to the sample, in Welsh.
+        data["vars"]["regulator"] =
+            "Swyddfa'r Comisiynydd Gwybodaeth (ICO), 0303 123 1113, https://ico.org.uk/make-a-complaint/".into();
+    }
     data["languages"] = serde_json::json!({ "welsh_welcome": welcome });
     // What the renderer gives a Welsh mail (core::locale).
     data["case"]["kind"] = "cwyn".into();
@@ -134,6 +161,7 @@ fn render_with(template: &str, name: &str, welcome: bool, flip: bool) -> (String
     data["case"]["stage_name"] = "Cam 1".into();
     data["vars"]["outcome"] = locale::outcome_words("cy", Outcome::PartlyUpheld).into();
     data["vars"]["ground"] = locale::refusal_ground_words("cy", RefusalGround::OutOfTime).into();
+    data["vars"]["within"] = "30 diwrnod calendr".into();
     if flip {
         for flag in [
             "escalation",
@@ -205,13 +233,25 @@ fn every_complainant_facing_template_has_a_welsh_version() {
     }
 }
 
+/// A Welsh template translates an English one: none stands alone, except
+/// one written ahead of its English template (and listed as such).
+#[test]
+fn every_welsh_template_has_an_english_one() {
+    for name in welsh_templates() {
+        assert!(
+            try_read("en", &name).is_some() || AWAITING_ENGLISH.contains(&name.as_str()),
+            "templates/cy/{name}.hbs translates no English template"
+        );
+    }
+}
+
 /// The Welsh letter tells the complainant everything the English one does:
 /// every variable of the English template is used in the Welsh one (when
 /// the records work added the restated complaint and the outcome to the
 /// English letters, the Welsh ones silently went without them).
 #[test]
 fn welsh_templates_carry_every_english_variable() {
-    for name in &welsh_templates() {
+    for name in &welsh_with_english() {
         let en = variables(&read("en", name));
         let cy = variables(&read("cy", name));
         let missing: Vec<_> = en.difference(&cy).collect();
@@ -224,7 +264,7 @@ fn welsh_templates_carry_every_english_variable() {
 
 #[test]
 fn every_english_template_says_welsh_is_welcome_only_when_asked() {
-    for name in &welsh_templates() {
+    for name in &welsh_with_english() {
         let en = read("en", name);
         let (_, body) = render(&en, name, true);
         assert!(body.contains(WELCOME_EN), "{name}:\n{body}");
@@ -244,7 +284,7 @@ fn every_english_template_says_welsh_is_welcome_only_when_asked() {
 #[test]
 fn welsh_templates_use_the_english_variables() {
     let new = declared_new_variables();
-    for name in &welsh_templates() {
+    for name in &welsh_with_english() {
         let en = variables(&read("en", name));
         let cy = variables(&read("cy", name));
         let extra: Vec<_> = cy.difference(&en).filter(|v| !new.contains(*v)).collect();
