@@ -160,7 +160,8 @@ pub fn kind_name(lang: &str, kind: Kind) -> String {
 /// upheld"); in Welsh the perfect passive agreeing with *cwyn*, which is
 /// feminine, so *ei* gives the aspirate mutation ("wedi'i chadarnhau'n
 /// rhannol", "heb ei chadarnhau", "wedi'i thynnu'n ôl"). *Cadarnhau* is
-/// "uphold" as Welsh complaint reports use it ("cwynion a gadarnhawyd").
+/// "uphold" as the Ombudsman's Welsh reports use it ("cadarnhau cwyn ar ôl
+/// ymchwiliad"; sources in `templates/cy/README.md`).
 pub fn outcome_words(lang: &str, outcome: Outcome) -> String {
     if !is_welsh(lang) {
         return outcome.words();
@@ -179,14 +180,15 @@ pub fn outcome_words(lang: &str, outcome: Outcome) -> String {
 /// states it: in English exactly [`RefusalGround::words`] (a clause after
 /// "because"); in Welsh a whole clause after "Sail ein penderfyniad:", with
 /// no pronoun for what was refused, because that is a *cwyn* (feminine) or
-/// a *cais* (masculine) and the words would have to agree with it.
+/// a *cais* (masculine) and the words would have to agree with it. "Y tu
+/// hwnt i'r amser a ganiateir" is the Standards Commissioner's "out of time".
 pub fn refusal_ground_words(lang: &str, ground: RefusalGround) -> &'static str {
     if !is_welsh(lang) {
         return ground.words();
     }
     match ground {
         RefusalGround::OutOfTime => {
-            "daeth i law y tu allan i'r cyfnod a ganiateir gan ein gweithdrefn"
+            "daeth i law y tu hwnt i'r amser a ganiateir gan ein gweithdrefn"
         }
         RefusalGround::AlreadyAnswered => "rydym eisoes wedi ymateb i'r mater hwn",
         RefusalGround::NotAComplaint => "nid yw'r mater hwn yn dod o dan ein gweithdrefn gwyno",
