@@ -35,8 +35,8 @@ const COMPLAINANT_FACING: &[&str] = &[
     "external_referral",
     "withdrawal_confirmation",
     "closure_notice",
-    "remedy_done",
     "refusal_notice",
+    "remedy_done",
 ];
 
 /// Welsh versions written ahead of their English templates, which another

@@ -155,33 +155,35 @@ pub fn kind_name(lang: &str, kind: Kind) -> String {
     .to_string()
 }
 
-/// A stage's outcome as the stage response states it after "your complaint
-/// is" / "mae eich cwyn": in English exactly [`Outcome::words`] ("partly
-/// upheld"); in Welsh the perfect passive agreeing with *cwyn*, which is
-/// feminine, so *ei* gives the aspirate mutation ("wedi'i chadarnhau'n
-/// rhannol", "heb ei chadarnhau", "wedi'i thynnu'n ôl"). *Cadarnhau* is
-/// "uphold" as the Ombudsman's Welsh reports use it ("cadarnhau cwyn ar ôl
-/// ymchwiliad"; sources in `templates/cy/README.md`).
+/// A stage's outcome as the stage response states it: in English after
+/// "your complaint is", exactly [`Outcome::words`] ("partly upheld"); in
+/// Welsh after "Canlyniad eich cwyn:", the impersonal past the Public
+/// Services Ombudsman for Wales reports outcomes in ("cadarnhawyd yn
+/// rhannol", "ni chadarnhawyd"), which agrees with no noun, so it reads
+/// the same whatever was decided on. The words helper "welsh"'s renderer
+/// gives a Welsh stage response (`work::effects`); sources in
+/// `templates/cy/README.md`.
 pub fn outcome_words(lang: &str, outcome: Outcome) -> String {
     if !is_welsh(lang) {
         return outcome.words();
     }
     match outcome {
-        Outcome::Upheld => "wedi'i chadarnhau",
-        Outcome::PartlyUpheld => "wedi'i chadarnhau'n rhannol",
-        Outcome::NotUpheld => "heb ei chadarnhau",
-        Outcome::Resolved => "wedi'i datrys",
-        Outcome::Withdrawn => "wedi'i thynnu'n ôl",
+        Outcome::Upheld => "cadarnhawyd",
+        Outcome::PartlyUpheld => "cadarnhawyd yn rhannol",
+        Outcome::NotUpheld => "ni chadarnhawyd",
+        Outcome::Resolved => "datryswyd",
+        Outcome::Withdrawn => "tynnwyd yn ôl",
     }
     .to_string()
 }
 
 /// Why a complaint or an escalation was refused, as the refusal letter
 /// states it: in English exactly [`RefusalGround::words`] (a clause after
-/// "because"); in Welsh a whole clause after "Sail ein penderfyniad:", with
+/// "because"); in Welsh a whole clause after "am y rheswm canlynol:", with
 /// no pronoun for what was refused, because that is a *cwyn* (feminine) or
-/// a *cais* (masculine) and the words would have to agree with it. "Y tu
-/// hwnt i'r amser a ganiateir" is the Standards Commissioner's "out of time".
+/// a *cais* to escalate (masculine) and a pronoun would have to agree with
+/// the one the letter names. "Y tu hwnt i'r amser a ganiateir" is the
+/// Standards Commissioner for Wales's "out of time".
 pub fn refusal_ground_words(lang: &str, ground: RefusalGround) -> &'static str {
     if !is_welsh(lang) {
         return ground.words();
@@ -326,7 +328,7 @@ mod tests {
     }
 
     /// English is exactly what the records have always written; Welsh has
-    /// a distinct phrase for every value, agreeing with *cwyn*.
+    /// a distinct word for every value.
     #[test]
     fn outcomes() {
         let mut welsh = std::collections::BTreeSet::new();
@@ -339,13 +341,10 @@ mod tests {
         assert_eq!(outcome_words("en", Outcome::PartlyUpheld), "partly upheld");
         assert_eq!(
             outcome_words("cy", Outcome::PartlyUpheld),
-            "wedi'i chadarnhau'n rhannol"
+            "cadarnhawyd yn rhannol"
         );
-        assert_eq!(outcome_words("CY", Outcome::NotUpheld), "heb ei chadarnhau");
-        assert_eq!(
-            outcome_words("cy", Outcome::Withdrawn),
-            "wedi'i thynnu'n ôl"
-        );
+        assert_eq!(outcome_words("CY", Outcome::NotUpheld), "ni chadarnhawyd");
+        assert_eq!(outcome_words("cy", Outcome::Withdrawn), "tynnwyd yn ôl");
     }
 
     #[test]
