@@ -163,13 +163,13 @@ fn replies_2_stay_read() {
     let len = |k: &str| r[k].as_array().map_or(usize::MAX, Vec::len);
     assert_eq!((n("messages"), n("complainant")), (80, 50));
     assert!(
-        n("text_exact") >= 77,
+        n("text_exact") >= 79,
         "text exact {} of 80",
         n("text_exact")
     );
     assert_eq!(len("escalation_missed"), 0, "{}", r["escalation_missed"]);
-    assert!(len("escalated_wrongly") <= 2, "{}", r["escalated_wrongly"]);
-    assert!(n("intent_correct") >= 43, "{}", r["misread"]);
+    assert_eq!(len("escalated_wrongly"), 0, "{}", r["escalated_wrongly"]);
+    assert!(n("intent_correct") >= 47, "{}", r["misread"]);
     assert_eq!((n("headerless"), n("headerless_found")), (19, 19));
 }
 

@@ -168,6 +168,21 @@ fn find(kind: CueKind, sentences: &[String]) -> Option<String> {
 
 /// Read a reply's newly written text, given where the case stands.
 pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
+    // An interleaved reply keeps each quoted question above its answer
+    // (`> …` lines): our words, never read as the complainant's.
+    // What the sender forwarded or attached, recorded below a marker line,
+    // is evidence, not their request.
+    let own: String = text
+        .lines()
+        .take_while(|l| {
+            let l = l.trim();
+            l != crate::core::classify::FORWARD_MARK
+                && !l.starts_with(crate::core::classify::ATTACHED_MARK)
+        })
+        .filter(|l| !l.trim_start().starts_with('>'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let text = own.as_str();
     let all = normalise(&fold_accents(before_history(text)));
     let reading = |intent, reason: String| Reading { intent, reason };
     if ctx.awaiting_consent {
@@ -199,6 +214,13 @@ pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
         .map(normalise)
         .filter(|s| !s.is_empty())
         .collect();
+    // Before any response there is nothing to take further: "this is not
+    // acceptable, when will I hear?" is impatience, a request for news.
+    if !ctx.responded {
+        if let Some(why) = find(CueKind::Chase, &sentences) {
+            return reading(ReplyIntent::Chase, why);
+        }
+    }
     if let Some(why) = find(CueKind::Escalate, &sentences) {
         return reading(ReplyIntent::Escalate, why);
     }
@@ -273,6 +295,33 @@ mod tests {
             "أنا غير راض عن الرد وأطلب التصعيد",
         ] {
             assert_eq!(after(t), ReplyIntent::Escalate, "{t}");
+        }
+    }
+
+    #[test]
+    fn a_quoted_question_above_an_answer_is_not_the_complainants_words() {
+        let t = "> If you are not satisfied with this response, you can take your complaint to the next stage.\n\nThank you, that is all sorted now.\n\n> Would you like a call?\n\nNo need, thanks.";
+        assert_eq!(after(t), ReplyIntent::Thanks);
+    }
+
+    #[test]
+    fn forwarded_and_attached_words_are_evidence_not_a_request() {
+        let t = "Here is what my employer sent me, thanks.\n\n--- forwarded ---\nI am not satisfied and want this escalated.";
+        assert_eq!(after(t), ReplyIntent::Thanks);
+        let t = "Thanks, see the attached letter.\n\n--- text from letter.pdf ---\nWe are not satisfied with the outcome.";
+        assert_eq!(after(t), ReplyIntent::Thanks);
+    }
+
+    #[test]
+    fn impatience_before_any_response_is_a_request_for_news() {
+        for t in [
+            "That was over a week ago and no-one has phoned. This is not acceptable.",
+            "When will I actually get an answer? I'm not happy.",
+            "Still waiting. I'm not happy with how this is being handled at all.",
+        ] {
+            assert_eq!(read_reply(t, &BEFORE).intent, ReplyIntent::Chase, "{t}");
+            // After a response the same words are dissatisfaction with it.
+            assert_eq!(read_reply(t, &AFTER).intent, ReplyIntent::Escalate, "{t}");
         }
     }
 
@@ -407,6 +456,10 @@ mod tests {
             ),
             ("Rwy'n fodlon gyda'r canlyniad.", ReplyIntent::Thanks),
             ("Unrhyw newyddion?", ReplyIntent::Chase),
+            (
+                "Just checking this hasn't been lost? The date above has passed.",
+                ReplyIntent::Chase,
+            ),
             ("Oes unrhyw ddiweddariad ar fy nghwyn?", ReplyIntent::Chase),
             ("Rwy'n dal i aros am ateb.", ReplyIntent::Chase),
             ("Dw i heb glywed dim byd eto.", ReplyIntent::Chase),

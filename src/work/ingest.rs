@@ -437,10 +437,15 @@ async fn process_analysed(
             // A website form relays what anyone typed: it never speaks for
             // a member of staff, whatever its Email field says.
             let staff = mail.relayed_by.is_none() && app.directory.by_email(sender).is_some();
+            // A handler's words are relayed and read for commands: only what
+            // they wrote. Anyone else's message keeps what it forwarded and
+            // attached (a union rep forwarding the learner's email, an
+            // employer's letter as evidence) for the handler to read; the
+            // reply reader stops at the marker.
             let new_text = if staff {
                 without_copied_mail(tx, &c.reference, sender, &parts.new).await?
             } else {
-                parts.new.clone()
+                parts.recorded(&parts.new)
             };
             let inbound = Inbound {
                 message_id: mail.message_id.clone(),
@@ -494,15 +499,7 @@ async fn process_analysed(
             )
         }
         None => {
-            let mut text = parts.new.clone();
-            if !parts.forwarded.trim().is_empty() {
-                text.push_str("\n\n--- forwarded ---\n");
-                text.push_str(&parts.forwarded);
-            }
-            if !parts.attached.trim().is_empty() {
-                text.push_str("\n\n");
-                text.push_str(&parts.attached);
-            }
+            let text = parts.recorded(&parts.new);
             let year = app.calendar.to_local(now).year();
             let prefix = &app.loaded.policy.procedure.reference_prefix;
             let number = Store::next_case_number(tx, prefix, year).await?;

@@ -237,3 +237,35 @@ async fn staff_naming_a_case_in_a_fresh_message_do_not_act_on_it() {
     assert_eq!(after.drafts, before.drafts, "no draft on the named case");
     assert_eq!(after.state, before.state);
 }
+
+/// A complainant who forwards evidence in a reply: the handler sees what was
+/// forwarded (before, only the cover note was recorded), and the forwarded
+/// words are never read as the complainant's request.
+#[tokio::test]
+async fn a_reply_that_forwards_evidence_shows_it_and_is_read_from_the_cover_note() {
+    let mut app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    let r = opened(&mut app).await;
+    respond(&mut app).await;
+    let response = app.last("stage_response", JO).await;
+    app.advance(Duration::hours(3));
+    app.deliver(&app.gmail_reply(
+        &response,
+        JO,
+        "Thank you, that's sorted now. For your records, here is what my employer sent me.\n\n---------- Forwarded message ---------\nFrom: Sam Boss <sam@employer.test>\nDate: Mon, 23 Nov 2026 at 08:00\nSubject: Sessions\nTo: Jo Learner <jo.learner@mail.test>\n\nJo, I am not satisfied with the provider and want this escalated to the directors. The invoice number is INV-5521.\n\nSam",
+        2,
+    ))
+    .await;
+    app.send().await;
+    let c = app.case(&r).await;
+    assert_eq!(
+        (c.stage, c.state.as_str()),
+        (0, "responded"),
+        "the employer's words did not escalate"
+    );
+    assert!(!c.escalation_undecided, "read as thanks");
+    let update = describe(&app.last("complainant_update", PRIYA).await);
+    assert!(
+        update.contains("INV-5521"),
+        "the handler sees the forward: {update}"
+    );
+}

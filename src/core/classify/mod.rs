@@ -78,6 +78,36 @@ pub struct Parts {
     pub attached: String,
 }
 
+/// The line that separates a person's own words from what they forwarded,
+/// in the text a case records. The reply reader stops at it: forwarded
+/// words are evidence, not the sender's request.
+pub const FORWARD_MARK: &str = "--- forwarded ---";
+
+/// The line that opens the text read from an attached document, in the
+/// text a case records (followed by the attachment's name).
+pub const ATTACHED_MARK: &str = "--- text from ";
+
+impl Parts {
+    /// What a case records of a message whose own words are `own` (the new
+    /// text, or a handler's after copied mail is cut): those words, then
+    /// what it forwarded and the text of its attached documents, each under
+    /// its marker line, so the handler sees the evidence it carried.
+    pub fn recorded(&self, own: &str) -> String {
+        let mut text = own.to_string();
+        if !self.forwarded.trim().is_empty() {
+            text.push_str("\n\n");
+            text.push_str(FORWARD_MARK);
+            text.push('\n');
+            text.push_str(&self.forwarded);
+        }
+        if !self.attached.trim().is_empty() {
+            text.push_str("\n\n");
+            text.push_str(&self.attached);
+        }
+        text
+    }
+}
+
 /// Split a message into the parts the classifier reads.
 pub fn parts(mail: &InboundMail) -> Parts {
     let split = quote::split(&mail.text);
@@ -98,7 +128,7 @@ pub fn parts(mail: &InboundMail) -> Parts {
     let mut attached = String::new();
     for e in &mail.extracted {
         if !e.text.trim().is_empty() {
-            attached.push_str(&format!("--- text from {} ---\n", e.source));
+            attached.push_str(&format!("{ATTACHED_MARK}{} ---\n", e.source));
             attached.push_str(&e.text);
             attached.push('\n');
         }

@@ -199,6 +199,9 @@ pub fn split(text: &str) -> Split {
     // whole text is safe (a quoted notification under "On … wrote:" must
     // never have its commands read as newly written).
     let mut bare_quote_first = false;
+    // Where each quote ends in the kept text, with its last paragraph: the
+    // question an answer below it answers, when the reply is interleaved.
+    let mut answered: Vec<(usize, String)> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
@@ -243,6 +246,9 @@ pub fn split(text: &str) -> Split {
                 if history.is_empty() && kept.iter().all(|l| l.trim().is_empty()) {
                     bare_quote_first = quote_block_at(lines, i);
                 }
+                if let Some(p) = last_quoted_paragraph(&lines[i..end]) {
+                    answered.push((kept.len(), p));
+                }
                 history.extend(&lines[i..end]);
                 kind = HistoryKind::Reply;
                 i = end;
@@ -253,6 +259,7 @@ pub fn split(text: &str) -> Split {
         kept.push(line.to_string());
         i += 1;
     }
+    with_questions_answered(&mut kept, &answered);
     let mut new_lines: Vec<&str> = kept.iter().map(|s| s.as_str()).collect();
     tidy(&mut new_lines, &mut removed);
     let mut new = join_trimmed(&new_lines);
@@ -269,6 +276,53 @@ pub fn split(text: &str) -> Split {
         history: history.join("\n"),
         kind,
         removed,
+    }
+}
+
+/// The last paragraph of a `>` quote, its lines unquoted and joined.
+fn last_quoted_paragraph(span: &[&str]) -> Option<String> {
+    let quoted: Vec<&str> = span
+        .iter()
+        .map(|l| unquote(l).trim())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .collect();
+    (!quoted.is_empty()).then(|| quoted.into_iter().rev().collect::<Vec<_>>().join(" "))
+}
+
+/// An interleaved reply (two or more answers, each written under a part of
+/// our mail): each answer keeps the quoted paragraph it answers, as a `> `
+/// line above it, since "Yes" or "Manchester" means nothing without its
+/// question. A reply with one answer under the quote (bottom-posting) is
+/// left as it is, and so is a bare sign-off under the last quote.
+fn with_questions_answered(kept: &mut Vec<String>, answered: &[(usize, String)]) {
+    let sentence = |l: &String| l.split_whitespace().count() >= 4;
+    let answers: Vec<&(usize, String)> = answered
+        .iter()
+        .enumerate()
+        .filter(|(n, (at, _))| {
+            let end = answered.get(n + 1).map_or(kept.len(), |next| next.0);
+            kept[*at..end].iter().any(sentence)
+        })
+        .map(|(_, a)| a)
+        .collect();
+    if answers.len() < 2 {
+        return;
+    }
+    for (at, question) in answers.into_iter().rev() {
+        let at = *at;
+        let mut lines = Vec::new();
+        if at > 0 && !kept[at - 1].trim().is_empty() {
+            lines.push(String::new());
+        }
+        lines.push(format!("> {question}"));
+        if kept.get(at).is_some_and(|l| !l.trim().is_empty()) {
+            lines.push(String::new());
+        }
+        kept.splice(at..at, lines);
     }
 }
 
@@ -405,6 +459,18 @@ mod tests {
             "Thanks.\n\n-----Original Message-----\nFrom: Org\nDear Sam,\nWe have received it.",
         );
         assert_eq!(s.new, "Thanks.");
+    }
+
+    #[test]
+    fn interleaved_answers_keep_the_question_they_answer() {
+        let s = split("Hi, answers below\n\n> Dear Jo,\n>\n> 1. Which centre were you\n> attending?\n\nManchester, the Oxford Road one.\n\n> 2. Did you report it?\n\nYes, I told the receptionist that day.\n\n> Dev\n\nJo");
+        assert_eq!(
+            s.new,
+            "Hi, answers below\n\n> 1. Which centre were you attending?\n\nManchester, the Oxford Road one.\n\n> 2. Did you report it?\n\nYes, I told the receptionist that day.\n\nJo"
+        );
+        // One answer under the quote: bottom-posting, no question kept.
+        let s = split("On Mon, 1 Jan 2026, X wrote:\n> Can you tell me the date?\n\nIt was on the 3rd of March.");
+        assert_eq!(s.new, "It was on the 3rd of March.");
     }
 
     #[test]
