@@ -133,11 +133,12 @@ pub fn commands(data: &[u8]) {
     let new = quote::split(&s).new;
     let parsed = commands::parse(&new);
     let _ = parsed.has_commands();
-    for (responded, asked_permission, awaiting_consent) in [
-        (false, false, false),
-        (true, false, false),
-        (false, true, false),
-        (false, false, true),
+    for (responded, asked_permission, awaiting_consent, survey_asked) in [
+        (false, false, false, false),
+        (true, false, false, false),
+        (false, true, false, false),
+        (false, false, true, false),
+        (true, false, false, true),
     ] {
         let _ = intent::read_reply(
             &new,
@@ -145,6 +146,7 @@ pub fn commands(data: &[u8]) {
                 responded,
                 asked_permission,
                 awaiting_consent,
+                survey_asked,
             },
         );
     }

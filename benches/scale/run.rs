@@ -457,6 +457,11 @@ async fn make_case(
         drafts: Vec::new(),
         drafts_made: 0,
         paused: None,
+        hold: None,
+        anonymised_at: None,
+        data_protection: false,
+        survey: None,
+        no_survey: false,
         records: Default::default(),
     };
     let mut audits = vec![

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use strum::IntoEnumIterator;
 
 /// The labelled corpora in the repository, used when `--corpus` is not given.
-pub const DEFAULT_CORPORA: [&str; 8] = [
+pub const DEFAULT_CORPORA: [&str; 10] = [
     "tests/data/classify",
     "tests/data/shared-corpus",
     "tests/data/blind/triage-1",
@@ -24,6 +24,8 @@ pub const DEFAULT_CORPORA: [&str; 8] = [
     "tests/data/blind/triage-3",
     "tests/data/blind/triage-4",
     "tests/data/blind/triage-5",
+    "tests/data/blind/triage-7",
+    "tests/data/blind/triage-8",
     "tests/data/train",
 ];
 
@@ -194,6 +196,11 @@ pub(super) async fn learn_cmd(config: Option<&Path>) -> anyhow::Result<ExitCode>
     let mut by_message: BTreeMap<i64, Record> = BTreeMap::new();
     let mut unreadable = 0usize;
     for c in &corrections {
+        // An anonymised case's messages have no bytes left (retention,
+        // erasure): nothing to learn from, and nothing to count as unreadable.
+        if c.raw.is_empty() {
+            continue;
+        }
         let Ok(m) = mail::parse(&c.raw) else {
             unreadable += 1;
             continue;

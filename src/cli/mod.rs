@@ -137,6 +137,45 @@ pub enum Command {
         #[arg(long)]
         now: Option<DateTime<Utc>>,
     },
+    /// Anonymise closed cases past their retention date (`[retention]
+    /// period`, default 6 years), except those on legal hold. The scheduler
+    /// runs this once a working day, before the digest.
+    Retention {
+        /// List what would be anonymised (and what a hold keeps); change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The instant to run at (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<DateTime<Utc>>,
+    },
+    /// Export every message, case record and audit entry concerning a
+    /// person (UK GDPR right of access) into a new folder under --out.
+    SubjectAccess {
+        /// Their email address.
+        email: String,
+        /// Where to create the folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// The instant to record (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<DateTime<Utc>>,
+    },
+    /// Erase a person's data where the rule allows: their closed cases not
+    /// on legal hold are anonymised, open or held ones are kept and listed.
+    Erase {
+        /// Their email address.
+        email: String,
+        /// The instant to record (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<DateTime<Utc>>,
+    },
+    /// The satisfaction survey's answers, counted: how many were asked and
+    /// answered, the scores, how many were satisfied, and the comments.
+    Survey {
+        /// As one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Messages that failed a step.
     Quarantine {
         /// What to do.
@@ -190,6 +229,36 @@ pub enum CasesAction {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Place a case on legal hold: kept past its retention date and out of
+    /// reach of `erase` until released (as `#hold REASON` by email).
+    Hold(HoldArgs),
+    /// Lift a legal hold (as `#release` by email).
+    Release {
+        /// The reference.
+        reference: String,
+        /// Who lifts it (recorded in the audit).
+        #[arg(long)]
+        by: String,
+        /// Business time (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<DateTime<Utc>>,
+    },
+}
+
+/// `cases hold` arguments.
+#[derive(Debug, clap::Args)]
+pub struct HoldArgs {
+    /// The reference.
+    pub reference: String,
+    /// Why (a claim, an ombudsman's investigation); recorded.
+    #[arg(required = true, num_args = 1..)]
+    pub reason: Vec<String>,
+    /// Who places it (recorded in the audit).
+    #[arg(long)]
+    pub by: String,
+    /// Business time (RFC 3339); default: now.
+    #[arg(long)]
+    pub now: Option<DateTime<Utc>>,
 }
 
 /// `quarantine` subcommands.
@@ -332,11 +401,34 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 CasesAction::Export { references, out } => {
                     store_commands::cases_export(config, &references, &out).await
                 }
+                CasesAction::Hold(h) => {
+                    store_commands::cases_hold(
+                        config,
+                        &h.reference,
+                        Some(h.reason.join(" ")),
+                        &h.by,
+                        h.now,
+                    )
+                    .await
+                }
+                CasesAction::Release { reference, by, now } => {
+                    store_commands::cases_hold(config, &reference, None, &by, now).await
+                }
             }
         }),
         Command::Digest { preview, now } => {
             runtime()?.block_on(store_commands::digest_cmd(config, preview, now))
         }
+        Command::Retention { dry_run, now } => {
+            runtime()?.block_on(store_commands::retention_cmd(config, dry_run, now))
+        }
+        Command::SubjectAccess { email, out, now } => runtime()?.block_on(
+            store_commands::subject_access_cmd(config, &email, &out, now),
+        ),
+        Command::Erase { email, now } => {
+            runtime()?.block_on(store_commands::erase_cmd(config, &email, now))
+        }
+        Command::Survey { json } => runtime()?.block_on(store_commands::survey_cmd(config, json)),
         Command::Quarantine { action } => runtime()?.block_on(async {
             match action {
                 QuarantineAction::List => store_commands::quarantine_list(config).await,

@@ -175,6 +175,9 @@ fn case_json(app: &App, c: &Case) -> serde_json::Value {
         "deadlines": c.deadlines,
         "linked": c.linked.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
         "escalation_undecided": c.escalation_undecided,
+        "retain_until": crate::core::retention::retain_until(c, app.loaded.policy.retention.period),
+        "hold": c.hold,
+        "anonymised_at": c.anonymised_at,
         "records": c.records,
     })
 }
@@ -290,6 +293,18 @@ pub(super) async fn cases_show(
     }
     if let Some(l) = &c.lessons {
         crate::outln!("  lessons:  {}", one_line(l));
+    }
+    crate::outln!(
+        "  retain:   {}",
+        crate::work::retention::retention_words(&app, &c)
+    );
+    if let Some(h) = &c.hold {
+        crate::outln!(
+            "  hold:     {} (placed by {} on {})",
+            one_line(&h.reason),
+            one_line(&h.by),
+            local(h.at)
+        );
     }
     if !c.linked.is_empty() {
         let linked: Vec<String> = c.linked.iter().map(|r| r.to_string()).collect();
@@ -444,4 +459,185 @@ pub(super) async fn quarantine_replay(
             Ok(ExitCode::from(1))
         }
     }
+}
+
+pub(super) async fn retention_cmd(
+    config: Option<&Path>,
+    dry_run: bool,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    let now = now_or(now);
+    let period = app.loaded.policy.retention.period;
+    let r = crate::work::retention::run(&app, now, dry_run).await?;
+    let day = |t: DateTime<Utc>| app.calendar.to_local(t).format("%Y-%m-%d").to_string();
+    for c in &r.cases {
+        let until = c.retain_until.map(day).unwrap_or_default();
+        match &c.kept {
+            Some(why) => crate::outln!(
+                "{}  closed {}  retain until {until}  KEPT: {}",
+                c.reference,
+                day(c.closed_at),
+                one_line(why)
+            ),
+            None => crate::outln!(
+                "{}  closed {}  retain until {until}  {}",
+                c.reference,
+                day(c.closed_at),
+                if dry_run {
+                    "would be anonymised"
+                } else {
+                    "anonymised"
+                }
+            ),
+        }
+    }
+    let kept = r.cases.len() - r.anonymised();
+    crate::outln!(
+        "retention ({period} after closing): {} case(s) {}, {kept} kept on legal hold",
+        r.anonymised(),
+        if dry_run {
+            "would be anonymised"
+        } else {
+            "anonymised"
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn subject_access_cmd(
+    config: Option<&Path>,
+    email: &str,
+    out: &Path,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    let folder = crate::work::retention::subject_access(&app, email, out, now_or(now)).await?;
+    crate::outln!("{}", folder.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn erase_cmd(
+    config: Option<&Path>,
+    email: &str,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    let r = crate::work::retention::erase(&app, email, now_or(now)).await?;
+    for c in &r.cases {
+        crate::outln!("{c}  anonymised");
+    }
+    for (c, why) in &r.refused {
+        crate::outln!("{c}  KEPT: {}", one_line(why));
+    }
+    crate::outln!(
+        "erasure: {} case(s) anonymised, {} message(s), {} sent mail(s) and {} audit detail(s) removed elsewhere, {} case(s) and {} message(s) kept (open or on legal hold)",
+        r.cases.len(),
+        r.messages,
+        r.sent,
+        r.audit,
+        r.refused.len(),
+        r.kept_messages
+    );
+    Ok(if r.refused.is_empty() && r.kept_messages == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+pub(super) async fn cases_hold(
+    config: Option<&Path>,
+    reference: &str,
+    reason: Option<String>,
+    by: &str,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<ExitCode> {
+    let reference = reference.parse::<CaseRef>()?;
+    let by = by.trim().to_ascii_lowercase();
+    let app = app(config).await?;
+    if app.directory.by_email(&by).is_none() {
+        return Err(anyhow!("{by} is not a member of staff in the config"));
+    }
+    let placing = reason.is_some();
+    crate::work::retention::set_hold(&app, &reference, reason, &by, now_or(now)).await?;
+    crate::outln!(
+        "{reference}: {}",
+        if placing {
+            "on legal hold"
+        } else {
+            "legal hold released"
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn survey_cmd(config: Option<&Path>, json: bool) -> anyhow::Result<ExitCode> {
+    let app = app(config).await?;
+    let cases = app.store.surveyed_cases().await?;
+    let answers: Vec<(&Case, &crate::core::survey::Answer)> = cases
+        .iter()
+        .filter_map(|c| Some((c, c.survey.as_ref()?.answer.as_ref()?)))
+        .collect();
+    let mut scores = [0usize; 5];
+    for (_, a) in &answers {
+        if let Some(s) = a.score.filter(|s| (1..=5).contains(s)) {
+            scores[usize::from(s) - 1] += 1;
+        }
+    }
+    let scored: usize = scores.iter().sum();
+    let mean = (scored > 0).then(|| {
+        scores
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i + 1) * n)
+            .sum::<usize>() as f64
+            / scored as f64
+    });
+    let satisfied = answers
+        .iter()
+        .filter(|(_, a)| a.satisfied == Some(true))
+        .count();
+    let not = answers
+        .iter()
+        .filter(|(_, a)| a.satisfied == Some(false))
+        .count();
+    if json {
+        crate::outln!(
+            "{}",
+            serde_json::json!({
+                "sent": cases.len(),
+                "answered": answers.len(),
+                "scores": scores,
+                "mean_score": mean,
+                "satisfied": satisfied,
+                "not_satisfied": not,
+                "comments": answers.iter().filter_map(|(c, a)| Some(serde_json::json!({"reference": c.reference.to_string(), "comment": a.comment.as_ref()?}))).collect::<Vec<_>>(),
+            })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    crate::outln!(
+        "satisfaction survey: {} sent, {} answered",
+        cases.len(),
+        answers.len()
+    );
+    crate::outln!(
+        "scores (1-5): {}; mean {}",
+        scores
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("{}: {n}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", "),
+        mean.map(|m| format!("{m:.1}"))
+            .unwrap_or_else(|| "none".into())
+    );
+    crate::outln!("satisfied: {satisfied}, not satisfied: {not}");
+    for (c, a) in &answers {
+        if let Some(comment) = &a.comment {
+            crate::outln!("  {}  {}", c.reference, one_line(comment));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -124,6 +124,18 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../templates/third_party_message.hbs"),
     ),
     (
+        "data_protection_acknowledgement",
+        include_str!("../../templates/data_protection_acknowledgement.hbs"),
+    ),
+    (
+        "data_protection_update",
+        include_str!("../../templates/data_protection_update.hbs"),
+    ),
+    (
+        "satisfaction_survey",
+        include_str!("../../templates/satisfaction_survey.hbs"),
+    ),
+    (
         "command_done",
         include_str!("../../templates/command_done.hbs"),
     ),

@@ -141,6 +141,23 @@ pub enum Command {
         /// Why, if given.
         reason: Option<String>,
     },
+    /// Place the case on legal hold: kept past its retention date and not
+    /// erased until released.
+    Hold {
+        /// Why (recorded; required).
+        reason: String,
+    },
+    /// Lift the legal hold.
+    Release,
+    /// Mark the case a complaint about the use of personal data (its own
+    /// acknowledgement, updates and regulator), or (`false`) unmark it.
+    DataProtection {
+        /// Mark (`true`) or unmark.
+        on: bool,
+    },
+    /// The complainant does not want the satisfaction survey (or any more
+    /// mail that is not about their complaint).
+    NoSurvey,
 }
 
 /// When a remedy is due, as the handler wrote it.
@@ -215,7 +232,7 @@ const PLACEHOLDERS: [&str; 13] = [
 ];
 
 static COMMAND_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|flag|unflag|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline|no-escalate|noescalate|no_escalate|define|outcome|remedy|remedy-done|refuse|accept-late)(?-u:\b)")
+    Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|flag|unflag|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline|no-escalate|noescalate|no_escalate|define|outcome|remedy|remedy-done|refuse|accept-late|hold|release|data-protection|data_protection|no-survey|no_survey)(?-u:\b)")
         .expect("static regex")
 });
 
@@ -367,6 +384,16 @@ fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, Str
         "proceed" | "investigate" => Ok(Command::Proceed { reason: opt(&full(rest)) }),
         "no-action" | "noaction" | "no_action" | "decline" => Ok(Command::NoAction { reason: opt(&full(rest)) }),
         "no-escalate" | "noescalate" | "no_escalate" => Ok(Command::NoEscalate { reason: opt(&full(rest)) }),
+        "hold" => opt(&full(rest))
+            .map(|reason| Command::Hold { reason })
+            .ok_or_else(|| "#hold needs a reason, e.g. `#hold claim issued in the county court`".to_string()),
+        "release" => Ok(Command::Release),
+        "data-protection" | "data_protection" | "dataprotection" => match rest.trim().to_ascii_lowercase().as_str() {
+            "" | "on" | "yes" => Ok(Command::DataProtection { on: true }),
+            "off" | "no" => Ok(Command::DataProtection { on: false }),
+            other => Err(format!("#data-protection takes nothing, or `off` to unmark (got {other:?})")),
+        },
+        "no-survey" | "no_survey" | "nosurvey" => Ok(Command::NoSurvey),
         "define" => parse_define(&full(rest)),
         "outcome" => {
             let t = full(rest);
@@ -406,7 +433,7 @@ fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, Str
             None => Err("#accept-late needs the reason: `#accept-late the learner was in hospital until May`".into()),
         },
         other => Err(format!(
-            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #flag, #unflag, #consent, #contact, #withdraw, #escalate, #no-escalate, #proceed, #no-action, #define, #outcome, #remedy, #remedy-done, #refuse or #accept-late"
+            "unknown command #{other}: use #note, #extend, #close, #assign, #reclassify, #flag, #unflag, #consent, #contact, #withdraw, #escalate, #no-escalate, #proceed, #no-action, #define, #outcome, #remedy, #remedy-done, #refuse, #accept-late, #hold, #release, #data-protection or #no-survey"
         )),
     }
 }
@@ -693,6 +720,35 @@ mod tests {
             ]
         );
         assert_eq!(p.errors.len(), 2);
+    }
+
+    #[test]
+    fn hold_needs_a_reason_and_release_none() {
+        let p = parse("#hold claim issued in the county court\n#release\n#hold");
+        assert_eq!(
+            p.commands,
+            vec![
+                Command::Hold {
+                    reason: "claim issued in the county court".into()
+                },
+                Command::Release
+            ]
+        );
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        assert!(parse("#hold REASON").commands.is_empty());
+    }
+
+    #[test]
+    fn data_protection_marks_and_unmarks() {
+        let p = parse("#data-protection\n#data-protection off\n#data-protection maybe");
+        assert_eq!(
+            p.commands,
+            vec![
+                Command::DataProtection { on: true },
+                Command::DataProtection { on: false }
+            ]
+        );
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub enum ReplyIntent {
     PermissionRefused,
     /// None of these with any confidence.
     Unclear,
+    /// An answer to the satisfaction survey (a score or satisfied / not):
+    /// recorded, never an escalation.
+    SurveyAnswer,
 }
 
 impl ReplyIntent {
@@ -61,6 +64,9 @@ pub struct ReplyContext {
     pub asked_permission: bool,
     /// The case waits for the learner's consent.
     pub awaiting_consent: bool,
+    /// The satisfaction survey went and is not answered yet: a reply with
+    /// a score or (dis)satisfaction answers it.
+    pub survey_asked: bool,
 }
 
 /// A reading and why.
@@ -185,6 +191,30 @@ pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
     let text = own.as_str();
     let all = normalise(&fold_accents(before_history(text)));
     let reading = |intent, reason: String| Reading { intent, reason };
+    // Read before any escalation cue: "2/5, not satisfied" answers the
+    // survey; it is not a request to reopen a closed case.
+    if ctx.survey_asked {
+        if let Some(a) = super::survey::read_answer(before_history(text)) {
+            let score = a.score.map(|s| format!("score {s}")).unwrap_or_default();
+            let said = match a.satisfied {
+                Some(true) => "satisfied",
+                Some(false) => "not satisfied",
+                None => "",
+            };
+            return reading(
+                ReplyIntent::SurveyAnswer,
+                format!(
+                    "answers the satisfaction survey ({})",
+                    [score.as_str(), said]
+                        .iter()
+                        .filter(|s| !s.is_empty())
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+    }
     if ctx.awaiting_consent {
         if let Some(m) = CONSENT.find(&all) {
             return reading(
@@ -261,11 +291,13 @@ mod tests {
         responded: true,
         asked_permission: false,
         awaiting_consent: false,
+        survey_asked: false,
     };
     const BEFORE: ReplyContext = ReplyContext {
         responded: false,
         asked_permission: false,
         awaiting_consent: false,
+        survey_asked: false,
     };
 
     fn after(t: &str) -> ReplyIntent {
@@ -517,6 +549,27 @@ mod tests {
             let r = read_reply(t, &consent);
             assert_eq!(r.intent, want, "{t}: {}", r.reason);
         }
+    }
+
+    #[test]
+    fn a_survey_answer_is_recognised_and_never_escalates() {
+        let asked = ReplyContext {
+            survey_asked: true,
+            ..AFTER
+        };
+        let r = read_reply("1 - not satisfied, I want to take this further", &asked);
+        assert_eq!(r.intent, ReplyIntent::SurveyAnswer, "{}", r.reason);
+        assert!(!crate::core::case::escalates(r.intent));
+        // Without the survey the same words escalate.
+        assert_eq!(
+            read_reply("1 - not satisfied, I want to take this further", &AFTER).intent,
+            ReplyIntent::Escalate
+        );
+        // A reply that gives no score or satisfaction is read as before.
+        assert_eq!(
+            read_reply("I want to take this further.", &asked).intent,
+            ReplyIntent::Escalate
+        );
     }
 
     #[test]

@@ -131,6 +131,8 @@ pub fn span(lang: &str, s: Span) -> String {
         Span::WorkingDays(n) => working_days(lang, n),
         Span::Hours(n) => format!("{n} awr"),
         Span::WorkingHours(n) => format!("{n} awr waith"),
+        // *Calendr* follows the noun unchanged, as *gwaith* does.
+        Span::CalendarDays(n) => format!("{n} {} calendr", cy_diwrnod(n)),
     }
 }
 
@@ -313,6 +315,8 @@ mod tests {
         assert_eq!(span("cy", Span::Hours(12)), "12 awr");
         assert_eq!(span("cy", Span::WorkingHours(4)), "4 awr waith");
         assert_eq!(span("cy", Span::SameDay), "yr un diwrnod");
+        assert_eq!(span("cy", Span::CalendarDays(30)), "30 diwrnod calendr");
+        assert_eq!(span("en", Span::CalendarDays(30)), "30 calendar days");
     }
 
     #[test]

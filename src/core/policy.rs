@@ -68,7 +68,7 @@ pub struct Handoff {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExternalBody {
-    /// e.g. "ESFA complaints team".
+    /// e.g. "Department for Education (DfE) complaints team".
     pub name: String,
     /// Email address, if any.
     #[serde(default)]
@@ -400,6 +400,85 @@ pub struct Records {
     pub raise_within: Option<Months>,
 }
 
+/// Retention of closed cases (issue 16 item 10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// How long after closing a case is anonymised (`"6 years"`, the
+    /// default; `"18 months"`; `"90 days"`). Cases on legal hold are kept.
+    #[serde(default)]
+    pub period: crate::core::retention::Period,
+}
+
+/// Complaints about the use of someone's personal data (issue 16 item 8;
+/// the Data (Use and Access) Act 2025's complaints duty): their own
+/// acknowledgement limit, progress updates, and the regulator named in
+/// every response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataProtection {
+    /// The limit for acknowledging one, counted from the day after receipt
+    /// (default `"30 calendar days"`). complaintd acknowledges at once; the
+    /// limit is recorded, and a late `#data-protection` says it was missed.
+    #[serde(default = "thirty_calendar_days")]
+    pub acknowledge_within: Span,
+    /// How often the complainant is told how it is going while it is open
+    /// (default `"30 calendar days"`).
+    #[serde(default = "thirty_calendar_days")]
+    pub update_every: Span,
+    /// Who they may complain to (default: the Information Commissioner's Office).
+    #[serde(default = "ico")]
+    pub regulator: ExternalBody,
+}
+
+fn thirty_calendar_days() -> Span {
+    Span::CalendarDays(30)
+}
+
+/// The Information Commissioner's Office, as its complaints pages give it.
+fn ico() -> ExternalBody {
+    ExternalBody {
+        name: "the Information Commissioner's Office (ICO)".into(),
+        email: None,
+        phone: Some("0303 123 1113".into()),
+        address: None,
+        url: Some("https://ico.org.uk/make-a-complaint/".into()),
+    }
+}
+
+impl Default for DataProtection {
+    fn default() -> Self {
+        DataProtection {
+            acknowledge_within: thirty_calendar_days(),
+            update_every: thirty_calendar_days(),
+            regulator: ico(),
+        }
+    }
+}
+
+/// The satisfaction survey (issue 16 item 9): off unless enabled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyPolicy {
+    /// Send one short survey about how the complaint was handled after a
+    /// complaint closes (default false).
+    #[serde(default)]
+    pub enabled: bool,
+    /// How long after closing it goes (default `"1 working day"`: apart
+    /// from the outcome, never with it).
+    #[serde(default = "one_working_day")]
+    pub after: Span,
+}
+
+impl Default for SurveyPolicy {
+    fn default() -> Self {
+        SurveyPolicy {
+            enabled: false,
+            after: one_working_day(),
+        }
+    }
+}
+
 /// A whole procedure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -442,6 +521,15 @@ pub struct Policy {
     /// Records and limits the complaint-handling codes ask for.
     #[serde(default)]
     pub records: Records,
+    /// How long closed cases are kept before they are anonymised.
+    #[serde(default)]
+    pub retention: Retention,
+    /// Complaints about the use of someone's personal data.
+    #[serde(default)]
+    pub data_protection: DataProtection,
+    /// The satisfaction survey after closing.
+    #[serde(default)]
+    pub survey: SurveyPolicy,
 }
 
 /// One problem found in a policy: which key, and what is wrong.

@@ -43,6 +43,7 @@ mod messages;
 mod names;
 mod outbox;
 mod packed;
+mod retention;
 
 pub use corrections::{Corrected, Correction, Label as CorrectionLabel};
 
@@ -55,6 +56,7 @@ pub use messages::{NewMessage, QuarantineEntry, StoredKey, StoredMessage, THIRD_
 pub use names::{ActorKind, MessageStatus, OutboxStatus, Worker};
 pub use outbox::{NewOutbox, OutboxCounts, OutboxRow};
 pub use packed::{PackError, StoredBytes};
+pub use retention::{Removed, SentTo};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool};
@@ -144,6 +146,10 @@ impl Store {
                 format!("-{}", u64::from(cache_mib.max(1)) * 1024),
             )
             .pragma("temp_store", "memory")
+            // The database holds people's mail: bytes removed under the
+            // retention policy or on an erasure request are overwritten,
+            // not left in free pages (store/retention.rs).
+            .pragma("secure_delete", "on")
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         Self::with_options(opts).await

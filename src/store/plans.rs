@@ -4,6 +4,7 @@
 
 use super::deadlines::{DUE_CHASES, DUE_DEADLINES, NEXT_TIMER};
 use super::digests::sql;
+use super::retention::{ANONYMISED_COUNT, ANONYMISED_LIST, CLOSED_BETWEEN, RETENTION_DUE};
 use super::Store;
 use crate::core::case::{DeadlineKind, State};
 use crate::core::kind::Kind;
@@ -92,7 +93,16 @@ async fn digest_and_scheduler_queries_search_indexes_and_scan_no_growing_table()
         ),
     ];
     // Unbound parameters are NULL: enough for a plan.
-    for sql in [sql::OUTBOX_BACKLOG, DUE_DEADLINES, DUE_CHASES, NEXT_TIMER] {
+    for sql in [
+        sql::OUTBOX_BACKLOG,
+        DUE_DEADLINES,
+        DUE_CHASES,
+        NEXT_TIMER,
+        RETENTION_DUE,
+        CLOSED_BETWEEN,
+        ANONYMISED_COUNT,
+        ANONYMISED_LIST,
+    ] {
         queries.push((sql, QueryBuilder::new(format!("{p}{sql}"))));
     }
     let mut failures = Vec::new();

@@ -309,7 +309,9 @@ async fn the_checks_keep_triage_when_0060_comes_after_0100() {
     without_0060.migrations = without_0060
         .migrations
         .iter()
-        .filter(|m| m.version != 60)
+        // Such a database was made before 0170 existed: the migrations after
+        // 0140 (which need 0060's columns) come after 0060, as they would.
+        .filter(|m| m.version != 60 && m.version < 170)
         .cloned()
         .collect::<Vec<_>>()
         .into();

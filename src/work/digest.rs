@@ -449,6 +449,17 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
         title: "Compliments cleared to share".into(),
         lines: share,
     });
+    // What the retention step anonymised (only when it did anything).
+    let gone = app.store.anonymised_since(since, LIST_CAP).await?;
+    if gone.total > 0 {
+        sections.push(Section {
+            title: format!(
+                "Anonymised in the last 24 hours (retention period {} after closing, or an erasure request)",
+                app.loaded.policy.retention.period
+            ),
+            lines: capped(gone.total, gone.items.iter().map(|r| r.to_string()).collect(), ""),
+        });
+    }
     Ok(Digest {
         date: app
             .calendar

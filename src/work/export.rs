@@ -189,6 +189,20 @@ pub async fn export(app: &App, reference: &CaseRef, out: &Path) -> Result<PathBu
             if p { "given" } else { "refused" }
         );
     }
+    let _ = writeln!(
+        rec,
+        "Retention: {}",
+        crate::work::retention::retention_words(app, &c)
+    );
+    if let Some(h) = &c.hold {
+        let _ = writeln!(
+            rec,
+            "Legal hold: {} (placed by {} on {})",
+            one_line(&h.reason),
+            one_line(&h.by),
+            local(h.at)
+        );
+    }
     let records = c.records.lines(
         &|i| {
             app.loaded

@@ -16,4 +16,5 @@ pub mod ingest;
 pub(crate) mod mentioned;
 pub mod model_watch;
 pub mod raw;
+pub mod retention;
 pub mod scheduler;

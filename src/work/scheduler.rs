@@ -110,8 +110,28 @@ async fn fire(
     }
 }
 
+/// The daily survey step (`[survey] enabled`): complaints closed `[survey]
+/// after` ago (or up to two weeks before that, for days the step did not
+/// run) are offered the survey; the case machine decides whether its
+/// complainant may be asked, and sends it once.
+async fn surveys(app: &App, now: DateTime<Utc>) -> Result<usize, ApplyError> {
+    let policy = &app.loaded.policy.survey;
+    if !policy.enabled {
+        return Ok(0);
+    }
+    let until = app.calendar.before(now, policy.after);
+    let from = until - chrono::Duration::days(14);
+    let mut sent = 0;
+    for reference in app.store.closed_between(from, until).await? {
+        fire(app, &reference, Event::SurveyDue, now).await?;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
 /// Send today's digest if it is a working day, past the configured time,
-/// and not yet sent.
+/// and not yet sent; the retention step (`work::retention::run`) runs just
+/// before it, once a working day.
 pub async fn send_digest_if_due(app: &App, now: DateTime<Utc>) -> Result<bool, ApplyError> {
     let local = app.calendar.to_local(now);
     let Some(at) = config::parse_time(&app.loaded.config.digest.time) else {
@@ -123,6 +143,15 @@ pub async fn send_digest_if_due(app: &App, now: DateTime<Utc>) -> Result<bool, A
     let day = local.date().format("%Y-%m-%d").to_string();
     if app.store.digest_sent(&day).await? {
         return Ok(false);
+    }
+    // The daily retention step runs first, so today's digest says what it
+    // anonymised. A failure is reported and retried tomorrow; it never
+    // stops the digest.
+    if let Err(e) = crate::work::retention::run(app, now, false).await {
+        warn!(error = %e, "retention step failed");
+    }
+    if let Err(e) = surveys(app, now).await {
+        warn!(error = %e, "survey step failed");
     }
     // Built and rendered before the transaction; the claim on the day and
     // the queued digest commit together, so a digest that fails (a template

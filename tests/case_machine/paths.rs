@@ -86,7 +86,10 @@ fn provider_b_complaint_runs_all_four_stages() {
     let tr = w.staff(&c, MARK, "Final response.", t("2026-12-03T10:00:00Z"));
     let resp = sent(&tr, TemplateId::StageResponse).expect("stage 3 response");
     let names: Vec<&str> = resp.contacts.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, vec!["ESFA complaints team", "Ofsted"]);
+    assert_eq!(
+        names,
+        vec!["Department for Education (DfE) complaints team", "Ofsted"]
+    );
     let c = tr.case;
     let tr = w.reply(
         &c,
@@ -779,4 +782,47 @@ fn handler_signature_is_not_relayed() {
         resp.text.as_deref(),
         Some("We are sorry. Priya Desai will be your contact from now on.")
     );
+}
+
+#[test]
+fn the_survey_goes_once_and_never_to_anonymous_machine_or_opted_out_complainants() {
+    let w = World::new("provider-b");
+    let tr = w.open(
+        Kind::Complaint,
+        &[],
+        "My coach cancelled three sessions and I want them rebooked.",
+        t("2026-11-23T10:00:00Z"),
+    );
+    let c = tr.case;
+    let handler = c.handler.clone().expect("a handler");
+    let closed = w
+        .staff(
+            &c,
+            &handler,
+            "#close lessons: rebook within a day",
+            t("2026-11-23T11:00:00Z"),
+        )
+        .case;
+    assert_eq!(closed.state, State::Closed);
+    let due = |c: &Case| w.step(c, Event::SurveyDue, t("2026-11-24T10:00:00Z"));
+    let tr = due(&closed);
+    assert!(sent(&tr, TemplateId::SatisfactionSurvey).is_some());
+    assert!(tr.case.survey.is_some());
+    assert!(
+        sent(&due(&tr.case), TemplateId::SatisfactionSurvey).is_none(),
+        "never twice"
+    );
+    let mut anonymous = closed.clone();
+    anonymous.flags.insert(Flag::Anonymous);
+    let mut machine = closed.clone();
+    machine.complainant.address = "no-reply@complainant.test".into();
+    let mut opted_out = closed.clone();
+    opted_out.no_survey = true;
+    let mut open = closed.clone();
+    open.state = State::Responded;
+    for c in [anonymous, machine, opted_out, open] {
+        let tr = due(&c);
+        assert!(sent(&tr, TemplateId::SatisfactionSurvey).is_none(), "{c:?}");
+        assert!(tr.case.survey.is_none());
+    }
 }

@@ -207,6 +207,16 @@ async fn provider_b_four_stages_golden() {
         describe(&resp3).contains("Ofsted"),
         "stage 3 names the stage 4 bodies"
     );
+    // The ESFA's functions moved to the Department for Education on
+    // 31 March 2025: the response names DfE and its current route.
+    let text = describe(&resp3);
+    assert!(
+        text.contains(
+            "Department for Education (DfE) complaints team, Customer.Complaints@education.gov.uk"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("ESFA"), "{text}");
     app.advance(Duration::hours(3));
     app.deliver(&app.gmail_reply(&resp3, JO, "I am not happy and will go to the ESFA.", 7))
         .await;
@@ -258,7 +268,7 @@ async fn provider_a_paths_golden() {
     app.send().await;
     assert_eq!(app.app.store.all_deadlines().await.expect("db").len(), 1);
 
-    app.deliver(&message("a.learner@mail.test", "tutor", "I am not going to give my name. Our tutor belittles learners in front of everyone. I would like this looked at.\n\nA learner", "a2@mail.test")).await;
+    app.deliver(&message("a.learner@mail.test", "tutor", "I am not going to give my name. Our tutor belittles learners in front of everyone, and one of the 16-year-olds in our group has told me she is scared to come in and has started hurting herself. I would like this looked at.\n\nA learner", "a2@mail.test")).await;
     app.deliver(&message(
         "Stuart <stuart@mail.test>",
         "EPA result",

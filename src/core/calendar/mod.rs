@@ -284,6 +284,35 @@ impl Calendar {
                     warnings: self.range_warning(self.to_local(at).date()),
                 }
             }
+            Span::CalendarDays(n) => {
+                // Day 1 is the day after the local day of receipt; every day
+                // counts. A statutory limit cannot move later, so when day N
+                // is not a working day the deadline is the close of the last
+                // working day before it: someone is at work to meet it.
+                let day0 = self.to_local(received).date();
+                let day_n = day0 + Duration::days(i64::from(n));
+                let mut warnings = self.range_warning(day_n);
+                let d = if self.is_working_day(day_n) {
+                    day_n
+                } else {
+                    let before = self.previous_working_day(day_n);
+                    // Never due on or before the day it arrived (a short
+                    // span over a weekend): then the next working day.
+                    let d = if before > day0 {
+                        before
+                    } else {
+                        self.next_working_day(day_n)
+                    };
+                    warnings.push(format!(
+                        "day {n} ({day_n}) is not a working day: due at the close of {d}"
+                    ));
+                    d
+                };
+                Due {
+                    at: self.end_of_business(d),
+                    warnings,
+                }
+            }
         }
     }
 
@@ -317,6 +346,10 @@ impl Calendar {
                 self.local_to_utc(d.and_time(l.time()))
             }
             Span::Hours(h) => due - Duration::hours(i64::from(h)),
+            Span::CalendarDays(n) => {
+                let l = self.to_local(due);
+                self.local_to_utc((l.date() - Duration::days(i64::from(n))).and_time(l.time()))
+            }
             Span::WorkingHours(h) => {
                 let mut minutes = i64::from(h) * 60;
                 let mut t = due;
@@ -360,6 +393,41 @@ mod tests {
         assert_eq!(c.add_working_days(d(2026, 11, 21), 1).at, d(2026, 11, 24));
         // Same day on a working day is that day.
         assert_eq!(c.add_working_days(d(2026, 11, 23), 0).at, d(2026, 11, 23));
+    }
+
+    #[test]
+    fn calendar_days_count_every_day_from_the_day_after_receipt() {
+        let c = Calendar::new(Nation::EnglandAndWales);
+        let due = |at: &str, n: u32| c.deadline(utc(at), Span::CalendarDays(n));
+        let close = |y, m, day| c.end_of_business(d(y, m, day));
+        // Weekends count: Monday 23 Nov 2026 + 30 is Wednesday 23 Dec.
+        assert_eq!(due("2026-11-23T10:00:00Z", 30).at, close(2026, 12, 23));
+        assert!(due("2026-11-23T10:00:00Z", 30).warnings.is_empty());
+        // Received after close counts from the same day (day 1 is the next).
+        assert_eq!(due("2026-11-23T22:30:00Z", 1).at, close(2026, 11, 24));
+        // Across a month end: Saturday 31 Jan 2026 + 30 is Monday 2 March;
+        // in a leap year Monday 31 Jan 2028 + 30 is Wednesday 1 March.
+        assert_eq!(due("2026-01-31T12:00:00Z", 30).at, close(2026, 3, 2));
+        assert_eq!(due("2028-01-31T12:00:00Z", 30).at, close(2028, 3, 1));
+        // Bank holidays count as days; when day N is one, the limit cannot
+        // move later: Wed 25 Nov + 30 is Christmas Day, due Thu 24 Dec.
+        let xmas = due("2026-11-25T10:00:00Z", 30);
+        assert_eq!(xmas.at, close(2026, 12, 24));
+        assert!(
+            xmas.warnings[0].contains("2026-12-25"),
+            "{:?}",
+            xmas.warnings
+        );
+        // Day N on a Saturday: the Friday before.
+        assert_eq!(due("2026-11-24T10:00:00Z", 4).at, close(2026, 11, 27));
+        // ... but never on or before the day it arrived: Friday + 1 is
+        // Saturday, whose working day before is that Friday: Monday then.
+        assert_eq!(due("2026-11-27T10:00:00Z", 1).at, close(2026, 11, 30));
+        // Across the clocks going forward (Sunday 29 March 2026).
+        assert_eq!(due("2026-03-20T10:00:00Z", 10).at, close(2026, 3, 30));
+        // Chase-ups step back calendar days keeping the time of day.
+        let at = close(2026, 12, 23);
+        assert_eq!(c.before(at, Span::CalendarDays(7)), close(2026, 12, 16));
     }
 
     #[test]

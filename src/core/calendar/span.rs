@@ -16,11 +16,17 @@ pub enum Span {
     Hours(u32),
     /// N hours of business time only.
     WorkingHours(u32),
+    /// N calendar days, weekends and bank holidays included (statutory
+    /// limits such as the 30 days to acknowledge a data-protection
+    /// complaint): the day after the day of receipt is day 1. See
+    /// [`Calendar::deadline`](super::Calendar::deadline) for when on day N
+    /// it falls.
+    CalendarDays(u32),
 }
 
 /// Error for a span the parser does not understand.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("cannot read {0:?} as a time span: write e.g. \"same day\", \"5 working days\", \"12 hours\" or \"4 working hours\"")]
+#[error("cannot read {0:?} as a time span: write e.g. \"same day\", \"5 working days\", \"30 calendar days\", \"12 hours\" or \"4 working hours\"")]
 pub struct SpanParseError(pub String);
 
 impl FromStr for Span {
@@ -40,6 +46,10 @@ impl FromStr for Span {
                     _ => Err(err()),
                 }
             }
+            [n, "calendar", "day" | "days"] => match n.parse().map_err(|_| err())? {
+                0 => Ok(Span::SameDay),
+                n => Ok(Span::CalendarDays(n)),
+            },
             [n, "hour"] | [n, "hours"] => Ok(Span::Hours(n.parse().map_err(|_| err())?)),
             _ => Err(err()),
         }
@@ -54,6 +64,7 @@ impl fmt::Display for Span {
             Span::WorkingDays(n) => write!(f, "{n} working day{}", plural(n)),
             Span::Hours(n) => write!(f, "{n} hour{}", plural(n)),
             Span::WorkingHours(n) => write!(f, "{n} working hour{}", plural(n)),
+            Span::CalendarDays(n) => write!(f, "{n} calendar day{}", plural(n)),
         }
     }
 }
@@ -83,6 +94,8 @@ mod tests {
             ("1 working day", Span::WorkingDays(1)),
             ("12 hours", Span::Hours(12)),
             ("4 working hours", Span::WorkingHours(4)),
+            ("30 calendar days", Span::CalendarDays(30)),
+            ("1 calendar day", Span::CalendarDays(1)),
         ] {
             assert_eq!(s.parse::<Span>(), Ok(v));
             assert_eq!(v.to_string(), s);
@@ -90,5 +103,12 @@ mod tests {
         assert_eq!("0 working days".parse::<Span>(), Ok(Span::SameDay));
         assert!("fortnight".parse::<Span>().is_err());
         assert!("x working days".parse::<Span>().is_err());
+        assert_eq!(
+            "30 Calendar Days".parse::<Span>(),
+            Ok(Span::CalendarDays(30))
+        );
+        assert_eq!("0 calendar days".parse::<Span>(), Ok(Span::SameDay));
+        assert!("30 calendar".parse::<Span>().is_err());
+        assert!("thirty calendar days".parse::<Span>().is_err());
     }
 }

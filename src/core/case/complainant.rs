@@ -50,6 +50,10 @@ fn context(case: &Case) -> ReplyContext {
             ),
         asked_permission: case.state == State::AwaitingPermission,
         awaiting_consent: case.consent == ConsentStatus::Awaiting,
+        survey_asked: case
+            .survey
+            .as_ref()
+            .is_some_and(|s| s.answered_at.is_none()),
     }
 }
 
@@ -142,7 +146,27 @@ pub(super) fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Ut
     } else {
         from.clone()
     };
+    // "Please don't email me again": no survey will go (recorded once).
+    if !out.case.no_survey {
+        if let Some(words) = crate::core::survey::opts_out(&msg.text) {
+            out.case.no_survey = true;
+            out.audit(
+                actor.clone(),
+                "opted out",
+                format!("asked not to be emailed again ({words:?}): no satisfaction survey"),
+                id.as_deref(),
+            );
+        }
+    }
     match (out.case.state, intent) {
+        (_, ReplyIntent::SurveyAnswer) => {
+            super::survey::record(out, now, &msg, actor);
+            forward_to_handler(
+                out,
+                &msg,
+                &format!("{writer} answered the satisfaction survey; it is recorded and nothing on the case changed"),
+            );
+        }
         (_, ReplyIntent::Consent) if awaiting_consent && consent_counts => {
             forward_to_handler(
                 out,
@@ -247,6 +271,7 @@ fn what_it_is(intent: ReplyIntent, writer: &str) -> String {
             "asks to take it further, but there is no stage response to escalate from yet"
         }
         ReplyIntent::Unclear => "wrote again",
+        ReplyIntent::SurveyAnswer => "answered the satisfaction survey",
         ReplyIntent::Consent | ReplyIntent::PermissionGranted | ReplyIntent::PermissionRefused => {
             "wrote again"
         }

@@ -51,6 +51,9 @@ pub enum DeadlineKind {
     /// the handler are chased before it and alerted after it. Kept when the
     /// case closes, until every remedy is done.
     Remedy,
+    /// A data-protection complaint: the complainant's next progress update
+    /// (`[data_protection] update_every`) goes out at this time.
+    DataProtectionUpdate,
 }
 
 impl DeadlineKind {
@@ -108,6 +111,10 @@ pub(super) fn deadline_due(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, kin
             {
                 close_or_ask_lessons(out, ctx, now, "escalation window expired without a reply");
             }
+        }
+        DeadlineKind::DataProtectionUpdate => {
+            out.clear_deadline(kind);
+            super::data_protection::update_due(out, ctx, now);
         }
         DeadlineKind::Permission => {
             out.clear_deadline(kind);

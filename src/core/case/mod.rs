@@ -18,6 +18,7 @@
 mod command;
 mod complainant;
 mod consent;
+mod data_protection;
 mod deadline;
 mod effect;
 mod open;
@@ -28,10 +29,12 @@ mod said;
 mod staff;
 mod stage;
 mod state;
+mod survey;
 mod template;
 mod vars;
 
 pub use complainant::{escalates, link_on_open, reading};
+pub use data_protection::data_protection_cue;
 pub use deadline::{chase_times, Deadline, DeadlineKind};
 pub use effect::{is_machine_address, Actor, Audit, Contact, Effect, OutMail, Recipient};
 pub use open::open;
@@ -111,6 +114,9 @@ pub enum Event {
     Due(DeadlineKind),
     /// A chase-up point before a deadline of this kind.
     Chase(DeadlineKind),
+    /// The satisfaction survey may go now (the daily step found the case
+    /// closed `[survey] after` ago): sent if the complainant may be asked.
+    SurveyDue,
     /// The complainant wrote about a different matter, naming or answering
     /// this case: it opened case `other`. Recorded on both, and this case's
     /// handler is told; nothing else changes here.
@@ -141,6 +147,7 @@ pub fn step(case: &Case, event: Event, ctx: &Ctx<'_>, now: DateTime<Utc>) -> Tra
         } => staff_replied(&mut out, ctx, now, message, verified, parsed, intent),
         Event::Due(kind) => deadline_due(&mut out, ctx, now, kind),
         Event::Chase(kind) => chase(&mut out, ctx, kind),
+        Event::SurveyDue => survey::send(&mut out, now),
         Event::Linked {
             other,
             why,
@@ -187,7 +194,8 @@ mod tests {
                 "decision",
                 "permission",
                 "confirm_kind",
-                "remedy"
+                "remedy",
+                "data_protection_update"
             ]
         );
         let json = |v: serde_json::Value| v.as_str().map(String::from);
@@ -203,7 +211,7 @@ mod tests {
             assert_eq!(t.name().parse::<TemplateId>(), Ok(t));
             assert_eq!(json(serde_json::json!(t)).as_deref(), Some(t.name()));
         }
-        assert_eq!(TemplateId::iter().count(), 36);
+        assert_eq!(TemplateId::iter().count(), 39);
         assert_eq!(
             TemplateId::AnonymousDecisionRequest.name(),
             "anonymous_decision_request"

@@ -53,6 +53,11 @@ pub fn open(
         drafts: Vec::new(),
         drafts_made: 0,
         paused: None,
+        hold: None,
+        anonymised_at: None,
+        data_protection: false,
+        survey: None,
+        no_survey: false,
         records: Default::default(),
     };
     let mut out = Out {
@@ -93,6 +98,12 @@ pub fn open(
     }
     if person && (triage || class.kind == Kind::Complaint) {
         flag_if_late(&mut out, ctx, now, &msg.text);
+    }
+    // A complaint about the use of personal data runs its own clock too.
+    if person {
+        if let Some(why) = super::data_protection::data_protection_cue(&msg.text) {
+            super::data_protection::start(&mut out, ctx, now, Actor::System, &why);
+        }
     }
     out.finish()
 }

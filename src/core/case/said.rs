@@ -222,10 +222,15 @@ fn respond(out: &mut Out, by: &By<'_>, text: &str) -> Result<String, String> {
     if let Some(w) = stage.escalation_window {
         m.vars.escalation_window = Some(w.to_string());
     }
+    if out.case.data_protection {
+        m.vars.regulator = Some(super::data_protection::regulator(ctx));
+    }
     out.send(m);
     pause::end(out);
     out.case.responded_at = Some(now);
     out.clear_deadline(DeadlineKind::Respond);
+    // The response is the outcome the updates led up to.
+    out.clear_deadline(DeadlineKind::DataProtectionUpdate);
     out.audit(
         by.actor.clone(),
         "responded",

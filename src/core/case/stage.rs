@@ -279,6 +279,11 @@ pub(super) fn begin_stage(
         );
     }
     start_response_clock(out, ctx, now);
+    // A data-protection complaint taken to a new stage: updates again until
+    // this stage's response.
+    if out.case.data_protection {
+        super::data_protection::arm_update(out, ctx, now);
+    }
 }
 
 pub(super) fn close(out: &mut Out, now: DateTime<Utc>, why: &str) {

@@ -180,6 +180,26 @@ pub struct Case {
     /// says the clock waits for the answer.
     #[serde(default)]
     pub paused: Option<Pause>,
+    /// A legal hold (`#hold REASON`): the case is kept past its retention
+    /// date, and cannot be erased, until `#release`.
+    #[serde(default)]
+    pub hold: Option<crate::core::retention::Hold>,
+    /// When the case was anonymised under the retention policy or on an
+    /// erasure request; its people and words are gone.
+    #[serde(default)]
+    pub anonymised_at: Option<DateTime<Utc>>,
+    /// A complaint about the use of someone's personal data (classifier
+    /// cue or `#data-protection`): acknowledged as one, updated on its own
+    /// clock, and its response names the Information Commissioner.
+    #[serde(default)]
+    pub data_protection: bool,
+    /// The satisfaction survey after closing (`[survey]`), once sent.
+    #[serde(default)]
+    pub survey: Option<crate::core::survey::Survey>,
+    /// The complainant asked not to be emailed again (`#no-survey`, or a
+    /// reply such as "please don't email me again"): no survey goes.
+    #[serde(default)]
+    pub no_survey: bool,
     /// What the complaint-handling codes ask to be recorded: the complaint
     /// defined, outcomes, remedies, extensions, refusals, who handled each stage.
     #[serde(default)]

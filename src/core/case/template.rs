@@ -103,6 +103,13 @@ pub enum TemplateId {
     /// To a member of staff: what their words did (sent to whom, as what;
     /// or kept as a note that never left the organisation).
     SendReceipt,
+    /// To the complainant: their complaint is handled as one about the use
+    /// of their personal data; when to expect updates; the regulator.
+    DataProtectionAcknowledgement,
+    /// To the complainant: a data-protection complaint's progress update.
+    DataProtectionUpdate,
+    /// To the complainant, after closing: how was the complaint handled?
+    SatisfactionSurvey,
 }
 
 impl TemplateId {

@@ -91,6 +91,10 @@ pub struct Vars {
     /// What a handler's words did, for their receipt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt: Option<String>,
+    /// A data-protection complaint: who the complainant may complain to
+    /// about the use of their data (name, phone, web page, one line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regulator: Option<String>,
     /// What the complaint is about, as recorded (`#define`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issues: Option<String>,
@@ -149,6 +153,7 @@ impl Vars {
             can_respond: true,
             can_write: true,
             receipt: s("Sent to Jennifer Saunders <jennifer@example.test> as the Stage 1 written response."),
+            regulator: s("the Information Commissioner's Office (ICO), 0303 123 1113, https://ico.org.uk/make-a-complaint/"),
             issues: s("three coaching sessions cancelled without notice"),
             outcome_sought: s("the sessions rebooked and an apology"),
             remaining: s("the sessions were still not rebooked"),

@@ -370,3 +370,13 @@ pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLo
         ),
     ]
 });
+
+/// Words that say a complaint is about the use of someone's personal data
+/// (the `data_protection` mark on a case, issue 16 item 8), in English and
+/// Welsh. Specific phrases only: "data" and "details" alone are everywhere.
+pub(super) static DATA_PROTECTION_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(data protection|gdpr|personal (data|information|details) (was |were |has been |have been |had been )?(shared|disclosed|passed on|leaked|sold|lost|published|misused)|(shared|disclosed|passed on|leaked|sold|lost|published|misused) my (personal )?(data|information|details|address|phone number|medical (records|information|details)|records)|(breach(ed)?|misuse|misused|mishandl\w*) (of )?my (personal )?(data|information|details)|data breach|information commissioner|\bico\b|subject access request|(right|request) to (be forgotten|erasure|have my data deleted)|(delete|erase|remove) (all )?my (personal )?(data|information|details)|without my (consent|permission) .{0,40}(data|information|details|photo|photos|picture|number|address)|diogelu data|(data|nata) personol|gwybodaeth bersonol|(rhannu|rhannwyd|rhannodd) fy (manylion|ngwybodaeth|nata))\b",
+    )
+    .expect("static regex")
+});

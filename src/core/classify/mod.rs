@@ -509,6 +509,18 @@ fn flags(
     out
 }
 
+/// Why `text` looks like a complaint about the use of someone's personal
+/// data (the words that said so), if it does: the case is then marked
+/// `data_protection` (core::case's data-protection clock).
+pub fn data_protection_cue(text: &str) -> Option<String> {
+    lexicon::DATA_PROTECTION_CUE.find(text).map(|m| {
+        format!(
+            "a complaint about the use of personal data (\"{}\")",
+            m.as_str().trim()
+        )
+    })
+}
+
 /// Classify raw message bytes; unreadable input is an error the caller reports.
 pub fn classify_raw(raw: &[u8], hints: &Hints) -> Result<Classification, super::mail::MailError> {
     let mail = super::mail::parse(raw)?;

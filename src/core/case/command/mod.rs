@@ -6,6 +6,7 @@ mod consent;
 mod decide;
 mod extend;
 mod flag;
+mod hold;
 mod people;
 mod record;
 mod route;
@@ -73,6 +74,50 @@ pub(super) fn command(out: &mut Out, by: By<'_>, c: Command) -> Result<(), Strin
         Command::Proceed { reason } => decide::proceed(out, by, reason),
         Command::NoAction { reason } => decide::no_action(out, by, reason),
         Command::NoEscalate { reason } => decide::no_escalate(out, by, reason),
+        Command::Hold { reason } => hold::hold(out, by, reason),
+        Command::Release => hold::release(out, by),
+        Command::NoSurvey => {
+            if out.case.no_survey {
+                return Err("#no-survey: the complainant has already opted out".into());
+            }
+            out.case.no_survey = true;
+            out.audit(
+                by.actor.clone(),
+                "opted out",
+                "no satisfaction survey (recorded by the handler)",
+                by.id,
+            );
+            Ok(())
+        }
+        Command::DataProtection { on } => {
+            if on {
+                if crate::core::case::data_protection::start(
+                    out,
+                    by.ctx,
+                    by.now,
+                    by.actor.clone(),
+                    "marked by the handler",
+                ) {
+                    Ok(())
+                } else if out.case.data_protection {
+                    Err("#data-protection: the case is already a data-protection complaint".into())
+                } else {
+                    Err("#data-protection: only an open complaint can be marked".into())
+                }
+            } else if out.case.data_protection {
+                out.case.data_protection = false;
+                out.clear_deadline(crate::core::case::DeadlineKind::DataProtectionUpdate);
+                out.audit(
+                    by.actor.clone(),
+                    "data protection",
+                    "unmarked: not a data-protection complaint",
+                    by.id,
+                );
+                Ok(())
+            } else {
+                Err("#data-protection off: the case is not marked".into())
+            }
+        }
     }
 }
 

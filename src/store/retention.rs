@@ -1,0 +1,367 @@
+//! Retention, erasure and subject access (issue 16 item 10): finding the
+//! cases due for anonymisation, removing people and words from every table
+//! that holds them, and finding everything that concerns one address.
+//!
+//! The bytes really go: the connection runs with `secure_delete` on (freed
+//! space is overwritten with zeros, see `Store::open_with_cache`), and
+//! [`Store::checkpoint`] folds the write-ahead log into the database file
+//! and truncates it, so no earlier copy of a page survives in either file.
+
+use super::cases::{AuditRow, CaseData};
+use super::names::ReadFrom;
+use super::{Capped, Store, StoreError, StoredMessage};
+use crate::core::case::Case;
+use crate::core::reference::CaseRef;
+use crate::core::retention::{ANONYMISED, REMOVED_DETAIL};
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+/// What anonymising removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Removed {
+    /// Inbound messages whose bytes, sender and subject were removed.
+    pub messages: u64,
+    /// Outgoing mails whose bytes were removed.
+    pub sent: u64,
+    /// Audit entries whose detail was removed.
+    pub audit: u64,
+}
+
+/// Closed cases not yet anonymised closed at or before `?1`, from the
+/// `cases_retention` index.
+pub(super) const RETENTION_DUE: &str = "SELECT reference, data FROM cases
+     WHERE anonymised_at IS NULL AND closed_at IS NOT NULL AND closed_at <= ?1
+     ORDER BY closed_at, reference";
+
+/// Complaints closed in (`?1`, `?2`], from the `cases_closed` index (the
+/// survey step).
+pub(super) const CLOSED_BETWEEN: &str = "SELECT reference FROM cases
+     WHERE closed_at > ?1 AND closed_at <= ?2 AND kind = 'complaint'
+     ORDER BY closed_at, reference";
+
+/// How many cases were anonymised at or after `?1` (same index).
+pub(super) const ANONYMISED_COUNT: &str = "SELECT COUNT(*) FROM cases WHERE anonymised_at >= ?1";
+
+/// The first `?2` of them, oldest first (same index).
+pub(super) const ANONYMISED_LIST: &str =
+    "SELECT reference FROM cases WHERE anonymised_at >= ?1 ORDER BY anonymised_at, reference LIMIT ?2";
+
+impl Store {
+    /// Closed cases not yet anonymised that closed at or before `cutoff`,
+    /// oldest first (holds are decided by the caller, from the case). Reads
+    /// through `cases_retention`.
+    pub async fn retention_candidates(
+        &self,
+        cutoff: DateTime<Utc>,
+    ) -> Result<Vec<Case>, StoreError> {
+        let rows: Vec<CaseData> = sqlx::query_as(RETENTION_DUE)
+            .bind(cutoff)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(CaseData::case).collect()
+    }
+
+    /// Complaints closed after `from` and at or before `until` (the daily
+    /// survey step).
+    pub async fn closed_between(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<CaseRef>, StoreError> {
+        sqlx::query_scalar(CLOSED_BETWEEN)
+            .bind(from)
+            .bind(until)
+            .fetch_all(&self.pool)
+            .await
+            .read_from("cases")
+    }
+
+    /// Every case with a satisfaction survey (`complaintd survey`; a rare
+    /// command, it reads every case that has one).
+    pub async fn surveyed_cases(&self) -> Result<Vec<Case>, StoreError> {
+        let rows: Vec<CaseData> = sqlx::query_as(
+            "SELECT reference, data FROM cases WHERE json_extract(data, '$.survey') IS NOT NULL ORDER BY closed_at, reference",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(CaseData::case).collect()
+    }
+
+    /// Cases anonymised at or after `since` (the digest's section): how
+    /// many, and the first `limit` references.
+    pub async fn anonymised_since(
+        &self,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Capped<CaseRef>, StoreError> {
+        let total: i64 = sqlx::query_scalar(ANONYMISED_COUNT)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        let items: Vec<CaseRef> = if total == 0 {
+            Vec::new()
+        } else {
+            sqlx::query_scalar(ANONYMISED_LIST)
+                .bind(since)
+                .bind(limit as i64)
+                .fetch_all(&self.pool)
+                .await
+                .read_from("cases")?
+        };
+        Ok(Capped {
+            total: total as usize,
+            items,
+        })
+    }
+
+    /// Replace a case by its anonymised form (`core::retention::anonymise`)
+    /// and remove its people and words from every table: message bytes,
+    /// senders, subjects and sources; outgoing mail bytes and the addresses
+    /// of `parties` (the complainant, contacts and anyone consent was asked
+    /// of, as the case held them before); audit details and outsiders' names;
+    /// held mail and the flood-cap ledger; quarantine reasons.
+    pub async fn anonymise_case(
+        tx: &mut SqliteConnection,
+        anonymised: &Case,
+        parties: &[String],
+    ) -> Result<Removed, StoreError> {
+        let data = serde_json::to_string(anonymised).map_err(|e| StoreError::Corrupt {
+            reference: anonymised.reference.to_string(),
+            message: e.to_string(),
+        })?;
+        let parties = serde_json::Value::from(parties.to_vec()).to_string();
+        let r = &anonymised.reference;
+        sqlx::query(
+            "UPDATE cases SET complainant = ?, complainant_name = NULL, data = ?, anonymised_at = ?
+             WHERE reference = ?",
+        )
+        .bind(ANONYMISED)
+        .bind(data)
+        .bind(anonymised.anonymised_at)
+        .bind(r)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE quarantine SET reason = ? WHERE message_row IN (SELECT id FROM messages WHERE case_ref = ?)",
+        )
+        .bind(REMOVED_DETAIL)
+        .bind(r)
+        .execute(&mut *tx)
+        .await?;
+        let messages = sqlx::query(
+            "UPDATE messages SET raw = X'', from_addr = NULL, subject = NULL, note = NULL,
+               message_id = NULL, source = ?
+             WHERE case_ref = ?",
+        )
+        .bind(ANONYMISED)
+        .bind(r)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let sent = sqlx::query(
+            "UPDATE outbox SET raw = X'', last_error = NULL,
+               recipient = CASE WHEN recipient IN (SELECT value FROM json_each(?)) THEN ? ELSE recipient END
+             WHERE case_ref = ?",
+        )
+        .bind(&parties)
+        .bind(ANONYMISED)
+        .bind(r)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let audit = sqlx::query(
+            "UPDATE audit SET detail = ?, message_id = NULL,
+               actor = CASE WHEN actor_kind IN ('unverified', 'correspondent', 'third_party') THEN ? ELSE actor END
+             WHERE case_ref = ? AND detail <> ?",
+        )
+        .bind(REMOVED_DETAIL)
+        .bind(ANONYMISED)
+        .bind(r)
+        .bind(REMOVED_DETAIL)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query("UPDATE held_mail SET recipient = ?, key = ?, reason = '' WHERE case_ref = ?")
+            .bind(ANONYMISED)
+            .bind(ANONYMISED)
+            .bind(r)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE cap_ledger SET recipient = ?, cause = NULL WHERE case_ref = ?")
+            .bind(ANONYMISED)
+            .bind(r)
+            .execute(&mut *tx)
+            .await?;
+        Ok(Removed {
+            messages,
+            sent,
+            audit,
+        })
+    }
+
+    /// Remove the bytes, sender and subject of single inbound messages (an
+    /// erasure request reaching messages on no case, or on someone else's
+    /// closed case).
+    pub async fn erase_messages(tx: &mut SqliteConnection, ids: &[i64]) -> Result<u64, StoreError> {
+        let ids = serde_json::Value::from(ids.to_vec()).to_string();
+        sqlx::query(
+            "UPDATE quarantine SET reason = ? WHERE message_row IN (SELECT value FROM json_each(?))",
+        )
+        .bind(REMOVED_DETAIL)
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?;
+        Ok(sqlx::query(
+            "UPDATE messages SET raw = X'', from_addr = NULL, subject = NULL, note = NULL,
+               message_id = NULL, source = ?
+             WHERE id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(ANONYMISED)
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected())
+    }
+
+    /// Redact the audit entries that name `address` (as actor or in their
+    /// detail) on no case or on one of `cases` (an erasure request reaching
+    /// someone else's closed case): the detail becomes the fixed text, the
+    /// actor `anonymised` where it named them. Returns how many.
+    pub async fn erase_audit_naming(
+        tx: &mut SqliteConnection,
+        address: &str,
+        cases: &[CaseRef],
+    ) -> Result<u64, StoreError> {
+        let pattern = like_pattern(address);
+        let cases =
+            serde_json::Value::from(cases.iter().map(|c| c.to_string()).collect::<Vec<_>>())
+                .to_string();
+        Ok(sqlx::query(
+            "UPDATE audit SET detail = ?1, message_id = NULL,
+               actor = CASE WHEN actor LIKE ?2 ESCAPE '\\' THEN ?3 ELSE actor END
+             WHERE (actor LIKE ?2 ESCAPE '\\' OR detail LIKE ?2 ESCAPE '\\') AND detail <> ?1
+               AND (case_ref IS NULL OR case_ref IN (SELECT value FROM json_each(?4)))",
+        )
+        .bind(REMOVED_DETAIL)
+        .bind(pattern)
+        .bind(ANONYMISED)
+        .bind(cases)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected())
+    }
+
+    /// Remove the bytes and the recipient of outgoing mails.
+    pub async fn erase_sent(tx: &mut SqliteConnection, ids: &[i64]) -> Result<u64, StoreError> {
+        let ids = serde_json::Value::from(ids.to_vec()).to_string();
+        Ok(sqlx::query(
+            "UPDATE outbox SET raw = X'', recipient = ?, last_error = NULL
+             WHERE id IN (SELECT value FROM json_each(?)) AND status <> 'pending'",
+        )
+        .bind(ANONYMISED)
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected())
+    }
+
+    /// Fold the write-ahead log into the database file and truncate it, so
+    /// bytes just removed survive in neither file.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Cases on which `address` is the complainant, a contact or someone the
+    /// consent request went to, oldest first. A subject-access or erasure
+    /// request is rare: this reads every case.
+    pub async fn cases_of(&self, address: &str) -> Result<Vec<Case>, StoreError> {
+        let rows: Vec<CaseData> = sqlx::query_as(
+            "SELECT reference, data FROM cases
+             WHERE complainant = ?1
+                OR EXISTS (SELECT 1 FROM json_each(data, '$.contacts') WHERE value = ?1)
+                OR EXISTS (SELECT 1 FROM json_each(data, '$.consent_asked') WHERE value = ?1)
+             ORDER BY opened_at, reference",
+        )
+        .bind(address)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(CaseData::case).collect()
+    }
+
+    /// Inbound messages from `address` (any case or none), oldest first.
+    pub async fn messages_from(&self, address: &str) -> Result<Vec<StoredMessage>, StoreError> {
+        sqlx::query_as(
+            "SELECT id, message_id, source, received_at, raw, from_addr, subject, kind, case_ref, status, note
+             FROM messages WHERE from_addr = ? ORDER BY received_at, id",
+        )
+        .bind(address)
+        .fetch_all(&self.pool)
+        .await
+        .read_from("messages")
+    }
+
+    /// Outgoing mails to `address`: (row id, case, created, template, bytes).
+    pub async fn sent_to(&self, address: &str) -> Result<Vec<SentTo>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, case_ref, created_at, template, raw FROM outbox
+             WHERE recipient = ? ORDER BY created_at, id",
+        )
+        .bind(address)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Audit entries whose actor or detail names `address` (case-insensitive),
+    /// with their case, oldest first.
+    pub async fn audit_naming(
+        &self,
+        address: &str,
+    ) -> Result<Vec<(Option<CaseRef>, AuditRow)>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            case_ref: Option<CaseRef>,
+            #[sqlx(flatten)]
+            row: AuditRow,
+        }
+        let pattern = like_pattern(address);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT case_ref, at, actor_kind, actor, action, detail, message_id FROM audit
+             WHERE actor LIKE ?1 ESCAPE '\\' OR detail LIKE ?1 ESCAPE '\\' ORDER BY id",
+        )
+        .bind(pattern)
+        .fetch_all(&self.pool)
+        .await
+        .read_from("audit")?;
+        Ok(rows.into_iter().map(|r| (r.case_ref, r.row)).collect())
+    }
+}
+
+/// A `LIKE` pattern matching `s` anywhere, its own `%`, `_` and `\\`
+/// escaped (with `ESCAPE '\\'`).
+fn like_pattern(s: &str) -> String {
+    format!(
+        "%{}%",
+        s.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
+/// An outgoing mail to one address, for subject access and erasure.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SentTo {
+    /// Row id.
+    pub id: i64,
+    /// Its case, if any.
+    pub case_ref: Option<CaseRef>,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+    /// Which template.
+    pub template: String,
+    /// The bytes.
+    #[sqlx(try_from = "super::packed::Packed")]
+    pub raw: Vec<u8>,
+}

@@ -1,0 +1,430 @@
+//! Issue 16 item 10 at the boundary: retention dates, legal holds, the daily
+//! anonymisation step (bytes really gone from the database file), the
+//! digest's line, `retention --dry-run`, `subject-access` and `erase`
+//! through the real binary.
+
+use crate::harness::*;
+use chrono::Duration;
+use complaintd::core::mail;
+use complaintd::store::OutboxRow;
+use complaintd::work::ingest::Ingested;
+use std::path::Path;
+use std::process::Command;
+
+const ALICE: &str = "alice.archer@mail.test";
+const BEN: &str = "ben.baxter@mail.test";
+const CARA: &str = "cara.cole@mail.test";
+
+/// A message to the notification's reply address with its subject tag and
+/// token, from `from`, saying `body`.
+fn reply_with_token(notice: &OutboxRow, from: &str, body: &str, id: &str) -> Vec<u8> {
+    let m = mail::parse(&notice.raw).expect("parse");
+    let reply_to = m.header("reply-to").unwrap_or_default().to_string();
+    format!(
+        "From: {from}\r\nTo: {reply_to}\r\nSubject: RE: {}\r\nMessage-ID: <{id}>\r\nDate: Mon, 23 Nov 2026 11:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n",
+        m.subject
+    )
+    .into_bytes()
+}
+
+/// Open a case from `name <addr>` and have its handler run `commands`
+/// (ending with a `#close`); returns the reference.
+async fn case_handled(app: &TestApp, name: &str, addr: &str, body: &str, commands: &str) -> String {
+    let opened = app
+        .deliver(&message(
+            &format!("{name} <{addr}>"),
+            "Coaching sessions",
+            body,
+            &format!("first-{addr}"),
+        ))
+        .await;
+    let Ingested::Opened(r) = opened else {
+        panic!("no case opened: {opened:?}");
+    };
+    app.send().await;
+    let notice = app
+        .sent()
+        .await
+        .into_iter()
+        .rev()
+        .find(|o| {
+            o.template == "handler_notification"
+                && o.case_ref.as_ref().is_some_and(|c| c.to_string() == r)
+        })
+        .expect("a handler notification");
+    let handler = notice.recipient.clone();
+    app.deliver(&reply_with_token(
+        &notice,
+        &handler,
+        commands,
+        &format!("cmd-{addr}"),
+    ))
+    .await;
+    app.send().await;
+    r
+}
+
+/// The database file and its write-ahead log, as bytes.
+fn db_bytes(dir: &Path) -> Vec<u8> {
+    let mut all = std::fs::read(dir.join("db.sqlite")).expect("db file");
+    if let Ok(wal) = std::fs::read(dir.join("db.sqlite-wal")) {
+        all.extend(wal);
+    }
+    all
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The stored (compressed) bytes of the first message from `addr`.
+async fn stored_raw(app: &TestApp, addr: &str) -> Vec<u8> {
+    let db = app.dir.path().join("db.sqlite");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("open");
+    let raw: Vec<u8> =
+        sqlx::query_scalar("SELECT raw FROM messages WHERE from_addr = ? ORDER BY id LIMIT 1")
+            .bind(addr)
+            .fetch_one(&pool)
+            .await
+            .expect("a stored message");
+    pool.close().await;
+    raw
+}
+
+fn bin(app: &TestApp, args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))
+        .arg("--config")
+        .arg(&app.config)
+        .args(args)
+        .env(SECRET_ENV, SECRET)
+        .output()
+        .expect("run complaintd");
+    (
+        out.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[tokio::test]
+async fn retention_anonymises_a_due_case_and_leaves_held_and_undue_cases_untouched() {
+    // Monday 23 November 2026.
+    let mut app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    secret_from_env(&app.config);
+    let due = case_handled(
+        &app,
+        "Alice Archer",
+        ALICE,
+        "My coach Wobbleton-Fjord cancelled three sessions and I want them rebooked.",
+        "#define issues: coach Zebedee-Quartz cancelled three sessions; outcome sought: rebooking\n#close lessons: rebook cancelled sessions within a day",
+    )
+    .await;
+    let held = case_handled(
+        &app,
+        "Ben Baxter",
+        BEN,
+        "My coach Yarrow-Obsidian cancelled my review and I want an apology.",
+        "#hold claim issued in the county court\n#close lessons: reviews are now booked in advance",
+    )
+    .await;
+    assert_eq!(app.case(&due).await.state.as_str(), "closed");
+    let h = app.case(&held).await;
+    assert_eq!(h.state.as_str(), "closed");
+    assert_eq!(
+        h.hold.as_ref().map(|h| h.reason.as_str()),
+        Some("claim issued in the county court")
+    );
+    // A year later a third case opens and closes: not due for five more years.
+    app.advance(Duration::days(365));
+    let recent = case_handled(
+        &app,
+        "Cara Cole",
+        CARA,
+        "My coach Xanthe-Basalt never answered my emails.",
+        "#close lessons: coaches answer within two days",
+    )
+    .await;
+    assert_eq!(app.case(&recent).await.state.as_str(), "closed");
+
+    // The case record shows the retention date and the hold.
+    let (code, shown) = bin(&app, &["cases", "show", &held]);
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(
+        shown.contains(
+            "retain:   until 2032-11-23 (6 years after closing); kept while on legal hold"
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("hold:     claim issued in the county court"),
+        "{shown}"
+    );
+
+    let alice_raw = stored_raw(&app, ALICE).await;
+    let ben_raw = stored_raw(&app, BEN).await;
+    let before_held = app.case(&held).await;
+    let before_recent = app.case(&recent).await;
+
+    // Wednesday 24 November 2032, after the digest time: six years and a day
+    // after the first two closed.
+    app.now = t("2032-11-24T10:00:00Z");
+    let now = app.now.to_rfc3339();
+    let (code, dry) = bin(&app, &["retention", "--dry-run", "--now", &now]);
+    assert_eq!(code, Some(0), "{dry}");
+    assert!(
+        dry.contains(&format!(
+            "{due}  closed 2026-11-23  retain until 2032-11-23  would be anonymised"
+        )),
+        "{dry}"
+    );
+    assert!(
+        dry.contains(&format!("{held}  closed 2026-11-23  retain until 2032-11-23  KEPT: on legal hold: claim issued in the county court")),
+        "{dry}"
+    );
+    assert!(!dry.contains(&recent), "{dry}");
+    assert!(
+        dry.contains("1 case(s) would be anonymised, 1 kept on legal hold"),
+        "{dry}"
+    );
+    // A dry run changes nothing.
+    assert_eq!(app.case(&due).await.anonymised_at, None);
+    assert!(contains(&db_bytes(app.dir.path()), ALICE.as_bytes()));
+
+    // The daily step runs with the digest.
+    app.tick().await;
+    let a = app.case(&due).await;
+    assert!(a.anonymised_at.is_some(), "{a:?}");
+    assert_eq!(a.complainant.address, "anonymised");
+    assert_eq!(a.complainant.name, None);
+    // Kept for reporting: kind, state, stage, dates, lessons.
+    assert_eq!(a.state.as_str(), "closed");
+    assert_eq!(
+        a.lessons.as_deref(),
+        Some("rebook cancelled sessions within a day")
+    );
+    assert!(a.closed_at.is_some());
+    let msgs = app.app.store.case_messages(&cref(&due)).await.expect("db");
+    assert!(!msgs.is_empty());
+    assert!(msgs
+        .iter()
+        .all(|m| m.raw.is_empty() && m.from_addr.is_none() && m.subject.is_none()));
+    let sent = app.app.store.outbox(Some(&cref(&due))).await.expect("db");
+    assert!(!sent.is_empty());
+    assert!(sent
+        .iter()
+        .all(|o| o.raw.is_empty() && o.recipient != ALICE));
+    let audit = app.app.store.case_audit(&cref(&due)).await.expect("db");
+    assert!(
+        audit.iter().any(|e| e.action == "received"),
+        "actions are kept"
+    );
+    assert!(audit.iter().any(|e| e.action == "anonymised"));
+
+    // The held case and the case not yet due are exactly as they were.
+    assert_eq!(app.case(&held).await, before_held);
+    assert_eq!(app.case(&recent).await, before_recent);
+    assert_eq!(stored_raw(&app, BEN).await, ben_raw);
+    let ben_msgs = app.app.store.case_messages(&cref(&held)).await.expect("db");
+    assert!(ben_msgs.iter().all(|m| !m.raw.is_empty()));
+
+    // The bytes are gone from the database file, not only hidden: the
+    // name, the address, the words and the compressed stored message.
+    let bytes = db_bytes(app.dir.path());
+    for gone in [
+        ALICE.as_bytes(),
+        b"Alice Archer".as_slice(),
+        b"Zebedee-Quartz".as_slice(),
+        b"Wobbleton-Fjord".as_slice(),
+        &alice_raw[alice_raw.len() / 2..alice_raw.len() / 2 + 32],
+    ] {
+        assert!(
+            !contains(&bytes, gone),
+            "{:?} is still in the database file",
+            String::from_utf8_lossy(gone)
+        );
+    }
+    // ... while the held case's are still there (the search can find them).
+    assert!(contains(&bytes, BEN.as_bytes()));
+    assert!(contains(
+        &bytes,
+        &ben_raw[ben_raw.len() / 2..ben_raw.len() / 2 + 32]
+    ));
+
+    // The digest says what was anonymised.
+    let digest = app
+        .sent()
+        .await
+        .into_iter()
+        .rev()
+        .find(|o| o.template == "daily_digest")
+        .expect("a digest");
+    let text = mail::parse(&digest.raw).expect("parse").text;
+    assert!(text.contains("Anonymised in the last 24 hours"), "{text}");
+    assert!(text.contains(&due), "{text}");
+
+    // The held case stays held on later runs.
+    let (code, again) = bin(&app, &["retention", "--dry-run", "--now", &now]);
+    assert_eq!(code, Some(0), "{again}");
+    assert!(
+        again.contains("0 case(s) would be anonymised, 1 kept on legal hold"),
+        "{again}"
+    );
+}
+
+#[tokio::test]
+async fn subject_access_exports_a_persons_cases_and_erase_respects_open_and_held_cases() {
+    let app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    secret_from_env(&app.config);
+    let closed = case_handled(
+        &app,
+        "Alice Archer",
+        ALICE,
+        "My coach Zebedee-Quartz cancelled three sessions and I want them rebooked.",
+        "#close lessons: rebook cancelled sessions within a day",
+    )
+    .await;
+    let held = case_handled(
+        &app,
+        "Alice Archer",
+        ALICE,
+        "Separately, my certificate for the Level 3 course never arrived and I want it sent.",
+        "#hold ombudsman investigation under way\n#close lessons: certificates are tracked",
+    )
+    .await;
+    let open = app
+        .deliver(&message(
+            &format!("Alice Archer <{ALICE}>"),
+            "Another matter",
+            "A third complaint: the canteen charged me twice and I want a refund.",
+            "third@mail.test",
+        ))
+        .await;
+    let Ingested::Opened(open) = open else {
+        panic!("{open:?}")
+    };
+    app.send().await;
+
+    // Alice also wrote about someone else's case, since closed.
+    let bob = case_handled(
+        &app,
+        "Ben Baxter",
+        BEN,
+        "My review was cancelled and I want an apology.",
+        "#close lessons: reviews booked ahead",
+    )
+    .await;
+    app.deliver(&message(
+        &format!("Alice Archer <{ALICE}>"),
+        &format!("RE: [{bob}] Coaching sessions"),
+        "I saw Ben's review being cancelled too, Quillon-Marsh was there.",
+        "alice-about-ben@mail.test",
+    ))
+    .await;
+    let naming_alice = |audit: &[complaintd::store::AuditRow]| {
+        audit
+            .iter()
+            .filter(|a| a.actor.contains(ALICE) || a.detail.contains(ALICE))
+            .count()
+    };
+    let bob_audit = app.app.store.case_audit(&cref(&bob)).await.expect("audit");
+    assert!(naming_alice(&bob_audit) > 0, "{bob_audit:?}");
+
+    let out = app.dir.path().join("sar");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    let (code, said) = bin(
+        &app,
+        &[
+            "subject-access",
+            ALICE,
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--now",
+            "2026-11-24T10:00:00Z",
+        ],
+    );
+    assert_eq!(code, Some(0), "{said}");
+    let folder = std::path::PathBuf::from(said.trim());
+    let summary = std::fs::read_to_string(folder.join("subject-access.txt")).expect("summary");
+    assert!(summary.contains("Cases about them (3)"), "{summary}");
+    assert!(
+        summary.contains("Messages from or to them elsewhere (1)"),
+        "{summary}"
+    );
+    assert!(summary.contains(&format!("received  {bob}")), "{summary}");
+    for r in [&closed, &held, &open] {
+        assert!(summary.contains(r.as_str()), "{summary}");
+    }
+    let exported: Vec<_> = std::fs::read_dir(folder.join("cases"))
+        .expect("cases")
+        .collect();
+    assert_eq!(exported.len(), 3, "one folder per case");
+
+    let (code, said) = bin(&app, &["erase", ALICE, "--now", "2026-11-24T10:00:00Z"]);
+    assert_eq!(code, Some(1), "something was kept: {said}");
+    assert!(said.contains(&format!("{closed}  anonymised")), "{said}");
+    assert!(
+        said.contains(&format!(
+            "{held}  KEPT: on legal hold: ombudsman investigation under way"
+        )),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("{open}  KEPT: not closed")),
+        "{said}"
+    );
+    assert!(app.case(&closed).await.anonymised_at.is_some());
+    // On Ben's closed case her message and the audit lines naming her are
+    // gone; Ben and his case are untouched.
+    let bob_audit = app.app.store.case_audit(&cref(&bob)).await.expect("audit");
+    assert_eq!(naming_alice(&bob_audit), 0, "{bob_audit:?}");
+    let b = app.case(&bob).await;
+    assert_eq!(
+        (b.complainant.address.as_str(), b.anonymised_at),
+        (BEN, None)
+    );
+    assert!(app
+        .app
+        .store
+        .case_messages(&cref(&bob))
+        .await
+        .expect("db")
+        .iter()
+        .all(|m| m.from_addr.as_deref() != Some(ALICE)));
+    assert_eq!(app.case(&held).await.complainant.address, ALICE);
+    assert_eq!(app.case(&open).await.complainant.address, ALICE);
+    // One audit line says an erasure happened, naming no one.
+    let (_, shown) = bin(&app, &["cases", "show", &closed]);
+    assert!(!shown.contains(ALICE), "{shown}");
+    let db = app.dir.path().join("db.sqlite");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("open");
+    let lines: Vec<String> = sqlx::query_scalar(
+        "SELECT detail FROM audit WHERE action = 'erasure' AND case_ref IS NULL",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("audit");
+    pool.close().await;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0]
+            .starts_with("an erasure request was carried out: 1 case(s) anonymised, 1 message(s)"),
+        "{lines:?}"
+    );
+    assert!(!lines[0].contains("alice"), "{lines:?}");
+    // The audit log accepts no other change.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("open");
+    let tampered = sqlx::query("UPDATE audit SET detail = 'rewritten' WHERE action = 'erasure'")
+        .execute(&pool)
+        .await;
+    pool.close().await;
+    assert!(tampered.is_err(), "the audit log stays append-only");
+}
