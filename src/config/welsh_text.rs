@@ -37,27 +37,10 @@ const COMPLAINANT_FACING: &[&str] = &[
     "closure_notice",
     "refusal_notice",
     "remedy_done",
-];
-
-/// Welsh versions written ahead of their English templates, which another
-/// branch (records-b, issue 16 items 8 and 9) adds. Until the English one is in the
-/// tree they are checked on their own (strict rendering with the case
-/// sample plus that branch's `vars.regulator`, the Welsh welcome,
-/// mutations); once it is, every check applies, English comparisons
-/// included, and the name can leave this list.
-const AWAITING_ENGLISH: &[&str] = &[
     "data_protection_acknowledgement",
     "data_protection_update",
     "satisfaction_survey",
 ];
-
-/// The Welsh templates that have their English template in this tree.
-fn welsh_with_english() -> Vec<String> {
-    welsh_templates()
-        .into_iter()
-        .filter(|n| try_read("en", n).is_some())
-        .collect()
-}
 
 const WELCOME_CY: &str = "Rydym yn croesawu gohebiaeth yn Gymraeg a byddwn yn ateb yn Gymraeg; ni fydd hyn yn arwain at oedi.";
 const WELCOME_EN: &str =
@@ -146,18 +129,10 @@ fn render_with(template: &str, name: &str, welcome: bool, flip: bool) -> (String
         .unwrap_or_else(|e| panic!("{name} subject: {e}"));
     hb.register_template_string("b", body)
         .unwrap_or_else(|e| panic!("{name} body: {e}"));
-    let (id, awaiting) = match TemplateId::iter().find(|t| t.name() == name) {
-        Some(id) => (id, false),
-        // Mail about a case: the case sample (every field set).
-        None if AWAITING_ENGLISH.contains(&name) => (TemplateId::Acknowledgement, true),
-        None => panic!("no TemplateId {name}"),
-    };
+    let id = TemplateId::iter()
+        .find(|t| t.name() == name)
+        .unwrap_or_else(|| panic!("no TemplateId {name}"));
     let mut data = template_data::sample(id);
-    if awaiting && data["vars"]["regulator"].is_null() {
-        // The value the records-b branch adds to the sample, in Welsh.
-        data["vars"]["regulator"] =
-            "Swyddfa'r Comisiynydd Gwybodaeth (ICO), 0303 123 1113, https://ico.org.uk/make-a-complaint/".into();
-    }
     data["languages"] = serde_json::json!({ "welsh_welcome": welcome });
     // What the renderer gives a Welsh mail (core::locale).
     data["case"]["kind"] = "cwyn".into();
@@ -237,13 +212,12 @@ fn every_complainant_facing_template_has_a_welsh_version() {
     }
 }
 
-/// A Welsh template translates an English one: none stands alone, except
-/// one written ahead of its English template (and listed as such).
+/// A Welsh template translates an English one: none stands alone.
 #[test]
 fn every_welsh_template_has_an_english_one() {
     for name in welsh_templates() {
         assert!(
-            try_read("en", &name).is_some() || AWAITING_ENGLISH.contains(&name.as_str()),
+            try_read("en", &name).is_some(),
             "templates/cy/{name}.hbs translates no English template"
         );
     }
@@ -255,7 +229,7 @@ fn every_welsh_template_has_an_english_one() {
 /// English letters, the Welsh ones silently went without them).
 #[test]
 fn welsh_templates_carry_every_english_variable() {
-    for name in &welsh_with_english() {
+    for name in &welsh_templates() {
         let en = variables(&read("en", name));
         let cy = variables(&read("cy", name));
         let missing: Vec<_> = en.difference(&cy).collect();
@@ -268,7 +242,7 @@ fn welsh_templates_carry_every_english_variable() {
 
 #[test]
 fn every_english_template_says_welsh_is_welcome_only_when_asked() {
-    for name in &welsh_with_english() {
+    for name in &welsh_templates() {
         let en = read("en", name);
         let (_, body) = render(&en, name, true);
         assert!(body.contains(WELCOME_EN), "{name}:\n{body}");
@@ -288,7 +262,7 @@ fn every_english_template_says_welsh_is_welcome_only_when_asked() {
 #[test]
 fn welsh_templates_use_the_english_variables() {
     let new = declared_new_variables();
-    for name in &welsh_with_english() {
+    for name in &welsh_templates() {
         let en = variables(&read("en", name));
         let cy = variables(&read("cy", name));
         let extra: Vec<_> = cy.difference(&en).filter(|v| !new.contains(*v)).collect();
