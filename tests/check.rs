@@ -346,7 +346,7 @@ fn a_configured_language_without_templates_is_reported_template_by_template() {
         .lines()
         .filter(|l| l.contains("missing: a complainant may be written to in \"ga\""))
         .collect();
-    assert_eq!(missing.len(), 15, "{out}");
+    assert_eq!(missing.len(), 18, "{out}");
     for name in [
         "acknowledgement",
         "stage_response",

@@ -248,6 +248,18 @@ const BUILT_IN_CY: &[(&str, &str)] = &[
         "remedy_done",
         include_str!("../../templates/cy/remedy_done.hbs"),
     ),
+    (
+        "data_protection_acknowledgement",
+        include_str!("../../templates/cy/data_protection_acknowledgement.hbs"),
+    ),
+    (
+        "data_protection_update",
+        include_str!("../../templates/cy/data_protection_update.hbs"),
+    ),
+    (
+        "satisfaction_survey",
+        include_str!("../../templates/cy/satisfaction_survey.hbs"),
+    ),
 ];
 
 /// The built-in source of `name` in `lang`, if there is one.

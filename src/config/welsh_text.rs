@@ -4,16 +4,23 @@
 //! template's variables (or one `templates/cy/VARIABLES.md` declares), and
 //! puts no variable straight after a word that would mutate it (the value's
 //! first letter cannot change, so the sentence must be built around it).
-//! Both languages carry the statement that Welsh is welcome.
+//! Both languages carry the statement that Welsh is welcome. The checks
+//! run over every file in `templates/cy/`, so a new Welsh template is
+//! checked without being listed; the Welsh letter uses every variable the
+//! English one does, so it cannot fall behind when the English one grows.
 
 use crate::config::template_data;
+use crate::core::case::records::{Outcome, RefusalGround};
 use crate::core::case::TemplateId;
+use crate::core::locale;
 use handlebars::Handlebars;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use strum::IntoEnumIterator;
 
-/// The templates a complainant can receive (docs: the issue 15 seam note).
+/// The templates a complainant can receive (docs: the issue 15 seam note,
+/// and issue 16's letters since). Each must have a Welsh version; the
+/// checks below run over every file in `templates/cy/`, whatever this says.
 const COMPLAINANT_FACING: &[&str] = &[
     "acknowledgement",
     "triage_acknowledgement",
@@ -30,6 +37,9 @@ const COMPLAINANT_FACING: &[&str] = &[
     "closure_notice",
     "refusal_notice",
     "remedy_done",
+    "data_protection_acknowledgement",
+    "data_protection_update",
+    "satisfaction_survey",
 ];
 
 const WELCOME_CY: &str = "Rydym yn croesawu gohebiaeth yn Gymraeg a byddwn yn ateb yn Gymraeg; ni fydd hyn yn arwain at oedi.";
@@ -41,6 +51,10 @@ fn templates_dir() -> PathBuf {
 }
 
 fn read(lang: &str, name: &str) -> String {
+    try_read(lang, name).unwrap_or_else(|| panic!("no {lang} template {name}"))
+}
+
+fn try_read(lang: &str, name: &str) -> Option<String> {
     let dir = templates_dir();
     // English moves from templates/ to templates/en/; read it where it is.
     let candidates = if lang == "en" {
@@ -54,7 +68,23 @@ fn read(lang: &str, name: &str) -> String {
     candidates
         .iter()
         .find_map(|p| std::fs::read_to_string(p).ok())
-        .unwrap_or_else(|| panic!("no {lang} template {name} in {candidates:?}"))
+}
+
+/// Every Welsh template, by name (`templates/cy/*.hbs`), sorted.
+fn welsh_templates() -> Vec<String> {
+    let dir = templates_dir().join("cy");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".hbs"))
+                .map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// `{{x.y}}`, `{{#if x.y}}`, `{{#each x}}` → the variable names used.
@@ -79,6 +109,14 @@ fn declared_new_variables() -> BTreeSet<String> {
 }
 
 fn render(template: &str, name: &str, welcome: bool) -> (String, String) {
+    render_with(template, name, welcome, false)
+}
+
+/// Render with the sample data; `flip` turns over the sample's yes/no
+/// variables (an escalation refused, an anonymous complaint, no greeting,
+/// several contacts, no permission question), so the other branch of each
+/// `{{#if}}` is rendered strictly too.
+fn render_with(template: &str, name: &str, welcome: bool, flip: bool) -> (String, String) {
     let mut hb = Handlebars::new();
     hb.register_escape_fn(handlebars::no_escape);
     hb.set_strict_mode(true);
@@ -100,6 +138,21 @@ fn render(template: &str, name: &str, welcome: bool) -> (String, String) {
     data["case"]["kind"] = "cwyn".into();
     data["case"]["due"] = "dydd Gwener 27 Tachwedd 2026 am 17:00".into();
     data["case"]["stage_name"] = "Cam 1".into();
+    data["vars"]["outcome"] = locale::outcome_words("cy", Outcome::PartlyUpheld).into();
+    data["vars"]["ground"] = locale::refusal_ground_words("cy", RefusalGround::OutOfTime).into();
+    data["vars"]["within"] = "30 diwrnod calendr".into();
+    if flip {
+        for flag in [
+            "escalation",
+            "anonymous",
+            "greet",
+            "many_contacts",
+            "ask_permission",
+        ] {
+            let was = data["vars"][flag].as_bool().unwrap_or(false);
+            data["vars"][flag] = (!was).into();
+        }
+    }
     let s = hb
         .render("s", &data)
         .unwrap_or_else(|e| panic!("{name} subject: {e}"));
@@ -111,7 +164,7 @@ fn render(template: &str, name: &str, welcome: bool) -> (String, String) {
 
 #[test]
 fn every_welsh_template_renders_strictly_and_says_welsh_is_welcome() {
-    for name in COMPLAINANT_FACING {
+    for name in &welsh_templates() {
         let cy = read("cy", name);
         let (subject, body) = render(&cy, name, true);
         assert!(subject.starts_with("[CMP-2026-0042] "), "{name}: {subject}");
@@ -123,12 +176,73 @@ fn every_welsh_template_renders_strictly_and_says_welsh_is_welcome() {
         let (_, without) = render(&cy, name, false);
         assert!(!without.contains(WELCOME_CY), "{name}:\n{without}");
         assert!(!without.contains("\n\n\n"), "{name}:\n{without}");
+        // For a reviewer of the Welsh: `SHOW_WELSH=1 cargo test --lib
+        // config::welsh_text::every_welsh -- --nocapture` prints each letter.
+        if std::env::var_os("SHOW_WELSH").is_some() {
+            eprintln!("==== {name}\n{subject}\n{body}");
+        }
+        let (_, flipped) = render_with(&cy, name, true, true);
+        assert!(flipped.contains(WELCOME_CY), "{name}:\n{flipped}");
+        assert!(!flipped.contains("\n\n\n"), "{name}:\n{flipped}");
+    }
+}
+
+/// Each template a complainant can receive has a Welsh version, and so
+/// does any English template that says Welsh is welcome (a letter added to
+/// the complainant's mail later carries that sentence, so it is caught
+/// even before the list above names it).
+#[test]
+fn every_complainant_facing_template_has_a_welsh_version() {
+    let welsh = welsh_templates();
+    for name in COMPLAINANT_FACING {
+        assert!(
+            welsh.iter().any(|w| w == name),
+            "no templates/cy/{name}.hbs"
+        );
+    }
+    for id in TemplateId::iter() {
+        let name = id.name();
+        let en = read("en", name);
+        if en.contains(WELCOME_EN) {
+            assert!(
+                welsh.iter().any(|w| w == name),
+                "templates {name} says Welsh is welcome but has no templates/cy/{name}.hbs"
+            );
+        }
+    }
+}
+
+/// A Welsh template translates an English one: none stands alone.
+#[test]
+fn every_welsh_template_has_an_english_one() {
+    for name in welsh_templates() {
+        assert!(
+            try_read("en", &name).is_some(),
+            "templates/cy/{name}.hbs translates no English template"
+        );
+    }
+}
+
+/// The Welsh letter tells the complainant everything the English one does:
+/// every variable of the English template is used in the Welsh one (when
+/// the records work added the restated complaint and the outcome to the
+/// English letters, the Welsh ones silently went without them).
+#[test]
+fn welsh_templates_carry_every_english_variable() {
+    for name in &welsh_templates() {
+        let en = variables(&read("en", name));
+        let cy = variables(&read("cy", name));
+        let missing: Vec<_> = en.difference(&cy).collect();
+        assert!(
+            missing.is_empty(),
+            "{name}: the Welsh template lacks {missing:?}"
+        );
     }
 }
 
 #[test]
 fn every_english_template_says_welsh_is_welcome_only_when_asked() {
-    for name in COMPLAINANT_FACING {
+    for name in &welsh_templates() {
         let en = read("en", name);
         let (_, body) = render(&en, name, true);
         assert!(body.contains(WELCOME_EN), "{name}:\n{body}");
@@ -148,7 +262,7 @@ fn every_english_template_says_welsh_is_welcome_only_when_asked() {
 #[test]
 fn welsh_templates_use_the_english_variables() {
     let new = declared_new_variables();
-    for name in COMPLAINANT_FACING {
+    for name in &welsh_templates() {
         let en = variables(&read("en", name));
         let cy = variables(&read("cy", name));
         let extra: Vec<_> = cy.difference(&en).filter(|v| !new.contains(*v)).collect();
@@ -186,7 +300,7 @@ fn no_variable_stands_where_welsh_would_mutate_it() {
         "vars.reason",
     ];
     let re = regex::Regex::new(r"([\p{L}']+)[ \t]+\{\{([a-z_.]+)\}\}").expect("static regex");
-    for name in COMPLAINANT_FACING {
+    for name in &welsh_templates() {
         let cy = read("cy", name);
         for c in re.captures_iter(&cy) {
             let word = c[1].to_lowercase();

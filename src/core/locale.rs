@@ -1,7 +1,8 @@
 //! Words and dates that mail shows people, written out in their language:
-//! long dates and times, working-day phrases, the kind of a case, the
-//! names of languages. Hand-written, not a crate: chrono's own locales
-//! (`unstable-locales`, from glibc data) have no Welsh, and what mail needs
+//! long dates and times, working-day phrases, the kind of a case, a
+//! stage's outcome and a refusal's ground, the names of languages.
+//! Hand-written, not a crate: chrono's own locales (`unstable-locales`,
+//! from glibc data) have no Welsh, and what mail needs
 //! is a few dozen words whose Welsh must follow the rules our templates
 //! are reviewed against (see `templates/cy/README.md`).
 //!
@@ -16,6 +17,7 @@
 //! number gives it ("2 ddiwrnod gwaith", "10 diwrnod gwaith").
 
 use crate::core::calendar::Span;
+use crate::core::case::records::{Outcome, RefusalGround};
 use crate::core::kind::Kind;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike, Weekday};
 
@@ -155,6 +157,58 @@ pub fn kind_name(lang: &str, kind: Kind) -> String {
     .to_string()
 }
 
+/// A stage's outcome as the stage response states it: in English after
+/// "your complaint is", exactly [`Outcome::words`] ("partly upheld"); in
+/// Welsh after "Canlyniad eich cwyn:", the impersonal past the Public
+/// Services Ombudsman for Wales reports outcomes in ("cadarnhawyd yn
+/// rhannol", "ni chadarnhawyd"), which agrees with no noun, so it reads
+/// the same whatever was decided on. The words helper "welsh"'s renderer
+/// gives a Welsh stage response (`work::effects`); sources in
+/// `templates/cy/README.md`.
+pub fn outcome_words(lang: &str, outcome: Outcome) -> String {
+    if !is_welsh(lang) {
+        return outcome.words();
+    }
+    match outcome {
+        Outcome::Upheld => "cadarnhawyd",
+        Outcome::PartlyUpheld => "cadarnhawyd yn rhannol",
+        Outcome::NotUpheld => "ni chadarnhawyd",
+        Outcome::Resolved => "datryswyd",
+        Outcome::Withdrawn => "tynnwyd yn ôl",
+    }
+    .to_string()
+}
+
+/// Why a complaint or an escalation was refused, as the refusal letter
+/// states it: in English exactly [`RefusalGround::words`] (a clause after
+/// "because"); in Welsh a whole clause after "am y rheswm canlynol:", with
+/// no pronoun for what was refused, because that is a *cwyn* (feminine) or
+/// a *cais* to escalate (masculine) and a pronoun would have to agree with
+/// the one the letter names. "Y tu hwnt i'r amser a ganiateir" is the
+/// Standards Commissioner for Wales's "out of time".
+pub fn refusal_ground_words(lang: &str, ground: RefusalGround) -> &'static str {
+    if !is_welsh(lang) {
+        return ground.words();
+    }
+    match ground {
+        RefusalGround::OutOfTime => {
+            "daeth i law y tu hwnt i'r amser a ganiateir gan ein gweithdrefn"
+        }
+        RefusalGround::AlreadyAnswered => "rydym eisoes wedi ymateb i'r mater hwn",
+        RefusalGround::NotAComplaint => "nid yw'r mater hwn yn dod o dan ein gweithdrefn gwyno",
+    }
+}
+
+/// The built-in data-protection regulator's name: the Information
+/// Commissioner's own Welsh name for its office in a Welsh letter.
+pub fn regulator_name(lang: &str) -> &'static str {
+    if is_welsh(lang) {
+        "Swyddfa'r Comisiynydd Gwybodaeth (ICO)"
+    } else {
+        crate::core::policy::ICO_NAME
+    }
+}
+
 /// How to address someone whose name we do not know: "Sir or Madam" (what
 /// mail has always said), "Syr neu Fadam" (*Madam* takes the soft mutation
 /// after *neu*).
@@ -285,6 +339,48 @@ mod tests {
         assert_eq!(kind_name("cy", Kind::Complaint), "cwyn");
         assert_eq!(kind_name("cy", Kind::Compliment), "canmoliaeth");
         assert_eq!(kind_name("cy", Kind::Comment), "sylw");
+    }
+
+    /// English is exactly what the records have always written; Welsh has
+    /// a distinct word for every value.
+    #[test]
+    fn outcomes() {
+        let mut welsh = std::collections::BTreeSet::new();
+        for o in Outcome::iter() {
+            assert_eq!(outcome_words("en", o), o.words());
+            assert_eq!(outcome_words("de", o), o.words());
+            welsh.insert(outcome_words("cy", o));
+        }
+        assert_eq!(welsh.len(), Outcome::iter().count());
+        assert_eq!(outcome_words("en", Outcome::PartlyUpheld), "partly upheld");
+        assert_eq!(
+            outcome_words("cy", Outcome::PartlyUpheld),
+            "cadarnhawyd yn rhannol"
+        );
+        assert_eq!(outcome_words("CY", Outcome::NotUpheld), "ni chadarnhawyd");
+        assert_eq!(outcome_words("cy", Outcome::Withdrawn), "tynnwyd yn ôl");
+    }
+
+    #[test]
+    fn refusal_grounds() {
+        let mut welsh = std::collections::BTreeSet::new();
+        for g in RefusalGround::iter() {
+            assert_eq!(refusal_ground_words("en", g), g.words());
+            assert_eq!(refusal_ground_words("fr", g), g.words());
+            let cy = refusal_ground_words("cy", g);
+            // A Welsh clause, not the English one left in place.
+            assert_ne!(cy, g.words());
+            welsh.insert(cy);
+        }
+        assert_eq!(welsh.len(), RefusalGround::iter().count());
+        assert_eq!(
+            refusal_ground_words("en", RefusalGround::OutOfTime),
+            "it was made outside the time our procedure allows"
+        );
+        assert_eq!(
+            refusal_ground_words("cy", RefusalGround::NotAComplaint),
+            "nid yw'r mater hwn yn dod o dan ein gweithdrefn gwyno"
+        );
     }
 
     #[test]

@@ -456,9 +456,13 @@ fn thirty_calendar_days() -> Span {
 }
 
 /// The Information Commissioner's Office, as its complaints pages give it.
+/// The built-in data-protection regulator's name, as English letters
+/// write it (a Welsh letter gives its Welsh name: `locale::regulator_name`).
+pub const ICO_NAME: &str = "the Information Commissioner's Office (ICO)";
+
 fn ico() -> ExternalBody {
     ExternalBody {
-        name: "the Information Commissioner's Office (ICO)".into(),
+        name: ICO_NAME.into(),
         email: None,
         phone: Some("0303 123 1113".into()),
         address: None,

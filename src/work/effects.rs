@@ -69,41 +69,27 @@ fn localised_vars(app: &App, m: &OutMail, lang: &str) -> Vars {
 }
 
 impl Vars {
-    /// A stage's outcome and a refusal's ground as a letter in `lang`
-    /// words them (the state machine gives the English words).
+    /// A stage's outcome, a refusal's ground, a span the state machine wrote
+    /// as words ("30 calendar days") and the built-in regulator's name as a
+    /// letter in `lang` words them (the state machine gives English).
     fn with_record_words(mut self, lang: &str) -> Vars {
+        use crate::core::calendar::Span;
         use crate::core::case::records::{Outcome, RefusalGround};
         use strum::IntoEnumIterator;
-        if lang != "cy" {
-            return self;
-        }
         let d = &mut self.decided;
         if let Some(o) = Outcome::iter().find(|o| d.outcome.as_deref() == Some(&o.words())) {
-            // The Public Services Ombudsman for Wales's outcome words.
-            d.outcome = Some(
-                match o {
-                    Outcome::Upheld => "cadarnhawyd",
-                    Outcome::PartlyUpheld => "cadarnhawyd yn rhannol",
-                    Outcome::NotUpheld => "ni chadarnhawyd",
-                    Outcome::Resolved => "datryswyd",
-                    Outcome::Withdrawn => "tynnwyd yn ôl",
-                }
-                .into(),
-            );
+            d.outcome = Some(locale::outcome_words(lang, o));
         }
         if let Some(g) = RefusalGround::iter().find(|g| d.ground.as_deref() == Some(g.words())) {
-            d.ground = Some(
-                match g {
-                    RefusalGround::OutOfTime => {
-                        "cafodd ei gwneud y tu allan i'r amser y mae ein gweithdrefn yn ei ganiatáu"
-                    }
-                    RefusalGround::AlreadyAnswered => "rydym eisoes wedi ei hateb",
-                    RefusalGround::NotAComplaint => {
-                        "nid yw'n gŵyn y mae ein gweithdrefn yn ymdrin â hi"
-                    }
-                }
-                .into(),
-            );
+            d.ground = Some(locale::refusal_ground_words(lang, g).to_string());
+        }
+        if let Some(span) = d.within.as_deref().and_then(|w| w.parse::<Span>().ok()) {
+            d.within = Some(locale::span(lang, span));
+        }
+        if let Some(r) = d.regulator.as_mut() {
+            if let Some(rest) = r.strip_prefix(crate::core::policy::ICO_NAME) {
+                *r = format!("{}{rest}", locale::regulator_name(lang));
+            }
         }
         self
     }
@@ -759,6 +745,37 @@ pub async fn queue_notice(
 #[cfg(test)]
 mod tests {
     use super::cap_text;
+    use crate::config::template_data::Vars;
+
+    #[test]
+    fn a_welsh_letter_words_the_span_and_the_regulator_in_welsh() {
+        let vars = |lang: &str| {
+            Vars {
+                decided: crate::core::case::Vars {
+                    within: Some("30 calendar days".into()),
+                    regulator: Some(format!("{}, 0303 123 1113", crate::core::policy::ICO_NAME)),
+                    ..Default::default()
+                },
+                held: None,
+                escalation_window: None,
+                new_date: None,
+                confirm_by: None,
+            }
+            .with_record_words(lang)
+            .decided
+        };
+        let cy = vars("cy");
+        assert_eq!(cy.within.as_deref(), Some("30 diwrnod calendr"));
+        assert_eq!(
+            cy.regulator.as_deref(),
+            Some("Swyddfa'r Comisiynydd Gwybodaeth (ICO), 0303 123 1113")
+        );
+        let en = vars("en");
+        assert_eq!(en.within.as_deref(), Some("30 calendar days"));
+        assert!(en
+            .regulator
+            .is_some_and(|r| r.starts_with("the Information")));
+    }
 
     #[test]
     fn short_text_is_quoted_whole() {

@@ -369,7 +369,7 @@ async fn a_refusal_and_an_outcome_are_worded_in_welsh_for_a_welsh_writer() {
     let (subject, text) = subject_and_text(&app.last("refusal_notice", other).await);
     assert!(subject.contains("Ni allwn dderbyn eich cwyn"), "{subject}");
     assert!(
-        text.contains("am y rheswm canlynol: rydym eisoes wedi ei hateb."),
+        text.contains("am y rheswm canlynol: rydym eisoes wedi ymateb i'r mater hwn."),
         "{text}"
     );
 }

@@ -127,9 +127,6 @@ impl TemplateId {
     /// Mail a complainant (or a learner, a writer) can receive: it exists
     /// in every language the organisation corresponds in and goes out in
     /// the contact's. Everything else is staff mail, in the working language.
-    /// (The data-protection acknowledgement and update and the satisfaction
-    /// survey reach complainants too but have no Welsh version yet: they go
-    /// in the working language until they do.)
     pub fn is_complainant_facing(self) -> bool {
         matches!(
             self,
@@ -148,6 +145,9 @@ impl TemplateId {
                 | TemplateId::ClosureNotice
                 | TemplateId::RefusalNotice
                 | TemplateId::RemedyDone
+                | TemplateId::DataProtectionAcknowledgement
+                | TemplateId::DataProtectionUpdate
+                | TemplateId::SatisfactionSurvey
         )
     }
 
