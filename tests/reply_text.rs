@@ -186,13 +186,13 @@ fn held_out_replies_3_do_not_regress() {
     let len = |k: &str| r[k].as_array().map_or(usize::MAX, Vec::len);
     assert_eq!((n("messages"), n("complainant")), (100, 60));
     assert!(
-        n("text_exact") >= 71,
+        n("text_exact") >= 73,
         "text exact {} of 100",
         n("text_exact")
     );
     assert!(len("escalation_missed") <= 7, "{}", r["escalation_missed"]);
     assert!(len("escalated_wrongly") <= 2, "{}", r["escalated_wrongly"]);
-    assert!(n("intent_correct") >= 47, "{}", r["misread"]);
+    assert!(n("intent_correct") >= 48, "{}", r["misread"]);
     assert_eq!((n("headerless"), n("headerless_found")), (31, 31));
 }
 
