@@ -515,6 +515,11 @@ fn parse_define(t: &str) -> Result<Command, String> {
     })
 }
 
+/// The furthest a remedy may be due, in working days (about two years): a
+/// typo such as `due 100000000 working days` is refused, not counted out
+/// day by day past the calendar's end.
+pub const MAX_REMEDY_WORKING_DAYS: u32 = 520;
+
 /// `KIND owner WHO due DATE|N working days: DESCRIPTION`.
 fn parse_remedy(rest: &str) -> Result<Command, String> {
     let help = "#remedy needs `KIND owner ADDRESS-OR-ROLE due DATE-OR-N-working-days: description`, e.g. `#remedy refund owner finance due 10 working days: refund the exam fee`; kinds: apology, explanation, corrected-record, refund, changed-decision, policy-change";
@@ -550,14 +555,14 @@ fn parse_remedy(rest: &str) -> Result<Command, String> {
         {
             n.parse::<u32>()
                 .ok()
-                .filter(|n| *n > 0)
+                .filter(|n| (1..=MAX_REMEDY_WORKING_DAYS).contains(n))
                 .map(RemedyDue::WorkingDays)
         }
         _ => None,
     }
     .ok_or_else(|| {
         format!(
-            "#remedy: the due date must be a date (2026-12-10) or `N working days` (got {:?})",
+            "#remedy: the due date must be a date (2026-12-10) or `N working days`, N at most {MAX_REMEDY_WORKING_DAYS} (got {:?})",
             due.join(" ")
         )
     })?;
@@ -788,6 +793,19 @@ mod tests {
             ]
         );
         assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+    }
+
+    #[test]
+    fn a_remedy_due_beyond_two_years_of_working_days_is_refused() {
+        let p = parse("#remedy refund owner finance due 100000000 working days: refund");
+        assert!(p.commands.is_empty(), "{:?}", p.commands);
+        assert!(
+            p.errors.iter().any(|e| e.message.contains("at most 520")),
+            "{:?}",
+            p.errors
+        );
+        let p = parse("#remedy refund owner finance due 520 working days: refund");
+        assert_eq!(p.commands.len(), 1, "{:?}", p.errors);
     }
 
     #[test]

@@ -174,26 +174,28 @@ fn find(kind: CueKind, sentences: &[String]) -> Option<String> {
 
 /// Read a reply's newly written text, given where the case stands.
 pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
-    // An interleaved reply keeps each quoted question above its answer
-    // (`> …` lines): our words, never read as the complainant's.
-    // What the sender forwarded or attached, recorded below a marker line,
-    // is evidence, not their request.
-    let own: String = text
-        .lines()
-        .take_while(|l| {
-            let l = l.trim();
-            l != crate::core::classify::FORWARD_MARK
-                && !l.starts_with(crate::core::classify::ATTACHED_MARK)
-        })
-        .filter(|l| !l.trim_start().starts_with('>'))
-        .collect::<Vec<_>>()
-        .join("\n");
+    // Our words quoted above an interleaved answer, and what the sender
+    // forwarded or attached, are not their request.
+    let own = crate::core::classify::own_words(text);
     let text = own.as_str();
     let all = normalise(&fold_accents(before_history(text)));
     let reading = |intent, reason: String| Reading { intent, reason };
     // Read before any escalation cue: "2/5, not satisfied" answers the
-    // survey; it is not a request to reopen a closed case.
-    if ctx.survey_asked {
+    // survey; it is not a request to reopen a closed case. But one that
+    // asks in so many words to take the complaint further is read as such
+    // (a closed case's late escalation goes to a person): a survey answer
+    // lost costs less than a request swallowed.
+    let kept = fold_accents(&without_sign_off(before_history(text)));
+    let sentences: Vec<String> = SENTENCE_END
+        .split(&kept)
+        .map(normalise)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let asks_further = || {
+        find(CueKind::Escalate, &sentences)
+            .is_some_and(|why| why.starts_with("asks to take it further"))
+    };
+    if ctx.survey_asked && !asks_further() {
         if let Some(a) = super::survey::read_answer(before_history(text)) {
             let score = a.score.map(|s| format!("score {s}")).unwrap_or_default();
             let said = match a.satisfied {
@@ -237,13 +239,7 @@ pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
             );
         }
     }
-    let kept = fold_accents(&without_sign_off(before_history(text)));
     let body = normalise(&kept);
-    let sentences: Vec<String> = SENTENCE_END
-        .split(&kept)
-        .map(normalise)
-        .filter(|s| !s.is_empty())
-        .collect();
     // Before any response there is nothing to take further: "this is not
     // acceptable, when will I hear?" is impatience, a request for news.
     if !ctx.responded {
@@ -557,9 +553,13 @@ mod tests {
             survey_asked: true,
             ..AFTER
         };
-        let r = read_reply("1 - not satisfied, I want to take this further", &asked);
+        let r = read_reply("2 - not satisfied with how it was handled", &asked);
         assert_eq!(r.intent, ReplyIntent::SurveyAnswer, "{}", r.reason);
         assert!(!crate::core::case::escalates(r.intent));
+        // A request in so many words to take it further is read as one
+        // (a closed case's late escalation goes to a person).
+        let r = read_reply("1 - not satisfied, I want to take this further", &asked);
+        assert_eq!(r.intent, ReplyIntent::Escalate, "{}", r.reason);
         // Without the survey the same words escalate.
         assert_eq!(
             read_reply("1 - not satisfied, I want to take this further", &AFTER).intent,

@@ -179,6 +179,12 @@ pub fn kept_because(case: &Case) -> Option<String> {
     if !case.state.is_final() || case.closed_at.is_none() {
         return Some(format!("not closed (state {})", case.state.as_str()));
     }
+    // A remedy still owed is chased past closing: its record stays whole
+    // until it is done.
+    let owed = case.records.outstanding().count();
+    if owed > 0 {
+        return Some(format!("{owed} remedy(ies) still outstanding"));
+    }
     None
 }
 
@@ -231,6 +237,10 @@ pub fn anonymise(case: &Case, now: DateTime<Utc>) -> Case {
         if let Some(d) = l.decision.as_mut() {
             d.reason = gone();
         }
+    }
+    // The survey keeps its score; the complainant's own words go.
+    if let Some(a) = c.survey.as_mut().and_then(|s| s.answer.as_mut()) {
+        a.comment = a.comment.as_ref().map(|_| gone());
     }
     c.anonymised_at = Some(now);
     c

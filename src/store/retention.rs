@@ -159,7 +159,11 @@ impl Store {
         .await?
         .rows_affected();
         let sent = sqlx::query(
-            "UPDATE outbox SET raw = X'', last_error = NULL,
+            // Mail still waiting to go is not sent empty: it fails, saying
+            // why (SET reads the row as it was, so `status` is the old one).
+            "UPDATE outbox SET raw = X'',
+               last_error = CASE WHEN status = 'pending' THEN 'not sent: the case was anonymised' ELSE NULL END,
+               status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END,
                recipient = CASE WHEN recipient IN (SELECT value FROM json_each(?)) THEN ? ELSE recipient END
              WHERE case_ref = ?",
         )
@@ -192,11 +196,18 @@ impl Store {
             .bind(r)
             .execute(&mut *tx)
             .await?;
-        // The language remembered for its people is about them too.
+        // The language remembered for its people is about them too, unless
+        // they still complain on another case that is not anonymised (its
+        // mail must keep going out in their language). The case itself was
+        // rewritten above, so it no longer names them.
         sqlx::query(
-            "DELETE FROM contact_languages WHERE address IN (SELECT value FROM json_each(?))",
+            "DELETE FROM contact_languages WHERE address IN (SELECT value FROM json_each(?1))
+               AND NOT EXISTS (SELECT 1 FROM cases c
+                                WHERE c.complainant = contact_languages.address
+                                  AND c.reference <> ?2)",
         )
         .bind(&parties)
+        .bind(r)
         .execute(&mut *tx)
         .await?;
         Ok(Removed {

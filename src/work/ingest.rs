@@ -444,8 +444,12 @@ async fn process_analysed(
             // attached (a union rep forwarding the learner's email, an
             // employer's letter as evidence) for the handler to read; the
             // reply reader stops at the marker.
+            // (A handler's interleaved answers keep no quoted lines: what
+            // they quoted may be our internal notification, never to be
+            // relayed to the complainant.)
             let new_text = if staff {
-                without_copied_mail(tx, &c.reference, sender, &parts.new).await?
+                let own = crate::core::classify::own_words(&parts.new);
+                without_copied_mail(tx, &c.reference, sender, &own).await?
             } else {
                 parts.recorded(&parts.new)
             };
@@ -547,8 +551,17 @@ async fn process_analysed(
     }
     // The language they wrote in, before any mail to them is rendered.
     let staff_sender = mail.relayed_by.is_none() && app.directory.by_email(sender).is_some();
-    if let Some(a) =
-        note_language(app, tx, row, sender, staff_sender, &parts.new, mail, now).await?
+    if let Some(a) = note_language(
+        app,
+        tx,
+        row,
+        sender,
+        staff_sender,
+        &crate::core::classify::own_words(&parts.new),
+        mail,
+        now,
+    )
+    .await?
     {
         tr.effects.push(case::Effect::Audit(a));
     }

@@ -223,7 +223,16 @@ pub async fn erase(
     let address = address.trim().to_ascii_lowercase();
     let mut report = EraseReport::default();
     let mut done: BTreeSet<CaseRef> = BTreeSet::new();
-    for c in app.store.cases_of(&address).await? {
+    // Only their own cases (they complained) are anonymised whole; a case
+    // where they are a contact or were asked for consent is someone else's,
+    // and only their messages and mentions on it go (below).
+    let own = app
+        .store
+        .cases_of(&address)
+        .await?
+        .into_iter()
+        .filter(|c| c.complainant.address == address);
+    for c in own {
         match kept_because(&c) {
             Some(why) if c.anonymised_at.is_none() => {
                 report.refused.push((c.reference.clone(), why))
@@ -275,7 +284,11 @@ pub async fn erase(
     report.messages = Store::erase_messages(&mut tx, &ids).await?;
     report.sent = Store::erase_sent(&mut tx, &sent).await?;
     report.audit = Store::erase_audit_naming(&mut tx, &address, &others).await?;
-    Store::forget_contact_language(&mut tx, &address).await?;
+    // Their remembered language goes too, unless a case kept for now (open
+    // or on hold) still writes to them.
+    if report.refused.is_empty() {
+        Store::forget_contact_language(&mut tx, &address).await?;
+    }
     Store::append_audit(
         &mut tx,
         None,
@@ -372,7 +385,15 @@ pub async fn subject_access(
         rec,
         "Review before sending: other people's personal data in these records may need to be withheld or redacted."
     );
-    let own = app.store.cases_of(&address).await?;
+    // Their own cases are exported whole; a case where they are a contact
+    // or were asked for consent is someone else's: named here, and their
+    // own messages on it are exported below.
+    let (own, named): (Vec<_>, Vec<_>) = app
+        .store
+        .cases_of(&address)
+        .await?
+        .into_iter()
+        .partition(|c| c.complainant.address == address);
     let _ = writeln!(rec, "\nCases about them ({})", own.len());
     let cases_dir = folder.join("cases");
     let mut mine: BTreeSet<CaseRef> = BTreeSet::new();
@@ -394,6 +415,16 @@ pub async fn subject_access(
             },
             f.file_name().and_then(|n| n.to_str()).unwrap_or("")
         );
+    }
+    if !named.is_empty() {
+        let _ = writeln!(
+            rec,
+            "\nOther people's cases naming them as a contact or asked for consent ({}; not exported whole):",
+            named.len()
+        );
+        for c in &named {
+            let _ = writeln!(rec, "  {} {} {}", c.reference, c.kind, c.state.as_str());
+        }
     }
     let other_dir = folder.join("other-messages");
     let mut other = Vec::new();

@@ -428,3 +428,145 @@ async fn subject_access_exports_a_persons_cases_and_erase_respects_open_and_held
     pool.close().await;
     assert!(tampered.is_err(), "the audit log stays append-only");
 }
+
+/// A remedy still owed keeps its case whole past the retention date (it is
+/// still chased), and erasing a person whose closing mail has not gone yet
+/// fails that mail rather than sending it empty.
+#[tokio::test]
+async fn an_owed_remedy_keeps_its_case_and_unsent_mail_is_failed_not_emptied() {
+    let app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    secret_from_env(&app.config);
+    let owed = case_handled(
+        &app,
+        "Alice Archer",
+        ALICE,
+        "My coach cancelled three sessions and I want my fee back.",
+        "#remedy refund owner head_of_contracts due 10 working days: refund the session fee\n#close lessons: rebook cancelled sessions within a day",
+    )
+    .await;
+    assert_eq!(app.case(&owed).await.state.as_str(), "closed");
+    let (code, dry) = bin(
+        &app,
+        &["retention", "--dry-run", "--now", "2032-11-24T10:00:00Z"],
+    );
+    assert_eq!(code, Some(0), "{dry}");
+    assert!(
+        dry.contains(&format!("{owed}  closed 2026-11-23  retain until 2032-11-23  KEPT: 1 remedy(ies) still outstanding")),
+        "{dry}"
+    );
+
+    // Ben's case closes; its mail is still queued when he asks to be erased.
+    let opened = app
+        .deliver(&message(
+            &format!("Ben Baxter <{BEN}>"),
+            "Review",
+            "My coach cancelled my review and I want an apology.",
+            "first-ben",
+        ))
+        .await;
+    let Ingested::Opened(r) = opened else {
+        panic!("no case opened: {opened:?}");
+    };
+    app.send().await;
+    let notice = app
+        .sent()
+        .await
+        .into_iter()
+        .rev()
+        .find(|o| {
+            o.template == "handler_notification"
+                && o.case_ref.as_ref().is_some_and(|c| c.to_string() == r)
+        })
+        .expect("a handler notification");
+    let handler = notice.recipient.clone();
+    app.deliver(&reply_with_token(
+        &notice,
+        &handler,
+        "#close lessons: reviews are booked in advance",
+        "cmd-ben",
+    ))
+    .await;
+    let queued: Vec<i64> = app
+        .sent()
+        .await
+        .into_iter()
+        .filter(|o| {
+            o.case_ref.as_ref().is_some_and(|c| c.to_string() == r)
+                && o.status.as_str() == "pending"
+        })
+        .map(|o| o.id)
+        .collect();
+    assert!(!queued.is_empty(), "the closing mail is still queued");
+    let (code, said) = bin(&app, &["erase", BEN, "--now", "2026-11-23T12:00:00Z"]);
+    assert_eq!(code, Some(0), "{said}");
+    app.send().await;
+    for o in app
+        .sent()
+        .await
+        .into_iter()
+        .filter(|o| queued.contains(&o.id))
+    {
+        assert!(o.raw.is_empty(), "its bytes are gone");
+        assert_eq!(
+            (o.template.as_str(), o.status.as_str()),
+            (o.template.as_str(), "failed"),
+            "mail queued before the erasure went out emptied"
+        );
+    }
+}
+
+/// Someone who is only a contact on another person's complaint: erasing
+/// them never anonymises that person's case, and their subject-access
+/// export names it without exporting it whole.
+#[tokio::test]
+async fn erasing_a_contact_leaves_the_complainants_case_whole() {
+    let app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    secret_from_env(&app.config);
+    let r = case_handled(
+        &app,
+        "Alice Archer",
+        ALICE,
+        "My coach cancelled three sessions and I want them rebooked.",
+        &format!("#contact add {BEN}\n#close lessons: rebook cancelled sessions within a day"),
+    )
+    .await;
+    let c = app.case(&r).await;
+    assert_eq!(c.state.as_str(), "closed");
+    assert!(c.contacts.iter().any(|a| a == BEN), "{:?}", c.contacts);
+    let out = tempfile::tempdir().expect("tempdir");
+    let out_dir = out.path().to_string_lossy().into_owned();
+    let (code, said) = bin(
+        &app,
+        &[
+            "subject-access",
+            BEN,
+            "--out",
+            &out_dir,
+            "--now",
+            "2026-11-24T10:00:00Z",
+        ],
+    );
+    assert_eq!(code, Some(0), "{said}");
+    let folder = std::fs::read_dir(out.path())
+        .expect("out")
+        .next()
+        .expect("a folder")
+        .expect("entry")
+        .path();
+    let record = std::fs::read_to_string(folder.join("subject-access.txt")).expect("record");
+    assert!(record.contains("Cases about them (0)"), "{record}");
+    assert!(
+        record.contains(&format!("not exported whole):\n  {r} complaint closed")),
+        "{record}"
+    );
+    assert!(
+        !folder.join("cases").exists(),
+        "Alice's case exported to Ben"
+    );
+
+    let (code, said) = bin(&app, &["erase", BEN, "--now", "2026-11-24T10:00:00Z"]);
+    assert_eq!(code, Some(0), "{said}");
+    let after = app.case(&r).await;
+    assert_eq!(after.anonymised_at, None, "Alice's case was anonymised");
+    assert_eq!(after.complainant.address, ALICE);
+}

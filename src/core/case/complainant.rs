@@ -50,10 +50,13 @@ fn context(case: &Case) -> ReplyContext {
             ),
         asked_permission: case.state == State::AwaitingPermission,
         awaiting_consent: case.consent == ConsentStatus::Awaiting,
-        survey_asked: case
-            .survey
-            .as_ref()
-            .is_some_and(|s| s.answered_at.is_none()),
+        // Only a closed case waits for a survey answer: once reopened
+        // (a late escalation accepted), its replies are read as any other.
+        survey_asked: case.state == State::Closed
+            && case
+                .survey
+                .as_ref()
+                .is_some_and(|s| s.answered_at.is_none()),
     }
 }
 
@@ -123,7 +126,10 @@ pub(super) fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Ut
     // Consent counts at once only from an address complaintd itself sent
     // the consent request to; anyone else's goes to the handler to confirm.
     let consent_counts = out.case.consent_asked.contains(&from);
-    let reading = reading(&out.case, &msg.text);
+    // What the sender wrote themselves: not the evidence they forwarded or
+    // attached, not our words quoted above their answers.
+    let own = crate::core::classify::own_words(&msg.text);
+    let reading = reading(&out.case, &own);
     let intent = reading.intent;
     out.audit(
         actor.clone(),
@@ -137,7 +143,7 @@ pub(super) fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Ut
         } else {
             from.clone()
         };
-        for a in learner_addresses(&out.case, ctx, &from, &msg.text) {
+        for a in learner_addresses(&out.case, ctx, &from, &own) {
             ask_consent_of(out, &a, &who);
         }
     }
@@ -148,7 +154,7 @@ pub(super) fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Ut
     };
     // "Please don't email me again": no survey will go (recorded once).
     if !out.case.no_survey {
-        if let Some(words) = crate::core::survey::opts_out(&msg.text) {
+        if let Some(words) = crate::core::survey::opts_out(&own) {
             out.case.no_survey = true;
             out.audit(
                 actor.clone(),
@@ -160,7 +166,7 @@ pub(super) fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Ut
     }
     match (out.case.state, intent) {
         (_, ReplyIntent::SurveyAnswer) => {
-            super::survey::record(out, now, &msg, actor);
+            super::survey::record(out, now, &own, id.as_deref(), actor);
             forward_to_handler(
                 out,
                 &msg,
@@ -225,7 +231,7 @@ pub(super) fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Ut
                     out.case.records.remaining.retain(|r| r.stage != before + 1);
                     out.case.records.remaining.push(Remaining {
                         stage: before + 1,
-                        points: crate::core::text::one_line(msg.text.trim()).into_owned(),
+                        points: crate::core::text::one_line(own.trim()).into_owned(),
                         by: "complainant".into(),
                         at: now,
                     });

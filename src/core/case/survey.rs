@@ -5,7 +5,6 @@
 use super::effect::{Actor, Recipient};
 use super::out::{mail, Out};
 use super::template::TemplateId;
-use super::Inbound;
 use crate::core::survey::{not_eligible, read_answer, Survey};
 use chrono::{DateTime, Utc};
 
@@ -40,9 +39,16 @@ pub(super) fn send(out: &mut Out, now: DateTime<Utc>) {
     );
 }
 
-/// Record the answer the reply reader found.
-pub(super) fn record(out: &mut Out, now: DateTime<Utc>, msg: &Inbound, actor: Actor) {
-    let Some(answer) = read_answer(&msg.text) else {
+/// Record the answer the reply reader found in the sender's own words
+/// (`own`: not our survey quoted above their answers).
+pub(super) fn record(
+    out: &mut Out,
+    now: DateTime<Utc>,
+    own: &str,
+    message_id: Option<&str>,
+    actor: Actor,
+) {
+    let Some(answer) = read_answer(own) else {
         return;
     };
     let Some(s) = out.case.survey.as_mut() else {
@@ -62,5 +68,5 @@ pub(super) fn record(out: &mut Out, now: DateTime<Utc>, msg: &Inbound, actor: Ac
     );
     s.answered_at = Some(now);
     s.answer = Some(answer);
-    out.audit(actor, "survey answer", detail, msg.message_id.as_deref());
+    out.audit(actor, "survey answer", detail, message_id);
 }

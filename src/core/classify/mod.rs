@@ -87,6 +87,22 @@ pub const FORWARD_MARK: &str = "--- forwarded ---";
 /// text a case records (followed by the attachment's name).
 pub const ATTACHED_MARK: &str = "--- text from ";
 
+/// The words a sender wrote themselves in text a case recorded: up to the
+/// first forwarded or attached marker line, without the `> ` lines that
+/// quote our own mail above an interleaved answer. Everything that reads
+/// a reply for what the sender means or asks (intent, consent addresses,
+/// survey answers, language, the points restated to them) reads this.
+pub fn own_words(text: &str) -> String {
+    text.lines()
+        .take_while(|l| {
+            let l = l.trim();
+            l != FORWARD_MARK && !l.starts_with(ATTACHED_MARK)
+        })
+        .filter(|l| !l.trim_start().starts_with('>'))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 impl Parts {
     /// What a case records of a message whose own words are `own` (the new
     /// text, or a handler's after copied mail is cut): those words, then
