@@ -269,3 +269,35 @@ async fn a_reply_that_forwards_evidence_shows_it_and_is_read_from_the_cover_note
         "the handler sees the forward: {update}"
     );
 }
+
+/// A parent's reply to a consent request that forwards someone else's mail:
+/// only an address the parent wrote themselves may be asked for consent,
+/// never one in the forwarded headers (the employer would have learnt of
+/// the complaint, and their "I consent" would have counted).
+#[tokio::test]
+async fn a_forwarded_address_is_never_asked_for_consent() {
+    let mut app = TestApp::spawn("provider-a", "2026-11-23T10:00:00Z").await;
+    let parent = "donna@mail.test";
+    app.deliver(&message(
+        &format!("Donna Llewellyn <{parent}>"),
+        "My daughter's travel money",
+        "I am writing about my daughter Ellie who is 17. Her bus fares have not been paid since October. Can someone look into this?",
+        "a1@mail.test",
+    ))
+    .await;
+    app.send().await;
+    let consent = app.last("consent_request", parent).await;
+    app.advance(Duration::hours(2));
+    app.deliver(&app.gmail_reply(
+        &consent,
+        parent,
+        "Here is what her employer said about it.\n\n---------- Forwarded message ---------\nFrom: HR Team <hr@employer.test>\nDate: Mon, 23 Nov 2026 at 08:00\nSubject: Bus fares\nTo: Donna Llewellyn <donna@mail.test>\n\nWe pay the fares monthly; ask the college.",
+        10,
+    ))
+    .await;
+    app.send().await;
+    assert!(
+        app.sent_to("hr@employer.test").await.is_empty(),
+        "the employer in the forwarded headers was written to"
+    );
+}
