@@ -128,13 +128,14 @@ async fn kill_9_at_random_moments_of_a_1000_message_backlog() {
     );
     assert_eq!(acked, N, "no acknowledgement lost");
     assert_eq!(notified, N, "no notification lost");
+    // The guarantee: one mail is in flight at a time, so a crash resends
+    // at most that one (the server took it, its record was not yet
+    // written). The rates printed above are the figure; how the 20 crashes
+    // fall between acknowledgements and notifications is chance (3 to 6
+    // in all over recent runs), so each kind's share is not asserted.
     assert!(
-        rate(ack_dups) <= 0.5,
-        "{ack_dups} acknowledgements sent twice"
-    );
-    assert!(
-        rate(note_dups) <= 0.5,
-        "{note_dups} notifications sent twice"
+        ack_dups + note_dups <= KILLS,
+        "{ack_dups} acknowledgements and {note_dups} notifications sent twice after {KILLS} crashes: more than one per crash"
     );
     app.stop();
 }
