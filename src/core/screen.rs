@@ -372,9 +372,17 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
     // Every Auto-Submitted field counts, not only the first: a message with
     // "no" above "auto-replied" (a second field added on the way, or a
     // crafted one) is still automatic.
+    // How many of the automatic signs only say "generated, answers
+    // nothing" (RFC 3834 auto-generated or auto-notified, Exchange's
+    // X-Auto-Response-Suppress): a notification, unless anything else is
+    // automatic about it.
+    let mut generated = 0;
     for (name, v) in &mail.headers {
         if name == "auto-submitted" && auto_submitted(v) {
             auto.push(format!("Auto-Submitted: {} (RFC 3834)", v.trim()));
+            if !v.to_ascii_lowercase().contains("auto-replied") {
+                generated += 1;
+            }
         }
     }
     for h in [
@@ -391,6 +399,7 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
         auto.push(format!(
             "X-Auto-Response-Suppress: {v} (sent by an automatic system)"
         ));
+        generated += 1;
     }
     let precedence = mail.header("precedence").map(|p| p.to_ascii_lowercase());
     if precedence.as_deref() == Some("auto_reply") {
@@ -478,12 +487,7 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
     // else automatic about it (no auto-replied, no reply headers, no
     // out-of-office or ticket text, no automatic-reply subject) it is a
     // mailing, not an automatic reply.
-    let notification_only = !answers
-        && !auto.is_empty()
-        && auto.iter().all(|r| {
-            (r.starts_with("Auto-Submitted:") && !r.to_ascii_lowercase().contains("auto-replied"))
-                || r.starts_with("X-Auto-Response-Suppress:")
-        });
+    let notification_only = !answers && !auto.is_empty() && generated == auto.len();
     if notification_only {
         bulk.push(format!(
             "an automatic notification that answers no message ({})",
