@@ -6,6 +6,7 @@ mod harness;
 mod alerts;
 mod batches;
 mod blind_handlers;
+mod browser;
 mod crash;
 mod daemon;
 mod data_protection;
