@@ -30,6 +30,7 @@ pub(crate) mod redact;
 pub mod reference;
 pub(crate) mod relay;
 pub(crate) mod reply_eval;
+pub mod report;
 pub mod retention;
 pub(crate) mod screen;
 pub mod survey;

@@ -70,6 +70,28 @@ impl Store {
         Ok(())
     }
 
+    /// Keep a deadline met at `at` for the performance figures
+    /// (`deadlines_met`); the caller clears it.
+    pub async fn record_met(
+        tx: &mut SqliteConnection,
+        case_ref: &CaseRef,
+        d: &Deadline,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO deadlines_met (case_ref, kind, stage, start, due, met_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(case_ref)
+        .bind(d.kind)
+        .bind(d.stage as i64)
+        .bind(d.start)
+        .bind(d.due)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
     /// Clear a deadline and its pending chases.
     pub async fn clear_deadline(
         tx: &mut SqliteConnection,

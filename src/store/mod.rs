@@ -39,6 +39,7 @@ mod corrections;
 mod deadlines;
 mod digests;
 mod fetch;
+mod figures;
 mod languages;
 mod messages;
 mod names;

@@ -4,6 +4,7 @@
 
 use super::deadlines::{DUE_CHASES, DUE_DEADLINES, NEXT_TIMER};
 use super::digests::sql;
+use super::figures::sql as figures;
 use super::retention::{ANONYMISED_COUNT, ANONYMISED_LIST, CLOSED_BETWEEN, RETENTION_DUE};
 use super::Store;
 use crate::core::case::{DeadlineKind, State};
@@ -12,13 +13,14 @@ use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite};
 
 /// Tables that grow with every case or message.
-const GROWING: [&str; 6] = [
+const GROWING: [&str; 7] = [
     "cases",
     "deadlines",
     "chases",
     "outbox",
     "audit",
     "messages",
+    "deadlines_met",
 ];
 
 async fn store() -> (tempfile::TempDir, Store) {
@@ -101,6 +103,37 @@ async fn digest_and_scheduler_queries_search_indexes_and_scan_no_growing_table()
             sql::due_between(p, &kinds, now, now, Some(30)),
         ),
     ];
+    let (from, to) = (since - chrono::Duration::days(365), now);
+    let off = crate::core::report::utc_offsets(from, to);
+    queries.extend([
+        ("figures by kind", figures::by_kind(p, from, to)),
+        ("figures by stage", figures::by_stage(p, from, to)),
+        ("figures by flag", figures::by_flag(p, from, to)),
+        ("figures by source", figures::by_source(p, from, to)),
+        ("figures by language", figures::by_language(p, from, to)),
+        (
+            "figures received days",
+            figures::received_days(p, from, to, &off),
+        ),
+        ("figures met", figures::met(p, from, to, None, &off)),
+        (
+            "figures met respond",
+            figures::met(p, from, to, Some(DeadlineKind::Respond), &off),
+        ),
+        ("figures overdue", figures::overdue(p, from, to)),
+        ("figures oldest open", figures::oldest_open(p)),
+        ("figures extensions", figures::extensions(p, from, to)),
+        (
+            "figures extended cases",
+            figures::extended_cases(p, from, to),
+        ),
+        ("figures outcomes", figures::outcomes(p, from, to)),
+        ("figures remedies", figures::remedies(p, from, to, &off)),
+        ("figures refusals", figures::refusals(p, from, to)),
+        ("figures referred", figures::referred(p, from, to)),
+        ("figures survey", figures::survey(p, from, to)),
+        ("figures lessons", figures::lessons(p, from, to)),
+    ]);
     // Unbound parameters are NULL: enough for a plan.
     for sql in [
         sql::OUTBOX_BACKLOG,

@@ -657,6 +657,10 @@ pub async fn apply_caused(
                 Store::set_chases(tx, reference, d.kind, &chases).await?;
             }
             Effect::ClearDeadline(k) => Store::clear_deadline(tx, reference, *k).await?,
+            Effect::Met(d) => {
+                Store::record_met(tx, reference, d, now).await?;
+                Store::clear_deadline(tx, reference, d.kind).await?;
+            }
             Effect::SetLanguage { address, language } => {
                 Store::set_contact_language(
                     tx,

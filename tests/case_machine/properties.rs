@@ -126,6 +126,7 @@ fn check_invariants(before: &Case, tr: &Transition, machine_sender: bool) {
                 applied.push(d.clone());
             }
             Effect::ClearDeadline(k) => applied.retain(|x| x.kind != *k),
+            Effect::Met(d) => applied.retain(|x| x.kind != d.kind),
             _ => {}
         }
     }

@@ -95,6 +95,11 @@ pub enum Effect {
     SetDeadline(Deadline),
     /// Clear the pending deadline of this kind.
     ClearDeadline(DeadlineKind),
+    /// The deadline was met now (the acknowledgement or response went, the
+    /// decision was made): clear it as [`Effect::ClearDeadline`] does, and
+    /// keep its start and due date for the performance figures (a deadline
+    /// cleared for another reason, a pause or a withdrawal, is not met).
+    Met(Deadline),
     /// Append to the audit log.
     Audit(Audit),
     /// Write to `address` in `language` (ISO 639-1) from now on.

@@ -86,6 +86,33 @@ impl Out {
         }
     }
 
+    /// The pending deadline of this kind was met now: cleared, and recorded
+    /// for the figures. `start` replaces its start when given (a response
+    /// is timed from the stage's receipt, not from a resumed pause).
+    pub(super) fn meet_deadline(&mut self, kind: DeadlineKind, start: Option<DateTime<Utc>>) {
+        if let Some(mut d) = self.case.deadlines.iter().find(|d| d.kind == kind).cloned() {
+            self.case.deadlines.retain(|d| d.kind != kind);
+            if let Some(s) = start {
+                d.start = s;
+            }
+            self.effects.push(Effect::Met(d));
+        }
+    }
+
+    /// A deadline of this kind that was not pending (an acknowledgement
+    /// sent at once, a response while the clock was paused) was met now:
+    /// recorded for the figures with the `start` and `due` it had.
+    pub(super) fn met_now(&mut self, kind: DeadlineKind, start: DateTime<Utc>, due: DateTime<Utc>) {
+        self.case.deadlines.retain(|d| d.kind != kind);
+        self.effects.push(Effect::Met(Deadline {
+            kind,
+            stage: self.case.stage,
+            start,
+            due,
+            breached: false,
+        }));
+    }
+
     pub(super) fn clear_all(&mut self) {
         // A paused response clock is a deadline too.
         self.case.paused = None;

@@ -226,9 +226,13 @@ fn respond(out: &mut Out, by: &By<'_>, text: &str) -> Result<String, String> {
         m.vars.regulator = Some(super::data_protection::regulator(ctx));
     }
     out.send(m);
+    // A response while the clock is paused meets the deadline the pause kept.
+    if let Some(p) = out.case.paused.clone() {
+        out.met_now(DeadlineKind::Respond, out.case.stage_received_at, p.due);
+    }
     pause::end(out);
     out.case.responded_at = Some(now);
-    out.clear_deadline(DeadlineKind::Respond);
+    out.meet_deadline(DeadlineKind::Respond, Some(out.case.stage_received_at));
     // The response is the outcome the updates led up to.
     out.clear_deadline(DeadlineKind::DataProtectionUpdate);
     out.audit(

@@ -234,7 +234,17 @@ pub(super) fn begin_stage(
         ..ack
     });
     out.case.acknowledged_at = Some(now);
-    out.clear_deadline(DeadlineKind::Acknowledge);
+    if out
+        .case
+        .deadlines
+        .iter()
+        .any(|d| d.kind == DeadlineKind::Acknowledge)
+    {
+        out.meet_deadline(DeadlineKind::Acknowledge, None);
+    } else {
+        // Acknowledged at once: on time whatever the limit, and counted so.
+        out.met_now(DeadlineKind::Acknowledge, out.case.stage_received_at, now);
+    }
     out.audit(
         Actor::System,
         "acknowledged",
@@ -379,6 +389,6 @@ pub(super) fn begin_stage_after_hold(out: &mut Out, ctx: &Ctx<'_>, now: DateTime
             |v| v.stage = Some(stage.name.clone()),
         ));
     }
-    out.clear_deadline(DeadlineKind::Decision);
+    out.meet_deadline(DeadlineKind::Decision, None);
     start_response_clock(out, ctx, now);
 }

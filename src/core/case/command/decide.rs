@@ -120,7 +120,7 @@ pub(super) fn no_escalate(out: &mut Out, by: By<'_>, reason: Option<String>) -> 
     }
     let why = reason.unwrap_or_else(|| "not a request to take it further".into());
     out.case.escalation_undecided = false;
-    out.clear_deadline(DeadlineKind::Decision);
+    out.meet_deadline(DeadlineKind::Decision, None);
     out.audit(
         actor.clone(),
         "decision",
