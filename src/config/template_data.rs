@@ -192,9 +192,9 @@ pub struct DigestFigure {
     /// What is counted.
     pub label: String,
     /// This month so far.
-    pub this: String,
+    pub current: String,
     /// The same days of last month.
-    pub last: String,
+    pub previous: String,
     /// A part of the row above (a kind, a stage): indented.
     pub sub: bool,
 }
@@ -212,6 +212,8 @@ pub struct DigestMonth {
     pub rows: Vec<DigestFigure>,
     /// The rows as aligned plain-text lines, for the text part.
     pub text: Vec<String>,
+    /// What the figures count, under the table.
+    pub note: String,
 }
 
 /// The digest's chart, attached inline (`cid:`).
@@ -369,11 +371,12 @@ impl DigestMail {
                     last_label: "1–23 Oct".into(),
                     rows: vec![DigestFigure {
                         label: "Complaints received".into(),
-                        this: "12".into(),
-                        last: "9".into(),
+                        current: "12".into(),
+                        previous: "9".into(),
                         sub: false,
                     }],
                     text: vec!["Complaints received     12     9".into()],
+                    note: "Open cases are counted now.".into(),
                 }),
                 chart: Some(DigestChart {
                     cid: "chart.digest@example.test".into(),

@@ -3,14 +3,19 @@
 //! with lessons learnt, compliments cleared to share, and pipeline health.
 
 use crate::app::App;
-use crate::config::template_data::{DigestChart, DigestFacts, DigestMail, DigestMonth, Org};
+use crate::config::template_data::{
+    DigestChart, DigestFacts, DigestFigure, DigestMail, DigestMonth, Org,
+};
 use crate::config::templates::Rendered;
+use crate::core::case::records::Outcome;
 use crate::core::case::{Case, DeadlineKind, State, TemplateId};
 use crate::core::kind::Kind;
+use crate::core::report::{percent_text, Period, Timeliness, Week};
 use crate::core::text::{excerpt, one_line};
 use crate::mail::outgoing::InlineImage;
 use crate::store::StoreError;
 use crate::work::effects::ApplyError;
+use chrono::Datelike;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::SqliteConnection;
 use strum::IntoEnumIterator;
@@ -106,6 +111,7 @@ impl Digest {
             for l in &m.text {
                 out.push_str(&format!("  {l}\n"));
             }
+            out.push_str(&format!("  {}\n", m.note));
         }
         if let Some((c, _)) = &self.chart {
             out.push_str(&format!("\n{}\n  {}\n", c.title, c.alt));
@@ -619,7 +625,7 @@ pub async fn build(app: &App, now: DateTime<Utc>) -> Result<Digest, StoreError> 
             .format("%A %-d %B %Y")
             .to_string(),
         sections,
-        month: None,
+        month: Some(month(app, now).await?),
         chart: None,
     })
 }
@@ -663,4 +669,206 @@ pub async fn queue(
         }
     }
     Ok(())
+}
+
+/// "1–24 Nov": a period's days, for a column heading.
+fn days_label(p: &Period) -> String {
+    let last = p.last();
+    if p.from == last {
+        last.format("%-d %b").to_string()
+    } else {
+        format!("{}–{}", p.from.format("%-d"), last.format("%-d %b"))
+    }
+}
+
+/// A figure of both periods as a row.
+fn row(
+    label: impl Into<String>,
+    this: impl ToString,
+    last: impl ToString,
+    sub: bool,
+) -> DigestFigure {
+    DigestFigure {
+        label: label.into(),
+        current: this.to_string(),
+        previous: last.to_string(),
+        sub,
+    }
+}
+
+/// "83% (5 of 6)", or "-" when nothing was due.
+fn on_time(t: &Timeliness) -> String {
+    match t.on_time_percent() {
+        Some(_) => format!(
+            "{} ({} of {})",
+            percent_text(t.on_time_percent()),
+            t.on_time,
+            t.met + t.overdue
+        ),
+        None => "-".into(),
+    }
+}
+
+/// This month so far against the same days of last month, from the store's
+/// period figures (the same numbers `complaintd report` gives for those
+/// days). Figures that are a state now (open cases, the oldest) have no
+/// last-month column.
+pub async fn month(app: &App, now: DateTime<Utc>) -> Result<DigestMonth, StoreError> {
+    let today = app.calendar.to_local(now).date();
+    let this = Period {
+        from: today.with_day(1).unwrap_or(today),
+        to: today.succ_opt().unwrap_or(today),
+    };
+    let before = this.month_before();
+    let f = app.store.figures(this, &app.calendar, now).await?;
+    let g = app.store.figures(before, &app.calendar, now).await?;
+    let stage_name = |s: usize| {
+        app.loaded
+            .policy
+            .stage(s)
+            .map_or_else(|| format!("Stage {}", s + 1), |s| s.name.clone())
+    };
+    let now_only = "-";
+    let mut rows = vec![row("Received", f.received.total, g.received.total, false)];
+    for kind in Kind::iter().filter(|k| !k.is_machine()) {
+        let n = |r: &crate::core::report::Received| {
+            r.by_kind
+                .iter()
+                .filter(|c| c.what == kind)
+                .map(|c| c.n)
+                .sum::<u64>()
+        };
+        if n(&f.received) + n(&g.received) > 0 {
+            rows.push(row(kind.as_str(), n(&f.received), n(&g.received), true));
+        }
+    }
+    rows.push(row(
+        "Acknowledged on time",
+        on_time(&f.timeliness_of(DeadlineKind::Acknowledge)),
+        on_time(&g.timeliness_of(DeadlineKind::Acknowledge)),
+        false,
+    ));
+    rows.push(row(
+        "Responded to on time",
+        on_time(&f.timeliness_of(DeadlineKind::Respond)),
+        on_time(&g.timeliness_of(DeadlineKind::Respond)),
+        false,
+    ));
+    let open: u64 = f.open_by_stage.iter().map(|c| c.n).sum();
+    rows.push(row("Complaints open now", open, now_only, false));
+    for c in &f.open_by_stage {
+        rows.push(row(stage_name(c.what), c.n, now_only, true));
+    }
+    if let Some(o) = &f.oldest_open {
+        let who = o.handler.as_deref().map_or_else(
+            || "nobody yet".to_string(),
+            |a| {
+                app.directory
+                    .by_email(a)
+                    .map_or_else(|| a.to_string(), |p| p.name.clone())
+            },
+        );
+        rows.push(row(
+            format!("Oldest open: {}", o.reference),
+            format!(
+                "since {}",
+                app.calendar.to_local(o.opened_at).format("%-d %b")
+            ),
+            now_only,
+            false,
+        ));
+        rows.push(row(
+            format!("{}, held by {}", stage_name(o.stage), one_line(&who)),
+            "",
+            "",
+            true,
+        ));
+    }
+    let (fo, go) = (f.all_outcomes(), g.all_outcomes());
+    rows.push(row("Outcomes sent", fo.total(), go.total(), false));
+    for o in Outcome::iter() {
+        if fo.count(o) + go.count(o) > 0 {
+            rows.push(row(o.words(), fo.count(o), go.count(o), true));
+        }
+    }
+    rows.push(row(
+        "Remedies outstanding",
+        f.remedies_outstanding(),
+        g.remedies_outstanding(),
+        false,
+    ));
+    let (this_label, last_label) = (days_label(&this), days_label(&before));
+    let width = rows
+        .iter()
+        .map(|r| r.label.chars().count() + if r.sub { 2 } else { 0 })
+        .max()
+        .unwrap_or(0);
+    let w1 = rows
+        .iter()
+        .map(|r| r.current.chars().count())
+        .chain([this_label.chars().count()])
+        .max()
+        .unwrap_or(0);
+    let w2 = rows
+        .iter()
+        .map(|r| r.previous.chars().count())
+        .chain([last_label.chars().count()])
+        .max()
+        .unwrap_or(0);
+    let mut text = vec![format!(
+        "{:width$}  {this_label:>w1$}  {last_label:>w2$}",
+        ""
+    )];
+    for r in &rows {
+        let label = if r.sub {
+            format!("  {}", r.label)
+        } else {
+            r.label.clone()
+        };
+        text.push(
+            format!("{label:width$}  {:>w1$}  {:>w2$}", r.current, r.previous)
+                .trim_end()
+                .to_string(),
+        );
+    }
+    Ok(DigestMonth {
+        note: "Outcomes and remedies are those of the cases received in each period; \
+               open cases are counted now; - where there is nothing to count."
+            .into(),
+        title: format!(
+            "This month so far ({}) against the same days last month ({})",
+            days_label(&this),
+            days_label(&before)
+        ),
+        this_label,
+        last_label,
+        rows,
+        text,
+    })
+}
+
+/// How many weeks the digest's chart shows.
+pub const CHART_WEEKS: u32 = 12;
+
+/// The chart's figures in words: its alt text, and the caption under it
+/// for clients that block images.
+pub fn chart_alt(weeks: &[Week]) -> String {
+    let (Some(first), Some(last)) = (weeks.first(), weeks.last()) else {
+        return "No weeks to show.".into();
+    };
+    let received: Vec<String> = weeks.iter().map(|w| w.received.to_string()).collect();
+    let on_time: Vec<String> = weeks
+        .iter()
+        .map(|w| match w.on_time_percent() {
+            Some(_) => percent_text(w.on_time_percent()),
+            None => "none due".into(),
+        })
+        .collect();
+    format!(
+        "Cases received each week, the weeks of {} to {}: {}. Responses sent on time each week: {}.",
+        first.start.format("%-d %b"),
+        last.start.format("%-d %b"),
+        received.join(", "),
+        on_time.join(", ")
+    )
 }

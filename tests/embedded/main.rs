@@ -11,6 +11,7 @@ mod crash;
 mod daemon;
 mod data_protection;
 mod delivery;
+mod digest_view;
 mod floods;
 mod handler_intents;
 mod heavy;
