@@ -49,6 +49,8 @@
 //! - [`app`]: the running context built from config and shared by the loops.
 //! - [`cli`]: the command line; `anyhow` only here (`classify`, `demo`,
 //!   `out`, `status`, `store_commands` inside it).
+//! - [`report`]: the performance report's outputs (`chart`: PNG charts
+//!   with alt text, drawn with a bundled font).
 //! - `private_fs` *(crate)*: owner-only files and folders for people's data.
 //! - [`fuzzing`]: the fuzz target bodies, also run as tests.
 
@@ -59,5 +61,6 @@ pub mod core;
 pub mod fuzzing;
 pub mod mail;
 pub(crate) mod private_fs;
+pub mod report;
 pub mod store;
 pub mod work;
