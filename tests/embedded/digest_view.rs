@@ -62,7 +62,7 @@ async fn the_demos_digest_renders_cleanly_with_its_chart_in_a_pane_a_phone_and_w
         assert_eq!(pane.images.len(), 1, "one chart");
         assert!(pane.images[0].natural_width >= 400, "{:?}", pane.images);
         assert!(
-            pane.images[0].alt.starts_with("Cases received each week"),
+            pane.images[0].alt.starts_with("Cases received per week"),
             "{:?}",
             pane.images[0].alt
         );
@@ -113,7 +113,9 @@ async fn the_demos_digest_renders_cleanly_with_its_chart_in_a_pane_a_phone_and_w
         assert!(blocked.errors.is_empty(), "{:?}", blocked.errors);
         assert!(blocked.overflows.is_empty(), "{:?}", blocked.overflows);
         assert!(
-            blocked.text.contains("Responses sent on time each week"),
+            blocked
+                .text
+                .contains("responses sent on time, 12 weeks: week of"),
             "{}",
             blocked.text
         );
