@@ -20,8 +20,13 @@ async fn the_scale_benchmark_at_2k_cases_measures_a_digest_that_says_what_the_da
         "no capped list in:\n{}",
         f.preview.stdout
     );
+    // Capped lists as HTML tables with inline styles (what Outlook needs),
+    // their plain-text twin and the chart (a PNG of about 32 KB, base64 in
+    // the mail): about 110 KB here, and the same at a million cases, since
+    // no list grows past its cap (issue 17; it was under 32 KB as text
+    // with `<br>` tags).
     assert!(
-        f.digest_bytes < 32 * 1024,
+        f.digest_bytes < 160 * 1024,
         "the digest mail is {} bytes",
         f.digest_bytes
     );
