@@ -218,6 +218,27 @@ fn held_out_replies_3_do_not_regress() {
     assert_eq!((n("headerless"), n("headerless_found")), (31, 31));
 }
 
+/// The held-out batch replies-5 (90 replies from complainants, handlers
+/// and third parties, written blind and never tuned on). A floor at the
+/// figures it was first measured at (`tests/data/blind/README.md`).
+#[test]
+fn held_out_replies_5_do_not_regress() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/blind/replies-5");
+    let r = eval_json(&dir);
+    let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}"));
+    let len = |k: &str| r[k].as_array().map_or(usize::MAX, Vec::len);
+    assert_eq!((n("messages"), n("complainant")), (90, 60));
+    assert!(
+        n("text_exact") >= 73,
+        "text exact {} of 90",
+        n("text_exact")
+    );
+    assert!(len("escalation_missed") <= 3, "{}", r["escalation_missed"]);
+    assert!(len("escalated_wrongly") <= 3, "{}", r["escalated_wrongly"]);
+    assert!(n("intent_correct") >= 37, "{}", r["misread"]);
+    assert_eq!((n("headerless"), n("headerless_found")), (24, 24));
+}
+
 /// `reply-text --json --eval DIR`'s figures.
 fn eval_json(dir: &Path) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))
