@@ -10,7 +10,7 @@ use crate::config::templates::Rendered;
 use crate::core::case::records::Outcome;
 use crate::core::case::{Case, DeadlineKind, State, TemplateId};
 use crate::core::kind::Kind;
-use crate::core::report::{percent_text, Period, Timeliness};
+use crate::core::report::{percent_text, Period, Timeliness, Week};
 use crate::core::text::{excerpt, one_line};
 use crate::mail::outgoing::InlineImage;
 use crate::store::StoreError;
@@ -114,7 +114,10 @@ impl Digest {
             out.push_str(&format!("  {}\n", m.note));
         }
         if let Some((c, _)) = &self.chart {
-            out.push_str(&format!("\n{}\n  {}\n", c.title, c.alt));
+            out.push_str(&format!("\n{}\n", c.title));
+            for l in &c.text {
+                out.push_str(&format!("  {l}\n"));
+            }
         }
         for s in self.sections.iter().filter(|s| !s.action) {
             list(&mut out, s);
@@ -882,6 +885,7 @@ async fn chart(
                 ),
                 width: w,
                 height: h,
+                text: weeks_text(&weeks),
             },
             c.png,
         ))),
@@ -890,4 +894,34 @@ async fn chart(
             Ok(None)
         }
     }
+}
+
+/// The weekly series as aligned text lines, one a week (the chart's
+/// figures in the text part).
+fn weeks_text(weeks: &[Week]) -> Vec<String> {
+    let received = weeks
+        .iter()
+        .map(|w| w.received.to_string().len())
+        .max()
+        .unwrap_or(1);
+    weeks
+        .iter()
+        .map(|w| {
+            let responses = if w.responses == 0 {
+                "no responses sent".to_string()
+            } else {
+                format!(
+                    "{} of {} responses on time ({})",
+                    w.on_time,
+                    w.responses,
+                    percent_text(w.on_time_percent())
+                )
+            };
+            format!(
+                "week of {:<6}  {:>received$} received  {responses}",
+                w.start.format("%-d %b").to_string(),
+                w.received
+            )
+        })
+        .collect()
 }

@@ -231,5 +231,6 @@ async fn the_digest_mail_carries_its_chart_inline_and_the_figures_the_report_cou
     };
     assert!(text.contains("NEEDS ACTION TODAY"), "{text}");
     assert!(text.contains(&month.title), "{text}");
-    assert!(text.contains("Cases received per week"), "{text}");
+    assert!(text.contains("The last 12 weeks"), "{text}");
+    assert!(text.contains("week of 23 Nov  2 received"), "{text}");
 }
