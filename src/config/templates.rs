@@ -863,6 +863,34 @@ mod tests {
     }
 
     #[test]
+    fn the_digest_has_its_own_html_until_an_organisation_rewrites_its_text() {
+        let data = crate::config::template_data::DigestMail::sample();
+        let built_in = Templates::load(None, &[])
+            .expect("load")
+            .render(TemplateId::DailyDigest, &data)
+            .expect("render");
+        assert!(built_in.html.contains("role=\"presentation\""));
+        assert!(built_in
+            .html
+            .contains("src=\"cid:chart.digest@example.test\""));
+        assert!(built_in.text.contains("NEEDS ACTION TODAY (1)"));
+        // Their own words in the text: the HTML is made from them, not from
+        // the built-in layout that would say something else.
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("daily_digest.hbs"),
+            "Subject: digest {{digest.date}}\n\nOur own digest for {{digest.date}}",
+        )
+        .expect("write");
+        let theirs = Templates::load(Some(dir.path()), &[])
+            .expect("load")
+            .render(TemplateId::DailyDigest, &data)
+            .expect("render");
+        assert!(theirs.html.contains("Our own digest"), "{}", theirs.html);
+        assert!(!theirs.html.contains("role=\"presentation\""));
+    }
+
+    #[test]
     fn overrides_are_checked() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(
