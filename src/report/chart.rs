@@ -154,14 +154,16 @@ pub fn weekly(weeks: &[Week], width: u32, height: u32) -> Result<Chart, ChartErr
             .map_err(draw_err)?;
         // The week labels, under each bar (every other one when crowded).
         let step = if weeks.len() > 8 { 2 } else { 1 };
-        let style = TextStyle::from((FAMILY, 10).into_font().color(&INK)).pos(
-            plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Center,
-                plotters::style::text_anchor::VPos::Top,
-            ),
-        );
+        let style =
+            (FAMILY, 10)
+                .into_font()
+                .color(&INK)
+                .pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    plotters::style::text_anchor::VPos::Top,
+                ));
         for (i, w) in weeks.iter().enumerate() {
-            if (weeks.len() - 1 - i) % step != 0 {
+            if !(weeks.len() - 1 - i).is_multiple_of(step) {
                 continue;
             }
             let (px, py) = chart.backend_coord(&(i as f64 + 0.5, 0.0));
@@ -254,18 +256,22 @@ pub fn bars(
                 Rectangle::new([(x + 0.18, 0.0), (x + 0.82, b.1 as f64)], BAR.filled())
             }))
             .map_err(draw_err)?;
-        let below = TextStyle::from((FAMILY, 10).into_font().color(&INK)).pos(
-            plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Center,
-                plotters::style::text_anchor::VPos::Top,
-            ),
-        );
-        let above = TextStyle::from((FAMILY, 10).into_font().color(&INK)).pos(
-            plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Center,
-                plotters::style::text_anchor::VPos::Bottom,
-            ),
-        );
+        let below =
+            (FAMILY, 10)
+                .into_font()
+                .color(&INK)
+                .pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    plotters::style::text_anchor::VPos::Top,
+                ));
+        let above =
+            (FAMILY, 10)
+                .into_font()
+                .color(&INK)
+                .pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    plotters::style::text_anchor::VPos::Bottom,
+                ));
         // Room per bar for its label, in characters (about 6 px each).
         let room = ((width as f64 - 60.0) / n / 6.5).max(3.0) as usize;
         for (i, b) in bars.iter().enumerate() {
