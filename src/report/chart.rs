@@ -62,6 +62,16 @@ fn font() -> Result<(), ChartError> {
     }
 }
 
+/// An axis label for a count: whole numbers only (a chart of small counts
+/// would otherwise print 0, 0, 1, 1 for 0, 0.5, 1, 1.5).
+fn whole(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-6 {
+        format!("{v:.0}")
+    } else {
+        String::new()
+    }
+}
+
 /// Encode an RGB buffer as PNG.
 fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
     let mut out = Vec::new();
@@ -105,7 +115,7 @@ pub fn weekly(weeks: &[Week], width: u32, height: u32) -> Result<Chart, ChartErr
             .y_labels(5)
             .light_line_style(RGBColor(0xf4, 0xf4, 0xf4))
             .bold_line_style(GRID)
-            .y_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&whole)
             .label_style((FAMILY, 11).into_font().color(&INK))
             .axis_desc_style((FAMILY, 11).into_font().color(&INK))
             .y_desc("received")
@@ -153,7 +163,7 @@ pub fn weekly(weeks: &[Week], width: u32, height: u32) -> Result<Chart, ChartErr
             .draw()
             .map_err(draw_err)?;
         // The week labels, under each bar (every other one when crowded).
-        let step = if weeks.len() > 8 { 2 } else { 1 };
+        let step = weeks.len().div_ceil(12).max(1);
         let style =
             (FAMILY, 10)
                 .into_font()
@@ -246,7 +256,7 @@ pub fn bars(
             .y_labels(5)
             .light_line_style(RGBColor(0xf4, 0xf4, 0xf4))
             .bold_line_style(GRID)
-            .y_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&whole)
             .label_style((FAMILY, 11).into_font().color(&INK))
             .draw()
             .map_err(draw_err)?;
