@@ -344,6 +344,15 @@ pub async fn run(dir: &Path, out: &mut impl Write) -> anyhow::Result<()> {
 
     writeln!(out, "\nWhere things are:")?;
     for org in &orgs {
+        // The digest as the directors' mail client shows it, at the end of
+        // the simulated weeks: its HTML part with the chart in the file.
+        let d = digest::build(&org.app, end).await?;
+        let rendered = digest::render(&org.app, &d)?;
+        let digest_html = org.db.parent().unwrap_or(dir).join(format!(
+            "digest-{}.html",
+            end.with_timezone(&London).format("%Y-%m-%d")
+        ));
+        std::fs::write(&digest_html, d.standalone_html(&rendered.html))?;
         let counts = org.app.store.outbox_counts().await?;
         let cases = org.app.store.list_cases(None).await?;
         writeln!(
@@ -359,6 +368,7 @@ pub async fn run(dir: &Path, out: &mut impl Write) -> anyhow::Result<()> {
             "     outgoing Maildir {}",
             org.outgoing.join("new").display()
         )?;
+        writeln!(out, "     digest (HTML)   {}", digest_html.display())?;
         writeln!(
             out,
             "     try: complaintd --config {} cases list",

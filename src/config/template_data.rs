@@ -177,6 +177,59 @@ pub struct DigestSection {
     pub title: String,
     /// Lines.
     pub lines: Vec<String>,
+    /// Part of "needs action today" at the top (breaches, what is due,
+    /// triage and decisions waiting, sign-in failures), not the routine lists.
+    pub action: bool,
+    /// Something is wrong now (a breach, a sign-in failure): the HTML part
+    /// marks it red. Only set on a section that has lines.
+    pub alarm: bool,
+}
+
+/// One row of the month's figures: this month so far and the same days of
+/// the month before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DigestFigure {
+    /// What is counted.
+    pub label: String,
+    /// This month so far.
+    pub current: String,
+    /// The same days of last month.
+    pub previous: String,
+    /// A part of the row above (a kind, a stage): indented.
+    pub sub: bool,
+}
+
+/// This month so far against the same days of the month before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DigestMonth {
+    /// Heading ("This month so far: 1–24 November against 1–24 October").
+    pub title: String,
+    /// Column heading of this month ("1–24 Nov").
+    pub this_label: String,
+    /// Column heading of the month before ("1–24 Oct").
+    pub last_label: String,
+    /// The rows.
+    pub rows: Vec<DigestFigure>,
+    /// The rows as aligned plain-text lines, for the text part.
+    pub text: Vec<String>,
+    /// What the figures count, under the table.
+    pub note: String,
+}
+
+/// The digest's chart, attached inline (`cid:`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DigestChart {
+    /// Its Content-ID: the HTML part shows `cid:` this.
+    pub cid: String,
+    /// Its alt text: the same figures in words, for readers whose client
+    /// blocks images and for screen readers.
+    pub alt: String,
+    /// Heading above it.
+    pub title: String,
+    /// Width in pixels (Outlook needs it on the tag).
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
 }
 
 /// The digest itself.
@@ -184,8 +237,16 @@ pub struct DigestSection {
 pub struct DigestFacts {
     /// The local date it is for, written out.
     pub date: String,
-    /// Its sections, in order.
+    /// Its sections, in order: those needing action first.
     pub sections: Vec<DigestSection>,
+    /// How many cases and accounts need action today (the sum of the
+    /// action sections' counts).
+    pub action_count: usize,
+    /// This month so far against last month (absent for an organisation
+    /// whose templates do not show it).
+    pub month: Option<DigestMonth>,
+    /// The chart of the last weeks.
+    pub chart: Option<DigestChart>,
 }
 
 /// The directors' daily digest.
@@ -287,10 +348,43 @@ impl DigestMail {
             org: Org::sample(),
             digest: DigestFacts {
                 date: "Monday 23 November 2026".into(),
-                sections: vec![DigestSection {
-                    title: "New cases".into(),
-                    lines: vec!["CMP-2026-0042 complaint".into()],
-                }],
+                sections: vec![
+                    DigestSection {
+                        title: "Breached".into(),
+                        lines: vec![
+                            "CMP-2026-0040 response was due Fri 20 Nov 17:00; held by Rhian Price since Mon 9 Nov 10:15".into(),
+                        ],
+                        action: true,
+                        alarm: true,
+                    },
+                    DigestSection {
+                        title: "New in the last 24 hours".into(),
+                        lines: vec!["CMP-2026-0042 complaint".into()],
+                        action: false,
+                        alarm: false,
+                    },
+                ],
+                action_count: 1,
+                month: Some(DigestMonth {
+                    title: "This month so far: 1–23 November against 1–23 October".into(),
+                    this_label: "1–23 Nov".into(),
+                    last_label: "1–23 Oct".into(),
+                    rows: vec![DigestFigure {
+                        label: "Complaints received".into(),
+                        current: "12".into(),
+                        previous: "9".into(),
+                        sub: false,
+                    }],
+                    text: vec!["Complaints received     12     9".into()],
+                    note: "Open cases are counted now.".into(),
+                }),
+                chart: Some(DigestChart {
+                    cid: "chart.digest@example.test".into(),
+                    alt: "Cases received per week: 3, 4, 5.".into(),
+                    title: "The last 12 weeks".into(),
+                    width: 600,
+                    height: 260,
+                }),
             },
         }
     }

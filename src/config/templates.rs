@@ -181,6 +181,16 @@ const BUILT_IN: &[(&str, &str)] = &[
     ),
 ];
 
+/// Built-in HTML bodies of their own, in the working language, for the
+/// templates whose HTML part is more than the text's paragraphs (the
+/// digest's tables and chart). Used while the template's text is the
+/// built-in one too: an organisation that rewrites the text gets its own
+/// words in both parts unless it gives `NAME.html.hbs` as well.
+const BUILT_IN_HTML: &[(&str, &str)] = &[(
+    "daily_digest",
+    include_str!("../../templates/en/daily_digest.html.hbs"),
+)];
+
 /// The built-in templates of other languages than English (complainant-facing
 /// ones only), by language.
 const BUILT_IN_OTHER: &[(&str, &[(&str, &str)])] = &[("cy", BUILT_IN_CY)];
@@ -561,7 +571,14 @@ impl Templates {
                     }
                     continue;
                 };
-                let html_override = find_html(dir, lang, name, &mut errors);
+                let html_override = find_html(dir, lang, name, &mut errors).or_else(|| {
+                    BUILT_IN_HTML
+                        .iter()
+                        .find(|(n, _)| {
+                            *n == name && lang == WORKING_LANGUAGE && source == "built-in"
+                        })
+                        .map(|(_, c)| ("built-in".to_string(), c.to_string()))
+                });
                 let (subject, body) = match split_subject(name, &source, &content) {
                     Ok(x) => x,
                     Err(e) => {

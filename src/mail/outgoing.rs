@@ -5,8 +5,9 @@
 //! with screening on the way in, that is what prevents mail loops.
 
 use chrono::{DateTime, Utc};
+use lettre::message::header::ContentType;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
 /// `Auto-Submitted` (RFC 3834).
@@ -68,6 +69,20 @@ pub struct Envelope {
     pub auto_submitted: Option<&'static str>,
     /// Business time for the Date header.
     pub date: DateTime<Utc>,
+    /// Images the HTML part shows by `cid:` (the digest's chart): with any,
+    /// the HTML and its images go together in a multipart/related part.
+    pub inline: Vec<InlineImage>,
+}
+
+/// An image inside a message, shown by the HTML part as `cid:CONTENT_ID`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineImage {
+    /// Its Content-ID, without angle brackets.
+    pub content_id: String,
+    /// Its MIME type (`image/png`).
+    pub content_type: String,
+    /// The image.
+    pub bytes: Vec<u8>,
 }
 
 /// Why a message could not be built.
@@ -153,11 +168,24 @@ pub fn build(e: &Envelope) -> Result<Vec<u8>, BuildError> {
             .in_reply_to(format!("<{id}>"))
             .references(format!("<{id}>"));
     }
+    let body = if e.inline.is_empty() {
+        MultiPart::alternative_plain_html(crlf(&e.text), crlf(&e.html))
+    } else {
+        // text | (HTML + its images): the structure mail clients write
+        // themselves, so none of them lists the chart as an attachment.
+        let mut related = MultiPart::related().singlepart(SinglePart::html(crlf(&e.html)));
+        for i in &e.inline {
+            let ct = ContentType::parse(&i.content_type)
+                .map_err(|err| BuildError::Message(format!("{}: {err}", i.content_type)))?;
+            related = related
+                .singlepart(Attachment::new_inline(i.content_id.clone()).body(i.bytes.clone(), ct));
+        }
+        MultiPart::alternative()
+            .singlepart(SinglePart::plain(crlf(&e.text)))
+            .multipart(related)
+    };
     let m = b
-        .multipart(MultiPart::alternative_plain_html(
-            crlf(&e.text),
-            crlf(&e.html),
-        ))
+        .multipart(body)
         .map_err(|err| BuildError::Message(err.to_string()))?;
     Ok(m.formatted())
 }
@@ -182,6 +210,7 @@ mod tests {
             date: DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
                 .unwrap()
                 .with_timezone(&Utc),
+            inline: Vec::new(),
         };
         let raw = String::from_utf8(build(&e).unwrap()).unwrap();
         for h in [
@@ -229,6 +258,7 @@ mod tests {
             in_reply_to: None,
             auto_submitted: Some("auto-generated"),
             date: Utc::now(),
+            inline: Vec::new(),
         };
         let started = std::time::Instant::now();
         let raw = build(&e).unwrap();
@@ -260,6 +290,7 @@ mod tests {
                 in_reply_to: None,
                 auto_submitted: Some("auto-generated"),
                 date: Utc::now(),
+                inline: Vec::new(),
             };
             (0..3)
                 .map(|_| {
@@ -294,6 +325,7 @@ mod tests {
             in_reply_to: Some(format!("{}@jo.test", "x".repeat(3000))),
             auto_submitted: Some("auto-replied"),
             date: Utc::now(),
+            inline: Vec::new(),
         };
         let raw = build(&e).unwrap();
         let text = String::from_utf8(raw).unwrap();
@@ -335,6 +367,7 @@ mod tests {
             in_reply_to: None,
             auto_submitted: Some("auto-generated"),
             date: Utc::now(),
+            inline: Vec::new(),
         };
         assert!(build(&e).is_err());
     }

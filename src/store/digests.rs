@@ -191,6 +191,17 @@ pub(super) mod sql {
         q
     }
 
+    /// The cases of `refs` (a capped list's worth), by primary key.
+    pub fn by_reference<'r>(
+        prefix: &str,
+        refs: impl IntoIterator<Item = &'r crate::core::reference::CaseRef>,
+    ) -> QueryBuilder<Sqlite> {
+        let mut q = select(prefix, true);
+        q.push("reference IN ");
+        push_in(&mut q, refs.into_iter().map(|r| r.to_string()));
+        q
+    }
+
     /// Two ranges of the (breached, due, kind, case_ref) index: deadlines
     /// already handled, and those due but not yet handled. Counted, or the
     /// `limit` due first.
@@ -402,6 +413,19 @@ impl Store {
             self.cases_where(sql::paused("", Some(limit))).await?
         };
         Ok(Capped { total, items })
+    }
+
+    /// The cases of `refs` that exist (no more than a capped list's worth:
+    /// one primary-key lookup each).
+    pub async fn cases_by_reference<'r>(
+        &self,
+        refs: impl IntoIterator<Item = &'r CaseRef>,
+    ) -> Result<Vec<Case>, StoreError> {
+        let refs: Vec<&CaseRef> = refs.into_iter().collect();
+        if refs.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.cases_where(sql::by_reference("", refs)).await
     }
 
     /// Cases with outstanding remedies: how many, and the `limit` due first.

@@ -77,6 +77,15 @@ async fn digest_and_scheduler_queries_search_indexes_and_scan_no_growing_table()
             sql::closed(p, since, Some(Kind::Complaint), false, Some(30)),
         ),
         ("shared list", sql::closed(p, since, None, true, Some(30))),
+        (
+            "cases by reference",
+            sql::by_reference(
+                p,
+                &["PAR-2026-0001"
+                    .parse::<crate::core::reference::CaseRef>()
+                    .expect("ref")],
+            ),
+        ),
         ("remedies count", sql::with_remedies(p, None)),
         ("remedies list", sql::with_remedies(p, Some(30))),
         ("beyond cap count", sql::beyond_cap(p, None)),

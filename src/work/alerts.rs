@@ -312,6 +312,7 @@ async fn queue(
             to,
             &from,
             (subject, body, &html),
+            &[],
             now,
         )
         .await?;

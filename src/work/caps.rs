@@ -180,6 +180,7 @@ async fn queue_summary(
         out.recipient,
         &app.loaded.config.organisation.name,
         (&subject, &text, &html),
+        &[],
         now,
     )
     .await

@@ -97,6 +97,11 @@ impl Draft {
         field(&mut h, e.in_reply_to.as_deref().unwrap_or("\0").as_bytes());
         field(&mut h, e.auto_submitted.unwrap_or("\0").as_bytes());
         field(&mut h, e.date.to_rfc3339().as_bytes());
+        for i in &e.inline {
+            field(&mut h, i.content_id.as_bytes());
+            field(&mut h, i.content_type.as_bytes());
+            field(&mut h, &i.bytes);
+        }
         h.finalize().into()
     }
 

@@ -11,7 +11,7 @@ use crate::config::WORKING_LANGUAGE;
 use crate::core::case::{self, Case, Effect, OutMail, Recipient, TemplateId, Transition};
 use crate::core::locale;
 use crate::core::reference::CaseRef;
-use crate::mail::outgoing::{self, Envelope};
+use crate::mail::outgoing::{self, Envelope, InlineImage};
 use crate::store::{NewOutbox, Store, StoreError, StoredBytes};
 use crate::work::drafts::{Draft, Drafts};
 use chrono::{DateTime, Utc};
@@ -586,6 +586,7 @@ async fn queue_mail(
                 Some("auto-generated")
             },
             date: now,
+            inline: Vec::new(),
         };
         let raw = drafts.message(
             app,
@@ -702,6 +703,7 @@ pub async fn queue_notice(
     to: &str,
     from_name: &str,
     content: (&str, &str, &str),
+    inline: &[InlineImage],
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {
     let (subject, text, html) = content;
@@ -721,6 +723,7 @@ pub async fn queue_notice(
         in_reply_to: None,
         auto_submitted: Some("auto-generated"),
         date: now,
+        inline: inline.to_vec(),
     };
     let raw = drafts.message(
         app,

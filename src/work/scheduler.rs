@@ -160,6 +160,7 @@ pub async fn send_digest_if_due(app: &App, now: DateTime<Utc>) -> Result<bool, A
     let rendered = app
         .templates
         .render(case::TemplateId::DailyDigest, &d.template_data(app))?;
+    let images = d.inline_images();
     let mut drafts = Drafts::default();
     let sent = loop {
         let mut tx = drafts.begin(app).await?;
@@ -167,7 +168,7 @@ pub async fn send_digest_if_due(app: &App, now: DateTime<Utc>) -> Result<bool, A
             if !Store::claim_digest(&mut tx, &day, now).await? {
                 return Ok(false);
             }
-            digest::queue(app, &mut tx, &mut drafts, &rendered, now).await?;
+            digest::queue(app, &mut tx, &mut drafts, &rendered, &images, now).await?;
             Ok::<_, ApplyError>(true)
         }
         .await;
