@@ -137,6 +137,27 @@ pub enum Command {
         #[arg(long)]
         now: Option<DateTime<Utc>>,
     },
+    /// The complaints performance report for a period (a quarter, a year):
+    /// volumes, timeliness, extensions, outcomes, remedies, refusals,
+    /// referrals, satisfaction, lessons learnt, and charts.
+    Report {
+        /// The first day (YYYY-MM-DD, the organisation's time zone).
+        #[arg(long)]
+        from: NaiveDate,
+        /// The last day, included (YYYY-MM-DD).
+        #[arg(long)]
+        to: NaiveDate,
+        /// html (one self-contained file), csv (one file per table), json,
+        /// or psow (the Public Services Ombudsman for Wales' complaints data).
+        #[arg(long, value_enum, default_value_t = crate::report::Format::Html)]
+        format: crate::report::Format,
+        /// The folder to write into (created if needed); default: the current one.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The instant "open now" and "overdue" are counted at (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<DateTime<Utc>>,
+    },
     /// Anonymise closed cases past their retention date (`[retention]
     /// period`, default 6 years), except those on legal hold. The scheduler
     /// runs this once a working day, before the digest.
@@ -429,6 +450,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(store_commands::erase_cmd(config, &email, now))
         }
         Command::Survey { json } => runtime()?.block_on(store_commands::survey_cmd(config, json)),
+        Command::Report {
+            from,
+            to,
+            format,
+            out,
+            now,
+        } => runtime()?.block_on(store_commands::report_cmd(
+            config,
+            from,
+            to,
+            format,
+            out.as_deref(),
+            now,
+        )),
         Command::Quarantine { action } => runtime()?.block_on(async {
             match action {
                 QuarantineAction::List => store_commands::quarantine_list(config).await,

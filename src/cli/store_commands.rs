@@ -654,3 +654,45 @@ pub(super) async fn survey_cmd(config: Option<&Path>, json: bool) -> anyhow::Res
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `complaintd report`: the period's figures from the store, written in
+/// `format` into `out`; prints each file written.
+pub(super) async fn report_cmd(
+    config: Option<&Path>,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    format: crate::report::Format,
+    out: Option<&Path>,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<ExitCode> {
+    if to < from {
+        anyhow::bail!("--to {to} is before --from {from}");
+    }
+    let app = app(config).await?;
+    let period = crate::core::report::Period {
+        from,
+        to: to
+            .succ_opt()
+            .ok_or_else(|| anyhow!("--to {to} is the last day there is"))?,
+    };
+    let stages = app
+        .loaded
+        .policy
+        .stages
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    let report = crate::report::build(
+        &app.store,
+        &app.calendar,
+        &app.loaded.config.organisation.name,
+        stages,
+        period,
+        now_or(now),
+    )
+    .await?;
+    for path in crate::report::write::write(&report, format, out.unwrap_or(Path::new(".")))? {
+        crate::outln!("{}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -62,6 +62,16 @@ fn font() -> Result<(), ChartError> {
     }
 }
 
+/// An axis label for a count: whole numbers only (a chart of small counts
+/// would otherwise print 0, 0, 1, 1 for 0, 0.5, 1, 1.5).
+fn whole(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-6 {
+        format!("{v:.0}")
+    } else {
+        String::new()
+    }
+}
+
 /// Encode an RGB buffer as PNG.
 fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
     let mut out = Vec::new();
@@ -105,7 +115,7 @@ pub fn weekly(weeks: &[Week], width: u32, height: u32) -> Result<Chart, ChartErr
             .y_labels(5)
             .light_line_style(RGBColor(0xf4, 0xf4, 0xf4))
             .bold_line_style(GRID)
-            .y_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&whole)
             .label_style((FAMILY, 11).into_font().color(&INK))
             .axis_desc_style((FAMILY, 11).into_font().color(&INK))
             .y_desc("received")
@@ -153,15 +163,17 @@ pub fn weekly(weeks: &[Week], width: u32, height: u32) -> Result<Chart, ChartErr
             .draw()
             .map_err(draw_err)?;
         // The week labels, under each bar (every other one when crowded).
-        let step = if weeks.len() > 8 { 2 } else { 1 };
-        let style = TextStyle::from((FAMILY, 10).into_font().color(&INK)).pos(
-            plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Center,
-                plotters::style::text_anchor::VPos::Top,
-            ),
-        );
+        let step = weeks.len().div_ceil(12).max(1);
+        let style =
+            (FAMILY, 10)
+                .into_font()
+                .color(&INK)
+                .pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    plotters::style::text_anchor::VPos::Top,
+                ));
         for (i, w) in weeks.iter().enumerate() {
-            if (weeks.len() - 1 - i) % step != 0 {
+            if !(weeks.len() - 1 - i).is_multiple_of(step) {
                 continue;
             }
             let (px, py) = chart.backend_coord(&(i as f64 + 0.5, 0.0));
@@ -244,7 +256,7 @@ pub fn bars(
             .y_labels(5)
             .light_line_style(RGBColor(0xf4, 0xf4, 0xf4))
             .bold_line_style(GRID)
-            .y_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&whole)
             .label_style((FAMILY, 11).into_font().color(&INK))
             .draw()
             .map_err(draw_err)?;
@@ -254,18 +266,22 @@ pub fn bars(
                 Rectangle::new([(x + 0.18, 0.0), (x + 0.82, b.1 as f64)], BAR.filled())
             }))
             .map_err(draw_err)?;
-        let below = TextStyle::from((FAMILY, 10).into_font().color(&INK)).pos(
-            plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Center,
-                plotters::style::text_anchor::VPos::Top,
-            ),
-        );
-        let above = TextStyle::from((FAMILY, 10).into_font().color(&INK)).pos(
-            plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Center,
-                plotters::style::text_anchor::VPos::Bottom,
-            ),
-        );
+        let below =
+            (FAMILY, 10)
+                .into_font()
+                .color(&INK)
+                .pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    plotters::style::text_anchor::VPos::Top,
+                ));
+        let above =
+            (FAMILY, 10)
+                .into_font()
+                .color(&INK)
+                .pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    plotters::style::text_anchor::VPos::Bottom,
+                ));
         // Room per bar for its label, in characters (about 6 px each).
         let room = ((width as f64 - 60.0) / n / 6.5).max(3.0) as usize;
         for (i, b) in bars.iter().enumerate() {

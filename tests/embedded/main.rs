@@ -26,6 +26,7 @@ mod procedures;
 mod progress;
 mod records;
 mod replies;
+mod reports;
 mod retention;
 mod scale;
 mod security;

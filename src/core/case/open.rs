@@ -169,7 +169,7 @@ fn start_triage(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reasons: &[Str
         in_reply_to: out.case.last_inbound_id.clone(),
         ..ack
     });
-    out.case.acknowledged_at = Some(now);
+    out.acknowledged(now);
     out.send(with_vars(
         mail(TemplateId::HandlerNotification, vec![Recipient::Handler]),
         |v| {
@@ -421,7 +421,7 @@ fn hold_for_decision(
         in_reply_to: reply_to,
         ..ack
     });
-    out.case.acknowledged_at = Some(now);
+    out.acknowledged(now);
     if is_urgent {
         let due = ctx.calendar.deadline(now, Span::WorkingDays(1));
         out.set_deadline(DeadlineKind::Decision, now, due.at);
@@ -448,7 +448,7 @@ fn await_consent(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, reply_to: Opt
         in_reply_to: reply_to.clone(),
         ..ack
     });
-    out.case.acknowledged_at = Some(now);
+    out.acknowledged(now);
     out.send(mail(
         TemplateId::ConsentRequest,
         vec![Recipient::Complainant],

@@ -113,6 +113,23 @@ impl Out {
         }));
     }
 
+    /// The stage's acknowledgement went now: a held acknowledgement's
+    /// deadline is met; one sent at once is on time whatever the limit,
+    /// and counted so.
+    pub(super) fn acknowledged(&mut self, now: DateTime<Utc>) {
+        self.case.acknowledged_at = Some(now);
+        if self
+            .case
+            .deadlines
+            .iter()
+            .any(|d| d.kind == DeadlineKind::Acknowledge)
+        {
+            self.meet_deadline(DeadlineKind::Acknowledge, None);
+        } else {
+            self.met_now(DeadlineKind::Acknowledge, self.case.stage_received_at, now);
+        }
+    }
+
     pub(super) fn clear_all(&mut self) {
         // A paused response clock is a deadline too.
         self.case.paused = None;

@@ -233,18 +233,7 @@ pub(super) fn begin_stage(
         in_reply_to: in_reply_to.clone(),
         ..ack
     });
-    out.case.acknowledged_at = Some(now);
-    if out
-        .case
-        .deadlines
-        .iter()
-        .any(|d| d.kind == DeadlineKind::Acknowledge)
-    {
-        out.meet_deadline(DeadlineKind::Acknowledge, None);
-    } else {
-        // Acknowledged at once: on time whatever the limit, and counted so.
-        out.met_now(DeadlineKind::Acknowledge, out.case.stage_received_at, now);
-    }
+    out.acknowledged(now);
     out.audit(
         Actor::System,
         "acknowledged",
