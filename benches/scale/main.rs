@@ -1,11 +1,14 @@
 //! The scale benchmark (issue 14): the directors' digest and the first tick
-//! of the day at 100,000 and 1,000,000 cases. The databases are built
-//! directly through the store's own functions (no mail is sent) and cached
-//! under the target directory, keyed by the schema and the generator, so a
-//! rerun starts measuring at once. For each size it prints the wall time and
-//! the peak RSS of `complaintd digest --preview` and of `complaintd tick`
-//! (the real binary, measured with `wait4`), and fails unless the digest
-//! said what the generated data makes true and the tick queued it.
+//! of the day at 100,000 and 1,000,000 cases, and (issue 17) the performance
+//! report for a year (`complaintd report`, HTML with its charts). The
+//! databases are built directly through the store's own functions (no mail
+//! is sent) and cached under the target directory, keyed by the schema and
+//! the generator, so a rerun starts measuring at once. For each size it
+//! prints the wall time and the peak RSS of `complaintd digest --preview`,
+//! of `complaintd tick` and of `complaintd report` (the real binary,
+//! measured with `wait4`), and fails unless the digest said what the
+//! generated data makes true, the tick queued it and the report counted the
+//! year's cases.
 //!
 //! Run: `scripts/bench-scale` (= `cargo bench --bench scale`); sizes may be
 //! given as arguments (`cargo bench --bench scale -- 100000`). Targets:
@@ -53,20 +56,30 @@ fn main() {
         rows.push(f);
     }
     println!(
-        "{:>9} {:>10} {:>12} {:>10} {:>12} {:>12} {:>9}",
-        "cases", "preview s", "preview MiB", "tick s", "tick MiB", "digest KB", "db MB"
+        "{:>9} {:>10} {:>12} {:>10} {:>12} {:>12} {:>9} {:>10} {:>11}",
+        "cases",
+        "preview s",
+        "preview MiB",
+        "tick s",
+        "tick MiB",
+        "digest KB",
+        "db MB",
+        "report s",
+        "report MiB"
     );
     let mut missed = Vec::new();
     for f in &rows {
         println!(
-            "{:>9} {:>10.3} {:>12.1} {:>10.3} {:>12.1} {:>12.1} {:>9.0}",
+            "{:>9} {:>10.3} {:>12.1} {:>10.3} {:>12.1} {:>12.1} {:>9.0} {:>10.3} {:>11.1}",
             f.cases,
             f.preview.seconds,
             f.preview.peak_mib,
             f.tick.seconds,
             f.tick.peak_mib,
             f.digest_bytes as f64 / 1e3,
-            f.db_bytes as f64 / 1e6
+            f.db_bytes as f64 / 1e6,
+            f.report.seconds,
+            f.report.peak_mib
         );
         if f.cases >= 1_000_000 {
             for (what, s) in [("preview", f.preview.seconds), ("tick", f.tick.seconds)] {

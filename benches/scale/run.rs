@@ -31,7 +31,7 @@ use std::time::Instant;
 pub const NOW: &str = "2026-11-24T08:05:00Z";
 
 /// Bump when the generated data changes, so cached databases are rebuilt.
-const GENERATOR_VERSION: u32 = 2;
+const GENERATOR_VERSION: u32 = 3;
 
 /// Cases are opened over this many days before `NOW`.
 const SPAN_DAYS: i64 = 3 * 365;
@@ -58,7 +58,15 @@ pub struct Expected {
     pub share: usize,
     /// Cases in triage.
     pub triage: usize,
+    /// Cases (not machine mail) received in the report's year, local days.
+    #[serde(default)]
+    pub report_received: usize,
 }
+
+/// The year `complaintd report` is measured on (local days, both included).
+pub const REPORT_FROM: &str = "2025-04-01";
+/// The last day of that year.
+pub const REPORT_TO: &str = "2026-03-31";
 
 /// One measured run of the binary.
 #[derive(Debug)]
@@ -86,6 +94,8 @@ pub struct Figures {
     pub tick: Run,
     /// Bytes of the queued digest mail.
     pub digest_bytes: usize,
+    /// `report` for a year, as HTML with its charts.
+    pub report: Run,
 }
 
 /// A deterministic 64-bit mix of `x` (splitmix64), so the same `n` always
@@ -206,7 +216,8 @@ pub async fn populate(path: &Path, n: usize) -> Expected {
         let mut tx = store.begin().await.expect("begin");
         let mut sent_ids = Vec::with_capacity((end - i) * 2);
         for k in i..end {
-            let (c, chases, audits) = make_case(&mut tx, k, n, now).await;
+            let (mut c, chases, audits) = make_case(&mut tx, k, n, now).await;
+            let met = performance_records(&mut c, k);
             tally(&mut ex, &c, now, since);
             Store::save_case(&mut tx, &c, c.closed_at.unwrap_or(c.opened_at))
                 .await
@@ -215,6 +226,11 @@ pub async fn populate(path: &Path, n: usize) -> Expected {
                 Store::set_deadline(&mut tx, &c.reference, d)
                     .await
                     .expect("deadline");
+            }
+            for (d, at) in &met {
+                Store::record_met(&mut tx, &c.reference, d, *at)
+                    .await
+                    .expect("met deadline");
             }
             for (kind, at, done) in &chases {
                 Store::set_chases(&mut tx, &c.reference, *kind, &at[..])
@@ -497,7 +513,67 @@ async fn make_case(
 }
 
 /// Count what the digest should report about `c`.
+/// What the performance report reads of a case: its acknowledgement and,
+/// once it was answered, its response as deadlines met (one in ten late),
+/// and the outcome that went with the response.
+fn performance_records(c: &mut Case, k: usize) -> Vec<(Deadline, DateTime<Utc>)> {
+    use complaintd::core::case::records::{Outcome, StageOutcome};
+    let mut met = Vec::new();
+    if c.kind != Kind::Complaint {
+        return met;
+    }
+    let r = mix(k as u64 ^ 0x5eed);
+    let d = |kind, start: DateTime<Utc>, due: DateTime<Utc>| Deadline {
+        kind,
+        stage: c.stage,
+        start,
+        due,
+        breached: false,
+    };
+    met.push((
+        d(DeadlineKind::Acknowledge, c.opened_at, c.opened_at),
+        c.opened_at + Duration::seconds(1),
+    ));
+    let answered = c
+        .responded_at
+        .or(c.closed_at.filter(|_| c.state == State::Closed));
+    if let Some(at) = answered {
+        let due = c.opened_at + Duration::days(7);
+        let at = if r.is_multiple_of(10) {
+            due + Duration::days(2)
+        } else {
+            at.min(due)
+        };
+        met.push((d(DeadlineKind::Respond, c.opened_at, due), at));
+        c.records.outcomes.push(StageOutcome {
+            stage: c.stage,
+            outcome: pick(
+                r >> 8,
+                &[
+                    (30, Outcome::Upheld),
+                    (25, Outcome::PartlyUpheld),
+                    (40, Outcome::NotUpheld),
+                    (5, Outcome::Resolved),
+                ],
+            ),
+            reasons: "the records were checked".into(),
+            by: "priya.desai@provider-b.example.test".into(),
+            at,
+            sent_at: Some(at),
+        });
+    }
+    met
+}
+
 fn tally(ex: &mut Expected, c: &Case, now: DateTime<Utc>, since: DateTime<Utc>) {
+    let local = c
+        .opened_at
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive()
+        .to_string();
+    if !c.kind.is_machine() && local.as_str() >= REPORT_FROM && local.as_str() <= REPORT_TO {
+        ex.report_received += 1;
+    }
     if c.opened_at >= since && !c.kind.is_machine() {
         *ex.new_by_kind
             .entry(c.kind.as_str().to_string())
@@ -693,6 +769,28 @@ pub async fn figures(n: usize, cache_dir: &Path, work: &Path) -> Figures {
         assert!(raw.contains(title), "the queued digest has no {title:?}");
     }
     store.close().await;
+
+    // The performance report for a year, with every chart, from the cached database.
+    let report_dir = work.join("report");
+    std::fs::create_dir_all(&report_dir).expect("dir");
+    let cfg = write_config(&report_dir, &db);
+    let out = report_dir.join("out");
+    let report = measure(&[
+        "--config",
+        cfg.to_str().expect("path"),
+        "report",
+        "--from",
+        REPORT_FROM,
+        "--to",
+        REPORT_TO,
+        "--now",
+        NOW,
+        "--out",
+        out.to_str().expect("path"),
+    ]);
+    let html = std::fs::read_to_string(report.stdout.trim()).expect("the report's HTML");
+    let tile = format!("<b>{}</b>Cases received", expected.report_received);
+    assert!(html.contains(&tile), "the report does not say {tile:?}");
     Figures {
         cases: n,
         build_seconds,
@@ -700,5 +798,6 @@ pub async fn figures(n: usize, cache_dir: &Path, work: &Path) -> Figures {
         preview,
         tick,
         digest_bytes,
+        report,
     }
 }

@@ -298,7 +298,8 @@ pub async fn run(dir: &Path, out: &mut impl Write) -> anyhow::Result<()> {
 
     let steps = script();
     let end = london(12, 18, 18, 0);
-    let mut now = london(11, 23, 8, 0);
+    let start = london(11, 23, 8, 0);
+    let mut now = start;
     let mut next_step = 0;
     let mut counter = 0;
     while now <= end {
@@ -353,6 +354,31 @@ pub async fn run(dir: &Path, out: &mut impl Write) -> anyhow::Result<()> {
             end.with_timezone(&London).format("%Y-%m-%d")
         ));
         std::fs::write(&digest_html, d.standalone_html(&rendered.html))?;
+        // The performance report for the simulated weeks, as a board reads it.
+        let period = crate::core::report::Period {
+            from: start.with_timezone(&London).date_naive(),
+            to: end.with_timezone(&London).date_naive() + Duration::days(1),
+        };
+        let report = crate::report::build(
+            &org.app.store,
+            &org.app.calendar,
+            &org.app.loaded.config.organisation.name,
+            org.app
+                .loaded
+                .policy
+                .stages
+                .iter()
+                .map(|s| s.name.clone())
+                .collect(),
+            period,
+            end,
+        )
+        .await?;
+        let report_html = crate::report::write::write(
+            &report,
+            crate::report::Format::Html,
+            org.db.parent().unwrap_or(dir),
+        )?;
         let counts = org.app.store.outbox_counts().await?;
         let cases = org.app.store.list_cases(None).await?;
         writeln!(
@@ -369,6 +395,9 @@ pub async fn run(dir: &Path, out: &mut impl Write) -> anyhow::Result<()> {
             org.outgoing.join("new").display()
         )?;
         writeln!(out, "     digest (HTML)   {}", digest_html.display())?;
+        for r in &report_html {
+            writeln!(out, "     report (HTML)   {}", r.display())?;
+        }
         writeln!(
             out,
             "     try: complaintd --config {} cases list",

@@ -20,7 +20,7 @@ th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertic
 th { background: #eef3f8; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 0.6em 0 1.2em; }
-figure img { max-width: 100%; height: auto; border: 1px solid #e4e4e4; }
+figure img { max-width: 100%; height: auto; border: 1px solid #e4e4e4; box-sizing: border-box; }
 figcaption { font-size: 0.85em; color: #555; }
 .tiles { display: flex; flex-wrap: wrap; gap: 0.6em; margin: 0.8em 0; }
 .tile { border: 1px solid #ccd; border-radius: 4px; padding: 0.5em 0.8em; min-width: 10em; }
@@ -75,6 +75,30 @@ fn figure_html(c: &Chart) -> String {
         esc(&c.alt),
         esc(&c.alt)
     )
+}
+
+/// A table with its rows as columns: the Ombudsman's table has a column
+/// per field and a row per quarter, which a page shows better turned round
+/// (a row per field, a column per quarter).
+fn transposed(t: &Table) -> Table {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (i, h) in t.header.iter().enumerate().skip(1) {
+        let mut row = vec![h.clone()];
+        row.extend(t.rows.iter().map(|r| r.get(i).cloned().unwrap_or_default()));
+        rows.push(row);
+    }
+    let mut header = vec![t.header.first().cloned().unwrap_or_default()];
+    header.extend(
+        t.rows
+            .iter()
+            .map(|r| r.first().cloned().unwrap_or_default()),
+    );
+    Table {
+        name: t.name,
+        title: t.title.clone(),
+        header,
+        rows,
+    }
 }
 
 /// The counts of a two-column table as chart bars.
@@ -215,10 +239,11 @@ pub fn render(report: &Report) -> Result<String, ChartError> {
     }
 
     body.push_str("<h2>By quarter</h2>\n");
-    for name in ["psow", "weekly"] {
-        if let Some(t) = by(name) {
-            body.push_str(&table_html(t));
-        }
+    if let Some(t) = by("psow") {
+        body.push_str(&table_html(&transposed(t)));
+    }
+    if let Some(t) = by("weekly") {
+        body.push_str(&table_html(t));
     }
 
     Ok(format!(

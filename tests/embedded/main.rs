@@ -26,6 +26,7 @@ mod procedures;
 mod progress;
 mod records;
 mod replies;
+mod report_view;
 mod reports;
 mod retention;
 mod scale;

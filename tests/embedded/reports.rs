@@ -287,6 +287,35 @@ async fn the_report_in_every_format_says_what_the_cases_say_across_the_clock_cha
         "the compliment of 1 November"
     );
 
+    // The digest's "this month so far" says the same as the report for
+    // 1-20 November, and its "same days last month" as the report for 1-20
+    // October.
+    let digest = bin(&app, &["digest", "--preview", "--now", now]);
+    let received_row: Vec<&str> = digest
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|w| w.len() == 3 && w[0] == "Received")
+        .unwrap_or_else(|| panic!("no Received row in the digest:\n{digest}"));
+    let report_total = |from: &str, to: &str| -> String {
+        let path = bin(
+            &app,
+            &[
+                "report", "--format", "json", "--from", from, "--to", to, "--now", now, "--out", o,
+            ],
+        );
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(path.trim()).expect("json"))
+            .expect("json");
+        v["figures"]["received"]["total"].to_string()
+    };
+    assert_eq!(
+        (received_row[1].to_string(), received_row[2].to_string()),
+        (
+            report_total("2026-11-01", "2026-11-20"),
+            report_total("2026-10-01", "2026-10-20")
+        ),
+        "{digest}"
+    );
+
     // CSV: one file per table, the same figures.
     let files = run("csv");
     assert!(files.lines().count() >= 15, "{files}");
