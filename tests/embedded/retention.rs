@@ -591,7 +591,11 @@ fn with_attachment(from: &str, id: &str, attachment: &[u8]) -> Vec<u8> {
 
 /// The stored messages of case `r`, as export and replay read them.
 async fn read_back(app: &TestApp, r: &str) -> Vec<complaintd::store::StoredMessage> {
-    app.app.store.case_messages(&cref(r)).await.expect("messages")
+    app.app
+        .store
+        .case_messages(&cref(r))
+        .await
+        .expect("messages")
 }
 
 async fn count(app: &TestApp, sql: &'static str) -> i64 {
