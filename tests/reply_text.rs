@@ -173,6 +173,28 @@ fn replies_2_stay_read() {
     assert_eq!((n("headerless"), n("headerless_found")), (19, 19));
 }
 
+/// The batch replies-4 (80 complainants' replies to a stage response, half
+/// asking for the next stage in oblique words: measured before tuning,
+/// `tests/data/blind/README.md`). Tuned on since: a floor at its training
+/// figures, and never an escalation that was not asked for.
+#[test]
+fn replies_4_stay_read() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/blind/replies-4");
+    let r = eval_json(&dir);
+    let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}"));
+    let len = |k: &str| r[k].as_array().map_or(usize::MAX, Vec::len);
+    assert_eq!((n("messages"), n("complainant")), (80, 80));
+    assert!(
+        n("text_exact") >= 74,
+        "text exact {} of 80",
+        n("text_exact")
+    );
+    assert!(len("escalation_missed") <= 1, "{}", r["escalation_missed"]);
+    assert_eq!(len("escalated_wrongly"), 0, "{}", r["escalated_wrongly"]);
+    assert!(n("intent_correct") >= 58, "{}", r["misread"]);
+    assert_eq!((n("headerless"), n("headerless_found")), (20, 20));
+}
+
 /// The held-out batch replies-3 (100 replies from 36 client styles written
 /// blind, never tuned on: `tests/data/blind/README.md` has its figures). A
 /// floor at the figures it was first measured at, so a change that makes
@@ -190,9 +212,9 @@ fn held_out_replies_3_do_not_regress() {
         "text exact {} of 100",
         n("text_exact")
     );
-    assert!(len("escalation_missed") <= 7, "{}", r["escalation_missed"]);
+    assert!(len("escalation_missed") <= 2, "{}", r["escalation_missed"]);
     assert!(len("escalated_wrongly") <= 2, "{}", r["escalated_wrongly"]);
-    assert!(n("intent_correct") >= 48, "{}", r["misread"]);
+    assert!(n("intent_correct") >= 53, "{}", r["misread"]);
     assert_eq!((n("headerless"), n("headerless_found")), (31, 31));
 }
 

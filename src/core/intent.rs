@@ -94,6 +94,21 @@ static PERMISSION_YES: LazyLock<Regex> = LazyLock::new(|| {
         r"^(yes|yeah|yep|of course|sure|absolutely|definitely|go ahead|ie|wrth gwrs|cewch|ydw|iawn)\b|\bmae croeso i chi (ei )?(rannu|ddefnyddio|gyhoeddi)|\b((happy|ok|okay|fine|glad) for (you|it|that|this|my (comment|message|words)) (to )?(be )?(shar|post|us)|(you can|feel free to|please do) (share|use|post)|yes,? (you can|please|of course|happy|that'?s fine))",
     )
 });
+/// A cue that opens on a verb in the past tense ("sent … to the
+/// manager", "escalated it") …
+static PAST_DEED: LazyLock<Regex> = LazyLock::new(|| {
+    folded(r"^(sent|passed|referred|moved|progressed|forwarded|escalated|took|taken|put)\b")
+});
+
+/// … right after someone who did it ("I sent the form to the manager on
+/// Monday", "my tutor passed it to the next level"): what happened, not a
+/// request.
+static DOER: LazyLock<Regex> = LazyLock::new(|| {
+    folded(
+        r"\b(i|we|he|she|they|you|someone|somebody|my \w+|the \w+)( had| have| has| already| then| just)* $",
+    )
+});
+
 static SENTENCE_END: LazyLock<Regex> = LazyLock::new(|| folded(r"[.!?;\n。！？؟۔]+"));
 
 /// The words a cue matched, short enough for a record line.
@@ -161,7 +176,9 @@ fn find(kind: CueKind, sentences: &[String]) -> Option<String> {
             if let Some(m) = cue.re.find(s) {
                 let before = &s[..m.start()];
                 if kind == CueKind::Escalate
-                    && (NEGATED_REQUEST.is_match(before) || HYPOTHETICAL.is_match(before))
+                    && (NEGATED_REQUEST.is_match(before)
+                        || HYPOTHETICAL.is_match(before)
+                        || (PAST_DEED.is_match(m.as_str()) && DOER.is_match(before)))
                 {
                     continue;
                 }
@@ -350,6 +367,49 @@ mod tests {
             assert_eq!(read_reply(t, &BEFORE).intent, ReplyIntent::Chase, "{t}");
             // After a response the same words are dissatisfaction with it.
             assert_eq!(read_reply(t, &AFTER).intent, ReplyIntent::Escalate, "{t}");
+        }
+    }
+
+    /// Requests for someone else to look, in words other than "escalate"
+    /// or "stage 2" (written for this test, not copied from a batch).
+    #[test]
+    fn oblique_requests_for_the_next_stage() {
+        for t in [
+            "I'm going to take this further, I'm afraid.",
+            "Could my complaint be looked at by someone more senior please?",
+            "I want this looked at again by somebody who wasn't involved.",
+            "Please refer the matter to your director.",
+            "Who is above you? I want them to read this.",
+            "I would like a second opinion on this.",
+            "I want a proper investigation, not a phone call.",
+            "Please take this as my formal appeal.",
+            "So how do I appeal?",
+            "Next stage please.",
+            "I don't agree with the outcome and I'm not accepting it.",
+            "The learner's family remains dissatisfied.",
+            "Não concordo com esta decisão.",
+            "Proszę przekazać sprawę do następnego etapu.",
+            "Vreau să fac apel.",
+            "Yeh faisla theek nahi hai, isko aage le jaiye.",
+        ] {
+            let r = read_reply(t, &AFTER);
+            assert_eq!(r.intent, ReplyIntent::Escalate, "{t}: {}", r.reason);
+        }
+    }
+
+    /// Words the oblique cues share with replies that ask for nothing.
+    #[test]
+    fn look_alikes_of_oblique_requests_do_not_escalate() {
+        for t in [
+            "Thank you for agreeing to look at it again, that's all I wanted.",
+            "I'm looking forward to the next stage of my apprenticeship.",
+            "I sent the form to the manager on Monday.",
+            "The tutor went further and rang my employer, which I appreciated.",
+            "Thanks for the thorough investigation.",
+            "I'll take it up with my employer myself, thanks.",
+        ] {
+            let r = read_reply(t, &AFTER);
+            assert_ne!(r.intent, ReplyIntent::Escalate, "{t}: {}", r.reason);
         }
     }
 
