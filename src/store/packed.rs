@@ -401,7 +401,8 @@ mod tests {
             blobs.keys().map(|k| (k.clone(), pack(b"other"))).collect();
         assert!(unpacked.join(&wrong).is_err());
         // Overlapping or outside ranges: kept whole.
-        let whole = StoredBytes::of_message(raw.as_bytes(), &[0..raw.len() + 1]);
+        let outside = 0..raw.len() + 1;
+        let whole = StoredBytes::of_message(raw.as_bytes(), std::slice::from_ref(&outside));
         assert!(whole.parts().is_empty());
         assert_eq!(unpack(whole.as_slice()).unwrap(), raw.as_bytes());
     }
