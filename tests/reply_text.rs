@@ -185,7 +185,7 @@ fn replies_4_stay_read() {
     let len = |k: &str| r[k].as_array().map_or(usize::MAX, Vec::len);
     assert_eq!((n("messages"), n("complainant")), (80, 80));
     assert!(
-        n("text_exact") >= 74,
+        n("text_exact") >= 79,
         "text exact {} of 80",
         n("text_exact")
     );
@@ -195,20 +195,19 @@ fn replies_4_stay_read() {
     assert_eq!((n("headerless"), n("headerless_found")), (20, 20));
 }
 
-/// The held-out batch replies-3 (100 replies from 36 client styles written
-/// blind, never tuned on: `tests/data/blind/README.md` has its figures). A
-/// floor at the figures it was first measured at, so a change that makes
-/// the reader worse on unseen mail is seen; tuning on this batch would
-/// spend it.
+/// The batch replies-3 (100 replies from 36 client styles written blind,
+/// held out for a session, its intents still never tuned on; its text
+/// extraction was tuned on in the fourth session: `tests/data/blind/README.md`
+/// has its figures before and after). A floor at today's figures.
 #[test]
-fn held_out_replies_3_do_not_regress() {
+fn replies_3_stay_read() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/blind/replies-3");
     let r = eval_json(&dir);
     let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}"));
     let len = |k: &str| r[k].as_array().map_or(usize::MAX, Vec::len);
     assert_eq!((n("messages"), n("complainant")), (100, 60));
     assert!(
-        n("text_exact") >= 73,
+        n("text_exact") >= 96,
         "text exact {} of 100",
         n("text_exact")
     );
@@ -216,6 +215,27 @@ fn held_out_replies_3_do_not_regress() {
     assert!(len("escalated_wrongly") <= 2, "{}", r["escalated_wrongly"]);
     assert!(n("intent_correct") >= 53, "{}", r["misread"]);
     assert_eq!((n("headerless"), n("headerless_found")), (31, 31));
+}
+
+/// The held-out batch replies-5 (90 replies from complainants, handlers
+/// and third parties, written blind and never tuned on). A floor at the
+/// figures it was first measured at (`tests/data/blind/README.md`).
+#[test]
+fn held_out_replies_5_do_not_regress() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/blind/replies-5");
+    let r = eval_json(&dir);
+    let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}"));
+    let len = |k: &str| r[k].as_array().map_or(usize::MAX, Vec::len);
+    assert_eq!((n("messages"), n("complainant")), (90, 60));
+    assert!(
+        n("text_exact") >= 78,
+        "text exact {} of 90",
+        n("text_exact")
+    );
+    assert!(len("escalation_missed") <= 3, "{}", r["escalation_missed"]);
+    assert!(len("escalated_wrongly") <= 3, "{}", r["escalated_wrongly"]);
+    assert!(n("intent_correct") >= 37, "{}", r["misread"]);
+    assert_eq!((n("headerless"), n("headerless_found")), (24, 24));
 }
 
 /// `reply-text --json --eval DIR`'s figures.

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use strum::IntoEnumIterator;
 
 /// The labelled corpora in the repository, used when `--corpus` is not given.
-pub const DEFAULT_CORPORA: [&str; 12] = [
+pub const DEFAULT_CORPORA: [&str; 13] = [
     "tests/data/classify",
     "tests/data/shared-corpus",
     "tests/data/blind/triage-1",
@@ -28,6 +28,7 @@ pub const DEFAULT_CORPORA: [&str; 12] = [
     "tests/data/blind/triage-8",
     "tests/data/blind/triage-9",
     "tests/data/blind/triage-10",
+    "tests/data/blind/triage-11",
     "tests/data/train",
 ];
 

@@ -51,7 +51,7 @@ pub(super) fn eval_cmd(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
             }
         });
         outcomes.push(Outcome {
-            text_exact: got.trim() == expected.trim(),
+            text_exact: reply_eval::same_text(&got, &expected),
             reading,
             headerless,
         });

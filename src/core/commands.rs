@@ -250,6 +250,10 @@ const PLACEHOLDERS: [&str; 13] = [
     "…",
 ];
 
+/// Where a `#close` line's lessons start, whatever their case.
+static LESSONS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)lessons").expect("static regex"));
+
 static COMMAND_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(^|[^\w#])#(note|extend|close|assign|reclassify|flag|unflag|consent|contact|withdrawn?|escalate|proceed|investigate|no-action|noaction|no_action|decline|no-escalate|noescalate|no_escalate|define|outcome|remedy|remedy-done|refuse|accept-late|hold|release|data-protection|data_protection|no-survey|no_survey|language|iaith)(?-u:\b)")
         .expect("static regex")
@@ -334,8 +338,9 @@ fn parse_line(word: &str, rest: &str, continuation: &str) -> Result<Command, Str
         }
         "close" => {
             let t = full(rest);
-            let lower = t.to_lowercase();
-            let lessons = if let Some(i) = lower.find("lessons") {
+            // Found in `t` itself: an index into a lower-cased copy may not
+            // fall on a character boundary of `t` ("İ" lower-cases longer).
+            let lessons = if let Some(i) = LESSONS.find(&t).map(|m| m.start()) {
                 // "lessons:", "lessons learnt:", "lessons learned -"
                 let after = &t[i..];
                 let after = after
@@ -691,6 +696,27 @@ mod tests {
         assert_eq!(p.commands.len(), 0);
         assert_eq!(p.errors.len(), 5);
         assert!(p.has_commands());
+    }
+
+    /// "İ" lower-cases to three bytes: an index found in a lower-cased copy
+    /// sliced the original off a character boundary (a panic on a
+    /// handler's reply) or in the wrong place.
+    #[test]
+    fn close_lessons_after_letters_that_lower_case_longer() {
+        let p = parse("#close İİİİİ İİİİİ İstanbul visit. Lessons: check the rota\n");
+        assert_eq!(
+            p.commands,
+            vec![Command::Close {
+                lessons: Some("check the rota".into())
+            }]
+        );
+        let p = parse("#close İİİİİİİİ Lessons—brief the cover tutor\n");
+        assert_eq!(
+            p.commands,
+            vec![Command::Close {
+                lessons: Some("—brief the cover tutor".into())
+            }]
+        );
     }
 
     #[test]

@@ -91,6 +91,32 @@ struct RawReplyLabel {
     notes: Option<String>,
 }
 
+/// Whether the text a reader extracted is the text a labeller expected,
+/// compared as the batches' conventions say: after normalising runs of
+/// spaces and of blank lines (a space left at the end of a line, or two
+/// blank lines for one, is not a different text); line breaks inside a
+/// paragraph still count.
+pub fn same_text(got: &str, expected: &str) -> bool {
+    fn norm(t: &str) -> String {
+        let lines: Vec<String> = t
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        let mut out: Vec<&str> = Vec::new();
+        for l in &lines {
+            if l.is_empty() && out.last().is_none_or(|p| p.is_empty()) {
+                continue;
+            }
+            out.push(l);
+        }
+        while out.last().is_some_and(|l| l.is_empty()) {
+            out.pop();
+        }
+        out.join("\n")
+    }
+    norm(got) == norm(expected)
+}
+
 /// Parse the reply labels. Blank lines are skipped; anything else wrong is
 /// an error naming the line (a silently skipped label would change the
 /// figures).
@@ -449,5 +475,14 @@ mod tests {
         assert!(text.contains("newly written text exact: 2/3"), "{text}");
         assert!(text.contains("escalated but not an escalation request: 1 of 1"));
         assert!(text.contains("references found without threading headers: 0/1"));
+    }
+
+    #[test]
+    fn text_compares_after_runs_of_spaces_and_blank_lines() {
+        assert!(same_text("Hi,\n\n\nThanks. \nJo", "Hi,\n\nThanks.\nJo\n"));
+        assert!(same_text("a  b\tc", "a b c"));
+        // A line break inside a paragraph, or a word, is a difference.
+        assert!(!same_text("Thanks.\nJo", "Thanks. Jo"));
+        assert!(!same_text("Thanks, Jo", "Thanks Jo"));
     }
 }

@@ -253,6 +253,52 @@ pub(super) static LEXICON: LazyLock<Vec<Cue>> = LazyLock::new(|| {
 
 /// What follows a flag's cue when the cue names a course, not a concern:
 /// "safeguarding module", "health and safety quiz".
+/// A manager's title in a complaint's subject line, in the languages the
+/// classifier reads ("complaint about manager", "Fire alarm - centre
+/// manager", "Cwyn am y Cyfarwyddwr", "Queja sobre la jefa de
+/// departamento"): people name in the subject whom they complain about. Not
+/// the name of a course ("Team Leader apprenticeship") nor the sender's own
+/// title ("from the Registered Manager").
+pub(super) static MANAGER_IN_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(manager|managerul\w*|menedżer\w*|менеджер\w*|director|directorul\w*|directora|dyrektor\w*|cyfarwyddwr|gyfarwyddwr|head of \w+|pennaeth|bennaeth|principal|ceo|team leader|kierownik\w*|rheolwr|reolwr|jef[ea]|gerente|responsable|responsabile|responsável|responsavel|chefe|diretor\w*|مدير|منیجر)\b")
+        .expect("static regex")
+});
+
+/// What makes a manager's title in a subject something else: a course or
+/// a qualification named after the job, or the sender's own title.
+pub(super) static TITLE_NOT_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(from|by) (the |our |a )?(\w+ )?(manager|director)\b|\b(my|our) (\w+ )?(manager|director|team leader|boss|supervisor)\b|\b(manager|director|team leader|leader)( \w+)? (apprenticeship|course|programme|program|qualification|standard|level|diploma|epa)\b|\b(level \d|l\d|epa)\b")
+        .expect("static regex")
+});
+
+/// Training or assessment placed with another organisation, named by the
+/// kind of place it is ("our tutor at Caerphilly Care Academy", "the
+/// knowledge units are taught at Coleg y Dyffryn", "the training centre in
+/// Bridgend you send our lads to", "you have arranged with Mercia Skills
+/// Academy"). Group `org` holds the place's words, which the caller checks
+/// are not the organisation's own name.
+pub(super) static OTHER_PLACE_DELIVERS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(tutors?|trainers?|assessors?|teachers?|instructors?|lecturers?|classes|class|sessions|lessons|units|modules|workshops|training|teaching|practical|placement|assessments?|course|block|days)( \w+){0,3} (is |are |was |were |being |has been |have been )?(at|by|with|run by|taught at|done at|held at|delivered by|taken by|marked by|assessed by|provided by) (the )?(?P<org>(\w+ ){1,3}(academy|college|coleg|training|ltd|limited|skills|assessment centre|assessment center))\b|\b(you|they|pareto|als) (have |had )?(arranged|booked|placed|referred|enrolled|put|sent) (\w+ ){0,4}(with|at|to) (?P<org2>(\w+ ){1,3}(academy|college|coleg|training|ltd|limited|skills|centre|center))\b|\b(centre|center|college|academy|company|provider|place|firm|school|the one)( in \w+)? (that |which )?(you|they) (use|used|uses|work with|partner with|send (us|them|me|him|her|our \w+|\w+) to|sent (us|them|me|him|her|our \w+|\w+) to)\b|\b(they|who|which) (do|does|deliver|delivers|run|runs|teach|teaches) (the |some of )?(\w+ ){0,2}(assessments|training|classes|courses|sessions|apprenticeships) for (you|your|als|pareto)\b")
+        .expect("static regex")
+});
+
+/// The same in the other languages the classifier reads: a place "where
+/// ALS sent me", "to which Pareto referred me", "that Pareto works with".
+pub(super) static OTHER_PLACE_DELIVERS_ABROAD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(unde m-?a (trimis|trimes|înscris|inscris)|la care m-?a (trimis|trimes)|do kt(ó|o)rej (skierowa\w+|wys\w+|zapisa\w+)|z kt(ó|o)r(ą|a) (pareto|als) wsp(ó|o)łpracuje|partner(a|em)? (pareto|als)|com quem a (pareto|als) trabalha|(escola|centro|empresa) parceir[ao]|con (la )?que (pareto|als) trabaja|(centro|empresa|academia) (asociad[ao]|colaborador[ao])|m'a (inscrit|envoy\w*) chez|(organisme|centre|école) partenaire|centrul partener|(canolfan|coleg|cwmni) (y mae|mae) (als|pareto) yn (ei |eu )?(ddefnyddio|anfon))\b")
+        .expect("static regex")
+});
+
+/// Words of a worry about someone. The word "safeguarding" alone, in a
+/// message that is not a complaint (a job application for a safeguarding
+/// post, thanks to the safeguarding team, a question about the policy),
+/// raises the flag only beside one of these: a concern reported under any
+/// kind must still reach the safeguarding lead.
+pub(super) static CONCERN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(concern(ed|s|ing)?|worr(y|ied|ies|ying)|risk|unsafe|scared|afraid|frightened|danger\w*|report(ed|ing)? (it|this|him|her|them)|incident|disclos\w*|hurt|harm(ed)?|urgent(ly)?|pryder(on)?|poeni|niepokoj\w*|martwi\w*|preocup\w*|îngrijor\w*|ingrijor\w*)\b")
+        .expect("static regex")
+});
+
 pub(super) static LOOK_ALIKE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(modules?|units?|training|courses?|quiz|tests?|exams?|assignments?|certificates?|qualifications?|level \d|workshops?|e-?learning|sessions?|booklets?|worksheets?|lessons?|policy|policies|awareness (course|training|session))\b")
         .expect("static regex")
@@ -367,6 +413,11 @@ pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLo
             Flag::StaffSubject,
             "is about a manager or whoever handles complaints",
             r"\b(complain(t|ing)? (is )?(about|against) (your|the|my|our) (manager|director|head of \w+|principal|ceo|chief executive|curriculum manager|operations manager|quality manager|centre manager|team leader|programme manager|complaints? (officer|manager|lead|handler))|(the|your) (manager|director|head of \w+|principal) (is|was|has been) (rude|dismissive|unprofessional|aggressive|the problem|the person (i am|i'm) complaining about)|the (person|manager|officer) (handling|dealing with|investigating|looking into) my complaint|(the )?(stage (1|2|one|two) )?complaints? handler\b.{0,80}\b(closed|dismissed|ignored|refused|never|didn'?t|did not|is the|was the)|(partnership|centre|center|operations|area|regional|account|contract|programme|curriculum|quality|training|apprenticeship|business development|hr|site|branch|office|general|line) manager\b.{0,30}\b(bullies|bullied|belittles?|belittled|shouts|shouted|humiliat\w*|intimidat\w*|harass\w*|ignored|ignores|refused|refuses|was rude|is rude|has been rude|never (replies|replied|answers|answered|responds|responded))|(she|he|they) (is|are) the (one|person) i (am|'m) complaining about|investigat\w* (a complaint about|(herself|himself|themselves))|conflict of interest|(handled|looked at|investigated|dealt with) by (somebody|someone|anybody|anyone) (other than|else than|who (isn'?t|is not)) \w+|(somebody|someone) who (isn'?t|is not) (his|her|their) (friend|colleague|mate|boss))\b",
+        ),
+        f(
+            Flag::StaffSubject,
+            "complains about a named or described manager",
+            r"\b(complain\w*|grievance) (about|against|regarding|concerning) (the way |how )?(your |the |a |our |their |its )(\w+ ){0,2}(manager|director|head of (\w+ )?\w+|principal|ceo|chief executive|team leader|quality lead)\b|\b(complain\w*|grievance) (about|against|regarding|concerning) (the way |how )?(mr |mrs |ms |miss |dr )?\w+ \w+,? (who (i'?m told |i believe |i think )?is |is )?(your |the |our |a )(\w+ ){0,2}(manager|director|head of (\w+ )?\w+|principal|ceo|chief executive|team leader|quality lead)\b",
         ),
         f(
             Flag::WelshLanguage,

@@ -17,7 +17,10 @@ use super::quote::{self, HistoryKind};
 use super::screen::screen;
 use super::text::{cut_bytes, fold_accents, normalise};
 use languages::{Target, LANGUAGE_CUES};
-use lexicon::{Class, ANON_SIGN_OFF, FLAG_CUES, FORWARD_SUBJECT, LOOK_ALIKE, SUBJECT_PREFIX};
+use lexicon::{
+    Class, ANON_SIGN_OFF, CONCERN, FLAG_CUES, FORWARD_SUBJECT, LOOK_ALIKE, MANAGER_IN_SUBJECT,
+    SUBJECT_PREFIX, TITLE_NOT_SUBJECT,
+};
 use score::{score_text, Scores};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -480,9 +483,23 @@ fn flags(
         }
         // The first cue that is not the name of a course ("safeguarding
         // module", "health and safety quiz").
+        // The word "safeguarding" alone outside a complaint (a job
+        // application, thanks to the team) with no worry beside it.
+        let passing_mention = |m: &regex::Match| {
+            flag == Flag::Safeguarding
+                && kind != Kind::Complaint
+                && !triage
+                && m.as_str().trim() == "safeguarding"
+                && !CONCERN.is_match(text)
+        };
+        // Training "held at the ALS training centre", written to ALS, is
+        // the organisation's own.
+        let our_own = |m: &regex::Match| {
+            flag == Flag::Subcontractor && names_us(m.as_str(), &hints.own_addresses)
+        };
         let found = re
             .find_iter(text)
-            .find(|m| !LOOK_ALIKE.is_match(&text[m.end()..]));
+            .find(|m| !LOOK_ALIKE.is_match(&text[m.end()..]) && !passing_mention(m) && !our_own(m));
         if let Some(m) = found {
             out.insert(flag);
             reasons.push(format!("flag {flag}: {why} (\"{}\")", m.as_str().trim()));
@@ -510,6 +527,28 @@ fn flags(
                 ));
             }
         }
+        if !out.contains(&Flag::Subcontractor) {
+            if let Some(why) = another_place_delivers(&text, &folded, &hints.own_addresses) {
+                out.insert(Flag::Subcontractor);
+                reasons.push(format!(
+                    "flag subcontractor: training or assessment at another place ({why})"
+                ));
+            }
+        }
+        // Whom a complaint is about is often said in its subject alone
+        // ("complaint about manager", "Cwyn am y Cyfarwyddwr").
+        let subj = normalise(subject);
+        if kind == Kind::Complaint && !out.contains(&Flag::StaffSubject) {
+            if let Some(m) = MANAGER_IN_SUBJECT.find(&subj) {
+                if !TITLE_NOT_SUBJECT.is_match(&subj) {
+                    out.insert(Flag::StaffSubject);
+                    reasons.push(format!(
+                        "flag staff_subject: its subject names a manager (\"{}\")",
+                        m.as_str()
+                    ));
+                }
+            }
+        }
         // No name anywhere: no display name and a sign-off that is not a name.
         if !out.contains(&Flag::Anonymous) {
             let no_display = mail.from.as_ref().is_none_or(|f| f.name.is_none());
@@ -523,6 +562,64 @@ fn flags(
     // Safeguarding takes precedence over a workshop hazard described with
     // words like "hurt", but both can be true.
     out
+}
+
+/// Whether `words` (a place's name as written) name the organisation
+/// itself, judged by its mail domains: "als training" or "alstraining"
+/// for `info@alstraining.org.uk`, "pareto" for `feedback@pareto.co.uk`.
+fn names_us(words: &str, own_addresses: &[String]) -> bool {
+    let joined: String = words.split_whitespace().collect();
+    own_addresses
+        .iter()
+        .filter_map(|a| a.rsplit_once('@').map(|(_, d)| d))
+        .filter_map(|d| d.split('.').next())
+        .map(str::to_lowercase)
+        .filter(|d| d.len() >= 2)
+        .any(|n| {
+            words.split_whitespace().any(|w| w == n)
+                || joined.starts_with(n.as_str())
+                || (joined.len() >= 3 && n.starts_with(joined.as_str()))
+                || joined.contains(n.as_str())
+        })
+}
+
+/// Where `text` (and its accent-folded form) places training or assessment
+/// with another organisation, the words that say so; a place named with the
+/// organisation's own name ("the ALS training centre", given mail to
+/// `info@alstraining.org.uk`) is its own provision, not a subcontractor's.
+fn another_place_delivers(text: &str, folded: &str, own: &[String]) -> Option<String> {
+    let is_own = |org: &str| names_us(org, own);
+    for c in lexicon::OTHER_PLACE_DELIVERS.captures_iter(text) {
+        let org = c
+            .name("org")
+            .or_else(|| c.name("org2"))
+            .map_or("", |m| m.as_str());
+        // "at the college", "by a training": no name, nothing to tell.
+        let named = org.split_whitespace().rev().skip(1).any(|w| {
+            !matches!(
+                w,
+                "the"
+                    | "a"
+                    | "an"
+                    | "my"
+                    | "our"
+                    | "your"
+                    | "their"
+                    | "this"
+                    | "that"
+                    | "same"
+                    | "local"
+                    | "own"
+            )
+        });
+        if org.is_empty() || (named && !is_own(org)) {
+            return c.get(0).map(|m| format!("\"{}\"", m.as_str().trim()));
+        }
+    }
+    lexicon::OTHER_PLACE_DELIVERS_ABROAD
+        .find(folded)
+        .or_else(|| lexicon::OTHER_PLACE_DELIVERS_ABROAD.find(text))
+        .map(|m| format!("\"{}\"", m.as_str().trim()))
 }
 
 /// Why `text` looks like a complaint about the use of someone's personal
@@ -546,6 +643,81 @@ pub fn classify_raw(raw: &[u8], hints: &Hints) -> Result<Classification, super::
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Kind and flags of a message to an organisation whose name the
+    /// learned layer has never seen (so the rules under test decide).
+    fn flags_of(subject: &str, body: &str) -> (Kind, BTreeSet<Flag>) {
+        let raw = format!(
+            "From: Jo Bloggs <jo@mail.test>\r\nTo: info@westfieldlearning.org.uk\r\nSubject: {subject}\r\nMessage-ID: <f@mail.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n\r\nJo Bloggs\r\n"
+        );
+        let hints = Hints {
+            own_addresses: vec!["info@westfieldlearning.org.uk".into()],
+            ..Hints::default()
+        };
+        let c = classify_raw(raw.as_bytes(), &hints).expect("parses");
+        (c.kind, c.flags)
+    }
+
+    const UNHAPPY: &str = "I am very unhappy and want to make a formal complaint. Please explain what you will do about it.";
+
+    #[test]
+    fn a_manager_named_in_the_subject_is_whom_the_complaint_is_about() {
+        let (kind, flags) = flags_of("Complaint about your operations manager", UNHAPPY);
+        assert_eq!(kind, Kind::Complaint);
+        assert!(flags.contains(&Flag::StaffSubject), "{flags:?}");
+        // A course named after the job, or the writer's own manager, is not.
+        // (The learned layer may still weigh the word "manager"; the rule
+        // under test must not fire.)
+        for subject in [
+            "Complaint - Team Leader L3 apprenticeship",
+            "Complaint: my line manager was told I lied",
+            "Complaint from the Registered Manager",
+        ] {
+            let raw = format!(
+                "From: Jo <jo@mail.test>\r\nTo: info@westfieldlearning.org.uk\r\nSubject: {subject}\r\nMessage-ID: <g@mail.test>\r\n\r\n{UNHAPPY}\r\n"
+            );
+            let c = classify_raw(raw.as_bytes(), &Hints::default()).expect("parses");
+            assert!(
+                !c.reasons
+                    .iter()
+                    .any(|r| r.contains("subject names a manager")),
+                "{subject}: {:?}",
+                c.reasons
+            );
+        }
+    }
+
+    #[test]
+    fn training_at_another_named_place_is_subcontracted_provision_but_our_own_centre_is_not() {
+        let other = format!(
+            "{UNHAPPY} The practical sessions are run by Westgate Skills Academy and the tutor never turns up."
+        );
+        let (_, flags) = flags_of("Complaint", &other);
+        assert!(flags.contains(&Flag::Subcontractor), "{flags:?}");
+        let own = format!(
+            "{UNHAPPY} The practical sessions are held at the Westfield Learning centre and the tutor never turns up."
+        );
+        let (_, flags) = flags_of("Complaint", &own);
+        assert!(!flags.contains(&Flag::Subcontractor), "{flags:?}");
+        let unnamed = format!("{UNHAPPY} My classes at the college keep being cancelled.");
+        let (_, flags) = flags_of("Complaint", &unnamed);
+        assert!(!flags.contains(&Flag::Subcontractor), "{flags:?}");
+    }
+
+    #[test]
+    fn the_word_safeguarding_alone_flags_a_complaint_or_a_worry_not_a_job_application() {
+        let (kind, flags) = flags_of(
+            "Application - Safeguarding Officer post",
+            "Please find attached my CV for the Safeguarding Officer post advertised on your website. I have five years in a similar role.",
+        );
+        assert_ne!(kind, Kind::Complaint);
+        assert!(!flags.contains(&Flag::Safeguarding), "{flags:?}");
+        let (_, flags) = flags_of(
+            "Question",
+            "I have a safeguarding concern about a learner in my son's group and do not know who to tell.",
+        );
+        assert!(flags.contains(&Flag::Safeguarding), "{flags:?}");
+    }
 
     #[test]
     fn a_complaint_followed_by_megabytes_is_still_a_complaint() {

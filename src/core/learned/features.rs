@@ -15,6 +15,8 @@ const MASK: u32 = (1 << DIM_BITS) - 1;
 /// How many words of each part are read: what a message is about shows in
 /// its opening, and a bound keeps a huge message from costing time.
 const MAX_WORDS: usize = 1500;
+/// How many times a repeated word or n-gram counts at most.
+const MAX_REPEATS: f32 = 4.0;
 /// Longer "words" are URLs, tokens or base64, not language.
 const MAX_WORD_CHARS: usize = 30;
 
@@ -168,11 +170,13 @@ pub fn featurize(doc: &Doc) -> Features {
         let u = b.unit("(no text of its own)");
         b.add(hash(b'm', "empty-new-text"), 1.0, u);
     }
-    // Repeated words count, but less than linearly.
+    // Repeated words count, but less than linearly, and only up to a few
+    // times: a message of one word repeated a hundred thousand times must
+    // not become that word alone, for whatever weight it happens to have.
     let mut entries: Vec<(u32, f32, usize)> = b
         .acc
         .into_iter()
-        .map(|(i, (v, u))| (i, v.sqrt(), u))
+        .map(|(i, (v, u))| (i, v.min(MAX_REPEATS).sqrt(), u))
         .collect();
     entries.sort_by_key(|e| e.0);
     let norm = entries.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();

@@ -135,6 +135,11 @@ pub const FLAG_AT: f32 = 0.5;
 pub const HEALTH_SAFETY_AT: f32 = 0.35;
 /// Safeguarding is the costliest miss of all.
 pub const SAFEGUARDING_AT: f32 = 0.4;
+/// Someone writing for another is asked for that person's consent before
+/// anything is shared: a wrong guess writes to a complainant, so the model
+/// must be surer than for the other procedural flags (the lexicon still
+/// reads "my son", "on behalf of" at any odds).
+pub const ON_BEHALF_AT: f32 = 0.65;
 
 fn show(c: &[model::Contribution]) -> String {
     c.iter()
@@ -218,6 +223,7 @@ pub fn flags(
         let at = match flag {
             Flag::Safeguarding => SAFEGUARDING_AT,
             Flag::HealthSafety => HEALTH_SAFETY_AT,
+            Flag::OnBehalf => ON_BEHALF_AT,
             _ => FLAG_AT,
         };
         let prob = p.flag_prob(flag);

@@ -14,7 +14,7 @@ static DEVICE_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
         (sent|envoyé|enviado|enviada|gesendet|inviato|verzonden|verstuurd|skickat|sendt|lähetetty|wysłane|wysłano
           |trimis|отправлено|надіслано|anfonwyd|odesláno|odoslané|küldve|gönderildi)
           \s+(from|with|via|von|de|à\ partir\ de|depuis|do|desde|da|dal|dal\ mio|met|vanaf|från|fra|z|ze|de\ pe|с|з|o|o'm|mit)
-          (\s+[^\s,;]+){1,6}
+          (\s+[^\s,;]+){1,8}
         |(get|download)\ outlook\ for\ (ios|android)
         |(cael|lawrlwytho)\ outlook\ ar\ gyfer\ (ios|android)
         |von\ meinem\ \S+(\s\S+)?\ gesendet
@@ -32,7 +32,7 @@ static SENT_FROM_MY: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// A device, phone maker, carrier or mail app named in a footer.
 static DEVICE_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)iphone|ipad|ipod|android|galaxy|samsung|blackberry|outlook|mail|mobile|móvil|portable|handy|smartphone|phone|telefon|téléphone|teléfono|telefone|telefono|телефон|ffôn|ffon|yahoo|proton|typeapp|acompli|sparrow|windows|huawei|xiaomi|pixel|device|tablet|nokia|motorola|oneplus|bluemail|airmail|superhuman|edison|zoho|mailbird|thunderbird|verizon|at&t|vodafone|から送信|发自|傳送|보냄").expect("static regex")
+    Regex::new(r"(?i)iphone|ipad|ipod|android|galaxy|samsung|blackberry|outlook|mail|mobile|móvil|portable|handy|smartphone|phone|telefon|téléphone|teléfono|telefone|telefono|телефон|ffôn|ffon|yahoo|proton|typeapp|acompli|sparrow|windows|huawei|xiaomi|pixel|device|tablet|nokia|motorola|oneplus|bluemail|airmail|superhuman|edison|zoho|mailbird|thunderbird|spark|aol|verizon|at&t|vodafone|から送信|发自|傳送|보냄").expect("static regex")
 });
 
 /// The first line of a legal disclaimer or confidentiality notice, in the
@@ -40,7 +40,7 @@ static DEVICE_WORD: LazyLock<Regex> = LazyLock::new(|| {
 static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)^\s*[*_=-]{0,5}\s*(
-        disclaimer(?-u:\b)|legal\ notice|confidentiality\ (notice|note|statement|warning)
+        (\S+\ ){0,3}disclaimer(?-u:\b)|legal\ notice|confidentiality\ (notice|note|statement|warning)
         |(aviso|nota|advertencia)\ legal(?-u:\b)|rechtliche[rn]?\ hinweis|klauzula\ (poufności|informacyjna)|hysbysiad\ cyfreithiol|ymwadiad
         |(this|the\ information\ in\ this|the\ contents\ of\ this)\ (e-?mail|message|communication)(\ and\ any\ (files|attachments?)(\ transmitted\ with\ it)?)?
           \ ((is|are|may\ be|and\ its\ attachments\ (is|are))\ (confidential|intended|private|strictly|legally|privileged)|(may\ contain|contains?)\ (confidential|privileged|legally))

@@ -129,6 +129,15 @@ pub(super) fn is_original_message(line: &str) -> bool {
     line.len() < 200 && ORIGINAL_MESSAGE.is_match(line)
 }
 
+/// GroupWise's attribution: ">>> Name <address> 19/11/2026 10:00 >>>".
+pub(super) fn is_groupwise_attribution(line: &str) -> bool {
+    line.len() < 200 && GROUPWISE.is_match(line)
+}
+
+static GROUPWISE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*>>>\s*\S.*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}.*>>>\s*$").expect("static regex")
+});
+
 /// The first line of a forwarded message.
 pub(super) fn is_forward_mark(line: &str) -> bool {
     line.len() < 200 && FORWARD_MARK.is_match(line)

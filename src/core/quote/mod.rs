@@ -120,6 +120,22 @@ fn start_at(lines: &[&str], i: usize) -> Start {
     if headers::is_forward_mark(line) {
         return Start::Rest(HistoryKind::Forward);
     }
+    // Our own notification's line under which its quoted text starts: the
+    // handler wrote above it, everything from it down is ours.
+    if line
+        .trim_start()
+        .starts_with(crate::core::handler_intent::HINT_MARK)
+    {
+        return Start::Rest(HistoryKind::Reply);
+    }
+    // GroupWise's ">>> Name <address> 19/11/2026 10:00 >>>", and
+    // BlackBerry's bare "Original Message" over a header block.
+    if headers::is_groupwise_attribution(line)
+        || (line.trim().eq_ignore_ascii_case("original message")
+            && headers::header_block_at(lines, i + 1))
+    {
+        return Start::Rest(HistoryKind::Reply);
+    }
     if headers::is_original_message(line) {
         // Proton's "------- Original Message -------" sits over an
         // attribution and `>` quoting: the quote may end and the answer
@@ -355,10 +371,16 @@ fn tidy(new_lines: &mut Vec<&str>, removed: &mut Vec<String>) {
             true
         }
     });
-    // A client's signature block under the name the writer typed.
-    if let Some(i) = signature::auto_signature_at(new_lines) {
+    // A client's signature block under the name the writer typed, or a
+    // block of a name and contact details at the very end.
+    while let Some(i) =
+        signature::auto_signature_at(new_lines).or_else(|| signature::contact_card_at(new_lines))
+    {
         removed.push(new_lines[i..].join("\n"));
         new_lines.truncate(i);
+        while new_lines.last().is_some_and(|l| l.trim().is_empty()) {
+            new_lines.pop();
+        }
     }
     // Separator lines left behind, and trailing blank lines.
     while new_lines
@@ -538,5 +560,43 @@ mod tests {
             "FYI\n\n---------- Forwarded message ---------\nFrom: L <l@x.test>\nDate: Mon\n\nbody";
         assert_eq!(reply_text(t), t);
         assert_eq!(split(t).new, "FYI");
+    }
+
+    #[test]
+    fn our_write_above_line_starts_the_history() {
+        let t = format!(
+            "I'll ring her on Monday first.\n\n{} what you write goes to Jo Bloggs as a question.\n\nFrom: complaintd\nquoted",
+            crate::core::handler_intent::HINT_MARK
+        );
+        assert_eq!(reply_text(&t), "I'll ring her on Monday first.");
+    }
+
+    #[test]
+    fn groupwise_and_bare_original_message_attributions() {
+        let t = "Yes, that is right.\n\n>>> Feedback <feedback@org.test> 02/12/2026 09:15 >>>\nDear Ann,\nour words";
+        assert_eq!(reply_text(t), "Yes, that is right.");
+        let t = "Tuesday is fine.\n\n  Original Message  \nFrom: Feedback\nSent: Thursday, 3 December 2026 10:00\nTo: ann@mail.test\nSubject: [PAR-2026-0001] A question\n\nour words";
+        assert_eq!(reply_text(t), "Tuesday is fine.");
+        let t = "Thanks\n\nSent from the all new AOL app for iOS\n\nSent with Spark";
+        assert_eq!(reply_text(t), "Thanks");
+    }
+
+    #[test]
+    fn contact_cards_at_the_end_go_typed_details_stay() {
+        // A person's card: name and title, logo left as text, web address.
+        let t = "I have spoken to the employer and will write on Friday.\n\nDee Evans | Team Lead\nNorthfield Training\nT: 01234 567 890 | www.northfield.example\n[cid:image002.png@01DC0000.00000000]";
+        assert_eq!(
+            reply_text(t),
+            "I have spoken to the employer and will write on Friday."
+        );
+        // An organisation's card under the writer's typed name.
+        let t = "Please reply to me about Kim's case.\n\nRegards,\nAlex Hughes\n\nTown Advocacy Service\nRegistered charity no. 1234567\nHelpline: 0800 000 0000";
+        assert_eq!(
+            reply_text(t),
+            "Please reply to me about Kim's case.\n\nRegards,\nAlex Hughes"
+        );
+        // An address the writer typed for a letter to reach them: kept.
+        let t = "Please send the letter to my home.\n\nJo Bloggs\n12 High Street, Cardiff CF10 1AA";
+        assert_eq!(reply_text(t), t);
     }
 }

@@ -136,6 +136,9 @@ pub(super) fn auto_signature_at(lines: &[&str]) -> Option<usize> {
     if !(2..=8).contains(&block.len()) || block.iter().any(|l| l.chars().count() > 100) {
         return None;
     }
+    if contact_block_under_a_name(lines, start, block) {
+        return Some(start);
+    }
     let typed = lines[..start].iter().rev().find(|l| !l.trim().is_empty())?;
     if !is_name_line(typed) || !is_name_line(block[0]) {
         return None;
@@ -153,6 +156,104 @@ pub(super) fn auto_signature_at(lines: &[&str]) -> Option<usize> {
         .any(|l| CONTACT_LINE.is_match(l))
         .then_some(start)
 }
+
+/// The other shape of a client's signature: a last paragraph of contact
+/// details only (the company, its address, a telephone number), under a
+/// paragraph of at most three lines that opens with a typed name ("Janet
+/// Morris / Registered Manager"). One line of a telephone number alone is
+/// too little to tell from a number the writer typed for us to ring.
+fn contact_block_under_a_name(lines: &[&str], start: usize, block: &[&str]) -> bool {
+    if !block.iter().all(|l| CONTACT_LINE.is_match(l)) {
+        return false;
+    }
+    if block.len() < 2 && !block.iter().any(|l| COMPANY_OR_PLACE.is_match(l)) {
+        return false;
+    }
+    let Some(p_end) = lines[..start].iter().rposition(|l| !l.trim().is_empty()) else {
+        return false;
+    };
+    let p_start = lines[..p_end]
+        .iter()
+        .rposition(|l| l.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    let para = &lines[p_start..=p_end];
+    para.len() <= 3 && p_start > 0 && is_name_line(para[0])
+}
+
+/// An image a client left as text where a logo was ("[cid:image001.png@…]",
+/// "[https://example.org/logo.png]").
+static IMAGE_PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*\[(cid:|https?://)[^\]\s]*\]\s*$").expect("static regex")
+});
+
+/// More lines a contact card carries: a charity's or company's number, a
+/// helpline.
+static CARD_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)registered charity|charity (no|number)|company (no|number)|advice line|helpline|switchboard")
+        .expect("static regex")
+});
+
+fn card_line(l: &str) -> bool {
+    CONTACT_LINE.is_match(l) || CARD_LINE.is_match(l) || IMAGE_PLACEHOLDER.is_match(l)
+}
+
+/// A name line, or a name with a title beside it ("Marcus Bell |
+/// Apprentice Experience Manager", "Jo Price, Quality Manager").
+fn is_name_with_title(line: &str) -> bool {
+    is_name_line(line)
+        || line
+            .split_once(['|', ',', '–'])
+            .is_some_and(|(name, title)| {
+                is_name_line(name) && !title.trim().is_empty() && line.len() <= 100
+            })
+}
+
+/// Where a contact card at the very end of a reply starts, when nothing
+/// above marks it: a last paragraph of at most eight short lines that is
+/// either a person's card (their name, or name and title, then contact
+/// lines, among them a web address, a logo left as text or a "|"-set title
+/// line, which typed words rarely have), or an organisation's card (its
+/// name, then only contact lines) under a paragraph that carries the
+/// writer's typed name. `None` when the text does not end that way, or the
+/// card would be all there is.
+pub(super) fn contact_card_at(lines: &[&str]) -> Option<usize> {
+    let end = lines.iter().rposition(|l| !l.trim().is_empty())? + 1;
+    let start = lines[..end].iter().rposition(|l| l.trim().is_empty())? + 1;
+    let block = &lines[start..end];
+    if !(2..=8).contains(&block.len()) || block.iter().any(|l| l.chars().count() > 200) {
+        return None;
+    }
+    let p_end = lines[..start].iter().rposition(|l| !l.trim().is_empty())?;
+    let p_start = lines[..p_end]
+        .iter()
+        .rposition(|l| l.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    let rest = &block[1..];
+    let person = is_name_with_title(block[0])
+        && rest.iter().any(|l| card_line(l))
+        && rest.iter().chain(std::iter::once(&block[0])).any(|l| {
+            IMAGE_PLACEHOLDER.is_match(l)
+                || l.contains("www.")
+                || l.contains("http")
+                || l.contains('|')
+        });
+    let first = block[0].trim();
+    let organisation = first.chars().count() <= 100
+        && !first.ends_with(['.', '?', '!', ':'])
+        && rest.iter().all(|l| card_line(l))
+        && lines[p_start..=p_end].len() <= 4
+        && lines[p_start..=p_end].iter().any(|l| is_name_with_title(l));
+    (person || organisation).then_some(start)
+}
+
+/// A company's legal form, a UK postcode or a web address: what a typed
+/// telephone number alone lacks to be a signature.
+static COMPANY_OR_PLACE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)www\.|https?://|(?-u:\b)[A-Z]{1,2}\d[A-Z\d]?\ \d[A-Z]{2}(?-u:\b)|(?-u:\b)(ltd|limited|plc|llp|cic)(?-u:\b)",
+    )
+    .expect("static regex")
+});
 
 #[cfg(test)]
 mod tests {
