@@ -19,12 +19,12 @@
 //!   from [`Store::begin`], passed as `&mut tx`), never begins, commits or
 //!   rolls back, so everything the caller does between `begin` and `commit`
 //!   lands together or not at all.
-//! - **`store.f(&self, …)`**, a method: a unit of work by itself: one
-//!   statement, or a transaction it begins and commits before it returns
-//!   ([`Store::outbox_failed`]). A method that reads runs on a pooled reader
-//!   connection; one that writes on the store's one writer connection, the
-//!   connection every [`Tx`] holds. Never call a writing method while
-//!   holding a [`Tx`]: it would wait for the caller's own connection.
+//! - **`store.f(&self, …)`**, a method: a unit of work by itself, on a pooled
+//!   connection: one statement, or a transaction it begins and commits before
+//!   it returns ([`Store::outbox_failed`]). Never call one while holding a
+//!   [`Tx`] whose writes it should see or join: it runs on another
+//!   connection and, SQLite having one writer, would wait for the caller's
+//!   own lock.
 //!
 //! A read needed both ways is written once, in the transaction form, and the
 //! method acquires a connection and calls it (`store.case(r)` is
@@ -101,27 +101,18 @@ pub enum StoreError {
 /// the pool alone could hold 256 MiB).
 pub const DEFAULT_CACHE_MIB: u32 = 4;
 
-/// Connections in the read pool: the sender, the scheduler, a command or
-/// health check. Each has its own page cache. Writes go through one more
-/// connection of their own (see [`Store`]).
-pub const POOL_SIZE: u32 = 3;
+/// Connections in the pool: the ingest writer, the sender, the scheduler and
+/// one spare for a command or health check. Each has its own page cache.
+pub const POOL_SIZE: u32 = 4;
 
 /// A transaction on the store: begun by [`Store::begin`], passed to the
 /// associated functions as `&mut tx`, ended by the caller's `commit`.
 pub type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
 
 /// The database.
-///
-/// Every write goes through one connection, `writer`, opened with the store
-/// and held for its life (issue 14): SQLite has one writer at a time anyway,
-/// so writers queue here for the connection rather than in SQLite's busy
-/// loop, and the writer's page cache and prepared statements stay warm
-/// across the daemon's transactions. Reads outside a transaction go to
-/// `pool`, which WAL lets run beside the writer.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
-    writer: SqlitePool,
 }
 
 impl Store {
@@ -132,9 +123,9 @@ impl Store {
     }
 
     /// [`Store::open`] with a page cache of `cache_mib` MiB per connection
-    /// (`[store] cache_mib`). The read pool holds at most [`POOL_SIZE`]
-    /// connections and the writer one, so the caches together never exceed
-    /// `(POOL_SIZE + 1) × cache_mib`.
+    /// (`[store] cache_mib`). The pool holds at most [`POOL_SIZE`]
+    /// connections, so the caches together never exceed `POOL_SIZE ×
+    /// cache_mib`.
     pub async fn open_with_cache(path: &Path, cache_mib: u32) -> Result<Store, StoreError> {
         // The database holds people's mail: owner-only from the start (a
         // file SQLite creates itself gets 0644 less the umask).
@@ -176,21 +167,11 @@ impl Store {
     }
 
     async fn with_options(opts: SqliteConnectOptions) -> Result<Store, StoreError> {
-        // The writer first: it creates the file and the WAL. One connection,
-        // opened now and never closed for idleness or age, so the daemon
-        // writes through the same connection for its whole life.
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(opts.clone())
-            .await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(POOL_SIZE)
             .connect_with(opts)
             .await?;
-        let store = Store { pool, writer };
+        let store = Store { pool };
         // Two processes opening a fresh database at once (the daemon and a
         // `cases list`) race to create the schema; the loser retries and
         // finds the work done.
@@ -212,7 +193,7 @@ impl Store {
     /// the message bytes of rows written before they were kept compressed.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         sqlx::migrate!("./migrations/sqlite")
-            .run(&self.writer)
+            .run(&self.pool)
             .await?;
         self.pack_existing().await?;
         Ok(())
@@ -276,11 +257,8 @@ impl Store {
     /// Start a unit of work. It takes the write lock at once (`BEGIN
     /// IMMEDIATE`), so a concurrent writer waits for the busy timeout
     /// instead of failing when it first read and then wants to write.
-    ///
-    /// Every transaction runs on the store's one writer connection: a
-    /// second `begin` waits until the first commits or rolls back.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// Open a savepoint in `tx` (a batch's message: `crate::work::batch`);
@@ -304,18 +282,16 @@ impl Store {
         Ok(())
     }
 
-    /// Close the readers, then the writer (the last connection to close
-    /// folds the WAL into the database).
+    /// Close the pool (flushes WAL on the last connection).
     pub async fn close(&self) {
         self.pool.close().await;
-        self.writer.close().await;
     }
 
     /// Write the WAL into the database file and sync it: after this, every
     /// commit so far survives a power cut.
     pub async fn sync(&self) -> Result<(), StoreError> {
         sqlx::query("PRAGMA wal_checkpoint(FULL)")
-            .execute(&self.writer)
+            .execute(&self.pool)
             .await?;
         Ok(())
     }
