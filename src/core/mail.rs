@@ -216,6 +216,9 @@ fn looks_mangled(plain: &str, html: Option<&str>) -> bool {
         }
     }
     let plain = plain.replace("\r\n", "\n");
+    if blank_lines_lost(&plain, html) {
+        return true;
+    }
     let paragraphs = plain
         .trim_start()
         .split("\n\n")
@@ -246,6 +249,51 @@ fn looks_mangled(plain: &str, html: Option<&str>) -> bool {
         }
     }
     false
+}
+
+/// Yahoo's other way of flattening: each paragraph kept on its own line
+/// but the blank lines between them dropped, where the HTML rendering has
+/// them. Read from the writer's first lines (up to a blank line in the
+/// plain part): two or more line breaks that are blank lines in the HTML,
+/// and none of them blank in the plain part.
+fn blank_lines_lost(plain: &str, html: &str) -> bool {
+    let first: Vec<&str> = plain
+        .trim_start()
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .take(12)
+        .collect();
+    if first.len() < 3 {
+        return false;
+    }
+    let mut lost = 0;
+    let mut from = 0usize;
+    let mut prev_end: Option<usize> = None;
+    for line in &first {
+        // Each line looked for after the one before, so even a short
+        // line ("Hi,") is found where it stands.
+        let key: String = line.chars().take(30).collect();
+        if key.is_empty() {
+            prev_end = None;
+            continue;
+        }
+        let Some(at) = html[from..].find(&key).map(|a| from + a) else {
+            return false;
+        };
+        if let Some(end) = prev_end {
+            let between = &html[end..at];
+            if between.matches('\n').count() >= 2 && between.trim().is_empty() {
+                lost += 1;
+            }
+        }
+        let end = html[at..].find('\n').map_or(html.len(), |e| at + e);
+        prev_end = Some(end);
+        from = end;
+    }
+    lost >= 2
 }
 
 /// Undo RFC 3676 `format=flowed`: a line that ends in a space continues on
@@ -580,6 +628,19 @@ mod tests {
             parse(raw).unwrap().text.trim(),
             "Can I still take it to stage 2?"
         );
+    }
+
+    #[test]
+    fn blank_lines_dropped_between_paragraphs_are_read_from_the_html() {
+        let plain = "Hello,\nI read the letter and I do not agree with it at all.\nPlease pass it on.\nJo Bloggs\n\nOn Monday, X wrote:\n> quoted";
+        let html = "Hello,\n\nI read the letter and I do not agree with it at all.\n\nPlease pass it on.\n\nJo Bloggs\nOn Monday, X wrote:\nquoted";
+        assert!(looks_mangled(plain, Some(html)));
+        // The same line breaks in both: the plain part is as written.
+        let html = "Hello,\nI read the letter and I do not agree with it at all.\nPlease pass it on.\nJo Bloggs\nOn Monday, X wrote:\nquoted";
+        assert!(!looks_mangled(plain, Some(html)));
+        // One blank line more in the HTML is a client's spacing, not loss.
+        let html = "Hello,\n\nI read the letter and I do not agree with it at all.\nPlease pass it on.\nJo Bloggs";
+        assert!(!looks_mangled(plain, Some(html)));
     }
 
     #[test]

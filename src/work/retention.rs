@@ -77,16 +77,25 @@ fn parties(c: &Case) -> Vec<String> {
 }
 
 /// Anonymise one case in its own transaction, with an audit line saying
-/// so (its detail names no one).
-async fn anonymise(
+/// so (its detail names no one). The case is read again inside that
+/// transaction: a `#hold`, a reopening or a remedy recorded since the
+/// caller listed it keeps it, and then nothing is done (`Err` with the
+/// reason it is kept).
+pub async fn anonymise_unless_kept(
     app: &App,
-    c: &Case,
+    reference: &CaseRef,
     why: &str,
     now: DateTime<Utc>,
-) -> Result<crate::store::Removed, StoreError> {
+) -> Result<Result<crate::store::Removed, String>, StoreError> {
     let mut tx = app.store.begin().await?;
+    let Some(c) = Store::load_case(&mut tx, reference).await? else {
+        return Ok(Err("no such case".into()));
+    };
+    if let Some(kept) = kept_because(&c) {
+        return Ok(Err(kept));
+    }
     let removed =
-        Store::anonymise_case(&mut tx, &retention::anonymise(c, now), &parties(c)).await?;
+        Store::anonymise_case(&mut tx, &retention::anonymise(&c, now), &parties(&c)).await?;
     Store::append_audit(
         &mut tx,
         Some(&c.reference),
@@ -103,7 +112,7 @@ async fn anonymise(
     )
     .await?;
     tx.commit().await?;
-    Ok(removed)
+    Ok(Ok(removed))
 }
 
 /// The retention step at `now`: every closed case whose retention date has
@@ -119,15 +128,16 @@ pub async fn run(
         let Some(closed_at) = c.closed_at else {
             continue;
         };
-        let kept = kept_because(&c);
+        let mut kept = kept_because(&c);
         if kept.is_none() && !dry_run {
-            anonymise(
+            kept = anonymise_unless_kept(
                 app,
-                &c,
+                &c.reference,
                 &format!("retention period ({period} after closing) ended"),
                 now,
             )
-            .await?;
+            .await?
+            .err();
         }
         report.cases.push(Looked {
             reference: c.reference.clone(),
@@ -240,11 +250,13 @@ pub async fn erase(
             Some(_) => {
                 done.insert(c.reference.clone());
             }
-            None => {
-                anonymise(app, &c, "erasure request", now).await?;
-                done.insert(c.reference.clone());
-                report.cases.push(c.reference.clone());
-            }
+            None => match anonymise_unless_kept(app, &c.reference, "erasure request", now).await? {
+                Ok(_) => {
+                    done.insert(c.reference.clone());
+                    report.cases.push(c.reference.clone());
+                }
+                Err(why) => report.refused.push((c.reference.clone(), why)),
+            },
         }
     }
     // A case that may be touched: none, or closed, not held (someone else's).

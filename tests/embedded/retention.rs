@@ -706,3 +706,53 @@ async fn an_attachment_two_messages_carry_is_stored_once_and_goes_with_the_last(
         "the attachment's bytes are gone from the file"
     );
 }
+
+/// The retention step lists its candidates, then anonymises each in its
+/// own transaction: a `#hold` placed in between (a handler's reply, `cases
+/// hold`) must keep the case. The case is read again in that transaction;
+/// before, the stale copy from the list was anonymised.
+#[tokio::test]
+async fn a_hold_placed_after_the_candidates_were_listed_keeps_the_case() {
+    let mut app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    secret_from_env(&app.config);
+    let due = case_handled(
+        &app,
+        "Alice Archer",
+        ALICE,
+        "My coach Wobbleton-Fjord cancelled three sessions and I want them rebooked.",
+        "#close lessons: rebook cancelled sessions within a day",
+    )
+    .await;
+    app.now = t("2032-11-24T10:00:00Z");
+    let listed = app
+        .app
+        .store
+        .retention_candidates(t("2026-11-24T10:00:00Z"))
+        .await
+        .expect("db");
+    assert!(listed.iter().any(|c| c.reference.to_string() == due));
+    complaintd::work::retention::set_hold(
+        &app.app,
+        &cref(&due),
+        Some("a claim was issued".into()),
+        "rhian.price@provider-b.example.test",
+        app.now,
+    )
+    .await
+    .expect("hold");
+    let out = complaintd::work::retention::anonymise_unless_kept(
+        &app.app,
+        &cref(&due),
+        "retention period ended",
+        app.now,
+    )
+    .await
+    .expect("db");
+    assert_eq!(
+        out.err().as_deref(),
+        Some("on legal hold: a claim was issued")
+    );
+    let c = app.case(&due).await;
+    assert!(c.anonymised_at.is_none());
+    assert_eq!(c.complainant.address, ALICE);
+}
