@@ -380,7 +380,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-/// The peak resident set of a process so far, in KiB (`VmHWM`), 0 if gone.
+/// The peak resident set of a process so far, in KiB (`VmHWM`: the
+/// kernel's own high-water mark for the process, read while it still runs,
+/// so nothing between two polls is missed), 0 if gone.
 fn rss_peak_kb(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -391,6 +393,29 @@ fn rss_peak_kb(pid: u32) -> u64 {
                 .and_then(|n| n.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// The CPU time a process has used so far (user + system), in seconds,
+/// from `/proc/PID/stat`; 0 if gone. On a shared machine the wall-clock
+/// rate says as much about the other users as about the daemon: the CPU it
+/// used per message does not.
+fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // The fields after the command name (which may hold spaces), in parentheses.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 here.
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|i| fields.get(*i).and_then(|f| f.parse::<f64>().ok()))
+        .sum();
+    // SAFETY: sysconf only reads a configuration value.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    ticks / hz.max(1.0)
 }
 
 /// What ingest must have produced, message by message, before any rate is
@@ -641,6 +666,7 @@ async fn main() {
     }
     let secs = t.elapsed().as_secs_f64();
     peak_rss_kb = peak_rss_kb.max(rss_peak_kb(child.id()));
+    let cpu = cpu_seconds(child.id());
     if let Some(mut perf) = perf {
         let _ = Command::new("kill")
             .args(["-INT", &perf.id().to_string()])
@@ -663,6 +689,12 @@ async fn main() {
     println!(
         "    ratio (b)/(a) = {:.1}% (target at least 25%)",
         100.0 * b / a
+    );
+    println!(
+        "    CPU of complaintd run: {cpu:.1}s = {:.2} ms per message ({:.0}% of one core over the run; on 2 idle cores at most {:.0} msg/s)",
+        1000.0 * cpu / N as f64,
+        100.0 * cpu / secs,
+        2.0 * N as f64 / cpu.max(0.001)
     );
     println!(
         "    peak RSS of complaintd run: {:.0} MB; database {:.1} MB = {:.1} KB per message (mailbox {:.1} KB per message)",

@@ -36,6 +36,10 @@ pub struct Attachment {
     pub content_type: String,
     /// Decoded size in bytes.
     pub size: usize,
+    /// Where its body stands in the raw message, encoded as sent: the store
+    /// keeps a large one once, however many messages carry it.
+    #[serde(skip)]
+    pub body_span: std::ops::Range<usize>,
 }
 
 /// A parsed inbound message.
@@ -457,6 +461,7 @@ fn parse_inner(raw: &[u8]) -> Result<InboundMail, MailError> {
             name,
             content_type: ct,
             size: contents.len(),
+            body_span: part.offset_body as usize..part.offset_end as usize,
         });
     }
 

@@ -13,13 +13,6 @@ use crate::work::raw;
 use chrono::{DateTime, Utc};
 use tracing::warn;
 
-/// How many messages of a scan share a transaction at most.
-const BATCH: usize = 100;
-/// How many bytes of messages a batch reads into memory before it stops
-/// taking more (one message may take it past this, up to `[limits]
-/// max_message_bytes`).
-const BATCH_BYTES: usize = 8 << 20;
-
 /// What one poll did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct PollReport {
@@ -56,7 +49,7 @@ pub async fn poll(app: &App, mailbox: &MailboxConfig, now: DateTime<Utc>) -> Pol
     let mut files = files.into_iter().peekable();
     while files.peek().is_some() {
         let (mut read, mut raws, mut bytes) = (Vec::new(), Vec::new(), 0);
-        while raws.len() < BATCH && bytes < BATCH_BYTES {
+        while raws.len() < batch::MAX_MESSAGES && bytes < batch::MAX_BYTES {
             let Some(f) = files.next() else { break };
             let whence = format!(
                 "the {} mailbox, Maildir {}, file {}",

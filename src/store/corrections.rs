@@ -1,7 +1,7 @@
 //! Handler corrections of the classifier, kept as labelled examples for the
 //! learned layer (`complaintd classify --learn`).
 
-use super::packed::Packed;
+use super::packed::{read_message, PackedMessage};
 use super::{Store, StoreError};
 use crate::core::kind::{Flag, Kind};
 use chrono::{DateTime, Utc};
@@ -77,11 +77,12 @@ impl Store {
 
     /// Every correction, oldest first, with its message.
     pub async fn corrections(&self) -> Result<Vec<Correction>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT c.message_row, c.case_ref, c.label, c.name, m.raw
-             FROM classifier_corrections c JOIN messages m ON m.id = c.message_row
-             ORDER BY c.id",
-        )
+        let rows = sqlx::query(concat!(
+            "SELECT c.message_row, c.case_ref, c.label, c.name, m.raw, ",
+            crate::message_parts_column!(),
+            " FROM classifier_corrections c JOIN messages m ON m.id = c.message_row
+                 ORDER BY c.id"
+        ))
         .fetch_all(&self.pool)
         .await?;
         let unknown = |column: &str, value: String| StoreError::UnknownValue {
@@ -107,7 +108,12 @@ impl Store {
                     message_row: r.get(0),
                     case_ref: r.get(1),
                     corrected,
-                    raw: r.try_get::<Packed, _>(4)?.into(),
+                    raw: read_message(r.try_get::<PackedMessage, _>(4)?.0, r.get(5)).map_err(
+                        |e| sqlx::Error::ColumnDecode {
+                            index: "raw".into(),
+                            source: Box::new(e),
+                        },
+                    )?,
                 })
             })
             .collect()

@@ -2,11 +2,13 @@
 //! quarantine of those that failed a step.
 
 use super::names::ReadFrom;
-use super::packed::{Packed, StoredBytes};
+use super::packed::{read_message, Packed, PackedMessage, StoredBytes};
 use super::{MessageStatus, Store, StoreError};
 use crate::core::kind::Kind;
 use crate::core::reference::CaseRef;
 use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
 use sqlx::SqliteConnection;
 
 /// The note on a stored message from someone with no standing on its case
@@ -17,10 +19,15 @@ pub const THIRD_PARTY_NOTE: &str = "third party (not the complainant; changed no
 /// `concat!` builds each query as a static string).
 macro_rules! select_message {
     () => {
-        "SELECT id, message_id, source, received_at, raw, from_addr, subject, kind, case_ref, status, note
-         FROM messages "
+        concat!(
+            "SELECT m.id, m.message_id, m.source, m.received_at, m.raw, m.from_addr, m.subject,
+               m.kind, m.case_ref, m.status, m.note, ",
+            crate::message_parts_column!(),
+            " FROM messages m "
+        )
     };
 }
+pub(super) use select_message;
 
 /// `SELECT` of the columns (and join) a [`QuarantineEntry`] is read from.
 macro_rules! select_quarantine {
@@ -51,8 +58,9 @@ pub struct NewMessage<'a> {
     pub subject: Option<&'a str>,
 }
 
-/// A stored inbound message.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// A stored inbound message (read by [`select_message!`], its attachment
+/// parts put back).
+#[derive(Debug, Clone)]
 pub struct StoredMessage {
     /// Row id.
     pub id: i64,
@@ -62,8 +70,7 @@ pub struct StoredMessage {
     pub source: String,
     /// When it was received.
     pub received_at: DateTime<Utc>,
-    /// The bytes (kept compressed: see `packed.rs`).
-    #[sqlx(try_from = "Packed")]
+    /// The bytes (kept compressed, large attachments apart: see `packed.rs`).
     pub raw: Vec<u8>,
     /// Sender.
     pub from_addr: Option<String>,
@@ -77,6 +84,31 @@ pub struct StoredMessage {
     pub status: MessageStatus,
     /// Why (for ignored and quarantined).
     pub note: Option<String>,
+}
+
+impl<'r> sqlx::FromRow<'r, SqliteRow> for StoredMessage {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        let packed: PackedMessage = row.try_get("raw")?;
+        let parts: Option<String> = row.try_get("parts")?;
+        let raw =
+            read_message(packed.0, parts.as_deref()).map_err(|e| sqlx::Error::ColumnDecode {
+                index: "raw".into(),
+                source: Box::new(e),
+            })?;
+        Ok(StoredMessage {
+            id: row.try_get("id")?,
+            message_id: row.try_get("message_id")?,
+            source: row.try_get("source")?,
+            received_at: row.try_get("received_at")?,
+            raw,
+            from_addr: row.try_get("from_addr")?,
+            subject: row.try_get("subject")?,
+            kind: row.try_get("kind")?,
+            case_ref: row.try_get("case_ref")?,
+            status: row.try_get("status")?,
+            note: row.try_get("note")?,
+        })
+    }
 }
 
 /// A quarantined message.
@@ -125,7 +157,9 @@ impl Store {
     }
 
     /// [`Store::insert_message`] with its bytes already in their stored
-    /// form: `stored` must be `StoredBytes::of(m.raw)`.
+    /// form: `stored` must be `StoredBytes::of(m.raw)` or
+    /// `StoredBytes::of_message(m.raw, …)` (its large attachments go to
+    /// `blobs`, once each).
     pub async fn insert_stored_message(
         tx: &mut SqliteConnection,
         m: &NewMessage<'_>,
@@ -151,7 +185,25 @@ impl Store {
         if r.rows_affected() == 0 {
             return Ok(None);
         }
-        Ok(Some(r.last_insert_rowid()))
+        let id = r.last_insert_rowid();
+        // Its large attachments, each kept once whatever message brings it.
+        for (hash, data) in stored.parts() {
+            sqlx::query(
+                "INSERT INTO blobs (hash, data) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING",
+            )
+            .bind(hash)
+            .bind(data)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO message_blobs (message_row, hash) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Ok(Some(id))
     }
 
     /// Stored messages that `insert_message` found in the way: the same

@@ -8,6 +8,15 @@
 //! - `0x00`: the bytes as they are (rows written before 0140, until
 //!   [`Store::pack_existing`](super::Store::pack_existing) has compressed them);
 //! - `0x01`: a raw DEFLATE stream (RFC 1951) of the bytes;
+//! - `0x02` (inbound messages only): the message with its large attachment
+//!   bodies cut out, each kept once in the `blobs` table under the sha256 of
+//!   its bytes as they stand in the message (compressed, in form `0x01`), so
+//!   the same PDF sent to two addresses, or forwarded again, is stored once.
+//!   After the form byte: the number of parts (`u32`, little-endian), then
+//!   per part where it goes back in the rest of the message (`u64`) and its
+//!   hash (32 bytes), then a raw DEFLATE stream of the rest. A message in
+//!   this form is read back with its parts ([`Packed::Spliced`]); erasure and
+//!   retention delete a part once no message refers to it (`retention.rs`);
 //!
 //! and an empty blob is an empty message (listings select `X''` in its
 //! place). Migration `0140_packed_raw.sql` puts the `0x00` in front of every
@@ -17,14 +26,22 @@
 //! without another C library in the build.
 
 use flate2::Compression;
+use sha2::{Digest, Sha256};
 use sqlx::sqlite::{Sqlite, SqliteTypeInfo, SqliteValueRef};
 use sqlx::{Decode, Type};
+use std::collections::HashMap;
 use std::io::{Read, Write};
+use std::ops::Range;
 
 /// The form byte of bytes kept as they are.
 const PLAIN: u8 = 0;
 /// The form byte of a raw DEFLATE stream.
 const DEFLATE: u8 = 1;
+/// The form byte of a message kept without its large attachment bodies.
+const SPLICED: u8 = 2;
+/// An attachment body shorter than this stays in its message: a row and a
+/// hash cost more than they could save.
+pub const MIN_PART_BYTES: usize = 4096;
 
 /// Why stored bytes could not be read back.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +52,10 @@ pub enum PackError {
     /// The compressed stream is damaged.
     #[error("stored message bytes do not decompress: {0}")]
     Corrupt(#[from] std::io::Error),
+    /// A message kept without its attachment bodies is damaged, or one of
+    /// its parts is missing from `blobs`.
+    #[error("stored message parts are damaged or missing: {0}")]
+    Parts(String),
 }
 
 /// `raw` in its stored form: compressed, with the form byte in front.
@@ -59,7 +80,9 @@ pub fn pack(raw: &[u8]) -> Vec<u8> {
     }
 }
 
-/// The bytes `stored` holds, whichever form it is in.
+/// The bytes `stored` holds, whichever whole form it is in (`0x00`,
+/// `0x01`); a message kept without its parts (`0x02`) is read with
+/// [`unpack_message`].
 pub fn unpack(stored: &[u8]) -> Result<Vec<u8>, PackError> {
     match stored.split_first() {
         None => Ok(Vec::new()),
@@ -69,24 +92,205 @@ pub fn unpack(stored: &[u8]) -> Result<Vec<u8>, PackError> {
             flate2::read::DeflateDecoder::new(rest).read_to_end(&mut out)?;
             Ok(out)
         }
+        Some((&SPLICED, _)) => Err(PackError::Parts(
+            "a message kept without its parts read as a whole".into(),
+        )),
         Some((&form, _)) => Err(PackError::UnknownForm(form)),
     }
+}
+
+/// The sha256 of `bytes`, hex: the key of a part in `blobs`.
+fn hex_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A stored message: whole, or without its parts (form `0x02`): the rest
+/// of the message and, in order, where each part goes back and its key.
+#[derive(Debug, Clone)]
+pub enum Unpacked {
+    /// The message's bytes.
+    Whole(Vec<u8>),
+    /// The message without its parts.
+    Spliced {
+        /// The message with the parts cut out.
+        rest: Vec<u8>,
+        /// Where each part goes back in `rest` (ascending), and its hash.
+        parts: Vec<(usize, String)>,
+    },
+}
+
+impl Unpacked {
+    /// The message's bytes, each part put back from `blobs` (hash → stored
+    /// part, as the `blobs` table keeps it).
+    pub fn join(self, blobs: &HashMap<String, Vec<u8>>) -> Result<Vec<u8>, PackError> {
+        let (rest, parts) = match self {
+            Unpacked::Whole(raw) => return Ok(raw),
+            Unpacked::Spliced { rest, parts } => (rest, parts),
+        };
+        let mut out = Vec::with_capacity(rest.len() * 2);
+        let mut from = 0;
+        for (at, hash) in parts {
+            let stored = blobs
+                .get(&hash)
+                .ok_or_else(|| PackError::Parts(format!("part {hash} is missing")))?;
+            let part = unpack(stored)?;
+            if hex_hash(&part) != hash {
+                return Err(PackError::Parts(format!(
+                    "part {hash} does not match its hash"
+                )));
+            }
+            let chunk = rest
+                .get(from..at)
+                .ok_or_else(|| PackError::Parts(format!("part {hash} is out of place")))?;
+            out.extend_from_slice(chunk);
+            out.extend_from_slice(&part);
+            from = at;
+        }
+        out.extend_from_slice(rest.get(from..).unwrap_or_default());
+        Ok(out)
+    }
+
+    /// The keys of the parts it needs.
+    #[cfg(test)]
+    pub fn part_hashes(&self) -> Vec<&str> {
+        match self {
+            Unpacked::Whole(_) => Vec::new(),
+            Unpacked::Spliced { parts, .. } => parts.iter().map(|(_, h)| h.as_str()).collect(),
+        }
+    }
+}
+
+/// The column a query of `messages` (as `m`) selects beside `m.raw` for
+/// [`read_message`]: the parts of a message kept without them, as a JSON
+/// object of hash → hex of the stored part; NULL for a whole message.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! message_parts_column {
+    () => {
+        "CASE WHEN substr(m.raw, 1, 1) = X'02' THEN
+           (SELECT json_group_object(b.hash, hex(b.data))
+            FROM message_blobs mb JOIN blobs b ON b.hash = mb.hash
+            WHERE mb.message_row = m.id) END AS parts"
+    };
+}
+
+/// A stored message's bytes from its `raw` column and the parts column
+/// ([`message_parts_column!`]).
+pub fn read_message(raw: Unpacked, parts: Option<&str>) -> Result<Vec<u8>, PackError> {
+    if matches!(raw, Unpacked::Whole(_)) {
+        return raw.join(&HashMap::new());
+    }
+    let hexed: HashMap<String, String> = serde_json::from_str(parts.unwrap_or("{}"))
+        .map_err(|e| PackError::Parts(format!("the parts column is unreadable: {e}")))?;
+    let mut blobs = HashMap::with_capacity(hexed.len());
+    for (hash, hex) in hexed {
+        let bytes =
+            unhex(&hex).ok_or_else(|| PackError::Parts(format!("part {hash} is not hex")))?;
+        blobs.insert(hash, bytes);
+    }
+    raw.join(&blobs)
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    let digit = |c: u8| (c as char).to_digit(16);
+    s.as_bytes()
+        .chunks(2)
+        .map(|p| match p {
+            [h, l] => Some((digit(*h)? * 16 + digit(*l)?) as u8),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `stored` as a message: whole, or without its parts.
+pub fn unpack_message(stored: &[u8]) -> Result<Unpacked, PackError> {
+    let Some((&SPLICED, body)) = stored.split_first() else {
+        return unpack(stored).map(Unpacked::Whole);
+    };
+    let damaged = || PackError::Parts("the list of parts is cut short".into());
+    let (n, mut body) = body.split_first_chunk::<4>().ok_or_else(damaged)?;
+    let n = u32::from_le_bytes(*n) as usize;
+    let mut parts = Vec::with_capacity(n.min(1024));
+    for _ in 0..n {
+        let (at, after) = body.split_first_chunk::<8>().ok_or_else(damaged)?;
+        let (hash, after) = after.split_first_chunk::<32>().ok_or_else(damaged)?;
+        let at = usize::try_from(u64::from_le_bytes(*at)).map_err(|_| damaged())?;
+        parts.push((at, hash.iter().map(|b| format!("{b:02x}")).collect()));
+        body = after;
+    }
+    let mut rest = Vec::with_capacity(body.len() * 3);
+    flate2::read::DeflateDecoder::new(body).read_to_end(&mut rest)?;
+    Ok(Unpacked::Spliced { rest, parts })
 }
 
 /// Message bytes in their stored form, made once ahead of the transaction
 /// that stores them (a batch compresses its messages on both cores, and its
 /// dry run and its committing pass insert the same bytes).
 #[derive(Debug, Clone)]
-pub struct StoredBytes(Vec<u8>);
+pub struct StoredBytes {
+    main: Vec<u8>,
+    /// The parts kept apart (form `0x02`): hash and stored form.
+    parts: Vec<(String, Vec<u8>)>,
+}
 
 impl StoredBytes {
     /// `raw` compressed, as [`Store::insert_stored_message`](super::Store::insert_stored_message) stores it.
     pub fn of(raw: &[u8]) -> Self {
-        StoredBytes(pack(raw))
+        StoredBytes {
+            main: pack(raw),
+            parts: Vec::new(),
+        }
+    }
+
+    /// An inbound message `raw` compressed, with each of `bodies` (byte
+    /// ranges of its attachment bodies, as the parser found them) of at
+    /// least [`MIN_PART_BYTES`] kept apart, to be stored once whatever
+    /// message it comes in. Ranges out of order, overlapping or outside
+    /// `raw` are left in the message.
+    pub fn of_message(raw: &[u8], bodies: &[Range<usize>]) -> Self {
+        let mut cut: Vec<Range<usize>> = Vec::new();
+        for r in bodies {
+            let after_last = cut.last().map_or(0, |l| l.end);
+            if r.start >= after_last && r.end <= raw.len() && r.len() >= MIN_PART_BYTES {
+                cut.push(r.clone());
+            }
+        }
+        if cut.is_empty() {
+            return Self::of(raw);
+        }
+        let mut rest = Vec::with_capacity(raw.len() - cut.iter().map(|r| r.len()).sum::<usize>());
+        let mut header = vec![SPLICED];
+        header.extend_from_slice(&(cut.len() as u32).to_le_bytes());
+        let mut parts = Vec::with_capacity(cut.len());
+        let mut from = 0;
+        for r in &cut {
+            rest.extend_from_slice(&raw[from..r.start]);
+            let part = &raw[r.clone()];
+            let digest = Sha256::digest(part);
+            header.extend_from_slice(&(rest.len() as u64).to_le_bytes());
+            header.extend_from_slice(&digest);
+            parts.push((hex_hash(part), pack(part)));
+            from = r.end;
+        }
+        rest.extend_from_slice(&raw[from..]);
+        let mut e = flate2::write::DeflateEncoder::new(header, Compression::default());
+        let _ = e.write_all(&rest);
+        match e.finish() {
+            Ok(main) => StoredBytes { main, parts },
+            Err(_) => Self::of(raw),
+        }
     }
 
     pub(super) fn as_slice(&self) -> &[u8] {
-        &self.0
+        &self.main
+    }
+
+    /// The parts kept apart: (hash, stored form).
+    pub(super) fn parts(&self) -> &[(String, Vec<u8>)] {
+        &self.parts
     }
 }
 
@@ -100,6 +304,27 @@ pub fn is_plain(stored: &[u8]) -> bool {
 /// (`#[sqlx(try_from = "Packed")]`).
 #[derive(Debug, Clone, Default)]
 pub struct Packed(pub Vec<u8>);
+
+/// A stored inbound message read back ([`Unpacked`]): whole, or without
+/// its parts, which the store then puts back (`messages.rs`).
+#[derive(Debug, Clone)]
+pub struct PackedMessage(pub Unpacked);
+
+impl Type<Sqlite> for PackedMessage {
+    fn type_info() -> SqliteTypeInfo {
+        <Vec<u8> as Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <Vec<u8> as Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Sqlite> for PackedMessage {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let stored = <&[u8] as Decode<Sqlite>>::decode(value)?;
+        Ok(PackedMessage(unpack_message(stored)?))
+    }
+}
 
 impl Type<Sqlite> for Packed {
     fn type_info() -> SqliteTypeInfo {
@@ -141,6 +366,45 @@ mod tests {
         let packed = pack(long.as_bytes());
         assert!(packed.len() < long.len() / 10, "{} bytes", packed.len());
         assert_eq!(unpack(&packed).unwrap(), long.as_bytes());
+    }
+
+    #[test]
+    fn a_message_kept_without_its_parts_is_the_same_bytes_with_them_put_back() {
+        let body = "JVBERi0xLjQK".repeat(1000);
+        let raw = format!(
+            "From: a@b.test\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\nHello\r\n--x\r\nContent-Transfer-Encoding: base64\r\n\r\n{body}\r\n--x--\r\n"
+        );
+        let start = raw.find(&body).unwrap();
+        let bodies = [start..start + body.len(), 3..10];
+        let stored = StoredBytes::of_message(raw.as_bytes(), &bodies);
+        assert_eq!(
+            stored.parts().len(),
+            1,
+            "the short range stays in the message"
+        );
+        assert!(
+            stored.as_slice().len() < 200,
+            "{} bytes",
+            stored.as_slice().len()
+        );
+        let blobs: HashMap<String, Vec<u8>> = stored.parts().iter().cloned().collect();
+        let unpacked = unpack_message(stored.as_slice()).unwrap();
+        assert_eq!(
+            unpacked.part_hashes(),
+            vec![hex_hash(body.as_bytes()).as_str()]
+        );
+        assert_eq!(unpacked.clone().join(&blobs).unwrap(), raw.as_bytes());
+        // A part missing or not matching its hash is an error, never a
+        // message silently short of its attachment.
+        assert!(unpacked.clone().join(&HashMap::new()).is_err());
+        let wrong: HashMap<String, Vec<u8>> =
+            blobs.keys().map(|k| (k.clone(), pack(b"other"))).collect();
+        assert!(unpacked.join(&wrong).is_err());
+        // Overlapping or outside ranges: kept whole.
+        let outside = 0..raw.len() + 1;
+        let whole = StoredBytes::of_message(raw.as_bytes(), std::slice::from_ref(&outside));
+        assert!(whole.parts().is_empty());
+        assert_eq!(unpack(whole.as_slice()).unwrap(), raw.as_bytes());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! and truncates it, so no earlier copy of a page survives in either file.
 
 use super::cases::{AuditRow, CaseData};
+use super::messages::select_message;
 use super::names::ReadFrom;
 use super::{Capped, Store, StoreError, StoredMessage};
 use crate::core::case::Case;
@@ -148,6 +149,14 @@ impl Store {
         .bind(r)
         .execute(&mut *tx)
         .await?;
+        let parts: Vec<String> = sqlx::query_scalar(
+            "DELETE FROM message_blobs
+             WHERE message_row IN (SELECT id FROM messages WHERE case_ref = ?) RETURNING hash",
+        )
+        .bind(r)
+        .fetch_all(&mut *tx)
+        .await?;
+        Self::drop_unneeded_parts(tx, &parts).await?;
         let messages = sqlx::query(
             "UPDATE messages SET raw = X'', from_addr = NULL, subject = NULL, note = NULL,
                message_id = NULL, source = ?
@@ -229,6 +238,14 @@ impl Store {
         .bind(&ids)
         .execute(&mut *tx)
         .await?;
+        let parts: Vec<String> = sqlx::query_scalar(
+            "DELETE FROM message_blobs
+             WHERE message_row IN (SELECT value FROM json_each(?)) RETURNING hash",
+        )
+        .bind(&ids)
+        .fetch_all(&mut *tx)
+        .await?;
+        Self::drop_unneeded_parts(tx, &parts).await?;
         Ok(sqlx::query(
             "UPDATE messages SET raw = X'', from_addr = NULL, subject = NULL, note = NULL,
                message_id = NULL, source = ?
@@ -283,6 +300,26 @@ impl Store {
         .rows_affected())
     }
 
+    /// Delete each of the attachment parts `hashes` (just released by the
+    /// messages whose bytes were removed) that no message needs any more; a
+    /// part another message still carries stays for it.
+    async fn drop_unneeded_parts(
+        tx: &mut SqliteConnection,
+        hashes: &[String],
+    ) -> Result<(), StoreError> {
+        if hashes.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "DELETE FROM blobs WHERE hash IN (SELECT value FROM json_each(?))
+               AND NOT EXISTS (SELECT 1 FROM message_blobs mb WHERE mb.hash = blobs.hash)",
+        )
+        .bind(serde_json::Value::from(hashes.to_vec()).to_string())
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
     /// Fold the write-ahead log into the database file and truncate it, so
     /// bytes just removed survive in neither file.
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
@@ -311,10 +348,10 @@ impl Store {
 
     /// Inbound messages from `address` (any case or none), oldest first.
     pub async fn messages_from(&self, address: &str) -> Result<Vec<StoredMessage>, StoreError> {
-        sqlx::query_as(
-            "SELECT id, message_id, source, received_at, raw, from_addr, subject, kind, case_ref, status, note
-             FROM messages WHERE from_addr = ? ORDER BY received_at, id",
-        )
+        sqlx::query_as(concat!(
+            select_message!(),
+            "WHERE from_addr = ? ORDER BY received_at, id"
+        ))
         .bind(address)
         .fetch_all(&self.pool)
         .await

@@ -38,6 +38,15 @@ use sqlx::SqliteConnection;
 use std::time::Instant;
 use tracing::Instrument;
 
+/// How many messages a batch takes at most (an IMAP fetch, a Maildir scan).
+pub const MAX_MESSAGES: usize = 100;
+
+/// How many bytes of mail a batch holds at most (one message may take it
+/// past this, up to `[limits] max_message_bytes`): with what preparing and
+/// rendering add per message, this bounds the daemon's memory during ingest
+/// (issue 14) whatever the mailbox holds.
+pub const MAX_BYTES: usize = 4 << 20;
+
 /// How a batch acknowledges what it committed, in the same transaction.
 #[derive(Debug, Clone, Copy)]
 pub enum Ack<'a> {

@@ -101,7 +101,14 @@ impl<'a> Prepared<'a> {
             (m, analysis)
         });
         let late = over_budget(app, started, "classification");
-        let stored = StoredBytes::of(&raw);
+        // Large attachments apart, so each is stored once (issue 14).
+        let stored = match &parsed {
+            Ok((m, _)) => {
+                let bodies: Vec<_> = m.attachments.iter().map(|a| a.body_span.clone()).collect();
+                StoredBytes::of_message(&raw, &bodies)
+            }
+            Err(_) => StoredBytes::of(&raw),
+        };
         let took = started.elapsed();
         let message_id = parsed.as_ref().ok().and_then(|(m, _)| m.message_id.clone());
         let (from, subject) = match &parsed {

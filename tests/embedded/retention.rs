@@ -5,8 +5,9 @@
 
 use crate::harness::*;
 use chrono::Duration;
-use complaintd::core::mail;
+use complaintd::core::{mail, retention};
 use complaintd::store::OutboxRow;
+use complaintd::store::Store;
 use complaintd::work::ingest::Ingested;
 use std::path::Path;
 use std::process::Command;
@@ -569,6 +570,141 @@ async fn erasing_a_contact_leaves_the_complainants_case_whole() {
     let after = app.case(&r).await;
     assert_eq!(after.anonymised_at, None, "Alice's case was anonymised");
     assert_eq!(after.complainant.address, ALICE);
+}
+
+/// A complaint from `from` with a 30 KB attachment (`attachment`, sent in
+/// base64 as mail clients send it).
+fn with_attachment(from: &str, id: &str, attachment: &[u8]) -> Vec<u8> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(attachment);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).expect("base64 is ascii"))
+        .collect();
+    format!(
+        "From: {from}\r\nTo: complaints@provider.test\r\nSubject: My sessions were cancelled\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\nMessage-ID: <{id}>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nMy coach cancelled three sessions and I want them rebooked. The letter is attached.\r\n--b1\r\nContent-Type: application/octet-stream; name=\"letter.bin\"\r\nContent-Disposition: attachment; filename=\"letter.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--b1--\r\n",
+        lines.join("\r\n")
+    )
+    .into_bytes()
+}
+
+/// The stored messages of case `r`, as export and replay read them.
+async fn read_back(app: &TestApp, r: &str) -> Vec<complaintd::store::StoredMessage> {
+    app.app
+        .store
+        .case_messages(&cref(r))
+        .await
+        .expect("messages")
+}
+
+async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    let db = app.dir.path().join("db.sqlite");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("open");
+    let n = sqlx::query_scalar(sql).fetch_one(&pool).await.expect(sql);
+    pool.close().await;
+    n
+}
+
+/// Issue 14 item 3: the same attachment in two messages is stored once;
+/// each message reads back byte for byte (what export, replay and subject
+/// access read); erasing one message keeps the attachment for the other,
+/// and anonymising the other's case removes it, from the file too.
+#[tokio::test]
+async fn an_attachment_two_messages_carry_is_stored_once_and_goes_with_the_last() {
+    let app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    // Bytes that do not compress, so the attachment shows in the file.
+    let attachment: Vec<u8> = (0u32..30_000)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let alice = with_attachment(
+        &format!("Alice Archer <{ALICE}>"),
+        "att-a@mail.test",
+        &attachment,
+    );
+    let cara = with_attachment(
+        &format!("Cara Cole <{CARA}>"),
+        "att-c@mail.test",
+        &attachment,
+    );
+    let Ingested::Opened(a) = app.deliver(&alice).await else {
+        panic!("no case for Alice");
+    };
+    let Ingested::Opened(c) = app.deliver(&cara).await else {
+        panic!("no case for Cara");
+    };
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM blobs").await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM message_blobs").await, 2);
+    // Both messages together take less than twice the attachment.
+    let stored = count(
+        &app,
+        "SELECT SUM(length(raw)) + (SELECT SUM(length(data)) FROM blobs) FROM messages",
+    )
+    .await;
+    assert!(stored < 40_000, "{stored} bytes for two 30 KB attachments");
+    let alice_rows = read_back(&app, &a).await;
+    assert_eq!(
+        alice_rows[0].raw, alice,
+        "Alice's message back byte for byte"
+    );
+    assert_eq!(read_back(&app, &c).await[0].raw, cara);
+    let from_cara = app
+        .app
+        .store
+        .messages_from(CARA)
+        .await
+        .expect("subject access");
+    assert_eq!(from_cara[0].raw, cara);
+
+    // A piece of the stored attachment, to look for in the file later.
+    let part: Vec<u8> = {
+        let db = app.dir.path().join("db.sqlite");
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .expect("open");
+        let data: Vec<u8> = sqlx::query_scalar("SELECT data FROM blobs")
+            .fetch_one(&pool)
+            .await
+            .expect("the part");
+        pool.close().await;
+        data[data.len() / 2..data.len() / 2 + 64].to_vec()
+    };
+    app.app.store.checkpoint().await.expect("checkpoint");
+    assert!(contains(&db_bytes(app.dir.path()), &part));
+
+    // Erasing Alice's message leaves the attachment Cara's still carries.
+    let mut tx = app.app.store.begin().await.expect("begin");
+    Store::erase_messages(&mut tx, &[alice_rows[0].id])
+        .await
+        .expect("erase");
+    tx.commit().await.expect("commit");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM blobs").await, 1);
+    assert_eq!(
+        read_back(&app, &c).await[0].raw,
+        cara,
+        "Cara's message still whole"
+    );
+
+    // Anonymising Cara's case (retention) removes it: nothing needs it.
+    let case = app.case(&c).await;
+    let mut tx = app.app.store.begin().await.expect("begin");
+    Store::anonymise_case(
+        &mut tx,
+        &retention::anonymise(&case, app.now),
+        &[CARA.to_string()],
+    )
+    .await
+    .expect("anonymise");
+    tx.commit().await.expect("commit");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM blobs").await, 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM message_blobs").await, 0);
+    app.app.store.checkpoint().await.expect("checkpoint");
+    assert!(
+        !contains(&db_bytes(app.dir.path()), &part),
+        "the attachment's bytes are gone from the file"
+    );
 }
 
 /// The retention step lists its candidates, then anonymises each in its

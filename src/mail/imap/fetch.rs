@@ -41,14 +41,15 @@ async fn fetch_new(
     uids.sort_unstable();
     let mut taken = 0;
     let limit = app.loaded.config.limits.max_message_bytes;
-    for chunk in uids.chunks(100) {
+    for chunk in uids.chunks(batch::MAX_MESSAGES) {
         let set = chunk
             .iter()
             .map(|u| u.to_string())
             .collect::<Vec<_>>()
             .join(",");
-        // Sizes first, so an oversized message is never downloaded whole.
-        let sizes: Vec<(u32, u32)> = timed("UID FETCH sizes", t, async {
+        // Sizes first, so an oversized message is never downloaded whole,
+        // and a batch holds at most `batch::MAX_BYTES` of mail in memory.
+        let mut sizes: Vec<(u32, u32)> = timed("UID FETCH sizes", t, async {
             let s = session.uid_fetch(&set, "(UID RFC822.SIZE)").await?;
             let v: Vec<_> = s.try_collect().await?;
             Ok::<_, async_imap::error::Error>(v)
@@ -57,65 +58,109 @@ async fn fetch_new(
         .iter()
         .filter_map(|f| Some((f.uid?, f.size.unwrap_or(0))))
         .collect();
-        let mut sizes = sizes;
         sizes.sort_unstable();
-        let (small, big): (Vec<_>, Vec<_>) =
-            sizes.into_iter().partition(|(_, s)| u64::from(*s) <= limit);
-        let mut bodies: Vec<(u32, Vec<u8>)> = Vec::new();
-        if !small.is_empty() {
-            let set = small
-                .iter()
-                .map(|(u, _)| u.to_string())
-                .collect::<Vec<_>>()
-                .join(",");
-            let fetched: Vec<_> = timed("UID FETCH bodies", t * 4, async {
-                let s = session.uid_fetch(&set, "(UID BODY.PEEK[])").await?;
-                let v: Vec<_> = s.try_collect().await?;
-                Ok::<_, async_imap::error::Error>(v)
-            })
-            .await?;
-            for f in &fetched {
-                if let (Some(uid), Some(body)) = (f.uid, f.body()) {
-                    bodies.push((uid, body.to_vec()));
-                }
-            }
+        for group in by_bytes(&sizes, limit) {
+            taken += fetch_batch(app, session, mb, cfg, uidvalidity, group).await?;
         }
-        for (uid, size) in &big {
-            // Record it from its headers, with a notice in place of the body.
-            let fetched: Vec<_> = timed("UID FETCH header", t, async {
-                let s = session
-                    .uid_fetch(uid.to_string(), "(UID BODY.PEEK[HEADER])")
-                    .await?;
-                let v: Vec<_> = s.try_collect().await?;
-                Ok::<_, async_imap::error::Error>(v)
-            })
-            .await?;
-            let header = fetched
-                .iter()
-                .find_map(|f| f.header().map(|h| h.to_vec()))
-                .unwrap_or_default();
-            let source = format!("the {} mailbox, folder {}, UID {uid}", mb.name, cfg.folder);
-            let raw = raw::oversize_notice(&header, u64::from(*size), limit, &source);
-            bodies.push((*uid, raw));
-        }
-        bodies.sort_by_key(|(u, _)| *u);
-        let (uids, raws): (Vec<u32>, Vec<Vec<u8>>) = bodies.into_iter().unzip();
-        // One transaction for the chunk, the checkpoint in its commit.
-        let ack = batch::Ack::Imap {
-            mailbox: &mb.name,
-            uidvalidity,
-            uids: &uids,
+    }
+    Ok(taken)
+}
+
+/// `sizes` (UID order) cut into batches of at most `batch::MAX_BYTES` of
+/// mail each (a message above `limit` counts nothing: only its header is
+/// fetched), each holding at least one message.
+fn by_bytes(sizes: &[(u32, u32)], limit: u64) -> Vec<&[(u32, u32)]> {
+    let mut groups = Vec::new();
+    let (mut from, mut bytes) = (0, 0u64);
+    for (i, (_, size)) in sizes.iter().enumerate() {
+        let counted = if u64::from(*size) <= limit {
+            u64::from(*size)
+        } else {
+            0
         };
-        let outcomes = batch::ingest_batch(app, &raws, &mb.name, Utc::now(), ack)
-            .await
-            .map_err(|e| ImapError::Store(e.0))?;
-        for (uid, outcome) in uids.iter().zip(&outcomes) {
-            if *outcome != Ingested::Duplicate {
-                taken += 1;
-            }
-            // Only after the commit.
-            after_commit(session, cfg, *uid).await;
+        if i > from && bytes + counted > batch::MAX_BYTES as u64 {
+            groups.push(&sizes[from..i]);
+            (from, bytes) = (i, 0);
         }
+        bytes += counted;
+    }
+    if from < sizes.len() {
+        groups.push(&sizes[from..]);
+    }
+    groups
+}
+
+/// Fetch the messages of one batch (UIDs ascending, with their sizes) and
+/// ingest them in one transaction, the checkpoint in its commit.
+async fn fetch_batch(
+    app: &App,
+    session: &mut Session,
+    mb: &MailboxConfig,
+    cfg: &ImapConfig,
+    uidvalidity: u32,
+    sizes: &[(u32, u32)],
+) -> Result<usize, ImapError> {
+    let t = cfg.timeout_seconds;
+    let limit = app.loaded.config.limits.max_message_bytes;
+    let mut taken = 0;
+    let (small, big): (Vec<_>, Vec<_>) = sizes
+        .iter()
+        .copied()
+        .partition(|(_, s)| u64::from(*s) <= limit);
+    let mut bodies: Vec<(u32, Vec<u8>)> = Vec::new();
+    if !small.is_empty() {
+        let set = small
+            .iter()
+            .map(|(u, _)| u.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let fetched: Vec<_> = timed("UID FETCH bodies", t * 4, async {
+            let s = session.uid_fetch(&set, "(UID BODY.PEEK[])").await?;
+            let v: Vec<_> = s.try_collect().await?;
+            Ok::<_, async_imap::error::Error>(v)
+        })
+        .await?;
+        for f in &fetched {
+            if let (Some(uid), Some(body)) = (f.uid, f.body()) {
+                bodies.push((uid, body.to_vec()));
+            }
+        }
+    }
+    for (uid, size) in &big {
+        // Record it from its headers, with a notice in place of the body.
+        let fetched: Vec<_> = timed("UID FETCH header", t, async {
+            let s = session
+                .uid_fetch(uid.to_string(), "(UID BODY.PEEK[HEADER])")
+                .await?;
+            let v: Vec<_> = s.try_collect().await?;
+            Ok::<_, async_imap::error::Error>(v)
+        })
+        .await?;
+        let header = fetched
+            .iter()
+            .find_map(|f| f.header().map(|h| h.to_vec()))
+            .unwrap_or_default();
+        let source = format!("the {} mailbox, folder {}, UID {uid}", mb.name, cfg.folder);
+        let raw = raw::oversize_notice(&header, u64::from(*size), limit, &source);
+        bodies.push((*uid, raw));
+    }
+    bodies.sort_by_key(|(u, _)| *u);
+    let (uids, raws): (Vec<u32>, Vec<Vec<u8>>) = bodies.into_iter().unzip();
+    // One transaction for the batch, the checkpoint in its commit.
+    let ack = batch::Ack::Imap {
+        mailbox: &mb.name,
+        uidvalidity,
+        uids: &uids,
+    };
+    let outcomes = batch::ingest_batch(app, &raws, &mb.name, Utc::now(), ack)
+        .await
+        .map_err(|e| ImapError::Store(e.0))?;
+    for (uid, outcome) in uids.iter().zip(&outcomes) {
+        if *outcome != Ingested::Duplicate {
+            taken += 1;
+        }
+        // Only after the commit.
+        after_commit(session, cfg, *uid).await;
     }
     Ok(taken)
 }
@@ -284,5 +329,33 @@ pub(super) async fn session_loop(
             }
             timed("NOOP", t, session.noop()).await?;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::by_bytes;
+    use crate::work::batch::MAX_BYTES;
+
+    #[test]
+    fn a_batch_holds_at_most_max_bytes_of_mail_and_at_least_one_message() {
+        let mb = MAX_BYTES as u32;
+        let sizes = [
+            (1, mb / 2),
+            (2, mb / 2),
+            (3, 1),
+            (4, mb * 3),
+            (5, 10),
+            (6, 50 << 20),
+        ];
+        let groups = by_bytes(&sizes, (40 << 20) as u64);
+        assert_eq!(
+            groups,
+            vec![&sizes[0..2], &sizes[2..3], &sizes[3..4], &sizes[4..6]],
+            "full, then the one over the bound alone; a message above the limit counts nothing"
+        );
+        let groups = by_bytes(&sizes, (20 << 20) as u64);
+        assert_eq!(groups.concat(), sizes.to_vec(), "every message in order");
+        assert!(by_bytes(&[], 1).is_empty());
     }
 }
