@@ -353,7 +353,7 @@ pub async fn run(dir: &Path, out: &mut impl Write) -> anyhow::Result<()> {
             "digest-{}.html",
             end.with_timezone(&London).format("%Y-%m-%d")
         ));
-        std::fs::write(&digest_html, d.standalone_html(&rendered.html))?;
+        crate::private_fs::write(&digest_html, d.standalone_html(&rendered.html).as_bytes())?;
         // The performance report for the simulated weeks, as a board reads it.
         let period = crate::core::report::Period {
             from: start.with_timezone(&London).date_naive(),

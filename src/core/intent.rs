@@ -94,6 +94,14 @@ static PERMISSION_YES: LazyLock<Regex> = LazyLock::new(|| {
         r"^(yes|yeah|yep|of course|sure|absolutely|definitely|go ahead|ie|wrth gwrs|cewch|ydw|iawn)\b|\bmae croeso i chi (ei )?(rannu|ddefnyddio|gyhoeddi)|\b((happy|ok|okay|fine|glad) for (you|it|that|this|my (comment|message|words)) (to )?(be )?(shar|post|us)|(you can|feel free to|please do) (share|use|post)|yes,? (you can|please|of course|happy|that'?s fine))",
     )
 });
+/// "The next stage of my course", "a próxima etapa do meu curso": a stage
+/// of the learner's training, not of the complaint.
+static OF_THE_COURSE: LazyLock<Regex> = LazyLock::new(|| {
+    folded(
+        r"^ (of|do|da|del|de|din) (my|the|meu|minha|mi|la|o|a|el)? ?(course|apprenticeship|training|programme|qualification|curso|programa|aprendizagem|aprendizaje|formação|formacion|cursului|ucenicie)\b",
+    )
+});
+
 /// A cue that opens on a verb in the past tense ("sent … to the
 /// manager", "escalated it") …
 static PAST_DEED: LazyLock<Regex> = LazyLock::new(|| {
@@ -178,7 +186,8 @@ fn find(kind: CueKind, sentences: &[String]) -> Option<String> {
                 if kind == CueKind::Escalate
                     && (NEGATED_REQUEST.is_match(before)
                         || HYPOTHETICAL.is_match(before)
-                        || (PAST_DEED.is_match(m.as_str()) && DOER.is_match(before)))
+                        || (PAST_DEED.is_match(m.as_str()) && DOER.is_match(before))
+                        || OF_THE_COURSE.is_match(&s[m.end()..]))
                 {
                     continue;
                 }
@@ -407,6 +416,15 @@ mod tests {
             "The tutor went further and rang my employer, which I appreciated.",
             "Thanks for the thorough investigation.",
             "I'll take it up with my employer myself, thanks.",
+            "Thank you, I can see it was looked at by the manager and I'm happy now.",
+            "Thanks. I'll speak to the manager at our site and come back to you.",
+            "I'm hoping to go further with my course now this is sorted, thanks.",
+            "Please send it to the manager at the site as well so she has a copy.",
+            "I got a second opinion from my GP and it's fine.",
+            "Dziękuję, egzamin został przełożony na poniedziałek.",
+            "Mulțumesc, directorul m-a sunat ieri și totul e rezolvat.",
+            "Obrigado, agora posso passar para a próxima etapa do meu curso.",
+            "Maine manager se baat ki, sab theek hai.",
         ] {
             let r = read_reply(t, &AFTER);
             assert_ne!(r.intent, ReplyIntent::Escalate, "{t}: {}", r.reason);

@@ -42,7 +42,7 @@ pub enum WriteError {
 }
 
 fn put(path: PathBuf, bytes: &[u8]) -> Result<PathBuf, WriteError> {
-    std::fs::write(&path, bytes).map_err(|source| WriteError::Io {
+    crate::private_fs::write(&path, bytes).map_err(|source| WriteError::Io {
         path: path.clone(),
         source,
     })?;
@@ -63,7 +63,7 @@ pub fn csv_of(t: &Table) -> Result<Vec<u8>, WriteError> {
 /// Write the report in `format` into the folder `out` (created if needed);
 /// returns the files written.
 pub fn write(report: &Report, format: Format, out: &Path) -> Result<Vec<PathBuf>, WriteError> {
-    std::fs::create_dir_all(out).map_err(|source| WriteError::Io {
+    crate::private_fs::create_dir_all(out).map_err(|source| WriteError::Io {
         path: out.to_path_buf(),
         source,
     })?;

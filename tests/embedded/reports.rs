@@ -151,6 +151,17 @@ async fn the_report_in_every_format_says_what_the_cases_say_across_the_clock_cha
         bin(&app, &args)
     };
     let json_path = run("json");
+    // The report names people (the oldest case's holder, lessons in
+    // handlers' words): owner-only, as every export.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+        assert_eq!(mode(Path::new(json_path.trim())), 0o600);
+        assert_eq!(
+            mode(Path::new(json_path.trim()).parent().expect("folder")),
+            0o700
+        );
+    }
     let json: Value =
         serde_json::from_str(&std::fs::read_to_string(json_path.trim()).expect("json"))
             .expect("json");

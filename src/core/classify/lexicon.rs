@@ -289,13 +289,14 @@ pub(super) static OTHER_PLACE_DELIVERS_ABROAD: LazyLock<Regex> = LazyLock::new(|
         .expect("static regex")
 });
 
-/// Words of a worry about someone. The word "safeguarding" alone, in a
-/// message that is not a complaint (a job application for a safeguarding
-/// post, thanks to the safeguarding team, a question about the policy),
+/// Words of a worry about someone, or of asking the safeguarding people to
+/// act ("could your safeguarding lead phone me about my daughter"). The
+/// word "safeguarding" alone, in a message that is not a complaint (a job
+/// application for a safeguarding post, thanks to the safeguarding team),
 /// raises the flag only beside one of these: a concern reported under any
 /// kind must still reach the safeguarding lead.
 pub(super) static CONCERN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(concern(ed|s|ing)?|worr(y|ied|ies|ying)|risk|unsafe|scared|afraid|frightened|danger\w*|report(ed|ing)? (it|this|him|her|them)|incident|disclos\w*|hurt|harm(ed)?|urgent(ly)?|pryder(on)?|poeni|niepokoj\w*|martwi\w*|preocup\w*|îngrijor\w*|ingrijor\w*)\b")
+    Regex::new(r"\b(concern(ed|s|ing)?|worr(y|ied|ies|ying)|risk|unsafe|scared|afraid|frightened|danger\w*|report(ed|ing)? (it|this|him|her|them)|incident|disclos\w*|hurt|harm(ed)?|urgent(ly)?|phone|call|ring|speak|talk|contact|help|child|children|daughter|son|young person|placement|pryder(on)?|poeni|niepokoj\w*|martwi\w*|preocup\w*|îngrijor\w*|ingrijor\w*)\b")
         .expect("static regex")
 });
 

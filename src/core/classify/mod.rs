@@ -717,6 +717,11 @@ mod tests {
             "I have a safeguarding concern about a learner in my son's group and do not know who to tell.",
         );
         assert!(flags.contains(&Flag::Safeguarding), "{flags:?}");
+        let (_, flags) = flags_of(
+            "Request",
+            "Could your designated safeguarding lead phone me today about my daughter's placement? Sam Jones",
+        );
+        assert!(flags.contains(&Flag::Safeguarding), "{flags:?}");
     }
 
     #[test]

@@ -120,13 +120,28 @@ fn start_at(lines: &[&str], i: usize) -> Start {
     if headers::is_forward_mark(line) {
         return Start::Rest(HistoryKind::Forward);
     }
-    // Our own notification's line under which its quoted text starts: the
-    // handler wrote above it, everything from it down is ours.
+    // Our own line from a notification's link: when the client quoted our
+    // notification under it, everything from it down is ours; alone (the
+    // link's body, with the handler's words above or below it) only the
+    // line itself goes (`tidy`).
     if line
         .trim_start()
         .starts_with(crate::core::handler_intent::HINT_MARK)
     {
-        return Start::Rest(HistoryKind::Reply);
+        let next = lines[i + 1..]
+            .iter()
+            .position(|l| !l.trim().is_empty())
+            .map(|n| i + 1 + n);
+        if next.is_some_and(|n| {
+            headers::header_block_at(lines, n)
+                || quote_block_at(lines, n)
+                || attribution::attribution_at(lines, n).is_some()
+                || headers::is_separator(lines[n])
+                || headers::is_original_message(lines[n])
+        }) {
+            return Start::Rest(HistoryKind::Reply);
+        }
+        return Start::Text;
     }
     // GroupWise's ">>> Name <address> 19/11/2026 10:00 >>>", and
     // BlackBerry's bare "Original Message" over a header block.
@@ -363,6 +378,17 @@ fn tidy(new_lines: &mut Vec<&str>, removed: &mut Vec<String>) {
             new_lines.truncate(i);
         }
     }
+    // Our mark from a notification's link, and the blank line it leaves.
+    while let Some(i) = new_lines.iter().position(|l| {
+        l.trim_start()
+            .starts_with(crate::core::handler_intent::HINT_MARK)
+    }) {
+        new_lines.remove(i);
+        let blank = |j: usize| new_lines.get(j).is_some_and(|l| l.trim().is_empty());
+        if i > 0 && blank(i - 1) && blank(i) {
+            new_lines.remove(i);
+        }
+    }
     new_lines.retain(|l| {
         if footers::is_device_footer(l) {
             removed.push(l.to_string());
@@ -565,10 +591,20 @@ mod tests {
     #[test]
     fn our_write_above_line_starts_the_history() {
         let t = format!(
-            "I'll ring her on Monday first.\n\n{} what you write goes to Jo Bloggs as a question.\n\nFrom: complaintd\nquoted",
+            "I'll ring her on Monday first.\n\n{} what you write goes to Jo Bloggs as a question.\n\nFrom: ALS Training <info@als.test>\nSent: 02 December 2026 10:00\nTo: Rhian Morgan <rhian@als.test>\nSubject: [ALS-2026-0001] New complaint\n\nquoted",
             crate::core::handler_intent::HINT_MARK
         );
         assert_eq!(reply_text(&t), "I'll ring her on Monday first.");
+        // The link's own body: the mark alone, the handler's words above
+        // and below it all kept (only the mark goes).
+        let t = format!(
+            "Dear Jo,\n\n{} it goes to Jo as the Stage 1 response.\n\nWe have refunded the fee.\n\nKind regards",
+            crate::core::handler_intent::HINT_MARK
+        );
+        assert_eq!(
+            reply_text(&t),
+            "Dear Jo,\n\nWe have refunded the fee.\n\nKind regards"
+        );
     }
 
     #[test]
@@ -597,6 +633,9 @@ mod tests {
         );
         // An address the writer typed for a letter to reach them: kept.
         let t = "Please send the letter to my home.\n\nJo Bloggs\n12 High Street, Cardiff CF10 1AA";
+        assert_eq!(reply_text(t), t);
+        let t =
+            "Please reply by post.\n\nJo Bloggs\n\n12 High Street\nCardiff CF10 1AA\n07700 900123";
         assert_eq!(reply_text(t), t);
     }
 }

@@ -237,14 +237,32 @@ pub(super) fn contact_card_at(lines: &[&str]) -> Option<usize> {
                 || l.contains("http")
                 || l.contains('|')
         });
+    // An organisation's card names one ("… Ltd", a web or mail address, a
+    // charity number, "Council"); an address the writer typed for a reply
+    // by post opens on a house number and names none.
     let first = block[0].trim();
     let organisation = first.chars().count() <= 100
         && !first.ends_with(['.', '?', '!', ':'])
+        && !first.chars().any(|c| c.is_ascii_digit())
+        && (ORGANISATION.is_match(first) || block.iter().any(|l| COMPANY_LIKE.is_match(l)))
         && rest.iter().all(|l| card_line(l))
         && lines[p_start..=p_end].len() <= 4
         && lines[p_start..=p_end].iter().any(|l| is_name_with_title(l));
     (person || organisation).then_some(start)
 }
+
+/// A line that names an organisation rather than a place: a legal form, a
+/// web or mail address, a charity's or company's number.
+static COMPANY_LIKE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(ltd|limited|plc|llp|cic)\b|www\.|https?://|\S@\S|registered charity|charity (no|number)|company (no|number)")
+        .expect("static regex")
+});
+
+/// Words in an organisation's name.
+static ORGANISATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(council|cyngor|services|advocacy|advice|association|union|trust|nhs|university|college|school|academy|office of|partnership|group|foundation|charity)\b")
+        .expect("static regex")
+});
 
 /// A company's legal form, a UK postcode or a web address: what a typed
 /// telephone number alone lacks to be a signature.
