@@ -23,6 +23,27 @@ use std::time::{Duration, Instant};
 /// How long any one wait may take before the render fails.
 const DEADLINE: Duration = Duration::from_secs(60);
 
+/// Run the demo into `dir` and return the HTML files it names on the lines
+/// that start with `label` ("digest (HTML)", "report (HTML)").
+pub fn demo_pages(dir: &Path, label: &str) -> Vec<PathBuf> {
+    let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))
+        .args(["demo", "--dir"])
+        .arg(dir)
+        .output()
+        .expect("run demo");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix(label))
+        .map(|p| PathBuf::from(p.trim()))
+        .collect()
+}
+
+/// Where a run's screenshots go (kept after the test, for looking at).
+pub fn shots() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")
+}
+
 /// How a page is shown.
 #[derive(Debug, Clone, Copy)]
 pub struct View {

@@ -4,36 +4,15 @@
 //! overflowing, with screenshots kept. `UPDATE_SCREENSHOTS=1` also writes
 //! the README's screenshot, `docs/digest.png`.
 
-use crate::browser::{render, View};
+use crate::browser::{demo_pages, render, shots, View};
 use chrono::Datelike;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-/// Run the demo into `dir` and return the digest HTML files it names.
-fn demo_digests(dir: &Path) -> Vec<PathBuf> {
-    let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))
-        .args(["demo", "--dir"])
-        .arg(dir)
-        .output()
-        .expect("run demo");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
-    text.lines()
-        .filter_map(|l| l.trim().strip_prefix("digest (HTML)"))
-        .map(|p| PathBuf::from(p.trim()))
-        .collect()
-}
-
-/// Where this run's screenshots go (kept after the test, for looking at).
-fn shots() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")
-}
+use std::path::Path;
 
 #[tokio::test]
 async fn the_demos_digest_renders_cleanly_with_its_chart_in_a_pane_a_phone_and_with_images_blocked()
 {
     let dir = tempfile::tempdir().expect("tempdir");
-    let pages = demo_digests(&dir.path().join("demo"));
+    let pages = demo_pages(&dir.path().join("demo"), "digest (HTML)");
     assert_eq!(pages.len(), 2, "one digest per provider");
     for page in &pages {
         let html = std::fs::read_to_string(page).expect("digest html");

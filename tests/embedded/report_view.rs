@@ -4,33 +4,13 @@
 //! overflowing, with screenshots kept. `UPDATE_SCREENSHOTS=1` also writes
 //! the README's screenshot, `docs/report.png`.
 
-use crate::browser::{render, View};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-/// Run the demo into `dir` and return the report HTML files it names.
-fn demo_reports(dir: &Path) -> Vec<PathBuf> {
-    let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))
-        .args(["demo", "--dir"])
-        .arg(dir)
-        .output()
-        .expect("run demo");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
-    text.lines()
-        .filter_map(|l| l.trim().strip_prefix("report (HTML)"))
-        .map(|p| PathBuf::from(p.trim()))
-        .collect()
-}
-
-fn shots() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")
-}
+use crate::browser::{demo_pages, render, shots, View};
+use std::path::Path;
 
 #[tokio::test]
 async fn the_demos_report_renders_cleanly_with_every_chart_on_a_screen_and_at_a4_width() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let pages = demo_reports(&dir.path().join("demo"));
+    let pages = demo_pages(&dir.path().join("demo"), "report (HTML)");
     assert_eq!(pages.len(), 2, "one report per provider");
     for page in &pages {
         let html = std::fs::read_to_string(page).expect("report html");
