@@ -36,11 +36,7 @@ pub async fn build(
     let figures = store.figures(period, calendar, now).await?;
     let days = (period.to - period.from).num_days().max(1) as u32;
     let weeks: Vec<Week> = store
-        .weekly_series(
-            period.last(),
-            days.div_ceil(7).clamp(1, MAX_WEEKS),
-            calendar,
-        )
+        .weekly_series(period.last(), days.div_ceil(7).clamp(1, MAX_WEEKS))
         .await?;
     let mut quarters = Vec::new();
     for q in period.quarters() {

@@ -397,7 +397,7 @@ async fn october_figures_count_local_days_across_the_clock_change() {
 
     // The digest's cheap read says the same.
     assert_eq!(
-        store.received(october, &cal).await.expect("received"),
+        store.received(october).await.expect("received"),
         f.received
     );
 }
@@ -428,7 +428,7 @@ async fn the_weekly_series_counts_local_weeks_and_reconciles_with_the_period_fig
     let (_dir, store) = fixture().await;
     let cal = Calendar::new(Nation::EnglandAndWales);
     let weeks = store
-        .weekly_series(day("2026-11-01"), 2, &cal)
+        .weekly_series(day("2026-11-01"), 2)
         .await
         .expect("weeks");
     let got: Vec<(String, u64, u64, u64)> = weeks
