@@ -34,10 +34,13 @@ pub(super) const RETENTION_DUE: &str = "SELECT reference, data FROM cases
      WHERE anonymised_at IS NULL AND closed_at IS NOT NULL AND closed_at <= ?1
      ORDER BY closed_at, reference";
 
-/// Complaints closed in (`?1`, `?2`], from the `cases_closed` index (the
-/// survey step).
+/// Complaints closed in (`?1`, `?2`] not yet sent a survey, from the
+/// `cases_closed` index and `case_surveys` (the survey step: one already
+/// surveyed would only be passed over, and the step looks two weeks back
+/// every day).
 pub(super) const CLOSED_BETWEEN: &str = "SELECT reference FROM cases
      WHERE closed_at > ?1 AND closed_at <= ?2 AND kind = 'complaint'
+       AND NOT EXISTS (SELECT 1 FROM case_surveys s WHERE s.case_ref = cases.reference)
      ORDER BY closed_at, reference";
 
 /// How many cases were anonymised at or after `?1` (same index).
@@ -62,8 +65,8 @@ impl Store {
         rows.into_iter().map(CaseData::case).collect()
     }
 
-    /// Complaints closed after `from` and at or before `until` (the daily
-    /// survey step).
+    /// Complaints closed after `from` and at or before `until` that have
+    /// not been sent a survey (the daily survey step).
     pub async fn closed_between(
         &self,
         from: DateTime<Utc>,
