@@ -758,7 +758,10 @@ async fn first_tick(db: &Path, dir: &Path, surveys: bool) -> (Run, usize, usize)
         let policy = dir.join("policy.toml");
         let text = std::fs::read_to_string(&policy).expect("policy");
         let off = text.replace("[survey]\nenabled = true", "[survey]\nenabled = false");
-        assert_ne!(off, text, "the example policy has no survey step to switch off");
+        assert_ne!(
+            off, text,
+            "the example policy has no survey step to switch off"
+        );
         std::fs::write(&policy, off).expect("policy");
     }
     let store = Store::open(&copy).await.expect("open copy");
@@ -833,7 +836,10 @@ pub async fn figures(n: usize, cache_dir: &Path, work: &Path) -> Figures {
     // step, work that grows with a day's closures, not with the cases kept).
     let (tick, digest_bytes, _) = first_tick(&db, &work.join("tick"), false).await;
     let (tick_surveys, _, surveys) = first_tick(&db, &work.join("tick-surveys"), true).await;
-    assert!(surveys > 0, "the tick surveyed no complaint closed since yesterday");
+    assert!(
+        surveys > 0,
+        "the tick surveyed no complaint closed since yesterday"
+    );
 
     // The performance report for a year, with every chart, from the cached database.
     let report_dir = work.join("report");

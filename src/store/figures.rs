@@ -164,9 +164,7 @@ pub(super) mod sql {
     /// found in the cases_state index alone, then the first by reference
     /// received then (rather than sorting every open complaint's row).
     pub fn oldest_open(p: &str) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!(
-            "{p}SELECT reference, opened_at, stage, handler"
-        ));
+        let mut q = QueryBuilder::new(format!("{p}SELECT reference, opened_at, stage, handler"));
         open_complaints(&mut q);
         q.push(" AND opened_at = (SELECT MIN(opened_at)");
         open_complaints(&mut q);
@@ -232,9 +230,7 @@ pub(super) mod sql {
 
     /// The lessons register, in the order of its index.
     pub fn lessons(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!(
-            "{p}SELECT case_ref, opened_at, closed_at, lesson"
-        ));
+        let mut q = QueryBuilder::new(format!("{p}SELECT case_ref, opened_at, closed_at, lesson"));
         received_on(&mut q, "case_lessons", from, to);
         q.push(" ORDER BY opened_day, opened_at, case_ref");
         q
@@ -377,11 +373,10 @@ impl Store {
             }
         }
 
-        let rows: Vec<(String, i64, i64, i64)> =
-            sql::remedies("", day0, day1, &offsets(from, to))
-                .build_query_as()
-                .fetch_all(&mut *c)
-                .await?;
+        let rows: Vec<(String, i64, i64, i64)> = sql::remedies("", day0, day1, &offsets(from, to))
+            .build_query_as()
+            .fetch_all(&mut *c)
+            .await?;
         let remedies = rows
             .into_iter()
             .map(|(k, total, done, on_time)| {
@@ -538,13 +533,11 @@ impl Store {
         day0: NaiveDate,
         day1: NaiveDate,
     ) -> Result<(Received, u64), StoreError> {
-        let rows: Vec<(Kind, i64, State, String, String, i64)> = sql::received(
-            "", day0, day1,
-        )
-        .build_query_as()
-        .fetch_all(&mut *c)
-        .await
-        .read_from("cases")?;
+        let rows: Vec<(Kind, i64, State, String, String, i64)> = sql::received("", day0, day1)
+            .build_query_as()
+            .fetch_all(&mut *c)
+            .await
+            .read_from("cases")?;
         let mut by_kind: BTreeMap<&'static str, (Kind, u64)> = BTreeMap::new();
         let mut by_stage: BTreeMap<usize, u64> = BTreeMap::new();
         let mut by_source: BTreeMap<String, u64> = BTreeMap::new();

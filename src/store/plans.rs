@@ -135,7 +135,10 @@ async fn digest_and_scheduler_queries_search_indexes_and_scan_no_growing_table()
     let figure_queries = [
         ("figures received", figures::received(p, day0, day1)),
         ("figures by flag", figures::by_flag(p, day0, day1)),
-        ("figures received days", figures::received_days(p, day0, day1)),
+        (
+            "figures received days",
+            figures::received_days(p, day0, day1),
+        ),
         ("figures met", figures::met(p, day0, day1, None)),
         (
             "figures met respond",
@@ -162,8 +165,7 @@ async fn digest_and_scheduler_queries_search_indexes_and_scan_no_growing_table()
         let tree = plan_tree(&store, q).await;
         let plan: Vec<String> = tree.iter().map(|(_, _, d)| d.clone()).collect();
         let reads = |d: &str| {
-            d.starts_with("SEARCH ")
-                && GROWING.iter().any(|t| d[7..].starts_with(&format!("{t} ")))
+            d.starts_with("SEARCH ") && GROWING.iter().any(|t| d[7..].starts_with(&format!("{t} ")))
         };
         let sorted_rows = tree.iter().any(|(_, parent, d)| {
             d.contains("TEMP B-TREE FOR GROUP BY")
@@ -196,6 +198,8 @@ async fn digest_and_scheduler_queries_search_indexes_and_scan_no_growing_table()
         CLOSED_BETWEEN,
         ANONYMISED_COUNT,
         ANONYMISED_LIST,
+        super::UNPACKED_MESSAGES,
+        super::UNPACKED_OUTBOX,
     ] {
         queries.push((sql, QueryBuilder::new(format!("{p}{sql}"))));
     }
@@ -227,4 +231,26 @@ fn a_scan_of_a_growing_table_is_recognised() {
     ]))
     .is_empty());
     assert!(scans(&plan(&["SCAN cases_extra"])).is_empty());
+}
+
+/// The look for unpacked rows at every open reads its partial index (a
+/// range of the rowid from 0 would be the whole table).
+#[tokio::test]
+async fn the_look_for_unpacked_rows_reads_only_those() {
+    let (_dir, store) = store().await;
+    for (sql, index) in [
+        (super::UNPACKED_MESSAGES, "messages_unpacked"),
+        (super::UNPACKED_OUTBOX, "outbox_unpacked"),
+    ] {
+        let plan = plan_of(
+            &store,
+            QueryBuilder::new(format!("EXPLAIN QUERY PLAN {sql}")),
+        )
+        .await;
+        assert!(
+            plan.iter()
+                .any(|d| d.contains(&format!("USING INDEX {index}"))),
+            "{sql}: {plan:?}"
+        );
+    }
 }

@@ -866,10 +866,7 @@ async fn chart(
     now: DateTime<Utc>,
 ) -> Result<Option<(DigestChart, Vec<u8>)>, StoreError> {
     let today = app.calendar.to_local(now).date();
-    let weeks = app
-        .store
-        .weekly_series(today, CHART_WEEKS)
-        .await?;
+    let weeks = app.store.weekly_series(today, CHART_WEEKS).await?;
     let (w, h) = CHART_SIZE;
     match crate::report::chart::weekly(&weeks, w, h) {
         Ok(c) => Ok(Some((

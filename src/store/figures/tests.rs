@@ -396,10 +396,7 @@ async fn october_figures_count_local_days_across_the_clock_change() {
     assert_eq!(f.lessons[0].lesson, "Publish the timetable a week ahead");
 
     // The digest's cheap read says the same.
-    assert_eq!(
-        store.received(october).await.expect("received"),
-        f.received
-    );
+    assert_eq!(store.received(october).await.expect("received"), f.received);
 }
 
 #[tokio::test]
@@ -466,7 +463,8 @@ async fn the_weekly_series_counts_local_weeks_and_reconciles_with_the_period_fig
 /// Instants either side of every change of the clocks from 1997 to 2037, to
 /// the second and with a fraction, as the store writes them.
 fn around_clock_changes() -> Vec<DateTime<Utc>> {
-    let offsets = crate::core::report::utc_offsets(at("1997-01-01T00:00:00Z"), at("2037-12-31T00:00:00Z"));
+    let offsets =
+        crate::core::report::utc_offsets(at("1997-01-01T00:00:00Z"), at("2037-12-31T00:00:00Z"));
     let mut out = Vec::new();
     for (change, _) in offsets.1 {
         for secs in [-3601, -3600, -1, 0, 1, 3599, 3600, 82_799, 82_800, 86_399] {
@@ -522,9 +520,7 @@ async fn a_database_from_before_the_figure_tables_back_fills_them_to_the_same_fi
             due: *t,
             breached: false,
         };
-        Store::record_met(&mut tx, &clk, &d, *t)
-            .await
-            .expect("met");
+        Store::record_met(&mut tx, &clk, &d, *t).await.expect("met");
     }
     tx.commit().await.expect("commit");
     let mut want = Vec::new();
@@ -618,7 +614,12 @@ async fn a_database_from_before_the_figure_tables_back_fills_them_to_the_same_fi
                 None,
                 Some("cwynion".into())
             ),
-            ("FIG-2026-0003".into(), Some("2026-11-01".into()), None, None),
+            (
+                "FIG-2026-0003".into(),
+                Some("2026-11-01".into()),
+                None,
+                None
+            ),
         ]
     );
 }
@@ -643,7 +644,9 @@ async fn the_figure_tables_follow_later_writes_of_a_case_and_its_messages() {
     let mut b = case(2, Kind::Complaint, State::Open, "2026-10-06T10:00:00Z");
     let mut tx = store.begin().await.expect("begin");
     for x in [&a, &b] {
-        Store::save_case(&mut tx, x, x.opened_at).await.expect("save");
+        Store::save_case(&mut tx, x, x.opened_at)
+            .await
+            .expect("save");
     }
     tx.commit().await.expect("commit");
     let f = store.figures(october, &cal, now).await.expect("figures");
