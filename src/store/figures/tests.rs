@@ -593,7 +593,8 @@ async fn a_database_from_before_the_figure_tables_back_fills_them_to_the_same_fi
         assert_eq!((start_day, met_day), (local, local), "the local day of {t}");
     }
     // A case's row: its received day, language and mailbox.
-    let rows: Vec<(String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+    type Row = (String, Option<String>, Option<String>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT reference, opened_day, language, source FROM cases ORDER BY reference",
     )
     .fetch_all(&store.pool)
