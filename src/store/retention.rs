@@ -34,13 +34,15 @@ pub(super) const RETENTION_DUE: &str = "SELECT reference, data FROM cases
      WHERE anonymised_at IS NULL AND closed_at IS NOT NULL AND closed_at <= ?1
      ORDER BY closed_at, reference";
 
-/// Complaints closed in (`?1`, `?2`] not yet sent a survey, from the
-/// `cases_closed` index and `case_surveys` (the survey step: one already
-/// surveyed would only be passed over, and the step looks two weeks back
-/// every day).
+/// Complaints closed in (`?1`, `?2`], from the `cases_closed` index (the
+/// survey step). A case already surveyed (a row in `case_surveys`, so no
+/// case's JSON is read), or already recorded as passed over (its "no
+/// survey" audit line), is not offered again on the window's later days.
 pub(super) const CLOSED_BETWEEN: &str = "SELECT reference FROM cases
      WHERE closed_at > ?1 AND closed_at <= ?2 AND kind = 'complaint'
        AND NOT EXISTS (SELECT 1 FROM case_surveys s WHERE s.case_ref = cases.reference)
+       AND NOT EXISTS (SELECT 1 FROM audit a
+                       WHERE a.case_ref = cases.reference AND a.action = 'no survey')
      ORDER BY closed_at, reference";
 
 /// How many cases were anonymised at or after `?1` (same index).
@@ -66,7 +68,7 @@ impl Store {
     }
 
     /// Complaints closed after `from` and at or before `until` that have
-    /// not been sent a survey (the daily survey step).
+    /// not been sent a survey nor passed over (the daily survey step).
     pub async fn closed_between(
         &self,
         from: DateTime<Utc>,

@@ -301,3 +301,45 @@ async fn a_forwarded_address_is_never_asked_for_consent() {
         "the employer in the forwarded headers was written to"
     );
 }
+
+/// A complainant who asks to withdraw before the response: nothing changes
+/// on its own (a reply is never enough to end a complaint); the handler is
+/// told what was asked and how to confirm it, and `#withdraw` then does.
+#[tokio::test]
+async fn a_request_to_withdraw_goes_to_the_handler_to_confirm() {
+    let mut app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    let r = opened(&mut app).await;
+    let before = app.case(&r).await;
+    app.advance(Duration::days(1));
+    let ack = app.last("acknowledgement", JO).await;
+    app.deliver(&app.gmail_reply(
+        &ack,
+        JO,
+        "My coach rang and we have rebooked everything, so please could you withdraw my complaint.\n\nJo",
+        31,
+    ))
+    .await;
+    app.send().await;
+    let after = app.case(&r).await;
+    assert_eq!((after.state, after.stage), (before.state, before.stage));
+    let update = describe(&app.last("complainant_update", PRIYA).await);
+    assert!(
+        update.contains("asks to withdraw the complaint") && update.contains("#withdraw"),
+        "{update}"
+    );
+    assert!(audit(&app, &r)
+        .await
+        .join("\n")
+        .contains("read as withdraw"));
+    let note = app.last("handler_notification", PRIYA).await;
+    app.deliver(&clicked(
+        &note,
+        "note",
+        PRIYA,
+        "#withdraw sorted with the coach",
+        "withdraw-1@staff.test",
+    ))
+    .await;
+    app.send().await;
+    assert_eq!(app.case(&r).await.state.as_str(), "withdrawn");
+}
