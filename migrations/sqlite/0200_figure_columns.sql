@@ -101,16 +101,18 @@ CREATE TABLE case_surveys (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX case_surveys_day ON case_surveys (opened_day, kind, sent_at, answered_at, satisfied, score);
 
--- The lessons-learnt register, in the order the report lists it.
+-- The lessons-learnt register, kept in the order the report lists it (a
+-- period's lessons are one range of the table itself, row after row).
 CREATE TABLE case_lessons (
-    case_ref    TEXT PRIMARY KEY,
-    opened_day  TEXT,
-    kind        TEXT NOT NULL,
+    opened_day  TEXT NOT NULL,
     opened_at   TEXT NOT NULL,
+    case_ref    TEXT NOT NULL,
+    kind        TEXT NOT NULL,
     closed_at   TEXT,
-    lesson      TEXT NOT NULL
+    lesson      TEXT NOT NULL,
+    PRIMARY KEY (opened_day, opened_at, case_ref)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX case_lessons_day ON case_lessons (opened_day, opened_at, case_ref);
+CREATE INDEX case_lessons_case ON case_lessons (case_ref);
 
 -- A case's record rows from its JSON: the same statements on insert and on
 -- update (SQLite triggers cannot share a body).
@@ -135,7 +137,7 @@ CREATE TRIGGER cases_records_insert AFTER INSERT ON cases BEGIN
         WHERE NEW.data ->> '$.survey' IS NOT NULL;
     INSERT INTO case_lessons (case_ref, opened_day, kind, opened_at, closed_at, lesson)
         SELECT NEW.reference, NEW.opened_day, NEW.kind, NEW.opened_at, NEW.closed_at, NEW.data ->> '$.lessons'
-        WHERE NEW.data ->> '$.lessons' IS NOT NULL;
+        WHERE NEW.data ->> '$.lessons' IS NOT NULL AND NEW.opened_day IS NOT NULL;
 END;
 
 CREATE TRIGGER cases_records_update AFTER UPDATE OF kind, opened_at, closed_at, opened_day, data ON cases BEGIN
@@ -166,7 +168,7 @@ CREATE TRIGGER cases_records_update AFTER UPDATE OF kind, opened_at, closed_at, 
         WHERE NEW.data ->> '$.survey' IS NOT NULL;
     INSERT INTO case_lessons (case_ref, opened_day, kind, opened_at, closed_at, lesson)
         SELECT NEW.reference, NEW.opened_day, NEW.kind, NEW.opened_at, NEW.closed_at, NEW.data ->> '$.lessons'
-        WHERE NEW.data ->> '$.lessons' IS NOT NULL;
+        WHERE NEW.data ->> '$.lessons' IS NOT NULL AND NEW.opened_day IS NOT NULL;
 END;
 
 -- The mailbox of a case's first message (by received time, then row),

@@ -14,11 +14,21 @@ use sqlx::{QueryBuilder, Sqlite};
 
 /// The figures whose rows grow with a period's cases: their grouping must
 /// follow an index, never a sort of the period's rows.
-const ROW_SORTS: [&str; 4] = [
+const ROW_SORTS: [&str; 5] = [
     "figures received",
     "figures received days",
     "figures met",
     "figures outcomes",
+    "figures lessons",
+];
+
+/// Partial indexes of rare rows (0202): reading one whole is not a scan of
+/// its table.
+const PARTIAL: [&str; 4] = [
+    "messages_unpacked",
+    "outbox_unpacked",
+    "cases_paused",
+    "case_extensions_beyond",
 ];
 
 /// Tables that grow with every case or message.
@@ -69,6 +79,7 @@ async fn plan_tree(store: &Store, mut q: QueryBuilder<Sqlite>) -> Vec<(i64, i64,
 /// The plan's lines that read a growing table from end to end.
 fn scans(plan: &[String]) -> Vec<String> {
     plan.iter()
+        .filter(|d| !PARTIAL.iter().any(|i| d.ends_with(&format!(" INDEX {i}"))))
         .filter(|d| {
             GROWING.iter().any(|t| {
                 d.strip_prefix("SCAN ")
@@ -168,7 +179,7 @@ async fn digest_and_scheduler_queries_search_indexes_and_scan_no_growing_table()
             d.starts_with("SEARCH ") && GROWING.iter().any(|t| d[7..].starts_with(&format!("{t} ")))
         };
         let sorted_rows = tree.iter().any(|(_, parent, d)| {
-            d.contains("TEMP B-TREE FOR GROUP BY")
+            (d.contains("TEMP B-TREE FOR GROUP BY") || d.contains("TEMP B-TREE FOR ORDER BY"))
                 && tree.iter().any(|(_, p, r)| p == parent && reads(r))
         });
         let bad = plan.iter().any(|d| {
@@ -233,23 +244,32 @@ fn a_scan_of_a_growing_table_is_recognised() {
     assert!(scans(&plan(&["SCAN cases_extra"])).is_empty());
 }
 
-/// The look for unpacked rows at every open reads its partial index (a
-/// range of the rowid from 0 would be the whole table).
+/// The look for unpacked rows at every open, and the digest's paused and
+/// beyond-cap lists, read partial indexes of just those rows (a range of
+/// the rowid from 0 would be the whole table; the open states, every open
+/// case's JSON).
 #[tokio::test]
-async fn the_look_for_unpacked_rows_reads_only_those() {
+async fn the_look_for_unpacked_rows_and_the_digests_rare_lists_read_only_those() {
     let (_dir, store) = store().await;
-    for (sql, index) in [
-        (super::UNPACKED_MESSAGES, "messages_unpacked"),
-        (super::UNPACKED_OUTBOX, "outbox_unpacked"),
+    let p = "EXPLAIN QUERY PLAN ";
+    for (q, index) in [
+        (
+            QueryBuilder::new(format!("{p}{}", super::UNPACKED_MESSAGES)),
+            "messages_unpacked",
+        ),
+        (
+            QueryBuilder::new(format!("{p}{}", super::UNPACKED_OUTBOX)),
+            "outbox_unpacked",
+        ),
+        (sql::paused(p, None), "cases_paused"),
+        (sql::paused(p, Some(30)), "cases_paused"),
+        (sql::beyond_cap(p, None), "case_extensions_beyond"),
+        (sql::beyond_cap(p, Some(30)), "case_extensions_beyond"),
     ] {
-        let plan = plan_of(
-            &store,
-            QueryBuilder::new(format!("EXPLAIN QUERY PLAN {sql}")),
-        )
-        .await;
+        let sql = q.sql().as_str().to_string();
+        let plan = plan_of(&store, q).await;
         assert!(
-            plan.iter()
-                .any(|d| d.contains(&format!("USING INDEX {index}"))),
+            plan.iter().any(|d| d.contains(&format!("INDEX {index}"))),
             "{sql}: {plan:?}"
         );
     }
