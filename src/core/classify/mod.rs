@@ -570,9 +570,26 @@ fn flags(
 
 /// Whether `words` (a place's name as written) name the organisation
 /// itself, judged by its mail domains: "als training" or "alstraining"
-/// for `info@alstraining.org.uk`, "pareto" for `feedback@pareto.co.uk`.
+/// for `info@alstraining.org.uk`, "pareto" for `feedback@pareto.co.uk`,
+/// and a name whose initials are the domain ("Cardiff and Vale College"
+/// for `info@cavc.ac.uk`).
 fn names_us(words: &str, own_addresses: &[String]) -> bool {
     let joined: String = words.split_whitespace().collect();
+    // The initials of each run of words that ends the name (a flag cue's
+    // match starts with words before the name: "held at cardiff and vale
+    // college"), with and without "and", "of", "the".
+    let list: Vec<&str> = words.split_whitespace().collect();
+    let initials = |from: usize, skip_small: bool| -> String {
+        list[from..]
+            .iter()
+            .filter(|w| !skip_small || !matches!(**w, "and" | "of" | "the" | "for" | "a"))
+            .filter_map(|w| w.chars().next())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let by_initials: Vec<String> = (0..list.len().saturating_sub(1))
+        .flat_map(|i| [initials(i, false), initials(i, true)])
+        .collect();
     own_addresses
         .iter()
         .filter_map(|a| a.rsplit_once('@').map(|(_, d)| d))
@@ -584,6 +601,7 @@ fn names_us(words: &str, own_addresses: &[String]) -> bool {
                 || joined.starts_with(n.as_str())
                 || (joined.len() >= 3 && n.starts_with(joined.as_str()))
                 || joined.contains(n.as_str())
+                || (n.len() >= 3 && by_initials.iter().any(|i| *i == n))
         })
 }
 
@@ -704,6 +722,16 @@ mod tests {
         );
         let (_, flags) = flags_of("Complaint", &own);
         assert!(!flags.contains(&Flag::Subcontractor), "{flags:?}");
+        // A college whose mail domain is its initials names itself in full.
+        let raw = format!(
+            "From: Jo Bloggs <jo@mail.test>\r\nTo: info@cavc.ac.uk\r\nSubject: Complaint\r\nMessage-ID: <f@mail.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{UNHAPPY} My practical sessions are held at Cardiff and Vale College and the tutor never turns up.\r\n\r\nJo Bloggs\r\n"
+        );
+        let hints = Hints {
+            own_addresses: vec!["info@cavc.ac.uk".into()],
+            ..Hints::default()
+        };
+        let c = classify_raw(raw.as_bytes(), &hints).expect("parses");
+        assert!(!c.flags.contains(&Flag::Subcontractor), "{:?}", c.reasons);
         let unnamed = format!("{UNHAPPY} My classes at the college keep being cancelled.");
         let (_, flags) = flags_of("Complaint", &unnamed);
         assert!(!flags.contains(&Flag::Subcontractor), "{flags:?}");
