@@ -601,7 +601,7 @@ fn names_us(words: &str, own_addresses: &[String]) -> bool {
                 || joined.starts_with(n.as_str())
                 || (joined.len() >= 3 && n.starts_with(joined.as_str()))
                 || joined.contains(n.as_str())
-                || (n.len() >= 3 && by_initials.iter().any(|i| *i == n))
+                || (n.len() >= 3 && by_initials.contains(&n))
         })
 }
 
