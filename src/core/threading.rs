@@ -187,12 +187,13 @@ pub fn mentions(text: &str, prefixes: &[String]) -> Vec<CaseRef> {
 }
 
 /// Words that point back to the writer's own earlier complaint or to our
-/// answer to it ("further to my complaint", "I sent a complaint last week",
-/// "the letter I got on Friday", "it's Shannon again"), in English and
-/// Welsh.
+/// answer to it ("further to my complaint of Monday", "I sent a complaint
+/// last week", "I got your letter yesterday", "it's Shannon again, about my
+/// …"), in English and Welsh. Narrow on purpose: "my complaint about the
+/// canteen" and "it's happening again" open new complaints.
 static REFERS_BACK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b((further|following|re:?|regarding|about|on) (to |up on |up )?my (complaint|concern|email|e-mail|message|letter)|my (complaint|concern) (from|last|about|of|on|dated|that|which|i)|i (sent|made|wrote|raised|lodged|submitted|put in) (a |my |in a )?(complaint|concern)|(writing|emailing|contacting you|in touch) (again|once more) (about|regarding|re|on)|(it'?s|this is) \w+ again|i forgot to (say|mention|add|tell you)|as i said in my (email|e-mail|message|complaint|letter)|the (letter|response|reply|answer|outcome|decision|email) (i|we) (got|received|had)|(i|we) (got|received|had) your (letter|response|reply|answer|outcome|decision)|(your|the) (letter|response|reply|answer|outcome|decision) (about|to|on) my (complaint|concern)|fy nghwyn|(ysgrifennu|e-bostio|cysylltu) eto)\b",
+        r"(?i)\b((further|following) (to |up on |up )?my (complaint|email|e-mail|message|letter) (of|from|last|about|on|dated|to you)|following up (on )?my complaint|my complaint (from|of) (last|yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d)|i (sent|made|lodged|submitted|put in) (a|my|in a) complaint (last|on|yesterday|earlier|a (few|couple of) (days|weeks))|(writing|emailing) (again|once more) about my complaint|it'?s \w+ again,? (i|about my)|i forgot to (say|mention|add|tell you) in my (complaint|email|message)|as i said in my (email|e-mail|message|complaint|letter)|(i|we) (got|received|had) your (letter|response|reply|answer|outcome|decision) (about|to|on|yesterday|today|this)|(your|the) (letter|response|reply|answer|outcome|decision) (about|to|on) my complaint|(ysgrifennu|e-bostio|cysylltu) eto (am|ynglŷn â) fy nghwyn)\b",
     )
     .expect("static regex")
 });
@@ -350,18 +351,25 @@ mod tests {
     #[test]
     fn words_pointing_back_to_an_earlier_complaint() {
         for t in [
-            "Further to my complaint last month, here are the receipts.",
+            "Further to my complaint of last month, here are the receipts.",
             "Hi, I made a complaint on Monday about the room.",
-            "It's Priya again, any news?",
-            "I forgot to say that it happened twice.",
-            "The letter I got yesterday does not mention the fees.",
+            "It's Priya again, about my review. Any news?",
+            "I forgot to say in my complaint that it happened twice.",
+            "I got your letter yesterday and it does not mention the fees.",
             "Rwy'n ysgrifennu eto am fy nghwyn.",
         ] {
             assert!(refers_back(t).is_some(), "{t}");
         }
+        // How a new complaint opens, which must not join an old one.
         for t in [
             "I want to make a complaint about the canteen.",
             "My daughter's coach never turned up again.",
+            "My complaint is about the placement: the supervisor keeps me behind.",
+            "My concern about the new timetable is that I cannot get there.",
+            "It's happening again, nobody rebooked my review.",
+            "The email I got from the assessor was rude.",
+            "I raised a concern with my tutor in September.",
+            "Dyma fy nghwyn am y cwrs.",
         ] {
             assert!(refers_back(t).is_none(), "{t}");
         }

@@ -27,12 +27,14 @@ pub struct AuditRow {
     pub message_id: Option<String>,
 }
 
-/// A stored case before its JSON is read.
-/// A sender's cases open or closed since `?2`, newest first, at most `?3`.
+/// A sender's complaints, not anonymised, open or closed since `?2`,
+/// newest first, at most `?3`.
 pub(super) const RECENT_CASES_OF: &str = "SELECT reference, data FROM cases
-     WHERE complainant = ?1 AND (closed_at IS NULL OR closed_at >= ?2)
+     WHERE complainant = ?1 AND kind = 'complaint' AND anonymised_at IS NULL
+       AND (closed_at IS NULL OR closed_at >= ?2)
      ORDER BY opened_at DESC LIMIT ?3";
 
+/// A stored case before its JSON is read.
 #[derive(sqlx::FromRow)]
 pub(super) struct CaseData {
     reference: String,
@@ -92,9 +94,10 @@ impl Store {
         row.map(CaseData::case).transpose()
     }
 
-    /// The cases `address` complained in that are open or closed since
-    /// `since`, newest first, at most `limit` (`cases_complainant` index):
-    /// whether a message with no reference may be about one of them.
+    /// The complaints `address` made that are open or closed since
+    /// `since` and not anonymised, newest first, at most `limit`
+    /// (`cases_complainant` index): whether a message with no reference may
+    /// be about one of them.
     pub async fn recent_cases_of(
         tx: &mut SqliteConnection,
         address: &str,

@@ -437,6 +437,7 @@ async fn process_analysed(
             thread,
             new_text: &parts.new,
             sender,
+            flags: &class.flags,
         },
         existing,
         now,
@@ -577,7 +578,7 @@ async fn process_analysed(
                 actor: case::Actor::System,
                 action: "threaded".into(),
                 detail: format!(
-                    "by its sender alone: {sender} complained in {r}, their only recent case, and wrote about it ({words:?}) with no reference and no threading headers"
+                    "by its sender alone: {sender} (vouched for by their mail server) complained in {r}, their only recent complaint, and wrote about it ({words:?}); the message named no case and its headers, tag and address found none"
                 ),
                 message_id: mail.message_id.clone(),
             }),

@@ -4,14 +4,17 @@
 //! Ingest's step between threading and the case machine.
 
 use crate::app::App;
+use crate::core::auth;
 use crate::core::case;
 use crate::core::intent::ReplyIntent;
+use crate::core::kind::Flag;
 use crate::core::mail::InboundMail;
 use crate::core::reference::CaseRef;
 use crate::core::threading;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::SqliteConnection;
+use std::collections::BTreeSet;
 
 /// How far back a case closed may still be the one a message without a
 /// reference is about: a response's escalation window and a little more.
@@ -27,6 +30,8 @@ pub(crate) struct Incoming<'a> {
     pub(crate) new_text: &'a str,
     /// Its sender's address.
     pub(crate) sender: &'a str,
+    /// The flags its own classification raised.
+    pub(crate) flags: &'a BTreeSet<Flag>,
 }
 
 /// Which case a message is about, once references written in it count.
@@ -65,6 +70,7 @@ pub(crate) async fn mentioned(
         thread,
         new_text,
         sender,
+        flags,
     } = msg;
     let mut m = Mentioned {
         existing,
@@ -90,16 +96,27 @@ pub(crate) async fn mentioned(
             }
         }
     }
-    // No threading signal and no reference, but "further to my complaint",
-    // "I sent a complaint last week": the one case its sender complained
-    // in recently. With two or more, or none, nothing is guessed (a new
-    // case opens, as before); nor for a form, which relays whatever
-    // address was typed into it.
-    if m.existing.is_none() && !staff && m.unknown.is_empty() && mail.relayed_by.is_none() {
+    // No case found, no reference, but "further to my complaint of
+    // Monday", "I sent a complaint last week": the one complaint its sender
+    // made recently. Only from a sender whose own domain's server vouches
+    // for the From address (a forged From must not act on someone's case
+    // without even knowing its reference), never for a form's relay (it
+    // carries whatever address was typed), and only when the message
+    // raises no flag the case lacks: a new safeguarding concern written as
+    // "further to my complaint" opens its own case, alerted. With two or
+    // more recent complaints, or none, nothing is guessed.
+    let vouched =
+        || auth::sender_authenticated(mail, &app.loaded.config.security.trusted_authserv_id);
+    if m.existing.is_none()
+        && !staff
+        && m.unknown.is_empty()
+        && mail.relayed_by.is_none()
+        && vouched()
+    {
         if let Some(words) = threading::refers_back(new_text) {
             let since = now - Duration::days(RECENT_DAYS);
             let mut recent = Store::recent_cases_of(tx, sender, since, 2).await?;
-            if recent.len() == 1 {
+            if recent.len() == 1 && flags.is_subset(&recent[0].flags) {
                 let c = recent.remove(0);
                 m.by_sender = Some((c.reference.clone(), words));
                 m.existing = Some(c);

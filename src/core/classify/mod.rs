@@ -756,6 +756,10 @@ mod tests {
         for body in [
             "The tutor was smelling of drink at the Christmas party, which I thought was unprofessional.",
             "The driving theory sessions were cancelled twice.",
+            "My assessor hasn't touched them in three months, my units are still unmarked.",
+            "I had not drunk anything all day because the minibus left at 6am.",
+            "The drink-driving awareness session was cancelled.",
+            "I slept in my car to make the 8am exam because the bus was cancelled.",
         ] {
             let (_, flags) = flags_of("Complaint", &format!("{UNHAPPY} {body}"));
             assert!(!flags.contains(&Flag::Safeguarding), "{body}: {flags:?}");
@@ -771,6 +775,36 @@ mod tests {
         ] {
             let (_, flags) = flags_of("Complaint", &format!("{UNHAPPY} {body}"));
             assert!(flags.contains(&Flag::StaffSubject), "{body}: {flags:?}");
+        }
+    }
+
+    /// Words the new flag cues share with ordinary complaints.
+    #[test]
+    fn look_alikes_of_the_newer_flag_cues() {
+        for (body, flag) in [
+            (
+                "My line manager is under a lot of pressure to get me through EPA.",
+                Flag::StaffSubject,
+            ),
+            (
+                "I have provided my portfolio three times for you to mark.",
+                Flag::Subcontractor,
+            ),
+            (
+                "My tutor, the one who teaches the Level 3 course, never replies.",
+                Flag::Subcontractor,
+            ),
+            (
+                "No estoy contenta: las clases impartidas por el profesor empiezan tarde.",
+                Flag::Subcontractor,
+            ),
+            (
+                "Me and my fellow apprentices were told the review was cancelled.",
+                Flag::OnBehalf,
+            ),
+        ] {
+            let (_, flags) = flags_of("Complaint", &format!("{UNHAPPY} {body}"));
+            assert!(!flags.contains(&flag), "{body}: {flags:?}");
         }
     }
 
