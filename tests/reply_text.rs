@@ -152,25 +152,80 @@ fn eval_of_a_folder_without_labels_is_an_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("labels.jsonl"));
 }
 
+/// The least a batch's `reply-text --eval` figures may be (a floor at the
+/// figures recorded in `tests/data/blind/README.md`).
+struct Floor {
+    /// The batch's folder under `tests/data/blind`.
+    batch: &'static str,
+    /// Replies, and of them complainants'.
+    size: (u64, u64),
+    /// Texts recorded exactly, at least.
+    text_exact: u64,
+    /// Complainants' replies read as labelled, at least.
+    read: u64,
+    /// Escalation requests missed, at most.
+    missed: usize,
+    /// Escalations nobody asked for, at most.
+    wrongly: usize,
+    /// Replies without threading headers, all found.
+    headerless: u64,
+}
+
+fn holds(f: Floor) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/blind")
+        .join(f.batch);
+    let r = eval_json(&dir);
+    let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}"));
+    let len = |k: &str| r[k].as_array().map_or(usize::MAX, Vec::len);
+    assert_eq!((n("messages"), n("complainant")), f.size, "{}", f.batch);
+    assert!(
+        n("text_exact") >= f.text_exact,
+        "{}: text exact {} of {}",
+        f.batch,
+        n("text_exact"),
+        f.size.0
+    );
+    assert!(
+        len("escalation_missed") <= f.missed,
+        "{}: {}",
+        f.batch,
+        r["escalation_missed"]
+    );
+    assert!(
+        len("escalated_wrongly") <= f.wrongly,
+        "{}: {}",
+        f.batch,
+        r["escalated_wrongly"]
+    );
+    assert!(
+        n("intent_correct") >= f.read,
+        "{}: {}",
+        f.batch,
+        r["misread"]
+    );
+    assert_eq!(
+        (n("headerless"), n("headerless_found")),
+        (f.headerless, f.headerless),
+        "{}",
+        f.batch
+    );
+}
+
 /// The batch replies-2 (80 replies written blind, held out for one session:
 /// `tests/data/blind/README.md` gives its figures before and after). Tuned
 /// on since, so its figures are training figures: a floor at them.
 #[test]
 fn replies_2_stay_read() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/blind/replies-2");
-    let r = eval_json(&dir);
-    let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}"));
-    let len = |k: &str| r[k].as_array().map_or(usize::MAX, Vec::len);
-    assert_eq!((n("messages"), n("complainant")), (80, 50));
-    assert!(
-        n("text_exact") >= 79,
-        "text exact {} of 80",
-        n("text_exact")
-    );
-    assert_eq!(len("escalation_missed"), 0, "{}", r["escalation_missed"]);
-    assert_eq!(len("escalated_wrongly"), 0, "{}", r["escalated_wrongly"]);
-    assert!(n("intent_correct") >= 47, "{}", r["misread"]);
-    assert_eq!((n("headerless"), n("headerless_found")), (19, 19));
+    holds(Floor {
+        batch: "replies-2",
+        size: (80, 50),
+        text_exact: 79,
+        read: 47,
+        missed: 0,
+        wrongly: 0,
+        headerless: 19,
+    });
 }
 
 /// The batch replies-4 (80 complainants' replies to a stage response, half
@@ -179,20 +234,15 @@ fn replies_2_stay_read() {
 /// figures, and never an escalation that was not asked for.
 #[test]
 fn replies_4_stay_read() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/blind/replies-4");
-    let r = eval_json(&dir);
-    let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}"));
-    let len = |k: &str| r[k].as_array().map_or(usize::MAX, Vec::len);
-    assert_eq!((n("messages"), n("complainant")), (80, 80));
-    assert!(
-        n("text_exact") >= 79,
-        "text exact {} of 80",
-        n("text_exact")
-    );
-    assert!(len("escalation_missed") <= 1, "{}", r["escalation_missed"]);
-    assert_eq!(len("escalated_wrongly"), 0, "{}", r["escalated_wrongly"]);
-    assert!(n("intent_correct") >= 58, "{}", r["misread"]);
-    assert_eq!((n("headerless"), n("headerless_found")), (20, 20));
+    holds(Floor {
+        batch: "replies-4",
+        size: (80, 80),
+        text_exact: 79,
+        read: 58,
+        missed: 1,
+        wrongly: 0,
+        headerless: 20,
+    });
 }
 
 /// The batch replies-3 (100 replies from 36 client styles written blind,
@@ -201,41 +251,47 @@ fn replies_4_stay_read() {
 /// has its figures before and after). A floor at today's figures.
 #[test]
 fn replies_3_stay_read() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/blind/replies-3");
-    let r = eval_json(&dir);
-    let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}"));
-    let len = |k: &str| r[k].as_array().map_or(usize::MAX, Vec::len);
-    assert_eq!((n("messages"), n("complainant")), (100, 60));
-    assert!(
-        n("text_exact") >= 99,
-        "text exact {} of 100",
-        n("text_exact")
-    );
-    assert!(len("escalation_missed") <= 2, "{}", r["escalation_missed"]);
-    assert!(len("escalated_wrongly") <= 2, "{}", r["escalated_wrongly"]);
-    assert!(n("intent_correct") >= 53, "{}", r["misread"]);
-    assert_eq!((n("headerless"), n("headerless_found")), (31, 31));
+    holds(Floor {
+        batch: "replies-3",
+        size: (100, 60),
+        text_exact: 99,
+        read: 54,
+        missed: 2,
+        wrongly: 0,
+        headerless: 31,
+    });
 }
 
 /// The held-out batch replies-5 (90 replies from complainants, handlers
-/// and third parties, written blind and never tuned on). A floor at the
-/// figures it was first measured at (`tests/data/blind/README.md`).
+/// and third parties, written blind and never tuned on). A floor at its
+/// figures after the fifth session (`tests/data/blind/README.md`).
 #[test]
 fn held_out_replies_5_do_not_regress() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/blind/replies-5");
-    let r = eval_json(&dir);
-    let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}"));
-    let len = |k: &str| r[k].as_array().map_or(usize::MAX, Vec::len);
-    assert_eq!((n("messages"), n("complainant")), (90, 60));
-    assert!(
-        n("text_exact") >= 78,
-        "text exact {} of 90",
-        n("text_exact")
-    );
-    assert!(len("escalation_missed") <= 3, "{}", r["escalation_missed"]);
-    assert!(len("escalated_wrongly") <= 3, "{}", r["escalated_wrongly"]);
-    assert!(n("intent_correct") >= 37, "{}", r["misread"]);
-    assert_eq!((n("headerless"), n("headerless_found")), (24, 24));
+    holds(Floor {
+        batch: "replies-5",
+        size: (90, 60),
+        text_exact: 80,
+        read: 43,
+        missed: 2,
+        wrongly: 1,
+        headerless: 24,
+    });
+}
+
+/// The batch replies-6 (90 replies written blind in the fifth session,
+/// measured before it was tuned on: `tests/data/blind/README.md`). A floor
+/// at its training figures, and never an escalation that was not asked for.
+#[test]
+fn replies_6_stay_read() {
+    holds(Floor {
+        batch: "replies-6",
+        size: (90, 60),
+        text_exact: 89,
+        read: 49,
+        missed: 0,
+        wrongly: 0,
+        headerless: 24,
+    });
 }
 
 /// `reply-text --json --eval DIR`'s figures.

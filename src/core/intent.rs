@@ -32,6 +32,9 @@ pub enum ReplyIntent {
     Chase,
     /// Thanks, or says it is sorted.
     Thanks,
+    /// Asks to withdraw the complaint before its response: a handler
+    /// confirms it (`#withdraw`); nothing changes on its own.
+    Withdraw,
     /// Information for the handler (before the stage response).
     Answer,
     /// The learner's written consent to investigate.
@@ -177,17 +180,18 @@ fn before_history(text: &str) -> &str {
 }
 
 /// The first cue of `kind` that matches a sentence of `text`, skipping
-/// requests that are negated in their own sentence.
+/// requests (to take it further, to withdraw) that are negated or
+/// hypothetical in their own sentence.
 fn find(kind: CueKind, sentences: &[String]) -> Option<String> {
     for cue in CUES.iter().filter(|c| c.kind == kind) {
         for s in sentences {
             if let Some(m) = cue.re.find(s) {
                 let before = &s[..m.start()];
-                if kind == CueKind::Escalate
-                    && (NEGATED_REQUEST.is_match(before)
-                        || HYPOTHETICAL.is_match(before)
-                        || (PAST_DEED.is_match(m.as_str()) && DOER.is_match(before))
-                        || OF_THE_COURSE.is_match(&s[m.end()..]))
+                let request = matches!(kind, CueKind::Escalate | CueKind::Withdraw);
+                if request && (NEGATED_REQUEST.is_match(before) || HYPOTHETICAL.is_match(before))
+                    || kind == CueKind::Escalate
+                        && ((PAST_DEED.is_match(m.as_str()) && DOER.is_match(before))
+                            || OF_THE_COURSE.is_match(&s[m.end()..]))
                 {
                     continue;
                 }
@@ -266,6 +270,14 @@ pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
         }
     }
     let body = normalise(&kept);
+    // Withdrawing is only a reading before the response: afterwards "please
+    // close it" accepts the response (thanks). Read before a chase, since
+    // "I've waited long enough, please withdraw it" asks for no news.
+    if !ctx.responded {
+        if let Some(why) = find(CueKind::Withdraw, &sentences) {
+            return reading(ReplyIntent::Withdraw, why);
+        }
+    }
     // Before any response there is nothing to take further: "this is not
     // acceptable, when will I hear?" is impatience, a request for news.
     if !ctx.responded {
@@ -273,7 +285,13 @@ pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
             return reading(ReplyIntent::Chase, why);
         }
     }
-    if let Some(why) = find(CueKind::Escalate, &sentences) {
+    // Before a response there is no response to be unhappy with: "I'm
+    // still not happy with the way he spoke to me" describes what happened.
+    // Only a request to take it further is read as one (and goes to the
+    // handler: there is nothing to escalate from yet).
+    if let Some(why) = find(CueKind::Escalate, &sentences)
+        .filter(|why| ctx.responded || why.starts_with("asks to take it further"))
+    {
         return reading(ReplyIntent::Escalate, why);
     }
     if let Some(why) = find(CueKind::NewMatter, &sentences) {
@@ -676,5 +694,73 @@ mod tests {
             "new_matter".parse::<ReplyIntent>(),
             Ok(ReplyIntent::NewMatter)
         );
+    }
+
+    /// A request to withdraw, before the response: read as such (a handler
+    /// confirms it); negated or after a response it is not one.
+    #[test]
+    fn withdrawal_requests_before_a_response() {
+        for t in [
+            "We sorted it out at work, so please withdraw my complaint.",
+            "Could you withdraw it please? It's been dealt with.",
+            "I no longer wish to pursue this and you can close it.",
+            "Please cancel my complaint, I've moved away.",
+            "Rwyf am dynnu fy nghwyn yn ôl.",
+            "Chcę wycofać skargę.",
+            "Quiero retirar mi queja.",
+            "Gostaria de retirar a minha queixa.",
+            "Vă rog să închideți plângerea.",
+        ] {
+            let r = read_reply(t, &BEFORE);
+            assert_eq!(r.intent, ReplyIntent::Withdraw, "{t}: {}", r.reason);
+        }
+        for t in [
+            "I don't want to withdraw my complaint, I want an answer.",
+            "If I withdraw my complaint will my grade change?",
+        ] {
+            let r = read_reply(t, &BEFORE);
+            assert_ne!(r.intent, ReplyIntent::Withdraw, "{t}: {}", r.reason);
+        }
+        // After the response, "please close it" accepts it.
+        assert_eq!(
+            after("Thanks, that's all fine, please close my complaint."),
+            ReplyIntent::Thanks
+        );
+    }
+
+    /// Before any response there is nothing to be unhappy with: the words
+    /// describe what happened (or ask for news), and nothing escalates.
+    #[test]
+    fn unhappiness_before_a_response_is_not_dissatisfaction_with_one() {
+        let r = read_reply(
+            "It happened on the Tuesday. I'm still not happy about how the assessor spoke to me.",
+            &BEFORE,
+        );
+        assert_eq!(r.intent, ReplyIntent::Answer, "{}", r.reason);
+        let r = read_reply(
+            "I'm not happy it is taking so long. Just let me know when I'll hear something.",
+            &BEFORE,
+        );
+        assert_eq!(r.intent, ReplyIntent::Chase, "{}", r.reason);
+    }
+
+    /// More ways to ask for someone else to look (written for this test).
+    #[test]
+    fn requests_for_someone_outside_or_a_named_team() {
+        for t in [
+            "I'd like somebody who has no connection with the Swansea centre to look into this.",
+            "Please could the quality team review it now.",
+            "Not accepting that. Stage 2.",
+        ] {
+            let r = read_reply(t, &AFTER);
+            assert_eq!(r.intent, ReplyIntent::Escalate, "{t}: {}", r.reason);
+        }
+        for t in [
+            "The quality team rang me yesterday, thanks.",
+            "Stage 2 of my course starts in January, thanks.",
+        ] {
+            let r = read_reply(t, &AFTER);
+            assert_ne!(r.intent, ReplyIntent::Escalate, "{t}: {}", r.reason);
+        }
     }
 }

@@ -199,15 +199,13 @@ fn looks_mangled(plain: &str, html: Option<&str>) -> bool {
     let mut line_at: Vec<usize> = Vec::with_capacity(html.len());
     let mut line = 0usize;
     let mut blank = true;
+    // Compared without any white space: Yahoo may glue one paragraph's
+    // last word to the next one's first ("Dear ALSI'm a bit …").
     for c in html.trim_start().chars() {
         if c.is_whitespace() {
             if c == '\n' && !blank {
                 line += 1;
                 blank = true;
-            }
-            if !flat.ends_with(' ') {
-                flat.push(' ');
-                line_at.push(line);
             }
         } else {
             flat.push(c);
@@ -229,11 +227,14 @@ fn looks_mangled(plain: &str, html: Option<&str>) -> bool {
         if p.lines().count() != 1 {
             continue;
         }
-        let words: Vec<&str> = p.split_whitespace().collect();
-        let norm = words.join(" ");
-        if norm.chars().count() < 120 {
+        if p.split_whitespace()
+            .map(|w| w.chars().count() + 1)
+            .sum::<usize>()
+            < 121
+        {
             continue;
         }
+        let norm: String = p.chars().filter(|c| !c.is_whitespace()).collect();
         let head: String = norm.chars().take(40).collect();
         let tail: String = {
             let n = norm.chars().count();
@@ -575,6 +576,16 @@ mod tests {
         assert_eq!(parse(b"   \n").unwrap_err(), MailError::Empty);
         assert!(parse(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").is_err());
         assert!(parse(b"just some words in a text file\nnothing else").is_err());
+    }
+
+    /// Yahoo's plain part can glue paragraphs with no space at all ("Dear
+    /// TeamI am writing…"): the HTML part, which keeps them apart, is read.
+    #[test]
+    fn glued_paragraphs_read_from_the_html_part() {
+        let raw = "From: P <p@mail.test>\r\nTo: info@org.test\r\nSubject: x\r\nMessage-ID: <g@y>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello TeamThe assessor has still not marked my portfolio and the deadline for my gateway is next Friday, so I am worried about it.Priya\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<div>Hello Team</div><div><br></div><div>The assessor has still not marked my portfolio and the deadline for my gateway is next Friday, so I am worried about it.</div><div><br></div><div>Priya</div>\r\n--b--\r\n";
+        let m = parse(raw.as_bytes()).unwrap();
+        assert!(m.text.contains("Hello Team\n"), "{}", m.text);
+        assert!(!m.text.contains("TeamThe"), "{}", m.text);
     }
 
     #[test]

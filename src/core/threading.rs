@@ -186,6 +186,26 @@ pub fn mentions(text: &str, prefixes: &[String]) -> Vec<CaseRef> {
     out
 }
 
+/// Words that point back to the writer's own earlier complaint or to our
+/// answer to it ("further to my complaint", "I sent a complaint last week",
+/// "the letter I got on Friday", "it's Shannon again"), in English and
+/// Welsh.
+static REFERS_BACK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b((further|following|re:?|regarding|about|on) (to |up on |up )?my (complaint|concern|email|e-mail|message|letter)|my (complaint|concern) (from|last|about|of|on|dated|that|which|i)|i (sent|made|wrote|raised|lodged|submitted|put in) (a |my |in a )?(complaint|concern)|(writing|emailing|contacting you|in touch) (again|once more) (about|regarding|re|on)|(it'?s|this is) \w+ again|i forgot to (say|mention|add|tell you)|as i said in my (email|e-mail|message|complaint|letter)|the (letter|response|reply|answer|outcome|decision|email) (i|we) (got|received|had)|(i|we) (got|received|had) your (letter|response|reply|answer|outcome|decision)|(your|the) (letter|response|reply|answer|outcome|decision) (about|to|on) my (complaint|concern)|fy nghwyn|(ysgrifennu|e-bostio|cysylltu) eto)\b",
+    )
+    .expect("static regex")
+});
+
+/// The words of `new_text` that point back to its writer's own earlier
+/// complaint, if any: a message with no reference and no threading headers
+/// may then belong to the one recent case of its sender (ingest decides).
+pub fn refers_back(new_text: &str) -> Option<String> {
+    REFERS_BACK
+        .find(new_text)
+        .map(|m| m.as_str().trim().to_string())
+}
+
 /// Every case a message mentions, subject first, then its newly written
 /// text (not the quoted history, which may name other cases), without the
 /// case it already threads to.
@@ -325,6 +345,26 @@ mod tests {
             Some("CMP-2026-0002")
         );
         assert!(t.intent.is_some());
+    }
+
+    #[test]
+    fn words_pointing_back_to_an_earlier_complaint() {
+        for t in [
+            "Further to my complaint last month, here are the receipts.",
+            "Hi, I made a complaint on Monday about the room.",
+            "It's Priya again, any news?",
+            "I forgot to say that it happened twice.",
+            "The letter I got yesterday does not mention the fees.",
+            "Rwy'n ysgrifennu eto am fy nghwyn.",
+        ] {
+            assert!(refers_back(t).is_some(), "{t}");
+        }
+        for t in [
+            "I want to make a complaint about the canteen.",
+            "My daughter's coach never turned up again.",
+        ] {
+            assert!(refers_back(t).is_none(), "{t}");
+        }
     }
 
     #[test]

@@ -28,6 +28,11 @@ pub struct AuditRow {
 }
 
 /// A stored case before its JSON is read.
+/// A sender's cases open or closed since `?2`, newest first, at most `?3`.
+pub(super) const RECENT_CASES_OF: &str = "SELECT reference, data FROM cases
+     WHERE complainant = ?1 AND (closed_at IS NULL OR closed_at >= ?2)
+     ORDER BY opened_at DESC LIMIT ?3";
+
 #[derive(sqlx::FromRow)]
 pub(super) struct CaseData {
     reference: String,
@@ -85,6 +90,24 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
         row.map(CaseData::case).transpose()
+    }
+
+    /// The cases `address` complained in that are open or closed since
+    /// `since`, newest first, at most `limit` (`cases_complainant` index):
+    /// whether a message with no reference may be about one of them.
+    pub async fn recent_cases_of(
+        tx: &mut SqliteConnection,
+        address: &str,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Case>, StoreError> {
+        let rows: Vec<CaseData> = sqlx::query_as(RECENT_CASES_OF)
+            .bind(address)
+            .bind(since)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+        rows.into_iter().map(CaseData::case).collect()
     }
 
     /// Load a case outside a transaction.

@@ -35,9 +35,13 @@ pub(super) const RETENTION_DUE: &str = "SELECT reference, data FROM cases
      ORDER BY closed_at, reference";
 
 /// Complaints closed in (`?1`, `?2`], from the `cases_closed` index (the
-/// survey step).
+/// survey step). A case already surveyed, or already recorded as passed over (its "no
+/// survey" audit line), is not offered again on the window's later days.
 pub(super) const CLOSED_BETWEEN: &str = "SELECT reference FROM cases
      WHERE closed_at > ?1 AND closed_at <= ?2 AND kind = 'complaint'
+       AND json_extract(data, '$.survey') IS NULL
+       AND NOT EXISTS (SELECT 1 FROM audit a
+                       WHERE a.case_ref = cases.reference AND a.action = 'no survey')
      ORDER BY closed_at, reference";
 
 /// How many cases were anonymised at or after `?1` (same index).

@@ -10,7 +10,24 @@ use crate::core::mail::InboundMail;
 use crate::core::reference::CaseRef;
 use crate::core::threading;
 use crate::store::{Store, StoreError};
+use chrono::{DateTime, Duration, Utc};
 use sqlx::SqliteConnection;
+
+/// How far back a case closed may still be the one a message without a
+/// reference is about: a response's escalation window and a little more.
+const RECENT_DAYS: i64 = 60;
+
+/// The message being taken in, as `mentioned` reads it.
+pub(crate) struct Incoming<'a> {
+    /// The parsed message.
+    pub(crate) mail: &'a InboundMail,
+    /// What its headers, subject tag and address thread it to.
+    pub(crate) thread: &'a threading::Thread,
+    /// Its newly written text.
+    pub(crate) new_text: &'a str,
+    /// Its sender's address.
+    pub(crate) sender: &'a str,
+}
 
 /// Which case a message is about, once references written in it count.
 pub(crate) struct Mentioned {
@@ -18,6 +35,10 @@ pub(crate) struct Mentioned {
     pub(crate) existing: Option<case::Case>,
     /// It found that case by a reference written in its subject or text.
     pub(crate) by_text: Option<CaseRef>,
+    /// It found that case by its sender alone: the complainant of one
+    /// recent case, writing about "my complaint" with no reference (the
+    /// words that said so).
+    pub(crate) by_sender: Option<(CaseRef, String)>,
     /// The complainant raised a different matter about this case: a new
     /// case opens, linked to it (with why, for both records).
     pub(crate) new_matter_of: Option<(case::Case, String)>,
@@ -30,18 +51,25 @@ pub(crate) struct Mentioned {
 /// else's is recorded as a third party's (standing decides, as for any
 /// threaded message). And a complainant who writes about a different matter,
 /// naming or answering an old case, gets a new case linked to the old one.
+/// A message with neither, whose writer points back to their own complaint,
+/// joins their one recent case.
 pub(crate) async fn mentioned(
     app: &App,
     tx: &mut SqliteConnection,
-    mail: &InboundMail,
-    thread: &threading::Thread,
-    new_text: &str,
-    sender: &str,
+    msg: Incoming<'_>,
     existing: Option<case::Case>,
+    now: DateTime<Utc>,
 ) -> Result<Mentioned, StoreError> {
+    let Incoming {
+        mail,
+        thread,
+        new_text,
+        sender,
+    } = msg;
     let mut m = Mentioned {
         existing,
         by_text: None,
+        by_sender: None,
         new_matter_of: None,
         unknown: Vec::new(),
     };
@@ -62,12 +90,30 @@ pub(crate) async fn mentioned(
             }
         }
     }
+    // No threading signal and no reference, but "further to my complaint",
+    // "I sent a complaint last week": the one case its sender complained
+    // in recently. With two or more, or none, nothing is guessed (a new
+    // case opens, as before); nor for a form, which relays whatever
+    // address was typed into it.
+    if m.existing.is_none() && !staff && m.unknown.is_empty() && mail.relayed_by.is_none() {
+        if let Some(words) = threading::refers_back(new_text) {
+            let since = now - Duration::days(RECENT_DAYS);
+            let mut recent = Store::recent_cases_of(tx, sender, since, 2).await?;
+            if recent.len() == 1 {
+                let c = recent.remove(0);
+                m.by_sender = Some((c.reference.clone(), words));
+                m.existing = Some(c);
+            }
+        }
+    }
     if let Some(c) = &m.existing {
         if !staff && case::standing(c, sender, false) == case::Standing::Complainant {
             let reading = case::reading(c, new_text);
             if reading.intent == ReplyIntent::NewMatter {
                 let how = if m.by_text.is_some() {
                     "names"
+                } else if m.by_sender.is_some() {
+                    "comes from the complainant of"
                 } else {
                     "answers mail about"
                 };
@@ -77,6 +123,7 @@ pub(crate) async fn mentioned(
                 );
                 m.new_matter_of = m.existing.take().map(|c| (c, why));
                 m.by_text = None;
+                m.by_sender = None;
             }
         }
     }

@@ -230,6 +230,34 @@ pub async fn erase(
     address: &str,
     now: DateTime<Utc>,
 ) -> Result<EraseReport, StoreError> {
+    let plan = plan_erasure(app, address, now).await?;
+    carry_out(app, plan, now).await
+}
+
+/// An erasure listed but not yet carried out: the person's own cases are
+/// already anonymised (each in its own transaction); what remains is
+/// removing their messages, mail to them and audit details from other
+/// cases, which [`carry_out`] does in one transaction after checking again
+/// that each of those cases may still be touched.
+#[derive(Debug)]
+pub struct ErasurePlan {
+    address: String,
+    report: EraseReport,
+    /// Their messages that may go, with the case each is on.
+    messages: Vec<(i64, Option<CaseRef>)>,
+    /// Mail to them that may go, with its case.
+    sent: Vec<(i64, Option<CaseRef>)>,
+    /// Someone else's cases read so far, and whether each may be touched.
+    may: std::collections::BTreeMap<CaseRef, bool>,
+}
+
+/// The first half of [`erase`]: anonymise the person's own cases and list
+/// what else would go.
+pub async fn plan_erasure(
+    app: &App,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<ErasurePlan, StoreError> {
     let address = address.trim().to_ascii_lowercase();
     let mut report = EraseReport::default();
     let mut done: BTreeSet<CaseRef> = BTreeSet::new();
@@ -267,7 +295,7 @@ pub async fn erase(
             continue;
         }
         if may_touch(app, &m.case_ref, &done, &mut may).await? {
-            ids.push(m.id);
+            ids.push((m.id, m.case_ref.clone()));
         } else if !m.case_ref.as_ref().is_some_and(|r| done.contains(r)) {
             report.kept_messages += 1;
         }
@@ -275,7 +303,7 @@ pub async fn erase(
     let mut sent = Vec::new();
     for s in app.store.sent_to(&address).await? {
         if may_touch(app, &s.case_ref, &done, &mut may).await? {
-            sent.push(s.id);
+            sent.push((s.id, s.case_ref.clone()));
         }
     }
     // Audit entries naming them on a case they wrote to but that is not
@@ -287,12 +315,54 @@ pub async fn erase(
             }
         }
     }
+    Ok(ErasurePlan {
+        address,
+        report,
+        messages: ids,
+        sent,
+        may,
+    })
+}
+
+/// The second half of [`erase`]: remove, in one transaction, what the plan
+/// listed on other cases (or none), and record that an erasure happened.
+pub async fn carry_out(
+    app: &App,
+    plan: ErasurePlan,
+    now: DateTime<Utc>,
+) -> Result<EraseReport, StoreError> {
+    let ErasurePlan {
+        address,
+        mut report,
+        messages: ids,
+        sent,
+        mut may,
+    } = plan;
+    let mut tx = app.store.begin().await?;
+    // Someone else's case was read above, outside this transaction: a
+    // `#hold` or a reopening since then keeps it, so each is read again
+    // here, where nothing can change it before the commit.
+    for (r, ok) in may.iter_mut() {
+        if *ok {
+            *ok = Store::load_case(&mut tx, r)
+                .await?
+                .is_some_and(|c| kept_because(&c).is_none());
+        }
+    }
+    let still = |r: &Option<CaseRef>| r.as_ref().is_none_or(|r| may.get(r) == Some(&true));
+    let (ids, kept): (Vec<_>, Vec<_>) = ids.into_iter().partition(|(_, r)| still(r));
+    report.kept_messages += kept.len();
+    let ids: Vec<i64> = ids.into_iter().map(|(id, _)| id).collect();
+    let sent: Vec<i64> = sent
+        .into_iter()
+        .filter(|(_, r)| still(r))
+        .map(|(id, _)| id)
+        .collect();
     let others: Vec<CaseRef> = may
         .iter()
         .filter(|(_, ok)| **ok)
         .map(|(r, _)| r.clone())
         .collect();
-    let mut tx = app.store.begin().await?;
     report.messages = Store::erase_messages(&mut tx, &ids).await?;
     report.sent = Store::erase_sent(&mut tx, &sent).await?;
     report.audit = Store::erase_audit_naming(&mut tx, &address, &others).await?;

@@ -301,3 +301,104 @@ async fn a_forwarded_address_is_never_asked_for_consent() {
         "the employer in the forwarded headers was written to"
     );
 }
+
+/// A complainant who asks to withdraw before the response: nothing changes
+/// on its own (a reply is never enough to end a complaint); the handler is
+/// told what was asked and how to confirm it, and `#withdraw` then does.
+#[tokio::test]
+async fn a_request_to_withdraw_goes_to_the_handler_to_confirm() {
+    let mut app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    let r = opened(&mut app).await;
+    let before = app.case(&r).await;
+    app.advance(Duration::days(1));
+    let ack = app.last("acknowledgement", JO).await;
+    app.deliver(&app.gmail_reply(
+        &ack,
+        JO,
+        "My coach rang and we have rebooked everything, so please could you withdraw my complaint.\n\nJo",
+        31,
+    ))
+    .await;
+    app.send().await;
+    let after = app.case(&r).await;
+    assert_eq!((after.state, after.stage), (before.state, before.stage));
+    let update = describe(&app.last("complainant_update", PRIYA).await);
+    assert!(
+        update.contains("asks to withdraw the complaint") && update.contains("#withdraw"),
+        "{update}"
+    );
+    assert!(audit(&app, &r)
+        .await
+        .join("\n")
+        .contains("read as withdraw"));
+    let note = app.last("handler_notification", PRIYA).await;
+    app.deliver(&clicked(
+        &note,
+        "note",
+        PRIYA,
+        "#withdraw sorted with the coach",
+        "withdraw-1@staff.test",
+    ))
+    .await;
+    app.send().await;
+    assert_eq!(app.case(&r).await.state.as_str(), "withdrawn");
+}
+
+/// No threading headers, no reference, but "I sent a complaint last week":
+/// the sender's one recent case is the one it is about (the hidden suite
+/// found such messages opening a second case). With two recent cases
+/// nothing is guessed, and a message that does not point back opens its
+/// own case as before.
+#[tokio::test]
+async fn a_complainant_writing_about_my_complaint_without_a_reference_joins_their_case() {
+    let mut app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    let r = opened(&mut app).await;
+    app.advance(Duration::days(4));
+    let outcome = app
+        .deliver(&fresh(
+            &format!("Jo Learner <{JO}>"),
+            "Hello",
+            "Hi, it's Jo again. I sent a complaint last week about my coaching sessions. Is there any update?\n\nJo",
+            "no-ref-chase@mail.test",
+        ))
+        .await;
+    assert_eq!(outcome, Ingested::Threaded(r.clone()));
+    app.send().await;
+    let a = audit(&app, &r).await.join("\n");
+    assert!(a.contains("by its sender alone"), "{a}");
+    assert!(a.contains("read as chase"), "{a}");
+
+    // A message that does not point back is someone's new matter.
+    let other = app
+        .deliver(&fresh(
+            &format!("Jo Learner <{JO}>"),
+            "Canteen",
+            "The canteen charged me twice for lunch on Tuesday and I want a refund.\n\nJo",
+            "no-ref-new@mail.test",
+        ))
+        .await;
+    let Ingested::Opened(second) = other else {
+        panic!("{other:?}")
+    };
+    assert_ne!(second, r);
+    // Now Jo has two recent cases: which one is not guessed.
+    let third = app
+        .deliver(&fresh(
+            &format!("Jo Learner <{JO}>"),
+            "Again",
+            "Further to my complaint, nobody has replied.\n\nJo",
+            "no-ref-ambiguous@mail.test",
+        ))
+        .await;
+    assert!(matches!(third, Ingested::Opened(_)), "{third:?}");
+    // Someone else writing "my complaint" never joins Jo's case.
+    let stranger = app
+        .deliver(&fresh(
+            "Sam Other <sam.other@mail.test>",
+            "My complaint",
+            "Further to my complaint last week, I have heard nothing.",
+            "stranger@mail.test",
+        ))
+        .await;
+    assert!(matches!(stranger, Ingested::Opened(_)), "{stranger:?}");
+}

@@ -756,3 +756,63 @@ async fn a_hold_placed_after_the_candidates_were_listed_keeps_the_case() {
     assert!(c.anonymised_at.is_none());
     assert_eq!(c.complainant.address, ALICE);
 }
+
+/// `erase` reads someone else's case (may it be touched?) before its final
+/// transaction: a `#hold` placed in between must keep that person's
+/// message on it. Before, the stale answer was used and the message on the
+/// newly held case lost its text.
+#[tokio::test]
+async fn a_hold_placed_on_someone_elses_case_during_an_erasure_keeps_their_message() {
+    let app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    secret_from_env(&app.config);
+    let ben = case_handled(
+        &app,
+        "Ben Baxter",
+        BEN,
+        "My review was cancelled and I want an apology.",
+        "#close lessons: reviews booked ahead",
+    )
+    .await;
+    app.deliver(&message(
+        &format!("Alice Archer <{ALICE}>"),
+        &format!("RE: [{ben}] Reviews"),
+        "I saw Ben's review being cancelled too, Pellinore-Vask was there.",
+        "alice-on-ben@mail.test",
+    ))
+    .await;
+    async fn alice_on(app: &TestApp, case: &str) -> Vec<usize> {
+        app.app
+            .store
+            .case_messages(&cref(case))
+            .await
+            .expect("db")
+            .into_iter()
+            .filter(|m| m.from_addr.as_deref() == Some(ALICE))
+            .map(|m| m.raw.len())
+            .collect()
+    }
+    assert!(alice_on(&app, &ben).await.iter().all(|n| *n > 0));
+    let now = t("2026-11-24T10:00:00Z");
+    let plan = complaintd::work::retention::plan_erasure(&app.app, ALICE, now)
+        .await
+        .expect("plan");
+    complaintd::work::retention::set_hold(
+        &app.app,
+        &cref(&ben),
+        Some("a claim was issued".into()),
+        "rhian.price@provider-b.example.test",
+        now,
+    )
+    .await
+    .expect("hold");
+    let report = complaintd::work::retention::carry_out(&app.app, plan, now)
+        .await
+        .expect("erase");
+    assert_eq!(
+        (report.messages, report.kept_messages),
+        (0, 1),
+        "{report:?}"
+    );
+    let kept = alice_on(&app, &ben).await;
+    assert!(!kept.is_empty() && kept.iter().all(|n| *n > 0), "{kept:?}");
+}

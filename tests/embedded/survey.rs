@@ -152,6 +152,11 @@ async fn one_survey_after_closing_its_answer_recorded_without_escalating() {
             .count(),
         1
     );
+    // A complaint passed over says why once, not on each day of the
+    // step's two-week window.
+    let audit = app.app.store.case_audit(&cref(&sam)).await.expect("audit");
+    let lines = audit.iter().filter(|a| a.action == "no survey").count();
+    assert_eq!(lines, 1, "{audit:?}");
 
     // Jo answers with a low score and words that would otherwise escalate.
     // (Words that ask in so many words to take it further are read as a

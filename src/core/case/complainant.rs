@@ -270,6 +270,9 @@ pub(super) fn complainant_replied(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Ut
 fn what_it_is(intent: ReplyIntent, writer: &str) -> String {
     let what = match intent {
         ReplyIntent::Thanks => "says thank you (or that it is sorted)",
+        ReplyIntent::Withdraw => {
+            "asks to withdraw the complaint: if so, reply with the line `#withdraw` and the reason, and complaintd confirms it to them"
+        }
         ReplyIntent::Chase => "asks for news",
         ReplyIntent::Answer => "wrote with more information",
         ReplyIntent::NewMatter => "raises what looks like a different matter",

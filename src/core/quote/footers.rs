@@ -51,7 +51,7 @@ static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
         |.{0,80}(?-u:\b)registered\ in\ (england|wales|scotland|northern\ ireland)(?-u:\b)
         |registered\ office(?-u:\b)|company\ (registration\ )?(no|number)(?-u:\b)|vat\ (reg|registration|no)(?-u:\b)
         |think\ before\ you\ print|please\ consider\ the\ environment
-        |mae'r\ e-bost\ hwn|mae'r\ neges\ hon|rydym\ yn\ croesawu\ gohebiaeth\ yn\ gymraeg.*
+        |mae'r\ e-bost\ hwn|mae'r\ neges\ hon|gall\ (y\ neges(\ e-bost)?\ hon|yr\ e-bost\ hwn)\ (gynnwys|fod)|rydym\ yn\ croesawu\ gohebiaeth\ yn\ gymraeg.*
         |diese\ (e-?mail|nachricht)\ (enthält|kann|ist)\ (vertrauliche|vertraulich)|vertraulichkeitshinweis
         |ce\ (message|courriel|mail|e-mail)(\ et\ (toutes\ )?(ses|les)\ pièces\ jointes)?\ (est|sont|peut|peuvent)\ (confidentiel|strictement|contenir)
         |avis\ de\ confidentialité
@@ -202,6 +202,7 @@ mod tests {
             "Diese E-Mail enthält vertrauliche Informationen.",
             "Questo messaggio e i suoi allegati sono riservati.",
             "Mae'r e-bost hwn yn gyfrinachol.",
+            "Gall yr e-bost hwn fod yn gyfrinachol. / This email may be confidential.",
         ] {
             assert!(is_disclaimer(l), "{l}");
         }

@@ -139,22 +139,42 @@ pub(super) fn auto_signature_at(lines: &[&str]) -> Option<usize> {
     if contact_block_under_a_name(lines, start, block) {
         return Some(start);
     }
-    let typed = lines[..start].iter().rev().find(|l| !l.trim().is_empty())?;
-    if !is_name_line(typed) || !is_name_line(block[0]) {
+    if !is_name_line(block[0]) {
         return None;
     }
-    let typed_first = typed
-        .split_whitespace()
-        .next()?
-        .trim_end_matches([',', '.']);
-    let block_first = block[0].split_whitespace().next()?;
-    if !typed_first.eq_ignore_ascii_case(block_first) {
-        return None;
-    }
-    block[1..]
+    // The typed sign-off: the paragraph above (a name, perhaps under
+    // "Regards" or over a typed title such as "Ward Manager, Ward 7").
+    let p_end = lines[..start].iter().rposition(|l| !l.trim().is_empty())?;
+    let p_start = lines[..p_end]
         .iter()
-        .any(|l| CONTACT_LINE.is_match(l))
-        .then_some(start)
+        .rposition(|l| l.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    let block_first = block[0].split_whitespace().next()?;
+    let signed = lines[p_start..=p_end]
+        .iter()
+        .rev()
+        .take(3)
+        .filter(|l| is_name_with_title(l) || is_name_line(l))
+        .filter_map(|l| l.split_whitespace().next())
+        .any(|w| {
+            w.trim_end_matches([',', '.'])
+                .eq_ignore_ascii_case(block_first)
+        });
+    if !signed {
+        return None;
+    }
+    // Under the same name: contact details, or a title and the
+    // organisation's name ("Swyddog Cynllunio | Planning Officer / Cyngor
+    // Gwynedd"), which a typed last paragraph does not carry.
+    let rest = &block[1..];
+    let titled = rest.len() >= 2
+        && rest
+            .iter()
+            .any(|l| ORGANISATION.is_match(l) || COMPANY_LIKE.is_match(l))
+        && rest
+            .iter()
+            .all(|l| !l.trim_end().ends_with(['.', '?', '!', ':']) && l.chars().count() <= 100);
+    (rest.iter().any(|l| CONTACT_LINE.is_match(l)) || titled).then_some(start)
 }
 
 /// The other shape of a client's signature: a last paragraph of contact
@@ -305,6 +325,24 @@ mod tests {
         assert_eq!(auto_signature_at(&lines), None);
         // No typed name above: nothing to tell the block from the letter.
         let t = "I want this fixed by Friday.\n\nImran Shah\nT: 01274 555 0192";
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(auto_signature_at(&lines), None);
+    }
+
+    /// A client's block with no telephone or address, only the name again,
+    /// a (bilingual) title and the organisation, under a typed name that
+    /// may carry a typed title of its own.
+    #[test]
+    fn a_titled_block_naming_the_organisation_under_a_typed_name() {
+        let t = "The sessions clash with my shifts.\n\nDiolch,\nSioned\n\nSioned Pugh\nSwyddog Tai | Housing Officer\nCyngor Sir Ceredigion";
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(auto_signature_at(&lines), Some(5));
+        let t = "Please confirm the dates.\n\nTomasz Nowak\nShift Lead, Unit 4\n\nTomasz Nowak\nShift Lead\nRiverside Care Group";
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(auto_signature_at(&lines), Some(5));
+        // A last paragraph the writer typed about someone of the same name
+        // is a sentence, not a block: kept.
+        let t = "Thanks\nSioned\n\nSioned Pugh from the council will ring you.\nShe is at the Housing Association.";
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(auto_signature_at(&lines), None);
     }
