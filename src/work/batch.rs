@@ -256,7 +256,11 @@ mod tests {
             assert_eq!(out, (0..200).map(|i| i * 2).collect::<Vec<_>>());
         }
         let seen = seen.into_inner().unwrap_or_default();
-        assert!(!seen.is_empty() && seen.len() <= 2, "{} threads", seen.len());
+        assert!(
+            !seen.is_empty() && seen.len() <= 2,
+            "{} threads",
+            seen.len()
+        );
         assert!(!seen.contains(&caller));
     }
 }
