@@ -330,7 +330,7 @@ impl Store {
     /// bytes just removed survive in neither file.
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
