@@ -297,15 +297,29 @@ fn message(i: usize, year: i32) -> Vec<u8> {
     out.into_bytes()
 }
 
-fn write_config(
-    dir: &Path,
-    env: &HashMap<String, String>,
-    user: &str,
-    smtp: bool,
-) -> std::path::PathBuf {
+/// Where the daemon reads the mailbox from.
+enum Source<'a> {
+    /// The loopback Dovecot's `user` (the benchmark itself).
+    Imap(&'a HashMap<String, String>),
+    /// A Maildir `inbox` beside the config (`BENCH_MAILDIR`: profiling
+    /// without a mail server).
+    Maildir,
+}
+
+fn write_config(dir: &Path, source: Source, user: &str, smtp: bool) -> std::path::PathBuf {
     let policy = include_str!("../examples/provider-b/policy.toml");
     std::fs::write(dir.join("policy.toml"), policy).expect("policy");
+    let mailbox = match &source {
+        Source::Imap(env) => format!(
+            "[mailbox.imap]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"plain\"\nusername = \"{user}@example.test\"\npassword_env = \"BENCH_PASSWORD\"\npoll_seconds = 60\n",
+            env["STACK_IMAP_PORT"]
+        ),
+        Source::Maildir => "maildir = \"inbox\"\n".to_string(),
+    };
     let outbox = if smtp {
+        let Source::Imap(env) = source else {
+            unreachable!("SMTP only with the mail stack")
+        };
         format!(
             "[outbox]\nretry_base_seconds = 1\n[outbox.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"plain\"\n",
             env["STACK_SMTP_PORT"]
@@ -341,15 +355,7 @@ staff_per_sender_per_hour = 1000000
 staff_per_sender_per_day = 1000000
 [[mailbox]]
 name = "{user}"
-[mailbox.imap]
-host = "127.0.0.1"
-port = {port}
-tls = "plain"
-username = "{user}@example.test"
-password_env = "BENCH_PASSWORD"
-poll_seconds = 60
-{outbox}"#,
-        port = env["STACK_IMAP_PORT"]
+{mailbox}{outbox}"#
     );
     let path = dir.join("complaintd.toml");
     std::fs::write(&path, cfg).expect("config");
@@ -549,6 +555,32 @@ async fn main() {
         );
         return;
     }
+    // BENCH_MAILDIR=dir: only write the mailbox (BENCH_N messages, default
+    // all) as a Maildir `dir/inbox` with a config beside it, for profiling
+    // ingest without a mail server: `complaintd --config dir/complaintd.toml
+    // tick` takes it in as one poll, in batches like `run`.
+    if let Some(dir) = std::env::var_os("BENCH_MAILDIR") {
+        let dir = Path::new(&dir);
+        let n = std::env::var("BENCH_N")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(N);
+        let year = chrono::Datelike::year(&chrono::Utc::now());
+        for sub in ["new", "cur", "tmp"] {
+            std::fs::create_dir_all(dir.join("inbox").join(sub)).expect("maildir");
+        }
+        for i in 0..n {
+            let name = format!("{i:05}.bench:2,");
+            std::fs::write(dir.join("inbox/new").join(name), message(i, year)).expect("message");
+        }
+        let config = write_config(dir, Source::Maildir, "bench", false);
+        println!(
+            "{n} messages in {}; config {}",
+            dir.join("inbox").display(),
+            config.display()
+        );
+        return;
+    }
     let env = env();
     let imap_port: u16 = env["STACK_IMAP_PORT"].parse().expect("port");
 
@@ -608,7 +640,7 @@ async fn main() {
 
     // (b) complaintd ingesting the same mailbox into a fresh database.
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = write_config(dir.path(), &env, "bench", false);
+    let config = write_config(dir.path(), Source::Imap(&env), "bench", false);
     let t = Instant::now();
     let mut child = spawn(&config, &dir.path().join("run-b.log"));
     // BENCH_PERF=file: a profile of the daemon during (b) (`perf report -i file`).
@@ -709,7 +741,7 @@ async fn main() {
     purge(&env, "info");
     purge(&env, "alice");
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = write_config(dir.path(), &env, "info", true);
+    let config = write_config(dir.path(), Source::Imap(&env), "info", true);
     let mut child = spawn(&config, &dir.path().join("run-c.log"));
     tokio::time::sleep(Duration::from_millis(500)).await;
     let smtp = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous("127.0.0.1")

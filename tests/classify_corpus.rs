@@ -692,15 +692,24 @@ fn the_whole_corpus_meets_the_figure_table() {
     assert!(all >= 0.94, "flags recall {all:.3}");
 }
 
-/// The held-out batch triage-12 (160 messages written blind, never tuned
-/// on: `tests/data/blind/README.md` has its figures and how its
-/// `staff_subject` labels were brought to the scheme before it was
-/// measured). A floor at the figures it was first measured at, so a change
-/// that makes the classifier worse on unseen mail is seen; tuning on this
-/// batch would spend it.
-#[test]
-fn held_out_triage_12_does_not_regress() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/blind/triage-12");
+/// Figures a batch's `classify --json --eval` must reach.
+struct Floor {
+    /// The batch's folder under `tests/data/blind`.
+    batch: &'static str,
+    messages: u64,
+    macro_f1: f64,
+    /// Complaints classified as complaints, at least.
+    complaints: u64,
+    /// Recall over every flag, at least.
+    flags: f64,
+    /// Safeguarding concerns flagged, at least.
+    safeguarding: u64,
+}
+
+fn holds(fl: Floor) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/blind")
+        .join(fl.batch);
     let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))
         .args(["classify", "--json", "--eval"])
         .arg(&dir)
@@ -714,18 +723,59 @@ fn held_out_triage_12_does_not_regress() {
     let r: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     let f = |v: &Value| v.as_f64().unwrap_or_else(|| panic!("a number in {r}"));
     let n = |v: &Value| v.as_u64().unwrap_or_else(|| panic!("a count in {r}"));
-    assert_eq!(n(&r["messages"]), 160);
-    assert!(f(&r["macro_f1"]) >= 0.89, "macro-F1 {}", r["macro_f1"]);
-    // Every complaint caught: as a complaint, or in triage for a person.
+    assert_eq!(n(&r["messages"]), fl.messages, "{}", fl.batch);
     assert!(
-        n(&r["kinds"]["complaint"]["tp"]) >= 99,
-        "{}",
+        f(&r["macro_f1"]) >= fl.macro_f1,
+        "{}: macro-F1 {}",
+        fl.batch,
+        r["macro_f1"]
+    );
+    assert!(
+        n(&r["kinds"]["complaint"]["tp"]) >= fl.complaints,
+        "{}: {}",
+        fl.batch,
         r["kinds"]["complaint"]
     );
-    assert!(f(&r["flags_all"]["recall"]) >= 0.76, "{}", r["flags_all"]);
     assert!(
-        n(&r["flags"]["safeguarding"]["tp"]) >= 16,
-        "{}",
+        f(&r["flags_all"]["recall"]) >= fl.flags,
+        "{}: {}",
+        fl.batch,
+        r["flags_all"]
+    );
+    assert!(
+        n(&r["flags"]["safeguarding"]["tp"]) >= fl.safeguarding,
+        "{}: {}",
+        fl.batch,
         r["flags"]["safeguarding"]
     );
+}
+
+/// The held-out batch triage-12 (160 messages written blind in the fourth
+/// session, never tuned on): a floor at its figures after the fifth
+/// session (`tests/data/blind/README.md`).
+#[test]
+fn held_out_triage_12_does_not_regress() {
+    holds(Floor {
+        batch: "triage-12",
+        messages: 160,
+        macro_f1: 0.92,
+        complaints: 99,
+        flags: 0.84,
+        safeguarding: 19,
+    });
+}
+
+/// The batch triage-13 (160 messages written blind in the fifth session,
+/// measured before it was tuned on, then added to the training corpora):
+/// a floor at its training figures.
+#[test]
+fn triage_13_stays_classified() {
+    holds(Floor {
+        batch: "triage-13",
+        messages: 160,
+        macro_f1: 0.99,
+        complaints: 60,
+        flags: 0.90,
+        safeguarding: 21,
+    });
 }

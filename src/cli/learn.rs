@@ -16,7 +16,7 @@ use std::sync::Arc;
 use strum::IntoEnumIterator;
 
 /// The labelled corpora in the repository, used when `--corpus` is not given.
-pub const DEFAULT_CORPORA: [&str; 13] = [
+pub const DEFAULT_CORPORA: [&str; 14] = [
     "tests/data/classify",
     "tests/data/shared-corpus",
     "tests/data/blind/triage-1",
@@ -29,6 +29,7 @@ pub const DEFAULT_CORPORA: [&str; 13] = [
     "tests/data/blind/triage-9",
     "tests/data/blind/triage-10",
     "tests/data/blind/triage-11",
+    "tests/data/blind/triage-13",
     "tests/data/train",
 ];
 

@@ -120,6 +120,14 @@ static DOER: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Someone else's words reported ("the assessor told me to drop it", "she
+/// said I should withdraw it"): not the writer's own request.
+static REPORTED: LazyLock<Regex> = LazyLock::new(|| {
+    folded(
+        r"\b(told|asked|advised|said to|wants|wanted|pressured|pressuring|telling|asking) (me|us|him|her|them)( that)?( i| we)?( should| to| must)? $|\b(said|says|suggested) (that )?(i|we) (should|must|could) $",
+    )
+});
+
 static SENTENCE_END: LazyLock<Regex> = LazyLock::new(|| folded(r"[.!?;\n。！？؟۔]+"));
 
 /// The words a cue matched, short enough for a record line.
@@ -188,7 +196,10 @@ fn find(kind: CueKind, sentences: &[String]) -> Option<String> {
             if let Some(m) = cue.re.find(s) {
                 let before = &s[..m.start()];
                 let request = matches!(kind, CueKind::Escalate | CueKind::Withdraw);
-                if request && (NEGATED_REQUEST.is_match(before) || HYPOTHETICAL.is_match(before))
+                if request
+                    && (NEGATED_REQUEST.is_match(before)
+                        || HYPOTHETICAL.is_match(before)
+                        || (kind == CueKind::Withdraw && REPORTED.is_match(before)))
                     || kind == CueKind::Escalate
                         && ((PAST_DEED.is_match(m.as_str()) && DOER.is_match(before))
                             || OF_THE_COURSE.is_match(&s[m.end()..]))
@@ -717,6 +728,10 @@ mod tests {
         for t in [
             "I don't want to withdraw my complaint, I want an answer.",
             "If I withdraw my complaint will my grade change?",
+            "I'll drop it off at reception on Monday. Any update on my complaint?",
+            "The assessor told me to drop the complaint and stop making a fuss.",
+            "I no longer want to continue on the course if nothing changes.",
+            "I don't want to carry on with this apprenticeship if nothing changes.",
         ] {
             let r = read_reply(t, &BEFORE);
             assert_ne!(r.intent, ReplyIntent::Withdraw, "{t}: {}", r.reason);
@@ -758,6 +773,8 @@ mod tests {
         for t in [
             "The quality team rang me yesterday, thanks.",
             "Stage 2 of my course starts in January, thanks.",
+            "Thank you for the letter. I still need someone who doesn't work at my placement to sign my logbook.",
+            "Thanks for the response. I would like the quality team to look at my timetable for next year.",
         ] {
             let r = read_reply(t, &AFTER);
             assert_ne!(r.intent, ReplyIntent::Escalate, "{t}: {}", r.reason);

@@ -186,6 +186,27 @@ pub fn mentions(text: &str, prefixes: &[String]) -> Vec<CaseRef> {
     out
 }
 
+/// Words that point back to the writer's own earlier complaint or to our
+/// answer to it ("further to my complaint of Monday", "I sent a complaint
+/// last week", "I got your letter yesterday", "it's Shannon again, about my
+/// …"), in English and Welsh. Narrow on purpose: "my complaint about the
+/// canteen" and "it's happening again" open new complaints.
+static REFERS_BACK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b((further|following) (to |up on |up )?my (complaint|email|e-mail|message|letter) (of|from|last|about|on|dated|to you)|following up (on )?my complaint|my complaint (from|of) (last|yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d)|i (sent|made|lodged|submitted|put in) (a|my|in a) complaint (last|on|yesterday|earlier|a (few|couple of) (days|weeks))|(writing|emailing) (again|once more) about my complaint|it'?s \w+ again,? (i|about my)|i forgot to (say|mention|add|tell you) in my (complaint|email|message)|as i said in my (email|e-mail|message|complaint|letter)|(i|we) (got|received|had) your (letter|response|reply|answer|outcome|decision) (about|to|on|yesterday|today|this)|(your|the) (letter|response|reply|answer|outcome|decision) (about|to|on) my complaint|(ysgrifennu|e-bostio|cysylltu) eto (am|ynglŷn â) fy nghwyn)\b",
+    )
+    .expect("static regex")
+});
+
+/// The words of `new_text` that point back to its writer's own earlier
+/// complaint, if any: a message with no reference and no threading headers
+/// may then belong to the one recent case of its sender (ingest decides).
+pub fn refers_back(new_text: &str) -> Option<String> {
+    REFERS_BACK
+        .find(new_text)
+        .map(|m| m.as_str().trim().to_string())
+}
+
 /// Every case a message mentions, subject first, then its newly written
 /// text (not the quoted history, which may name other cases), without the
 /// case it already threads to.
@@ -325,6 +346,33 @@ mod tests {
             Some("CMP-2026-0002")
         );
         assert!(t.intent.is_some());
+    }
+
+    #[test]
+    fn words_pointing_back_to_an_earlier_complaint() {
+        for t in [
+            "Further to my complaint of last month, here are the receipts.",
+            "Hi, I made a complaint on Monday about the room.",
+            "It's Priya again, about my review. Any news?",
+            "I forgot to say in my complaint that it happened twice.",
+            "I got your letter yesterday and it does not mention the fees.",
+            "Rwy'n ysgrifennu eto am fy nghwyn.",
+        ] {
+            assert!(refers_back(t).is_some(), "{t}");
+        }
+        // How a new complaint opens, which must not join an old one.
+        for t in [
+            "I want to make a complaint about the canteen.",
+            "My daughter's coach never turned up again.",
+            "My complaint is about the placement: the supervisor keeps me behind.",
+            "My concern about the new timetable is that I cannot get there.",
+            "It's happening again, nobody rebooked my review.",
+            "The email I got from the assessor was rude.",
+            "I raised a concern with my tutor in September.",
+            "Dyma fy nghwyn am y cwrs.",
+        ] {
+            assert!(refers_back(t).is_none(), "{t}");
+        }
     }
 
     #[test]

@@ -37,7 +37,7 @@ impl Store {
         )
         .bind(account)
         .bind(at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -66,7 +66,7 @@ impl Store {
         .bind(at)
         .bind(kind)
         .bind(FailureKind::Auth)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

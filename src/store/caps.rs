@@ -158,7 +158,7 @@ impl Store {
     pub async fn prune_cap_ledger(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
         let r = sqlx::query("DELETE FROM cap_ledger WHERE at < ?")
             .bind(before)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(r.rows_affected())
     }

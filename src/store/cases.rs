@@ -28,6 +28,13 @@ pub struct AuditRow {
     pub message_id: Option<String>,
 }
 
+/// A sender's complaints, not anonymised, open or closed since `?2`,
+/// newest first, at most `?3`.
+pub(super) const RECENT_CASES_OF: &str = "SELECT reference, data FROM cases
+     WHERE complainant = ?1 AND kind = 'complaint' AND anonymised_at IS NULL
+       AND (closed_at IS NULL OR closed_at >= ?2)
+     ORDER BY opened_at DESC LIMIT ?3";
+
 /// A stored case before its JSON is read.
 #[derive(sqlx::FromRow)]
 pub(super) struct CaseData {
@@ -86,6 +93,25 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
         row.map(CaseData::case).transpose()
+    }
+
+    /// The complaints `address` made that are open or closed since
+    /// `since` and not anonymised, newest first, at most `limit`
+    /// (`cases_complainant` index): whether a message with no reference may
+    /// be about one of them.
+    pub async fn recent_cases_of(
+        tx: &mut SqliteConnection,
+        address: &str,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Case>, StoreError> {
+        let rows: Vec<CaseData> = sqlx::query_as(RECENT_CASES_OF)
+            .bind(address)
+            .bind(since)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+        rows.into_iter().map(CaseData::case).collect()
     }
 
     /// Load a case outside a transaction.

@@ -51,7 +51,7 @@ impl Store {
                 )
                 .bind(mailbox)
                 .bind(i64::from(uidvalidity))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(0)
             }
@@ -65,7 +65,7 @@ impl Store {
         uidvalidity: u32,
         uid: u32,
     ) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         Store::advance_imap_checkpoint(&mut conn, mailbox, uidvalidity, uid).await
     }
 
@@ -99,7 +99,7 @@ impl Store {
         )
         .bind(mailbox)
         .bind(at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -118,7 +118,7 @@ impl Store {
         .bind(mailbox)
         .bind(error)
         .bind(at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -137,7 +137,7 @@ impl Store {
         sqlx::query("INSERT INTO heartbeat (name, at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET at = excluded.at")
             .bind(name)
             .bind(at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }

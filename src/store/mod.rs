@@ -19,12 +19,12 @@
 //!   from [`Store::begin`], passed as `&mut tx`), never begins, commits or
 //!   rolls back, so everything the caller does between `begin` and `commit`
 //!   lands together or not at all.
-//! - **`store.f(&self, …)`**, a method: a unit of work by itself, on a pooled
-//!   connection: one statement, or a transaction it begins and commits before
-//!   it returns ([`Store::outbox_failed`]). Never call one while holding a
-//!   [`Tx`] whose writes it should see or join: it runs on another
-//!   connection and, SQLite having one writer, would wait for the caller's
-//!   own lock.
+//! - **`store.f(&self, …)`**, a method: a unit of work by itself: one
+//!   statement, or a transaction it begins and commits before it returns
+//!   ([`Store::outbox_failed`]). A method that reads runs on a pooled reader
+//!   connection; one that writes on the store's one writer connection, the
+//!   connection every [`Tx`] holds. Never call a writing method while
+//!   holding a [`Tx`]: it would wait for the caller's own connection.
 //!
 //! A read needed both ways is written once, in the transaction form, and the
 //! method acquires a connection and calls it (`store.case(r)` is
@@ -102,18 +102,41 @@ pub enum StoreError {
 /// the pool alone could hold 256 MiB).
 pub const DEFAULT_CACHE_MIB: u32 = 4;
 
-/// Connections in the pool: the ingest writer, the sender, the scheduler and
-/// one spare for a command or health check. Each has its own page cache.
-pub const POOL_SIZE: u32 = 4;
+/// Connections in the read pool: the sender, the scheduler, a command or
+/// health check. Each has its own page cache. Writes go through one more
+/// connection of their own (see [`Store`]).
+pub const POOL_SIZE: u32 = 3;
+
+/// How long a writer waits for SQLite's write lock (another process's
+/// transaction) and, in this process, for the one writer connection.
+///
+/// Longer than any transaction may take on a loaded machine: a message's
+/// pass may run for up to its processing budget (`[limits]
+/// processing_budget_ms`, 10 s by default) with the lock held, and a batch
+/// runs many passes in one transaction. At 10 s, a second writer beside a
+/// large message failed with "database is locked" whenever the machine was
+/// busy enough to stretch that pass past 10 s (measured: the first pass of
+/// a 400,000-line message held the lock 8–9 s with four test processes on
+/// two cores, 12–16 s with the one writer connection). Waiting costs a
+/// background writer nothing; failing costs a retry or a quarantine.
+pub const WRITE_WAIT: Duration = Duration::from_secs(120);
 
 /// A transaction on the store: begun by [`Store::begin`], passed to the
 /// associated functions as `&mut tx`, ended by the caller's `commit`.
 pub type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
 
 /// The database.
+///
+/// Every write goes through one connection, `writer`, opened with the store
+/// and held for its life (issue 14): SQLite has one writer at a time anyway,
+/// so writers queue here for the connection rather than in SQLite's busy
+/// loop, and the writer's page cache and prepared statements stay warm
+/// across the daemon's transactions. Reads outside a transaction go to
+/// `pool`, which WAL lets run beside the writer.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    writer: SqlitePool,
 }
 
 /// Rows of `messages` still in the plain form, from the partial index
@@ -133,9 +156,9 @@ impl Store {
     }
 
     /// [`Store::open`] with a page cache of `cache_mib` MiB per connection
-    /// (`[store] cache_mib`). The pool holds at most [`POOL_SIZE`]
-    /// connections, so the caches together never exceed `POOL_SIZE ×
-    /// cache_mib`.
+    /// (`[store] cache_mib`). The read pool holds at most [`POOL_SIZE`]
+    /// connections and the writer one, so the caches together never exceed
+    /// `(POOL_SIZE + 1) × cache_mib`.
     pub async fn open_with_cache(path: &Path, cache_mib: u32) -> Result<Store, StoreError> {
         // The database holds people's mail: owner-only from the start (a
         // file SQLite creates itself gets 0644 less the umask).
@@ -163,25 +186,39 @@ impl Store {
             // not left in free pages (store/retention.rs).
             .pragma("secure_delete", "on")
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(WRITE_WAIT);
         Self::with_options(opts).await
     }
 
-    /// Open from a `sqlite:` URL (e.g. `sqlite::memory:` in tests).
+    /// Open from a `sqlite:` URL naming a file (not `sqlite::memory:`: the
+    /// writer and the readers would each get a database of their own).
     pub async fn open_url(url: &str) -> Result<Store, StoreError> {
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(WRITE_WAIT);
         Self::with_options(opts).await
     }
 
     async fn with_options(opts: SqliteConnectOptions) -> Result<Store, StoreError> {
+        // The writer first: it creates the file and the WAL. One connection,
+        // opened now and never closed for idleness or age, so the daemon
+        // writes through the same connection for its whole life.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            // Writers of this process queue here rather than on SQLite's
+            // lock: as long as they would wait there.
+            .acquire_timeout(WRITE_WAIT)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(opts.clone())
+            .await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(POOL_SIZE)
             .connect_with(opts)
             .await?;
-        let store = Store { pool };
+        let store = Store { pool, writer };
         // Two processes opening a fresh database at once (the daemon and a
         // `cases list`) race to create the schema; the loser retries and
         // finds the work done.
@@ -203,7 +240,7 @@ impl Store {
     /// the message bytes of rows written before they were kept compressed.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         sqlx::migrate!("./migrations/sqlite")
-            .run(&self.pool)
+            .run(&self.writer)
             .await?;
         self.pack_existing().await?;
         Ok(())
@@ -261,8 +298,11 @@ impl Store {
     /// Start a unit of work. It takes the write lock at once (`BEGIN
     /// IMMEDIATE`), so a concurrent writer waits for the busy timeout
     /// instead of failing when it first read and then wants to write.
+    ///
+    /// Every transaction runs on the store's one writer connection: a
+    /// second `begin` waits until the first commits or rolls back.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// Open a savepoint in `tx` (a batch's message: `crate::work::batch`);
@@ -286,16 +326,18 @@ impl Store {
         Ok(())
     }
 
-    /// Close the pool (flushes WAL on the last connection).
+    /// Close the readers, then the writer (the last connection to close
+    /// folds the WAL into the database).
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     /// Write the WAL into the database file and sync it: after this, every
     /// commit so far survives a power cut.
     pub async fn sync(&self) -> Result<(), StoreError> {
         sqlx::query("PRAGMA wal_checkpoint(FULL)")
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }

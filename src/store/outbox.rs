@@ -150,7 +150,7 @@ impl Store {
         .bind(now)
         .bind(now)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.writer)
         .await
         .read_from("outbox")?;
         rows.sort_by_key(|r| r.id);
@@ -177,7 +177,7 @@ impl Store {
         .bind(template)
         .bind(now)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .read_from("outbox")
     }
@@ -188,7 +188,7 @@ impl Store {
             .bind(lease_until)
             .bind(id)
             .bind(OutboxStatus::Pending)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -200,7 +200,7 @@ impl Store {
         sqlx::query("UPDATE outbox SET lease_until = NULL, last_error = ? WHERE id = ?")
             .bind(error)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -209,7 +209,7 @@ impl Store {
     pub async fn outbox_release(&self, id: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE outbox SET lease_until = NULL WHERE id = ?")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -231,7 +231,7 @@ impl Store {
             .bind(OutboxStatus::Sent)
             .bind(now)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -269,7 +269,7 @@ impl Store {
             .bind(next)
             .bind(error)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! run under `EXPLAIN QUERY PLAN` on a migrated database, and none may scan
 //! a table that grows with the number of cases.
 
+use super::cases::RECENT_CASES_OF;
 use super::deadlines::{DUE_CHASES, DUE_DEADLINES, NEXT_TIMER};
 use super::digests::sql;
 use super::figures::sql as figures;
@@ -207,6 +208,7 @@ async fn digest_and_scheduler_queries_search_indexes_and_scan_no_growing_table()
         NEXT_TIMER,
         RETENTION_DUE,
         CLOSED_BETWEEN,
+        RECENT_CASES_OF,
         ANONYMISED_COUNT,
         ANONYMISED_LIST,
         super::UNPACKED_MESSAGES,

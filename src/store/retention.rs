@@ -36,13 +36,15 @@ pub(super) const RETENTION_DUE: &str = "SELECT reference, data FROM cases
 
 /// Complaints closed in (`?1`, `?2`], from the `cases_closed` index (the
 /// survey step). A case already surveyed (a row in `case_surveys`, so no
-/// case's JSON is read), or already recorded as passed over (its "no
-/// survey" audit line), is not offered again on the window's later days.
+/// case's JSON is read), or already recorded as passed over since it last
+/// closed (its "no survey" audit line), is not offered again on the
+/// window's later days; one closed again after a reopening is.
 pub(super) const CLOSED_BETWEEN: &str = "SELECT reference FROM cases
      WHERE closed_at > ?1 AND closed_at <= ?2 AND kind = 'complaint'
        AND NOT EXISTS (SELECT 1 FROM case_surveys s WHERE s.case_ref = cases.reference)
        AND NOT EXISTS (SELECT 1 FROM audit a
-                       WHERE a.case_ref = cases.reference AND a.action = 'no survey')
+                       WHERE a.case_ref = cases.reference AND a.action = 'no survey'
+                         AND a.at >= cases.closed_at)
      ORDER BY closed_at, reference";
 
 /// How many cases were anonymised at or after `?1` (same index).
@@ -329,7 +331,7 @@ impl Store {
     /// bytes just removed survive in neither file.
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -361,6 +363,52 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .read_from("messages")
+    }
+
+    /// Inbound messages from `address` as an erasure needs them: row id and
+    /// case only, so no stored message is decoded (an attachment's bytes
+    /// are not read, and one damaged part cannot stop the erasure).
+    pub async fn message_rows_from(
+        &self,
+        address: &str,
+    ) -> Result<Vec<(i64, Option<CaseRef>)>, StoreError> {
+        sqlx::query_as(
+            "SELECT id, case_ref FROM messages WHERE from_addr = ? ORDER BY received_at, id",
+        )
+        .bind(address)
+        .fetch_all(&self.pool)
+        .await
+        .read_from("messages")
+    }
+
+    /// The case each of the messages `ids` is on now, inside `tx` (an
+    /// erasure checks again what it listed before its transaction).
+    pub async fn message_cases(
+        tx: &mut SqliteConnection,
+        ids: &[i64],
+    ) -> Result<Vec<(i64, Option<CaseRef>)>, StoreError> {
+        let ids = serde_json::Value::from(ids.to_vec()).to_string();
+        sqlx::query_as(
+            "SELECT id, case_ref FROM messages WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+        )
+        .bind(ids)
+        .fetch_all(&mut *tx)
+        .await
+        .read_from("messages")
+    }
+
+    /// Outgoing mails to `address` as an erasure needs them: row id and case.
+    pub async fn sent_rows_to(
+        &self,
+        address: &str,
+    ) -> Result<Vec<(i64, Option<CaseRef>)>, StoreError> {
+        sqlx::query_as(
+            "SELECT id, case_ref FROM outbox WHERE recipient = ? ORDER BY created_at, id",
+        )
+        .bind(address)
+        .fetch_all(&self.pool)
+        .await
+        .read_from("outbox")
     }
 
     /// Outgoing mails to `address`: (row id, case, created, template, bytes).

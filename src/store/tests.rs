@@ -24,7 +24,7 @@ async fn fresh() -> (tempfile::TempDir, Store) {
 /// Write with the schema's CHECK constraints off: how a newer build (or a
 /// hand edit) could leave a value this build does not know.
 async fn write_unchecked(store: &Store, sql: &'static str) {
-    let mut conn = store.pool.acquire().await.expect("connection");
+    let mut conn = store.writer.acquire().await.expect("connection");
     sqlx::query("PRAGMA ignore_check_constraints = ON")
         .execute(&mut *conn)
         .await
@@ -472,4 +472,54 @@ async fn upgrading_compresses_stored_message_bytes_and_every_reader_gets_them_ba
         store.message(1).await.expect("read").expect("1").raw,
         inbound.as_bytes()
     );
+}
+
+/// Issue 14: every transaction runs on the one writer connection, whatever
+/// the readers hold. A TEMP table lives on the connection that made it, so a
+/// transaction on any other connection would not see it. (Before the writer
+/// had a connection of its own, `begin` took whichever pooled connection was
+/// free: with the one that made the table held by a reader, another.)
+#[tokio::test]
+async fn every_transaction_runs_on_the_one_writer_connection() {
+    let (_dir, store) = fresh().await;
+    let mut tx = store.begin().await.expect("begin");
+    sqlx::query("CREATE TEMP TABLE writer_marker (x INTEGER)")
+        .execute(&mut *tx)
+        .await
+        .expect("temp table");
+    tx.commit().await.expect("commit");
+    // Readers busy on the pool's connections, as the sender's and the
+    // scheduler's are while ingest writes.
+    let mut readers = Vec::new();
+    for _ in 0..POOL_SIZE {
+        readers.push(store.pool.acquire().await.expect("reader"));
+    }
+    for _ in 0..3 {
+        let mut tx = store.begin().await.expect("begin");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM temp.writer_marker")
+            .fetch_one(&mut *tx)
+            .await
+            .expect("the writer's own temp table");
+        assert_eq!(n, 0);
+        tx.rollback().await.expect("rollback");
+    }
+    // A write through a method (not a `Tx`) goes through the same connection.
+    let mut conn = store.writer.acquire().await.expect("writer");
+    sqlx::query("INSERT INTO temp.writer_marker VALUES (1)")
+        .execute(&mut *conn)
+        .await
+        .expect("insert");
+    drop(conn);
+    store
+        .fetch_ok("inbox", at("2026-01-05T09:00:00Z"))
+        .await
+        .expect("a method's write");
+    drop(readers);
+    let mut tx = store.begin().await.expect("begin");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM temp.writer_marker")
+        .fetch_one(&mut *tx)
+        .await
+        .expect("still the same connection");
+    assert_eq!(n, 1);
+    tx.rollback().await.expect("rollback");
 }

@@ -34,7 +34,9 @@ use crate::work::drafts::Drafts;
 use crate::work::effects::ApplyError;
 use crate::work::ingest::{self, IngestError, Ingested, Prepared};
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use sqlx::SqliteConnection;
+use std::sync::LazyLock;
 use std::time::Instant;
 use tracing::Instrument;
 
@@ -80,46 +82,51 @@ impl Ack<'_> {
     }
 }
 
-/// Prepare every message (no database) on two threads: this one and one
-/// more, keeping their order.
-fn prepare_all<'a>(app: &App, raws: &'a [Vec<u8>], source: &'a str) -> Vec<Prepared<'a>> {
-    let prepare = |raw: &'a Vec<u8>| Prepared::new(app, raw, source, Instant::now());
-    if raws.len() < 2 {
-        return raws.iter().map(prepare).collect();
+/// The threads that do a batch's pure work (parsing, screening,
+/// classifying, rendering), both cores' worth, for the life of the process.
+///
+/// Long-lived on purpose: the regex crate keeps, per regex, a search cache
+/// (lazy DFA, a few hundred KB to a few MB for the classifier's large
+/// patterns) for each thread that runs it, pooled by thread identity. A new
+/// thread per batch found no cache of its own and built another, up to nine
+/// per regex, which was most of the daemon's peak memory (issue 14). With
+/// the same two threads for every batch, each regex has at most one cache
+/// per thread here.
+static PURE: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .thread_name(|i| format!("complaintd-pure-{i}"))
+        .build()
+        .map_err(|e| tracing::warn!(error = %e, "cannot start the pure-work threads; batches run on the caller's"))
+        .ok()
+});
+
+/// Run `f` on the pure-work threads (on this thread if they could not be
+/// started), where `rayon`'s parallel iterators inside it use both.
+fn on_pure_threads<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    match PURE.as_ref() {
+        Some(pool) => pool.install(f),
+        None => f(),
     }
-    let (first, second) = raws.split_at(raws.len() / 2);
-    std::thread::scope(|s| {
-        let other = s.spawn(|| second.iter().map(prepare).collect::<Vec<_>>());
-        let mut out: Vec<Prepared<'a>> = first.iter().map(prepare).collect();
-        // A panic on the other thread is a bug in the pure work: raised again here.
-        match other.join() {
-            Ok(rest) => out.extend(rest),
-            Err(p) => std::panic::resume_unwind(p),
-        }
-        out
+}
+
+/// Prepare every message (no database) on both pure-work threads, keeping
+/// their order.
+fn prepare_all<'a>(app: &App, raws: &'a [Vec<u8>], source: &'a str) -> Vec<Prepared<'a>> {
+    on_pure_threads(|| {
+        raws.par_iter()
+            .map(|raw| Prepared::new(app, raw, source, Instant::now()))
+            .collect()
     })
 }
 
-/// Render what each of `drafts` misses, on both cores.
+/// Render what each of `drafts` misses, on both pure-work threads.
 fn render_all(app: &App, drafts: &mut [Drafts]) -> Vec<Result<(), ApplyError>> {
-    if drafts.len() < 2 {
-        return drafts.iter_mut().map(|d| d.render_missing(app)).collect();
-    }
-    let half = drafts.len() / 2;
-    let (first, second) = drafts.split_at_mut(half);
-    std::thread::scope(|s| {
-        let other = s.spawn(|| {
-            second
-                .iter_mut()
-                .map(|d| d.render_missing(app))
-                .collect::<Vec<_>>()
-        });
-        let mut out: Vec<_> = first.iter_mut().map(|d| d.render_missing(app)).collect();
-        match other.join() {
-            Ok(rest) => out.extend(rest),
-            Err(p) => std::panic::resume_unwind(p),
-        }
-        out
+    on_pure_threads(|| {
+        drafts
+            .par_iter_mut()
+            .map(|d| d.render_missing(app))
+            .collect()
     })
 }
 
@@ -216,4 +223,44 @@ async fn batch_from(
     ack.write(&mut tx, offset + outcomes.len()).await?;
     tx.commit().await.map_err(StoreError::Db)?;
     Ok(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+
+    /// The pure work of every batch runs on the same two long-lived threads,
+    /// never on the caller's nor on a thread of its own per batch: each regex
+    /// then keeps at most two search caches for ingest, however many batches
+    /// come (a thread per batch grew them to nine per regex).
+    #[test]
+    fn every_batch_runs_its_pure_work_on_the_same_two_threads() {
+        let caller = std::thread::current().id();
+        let seen = Mutex::new(HashSet::new());
+        for _batch in 0..20 {
+            let items: Vec<u32> = (0..200).collect();
+            let out: Vec<u32> = on_pure_threads(|| {
+                items
+                    .par_iter()
+                    .map(|i| {
+                        if let Ok(mut s) = seen.lock() {
+                            s.insert(std::thread::current().id());
+                        }
+                        i * 2
+                    })
+                    .collect()
+            });
+            // In order, every item once.
+            assert_eq!(out, (0..200).map(|i| i * 2).collect::<Vec<_>>());
+        }
+        let seen = seen.into_inner().unwrap_or_default();
+        assert!(
+            !seen.is_empty() && seen.len() <= 2,
+            "{} threads",
+            seen.len()
+        );
+        assert!(!seen.contains(&caller));
+    }
 }

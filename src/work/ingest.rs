@@ -20,7 +20,7 @@ use crate::core::{auth, commands, threading, token};
 use crate::store::{MessageStatus, NewMessage, Store, StoreError, StoredBytes, THIRD_PARTY_NOTE};
 use crate::work::drafts::Drafts;
 use crate::work::effects::{self, ApplyError};
-use crate::work::mentioned::{mentioned, Mentioned};
+use crate::work::mentioned::{mentioned, Incoming, Mentioned};
 use crate::work::raw::{content_hash, content_key, within_limit};
 use chrono::{DateTime, Datelike, Utc};
 use sqlx::SqliteConnection;
@@ -426,9 +426,23 @@ async fn process_analysed(
     let Mentioned {
         existing,
         by_text,
+        by_sender,
         new_matter_of,
         unknown,
-    } = mentioned(app, tx, mail, thread, &parts.new, sender, existing).await?;
+    } = mentioned(
+        app,
+        tx,
+        Incoming {
+            mail,
+            thread,
+            new_text: &parts.new,
+            sender,
+            flags: &class.flags,
+        },
+        existing,
+        now,
+    )
+    .await?;
     let ctx = app.ctx();
     let mut third_party = false;
     // Whose message this is, for the flood caps on staff notifications:
@@ -551,6 +565,20 @@ async fn process_analysed(
                 detail: format!(
                     "by the reference {r} written in the message from {sender} (no threading headers){}",
                     if third_party { "; the sender is not the complainant, so it changes nothing" } else { "" }
+                ),
+                message_id: mail.message_id.clone(),
+            }),
+        );
+    }
+    if let Some((r, words)) = &by_sender {
+        // A message found its case by who sent it: say so, and why.
+        tr.effects.insert(
+            0,
+            case::Effect::Audit(case::Audit {
+                actor: case::Actor::System,
+                action: "threaded".into(),
+                detail: format!(
+                    "by its sender alone: {sender} (vouched for by their mail server) complained in {r}, their only recent complaint, and wrote about it ({words:?}); the message named no case and its headers, tag and address found none"
                 ),
                 message_id: mail.message_id.clone(),
             }),

