@@ -779,3 +779,18 @@ fn triage_13_stays_classified() {
         safeguarding: 21,
     });
 }
+
+/// The held-out batch triage-14 (150 messages written blind at the end of
+/// the fifth session, never tuned on): a floor at the figures it was first
+/// measured at (`tests/data/blind/README.md`).
+#[test]
+fn held_out_triage_14_does_not_regress() {
+    holds(Floor {
+        batch: "triage-14",
+        messages: 150,
+        macro_f1: 0.90,
+        complaints: 55,
+        flags: 0.89,
+        safeguarding: 5,
+    });
+}

@@ -294,6 +294,22 @@ fn replies_6_stay_read() {
     });
 }
 
+/// The held-out batch replies-7 (80 replies written blind at the end of
+/// the fifth session, never tuned on): a floor at the figures it was first
+/// measured at (`tests/data/blind/README.md`).
+#[test]
+fn held_out_replies_7_do_not_regress() {
+    holds(Floor {
+        batch: "replies-7",
+        size: (80, 56),
+        text_exact: 73,
+        read: 43,
+        missed: 2,
+        wrongly: 1,
+        headerless: 19,
+    });
+}
+
 /// `reply-text --json --eval DIR`'s figures.
 fn eval_json(dir: &Path) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))
