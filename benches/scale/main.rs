@@ -56,33 +56,43 @@ fn main() {
         rows.push(f);
     }
     println!(
-        "{:>9} {:>10} {:>12} {:>10} {:>12} {:>12} {:>9} {:>10} {:>11}",
+        "{:>9} {:>10} {:>12} {:>10} {:>12} {:>10} {:>8} {:>11} {:>13} {:>10} {:>11} {:>7}",
         "cases",
         "preview s",
         "preview MiB",
         "tick s",
         "tick MiB",
         "digest KB",
-        "db MB",
+        "surveys",
+        "+surveys s",
+        "+surveys MiB",
         "report s",
-        "report MiB"
+        "report MiB",
+        "db MB"
     );
     let mut missed = Vec::new();
     for f in &rows {
         println!(
-            "{:>9} {:>10.3} {:>12.1} {:>10.3} {:>12.1} {:>12.1} {:>9.0} {:>10.3} {:>11.1}",
+            "{:>9} {:>10.3} {:>12.1} {:>10.3} {:>12.1} {:>10.1} {:>8} {:>11.3} {:>13.1} {:>10.3} {:>11.1} {:>7.0}",
             f.cases,
             f.preview.seconds,
             f.preview.peak_mib,
             f.tick.seconds,
             f.tick.peak_mib,
             f.digest_bytes as f64 / 1e3,
-            f.db_bytes as f64 / 1e6,
+            f.surveys,
+            f.tick_surveys.seconds,
+            f.tick_surveys.peak_mib,
             f.report.seconds,
-            f.report.peak_mib
+            f.report.peak_mib,
+            f.db_bytes as f64 / 1e6
         );
         if f.cases >= 1_000_000 {
-            for (what, s) in [("preview", f.preview.seconds), ("tick", f.tick.seconds)] {
+            for (what, s) in [
+                ("preview", f.preview.seconds),
+                ("tick", f.tick.seconds),
+                ("report", f.report.seconds),
+            ] {
                 if s > 1.0 {
                     missed.push(format!(
                         "{what} at {} cases took {s:.2} s (target 1 s)",

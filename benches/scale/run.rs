@@ -31,7 +31,7 @@ use std::time::Instant;
 pub const NOW: &str = "2026-11-24T08:05:00Z";
 
 /// Bump when the generated data changes, so cached databases are rebuilt.
-const GENERATOR_VERSION: u32 = 3;
+const GENERATOR_VERSION: u32 = 4;
 
 /// Cases are opened over this many days before `NOW`.
 const SPAN_DAYS: i64 = 3 * 365;
@@ -90,8 +90,14 @@ pub struct Figures {
     pub db_bytes: u64,
     /// `digest --preview`.
     pub preview: Run,
-    /// The first `tick` of the day.
+    /// The first `tick` of the day with the survey step off: the digest
+    /// and the scheduler.
     pub tick: Run,
+    /// The first `tick` of the day as configured, surveying the complaints
+    /// closed since yesterday's step too.
+    pub tick_surveys: Run,
+    /// How many surveys that tick queued.
+    pub surveys: usize,
     /// Bytes of the queued digest mail.
     pub digest_bytes: usize,
     /// `report` for a year, as HTML with its charts.
@@ -477,7 +483,7 @@ async fn make_case(
         hold: None,
         anonymised_at: None,
         data_protection: false,
-        survey: None,
+        survey: survey(kind, state, closed_at, now, r),
         no_survey: false,
         records: Default::default(),
     };
@@ -510,6 +516,38 @@ async fn make_case(
         });
     }
     (c, chases, audits)
+}
+
+/// The satisfaction survey a running system sent a closed complaint: every
+/// one closed before the window of yesterday's daily step has had it (a
+/// third of them answered), so the first tick of the day surveys only the
+/// complaints closed since, as it would in life.
+fn survey(
+    kind: Kind,
+    state: State,
+    closed_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    r: u64,
+) -> Option<complaintd::core::survey::Survey> {
+    use complaintd::core::survey::{Answer, Survey};
+    let closed_at = closed_at?;
+    // Yesterday's (Monday's) step surveyed those closed a working day
+    // before it: by the previous Friday at this time.
+    if kind != Kind::Complaint || state != State::Closed || closed_at >= now - Duration::days(4) {
+        return None;
+    }
+    let sent_at = closed_at + Duration::days(1);
+    let answered = (r >> 52).is_multiple_of(3);
+    let score = 1 + ((r >> 40) % 5) as u8;
+    Some(Survey {
+        sent_at,
+        answered_at: answered.then(|| sent_at + Duration::hours(30)),
+        answer: answered.then_some(Answer {
+            score: Some(score),
+            satisfied: (score != 3).then_some(score > 3),
+            comment: None,
+        }),
+    })
 }
 
 /// Count what the digest should report about `c`.
@@ -707,27 +745,44 @@ pub fn check_preview(text: &str, ex: &Expected) {
     section(text, "Due within 2 working days");
 }
 
-/// Build (or reuse) the database of `n` cases under `cache_dir`, then
-/// measure the preview on it and the first tick of the day on a copy in
-/// `work`.
-pub async fn figures(n: usize, cache_dir: &Path, work: &Path) -> Figures {
-    let (db, expected, build_seconds) = database(n, cache_dir).await;
-    let db_bytes = std::fs::metadata(&db).expect("db size").len();
-
-    let preview_dir = work.join("preview");
-    std::fs::create_dir_all(&preview_dir).expect("dir");
-    let cfg = write_config(&preview_dir, &db);
-    let cfg = cfg.to_str().expect("path");
-    let preview = measure(&["--config", cfg, "digest", "--preview", "--now", NOW]);
-    check_preview(&preview.stdout, &expected);
-
-    // The tick writes (fires deadlines, queues the digest): on a copy, so the
-    // cached database stays as built.
-    let tick_dir = work.join("tick");
-    std::fs::create_dir_all(&tick_dir).expect("dir");
-    let copy = tick_dir.join("db.sqlite");
-    std::fs::copy(&db, &copy).expect("copy database");
-    let cfg = write_config(&tick_dir, &copy);
+/// The first tick of the day on a copy of `db` in `dir` (it writes: fires
+/// deadlines, queues the digest), with the survey step on or off. Returns
+/// the run, the queued digest's bytes and how many surveys it queued, after
+/// checking that it claimed the day and queued the digest.
+async fn first_tick(db: &Path, dir: &Path, surveys: bool) -> (Run, usize, usize) {
+    std::fs::create_dir_all(dir).expect("dir");
+    let copy = dir.join("db.sqlite");
+    std::fs::copy(db, &copy).expect("copy database");
+    let cfg = write_config(dir, &copy);
+    if !surveys {
+        let policy = dir.join("policy.toml");
+        let text = std::fs::read_to_string(&policy).expect("policy");
+        let off = text.replace("[survey]\nenabled = true", "[survey]\nenabled = false");
+        assert_ne!(
+            off, text,
+            "the example policy has no survey step to switch off"
+        );
+        std::fs::write(&policy, off).expect("policy");
+    }
+    // The complaints the survey step should survey: closed in the two weeks
+    // up to a working day ago (Monday at this time) and not yet surveyed.
+    let due: i64 = {
+        let until: DateTime<Utc> = NOW.parse::<DateTime<Utc>>().expect("now") - Duration::days(1);
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", copy.display()))
+            .await
+            .expect("open copy");
+        let n = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM cases WHERE kind = 'complaint' AND state = 'closed'
+             AND closed_at > ? AND closed_at <= ? AND data ->> '$.survey' IS NULL",
+        )
+        .bind(until - Duration::days(14))
+        .bind(until)
+        .fetch_one(&pool)
+        .await
+        .expect("surveys due");
+        pool.close().await;
+        n
+    };
     let store = Store::open(&copy).await.expect("open copy");
     let before = {
         let mut tx = store.begin().await.expect("begin");
@@ -758,6 +813,12 @@ pub async fn figures(n: usize, cache_dir: &Path, work: &Path) -> Figures {
         .iter()
         .filter(|m| m.template == "daily_digest")
         .collect();
+    let queued_surveys = queued
+        .iter()
+        .filter(|m| m.template == "satisfaction_survey")
+        .count();
+    let want = if surveys { due as usize } else { 0 };
+    assert_eq!(queued_surveys, want, "surveys queued (step on: {surveys})");
     assert!(!digests.is_empty(), "no daily_digest queued");
     let digest_bytes = digests[0].raw.len();
     let raw = String::from_utf8_lossy(&digests[0].raw);
@@ -769,6 +830,29 @@ pub async fn figures(n: usize, cache_dir: &Path, work: &Path) -> Figures {
         assert!(raw.contains(title), "the queued digest has no {title:?}");
     }
     store.close().await;
+    (tick, digest_bytes, queued_surveys)
+}
+
+/// Build (or reuse) the database of `n` cases under `cache_dir`, then
+/// measure the preview on it and the first tick of the day on a copy in
+/// `work`.
+pub async fn figures(n: usize, cache_dir: &Path, work: &Path) -> Figures {
+    let (db, expected, build_seconds) = database(n, cache_dir).await;
+    let db_bytes = std::fs::metadata(&db).expect("db size").len();
+
+    let preview_dir = work.join("preview");
+    std::fs::create_dir_all(&preview_dir).expect("dir");
+    let cfg = write_config(&preview_dir, &db);
+    let cfg = cfg.to_str().expect("path");
+    let preview = measure(&["--config", cfg, "digest", "--preview", "--now", NOW]);
+    check_preview(&preview.stdout, &expected);
+
+    // The first tick of the day, twice, each on a fresh copy: with the
+    // survey step switched off (the digest and the scheduler), then as
+    // configured (also surveying the complaints closed since yesterday's
+    // step, work that grows with a day's closures, not with the cases kept).
+    let (tick, digest_bytes, _) = first_tick(&db, &work.join("tick"), false).await;
+    let (tick_surveys, _, surveys) = first_tick(&db, &work.join("tick-surveys"), true).await;
 
     // The performance report for a year, with every chart, from the cached database.
     let report_dir = work.join("report");
@@ -797,6 +881,8 @@ pub async fn figures(n: usize, cache_dir: &Path, work: &Path) -> Figures {
         db_bytes,
         preview,
         tick,
+        tick_surveys,
+        surveys,
         digest_bytes,
         report,
     }

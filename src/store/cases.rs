@@ -5,6 +5,7 @@ use super::names::ReadFrom;
 use super::{ActorKind, Store, StoreError};
 use crate::core::case::{Actor, Audit, Case, State};
 use crate::core::reference::CaseRef;
+use crate::core::report::local_day;
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
@@ -130,11 +131,14 @@ impl Store {
             message: e.to_string(),
         })?;
         sqlx::query(
-            "INSERT INTO cases (reference, kind, state, stage, complainant, complainant_name, handler, opened_at, updated_at, closed_at, tokens_valid_from, data)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO cases (reference, kind, state, stage, complainant, complainant_name, handler, opened_at, updated_at, closed_at, tokens_valid_from, data,
+               opened_day, language, source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
+               (SELECT m.source FROM messages m WHERE m.case_ref = ?1 ORDER BY m.received_at, m.id LIMIT 1))
              ON CONFLICT (reference) DO UPDATE SET kind = excluded.kind, state = excluded.state, stage = excluded.stage,
                handler = excluded.handler, updated_at = excluded.updated_at, closed_at = excluded.closed_at,
-               tokens_valid_from = COALESCE(excluded.closed_at, cases.tokens_valid_from), data = excluded.data",
+               tokens_valid_from = COALESCE(excluded.closed_at, cases.tokens_valid_from), data = excluded.data,
+               opened_day = excluded.opened_day, language = excluded.language",
         )
         .bind(&c.reference)
         .bind(c.kind)
@@ -148,6 +152,11 @@ impl Store {
         .bind(c.closed_at)
         .bind(c.closed_at)
         .bind(data)
+        // What the figures group by (0200): the local day it was received
+        // and its language; the mailbox comes from its first message (here
+        // when that was stored first, else by the trigger on messages).
+        .bind(local_day(c.opened_at))
+        .bind(&c.language)
         .execute(&mut *tx)
         .await?;
         Ok(())

@@ -5,6 +5,7 @@ use super::names::ReadFrom;
 use super::{Store, StoreError};
 use crate::core::case::{Deadline, DeadlineKind};
 use crate::core::reference::CaseRef;
+use crate::core::report::local_day;
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
@@ -79,7 +80,8 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO deadlines_met (case_ref, kind, stage, start, due, met_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO deadlines_met (case_ref, kind, stage, start, due, met_at, start_day, met_day, on_time)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(case_ref)
         .bind(d.kind)
@@ -87,6 +89,10 @@ impl Store {
         .bind(d.start)
         .bind(d.due)
         .bind(at)
+        // The local days and the verdict the figures group by (0200).
+        .bind(local_day(d.start))
+        .bind(local_day(at))
+        .bind(at <= d.due)
         .execute(&mut *tx)
         .await?;
         Ok(())

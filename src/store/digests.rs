@@ -139,8 +139,9 @@ pub(super) mod sql {
         q
     }
 
-    /// Open cases whose response clock a question paused (only cases in a
-    /// state that is not final are read): counted, or the newest `limit`.
+    /// Open cases whose response clock a question paused (only the cases in
+    /// the partial index `cases_paused`, 0202, are read): counted, or the
+    /// newest `limit`.
     pub fn paused(prefix: &str, limit: Option<usize>) -> QueryBuilder<Sqlite> {
         use strum::IntoEnumIterator;
         let mut q = select(prefix, limit.is_some());
@@ -176,17 +177,17 @@ pub(super) mod sql {
         q
     }
 
-    /// Open cases with an extension past the stage's cap (only cases in a
-    /// state that is not final are read): counted, or the newest `limit`.
+    /// Open cases with an extension past the stage's cap: the cases in the
+    /// partial index `case_extensions_beyond` (0202) that are in a state
+    /// that is not final, counted, or the newest `limit`.
     pub fn beyond_cap(prefix: &str, limit: Option<usize>) -> QueryBuilder<Sqlite> {
         use strum::IntoEnumIterator;
         let mut q = select(prefix, limit.is_some());
-        q.push("state IN ");
-        push_in(&mut q, State::iter().filter(|s| !s.is_final()));
         q.push(
-            " AND EXISTS (SELECT 1 FROM json_each(data, '$.records.extensions') \
-             WHERE json_extract(value, '$.beyond_cap') IS NOT NULL)",
+            "reference IN (SELECT case_ref FROM case_extensions WHERE beyond_cap = 1) \
+             AND state IN ",
         );
+        push_in(&mut q, State::iter().filter(|s| !s.is_final()));
         newest_first(&mut q, limit);
         q
     }

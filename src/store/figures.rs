@@ -18,7 +18,7 @@ use super::names::ReadFrom;
 use super::{Store, StoreError};
 use crate::core::calendar::Calendar;
 use crate::core::case::records::{Outcome, RefusalGround, RemedyKind};
-use crate::core::case::DeadlineKind;
+use crate::core::case::{DeadlineKind, State};
 use crate::core::kind::{Flag, Kind};
 use crate::core::reference::CaseRef;
 use crate::core::report::{
@@ -51,7 +51,7 @@ pub(super) mod sql {
     use super::{push_in, Offsets, OVERDUE_KINDS};
     use crate::core::case::{DeadlineKind, State};
     use crate::core::kind::Kind;
-    use chrono::{DateTime, Utc};
+    use chrono::{DateTime, NaiveDate, Utc};
     use sqlx::{QueryBuilder, Sqlite};
     use strum::IntoEnumIterator;
 
@@ -69,115 +69,74 @@ pub(super) mod sql {
         q.push(format!(" ELSE '{before:+} seconds' END)"));
     }
 
-    /// `FROM cases c WHERE` the cases received in [from, to), machine mail left out.
-    fn received(q: &mut QueryBuilder<Sqlite>, from: DateTime<Utc>, to: DateTime<Utc>) {
-        q.push(" FROM cases c WHERE c.opened_at >= ")
+    /// ` AND kind NOT IN (…)`: machine mail is never counted.
+    fn not_machine(q: &mut QueryBuilder<Sqlite>, col: &str) {
+        q.push(format!(" AND {col} NOT IN "));
+        push_in(q, Kind::iter().filter(|k| k.is_machine()));
+    }
+
+    /// ` FROM table WHERE` its rows for the cases received on the local days
+    /// [from, to) (`opened_day`, the first column of each table's index),
+    /// machine mail left out.
+    fn received_on(q: &mut QueryBuilder<Sqlite>, table: &str, from: NaiveDate, to: NaiveDate) {
+        q.push(format!(" FROM {table} WHERE opened_day >= "))
             .push_bind(from)
-            .push(" AND c.opened_at < ")
-            .push_bind(to)
-            .push(" AND c.kind NOT IN ");
-        push_in(q, Kind::iter().filter(|k| k.is_machine()));
+            .push(" AND opened_day < ")
+            .push_bind(to);
+        not_machine(q, "kind");
     }
 
-    /// The received cases joined with each element of the JSON array at `path`.
-    fn received_each(
-        q: &mut QueryBuilder<Sqlite>,
-        path: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) {
-        q.push(format!(
-            " FROM cases c, json_each(c.data, '{path}') e WHERE c.opened_at >= "
-        ))
-        .push_bind(from)
-        .push(" AND c.opened_at < ")
-        .push_bind(to)
-        .push(" AND c.kind NOT IN ");
-        push_in(q, Kind::iter().filter(|k| k.is_machine()));
-    }
-
-    fn complaints(q: &mut QueryBuilder<Sqlite>) {
-        q.push(" AND c.kind = ").push_bind(Kind::Complaint);
-    }
-
-    pub fn by_kind(p: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!("{p}SELECT c.kind, COUNT(*)"));
-        received(&mut q, from, to);
-        q.push(" GROUP BY c.kind ORDER BY c.kind");
-        q
-    }
-
-    pub fn by_stage(p: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!("{p}SELECT c.stage, COUNT(*)"));
-        received(&mut q, from, to);
-        complaints(&mut q);
-        q.push(" GROUP BY c.stage ORDER BY c.stage");
-        q
-    }
-
-    pub fn by_flag(p: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!("{p}SELECT e.value, COUNT(*)"));
-        received_each(&mut q, "$.flags", from, to);
-        complaints(&mut q);
-        q.push(" GROUP BY e.value ORDER BY e.value");
-        q
-    }
-
-    /// The mailbox of each case's first message (the messages_case index).
-    pub fn by_source(p: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryBuilder<Sqlite> {
+    /// The cases received on [from, to) by kind, stage, state, language and
+    /// mailbox: counted per day in the order of the `cases_received` index
+    /// (no sorting of a year's cases), then summed over the days.
+    pub fn received(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
         let mut q = QueryBuilder::new(format!(
-            "{p}SELECT COALESCE((SELECT m.source FROM messages m WHERE m.case_ref = c.reference \
-             ORDER BY m.received_at, m.id LIMIT 1), 'unknown') s, COUNT(*)"
+            "{p}SELECT kind, stage, state, COALESCE(language, 'unknown'), COALESCE(source, 'unknown'), \
+             SUM(n) FROM (SELECT kind, stage, state, language, source, COUNT(*) n"
         ));
-        received(&mut q, from, to);
-        q.push(" GROUP BY s ORDER BY s");
-        q
-    }
-
-    pub fn by_language(p: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!(
-            "{p}SELECT COALESCE(json_extract(c.data, '$.language'), 'unknown') l, COUNT(*)"
-        ));
-        received(&mut q, from, to);
-        q.push(" GROUP BY l ORDER BY l");
+        received_on(&mut q, "cases", from, to);
+        q.push(
+            " GROUP BY opened_day, kind, stage, state, language, source) \
+             GROUP BY kind, stage, state, language, source",
+        );
         q
     }
 
     /// Received per local day (the weekly series).
-    pub fn received_days(
-        p: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        offsets: &Offsets,
-    ) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!("{p}SELECT "));
-        local_day(&mut q, "c.opened_at", offsets);
-        q.push(" d, COUNT(*)");
-        received(&mut q, from, to);
-        q.push(" GROUP BY d ORDER BY d");
+    pub fn received_days(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
+        let mut q = QueryBuilder::new(format!("{p}SELECT opened_day, COUNT(*)"));
+        received_on(&mut q, "cases", from, to);
+        q.push(" GROUP BY opened_day ORDER BY opened_day");
         q
     }
 
-    /// Deadlines met in [from, to), by type, stage, local days and on time.
+    /// Complaints received by flag (a case with two flags counts under each).
+    pub fn by_flag(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
+        let mut q = QueryBuilder::new(format!("{p}SELECT flag, COUNT(*)"));
+        received_on(&mut q, "case_flags", from, to);
+        q.push(" AND kind = ").push_bind(Kind::Complaint);
+        q.push(" GROUP BY flag ORDER BY flag");
+        q
+    }
+
+    /// Deadlines met on the local days [from, to), by type, stage, the
+    /// local days of start and meeting and on time: the groups are the
+    /// order of the `deadlines_met_day` index.
     pub fn met(
         p: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        from: NaiveDate,
+        to: NaiveDate,
         kind: Option<DeadlineKind>,
-        offsets: &Offsets,
     ) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!("{p}SELECT kind, stage, "));
-        local_day(&mut q, "start", offsets);
-        q.push(" s, ");
-        local_day(&mut q, "met_at", offsets);
-        q.push(" m, met_at <= due ok, COUNT(*) FROM deadlines_met WHERE met_at >= ")
-            .push_bind(from)
-            .push(" AND met_at < ")
-            .push_bind(to);
+        let mut q = QueryBuilder::new(format!(
+            "{p}SELECT kind, stage, start_day, met_day, on_time, COUNT(*) FROM deadlines_met WHERE met_day >= "
+        ));
+        q.push_bind(from).push(" AND met_day < ").push_bind(to);
+        q.push(" GROUP BY met_day, kind, stage, start_day, on_time");
+        // After grouping, so the groups still follow the index.
         if let Some(k) = kind {
-            q.push(" AND kind = ").push_bind(k);
+            q.push(" HAVING kind = ").push_bind(k);
         }
-        q.push(" GROUP BY kind, stage, s, m, ok ORDER BY kind, stage, s, m, ok");
         q
     }
 
@@ -194,97 +153,86 @@ pub(super) mod sql {
         q
     }
 
-    /// The oldest complaint in a state that is not final (the cases_state index).
-    pub fn oldest_open(p: &str) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!(
-            "{p}SELECT reference, opened_at, stage, handler FROM cases WHERE state IN "
-        ));
-        push_in(&mut q, State::iter().filter(|s| !s.is_final()));
+    /// The states of an open complaint, for [`oldest_open`].
+    fn open_complaints(q: &mut QueryBuilder<Sqlite>) {
+        q.push(" FROM cases WHERE state IN ");
+        push_in(q, State::iter().filter(|s| !s.is_final()));
         q.push(" AND kind = ").push_bind(Kind::Complaint);
-        q.push(" ORDER BY opened_at, reference LIMIT 1");
+    }
+
+    /// The oldest complaint in a state that is not final: its receipt time
+    /// found in the cases_state index alone, then the first by reference
+    /// received then (rather than sorting every open complaint's row).
+    pub fn oldest_open(p: &str) -> QueryBuilder<Sqlite> {
+        let mut q = QueryBuilder::new(format!("{p}SELECT reference, opened_at, stage, handler"));
+        open_complaints(&mut q);
+        q.push(" AND opened_at = (SELECT MIN(opened_at)");
+        open_complaints(&mut q);
+        q.push(") ORDER BY reference LIMIT 1");
         q
     }
 
-    pub fn extensions(p: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryBuilder<Sqlite> {
+    pub fn extensions(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
+        let mut q = QueryBuilder::new(format!("{p}SELECT reason, beyond_cap, COUNT(*)"));
+        received_on(&mut q, "case_extensions", from, to);
+        q.push(" GROUP BY reason, beyond_cap ORDER BY reason, beyond_cap");
+        q
+    }
+
+    pub fn extended_cases(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
+        let mut q = QueryBuilder::new(format!("{p}SELECT COUNT(DISTINCT case_ref)"));
+        received_on(&mut q, "case_extensions", from, to);
+        q
+    }
+
+    /// Outcomes sent, counted per day in index order, then summed.
+    pub fn outcomes(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
         let mut q = QueryBuilder::new(format!(
-            "{p}SELECT json_extract(e.value, '$.reason') r, \
-             json_extract(e.value, '$.beyond_cap') IS NOT NULL b, COUNT(*)"
+            "{p}SELECT stage, outcome, SUM(n) FROM (SELECT stage, outcome, COUNT(*) n"
         ));
-        received_each(&mut q, "$.records.extensions", from, to);
-        q.push(" GROUP BY r, b ORDER BY r, b");
+        received_on(&mut q, "case_outcomes", from, to);
+        q.push(" GROUP BY opened_day, kind, stage, outcome) GROUP BY stage, outcome ORDER BY stage, outcome");
         q
     }
 
-    pub fn extended_cases(p: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!("{p}SELECT COUNT(*)"));
-        received(&mut q, from, to);
-        q.push(" AND json_array_length(c.data, '$.records.extensions') > 0");
-        q
-    }
-
-    /// Outcomes sent (a recorded outcome is replaceable until its response goes).
-    pub fn outcomes(p: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!(
-            "{p}SELECT json_extract(e.value, '$.stage') s, json_extract(e.value, '$.outcome') o, COUNT(*)"
-        ));
-        received_each(&mut q, "$.records.outcomes", from, to);
-        q.push(" AND json_extract(e.value, '$.sent_at') IS NOT NULL GROUP BY s, o ORDER BY s, o");
-        q
-    }
-
+    /// Remedies by kind: all, done, and done by the local day they were due.
     pub fn remedies(
         p: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        from: NaiveDate,
+        to: NaiveDate,
         offsets: &Offsets,
     ) -> QueryBuilder<Sqlite> {
         let mut q = QueryBuilder::new(format!(
-            "{p}SELECT json_extract(e.value, '$.kind') k, COUNT(*), \
-             COUNT(json_extract(e.value, '$.done')), COALESCE(SUM("
+            "{p}SELECT remedy, COUNT(*), COUNT(done_at), COALESCE(SUM("
         ));
-        local_day(&mut q, "json_extract(e.value, '$.done[0]')", offsets);
-        q.push(" <= json_extract(e.value, '$.due')), 0)");
-        received_each(&mut q, "$.records.remedies", from, to);
-        q.push(" GROUP BY k ORDER BY k");
+        local_day(&mut q, "done_at", offsets);
+        q.push(" <= due), 0)");
+        received_on(&mut q, "case_remedies", from, to);
+        q.push(" GROUP BY remedy ORDER BY remedy");
         q
     }
 
-    pub fn refusals(p: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryBuilder<Sqlite> {
+    pub fn refusals(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
+        let mut q = QueryBuilder::new(format!("{p}SELECT ground, escalation, COUNT(*)"));
+        received_on(&mut q, "case_refusals", from, to);
+        q.push(" GROUP BY ground, escalation ORDER BY ground, escalation");
+        q
+    }
+
+    pub fn survey(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
         let mut q = QueryBuilder::new(format!(
-            "{p}SELECT json_extract(e.value, '$.ground') g, json_extract(e.value, '$.escalation') x, COUNT(*)"
+            "{p}SELECT COUNT(sent_at), COUNT(answered_at), COALESCE(SUM(satisfied = 1), 0), \
+             COALESCE(SUM(satisfied = 0), 0), COUNT(score), AVG(score)"
         ));
-        received_each(&mut q, "$.records.refusals", from, to);
-        q.push(" GROUP BY g, x ORDER BY g, x");
+        received_on(&mut q, "case_surveys", from, to);
         q
     }
 
-    pub fn referred(p: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!("{p}SELECT COUNT(*)"));
-        received(&mut q, from, to);
-        q.push(" AND c.state = ")
-            .push_bind(State::ReferredExternally);
-        q
-    }
-
-    pub fn survey(p: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!(
-            "{p}SELECT COUNT(json_extract(c.data, '$.survey.sent_at')), \
-             COUNT(json_extract(c.data, '$.survey.answered_at')), \
-             COALESCE(SUM(json_extract(c.data, '$.survey.answer.satisfied') = 1), 0), \
-             COALESCE(SUM(json_extract(c.data, '$.survey.answer.satisfied') = 0), 0), \
-             COUNT(json_extract(c.data, '$.survey.answer.score')), \
-             AVG(json_extract(c.data, '$.survey.answer.score'))"
-        ));
-        received(&mut q, from, to);
-        q
-    }
-
-    pub fn lessons(p: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!(
-            "{p}SELECT c.reference, c.opened_at, c.closed_at, json_extract(c.data, '$.lessons') l"
-        ));
-        received(&mut q, from, to);
-        q.push(" AND l IS NOT NULL ORDER BY c.opened_at, c.reference");
+    /// The lessons register, in the order of its index.
+    pub fn lessons(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
+        let mut q = QueryBuilder::new(format!("{p}SELECT case_ref, opened_at, closed_at, lesson"));
+        received_on(&mut q, "case_lessons", from, to);
+        q.push(" ORDER BY opened_day, opened_at, case_ref");
         q
     }
 }
@@ -302,10 +250,14 @@ where
     sep.push_unseparated(")");
 }
 
-/// A name from a case's JSON, parsed; unknown is an error naming it.
-fn parse_name<T: std::str::FromStr>(column: &str, value: String) -> Result<T, StoreError> {
+/// A name copied from a case's JSON, parsed; unknown is an error naming it.
+fn parse_name<T: std::str::FromStr>(
+    table: &'static str,
+    column: &str,
+    value: String,
+) -> Result<T, StoreError> {
     value.parse().map_err(|_| StoreError::UnknownValue {
-        table: "cases",
+        table,
         column: column.to_string(),
         value,
     })
@@ -315,6 +267,16 @@ fn counts<T>(rows: Vec<(T, i64)>) -> Vec<Count<T>> {
     rows.into_iter()
         .map(|(what, n)| Count { what, n: n as u64 })
         .collect()
+}
+
+/// Which of a period's figures [`Store::figures`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// Every figure (the report).
+    All,
+    /// The digest's month table: received by kind, timeliness, open cases,
+    /// the oldest, outcomes and remedies; the rest left empty.
+    Digest,
 }
 
 impl Store {
@@ -327,13 +289,48 @@ impl Store {
         calendar: &Calendar,
         now: DateTime<Utc>,
     ) -> Result<Figures, StoreError> {
+        self.figures_of(period, calendar, now, Scope::All).await
+    }
+
+    /// The figures the digest's month table shows (received by kind and in
+    /// all, timeliness, open complaints by stage, the oldest, outcomes and
+    /// remedies), counted as [`Store::figures`] counts them; the others
+    /// (flags, mailboxes, languages, extensions, refusals, referrals, the
+    /// survey and the lessons) are left empty.
+    pub async fn digest_figures(
+        &self,
+        period: Period,
+        calendar: &Calendar,
+        now: DateTime<Utc>,
+    ) -> Result<Figures, StoreError> {
+        self.figures_of(period, calendar, now, Scope::Digest).await
+    }
+
+    async fn figures_of(
+        &self,
+        period: Period,
+        calendar: &Calendar,
+        now: DateTime<Utc>,
+        scope: Scope,
+    ) -> Result<Figures, StoreError> {
         let (from, to) = period.instants(calendar);
-        let off = offsets(from, to);
+        let (day0, day1) = (period.from, period.to);
         let mut tx = self.pool.begin().await?;
         let c: &mut SqliteConnection = &mut tx;
-        let received = Self::received_in(c, from, to).await?;
+        let (mut received, referred) = Self::received_in(c, day0, day1).await?;
+        if scope == Scope::All {
+            let by_flag: Vec<(Flag, i64)> = sql::by_flag("", day0, day1)
+                .build_query_as()
+                .fetch_all(&mut *c)
+                .await
+                .read_from("case_flags")?;
+            received.by_flag = counts(by_flag);
+        } else {
+            received.by_source.clear();
+            received.by_language.clear();
+        }
 
-        let met = Self::met_groups(c, from, to, None, &off).await?;
+        let met = Self::met_groups(c, day0, day1, None).await?;
         let overdue: Vec<(DeadlineKind, i64, i64)> = sql::overdue("", from, to.min(now))
             .build_query_as()
             .fetch_all(&mut *c)
@@ -354,11 +351,90 @@ impl Store {
             .await
             .read_from("cases")?;
 
-        let ext: Vec<(String, bool, i64)> = sql::extensions("", from, to)
+        let rows: Vec<(i64, String, i64)> = sql::outcomes("", day0, day1)
             .build_query_as()
             .fetch_all(&mut *c)
             .await?;
-        let extended: i64 = sql::extended_cases("", from, to)
+        let mut outcomes: Vec<StageOutcomes> = Vec::new();
+        for (stage, o, n) in rows {
+            let o: Outcome = parse_name("case_outcomes", "outcome", o)?;
+            let stage = stage as usize;
+            if outcomes.last().is_none_or(|s| s.stage != stage) {
+                outcomes.push(StageOutcomes {
+                    stage,
+                    outcomes: Vec::new(),
+                });
+            }
+            if let Some(s) = outcomes.last_mut() {
+                s.outcomes.push(Count {
+                    what: o,
+                    n: n as u64,
+                });
+            }
+        }
+
+        let rows: Vec<(String, i64, i64, i64)> = sql::remedies("", day0, day1, &offsets(from, to))
+            .build_query_as()
+            .fetch_all(&mut *c)
+            .await?;
+        let remedies = rows
+            .into_iter()
+            .map(|(k, total, done, on_time)| {
+                Ok(Remedies {
+                    kind: parse_name::<RemedyKind>("case_remedies", "remedy", k)?,
+                    total: total as u64,
+                    done: done as u64,
+                    done_on_time: on_time as u64,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+
+        let mut figures = Figures {
+            period,
+            received,
+            timeliness: timeliness(&met, &overdue, calendar),
+            open_by_stage: open
+                .into_iter()
+                .map(|(s, n)| Count {
+                    what: s as usize,
+                    n: n as u64,
+                })
+                .collect(),
+            oldest_open: oldest.map(|(reference, opened_at, stage, handler)| OldestOpen {
+                reference,
+                opened_at,
+                stage: stage as usize,
+                handler,
+            }),
+            extensions: Extensions::default(),
+            outcomes,
+            remedies,
+            refusals: Vec::new(),
+            referred_externally: 0,
+            survey: SurveyFigures::default(),
+            lessons: Vec::new(),
+        };
+        if scope == Scope::All {
+            figures.referred_externally = referred;
+            Self::records_in(c, day0, day1, &mut figures).await?;
+        }
+        tx.commit().await?;
+        Ok(figures)
+    }
+
+    /// The report's figures beyond the digest's: extensions, refusals, the
+    /// survey and the lessons register.
+    async fn records_in(
+        c: &mut SqliteConnection,
+        day0: NaiveDate,
+        day1: NaiveDate,
+        f: &mut Figures,
+    ) -> Result<(), StoreError> {
+        let ext: Vec<(String, bool, i64)> = sql::extensions("", day0, day1)
+            .build_query_as()
+            .fetch_all(&mut *c)
+            .await?;
+        let extended: i64 = sql::extended_cases("", day0, day1)
             .build_query_scalar()
             .fetch_one(&mut *c)
             .await?;
@@ -380,64 +456,23 @@ impl Store {
             .collect();
         reasons.sort_by(|a, b| b.n.cmp(&a.n).then(a.what.cmp(&b.what)));
         extensions.reasons = reasons;
+        f.extensions = extensions;
 
-        let rows: Vec<(i64, String, i64)> = sql::outcomes("", from, to)
+        let rows: Vec<(String, bool, i64)> = sql::refusals("", day0, day1)
             .build_query_as()
             .fetch_all(&mut *c)
             .await?;
-        let mut outcomes: Vec<StageOutcomes> = Vec::new();
-        for (stage, o, n) in rows {
-            let o: Outcome = parse_name("data.records.outcomes.outcome", o)?;
-            let stage = stage as usize;
-            if outcomes.last().is_none_or(|s| s.stage != stage) {
-                outcomes.push(StageOutcomes {
-                    stage,
-                    outcomes: Vec::new(),
-                });
-            }
-            if let Some(s) = outcomes.last_mut() {
-                s.outcomes.push(Count {
-                    what: o,
-                    n: n as u64,
-                });
-            }
-        }
-
-        let rows: Vec<(String, i64, i64, i64)> = sql::remedies("", from, to, &off)
-            .build_query_as()
-            .fetch_all(&mut *c)
-            .await?;
-        let remedies = rows
-            .into_iter()
-            .map(|(k, total, done, on_time)| {
-                Ok(Remedies {
-                    kind: parse_name::<RemedyKind>("data.records.remedies.kind", k)?,
-                    total: total as u64,
-                    done: done as u64,
-                    done_on_time: on_time as u64,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-
-        let rows: Vec<(String, bool, i64)> = sql::refusals("", from, to)
-            .build_query_as()
-            .fetch_all(&mut *c)
-            .await?;
-        let refusals = rows
+        f.refusals = rows
             .into_iter()
             .map(|(g, escalation, n)| {
                 Ok(Refusals {
-                    ground: parse_name::<RefusalGround>("data.records.refusals.ground", g)?,
+                    ground: parse_name::<RefusalGround>("case_refusals", "ground", g)?,
                     escalation,
                     n: n as u64,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
 
-        let referred: i64 = sql::referred("", from, to)
-            .build_query_scalar()
-            .fetch_one(&mut *c)
-            .await?;
         let (sent, answered, satisfied, not_satisfied, scored, mean): (
             i64,
             i64,
@@ -445,126 +480,114 @@ impl Store {
             i64,
             i64,
             Option<f64>,
-        ) = sql::survey("", from, to)
+        ) = sql::survey("", day0, day1)
             .build_query_as()
             .fetch_one(&mut *c)
             .await?;
+        f.survey = SurveyFigures {
+            sent: sent as u64,
+            answered: answered as u64,
+            satisfied: satisfied as u64,
+            not_satisfied: not_satisfied as u64,
+            scored: scored as u64,
+            mean_score: mean,
+        };
         type LessonRow = (CaseRef, DateTime<Utc>, Option<DateTime<Utc>>, String);
-        let lessons: Vec<LessonRow> = sql::lessons("", from, to)
+        let lessons: Vec<LessonRow> = sql::lessons("", day0, day1)
             .build_query_as()
             .fetch_all(&mut *c)
             .await
-            .read_from("cases")?;
-        tx.commit().await?;
-
-        Ok(Figures {
-            period,
-            received,
-            timeliness: timeliness(&met, &overdue, calendar),
-            open_by_stage: open
-                .into_iter()
-                .map(|(s, n)| Count {
-                    what: s as usize,
-                    n: n as u64,
-                })
-                .collect(),
-            oldest_open: oldest.map(|(reference, opened_at, stage, handler)| OldestOpen {
+            .read_from("case_lessons")?;
+        f.lessons = lessons
+            .into_iter()
+            .map(|(reference, opened_at, closed_at, lesson)| Lesson {
                 reference,
                 opened_at,
-                stage: stage as usize,
-                handler,
-            }),
-            extensions,
-            outcomes,
-            remedies,
-            refusals,
-            referred_externally: referred as u64,
-            survey: SurveyFigures {
-                sent: sent as u64,
-                answered: answered as u64,
-                satisfied: satisfied as u64,
-                not_satisfied: not_satisfied as u64,
-                scored: scored as u64,
-                mean_score: mean,
-            },
-            lessons: lessons
-                .into_iter()
-                .map(|(reference, opened_at, closed_at, lesson)| Lesson {
-                    reference,
-                    opened_at,
-                    closed_at,
-                    lesson,
-                })
-                .collect(),
-        })
+                closed_at,
+                lesson,
+            })
+            .collect();
+        Ok(())
     }
 
     /// The cases received in `period` by kind, flag, stage, mailbox and
-    /// language: the cheap part of [`Store::figures`], for the digest.
-    pub async fn received(
-        &self,
-        period: Period,
-        calendar: &Calendar,
-    ) -> Result<Received, StoreError> {
-        let (from, to) = period.instants(calendar);
+    /// language: a part of [`Store::figures`].
+    pub async fn received(&self, period: Period) -> Result<Received, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let r = Self::received_in(&mut tx, from, to).await?;
+        let (mut r, _) = Self::received_in(&mut tx, period.from, period.to).await?;
+        let by_flag: Vec<(Flag, i64)> = sql::by_flag("", period.from, period.to)
+            .build_query_as()
+            .fetch_all(&mut *tx)
+            .await
+            .read_from("case_flags")?;
+        r.by_flag = counts(by_flag);
         tx.commit().await?;
         Ok(r)
     }
 
+    /// The cases received on the local days [day0, day1) by kind, stage,
+    /// mailbox and language (flags apart), and how many of them were
+    /// referred to an external body: one pass over an index range.
     async fn received_in(
         c: &mut SqliteConnection,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Received, StoreError> {
-        let by_kind: Vec<(Kind, i64)> = sql::by_kind("", from, to)
+        day0: NaiveDate,
+        day1: NaiveDate,
+    ) -> Result<(Received, u64), StoreError> {
+        let rows: Vec<(Kind, i64, State, String, String, i64)> = sql::received("", day0, day1)
             .build_query_as()
             .fetch_all(&mut *c)
             .await
             .read_from("cases")?;
-        let by_flag: Vec<(Flag, i64)> = sql::by_flag("", from, to)
-            .build_query_as()
-            .fetch_all(&mut *c)
-            .await
-            .read_from("cases")?;
-        let by_stage: Vec<(i64, i64)> = sql::by_stage("", from, to)
-            .build_query_as()
-            .fetch_all(&mut *c)
-            .await?;
-        let by_source: Vec<(String, i64)> = sql::by_source("", from, to)
-            .build_query_as()
-            .fetch_all(&mut *c)
-            .await?;
-        let by_language: Vec<(String, i64)> = sql::by_language("", from, to)
-            .build_query_as()
-            .fetch_all(&mut *c)
-            .await?;
-        Ok(Received {
-            total: by_kind.iter().map(|(_, n)| *n as u64).sum(),
-            by_kind: counts(by_kind),
-            by_flag: counts(by_flag),
-            by_stage: by_stage
-                .into_iter()
-                .map(|(s, n)| Count {
-                    what: s as usize,
-                    n: n as u64,
-                })
-                .collect(),
-            by_source: counts(by_source),
-            by_language: counts(by_language),
-        })
+        let mut by_kind: BTreeMap<&'static str, (Kind, u64)> = BTreeMap::new();
+        let mut by_stage: BTreeMap<usize, u64> = BTreeMap::new();
+        let mut by_source: BTreeMap<String, u64> = BTreeMap::new();
+        let mut by_language: BTreeMap<String, u64> = BTreeMap::new();
+        let (mut total, mut referred) = (0, 0);
+        for (kind, stage, state, language, source, n) in rows {
+            let n = n as u64;
+            total += n;
+            by_kind.entry(kind.as_str()).or_insert((kind, 0)).1 += n;
+            if kind == Kind::Complaint {
+                *by_stage.entry(stage as usize).or_default() += n;
+            }
+            *by_source.entry(source).or_default() += n;
+            *by_language.entry(language).or_default() += n;
+            if state == State::ReferredExternally {
+                referred += n;
+            }
+        }
+        let list = |m: BTreeMap<String, u64>| {
+            m.into_iter()
+                .map(|(what, n)| Count { what, n })
+                .collect::<Vec<_>>()
+        };
+        Ok((
+            Received {
+                total,
+                by_kind: by_kind
+                    .into_values()
+                    .map(|(what, n)| Count { what, n })
+                    .collect(),
+                by_flag: Vec::new(),
+                by_stage: by_stage
+                    .into_iter()
+                    .map(|(what, n)| Count { what, n })
+                    .collect(),
+                by_source: list(by_source),
+                by_language: list(by_language),
+            },
+            referred,
+        ))
     }
 
     async fn met_groups(
         c: &mut SqliteConnection,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        day0: NaiveDate,
+        day1: NaiveDate,
         kind: Option<DeadlineKind>,
-        off: &Offsets,
     ) -> Result<Vec<MetGroup>, StoreError> {
         let rows: Vec<(DeadlineKind, i64, NaiveDate, NaiveDate, bool, i64)> =
-            sql::met("", from, to, kind, off)
+            sql::met("", day0, day1, kind)
                 .build_query_as()
                 .fetch_all(&mut *c)
                 .await
@@ -588,24 +611,18 @@ impl Store {
         &self,
         last: NaiveDate,
         weeks: u32,
-        calendar: &Calendar,
     ) -> Result<Vec<Week>, StoreError> {
         let periods = weeks_ending(last, weeks);
         let (Some(first), Some(end)) = (periods.first(), periods.last()) else {
             return Ok(Vec::new());
         };
-        let span = Period {
-            from: first.from,
-            to: end.to,
-        };
-        let (from, to) = span.instants(calendar);
-        let off = offsets(from, to);
+        let (day0, day1) = (first.from, end.to);
         let mut tx = self.pool.begin().await?;
-        let received: Vec<(NaiveDate, i64)> = sql::received_days("", from, to, &off)
+        let received: Vec<(NaiveDate, i64)> = sql::received_days("", day0, day1)
             .build_query_as()
             .fetch_all(&mut *tx)
             .await?;
-        let met = Self::met_groups(&mut tx, from, to, Some(DeadlineKind::Respond), &off).await?;
+        let met = Self::met_groups(&mut tx, day0, day1, Some(DeadlineKind::Respond)).await?;
         tx.commit().await?;
         let received: Vec<(NaiveDate, u64)> =
             received.into_iter().map(|(d, n)| (d, n as u64)).collect();

@@ -139,6 +139,15 @@ pub struct Store {
     writer: SqlitePool,
 }
 
+/// Rows of `messages` still in the plain form, from the partial index
+/// `messages_unpacked` (0202): read at every open, so never a scan.
+pub(crate) const UNPACKED_MESSAGES: &str =
+    "SELECT id, raw FROM messages WHERE substr(raw, 1, 1) = X'00' AND id > ? ORDER BY id LIMIT ?";
+
+/// The same for `outbox` (`outbox_unpacked`).
+pub(crate) const UNPACKED_OUTBOX: &str =
+    "SELECT id, raw FROM outbox WHERE substr(raw, 1, 1) = X'00' AND id > ? ORDER BY id LIMIT ?";
+
 impl Store {
     /// Open (creating if missing) a SQLite database file and apply
     /// migrations, with the default page cache ([`DEFAULT_CACHE_MIB`]).
@@ -245,19 +254,13 @@ impl Store {
     pub async fn pack_existing(&self) -> Result<u64, StoreError> {
         const BATCH: i64 = 200;
         let mut done = 0;
-        macro_rules! queries {
-            ($table:literal) => {
-                (
-                    concat!(
-                        "SELECT id, raw FROM ",
-                        $table,
-                        " WHERE substr(raw, 1, 1) = X'00' AND id > ? ORDER BY id LIMIT ?"
-                    ),
-                    concat!("UPDATE ", $table, " SET raw = ? WHERE id = ?"),
-                )
-            };
-        }
-        for (select, update) in [queries!("messages"), queries!("outbox")] {
+        for (select, update) in [
+            (
+                UNPACKED_MESSAGES,
+                "UPDATE messages SET raw = ? WHERE id = ?",
+            ),
+            (UNPACKED_OUTBOX, "UPDATE outbox SET raw = ? WHERE id = ?"),
+        ] {
             let mut after = 0i64;
             loop {
                 let mut tx = self.begin().await?;

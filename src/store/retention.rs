@@ -35,12 +35,13 @@ pub(super) const RETENTION_DUE: &str = "SELECT reference, data FROM cases
      ORDER BY closed_at, reference";
 
 /// Complaints closed in (`?1`, `?2`], from the `cases_closed` index (the
-/// survey step). A case already surveyed, or already recorded as passed
-/// over since it last closed (its "no survey" audit line), is not offered
-/// again on the window's later days; one closed again after a reopening is.
+/// survey step). A case already surveyed (a row in `case_surveys`, so no
+/// case's JSON is read), or already recorded as passed over since it last
+/// closed (its "no survey" audit line), is not offered again on the
+/// window's later days; one closed again after a reopening is.
 pub(super) const CLOSED_BETWEEN: &str = "SELECT reference FROM cases
      WHERE closed_at > ?1 AND closed_at <= ?2 AND kind = 'complaint'
-       AND json_extract(data, '$.survey') IS NULL
+       AND NOT EXISTS (SELECT 1 FROM case_surveys s WHERE s.case_ref = cases.reference)
        AND NOT EXISTS (SELECT 1 FROM audit a
                        WHERE a.case_ref = cases.reference AND a.action = 'no survey'
                          AND a.at >= cases.closed_at)
@@ -68,8 +69,8 @@ impl Store {
         rows.into_iter().map(CaseData::case).collect()
     }
 
-    /// Complaints closed after `from` and at or before `until` (the daily
-    /// survey step).
+    /// Complaints closed after `from` and at or before `until` that have
+    /// not been sent a survey nor passed over (the daily survey step).
     pub async fn closed_between(
         &self,
         from: DateTime<Utc>,

@@ -723,8 +723,8 @@ pub async fn month(app: &App, now: DateTime<Utc>) -> Result<DigestMonth, StoreEr
         to: today.succ_opt().unwrap_or(today),
     };
     let before = this.month_before();
-    let f = app.store.figures(this, &app.calendar, now).await?;
-    let g = app.store.figures(before, &app.calendar, now).await?;
+    let f = app.store.digest_figures(this, &app.calendar, now).await?;
+    let g = app.store.digest_figures(before, &app.calendar, now).await?;
     let stage_name = |s: usize| {
         app.loaded
             .policy
@@ -866,10 +866,7 @@ async fn chart(
     now: DateTime<Utc>,
 ) -> Result<Option<(DigestChart, Vec<u8>)>, StoreError> {
     let today = app.calendar.to_local(now).date();
-    let weeks = app
-        .store
-        .weekly_series(today, CHART_WEEKS, &app.calendar)
-        .await?;
+    let weeks = app.store.weekly_series(today, CHART_WEEKS).await?;
     let (w, h) = CHART_SIZE;
     match crate::report::chart::weekly(&weeks, w, h) {
         Ok(c) => Ok(Some((

@@ -469,6 +469,13 @@ pub fn weekly(
         .collect()
 }
 
+/// The organisation's local day (`Europe/London`) of an instant: the day
+/// the store keeps beside a case's receipt and a deadline's start and
+/// meeting, so that a period's figures are ranges of days in an index.
+pub fn local_day(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&London).date_naive()
+}
+
 /// The organisation's UTC offset (`Europe/London`) between `from` and
 /// `to`: the offset before the first change, then each change's instant
 /// and the offset from it on, so that SQL can turn a stored UTC time into
