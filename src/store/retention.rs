@@ -365,50 +365,52 @@ impl Store {
         .read_from("messages")
     }
 
-    /// Inbound messages from `address` as an erasure needs them: row id and
-    /// case only, so no stored message is decoded (an attachment's bytes
-    /// are not read, and one damaged part cannot stop the erasure).
+    /// Inbound messages from `address` as an erasure needs them, read in
+    /// its transaction: row id and case only, so no stored message is
+    /// decoded (an attachment's bytes are not read, and one damaged part
+    /// cannot stop the erasure). An erased message has no sender left.
     pub async fn message_rows_from(
-        &self,
+        tx: &mut SqliteConnection,
         address: &str,
     ) -> Result<Vec<(i64, Option<CaseRef>)>, StoreError> {
         sqlx::query_as(
             "SELECT id, case_ref FROM messages WHERE from_addr = ? ORDER BY received_at, id",
         )
         .bind(address)
-        .fetch_all(&self.pool)
-        .await
-        .read_from("messages")
-    }
-
-    /// The case each of the messages `ids` is on now, inside `tx` (an
-    /// erasure checks again what it listed before its transaction).
-    pub async fn message_cases(
-        tx: &mut SqliteConnection,
-        ids: &[i64],
-    ) -> Result<Vec<(i64, Option<CaseRef>)>, StoreError> {
-        let ids = serde_json::Value::from(ids.to_vec()).to_string();
-        sqlx::query_as(
-            "SELECT id, case_ref FROM messages WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
-        )
-        .bind(ids)
         .fetch_all(&mut *tx)
         .await
         .read_from("messages")
     }
 
-    /// Outgoing mails to `address` as an erasure needs them: row id and case.
+    /// Outgoing mails to `address` as an erasure needs them, read in its
+    /// transaction: row id and case.
     pub async fn sent_rows_to(
-        &self,
+        tx: &mut SqliteConnection,
         address: &str,
     ) -> Result<Vec<(i64, Option<CaseRef>)>, StoreError> {
         sqlx::query_as(
             "SELECT id, case_ref FROM outbox WHERE recipient = ? ORDER BY created_at, id",
         )
         .bind(address)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .read_from("outbox")
+    }
+
+    /// The cases whose audit names `address` (as actor or in a detail),
+    /// read in an erasure's transaction.
+    pub async fn cases_naming(
+        tx: &mut SqliteConnection,
+        address: &str,
+    ) -> Result<Vec<CaseRef>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT DISTINCT case_ref FROM audit
+             WHERE case_ref IS NOT NULL AND (actor LIKE ?1 ESCAPE '\\' OR detail LIKE ?1 ESCAPE '\\')",
+        )
+        .bind(like_pattern(address))
+        .fetch_all(&mut *tx)
+        .await
+        .read_from("audit")
     }
 
     /// Outgoing mails to `address`: (row id, case, created, template, bytes).

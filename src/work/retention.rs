@@ -16,7 +16,7 @@ use crate::private_fs;
 use crate::store::{Store, StoreError};
 use crate::work::export::{self, ExportError};
 use chrono::{DateTime, Utc};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -234,28 +234,20 @@ pub async fn erase(
     carry_out(app, plan, now).await
 }
 
-/// An erasure listed but not yet carried out: the person's own cases are
-/// already anonymised (each in its own transaction); what remains is
-/// removing their messages, mail to them and audit details from other
-/// cases, which [`carry_out`] does in one transaction after checking again
-/// that each of those cases may still be touched.
+/// An erasure whose first half is done: the person's own cases are
+/// anonymised (each in its own transaction). What remains, removing their
+/// messages, mail to them and audit details from other cases, is
+/// [`carry_out`]'s, which reads and judges all of it in one transaction.
 #[derive(Debug)]
 pub struct ErasurePlan {
     address: String,
     report: EraseReport,
-    /// Their messages that may go, with the case each is on.
-    messages: Vec<(i64, Option<CaseRef>)>,
-    /// Mail to them that may go, with its case.
-    sent: Vec<(i64, Option<CaseRef>)>,
-    /// Someone else's cases read so far, and whether each may be touched.
-    may: std::collections::BTreeMap<CaseRef, bool>,
     /// Their own cases, anonymised (or already anonymised): nothing left.
     done: BTreeSet<CaseRef>,
 }
 
 /// The first half of [`erase`], not a dry run: it anonymises the person's
-/// own cases for good (each in its own transaction), then lists what else
-/// would go.
+/// own cases for good, each in its own transaction.
 pub async fn plan_erasure(
     app: &App,
     address: &str,
@@ -266,7 +258,7 @@ pub async fn plan_erasure(
     let mut done: BTreeSet<CaseRef> = BTreeSet::new();
     // Only their own cases (they complained) are anonymised whole; a case
     // where they are a contact or were asked for consent is someone else's,
-    // and only their messages and mentions on it go (below).
+    // and only their messages and mentions on it go (`carry_out`).
     let own = app
         .store
         .cases_of(&address)
@@ -290,44 +282,18 @@ pub async fn plan_erasure(
             },
         }
     }
-    // A case that may be touched: none, or closed, not held (someone else's).
-    let mut may: std::collections::BTreeMap<CaseRef, bool> = Default::default();
-    let mut ids = Vec::new();
-    // (An erased message has no sender left, so it is not listed again.)
-    for (id, case_ref) in app.store.message_rows_from(&address).await? {
-        if may_touch(app, &case_ref, &done, &mut may).await? {
-            ids.push((id, case_ref));
-        } else if !case_ref.as_ref().is_some_and(|r| done.contains(r)) {
-            report.kept_messages += 1;
-        }
-    }
-    let mut sent = Vec::new();
-    for (id, case_ref) in app.store.sent_rows_to(&address).await? {
-        if may_touch(app, &case_ref, &done, &mut may).await? {
-            sent.push((id, case_ref));
-        }
-    }
-    // Audit entries naming them on a case they wrote to but that is not
-    // theirs, closed and not held (and on no case): redacted too.
-    for r in app.store.audit_naming(&address).await? {
-        if let (Some(c), _) = r {
-            if !done.contains(&c) {
-                may_touch(app, &Some(c), &done, &mut may).await?;
-            }
-        }
-    }
     Ok(ErasurePlan {
         address,
         report,
-        messages: ids,
-        sent,
-        may,
         done,
     })
 }
 
-/// The second half of [`erase`]: remove, in one transaction, what the plan
-/// listed on other cases (or none), and record that an erasure happened.
+/// The second half of [`erase`]: in one transaction, list their messages,
+/// mail to them and the cases whose audit names them, judge each case they
+/// are on where it stands now (so a `#hold`, a reopening or a message
+/// moved onto an open case since the first half counts), remove what may
+/// go, and record that an erasure happened.
 pub async fn carry_out(
     app: &App,
     plan: ErasurePlan,
@@ -336,39 +302,31 @@ pub async fn carry_out(
     let ErasurePlan {
         address,
         mut report,
-        messages: ids,
-        sent,
-        mut may,
         done,
     } = plan;
     let mut tx = app.store.begin().await?;
-    // Someone else's case was read above, outside this transaction: a
-    // `#hold` or a reopening since then keeps it, so each is read again
-    // here, where nothing can change it before the commit.
-    for (r, ok) in may.iter_mut() {
-        if *ok {
-            *ok = Store::load_case(&mut tx, r)
+    let messages = Store::message_rows_from(&mut tx, &address).await?;
+    let sent = Store::sent_rows_to(&mut tx, &address).await?;
+    let named = Store::cases_naming(&mut tx, &address).await?;
+    // May their words go from someone else's case? Yes from a closed case
+    // not on hold; no from one still being handled or held. Their own
+    // cases (`done`) are anonymised already: nothing is left there.
+    let mut may: BTreeMap<CaseRef, bool> = BTreeMap::new();
+    let cases = messages
+        .iter()
+        .chain(&sent)
+        .filter_map(|(_, r)| r.as_ref())
+        .chain(&named);
+    for r in cases {
+        if !done.contains(r) && !may.contains_key(r) {
+            let ok = Store::load_case(&mut tx, r)
                 .await?
                 .is_some_and(|c| kept_because(&c).is_none());
-        }
-    }
-    // A message may have joined a case since it was listed (a quarantined
-    // message replayed onto an open case): its case now is the one that
-    // counts, read here too.
-    let plan_ids: Vec<i64> = ids.iter().map(|(id, _)| *id).collect();
-    let ids = Store::message_cases(&mut tx, &plan_ids).await?;
-    for (_, r) in &ids {
-        if let Some(r) = r {
-            if !may.contains_key(r) && !done.contains(r) {
-                let ok = Store::load_case(&mut tx, r)
-                    .await?
-                    .is_some_and(|c| kept_because(&c).is_none());
-                may.insert(r.clone(), ok);
-            }
+            may.insert(r.clone(), ok);
         }
     }
     let still = |r: &Option<CaseRef>| r.as_ref().is_none_or(|r| may.get(r) == Some(&true));
-    let (ids, kept): (Vec<_>, Vec<_>) = ids.into_iter().partition(|(_, r)| still(r));
+    let (ids, kept): (Vec<_>, Vec<_>) = messages.into_iter().partition(|(_, r)| still(r));
     report.kept_messages += kept
         .iter()
         .filter(|(_, r)| !r.as_ref().is_some_and(|r| done.contains(r)))
@@ -414,31 +372,6 @@ pub async fn carry_out(
     tx.commit().await?;
     app.store.checkpoint().await?;
     Ok(report)
-}
-
-/// May an erasure remove a message on case `r`? Yes on no case, or on a
-/// closed case not on hold; no on a case just anonymised (nothing left) or
-/// one still being handled or held. Answers are remembered in `may`.
-async fn may_touch(
-    app: &App,
-    r: &Option<CaseRef>,
-    done: &BTreeSet<CaseRef>,
-    may: &mut std::collections::BTreeMap<CaseRef, bool>,
-) -> Result<bool, StoreError> {
-    let Some(r) = r else { return Ok(true) };
-    if done.contains(r) {
-        return Ok(false);
-    }
-    if let Some(ok) = may.get(r) {
-        return Ok(*ok);
-    }
-    let ok = app
-        .store
-        .case(r)
-        .await?
-        .is_some_and(|c| kept_because(&c).is_none());
-    may.insert(r.clone(), ok);
-    Ok(ok)
 }
 
 /// Why a subject-access export failed.
