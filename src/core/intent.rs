@@ -187,6 +187,25 @@ fn before_history(text: &str) -> &str {
     text
 }
 
+/// Whether a request cue's match `m` in sentence `s` asks for nothing:
+/// negated or hypothetical ("no need to take it further", "if I withdraw
+/// it…"); for a withdrawal, someone else's words reported ("the assessor
+/// told me to drop it"); for an escalation, a deed already done ("I sent
+/// it to the manager") or a stage of the course.
+fn not_asked(kind: CueKind, s: &str, m: &regex::Match<'_>) -> bool {
+    let before = &s[..m.start()];
+    let negated = NEGATED_REQUEST.is_match(before) || HYPOTHETICAL.is_match(before);
+    match kind {
+        CueKind::Withdraw => negated || REPORTED.is_match(before),
+        CueKind::Escalate => {
+            negated
+                || (PAST_DEED.is_match(m.as_str()) && DOER.is_match(before))
+                || OF_THE_COURSE.is_match(&s[m.end()..])
+        }
+        CueKind::NewMatter | CueKind::Chase | CueKind::Thanks => false,
+    }
+}
+
 /// The first cue of `kind` that matches a sentence of `text`, skipping
 /// requests (to take it further, to withdraw) that are negated or
 /// hypothetical in their own sentence.
@@ -194,16 +213,7 @@ fn find(kind: CueKind, sentences: &[String]) -> Option<String> {
     for cue in CUES.iter().filter(|c| c.kind == kind) {
         for s in sentences {
             if let Some(m) = cue.re.find(s) {
-                let before = &s[..m.start()];
-                let request = matches!(kind, CueKind::Escalate | CueKind::Withdraw);
-                if request
-                    && (NEGATED_REQUEST.is_match(before)
-                        || HYPOTHETICAL.is_match(before)
-                        || (kind == CueKind::Withdraw && REPORTED.is_match(before)))
-                    || kind == CueKind::Escalate
-                        && ((PAST_DEED.is_match(m.as_str()) && DOER.is_match(before))
-                            || OF_THE_COURSE.is_match(&s[m.end()..]))
-                {
+                if not_asked(kind, s, &m) {
                     continue;
                 }
                 return Some(format!("{} ({})", cue.name, quoted(m.as_str())));
