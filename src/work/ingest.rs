@@ -554,32 +554,25 @@ async fn process_analysed(
             (tr, text, Ingested::Opened(reference.to_string()))
         }
     };
-    if let Some(r) = &by_text {
-        // Say on the record how a message without threading headers found
-        // its case: the reference written in it, and by whom.
+    // Say on the record how a message without threading headers found its
+    // case: the reference written in it and by whom, or who sent it.
+    let how = match (&by_text, &by_sender) {
+        (Some(r), _) => Some(format!(
+            "by the reference {r} written in the message from {sender} (no threading headers){}",
+            if third_party { "; the sender is not the complainant, so it changes nothing" } else { "" }
+        )),
+        (None, Some((r, words))) => Some(format!(
+            "by its sender alone: {sender} (vouched for by their mail server) complained in {r}, their only recent complaint, and wrote about it ({words:?}); the message named no case and its headers, tag and address found none"
+        )),
+        (None, None) => None,
+    };
+    if let Some(detail) = how {
         tr.effects.insert(
             0,
             case::Effect::Audit(case::Audit {
                 actor: case::Actor::System,
                 action: "threaded".into(),
-                detail: format!(
-                    "by the reference {r} written in the message from {sender} (no threading headers){}",
-                    if third_party { "; the sender is not the complainant, so it changes nothing" } else { "" }
-                ),
-                message_id: mail.message_id.clone(),
-            }),
-        );
-    }
-    if let Some((r, words)) = &by_sender {
-        // A message found its case by who sent it: say so, and why.
-        tr.effects.insert(
-            0,
-            case::Effect::Audit(case::Audit {
-                actor: case::Actor::System,
-                action: "threaded".into(),
-                detail: format!(
-                    "by its sender alone: {sender} (vouched for by their mail server) complained in {r}, their only recent complaint, and wrote about it ({words:?}); the message named no case and its headers, tag and address found none"
-                ),
+                detail,
                 message_id: mail.message_id.clone(),
             }),
         );
