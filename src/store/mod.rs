@@ -236,6 +236,19 @@ impl Store {
         }
     }
 
+    /// Whether the database answers and every migration this build knows is
+    /// applied (readiness: a daemon of an older build beside a newer schema
+    /// is still ready; one whose migrations failed is not).
+    pub async fn schema_current(&self) -> Result<bool, StoreError> {
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(sqlx::migrate!("./migrations/sqlite")
+            .iter()
+            .all(|m| applied.contains(&m.version)))
+    }
+
     /// Apply pending migrations from `migrations/sqlite`, then compress
     /// the message bytes of rows written before they were kept compressed.
     pub async fn migrate(&self) -> Result<(), StoreError> {

@@ -523,3 +523,18 @@ async fn every_transaction_runs_on_the_one_writer_connection() {
     assert_eq!(n, 1);
     tx.rollback().await.expect("rollback");
 }
+
+/// Readiness: the schema is current once migrated, and no longer when one of
+/// this build's migrations is missing from the database's record.
+#[tokio::test]
+async fn the_schema_is_current_only_with_every_migration_applied() {
+    let (_dir, store) = fresh().await;
+    assert!(store.schema_current().await.expect("read"));
+    sqlx::query(
+        "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
+    )
+    .execute(&store.writer)
+    .await
+    .expect("delete");
+    assert!(!store.schema_current().await.expect("read"));
+}

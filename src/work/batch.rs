@@ -142,6 +142,7 @@ pub async fn ingest_batch(
     now: DateTime<Utc>,
     ack: Ack<'_>,
 ) -> Result<Vec<Ingested>, IngestError> {
+    let started = std::time::Instant::now();
     let prepared = prepare_all(app, raws, source);
     let mut outcomes = Vec::with_capacity(raws.len());
     while outcomes.len() < prepared.len() {
@@ -158,8 +159,34 @@ pub async fn ingest_batch(
         } else {
             outcomes.extend(committed);
         }
+        count(app, &outcomes[from..], started.elapsed()).await;
     }
     Ok(outcomes)
+}
+
+/// Count committed outcomes in the metrics, with the kinds of the cases
+/// they opened (one indexed read; a failure to read them only loses that
+/// label, never the ingest).
+async fn count(app: &App, committed: &[Ingested], took: std::time::Duration) {
+    let opened: Vec<&str> = committed
+        .iter()
+        .filter_map(|o| match o {
+            Ingested::Opened(r) => Some(r.as_str()),
+            _ => None,
+        })
+        .collect();
+    let kinds = if opened.is_empty() {
+        Vec::new()
+    } else {
+        match app.store.case_kinds(&opened).await {
+            Ok(k) => k,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the kinds of the cases opened, for the metrics");
+                Vec::new()
+            }
+        }
+    };
+    app.metrics.ingested(committed, &kinds, took);
 }
 
 /// Steps 2–4 for `prepared` (message `offset` of the batch onwards): the

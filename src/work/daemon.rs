@@ -26,6 +26,9 @@ pub enum DaemonError {
     /// No way to send mail is configured.
     #[error("no outgoing transport: configure [outbox.smtp] or [outbox] maildir")]
     NoTransport,
+    /// The health and metrics listener cannot start.
+    #[error("[observe] {0}")]
+    Observe(String),
     /// The SMTP transport could not be built.
     #[error(transparent)]
     Smtp(#[from] sender::SmtpSetupError),
@@ -88,6 +91,16 @@ async fn sender_loop(
     loop {
         match sender::deliver_due(&app.store, &transport, &Utc::now, retry, &stop).await {
             Ok(r) => {
+                let m = &app.metrics;
+                m.mail_sent.inc_by(r.sent as u64);
+                m.mail_failed.inc_by(r.failed as u64);
+                m.mail_retried.inc_by(r.retried as u64);
+                for t in &r.delivery_times {
+                    m.send_seconds.observe(t.as_secs_f64());
+                }
+                if r.signin_failed {
+                    m.signin_failed(sender::OUTBOX_ACCOUNT);
+                }
                 if !r.is_empty() {
                     info!(
                         sent = r.sent,
@@ -149,7 +162,11 @@ async fn scheduler_loop(
     let mut model = super::model_watch::ModelWatch::new(&app).await;
     loop {
         model.check(&app).await;
-        match scheduler::tick(&app, Utc::now()).await {
+        let pass = scheduler::tick(&app, Utc::now()).await;
+        // Live: the loop came round, whatever the pass found (a failing
+        // database is readiness' business, not liveness').
+        app.metrics.passed();
+        match pass {
             Ok(r) => {
                 if r.deadlines + r.chases + r.alerts > 0 || r.digest_sent {
                     wake.notify_one();
@@ -221,6 +238,19 @@ async fn watchdog_loop(heartbeat: Arc<Notify>, stop: CancellationToken) {
 /// Run until `stop` is cancelled.
 pub async fn run(app: Arc<App>, stop: CancellationToken) -> Result<(), DaemonError> {
     let transport = transport(&app)?;
+    let observe = &app.loaded.config.observe;
+    if let Some((key, message)) = observe.problems().into_iter().next() {
+        return Err(DaemonError::Observe(format!("{key}: {message}")));
+    }
+    // Bound before anything runs, so a taken port stops the start.
+    let listener = match observe.listen {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| DaemonError::Observe(format!("cannot listen on {addr}: {e}")))?,
+        ),
+        None => None,
+    };
     let wake = Arc::new(Notify::new());
     let heartbeat = Arc::new(Notify::new());
     let tracker = TaskTracker::new();
@@ -244,6 +274,13 @@ pub async fn run(app: Arc<App>, stop: CancellationToken) -> Result<(), DaemonErr
         heartbeat.clone(),
     ));
     tracker.spawn(watchdog_loop(heartbeat, stop.clone()));
+    if let Some(listener) = listener {
+        tracker.spawn(crate::observe::http::serve(
+            app.clone(),
+            listener,
+            stop.clone(),
+        ));
+    }
     tracker.close();
     info!(mailboxes = app.loaded.config.mailboxes.len(), "running");
     systemd_ready();

@@ -20,6 +20,7 @@ mod languages;
 mod learning;
 mod locking;
 mod machine_mail;
+mod observe;
 mod operations;
 mod outsiders;
 mod procedures;

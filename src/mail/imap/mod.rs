@@ -119,6 +119,7 @@ pub async fn run(app: Arc<App>, mb: MailboxConfig, wake: Arc<Notify>, stop: Canc
             {
                 Err(e) => {
                     warn!(error = %e, kind = e.kind().as_str(), "cannot sign in");
+                    app.metrics.signin_failed(&account);
                     if let Err(db) = app
                         .store
                         .login_failed(&account, Utc::now(), e.kind(), &e.to_string())
