@@ -342,6 +342,51 @@ impl ObserveConfig {
     }
 }
 
+/// Several `complaintd run` processes on one database (issue 18).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstancesConfig {
+    /// Seconds a mailbox lease lasts unless renewed (renewed at a third of
+    /// that); an instance that dies is replaced at its mailboxes within
+    /// this time, and counts as dead after this long without a heartbeat.
+    #[serde(default = "default_lease_seconds")]
+    pub lease_seconds: u64,
+}
+
+fn default_lease_seconds() -> u64 {
+    30
+}
+
+impl Default for InstancesConfig {
+    fn default() -> Self {
+        InstancesConfig {
+            lease_seconds: default_lease_seconds(),
+        }
+    }
+}
+
+impl InstancesConfig {
+    /// The lease as a duration.
+    pub fn lease(&self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::try_from(self.lease_seconds).unwrap_or(i64::MAX / 1000))
+    }
+
+    /// What is wrong with these settings, as (key, message).
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        if (3..=3600).contains(&self.lease_seconds) {
+            Vec::new()
+        } else {
+            vec![(
+                "instances.lease_seconds",
+                format!(
+                    "{} is out of range: 3 to 3600 (a lease is renewed every third of it)",
+                    self.lease_seconds
+                ),
+            )]
+        }
+    }
+}
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -386,4 +431,7 @@ pub struct Config {
     /// The health and metrics endpoints.
     #[serde(default)]
     pub observe: ObserveConfig,
+    /// Instances and mailbox leases.
+    #[serde(default)]
+    pub instances: InstancesConfig,
 }

@@ -29,7 +29,7 @@
 //! returns, and the IMAP checkpoint commits with the messages it covers.
 
 use crate::app::App;
-use crate::store::{Store, StoreError};
+use crate::store::{Fence, Store, StoreError};
 use crate::work::drafts::Drafts;
 use crate::work::effects::ApplyError;
 use crate::work::ingest::{self, IngestError, Ingested, Prepared};
@@ -54,6 +54,9 @@ pub const MAX_BYTES: usize = 4 << 20;
 pub enum Ack<'a> {
     /// Nothing in the database (a Maildir: its files move after the commit).
     None,
+    /// A Maildir read under a mailbox lease: nothing but the check that the
+    /// lease is still held, so a reader that lost it commits nothing.
+    Lease(&'a Fence),
     /// The IMAP checkpoint of `mailbox` at `uidvalidity`: `uids[i]` is the
     /// UID of message `i`, in ascending order.
     Imap {
@@ -63,6 +66,8 @@ pub enum Ack<'a> {
         uidvalidity: u32,
         /// One UID per message.
         uids: &'a [u32],
+        /// The mailbox lease the checkpoint may only be moved under.
+        fence: Option<&'a Fence>,
     },
 }
 
@@ -70,14 +75,23 @@ impl Ack<'_> {
     async fn write(&self, tx: &mut SqliteConnection, upto: usize) -> Result<(), StoreError> {
         match self {
             Ack::None => Ok(()),
+            Ack::Lease(fence) => Store::check_fence(tx, fence).await,
             Ack::Imap {
                 mailbox,
                 uidvalidity,
                 uids,
-            } => match upto.checked_sub(1).and_then(|i| uids.get(i)) {
-                Some(uid) => Store::advance_imap_checkpoint(tx, mailbox, *uidvalidity, *uid).await,
-                None => Ok(()),
-            },
+                fence,
+            } => {
+                if let Some(fence) = fence {
+                    Store::check_fence(tx, fence).await?;
+                }
+                match upto.checked_sub(1).and_then(|i| uids.get(i)) {
+                    Some(uid) => {
+                        Store::advance_imap_checkpoint(tx, mailbox, *uidvalidity, *uid).await
+                    }
+                    None => Ok(()),
+                }
+            }
         }
     }
 }

@@ -116,6 +116,7 @@ async fn the_imap_checkpoint_commits_with_its_batch() {
     let store = &app.app.store;
     assert_eq!(store.imap_checkpoint("inbox", 7).await.expect("read"), 0);
     let ack = Ack::Imap {
+        fence: None,
         mailbox: "inbox",
         uidvalidity: 7,
         uids: &uids,
