@@ -16,6 +16,7 @@ mod floods;
 mod handler_intents;
 mod heavy;
 mod idempotence;
+mod instances;
 mod languages;
 mod learning;
 mod locking;
