@@ -82,14 +82,19 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
             .find(|l| l.mailbox == mailbox && l.expires_at > db_now)
             .and_then(|l| l.holder.clone().map(|h| (h, l.fence, l.expires_at)))
     };
+    let held_by = |id: &str| -> Vec<&str> {
+        leases
+            .iter()
+            .filter(|l| l.holder.as_deref() == Some(id) && l.expires_at > db_now)
+            .map(|l| l.mailbox.as_str())
+            .collect()
+    };
+    let alive = |i: &crate::store::InstanceRow| {
+        crate::core::lease::alive(i.heartbeat_at, i.stopped_at.is_some(), db_now, lease_time)
+    };
     let instances: Vec<_> = registered
         .iter()
         .map(|i| {
-            let held: Vec<&str> = leases
-                .iter()
-                .filter(|l| l.holder.as_deref() == Some(i.id.as_str()) && l.expires_at > db_now)
-                .map(|l| l.mailbox.as_str())
-                .collect();
             json!({
                 "id": i.id,
                 "host": i.host,
@@ -98,8 +103,8 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
                 "started": i.started_at,
                 "last_heartbeat": i.heartbeat_at,
                 "stopped": i.stopped_at,
-                "alive": crate::core::lease::alive(i.heartbeat_at, i.stopped_at.is_some(), db_now, lease_time),
-                "leases": held,
+                "alive": alive(i),
+                "leases": held_by(&i.id),
             })
         })
         .collect();
@@ -180,17 +185,7 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
             crate::outln!();
         }
         for i in &registered {
-            let alive = crate::core::lease::alive(
-                i.heartbeat_at,
-                i.stopped_at.is_some(),
-                db_now,
-                lease_time,
-            );
-            let held: Vec<&str> = leases
-                .iter()
-                .filter(|l| l.holder.as_deref() == Some(i.id.as_str()) && l.expires_at > db_now)
-                .map(|l| l.mailbox.as_str())
-                .collect();
+            let held = held_by(&i.id);
             crate::outln!(
                 "  instance {} {}:{} v{} started {}, heartbeat {}, {}{}",
                 i.id,
@@ -199,7 +194,7 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
                 i.version,
                 ago(db_now, Some(i.started_at)),
                 ago(db_now, Some(i.heartbeat_at)),
-                match (alive, i.stopped_at) {
+                match (alive(i), i.stopped_at) {
                     (true, _) => "alive",
                     (false, Some(_)) => "stopped",
                     (false, None) => "DEAD (no heartbeat)",

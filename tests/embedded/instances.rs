@@ -175,6 +175,25 @@ fn two_daemons_one_mailbox_one_reader_takeover_and_no_duplicates() {
             .is_some_and(|i| i.iter().filter(|i| i["alive"] == true).count() == 2)
     });
     assert_eq!(reader(&config), Some(a.pid()), "B stands by");
+    // The operator's view says the same in words.
+    let text = Command::new(env!("CARGO_BIN_EXE_complaintd"))
+        .arg("--config")
+        .arg(&config)
+        .arg("status")
+        .env(SECRET_ENV, SECRET)
+        .output()
+        .expect("status");
+    let text = String::from_utf8_lossy(&text.stdout);
+    let a_id = status(&config)["mailboxes"][0]["read_by"]["instance"]
+        .as_str()
+        .map(str::to_string)
+        .expect("a reader");
+    assert!(text.contains(&format!("read by instance {a_id}")), "{text}");
+    assert!(
+        text.contains(&format!(":{} v", a.pid())) && text.contains("alive; reads complaints"),
+        "{text}"
+    );
+    assert_eq!(text.matches(", alive").count(), 2, "{text}");
 
     // Mail arrives throughout, as a mail server delivers it.
     let stop = Arc::new(AtomicBool::new(false));
