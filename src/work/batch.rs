@@ -55,7 +55,10 @@ pub enum Ack<'a> {
     /// Nothing in the database (a Maildir: its files move after the commit).
     None,
     /// A Maildir read under a mailbox lease: nothing but the check that the
-    /// lease is still held, so a reader that lost it commits nothing.
+    /// lease is still held, so a reader that lost it commits nothing. (A
+    /// message that goes on its own after a batch could not finish commits
+    /// before its acknowledgement is checked: under a lost lease it is then
+    /// stored once all the same, and the new holder finds it a repeat.)
     Lease(&'a Fence),
     /// The IMAP checkpoint of `mailbox` at `uidvalidity`: `uids[i]` is the
     /// UID of message `i`, in ascending order.

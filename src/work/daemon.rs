@@ -31,9 +31,10 @@ pub enum DaemonError {
     /// The database refused the instance's registration.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
-    /// The health and metrics listener cannot start.
-    #[error("[observe] {0}")]
-    Observe(String),
+    /// A setting `check` also refuses, or the health and metrics listener
+    /// cannot start.
+    #[error("{0}")]
+    Setting(String),
     /// The SMTP transport could not be built.
     #[error(transparent)]
     Smtp(#[from] sender::SmtpSetupError),
@@ -298,14 +299,14 @@ pub async fn run(app: Arc<App>, stop: CancellationToken) -> Result<(), DaemonErr
         .into_iter()
         .chain(app.loaded.config.instances.problems());
     if let Some((key, message)) = config_problems.into_iter().next() {
-        return Err(DaemonError::Observe(format!("{key}: {message}")));
+        return Err(DaemonError::Setting(format!("{key}: {message}")));
     }
     // Bound before anything runs, so a taken port stops the start.
     let listener = match observe.listen {
         Some(addr) => Some(
             tokio::net::TcpListener::bind(addr)
                 .await
-                .map_err(|e| DaemonError::Observe(format!("cannot listen on {addr}: {e}")))?,
+                .map_err(|e| DaemonError::Setting(format!("[observe] cannot listen on {addr}: {e}")))?,
         ),
         None => None,
     };
