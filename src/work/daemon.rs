@@ -303,11 +303,9 @@ pub async fn run(app: Arc<App>, stop: CancellationToken) -> Result<(), DaemonErr
     }
     // Bound before anything runs, so a taken port stops the start.
     let listener = match observe.listen {
-        Some(addr) => Some(
-            tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|e| DaemonError::Setting(format!("[observe] cannot listen on {addr}: {e}")))?,
-        ),
+        Some(addr) => Some(tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+            DaemonError::Setting(format!("[observe] cannot listen on {addr}: {e}"))
+        })?),
         None => None,
     };
     let wake = Arc::new(Notify::new());
