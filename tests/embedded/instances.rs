@@ -64,18 +64,17 @@ impl Drop for Daemon {
     }
 }
 
-/// When `daemon` logged taking the lease for the `n`th time (from 0).
-fn taken_at(daemon: &Daemon, n: usize) -> chrono::DateTime<chrono::Utc> {
+/// When `daemon` first logged taking the lease at `after` or later.
+fn taken_after(
+    daemon: &Daemon,
+    after: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
     let log = daemon.log();
-    let line = log
-        .lines()
+    log.lines()
         .filter(|l| l.contains("mailbox lease taken"))
-        .nth(n)
-        .unwrap_or_else(|| panic!("no lease taken #{n} in:\n{log}"));
-    line.split_whitespace()
-        .next()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or_else(|| panic!("no time in {line:?}"))
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .find(|t| *t >= after)
+        .unwrap_or_else(|| panic!("no lease taken after {after} in:\n{log}"))
 }
 
 /// `complaintd status --json`.
@@ -241,57 +240,79 @@ fn two_daemons_one_mailbox_one_reader_takeover_and_no_duplicates() {
         taken(&inbox) >= 10
     });
 
-    // A paused past its lease: B takes over within the lease time. SQLite
-    // has one writer: an instance paused inside a write transaction would
-    // hold every instance up until it resumes (README), so A is paused
-    // between transactions, once it has taken in all there is.
+    // Under load a holder whose renewal waits behind its own long batch can
+    // lose the lease to the other (its batch then commits nothing): so the
+    // reader is looked up before each step rather than assumed.
+    let mut daemons = [a, b];
+    let reading = |daemons: &[Daemon; 2]| {
+        let pid = reader(&config);
+        daemons.iter().position(|d| Some(d.pid()) == pid)
+    };
+
+    // The reader paused past its lease: the other takes over within the
+    // lease time. SQLite has one writer: an instance paused inside a write
+    // transaction would hold every instance up until it resumes (README), so
+    // it is paused between transactions, once it has taken in all there is.
     paused.store(true, Ordering::SeqCst);
     let so_far = delivered.load(Ordering::SeqCst) as i64;
-    wait_for("A catches up", Duration::from_secs(60), || {
+    wait_for("the reader catches up", Duration::from_secs(60), || {
         taken(&inbox) >= so_far
     });
+    let r = reading(&daemons).expect("a reader");
+    let o = 1 - r;
+    let lost_before = daemons[r].log().matches("mailbox lease lost").count();
     let paused_at = chrono::Utc::now();
-    a.signal("-STOP");
+    daemons[r].signal("-STOP");
     paused.store(false, Ordering::SeqCst);
-    wait_for("B takes over from paused A", lease * 3, || {
-        reader(&config) == Some(b.pid())
-    });
-    let takeover = taken_at(&b, 0) - paused_at;
+    wait_for(
+        "the other takes over from the paused reader",
+        lease * 3,
+        || reading(&daemons) == Some(o),
+    );
+    let takeover = taken_after(&daemons[o], paused_at) - paused_at;
     eprintln!("takeover after SIGSTOP: {takeover} (lease {lease:?})");
     // The lease runs out at most a lease after the pause (it was renewed
-    // before it); B asks again the moment it does: a little for scheduling.
+    // before it); the other asks again the moment it does: a little for
+    // scheduling.
     assert!(
         takeover <= chrono::Duration::from_std(lease + Duration::from_millis(500)).expect("span"),
         "takeover took {takeover}"
     );
     let before = taken(&inbox);
-    wait_for("B takes mail in", Duration::from_secs(60), || {
-        taken(&inbox) >= before + 10
+    wait_for(
+        "the new reader takes mail in",
+        Duration::from_secs(60),
+        || taken(&inbox) >= before + 10,
+    );
+    // The paused one woken: its renewal fails and it stops reading, having
+    // written nothing.
+    daemons[r].signal("-CONT");
+    wait_for("the woken one notices it lost the lease", lease * 3, || {
+        daemons[r].log().matches("mailbox lease lost").count() > lost_before
     });
-    // A woken: its renewal fails and it stops reading, having written nothing.
-    a.signal("-CONT");
-    wait_for("A notices it lost the lease", lease * 3, || {
-        a.log().contains("mailbox lease lost")
-    });
-    assert_eq!(reader(&config), Some(b.pid()));
 
-    // B killed: A takes over.
+    // The reader killed with -9 (and reaped): the other takes over.
+    let k = reading(&daemons).expect("a reader");
     let before = taken(&inbox);
     let killed_at = chrono::Utc::now();
-    b.signal("-KILL");
-    let _ = b.child.wait();
-    wait_for("A takes over from killed B", lease * 3, || {
-        reader(&config) == Some(a.pid())
-    });
-    let takeover = taken_at(&a, 1) - killed_at;
+    daemons[k].signal("-KILL");
+    let _ = daemons[k].child.wait();
+    wait_for(
+        "the other takes over from the killed reader",
+        lease * 3,
+        || reading(&daemons) == Some(1 - k),
+    );
+    let takeover = taken_after(&daemons[1 - k], killed_at) - killed_at;
     eprintln!("takeover after kill -9: {takeover} (lease {lease:?})");
     assert!(
         takeover <= chrono::Duration::from_std(lease).expect("span"),
         "takeover took {takeover}"
     );
-    wait_for("A takes mail in again", Duration::from_secs(60), || {
-        taken(&inbox) >= before + 10
-    });
+    wait_for(
+        "the survivor takes mail in",
+        Duration::from_secs(60),
+        || taken(&inbox) >= before + 10,
+    );
     stop.store(true, Ordering::SeqCst);
     deliverer.join().expect("deliverer");
     let n = delivered.load(Ordering::SeqCst);
