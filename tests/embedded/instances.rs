@@ -181,7 +181,7 @@ fn two_daemons_one_mailbox_one_reader_takeover_and_no_duplicates() {
     wait_for("A reads the mailbox", Duration::from_secs(60), || {
         reader(&config) == Some(a.pid())
     });
-    let mut b = Daemon::start(dir.path(), &config, "b");
+    let b = Daemon::start(dir.path(), &config, "b");
     wait_for("B registers", Duration::from_secs(60), || {
         status(&config)["instances"]
             .as_array()
