@@ -15,7 +15,7 @@ use super::intent_cues::{
     NEGATED_REQUEST, PROCEDURE_QUESTION, QUOTATION, SETTLED, SIGN_OFF,
 };
 use super::text::{fold_accents, normalise};
-use regex::Regex;
+use crate::core::lean_regex::Regex;
 use std::sync::LazyLock;
 
 /// The reading of a complainant's reply. Shown in the audit by its

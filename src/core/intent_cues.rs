@@ -7,7 +7,7 @@
 //! case, ASCII quotes, accents folded), one sentence at a time.
 
 use super::text::fold_accents;
-use regex::Regex;
+use crate::core::lean_regex::Regex;
 use std::sync::LazyLock;
 
 /// A pattern compiled with its accents folded, to run on folded text: a cue

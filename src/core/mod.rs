@@ -20,6 +20,7 @@ mod intent_cues;
 pub mod kind;
 pub mod language;
 pub mod late;
+pub(crate) mod lean_regex;
 pub mod learned;
 pub mod lease;
 pub mod locale;

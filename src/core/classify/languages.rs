@@ -14,7 +14,7 @@
 
 use super::lexicon::Class;
 use crate::core::kind::Flag;
-use regex::Regex;
+use crate::core::lean_regex::Regex;
 use std::sync::LazyLock;
 
 /// What a cue speaks for.

@@ -3,7 +3,7 @@
 //! the scoring so either can be read (and reviewed) on its own.
 
 use crate::core::kind::Flag;
-use regex::Regex;
+use crate::core::lean_regex::Regex;
 use std::sync::LazyLock;
 
 /// The classes the lexicon scores (the machine kinds come from screening).
