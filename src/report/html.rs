@@ -71,7 +71,7 @@ fn esc_to(w: &mut impl Write, s: &str) -> std::io::Result<()> {
 
 /// Write a table: its heading, then its rows, each written as it is made.
 fn table_html(w: &mut impl Write, t: &Table) -> std::io::Result<()> {
-    write!(w, "<h3>{}</h3>\n", esc(&t.title))?;
+    writeln!(w, "<h3>{}</h3>", esc(&t.title))?;
     if t.rows.is_empty() {
         return w.write_all(b"<p>None in this period.</p>\n");
     }
@@ -102,9 +102,9 @@ fn table_html(w: &mut impl Write, t: &Table) -> std::io::Result<()> {
 }
 
 fn figure_html(w: &mut impl Write, c: &Chart) -> std::io::Result<()> {
-    write!(
+    writeln!(
         w,
-        "<figure><img src=\"data:image/png;base64,{}\" width=\"{}\" height=\"{}\" alt=\"{}\"><figcaption>{}</figcaption></figure>\n",
+        "<figure><img src=\"data:image/png;base64,{}\" width=\"{}\" height=\"{}\" alt=\"{}\"><figcaption>{}</figcaption></figure>",
         base64::engine::general_purpose::STANDARD.encode(&c.png),
         c.width,
         c.height,
@@ -175,9 +175,9 @@ pub fn render(report: &Report, w: &mut impl Write) -> Result<(), RenderError> {
         body.write_all("<div class=\"tiles\">\n".as_bytes())?;
         for r in s.rows.cells() {
             if let [k, v] = &r[..] {
-                write!(
+                writeln!(
                     body,
-                    "<div class=\"tile\"><b>{}</b>{}</div>\n",
+                    "<div class=\"tile\"><b>{}</b>{}</div>",
                     esc(v),
                     esc(k)
                 )?;
@@ -225,9 +225,9 @@ pub fn render(report: &Report, w: &mut impl Write) -> Result<(), RenderError> {
         }
     }
     if let Some(o) = &f.oldest_open {
-        write!(
+        writeln!(
             body,
-            "<p>The oldest complaint open is {}, received {}, at {}, held by {}.</p>\n",
+            "<p>The oldest complaint open is {}, received {}, at {}, held by {}.</p>",
             esc(&o.reference.to_string()),
             o.opened_at.format("%-d %B %Y"),
             esc(&report.stage_name(o.stage)),
@@ -261,9 +261,9 @@ pub fn render(report: &Report, w: &mut impl Write) -> Result<(), RenderError> {
             table_html(body, t)?;
         }
     }
-    write!(
+    writeln!(
         body,
-        "<p>Cases referred to an external body (the Ombudsman or a regulator): {}.</p>\n",
+        "<p>Cases referred to an external body (the Ombudsman or a regulator): {}.</p>",
         f.referred_externally
     )?;
 

@@ -474,6 +474,15 @@ impl Tally {
     }
 }
 
+/// The targets' tallies of the cases half, the weeks, each target's
+/// overdue deadlines, and what is open now.
+type CasesHalf = (
+    Vec<Tally>,
+    Vec<Week>,
+    Vec<Vec<(DeadlineKind, usize, u64)>>,
+    Now,
+);
+
 /// A period's figures with those of its parts and its weeks: what
 /// `complaintd report` shows, from one read of each index range.
 #[derive(Debug, Clone, PartialEq)]
@@ -549,7 +558,9 @@ impl Store {
             .figures)
     }
 
-    /// Count `split` in one read transaction.
+    /// Count `split`: the cases and deadlines on one connection, the
+    /// records and the lessons on another, side by side (each half is one
+    /// read transaction; on two cores this halves the wait).
     async fn count(
         &self,
         split: &Split<'_>,
@@ -557,7 +568,45 @@ impl Store {
         now: DateTime<Utc>,
         scope: Scope,
     ) -> Result<ReportFigures, StoreError> {
-        let (day0, day1) = (split.whole.from, split.whole.to);
+        let ((mut tallies, weeks, overdue, shared), (records, lessons)) = futures::try_join!(
+            self.count_cases(split, calendar, now, scope),
+            self.count_records(split, calendar, scope)
+        )?;
+        for (t, r) in tallies.iter_mut().zip(records) {
+            t.by_flag = r.by_flag;
+            t.outcomes = r.outcomes;
+            t.remedies = r.remedies;
+            t.extensions = r.extensions;
+            t.extended = r.extended;
+            t.refusals = r.refusals;
+            t.survey = r.survey;
+        }
+        let periods = std::iter::once(split.whole).chain(split.parts.iter().copied());
+        let mut all = tallies
+            .into_iter()
+            .zip(periods)
+            .zip(&overdue)
+            .map(|((t, p), o)| t.figures(p, o, &shared, calendar))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        // Target 0, the whole period, is always there.
+        let mut figures = all.remove(0);
+        figures.lessons = lessons;
+        Ok(ReportFigures {
+            figures,
+            parts: all,
+            weeks,
+        })
+    }
+
+    /// The half of [`Store::count`] read from the cases and the deadlines:
+    /// received, deadlines met (and the weeks), overdue, open now.
+    async fn count_cases(
+        &self,
+        split: &Split<'_>,
+        calendar: &Calendar,
+        now: DateTime<Utc>,
+        scope: Scope,
+    ) -> Result<CasesHalf, StoreError> {
         let (span0, span1) = split.span();
         let mut tallies: Vec<Tally> = (0..=split.parts.len()).map(|_| Tally::default()).collect();
         let mut weeks: Vec<Week> = split
@@ -635,6 +684,24 @@ impl Store {
             }),
         };
 
+        tx.commit().await?;
+        Ok((tallies, weeks, overdue, shared))
+    }
+
+    /// The half of [`Store::count`] read from the records' tables: outcomes,
+    /// remedies and (for the report) flags, extensions, refusals, the survey
+    /// and the lessons register.
+    async fn count_records(
+        &self,
+        split: &Split<'_>,
+        calendar: &Calendar,
+        scope: Scope,
+    ) -> Result<(Vec<Tally>, Vec<Lesson>), StoreError> {
+        let (day0, day1) = (split.whole.from, split.whole.to);
+        let mut tallies: Vec<Tally> = (0..=split.parts.len()).map(|_| Tally::default()).collect();
+        let mut tx = self.pool.begin().await?;
+        let c: &mut SqliteConnection = &mut tx;
+
         let rows: Vec<(NaiveDate, i64, String, i64)> = sql::outcomes("", day0, day1)
             .build_query_as()
             .fetch_all(&mut *c)
@@ -685,24 +752,7 @@ impl Store {
                 .collect();
         }
         tx.commit().await?;
-
-        let periods = std::iter::once(split.whole).chain(split.parts.iter().copied());
-        let mut all = tallies
-            .into_iter()
-            .zip(periods)
-            .zip(&overdue)
-            .map(|((t, p), o)| t.figures(p, o, &shared, calendar))
-            .collect::<Result<Vec<_>, StoreError>>()?
-            .into_iter();
-        let Some(mut figures) = all.next() else {
-            unreachable!("the whole period is always counted")
-        };
-        figures.lessons = lessons;
-        Ok(ReportFigures {
-            figures,
-            parts: all.collect(),
-            weeks,
-        })
+        Ok((tallies, lessons))
     }
 
     /// The report's figures beyond the digest's, per day into each target:
