@@ -4,8 +4,9 @@
 //! browser (print styles keep tables and charts from splitting across pages).
 
 use super::chart::{self, Chart, ChartError};
-use super::tables::{Report, Rows, Table};
+use super::tables::{quarter_name, Report, Rows, Table};
 use crate::core::case::DeadlineKind;
+use crate::core::report::local_day;
 use base64::Engine as _;
 use handlebars::html_escape as esc;
 use std::io::Write;
@@ -236,6 +237,13 @@ pub fn render(report: &Report, w: &mut impl Write) -> Result<(), RenderError> {
     }
 
     body.write_all("<h2>Extensions</h2>\n".as_bytes())?;
+    let bars: Vec<(String, u64)> = f
+        .extensions
+        .reasons
+        .iter()
+        .map(|c| (c.what.clone(), c.n))
+        .collect();
+    figure_html(body, &chart::bars("Extensions by reason", &bars, 560, 240)?)?;
     for name in ["extensions", "extension_reasons"] {
         if let Some(t) = by(name) {
             table_html(body, t)?;
@@ -256,6 +264,18 @@ pub fn render(report: &Report, w: &mut impl Write) -> Result<(), RenderError> {
     }
 
     body.write_all("<h2>Remedies, refusals and referrals</h2>\n".as_bytes())?;
+    let outstanding = f.remedies_outstanding();
+    let done: u64 = f.remedies.iter().map(|r| r.done).sum();
+    let bars = [
+        ("remedies done".to_string(), done),
+        ("remedies outstanding".to_string(), outstanding),
+        ("refusals".to_string(), f.refusals.iter().map(|r| r.n).sum()),
+        ("referred externally".to_string(), f.referred_externally),
+    ];
+    figure_html(
+        body,
+        &chart::bars("Remedies, refusals and referrals", &bars, 560, 240)?,
+    )?;
     for name in ["remedies", "refusals"] {
         if let Some(t) = by(name) {
             table_html(body, t)?;
@@ -268,16 +288,59 @@ pub fn render(report: &Report, w: &mut impl Write) -> Result<(), RenderError> {
     )?;
 
     body.write_all("<h2>Satisfaction with the handling</h2>\n".as_bytes())?;
+    let v = &f.survey;
+    let bars = [
+        ("satisfied".to_string(), v.satisfied),
+        ("not satisfied".to_string(), v.not_satisfied),
+        (
+            "answered, neither".to_string(),
+            v.answered.saturating_sub(v.satisfied + v.not_satisfied),
+        ),
+        (
+            "not answered".to_string(),
+            v.sent.saturating_sub(v.answered),
+        ),
+    ];
+    figure_html(body, &chart::bars("Survey answers", &bars, 560, 240)?)?;
     if let Some(t) = by("survey") {
         table_html(body, t)?;
     }
 
     body.write_all("<h2>Lessons learnt</h2>\n".as_bytes())?;
+    // The lessons of each quarter's cases (local days, as the quarters count).
+    let mut per_quarter: Vec<(String, u64)> = report
+        .quarters
+        .iter()
+        .map(|q| (quarter_name(&q.period), 0))
+        .collect();
+    for l in &f.lessons {
+        let d = local_day(l.opened_at);
+        if let Some(i) = report
+            .quarters
+            .iter()
+            .position(|q| d >= q.period.from && d < q.period.to)
+        {
+            per_quarter[i].1 += 1;
+        }
+    }
+    figure_html(
+        body,
+        &chart::bars("Lessons learnt by quarter received", &per_quarter, 560, 240)?,
+    )?;
     if let Some(t) = by("lessons") {
         table_html(body, t)?;
     }
 
     body.write_all("<h2>By quarter</h2>\n".as_bytes())?;
+    let bars: Vec<(String, u64)> = report
+        .quarters
+        .iter()
+        .map(|q| (quarter_name(&q.period), q.received.complaints()))
+        .collect();
+    figure_html(
+        body,
+        &chart::bars("Complaints received by quarter", &bars, 560, 240)?,
+    )?;
     if let Some(t) = by("psow") {
         table_html(body, &transposed(t))?;
     }

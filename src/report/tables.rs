@@ -489,7 +489,7 @@ impl Report {
 
 /// "2026 Q4" (calendar quarters; the from and to columns say where a
 /// quarter is cut to the period).
-fn quarter_name(p: &Period) -> String {
+pub(crate) fn quarter_name(p: &Period) -> String {
     use chrono::Datelike;
     let q = p.from.month0() / 3 + 1;
     format!("{} Q{q}", p.from.year())
