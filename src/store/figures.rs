@@ -559,8 +559,8 @@ impl Store {
     }
 
     /// Count `split`: the cases and deadlines on one connection, the
-    /// records and the lessons on another, side by side (each half is one
-    /// read transaction; on two cores this halves the wait).
+    /// records and the lessons on another, side by side for the report (each
+    /// half is one read transaction; on two cores this halves the wait).
     async fn count(
         &self,
         split: &Split<'_>,
@@ -568,10 +568,18 @@ impl Store {
         now: DateTime<Utc>,
         scope: Scope,
     ) -> Result<ReportFigures, StoreError> {
-        let ((mut tallies, weeks, overdue, shared), (records, lessons)) = futures::try_join!(
-            self.count_cases(split, calendar, now, scope),
-            self.count_records(split, calendar, scope)
-        )?;
+        let ((mut tallies, weeks, overdue, shared), (records, lessons)) = if scope == Scope::All {
+            futures::try_join!(
+                self.count_cases(split, calendar, now, scope),
+                self.count_records(split, calendar, scope)
+            )?
+        } else {
+            // The digest's month is small: one connection, one after the other.
+            (
+                self.count_cases(split, calendar, now, scope).await?,
+                self.count_records(split, calendar, scope).await?,
+            )
+        };
         for (t, r) in tallies.iter_mut().zip(records) {
             t.by_flag = r.by_flag;
             t.outcomes = r.outcomes;
