@@ -264,15 +264,15 @@ fn replies_3_stay_read() {
 
 /// The held-out batch replies-5 (90 replies from complainants, handlers
 /// and third parties, written blind and never tuned on). A floor at its
-/// figures after the fifth session (`tests/data/blind/README.md`).
+/// figures after the sixth session (`tests/data/blind/README.md`).
 #[test]
 fn held_out_replies_5_do_not_regress() {
     holds(Floor {
         batch: "replies-5",
         size: (90, 60),
-        text_exact: 80,
-        read: 43,
-        missed: 2,
+        text_exact: 81,
+        read: 46,
+        missed: 1,
         wrongly: 1,
         headerless: 24,
     });
@@ -287,26 +287,52 @@ fn replies_6_stay_read() {
         batch: "replies-6",
         size: (90, 60),
         text_exact: 89,
-        read: 49,
+        read: 52,
         missed: 0,
         wrongly: 0,
         headerless: 24,
     });
 }
 
-/// The held-out batch replies-7 (80 replies written blind at the end of
-/// the fifth session, never tuned on): a floor at the figures it was first
-/// measured at (`tests/data/blind/README.md`).
+/// The batches replies-7 and replies-8 (80 replies each, written blind,
+/// measured before they were tuned on in the sixth session:
+/// `tests/data/blind/README.md`). Floors at their training figures, and
+/// never an escalation that was not asked for.
 #[test]
-fn held_out_replies_7_do_not_regress() {
+fn replies_7_and_8_stay_read() {
     holds(Floor {
         batch: "replies-7",
         size: (80, 56),
-        text_exact: 73,
-        read: 43,
-        missed: 2,
-        wrongly: 1,
+        text_exact: 76,
+        read: 54,
+        missed: 0,
+        wrongly: 0,
         headerless: 19,
+    });
+    holds(Floor {
+        batch: "replies-8",
+        size: (80, 55),
+        text_exact: 76,
+        read: 52,
+        missed: 1,
+        wrongly: 0,
+        headerless: 9,
+    });
+}
+
+/// The held-out batch replies-9 (80 replies written blind in the sixth
+/// session, never tuned on): a floor at the figures it was first measured
+/// at (`tests/data/blind/README.md`).
+#[test]
+fn held_out_replies_9_do_not_regress() {
+    holds(Floor {
+        batch: "replies-9",
+        size: (80, 60),
+        text_exact: 74,
+        read: 51,
+        missed: 1,
+        wrongly: 1,
+        headerless: 8,
     });
 }
 

@@ -136,6 +136,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../templates/en/third_party_message.hbs"),
     ),
     (
+        "unproven_message",
+        include_str!("../../templates/en/unproven_message.hbs"),
+    ),
+    (
         "data_protection_acknowledgement",
         include_str!("../../templates/en/data_protection_acknowledgement.hbs"),
     ),

@@ -11,7 +11,8 @@
 
 use super::intent_cues::folded;
 use super::intent_cues::{
-    CueKind, CUES, DOUBT, HEADER_LINE, HYPOTHETICAL, NEGATED_REQUEST, SIGN_OFF,
+    CueKind, COURTESY_THANKS, CUES, DOUBT, HEADER_LINE, HYPOTHETICAL, NEGATED_REQUEST,
+    PROCEDURE_QUESTION, QUOTATION, SETTLED, SIGN_OFF,
 };
 use super::text::{fold_accents, normalise};
 use regex::Regex;
@@ -191,7 +192,8 @@ fn before_history(text: &str) -> &str {
 /// negated or hypothetical ("no need to take it further", "if I withdraw
 /// it…"); for a withdrawal, someone else's words reported ("the assessor
 /// told me to drop it"); for an escalation, a deed already done ("I sent
-/// it to the manager") or a stage of the course.
+/// it to the manager"), a stage of the course, or a question about how the
+/// procedure works ("does it go straight to Stage 2?").
 fn not_asked(kind: CueKind, s: &str, m: &regex::Match<'_>) -> bool {
     let before = &s[..m.start()];
     let negated = NEGATED_REQUEST.is_match(before) || HYPOTHETICAL.is_match(before);
@@ -199,6 +201,7 @@ fn not_asked(kind: CueKind, s: &str, m: &regex::Match<'_>) -> bool {
         CueKind::Withdraw => negated || REPORTED.is_match(before),
         CueKind::Escalate => {
             negated
+                || PROCEDURE_QUESTION.is_match(before)
                 || (PAST_DEED.is_match(m.as_str()) && DOER.is_match(before))
                 || OF_THE_COURSE.is_match(&s[m.end()..])
         }
@@ -223,6 +226,46 @@ fn find(kind: CueKind, sentences: &[String]) -> Option<String> {
     None
 }
 
+/// A doubt beside thanks, sentence by sentence (with its end, so a question
+/// mark always counts): not a word of doubt that the same sentence settles ("disappointed it took
+/// a complaint, but I'm glad it's sorted") nor one in a hypothetical ("if
+/// it hasn't come by the 18th I'll ask again, but hopefully not").
+fn doubt(text: &str) -> Option<String> {
+    let mut start = 0;
+    let mut ends: Vec<usize> = SENTENCE_END.find_iter(text).map(|m| m.end()).collect();
+    ends.push(text.len());
+    for end in ends {
+        if end <= start {
+            continue;
+        }
+        let s = normalise(&text[start..end]);
+        start = end;
+        // A question always leaves something open.
+        if s.ends_with('?') {
+            return Some("?".to_string());
+        }
+        if SETTLED.is_match(&s) || HYPOTHETICAL.is_match(&s) {
+            continue;
+        }
+        if let Some(d) = DOUBT.find(&s) {
+            return Some(d.as_str().to_string());
+        }
+    }
+    None
+}
+
+/// The sentences without courtesy thanks ("thanks for confirming"), when
+/// the rest says something of its own (six words or more).
+fn courtesy_set_aside(sentences: &[String]) -> Vec<String> {
+    let (courtesy, rest): (Vec<&String>, Vec<&String>) =
+        sentences.iter().partition(|s| COURTESY_THANKS.is_match(s));
+    let words: usize = rest.iter().map(|s| s.split_whitespace().count()).sum();
+    if courtesy.is_empty() || words < 6 {
+        return sentences.to_vec();
+    }
+    rest.into_iter().cloned().collect()
+}
+
 /// Read a reply's newly written text, given where the case stands.
 pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
     // Our words quoted above an interleaved answer, and what the sender
@@ -236,7 +279,10 @@ pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
     // asks in so many words to take the complaint further is read as such
     // (a closed case's late escalation goes to a person): a survey answer
     // lost costs less than a request swallowed.
+    // Our own sentences quoted back in quotation marks ('your email says
+    // "you can then ask for Stage 2"') are not the writer's request.
     let kept = fold_accents(&without_sign_off(before_history(text)));
+    let kept = QUOTATION.replace_all(&kept, "\"\"").into_owned();
     let sentences: Vec<String> = SENTENCE_END
         .split(&kept)
         .map(normalise)
@@ -290,7 +336,6 @@ pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
             );
         }
     }
-    let body = normalise(&kept);
     // Withdrawing is only a reading before the response: afterwards "please
     // close it" accepts the response (thanks). Read before a chase, since
     // "I've waited long enough, please withdraw it" asks for no news.
@@ -321,12 +366,19 @@ pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
     if let Some(why) = find(CueKind::Chase, &sentences) {
         return reading(ReplyIntent::Chase, why);
     }
-    if let Some(why) = find(CueKind::Thanks, &sentences) {
+    // Before the response, "thanks for confirming" above new information
+    // is courtesy: the information is the point.
+    let thanked = if ctx.responded {
+        sentences.clone()
+    } else {
+        courtesy_set_aside(&sentences)
+    };
+    if let Some(why) = find(CueKind::Thanks, &thanked) {
         // Thanks with a doubt or a question beside it is not plain satisfaction.
-        return match DOUBT.find(&body) {
+        return match doubt(&kept) {
             Some(d) if ctx.responded => reading(
                 ReplyIntent::Unclear,
-                format!("{why}, but with a doubt ({})", quoted(d.as_str())),
+                format!("{why}, but with a doubt ({})", quoted(&d)),
             ),
             _ => reading(ReplyIntent::Thanks, why),
         };
@@ -363,6 +415,90 @@ mod tests {
 
     fn after(t: &str) -> ReplyIntent {
         read_reply(t, &AFTER).intent
+    }
+
+    fn before(t: &str) -> ReplyIntent {
+        read_reply(t, &BEFORE).intent
+    }
+
+    #[test]
+    fn a_doubt_the_sentence_settles_is_no_doubt() {
+        use ReplyIntent::*;
+        for t in [
+            "Thanks Sam. I'm annoyed it needed a complaint, but I'm happy with the answer.",
+            "Not everything I wanted but I can see you tried. Thanks, I'll leave it there.",
+            "Thanks. If the voucher doesn't come by Friday I'll ask for Stage 2, but hopefully it won't come to that.",
+        ] {
+            assert_eq!(after(t), Thanks, "{t}");
+        }
+        // A question is always open, hypothetical or not.
+        assert_eq!(
+            after("Thanks. If it goes wrong again, can I still go to Stage 2?"),
+            Unclear
+        );
+    }
+
+    #[test]
+    fn questions_about_the_procedure_and_our_words_quoted_are_not_requests() {
+        use ReplyIntent::*;
+        assert_eq!(
+            after("The complaint is about the manager herself. Does it still go to her, or does it go straight to Stage 2?"),
+            Unclear
+        );
+        assert_ne!(
+            before("Your letter says \"you can ask for your complaint to be considered at Stage 2\". I haven't had an answer at all. It was due on the 3rd."),
+            Escalate
+        );
+        assert_eq!(
+            before("Your letter says \"you can ask for your complaint to be considered at Stage 2\". I haven't had an answer at all. It was due on the 3rd."),
+            Chase
+        );
+    }
+
+    #[test]
+    fn courtesy_thanks_above_new_information_is_an_answer() {
+        use ReplyIntent::*;
+        assert_eq!(
+            before("Thanks for confirming. I have attached the texts from my supervisor that show the dates were changed."),
+            Answer
+        );
+        assert_eq!(before("Thanks for letting me know."), Thanks);
+    }
+
+    #[test]
+    fn more_shapes_of_chases_new_matters_and_withdrawals() {
+        use ReplyIntent::*;
+        for t in [
+            "Just following up on the refund you agreed. Nothing has come through yet.",
+            "Still nothing from the assessor, and the date has come and gone.",
+            "Could you let me know when Gwen will reply please?",
+        ] {
+            assert_eq!(before(t), Chase, "{t}");
+        }
+        assert_eq!(
+            after("Thanks for sorting the travel money, but the £40 still hasn't arrived in my account."),
+            Chase
+        );
+        assert_eq!(
+            before("Something else has happened that is nothing to do with the parking issue: my marks were posted in the group chat. I want to complain about that separately."),
+            NewMatter
+        );
+        assert_eq!(
+            before("I've found another job now and I'm not going to take this any further, so you can close it."),
+            Withdraw
+        );
+        assert_eq!(
+            after("I'm afraid I don't feel the matter is resolved. Could my complaint be considered at the formal stage?"),
+            Escalate
+        );
+        assert_eq!(
+            after("I would therefore like to appeal against the decision."),
+            Escalate
+        );
+        assert_eq!(
+            after("Hoffwn i'r gwyn gael ei hystyried yng Ngham 2."),
+            Escalate
+        );
     }
 
     #[test]

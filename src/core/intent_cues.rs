@@ -54,7 +54,7 @@ pub(super) static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
         cue(
             Escalate,
             "asks to take it further",
-            r"\btake (this|it|my complaint|the complaint|the matter|things|this matter)( any| much)? further\b|\b(want|like|wish|need) (this|it|my complaint|the complaint) (taken|to go|to be taken) further\b|\b(take|taking|taken|go|goes|going|move[ds]?|pass(ed)?|put|refer(red)?|send|sent|escalate[ds]?|progress(ed)?|referred) .{0,40}\b(stage (2|3|two|three)|next stage|next level|someone (more )?senior|a senior manager|the director|higher)\b|\bforward(ed)? (this|it|my complaint|the complaint|the matter) .{0,30}\b(stage (2|3|two|three)|next stage|next level|someone (more )?senior|a senior manager|the director|higher)\b|\b(please |to |be |want (this |it |my complaint )?|like (this |it )?|have (this |it )?|get (this |it )?)escalat(e|ed)\b|\bescalate (this|it|my complaint|the complaint|the matter)\b|\bescalation\b|\b(request|requesting|ask|asking) (for )?(a |an )?(stage (2|3|two|three)|review|appeal)\b|\breviewed at the next stage\b|\b(i|we)( would|'d)? (like|wish|want) to appeal\b|\bappeal (this|the (decision|outcome|response|finding))\b|\bstage (2|two|3|three) (please|review|complaint)\b|\bsomeone (more )?senior (to )?(look|review)",
+            r"\btake (this|it|my complaint|the complaint|the matter|things|this matter)( any| much)? further\b|\b(want|like|wish|need) (this|it|my complaint|the complaint) (taken|to go|to be taken) further\b|\b(take|taking|taken|go|goes|going|move[ds]?|pass(ed)?|put|refer(red)?|send|sent|escalate[ds]?|progress(ed)?|referred) .{0,40}\b(stage (2|3|two|three)|next stage|next level|someone (more )?senior|a senior manager|the director|higher)\b|\bforward(ed)? (this|it|my complaint|the complaint|the matter) .{0,30}\b(stage (2|3|two|three)|next stage|next level|someone (more )?senior|a senior manager|the director|higher)\b|\b(please |to |be |want (this |it |my complaint )?|like (this |it )?|have (this |it )?|get (this |it )?)escalat(e|ed)\b|\bescalate (this|it|my complaint|the complaint|the matter)\b|\bescalation\b|\b(request|requesting|ask|asking) (for )?(a |an )?(stage (2|3|two|three)|review|appeal)\b|\breviewed at the next stage\b|\b(i|we)( would|'d)?( therefore| now| also| still| really)? (like|wish|want) to appeal\b|\b(be|been|is|get it) (considered|looked at|reviewed|dealt with|heard) (at|under) (the )?(formal|next|second|2nd|third|3rd) stage\b|\b(i'?d like|i would like|i want|please (can|could) you (ask|get)) (mr|mrs|ms|miss|dr) \w+ to (look at|review|look into|deal with) (this|it|my complaint)\b|\bappeal (this|the (decision|outcome|response|finding))\b|\bstage (2|two|3|three) (please|review|complaint)\b|\bsomeone (more )?senior (to )?(look|review)",
         ),
         cue(
             Escalate,
@@ -64,7 +64,7 @@ pub(super) static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
         cue(
             Escalate,
             "asks to take it further (Welsh)",
-            r"\b(g|c)am (2|3|dau|tri|nesaf)\b|\b(mynd|symud) ymlaen i\b|\bapelio\b|\buwchgyfeirio\b|\b(mynd|fynd) (a|â)\b.{0,30}\bymhellach\b|\b(gofyn am|hoffwn( gael)?|rwyf am gael|dw i eisiau|rydw i eisiau|rwy'?n gofyn am) adolygiad\b",
+            r"\b(g|c|ngh|ch)am (2|3|dau|tri|nesaf)\b|\b(mynd|symud) ymlaen i\b|\bapelio\b|\buwchgyfeirio\b|\b(mynd|fynd) (a|â)\b.{0,30}\bymhellach\b|\b(gofyn am|hoffwn( gael)?|rwyf am gael|dw i eisiau|rydw i eisiau|rwy'?n gofyn am) adolygiad\b",
         ),
         cue(
             Escalate,
@@ -75,7 +75,7 @@ pub(super) static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
         cue(
             Escalate,
             "is not satisfied with the response",
-            r"\b(i'?m|i am|we'?re|we are|i remain|we remain)( still)? (not|far from|less than) (at all )?(happy|satisfied|content)\b|\bnot (happy|satisfied|content) with (it|this|that|the|your)\b|\b(i'?m|i am|we'?re|we are) (still )?(unhappy|dissatisfied)\b|\b(this|that|it|the response|your (response|reply|answer)) (is|isn'?t|is not|was not|wasn'?t) (not )?(acceptable|good enough)\b|\b(is|isn'?t|is not)( simply)? not good enough\b|\bisn'?t good enough\b|\b(is|'s|remains|are|'re) (still |completely |totally |simply |just )?unacceptable\b|\bcan'?t accept\b|\bcannot accept\b|\b(do not|don'?t) accept (this|the|your)\b|\b(i|we) disagree\b|\b(i|we) (do not|don'?t|still don'?t|still do not|cannot|can'?t) agree\b|\b(i'?m|i am|we'?re|we are) not accepting\b|\b(remain|remains|is still|are still) (dissatisfied|unhappy|unsatisfied|not satisfied)\b|\bnot (willing|prepared) to (leave|accept|let)\b|\b(this|that|it|the response|your (response|reply|answer|letter)) (does not|doesn'?t|did not|didn'?t) (fix|answer|address|deal with|resolve|explain|cover)\b|\b(doesn'?t|does not) (deal|deals) with what i complained\b|\bnot a fix\b|\bthat is not a fix\b",
+            r"\b(i'?m|i am|we'?re|we are|i remain|we remain)( still)? (not|far from|less than) (at all )?(happy|satisfied|content)\b|\bnot (happy|satisfied|content) with (it|this|that|the|your)\b|\b(i'?m|i am|we'?re|we are) (still )?(unhappy|dissatisfied)\b|\b(this|that|it|the response|your (response|reply|answer)) (is|isn'?t|is not|was not|wasn'?t) (not )?(acceptable|good enough)\b|\b(is|isn'?t|is not)( simply)? not good enough\b|\bisn'?t good enough\b|\b(is|'s|remains|are|'re) (still |completely |totally |simply |just )?unacceptable\b|\bcan'?t accept\b|\bcannot accept\b|\b(do not|don'?t) accept (this|the|your)\b|\b(i|we) disagree\b|\b(i|we) (do not|don'?t|still don'?t|still do not|cannot|can'?t) agree\b|\b(i'?m|i am|we'?re|we are) not accepting\b|\b(remain|remains|is still|are still) (dissatisfied|unhappy|unsatisfied|not satisfied)\b|\bnot (willing|prepared) to (leave|accept|let)\b|\b(this|that|it|the response|your (response|reply|answer|letter)) (does not|doesn'?t|did not|didn'?t) (fix|answer|address|deal with|resolve|explain|cover)\b|\b(doesn'?t|does not) (deal|deals) with what i complained\b|\bnot a fix\b|\bthat is not a fix\b|\b(don'?t|do not) (feel|think|believe) (that )?(the matter|this|it|my complaint|the complaint) (is|has been) (resolved|sorted|dealt with|put right)\b",
         ),
         cue(
             Escalate,
@@ -91,19 +91,19 @@ pub(super) static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
         cue(
             NewMatter,
             "raises a different matter",
-            r"\b(a |an )?(different|separate|new|another|second|unrelated) (problem|matter|issue|complaint)\b|\b(this|it) is about something (else|different)\b|\bsomething else (now|entirely)?\b.{0,40}\bcomplain|\bmake a (new |separate |fresh )?complaint about (that|this|something)\b|\b(otro|otra) (problema|asunto|queja)\b|\bnueva queja\b|\binna sprawa\b|\bnowa skarga\b|\b(c|g)wyn (newydd|wahanol|arall)\b|\bmater (arall|gwahanol|newydd)\b|\bproblem (arall|wahanol|newydd)\b|\bo nouă plângere\b|\bnova reclamação\b|\boutro (problema|assunto)\b",
+            r"\b(a |an )?(different|separate|new|another|second|unrelated) (problem|matter|issue|complaint)\b|\b(this|it) is about something (else|different)\b|\bsomething else (now|entirely)?\b.{0,40}\bcomplain|\bmake a (new |separate |fresh )?complaint about (that|this|something)\b|\bcomplain about (that|this|it) (separately|too|as well)\b|\bcomplain separately\b|\bsomething else (has )?happened\b|\bnothing to do with (the|my) (\w+ ){0,2}(issue|problem|complaint|matter)\b|\bo alta problema\b|\bplangere separata\b|\b(otro|otra) (problema|asunto|queja)\b|\bnueva queja\b|\binna sprawa\b|\bnowa skarga\b|\b(c|g)wyn (newydd|wahanol|arall)\b|\bmater (arall|gwahanol|newydd)\b|\bproblem (arall|wahanol|newydd)\b|\bo nouă plângere\b|\bnova reclamação\b|\boutro (problema|assunto)\b",
         ),
         // --- asks for news ---
         cue(
             Chase,
             "asks for news",
-            r"\bany (update|updates|news|progress|word)\b|\bstill waiting\b|\b(haven'?t|have not|hasn'?t|has not|not) (heard|had) (anything|back|a (reply|response|word))\b|\bwhere (this|it|things|my complaint) (is|are) up to\b|\bwhat is happening with\b|\bis (anyone|anybody|someone) (looking|dealing)\b|\bwhen (will|can|should|do) i (actually |finally |ever )?(expect|get|hear|receive)\b|\b(tell|let) me (know )?when (i'?ll|i will|i can|i'?m going to|to expect) (hear|get|receive|expect)\b|\bjust checking\b|\bnothing (since|yet|so far)\b|\bwho is (dealing|handling|looking)\b|\b(no-?one|nobody|no one) has (phoned|called|rung|replied|contacted|got back|been in touch)\b|\bdate .{0,30}\b(has|have) (passed|been and gone|gone)\b|\bchas(e|ing) (this|my|up)\b|\b(was|am) (due|told|promised) .{0,40}\b(reply|response|answer)\b.{0,40}\b(by|on|today|before)\b|\bno (reply|response|answer) (yet|since)\b|\b(heard|had) nothing\b|\bunrhyw newyddion\b|\bdal i aros\b|\b(unrhyw|oes( yna)?( unrhyw)?) (ddiweddariad|diweddariad|newyddion)\b|\bheb (glywed|gael|cael) (dim|unrhyw|ateb|ymateb|gair)\b|\b(nid wyf|dydw i ddim|dw i ddim|dwi ddim) wedi (clywed|cael) (dim|unrhyw|ateb|ymateb)\b|\bpryd (y )?(bydda i|byddaf|fydda i|fyddaf|ga i|caf|gaf|bydd|fydd|gawn|cawn)\b.{0,30}\b(ateb|ymateb|clywed|newyddion|penderfyniad)\b|\b(nadal|wciąż|ciągle) czekam\b|\bczy (jest )?(jakaś|jakieś)? ?(informacj|odpowied|nowoś|wiadomoś)\w*|\bvreo noutate\b|\b(încă|inca) (aștept|astept)\b|\b(alguna|hay alguna|alguna otra) novedad\b|\btodavía (no sé|no se|espero|estoy esperando|no he)\b|\bsigo esperando\b|\balguma novidade\b|\bainda (estou )?(a )?(aguard|esper)\w*|\bainda não (recebi|tive|sei)\b|\bdes nouvelles\b|\bj'attends toujours\b|\bneuigkeiten\b|\bwarte (immer )?noch\b|کوئی اپڈیٹ|ابھی تک انتظار|أي تحديث|ما زلت أنتظر|لم أتلق",
+            r"\bany (further |more )?(update|updates|news|progress|word)\b|\b(just )?following (up|this up) (on|about|my|the)\b|\bnothing (has )?(come|came) through\b|\bstill nothing\b|\bstill (hasn'?t|has not|haven'?t|have not|not) (come|arrived|been|turned up|gone through)\b|\b(hasn'?t|has not|haven'?t|have not) (yet )?(arrived|come through|come back|been (paid|refunded|credited|received|sent|booked))\b|\bwhat('?s| is) (happening|going on)\b|\b(tell|let) me know when (\w+ ){1,3}(will|is going to|'ll) (reply|respond|get back|be in touch|ring|call|write)\b|\b(was|is) (due|meant|supposed) (on|by|last|to (reply|respond|hear|be sent))\b|\bwhen (i|we) (might|will|would|can|could|should) (hear|get|expect)\b|\b(said|says|told me) (i|we) (would|should|will) (hear|get|receive)\b|\b(nobody|no ?one|no-one)'?s (replied|responded|rung|called|phoned|been in touch|got back)\b|\bcome and gone\b|\bwhere (my|this|it|the) (\S+ ){0,3}(has got to|is up to|is at)\b|\bstill waiting\b|\b(haven'?t|have not|hasn'?t|has not|not) (heard|had) (anything|back|a (reply|response|word))\b|\bwhere (this|it|things|my complaint) (is|are) up to\b|\bwhat is happening with\b|\bis (anyone|anybody|someone) (looking|dealing)\b|\bwhen (will|can|should|do) i (actually |finally |ever )?(expect|get|hear|receive)\b|\b(tell|let) me (know )?when (i'?ll|i will|i can|i'?m going to|to expect) (hear|get|receive|expect)\b|\bjust checking\b|\bnothing (since|yet|so far)\b|\bwho is (dealing|handling|looking)\b|\b(no-?one|nobody|no one) has (phoned|called|rung|replied|contacted|got back|been in touch)\b|\bdate .{0,30}\b(has|have) (passed|been and gone|gone)\b|\bchas(e|ing) (this|my|up)\b|\b(was|am) (due|told|promised) .{0,40}\b(reply|response|answer)\b.{0,40}\b(by|on|today|before)\b|\bno (reply|response|answer) (yet|since)\b|\b(heard|had) nothing\b|\bunrhyw newyddion\b|\bdal i aros\b|\b(unrhyw|oes( yna)?( unrhyw)?) (ddiweddariad|diweddariad|newyddion)\b|\bheb (glywed|gael|cael) (dim|unrhyw|ateb|ymateb|gair)\b|\b(nid wyf|dydw i ddim|dw i ddim|dwi ddim) wedi (clywed|cael) (dim|unrhyw|ateb|ymateb)\b|\bpryd (y )?(bydda i|byddaf|fydda i|fyddaf|ga i|caf|gaf|bydd|fydd|gawn|cawn)\b.{0,30}\b(ateb|ymateb|clywed|newyddion|penderfyniad)\b|\b(nadal|wciąż|ciągle) czekam\b|\bczy (jest )?(jakaś|jakieś)? ?(informacj|odpowied|nowoś|wiadomoś)\w*|\bvreo noutate\b|\b(încă|inca) (aștept|astept)\b|\b(alguna|hay alguna|alguna otra) novedad\b|\btodavía (no sé|no se|espero|estoy esperando|no he)\b|\bsigo esperando\b|\balguma novidade\b|\bainda (estou )?(a )?(aguard|esper)\w*|\bainda não (recebi|tive|sei)\b|\bdes nouvelles\b|\bj'attends toujours\b|\bneuigkeiten\b|\bwarte (immer )?noch\b|کوئی اپڈیٹ|ابھی تک انتظار|أي تحديث|ما زلت أنتظر|لم أتلق",
         ),
         // --- asks to withdraw the complaint ---
         cue(
             Withdraw,
             "asks to withdraw the complaint",
-            r"\bwithdraw(ing)? (my|the|this|our|her|his|their) (complaint|concern|case|grievance)\b|\b(please|could you|can you|would you|kindly|like (you )?to|want (you )?to|wish to|like to|want to|going to|decided to)( please)? (withdraw|retract) (it|this|that)\b|\b(please |could you |can you |would you |kindly )(close|cancel|drop) (my|the|this) (complaint|case)\b|\b(close|cancel|drop|withdraw) (my|the|this) complaint,? please\b|\bno longer (wish|want|need) to pursue (it|this|the complaint|my complaint|the matter)\b|\b(no longer (wish|want|need)|(don'?t|do not) want) to (pursue|go ahead with|proceed with|carry on with|continue with) (the complaint|my complaint|this complaint|the matter|(it|this)( any (more|longer|further))?$)|\b(i'?d|i would|i'?ll|i will|i'?m going to|i want to|i'?d rather|i would rather)( just)? (drop|dropping) (the whole thing|this complaint|the complaint|my complaint|the matter)\b|\b(don'?t|do not) want to pursue (it|this|the complaint|my complaint)\b",
+            r"\bwithdraw(ing)? (my|the|this|our|her|his|their) (complaint|concern|case|grievance)\b|\b(please|could you|can you|would you|kindly|like (you )?to|want (you )?to|wish to|like to|want to|going to|decided to)( please)? (withdraw|retract) (it|this|that)\b|\b(please |could you |can you |would you |kindly )(close|cancel|drop) (my|the|this) (complaint|case)\b|\b(close|cancel|drop|withdraw) (my|the|this) complaint,? please\b|\bno longer (wish|want|need) to pursue (it|this|the complaint|my complaint|the matter)\b|\b(no longer (wish|want|need)|(don'?t|do not) want) to (pursue|go ahead with|proceed with|carry on with|continue with) (the complaint|my complaint|this complaint|the matter|(it|this)( any (more|longer|further))?$)|\b(i'?d|i would|i'?ll|i will|i'?m going to|i want to|i'?d rather|i would rather)( just)? (drop|dropping) (the whole thing|this complaint|the complaint|my complaint|the matter)\b|\b(don'?t|do not) want to pursue (it|this|the complaint|my complaint)\b|\b(you can|you may|feel free to|happy for you to|please) (close|cancel|drop) (it|this|the case|my case|the complaint|my complaint)\b|\b(not going to|won'?t|will not|don'?t want to|do not want to) (take|pursue|push) (this|it|the complaint|my complaint|things) (any )?further\b",
         ),
         cue(
             Withdraw,
@@ -119,7 +119,7 @@ pub(super) static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
         cue(
             Thanks,
             "thanks, or says it is sorted",
-            r"\bthank(s| you)\b|\bcheers\b|\bmuch appreciated\b|\bgrateful\b|\b(that'?s|it'?s|that is|it is|all|everything is|everything'?s|it has|has been) (now )?(all )?(sorted|resolved|fine|great|brilliant|perfect|all i needed)\b|\ball (sorted|good|fine)\b|\bhappy (with (that|this|the (outcome|response))|for you to close)\b|\bsorted (everything|it|this) out\b|\bweight off my mind\b|\bproblem solved\b|\bno further action\b|\b(you can|please) close\b",
+            r"\bthank(s| you)\b|\bcheers\b|\bmuch appreciated\b|\bgrateful\b|\b(that'?s|it'?s|that is|it is|all|everything is|everything'?s|it has|has been) (now )?(all )?(sorted|resolved|fine|great|brilliant|perfect|all i needed)\b|\ball (sorted|good|fine)\b|\bhappy (with (that|this|the (outcome|response))|for you to close)\b|\bsorted (everything|it|this) out\b|\bweight off my mind\b|\bproblem solved\b|\bno further action\b|\b(you can|please) close\b|\b(i'?ll|i will|we'?ll|happy to) leave it (there|at that)\b|\b(won'?t|will not|not going to) (be )?(tak(e|ing)|push(ing)?|pursu(e|ing)) (it|this|things|the matter)( any)? further\b",
         ),
         cue(
             Thanks,
@@ -146,7 +146,7 @@ pub(super) static NEGATED_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
 /// plain satisfaction.
 pub(super) static DOUBT: LazyLock<Regex> = LazyLock::new(|| {
     folded(
-        r"\b(though|however|but|still not sure|not sure|unsure|confused|don'?t understand|pero|sin embargo|ale|jednak|dar|însă|insa|mas|porém|ond)\b|\?",
+        r"\b(though|however|but|still not sure|not sure|unsure|confused|don'?t understand|before i decide|(haven'?t|have not|not) (yet )?decided|decide what to do|consider my options|think about what to do|pero|sin embargo|ale|jednak|dar|însă|insa|mas|porém|ond)\b|\?",
     )
 });
 
@@ -172,3 +172,35 @@ pub(super) static HYPOTHETICAL: LazyLock<Regex> = LazyLock::new(|| {
 /// stripper may not know, which is not read for intent.
 pub(super) static HEADER_LINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*[^\s:：][^:：]{0,30}[:：]\s*\S").expect("static regex"));
+
+/// What settles a doubt in its own sentence: "disappointed it took a
+/// complaint, but I'm glad it's sorted", "not quite what I hoped for, but
+/// I'll leave it there". Beside these a "but" is no doubt about the
+/// outcome.
+pub(super) static SETTLED: LazyLock<Regex> = LazyLock::new(|| {
+    folded(
+        r"\b(glad|happy|pleased|relieved|content) (it'?s|it is|that|with|to)\b|\b(i'?ll|i will|happy to) leave it (there|at that)\b|\b(won'?t|will not|not going to) (be )?(tak(e|ing)|push(ing)?|pursu(e|ing)) (it|this|things|the matter)( any)? further\b|\bhopefully (it )?(won'?t|will not)\b|\b(i )?can live with\b|\bi can see (you|that you)\b",
+    )
+});
+
+/// Thanks for a step of the procedure, not for an outcome ("thanks for
+/// confirming", "thanks for your email"): courtesy before the point.
+pub(super) static COURTESY_THANKS: LazyLock<Regex> = LazyLock::new(|| {
+    folded(
+        r"^(hi |hello |dear \w+ )?(\w+ )?(many )?thank(s| you)( \w+)? for (confirming|letting me know|getting back( to me)?|your (email|e-?mail|reply|message|response|quick (reply|response)|letter)|the (update|acknowledge?ment|email|reply|message|confirmation))\b",
+    )
+});
+
+/// A question about how the procedure works ("does it go straight to
+/// Stage 2?", "do I have to ask for the Stage 2 review myself?"): asks how,
+/// not for it to happen.
+pub(super) static PROCEDURE_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
+    folded(
+        r"\b(do|does|will|would|should|must|is|am) (i|it|this|that|we|the complaint|my complaint|a complaint)( \w+){0,6} $",
+    )
+});
+
+/// Words quoted from our own mail inside the reply's text ('your email
+/// says "you can then ask for Stage 2"'): ours, not the writer's.
+pub(super) static QUOTATION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#""[^"\n]{15,400}""#).expect("static regex"));

@@ -227,11 +227,19 @@ fn looks_mangled(plain: &str, html: Option<&str>) -> bool {
         if p.lines().count() != 1 {
             continue;
         }
-        if p.split_whitespace()
+        // Long, or short with sentences glued at their punctuation
+        // ("yesterday.Thanks", "Hi Rhian,Thursday"): a short reply glued
+        // whole is as mangled as a long one.
+        let glued = p
+            .as_bytes()
+            .windows(2)
+            .filter(|w| b".,!?;".contains(&w[0]) && w[1].is_ascii_uppercase())
+            .count();
+        let long = p
+            .split_whitespace()
             .map(|w| w.chars().count() + 1)
-            .sum::<usize>()
-            < 121
-        {
+            .sum::<usize>();
+        if long < 121 && (glued < 2 || long < 40) {
             continue;
         }
         let norm: String = p.chars().filter(|c| !c.is_whitespace()).collect();
@@ -586,6 +594,21 @@ mod tests {
         let m = parse(raw.as_bytes()).unwrap();
         assert!(m.text.contains("Hello Team\n"), "{}", m.text);
         assert!(!m.text.contains("TeamThe"), "{}", m.text);
+    }
+
+    /// A short reply glued whole ("Hi Rhian,Thursday suits me.Thanks…")
+    /// is read from the HTML part too.
+    #[test]
+    fn a_short_reply_glued_at_its_punctuation_is_read_from_the_html_part() {
+        let raw = "From: P <p@mail.test>\r\nTo: info@org.test\r\nSubject: x\r\nMessage-ID: <s@y>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHi Rhian,Monday at ten suits me, I finish work at nine.Thanks again.Bryn\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<div>Hi Rhian,</div><div><br></div><div>Monday at ten suits me, I finish work at nine.</div><div><br></div><div>Thanks again.</div><div><br></div><div>Bryn</div>\r\n--b--\r\n";
+        let m = parse(raw.as_bytes()).unwrap();
+        assert!(m.text.contains("Hi Rhian,\n"), "{}", m.text);
+        // Two glue points are needed: "Ms.Jones" alone is a typo, not glue.
+        let raw = raw
+            .replace("Hi Rhian,Monday", "Hi Rhian, Monday")
+            .replace("nine.Thanks", "nine. Thanks");
+        let m = parse(raw.as_bytes()).unwrap();
+        assert!(m.text.starts_with("Hi Rhian, Monday"), "{}", m.text);
     }
 
     #[test]

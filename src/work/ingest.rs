@@ -509,13 +509,18 @@ async fn process_analysed(
                     .cloned()
                     .collect();
                 let answers = Store::issued_to(tx, &ids, sender).await?;
-                match case::standing(&c, sender, answers) {
-                    case::Standing::ThirdParty => {
-                        third_party = true;
-                        Event::ThirdPartyWrote(inbound)
-                    }
-                    case::Standing::Complainant | case::Standing::Correspondent => {
-                        Event::ComplainantReplied(inbound)
+                let unproven = by_sender.as_ref().is_some_and(|b| !b.vouched);
+                if unproven {
+                    Event::UnprovenReply(inbound)
+                } else {
+                    match case::standing(&c, sender, answers) {
+                        case::Standing::ThirdParty => {
+                            third_party = true;
+                            Event::ThirdPartyWrote(inbound)
+                        }
+                        case::Standing::Complainant | case::Standing::Correspondent => {
+                            Event::ComplainantReplied(inbound)
+                        }
                     }
                 }
             };
@@ -561,8 +566,15 @@ async fn process_analysed(
             "by the reference {r} written in the message from {sender} (no threading headers){}",
             if third_party { "; the sender is not the complainant, so it changes nothing" } else { "" }
         )),
-        (None, Some((r, words))) => Some(format!(
-            "by its sender alone: {sender} (vouched for by their mail server) complained in {r}, their only recent complaint, and wrote about it ({words:?}); the message named no case and its headers, tag and address found none"
+        (None, Some(b)) => Some(format!(
+            "by its sender alone: {sender} ({}) complained in {}, their only recent complaint, and wrote about it ({:?}); the message named no case and its headers, tag and address found none",
+            if b.vouched {
+                "vouched for by their mail server"
+            } else {
+                "not vouched for by their mail server, so it changes nothing"
+            },
+            b.case,
+            b.words
         )),
         (None, None) => None,
     };

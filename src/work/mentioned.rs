@@ -34,6 +34,16 @@ pub(crate) struct Incoming<'a> {
     pub(crate) flags: &'a BTreeSet<Flag>,
 }
 
+/// How a message found its case by its sender alone.
+pub(crate) struct BySender {
+    /// The case.
+    pub(crate) case: CaseRef,
+    /// The words that pointed back to it ("I sent a complaint last week").
+    pub(crate) words: String,
+    /// Whether the sender's mail server vouched for the From address.
+    pub(crate) vouched: bool,
+}
+
 /// Which case a message is about, once references written in it count.
 pub(crate) struct Mentioned {
     /// The case it acts on (or is recorded against), if any.
@@ -42,8 +52,9 @@ pub(crate) struct Mentioned {
     pub(crate) by_text: Option<CaseRef>,
     /// It found that case by its sender alone: the complainant of one
     /// recent case, writing about "my complaint" with no reference (the
-    /// words that said so).
-    pub(crate) by_sender: Option<(CaseRef, String)>,
+    /// words that said so, and whether their mail server vouched for the
+    /// From address: unvouched, the message is recorded and changes nothing).
+    pub(crate) by_sender: Option<BySender>,
     /// The complainant raised a different matter about this case: a new
     /// case opens, linked to it (with why, for both records).
     pub(crate) new_matter_of: Option<(case::Case, String)>,
@@ -98,27 +109,28 @@ pub(crate) async fn mentioned(
     }
     // No case found, no reference, but "further to my complaint of
     // Monday", "I sent a complaint last week": the one complaint its sender
-    // made recently. Only from a sender whose own domain's server vouches
-    // for the From address (a forged From must not act on someone's case
-    // without even knowing its reference), never for a form's relay (it
-    // carries whatever address was typed), and only when the message
-    // raises no flag the case lacks: a new safeguarding concern written as
-    // "further to my complaint" opens its own case, alerted. With two or
-    // more recent complaints, or none, nothing is guessed.
-    let vouched =
-        || auth::sender_authenticated(mail, &app.loaded.config.security.trusted_authserv_id);
-    if m.existing.is_none()
-        && !staff
-        && m.unknown.is_empty()
-        && mail.relayed_by.is_none()
-        && vouched()
-    {
+    // made recently. Never for a form's relay (it carries whatever address
+    // was typed), and only when the message raises no flag the case lacks:
+    // a new safeguarding concern written as "further to my complaint" opens
+    // its own case, alerted. With two or more recent complaints, or none,
+    // nothing is guessed. When the sender's own domain's server does not
+    // vouch for the From address, anyone could have written it: it joins
+    // the case to be seen there (a second case and a second
+    // acknowledgement would be worse), but acts on nothing.
+    if m.existing.is_none() && !staff && m.unknown.is_empty() && mail.relayed_by.is_none() {
         if let Some(words) = threading::refers_back(new_text) {
             let since = now - Duration::days(RECENT_DAYS);
             let mut recent = Store::recent_cases_of(tx, sender, since, 2).await?;
             if recent.len() == 1 && flags.is_subset(&recent[0].flags) {
                 let c = recent.remove(0);
-                m.by_sender = Some((c.reference.clone(), words));
+                m.by_sender = Some(BySender {
+                    case: c.reference.clone(),
+                    words,
+                    vouched: auth::sender_authenticated(
+                        mail,
+                        &app.loaded.config.security.trusted_authserv_id,
+                    ),
+                });
                 m.existing = Some(c);
             }
         }

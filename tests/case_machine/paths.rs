@@ -387,6 +387,47 @@ fn a_handler_can_send_the_consent_request_to_the_learner() {
     );
 }
 
+/// A message in the complainant's name found by its sender alone, that
+/// their mail server did not vouch for: recorded and shown to the handler,
+/// and nothing about the case moves, whatever it asks.
+#[test]
+fn an_unproven_message_in_the_complainants_name_changes_nothing() {
+    let w = World::new("provider-b");
+    let tr = w.open(
+        Kind::Complaint,
+        &[],
+        "Cancelled sessions.",
+        t("2026-11-23T10:00:00Z"),
+    );
+    let tr = w.staff(
+        &tr.case,
+        PRIYA,
+        "Dear Jo, rebooked.",
+        t("2026-11-23T12:00:00Z"),
+    );
+    assert_eq!(tr.case.state, State::Responded);
+    let after = w.step(
+        &tr.case,
+        Event::UnprovenReply(Inbound {
+            message_id: Some("u@complainant.test".into()),
+            from: "jo@complainant.test".into(),
+            name: Some("Jo".into()),
+            text: "Further to my complaint: I am not satisfied, escalate this to the next stage."
+                .into(),
+        }),
+        t("2026-11-24T10:00:00Z"),
+    );
+    assert_eq!(after.case, tr.case, "nothing about the case changed");
+    let m = mails(&after);
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].template, TemplateId::UnprovenMessage);
+    assert_eq!(m[0].to, vec![Recipient::Handler]);
+    assert!(after.effects.iter().any(|e| matches!(
+        e,
+        Effect::Audit(a) if a.action == "unproven message"
+    )));
+}
+
 #[test]
 fn a_third_party_message_changes_nothing() {
     let w = World::new("provider-b");

@@ -354,9 +354,10 @@ fn vouched(from: &str, subject: &str, body: &str, id: &str) -> Vec<u8> {
 
 /// No threading headers, no reference, but "I sent a complaint last week":
 /// the sender's one recent complaint is the one it is about (the hidden
-/// suite found such messages opening a second case), when their mail
-/// server vouches for them. A forged From, a new flag, two recent
-/// complaints, or words that do not point back open a case as before.
+/// suite found such messages opening a second case); it acts on the case
+/// when their mail server vouches for them, and is only recorded and shown
+/// to the handler when not. A new flag, two recent complaints, or words
+/// that do not point back open a case as before.
 #[tokio::test]
 async fn a_complainant_writing_about_my_complaint_without_a_reference_joins_their_case() {
     let mut app = TestApp::spawn("provider-b", "2026-11-23T09:05:00Z").await;
@@ -364,16 +365,31 @@ async fn a_complainant_writing_about_my_complaint_without_a_reference_joins_thei
     app.advance(Duration::days(4));
     let chase = "Hi, it's Jo again, about my coaching sessions. I sent a complaint last week. Is there any update?\n\nJo";
     // The same words with nothing to vouch for the From address: anyone
-    // could have written them.
+    // could have written them. They join Jo's case to be seen (not a
+    // second case and a second acknowledgement), but act on nothing: not
+    // even "I want this taken to Stage 2".
+    let before = app.case(&r).await;
     let forged = app
         .deliver(&fresh(
             &format!("Jo Learner <{JO}>"),
             "Hello",
-            chase,
+            "I sent a complaint last week. I want it taken to Stage 2 now.\n\nJo",
             "no-ref-forged@mail.test",
         ))
         .await;
-    assert!(matches!(forged, Ingested::Opened(_)), "{forged:?}");
+    assert_eq!(forged, Ingested::Threaded(r.clone()));
+    app.send().await;
+    let after = app.case(&r).await;
+    assert_eq!(
+        (after.stage, after.state.as_str()),
+        (before.stage, before.state.as_str())
+    );
+    let a = audit(&app, &r).await.join("\n");
+    assert!(a.contains("not vouched for by their mail server"), "{a}");
+    assert!(a.contains("unproven message"), "{a}");
+    assert!(!a.contains("read as escalate"), "{a}");
+    let notice = app.last("unproven_message", PRIYA).await;
+    assert!(describe(&notice).contains("I want it taken to Stage 2"));
     let outcome = app
         .deliver(&vouched(
             &format!("Jo Learner <{JO}>"),

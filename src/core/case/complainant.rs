@@ -356,6 +356,28 @@ pub(super) fn third_party_wrote(out: &mut Out, msg: Inbound) {
     out.send(m);
 }
 
+/// A message in the complainant's name that nothing proves is theirs (found
+/// by its sender alone, not vouched for by their mail server): on the
+/// record and in front of the handler, who can ask the complainant; it acts
+/// on nothing, since anyone could have written it.
+pub(super) fn unproven_reply(out: &mut Out, msg: Inbound) {
+    let from = msg.from.trim().to_ascii_lowercase();
+    out.audit(
+        Actor::Correspondent(from.clone()),
+        "unproven message",
+        format!(
+            "from {from}, the complainant's address, found by its sender alone; their mail server did not vouch for the address: recorded, nothing changed"
+        ),
+        msg.message_id.as_deref(),
+    );
+    let mut m = with_vars(
+        mail(TemplateId::UnprovenMessage, vec![Recipient::Handler]),
+        |v| v.sender = Some(from),
+    );
+    m.text = Some(msg.text);
+    out.send(m);
+}
+
 /// A late reply goes to the handler and to whoever the policy alerts about
 /// missed deadlines (the handler's manager, directors): they decide.
 fn late_escalation(out: &mut Out, ctx: &Ctx<'_>, msg: &Inbound, resume: State) {

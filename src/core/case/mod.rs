@@ -50,7 +50,7 @@ use super::handler_intent::Intent;
 use super::policy::Policy;
 use super::reference::CaseRef;
 use chrono::{DateTime, Utc};
-use complainant::{complainant_replied, linked_to_new_case, third_party_wrote};
+use complainant::{complainant_replied, linked_to_new_case, third_party_wrote, unproven_reply};
 use deadline::{chase, deadline_due};
 use out::Out;
 use staff::staff_replied;
@@ -100,6 +100,11 @@ pub enum Event {
     /// Someone with no standing wrote about the case: recorded against it as
     /// a third party's message and shown to the handler; nothing changes.
     ThirdPartyWrote(Inbound),
+    /// A message from the complainant's address that found the case by its
+    /// sender alone, whose mail server did not vouch for the From address:
+    /// recorded and shown to the handler; nothing changes (no escalation,
+    /// withdrawal, consent or permission is taken from it).
+    UnprovenReply(Inbound),
     /// A member of staff wrote. `verified` says whether the sender proved who
     /// they are (token or authenticated server); `parsed` holds their commands.
     StaffReplied {
@@ -142,6 +147,7 @@ pub fn step(case: &Case, event: Event, ctx: &Ctx<'_>, now: DateTime<Utc>) -> Tra
     match event {
         Event::ComplainantReplied(msg) => complainant_replied(&mut out, ctx, now, msg),
         Event::ThirdPartyWrote(msg) => third_party_wrote(&mut out, msg),
+        Event::UnprovenReply(msg) => unproven_reply(&mut out, msg),
         Event::StaffReplied {
             message,
             verified,
@@ -214,7 +220,8 @@ mod tests {
             assert_eq!(t.name().parse::<TemplateId>(), Ok(t));
             assert_eq!(json(serde_json::json!(t)).as_deref(), Some(t.name()));
         }
-        assert_eq!(TemplateId::iter().count(), 39);
+        assert_eq!(TemplateId::iter().count(), 40);
+        assert_eq!(TemplateId::UnprovenMessage.name(), "unproven_message");
         assert_eq!(
             TemplateId::AnonymousDecisionRequest.name(),
             "anonymous_decision_request"

@@ -91,6 +91,10 @@ pub enum TemplateId {
     DailyDigest,
     /// To the handler: someone with no standing wrote about the case.
     ThirdPartyMessage,
+    /// To the handler: a message in the complainant's name found the case
+    /// by its sender alone and nothing proves it is theirs; nothing was
+    /// taken from it.
+    UnprovenMessage,
     /// To the member of staff who sent it: a decisive command (close,
     /// withdraw, escalate, decide) was carried out, and what it did.
     CommandDone,

@@ -189,7 +189,7 @@ pub(super) static LEXICON: LazyLock<Vec<Cue>> = LazyLock::new(|| {
             Compliment,
             2.5,
             "says something was good",
-            r"\b(wanted|want|just|note|line|writing) to (let you know|say|tell you)\b[^?]{0,80}\b(excellent|great|brilliant|fantastic|amazing|impressed|superb|outstanding|wonderful|valued|appreciated|grateful|lovely|helpful|really good|so good|pleased)\b|\bsay how much (i|we) ('ve |have )?(valued|appreciated|enjoyed)|\b(would(n'?t)?|could(n'?t)?) have (got|done|made|managed|passed|finished|got there)\b[^.]{0,40}\bwithout (her|him|you|them|your)\b|\bkeep (it|up the good work)\b|\bwell done\b|\bmade time for me\b|\blet (you|someone|somebody|the team|everyone|you all) know (how|what a) (good|great|brilliant|helpful|kind|supportive|amazing|much|wonderful|fantastic)\b|\bhow much [^.?!]{0,80}\b(has|have) meant\b|\bmeant (so much|a lot|the world)\b|\bnothing but (positive|good|great) (feedback|things|comments|reports)|\bpositive feedback\b",
+            r"\b(wanted|want|just|note|line|writing) to (let (you|someone|somebody|someone senior|the team|your \w+) know|say|tell you)\b[^?]{0,80}\b(excellent|great|brilliant|fantastic|amazing|impressed|superb|outstanding|wonderful|valued|appreciated|grateful|lovely|helpful|really good|so good|pleased|the exception)\b|\bsay how much (i|we) ('ve |have )?(valued|appreciated|enjoyed)|\b(would(n'?t)?|could(n'?t)?) have (got|done|made|managed|passed|finished|got there)\b[^.]{0,40}\bwithout (her|him|you|them|your)\b|\bkeep (it|up the good work)\b|\bwell done\b|\bmade time for me\b|\blet (you|someone|somebody|the team|everyone|you all) know (how|what a) (good|great|brilliant|helpful|kind|supportive|amazing|much|wonderful|fantastic)\b|\bhow much [^.?!]{0,80}\b(has|have) meant\b|\bmeant (so much|a lot|the world)\b|\bnothing but (positive|good|great) (feedback|things|comments|reports)|\bpositive feedback\b",
         ),
         cue(
             Compliment,
@@ -230,6 +230,12 @@ pub(super) static LEXICON: LazyLock<Vec<Cue>> = LazyLock::new(|| {
         cue(
             Compliment,
             2.0,
+            "praises someone's manner or the difference made",
+            r"\b(was|were|is|are|has been|have been) (so|really|incredibly|extremely|very|always|genuinely) (kind|patient|calm|helpful|lovely|supportive|thoughtful|understanding|reassuring|encouraging|approachable)\b|\bnever once (made|left|let|rushed|judged)\b|\ba (real|huge|great|massive|genuine) (asset|credit)\b|\b(an? )?(absolute|total|real) (legend|star|gem|hero|diamond)\b|\bfair play\b|\bhats off\b|\bkudos\b|\bshout-?out\b|\btop marks\b|\b(couldn'?t|could not) (have )?(ask(ed)?|wish(ed)?) for (a |anyone |anything )?better\b|\b(come|came|coming) on (no end|leaps and bounds|so much)\b|\bgive (her|him|them|that \w+) a (raise|pay rise|medal|promotion|bonus|gold star)\b|\bplease thank (her|him|them|\w+)\b|\bhappy to (be used as|act as|be) a (case study|reference)\b|\b(has been|was|is|have been|were) (the|an) exception\b|\bpleasantly surprised\b",
+        ),
+        cue(
+            Compliment,
+            2.0,
             "wants the person told",
             r"\bplease (make sure|let) (he|she|they|him|her|them|the team) knows?\b|\bplease (pass|say|tell) (this|it|that|my|to)\b|\bwanted you to know\b|\bfeel free to share\b|\bhappy for you to share\b|\b(it was|was|were) (noticed and )?(really |much |greatly |very much |so )?appreciated\b|\bdeserves? (a|to be) (recognised|mention|praise)",
         ),
@@ -250,7 +256,7 @@ pub(super) static LEXICON: LazyLock<Vec<Cue>> = LazyLock::new(|| {
             Comment,
             2.0,
             "says what would help",
-            r"\b(would|could|it'?d|wud|might) (really |also |definitely )?(help|be (so |really |even |very |much |a lot )?(great|good|gd|nice|helpful|useful|better|handy|brilliant|easier|ideal|fab|lovely))\b|\bwould it be possible\b|\bcould (you|assessors|we|someone|the team) (think about|consider|maybe|perhaps|also|look at adding)|\b(maybe|perhaps) (a|an|make|you|the|add|have|send|consider|worth|new|learners|we|it|they|there)\b|\bmight be worth|\bworth (mentioning|considering|thinking)|\bhave you (thought|considered)|\bhow about\b|\bi wondered if you could|\bit would help to\b|\bnot urgent\b|\bjust something (that|to)\b|\bfor what it'?s worth\b|\bbyddai'n (wych|dda|help)",
+            r"\b(would|could|it'?d|wud|might) (really |also |definitely )?(help|be (so |really |even |very |much |a lot )?(great|good|gd|nice|helpful|useful|better|handy|brilliant|easier|ideal|fab|lovely))\b|\b(it'?d|it would|would) be (a |an )?(really )?(good|great|nice|useful|helpful) (way|idea|thing|addition|option)\b|\bwould it be possible\b|\bcould (you|assessors|we|someone|the team) (think about|consider|maybe|perhaps|also|look at adding)|\b(maybe|perhaps) (a|an|make|you|the|add|have|send|consider|worth|new|learners|we|it|they|there)\b|\bmight be worth|\bworth (mentioning|considering|thinking)|\bhave you (thought|considered)|\bhow about\b|\bi wondered if you could|\bit would help to\b|\bnot urgent\b|\bjust something (that|to)\b|\bfor what it'?s worth\b|\bbyddai'n (wych|dda|help)",
         ),
         cue(
             Comment,
@@ -271,6 +277,24 @@ pub(super) static LEXICON: LazyLock<Vec<Cue>> = LazyLock::new(|| {
             1.5,
             "asks a question or for information",
             r"\b(could|can|would) you (please )?(send|tell|let me know|give|provide|confirm|advise)|\bdo you (have|offer|run|do|provide)\b|\bare you open|\b(is|will) (the|your) .{0,40} (be )?open|\bopening (times|hours)|(^|[.?!] )how (does|do|much|long|many|would)\b|\bwhat (are|is) the (next steps|cost|process|fee)|\b(i'?m|we'?re|we are|i am) (looking|interested) (at|in|into)|\benquir(y|ies|e|ing)\b|\bbrochure|\bprospectus|\bcourse (list|information|details)|\binformation (about|on)\b|\bany (information|advice)\b|\ba few questions|\bquestions?:|\bcan existing|\bis it possible to\b|\boes gennych chi|\bbeth yw'r camau|\bymholiad|\bhoffwn wybod|\ba oes\b|\bpryd mae|\bgyrsiau\b|\ba allech chi|\bgwybodaeth am|\bczy (mogę|moge|można|mozna)|\bpuede(n)? (enviarme|decirme)|\bpourriez-vous|\bkönnten sie",
+        ),
+        cue(
+            Comment,
+            2.0,
+            "points something out",
+            r"\b(thought|figured) (you'?d|you would|you might) (want|like) to know\b|\bjust (so you know|flagging)\b|\bheads[- ]up\b|^fyi\b|\bfor your information\b",
+        ),
+        cue(
+            Other,
+            3.0,
+            "asks for their personal data (a subject access request)",
+            r"\bsubject access request\b|\bdsar\b|\barticle 15\b|\bcop(y|ies) of (all )?(the )?(personal (data|information)|data) (that )?(you )?(hold|held)\b",
+        ),
+        cue(
+            Other,
+            3.0,
+            "sends a supplier's invoice or statement",
+            r"\bplease find (attached|enclosed) (our |the |your )?(invoice|statement|remittance)\b|\bpayment (is )?due (within|by|on)\b|\bremittance advice\b|\bstatement of account\b",
         ),
         cue(
             Other,
@@ -338,6 +362,27 @@ pub(super) static ANON_SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)^\s*(a|an) (learner|apprentice|parent|student|worried \w+|concerned \w+|employee)\s*$")
         .expect("static regex")
 });
+/// Phrases that carry a complaint cue's word without complaining: the
+/// writer admitting they were wrong, "people only write when something
+/// goes wrong", "never once made me feel", a tutor who "stayed behind
+/// twice" to help. Blanked out before the complaint cues are matched, so
+/// praise framed against a past worry is not read as a grievance.
+pub(super) static BENIGN_FOR_COMPLAINT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(i|we) (was|were) (wrong|mistaken)\b|\bproved (me|us) wrong\b|\bwhen (something|things|anything) (goes|go|has gone|have gone|went) wrong\b|\bnever once\b|\b(stayed|stays|stay) (behind|late|on)( \w+){0,3} (twice|again)\b|\b(most|many|other|previous) (providers|companies|colleges) [^.]{0,60}\b(vanish|disappear|let (us|me) down|were (awful|terrible|useless))")
+        .expect("static regex")
+});
+/// Questions that make a suggestion ("have you thought about…?", "why not
+/// …?"): they ask for no answer, so they are not an enquiry's questions.
+pub(super) static SUGGESTION_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(have you (ever )?(thought|considered)|would you (consider|think about)|could you (consider|think about)|why not|what about|how about)\b[^?.!]{0,200}\?")
+        .expect("static regex")
+});
+/// What follows "on behalf of" when the writer speaks for an organisation
+/// (their employer, a company, a team), not for a learner.
+pub(super) static ORGANISATION_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^ (the |our |my |this )?((\w+ ){0,3}(ltd|limited|group|trust|plc|llp|inc|council|company|logistics|services|partnership|association|federation|board|department|team|organisation|organization|firm|business|directors|management|committee)\b|(company|firm|business|organisation|organization|team|board|trust|department|employer|management|directors|governors)\b)")
+        .expect("static regex")
+});
 pub(super) static NEGATED_COMPLAINT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(this |it )?(isn'?t|is not|'s not|wasn'?t|not) (really |meant as |intended as )?(a|an) complaint|\bopposite of a complaint|\bnot complaining\b|\bnot (making|raising) a complaint").expect("static regex")
 });
@@ -398,7 +443,7 @@ pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLo
         f(
             Flag::HealthSafety,
             "describes an injury or an unsafe workplace",
-            r"\b(slipped|tripped|fell (off|from|over|down)|burn(t|ed|s)? (his|her|my|their) (hand|arm|leg|face|fingers?)|scald\w*|cut (his|her|my|their) (hand|finger|arm|leg|head)|no (guards?|guarding)|without (a |any )?(guard|harness|hard hat|goggles|gloves|mask|supervision)|no (harness|edge protection|scaffold\w*|hard hats?|ppe|goggles|gloves|masks?|banksman|seatbelt)|working at height|broken seat ?belt|(unsafe|broken|faulty|damaged) (ladder|scaffold\w*|forklift|lathe|saw|grinder|machine|machinery|tools?|equipment|socket|wiring|electrics)|smell of gas|carbon monoxide|riddor|near miss|risk assessments?|(hi-?vis|hard hats?|safety boots|ear defenders|goggles|respirators?|dust masks?)|mou?ld|damp|rats|mice|vermin|no heating|freezing cold)\b",
+            r"\b(slipped|tripped|fell (off|from|over|down)|burn(t|ed|s)? (his|her|my|their) (hand|arm|leg|face|fingers?)|scald\w*|cut (his|her|my|their) (hand|finger|arm|leg|head)|no (guards?|guarding)|without (a |any )?(guard|harness|hard hat|goggles|gloves|mask|supervision)|no (harness|edge protection|scaffold\w*|hard hats?|ppe|goggles|gloves|masks?|banksman|seatbelt)|working at height|broken seat ?belt|(unsafe|broken|faulty|damaged) (ladder|scaffold\w*|forklift|lathe|saw|grinder|machine|machinery|tools?|equipment|socket|wiring|electrics)|smell of gas|carbon monoxide|riddor|near miss|risk assessments?|unsupervised|without (being )?(trained|shown how)|(not|never) (been )?(trained|shown) (how )?to (use|operate|lift)|(moving|manual) and handling|manual handling|hoist(s|ing)?|no (proper )?(lunch )?breaks?|(hi-?vis|hard hats?|safety boots|ear defenders|goggles|respirators?|dust masks?)|mou?ld|damp|rats|mice|vermin|no heating|freezing cold)\b",
         ),
         f(
             Flag::Anonymous,

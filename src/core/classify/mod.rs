@@ -19,7 +19,7 @@ use super::text::{cut_bytes, fold_accents, normalise};
 use languages::{Target, LANGUAGE_CUES};
 use lexicon::{
     Class, ANON_SIGN_OFF, CONCERN, FLAG_CUES, FORWARD_SUBJECT, LOOK_ALIKE, MANAGER_IN_SUBJECT,
-    SUBJECT_PREFIX, TITLE_NOT_SUBJECT,
+    ORGANISATION_AFTER, SUBJECT_PREFIX, TITLE_NOT_SUBJECT,
 };
 use score::{score_text, Scores};
 use serde::Serialize;
@@ -499,9 +499,18 @@ fn flags(
         let our_own = |m: &regex::Match| {
             flag == Flag::Subcontractor && names_us(m.as_str(), &hints.own_addresses)
         };
-        let found = re
-            .find_iter(text)
-            .find(|m| !LOOK_ALIKE.is_match(&text[m.end()..]) && !passing_mention(m) && !our_own(m));
+        // "On behalf of Dunmore Logistics Group": for an organisation.
+        let for_an_organisation = |m: &regex::Match| {
+            flag == Flag::OnBehalf
+                && m.as_str().trim() == "on behalf of"
+                && ORGANISATION_AFTER.is_match(&text[m.end()..])
+        };
+        let found = re.find_iter(text).find(|m| {
+            !LOOK_ALIKE.is_match(&text[m.end()..])
+                && !passing_mention(m)
+                && !our_own(m)
+                && !for_an_organisation(m)
+        });
         if let Some(m) = found {
             out.insert(flag);
             reasons.push(format!("flag {flag}: {why} (\"{}\")", m.as_str().trim()));
@@ -928,6 +937,50 @@ mod tests {
     }
 
     #[test]
+    fn praise_framed_against_a_past_worry_is_a_compliment() {
+        for body in [
+            "I expected the usual box-ticking, and I was wrong. Priya turned up every month and the lad has come on leaps and bounds. Fair play to you all.",
+            "People only write in when something goes wrong, so here is the other kind of email. Our assessor never once made my son feel stupid. Please thank him.",
+            "Dewi stayed behind twice to help me with my portfolio and was so patient. An absolute star.",
+        ] {
+            let c = classify_text_of("Jo <jo@mail.test>", "Thank you", body, "");
+            assert_eq!(c.kind, Kind::Compliment, "{body}: {:?}", c.reasons);
+        }
+    }
+
+    #[test]
+    fn requests_for_data_invoices_and_pointers_are_not_complaints() {
+        let c = classify_text_of(
+            "Lee & Co <dp@leeco.test>",
+            "Our client Ms Ames",
+            "We act for Ms Ames. Please treat this as a subject access request and send copies of all personal data you hold about her.",
+            "",
+        );
+        assert_eq!(c.kind, Kind::Other, "{:?}", c.reasons);
+        let c = classify_text_of(
+            "Accounts <accounts@paper.test>",
+            "Invoice 5521",
+            "Dear customer, please find attached our invoice 5521 for your order. Payment is due within 30 days.",
+            "",
+        );
+        assert_eq!(c.kind, Kind::Other, "{:?}", c.reasons);
+        let c = classify_text_of(
+            "Ann <ann@mail.test>",
+            "Your website",
+            "FYI the bus timetable link on your open day page is out of date. Thought you'd want to know.",
+            "",
+        );
+        assert_eq!(c.kind, Kind::Comment, "{:?}", c.reasons);
+        let c = classify_text_of(
+            "Ann <ann@mail.test>",
+            "Idea",
+            "Have you thought about running the maths sessions in the evening too? It would be a good way to reach people who work days.",
+            "",
+        );
+        assert_eq!(c.kind, Kind::Comment, "{:?}", c.reasons);
+    }
+
+    #[test]
     fn machine_mail_is_never_unsure() {
         let c = classify_text_of(
             "Sam <sam@mail.test>",
@@ -950,6 +1003,26 @@ mod tests {
             ..Hints::default()
         };
         classify(&mail, &hints)
+    }
+
+    #[test]
+    fn unsafe_work_is_health_and_safety_and_a_company_is_not_a_learner() {
+        for body in [
+            "I am not happy. My placement has me lifting residents with the hoist and I have never been trained how to use it. Please explain why.",
+            "I am not happy. They leave my son on the bench saw unsupervised all afternoon. Please look into this.",
+        ] {
+            let c = classified(body);
+            assert!(c.flags.contains(&Flag::HealthSafety), "{body}: {:?}", c.reasons);
+        }
+        let c = classified(
+            "I am writing on behalf of Harlow Freight Group Ltd to complain about your invoices, which are wrong again. Please explain why.",
+        );
+        assert_eq!(c.kind, Kind::Complaint, "{:?}", c.reasons);
+        assert!(!c.flags.contains(&Flag::OnBehalf), "{:?}", c.reasons);
+        let c = classified(
+            "I am writing on behalf of my nephew Tom to complain: his assessor has not turned up three times. Please explain why.",
+        );
+        assert!(c.flags.contains(&Flag::OnBehalf), "{:?}", c.reasons);
     }
 
     #[test]

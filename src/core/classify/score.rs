@@ -2,7 +2,9 @@
 //! with the reason a handler can read.
 
 use super::languages::{Target, LANGUAGE_CUES};
-use super::lexicon::{Class, LEXICON, NEGATED_COMPLAINT};
+use super::lexicon::{
+    Class, BENIGN_FOR_COMPLAINT, LEXICON, NEGATED_COMPLAINT, SUGGESTION_QUESTION,
+};
 use crate::core::text::{fold_accents, normalise};
 use std::collections::BTreeSet;
 
@@ -42,8 +44,14 @@ pub(super) fn score_text(scores: &mut Scores, text: &str, weight: f32, origin: &
         return;
     }
     let negated = NEGATED_COMPLAINT.is_match(&norm);
+    let for_complaint = BENIGN_FOR_COMPLAINT.replace_all(&norm, " ");
     for c in LEXICON.iter() {
-        if let Some(m) = c.re.find(&norm) {
+        let seen: &str = if c.class == Class::Complaint {
+            &for_complaint
+        } else {
+            &norm
+        };
+        if let Some(m) = c.re.find(seen) {
             if negated && c.class == Class::Complaint && m.as_str().contains("complain") {
                 continue;
             }
@@ -108,7 +116,8 @@ pub(super) fn score_text(scores: &mut Scores, text: &str, weight: f32, origin: &
             format!("complaint: written in capitals ({origin})"),
         );
     }
-    let questions = norm.matches('?').count().min(3) as f32;
+    let suggestions = SUGGESTION_QUESTION.find_iter(&norm).count();
+    let questions = norm.matches('?').count().saturating_sub(suggestions).min(3) as f32;
     // A question in a message about a problem is a demand, not an enquiry.
     if questions > 0.0 && scores.complaint < 1.0 {
         scores.add(

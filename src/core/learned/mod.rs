@@ -133,8 +133,13 @@ pub const COMPLAINT_AT: f32 = 0.6;
 pub const FLAG_AT: f32 = 0.5;
 /// Health and safety.
 pub const HEALTH_SAFETY_AT: f32 = 0.35;
-/// Safeguarding is the costliest miss of all.
-pub const SAFEGUARDING_AT: f32 = 0.4;
+/// Safeguarding is the costliest miss of all. Cross-validated on the 1,982
+/// labelled messages of the sixth session: at 0.4 recall 0.83 (164 raised
+/// for 151 concerns), at 0.35 0.86 (172), at 0.3 0.87 (176). At 0.3 a
+/// parent's plain complaint about a 17-year-old's bus fares was flagged on
+/// the word "daughter" alone, which skips asking the learner's consent: 0.35
+/// keeps most of the gain without that.
+pub const SAFEGUARDING_AT: f32 = 0.35;
 /// Someone writing for another is asked for that person's consent before
 /// anything is shared: a wrong guess writes to a complainant, so the model
 /// must be surer than for the other procedural flags (the lexicon still

@@ -42,13 +42,14 @@ static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
         r"(?ix)^\s*[*_=-]{0,5}\s*(
         (\S+\ ){0,3}disclaimer(?-u:\b)|legal\ notice|confidentiality\ (notice|note|statement|warning)
         |(aviso|nota|advertencia)\ legal(?-u:\b)|rechtliche[rn]?\ hinweis|klauzula\ (poufności|informacyjna)|hysbysiad\ cyfreithiol|ymwadiad
-        |(this|the\ information\ in\ this|the\ contents\ of\ this)\ (e-?mail|message|communication)(\ and\ any\ (files|attachments?)(\ transmitted\ with\ it)?)?
+        |(.{0,160}[.!]\ )?(this|the\ information\ in\ this|the\ contents\ of\ this)\ (e-?mail|message|communication)(\ and\ (any|its)\ (files|attachments?)(\ transmitted\ with\ it)?)?
           \ ((is|are|may\ be|and\ its\ attachments\ (is|are))\ (confidential|intended|private|strictly|legally|privileged)|(may\ contain|contains?)\ (confidential|privileged|legally))
         |this\ (e-?mail|message)\ (is|was)\ (sent|intended)\ (for|to)
         |if\ you\ (are\ not|have\ received\ this)\ (the\ intended|in\ error|e-?mail\ in\ error|message\ in\ error)
         |the\ information\ (contained\ )?in\ this\ (e-?mail|message)
         |.{0,120}(?-u:\b)(is\ )?authori[sz]ed\ and\ regulated\ by(?-u:\b)
         |.{0,80}(?-u:\b)registered\ in\ (england|wales|scotland|northern\ ireland)(?-u:\b)
+        |.{0,80}(?-u:\b)is\ a\ registered\ charity(?-u:\b)
         |registered\ office(?-u:\b)|company\ (registration\ )?(no|number)(?-u:\b)|vat\ (reg|registration|no)(?-u:\b)
         |think\ before\ you\ print|please\ consider\ the\ environment
         |mae'r\ e-bost\ hwn|mae'r\ neges\ hon|gall\ (y\ neges(\ e-bost)?\ hon|yr\ e-bost\ hwn)\ (gynnwys|fod)|rydym\ yn\ croesawu\ gohebiaeth\ yn\ gymraeg.*
@@ -203,6 +204,8 @@ mod tests {
             "Questo messaggio e i suoi allegati sono riservati.",
             "Mae'r e-bost hwn yn gyfrinachol.",
             "Gall yr e-bost hwn fod yn gyfrinachol. / This email may be confidential.",
+            "Vale Leisure Trust is a registered charity (No. 1122334). If you are not happy with our service, see our complaints policy.",
+            "Hafan Skills Ltd works for Coleg Gwent. This email and its attachments are confidential.",
         ] {
             assert!(is_disclaimer(l), "{l}");
         }

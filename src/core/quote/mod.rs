@@ -114,6 +114,11 @@ fn start_at(lines: &[&str], i: usize) -> Start {
     if line.trim().is_empty() {
         return Start::Text;
     }
+    // GroupWise's attribution starts with ">>>" like a quoted line, but
+    // the original under it is not quoted: all of it is history.
+    if headers::is_groupwise_attribution(line) {
+        return Start::Rest(HistoryKind::Reply);
+    }
     if quote_block_at(lines, i) {
         return Start::Span(quote_block_end(lines, i));
     }
@@ -143,11 +148,9 @@ fn start_at(lines: &[&str], i: usize) -> Start {
         }
         return Start::Text;
     }
-    // GroupWise's ">>> Name <address> 19/11/2026 10:00 >>>", and
     // BlackBerry's bare "Original Message" over a header block.
-    if headers::is_groupwise_attribution(line)
-        || (line.trim().eq_ignore_ascii_case("original message")
-            && headers::header_block_at(lines, i + 1))
+    if line.trim().eq_ignore_ascii_case("original message")
+        && headers::header_block_at(lines, i + 1)
     {
         return Start::Rest(HistoryKind::Reply);
     }
@@ -611,6 +614,9 @@ mod tests {
     fn groupwise_and_bare_original_message_attributions() {
         let t = "Yes, that is right.\n\n>>> Feedback <feedback@org.test> 02/12/2026 09:15 >>>\nDear Ann,\nour words";
         assert_eq!(reply_text(t), "Yes, that is right.");
+        // With a quoted display name and a blank line under it.
+        let t = "Noted.\n\nDee\n\n>>> \"Org Complaints\" <info+ORG-2026-0001.tabc@org.test> 02/12/2026 09:15 >>>\n\nDee,\n\nA case has been assigned to you.";
+        assert_eq!(reply_text(t), "Noted.\n\nDee");
         let t = "Tuesday is fine.\n\n  Original Message  \nFrom: Feedback\nSent: Thursday, 3 December 2026 10:00\nTo: ann@mail.test\nSubject: [PAR-2026-0001] A question\n\nour words";
         assert_eq!(reply_text(t), "Tuesday is fine.");
         let t = "Thanks\n\nSent from the all new AOL app for iOS\n\nSent with Spark";

@@ -139,7 +139,10 @@ pub(super) fn auto_signature_at(lines: &[&str]) -> Option<usize> {
     if contact_block_under_a_name(lines, start, block) {
         return Some(start);
     }
-    if !is_name_line(block[0]) {
+    // The block opens with the name, or with the name and a "|"-set title
+    // ("Ian Crowther | Apprentice Fitter").
+    let piped = block[0].contains('|');
+    if !(is_name_line(block[0]) || (piped && is_name_with_title(block[0]))) {
         return None;
     }
     // The typed sign-off: the paragraph above (a name, perhaps under
@@ -166,11 +169,15 @@ pub(super) fn auto_signature_at(lines: &[&str]) -> Option<usize> {
     // Under the same name: contact details, or a title and the
     // organisation's name ("Swyddog Cynllunio | Planning Officer / Cyngor
     // Gwynedd"), which a typed last paragraph does not carry.
+    // A title set with "|" (a bilingual "Cynorthwyydd Gofal | Care
+    // Assistant") is a signature's, as much as an organisation's name is.
     let rest = &block[1..];
-    let titled = rest.len() >= 2
-        && rest
-            .iter()
-            .any(|l| ORGANISATION.is_match(l) || COMPANY_LIKE.is_match(l))
+    let carries_title = piped
+        || (rest.len() >= 2
+            && rest
+                .iter()
+                .any(|l| ORGANISATION.is_match(l) || COMPANY_LIKE.is_match(l) || l.contains('|')));
+    let titled = carries_title
         && rest
             .iter()
             .all(|l| !l.trim_end().ends_with(['.', '?', '!', ':']) && l.chars().count() <= 100);
@@ -315,6 +322,13 @@ mod tests {
         let t = "Please call me.\n\nRegards\nImran\n\nImran Shah\nOperations Director\nShah Logistics Ltd | Bradford BD2 1AU\nT: 01274 555 0192";
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(auto_signature_at(&lines), Some(5));
+        // A "|"-set title under the name, or the name and title on one line.
+        let t = "Thanks\nDilys Pugh\n\nDilys Pugh\nGweinyddwr | Administrator\nCartref Glan Llyn";
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(auto_signature_at(&lines), Some(3));
+        let t = "I'll wait to hear.\n\nTom\n\nTom Hale | Site Electrician\nNorthgate Facilities";
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(auto_signature_at(&lines), Some(4));
         // The same name but no contact details: a last paragraph, kept.
         let t = "Thanks\nImran\n\nImran Shah\nwill be away next week";
         let lines: Vec<&str> = t.lines().collect();
