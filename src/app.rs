@@ -50,6 +50,8 @@ pub struct App {
     /// Rung when an account fails to sign in, so the scheduler can alert
     /// without waiting for its next pass.
     pub health_changed: tokio::sync::Notify,
+    /// This process's counters and liveness (`/metrics`, `/healthz`).
+    pub metrics: crate::observe::Metrics,
 }
 
 impl App {
@@ -82,6 +84,7 @@ impl App {
             loaded,
             tokens: crate::mail::token_source::Registry::default(),
             health_changed: tokio::sync::Notify::new(),
+            metrics: crate::observe::Metrics::new(),
         })
     }
 

@@ -60,6 +60,7 @@ pub mod config;
 pub mod core;
 pub mod fuzzing;
 pub mod mail;
+pub mod observe;
 pub(crate) mod private_fs;
 pub mod report;
 pub mod store;

@@ -376,3 +376,36 @@ fn language_codes_are_checked() {
     assert!(out.contains("organisation.languages[2]"), "{out}");
     assert!(out.contains("listed twice"), "{out}");
 }
+
+#[test]
+fn the_observe_listener_is_refused_off_loopback_unless_allowed() {
+    let out = broken("complaintd.toml", |t| {
+        format!("{t}\n[observe]\nlisten = \"0.0.0.0:9464\"\n")
+    });
+    assert!(out.contains("observe.listen"), "{out}");
+    assert!(out.contains("not a loopback address"), "{out}");
+
+    let out = broken("complaintd.toml", |t| {
+        format!("{t}\n[observe]\nlisten = \"localhost:9464\"\n")
+    });
+    // An address, not a host name: resolving one could pick a public one.
+    assert!(out.contains("invalid socket address"), "{out}");
+
+    // Allowed explicitly, it passes; loopback passes as is.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/provider-b");
+    std::fs::copy(src.join("policy.toml"), dir.path().join("policy.toml")).expect("copy");
+    let base = std::fs::read_to_string(src.join("complaintd.toml")).expect("read");
+    for extra in [
+        "[observe]\nlisten = \"0.0.0.0:9464\"\nallow_non_loopback = true\n",
+        "[observe]\nlisten = \"[::1]:9464\"\n",
+    ] {
+        std::fs::write(
+            dir.path().join("complaintd.toml"),
+            format!("{base}\n{extra}"),
+        )
+        .expect("write");
+        let (ok, out) = run_check(&dir.path().join("complaintd.toml"));
+        assert!(ok, "{extra}: {out}");
+    }
+}

@@ -452,6 +452,12 @@ fn config_examples_are_valid_tables_of_the_config() {
                 "alerts" => value
                     .try_into::<complaintd::config::AlertsConfig>()
                     .map(|_| ()),
+                "observe" => value
+                    .try_into::<complaintd::config::ObserveConfig>()
+                    .map(|_| ()),
+                "instances" => value
+                    .try_into::<complaintd::config::InstancesConfig>()
+                    .map(|_| ()),
                 // A fragment of [organisation] (its `languages`, say): read
                 // with the keys every organisation has filled in.
                 "organisation" => {

@@ -71,6 +71,43 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
             "secret_days_left": left,
         }));
     }
+    // Instances and leases, on the database's clock.
+    let (db_now, registered) = app.store.instances().await?;
+    let leases = app.store.mailbox_leases().await?;
+    let lease_time = app.loaded.config.instances.lease();
+    // A lease counts as held while unexpired; its holder may be paused.
+    let holder_of = |mailbox: &str| {
+        leases
+            .iter()
+            .find(|l| l.mailbox == mailbox && l.expires_at > db_now)
+            .and_then(|l| l.holder.clone().map(|h| (h, l.fence, l.expires_at)))
+    };
+    let held_by = |id: &str| -> Vec<&str> {
+        leases
+            .iter()
+            .filter(|l| l.holder.as_deref() == Some(id) && l.expires_at > db_now)
+            .map(|l| l.mailbox.as_str())
+            .collect()
+    };
+    let alive = |i: &crate::store::InstanceRow| {
+        crate::core::lease::alive(i.heartbeat_at, i.stopped_at.is_some(), db_now, lease_time)
+    };
+    let instances: Vec<_> = registered
+        .iter()
+        .map(|i| {
+            json!({
+                "id": i.id,
+                "host": i.host,
+                "pid": i.pid,
+                "version": i.version,
+                "started": i.started_at,
+                "last_heartbeat": i.heartbeat_at,
+                "stopped": i.stopped_at,
+                "alive": alive(i),
+                "leases": held_by(&i.id),
+            })
+        })
+        .collect();
     let mut mailboxes = Vec::new();
     for mb in &app.loaded.config.mailboxes {
         let st = fetch.iter().find(|f| f.mailbox == mb.name);
@@ -95,6 +132,7 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
             "last_error": err.as_ref().map(|(e, _)| e.clone()),
             "last_error_at": err.as_ref().map(|(_, t)| *t),
             "failing": failing,
+            "read_by": holder_of(&mb.name).map(|(h, fence, until)| json!({"instance": h, "fence": fence, "until": until})),
         }));
     }
     if counts.failed > 0 {
@@ -115,6 +153,7 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
         "outbox": {"pending": counts.pending, "sent": counts.sent, "failed": counts.failed, "oldest_pending": oldest, "last_pass": beat(Worker::Sender)},
         "scheduler": {"last_pass": beat(Worker::Scheduler), "next_timer": next_timer, "last_digest": digest.as_ref().map(|(d, _)| d.clone())},
         "quarantined": quarantined,
+        "instances": instances,
     });
     if json_out {
         crate::outln!("{v}");
@@ -139,7 +178,33 @@ pub(super) async fn status(config: Option<&Path>, json_out: bool) -> anyhow::Res
                 let at = m["last_error_at"].as_str().and_then(|s| s.parse().ok());
                 crate::out!("; last error {}: {e}", ago(now, at));
             }
+            match m["read_by"]["instance"].as_str() {
+                Some(i) => crate::out!("; read by instance {i}"),
+                None => crate::out!("; read by no instance"),
+            }
             crate::outln!();
+        }
+        for i in &registered {
+            let held = held_by(&i.id);
+            crate::outln!(
+                "  instance {} {}:{} v{} started {}, heartbeat {}, {}{}",
+                i.id,
+                i.host,
+                i.pid,
+                i.version,
+                ago(db_now, Some(i.started_at)),
+                ago(db_now, Some(i.heartbeat_at)),
+                match (alive(i), i.stopped_at) {
+                    (true, _) => "alive",
+                    (false, Some(_)) => "stopped",
+                    (false, None) => "DEAD (no heartbeat)",
+                },
+                if held.is_empty() {
+                    String::new()
+                } else {
+                    format!("; reads {}", held.join(", "))
+                }
+            );
         }
         for a in &accounts {
             let t = |k: &str| a[k].as_str().and_then(|s| s.parse().ok());

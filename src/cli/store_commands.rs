@@ -129,7 +129,7 @@ pub(super) async fn tick(
     // The embedded default has no daemon yet to watch its Maildirs: each tick
     // takes in what arrived since the last one.
     for mb in &app.loaded.config.mailboxes {
-        let p = crate::mail::maildir_source::poll(&app, mb, now).await;
+        let p = crate::mail::maildir_source::poll(&app, mb, now, None).await;
         if p.ingested + p.failed > 0 {
             crate::outln!(
                 "mailbox {}: {} message(s) taken in, {} failed",

@@ -82,6 +82,14 @@ pub(crate) fn check_policy(l: &Loaded, r: &mut Report) {
 fn check_config(l: &Loaded, offline: bool, r: &mut Report) {
     let f = &l.path;
     let c = &l.config;
+    for (key, message) in c
+        .observe
+        .problems()
+        .into_iter()
+        .chain(c.instances.problems())
+    {
+        r.problems.push(ConfigError::new(f, key, message));
+    }
     let valid_address = |a: &str| {
         let a = a.trim();
         a.split_once('@').is_some_and(|(u, d)| {

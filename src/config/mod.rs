@@ -285,6 +285,108 @@ impl Default for DigestConfig {
     }
 }
 
+/// The health and metrics listener of `complaintd run` (off unless `listen`
+/// is set).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObserveConfig {
+    /// Address to serve `/healthz` and `/metrics` on, e.g. "127.0.0.1:9464".
+    #[serde(default)]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Allow an address other than loopback (there is no sign-in: put a
+    /// proxy or a network policy in front).
+    #[serde(default)]
+    pub allow_non_loopback: bool,
+    /// The daemon counts as live while its run loop made a pass within this
+    /// many seconds (the loop passes at least every 30 s).
+    #[serde(default = "default_live_within")]
+    pub live_within_seconds: u64,
+}
+
+fn default_live_within() -> u64 {
+    120
+}
+
+impl Default for ObserveConfig {
+    fn default() -> Self {
+        ObserveConfig {
+            listen: None,
+            allow_non_loopback: false,
+            live_within_seconds: default_live_within(),
+        }
+    }
+}
+
+impl ObserveConfig {
+    /// What is wrong with these settings, as (key, message).
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut p = Vec::new();
+        if let Some(a) = self.listen {
+            if !a.ip().is_loopback() && !self.allow_non_loopback {
+                p.push((
+                    "observe.listen",
+                    format!("{a} is not a loopback address; the endpoints have no sign-in, so set observe.allow_non_loopback = true only behind a proxy or network policy"),
+                ));
+            }
+        }
+        if self.live_within_seconds < 60 {
+            p.push((
+                "observe.live_within_seconds",
+                format!(
+                    "{} is too short: the run loop may wait 30 s between passes; use 60 or more",
+                    self.live_within_seconds
+                ),
+            ));
+        }
+        p
+    }
+}
+
+/// Several `complaintd run` processes on one database (issue 18).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstancesConfig {
+    /// Seconds a mailbox lease lasts unless renewed (renewed at a third of
+    /// that); an instance that dies is replaced at its mailboxes within
+    /// this time, and counts as dead after this long without a heartbeat.
+    #[serde(default = "default_lease_seconds")]
+    pub lease_seconds: u64,
+}
+
+fn default_lease_seconds() -> u64 {
+    30
+}
+
+impl Default for InstancesConfig {
+    fn default() -> Self {
+        InstancesConfig {
+            lease_seconds: default_lease_seconds(),
+        }
+    }
+}
+
+impl InstancesConfig {
+    /// The lease as a duration.
+    pub fn lease(&self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::try_from(self.lease_seconds).unwrap_or(i64::MAX / 1000))
+    }
+
+    /// What is wrong with these settings, as (key, message).
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        if (3..=3600).contains(&self.lease_seconds) {
+            Vec::new()
+        } else {
+            vec![(
+                "instances.lease_seconds",
+                format!(
+                    "{} is out of range: 3 to 3600 (a lease is renewed every third of it)",
+                    self.lease_seconds
+                ),
+            )]
+        }
+    }
+}
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -326,4 +428,10 @@ pub struct Config {
     /// Operator alerts.
     #[serde(default)]
     pub alerts: AlertsConfig,
+    /// The health and metrics endpoints.
+    #[serde(default)]
+    pub observe: ObserveConfig,
+    /// Instances and mailbox leases.
+    #[serde(default)]
+    pub instances: InstancesConfig,
 }

@@ -11,8 +11,8 @@
 
 use super::intent_cues::folded;
 use super::intent_cues::{
-    CueKind, COURTESY_THANKS, CUES, DOUBT, HEADER_LINE, HYPOTHETICAL, NEGATED_REQUEST,
-    PROCEDURE_QUESTION, QUOTATION, SETTLED, SIGN_OFF,
+    CueKind, CONDITION_NEXT, COURTESY_THANKS, CUES, DOUBT, HEADER_LINE, HYPOTHETICAL,
+    NEGATED_REQUEST, PROCEDURE_QUESTION, QUOTATION, SETTLED, SIGN_OFF,
 };
 use super::text::{fold_accents, normalise};
 use regex::Regex;
@@ -194,28 +194,67 @@ fn before_history(text: &str) -> &str {
 /// told me to drop it"); for an escalation, a deed already done ("I sent
 /// it to the manager"), a stage of the course, or a question about how the
 /// procedure works ("does it go straight to Stage 2?").
-fn not_asked(kind: CueKind, s: &str, m: &regex::Match<'_>) -> bool {
-    let before = &s[..m.start()];
+fn not_asked(kind: CueKind, s: &Said, m: &regex::Match<'_>) -> bool {
+    let before = &s.text[..m.start()];
+    let after = &s.text[m.end()..];
     let negated = NEGATED_REQUEST.is_match(before) || HYPOTHETICAL.is_match(before);
     match kind {
-        CueKind::Withdraw => negated || REPORTED.is_match(before),
+        // "I won't take this further if you refund me": a condition, not a
+        // withdrawal.
+        CueKind::Withdraw => negated || REPORTED.is_match(before) || CONDITION_NEXT.is_match(after),
         CueKind::Escalate => {
             negated
-                || PROCEDURE_QUESTION.is_match(before)
+                || (s.question && PROCEDURE_QUESTION.is_match(before))
                 || (PAST_DEED.is_match(m.as_str()) && DOER.is_match(before))
-                || OF_THE_COURSE.is_match(&s[m.end()..])
+                || OF_THE_COURSE.is_match(after)
         }
-        CueKind::NewMatter | CueKind::Chase | CueKind::Thanks => false,
+        // "I won't be taking it further if…" settles nothing yet.
+        CueKind::Thanks => m.as_str().contains("further") && CONDITION_NEXT.is_match(after),
+        CueKind::NewMatter | CueKind::Chase => false,
     }
+}
+
+/// One sentence of a reply: its normalised words (without the mark that
+/// ended it), and whether that mark was a question mark.
+#[derive(Clone)]
+struct Said {
+    text: String,
+    question: bool,
+}
+
+/// The sentences of `text`, each with whether it asked a question.
+fn sentences_of(text: &str) -> Vec<Said> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut cuts: Vec<(usize, usize)> = SENTENCE_END
+        .find_iter(text)
+        .map(|m| (m.start(), m.end()))
+        .collect();
+    cuts.push((text.len(), text.len()));
+    for (end, next) in cuts {
+        if end < start {
+            continue;
+        }
+        let question = text[end..next].contains(['?', '？', '؟']);
+        let words = normalise(&text[start..end]);
+        start = next;
+        if !words.is_empty() {
+            out.push(Said {
+                text: words,
+                question,
+            });
+        }
+    }
+    out
 }
 
 /// The first cue of `kind` that matches a sentence of `text`, skipping
 /// requests (to take it further, to withdraw) that are negated or
 /// hypothetical in their own sentence.
-fn find(kind: CueKind, sentences: &[String]) -> Option<String> {
+fn find(kind: CueKind, sentences: &[Said]) -> Option<String> {
     for cue in CUES.iter().filter(|c| c.kind == kind) {
         for s in sentences {
-            if let Some(m) = cue.re.find(s) {
+            if let Some(m) = cue.re.find(&s.text) {
                 if not_asked(kind, s, &m) {
                     continue;
                 }
@@ -226,28 +265,19 @@ fn find(kind: CueKind, sentences: &[String]) -> Option<String> {
     None
 }
 
-/// A doubt beside thanks, sentence by sentence (with its end, so a question
-/// mark always counts): not a word of doubt that the same sentence settles ("disappointed it took
-/// a complaint, but I'm glad it's sorted") nor one in a hypothetical ("if
-/// it hasn't come by the 18th I'll ask again, but hopefully not").
-fn doubt(text: &str) -> Option<String> {
-    let mut start = 0;
-    let mut ends: Vec<usize> = SENTENCE_END.find_iter(text).map(|m| m.end()).collect();
-    ends.push(text.len());
-    for end in ends {
-        if end <= start {
-            continue;
-        }
-        let s = normalise(&text[start..end]);
-        start = end;
-        // A question always leaves something open.
-        if s.ends_with('?') {
+/// A doubt beside thanks, sentence by sentence: a question always counts;
+/// a word of doubt counts unless words that settle it come after it in the
+/// same sentence ("disappointed it took a complaint, but I'm glad it's
+/// sorted"; "if it hasn't come by the 18th I'll ask again, but hopefully
+/// it won't come to that"), not before ("I'm happy with the apology but I
+/// still don't understand the fee").
+fn doubt(sentences: &[Said]) -> Option<String> {
+    for s in sentences {
+        if s.question {
             return Some("?".to_string());
         }
-        if SETTLED.is_match(&s) || HYPOTHETICAL.is_match(&s) {
-            continue;
-        }
-        if let Some(d) = DOUBT.find(&s) {
+        let settled_after = |at: usize| SETTLED.find_iter(&s.text).any(|m| m.start() >= at);
+        if let Some(d) = DOUBT.find_iter(&s.text).find(|d| !settled_after(d.end())) {
             return Some(d.as_str().to_string());
         }
     }
@@ -256,10 +286,11 @@ fn doubt(text: &str) -> Option<String> {
 
 /// The sentences without courtesy thanks ("thanks for confirming"), when
 /// the rest says something of its own (six words or more).
-fn courtesy_set_aside(sentences: &[String]) -> Vec<String> {
-    let (courtesy, rest): (Vec<&String>, Vec<&String>) =
-        sentences.iter().partition(|s| COURTESY_THANKS.is_match(s));
-    let words: usize = rest.iter().map(|s| s.split_whitespace().count()).sum();
+fn courtesy_set_aside(sentences: &[Said]) -> Vec<Said> {
+    let (courtesy, rest): (Vec<&Said>, Vec<&Said>) = sentences
+        .iter()
+        .partition(|s| COURTESY_THANKS.is_match(&s.text));
+    let words: usize = rest.iter().map(|s| s.text.split_whitespace().count()).sum();
     if courtesy.is_empty() || words < 6 {
         return sentences.to_vec();
     }
@@ -279,15 +310,12 @@ pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
     // asks in so many words to take the complaint further is read as such
     // (a closed case's late escalation goes to a person): a survey answer
     // lost costs less than a request swallowed.
-    // Our own sentences quoted back in quotation marks ('your email says
-    // "you can then ask for Stage 2"') are not the writer's request.
-    let kept = fold_accents(&without_sign_off(before_history(text)));
-    let kept = QUOTATION.replace_all(&kept, "\"\"").into_owned();
-    let sentences: Vec<String> = SENTENCE_END
-        .split(&kept)
-        .map(normalise)
-        .filter(|s| !s.is_empty())
-        .collect();
+    // Our own sentences quoted back ('your email says "you can then ask
+    // for Stage 2"') are not the writer's request.
+    let kept = fold_accents(&without_sign_off(before_history(text)))
+        .replace(['\u{201c}', '\u{201d}', '\u{201e}'], "\"");
+    let kept = QUOTATION.replace_all(&kept, "$frame \"\"").into_owned();
+    let sentences = sentences_of(&kept);
     let asks_further = || {
         find(CueKind::Escalate, &sentences)
             .is_some_and(|why| why.starts_with("asks to take it further"))
@@ -375,7 +403,7 @@ pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
     };
     if let Some(why) = find(CueKind::Thanks, &thanked) {
         // Thanks with a doubt or a question beside it is not plain satisfaction.
-        return match doubt(&kept) {
+        return match doubt(&sentences) {
             Some(d) if ctx.responded => reading(
                 ReplyIntent::Unclear,
                 format!("{why}, but with a doubt ({})", quoted(&d)),
@@ -453,6 +481,48 @@ mod tests {
             before("Your letter says \"you can ask for your complaint to be considered at Stage 2\". I haven't had an answer at all. It was due on the 3rd."),
             Chase
         );
+    }
+
+    #[test]
+    fn requests_questions_and_quotations_that_still_ask() {
+        use ReplyIntent::*;
+        for t in [
+            "Would it be possible to take this to Stage 2 please?",
+            "Should I take this to stage 2? I want to.",
+            "I said at the meeting \"I want this escalated to stage 2\" and I still do.",
+        ] {
+            assert_eq!(after(t), Escalate, "{t}");
+        }
+        // Our words in curly quotes are ours too.
+        assert_eq!(
+            after("Your email said \u{201c}you can ask for a Stage 2 review within 20 days\u{201d}. I just wanted to say thanks for everything."),
+            Thanks
+        );
+        // Settling words before the doubt do not settle it.
+        assert_eq!(
+            after("Thanks, I'm happy with the apology but I still don't understand why the fee was charged."),
+            Unclear
+        );
+        // Past tense, or information, is no request and no chase.
+        assert_eq!(
+            after("Thank you. I see it has been considered at the formal stage now and I'm happy with the outcome."),
+            Thanks
+        );
+        assert_eq!(
+            after("Thanks for sorting this. The payment was due on the 5th and arrived today, so all good."),
+            Thanks
+        );
+        assert_ne!(
+            after("Your response says I was late, but that is nothing to do with the complaint."),
+            NewMatter
+        );
+        for t in [
+            "I was charged twice for the resit. Please cancel it and refund me.",
+            "The fire door at the back is left open at night, please close it.",
+            "I won't take this further if you refund me by Friday.",
+        ] {
+            assert_ne!(before(t), Withdraw, "{t}");
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod kind;
 pub mod language;
 pub mod late;
 pub mod learned;
+pub mod lease;
 pub mod locale;
 pub mod mail;
 pub mod oauth;

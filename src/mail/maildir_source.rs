@@ -7,6 +7,7 @@
 use crate::app::App;
 use crate::config::MailboxConfig;
 use crate::mail::maildir;
+use crate::store::Fence;
 use crate::work::batch;
 use crate::work::ingest::Ingested;
 use crate::work::raw;
@@ -22,8 +23,15 @@ pub struct PollReport {
     pub failed: usize,
 }
 
-/// Read every new message of one mailbox.
-pub async fn poll(app: &App, mailbox: &MailboxConfig, now: DateTime<Utc>) -> PollReport {
+/// Read every new message of one mailbox; under a mailbox lease, `fence`
+/// is the lease, checked in each batch's commit (a reader that lost it
+/// commits and moves nothing).
+pub async fn poll(
+    app: &App,
+    mailbox: &MailboxConfig,
+    now: DateTime<Utc>,
+    fence: Option<&Fence>,
+) -> PollReport {
     let mut report = PollReport::default();
     let Some(maildir) = &mailbox.maildir else {
         return report;
@@ -69,7 +77,8 @@ pub async fn poll(app: &App, mailbox: &MailboxConfig, now: DateTime<Utc>) -> Pol
                 }
             }
         }
-        match batch::ingest_batch(app, &raws, &mailbox.name, now, batch::Ack::None).await {
+        let ack = fence.map_or(batch::Ack::None, batch::Ack::Lease);
+        match batch::ingest_batch(app, &raws, &mailbox.name, now, ack).await {
             Ok(outcomes) => {
                 for (f, outcome) in read.into_iter().zip(outcomes) {
                     committed.push(f);

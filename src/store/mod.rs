@@ -40,6 +40,7 @@ mod deadlines;
 mod digests;
 mod fetch;
 mod figures;
+mod instances;
 mod languages;
 mod messages;
 mod names;
@@ -55,6 +56,7 @@ pub use cases::AuditRow;
 pub use digests::{Capped, DueItem, OutboxBacklog};
 pub use fetch::FetchState;
 pub use figures::ReportFigures;
+pub use instances::{Fence, InstanceRow, LeaseView, MailboxLease};
 pub use languages::LanguageSource;
 pub use messages::{NewMessage, QuarantineEntry, StoredKey, StoredMessage, THIRD_PARTY_NOTE};
 pub use names::{ActorKind, MessageStatus, OutboxStatus, Worker};
@@ -84,6 +86,17 @@ pub enum StoreError {
         reference: String,
         /// Why.
         message: String,
+    },
+    /// A checkpoint write by an instance that no longer holds the
+    /// mailbox's lease: refused, with everything in its transaction.
+    #[error("mailbox {mailbox}: the lease taken with fence {fence} is no longer held (fence now {now:?}); nothing was written")]
+    Fenced {
+        /// The mailbox.
+        mailbox: String,
+        /// The fence the writer held.
+        fence: i64,
+        /// The fence in the database, if the mailbox has a lease row.
+        now: Option<i64>,
     },
     /// An enumerated column holds a value this build does not know (written
     /// by a newer build, or by hand): refused rather than skipped.
@@ -235,6 +248,19 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Whether the database answers and every migration this build knows is
+    /// applied (readiness: a daemon of an older build beside a newer schema
+    /// is still ready; one whose migrations failed is not).
+    pub async fn schema_current(&self) -> Result<bool, StoreError> {
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(sqlx::migrate!("./migrations/sqlite")
+            .iter()
+            .all(|m| applied.contains(&m.version)))
     }
 
     /// Apply pending migrations from `migrations/sqlite`, then compress

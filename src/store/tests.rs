@@ -523,3 +523,141 @@ async fn every_transaction_runs_on_the_one_writer_connection() {
     assert_eq!(n, 1);
     tx.rollback().await.expect("rollback");
 }
+
+/// Readiness: the schema is current once migrated, and no longer when one of
+/// this build's migrations is missing from the database's record.
+#[tokio::test]
+async fn the_schema_is_current_only_with_every_migration_applied() {
+    let (_dir, store) = fresh().await;
+    assert!(store.schema_current().await.expect("read"));
+    sqlx::query(
+        "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
+    )
+    .execute(&store.writer)
+    .await
+    .expect("delete");
+    assert!(!store.schema_current().await.expect("read"));
+}
+
+/// The lease's fence: taking is conditional on the fence seen (two
+/// instances deciding at once cannot both win), and once another instance
+/// took the mailbox, the old holder's fence refuses its checkpoint writes
+/// even where its own lease has not run out by its clock.
+#[tokio::test]
+async fn a_stale_fence_cannot_write_a_checkpoint() {
+    let (_dir, store) = fresh().await;
+    let lease = chrono::Duration::seconds(30);
+    let a = store
+        .take_mailbox_lease("inbox", "a", None, lease)
+        .await
+        .expect("take")
+        .expect("first taker wins");
+    assert_eq!(a, 1);
+    // A second "first" take, and a take on a fence already moved, lose.
+    assert_eq!(
+        store
+            .take_mailbox_lease("inbox", "b", None, lease)
+            .await
+            .expect("take"),
+        None
+    );
+    let fence_a = Fence {
+        mailbox: "inbox".into(),
+        holder: "a".into(),
+        fence: a,
+    };
+    let mut tx = store.begin().await.expect("begin");
+    Store::check_fence(&mut tx, &fence_a)
+        .await
+        .expect("a holds it");
+    Store::advance_imap_checkpoint(&mut tx, "inbox", 7, 10)
+        .await
+        .expect("write");
+    tx.commit().await.expect("commit");
+
+    // B takes it over (A's lease ran out, as B decided).
+    let b = store
+        .take_mailbox_lease("inbox", "b", Some(a), lease)
+        .await
+        .expect("take")
+        .expect("b wins on the fence it saw");
+    assert_eq!(b, 2);
+    assert_eq!(
+        store
+            .take_mailbox_lease("inbox", "c", Some(a), lease)
+            .await
+            .expect("take"),
+        None,
+        "a take on a stale fence loses"
+    );
+    // A wakes up: its renewal fails, and its checkpoint write is refused
+    // with the whole transaction.
+    assert!(!store
+        .renew_mailbox_lease(&fence_a, lease)
+        .await
+        .expect("renew"));
+    let mut tx = store.begin().await.expect("begin");
+    let refused = Store::check_fence(&mut tx, &fence_a).await;
+    assert!(
+        matches!(
+            refused,
+            Err(StoreError::Fenced {
+                fence: 1,
+                now: Some(2),
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    drop(tx);
+    assert_eq!(store.imap_checkpoint("inbox", 7).await.expect("read"), 10);
+    // B's own writes go through; a release lets the next taker in at once.
+    let fence_b = Fence {
+        mailbox: "inbox".into(),
+        holder: "b".into(),
+        fence: b,
+    };
+    assert!(store
+        .renew_mailbox_lease(&fence_b, lease)
+        .await
+        .expect("renew"));
+    store
+        .release_mailbox_lease(&fence_b)
+        .await
+        .expect("release");
+    let mut tx = store.begin().await.expect("begin");
+    assert!(
+        Store::check_fence(&mut tx, &fence_b).await.is_err(),
+        "released"
+    );
+    drop(tx);
+    let view = store.lease_view("inbox").await.expect("view");
+    let row = view.lease.expect("row").row();
+    assert_eq!(row.holder, None);
+    assert!(row.expires_at <= view.now);
+}
+
+/// Instances register and beat on the database's clock; a clean stop
+/// releases their leases.
+#[tokio::test]
+async fn a_stopped_instance_releases_its_leases() {
+    let (_dir, store) = fresh().await;
+    store
+        .register_instance("a", "host-1", 42, "0.1.0")
+        .await
+        .expect("register");
+    store.instance_heartbeat("a").await.expect("beat");
+    store
+        .take_mailbox_lease("inbox", "a", None, chrono::Duration::seconds(30))
+        .await
+        .expect("take");
+    let (now, rows) = store.instances().await.expect("instances");
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].host.as_str(), rows[0].pid), ("host-1", 42));
+    assert!(rows[0].heartbeat_at <= now && rows[0].stopped_at.is_none());
+    store.instance_stopped("a").await.expect("stop");
+    let (_, rows) = store.instances().await.expect("instances");
+    assert!(rows[0].stopped_at.is_some());
+    let leases = store.mailbox_leases().await.expect("leases");
+    assert_eq!(leases[0].holder, None);
+}

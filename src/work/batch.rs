@@ -29,7 +29,7 @@
 //! returns, and the IMAP checkpoint commits with the messages it covers.
 
 use crate::app::App;
-use crate::store::{Store, StoreError};
+use crate::store::{Fence, Store, StoreError};
 use crate::work::drafts::Drafts;
 use crate::work::effects::ApplyError;
 use crate::work::ingest::{self, IngestError, Ingested, Prepared};
@@ -54,6 +54,12 @@ pub const MAX_BYTES: usize = 4 << 20;
 pub enum Ack<'a> {
     /// Nothing in the database (a Maildir: its files move after the commit).
     None,
+    /// A Maildir read under a mailbox lease: nothing but the check that the
+    /// lease is still held, so a reader that lost it commits nothing. (A
+    /// message that goes on its own after a batch could not finish commits
+    /// before its acknowledgement is checked: under a lost lease it is then
+    /// stored once all the same, and the new holder finds it a repeat.)
+    Lease(&'a Fence),
     /// The IMAP checkpoint of `mailbox` at `uidvalidity`: `uids[i]` is the
     /// UID of message `i`, in ascending order.
     Imap {
@@ -63,6 +69,8 @@ pub enum Ack<'a> {
         uidvalidity: u32,
         /// One UID per message.
         uids: &'a [u32],
+        /// The mailbox lease the checkpoint may only be moved under.
+        fence: Option<&'a Fence>,
     },
 }
 
@@ -70,14 +78,23 @@ impl Ack<'_> {
     async fn write(&self, tx: &mut SqliteConnection, upto: usize) -> Result<(), StoreError> {
         match self {
             Ack::None => Ok(()),
+            Ack::Lease(fence) => Store::check_fence(tx, fence).await,
             Ack::Imap {
                 mailbox,
                 uidvalidity,
                 uids,
-            } => match upto.checked_sub(1).and_then(|i| uids.get(i)) {
-                Some(uid) => Store::advance_imap_checkpoint(tx, mailbox, *uidvalidity, *uid).await,
-                None => Ok(()),
-            },
+                fence,
+            } => {
+                if let Some(fence) = fence {
+                    Store::check_fence(tx, fence).await?;
+                }
+                match upto.checked_sub(1).and_then(|i| uids.get(i)) {
+                    Some(uid) => {
+                        Store::advance_imap_checkpoint(tx, mailbox, *uidvalidity, *uid).await
+                    }
+                    None => Ok(()),
+                }
+            }
         }
     }
 }
@@ -142,6 +159,7 @@ pub async fn ingest_batch(
     now: DateTime<Utc>,
     ack: Ack<'_>,
 ) -> Result<Vec<Ingested>, IngestError> {
+    let started = std::time::Instant::now();
     let prepared = prepare_all(app, raws, source);
     let mut outcomes = Vec::with_capacity(raws.len());
     while outcomes.len() < prepared.len() {
@@ -158,8 +176,34 @@ pub async fn ingest_batch(
         } else {
             outcomes.extend(committed);
         }
+        count(app, &outcomes[from..], started.elapsed()).await;
     }
     Ok(outcomes)
+}
+
+/// Count committed outcomes in the metrics, with the kinds of the cases
+/// they opened (one indexed read; a failure to read them only loses that
+/// label, never the ingest).
+async fn count(app: &App, committed: &[Ingested], took: std::time::Duration) {
+    let opened: Vec<&str> = committed
+        .iter()
+        .filter_map(|o| match o {
+            Ingested::Opened(r) => Some(r.as_str()),
+            _ => None,
+        })
+        .collect();
+    let kinds = if opened.is_empty() {
+        Vec::new()
+    } else {
+        match app.store.case_kinds(&opened).await {
+            Ok(k) => k,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the kinds of the cases opened, for the metrics");
+                Vec::new()
+            }
+        }
+    };
+    app.metrics.ingested(committed, &kinds, took);
 }
 
 /// Steps 2–4 for `prepared` (message `offset` of the batch onwards): the

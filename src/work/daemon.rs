@@ -7,6 +7,8 @@ use crate::app::App;
 use crate::config::{MailboxConfig, SmtpConfig};
 use crate::mail::sender::{self, RetryPolicy, SmtpAccount, Transport};
 use crate::mail::{imap, maildir_source};
+use crate::store::Fence;
+use crate::work::instance::{self, Instance};
 use crate::work::scheduler;
 use chrono::Utc;
 use std::sync::Arc;
@@ -26,6 +28,13 @@ pub enum DaemonError {
     /// No way to send mail is configured.
     #[error("no outgoing transport: configure [outbox.smtp] or [outbox] maildir")]
     NoTransport,
+    /// The database refused the instance's registration.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// A setting `check` also refuses, or the health and metrics listener
+    /// cannot start.
+    #[error("{0}")]
+    Setting(String),
     /// The SMTP transport could not be built.
     #[error(transparent)]
     Smtp(#[from] sender::SmtpSetupError),
@@ -88,6 +97,16 @@ async fn sender_loop(
     loop {
         match sender::deliver_due(&app.store, &transport, &Utc::now, retry, &stop).await {
             Ok(r) => {
+                let m = &app.metrics;
+                m.mail_sent.inc_by(r.sent as u64);
+                m.mail_failed.inc_by(r.failed as u64);
+                m.mail_retried.inc_by(r.retried as u64);
+                for t in &r.delivery_times {
+                    m.send_seconds.observe(t.as_secs_f64());
+                }
+                if r.signin_failed {
+                    m.signin_failed(sender::OUTBOX_ACCOUNT);
+                }
                 if !r.is_empty() {
                     info!(
                         sent = r.sent,
@@ -149,7 +168,11 @@ async fn scheduler_loop(
     let mut model = super::model_watch::ModelWatch::new(&app).await;
     loop {
         model.check(&app).await;
-        match scheduler::tick(&app, Utc::now()).await {
+        let pass = scheduler::tick(&app, Utc::now()).await;
+        // Live: the loop came round, whatever the pass found (a failing
+        // database is readiness' business, not liveness').
+        app.metrics.passed();
+        match pass {
             Ok(r) => {
                 if r.deadlines + r.chases + r.alerts > 0 || r.digest_sent {
                     wake.notify_one();
@@ -177,15 +200,64 @@ async fn maildir_loop(
     mb: MailboxConfig,
     wake: Arc<Notify>,
     stop: CancellationToken,
+    fence: Fence,
 ) {
     loop {
-        let r = maildir_source::poll(&app, &mb, Utc::now()).await;
+        let r = maildir_source::poll(&app, &mb, Utc::now(), Some(&fence)).await;
         if r.ingested > 0 {
             wake.notify_one();
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(5)) => {}
             _ = stop.cancelled() => return,
+        }
+    }
+}
+
+/// Read one mailbox whenever this instance holds its lease: wait for it,
+/// read under it while it is renewed, and when it is lost stand by to take
+/// it again; on stop, give it back.
+async fn mailbox_loop(
+    app: Arc<App>,
+    mb: MailboxConfig,
+    me: Instance,
+    wake: Arc<Notify>,
+    stop: CancellationToken,
+) {
+    loop {
+        let Some(fence) = instance::hold(&app, &me, &mb.name, &stop).await else {
+            return;
+        };
+        // Ends the reading when the lease is lost, or on stop.
+        let session = stop.child_token();
+        let keeper = {
+            let (app, fence, session) = (app.clone(), fence.clone(), session.clone());
+            tokio::spawn(async move { instance::keep(&app, &fence, &session).await })
+        };
+        if mb.imap.is_some() {
+            imap::run(
+                app.clone(),
+                mb.clone(),
+                wake.clone(),
+                session.clone(),
+                Some(fence.clone()),
+            )
+            .await;
+        } else {
+            maildir_loop(
+                app.clone(),
+                mb.clone(),
+                wake.clone(),
+                session.clone(),
+                fence.clone(),
+            )
+            .await;
+        }
+        session.cancel();
+        let _ = keeper.await;
+        if stop.is_cancelled() {
+            instance::release(&app, &fence).await;
+            return;
         }
     }
 }
@@ -221,14 +293,45 @@ async fn watchdog_loop(heartbeat: Arc<Notify>, stop: CancellationToken) {
 /// Run until `stop` is cancelled.
 pub async fn run(app: Arc<App>, stop: CancellationToken) -> Result<(), DaemonError> {
     let transport = transport(&app)?;
+    let observe = &app.loaded.config.observe;
+    let config_problems = observe
+        .problems()
+        .into_iter()
+        .chain(app.loaded.config.instances.problems());
+    if let Some((key, message)) = config_problems.into_iter().next() {
+        return Err(DaemonError::Setting(format!("{key}: {message}")));
+    }
+    // Bound before anything runs, so a taken port stops the start.
+    let listener = match observe.listen {
+        Some(addr) => Some(tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+            DaemonError::Setting(format!("[observe] cannot listen on {addr}: {e}"))
+        })?),
+        None => None,
+    };
     let wake = Arc::new(Notify::new());
     let heartbeat = Arc::new(Notify::new());
     let tracker = TaskTracker::new();
+    // Registered before any mailbox is read, so the lease rows name a
+    // known instance.
+    let me = Instance::new();
+    app.store
+        .register_instance(&me.id, &me.host, me.pid, env!("CARGO_PKG_VERSION"))
+        .await?;
+    info!(instance = %me.id, host = %me.host, pid = me.pid, "registered");
+    tracker.spawn(instance::heartbeat_loop(
+        app.clone(),
+        me.clone(),
+        stop.clone(),
+    ));
     for mb in app.loaded.config.mailboxes.clone() {
-        if mb.imap.is_some() {
-            tracker.spawn(imap::run(app.clone(), mb, wake.clone(), stop.clone()));
-        } else if mb.maildir.is_some() {
-            tracker.spawn(maildir_loop(app.clone(), mb, wake.clone(), stop.clone()));
+        if mb.imap.is_some() || mb.maildir.is_some() {
+            tracker.spawn(mailbox_loop(
+                app.clone(),
+                mb,
+                me.clone(),
+                wake.clone(),
+                stop.clone(),
+            ));
         }
     }
     tracker.spawn(sender_loop(
@@ -244,6 +347,13 @@ pub async fn run(app: Arc<App>, stop: CancellationToken) -> Result<(), DaemonErr
         heartbeat.clone(),
     ));
     tracker.spawn(watchdog_loop(heartbeat, stop.clone()));
+    if let Some(listener) = listener {
+        tracker.spawn(crate::observe::http::serve(
+            app.clone(),
+            listener,
+            stop.clone(),
+        ));
+    }
     tracker.close();
     info!(mailboxes = app.loaded.config.mailboxes.len(), "running");
     systemd_ready();
@@ -255,6 +365,10 @@ pub async fn run(app: Arc<App>, stop: CancellationToken) -> Result<(), DaemonErr
         .is_err()
     {
         warn!(grace = ?STOP_GRACE, "tasks did not finish in time; stopping anyway (nothing committed is lost)");
+    }
+    // Marked stopped, its leases released: another instance need not wait.
+    if let Err(e) = app.store.instance_stopped(&me.id).await {
+        warn!(error = %e, "cannot record this instance's stop");
     }
     app.store.close().await;
     info!("stopped");

@@ -13,6 +13,7 @@ pub mod drafts;
 pub(crate) mod effects;
 pub mod export;
 pub mod ingest;
+pub mod instance;
 pub(crate) mod mentioned;
 pub mod model_watch;
 pub mod raw;

@@ -34,7 +34,10 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<TickReport, StoreErro
     let mut report = TickReport::default();
     for (reference, kind) in app.store.due_deadlines(now).await? {
         match fire(app, &reference, Event::Due(kind), now).await {
-            Ok(()) => report.deadlines += 1,
+            Ok(()) => {
+                report.deadlines += 1;
+                app.metrics.deadline_due(kind);
+            }
             Err(e) => {
                 warn!(case = %reference, error = %e, "deadline could not be handled");
                 report.errors.push(format!("{reference}: {e}"));

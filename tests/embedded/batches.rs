@@ -116,6 +116,7 @@ async fn the_imap_checkpoint_commits_with_its_batch() {
     let store = &app.app.store;
     assert_eq!(store.imap_checkpoint("inbox", 7).await.expect("read"), 0);
     let ack = Ack::Imap {
+        fence: None,
         mailbox: "inbox",
         uidvalidity: 7,
         uids: &uids,
@@ -126,6 +127,66 @@ async fn the_imap_checkpoint_commits_with_its_batch() {
     assert!(outcomes.iter().all(|o| matches!(o, Ingested::Opened(_))));
     assert_eq!(store.imap_checkpoint("inbox", 7).await.expect("read"), 20);
     assert_eq!(store.list_cases(None).await.expect("cases").len(), 5);
+}
+
+/// A reader that lost its mailbox lease (another instance took it while
+/// this one was paused) commits nothing of its batch: no case, no stored
+/// message, no checkpoint; the new holder then takes the same mail in once.
+#[tokio::test]
+async fn a_batch_under_a_lost_lease_commits_nothing() {
+    let app = TestApp::spawn("provider-b", "2026-11-23T10:00:00Z").await;
+    let store = &app.app.store;
+    let lease = chrono::Duration::seconds(30);
+    let old = store
+        .take_mailbox_lease("inbox", "old", None, lease)
+        .await
+        .expect("take")
+        .expect("taken");
+    let new = store
+        .take_mailbox_lease("inbox", "new", Some(old), lease)
+        .await
+        .expect("take over")
+        .expect("taken over");
+    let raws: Vec<Vec<u8>> = (0..3).map(complaint).collect();
+    let uids = [1, 2, 3];
+    let fenced = |holder: &str, fence: i64| complaintd::store::Fence {
+        mailbox: "inbox".into(),
+        holder: holder.into(),
+        fence,
+    };
+    let stale = fenced("old", old);
+    let ack = Ack::Imap {
+        fence: Some(&stale),
+        mailbox: "inbox",
+        uidvalidity: 7,
+        uids: &uids,
+    };
+    let refused = ingest_batch(&app.app, &raws, "inbox", app.now, ack).await;
+    assert!(refused.is_err(), "{refused:?}");
+    assert_eq!(store.imap_checkpoint("inbox", 7).await.expect("read"), 0);
+    assert!(store.list_cases(None).await.expect("cases").is_empty());
+    assert!(app.sent().await.is_empty(), "no mail queued");
+    // The Maildir form of the same refusal.
+    let refused = ingest_batch(&app.app, &raws, "inbox", app.now, Ack::Lease(&stale)).await;
+    assert!(refused.is_err(), "{refused:?}");
+    assert!(store.list_cases(None).await.expect("cases").is_empty());
+
+    let current = fenced("new", new);
+    let ack = Ack::Imap {
+        fence: Some(&current),
+        mailbox: "inbox",
+        uidvalidity: 7,
+        uids: &uids,
+    };
+    let outcomes = ingest_batch(&app.app, &raws, "inbox", app.now, ack)
+        .await
+        .expect("the holder's batch");
+    assert!(
+        outcomes.iter().all(|o| matches!(o, Ingested::Opened(_))),
+        "{outcomes:?}"
+    );
+    assert_eq!(store.imap_checkpoint("inbox", 7).await.expect("read"), 3);
+    assert_eq!(store.list_cases(None).await.expect("cases").len(), 3);
 }
 
 const N: usize = 300;

@@ -236,7 +236,7 @@ async fn an_oversized_message_is_taken_from_its_headers_from_a_maildir() {
     std::fs::create_dir_all(app.dir.path().join("inbox/cur")).expect("mkdir");
     std::fs::write(new.join("1.eml"), oversized("over-2@mail.test")).expect("write");
     let mailbox = &app.app.loaded.config.mailboxes[0];
-    let report = maildir_source::poll(&app.app, mailbox, app.now).await;
+    let report = maildir_source::poll(&app.app, mailbox, app.now, None).await;
     assert_eq!(report.ingested, 1, "{report:?}");
     assert_headers_only(&app, "the complaints mailbox").await;
 }

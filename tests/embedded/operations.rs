@@ -428,7 +428,7 @@ async fn maildir_source_takes_in_new_mail_after_commit() {
         std::fs::write(inbox.join("new").join(format!("{i}.eml")), raw).expect("write");
     }
     let mb = app.app.loaded.config.mailboxes[0].clone();
-    let r = complaintd::mail::maildir_source::poll(&app.app, &mb, app.now).await;
+    let r = complaintd::mail::maildir_source::poll(&app.app, &mb, app.now, None).await;
     assert_eq!((r.ingested, r.failed), (3, 0));
     assert_eq!(
         std::fs::read_dir(inbox.join("new")).expect("new").count(),
@@ -444,7 +444,7 @@ async fn maildir_source_takes_in_new_mail_after_commit() {
     assert_eq!(health[0].last_success_at, Some(app.now));
     // Polling again finds nothing new.
     assert_eq!(
-        complaintd::mail::maildir_source::poll(&app.app, &mb, app.now)
+        complaintd::mail::maildir_source::poll(&app.app, &mb, app.now, None)
             .await
             .ingested,
         0

@@ -368,19 +368,25 @@ pub(super) static ANON_SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
 /// twice" to help. Blanked out before the complaint cues are matched, so
 /// praise framed against a past worry is not read as a grievance.
 pub(super) static BENIGN_FOR_COMPLAINT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(i|we) (was|were) (wrong|mistaken)\b|\bproved (me|us) wrong\b|\bwhen (something|things|anything) (goes|go|has gone|have gone|went) wrong\b|\bnever once\b|\b(stayed|stays|stay) (behind|late|on)( \w+){0,3} (twice|again)\b|\b(most|many|other|previous) (providers|companies|colleges) [^.]{0,60}\b(vanish|disappear|let (us|me) down|were (awful|terrible|useless))")
+    Regex::new(r"\b(i|we) (was|were) (wrong|mistaken),? (annoyingly|happily|thankfully|luckily|it turns out)\b|\bturns out (i|we) (was|were) wrong\b|\bproved (me|us) wrong\b|\b(only|usually|normally) (write|writes|email|emails|hear from (people|anyone)|complain)\b[^.]{0,40}\bwhen (something|things|anything) (goes|go|has gone|have gone|went) wrong\b|\bnever once\b|\bstayed (behind|late|on)( \w+){0,3} (twice|again)( \w+){0,3} to (help|go through|explain|support|show)\b|\b(most|many|other|previous) (providers|companies|colleges) [^.]{0,60}\b(vanish|disappear|let (us|me) down|were (awful|terrible|useless))")
         .expect("static regex")
 });
 /// Questions that make a suggestion ("have you thought about…?", "why not
 /// …?"): they ask for no answer, so they are not an enquiry's questions.
 pub(super) static SUGGESTION_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(have you (ever )?(thought|considered)|would you (consider|think about)|could you (consider|think about)|why not|what about|how about)\b[^?.!]{0,200}\?")
+    Regex::new(r"\b(have you (ever )?(thought|considered)|would you (consider|think about)|could you (consider|think about)|(what|how) about (a|an|adding|having|offering|running|\w+ing))\b[^?.!]{0,200}\?")
         .expect("static regex")
 });
 /// What follows "on behalf of" when the writer speaks for an organisation
-/// (their employer, a company, a team), not for a learner.
+/// (their employer, a company by its legal name), not for a learner.
 pub(super) static ORGANISATION_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^ (the |our |my |this )?((\w+ ){0,3}(ltd|limited|group|trust|plc|llp|inc|council|company|logistics|services|partnership|association|federation|board|department|team|organisation|organization|firm|business|directors|management|committee)\b|(company|firm|business|organisation|organization|team|board|trust|department|employer|management|directors|governors)\b)")
+    Regex::new(r"^ ((the |our |this )?(company|firm|business|organisation|organization|board|trust|employer|management|directors|governors)\b|[a-z&]+( [a-z&]+){0,3} (ltd|limited|plc|llp|inc|group|trust|council|logistics)\b)")
+        .expect("static regex")
+});
+/// A person named in the first words after "on behalf of": "my son at
+/// Parkway Services", "the apprentices in my team" are for learners.
+pub(super) static PERSON_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^ (\S+ ){0,5}?(son|daughter|child|children|nephew|niece|grandson|granddaughter|apprentices?|learners?|students?|trainees?|pupils?|employees?|client)\b")
         .expect("static regex")
 });
 pub(super) static NEGATED_COMPLAINT: LazyLock<Regex> = LazyLock::new(|| {

@@ -19,7 +19,7 @@ use super::text::{cut_bytes, fold_accents, normalise};
 use languages::{Target, LANGUAGE_CUES};
 use lexicon::{
     Class, ANON_SIGN_OFF, CONCERN, FLAG_CUES, FORWARD_SUBJECT, LOOK_ALIKE, MANAGER_IN_SUBJECT,
-    ORGANISATION_AFTER, SUBJECT_PREFIX, TITLE_NOT_SUBJECT,
+    ORGANISATION_AFTER, PERSON_AFTER, SUBJECT_PREFIX, TITLE_NOT_SUBJECT,
 };
 use score::{score_text, Scores};
 use serde::Serialize;
@@ -504,6 +504,7 @@ fn flags(
             flag == Flag::OnBehalf
                 && m.as_str().trim() == "on behalf of"
                 && ORGANISATION_AFTER.is_match(&text[m.end()..])
+                && !PERSON_AFTER.is_match(&text[m.end()..])
         };
         let found = re.find_iter(text).find(|m| {
             !LOOK_ALIKE.is_match(&text[m.end()..])
@@ -1019,10 +1020,13 @@ mod tests {
         );
         assert_eq!(c.kind, Kind::Complaint, "{:?}", c.reasons);
         assert!(!c.flags.contains(&Flag::OnBehalf), "{:?}", c.reasons);
-        let c = classified(
+        for body in [
             "I am writing on behalf of my nephew Tom to complain: his assessor has not turned up three times. Please explain why.",
-        );
-        assert!(c.flags.contains(&Flag::OnBehalf), "{:?}", c.reasons);
+            "I am writing on behalf of my son at Parkway Services Group to complain: his assessor has not turned up three times. Please explain why.",
+        ] {
+            let c = classified(body);
+            assert!(c.flags.contains(&Flag::OnBehalf), "{body}: {:?}", c.reasons);
+        }
     }
 
     #[test]

@@ -135,7 +135,7 @@ pub(super) fn is_groupwise_attribution(line: &str) -> bool {
 }
 
 static GROUPWISE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*>>>\s*\S.*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}.*>>>\s*$").expect("static regex")
+    Regex::new(r"^\s*>>>\s*[^>\s].*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}.*>>>\s*$").expect("static regex")
 });
 
 /// The first line of a forwarded message.

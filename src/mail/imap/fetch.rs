@@ -9,6 +9,7 @@ use super::{timed, ImapError};
 use crate::app::App;
 use crate::config::{ImapConfig, MailboxConfig};
 use crate::mail::token_source::TokenSource;
+use crate::store::Fence;
 use crate::work::batch;
 use crate::work::ingest::Ingested;
 use crate::work::raw;
@@ -27,6 +28,7 @@ async fn fetch_new(
     mb: &MailboxConfig,
     cfg: &ImapConfig,
     uidvalidity: u32,
+    fence: Option<&Fence>,
 ) -> Result<usize, ImapError> {
     let t = cfg.timeout_seconds;
     let last = app.store.imap_checkpoint(&mb.name, uidvalidity).await?;
@@ -60,7 +62,7 @@ async fn fetch_new(
         .collect();
         sizes.sort_unstable();
         for group in by_bytes(&sizes, limit) {
-            taken += fetch_batch(app, session, mb, cfg, uidvalidity, group).await?;
+            taken += fetch_batch(app, session, mb, cfg, uidvalidity, group, fence).await?;
         }
     }
     Ok(taken)
@@ -99,6 +101,7 @@ async fn fetch_batch(
     cfg: &ImapConfig,
     uidvalidity: u32,
     sizes: &[(u32, u32)],
+    fence: Option<&Fence>,
 ) -> Result<usize, ImapError> {
     let t = cfg.timeout_seconds;
     let limit = app.loaded.config.limits.max_message_bytes;
@@ -148,6 +151,7 @@ async fn fetch_batch(
     let (uids, raws): (Vec<u32>, Vec<Vec<u8>>) = bodies.into_iter().unzip();
     // One transaction for the batch, the checkpoint in its commit.
     let ack = batch::Ack::Imap {
+        fence,
         mailbox: &mb.name,
         uidvalidity,
         uids: &uids,
@@ -200,6 +204,9 @@ pub(super) enum Ended {
 
 /// One signed-in session: catch up, then wait (IDLE or poll) and catch up
 /// again, until shutdown or until the token must be renewed.
+// The session's parts and its lease, each used where it is: a struct to
+// carry them would only be taken apart again.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn session_loop(
     app: &App,
     mb: &MailboxConfig,
@@ -208,6 +215,7 @@ pub(super) async fn session_loop(
     conn: Connected,
     wake: &Notify,
     stop: &CancellationToken,
+    fence: Option<&Fence>,
 ) -> Result<Ended, ImapError> {
     let Connected {
         mut session,
@@ -246,7 +254,7 @@ pub(super) async fn session_loop(
             }
         }
         first = false;
-        let n = fetch_new(app, &mut session, mb, cfg, uidvalidity).await?;
+        let n = fetch_new(app, &mut session, mb, cfg, uidvalidity, fence).await?;
         app.store.fetch_ok(&mb.name, Utc::now()).await?;
         if n > 0 {
             info!(messages = n, "taken in");

@@ -20,7 +20,7 @@ pub use connect::probe;
 use crate::app::App;
 use crate::config::MailboxConfig;
 use crate::core::oauth::{self, FailureKind, TokenError};
-use crate::store::StoreError;
+use crate::store::{Fence, StoreError};
 use chrono::Utc;
 use connect::connect;
 use fetch::{session_loop, Ended};
@@ -102,8 +102,15 @@ pub fn account_name(mailbox: &str) -> String {
 /// Run one mailbox until shutdown, reconnecting with capped exponential
 /// backoff and jitter after any failure. Failures are logged and recorded
 /// (sign-in health for alerts, fetch state for the digest and `status`); they
-/// never stop other mailboxes.
-pub async fn run(app: Arc<App>, mb: MailboxConfig, wake: Arc<Notify>, stop: CancellationToken) {
+/// never stop other mailboxes. Under a mailbox lease, `fence` is the lease:
+/// every checkpoint write checks it, and `stop` is cancelled when it is lost.
+pub async fn run(
+    app: Arc<App>,
+    mb: MailboxConfig,
+    wake: Arc<Notify>,
+    stop: CancellationToken,
+    fence: Option<Fence>,
+) {
     let Some(cfg) = mb.imap.clone() else { return };
     let span = info_span!("mailbox", name = %mb.name);
     let account = account_name(&mb.name);
@@ -114,32 +121,42 @@ pub async fn run(app: Arc<App>, mb: MailboxConfig, wake: Arc<Notify>, stop: Canc
     async move {
         let mut failures: u32 = 0;
         loop {
-            let (result, signed_in) = match connect(&cfg, app.loaded.base_dir(), tokens.as_deref())
-                .await
-            {
-                Err(e) => {
-                    warn!(error = %e, kind = e.kind().as_str(), "cannot sign in");
-                    if let Err(db) = app
-                        .store
-                        .login_failed(&account, Utc::now(), e.kind(), &e.to_string())
-                        .await
-                    {
-                        warn!(error = %db, "cannot record the sign-in failure");
+            let (result, signed_in) =
+                match connect(&cfg, app.loaded.base_dir(), tokens.as_deref()).await {
+                    Err(e) => {
+                        warn!(error = %e, kind = e.kind().as_str(), "cannot sign in");
+                        app.metrics.signin_failed(&account);
+                        if let Err(db) = app
+                            .store
+                            .login_failed(&account, Utc::now(), e.kind(), &e.to_string())
+                            .await
+                        {
+                            warn!(error = %db, "cannot record the sign-in failure");
+                        }
+                        app.health_changed.notify_one();
+                        (Err(e), false)
                     }
-                    app.health_changed.notify_one();
-                    (Err(e), false)
-                }
-                Ok(conn) => {
-                    if let Err(db) = app.store.login_ok(&account, Utc::now()).await {
-                        warn!(error = %db, "cannot record the sign-in");
+                    Ok(conn) => {
+                        if let Err(db) = app.store.login_ok(&account, Utc::now()).await {
+                            warn!(error = %db, "cannot record the sign-in");
+                        }
+                        failures = 0;
+                        (
+                            session_loop(
+                                &app,
+                                &mb,
+                                &cfg,
+                                tokens.as_deref(),
+                                conn,
+                                &wake,
+                                &stop,
+                                fence.as_ref(),
+                            )
+                            .await,
+                            true,
+                        )
                     }
-                    failures = 0;
-                    (
-                        session_loop(&app, &mb, &cfg, tokens.as_deref(), conn, &wake, &stop).await,
-                        true,
-                    )
-                }
-            };
+                };
             match result {
                 Ok(Ended::Stopped) => return,
                 // The new token is already cached: sign in again at once.

@@ -100,6 +100,8 @@ pub struct SendReport {
     pub account_error: Option<String>,
     /// The pass stopped early on a stop request.
     pub stopped: bool,
+    /// How long each delivered mail's delivery took (for the metrics).
+    pub delivery_times: Vec<std::time::Duration>,
 }
 
 impl SendReport {
@@ -230,6 +232,7 @@ pub(crate) async fn deliver_due(
             }
         }
         .instrument(span);
+        let began = std::time::Instant::now();
         let outcome = {
             tokio::pin!(attempt);
             let mut renew = tokio::time::interval(LEASE_RENEW);
@@ -260,6 +263,7 @@ pub(crate) async fn deliver_due(
                 store.outbox_sent(row.id, now).await?;
                 info!(case, message_id = %row.message_id, template = %row.template, "sent");
                 report.sent += 1;
+                report.delivery_times.push(began.elapsed());
                 if let (Transport::Smtp(account), Some(s)) = (transport, &session) {
                     if s.sent == 1 {
                         // The first mail of a session proves the account works.
