@@ -11,11 +11,11 @@ pub mod html;
 pub mod tables;
 pub mod write;
 
-pub use tables::{Report, Table};
+pub use tables::{Report, Rows, Table};
 pub use write::{Format, WriteError};
 
 use crate::core::calendar::Calendar;
-use crate::core::report::Period;
+use crate::core::report::{weeks_ending, Period};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 
@@ -24,7 +24,9 @@ pub const MAX_WEEKS: u32 = 53;
 
 /// Count everything the report shows for `period` at `now`: the period's
 /// figures, its weeks (up to a year, ending with the period's last week)
-/// and each calendar quarter's figures, all from the store's figures API.
+/// and each calendar quarter's figures, all from one read of each index
+/// range (`Store::report_figures`): a year and its quarters are the same
+/// days, counted once and added up per quarter.
 pub async fn build(
     store: &Store,
     calendar: &Calendar,
@@ -34,25 +36,16 @@ pub async fn build(
     now: DateTime<Utc>,
 ) -> Result<Report, StoreError> {
     let days = (period.to - period.from).num_days().max(1) as u32;
-    // Each part is its own read of the store: run side by side on the
-    // pool's connections (a year and its quarters read the same index
-    // ranges twice; on two cores this halves the wait).
-    let (figures, weeks, quarters) = futures::try_join!(
-        store.figures(period, calendar, now),
-        store.weekly_series(period.last(), days.div_ceil(7).clamp(1, MAX_WEEKS)),
-        futures::future::try_join_all(
-            period
-                .quarters()
-                .into_iter()
-                .map(|q| store.figures(q, calendar, now))
-        ),
-    )?;
+    let weeks = weeks_ending(period.last(), days.div_ceil(7).clamp(1, MAX_WEEKS));
+    let counted = store
+        .report_figures(period, &period.quarters(), &weeks, calendar, now)
+        .await?;
     Ok(Report {
         organisation: organisation.to_string(),
         stages,
         counted_at: now,
-        figures,
-        weeks,
-        quarters,
+        figures: counted.figures,
+        weeks: counted.weeks,
+        quarters: counted.parts,
     })
 }

@@ -3,7 +3,7 @@
 //! HTML report, so a number in one is the number in the other.
 
 use crate::core::case::DeadlineKind;
-use crate::core::report::{percent, percent_text, Figures, Period, Week};
+use crate::core::report::{percent, percent_text, Figures, Lesson, Period, Week};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -20,13 +20,30 @@ pub struct Report {
     pub figures: Figures,
     /// The weeks of the period, oldest first.
     pub weeks: Vec<Week>,
-    /// The figures of each calendar quarter in the period.
+    /// The figures of each calendar quarter in the period, without the
+    /// lessons-learnt register (listed once, in `figures`; the JSON leaves
+    /// the quarters' `lessons` out rather than show them empty).
+    #[serde(serialize_with = "without_lessons")]
     pub quarters: Vec<Figures>,
+}
+
+/// The quarters' figures as JSON objects without their (empty) lessons.
+fn without_lessons<S: serde::Serializer>(quarters: &[Figures], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::{Error as _, SerializeSeq as _};
+    let mut seq = s.serialize_seq(Some(quarters.len()))?;
+    for q in quarters {
+        let mut v = serde_json::to_value(q).map_err(S::Error::custom)?;
+        if let Some(o) = v.as_object_mut() {
+            o.remove("lessons");
+        }
+        seq.serialize_element(&v)?;
+    }
+    seq.end()
 }
 
 /// One table.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Table {
+pub struct Table<'a> {
     /// The CSV file's name without `.csv`.
     pub name: &'static str,
     /// Its heading.
@@ -34,7 +51,69 @@ pub struct Table {
     /// Column headings.
     pub header: Vec<String>,
     /// The rows.
-    pub rows: Vec<Vec<String>>,
+    pub rows: Rows<'a>,
+}
+
+/// A table's rows: cells, or the lessons-learnt register, whose rows are
+/// made one at a time as they are written (a year at a million cases has
+/// 100,000 lessons: never copied into cells, each written straight out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rows<'a> {
+    /// Rows of cells.
+    Cells(Vec<Vec<String>>),
+    /// One row per lesson: the case, received, closed, the lesson.
+    Lessons(&'a [Lesson]),
+}
+
+impl Rows<'_> {
+    /// No rows.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Rows::Cells(c) => c.is_empty(),
+            Rows::Lessons(l) => l.is_empty(),
+        }
+    }
+
+    /// The cells of a table of cells (none for the lessons).
+    pub fn cells(&self) -> &[Vec<String>] {
+        match self {
+            Rows::Cells(c) => c,
+            Rows::Lessons(_) => &[],
+        }
+    }
+
+    /// Call `f` with each row's cells in turn.
+    pub fn each<E>(&self, mut f: impl FnMut(&[&str]) -> Result<(), E>) -> Result<(), E> {
+        match self {
+            Rows::Cells(rows) => {
+                for r in rows {
+                    let cells: Vec<&str> = r.iter().map(String::as_str).collect();
+                    f(&cells)?;
+                }
+            }
+            Rows::Lessons(lessons) => {
+                use std::fmt::Write as _;
+                let (mut case, mut received, mut closed) =
+                    (String::new(), String::new(), String::new());
+                for l in lessons.iter() {
+                    case.clear();
+                    received.clear();
+                    closed.clear();
+                    // Writing to a String cannot fail.
+                    let _ = write!(case, "{}", l.reference);
+                    let _ = write!(received, "{}", l.opened_at.date_naive());
+                    match l.closed_at {
+                        Some(c) => {
+                            let _ = write!(closed, "{}", c.date_naive());
+                        }
+                        None => closed.push_str("open"),
+                    }
+                    f(&[&case, &received, &closed, &l.lesson])?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Report {
@@ -57,14 +136,14 @@ impl Report {
     }
 
     /// Every table, in the order of the report.
-    pub fn tables(&self) -> Vec<Table> {
+    pub fn tables(&self) -> Vec<Table<'_>> {
         let f = &self.figures;
         let r = &f.received;
         let t = |name, title: &str, header: &[&str], rows: Vec<Vec<String>>| Table {
             name,
             title: title.to_string(),
             header: header.iter().map(|h| h.to_string()).collect(),
-            rows,
+            rows: Rows::Cells(rows),
         };
         let n = |x: u64| x.to_string();
         let ack = f.timeliness_of(DeadlineKind::Acknowledge);
@@ -319,24 +398,15 @@ impl Report {
                     ],
                 ],
             ),
-            t(
-                "lessons",
-                "Lessons learnt",
-                &["case", "received", "closed", "lesson and change"],
-                f.lessons
+            Table {
+                name: "lessons",
+                title: "Lessons learnt".into(),
+                header: ["case", "received", "closed", "lesson and change"]
                     .iter()
-                    .map(|l| {
-                        vec![
-                            l.reference.to_string(),
-                            l.opened_at.format("%Y-%m-%d").to_string(),
-                            l.closed_at
-                                .map(|c| c.format("%Y-%m-%d").to_string())
-                                .unwrap_or_else(|| "open".into()),
-                            l.lesson.clone(),
-                        ]
-                    })
+                    .map(|h| h.to_string())
                     .collect(),
-            ),
+                rows: Rows::Lessons(&f.lessons),
+            },
             t(
                 "weekly",
                 "Received and responses on time per week",
@@ -363,7 +433,7 @@ impl Report {
     /// per quarter: complaints received, the share of responses sent within
     /// 20 working days, the share upheld in full or in part, the complaints
     /// by category (the classifier's flags), and those referred on.
-    pub fn psow(&self) -> Table {
+    pub fn psow(&self) -> Table<'static> {
         use crate::core::kind::Flag;
         use strum::IntoEnumIterator;
         let mut header = vec![
@@ -412,14 +482,14 @@ impl Report {
             name: "psow",
             title: "Complaints data for the Public Services Ombudsman for Wales, by quarter".into(),
             header,
-            rows,
+            rows: Rows::Cells(rows),
         }
     }
 }
 
 /// "2026 Q4" (calendar quarters; the from and to columns say where a
 /// quarter is cut to the period).
-fn quarter_name(p: &Period) -> String {
+pub(crate) fn quarter_name(p: &Period) -> String {
     use chrono::Datelike;
     let q = p.from.month0() / 3 + 1;
     format!("{} Q{q}", p.from.year())

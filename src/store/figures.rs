@@ -86,19 +86,17 @@ pub(super) mod sql {
         not_machine(q, "kind");
     }
 
-    /// The cases received on [from, to) by kind, stage, state, language and
-    /// mailbox: counted per day in the order of the `cases_received` index
-    /// (no sorting of a year's cases), then summed over the days.
+    /// The cases received on [from, to) per local day by kind, stage,
+    /// state, language and mailbox: groups in the order of the
+    /// `cases_received` index (no sorting of a year's cases), summed over
+    /// the days by the caller into the period and each of its parts.
     pub fn received(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
         let mut q = QueryBuilder::new(format!(
-            "{p}SELECT kind, stage, state, COALESCE(language, 'unknown'), COALESCE(source, 'unknown'), \
-             SUM(n) FROM (SELECT kind, stage, state, language, source, COUNT(*) n"
+            "{p}SELECT opened_day, kind, stage, state, COALESCE(language, 'unknown'), \
+             COALESCE(source, 'unknown'), COUNT(*)"
         ));
         received_on(&mut q, "cases", from, to);
-        q.push(
-            " GROUP BY opened_day, kind, stage, state, language, source) \
-             GROUP BY kind, stage, state, language, source",
-        );
+        q.push(" GROUP BY opened_day, kind, stage, state, language, source");
         q
     }
 
@@ -110,12 +108,13 @@ pub(super) mod sql {
         q
     }
 
-    /// Complaints received by flag (a case with two flags counts under each).
+    /// Complaints received per local day by flag (a case with two flags
+    /// counts under each).
     pub fn by_flag(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!("{p}SELECT flag, COUNT(*)"));
+        let mut q = QueryBuilder::new(format!("{p}SELECT opened_day, flag, COUNT(*)"));
         received_on(&mut q, "case_flags", from, to);
         q.push(" AND kind = ").push_bind(Kind::Complaint);
-        q.push(" GROUP BY flag ORDER BY flag");
+        q.push(" GROUP BY opened_day, kind, flag");
         q
     }
 
@@ -172,30 +171,35 @@ pub(super) mod sql {
         q
     }
 
+    /// Extensions per local day by reason and past the cap or not.
     pub fn extensions(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!("{p}SELECT reason, beyond_cap, COUNT(*)"));
-        received_on(&mut q, "case_extensions", from, to);
-        q.push(" GROUP BY reason, beyond_cap ORDER BY reason, beyond_cap");
-        q
-    }
-
-    pub fn extended_cases(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!("{p}SELECT COUNT(DISTINCT case_ref)"));
-        received_on(&mut q, "case_extensions", from, to);
-        q
-    }
-
-    /// Outcomes sent, counted per day in index order, then summed.
-    pub fn outcomes(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
         let mut q = QueryBuilder::new(format!(
-            "{p}SELECT stage, outcome, SUM(n) FROM (SELECT stage, outcome, COUNT(*) n"
+            "{p}SELECT opened_day, reason, beyond_cap, COUNT(*)"
         ));
-        received_on(&mut q, "case_outcomes", from, to);
-        q.push(" GROUP BY opened_day, kind, stage, outcome) GROUP BY stage, outcome ORDER BY stage, outcome");
+        received_on(&mut q, "case_extensions", from, to);
+        q.push(" GROUP BY opened_day, kind, reason, beyond_cap");
         q
     }
 
-    /// Remedies by kind: all, done, and done by the local day they were due.
+    /// Cases extended per local day (a case's extensions share its day, so
+    /// the days' counts add up to the period's).
+    pub fn extended_cases(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
+        let mut q = QueryBuilder::new(format!("{p}SELECT opened_day, COUNT(DISTINCT case_ref)"));
+        received_on(&mut q, "case_extensions", from, to);
+        q.push(" GROUP BY opened_day");
+        q
+    }
+
+    /// Outcomes sent per local day by stage and outcome, in index order.
+    pub fn outcomes(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
+        let mut q = QueryBuilder::new(format!("{p}SELECT opened_day, stage, outcome, COUNT(*)"));
+        received_on(&mut q, "case_outcomes", from, to);
+        q.push(" GROUP BY opened_day, kind, stage, outcome");
+        q
+    }
+
+    /// Remedies per local day by kind: all, done, and done by the local day
+    /// they were due.
     pub fn remedies(
         p: &str,
         from: NaiveDate,
@@ -203,28 +207,34 @@ pub(super) mod sql {
         offsets: &Offsets,
     ) -> QueryBuilder<Sqlite> {
         let mut q = QueryBuilder::new(format!(
-            "{p}SELECT remedy, COUNT(*), COUNT(done_at), COALESCE(SUM("
+            "{p}SELECT opened_day, remedy, COUNT(*), COUNT(done_at), COALESCE(SUM("
         ));
         local_day(&mut q, "done_at", offsets);
         q.push(" <= due), 0)");
         received_on(&mut q, "case_remedies", from, to);
-        q.push(" GROUP BY remedy ORDER BY remedy");
+        q.push(" GROUP BY opened_day, kind, remedy");
         q
     }
 
+    /// Refusals per local day by ground and whether to escalate.
     pub fn refusals(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!("{p}SELECT ground, escalation, COUNT(*)"));
+        let mut q = QueryBuilder::new(format!(
+            "{p}SELECT opened_day, ground, escalation, COUNT(*)"
+        ));
         received_on(&mut q, "case_refusals", from, to);
-        q.push(" GROUP BY ground, escalation ORDER BY ground, escalation");
+        q.push(" GROUP BY opened_day, kind, ground, escalation");
         q
     }
 
+    /// The survey per local day: sent, answered, satisfied or not, scored
+    /// and the sum of the scores (a mean is summed over days as sum and count).
     pub fn survey(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
         let mut q = QueryBuilder::new(format!(
-            "{p}SELECT COUNT(sent_at), COUNT(answered_at), COALESCE(SUM(satisfied = 1), 0), \
-             COALESCE(SUM(satisfied = 0), 0), COUNT(score), AVG(score)"
+            "{p}SELECT opened_day, COUNT(sent_at), COUNT(answered_at), COALESCE(SUM(satisfied = 1), 0), \
+             COALESCE(SUM(satisfied = 0), 0), COUNT(score), COALESCE(SUM(score), 0)"
         ));
         received_on(&mut q, "case_surveys", from, to);
+        q.push(" GROUP BY opened_day");
         q
     }
 
@@ -263,12 +273,6 @@ fn parse_name<T: std::str::FromStr>(
     })
 }
 
-fn counts<T>(rows: Vec<(T, i64)>) -> Vec<Count<T>> {
-    rows.into_iter()
-        .map(|(what, n)| Count { what, n: n as u64 })
-        .collect()
-}
-
 /// Which of a period's figures [`Store::figures`] counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Scope {
@@ -277,6 +281,219 @@ enum Scope {
     /// The digest's month table: received by kind, timeliness, open cases,
     /// the oldest, outcomes and remedies; the rest left empty.
     Digest,
+}
+
+/// The period counted, its parts (a year's quarters) and the weeks of a
+/// trend, each a range of local days: every per-day row the store reads is
+/// added to each of them that holds its day, so a year and its quarters
+/// are one read of each index range, not two.
+struct Split<'a> {
+    /// The whole period (target 0).
+    whole: Period,
+    /// Parts of it (targets 1…).
+    parts: &'a [Period],
+    /// Weeks (their own series).
+    weeks: &'a [Period],
+}
+
+impl Split<'_> {
+    /// The targets (0 the whole, then each part) that hold `d`.
+    fn targets(&self, d: NaiveDate) -> impl Iterator<Item = usize> + '_ {
+        std::iter::once(self.whole)
+            .chain(self.parts.iter().copied())
+            .enumerate()
+            .filter(move |(_, p)| d >= p.from && d < p.to)
+            .map(|(i, _)| i)
+    }
+
+    /// The week that holds `d`.
+    fn week(&self, d: NaiveDate) -> Option<usize> {
+        // Weeks are consecutive, oldest first.
+        let i = self.weeks.partition_point(|w| w.to <= d);
+        self.weeks.get(i).filter(|w| d >= w.from).map(|_| i)
+    }
+
+    /// The days of the whole and the weeks together: the range the received
+    /// and met indexes are read over.
+    fn span(&self) -> (NaiveDate, NaiveDate) {
+        let (mut from, mut to) = (self.whole.from, self.whole.to);
+        if let (Some(a), Some(b)) = (self.weeks.first(), self.weeks.last()) {
+            from = from.min(a.from);
+            to = to.max(b.to);
+        }
+        (from, to)
+    }
+}
+
+/// One target's counts as they are summed over its days, names as stored
+/// (parsed once at the end), maps in the order the report lists them.
+#[derive(Default)]
+struct Tally {
+    total: u64,
+    by_kind: BTreeMap<&'static str, (Kind, u64)>,
+    by_stage: BTreeMap<usize, u64>,
+    by_source: BTreeMap<String, u64>,
+    by_language: BTreeMap<String, u64>,
+    referred: u64,
+    by_flag: BTreeMap<&'static str, (Flag, u64)>,
+    met: Vec<MetGroup>,
+    outcomes: BTreeMap<(i64, String), u64>,
+    remedies: BTreeMap<String, (u64, u64, u64)>,
+    extensions: BTreeMap<(String, bool), u64>,
+    extended: u64,
+    refusals: BTreeMap<(String, bool), u64>,
+    /// Sent, answered, satisfied, not satisfied, scored, sum of scores.
+    survey: [u64; 6],
+}
+
+/// Add `n` to the count of `key` in `m`, allocating the key only the first time.
+fn add(m: &mut BTreeMap<String, u64>, key: &str, n: u64) {
+    match m.get_mut(key) {
+        Some(v) => *v += n,
+        None => {
+            m.insert(key.to_string(), n);
+        }
+    }
+}
+
+/// Counts of a map in its order.
+fn listed<K: Ord, T>(m: BTreeMap<K, (T, u64)>) -> Vec<Count<T>> {
+    m.into_values().map(|(what, n)| Count { what, n }).collect()
+}
+
+/// What every target shares: counted at `now`, not over days.
+struct Now {
+    open_by_stage: Vec<Count<usize>>,
+    oldest_open: Option<OldestOpen>,
+}
+
+impl Tally {
+    /// The figures of `period` from its tally, the deadlines overdue in it
+    /// and what is open now.
+    fn figures(
+        self,
+        period: Period,
+        overdue: &[(DeadlineKind, usize, u64)],
+        now: &Now,
+        calendar: &Calendar,
+    ) -> Result<Figures, StoreError> {
+        let mut outcomes: Vec<StageOutcomes> = Vec::new();
+        for ((stage, o), n) in self.outcomes {
+            let what: Outcome = parse_name("case_outcomes", "outcome", o)?;
+            let stage = stage as usize;
+            if outcomes.last().is_none_or(|s| s.stage != stage) {
+                outcomes.push(StageOutcomes {
+                    stage,
+                    outcomes: Vec::new(),
+                });
+            }
+            if let Some(s) = outcomes.last_mut() {
+                s.outcomes.push(Count { what, n });
+            }
+        }
+        let remedies = self
+            .remedies
+            .into_iter()
+            .map(|(k, (total, done, done_on_time))| {
+                Ok(Remedies {
+                    kind: parse_name::<RemedyKind>("case_remedies", "remedy", k)?,
+                    total,
+                    done,
+                    done_on_time,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let refusals = self
+            .refusals
+            .into_iter()
+            .map(|((g, escalation), n)| {
+                Ok(Refusals {
+                    ground: parse_name::<RefusalGround>("case_refusals", "ground", g)?,
+                    escalation,
+                    n,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut extensions = Extensions {
+            cases: self.extended,
+            ..Extensions::default()
+        };
+        let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
+        for ((r, beyond), n) in self.extensions {
+            extensions.total += n;
+            if beyond {
+                extensions.beyond_cap += n;
+            }
+            *reasons.entry(r).or_default() += n;
+        }
+        let mut reasons: Vec<Count<String>> = reasons
+            .into_iter()
+            .map(|(what, n)| Count { what, n })
+            .collect();
+        reasons.sort_by(|a, b| b.n.cmp(&a.n).then(a.what.cmp(&b.what)));
+        extensions.reasons = reasons;
+        let [sent, answered, satisfied, not_satisfied, scored, score_sum] = self.survey;
+        let plain = |m: BTreeMap<String, u64>| {
+            m.into_iter()
+                .map(|(what, n)| Count { what, n })
+                .collect::<Vec<_>>()
+        };
+        Ok(Figures {
+            period,
+            received: Received {
+                total: self.total,
+                by_kind: listed(self.by_kind),
+                by_flag: listed(self.by_flag),
+                by_stage: self
+                    .by_stage
+                    .into_iter()
+                    .map(|(what, n)| Count { what, n })
+                    .collect(),
+                by_source: plain(self.by_source),
+                by_language: plain(self.by_language),
+            },
+            timeliness: timeliness(&self.met, overdue, calendar),
+            open_by_stage: now.open_by_stage.clone(),
+            oldest_open: now.oldest_open.clone(),
+            extensions,
+            outcomes,
+            remedies,
+            refusals,
+            referred_externally: self.referred,
+            survey: SurveyFigures {
+                sent,
+                answered,
+                satisfied,
+                not_satisfied,
+                scored,
+                // As SQL's AVG over whole scores: their sum over their count.
+                mean_score: (scored > 0).then(|| score_sum as f64 / scored as f64),
+            },
+            lessons: Vec::new(),
+        })
+    }
+}
+
+/// The targets' tallies of the cases half, the weeks, each target's
+/// overdue deadlines, and what is open now.
+type CasesHalf = (
+    Vec<Tally>,
+    Vec<Week>,
+    Vec<Vec<(DeadlineKind, usize, u64)>>,
+    Now,
+);
+
+/// A period's figures with those of its parts and its weeks: what
+/// `complaintd report` shows, from one read of each index range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportFigures {
+    /// The whole period, with its lessons-learnt register.
+    pub figures: Figures,
+    /// Each part, as [`Store::figures`] counts it alone but without the
+    /// lessons (listed once, in `figures`).
+    pub parts: Vec<Figures>,
+    /// Received and responses per week, as [`Store::weekly_series`].
+    pub weeks: Vec<Week>,
 }
 
 impl Store {
@@ -289,7 +506,34 @@ impl Store {
         calendar: &Calendar,
         now: DateTime<Utc>,
     ) -> Result<Figures, StoreError> {
-        self.figures_of(period, calendar, now, Scope::All).await
+        let split = Split {
+            whole: period,
+            parts: &[],
+            weeks: &[],
+        };
+        Ok(self.count(&split, calendar, now, Scope::All).await?.figures)
+    }
+
+    /// Every figure of `period` as [`Store::figures`] counts it, the same
+    /// figures (lessons apart) for each of `parts` (a year's quarters) and
+    /// the weekly series of `weeks` (consecutive, oldest first) as
+    /// [`Store::weekly_series`] counts it: each index range is read once,
+    /// grouped per local day, and each day's counts added to every period
+    /// that holds it.
+    pub async fn report_figures(
+        &self,
+        period: Period,
+        parts: &[Period],
+        weeks: &[Period],
+        calendar: &Calendar,
+        now: DateTime<Utc>,
+    ) -> Result<ReportFigures, StoreError> {
+        let split = Split {
+            whole: period,
+            parts,
+            weeks,
+        };
+        self.count(&split, calendar, now, Scope::All).await
     }
 
     /// The figures the digest's month table shows (received by kind and in
@@ -303,43 +547,125 @@ impl Store {
         calendar: &Calendar,
         now: DateTime<Utc>,
     ) -> Result<Figures, StoreError> {
-        self.figures_of(period, calendar, now, Scope::Digest).await
+        let split = Split {
+            whole: period,
+            parts: &[],
+            weeks: &[],
+        };
+        Ok(self
+            .count(&split, calendar, now, Scope::Digest)
+            .await?
+            .figures)
     }
 
-    async fn figures_of(
+    /// Count `split`: the cases and deadlines on one connection, the
+    /// records and the lessons on another, side by side for the report (each
+    /// half is one read transaction; on two cores this halves the wait).
+    async fn count(
         &self,
-        period: Period,
+        split: &Split<'_>,
         calendar: &Calendar,
         now: DateTime<Utc>,
         scope: Scope,
-    ) -> Result<Figures, StoreError> {
-        let (from, to) = period.instants(calendar);
-        let (day0, day1) = (period.from, period.to);
+    ) -> Result<ReportFigures, StoreError> {
+        let ((mut tallies, weeks, overdue, shared), (records, lessons)) = if scope == Scope::All {
+            futures::try_join!(
+                self.count_cases(split, calendar, now, scope),
+                self.count_records(split, calendar, scope)
+            )?
+        } else {
+            // The digest's month is small: one connection, one after the other.
+            (
+                self.count_cases(split, calendar, now, scope).await?,
+                self.count_records(split, calendar, scope).await?,
+            )
+        };
+        for (t, r) in tallies.iter_mut().zip(records) {
+            t.by_flag = r.by_flag;
+            t.outcomes = r.outcomes;
+            t.remedies = r.remedies;
+            t.extensions = r.extensions;
+            t.extended = r.extended;
+            t.refusals = r.refusals;
+            t.survey = r.survey;
+        }
+        let periods = std::iter::once(split.whole).chain(split.parts.iter().copied());
+        let mut all = tallies
+            .into_iter()
+            .zip(periods)
+            .zip(&overdue)
+            .map(|((t, p), o)| t.figures(p, o, &shared, calendar))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        // Target 0, the whole period, is always there.
+        let mut figures = all.remove(0);
+        figures.lessons = lessons;
+        Ok(ReportFigures {
+            figures,
+            parts: all,
+            weeks,
+        })
+    }
+
+    /// The half of [`Store::count`] read from the cases and the deadlines:
+    /// received, deadlines met (and the weeks), overdue, open now.
+    async fn count_cases(
+        &self,
+        split: &Split<'_>,
+        calendar: &Calendar,
+        now: DateTime<Utc>,
+        scope: Scope,
+    ) -> Result<CasesHalf, StoreError> {
+        let (span0, span1) = split.span();
+        let mut tallies: Vec<Tally> = (0..=split.parts.len()).map(|_| Tally::default()).collect();
+        let mut weeks: Vec<Week> = split
+            .weeks
+            .iter()
+            .map(|w| Week {
+                start: w.from,
+                received: 0,
+                responses: 0,
+                on_time: 0,
+            })
+            .collect();
         let mut tx = self.pool.begin().await?;
         let c: &mut SqliteConnection = &mut tx;
-        let (mut received, referred) = Self::received_in(c, day0, day1).await?;
-        if scope == Scope::All {
-            let by_flag: Vec<(Flag, i64)> = sql::by_flag("", day0, day1)
+
+        Self::received_in(c, split, (span0, span1), &mut tallies, &mut weeks, scope).await?;
+
+        for g in Self::met_groups(c, span0, span1, None).await? {
+            if g.kind == DeadlineKind::Respond {
+                if let Some(w) = split.week(g.met) {
+                    weeks[w].responses += g.n;
+                    if g.on_time {
+                        weeks[w].on_time += g.n;
+                    }
+                }
+            }
+            let mut targets = split.targets(g.met).peekable();
+            while let Some(i) = targets.next() {
+                if targets.peek().is_some() {
+                    tallies[i].met.push(g.clone());
+                } else {
+                    tallies[i].met.push(g);
+                    break;
+                }
+            }
+        }
+
+        let mut overdue = Vec::with_capacity(tallies.len());
+        for p in std::iter::once(split.whole).chain(split.parts.iter().copied()) {
+            let (from, to) = p.instants(calendar);
+            let rows: Vec<(DeadlineKind, i64, i64)> = sql::overdue("", from, to.min(now))
                 .build_query_as()
                 .fetch_all(&mut *c)
                 .await
-                .read_from("case_flags")?;
-            received.by_flag = counts(by_flag);
-        } else {
-            received.by_source.clear();
-            received.by_language.clear();
+                .read_from("deadlines")?;
+            overdue.push(
+                rows.into_iter()
+                    .map(|(k, s, n)| (k, s as usize, n as u64))
+                    .collect::<Vec<_>>(),
+            );
         }
-
-        let met = Self::met_groups(c, day0, day1, None).await?;
-        let overdue: Vec<(DeadlineKind, i64, i64)> = sql::overdue("", from, to.min(now))
-            .build_query_as()
-            .fetch_all(&mut *c)
-            .await
-            .read_from("deadlines")?;
-        let overdue: Vec<(DeadlineKind, usize, u64)> = overdue
-            .into_iter()
-            .map(|(k, s, n)| (k, s as usize, n as u64))
-            .collect();
 
         let open: Vec<(i64, i64)> = digests::sql::open_by_stage("", Kind::Complaint)
             .build_query_as()
@@ -350,49 +676,7 @@ impl Store {
             .fetch_optional(&mut *c)
             .await
             .read_from("cases")?;
-
-        let rows: Vec<(i64, String, i64)> = sql::outcomes("", day0, day1)
-            .build_query_as()
-            .fetch_all(&mut *c)
-            .await?;
-        let mut outcomes: Vec<StageOutcomes> = Vec::new();
-        for (stage, o, n) in rows {
-            let o: Outcome = parse_name("case_outcomes", "outcome", o)?;
-            let stage = stage as usize;
-            if outcomes.last().is_none_or(|s| s.stage != stage) {
-                outcomes.push(StageOutcomes {
-                    stage,
-                    outcomes: Vec::new(),
-                });
-            }
-            if let Some(s) = outcomes.last_mut() {
-                s.outcomes.push(Count {
-                    what: o,
-                    n: n as u64,
-                });
-            }
-        }
-
-        let rows: Vec<(String, i64, i64, i64)> = sql::remedies("", day0, day1, &offsets(from, to))
-            .build_query_as()
-            .fetch_all(&mut *c)
-            .await?;
-        let remedies = rows
-            .into_iter()
-            .map(|(k, total, done, on_time)| {
-                Ok(Remedies {
-                    kind: parse_name::<RemedyKind>("case_remedies", "remedy", k)?,
-                    total: total as u64,
-                    done: done as u64,
-                    done_on_time: on_time as u64,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-
-        let mut figures = Figures {
-            period,
-            received,
-            timeliness: timeliness(&met, &overdue, calendar),
+        let shared = Now {
             open_by_stage: open
                 .into_iter()
                 .map(|(s, n)| Count {
@@ -406,178 +690,248 @@ impl Store {
                 stage: stage as usize,
                 handler,
             }),
-            extensions: Extensions::default(),
-            outcomes,
-            remedies,
-            refusals: Vec::new(),
-            referred_externally: 0,
-            survey: SurveyFigures::default(),
-            lessons: Vec::new(),
         };
-        if scope == Scope::All {
-            figures.referred_externally = referred;
-            Self::records_in(c, day0, day1, &mut figures).await?;
-        }
+
         tx.commit().await?;
-        Ok(figures)
+        Ok((tallies, weeks, overdue, shared))
     }
 
-    /// The report's figures beyond the digest's: extensions, refusals, the
-    /// survey and the lessons register.
+    /// The half of [`Store::count`] read from the records' tables: outcomes,
+    /// remedies and (for the report) flags, extensions, refusals, the survey
+    /// and the lessons register.
+    async fn count_records(
+        &self,
+        split: &Split<'_>,
+        calendar: &Calendar,
+        scope: Scope,
+    ) -> Result<(Vec<Tally>, Vec<Lesson>), StoreError> {
+        let (day0, day1) = (split.whole.from, split.whole.to);
+        let mut tallies: Vec<Tally> = (0..=split.parts.len()).map(|_| Tally::default()).collect();
+        let mut tx = self.pool.begin().await?;
+        let c: &mut SqliteConnection = &mut tx;
+
+        let rows: Vec<(NaiveDate, i64, String, i64)> = sql::outcomes("", day0, day1)
+            .build_query_as()
+            .fetch_all(&mut *c)
+            .await?;
+        for (d, stage, o, n) in rows {
+            for i in split.targets(d) {
+                match tallies[i].outcomes.get_mut(&(stage, o.clone())) {
+                    Some(v) => *v += n as u64,
+                    None => {
+                        tallies[i].outcomes.insert((stage, o.clone()), n as u64);
+                    }
+                }
+            }
+        }
+
+        let (from, to) = split.whole.instants(calendar);
+        let rows: Vec<(NaiveDate, String, i64, i64, i64)> =
+            sql::remedies("", day0, day1, &offsets(from, to))
+                .build_query_as()
+                .fetch_all(&mut *c)
+                .await?;
+        for (d, k, total, done, on_time) in rows {
+            for i in split.targets(d) {
+                let e = tallies[i].remedies.entry(k.clone()).or_default();
+                e.0 += total as u64;
+                e.1 += done as u64;
+                e.2 += on_time as u64;
+            }
+        }
+
+        let mut lessons = Vec::new();
+        if scope == Scope::All {
+            Self::records_in(c, split, &mut tallies).await?;
+            type LessonRow = (CaseRef, DateTime<Utc>, Option<DateTime<Utc>>, String);
+            let rows: Vec<LessonRow> = sql::lessons("", day0, day1)
+                .build_query_as()
+                .fetch_all(&mut *c)
+                .await
+                .read_from("case_lessons")?;
+            lessons = rows
+                .into_iter()
+                .map(|(reference, opened_at, closed_at, lesson)| Lesson {
+                    reference,
+                    opened_at,
+                    closed_at,
+                    lesson,
+                })
+                .collect();
+        }
+        tx.commit().await?;
+        Ok((tallies, lessons))
+    }
+
+    /// The report's figures beyond the digest's, per day into each target:
+    /// flags, extensions, refusals and the survey.
     async fn records_in(
         c: &mut SqliteConnection,
-        day0: NaiveDate,
-        day1: NaiveDate,
-        f: &mut Figures,
+        split: &Split<'_>,
+        tallies: &mut [Tally],
     ) -> Result<(), StoreError> {
-        let ext: Vec<(String, bool, i64)> = sql::extensions("", day0, day1)
+        let (day0, day1) = (split.whole.from, split.whole.to);
+        Self::flags_in(c, split, tallies).await?;
+
+        let rows: Vec<(NaiveDate, String, bool, i64)> = sql::extensions("", day0, day1)
             .build_query_as()
             .fetch_all(&mut *c)
             .await?;
-        let extended: i64 = sql::extended_cases("", day0, day1)
-            .build_query_scalar()
-            .fetch_one(&mut *c)
-            .await?;
-        let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
-        let mut extensions = Extensions {
-            cases: extended as u64,
-            ..Extensions::default()
-        };
-        for (r, beyond, n) in ext {
-            extensions.total += n as u64;
-            if beyond {
-                extensions.beyond_cap += n as u64;
+        for (d, reason, beyond, n) in rows {
+            for i in split.targets(d) {
+                *tallies[i]
+                    .extensions
+                    .entry((reason.clone(), beyond))
+                    .or_default() += n as u64;
             }
-            *reasons.entry(r).or_default() += n as u64;
         }
-        let mut reasons: Vec<Count<String>> = reasons
-            .into_iter()
-            .map(|(what, n)| Count { what, n })
-            .collect();
-        reasons.sort_by(|a, b| b.n.cmp(&a.n).then(a.what.cmp(&b.what)));
-        extensions.reasons = reasons;
-        f.extensions = extensions;
-
-        let rows: Vec<(String, bool, i64)> = sql::refusals("", day0, day1)
+        let rows: Vec<(NaiveDate, i64)> = sql::extended_cases("", day0, day1)
             .build_query_as()
             .fetch_all(&mut *c)
             .await?;
-        f.refusals = rows
-            .into_iter()
-            .map(|(g, escalation, n)| {
-                Ok(Refusals {
-                    ground: parse_name::<RefusalGround>("case_refusals", "ground", g)?,
-                    escalation,
-                    n: n as u64,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        for (d, n) in rows {
+            for i in split.targets(d) {
+                tallies[i].extended += n as u64;
+            }
+        }
 
-        let (sent, answered, satisfied, not_satisfied, scored, mean): (
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            Option<f64>,
-        ) = sql::survey("", day0, day1)
-            .build_query_as()
-            .fetch_one(&mut *c)
-            .await?;
-        f.survey = SurveyFigures {
-            sent: sent as u64,
-            answered: answered as u64,
-            satisfied: satisfied as u64,
-            not_satisfied: not_satisfied as u64,
-            scored: scored as u64,
-            mean_score: mean,
-        };
-        type LessonRow = (CaseRef, DateTime<Utc>, Option<DateTime<Utc>>, String);
-        let lessons: Vec<LessonRow> = sql::lessons("", day0, day1)
+        let rows: Vec<(NaiveDate, String, bool, i64)> = sql::refusals("", day0, day1)
             .build_query_as()
             .fetch_all(&mut *c)
-            .await
-            .read_from("case_lessons")?;
-        f.lessons = lessons
-            .into_iter()
-            .map(|(reference, opened_at, closed_at, lesson)| Lesson {
-                reference,
-                opened_at,
-                closed_at,
-                lesson,
-            })
-            .collect();
+            .await?;
+        for (d, ground, escalation, n) in rows {
+            for i in split.targets(d) {
+                *tallies[i]
+                    .refusals
+                    .entry((ground.clone(), escalation))
+                    .or_default() += n as u64;
+            }
+        }
+
+        type SurveyRow = (NaiveDate, i64, i64, i64, i64, i64, i64);
+        let rows: Vec<SurveyRow> = sql::survey("", day0, day1)
+            .build_query_as()
+            .fetch_all(&mut *c)
+            .await?;
+        for (d, a, b, s, ns, sc, sum) in rows {
+            for i in split.targets(d) {
+                let t = &mut tallies[i].survey;
+                for (x, v) in t.iter_mut().zip([a, b, s, ns, sc, sum]) {
+                    *x += v as u64;
+                }
+            }
+        }
         Ok(())
     }
 
     /// The cases received in `period` by kind, flag, stage, mailbox and
     /// language: a part of [`Store::figures`].
     pub async fn received(&self, period: Period) -> Result<Received, StoreError> {
+        let split = Split {
+            whole: period,
+            parts: &[],
+            weeks: &[],
+        };
+        let mut tallies = vec![Tally::default()];
         let mut tx = self.pool.begin().await?;
-        let (mut r, _) = Self::received_in(&mut tx, period.from, period.to).await?;
-        let by_flag: Vec<(Flag, i64)> = sql::by_flag("", period.from, period.to)
-            .build_query_as()
-            .fetch_all(&mut *tx)
-            .await
-            .read_from("case_flags")?;
-        r.by_flag = counts(by_flag);
+        let c: &mut SqliteConnection = &mut tx;
+        Self::received_in(
+            c,
+            &split,
+            (period.from, period.to),
+            &mut tallies,
+            &mut [],
+            Scope::All,
+        )
+        .await?;
+        Self::flags_in(c, &split, &mut tallies).await?;
         tx.commit().await?;
-        Ok(r)
+        let t = tallies.remove(0);
+        Ok(Received {
+            total: t.total,
+            by_kind: listed(t.by_kind),
+            by_flag: listed(t.by_flag),
+            by_stage: t
+                .by_stage
+                .into_iter()
+                .map(|(what, n)| Count { what, n })
+                .collect(),
+            by_source: t
+                .by_source
+                .into_iter()
+                .map(|(what, n)| Count { what, n })
+                .collect(),
+            by_language: t
+                .by_language
+                .into_iter()
+                .map(|(what, n)| Count { what, n })
+                .collect(),
+        })
     }
 
-    /// The cases received on the local days [day0, day1) by kind, stage,
-    /// mailbox and language (flags apart), and how many of them were
-    /// referred to an external body: one pass over an index range.
+    /// The cases received on the local days of `span`, per day by kind,
+    /// stage, mailbox and language (flags apart), and how many were
+    /// referred to an external body, added to each target and week holding
+    /// the day: one pass over an index range.
     async fn received_in(
         c: &mut SqliteConnection,
-        day0: NaiveDate,
-        day1: NaiveDate,
-    ) -> Result<(Received, u64), StoreError> {
-        let rows: Vec<(Kind, i64, State, String, String, i64)> = sql::received("", day0, day1)
+        split: &Split<'_>,
+        (span0, span1): (NaiveDate, NaiveDate),
+        tallies: &mut [Tally],
+        weeks: &mut [Week],
+        scope: Scope,
+    ) -> Result<(), StoreError> {
+        type ReceivedRow = (NaiveDate, Kind, i64, State, String, String, i64);
+        let rows: Vec<ReceivedRow> = sql::received("", span0, span1)
             .build_query_as()
             .fetch_all(&mut *c)
             .await
             .read_from("cases")?;
-        let mut by_kind: BTreeMap<&'static str, (Kind, u64)> = BTreeMap::new();
-        let mut by_stage: BTreeMap<usize, u64> = BTreeMap::new();
-        let mut by_source: BTreeMap<String, u64> = BTreeMap::new();
-        let mut by_language: BTreeMap<String, u64> = BTreeMap::new();
-        let (mut total, mut referred) = (0, 0);
-        for (kind, stage, state, language, source, n) in rows {
+        for (d, kind, stage, state, language, source, n) in rows {
             let n = n as u64;
-            total += n;
-            by_kind.entry(kind.as_str()).or_insert((kind, 0)).1 += n;
-            if kind == Kind::Complaint {
-                *by_stage.entry(stage as usize).or_default() += n;
+            if let Some(w) = split.week(d) {
+                weeks[w].received += n;
             }
-            *by_source.entry(source).or_default() += n;
-            *by_language.entry(language).or_default() += n;
-            if state == State::ReferredExternally {
-                referred += n;
+            for i in split.targets(d) {
+                let t = &mut tallies[i];
+                t.total += n;
+                t.by_kind.entry(kind.as_str()).or_insert((kind, 0)).1 += n;
+                if kind == Kind::Complaint {
+                    *t.by_stage.entry(stage as usize).or_default() += n;
+                }
+                if scope == Scope::All {
+                    add(&mut t.by_source, &source, n);
+                    add(&mut t.by_language, &language, n);
+                }
+                if state == State::ReferredExternally {
+                    t.referred += n;
+                }
             }
         }
-        let list = |m: BTreeMap<String, u64>| {
-            m.into_iter()
-                .map(|(what, n)| Count { what, n })
-                .collect::<Vec<_>>()
-        };
-        Ok((
-            Received {
-                total,
-                by_kind: by_kind
-                    .into_values()
-                    .map(|(what, n)| Count { what, n })
-                    .collect(),
-                by_flag: Vec::new(),
-                by_stage: by_stage
-                    .into_iter()
-                    .map(|(what, n)| Count { what, n })
-                    .collect(),
-                by_source: list(by_source),
-                by_language: list(by_language),
-            },
-            referred,
-        ))
+        Ok(())
+    }
+
+    /// Complaints by flag, per day into each target.
+    async fn flags_in(
+        c: &mut SqliteConnection,
+        split: &Split<'_>,
+        tallies: &mut [Tally],
+    ) -> Result<(), StoreError> {
+        let rows: Vec<(NaiveDate, Flag, i64)> = sql::by_flag("", split.whole.from, split.whole.to)
+            .build_query_as()
+            .fetch_all(&mut *c)
+            .await
+            .read_from("case_flags")?;
+        for (d, flag, n) in rows {
+            for i in split.targets(d) {
+                tallies[i]
+                    .by_flag
+                    .entry(flag.as_str())
+                    .or_insert((flag, 0))
+                    .1 += n as u64;
+            }
+        }
+        Ok(())
     }
 
     async fn met_groups(

@@ -55,6 +55,7 @@ pub use caps::{Counted, HeldMail, NewCounted};
 pub use cases::AuditRow;
 pub use digests::{Capped, DueItem, OutboxBacklog};
 pub use fetch::FetchState;
+pub use figures::ReportFigures;
 pub use instances::{Fence, InstanceRow, LeaseView, MailboxLease};
 pub use languages::LanguageSource;
 pub use messages::{NewMessage, QuarantineEntry, StoredKey, StoredMessage, THIRD_PARTY_NOTE};

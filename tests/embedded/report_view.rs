@@ -35,8 +35,9 @@ async fn the_demos_report_renders_cleanly_with_every_chart_on_a_screen_and_at_a4
         screen.assert_clean();
         assert_eq!(
             screen.images.len(),
-            4,
-            "the trend, kinds, days taken, outcomes"
+            9,
+            "a chart for each section: the trend, kinds, days taken, extensions, outcomes, \
+             remedies and refusals, the survey, lessons by quarter, complaints by quarter"
         );
         for i in &screen.images {
             assert!(i.natural_width >= 500, "{i:?}");

@@ -727,3 +727,44 @@ async fn the_figure_tables_follow_later_writes_of_a_case_and_its_messages() {
         "the earliest message's mailbox"
     );
 }
+
+#[tokio::test]
+async fn a_period_its_quarters_and_its_weeks_counted_in_one_pass_are_each_counted_alone() {
+    let (_dir, store) = fixture().await;
+    let cal = Calendar::new(Nation::EnglandAndWales);
+    let now = at("2026-11-30T12:00:00Z");
+    // July to December 2026: the August bank holiday, the clocks going back
+    // in October, two quarters and 27 weeks that start before the period.
+    let half = Period {
+        from: day("2026-07-01"),
+        to: day("2027-01-01"),
+    };
+    let quarters = half.quarters();
+    let weeks = crate::core::report::weeks_ending(half.last(), 27);
+    assert!(weeks[0].from < half.from, "the first week starts in June");
+    let got = store
+        .report_figures(half, &quarters, &weeks, &cal, now)
+        .await
+        .expect("report figures");
+
+    let alone = store.figures(half, &cal, now).await.expect("figures");
+    assert_eq!(got.figures, alone);
+    assert!(got.figures.received.total > 0 && !got.figures.lessons.is_empty());
+    assert_eq!(got.parts.len(), 2);
+    let mut total = 0;
+    for (part, q) in got.parts.iter().zip(&quarters) {
+        let mut alone = store.figures(*q, &cal, now).await.expect("figures");
+        // The lessons are listed once, in the whole period's figures.
+        assert!(part.lessons.is_empty());
+        alone.lessons.clear();
+        assert_eq!(part, &alone, "{q:?}");
+        total += part.received.total;
+    }
+    assert_eq!(total, got.figures.received.total);
+    let series = store
+        .weekly_series(half.last(), 27)
+        .await
+        .expect("weekly series");
+    assert_eq!(got.weeks, series);
+    assert!(series.iter().any(|w| w.received > 0 && w.responses > 0));
+}
