@@ -185,7 +185,7 @@ impl Metrics {
 
     /// Count the outcomes of a committed batch that took `took`; `kinds`
     /// gives the kind of each case it opened.
-    pub fn ingested(&self, outcomes: &[Ingested], kinds: &[String], took: Duration) {
+    pub fn ingested(&self, outcomes: &[Ingested], kinds: &[&str], took: Duration) {
         for o in outcomes {
             match o {
                 Ingested::Duplicate => {
@@ -202,7 +202,9 @@ impl Metrics {
         }
         for kind in kinds {
             self.cases_opened
-                .get_or_create(&KindLabel { kind: kind.clone() })
+                .get_or_create(&KindLabel {
+                    kind: kind.to_string(),
+                })
                 .inc();
         }
     }
@@ -293,7 +295,7 @@ mod tests {
         ];
         m.ingested(
             &outcomes,
-            &["complaint".to_string()],
+            &["complaint"],
             Duration::from_millis(3),
         );
         let text = m.encode();

@@ -64,18 +64,6 @@ fn actor_columns(a: &Actor) -> (ActorKind, String) {
 }
 
 impl Store {
-    /// The stored kind of each of these cases (for the metrics), in no
-    /// particular order; a reference that is no case is left out.
-    pub async fn case_kinds(&self, references: &[&str]) -> Result<Vec<String>, StoreError> {
-        let list = serde_json::to_string(references).unwrap_or_else(|_| "[]".into());
-        Ok(sqlx::query_scalar(
-            "SELECT kind FROM cases WHERE reference IN (SELECT value FROM json_each(?))",
-        )
-        .bind(list)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
     /// The next case number for a prefix and year.
     pub async fn next_case_number(
         tx: &mut SqliteConnection,

@@ -29,6 +29,7 @@
 //! returns, and the IMAP checkpoint commits with the messages it covers.
 
 use crate::app::App;
+use crate::core::kind::Kind;
 use crate::store::{Fence, Store, StoreError};
 use crate::work::drafts::Drafts;
 use crate::work::effects::ApplyError;
@@ -176,33 +177,26 @@ pub async fn ingest_batch(
         } else {
             outcomes.extend(committed);
         }
-        count(app, &outcomes[from..], started.elapsed()).await;
+        count(
+            app,
+            &outcomes[from..],
+            &prepared[from..outcomes.len()],
+            started.elapsed(),
+        );
     }
     Ok(outcomes)
 }
 
 /// Count committed outcomes in the metrics, with the kinds of the cases
-/// they opened (one indexed read; a failure to read them only loses that
-/// label, never the ingest).
-async fn count(app: &App, committed: &[Ingested], took: std::time::Duration) {
-    let opened: Vec<&str> = committed
+/// they opened: the kind each was classified as when prepared (`prepared`
+/// lines up with `committed`), which is the kind a case opens with.
+fn count(app: &App, committed: &[Ingested], prepared: &[Prepared<'_>], took: std::time::Duration) {
+    let kinds: Vec<&'static str> = committed
         .iter()
-        .filter_map(|o| match o {
-            Ingested::Opened(r) => Some(r.as_str()),
-            _ => None,
-        })
+        .zip(prepared)
+        .filter(|(o, _)| matches!(o, Ingested::Opened(_)))
+        .filter_map(|(_, p)| p.kind().map(Kind::as_str))
         .collect();
-    let kinds = if opened.is_empty() {
-        Vec::new()
-    } else {
-        match app.store.case_kinds(&opened).await {
-            Ok(k) => k,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read the kinds of the cases opened, for the metrics");
-                Vec::new()
-            }
-        }
-    };
     app.metrics.ingested(committed, &kinds, took);
 }
 

@@ -142,6 +142,12 @@ impl<'a> Prepared<'a> {
             .unwrap_or_else(Instant::now)
     }
 
+    /// The kind it was classified as (a case it opens has this kind);
+    /// `None` when it could not be parsed.
+    pub(crate) fn kind(&self) -> Option<Kind> {
+        self.parsed.as_ref().ok().map(|(_, a)| a.class.kind)
+    }
+
     /// Its Message-ID, if it has one.
     pub(crate) fn message_id(&self) -> Option<&str> {
         self.message_id.as_deref()
