@@ -293,11 +293,7 @@ mod tests {
             Ingested::Quarantined("too big".into()),
             Ingested::Threaded("C-1".into()),
         ];
-        m.ingested(
-            &outcomes,
-            &["complaint"],
-            Duration::from_millis(3),
-        );
+        m.ingested(&outcomes, &["complaint"], Duration::from_millis(3));
         let text = m.encode();
         assert!(
             text.contains("complaintd_messages_ingested_total 3\n"),

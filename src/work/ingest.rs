@@ -506,6 +506,10 @@ async fn process_analysed(
                     // `verified` checked (or an authenticated sender).
                     intent: thread.intent.filter(|_| verified),
                 }
+            } else if by_sender.as_ref().is_some_and(|b| !b.vouched) {
+                // Found by its sender alone, and nothing proves the sender:
+                // recorded, acting on nothing.
+                Event::UnprovenReply(inbound)
             } else {
                 let ids: Vec<String> = mail
                     .in_reply_to
@@ -515,18 +519,13 @@ async fn process_analysed(
                     .cloned()
                     .collect();
                 let answers = Store::issued_to(tx, &ids, sender).await?;
-                let unproven = by_sender.as_ref().is_some_and(|b| !b.vouched);
-                if unproven {
-                    Event::UnprovenReply(inbound)
-                } else {
-                    match case::standing(&c, sender, answers) {
-                        case::Standing::ThirdParty => {
-                            third_party = true;
-                            Event::ThirdPartyWrote(inbound)
-                        }
-                        case::Standing::Complainant | case::Standing::Correspondent => {
-                            Event::ComplainantReplied(inbound)
-                        }
+                match case::standing(&c, sender, answers) {
+                    case::Standing::ThirdParty => {
+                        third_party = true;
+                        Event::ThirdPartyWrote(inbound)
+                    }
+                    case::Standing::Complainant | case::Standing::Correspondent => {
+                        Event::ComplainantReplied(inbound)
                     }
                 }
             };
