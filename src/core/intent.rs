@@ -396,12 +396,14 @@ pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
     }
     // Before the response, "thanks for confirming" above new information
     // is courtesy: the information is the point.
-    let thanked = if ctx.responded {
-        sentences.clone()
+    let set_aside;
+    let thanked: &[Said] = if ctx.responded {
+        &sentences
     } else {
-        courtesy_set_aside(&sentences)
+        set_aside = courtesy_set_aside(&sentences);
+        &set_aside
     };
-    if let Some(why) = find(CueKind::Thanks, &thanked) {
+    if let Some(why) = find(CueKind::Thanks, thanked) {
         // Thanks with a doubt or a question beside it is not plain satisfaction.
         return match doubt(&sentences) {
             Some(d) if ctx.responded => reading(

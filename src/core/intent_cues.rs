@@ -142,11 +142,12 @@ pub(super) static NEGATED_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Doubt beside thanks ("thanks … I'm still not sure"): the reply is not
-/// plain satisfaction.
+/// Words of doubt beside thanks ("thanks … I'm still not sure"): the reply
+/// is not plain satisfaction. (A question mark is doubt too; sentences are
+/// read without their marks, so the reader checks that apart.)
 pub(super) static DOUBT: LazyLock<Regex> = LazyLock::new(|| {
     folded(
-        r"\b(though|however|but|still not sure|not sure|unsure|confused|don'?t understand|before i decide|(haven'?t|have not|not) (yet )?decided|decide what to do|consider my options|think about what to do|pero|sin embargo|ale|jednak|dar|însă|insa|mas|porém|ond)\b|\?",
+        r"\b(though|however|but|still not sure|not sure|unsure|confused|don'?t understand|before i decide|(haven'?t|have not|not) (yet )?decided|decide what to do|consider my options|think about what to do|pero|sin embargo|ale|jednak|dar|însă|insa|mas|porém|ond)\b",
     )
 });
 
