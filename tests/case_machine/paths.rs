@@ -387,11 +387,8 @@ fn a_handler_can_send_the_consent_request_to_the_learner() {
     );
 }
 
-/// A message in the complainant's name found by its sender alone, that
-/// their mail server did not vouch for: recorded and shown to the handler,
-/// and nothing about the case moves, whatever it asks.
-#[test]
-fn an_unproven_message_in_the_complainants_name_changes_nothing() {
+/// Provider B's complaint about cancelled sessions, answered by its handler.
+fn responded_complaint() -> (World, Transition) {
     let w = World::new("provider-b");
     let tr = w.open(
         Kind::Complaint,
@@ -406,6 +403,15 @@ fn an_unproven_message_in_the_complainants_name_changes_nothing() {
         t("2026-11-23T12:00:00Z"),
     );
     assert_eq!(tr.case.state, State::Responded);
+    (w, tr)
+}
+
+/// A message in the complainant's name found by its sender alone, that
+/// their mail server did not vouch for: recorded and shown to the handler,
+/// and nothing about the case moves, whatever it asks.
+#[test]
+fn an_unproven_message_in_the_complainants_name_changes_nothing() {
+    let (w, tr) = responded_complaint();
     let after = w.step(
         &tr.case,
         Event::UnprovenReply(Inbound {
@@ -430,20 +436,7 @@ fn an_unproven_message_in_the_complainants_name_changes_nothing() {
 
 #[test]
 fn a_third_party_message_changes_nothing() {
-    let w = World::new("provider-b");
-    let tr = w.open(
-        Kind::Complaint,
-        &[],
-        "Cancelled sessions.",
-        t("2026-11-23T10:00:00Z"),
-    );
-    let tr = w.staff(
-        &tr.case,
-        PRIYA,
-        "Dear Jo, rebooked.",
-        t("2026-11-23T12:00:00Z"),
-    );
-    assert_eq!(tr.case.state, State::Responded);
+    let (w, tr) = responded_complaint();
     let stranger = "mallory@elsewhere.test";
     assert_eq!(
         case::standing(&tr.case, stranger, false),

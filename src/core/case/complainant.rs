@@ -340,20 +340,16 @@ fn ask_decision(out: &mut Out, ctx: &Ctx<'_>, now: DateTime<Utc>, msg: &Inbound,
 /// record, labelled with the real sender, and changes nothing.
 pub(super) fn third_party_wrote(out: &mut Out, msg: Inbound) {
     let from = msg.from.trim().to_ascii_lowercase();
-    out.audit(
+    recorded_for_the_handler(
+        out,
         Actor::ThirdParty(from.clone()),
         "third-party message",
         format!(
             "from {from}, who is neither the complainant nor a contact on the case: recorded, nothing changed"
         ),
-        msg.message_id.as_deref(),
+        TemplateId::ThirdPartyMessage,
+        msg,
     );
-    let mut m = with_vars(
-        mail(TemplateId::ThirdPartyMessage, vec![Recipient::Handler]),
-        |v| v.sender = Some(from),
-    );
-    m.text = Some(msg.text);
-    out.send(m);
 }
 
 /// A message in the complainant's name that nothing proves is theirs (found
@@ -362,18 +358,33 @@ pub(super) fn third_party_wrote(out: &mut Out, msg: Inbound) {
 /// on nothing, since anyone could have written it.
 pub(super) fn unproven_reply(out: &mut Out, msg: Inbound) {
     let from = msg.from.trim().to_ascii_lowercase();
-    out.audit(
+    recorded_for_the_handler(
+        out,
         Actor::Correspondent(from.clone()),
         "unproven message",
         format!(
             "from {from}, the complainant's address, found by its sender alone; their mail server did not vouch for the address: recorded, nothing changed"
         ),
-        msg.message_id.as_deref(),
+        TemplateId::UnprovenMessage,
+        msg,
     );
-    let mut m = with_vars(
-        mail(TemplateId::UnprovenMessage, vec![Recipient::Handler]),
-        |v| v.sender = Some(from),
-    );
+}
+
+/// A message that changes nothing: on the record as `action` by `actor`,
+/// and its words sent to the handler in `template`, which names its sender.
+fn recorded_for_the_handler(
+    out: &mut Out,
+    actor: Actor,
+    action: &str,
+    detail: String,
+    template: TemplateId,
+    msg: Inbound,
+) {
+    out.audit(actor, action, detail, msg.message_id.as_deref());
+    let from = msg.from.trim().to_ascii_lowercase();
+    let mut m = with_vars(mail(template, vec![Recipient::Handler]), |v| {
+        v.sender = Some(from)
+    });
     m.text = Some(msg.text);
     out.send(m);
 }
