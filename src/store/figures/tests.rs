@@ -971,6 +971,21 @@ async fn the_day_counts_are_exactly_the_grouped_rows_through_a_cases_life() {
     tx.commit().await.expect("commit");
     assert_day_counts_exact(&store, "after a message and deadlines met").await;
 
+    // Three lessons on one day, saved out of order: the register lists
+    // them by received time, then reference.
+    let mut same_day = Vec::new();
+    for (n, t) in [
+        (9, "2026-10-20T09:00:00Z"),
+        (7, "2026-10-20T15:00:00Z"),
+        (8, "2026-10-20T09:00:00Z"),
+    ] {
+        let mut x = case(n, Kind::Complaint, State::Closed, t);
+        x.lessons = Some(format!("lesson {n}"));
+        same_day.push(x);
+    }
+    save(same_day, "2026-11-06T10:00:00Z").await;
+    assert_day_counts_exact(&store, "after three cases on one day").await;
+
     // The period's figures from the counts are the per-case rows' figures:
     // counted again from those rows alone, with the tables of counts
     // rebuilt from them as 0260 fills them on an upgrade.
@@ -999,13 +1014,23 @@ async fn the_day_counts_are_exactly_the_grouped_rows_through_a_cases_life() {
     assert_eq!(from_counts.figures, refilled.figures);
     assert_eq!(from_counts.parts, refilled.parts);
     let f = &from_counts.figures;
-    assert_eq!(f.received.complaints(), 4, "A, B, C and F");
+    assert_eq!(f.received.complaints(), 7, "A, B, C, F and the three");
+    let register: Vec<String> = f.lessons.iter().map(|l| l.reference.to_string()).collect();
+    assert_eq!(
+        register,
+        [
+            "FIG-2026-0008",
+            "FIG-2026-0009",
+            "FIG-2026-0007",
+            "FIG-2026-0002"
+        ]
+    );
     assert_eq!(
         pairs(&f.received.by_source),
         [
             ("complaints".to_string(), 2),
             ("cwynion".to_string(), 2),
-            ("unknown".to_string(), 1)
+            ("unknown".to_string(), 4)
         ]
     );
     assert_eq!(f.all_outcomes().count(Outcome::NotUpheld), 1);
