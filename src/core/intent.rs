@@ -129,14 +129,27 @@ static REPORTED: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Where a request to escalate goes, when it is the writer's own side
-/// ("I've had to escalate this internally to our Operations Director",
-/// "told the supervisor I'd escalate it with my manager"): the writer's
-/// organisation, not ours.
+/// Where an escalation goes when it is the writer's own doing on their own
+/// side ("I've had to escalate this internally to our Operations
+/// Director", "told the supervisor I'd escalate it with my manager"): the
+/// writer's organisation, not ours. Only when nothing before it in the
+/// sentence asks for it ([`ASKING`]): "I'd like this escalated internally
+/// to your Director" asks us.
 static OUR_SIDE: LazyLock<Regex> = LazyLock::new(|| {
     folded(
-        r"^\W*((\w+ ){0,3}(internally|in-house|on our side|at our end)\b|(\w+ ){0,2}(with|to) (my|our) (own )?(\w+ )?(manager|boss|director|supervisor|line manager|hr|team|union|mp|solicitor|board|head office)\b)",
+        r"^\W*(\w+ ){0,3}?((internally|in-house)( to our| with our| at our|,|$| but| because| and| so)|on our side|at our end|(with|to) (my (own |line |site |area )?(manager|boss|supervisor)|our (own )?(hr|head office|operations director|managing director|board|directors))\b)",
     )
+});
+
+/// Words that ask for what follows ("I'd like this escalated…").
+static ASKING: LazyLock<Regex> = LazyLock::new(|| {
+    folded(r"\b(like|want|wish|please|ask|asking|request|could you|can you|would you)\b")
+});
+
+/// Words that deny an acceptance that follows ("I do not accept", "I can't
+/// accept", "why should I accept").
+static DENIED: LazyLock<Regex> = LazyLock::new(|| {
+    folded(r"\b(not|never|can'?t|cannot|won'?t|don'?t|why|should|how)\b[^.]{0,20}$")
 });
 
 /// [`ACCEPTS`], compiled to read a sentence.
@@ -223,7 +236,7 @@ fn not_asked(kind: CueKind, s: &Said, m: &regex::Match<'_>) -> bool {
                 || (s.question && PROCEDURE_QUESTION.is_match(before))
                 || (PAST_DEED.is_match(m.as_str()) && DOER.is_match(before))
                 || OF_THE_COURSE.is_match(after)
-                || OUR_SIDE.is_match(after)
+                || (OUR_SIDE.is_match(after) && !ASKING.is_match(before))
         }
         // "I won't be taking it further if…" settles nothing yet.
         CueKind::Thanks => m.as_str().contains("further") && CONDITION_NEXT.is_match(after),
@@ -276,10 +289,11 @@ fn find(kind: CueKind, sentences: &[Said]) -> Option<String> {
 fn find_where(kind: CueKind, sentences: &[Said], keep: impl Fn(&str) -> bool) -> Option<String> {
     for cue in CUES.iter().filter(|c| c.kind == kind) {
         for s in sentences {
-            if let Some(m) = cue.re.find(&s.text) {
-                if not_asked(kind, s, &m) || !keep(m.as_str()) {
-                    continue;
-                }
+            let found = cue
+                .re
+                .find_iter(&s.text)
+                .find(|m| !not_asked(kind, s, m) && keep(m.as_str()));
+            if let Some(m) = found {
                 return Some(format!("{} ({})", cue.name, quoted(m.as_str())));
             }
         }
@@ -319,6 +333,30 @@ fn courtesy_set_aside(sentences: &[Said]) -> Vec<Said> {
     rest.into_iter().cloned().collect()
 }
 
+/// Whether an escalation cue's reason is a request to take it further
+/// (not only dissatisfaction with the response).
+fn is_request(why: &str) -> bool {
+    why.starts_with("asks to take it further")
+}
+
+/// Words that accept the response in a sentence after the first one that
+/// is not satisfied with it, when they are not asked, negated or
+/// hypothetical ("why should I accept the decision?", "if I accept the
+/// outcome…").
+fn accepted_after(sentences: &[Said]) -> Option<String> {
+    let unhappy = CUES
+        .iter()
+        .filter(|c| c.kind == CueKind::Escalate)
+        .filter_map(|c| sentences.iter().position(|s| c.re.is_match(&s.text)))
+        .min()?;
+    sentences[unhappy + 1..].iter().find_map(|s| {
+        let m = ACCEPTED.find(&s.text)?;
+        let before = &s.text[..m.start()];
+        let denied = s.question || HYPOTHETICAL.is_match(before) || DENIED.is_match(before);
+        (!denied).then(|| m.as_str().to_string())
+    })
+}
+
 /// Read a reply's newly written text, given where the case stands.
 pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
     // Our words quoted above an interleaved answer, and what the sender
@@ -338,10 +376,7 @@ pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
         .replace(['\u{201c}', '\u{201d}', '\u{201e}'], "\"");
     let kept = QUOTATION.replace_all(&kept, "$frame \"\"").into_owned();
     let sentences = sentences_of(&kept);
-    let asks_further = || {
-        find(CueKind::Escalate, &sentences)
-            .is_some_and(|why| why.starts_with("asks to take it further"))
-    };
+    let asks_further = || find(CueKind::Escalate, &sentences).is_some_and(|why| is_request(&why));
     if ctx.survey_asked && !asks_further() {
         if let Some(a) = super::survey::read_answer(before_history(text)) {
             let score = a.score.map(|s| format!("score {s}")).unwrap_or_default();
@@ -405,14 +440,24 @@ pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
     // still not happy with the way he spoke to me" describes what happened.
     // Only a request to take it further is read as one (and goes to the
     // handler: there is nothing to escalate from yet).
-    // "I'm not happy it took a complaint… But I accept what you've said":
-    // unhappiness with what happened, beside words that accept the
-    // response, asks for nothing; only a request in so many words does.
-    let accepted = || sentences.iter().any(|s| ACCEPTED.is_match(&s.text));
-    if let Some(why) = find(CueKind::Escalate, &sentences)
-        .filter(|why| ctx.responded || why.starts_with("asks"))
-        .filter(|why| why.starts_with("asks") || !accepted())
+    if let Some(why) =
+        find(CueKind::Escalate, &sentences).filter(|why| ctx.responded || is_request(why))
     {
+        // "I'm not happy it took a complaint… But I accept what you've
+        // said": unhappiness with what happened, then words that accept the
+        // response, is not a request; nor is it plain thanks. The handler
+        // reads it (only a request in so many words escalates).
+        if !is_request(&why) {
+            if let Some(accepts) = accepted_after(&sentences) {
+                return reading(
+                    ReplyIntent::Unclear,
+                    format!(
+                        "{why}, but then accepts the response ({})",
+                        quoted(&accepts)
+                    ),
+                );
+            }
+        }
         return reading(ReplyIntent::Escalate, why);
     }
     if let Some(why) = find(CueKind::NewMatter, &sentences) {
@@ -1057,11 +1102,51 @@ mod tests {
             &BEFORE,
         );
         assert_eq!(r.intent, ReplyIntent::Answer, "{}", r.reason);
+        // Unhappiness, then acceptance: the handler reads it (not thanks,
+        // not a request).
         let r = read_reply(
             "I'm not happy that it took a formal complaint to get anyone to listen. But I accept what you've said. There's no need to escalate this any further.",
             &AFTER,
         );
-        assert_eq!(r.intent, ReplyIntent::Thanks, "{}", r.reason);
+        assert_eq!(r.intent, ReplyIntent::Unclear, "{}", r.reason);
+        // Accepting an apology or an explanation is not accepting the
+        // outcome; nor is a question or a refusal.
+        for t in [
+            "I accept the apology. I do not accept the outcome.",
+            "I accept the explanation for the delay. This response is not good enough.",
+            "I accept your apology. I am still not happy with the outcome.",
+            "Why should I accept the decision when nobody spoke to me? I am not happy.",
+            "I'm not happy with the outcome. I can't accept the decision.",
+        ] {
+            let r = read_reply(t, &AFTER);
+            assert_eq!(r.intent, ReplyIntent::Escalate, "{t}: {}", r.reason);
+        }
+        // Ordinary requests that pass something on or move a date.
+        for t in [
+            "Thank you for agreeing the refund. Could it go on my original card?",
+            "Thank you for agreeing the refund. I'd like it sent to the account I paid from.",
+            "Thank you so much. Could this please be passed on to Sarah, she was brilliant.",
+            "I would like it passed on to the tutor that I was really pleased with the outcome.",
+        ] {
+            let r = read_reply(t, &AFTER);
+            assert_ne!(r.intent, ReplyIntent::Escalate, "{t}: {}", r.reason);
+        }
+        for t in [
+            "Could it be moved on a week?",
+            "I'd like someone else to deal with this for me. My sister Jane will be in touch.",
+        ] {
+            let r = read_reply(t, &BEFORE);
+            assert_ne!(r.intent, ReplyIntent::Escalate, "{t}: {}", r.reason);
+        }
+        // Asking us to escalate "internally", to an account manager, or
+        // taking it to an MP is not the writer's own side.
+        for t in [
+            "I'd like this escalated internally to your Director.",
+            "We would like this escalated to our account manager at Pareto.",
+        ] {
+            let r = read_reply(t, &AFTER);
+            assert_eq!(r.intent, ReplyIntent::Escalate, "{t}: {}", r.reason);
+        }
         // Accepting part of it while asking in so many words still asks.
         let r = read_reply(
             "I accept the apology. I still want this taken to Stage 2.",
@@ -1100,6 +1185,12 @@ mod tests {
             let r = read_reply(t, &BEFORE);
             assert_eq!(r.intent, ReplyIntent::Answer, "{t}: {}", r.reason);
         }
+        // A leading "that's fine" does not hide the thanks after it.
+        let r = read_reply(
+            "That's fine, thank you so much for sorting it out.",
+            &BEFORE,
+        );
+        assert_eq!(r.intent, ReplyIntent::Thanks, "{}", r.reason);
         let r = read_reply("Labai ačiū už atsakymą. Viskas gerai.", &AFTER);
         assert_eq!(r.intent, ReplyIntent::Thanks, "{}", r.reason);
     }

@@ -63,8 +63,8 @@ pub(super) static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
         ),
         cue(
             Escalate,
-            "asks for someone else to decide",
-            r"\b(like|want|wish|need|ask|asking)( for)? (this|it|my complaint|the complaint|the matter) (to be )?(passed|sent|referred|forwarded|handed|taken) (up|on|over)? ?to (your|the|a|an|someone|somebody)\b|\b(like|want|wish|need|ask|asking)( for)? (the|your|a|an) (director|head|chief executive|ceo|principal|quality (team|manager|lead|director)|senior manager|manager above you|someone (more )?senior) to (see|look at|review|read|consider|deal with|have a look at|decide (on)?) (this|it|my complaint|the complaint|the matter|my case|the response|your response|the decision|your decision|the outcome)\b|\b(like|want|wish|need|ask|asking)( for)? (someone|somebody|a person) (else|different|new) to (review|look at|look into|deal with|handle|consider|decide (on)?) (this|it|my complaint|the complaint|the matter|my case|the response|your response|the decision|your decision|the outcome)\b|\b(can|could|may|should) (this|it|my complaint|the complaint|the matter) (please )?(go|be taken|be escalated|be passed|be sent|be moved) (any |much )?(further|higher|up|on)\b|\b(don'?t|do not) think you should be (the (one|person) )?(deciding|dealing with|handling|looking at|judging|investigating) (this|it|my complaint)\b",
+            "asks to take it further, to someone else",
+            r"\b(like|want|wish|need|ask|asking)( for)? (this|it|my complaint|the complaint|the matter) (to be )?(passed|sent|referred|forwarded|handed|taken) (up )?to (your|the|a|an|someone) ?(\w+ )?(director|head|senior|quality|next stage|stage (2|3|two|three)|complaints (team|manager|lead)|chief executive|ceo|principal|board|governors|more senior)\b|\b(like|want|wish|need|ask|asking)( for)? (the|your|a|an) (director|head|chief executive|ceo|principal|quality (team|manager|lead|director)|senior manager|manager above you|someone (more )?senior) to (see|look at|review|read|consider|deal with|have a look at|decide (on)?) (this|it|my complaint|the complaint|the matter|my case|the response|your response|the decision|your decision|the outcome)\b|\b(like|want|wish|need|ask|asking)( for)? (someone|somebody|a person) (else|different|new|independent) to (review|look at|look into|reconsider|re-?examine) (this|it|my complaint|the complaint|the matter|my case|the response|your response|the decision|your decision|the outcome)( again)?\b|\b(like|want|wish|need|ask|asking)( for)? (someone|somebody|a person) (else|different|new|independent) to (deal with|handle|consider|decide (on)?) (my complaint|the complaint|my case|the response|your response|the decision|your decision|the outcome)\b|\b(can|could|may|should) (this|it|my complaint|the complaint|the matter) (please )?(go|be taken|be escalated|be passed) (any |much )?(further|higher)\b|\b(don'?t|do not) think you should be (the (one|person) )?(deciding|dealing with|handling|looking at|judging|investigating) (this|it|my complaint)\b",
         ),
         cue(
             Escalate,
@@ -143,7 +143,7 @@ pub(super) static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
 /// The writer accepts the response in so many words, or says no more is
 /// needed ("I accept what you've said", "there's no need to escalate this
 /// any further"): their unhappiness about what happened is not a request.
-pub(super) const ACCEPTS: &str = r"\b(i|we) (do |fully |now |will |can )?accept (what you'?ve (said|found|decided)|what you have (said|found|decided)|the (outcome|decision|response|findings|explanation|apology)|your (response|decision|findings|explanation|apology))\b|\bno need to (escalate|take|push|pursue) (this|it|things|the matter|my complaint)( any)?( further)?\b|\b(rwy'?n|rydw i'?n|dw i'?n|dwi'?n|rwyf yn) derbyn (eich|yr|y) (ymateb|penderfyniad|canlyniad)\b";
+pub(super) const ACCEPTS: &str = r"\b(i|we) (do |fully |now |will |can )?accept (what you'?ve (said|found|decided)|what you have (said|found|decided)|the (outcome|decision|response|findings)|your (response|decision|findings))\b|\bno need to (escalate|take|push|pursue) (this|it|things|the matter|my complaint)( any)?( further)?\b|\b(rwy'?n|rydw i'?n|dw i'?n|dwi'?n|rwyf yn) derbyn (eich|yr|y) (ymateb|penderfyniad|canlyniad)\b";
 
 /// Words that turn a request to take it further into its opposite ("no
 /// need to take it any further", "I don't want to appeal").
@@ -189,9 +189,9 @@ pub(super) static HEADER_LINE: LazyLock<Regex> =
 /// "disappointed it took a complaint, but I'm glad it's sorted", "not quite
 /// what I hoped for, but I'll leave it there".
 pub(super) static SETTLED: LazyLock<Regex> = LazyLock::new(|| {
-    folded(
-        r"\b(glad|happy|pleased|relieved|content) (it'?s|it is|that it'?s|with the (answer|outcome|response|result|apology))\b|\b(i'?ll|i will|happy to) leave it (there|at that)\b|\b(won'?t|will not|not going to) (be )?(tak(e|ing)|push(ing)?|pursu(e|ing)) (it|this|things|the matter)( any)? further\b|\bhopefully (it )?(won'?t|will not)\b|\b(i )?can live with\b|\bi can see (you|that you)\b|\b(i|we) (do |fully |now )?accept (what|the|your)\b",
-    )
+    folded(&format!(
+        r"\b(glad|happy|pleased|relieved|content) (it'?s|it is|that it'?s|with the (answer|outcome|response|result|apology))\b|\b(i'?ll|i will|happy to) leave it (there|at that)\b|\b(won'?t|will not|not going to) (be )?(tak(e|ing)|push(ing)?|pursu(e|ing)) (it|this|things|the matter)( any)? further\b|\bhopefully (it )?(won'?t|will not)\b|\b(i )?can live with\b|\bi can see (you|that you)\b|{ACCEPTS}",
+    ))
 });
 
 /// Thanks for a step of the procedure, not for an outcome ("thanks for

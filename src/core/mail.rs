@@ -227,9 +227,6 @@ fn looks_mangled(plain: &str, html: Option<&str>) -> bool {
         if p.lines().count() != 1 {
             continue;
         }
-        // Long, or short with sentences glued at their punctuation
-        // ("yesterday.Thanks", "Hi Rhian,Thursday"): a short reply glued
-        // whole is as mangled as a long one.
         // A glue point: a word, its punctuation, then the next word's
         // capital and small letters ("day.Thanks"), not "U.K." or "e.g.".
         let glued = p
@@ -246,13 +243,17 @@ fn looks_mangled(plain: &str, html: Option<&str>) -> bool {
             .split_whitespace()
             .map(|w| w.chars().count() + 1)
             .sum::<usize>();
-        if long < 40 || (long < 121 && glued < 2 && long < 80) {
+        // Too short to compare by a head and a tail of 40 characters.
+        if long < 80 {
             continue;
         }
-        // A short paragraph with no glue point may be one sentence the
-        // HTML rendering merely wraps: it counts as mangled only when the
-        // rendering spreads it over four lines or more ("Bună seara, Vă
-        // mulțumesc … O seară bună, Andreea" from three paragraphs).
+        // A long paragraph, or one glued at its punctuation ("yesterday.
+        // Thanks", "Hi Rhian,Thursday"), is mangled when the HTML rendering
+        // spreads it over three lines or more. A shorter one with no glue
+        // point may be one sentence the rendering merely wraps: it counts
+        // only when the rendering spreads it over four lines or more ("Bună
+        // seara, Vă mulțumesc … O seară bună, Andreea" from three
+        // paragraphs, as Yahoo runs them together with a space).
         let spread = if long < 121 && glued < 2 { 3 } else { 2 };
         let norm: String = p.chars().filter(|c| !c.is_whitespace()).collect();
         let n = norm.chars().count();

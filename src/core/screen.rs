@@ -100,7 +100,7 @@ static DSN_STRUCTURE: LazyLock<Regex> = LazyLock::new(|| {
 /// In English and in the languages our users' correspondents write, matched
 /// on the opening with accents removed.
 static OOO_OPENING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\W*((thank you for your (e-?mail|message)|thanks for your (e-?mail|message)|diolch am eich (e-?bost|neges)|dziekuje za (wiadomosc|e-?mail)|gracias por su (correo|mensaje)|obrigad[oa] pel[ao] (sua )?(mensagem|e-?mail)|va multumesc pentru (mesaj|e-?mail))[.!,]?\s*)?((i am|i'm|i will be|i'll be)\s+(currently\s+|now\s+)?(out of (the )?office|away from (the |my )?(office|desk|e-?mail)|on (annual |parental |maternity |paternity |sick )?leave|on holiday|on vacation|travell?ing|not in the office|working away|out on site|out of the country|at a conference)\b|(rydw i|rwyf i?|dw i|byddaf)\s*(allan o'?r swyddfa|ar wyliau|i ffwrdd|ar absenoldeb)|(obecnie )?(jestem|bede) (poza biurem|na urlopie|nieobecn\w*)|(actualmente )?(estoy|estare|me encuentro) (fuera de la oficina|de vacaciones|ausente)|(estou|estarei|encontro-me) (fora do escritorio|de ferias|ausente)|(sunt|voi fi) (in concediu|plecat\w* din birou|absent\w*)|je suis (actuellement )?absent|ich bin (derzeit |bis |nicht im buro|abwesend)|(the |our )?(office|shop|team|business|practice) (is|are|will be) (now )?(closed|shut) (until|for the|over the|from \d)\b)")
+    Regex::new(r"(?i)^\W*((thank you for your (e-?mail|message)|thanks for your (e-?mail|message)|diolch am eich (e-?bost|neges)|dziekuje za (wiadomosc|e-?mail)|gracias por su (correo|mensaje)|obrigad[oa] pel[ao] (sua )?(mensagem|e-?mail)|va multumesc pentru (mesaj|e-?mail))[.!,]?\s*)?((i am|i'm|i will be|i'll be)\s+(currently\s+|now\s+)?(out of (the )?office|away from (the |my )?(office|desk|e-?mail)|on (annual |parental |maternity |paternity |sick )?leave|on holiday|on vacation|travell?ing|not in the office|working away)\b|(rydw i|rwyf i?|dw i|byddaf)\s*(allan o'?r swyddfa|ar wyliau|i ffwrdd|ar absenoldeb)|(obecnie )?(jestem|bede) (poza biurem|na urlopie|nieobecn\w*)|(actualmente )?(estoy|estare|me encuentro) (fuera de la oficina|de vacaciones|ausente)|(estou|estarei|encontro-me) (fora do escritorio|de ferias|ausente)|(sunt|voi fi) (in concediu|plecat\w* din birou|absent\w*)|je suis (actuellement )?absent|ich bin (derzeit |bis |nicht im buro|abwesend)|(the |our )?(office|shop|team|business|practice) (is|are|will be) (now )?(closed|shut) (until|for the|over the|from \d)\b)")
         .expect("static regex")
 });
 static OOO_DETAIL: LazyLock<Regex> = LazyLock::new(|| {
@@ -149,6 +149,14 @@ static BULK_FOOTER: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
 });
 
 /// A person who mentions being away and then complains is a person.
+/// Absences that people also mention in their own mail ("I'm out on site
+/// until Friday, so please ring my mobile: our apprentice…"): a notice only
+/// under an automatic reply's subject.
+static OOO_AWAY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(i am|i'm|i will be|i'll be)\s+(currently\s+|now\s+)?(out on site|out of the country|at a conference|on site|away)\b")
+        .expect("static regex")
+});
+
 static NOT_OOO: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(complain\w*|complaint|unhappy|not happy|disappoint\w*|unacceptable|appalled|explain why|why (has|have|did|is|was|were))\b")
         .expect("static regex")
@@ -443,8 +451,12 @@ pub fn screen(mail: &InboundMail, own_addresses: &[String]) -> Option<Screened> 
             _ => new_text.as_str(),
         };
         let folded = |lines| super::text::fold_accents(&opening(notice, lines));
+        // "I'm out on site until Friday" opens an employer's complaint as
+        // readily as an absence notice: only under an automatic reply's
+        // subject ("Out of Office") is it one.
+        let away = AUTO_SUBJECT.is_match(&mail.subject) && OOO_AWAY.is_match(&folded(3));
         if new_len < 1500
-            && OOO_OPENING.is_match(&folded(3))
+            && (OOO_OPENING.is_match(&folded(3)) || away)
             && OOO_DETAIL.is_match(&folded(8))
             && !NOT_OOO.is_match(&opening(&new_text, 12))
         {
@@ -734,6 +746,15 @@ mod tests {
         )
         .expect("screened");
         assert_eq!(s.kind, Kind::AutoReply);
+        // The same absence opening a person's own mail, under their own
+        // subject, is theirs to tell.
+        for (subject, body) in [
+            ("Timesheets", "Hi,\n\nI'm out on site until Friday so please contact me on my mobile. Our apprentice Dan has not had his timesheet signed off for three weeks and his pay is wrong."),
+            ("Certificate", "I am out of the country until 14 January but I wanted to ask whether my son's certificate has been posted. Please contact his dad."),
+            ("Supervision", "I am at a conference until Thursday, but wanted to let you know your assessor left our apprentice with no supervisor on site."),
+        ] {
+            assert_eq!(with_body("Sam <sam@b.test>", subject, body), None, "{body}");
+        }
         // A closed centre in a complaint is not a notice.
         assert_eq!(
             with_body(

@@ -672,6 +672,14 @@ fn a_compliment_records_who_and_where_but_alerts_only_a_hazard() {
     );
     let m = sent(&tr, TemplateId::FlagAlert).expect("the safeguarding alert");
     assert_eq!(m.vars.flag.as_deref(), Some("safeguarding"));
+    let tr = w.open(
+        Kind::Comment,
+        &[Flag::HealthSafety],
+        "Could you grit the steps? I nearly slipped this morning",
+        t("2026-11-23T10:00:00Z"),
+    );
+    let m = sent(&tr, TemplateId::FlagAlert).expect("the health and safety alert");
+    assert_eq!(m.vars.flag.as_deref(), Some("health_safety"));
 }
 
 #[test]

@@ -103,7 +103,7 @@ const WELSH: Table = &[
     (
         F(Flag::OnBehalf),
         "writes on behalf of someone",
-        r"\b(ar ran (fy|ein|y dysgwr|fy mhrentis)|ysgrifennu ar ran|ar ei (rh|r)an\b|fy (merch|mab|wyres|wyr)\b.{0,60}\b(yn|oed|'n) (1[4-9]))",
+        r"\b(ar ran (fy|ein|y dysgwr|fy mhrentis)|ysgrifennu ar ran|ar ei (rh|r)an\b|fy (merch|mab|wyres|wyr)\b.{0,60}\b(yn|oed|'n) (1[4-9])\b)",
     ),
     (
         F(Flag::AssessmentAppeal),

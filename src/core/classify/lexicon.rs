@@ -359,7 +359,7 @@ pub(super) static LOOK_ALIKE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 pub(super) static ANON_SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^\s*((a|an) ((grateful|happy|thankful|frustrated|fed up|disappointed|unhappy|loyal|former|current|worried|concerned|angry) )?(learner|apprentice|parent|student|employee|employer|customer|mum|dad|member of staff)|(disgruntled|frustrated|fed up|angry|worried|concerned|unhappy|anonymous|name withheld) (of|from|in) \w+)[.!]*\s*$")
+    Regex::new(r"(?m)^\s*((a|an) ((grateful|happy|thankful|frustrated|fed up|disappointed|unhappy|loyal|former|current|worried|concerned|angry) \w+|learner|apprentice|parent|student|employee|employer|customer|mum|dad|member of staff)|(disgruntled|frustrated|fed up|angry|worried|concerned|unhappy|anonymous|name withheld) (of|from|in) \w+)[.!]*\s*$")
         .expect("static regex")
 });
 /// Phrases that carry a complaint cue's word without complaining: the
@@ -375,6 +375,12 @@ pub(super) static BENIGN_FOR_COMPLAINT: LazyLock<Regex> = LazyLock::new(|| {
 /// …?"): they ask for no answer, so they are not an enquiry's questions.
 pub(super) static SUGGESTION_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(have you (ever )?(thought|considered)|would you (consider|think about)|could you (consider|think about)|(what|how) about (a|an|adding|having|offering|running|\w+ing))\b[^?.!]{0,200}\?")
+        .expect("static regex")
+});
+/// Someone at work agreeing to the writer raising a matter ("my line
+/// manager is happy for me to raise this"): not a learner's consent.
+pub(super) static STAFF_CONSENTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(manager|boss|employer|supervisor|tutor|coach|assessor|company|team|director|hr|colleague|department)\b")
         .expect("static regex")
 });
 /// What follows "on behalf of" when the writer speaks for an organisation
@@ -424,7 +430,7 @@ pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLo
         f(
             Flag::Safeguarding,
             "describes a risk of self-harm or suicide",
-            r"\b(end(ing)? (it all|(her|his|my|their) (own )?life)|(take|taking|took) (her|his|my|their) own life|(doesn'?t|don'?t|didn'?t|does not|do not) want to (be here|live|go on|be alive)|no point (in )?(going on|living|carrying on)|(don'?t|do not|can'?t|cannot) (really |even )?see (the|any) point (in|of) (being here|living|going on|carrying on|anything|it all)|(don'?t|do not|can'?t|cannot) (really )?trust myself|(started|start|been|am|i'?m) (doing|cutting) (what|the things) i used to do\b|(thought|thinking|think|thinks) about ending (it|things|my life|her life|his life)|(hurt|hurting|harm|harming|cut|cutting|kill|killing) (herself|himself|themselves|myself)|overdos\w*|mental health crisis|sectioned|(worried|frightened|scared) (she|he|they) (will|might|may) do something)\b",
+            r"\b(end(ing)? (it all|(her|his|my|their) (own )?life)|(take|taking|took) (her|his|my|their) own life|(doesn'?t|don'?t|didn'?t|does not|do not) want to (be here|live|go on|be alive)|no point (in )?(going on|living|carrying on)|(don'?t|do not|can'?t|cannot) (really |even )?see (the|any) point (in|of) (being here|living|going on|carrying on|anything|it all)|(don'?t|do not|can'?t|cannot) (really )?trust myself( at the moment| right now| any ?more| around| with|[.,!;]|$)|(started|start|been|am|i'?m) (doing|cutting) (what|the things) i used to do\b|(thought|thinking|think|thinks) about ending (it|things|my life|her life|his life)|(hurt|hurting|harm|harming|cut|cutting|kill|killing) (herself|himself|themselves|myself)|overdos\w*|mental health crisis|sectioned|(worried|frightened|scared) (she|he|they) (will|might|may) do something)\b",
         ),
         f(
             Flag::Safeguarding,
@@ -434,12 +440,12 @@ pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLo
         f(
             Flag::Safeguarding,
             "describes a threat or a demand for money",
-            r"\b((tell|report (me|him|her|them|us) to|ring|call|contact) (the )?(immigration|home office|border force|ukvi)|if (i|he|she|we|they) (do not|don'?t|not|doesn'?t|won'?t) pay\b|blackmail\w*|extort\w*|sextort\w*|(he|she|they) (knows?|know) (where (i|we|he|she|they) (live|work)|my address))\b",
+            r"\b((he|she|they|someone|somebody)( \w+){0,3} (tell|report (me|him|her|them|us) to|call|contact|inform) (the )?(immigration|home office|border force|ukvi)|if (i|he|she|we|they) (do not|don'?t|not|doesn'?t|won'?t) pay\b.{0,80}\b(will|'ll|would|going to) (tell|report|post|share|send|hurt|expose|show)|blackmail\w*|extort(ed|ing|ion|s)?|sextort\w*|(he|she|they) (knows?|know) where (i|we|he|she|they) (live|lives|work|works))\b",
         ),
         f(
             Flag::Safeguarding,
             "describes a young or vulnerable person left without care",
-            r"\b((walk|walked|walking|sent|send|left|leave|make|made) (her|him|them)? ?(home |to the (station|bus stop|train station) )?(alone|on (her|his|their) own) (in the dark|at night|late at night|after dark)|(found|picked up|brought back) by (a )?(member of the public|stranger|passer-?by|police)|(no one|nobody|no member of staff|no staff|none of the staff) (waited|stayed|checked|made sure) (with|on|that|whether)|(wandering|walking) (alone |around |along |the streets)\S*.{0,40}\b(upset|lost|distressed|confused))\b",
+            r"\b((walk|walked|walking|sent|send|left|leave|make|made) (her|him|them)? ?(home |to the (station|bus stop|train station) )?(alone|on (her|his|their) own) (in the dark|at night|late at night|after dark)|(he|she|they) (was|were) (found|picked up|brought back) by (a )?(member of the public|stranger|passer-?by|police)|found (him|her|them) (wandering|walking|alone|crying|distressed)|(no one|nobody|no member of staff|no staff|none of the staff) (waited|stayed|checked) (with|on) (him|her|them)|(wandering|walking) (alone |around |along |the streets)\S*.{0,40}\b(upset|distressed|crying))\b",
         ),
         f(
             Flag::Safeguarding,
@@ -484,7 +490,7 @@ pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLo
         f(
             Flag::OnBehalf,
             "writes as a learner's parent, guardian or worker",
-            r"\b((my|our) (son|daughter|child|grandson|granddaughter|stepson|stepdaughter|nephew|niece|ward) (\w+ )?\(?(1[4-9]|fourteen|fifteen|sixteen|seventeen|eighteen)\)?,? (is|was|has|started|attends|goes|joined)|(my|our) (son|daughter|child|grandson|granddaughter|stepson|stepdaughter|nephew|niece)( \w+)? (is|was|has been) (on|doing|studying|enrolled on|attending) (your|the|a|an|his|her)|(my|our) (son|daughter|grandson|granddaughter|stepson|stepdaughter) \w+'?s (tutor|coach|assessor|course|apprenticeship|teacher|trainer|placement)|(is|are) (happy|content|ok|okay|aware and happy) (for|that) (me|us) (to )?(make|deal|raise|write|contact|act|email|get in touch|pursue|handle|speak)|i am the (legal |special )?(guardian|carer|parent|social worker|personal adviser|advocate|support worker|key worker|foster carer) (of|for)|(i'?m|i am) (a|an|the|his|her|their) (\w+ )?(personal adviser|social worker|support worker|key worker|independent advocate|advocate|foster carer|leaving care worker|care coordinator)\b)",
+            r"\b((my|our) (son|daughter|child|grandson|granddaughter|stepson|stepdaughter|nephew|niece|ward) (\w+ )?\(?(1[4-9]|fourteen|fifteen|sixteen|seventeen|eighteen)\)?,? (is|was|has|started|attends|goes|joined)|(my|our) (son|daughter|child|grandson|granddaughter|stepson|stepdaughter|nephew|niece)( \w+)? (is|was|has been) (on|doing|studying|enrolled on|attending) (your|the|a|an|his|her) (\w+ ){0,3}(course|apprenticeship|programme|program|level \d|nvq|diploma|qualification|training)|(my|our) (son|daughter|grandson|granddaughter|stepson|stepdaughter) \w+'?s (tutor|coach|assessor|course|apprenticeship|teacher|trainer|placement)|\w+ (is|are) (also )?(happy|content|ok|okay|aware and happy) (for|that) (me|us) (to )?(make|deal|raise|write|contact|act|email|get in touch|pursue|handle|speak)|i am the (legal |special )?(guardian|carer|parent|social worker|personal adviser|advocate|support worker|key worker|foster carer) (of|for)|(i'?m|i am) (his|her|their) (\w+ )?(personal adviser|social worker|support worker|key worker|independent advocate|advocate|foster carer|leaving care worker|care coordinator)|(i'?m|i am) (a|an) (\w+ )?(personal adviser|social worker|key worker|independent advocate|advocate|leaving care worker|leaving care adviser)\b)",
         ),
         f(
             Flag::AssessmentAppeal,

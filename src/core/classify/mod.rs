@@ -19,7 +19,7 @@ use super::text::{cut_bytes, fold_accents, normalise};
 use languages::{Target, LANGUAGE_CUES};
 use lexicon::{
     Class, ANON_SIGN_OFF, CONCERN, FLAG_CUES, FORWARD_SUBJECT, LOOK_ALIKE, MANAGER_IN_SUBJECT,
-    ORGANISATION_AFTER, PERSON_AFTER, SUBJECT_PREFIX, TITLE_NOT_SUBJECT,
+    ORGANISATION_AFTER, PERSON_AFTER, STAFF_CONSENTS, SUBJECT_PREFIX, TITLE_NOT_SUBJECT,
 };
 use score::{score_text, Scores};
 use serde::Serialize;
@@ -442,10 +442,10 @@ fn unsure(kind: Kind, s: &Scores, reasons: &mut Vec<String>) -> bool {
 }
 
 /// Whether a flag applies to a message of `kind`: safeguarding whatever
-/// the kind; a hazard in a complaint or a suggestion; who writes and about
-/// whose provision (writing for a learner, unnamed, a subcontracted
-/// partner's teaching) in any person's message, since praise and questions
-/// are recorded with them too; the flags that change how a complaint is
+/// the kind; a hazard in a complaint or a suggestion; who writes (for a
+/// learner, unnamed) in any person's message and a subcontracted partner's
+/// teaching in praise and suggestions too, since they are recorded with
+/// those; the flags that change how a complaint is
 /// run (an assessment appeal, a complaint about a manager) in a complaint.
 /// A message in triage may be a complaint, so every flag applies to it:
 /// neither a hazard nor a subcontractor or a named manager may wait for a
@@ -525,6 +525,10 @@ fn flags(
         let our_own = |m: &regex::Match| {
             flag == Flag::Subcontractor && names_us(m.as_str(), &hints.own_addresses)
         };
+        // "My line manager is happy for me to raise this": a colleague's
+        // leave, not a learner's consent.
+        let staff_consents =
+            |m: &regex::Match| flag == Flag::OnBehalf && STAFF_CONSENTS.is_match(m.as_str());
         // "On behalf of Dunmore Logistics Group": for an organisation.
         let for_an_organisation = |m: &regex::Match| {
             flag == Flag::OnBehalf
@@ -537,6 +541,7 @@ fn flags(
                 && !passing_mention(m)
                 && !our_own(m)
                 && !for_an_organisation(m)
+                && !staff_consents(m)
         });
         if let Some(m) = found {
             out.insert(flag);
@@ -1162,6 +1167,19 @@ mod tests {
             let (_, flags) = flags_of("A problem", body);
             assert!(flags.contains(&Flag::Safeguarding), "{body}: {flags:?}");
         }
+        // Everyday complaints with the same words (the cues'; the learned
+        // layer weighs its own words apart).
+        for body in [
+            "The resit fee you charge is extortionate and nobody told me about it. I want it refunded.",
+            "They know my address because I updated it, yet the certificate went to the old one. I want it resent.",
+            "If I don't pay the resit fee they will not book my exam, which nobody told me at enrolment.",
+            "Nobody checked that my coursework had been uploaded and now it is lost. I want this put right.",
+            "We were walking around the campus lost because nobody told us the room had changed. Very poor.",
+            "My instructor booked me on the motorway lesson but I don't trust myself to drive on the motorway yet and asked to wait. He refused.",
+        ] {
+            let (_, flags) = flags_of("My course", body);
+            assert!(!flags.contains(&Flag::Safeguarding), "{body}: {flags:?}");
+        }
     }
 
     /// Who writes, unnamed writers and a partner's teaching are recorded
@@ -1185,6 +1203,14 @@ mod tests {
             "I do my maths sessions at Valleys Skills Partnership in Pontypridd and the tutor there is brilliant. I passed! Please thank her.",
         );
         assert!(flags.contains(&Flag::Subcontractor), "{flags:?}");
+        // Learners writing for themselves, and a colleague's leave.
+        for body in [
+            "I'm a support worker at a care home and I'm doing my Level 3 with you. My assessor has not visited since June and I want to know why.",
+            "My line manager is happy for me to raise this: my coach has cancelled four reviews and I want it sorted.",
+        ] {
+            let (_, flags) = flags_of("My apprenticeship", body);
+            assert!(!flags.contains(&Flag::OnBehalf), "{body}: {flags:?}");
+        }
         let (_, flags) = flags_of(
             "Research request",
             "I am a student researching apprenticeships. Would your learners fill in my survey? All responses will be anonymous.",

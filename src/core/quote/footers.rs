@@ -90,6 +90,12 @@ static BANNER_TOPIC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)outside|external|extern|extérieur|exterior|außerhalb|fuera|fora\s+d|spoza|tu allan|buiten|esterno|din afara|links?|attachments?|pièces jointes|anhänge|adjuntos|anexos|allegati|załącznik|atodiad|bijlagen|sender|expéditeur|absender|remitente|don't often get email").expect("static regex")
 });
 
+/// What a gateway's banner warns about, besides the outside itself.
+static GATEWAY_WARNING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(links?|attachments?|caution|cautious|careful|phishing|suspicious|verify|sender|outside (of )?(the|our|your) organi[sz]ation)\b")
+        .expect("static regex")
+});
+
 /// A mailing list's footer: "list mailing list", its listinfo address,
 /// Google Groups' "You received this message because…".
 static MAILING_LIST: LazyLock<Regex> = LazyLock::new(|| {
@@ -142,6 +148,15 @@ pub(super) fn banner_len(lines: &[&str]) -> usize {
     if !bare && (!BANNER_TOPIC.is_match(&para) || para.len() > 600) {
         return 0;
     }
+    // "External - …" opens a sentence as readily as a gateway's banner:
+    // with a dash, the paragraph must speak of what a gateway warns about
+    // besides the word "external" itself.
+    let dashed = BANNER
+        .find(first)
+        .is_some_and(|m| m.as_str().trim_end().ends_with(['-', '–']));
+    if dashed && !GATEWAY_WARNING.is_match(&para) {
+        return 0;
+    }
     let after = lines[para_end..]
         .iter()
         .take_while(|l| l.trim().is_empty())
@@ -178,6 +193,19 @@ mod tests {
         ] {
             assert!(!is_device_footer(l), "{l}");
         }
+    }
+
+    #[test]
+    fn a_banner_with_a_dash_but_not_a_sentence_that_opens_with_external() {
+        let lines: Vec<&str> =
+            "** External email - be cautious with links and attachments. IT Service Desk **\n\nHello,\nText"
+                .lines()
+                .collect();
+        assert_eq!(banner_len(&lines), 2);
+        let lines: Vec<&str> = "External - the assessor you sent was external, not one of your own staff, and he never turned up.\nI would like Stage 2 please.\n\nJo"
+            .lines()
+            .collect();
+        assert_eq!(banner_len(&lines), 0);
     }
 
     #[test]

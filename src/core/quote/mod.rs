@@ -369,11 +369,15 @@ fn with_questions_answered(kept: &mut Vec<String>, answered: &[Answered]) {
         })
         .map(|(_, a)| a)
         .collect();
-    // A one-line `>` quote straight above its answer stays in the kept
-    // text as it is: it is an answered question too.
-    let inline = kept
-        .windows(2)
-        .filter(|w| w[0].trim_start().starts_with('>') && sentence(&w[1]))
+    // A one-line `>` quote that opens a paragraph, straight above its
+    // answer, stays in the kept text as it is: it is an answered question
+    // too. A quotation inside the writer's own sentence ("Your website
+    // says\n> resits are free\nso…") is not one.
+    let inline = (0..kept.len().saturating_sub(1))
+        .filter(|&i| {
+            let opens = i == 0 || kept[i - 1].trim().is_empty();
+            opens && kept[i].trim_start().starts_with('>') && sentence(&kept[i + 1])
+        })
         .count();
     if answers.is_empty() || answers.len() + inline < 2 {
         return;
@@ -558,6 +562,10 @@ mod tests {
             s.new,
             "> 1. When did you first raise it?\nIn my review on 12 October, and again.\n\n> 2. Have you appealed the grade?\nYes, I put in an appeal on 20 November.\n\nSophie"
         );
+        // One answer under the quote, and a quotation of the writer's own
+        // inside a sentence below: still bottom-posting.
+        let s = split("On Mon, 1 Jan 2026, X wrote:\n> What outcome would you like?\nA refund of the resit fee please.\n\nYour website says\n> resits are free for all apprentices\nso I should never have been charged at all.");
+        assert!(s.new.starts_with("A refund"), "{}", s.new);
         // One answer under the quote: bottom-posting, no question kept.
         let s = split("On Mon, 1 Jan 2026, X wrote:\n> Can you tell me the date?\n\nIt was on the 3rd of March.");
         assert_eq!(s.new, "It was on the 3rd of March.");
