@@ -193,7 +193,7 @@ pub fn mentions(text: &str, prefixes: &[String]) -> Vec<CaseRef> {
 /// canteen" and "it's happening again" open new complaints.
 static REFERS_BACK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b((further|following) (to |up on |up )?my (complaint|email|e-mail|message|letter) (of|from|last|about|on|dated|to you)|following up (on )?my complaint|my complaint (from|of) (last|yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d)|i (sent|made|lodged|submitted|put in) (a|my|in a) complaint (last|on|yesterday|earlier|a (few|couple of) (days|weeks))|(writing|emailing) (again|once more) about my complaint|it'?s \w+ again,? (i|about my)|i forgot to (say|mention|add|tell you) in my (complaint|email|message)|as i said in my (email|e-mail|message|complaint|letter)|(i|we) (got|received|had) your (letter|response|reply|answer|outcome|decision) (about|to|on|yesterday|today|this)|(your|the) (letter|response|reply|answer|outcome|decision) (about|to|on) my complaint|(ysgrifennu|e-bostio|cysylltu) eto (am|ynglŷn â) fy nghwyn)\b",
+        r"(?i)\b((further|following) (to |up on |up )?my (complaint|email|e-mail|message|letter) (of|from|last|about|on|dated|to you)|following up (on )?my complaint|my complaint (from|of) (last|yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d)|i (sent|made|lodged|submitted|put in) (a|my|in a) complaint (last|on|yesterday|earlier|a (few|couple of) (days|weeks))|(writing|emailing) (again|once more) about my complaint|it'?s \w+ again,? (i|about my)|i forgot to (say|mention|add|tell you) in my (complaint|email|message)|as i said in my (email|e-mail|message|complaint|letter)|(i|we) (got|received|had) your (letter|response|reply|answer|outcome|decision) (about|to|on|yesterday|today|this)|(your|the) (letter|response|reply|answer|outcome|decision) (about|to|on) my complaint|(ysgrifennu|e-bostio|cysylltu) eto (am|ynglŷn â) fy nghwyn|i (sent|made|lodged|submitted|put in) (a|my|in a) complaint (about |around |roughly )?(a (few|couple of)|two|three|four|\d+) (days|weeks) ago|(had|got|received) (a|an|your) (letter|email|e-mail|reply|response) from \w+( \w+)? (\w+ ){0,3}about my complaint|(spoke|talked|spoken) (to|with) [^.]{0,60}\babout my complaint|you asked (me )?(on the phone|when we spoke|this morning|yesterday|earlier))\b",
     )
     .expect("static regex")
 });
@@ -203,9 +203,18 @@ static REFERS_BACK: LazyLock<Regex> = LazyLock::new(|| {
 /// may then belong to the one recent case of its sender (ingest decides).
 pub fn refers_back(new_text: &str) -> Option<String> {
     REFERS_BACK
-        .find(new_text)
+        .find_iter(new_text)
+        .find(|m| !SPOKE_TO_SOMEONE_ELSE.is_match(m.as_str()))
         .map(|m| m.as_str().trim().to_string())
 }
+
+/// "I spoke to my tutor about my complaint": the writer's own first step,
+/// not a conversation with us about the case (that names the handler or
+/// "you").
+static SPOKE_TO_SOMEONE_ELSE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(spoke|talked|spoken) (to|with) (my|a|an|the|our|his|her|their) ")
+        .expect("static regex")
+});
 
 /// Every case a message mentions, subject first, then its newly written
 /// text (not the quoted history, which may name other cases), without the
@@ -357,6 +366,10 @@ mod tests {
             "I forgot to say in my complaint that it happened twice.",
             "I got your letter yesterday and it does not mention the fees.",
             "Rwy'n ysgrifennu eto am fy nghwyn.",
+            "I made a complaint about two weeks ago about my assessor.",
+            "I had a letter from Rhian Morgan on Tuesday about my complaint.",
+            "I spoke to Marcus Bell on the telephone on 4 December about my complaint.",
+            "You asked me on the phone this morning for my manager's details.",
         ] {
             assert!(refers_back(t).is_some(), "{t}");
         }
@@ -370,6 +383,8 @@ mod tests {
             "The email I got from the assessor was rude.",
             "I raised a concern with my tutor in September.",
             "Dyma fy nghwyn am y cwrs.",
+            "I spoke to my tutor about my complaint before writing this one.",
+            "I had a letter from the bank about my loan.",
         ] {
             assert!(refers_back(t).is_none(), "{t}");
         }

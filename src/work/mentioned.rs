@@ -110,9 +110,11 @@ pub(crate) async fn mentioned(
     // No case found, no reference, but "further to my complaint of
     // Monday", "I sent a complaint last week": the one complaint its sender
     // made recently. Never for a form's relay (it carries whatever address
-    // was typed), and only when the message raises no flag the case lacks:
-    // a new safeguarding concern written as "further to my complaint" opens
-    // its own case, alerted. With two or more recent complaints, or none,
+    // was typed), and only when the message raises no hazard the case
+    // lacks: a new safeguarding concern written as "further to my
+    // complaint" opens its own case, alerted. (Who writes or whom it is
+    // about, "my son's apprenticeship", "Marcus Bell", is no new matter.)
+    // With two or more recent complaints, or none,
     // nothing is guessed. When the sender's own domain's server does not
     // vouch for the From address, anyone could have written it: it joins
     // the case to be seen there (a second case and a second
@@ -121,7 +123,12 @@ pub(crate) async fn mentioned(
         if let Some(words) = threading::refers_back(new_text) {
             let since = now - Duration::days(RECENT_DAYS);
             let mut recent = Store::recent_cases_of(tx, sender, since, 2).await?;
-            if recent.len() == 1 && flags.is_subset(&recent[0].flags) {
+            let new_hazard = |c: &case::Case| {
+                flags.iter().any(|f| {
+                    matches!(f, Flag::Safeguarding | Flag::HealthSafety) && !c.flags.contains(f)
+                })
+            };
+            if recent.len() == 1 && !new_hazard(&recent[0]) {
                 let c = recent.remove(0);
                 m.by_sender = Some(BySender {
                     case: c.reference.clone(),

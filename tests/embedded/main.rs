@@ -5,6 +5,7 @@ mod harness;
 
 mod alerts;
 mod batches;
+mod blind_complainants;
 mod blind_handlers;
 mod browser;
 mod crash;
