@@ -11,6 +11,7 @@ mod lexicon;
 mod score;
 
 use super::kind::{Flag, Kind};
+use super::lean_regex::Match;
 use super::learned;
 use super::mail::InboundMail;
 use super::quote::{self, HistoryKind};
@@ -487,7 +488,7 @@ fn flags(
         // module", "health and safety quiz").
         // The word "safeguarding" alone outside a complaint (a job
         // application, thanks to the team) with no worry beside it.
-        let passing_mention = |m: &regex::Match| {
+        let passing_mention = |m: &Match| {
             flag == Flag::Safeguarding
                 && kind != Kind::Complaint
                 && !triage
@@ -496,11 +497,10 @@ fn flags(
         };
         // Training "held at the ALS training centre", written to ALS, is
         // the organisation's own.
-        let our_own = |m: &regex::Match| {
-            flag == Flag::Subcontractor && names_us(m.as_str(), &hints.own_addresses)
-        };
+        let our_own =
+            |m: &Match| flag == Flag::Subcontractor && names_us(m.as_str(), &hints.own_addresses);
         // "On behalf of Dunmore Logistics Group": for an organisation.
-        let for_an_organisation = |m: &regex::Match| {
+        let for_an_organisation = |m: &Match| {
             flag == Flag::OnBehalf
                 && m.as_str().trim() == "on behalf of"
                 && ORGANISATION_AFTER.is_match(&text[m.end()..])
