@@ -68,7 +68,7 @@ type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>
 
 enum Engine {
     /// Forward automata only (every pattern that cannot match empty).
-    Lean(Lean),
+    Lean(Box<Lean>),
     /// The regex crate's own engine, for a pattern that can match empty.
     Full(meta::Regex),
 }
@@ -132,7 +132,7 @@ impl Regex {
         let engine = if nfa.has_empty() {
             Engine::Full(full(&lean)?)
         } else {
-            Engine::Lean(Lean::new(&hir, nfa)?)
+            Engine::Lean(Box::new(Lean::new(&hir, nfa)?))
         };
         let pool = match &engine {
             Engine::Lean(lean) => {
@@ -304,8 +304,9 @@ impl Lean {
         // match of these patterns is never empty, so it starts before `end`
         // and on a character boundary.
         let haystack = input.haystack();
-        for start in input.start()..end {
-            if is_continuation(haystack[start]) {
+        let starts = (input.start()..end).zip(&haystack[input.start()..end]);
+        for (start, &byte) in starts {
+            if is_continuation(byte) {
                 continue;
             }
             let anchored = input
