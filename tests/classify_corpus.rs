@@ -751,12 +751,16 @@ fn holds(fl: Floor) {
 }
 
 /// The held-out batch triage-12 (160 messages written blind in the fourth
-/// session, never tuned on): a floor at its figures after the sixth
+/// session, never tuned on): a floor at its figures after the seventh
 /// session (`tests/data/blind/README.md`). Flags fell from 84 to 82 of 99
 /// and safeguarding from 19 to 18 of 21 when triage-14 joined the model's
 /// corpora (with the safeguarding threshold at 0.35, chosen on
 /// cross-validation), while the other held-out batches gained (triage-6
-/// flags 0.745 to 0.766, triage-15 0.711 to 0.737).
+/// flags 0.745 to 0.766, triage-15 0.711 to 0.737). In the seventh session
+/// the new cues took flags to 84, and triage-16 joining the corpora to 85
+/// of 99 while safeguarding fell from 18 to 17 of 21; on triage-15 the same
+/// retraining took safeguarding from 15 to 16 of 16 and flags from 0.776
+/// to 0.816.
 #[test]
 fn held_out_triage_12_does_not_regress() {
     holds(Floor {
@@ -764,8 +768,8 @@ fn held_out_triage_12_does_not_regress() {
         messages: 160,
         macro_f1: 0.92,
         complaints: 99,
-        flags: 0.82,
-        safeguarding: 18,
+        flags: 0.85,
+        safeguarding: 17,
     });
 }
 
@@ -800,16 +804,33 @@ fn triage_14_stays_classified() {
 }
 
 /// The held-out batch triage-15 (160 messages written blind in the sixth
-/// session, never tuned on): a floor at its figures at the end of that
-/// session (`tests/data/blind/README.md`).
+/// session, never tuned on): a floor at its figures at the end of the
+/// seventh (`tests/data/blind/README.md`). Its macro-F1 went from 0.957 to
+/// 0.949 when triage-16 joined the model's corpora, while its flags went
+/// from 0.776 to 0.816 and safeguarding from 15 to 16 of 16.
 #[test]
 fn held_out_triage_15_does_not_regress() {
     holds(Floor {
         batch: "triage-15",
         messages: 160,
+        macro_f1: 0.94,
+        complaints: 60,
+        flags: 0.81,
+        safeguarding: 16,
+    });
+}
+
+/// The batch triage-16 (160 messages written blind in the seventh session,
+/// measured before it was tuned on, then added to the training corpora):
+/// a floor at its training figures.
+#[test]
+fn triage_16_stays_classified() {
+    holds(Floor {
+        batch: "triage-16",
+        messages: 160,
         macro_f1: 0.95,
         complaints: 60,
-        flags: 0.73,
-        safeguarding: 15,
+        flags: 0.96,
+        safeguarding: 16,
     });
 }

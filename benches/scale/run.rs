@@ -104,6 +104,9 @@ pub struct Figures {
     pub report: Run,
 }
 
+/// The lesson recorded on every other closed complaint.
+const LESSON: &str = "Tell learners about timetable changes a week ahead";
+
 /// A deterministic 64-bit mix of `x` (splitmix64), so the same `n` always
 /// gives the same database.
 fn mix(mut x: u64) -> u64 {
@@ -466,7 +469,7 @@ async fn make_case(
             ConsentStatus::NotNeeded
         },
         lessons: (state == State::Closed && kind == Kind::Complaint && r.is_multiple_of(2))
-            .then(|| "Tell learners about timetable changes a week ahead".to_string()),
+            .then(|| LESSON.to_string()),
         share_permission: (kind == Kind::Compliment && state == State::Closed)
             .then_some((r >> 44).is_multiple_of(3)),
         resume_state: None,
@@ -884,6 +887,30 @@ pub async fn figures(n: usize, cache_dir: &Path, work: &Path) -> Figures {
     let html = std::fs::read_to_string(report.stdout.trim()).expect("the report's HTML");
     let tile = format!("<b>{}</b>Cases received", expected.report_received);
     assert!(html.contains(&tile), "the report does not say {tile:?}");
+    // And it lists every lesson of the year's cases, as many as their JSON
+    // (the truth the register is copied from) holds.
+    let lessons: i64 = {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .expect("open database");
+        let n = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM cases WHERE data ->> '$.lessons' IS NOT NULL
+             AND kind NOT IN ('auto_reply', 'bounce', 'bulk') AND opened_day >= ? AND opened_day <= ?",
+        )
+        .bind(REPORT_FROM)
+        .bind(REPORT_TO)
+        .fetch_one(&pool)
+        .await
+        .expect("lessons");
+        pool.close().await;
+        n
+    };
+    assert!(lessons > 0, "the year has lessons");
+    assert_eq!(
+        html.matches(LESSON).count() as i64,
+        lessons,
+        "the report's lessons register"
+    );
     Figures {
         cases: n,
         build_seconds,

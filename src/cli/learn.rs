@@ -16,7 +16,7 @@ use std::sync::Arc;
 use strum::IntoEnumIterator;
 
 /// The labelled corpora in the repository, used when `--corpus` is not given.
-pub const DEFAULT_CORPORA: [&str; 15] = [
+pub const DEFAULT_CORPORA: [&str; 16] = [
     "tests/data/classify",
     "tests/data/shared-corpus",
     "tests/data/blind/triage-1",
@@ -31,6 +31,7 @@ pub const DEFAULT_CORPORA: [&str; 15] = [
     "tests/data/blind/triage-11",
     "tests/data/blind/triage-13",
     "tests/data/blind/triage-14",
+    "tests/data/blind/triage-16",
     "tests/data/train",
 ];
 

@@ -11,7 +11,7 @@
 
 use super::intent_cues::folded;
 use super::intent_cues::{
-    CueKind, CONDITION_NEXT, COURTESY_THANKS, CUES, DOUBT, HEADER_LINE, HYPOTHETICAL,
+    CueKind, ACCEPTS, CONDITION_NEXT, COURTESY_THANKS, CUES, DOUBT, HEADER_LINE, HYPOTHETICAL,
     NEGATED_REQUEST, PROCEDURE_QUESTION, QUOTATION, SETTLED, SIGN_OFF,
 };
 use super::text::{fold_accents, normalise};
@@ -129,6 +129,22 @@ static REPORTED: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Where a request to escalate goes, when it is the writer's own side
+/// ("I've had to escalate this internally to our Operations Director",
+/// "told the supervisor I'd escalate it with my manager"): the writer's
+/// organisation, not ours.
+static OUR_SIDE: LazyLock<Regex> = LazyLock::new(|| {
+    folded(
+        r"^\W*((\w+ ){0,3}(internally|in-house|on our side|at our end)\b|(\w+ ){0,2}(with|to) (my|our) (own )?(\w+ )?(manager|boss|director|supervisor|line manager|hr|team|union|mp|solicitor|board|head office)\b)",
+    )
+});
+
+/// [`ACCEPTS`], compiled to read a sentence.
+static ACCEPTED: LazyLock<Regex> = LazyLock::new(|| folded(ACCEPTS));
+
+/// The thanks cue's words when they only say something is fine.
+static FINE: LazyLock<Regex> = LazyLock::new(|| folded(r"\bfine\b"));
+
 static SENTENCE_END: LazyLock<Regex> = LazyLock::new(|| folded(r"[.!?;\n。！？؟۔]+"));
 
 /// The words a cue matched, short enough for a record line.
@@ -207,6 +223,7 @@ fn not_asked(kind: CueKind, s: &Said, m: &Match<'_>) -> bool {
                 || (s.question && PROCEDURE_QUESTION.is_match(before))
                 || (PAST_DEED.is_match(m.as_str()) && DOER.is_match(before))
                 || OF_THE_COURSE.is_match(after)
+                || OUR_SIDE.is_match(after)
         }
         // "I won't be taking it further if…" settles nothing yet.
         CueKind::Thanks => m.as_str().contains("further") && CONDITION_NEXT.is_match(after),
@@ -252,10 +269,15 @@ fn sentences_of(text: &str) -> Vec<Said> {
 /// requests (to take it further, to withdraw) that are negated or
 /// hypothetical in their own sentence.
 fn find(kind: CueKind, sentences: &[Said]) -> Option<String> {
+    find_where(kind, sentences, |_| true)
+}
+
+/// [`find`], keeping only matches whose words pass `keep`.
+fn find_where(kind: CueKind, sentences: &[Said], keep: impl Fn(&str) -> bool) -> Option<String> {
     for cue in CUES.iter().filter(|c| c.kind == kind) {
         for s in sentences {
             if let Some(m) = cue.re.find(&s.text) {
-                if not_asked(kind, s, &m) {
+                if not_asked(kind, s, &m) || !keep(m.as_str()) {
                     continue;
                 }
                 return Some(format!("{} ({})", cue.name, quoted(m.as_str())));
@@ -383,8 +405,13 @@ pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
     // still not happy with the way he spoke to me" describes what happened.
     // Only a request to take it further is read as one (and goes to the
     // handler: there is nothing to escalate from yet).
+    // "I'm not happy it took a complaint… But I accept what you've said":
+    // unhappiness with what happened, beside words that accept the
+    // response, asks for nothing; only a request in so many words does.
+    let accepted = || sentences.iter().any(|s| ACCEPTED.is_match(&s.text));
     if let Some(why) = find(CueKind::Escalate, &sentences)
-        .filter(|why| ctx.responded || why.starts_with("asks to take it further"))
+        .filter(|why| ctx.responded || why.starts_with("asks"))
+        .filter(|why| why.starts_with("asks") || !accepted())
     {
         return reading(ReplyIntent::Escalate, why);
     }
@@ -403,7 +430,12 @@ pub fn read_reply(text: &str, ctx: &ReplyContext) -> Reading {
         set_aside = courtesy_set_aside(&sentences);
         &set_aside
     };
-    if let Some(why) = find(CueKind::Thanks, thanked) {
+    // Before the response, "yes, that's fine" agrees with a handler's
+    // question: it is part of an answer, not thanks for an outcome.
+    let thanks = find_where(CueKind::Thanks, thanked, |words| {
+        ctx.responded || !FINE.is_match(words)
+    });
+    if let Some(why) = thanks {
         // Thanks with a doubt or a question beside it is not plain satisfaction.
         return match doubt(&sentences) {
             Some(d) if ctx.responded => reading(
@@ -997,5 +1029,78 @@ mod tests {
             let r = read_reply(t, &AFTER);
             assert_ne!(r.intent, ReplyIntent::Escalate, "{t}: {}", r.reason);
         }
+    }
+
+    /// Requests worded as someone else deciding, and their look-alikes: the
+    /// writer's own side escalating, unhappiness beside acceptance (written
+    /// for this test, in the shapes of the tenth blind batch).
+    #[test]
+    fn someone_else_to_decide_and_its_look_alikes() {
+        for t in [
+            "I would like the Director to see this, please.",
+            "Can this go further please? I'd like someone else to review it.",
+            "We would like this passed up to your Quality team as your procedure allows.",
+            "With respect, I don't think you should be the one deciding this.",
+            "Hoffwn i rywun uwch na chi edrych ar hyn, os gwelwch yn dda.",
+            "Aș vrea ca altcineva, cu funcție mai mare, să se uite la plângerea mea.",
+        ] {
+            let r = read_reply(t, &AFTER);
+            assert_eq!(r.intent, ReplyIntent::Escalate, "{t}: {}", r.reason);
+        }
+        let r = read_reply(
+            "The three apprentices are named below. I've had to escalate this internally to our Operations Director, but that's on our side.",
+            &BEFORE,
+        );
+        assert_eq!(r.intent, ReplyIntent::Answer, "{}", r.reason);
+        let r = read_reply(
+            "It was the Tuesday. I told the supervisor I'd escalate it with my manager, which I did.",
+            &BEFORE,
+        );
+        assert_eq!(r.intent, ReplyIntent::Answer, "{}", r.reason);
+        let r = read_reply(
+            "I'm not happy that it took a formal complaint to get anyone to listen. But I accept what you've said. There's no need to escalate this any further.",
+            &AFTER,
+        );
+        assert_eq!(r.intent, ReplyIntent::Thanks, "{}", r.reason);
+        // Accepting part of it while asking in so many words still asks.
+        let r = read_reply(
+            "I accept the apology. I still want this taken to Stage 2.",
+            &AFTER,
+        );
+        assert_eq!(r.intent, ReplyIntent::Escalate, "{}", r.reason);
+    }
+
+    /// Withdrawals, news, new matters and answers in shapes the cues did
+    /// not read before (written for this test).
+    #[test]
+    fn withdrawals_chases_new_matters_and_answers_of_the_tenth_batch() {
+        for t in [
+            "I've decided to withdraw my appeal. I've been offered a place elsewhere.",
+            "Finalement, je voudrais retirer ma plainte.",
+            "Honestly I'd rather leave it now. Can we just close it?",
+        ] {
+            let r = read_reply(t, &BEFORE);
+            assert_eq!(r.intent, ReplyIntent::Withdraw, "{t}: {}", r.reason);
+        }
+        let r = read_reply(
+            "He said he would write within a week. I have not received anything. Could somebody let me know where things are, please.",
+            &BEFORE,
+        );
+        assert_eq!(r.intent, ReplyIntent::Chase, "{}", r.reason);
+        let r = read_reply(
+            "I'll send the dates tomorrow. It's not about my complaint but I need to tell someone what a girl in my group told me.",
+            &BEFORE,
+        );
+        assert_eq!(r.intent, ReplyIntent::NewMatter, "{}", r.reason);
+        for t in [
+            "Yes that's fine, her name is Joanne Price.",
+            "No, I don't want to appeal the grade. I passed, that's fine.",
+            "Thank you for explaining. I have attached the consent form my grandson has signed.",
+        ] {
+            let r = read_reply(t, &BEFORE);
+            assert_eq!(r.intent, ReplyIntent::Answer, "{t}: {}", r.reason);
+        }
+        let r = read_reply("Labai ačiū už atsakymą. Viskas gerai.", &AFTER);
+        assert_eq!(r.intent, ReplyIntent::Thanks, "{}", r.reason);
     }
 }

@@ -100,7 +100,7 @@ static DSN_STRUCTURE: LazyLock<Regex> = LazyLock::new(|| {
 /// In English and in the languages our users' correspondents write, matched
 /// on the opening with accents removed.
 static OOO_OPENING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\W*((thank you for your (e-?mail|message)|thanks for your (e-?mail|message)|diolch am eich (e-?bost|neges)|dziekuje za (wiadomosc|e-?mail)|gracias por su (correo|mensaje)|obrigad[oa] pel[ao] (sua )?(mensagem|e-?mail)|va multumesc pentru (mesaj|e-?mail))[.!,]?\s*)?((i am|i'm|i will be|i'll be)\s+(currently\s+|now\s+)?(out of (the )?office|away from (the |my )?(office|desk|e-?mail)|on (annual |parental |maternity |paternity |sick )?leave|on holiday|on vacation|travell?ing|not in the office|working away)\b|(rydw i|rwyf i?|dw i|byddaf)\s*(allan o'?r swyddfa|ar wyliau|i ffwrdd|ar absenoldeb)|(obecnie )?(jestem|bede) (poza biurem|na urlopie|nieobecn\w*)|(actualmente )?(estoy|estare|me encuentro) (fuera de la oficina|de vacaciones|ausente)|(estou|estarei|encontro-me) (fora do escritorio|de ferias|ausente)|(sunt|voi fi) (in concediu|plecat\w* din birou|absent\w*)|je suis (actuellement )?absent|ich bin (derzeit |bis |nicht im buro|abwesend)|(the |our )?(office|shop|team|business|practice) (is|are|will be) (now )?(closed|shut) (until|for the|over the|from \d)\b)")
+    Regex::new(r"(?i)^\W*((thank you for your (e-?mail|message)|thanks for your (e-?mail|message)|diolch am eich (e-?bost|neges)|dziekuje za (wiadomosc|e-?mail)|gracias por su (correo|mensaje)|obrigad[oa] pel[ao] (sua )?(mensagem|e-?mail)|va multumesc pentru (mesaj|e-?mail))[.!,]?\s*)?((i am|i'm|i will be|i'll be)\s+(currently\s+|now\s+)?(out of (the )?office|away from (the |my )?(office|desk|e-?mail)|on (annual |parental |maternity |paternity |sick )?leave|on holiday|on vacation|travell?ing|not in the office|working away|out on site|out of the country|at a conference)\b|(rydw i|rwyf i?|dw i|byddaf)\s*(allan o'?r swyddfa|ar wyliau|i ffwrdd|ar absenoldeb)|(obecnie )?(jestem|bede) (poza biurem|na urlopie|nieobecn\w*)|(actualmente )?(estoy|estare|me encuentro) (fuera de la oficina|de vacaciones|ausente)|(estou|estarei|encontro-me) (fora do escritorio|de ferias|ausente)|(sunt|voi fi) (in concediu|plecat\w* din birou|absent\w*)|je suis (actuellement )?absent|ich bin (derzeit |bis |nicht im buro|abwesend)|(the |our )?(office|shop|team|business|practice) (is|are|will be) (now )?(closed|shut) (until|for the|over the|from \d)\b)")
         .expect("static regex")
 });
 static OOO_DETAIL: LazyLock<Regex> = LazyLock::new(|| {
@@ -724,6 +724,13 @@ mod tests {
             "Sheds <office@sheds.test>",
             "Out of Office",
             "Hi,\nThanks for your email. The office is closed until Monday 9th November. For orders please ring Dai.",
+        )
+        .expect("screened");
+        assert_eq!(s.kind, Kind::AutoReply);
+        let s = with_body(
+            "Gethin <gethin@sparks.test>",
+            "Out of Office",
+            "Hi,\n\nThanks for your email. I'm out on site until Thursday 3 December with very little signal so replies will be slow.\n\nFor anything urgent please ring the office.",
         )
         .expect("screened");
         assert_eq!(s.kind, Kind::AutoReply);

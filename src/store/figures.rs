@@ -1,6 +1,8 @@
 //! The performance figures of a period (issue 17): counted in SQL from
-//! indexes (cases by `opened_at`, deadlines met by `met_at`, live deadlines
-//! by `due`), never by loading every case, and handed to the pure core
+//! indexes (the counts per local day of 0260 for the cases received, their
+//! flags, outcomes and surveys and the deadlines met; the record tables of
+//! 0200 for the rarer records and the lessons; live deadlines by `due`),
+//! never by loading every case, and handed to the pure core
 //! (`core::report`) as plain counts. The digest, `complaintd report` (HTML,
 //! CSV, JSON, the Ombudsman's fields) and the tests all read the figures
 //! through these functions, so the same figure is the same everywhere.
@@ -87,23 +89,21 @@ pub(super) mod sql {
     }
 
     /// The cases received on [from, to) per local day by kind, stage,
-    /// state, language and mailbox: groups in the order of the
-    /// `cases_received` index (no sorting of a year's cases), summed over
-    /// the days by the caller into the period and each of its parts.
+    /// state, language and mailbox: the rows of `count_received` (0260),
+    /// one per group, however many cases each counts; summed over the days
+    /// by the caller into the period and each of its parts.
     pub fn received(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
         let mut q = QueryBuilder::new(format!(
-            "{p}SELECT opened_day, kind, stage, state, COALESCE(language, 'unknown'), \
-             COALESCE(source, 'unknown'), COUNT(*)"
+            "{p}SELECT opened_day, kind, stage, state, language, source, n"
         ));
-        received_on(&mut q, "cases", from, to);
-        q.push(" GROUP BY opened_day, kind, stage, state, language, source");
+        received_on(&mut q, "count_received", from, to);
         q
     }
 
     /// Received per local day (the weekly series).
     pub fn received_days(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!("{p}SELECT opened_day, COUNT(*)"));
-        received_on(&mut q, "cases", from, to);
+        let mut q = QueryBuilder::new(format!("{p}SELECT opened_day, SUM(n)"));
+        received_on(&mut q, "count_received", from, to);
         q.push(" GROUP BY opened_day ORDER BY opened_day");
         q
     }
@@ -111,16 +111,15 @@ pub(super) mod sql {
     /// Complaints received per local day by flag (a case with two flags
     /// counts under each).
     pub fn by_flag(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!("{p}SELECT opened_day, flag, COUNT(*)"));
-        received_on(&mut q, "case_flags", from, to);
+        let mut q = QueryBuilder::new(format!("{p}SELECT opened_day, flag, n"));
+        received_on(&mut q, "count_flags", from, to);
         q.push(" AND kind = ").push_bind(Kind::Complaint);
-        q.push(" GROUP BY opened_day, kind, flag");
         q
     }
 
     /// Deadlines met on the local days [from, to), by type, stage, the
-    /// local days of start and meeting and on time: the groups are the
-    /// order of the `deadlines_met_day` index.
+    /// local days of start and meeting and on time: the rows of
+    /// `count_met` (0260), one per group.
     pub fn met(
         p: &str,
         from: NaiveDate,
@@ -128,13 +127,11 @@ pub(super) mod sql {
         kind: Option<DeadlineKind>,
     ) -> QueryBuilder<Sqlite> {
         let mut q = QueryBuilder::new(format!(
-            "{p}SELECT kind, stage, start_day, met_day, on_time, COUNT(*) FROM deadlines_met WHERE met_day >= "
+            "{p}SELECT kind, stage, start_day, met_day, on_time, n FROM count_met WHERE met_day >= "
         ));
         q.push_bind(from).push(" AND met_day < ").push_bind(to);
-        q.push(" GROUP BY met_day, kind, stage, start_day, on_time");
-        // After grouping, so the groups still follow the index.
         if let Some(k) = kind {
-            q.push(" HAVING kind = ").push_bind(k);
+            q.push(" AND kind = ").push_bind(k);
         }
         q
     }
@@ -190,11 +187,11 @@ pub(super) mod sql {
         q
     }
 
-    /// Outcomes sent per local day by stage and outcome, in index order.
+    /// Outcomes sent per local day by stage and outcome: the rows of
+    /// `count_outcomes` (0260).
     pub fn outcomes(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!("{p}SELECT opened_day, stage, outcome, COUNT(*)"));
-        received_on(&mut q, "case_outcomes", from, to);
-        q.push(" GROUP BY opened_day, kind, stage, outcome");
+        let mut q = QueryBuilder::new(format!("{p}SELECT opened_day, stage, outcome, n"));
+        received_on(&mut q, "count_outcomes", from, to);
         q
     }
 
@@ -227,22 +224,30 @@ pub(super) mod sql {
     }
 
     /// The survey per local day: sent, answered, satisfied or not, scored
-    /// and the sum of the scores (a mean is summed over days as sum and count).
+    /// and the sum of the scores (a mean is summed over days as sum and
+    /// count), from `count_surveys` (0260), a row per day and kind.
     pub fn survey(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
         let mut q = QueryBuilder::new(format!(
-            "{p}SELECT opened_day, COUNT(sent_at), COUNT(answered_at), COALESCE(SUM(satisfied = 1), 0), \
-             COALESCE(SUM(satisfied = 0), 0), COUNT(score), COALESCE(SUM(score), 0)"
+            "{p}SELECT opened_day, SUM(sent), SUM(answered), SUM(satisfied), SUM(not_satisfied), \
+             SUM(scored), SUM(score_sum)"
         ));
-        received_on(&mut q, "case_surveys", from, to);
+        received_on(&mut q, "count_surveys", from, to);
         q.push(" GROUP BY opened_day");
         q
     }
 
-    /// The lessons register, in the order of its index.
+    /// The lessons register, a row per local day in the order of its
+    /// index, each holding that day's lessons as one JSON array of
+    /// `[case_ref, opened_at, closed_at, lesson]`: a year at a million
+    /// cases is 100,000 lessons, and handing each to the reading task as a
+    /// row of its own cost more than reading them (an allocation, a lock
+    /// and a channel per row).
     pub fn lessons(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!("{p}SELECT case_ref, opened_at, closed_at, lesson"));
+        let mut q = QueryBuilder::new(format!(
+            "{p}SELECT json_group_array(json_array(case_ref, opened_at, closed_at, lesson))"
+        ));
         received_on(&mut q, "case_lessons", from, to);
-        q.push(" ORDER BY opened_day, opened_at, case_ref");
+        q.push(" GROUP BY opened_day ORDER BY opened_day");
         q
     }
 }
@@ -271,6 +276,38 @@ fn parse_name<T: std::str::FromStr>(
         column: column.to_string(),
         value,
     })
+}
+
+/// Add one day's lessons (a row of [`sql::lessons`]) to `out` in the
+/// register's order: received time, then reference.
+fn lessons_of_day(json: &str, out: &mut Vec<Lesson>) -> Result<(), StoreError> {
+    type Row = (String, String, Option<String>, String);
+    let mut rows: Vec<Row> = serde_json::from_str(json).map_err(|e| StoreError::UnknownValue {
+        table: "case_lessons",
+        column: "a day's lessons".into(),
+        value: e.to_string(),
+    })?;
+    let time = |column: &str, value: String| {
+        DateTime::parse_from_rfc3339(&value)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| StoreError::UnknownValue {
+                table: "case_lessons",
+                column: column.into(),
+                value,
+            })
+    };
+    // SQLite promises no order inside an aggregate; the index gives this
+    // one already (its key's text order), so the sort only checks it.
+    rows.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+    for (reference, opened_at, closed_at, lesson) in rows {
+        out.push(Lesson {
+            reference: parse_name("case_lessons", "case_ref", reference)?,
+            opened_at: time("opened_at", opened_at)?,
+            closed_at: closed_at.map(|t| time("closed_at", t)).transpose()?,
+            lesson,
+        });
+    }
+    Ok(())
 }
 
 /// Which of a period's figures [`Store::figures`] counts.
@@ -743,21 +780,13 @@ impl Store {
         let mut lessons = Vec::new();
         if scope == Scope::All {
             Self::records_in(c, split, &mut tallies).await?;
-            type LessonRow = (CaseRef, DateTime<Utc>, Option<DateTime<Utc>>, String);
-            let rows: Vec<LessonRow> = sql::lessons("", day0, day1)
-                .build_query_as()
+            let days: Vec<String> = sql::lessons("", day0, day1)
+                .build_query_scalar()
                 .fetch_all(&mut *c)
-                .await
-                .read_from("case_lessons")?;
-            lessons = rows
-                .into_iter()
-                .map(|(reference, opened_at, closed_at, lesson)| Lesson {
-                    reference,
-                    opened_at,
-                    closed_at,
-                    lesson,
-                })
-                .collect();
+                .await?;
+            for day in days {
+                lessons_of_day(&day, &mut lessons)?;
+            }
         }
         tx.commit().await?;
         Ok((tallies, lessons))

@@ -649,6 +649,31 @@ fn compliment_is_thanked_and_permission_recorded() {
     );
 }
 
+/// Praise of a partner college keeps its subcontractor flag but alerts
+/// nobody: the route's alert is for a concern. A hazard in praise still
+/// alerts.
+#[test]
+fn a_compliment_records_who_and_where_but_alerts_only_a_hazard() {
+    // provider-b tells its head of contracts at once of a subcontractor flag.
+    let w = World::new("provider-b");
+    let tr = w.open(
+        Kind::Compliment,
+        &[Flag::Subcontractor, Flag::OnBehalf],
+        "My son's tutor at the partner college is brilliant",
+        t("2026-11-23T10:00:00Z"),
+    );
+    assert!(tr.case.flags.contains(&Flag::Subcontractor));
+    assert!(sent(&tr, TemplateId::FlagAlert).is_none());
+    let tr = w.open(
+        Kind::Compliment,
+        &[Flag::Subcontractor, Flag::Safeguarding],
+        "Thank you for how the disclosure was handled",
+        t("2026-11-23T10:00:00Z"),
+    );
+    let m = sent(&tr, TemplateId::FlagAlert).expect("the safeguarding alert");
+    assert_eq!(m.vars.flag.as_deref(), Some("safeguarding"));
+}
+
 #[test]
 fn routing_by_flag_and_subject_of_the_complaint() {
     let w = World::new("provider-a");

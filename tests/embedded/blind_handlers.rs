@@ -1,11 +1,11 @@
 //! The blind reply sets' handler replies (`tests/data/blind/replies-1`,
-//! `-8` and `-9`, `labels.jsonl` rows with `role = handler`), each taken in
+//! `-8`, `-9` and `-10`, `labels.jsonl` rows with `role = handler`), each taken in
 //! by the real ingest on a case of its own: how many would reach the
 //! complainant as the formal stage response although the handler did not
 //! mean that (issue 13: the hidden suite found 4 of 5 internal notes sent
 //! that way). Proof of sender is the DKIM pass from their organisation's
 //! server, as configured staff: replies-1 carries it (`mx.provider.example`);
-//! replies-8 and -9 were written without one, so the organisation's own
+//! replies-8, -9 and -10 were written without one, so the organisation's own
 //! server's `Authentication-Results` line is put on top, as it would be.
 
 use crate::harness::*;
@@ -13,10 +13,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The batches, and whether their replies need the server's verdict added.
-const BATCHES: [(&str, bool); 3] = [
+const BATCHES: [(&str, bool); 4] = [
     ("tests/data/blind/replies-1", false),
     ("tests/data/blind/replies-8", true),
     ("tests/data/blind/replies-9", true),
+    ("tests/data/blind/replies-10", true),
 ];
 const COMPLAINANT: &str = "jo.learner@mail.test";
 

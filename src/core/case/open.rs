@@ -275,8 +275,16 @@ fn flag_alerts(out: &mut Out, ctx: &Ctx<'_>) {
 /// concern": nobody has confirmed it yet, and it is not waited on.
 fn flag_alerts_with_cues(out: &mut Out, ctx: &Ctx<'_>, reasons: &[String]) {
     let flags = out.case.flags.clone();
-    let possible = out.case.state == State::Triage || out.case.kind != Kind::Complaint;
+    let triage = out.case.state == State::Triage;
+    let possible = triage || out.case.kind != Kind::Complaint;
     for r in ctx.policy.routes_for(&flags) {
+        // Praise or an enquiry that says who writes or whose teaching it
+        // is about (a parent, a partner college) is recorded with the flag;
+        // only a hazard in it is worth an alert ("possible … concern").
+        let hazard = matches!(r.flag, Flag::Safeguarding | Flag::HealthSafety);
+        if possible && !triage && !hazard {
+            continue;
+        }
         if !r.notify.is_empty() {
             let prefix = format!("flag {}:", r.flag);
             let cue = reasons

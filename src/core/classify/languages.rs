@@ -88,7 +88,7 @@ const WELSH: Table = &[
     (
         F(Flag::Safeguarding),
         "describes a risk to someone's welfare",
-        r"\b(aflonyddu|cam-?drin|camdriniaeth|camfanteisio|hunan-?niweid\w*|hunanladdiad|radicaleiddio|eithafiaeth|ddim yn teimlo'?n ddiogel|bygwth|bygythiad|oedolyn agored i niwed|esgeulus\w*|trais|cyffwrdd yn amhriodol|negeseuon amhriodol|ofn arna|lloches)\b",
+        r"\b(aflonyddu|cam-?drin|camdriniaeth|camfanteisio|hunan-?niweid\w*|hunanladdiad|radicaleiddio|eithafiaeth|ddim yn teimlo'?n ddiogel|bygwth|bygythiad|oedolyn agored i niwed|esgeulus\w*|trais|cyffwrdd yn amhriodol|negeseuon amhriodol|ofn arna|lloches)\b|\bar (ei|eu) (ph|b)en (ei|eu) (hun|hunain)\b.{0,60}\b(tywyllwch|yn y nos|gyda'r nos)\b|\b(tywyllwch|yn y nos)\b.{0,60}\bar (ei|eu) (ph|b)en (ei|eu) (hun|hunain)\b",
     ),
     (
         F(Flag::HealthSafety),
@@ -103,7 +103,7 @@ const WELSH: Table = &[
     (
         F(Flag::OnBehalf),
         "writes on behalf of someone",
-        r"\b(ar ran (fy|ein|y dysgwr|fy mhrentis)|ysgrifennu ar ran|fy merch\b.{0,60}\b(yn|oed) (1[4-9])|fy mab\b.{0,60}\b(yn|oed) (1[4-9]))",
+        r"\b(ar ran (fy|ein|y dysgwr|fy mhrentis)|ysgrifennu ar ran|ar ei (rh|r)an\b|fy (merch|mab|wyres|wyr)\b.{0,60}\b(yn|oed|'n) (1[4-9]))",
     ),
     (
         F(Flag::AssessmentAppeal),

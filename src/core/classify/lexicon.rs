@@ -359,7 +359,7 @@ pub(super) static LOOK_ALIKE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 pub(super) static ANON_SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^\s*(a|an) (learner|apprentice|parent|student|worried \w+|concerned \w+|employee)\s*$")
+    Regex::new(r"(?m)^\s*((a|an) ((grateful|happy|thankful|frustrated|fed up|disappointed|unhappy|loyal|former|current|worried|concerned|angry) )?(learner|apprentice|parent|student|employee|employer|customer|mum|dad|member of staff)|(disgruntled|frustrated|fed up|angry|worried|concerned|unhappy|anonymous|name withheld) (of|from|in) \w+)[.!]*\s*$")
         .expect("static regex")
 });
 /// Phrases that carry a complaint cue's word without complaining: the
@@ -424,12 +424,22 @@ pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLo
         f(
             Flag::Safeguarding,
             "describes a risk of self-harm or suicide",
-            r"\b(end(ing)? (it all|(her|his|my|their) (own )?life)|(take|taking|took) (her|his|my|their) own life|(doesn'?t|don'?t|didn'?t|does not|do not) want to (be here|live|go on|be alive)|no point (in )?(going on|living|carrying on)|(don'?t|do not|can'?t|cannot) see the point (in|of) (being here|living|going on|carrying on|anything|it all)|(thought|thinking|think|thinks) about ending (it|things|my life|her life|his life)|(hurt|hurting|harm|harming|cut|cutting|kill|killing) (herself|himself|themselves|myself)|overdos\w*|mental health crisis|sectioned|(worried|frightened|scared) (she|he|they) (will|might|may) do something)\b",
+            r"\b(end(ing)? (it all|(her|his|my|their) (own )?life)|(take|taking|took) (her|his|my|their) own life|(doesn'?t|don'?t|didn'?t|does not|do not) want to (be here|live|go on|be alive)|no point (in )?(going on|living|carrying on)|(don'?t|do not|can'?t|cannot) (really |even )?see (the|any) point (in|of) (being here|living|going on|carrying on|anything|it all)|(don'?t|do not|can'?t|cannot) (really )?trust myself|(started|start|been|am|i'?m) (doing|cutting) (what|the things) i used to do\b|(thought|thinking|think|thinks) about ending (it|things|my life|her life|his life)|(hurt|hurting|harm|harming|cut|cutting|kill|killing) (herself|himself|themselves|myself)|overdos\w*|mental health crisis|sectioned|(worried|frightened|scared) (she|he|they) (will|might|may) do something)\b",
         ),
         f(
             Flag::Safeguarding,
             "describes an adult's unwanted attention, or a learner afraid",
             r"\b((stood|sat|sits|stands|standing|sitting) (really |very |too |so )?close (to|beside|next to) (me|her|him|them)|(put|puts|putting|placed|rested|had) (his|her|a) hands? on (my|her|his|their) (knee|leg|thigh|waist|bum|bottom|back|chest|hip)|touch(ed|es|ing) (me|her|him) (on|in|without)|add (him|her|them) on (snapchat|instagram|whatsapp|tiktok|facebook)|(asked|asks|asking) (me|her|him) (if|whether) (i|she|he) (had|have|has) a (boyfriend|girlfriend)|(don'?t|doesn'?t|do not|does not) want to be (on (my|her|his) own|alone) with (him|her|them)|please (don'?t|do not) tell (him|her|them) (i|she|he) (said|told)|(keeps?|kept|keeping) (her|him) (late|behind) (alone|on (her|his) own|after (everyone|the others|other staff))|insists? on (driving|taking|giving) (her|him) (home|a lift)|alone with (an? |the )?(\w+'s )?(husband|wife|son|boyfriend|older (man|men|woman|male)|adult man)|(frightened|scared|afraid|terrified) to (come|go) (back|in|into|to)|non-?molestation order|restraining order|injunction against|(abusive )?ex-?(partner|boyfriend|husband|girlfriend|wife)\b.{0,80}\b(waiting|turned up|followed|found out|outside)|((is|are|has been|have been|was|were|been) sleeping|sleeps) (rough|in (his|her|their) (car|van|tent))|(smel(t|ls|led|ling) (strongly )?of (alcohol|drink|booze)|(was|is|seemed|looked|appeared) (drunk|under the influence))\b.{0,100}\bdriv(e|es|ing|en) (the |a )?(minibus|van|learners|apprentices|students|us|them)\b|\bdriv(e|es|ing|en) (the |a )?(minibus|van|learners|apprentices|students|us|them)\b.{0,100}\b(smel(t|ls|led|ling) (strongly )?of (alcohol|drink|booze)|(was|is|seemed|looked|appeared) (drunk|under the influence))|better off (not (being )?(here|alive|around)|dead)|(anyone|anybody|strangers?|members? of the public) (can|could) (just )?(walk|wander|get|come) (straight )?(in|into|on)\b.{0,150}\b(under[- ]?18s?|1[4-7][- ]?year[- ]?olds?|young (people|learners|apprentices)|children)|ar (ei|eu) (ben|phen|pennau) (ei |eu )?hun(ain)? gyda|(heb|dim|nad|ddim)\b.{0,40}\b(g|w)wiriad dbs|(dardi|darda|darti|darta) (hai|ae|he|hain))\b",
+        ),
+        f(
+            Flag::Safeguarding,
+            "describes a threat or a demand for money",
+            r"\b((tell|report (me|him|her|them|us) to|ring|call|contact) (the )?(immigration|home office|border force|ukvi)|if (i|he|she|we|they) (do not|don'?t|not|doesn'?t|won'?t) pay\b|blackmail\w*|extort\w*|sextort\w*|(he|she|they) (knows?|know) (where (i|we|he|she|they) (live|work)|my address))\b",
+        ),
+        f(
+            Flag::Safeguarding,
+            "describes a young or vulnerable person left without care",
+            r"\b((walk|walked|walking|sent|send|left|leave|make|made) (her|him|them)? ?(home |to the (station|bus stop|train station) )?(alone|on (her|his|their) own) (in the dark|at night|late at night|after dark)|(found|picked up|brought back) by (a )?(member of the public|stranger|passer-?by|police)|(no one|nobody|no member of staff|no staff|none of the staff) (waited|stayed|checked|made sure) (with|on|that|whether)|(wandering|walking) (alone |around |along |the streets)\S*.{0,40}\b(upset|lost|distressed|confused))\b",
         ),
         f(
             Flag::Safeguarding,
@@ -459,7 +469,7 @@ pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLo
         f(
             Flag::Anonymous,
             "withholds their name",
-            r"\b(not going to (give|say|put) my name|(don'?t|do not|won'?t|will not|rather not) (want to )?(give|say|put|share|leave) my name|withhold(ing)? my name|anonymous(ly)?|without giving my name|they will know it was me|not giving my name|\bname: ?(prefer not to say|anonymous|withheld|not given|rather not say)|heb roi fy enw|yn ddienw|(ddim|dim) (eisiau|isio|am) rhoi fy enw|nid wyf (eisiau|am) rhoi fy enw)\b",
+            r"\b(not going to (give|say|put) my name|(don'?t|do not|won'?t|will not|rather not) (want to )?(give|say|put|share|leave) my name|not (leaving|giving|putting|sharing|signing with) my name|withhold(ing)? my name|anonymous(ly)?|without giving my name|they will know it was me|not giving my name|\bname: ?(prefer not to say|anonymous|withheld|not given|rather not say)|heb roi fy enw|yn ddienw|(ddim|dim) (eisiau|isio|am) rhoi fy enw|nid wyf (eisiau|am) rhoi fy enw)\b",
         ),
         f(
             Flag::OnBehalf,
@@ -470,6 +480,11 @@ pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLo
             Flag::OnBehalf,
             "writes for a learner",
             r"\b(my (son|daughter|child|grandson|granddaughter|stepson|stepdaughter|nephew|niece|ward|foster (son|daughter|child))('s| is| was| has| started| began| did| does| had)? (an? )?(apprentice|apprenticeship|learner|course|assessor|tutor|coach|placement|training|qualification|epa|end[- ]point|level \d|nvq|diploma)|(my|our) (\d\d[- ]year[- ]old )?(son|daughter|child|grandson|granddaughter|stepson|stepdaughter|nephew|niece)\b.{0,60}\b(apprentice|apprenticeship|learner|placement)|as (his|her|their) (parent|mum|mother|dad|father|guardian|carer|foster carer|social worker|support worker|key worker|personal adviser|advocate|employer|line manager|supervisor)|i am (his|her|their) (parent|guardian|carer|social worker|support worker|key worker|personal adviser|advocate|employer|line manager)|(our|my) constituent|we act for|we are instructed by|on behalf of our client|(one of )?our apprentices? (has|have|is|are|was|were|hasn'?t|haven'?t|had|told|says|said|asked|came)|(my|our) (\w+ )?apprentices,? (who )?(lost|missed|didn'?t|did not|couldn'?t|could not|haven'?t)\b|(my|our) apprentice [a-z]+'s|(he|she|they) (asked|wants|wanted|has asked) me to (write|email|get in touch|raise|complain)|knows i'?m (emailing|writing|contacting)|(raise|write|email|complain about) (this|it)? ?(for|on behalf of) (him|her|them)|(i'?m|i am) (\w+'s|his|her|their) (employer|guardian|carer|dad|mum|father|mother|parent|aunt|uncle|grandmother|grandfather|gran|nan|social worker|support worker)|writing as (the|his|her|their) (dad|mum|father|mother|parent|guardian|carer|employer|aunt|uncle|grandmother|grandfather|social worker|support worker) of|i look after my (nephew|niece|grandson|granddaughter|son|daughter|brother|sister))\b",
+        ),
+        f(
+            Flag::OnBehalf,
+            "writes as a learner's parent, guardian or worker",
+            r"\b((my|our) (son|daughter|child|grandson|granddaughter|stepson|stepdaughter|nephew|niece|ward) (\w+ )?\(?(1[4-9]|fourteen|fifteen|sixteen|seventeen|eighteen)\)?,? (is|was|has|started|attends|goes|joined)|(my|our) (son|daughter|child|grandson|granddaughter|stepson|stepdaughter|nephew|niece)( \w+)? (is|was|has been) (on|doing|studying|enrolled on|attending) (your|the|a|an|his|her)|(my|our) (son|daughter|grandson|granddaughter|stepson|stepdaughter) \w+'?s (tutor|coach|assessor|course|apprenticeship|teacher|trainer|placement)|(is|are) (happy|content|ok|okay|aware and happy) (for|that) (me|us) (to )?(make|deal|raise|write|contact|act|email|get in touch|pursue|handle|speak)|i am the (legal |special )?(guardian|carer|parent|social worker|personal adviser|advocate|support worker|key worker|foster carer) (of|for)|(i'?m|i am) (a|an|the|his|her|their) (\w+ )?(personal adviser|social worker|support worker|key worker|independent advocate|advocate|foster carer|leaving care worker|care coordinator)\b)",
         ),
         f(
             Flag::AssessmentAppeal,
@@ -485,6 +500,11 @@ pub(super) static FLAG_CUES: LazyLock<Vec<(Flag, &'static str, Regex)>> = LazyLo
             Flag::Subcontractor,
             "concerns provision by another organisation",
             r"\b(the (company|college|provider|firm|organisation|organization) you (subcontract|outsource|use|work with|partner with)|subcontracted (to|provider|company|training|provision)|outsourc\w*|your (partner|delivery) (college|provider|company|organisation|organization|trainer)|(delivered|run|provided|taught|assessed) by (another|a different|a partner|an external|a third[- ]party|a separate) (company|provider|organisation|organization|college|trainer|training (company|provider))|third[- ]party (provider|trainer|training (company|provider))|lead provider|prime (contractor|provider)|partner (training )?(centre|center|college|provider|company|organisation|organization|school|academy)|farm(ed|s|ing)? (the |our |my )?(\w+ )?out to)\b",
+        ),
+        f(
+            Flag::Subcontractor,
+            "names a college or partnership where the learning happens",
+            r"\b((maths|english|functional skills|sessions|classes|lessons|practicals?|block|training|tutors?|course|teaching)( \w+){0,4} (at|with|by) (coleg|college of) \w+|(maths|english|functional skills|sessions|classes|lessons|practicals?|block|training|tutors?|course|teaching)( \w+){0,4} (at|with|by) (\w+ ){1,3}(partnership|institute)|(\w+ ){1,2}(training|skills) academy (sessions|tutors?|classes|staff|lessons|course)|(the )?(college|centre|company|provider|place) (that|which|who) (actually )?(teach(es)?|trains?|delivers?|runs?) (us|me|the course|our)|y coleg sy'?n (ein )?dysgu)\b",
         ),
         f(
             Flag::Subcontractor,

@@ -443,19 +443,38 @@ fn unsure(kind: Kind, s: &Scores, reasons: &mut Vec<String>) -> bool {
 }
 
 /// Whether a flag applies to a message of `kind`: safeguarding whatever
-/// the kind; a hazard in a complaint or a suggestion; the procedural flags
-/// (which change how a complaint is run) in a complaint. A message in
-/// triage may be a complaint, so every flag applies to it: neither a hazard
-/// nor a subcontractor or a named manager may wait for a handler to confirm
-/// the kind. (Writing for a learner or praising a partner in a compliment
-/// was tried as a flag too: most people who label feedback keep these for
-/// complaints, and precision fell on every held-out batch.)
+/// the kind; a hazard in a complaint or a suggestion; who writes and about
+/// whose provision (writing for a learner, unnamed, a subcontracted
+/// partner's teaching) in any person's message, since praise and questions
+/// are recorded with them too; the flags that change how a complaint is
+/// run (an assessment appeal, a complaint about a manager) in a complaint.
+/// A message in triage may be a complaint, so every flag applies to it:
+/// neither a hazard nor a subcontractor or a named manager may wait for a
+/// handler to confirm the kind.
 pub(crate) fn flag_applies(flag: Flag, kind: Kind, triage: bool) -> bool {
     match flag {
         Flag::Safeguarding => true,
         Flag::HealthSafety => triage || matches!(kind, Kind::Complaint | Kind::Comment),
+        Flag::OnBehalf | Flag::Anonymous => triage || !kind.is_machine(),
+        Flag::Subcontractor => {
+            triage || matches!(kind, Kind::Complaint | Kind::Compliment | Kind::Comment)
+        }
         _ => triage || kind == Kind::Complaint,
     }
+}
+
+/// Whether the learned model may raise a flag on a message of `kind`: as
+/// [`flag_applies`], except that outside a complaint (or triage) it raises
+/// only the hazards. The lexicon reads who writes from words that say so
+/// ("my son", "on behalf of"); the model leans on words that are common in
+/// praise and questions too ("his", "partner"): cross-validated on the
+/// 1,982 labelled messages of the sixth session, letting it raise
+/// on_behalf outside complaints took 56 more flags for 6 more right ones.
+pub(crate) fn model_may_raise(flag: Flag, kind: Kind, triage: bool) -> bool {
+    flag_applies(flag, kind, triage)
+        && (triage
+            || kind == Kind::Complaint
+            || matches!(flag, Flag::Safeguarding | Flag::HealthSafety))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -488,12 +507,19 @@ fn flags(
         // module", "health and safety quiz").
         // The word "safeguarding" alone outside a complaint (a job
         // application, thanks to the team) with no worry beside it.
+        // The word "anonymous" alone outside a complaint is as often about
+        // others ("responses to my survey will be anonymous", "an anonymous
+        // feedback form") as about the writer.
         let passing_mention = |m: &Match| {
-            flag == Flag::Safeguarding
-                && kind != Kind::Complaint
+            kind != Kind::Complaint
                 && !triage
-                && m.as_str().trim() == "safeguarding"
-                && !CONCERN.is_match(text)
+                && match flag {
+                    Flag::Safeguarding => {
+                        m.as_str().trim() == "safeguarding" && !CONCERN.is_match(text)
+                    }
+                    Flag::Anonymous => m.as_str().trim().starts_with("anonymous"),
+                    _ => false,
+                }
         };
         // Training "held at the ALS training centre", written to ALS, is
         // the organisation's own.
@@ -566,11 +592,18 @@ fn flags(
     }
     // No name anywhere: no display name and a sign-off that is not a name.
     if flag_applies(Flag::Anonymous, kind, triage) && !out.contains(&Flag::Anonymous) {
-        let no_display = mail.from.as_ref().is_none_or(|f| f.name.is_none());
+        // A display name that is itself a sign-off of nobody in particular
+        // ("Disgruntled of Swansea") is no name either.
+        let no_display = mail.from.as_ref().is_none_or(|f| {
+            f.name
+                .as_ref()
+                .is_none_or(|n| ANON_SIGN_OFF.is_match(&n.to_lowercase()))
+        });
         let signs_anon = ANON_SIGN_OFF.is_match(&new.to_lowercase());
         if no_display && signs_anon {
             out.insert(Flag::Anonymous);
-            reasons.push("flag anonymous: no name given, signs as \"a learner\"".to_string());
+            reasons
+                .push("flag anonymous: no name given, signs as nobody in particular".to_string());
         }
     }
     // Safeguarding takes precedence over a workshop hazard described with
@@ -1111,5 +1144,56 @@ mod tests {
             let c = classified(body);
             assert_eq!(c.kind, Kind::Compliment, "{body}: {:?}", c.reasons);
         }
+    }
+
+    /// Safeguarding in shapes the cues did not read before: a threat and a
+    /// demand for money, a young or vulnerable person left without care,
+    /// a hint of self-harm inside an ordinary request (written for this
+    /// test, in the shapes of the sixteenth blind batch).
+    #[test]
+    fn threats_people_left_alone_and_hints_of_self_harm_are_safeguarding() {
+        for body in [
+            "A man rang me saying he is from the course office. He says if I not pay 300 pound he will tell immigration my papers are fake.",
+            "Our group was let out at nine and the tutor told my daughter to walk to the station alone in the dark. She is 16.",
+            "Nobody waited with him when his taxi did not come, and he was found by a member of the public walking towards the main road.",
+            "Could I have an extension for unit 4? I've started doing what I used to do at school again and I don't really trust myself at the moment.",
+            "My portfolio has gone and nobody can explain why. Honestly I don't really see the point in anything anymore.",
+        ] {
+            let (_, flags) = flags_of("A problem", body);
+            assert!(flags.contains(&Flag::Safeguarding), "{body}: {flags:?}");
+        }
+    }
+
+    /// Who writes, unnamed writers and a partner's teaching are recorded
+    /// on praise and suggestions too; the word "anonymous" about someone
+    /// else's survey is not the writer withholding a name.
+    #[test]
+    fn on_behalf_anonymous_and_subcontractor_outside_complaints() {
+        let (kind, flags) = flags_of(
+            "Thank you",
+            "I am the guardian of my granddaughter Amber who is 17. Your tutors have been so patient with her and she passed. Thank you so much.",
+        );
+        assert_eq!(kind, Kind::Compliment);
+        assert!(flags.contains(&Flag::OnBehalf), "{flags:?}");
+        let (_, flags) = flags_of(
+            "Suggestion",
+            "My son Luke (16) is on your motor vehicle course. Would it be possible to email the worksheets the night before? It would help him a lot.",
+        );
+        assert!(flags.contains(&Flag::OnBehalf), "{flags:?}");
+        let (_, flags) = flags_of(
+            "Well done",
+            "I do my maths sessions at Valleys Skills Partnership in Pontypridd and the tutor there is brilliant. I passed! Please thank her.",
+        );
+        assert!(flags.contains(&Flag::Subcontractor), "{flags:?}");
+        let (_, flags) = flags_of(
+            "Research request",
+            "I am a student researching apprenticeships. Would your learners fill in my survey? All responses will be anonymous.",
+        );
+        assert!(!flags.contains(&Flag::Anonymous), "{flags:?}");
+        let (_, flags) = flags_of(
+            "Suggestion",
+            "Another microwave in the learner kitchen would help a lot. (Not leaving my name, it's not important who it's from.)",
+        );
+        assert!(flags.contains(&Flag::Anonymous), "{flags:?}");
     }
 }

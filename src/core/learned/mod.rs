@@ -215,7 +215,8 @@ pub fn triage(kind: Kind, lexicon: bool, p: &Prediction) -> bool {
 pub const TRIAGE_AT: f32 = 0.5;
 
 /// The flags the model raises for a message of `kind`, under the same rule
-/// as the lexicon's cues ([`flag_applies`](crate::core::classify::flag_applies)).
+/// as the lexicon's cues, narrowed for the model
+/// ([`model_may_raise`](crate::core::classify::model_may_raise)).
 pub fn flags(
     kind: Kind,
     triage: bool,
@@ -224,7 +225,7 @@ pub fn flags(
 ) -> BTreeSet<Flag> {
     let mut out = BTreeSet::new();
     for flag in FLAGS {
-        let applies = crate::core::classify::flag_applies(flag, kind, triage);
+        let applies = crate::core::classify::model_may_raise(flag, kind, triage);
         let at = match flag {
             Flag::Safeguarding => SAFEGUARDING_AT,
             Flag::HealthSafety => HEALTH_SAFETY_AT,

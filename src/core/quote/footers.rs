@@ -75,7 +75,7 @@ static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
 static BANNER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)^\s*[*!\[(]{0,3}\s*(
-        (external|extern|externe|externo|esterno|zewnętrzn\w*|allanol)\s*(e-?mail|sender|message|mail|nachricht|courriel)?\s*[\])!:*]
+        (external|extern|externe|externo|esterno|zewnętrzn\w*|allanol)\s*(e-?mail|sender|message|mail|nachricht|courriel)?\s*[\])!:*\-–]
         |(caution|warning|attention|vorsicht|achtung|precaución|atención|atenção|attenzione|uwaga|let\ op|rhybudd|sylw|avertissement)\s*[!:-]
         |this\ (e-?mail|message)\ (originated|came|was\ sent|comes)\ from\ outside
         |you\ don't\ often\ get\ email\ from

@@ -235,7 +235,7 @@ pub fn split(text: &str) -> Split {
     let mut bare_quote_first = false;
     // Where each quote ends in the kept text, with its last paragraph: the
     // question an answer below it answers, when the reply is interleaved.
-    let mut answered: Vec<(usize, String)> = Vec::new();
+    let mut answered: Vec<Answered> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
@@ -263,6 +263,11 @@ pub fn split(text: &str) -> Split {
                     .take_while(|l| l.trim().is_empty())
                     .count();
             let end = quote_block_end(lines, q);
+            // The quote under an attribution may hold the first question
+            // of an interleaved reply, as any other quote does.
+            if let Some(p) = last_quoted_paragraph(&lines[q..end]) {
+                answered.push(Answered::new(kept.len(), p, &lines[q..end]));
+            }
             history.extend(&lines[i + 1..end]);
             kind = HistoryKind::Reply;
             i = end;
@@ -281,7 +286,7 @@ pub fn split(text: &str) -> Split {
                     bare_quote_first = quote_block_at(lines, i);
                 }
                 if let Some(p) = last_quoted_paragraph(&lines[i..end]) {
-                    answered.push((kept.len(), p));
+                    answered.push(Answered::new(kept.len(), p, &lines[i..end]));
                 }
                 history.extend(&lines[i..end]);
                 kind = HistoryKind::Reply;
@@ -327,33 +332,60 @@ fn last_quoted_paragraph(span: &[&str]) -> Option<String> {
     (!quoted.is_empty()).then(|| quoted.into_iter().rev().collect::<Vec<_>>().join(" "))
 }
 
+/// A quote the kept text continues under: where in the kept text, the
+/// quote's last paragraph (the question an answer would answer), and
+/// whether the text below follows the quote's last line with no blank
+/// line between (kept so when the question is put back).
+struct Answered {
+    at: usize,
+    question: String,
+    tight: bool,
+}
+
+impl Answered {
+    fn new(at: usize, question: String, span: &[&str]) -> Self {
+        let tight = span.last().is_some_and(|l| !l.trim().is_empty());
+        Self {
+            at,
+            question,
+            tight,
+        }
+    }
+}
+
 /// An interleaved reply (two or more answers, each written under a part of
 /// our mail): each answer keeps the quoted paragraph it answers, as a `> `
 /// line above it, since "Yes" or "Manchester" means nothing without its
 /// question. A reply with one answer under the quote (bottom-posting) is
 /// left as it is, and so is a bare sign-off under the last quote.
-fn with_questions_answered(kept: &mut Vec<String>, answered: &[(usize, String)]) {
+fn with_questions_answered(kept: &mut Vec<String>, answered: &[Answered]) {
     let sentence = |l: &String| l.split_whitespace().count() >= 4;
-    let answers: Vec<&(usize, String)> = answered
+    let answers: Vec<&Answered> = answered
         .iter()
         .enumerate()
-        .filter(|(n, (at, _))| {
-            let end = answered.get(n + 1).map_or(kept.len(), |next| next.0);
-            kept[*at..end].iter().any(sentence)
+        .filter(|(n, a)| {
+            let end = answered.get(n + 1).map_or(kept.len(), |next| next.at);
+            kept[a.at..end].iter().any(sentence)
         })
         .map(|(_, a)| a)
         .collect();
-    if answers.len() < 2 {
+    // A one-line `>` quote straight above its answer stays in the kept
+    // text as it is: it is an answered question too.
+    let inline = kept
+        .windows(2)
+        .filter(|w| w[0].trim_start().starts_with('>') && sentence(&w[1]))
+        .count();
+    if answers.is_empty() || answers.len() + inline < 2 {
         return;
     }
-    for (at, question) in answers.into_iter().rev() {
-        let at = *at;
+    for a in answers.into_iter().rev() {
+        let at = a.at;
         let mut lines = Vec::new();
         if at > 0 && !kept[at - 1].trim().is_empty() {
             lines.push(String::new());
         }
-        lines.push(format!("> {question}"));
-        if kept.get(at).is_some_and(|l| !l.trim().is_empty()) {
+        lines.push(format!("> {}", a.question));
+        if !a.tight && kept.get(at).is_some_and(|l| !l.trim().is_empty()) {
             lines.push(String::new());
         }
         kept.splice(at..at, lines);
@@ -518,6 +550,13 @@ mod tests {
         assert_eq!(
             s.new,
             "Hi, answers below\n\n> 1. Which centre were you attending?\n\nManchester, the Oxford Road one.\n\n> 2. Did you report it?\n\nYes, I told the receptionist that day.\n\nJo"
+        );
+        // Answers from the top, the first under the attribution's quote:
+        // its question is kept like the others.
+        let s = split("On Tue, 8 Dec 2026 at 11:42, Pareto <f@p.test> wrote:\n\n> Dear Sophie,\n>\n> 1. When did you first raise it?\nIn my review on 12 October, and again.\n\n> 2. Have you appealed the grade?\nYes, I put in an appeal on 20 November.\n\nSophie\n\n> Please reply.");
+        assert_eq!(
+            s.new,
+            "> 1. When did you first raise it?\nIn my review on 12 October, and again.\n\n> 2. Have you appealed the grade?\nYes, I put in an appeal on 20 November.\n\nSophie"
         );
         // One answer under the quote: bottom-posting, no question kept.
         let s = split("On Mon, 1 Jan 2026, X wrote:\n> Can you tell me the date?\n\nIt was on the 3rd of March.");

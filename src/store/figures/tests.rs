@@ -571,6 +571,7 @@ async fn a_database_from_before_the_figure_tables_back_fills_them_to_the_same_fi
     pool.close().await;
 
     let store = Store::open(&old).await.expect("upgrade");
+    assert_day_counts_exact(&store, "after the upgrade").await;
     for (p, want) in periods.iter().zip(&want) {
         let got = store.figures(*p, &cal, now).await.expect("figures");
         assert_eq!(&got, want, "the figures of {p:?} after the upgrade");
@@ -726,6 +727,7 @@ async fn the_figure_tables_follow_later_writes_of_a_case_and_its_messages() {
         [("cwynion".to_string(), 1)],
         "the earliest message's mailbox"
     );
+    assert_day_counts_exact(&store, "after the later writes").await;
 }
 
 #[tokio::test]
@@ -767,4 +769,270 @@ async fn a_period_its_quarters_and_its_weeks_counted_in_one_pass_are_each_counte
         .expect("weekly series");
     assert_eq!(got.weeks, series);
     assert!(series.iter().any(|w| w.received > 0 && w.responses > 0));
+}
+
+/// Each table of counts per day (0260) beside the GROUP BY of the rows it
+/// counts (the figures' per-case queries before it): (what, the table's
+/// rows, the grouped rows), each row as a JSON array, sorted.
+async fn day_counts_and_their_sources(
+    store: &Store,
+) -> Vec<(&'static str, Vec<String>, Vec<String>)> {
+    let pairs = [
+        (
+            "count_received",
+            "SELECT json_array(opened_day, kind, stage, state, language, source, n) FROM count_received",
+            "SELECT json_array(opened_day, kind, stage, state, COALESCE(language, 'unknown'),
+                    COALESCE(source, 'unknown'), COUNT(*))
+             FROM cases WHERE opened_day IS NOT NULL
+             GROUP BY opened_day, kind, stage, state, COALESCE(language, 'unknown'), COALESCE(source, 'unknown')",
+        ),
+        (
+            "count_met",
+            "SELECT json_array(met_day, kind, stage, start_day, on_time, n) FROM count_met",
+            "SELECT json_array(met_day, kind, stage, start_day, on_time, COUNT(*))
+             FROM deadlines_met GROUP BY met_day, kind, stage, start_day, on_time",
+        ),
+        (
+            "count_outcomes",
+            "SELECT json_array(opened_day, kind, stage, outcome, n) FROM count_outcomes",
+            "SELECT json_array(opened_day, kind, stage, outcome, COUNT(*))
+             FROM case_outcomes WHERE opened_day IS NOT NULL GROUP BY opened_day, kind, stage, outcome",
+        ),
+        (
+            "count_flags",
+            "SELECT json_array(opened_day, kind, flag, n) FROM count_flags",
+            "SELECT json_array(opened_day, kind, flag, COUNT(*))
+             FROM case_flags WHERE opened_day IS NOT NULL GROUP BY opened_day, kind, flag",
+        ),
+        (
+            "count_surveys",
+            "SELECT json_array(opened_day, kind, n, sent, answered, satisfied, not_satisfied, scored, score_sum)
+             FROM count_surveys",
+            "SELECT json_array(opened_day, kind, COUNT(*), COUNT(sent_at), COUNT(answered_at),
+                    COALESCE(SUM(satisfied = 1), 0), COALESCE(SUM(satisfied = 0), 0), COUNT(score),
+                    COALESCE(SUM(score), 0))
+             FROM case_surveys WHERE opened_day IS NOT NULL GROUP BY opened_day, kind",
+        ),
+    ];
+    let mut out = Vec::new();
+    for (what, counts, source) in pairs {
+        let mut rows = Vec::new();
+        for q in [counts, source] {
+            let mut r: Vec<String> = sqlx::query_scalar(q)
+                .fetch_all(&store.pool)
+                .await
+                .expect(what);
+            r.sort();
+            rows.push(r);
+        }
+        let source = rows.pop().unwrap_or_default();
+        let counts = rows.pop().unwrap_or_default();
+        out.push((what, counts, source));
+    }
+    out
+}
+
+/// The counts per day are exactly the GROUP BY of what they count.
+async fn assert_day_counts_exact(store: &Store, when: &str) {
+    for (what, counts, source) in day_counts_and_their_sources(store).await {
+        assert_eq!(counts, source, "{what} {when}");
+    }
+}
+
+/// The counts per day follow a case through its life, whatever is written
+/// after the fact: the fixture (the clock change, the August bank holiday,
+/// a case received at 00:30 local time the day after its UTC date), then a
+/// closure, a reopening and an escalation, an outcome edited after it was
+/// sent and another sent, a flag taken off, a change of language, a change
+/// of kind to a compliment and to machine mail and back (a correction), a
+/// survey answered later, a first message from another mailbox found
+/// later, a received time corrected into another day, and deadlines met.
+/// After every step each table is the GROUP BY of its rows, and the
+/// period's figures are the ones the per-case rows give.
+#[tokio::test]
+async fn the_day_counts_are_exactly_the_grouped_rows_through_a_cases_life() {
+    let (_dir, store) = fixture().await;
+    assert_day_counts_exact(&store, "after the fixture").await;
+    for (what, counts, _) in day_counts_and_their_sources(&store).await {
+        assert!(!counts.is_empty(), "the fixture counts something in {what}");
+    }
+    let cal = Calendar::new(Nation::EnglandAndWales);
+    let now = at("2026-11-30T12:00:00Z");
+    let autumn = Period {
+        from: day("2026-08-01"),
+        to: day("2026-12-01"),
+    };
+    let load = |n: u32| {
+        let store = &store;
+        async move {
+            store
+                .case(&CaseRef::new("FIG", 2026, n))
+                .await
+                .expect("load")
+                .expect("the case")
+        }
+    };
+    let save = |cases: Vec<Case>, t: &'static str| {
+        let store = &store;
+        async move {
+            let mut tx = store.begin().await.expect("begin");
+            for c in &cases {
+                Store::save_case(&mut tx, c, at(t)).await.expect("save");
+            }
+            tx.commit().await.expect("commit");
+        }
+    };
+
+    // A closes, then reopens at stage 2; its sent outcome is edited and
+    // another is sent; a flag comes off; it turns out to be in English.
+    let mut a = load(1).await;
+    a.state = State::Closed;
+    a.closed_at = Some(at("2026-11-02T10:00:00Z"));
+    save(vec![a.clone()], "2026-11-02T10:00:00Z").await;
+    assert_day_counts_exact(&store, "after A closed").await;
+    a.state = State::Open;
+    a.closed_at = None;
+    a.stage = 2;
+    a.records.outcomes[0].outcome = Outcome::NotUpheld;
+    a.records.outcomes[1].sent_at = Some(at("2026-11-03T10:00:00Z"));
+    a.flags.remove(&Flag::WelshLanguage);
+    a.language = Some("en".into());
+    save(vec![a], "2026-11-03T10:00:00Z").await;
+    assert_day_counts_exact(&store, "after A reopened and its outcomes edited").await;
+
+    // B is reclassified as a compliment, C as machine mail; F's survey is
+    // answered; D's received time is corrected into the day before.
+    let mut b = load(2).await;
+    b.kind = Kind::Compliment;
+    let mut c = load(3).await;
+    c.kind = Kind::Bounce;
+    let mut f = load(6).await;
+    f.survey = Some(Survey {
+        sent_at: at("2026-10-02T10:00:00Z"),
+        answered_at: None,
+        answer: None,
+    });
+    let mut d = load(4).await;
+    d.opened_at = at("2026-10-09T10:00:00Z");
+    save(
+        vec![b.clone(), c.clone(), f.clone(), d],
+        "2026-11-04T10:00:00Z",
+    )
+    .await;
+    assert_day_counts_exact(&store, "after the changes of kind").await;
+    f.survey = Some(Survey {
+        sent_at: at("2026-10-02T10:00:00Z"),
+        answered_at: Some(at("2026-10-03T10:00:00Z")),
+        answer: Some(Answer {
+            score: Some(2),
+            satisfied: Some(false),
+            comment: None,
+        }),
+    });
+    // The correction of C undone; B back to a complaint.
+    c.kind = Kind::Complaint;
+    b.kind = Kind::Complaint;
+    save(vec![b, c, f], "2026-11-05T10:00:00Z").await;
+    assert_day_counts_exact(&store, "after the corrections").await;
+
+    // C's first message, from the Welsh mailbox, found after it; more
+    // deadlines met, one across the clock change.
+    let mut tx = store.begin().await.expect("begin");
+    sqlx::query(
+        "INSERT INTO messages (content_hash, source, received_at, raw, size, case_ref, status)
+         VALUES ('later', 'cwynion', ?, X'00', 0, ?, 'processed')",
+    )
+    .bind(at("2026-11-01T00:10:00Z"))
+    .bind(CaseRef::new("FIG", 2026, 3))
+    .execute(&mut *tx)
+    .await
+    .expect("message");
+    for (start, due, met) in [
+        (
+            "2026-10-24T09:00:00Z",
+            "2026-10-27T17:00:00Z",
+            "2026-10-26T10:00:00Z",
+        ),
+        (
+            "2026-10-24T09:00:00Z",
+            "2026-10-27T17:00:00Z",
+            "2026-10-28T10:00:00Z",
+        ),
+    ] {
+        Store::record_met(
+            &mut tx,
+            &CaseRef::new("FIG", 2026, 3),
+            &deadline(DeadlineKind::Respond, start, due),
+            at(met),
+        )
+        .await
+        .expect("met");
+    }
+    tx.commit().await.expect("commit");
+    assert_day_counts_exact(&store, "after a message and deadlines met").await;
+
+    // Three lessons on one day, saved out of order: the register lists
+    // them by received time, then reference.
+    let mut same_day = Vec::new();
+    for (n, t) in [
+        (9, "2026-10-20T09:00:00Z"),
+        (7, "2026-10-20T15:00:00Z"),
+        (8, "2026-10-20T09:00:00Z"),
+    ] {
+        let mut x = case(n, Kind::Complaint, State::Closed, t);
+        x.lessons = Some(format!("lesson {n}"));
+        same_day.push(x);
+    }
+    save(same_day, "2026-11-06T10:00:00Z").await;
+    assert_day_counts_exact(&store, "after three cases on one day").await;
+
+    // The period's figures from the counts are the per-case rows' figures:
+    // counted again from those rows alone, with the tables of counts
+    // rebuilt from them as 0260 fills them on an upgrade.
+    let from_counts = store
+        .report_figures(autumn, &autumn.quarters(), &[], &cal, now)
+        .await
+        .expect("figures");
+    let mut tx = store.begin().await.expect("begin");
+    for empty in [
+        "DELETE FROM count_received",
+        "DELETE FROM count_met",
+        "DELETE FROM count_outcomes",
+        "DELETE FROM count_flags",
+        "DELETE FROM count_surveys",
+    ] {
+        sqlx::query(empty).execute(&mut *tx).await.expect("empty");
+    }
+    let fill = include_str!("../../../migrations/sqlite/0260_day_counts.sql");
+    let fill = &fill[fill.find("-- Fill them").expect("the back-fill")..];
+    sqlx::raw_sql(fill).execute(&mut *tx).await.expect("fill");
+    tx.commit().await.expect("commit");
+    let refilled = store
+        .report_figures(autumn, &autumn.quarters(), &[], &cal, now)
+        .await
+        .expect("figures");
+    assert_eq!(from_counts.figures, refilled.figures);
+    assert_eq!(from_counts.parts, refilled.parts);
+    let f = &from_counts.figures;
+    assert_eq!(f.received.complaints(), 7, "A, B, C, F and the three");
+    let register: Vec<String> = f.lessons.iter().map(|l| l.reference.to_string()).collect();
+    assert_eq!(
+        register,
+        [
+            "FIG-2026-0008",
+            "FIG-2026-0009",
+            "FIG-2026-0007",
+            "FIG-2026-0002"
+        ]
+    );
+    assert_eq!(
+        pairs(&f.received.by_source),
+        [
+            ("complaints".to_string(), 2),
+            ("cwynion".to_string(), 2),
+            ("unknown".to_string(), 4)
+        ]
+    );
+    assert_eq!(f.all_outcomes().count(Outcome::NotUpheld), 1);
+    assert_eq!(f.all_outcomes().count(Outcome::Upheld), 1);
 }
