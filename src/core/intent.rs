@@ -15,7 +15,7 @@ use super::intent_cues::{
     NEGATED_REQUEST, PROCEDURE_QUESTION, QUOTATION, SETTLED, SIGN_OFF,
 };
 use super::text::{fold_accents, normalise};
-use crate::core::lean_regex::Regex;
+use crate::core::lean_regex::{Match, Regex};
 use std::sync::LazyLock;
 
 /// The reading of a complainant's reply. Shown in the audit by its
@@ -223,7 +223,7 @@ fn before_history(text: &str) -> &str {
 /// told me to drop it"); for an escalation, a deed already done ("I sent
 /// it to the manager"), a stage of the course, or a question about how the
 /// procedure works ("does it go straight to Stage 2?").
-fn not_asked(kind: CueKind, s: &Said, m: &regex::Match<'_>) -> bool {
+fn not_asked(kind: CueKind, s: &Said, m: &Match<'_>) -> bool {
     let before = &s.text[..m.start()];
     let after = &s.text[m.end()..];
     let negated = NEGATED_REQUEST.is_match(before) || HYPOTHETICAL.is_match(before);

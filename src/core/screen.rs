@@ -5,7 +5,7 @@
 
 use super::kind::Kind;
 use super::mail::InboundMail;
-use regex::Regex;
+use crate::core::lean_regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 

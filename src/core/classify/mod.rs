@@ -11,6 +11,7 @@ mod lexicon;
 mod score;
 
 use super::kind::{Flag, Kind};
+use super::lean_regex::Match;
 use super::learned;
 use super::mail::InboundMail;
 use super::quote::{self, HistoryKind};
@@ -509,7 +510,7 @@ fn flags(
         // The word "anonymous" alone outside a complaint is as often about
         // others ("responses to my survey will be anonymous", "an anonymous
         // feedback form") as about the writer.
-        let passing_mention = |m: &regex::Match| {
+        let passing_mention = |m: &Match| {
             kind != Kind::Complaint
                 && !triage
                 && match flag {
@@ -522,15 +523,14 @@ fn flags(
         };
         // Training "held at the ALS training centre", written to ALS, is
         // the organisation's own.
-        let our_own = |m: &regex::Match| {
-            flag == Flag::Subcontractor && names_us(m.as_str(), &hints.own_addresses)
-        };
+        let our_own =
+            |m: &Match| flag == Flag::Subcontractor && names_us(m.as_str(), &hints.own_addresses);
         // "My line manager is happy for me to raise this": a colleague's
         // leave, not a learner's consent.
         let staff_consents =
-            |m: &regex::Match| flag == Flag::OnBehalf && STAFF_CONSENTS.is_match(m.as_str());
+            |m: &Match| flag == Flag::OnBehalf && STAFF_CONSENTS.is_match(m.as_str());
         // "On behalf of Dunmore Logistics Group": for an organisation.
-        let for_an_organisation = |m: &regex::Match| {
+        let for_an_organisation = |m: &Match| {
             flag == Flag::OnBehalf
                 && m.as_str().trim() == "on behalf of"
                 && ORGANISATION_AFTER.is_match(&text[m.end()..])

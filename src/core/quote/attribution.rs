@@ -3,7 +3,7 @@
 //! over two or three, with `>` quoting below or none, and the one that
 //! shares its line with the end of the reply.
 
-use regex::Regex;
+use crate::core::lean_regex::Regex;
 use std::sync::LazyLock;
 
 /// The verbs that end an attribution ("wrote", "schrieb", "a écrit"…),

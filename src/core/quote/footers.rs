@@ -2,7 +2,7 @@
 //! footers ("Sent from my iPhone"), external-sender banners at the top,
 //! legal disclaimers and confidentiality notices, mailing-list footers.
 
-use regex::Regex;
+use crate::core::lean_regex::Regex;
 use std::sync::LazyLock;
 
 /// "Sent from my iPhone", "Get Outlook for Android" ("Cael Outlook ar

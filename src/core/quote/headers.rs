@@ -3,7 +3,7 @@
 //! ("From:/Sent:/To:/Subject:" in the languages of Outlook's UI, or a block
 //! that starts with "Date:").
 
-use regex::Regex;
+use crate::core::lean_regex::Regex;
 use std::sync::LazyLock;
 
 /// "-----Original Message-----", "-------- Original message --------"

@@ -2,7 +2,7 @@
 //! complainant (the template adds the organisation's own sign-off).
 
 use crate::core::directory::Directory;
-use regex::Regex;
+use crate::core::lean_regex::Regex;
 use std::sync::LazyLock;
 
 /// What of a handler's words (`text`, from `from`) the complainant gets:
