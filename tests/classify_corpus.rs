@@ -807,7 +807,9 @@ fn triage_14_stays_classified() {
 /// session, never tuned on): a floor at its figures at the end of the
 /// seventh (`tests/data/blind/README.md`). Its macro-F1 went from 0.957 to
 /// 0.949 when triage-16 joined the model's corpora, while its flags went
-/// from 0.776 to 0.816 and safeguarding from 15 to 16 of 16.
+/// from 0.776 to 0.816 and safeguarding from 15 to 16 of 16; a review then
+/// narrowed the new on_behalf cues (learners who are support workers, a
+/// line manager's leave), and flags settled at 0.803.
 #[test]
 fn held_out_triage_15_does_not_regress() {
     holds(Floor {
@@ -815,7 +817,7 @@ fn held_out_triage_15_does_not_regress() {
         messages: 160,
         macro_f1: 0.94,
         complaints: 60,
-        flags: 0.81,
+        flags: 0.80,
         safeguarding: 16,
     });
 }
