@@ -144,6 +144,14 @@ impl Flag {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
+
+    /// A hazard to someone (safeguarding, health and safety), as against a
+    /// flag that says who writes or how a complaint is run: read on more
+    /// kinds of message, alerted at once wherever it is found, and a new
+    /// one is a new matter.
+    pub fn is_hazard(self) -> bool {
+        matches!(self, Flag::Safeguarding | Flag::HealthSafety)
+    }
 }
 
 #[cfg(test)]

@@ -123,11 +123,8 @@ pub(crate) async fn mentioned(
         if let Some(words) = threading::refers_back(new_text) {
             let since = now - Duration::days(RECENT_DAYS);
             let mut recent = Store::recent_cases_of(tx, sender, since, 2).await?;
-            let new_hazard = |c: &case::Case| {
-                flags.iter().any(|f| {
-                    matches!(f, Flag::Safeguarding | Flag::HealthSafety) && !c.flags.contains(f)
-                })
-            };
+            let new_hazard =
+                |c: &case::Case| flags.iter().any(|f| f.is_hazard() && !c.flags.contains(f));
             if recent.len() == 1 && !new_hazard(&recent[0]) {
                 let c = recent.remove(0);
                 m.by_sender = Some(BySender {

@@ -281,8 +281,7 @@ fn flag_alerts_with_cues(out: &mut Out, ctx: &Ctx<'_>, reasons: &[String]) {
         // Praise or an enquiry that says who writes or whose teaching it
         // is about (a parent, a partner college) is recorded with the flag;
         // only a hazard in it is worth an alert ("possible … concern").
-        let hazard = matches!(r.flag, Flag::Safeguarding | Flag::HealthSafety);
-        if possible && !triage && !hazard {
+        if !triage && out.case.kind != Kind::Complaint && !r.flag.is_hazard() {
             continue;
         }
         if !r.notify.is_empty() {

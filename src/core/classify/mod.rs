@@ -471,10 +471,7 @@ pub(crate) fn flag_applies(flag: Flag, kind: Kind, triage: bool) -> bool {
 /// 1,982 labelled messages of the sixth session, letting it raise
 /// on_behalf outside complaints took 56 more flags for 6 more right ones.
 pub(crate) fn model_may_raise(flag: Flag, kind: Kind, triage: bool) -> bool {
-    flag_applies(flag, kind, triage)
-        && (triage
-            || kind == Kind::Complaint
-            || matches!(flag, Flag::Safeguarding | Flag::HealthSafety))
+    flag_applies(flag, kind, triage) && (triage || kind == Kind::Complaint || flag.is_hazard())
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -209,8 +209,7 @@ impl Lcg {
 /// a complaint's handling) from the praise and enquiries around it, and
 /// flagged every complaint that said "complaint".
 fn teaches(ex: &Example, flag: Flag) -> bool {
-    matches!(flag, Flag::Safeguarding | Flag::HealthSafety)
-        || ex.kind.is_none_or(|k| k == Kind::Complaint)
+    flag.is_hazard() || ex.kind.is_none_or(|k| k == Kind::Complaint)
 }
 
 /// Train a model on labelled examples.
