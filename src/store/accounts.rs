@@ -2,10 +2,10 @@
 //! warnings already sent.
 
 use super::names::ReadFrom;
+use super::Conn;
 use super::{Store, StoreError};
 use crate::core::oauth::FailureKind;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::SqliteConnection;
 
 /// One account's sign-in health.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
@@ -37,7 +37,7 @@ impl Store {
         )
         .bind(account)
         .bind(at)
-        .execute(&self.writer)
+        .execute(self.sqlite_writer()?)
         .await?;
         Ok(())
     }
@@ -66,7 +66,7 @@ impl Store {
         .bind(at)
         .bind(kind)
         .bind(FailureKind::Auth)
-        .execute(&self.writer)
+        .execute(self.sqlite_writer()?)
         .await?;
         Ok(())
     }
@@ -77,7 +77,7 @@ impl Store {
             "SELECT account, last_login_at, last_error, last_error_at, failing_since, failure_kind, alerted_at
              FROM account_health ORDER BY account",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.sqlite_pool()?)
         .await
         .read_from("account_health")
     }
@@ -85,14 +85,14 @@ impl Store {
     /// Mark (inside the transaction that queues the alert) that operators
     /// were told; `None` after the all-clear went out.
     pub async fn set_alerted(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         account: &str,
         at: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
         sqlx::query("UPDATE account_health SET alerted_at = ? WHERE account = ?")
             .bind(at)
             .bind(account)
-            .execute(&mut *tx)
+            .execute(tx.sqlite()?)
             .await?;
         Ok(())
     }
@@ -109,14 +109,14 @@ impl Store {
             )
             .bind(account)
             .bind(expires.to_string())
-            .fetch_all(&self.pool)
+            .fetch_all(self.sqlite_pool()?)
             .await?,
         )
     }
 
     /// Record an expiry warning (in the transaction that queues it).
     pub async fn secret_warned(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         account: &str,
         expires: NaiveDate,
         days: i64,
@@ -130,7 +130,7 @@ impl Store {
         .bind(expires.to_string())
         .bind(days)
         .bind(at)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         Ok(())
     }

@@ -1,11 +1,11 @@
 //! Flood caps: the counts each cap takes, and the mail caps held back.
 
 use super::names::ReadFrom;
+use super::Conn;
 use super::{Store, StoreError};
 use crate::core::caps::{Cap, Check, Counts};
 use crate::core::reference::CaseRef;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 /// What the cap ledger records a queued mail as (`cap_ledger.kind`; the
 /// queries below spell `auto` and `staff` in SQL too, because a partial
@@ -78,7 +78,7 @@ impl Store {
     /// How many mails the check's key had since `hour` and since `day`
     /// (`recipient` is the mail's recipient: staff limits count per person).
     pub async fn cap_counts(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         check: &Check,
         recipient: &str,
         hour: DateTime<Utc>,
@@ -109,15 +109,12 @@ impl Store {
         if check.cap.is_staff() {
             q = q.bind(recipient);
         }
-        let (hour, day) = q.bind(day).fetch_one(&mut *tx).await?;
+        let (hour, day) = q.bind(day).fetch_one(tx.sqlite()?).await?;
         Ok(Counts { hour, day })
     }
 
     /// Count a queued mail against the caps.
-    pub async fn count_mail(
-        tx: &mut SqliteConnection,
-        m: &NewCounted<'_>,
-    ) -> Result<(), StoreError> {
+    pub async fn count_mail(tx: &mut Conn, m: &NewCounted<'_>) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO cap_ledger (at, case_ref, recipient, domain, kind, cause)
              VALUES (?, ?, ?, ?, ?, ?)",
@@ -128,7 +125,7 @@ impl Store {
         .bind(m.domain)
         .bind(m.kind)
         .bind(m.cause)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         Ok(())
     }
@@ -136,7 +133,7 @@ impl Store {
     /// Was anything held back for this recipient under this cap and key
     /// since `since`? (If so, they already have a summary notice.)
     pub async fn held_since_for(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         recipient: &str,
         cap: Cap,
         key: &str,
@@ -149,7 +146,7 @@ impl Store {
         .bind(cap)
         .bind(key)
         .bind(since)
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.sqlite()?)
         .await?)
     }
 
@@ -158,17 +155,13 @@ impl Store {
     pub async fn prune_cap_ledger(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
         let r = sqlx::query("DELETE FROM cap_ledger WHERE at < ?")
             .bind(before)
-            .execute(&self.writer)
+            .execute(self.sqlite_writer()?)
             .await?;
         Ok(r.rows_affected())
     }
 
     /// Record a mail a cap held back.
-    pub async fn hold_mail(
-        tx: &mut SqliteConnection,
-        m: &HeldMail,
-        summary: bool,
-    ) -> Result<(), StoreError> {
+    pub async fn hold_mail(tx: &mut Conn, m: &HeldMail, summary: bool) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO held_mail (at, case_ref, template, recipient, cap, key, reason, summary)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -181,7 +174,7 @@ impl Store {
         .bind(&m.key)
         .bind(&m.reason)
         .bind(summary)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         Ok(())
     }
@@ -193,7 +186,7 @@ impl Store {
              WHERE at >= ? ORDER BY id",
         )
         .bind(since)
-        .fetch_all(&self.pool)
+        .fetch_all(self.sqlite_pool()?)
         .await
         .read_from("held_mail")
     }

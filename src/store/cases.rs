@@ -2,12 +2,12 @@
 //! on), case numbers, and the append-only audit log.
 
 use super::names::ReadFrom;
+use super::Conn;
 use super::{ActorKind, Store, StoreError};
 use crate::core::case::{Actor, Audit, Case, State};
 use crate::core::reference::CaseRef;
 use crate::core::report::local_day;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 /// An audit entry as stored.
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
@@ -66,7 +66,7 @@ fn actor_columns(a: &Actor) -> (ActorKind, String) {
 impl Store {
     /// The next case number for a prefix and year.
     pub async fn next_case_number(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         prefix: &str,
         year: i32,
     ) -> Result<u32, StoreError> {
@@ -77,20 +77,17 @@ impl Store {
         )
         .bind(prefix)
         .bind(year)
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.sqlite()?)
         .await?;
         Ok(last as u32)
     }
 
     /// Load a case.
-    pub async fn load_case(
-        tx: &mut SqliteConnection,
-        reference: &CaseRef,
-    ) -> Result<Option<Case>, StoreError> {
+    pub async fn load_case(tx: &mut Conn, reference: &CaseRef) -> Result<Option<Case>, StoreError> {
         let row: Option<CaseData> =
             sqlx::query_as("SELECT reference, data FROM cases WHERE reference = ?")
                 .bind(reference)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(tx.sqlite()?)
                 .await?;
         row.map(CaseData::case).transpose()
     }
@@ -100,7 +97,7 @@ impl Store {
     /// (`cases_complainant` index): whether a message with no reference may
     /// be about one of them.
     pub async fn recent_cases_of(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         address: &str,
         since: DateTime<Utc>,
         limit: i64,
@@ -109,23 +106,19 @@ impl Store {
             .bind(address)
             .bind(since)
             .bind(limit)
-            .fetch_all(&mut *tx)
+            .fetch_all(tx.sqlite()?)
             .await?;
         rows.into_iter().map(CaseData::case).collect()
     }
 
     /// Load a case outside a transaction.
     pub async fn case(&self, reference: &CaseRef) -> Result<Option<Case>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.reader().await?;
         Self::load_case(&mut conn, reference).await
     }
 
     /// Insert or update a case.
-    pub async fn save_case(
-        tx: &mut SqliteConnection,
-        c: &Case,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    pub async fn save_case(tx: &mut Conn, c: &Case, now: DateTime<Utc>) -> Result<(), StoreError> {
         let data = serde_json::to_string(c).map_err(|e| StoreError::Corrupt {
             reference: c.reference.to_string(),
             message: e.to_string(),
@@ -157,7 +150,7 @@ impl Store {
         // when that was stored first, else by the trigger on messages).
         .bind(local_day(c.opened_at))
         .bind(&c.language)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         Ok(())
     }
@@ -165,13 +158,13 @@ impl Store {
     /// The latest time the case was ever closed (kept across reopening):
     /// handler tokens issued at or before it are dead.
     pub async fn tokens_valid_from(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         reference: &CaseRef,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
         let at: Option<Option<DateTime<Utc>>> =
             sqlx::query_scalar("SELECT tokens_valid_from FROM cases WHERE reference = ?")
                 .bind(reference)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(tx.sqlite()?)
                 .await?;
         Ok(at.flatten())
     }
@@ -183,14 +176,14 @@ impl Store {
              ORDER BY opened_at DESC, reference DESC",
         )
         .bind(state)
-        .fetch_all(&self.pool)
+        .fetch_all(self.sqlite_pool()?)
         .await?;
         rows.into_iter().map(CaseData::case).collect()
     }
 
     /// Append an audit entry.
     pub async fn append_audit(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         case_ref: Option<&CaseRef>,
         at: DateTime<Utc>,
         a: &Audit,
@@ -200,7 +193,7 @@ impl Store {
 
     /// Append several audit entries in one statement (one round trip).
     pub async fn append_audits(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         case_ref: Option<&CaseRef>,
         at: DateTime<Utc>,
         entries: &[Audit],
@@ -221,7 +214,7 @@ impl Store {
                 .push_bind(&a.detail)
                 .push_bind(&a.message_id);
         });
-        q.build().execute(&mut *tx).await?;
+        q.build().execute(tx.sqlite()?).await?;
         Ok(())
     }
 
@@ -232,7 +225,7 @@ impl Store {
              WHERE case_ref = ? ORDER BY id",
         )
         .bind(reference)
-        .fetch_all(&self.pool)
+        .fetch_all(self.sqlite_pool()?)
         .await
         .read_from("audit")
     }

@@ -2,10 +2,11 @@
 //! learned layer (`complaintd classify --learn`).
 
 use super::packed::{read_message, PackedMessage};
+use super::Conn;
 use super::{Store, StoreError};
 use crate::core::kind::{Flag, Kind};
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::Row;
 
 /// What a correction said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
@@ -53,7 +54,7 @@ impl Store {
     /// that opened `case_ref`. A case with no stored message (one opened by
     /// hand) has nothing to learn from and records nothing.
     pub async fn record_correction(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         at: DateTime<Utc>,
         case_ref: &str,
         actor: &str,
@@ -70,7 +71,7 @@ impl Store {
         .bind(label.as_str())
         .bind(name)
         .bind(case_ref)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         Ok(())
     }
@@ -83,7 +84,7 @@ impl Store {
             " FROM classifier_corrections c JOIN messages m ON m.id = c.message_row
                  ORDER BY c.id"
         ))
-        .fetch_all(&self.pool)
+        .fetch_all(self.sqlite_pool()?)
         .await?;
         let unknown = |column: &str, value: String| StoreError::UnknownValue {
             table: "classifier_corrections",
@@ -133,7 +134,7 @@ mod tests {
             "INSERT INTO messages (id, content_hash, source, received_at, raw, size, case_ref, status)
              VALUES (1, 'h', 'test', '2026-11-30T10:00:00Z', X'004869', 2, 'PAR-2026-0001', 'processed')",
         )
-        .execute(&store.pool)
+        .execute(store.sqlite_pool().expect("sqlite"))
         .await
         .expect("message");
         sqlx::query(
@@ -142,7 +143,7 @@ mod tests {
         )
         .bind(label)
         .bind(name)
-        .execute(&store.pool)
+        .execute(store.sqlite_pool().expect("sqlite"))
         .await
         .expect("correction");
         (dir, store)

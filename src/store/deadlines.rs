@@ -2,12 +2,12 @@
 //! (one row each, so none fires twice).
 
 use super::names::ReadFrom;
+use super::Conn;
 use super::{Store, StoreError};
 use crate::core::case::{Deadline, DeadlineKind};
 use crate::core::reference::CaseRef;
 use crate::core::report::local_day;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 /// A stored deadline with its case.
 #[derive(sqlx::FromRow)]
@@ -51,7 +51,7 @@ pub(super) const NEXT_TIMER: &str =
 impl Store {
     /// Set (or replace) a deadline.
     pub async fn set_deadline(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         case_ref: &CaseRef,
         d: &Deadline,
     ) -> Result<(), StoreError> {
@@ -66,7 +66,7 @@ impl Store {
         .bind(d.start)
         .bind(d.due)
         .bind(d.breached)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         Ok(())
     }
@@ -74,7 +74,7 @@ impl Store {
     /// Keep a deadline met at `at` for the performance figures
     /// (`deadlines_met`); the caller clears it.
     pub async fn record_met(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         case_ref: &CaseRef,
         d: &Deadline,
         at: DateTime<Utc>,
@@ -93,14 +93,14 @@ impl Store {
         .bind(local_day(d.start))
         .bind(local_day(at))
         .bind(at <= d.due)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         Ok(())
     }
 
     /// Clear a deadline and its pending chases.
     pub async fn clear_deadline(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         case_ref: &CaseRef,
         kind: DeadlineKind,
     ) -> Result<(), StoreError> {
@@ -111,7 +111,7 @@ impl Store {
             sqlx::query(sql)
                 .bind(case_ref)
                 .bind(kind)
-                .execute(&mut *tx)
+                .execute(tx.sqlite()?)
                 .await?;
         }
         Ok(())
@@ -119,7 +119,7 @@ impl Store {
 
     /// Replace the pending chase points of a deadline.
     pub async fn set_chases(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         case_ref: &CaseRef,
         kind: DeadlineKind,
         at: &[DateTime<Utc>],
@@ -127,7 +127,7 @@ impl Store {
         sqlx::query("DELETE FROM chases WHERE case_ref = ? AND kind = ? AND done = 0")
             .bind(case_ref)
             .bind(kind)
-            .execute(&mut *tx)
+            .execute(tx.sqlite()?)
             .await?;
         for t in at {
             sqlx::query(
@@ -136,7 +136,7 @@ impl Store {
             .bind(case_ref)
             .bind(kind)
             .bind(*t)
-            .execute(&mut *tx)
+            .execute(tx.sqlite()?)
             .await?;
         }
         Ok(())
@@ -149,7 +149,7 @@ impl Store {
     ) -> Result<Vec<(CaseRef, DeadlineKind)>, StoreError> {
         let rows: Vec<DueDeadline> = sqlx::query_as(DUE_DEADLINES)
             .bind(now)
-            .fetch_all(&self.pool)
+            .fetch_all(self.sqlite_pool()?)
             .await
             .read_from("deadlines")?;
         Ok(rows.into_iter().map(|r| (r.case_ref, r.kind)).collect())
@@ -162,7 +162,7 @@ impl Store {
     ) -> Result<Vec<(CaseRef, DeadlineKind, DateTime<Utc>)>, StoreError> {
         let rows: Vec<DueChase> = sqlx::query_as(DUE_CHASES)
             .bind(now)
-            .fetch_all(&self.pool)
+            .fetch_all(self.sqlite_pool()?)
             .await
             .read_from("chases")?;
         Ok(rows
@@ -173,7 +173,7 @@ impl Store {
 
     /// Mark a chase point done.
     pub async fn chase_done(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         case_ref: &CaseRef,
         kind: DeadlineKind,
         at: DateTime<Utc>,
@@ -182,14 +182,16 @@ impl Store {
             .bind(case_ref)
             .bind(kind)
             .bind(at)
-            .execute(&mut *tx)
+            .execute(tx.sqlite()?)
             .await?;
         Ok(())
     }
 
     /// The earliest pending deadline or chase time (for the scheduler's sleep).
     pub async fn next_timer(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        Ok(sqlx::query_scalar(NEXT_TIMER).fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar(NEXT_TIMER)
+            .fetch_one(self.sqlite_pool()?)
+            .await?)
     }
 
     /// All deadlines, for the digest.
@@ -197,7 +199,7 @@ impl Store {
         let rows: Vec<DeadlineRow> = sqlx::query_as(
             "SELECT case_ref, kind, stage, start, due, breached FROM deadlines ORDER BY due",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.sqlite_pool()?)
         .await
         .read_from("deadlines")?;
         Ok(rows

@@ -7,12 +7,13 @@
 
 use super::cases::CaseData;
 use super::names::ReadFrom;
+use super::Conn;
 use super::{OutboxStatus, Store, StoreError};
 use crate::core::case::{Case, DeadlineKind, State};
 use crate::core::kind::Kind;
 use crate::core::reference::CaseRef;
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite};
 
 /// A capped list and how many there are in all.
 #[derive(Debug, Clone)]
@@ -283,7 +284,7 @@ impl Store {
         Ok(
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM digests WHERE day = ?)")
                 .bind(day)
-                .fetch_one(&self.pool)
+                .fetch_one(self.sqlite_pool()?)
                 .await?,
         )
     }
@@ -291,7 +292,7 @@ impl Store {
     /// Claim the digest for `day`, inside the transaction that queues it (so
     /// that a digest that fails is not lost): false if it was already claimed.
     pub async fn claim_digest(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         day: &str,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
@@ -299,7 +300,7 @@ impl Store {
             sqlx::query("INSERT INTO digests (day, sent_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
                 .bind(day)
                 .bind(at)
-                .execute(&mut *tx)
+                .execute(tx.sqlite()?)
                 .await?;
         Ok(r.rows_affected() == 1)
     }
@@ -308,24 +309,27 @@ impl Store {
     pub async fn last_digest(&self) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
         Ok(
             sqlx::query_as("SELECT day, sent_at FROM digests ORDER BY day DESC LIMIT 1")
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.sqlite_pool()?)
                 .await?,
         )
     }
 
     async fn cases_where(&self, mut q: QueryBuilder<Sqlite>) -> Result<Vec<Case>, StoreError> {
-        let rows: Vec<CaseData> = q.build_query_as().fetch_all(&self.pool).await?;
+        let rows: Vec<CaseData> = q.build_query_as().fetch_all(self.sqlite_pool()?).await?;
         rows.into_iter().map(CaseData::case).collect()
     }
 
     async fn count_where(&self, mut q: QueryBuilder<Sqlite>) -> Result<usize, StoreError> {
-        let n: i64 = q.build_query_scalar().fetch_one(&self.pool).await?;
+        let n: i64 = q
+            .build_query_scalar()
+            .fetch_one(self.sqlite_pool()?)
+            .await?;
         Ok(n as usize)
     }
 
     async fn due_where(&self, mut q: QueryBuilder<Sqlite>) -> Result<Vec<DueItem>, StoreError> {
         q.build_query_as()
-            .fetch_all(&self.pool)
+            .fetch_all(self.sqlite_pool()?)
             .await
             .read_from("deadlines")
     }
@@ -338,7 +342,7 @@ impl Store {
     ) -> Result<Vec<(Kind, usize)>, StoreError> {
         let rows: Vec<(Kind, i64)> = sql::new_counts("", since)
             .build_query_as()
-            .fetch_all(&self.pool)
+            .fetch_all(self.sqlite_pool()?)
             .await
             .read_from("cases")?;
         Ok(rows.into_iter().map(|(k, n)| (k, n as usize)).collect())
@@ -359,7 +363,7 @@ impl Store {
     pub async fn open_by_stage(&self, kind: Kind) -> Result<Vec<(usize, usize)>, StoreError> {
         let rows: Vec<(i64, i64)> = sql::open_by_stage("", kind)
             .build_query_as()
-            .fetch_all(&self.pool)
+            .fetch_all(self.sqlite_pool()?)
             .await?;
         Ok(rows
             .into_iter()
@@ -490,7 +494,7 @@ impl Store {
     /// Unresolved quarantine entries, counted.
     pub async fn quarantine_count(&self) -> Result<usize, StoreError> {
         let n: i64 = sqlx::query_scalar(sql::QUARANTINE_COUNT)
-            .fetch_one(&self.pool)
+            .fetch_one(self.sqlite_pool()?)
             .await?;
         Ok(n as usize)
     }
@@ -501,7 +505,7 @@ impl Store {
         let (pending, failed): (i64, i64) = sqlx::query_as(sql::OUTBOX_BACKLOG)
             .bind(OutboxStatus::Pending)
             .bind(OutboxStatus::Failed)
-            .fetch_one(&self.pool)
+            .fetch_one(self.sqlite_pool()?)
             .await?;
         Ok(OutboxBacklog { pending, failed })
     }

@@ -664,7 +664,7 @@ impl Store {
                 on_time: 0,
             })
             .collect();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.sqlite_pool()?.begin().await?;
         let c: &mut SqliteConnection = &mut tx;
 
         Self::received_in(c, split, (span0, span1), &mut tallies, &mut weeks, scope).await?;
@@ -744,7 +744,7 @@ impl Store {
     ) -> Result<(Vec<Tally>, Vec<Lesson>), StoreError> {
         let (day0, day1) = (split.whole.from, split.whole.to);
         let mut tallies: Vec<Tally> = (0..=split.parts.len()).map(|_| Tally::default()).collect();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.sqlite_pool()?.begin().await?;
         let c: &mut SqliteConnection = &mut tx;
 
         let rows: Vec<(NaiveDate, i64, String, i64)> = sql::outcomes("", day0, day1)
@@ -862,7 +862,7 @@ impl Store {
             weeks: &[],
         };
         let mut tallies = vec![Tally::default()];
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.sqlite_pool()?.begin().await?;
         let c: &mut SqliteConnection = &mut tx;
         Self::received_in(
             c,
@@ -1000,7 +1000,7 @@ impl Store {
             return Ok(Vec::new());
         };
         let (day0, day1) = (first.from, end.to);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.sqlite_pool()?.begin().await?;
         let received: Vec<(NaiveDate, i64)> = sql::received_days("", day0, day1)
             .build_query_as()
             .fetch_all(&mut *tx)

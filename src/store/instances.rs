@@ -2,10 +2,10 @@
 //! the database, their heartbeats, and the one reader of each mailbox with
 //! its fencing counter. Every time here is the database's clock.
 
+use super::Conn;
 use super::{Store, StoreError};
 use crate::core::lease::LeaseRow;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 // The database's clock is written out in each statement as
 // `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')` (with `printf('%+.3f seconds', ?)`
@@ -91,7 +91,7 @@ impl Store {
     pub async fn db_now(&self) -> Result<DateTime<Utc>, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')")
-                .fetch_one(&self.pool)
+                .fetch_one(self.sqlite_pool()?)
                 .await?,
         )
     }
@@ -109,7 +109,7 @@ impl Store {
         sqlx::query(
             "DELETE FROM instances WHERE heartbeat_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days')"
         )
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         sqlx::query(
             "INSERT INTO instances (id, host, pid, version, started_at, heartbeat_at) VALUES (?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
@@ -118,7 +118,7 @@ impl Store {
         .bind(host)
         .bind(i64::from(pid))
         .bind(version)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         tx.commit().await?;
         Ok(())
@@ -130,7 +130,7 @@ impl Store {
             "UPDATE instances SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?"
         )
         .bind(id)
-        .execute(&self.writer)
+        .execute(self.sqlite_writer()?)
         .await?;
         Ok(())
     }
@@ -143,13 +143,13 @@ impl Store {
             "UPDATE instances SET stopped_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?"
         )
         .bind(id)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         sqlx::query(
             "UPDATE mailbox_leases SET holder = NULL, expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE holder = ?"
         )
         .bind(id)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         tx.commit().await?;
         Ok(())
@@ -162,7 +162,7 @@ impl Store {
             "SELECT id, host, pid, version, started_at, heartbeat_at, stopped_at
              FROM instances ORDER BY started_at DESC, id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.sqlite_pool()?)
         .await?;
         Ok((now, rows))
     }
@@ -172,13 +172,13 @@ impl Store {
         Ok(sqlx::query_as(
             "SELECT mailbox, holder, fence, acquired_at, expires_at FROM mailbox_leases ORDER BY mailbox",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.sqlite_pool()?)
         .await?)
     }
 
     /// One mailbox's lease, its holder and the clock, for a decision.
     pub async fn lease_view(&self, mailbox: &str) -> Result<LeaseView, StoreError> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.sqlite_pool()?.acquire().await?;
         let now = sqlx::query_scalar("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')")
             .fetch_one(&mut *conn)
             .await?;
@@ -220,7 +220,7 @@ impl Store {
                 .bind(mailbox)
                 .bind(me)
                 .bind(seconds(lease))
-                .fetch_optional(&self.writer)
+                .fetch_optional(self.sqlite_writer()?)
                 .await?
             }
             Some(f) => {
@@ -233,7 +233,7 @@ impl Store {
                 .bind(seconds(lease))
                 .bind(mailbox)
                 .bind(f)
-                .fetch_optional(&self.writer)
+                .fetch_optional(self.sqlite_writer()?)
                 .await?
             }
         };
@@ -255,7 +255,7 @@ impl Store {
         .bind(&f.mailbox)
         .bind(&f.holder)
         .bind(f.fence)
-        .execute(&self.writer)
+        .execute(self.sqlite_writer()?)
         .await?;
         Ok(r.rows_affected() == 1)
     }
@@ -270,7 +270,7 @@ impl Store {
         .bind(&f.mailbox)
         .bind(&f.holder)
         .bind(f.fence)
-        .execute(&self.writer)
+        .execute(self.sqlite_writer()?)
         .await?;
         Ok(())
     }
@@ -280,11 +280,11 @@ impl Store {
     /// by an instance that lost the lease never lands. Only the fence
     /// counts, not the clock: a lease run out that nobody took is still
     /// safely ours.
-    pub async fn check_fence(tx: &mut SqliteConnection, f: &Fence) -> Result<(), StoreError> {
+    pub async fn check_fence(tx: &mut Conn, f: &Fence) -> Result<(), StoreError> {
         let current: Option<(Option<String>, i64)> =
             sqlx::query_as("SELECT holder, fence FROM mailbox_leases WHERE mailbox = ?")
                 .bind(&f.mailbox)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(tx.sqlite()?)
                 .await?;
         match current {
             Some((Some(h), fence)) if h == f.holder && fence == f.fence => Ok(()),

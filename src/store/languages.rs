@@ -1,9 +1,9 @@
 //! The languages people write in: the one detected in each inbound
 //! message, and each contact's remembered language (`contact_languages`).
 
+use super::Conn;
 use super::{Store, StoreError};
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 /// Who set a contact's language (`contact_languages.set_by`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
@@ -25,7 +25,7 @@ impl LanguageSource {
 impl Store {
     /// Record the language detected in a stored message's new text.
     pub async fn set_message_language(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         row: i64,
         language: &str,
         sure: bool,
@@ -34,27 +34,27 @@ impl Store {
             .bind(language)
             .bind(sure)
             .bind(row)
-            .execute(&mut *tx)
+            .execute(tx.sqlite()?)
             .await?;
         Ok(())
     }
 
     /// The language `address` is written to in, if one is known.
     pub async fn contact_language(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         address: &str,
     ) -> Result<Option<String>, StoreError> {
         let lang: Option<String> =
             sqlx::query_scalar("SELECT language FROM contact_languages WHERE address = ?")
                 .bind(address.trim().to_ascii_lowercase())
-                .fetch_optional(&mut *tx)
+                .fetch_optional(tx.sqlite()?)
                 .await?;
         Ok(lang)
     }
 
     /// Remember that `address` is written to in `language` from now on.
     pub async fn set_contact_language(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         address: &str,
         language: &str,
         by: LanguageSource,
@@ -72,19 +72,16 @@ impl Store {
         .bind(by.as_str())
         .bind(message_id)
         .bind(at)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         Ok(())
     }
 
     /// Forget the language remembered for `address` (an erasure request).
-    pub async fn forget_contact_language(
-        tx: &mut SqliteConnection,
-        address: &str,
-    ) -> Result<(), StoreError> {
+    pub async fn forget_contact_language(tx: &mut Conn, address: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM contact_languages WHERE address = ?")
             .bind(address.trim().to_ascii_lowercase())
-            .execute(&mut *tx)
+            .execute(tx.sqlite()?)
             .await?;
         Ok(())
     }

@@ -3,13 +3,13 @@
 
 use super::names::ReadFrom;
 use super::packed::{read_message, Packed, PackedMessage, StoredBytes};
+use super::Conn;
 use super::{MessageStatus, Store, StoreError};
 use crate::core::kind::Kind;
 use crate::core::reference::CaseRef;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
-use sqlx::SqliteConnection;
 
 /// The note on a stored message from someone with no standing on its case
 /// (followed by the sender's address); the export labels such messages.
@@ -150,7 +150,7 @@ impl Store {
     /// Store a raw inbound message. `None` if it was already stored (same
     /// Message-ID, or same bytes when it has none): ingesting twice changes nothing.
     pub async fn insert_message(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         m: &NewMessage<'_>,
     ) -> Result<Option<i64>, StoreError> {
         Self::insert_stored_message(tx, m, &StoredBytes::of(m.raw)).await
@@ -161,7 +161,7 @@ impl Store {
     /// `StoredBytes::of_message(m.raw, …)` (its large attachments go to
     /// `blobs`, once each).
     pub async fn insert_stored_message(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         m: &NewMessage<'_>,
         stored: &StoredBytes,
     ) -> Result<Option<i64>, StoreError> {
@@ -180,7 +180,7 @@ impl Store {
         .bind(m.from_addr)
         .bind(m.subject)
         .bind(MessageStatus::Received)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         if r.rows_affected() == 0 {
             return Ok(None);
@@ -193,14 +193,14 @@ impl Store {
             )
             .bind(hash)
             .bind(data)
-            .execute(&mut *tx)
+            .execute(tx.sqlite()?)
             .await?;
             sqlx::query(
                 "INSERT INTO message_blobs (message_row, hash) VALUES (?, ?) ON CONFLICT DO NOTHING",
             )
             .bind(id)
             .bind(hash)
-            .execute(&mut *tx)
+            .execute(tx.sqlite()?)
             .await?;
         }
         Ok(Some(id))
@@ -211,7 +211,7 @@ impl Store {
     /// content hash, its content key, and (when it has no key, having been
     /// stored before keys existed) its raw bytes to compute one from.
     pub async fn messages_like(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         message_id: Option<&str>,
         content_hash: &str,
         content_key: &str,
@@ -223,7 +223,7 @@ impl Store {
         .bind(content_hash)
         .bind(content_key)
         .bind(message_id)
-        .fetch_all(&mut *tx)
+        .fetch_all(tx.sqlite()?)
         .await?;
         Ok(rows
             .into_iter()
@@ -238,7 +238,7 @@ impl Store {
 
     /// Record what became of a message.
     pub async fn mark_message(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         id: i64,
         status: MessageStatus,
         kind: Option<Kind>,
@@ -253,14 +253,14 @@ impl Store {
         .bind(case_ref)
         .bind(note)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         Ok(())
     }
 
     /// Quarantine a stored message with the reason.
     pub async fn quarantine(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         message_row: i64,
         reason: &str,
         at: DateTime<Utc>,
@@ -271,7 +271,7 @@ impl Store {
             .bind(message_row)
             .bind(reason)
             .bind(at)
-            .execute(&mut *tx)
+            .execute(tx.sqlite()?)
             .await?;
         Ok(r.last_insert_rowid())
     }
@@ -288,7 +288,7 @@ impl Store {
         ))
         .bind(hash)
         .bind(message_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.sqlite_pool()?)
         .await
         .read_from("messages")
     }
@@ -297,7 +297,7 @@ impl Store {
     pub async fn message(&self, id: i64) -> Result<Option<StoredMessage>, StoreError> {
         sqlx::query_as(concat!(select_message!(), "WHERE id = ?"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.sqlite_pool()?)
             .await
             .read_from("messages")
     }
@@ -312,7 +312,7 @@ impl Store {
             "WHERE case_ref = ? ORDER BY received_at, id"
         ))
         .bind(reference)
-        .fetch_all(&self.pool)
+        .fetch_all(self.sqlite_pool()?)
         .await
         .read_from("messages")
     }
@@ -323,7 +323,7 @@ impl Store {
         Ok(
             sqlx::query_scalar("SELECT id FROM messages WHERE status = ? ORDER BY id")
                 .bind(MessageStatus::Received)
-                .fetch_all(&self.pool)
+                .fetch_all(self.sqlite_pool()?)
                 .await?,
         )
     }
@@ -331,7 +331,7 @@ impl Store {
     /// How many inbound messages are stored (for progress and benchmarks).
     pub async fn message_count(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM messages")
-            .fetch_one(&self.pool)
+            .fetch_one(self.sqlite_pool()?)
             .await?)
     }
 
@@ -341,7 +341,7 @@ impl Store {
             select_quarantine!(),
             "WHERE q.resolved_at IS NULL ORDER BY q.id"
         ))
-        .fetch_all(&self.pool)
+        .fetch_all(self.sqlite_pool()?)
         .await?)
     }
 
@@ -350,31 +350,31 @@ impl Store {
         Ok(
             sqlx::query_as(concat!(select_quarantine!(), "WHERE q.id = ?"))
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.sqlite_pool()?)
                 .await?,
         )
     }
 
     /// Mark a quarantine entry resolved (after a successful replay).
     pub async fn quarantine_resolve(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         id: i64,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         sqlx::query("UPDATE quarantine SET resolved_at = ? WHERE id = ?")
             .bind(at)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(tx.sqlite()?)
             .await?;
         Ok(())
     }
 
     /// Put a quarantined message back to `received` so it can be processed again.
-    pub async fn reset_message(tx: &mut SqliteConnection, id: i64) -> Result<(), StoreError> {
+    pub async fn reset_message(tx: &mut Conn, id: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE messages SET status = ?, note = NULL WHERE id = ?")
             .bind(MessageStatus::Received)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(tx.sqlite()?)
             .await?;
         Ok(())
     }

@@ -3,11 +3,11 @@
 
 use super::names::ReadFrom;
 use super::packed::{Packed, StoredBytes};
+use super::Conn;
 use super::{OutboxStatus, Store, StoreError};
 use crate::core::case::{Actor, Audit};
 use crate::core::reference::CaseRef;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 /// The columns an [`OutboxRow`] is read from (a macro, so `concat!` builds
 /// each query as a static string).
@@ -76,7 +76,7 @@ pub struct OutboxCounts {
 
 impl Store {
     /// Queue a finished mail.
-    pub async fn enqueue(tx: &mut SqliteConnection, m: &NewOutbox<'_>) -> Result<i64, StoreError> {
+    pub async fn enqueue(tx: &mut Conn, m: &NewOutbox<'_>) -> Result<i64, StoreError> {
         let r = sqlx::query(
             "INSERT INTO outbox (case_ref, message_id, template, recipient, automatic, raw, created_at, status, next_attempt_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -90,16 +90,13 @@ impl Store {
         .bind(m.created_at)
         .bind(OutboxStatus::Pending)
         .bind(m.created_at)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         Ok(r.last_insert_rowid())
     }
 
     /// Queue several finished mails in one statement.
-    pub async fn enqueue_many(
-        tx: &mut SqliteConnection,
-        rows: &[NewOutbox<'_>],
-    ) -> Result<(), StoreError> {
+    pub async fn enqueue_many(tx: &mut Conn, rows: &[NewOutbox<'_>]) -> Result<(), StoreError> {
         if rows.is_empty() {
             return Ok(());
         }
@@ -117,15 +114,15 @@ impl Store {
                 .push_bind(OutboxStatus::Pending)
                 .push_bind(m.created_at);
         });
-        q.build().execute(&mut *tx).await?;
+        q.build().execute(tx.sqlite()?).await?;
         Ok(())
     }
 
     /// A unique number for a Message-ID, allocated before the row exists.
-    pub async fn outbox_count(tx: &mut SqliteConnection) -> Result<i64, StoreError> {
+    pub async fn outbox_count(tx: &mut Conn) -> Result<i64, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM outbox")
-                .fetch_one(&mut *tx)
+                .fetch_one(tx.sqlite()?)
                 .await?,
         )
     }
@@ -150,7 +147,7 @@ impl Store {
         .bind(now)
         .bind(now)
         .bind(limit)
-        .fetch_all(&self.writer)
+        .fetch_all(self.sqlite_writer()?)
         .await
         .read_from("outbox")?;
         rows.sort_by_key(|r| r.id);
@@ -177,7 +174,7 @@ impl Store {
         .bind(template)
         .bind(now)
         .bind(now)
-        .fetch_optional(&self.writer)
+        .fetch_optional(self.sqlite_writer()?)
         .await
         .read_from("outbox")
     }
@@ -188,7 +185,7 @@ impl Store {
             .bind(lease_until)
             .bind(id)
             .bind(OutboxStatus::Pending)
-            .execute(&self.writer)
+            .execute(self.sqlite_writer()?)
             .await?;
         Ok(())
     }
@@ -200,7 +197,7 @@ impl Store {
         sqlx::query("UPDATE outbox SET lease_until = NULL, last_error = ? WHERE id = ?")
             .bind(error)
             .bind(id)
-            .execute(&self.writer)
+            .execute(self.sqlite_writer()?)
             .await?;
         Ok(())
     }
@@ -209,7 +206,7 @@ impl Store {
     pub async fn outbox_release(&self, id: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE outbox SET lease_until = NULL WHERE id = ?")
             .bind(id)
-            .execute(&self.writer)
+            .execute(self.sqlite_writer()?)
             .await?;
         Ok(())
     }
@@ -221,7 +218,7 @@ impl Store {
         )
         .bind(OutboxStatus::Pending)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(self.sqlite_pool()?)
         .await?)
     }
 
@@ -231,7 +228,7 @@ impl Store {
             .bind(OutboxStatus::Sent)
             .bind(now)
             .bind(id)
-            .execute(&self.writer)
+            .execute(self.sqlite_writer()?)
             .await?;
         Ok(())
     }
@@ -269,7 +266,7 @@ impl Store {
             .bind(next)
             .bind(error)
             .bind(id)
-            .execute(&self.writer)
+            .execute(self.sqlite_writer()?)
             .await?;
         Ok(())
     }
@@ -287,7 +284,7 @@ impl Store {
             .bind(OutboxStatus::Failed)
             .bind(error)
             .bind(row.id)
-            .execute(&mut *tx)
+            .execute(tx.sqlite()?)
             .await?;
         let audit = Audit {
             actor: Actor::System,
@@ -307,7 +304,7 @@ impl Store {
     /// A reply that answers mail sent to its own sender has standing on the
     /// case; one that answers mail sent to someone else (a forward) has not.
     pub async fn issued_to(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         message_ids: &[String],
         recipient: &str,
     ) -> Result<bool, StoreError> {
@@ -318,7 +315,7 @@ impl Store {
             )
             .bind(id)
             .bind(recipient)
-            .fetch_one(&mut *tx)
+            .fetch_one(tx.sqlite()?)
             .await?;
             if issued {
                 return Ok(true);
@@ -330,7 +327,7 @@ impl Store {
     /// The newest `limit` finished mails of a case to `recipient`, newest
     /// first: what a reply from them may quote.
     pub async fn recent_mail_to(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         case_ref: &CaseRef,
         recipient: &str,
         limit: i64,
@@ -341,7 +338,7 @@ impl Store {
         .bind(case_ref)
         .bind(recipient)
         .bind(limit)
-        .fetch_all(&mut *tx)
+        .fetch_all(tx.sqlite()?)
         .await?;
         Ok(rows.into_iter().map(Vec::from).collect())
     }
@@ -354,7 +351,7 @@ impl Store {
             " FROM outbox WHERE (?1 IS NULL OR case_ref = ?1) ORDER BY id"
         ))
         .bind(case_ref)
-        .fetch_all(&self.pool)
+        .fetch_all(self.sqlite_pool()?)
         .await
         .read_from("outbox")
     }
@@ -368,7 +365,7 @@ impl Store {
         )
         .bind(OutboxStatus::Failed)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(self.sqlite_pool()?)
         .await
         .read_from("outbox")
     }
@@ -381,7 +378,7 @@ impl Store {
             " FROM outbox WHERE id > ? ORDER BY id"
         ))
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.sqlite_pool()?)
         .await
         .read_from("outbox")
     }
@@ -395,7 +392,7 @@ impl Store {
         .bind(OutboxStatus::Pending)
         .bind(OutboxStatus::Sent)
         .bind(OutboxStatus::Failed)
-        .fetch_one(&self.pool)
+        .fetch_one(self.sqlite_pool()?)
         .await?)
     }
 
@@ -407,7 +404,7 @@ impl Store {
              FROM outbox WHERE status = ?",
         )
         .bind(OutboxStatus::Pending)
-        .fetch_one(&self.pool)
+        .fetch_one(self.sqlite_pool()?)
         .await?)
     }
 
@@ -416,7 +413,7 @@ impl Store {
         Ok(
             sqlx::query_scalar("SELECT MIN(created_at) FROM outbox WHERE status = ?")
                 .bind(OutboxStatus::Pending)
-                .fetch_one(&self.pool)
+                .fetch_one(self.sqlite_pool()?)
                 .await?,
         )
     }

@@ -10,12 +10,12 @@
 use super::cases::{AuditRow, CaseData};
 use super::messages::select_message;
 use super::names::ReadFrom;
+use super::Conn;
 use super::{Capped, Store, StoreError, StoredMessage};
 use crate::core::case::Case;
 use crate::core::reference::CaseRef;
 use crate::core::retention::{ANONYMISED, REMOVED_DETAIL};
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 /// What anonymising removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -64,7 +64,7 @@ impl Store {
     ) -> Result<Vec<Case>, StoreError> {
         let rows: Vec<CaseData> = sqlx::query_as(RETENTION_DUE)
             .bind(cutoff)
-            .fetch_all(&self.pool)
+            .fetch_all(self.sqlite_pool()?)
             .await?;
         rows.into_iter().map(CaseData::case).collect()
     }
@@ -79,7 +79,7 @@ impl Store {
         sqlx::query_scalar(CLOSED_BETWEEN)
             .bind(from)
             .bind(until)
-            .fetch_all(&self.pool)
+            .fetch_all(self.sqlite_pool()?)
             .await
             .read_from("cases")
     }
@@ -90,7 +90,7 @@ impl Store {
         let rows: Vec<CaseData> = sqlx::query_as(
             "SELECT reference, data FROM cases WHERE json_extract(data, '$.survey') IS NOT NULL ORDER BY closed_at, reference",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.sqlite_pool()?)
         .await?;
         rows.into_iter().map(CaseData::case).collect()
     }
@@ -104,7 +104,7 @@ impl Store {
     ) -> Result<Capped<CaseRef>, StoreError> {
         let total: i64 = sqlx::query_scalar(ANONYMISED_COUNT)
             .bind(since)
-            .fetch_one(&self.pool)
+            .fetch_one(self.sqlite_pool()?)
             .await?;
         let items: Vec<CaseRef> = if total == 0 {
             Vec::new()
@@ -112,7 +112,7 @@ impl Store {
             sqlx::query_scalar(ANONYMISED_LIST)
                 .bind(since)
                 .bind(limit as i64)
-                .fetch_all(&self.pool)
+                .fetch_all(self.sqlite_pool()?)
                 .await
                 .read_from("cases")?
         };
@@ -129,7 +129,7 @@ impl Store {
     /// of, as the case held them before); audit details and outsiders' names;
     /// held mail and the flood-cap ledger; quarantine reasons.
     pub async fn anonymise_case(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         anonymised: &Case,
         parties: &[String],
     ) -> Result<Removed, StoreError> {
@@ -147,21 +147,21 @@ impl Store {
         .bind(data)
         .bind(anonymised.anonymised_at)
         .bind(r)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         sqlx::query(
             "UPDATE quarantine SET reason = ? WHERE message_row IN (SELECT id FROM messages WHERE case_ref = ?)",
         )
         .bind(REMOVED_DETAIL)
         .bind(r)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         let parts: Vec<String> = sqlx::query_scalar(
             "DELETE FROM message_blobs
              WHERE message_row IN (SELECT id FROM messages WHERE case_ref = ?) RETURNING hash",
         )
         .bind(r)
-        .fetch_all(&mut *tx)
+        .fetch_all(tx.sqlite()?)
         .await?;
         Self::drop_unneeded_parts(tx, &parts).await?;
         let messages = sqlx::query(
@@ -171,7 +171,7 @@ impl Store {
         )
         .bind(ANONYMISED)
         .bind(r)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?
         .rows_affected();
         let sent = sqlx::query(
@@ -186,7 +186,7 @@ impl Store {
         .bind(&parties)
         .bind(ANONYMISED)
         .bind(r)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?
         .rows_affected();
         let audit = sqlx::query(
@@ -198,19 +198,19 @@ impl Store {
         .bind(ANONYMISED)
         .bind(r)
         .bind(REMOVED_DETAIL)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?
         .rows_affected();
         sqlx::query("UPDATE held_mail SET recipient = ?, key = ?, reason = '' WHERE case_ref = ?")
             .bind(ANONYMISED)
             .bind(ANONYMISED)
             .bind(r)
-            .execute(&mut *tx)
+            .execute(tx.sqlite()?)
             .await?;
         sqlx::query("UPDATE cap_ledger SET recipient = ?, cause = NULL WHERE case_ref = ?")
             .bind(ANONYMISED)
             .bind(r)
-            .execute(&mut *tx)
+            .execute(tx.sqlite()?)
             .await?;
         // The language remembered for its people is about them too, unless
         // they still complain on another case that is not anonymised (its
@@ -224,7 +224,7 @@ impl Store {
         )
         .bind(&parties)
         .bind(r)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         Ok(Removed {
             messages,
@@ -236,21 +236,21 @@ impl Store {
     /// Remove the bytes, sender and subject of single inbound messages (an
     /// erasure request reaching messages on no case, or on someone else's
     /// closed case).
-    pub async fn erase_messages(tx: &mut SqliteConnection, ids: &[i64]) -> Result<u64, StoreError> {
+    pub async fn erase_messages(tx: &mut Conn, ids: &[i64]) -> Result<u64, StoreError> {
         let ids = serde_json::Value::from(ids.to_vec()).to_string();
         sqlx::query(
             "UPDATE quarantine SET reason = ? WHERE message_row IN (SELECT value FROM json_each(?))",
         )
         .bind(REMOVED_DETAIL)
         .bind(&ids)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         let parts: Vec<String> = sqlx::query_scalar(
             "DELETE FROM message_blobs
              WHERE message_row IN (SELECT value FROM json_each(?)) RETURNING hash",
         )
         .bind(&ids)
-        .fetch_all(&mut *tx)
+        .fetch_all(tx.sqlite()?)
         .await?;
         Self::drop_unneeded_parts(tx, &parts).await?;
         Ok(sqlx::query(
@@ -260,7 +260,7 @@ impl Store {
         )
         .bind(ANONYMISED)
         .bind(&ids)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?
         .rows_affected())
     }
@@ -270,7 +270,7 @@ impl Store {
     /// someone else's closed case): the detail becomes the fixed text, the
     /// actor `anonymised` where it named them. Returns how many.
     pub async fn erase_audit_naming(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         address: &str,
         cases: &[CaseRef],
     ) -> Result<u64, StoreError> {
@@ -288,13 +288,13 @@ impl Store {
         .bind(pattern)
         .bind(ANONYMISED)
         .bind(cases)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?
         .rows_affected())
     }
 
     /// Remove the bytes and the recipient of outgoing mails.
-    pub async fn erase_sent(tx: &mut SqliteConnection, ids: &[i64]) -> Result<u64, StoreError> {
+    pub async fn erase_sent(tx: &mut Conn, ids: &[i64]) -> Result<u64, StoreError> {
         let ids = serde_json::Value::from(ids.to_vec()).to_string();
         Ok(sqlx::query(
             "UPDATE outbox SET raw = X'', recipient = ?, last_error = NULL
@@ -302,7 +302,7 @@ impl Store {
         )
         .bind(ANONYMISED)
         .bind(&ids)
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?
         .rows_affected())
     }
@@ -310,10 +310,7 @@ impl Store {
     /// Delete each of the attachment parts `hashes` (just released by the
     /// messages whose bytes were removed) that no message needs any more; a
     /// part another message still carries stays for it.
-    async fn drop_unneeded_parts(
-        tx: &mut SqliteConnection,
-        hashes: &[String],
-    ) -> Result<(), StoreError> {
+    async fn drop_unneeded_parts(tx: &mut Conn, hashes: &[String]) -> Result<(), StoreError> {
         if hashes.is_empty() {
             return Ok(());
         }
@@ -322,7 +319,7 @@ impl Store {
                AND NOT EXISTS (SELECT 1 FROM message_blobs mb WHERE mb.hash = blobs.hash)",
         )
         .bind(serde_json::Value::from(hashes.to_vec()).to_string())
-        .execute(&mut *tx)
+        .execute(tx.sqlite()?)
         .await?;
         Ok(())
     }
@@ -331,7 +328,7 @@ impl Store {
     /// bytes just removed survive in neither file.
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.writer)
+            .execute(self.sqlite_writer()?)
             .await?;
         Ok(())
     }
@@ -348,7 +345,7 @@ impl Store {
              ORDER BY opened_at, reference",
         )
         .bind(address)
-        .fetch_all(&self.pool)
+        .fetch_all(self.sqlite_pool()?)
         .await?;
         rows.into_iter().map(CaseData::case).collect()
     }
@@ -360,7 +357,7 @@ impl Store {
             "WHERE from_addr = ? ORDER BY received_at, id"
         ))
         .bind(address)
-        .fetch_all(&self.pool)
+        .fetch_all(self.sqlite_pool()?)
         .await
         .read_from("messages")
     }
@@ -370,14 +367,14 @@ impl Store {
     /// decoded (an attachment's bytes are not read, and one damaged part
     /// cannot stop the erasure). An erased message has no sender left.
     pub async fn message_rows_from(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         address: &str,
     ) -> Result<Vec<(i64, Option<CaseRef>)>, StoreError> {
         sqlx::query_as(
             "SELECT id, case_ref FROM messages WHERE from_addr = ? ORDER BY received_at, id",
         )
         .bind(address)
-        .fetch_all(&mut *tx)
+        .fetch_all(tx.sqlite()?)
         .await
         .read_from("messages")
     }
@@ -385,30 +382,27 @@ impl Store {
     /// Outgoing mails to `address` as an erasure needs them, read in its
     /// transaction: row id and case.
     pub async fn sent_rows_to(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         address: &str,
     ) -> Result<Vec<(i64, Option<CaseRef>)>, StoreError> {
         sqlx::query_as(
             "SELECT id, case_ref FROM outbox WHERE recipient = ? ORDER BY created_at, id",
         )
         .bind(address)
-        .fetch_all(&mut *tx)
+        .fetch_all(tx.sqlite()?)
         .await
         .read_from("outbox")
     }
 
     /// The cases whose audit names `address` (as actor or in a detail),
     /// read in an erasure's transaction.
-    pub async fn cases_naming(
-        tx: &mut SqliteConnection,
-        address: &str,
-    ) -> Result<Vec<CaseRef>, StoreError> {
+    pub async fn cases_naming(tx: &mut Conn, address: &str) -> Result<Vec<CaseRef>, StoreError> {
         sqlx::query_scalar(
             "SELECT DISTINCT case_ref FROM audit
              WHERE case_ref IS NOT NULL AND (actor LIKE ?1 ESCAPE '\\' OR detail LIKE ?1 ESCAPE '\\')",
         )
         .bind(like_pattern(address))
-        .fetch_all(&mut *tx)
+        .fetch_all(tx.sqlite()?)
         .await
         .read_from("audit")
     }
@@ -420,7 +414,7 @@ impl Store {
              WHERE recipient = ? ORDER BY created_at, id",
         )
         .bind(address)
-        .fetch_all(&self.pool)
+        .fetch_all(self.sqlite_pool()?)
         .await?)
     }
 
@@ -442,7 +436,7 @@ impl Store {
              WHERE actor LIKE ?1 ESCAPE '\\' OR detail LIKE ?1 ESCAPE '\\' ORDER BY id",
         )
         .bind(pattern)
-        .fetch_all(&self.pool)
+        .fetch_all(self.sqlite_pool()?)
         .await
         .read_from("audit")?;
         Ok(rows.into_iter().map(|r| (r.case_ref, r.row)).collect())
