@@ -61,10 +61,7 @@ pub(super) async fn send(app: &App, now: DateTime<Utc>) -> anyhow::Result<()> {
 
 pub(super) async fn migrate(config: Option<&Path>) -> anyhow::Result<ExitCode> {
     let app = app(config).await?;
-    crate::outln!(
-        "database {} is up to date",
-        app.loaded.resolve(&app.loaded.config.store.path).display()
-    );
+    crate::outln!("database {} is up to date", app.loaded.store_location());
     Ok(ExitCode::SUCCESS)
 }
 

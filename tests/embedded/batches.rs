@@ -192,27 +192,8 @@ async fn a_batch_under_a_lost_lease_commits_nothing() {
 const N: usize = 300;
 
 /// One number from the daemon's database, read beside it (0 before it exists).
-fn count(db: &Path, sql: &'static str) -> i64 {
-    use sqlx::ConnectOptions;
-    if !db.exists() {
-        return 0;
-    }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let Ok(mut c) = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(db)
-            .read_only(true)
-            .busy_timeout(std::time::Duration::from_secs(5))
-            .connect()
-            .await
-        else {
-            return 0;
-        };
-        sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap_or(0)
-    })
+fn count(dir: &Path, sql: &'static str) -> i64 {
+    crate::common::backend::count_blocking(dir, sql)
 }
 
 fn files(dir: &Path) -> usize {
@@ -250,7 +231,7 @@ fn killed_between_commit_and_acknowledgement_the_daemon_duplicates_nothing() {
     for n in 0..N {
         std::fs::write(inbox.join("new").join(format!("{n:05}.eml")), complaint(n)).expect("write");
     }
-    let db = dir.path().join("db.sqlite");
+    let db = dir.path();
     let done = "SELECT COUNT(*) FROM messages WHERE status != 'received'";
 
     // Kill as soon as the first batch has committed.

@@ -1,6 +1,8 @@
 //! The embedded daemon at its boundary: raw mail in, the real store, the real
 //! scheduler on a manual clock, the real sender into a Maildir.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod harness;
 
 mod alerts;

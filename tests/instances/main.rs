@@ -6,6 +6,8 @@
 //! throughout becomes exactly one case each.
 
 #[allow(dead_code)]
+#[path = "../common/mod.rs"]
+mod common;
 #[path = "../mail_e2e/stack.rs"]
 mod stack;
 
@@ -54,19 +56,16 @@ fn taken_at(log: &Path, n: usize) -> chrono::DateTime<chrono::Utc> {
         .unwrap_or_else(|| panic!("no time in {line:?}"))
 }
 
-/// One number from the database, read once the daemons are gone.
-async fn count(db: &Path, sql: &'static str) -> i64 {
-    use sqlx::ConnectOptions;
-    let mut c = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(db)
-        .read_only(true)
-        .connect()
+/// One number from the database of the instances configured in `dir`,
+/// read once the daemons are gone.
+async fn count(dir: &Path, sql: &'static str) -> i64 {
+    let db = common::backend::RawDb::open(dir).await;
+    let n = raw!(&db, |p| sqlx::query_scalar(sql)
+        .fetch_one(p)
         .await
-        .expect("open the database");
-    sqlx::query_scalar(sql)
-        .fetch_one(&mut c)
-        .await
-        .expect("count")
+        .expect("count"));
+    db.close().await;
+    n
 }
 
 fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
@@ -179,7 +178,7 @@ async fn two_daemons_one_imap_mailbox_one_reader_and_takeover_after_kill_9() {
     a.kill9();
     let _ = b.kill();
     let _ = b.wait();
-    let db = a.dir.path().join("db.sqlite");
+    let db = a.dir.path();
     assert_eq!(count(&db, "SELECT COUNT(*) FROM cases").await, n as i64);
     // Each complaint stored once (the mailbox also receives the bounces of
     // the acknowledgements, which the test's outside addresses refuse).
