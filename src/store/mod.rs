@@ -35,6 +35,7 @@
 mod accounts;
 mod caps;
 mod cases;
+mod copy;
 mod corrections;
 pub(crate) mod db;
 mod deadlines;
@@ -49,6 +50,7 @@ mod outbox;
 mod packed;
 mod retention;
 
+pub use copy::{copy, Copied, CopyError};
 pub use corrections::{Corrected, Correction, Label as CorrectionLabel};
 pub use db::{Conn, Tx};
 

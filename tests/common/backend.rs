@@ -215,3 +215,25 @@ pub fn count_blocking(dir: &Path, sql: &'static str) -> i64 {
         }
     })
 }
+
+/// The URL of the test's database configured in `dir` (for `store copy`).
+pub fn store_url(dir: &Path) -> String {
+    match backend() {
+        Backend::Sqlite => format!("sqlite://{}", dir.join("db.sqlite").display()),
+        Backend::Postgres => std::fs::read_to_string(dir.join("db.url"))
+            .expect("db.url")
+            .trim()
+            .to_string(),
+    }
+}
+
+/// The cluster's password, for commands that take a bare PostgreSQL URL
+/// (`PGPASSWORD`).
+pub fn postgres_password() -> String {
+    std::fs::read_to_string(cluster().password_file)
+        .expect("password file")
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string()
+}

@@ -36,5 +36,6 @@ mod reports;
 mod retention;
 mod scale;
 mod security;
+mod store_copy;
 mod survey;
 mod triage;

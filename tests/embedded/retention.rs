@@ -620,7 +620,10 @@ async fn read_back(app: &TestApp, r: &str) -> Vec<complaintd::store::StoredMessa
 
 async fn count(app: &TestApp, sql: &'static str) -> i64 {
     let db = RawDb::open(app.dir.path()).await;
-    let n = raw!(&db, |p| sqlx::query_scalar(sql).fetch_one(p).await.expect(sql));
+    let n = raw!(&db, |p| sqlx::query_scalar(sql)
+        .fetch_one(p)
+        .await
+        .expect(sql));
     db.close().await;
     n
 }
