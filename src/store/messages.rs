@@ -19,14 +19,15 @@ pub const THIRD_PARTY_NOTE: &str = "third party (not the complainant; changed no
 
 /// PostgreSQL's spelling of [`message_parts_column!`](crate::message_parts_column):
 /// the first byte of a BYTEA by `substring` (SQLite's `substr`; `get_byte`
-/// would fail on an empty message) compared with a bytea literal (`X'02'`
-/// is a bit string there), `json_object_agg` for `json_group_object` (NULL
+/// would fail on an empty message) compared with the byte by `decode`
+/// (`X'02'` is a bit string there, and a `'\x02'` literal depends on
+/// `standard_conforming_strings`), `json_object_agg` for `json_group_object` (NULL
 /// rather than `{}` over no rows: `read_message` reads both as no parts),
 /// `encode(.., 'hex')` for `hex` (lower case: `read_message` takes either),
 /// and the JSON cast to TEXT so it decodes as a string.
 macro_rules! message_parts_column_pg {
     () => {
-        "CASE WHEN substring(m.raw from 1 for 1) = '\\x02'::bytea THEN
+        "CASE WHEN substring(m.raw from 1 for 1) = decode('02', 'hex') THEN
            (SELECT json_object_agg(b.hash, encode(b.data, 'hex'))::text
             FROM message_blobs mb JOIN blobs b ON b.hash = mb.hash
             WHERE mb.message_row = m.id) END AS parts"
