@@ -236,9 +236,7 @@ impl Store {
     pub async fn next_timer(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let mut c = self.reader().await?;
         Ok(on!(c, |c| {
-            db::query_scalar(NEXT_TIMER_EACH)
-                .fetch_one(&mut *c)
-                .await?
+            db::query_scalar(NEXT_TIMER_EACH).fetch_one(&mut *c).await?
         }))
     }
 

@@ -197,7 +197,10 @@ impl Store {
         // text (PostgreSQL would use the database's collation).
         const ALL: Sql = Sql::each(
             concat!(instance_columns!(), "ORDER BY started_at DESC, id"),
-            concat!(instance_columns!(), "ORDER BY started_at DESC, id COLLATE \"C\""),
+            concat!(
+                instance_columns!(),
+                "ORDER BY started_at DESC, id COLLATE \"C\""
+            ),
         );
         let now = self.db_now().await?;
         let mut c = self.reader().await?;
