@@ -110,6 +110,7 @@ async fn digest_and_scheduler_queries_search_indexes_and_scan_no_growing_table()
         ("new counts", sql::new_counts(p, since)),
         ("new cases", sql::new_cases(p, since, Kind::Complaint, 30)),
         ("open by stage", sql::open_by_stage(p, Kind::Complaint)),
+        ("figures open by stage", figures::open_by_stage(p)),
         ("in states count", sql::in_states(p, &states, None)),
         ("in states list", sql::in_states(p, &states, Some(30))),
         (
