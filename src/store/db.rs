@@ -15,7 +15,6 @@
 //! - [`Sql::each`] gives the two backends different texts where their SQL
 //!   differs (the database's clock, JSON, blob slices: see
 //!   `docs/postgres-dialect.md`);
-//! - [`Sql::owned`] is a text built at run time (numbered per call).
 //!
 //! Everything else (binds, row types, enumerated columns) is sqlx's own,
 //! and a type stored in a column implements sqlx's traits for both.
@@ -42,7 +41,6 @@ impl Dialect for Sqlite {
     fn text(sql: Sql) -> AssertSqlSafe<std::borrow::Cow<'static, str>> {
         AssertSqlSafe(match sql {
             Sql::Same(s) | Sql::Each { sqlite: s, .. } => std::borrow::Cow::Borrowed(s),
-            Sql::Owned(s) => std::borrow::Cow::Owned(s),
         })
     }
 }
@@ -54,7 +52,6 @@ impl Dialect for Postgres {
         AssertSqlSafe(match sql {
             Sql::Same(s) => std::borrow::Cow::Borrowed(numbered(s)),
             Sql::Each { postgres, .. } => std::borrow::Cow::Borrowed(numbered(postgres)),
-            Sql::Owned(s) => std::borrow::Cow::Owned(number_placeholders(&s)),
         })
     }
 }
@@ -71,19 +68,12 @@ pub enum Sql {
         /// PostgreSQL's.
         postgres: &'static str,
     },
-    /// A text built at run time.
-    Owned(String),
 }
 
 impl Sql {
     /// A text per backend.
     pub const fn each(sqlite: &'static str, postgres: &'static str) -> Sql {
         Sql::Each { sqlite, postgres }
-    }
-
-    /// A text built at run time.
-    pub fn owned(sql: impl Into<String>) -> Sql {
-        Sql::Owned(sql.into())
     }
 }
 

@@ -69,6 +69,8 @@ macro_rules! messages_where {
     };
 }
 
+pub(super) use messages_where;
+
 /// `SELECT` of the columns (and join) a [`QuarantineEntry`] is read from.
 macro_rules! select_quarantine {
     () => {

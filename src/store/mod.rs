@@ -71,7 +71,9 @@ pub use retention::{Removed, SentTo};
 use db::on;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, SqliteConnection, SqlitePool};
+#[cfg(test)]
+use sqlx::SqliteConnection;
+use sqlx::{PgPool, SqlitePool};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -104,9 +106,6 @@ pub enum StoreError {
         /// The fence in the database, if the mailbox has a lease row.
         now: Option<i64>,
     },
-    /// Transitional: a store function not yet converted to PostgreSQL.
-    #[error("not yet on PostgreSQL")]
-    NotOnPostgres,
     /// An enumerated column holds a value this build does not know (written
     /// by a newer build, or by hand): refused rather than skipped.
     #[error("{table}.{column}: unknown stored value {value:?}")]
@@ -539,36 +538,41 @@ impl Store {
             }
         })
     }
-
-    /// Transitional (removed once every module runs on both backends): the
-    /// SQLite read pool.
-    pub(crate) fn sqlite_pool(&self) -> Result<&SqlitePool, StoreError> {
-        match &self.backend {
-            Backend::Sqlite { pool, .. } => Ok(pool),
-            Backend::Postgres { .. } => Err(StoreError::NotOnPostgres),
-        }
-    }
-
-    /// Transitional: the SQLite writer connection's pool.
-    pub(crate) fn sqlite_writer(&self) -> Result<&SqlitePool, StoreError> {
-        match &self.backend {
-            Backend::Sqlite { writer, .. } => Ok(writer),
-            Backend::Postgres { .. } => Err(StoreError::NotOnPostgres),
-        }
-    }
 }
 
 /// The advisory lock every writing transaction holds on PostgreSQL
 /// ([`Store::begin`]): an arbitrary constant, "cpd1" in ASCII.
 pub const WRITE_LOCK: i64 = 0x6370_6431;
 
+/// Direct access to SQLite for the store's own unit tests, which read and
+/// tamper with the file behind the store's back (the integration tests do
+/// the same on both backends through their own connection).
+#[cfg(test)]
+impl Store {
+    /// The SQLite read pool (`None` on PostgreSQL).
+    pub(crate) fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.backend {
+            Backend::Sqlite { pool, .. } => Some(pool),
+            Backend::Postgres { .. } => None,
+        }
+    }
+
+    /// The SQLite writer connection's pool (`None` on PostgreSQL).
+    pub(crate) fn sqlite_writer(&self) -> Option<&SqlitePool> {
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => Some(writer),
+            Backend::Postgres { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
 impl Conn {
-    /// Transitional (removed once every module runs on both backends): the
-    /// SQLite connection underneath.
-    pub(crate) fn sqlite(&mut self) -> Result<&mut SqliteConnection, StoreError> {
+    /// The SQLite connection underneath (`None` on PostgreSQL).
+    pub(crate) fn sqlite(&mut self) -> Option<&mut SqliteConnection> {
         match self.db() {
-            db::Db::Sqlite(c) => Ok(c),
-            db::Db::Pg(_) => Err(StoreError::NotOnPostgres),
+            db::Db::Sqlite(c) => Some(c),
+            db::Db::Pg(_) => None,
         }
     }
 }

@@ -19,7 +19,7 @@
 
 use super::cases::{AuditRow, CaseData};
 use super::db::{self, on, Sql};
-use super::messages::select_message;
+use super::messages::{messages_where, select_message};
 use super::names::ReadFrom;
 use super::Conn;
 use super::{Capped, Store, StoreError, StoredMessage};
@@ -474,32 +474,15 @@ impl Store {
     /// gives `select_message!` a PostgreSQL spelling, this becomes one
     /// query on both.
     pub async fn messages_from(&self, address: &str) -> Result<Vec<StoredMessage>, StoreError> {
+        const FROM: Sql = messages_where!("WHERE from_addr = ? ORDER BY received_at, id");
         let mut c = self.reader().await?;
-        if let db::Db::Sqlite(c) = c.db() {
-            return db::query_as::<sqlx::Sqlite, StoredMessage>(concat!(
-                select_message!(),
-                "WHERE from_addr = ? ORDER BY received_at, id"
-            ))
-            .bind(address)
-            .fetch_all(&mut *c)
-            .await
-            .read_from("messages");
-        }
-        let ids: Vec<i64> = on!(c, |c| {
-            db::query_scalar("SELECT id FROM messages WHERE from_addr = ? ORDER BY received_at, id")
+        on!(c, |c| {
+            db::query_as(FROM)
                 .bind(address)
                 .fetch_all(&mut *c)
-                .await?
-        });
-        drop(c);
-        let mut messages = Vec::with_capacity(ids.len());
-        for id in ids {
-            // Messages are never deleted: a row found above is still there.
-            if let Some(m) = self.message(id).await? {
-                messages.push(m);
-            }
-        }
-        Ok(messages)
+                .await
+                .read_from("messages")
+        })
     }
 
     /// Inbound messages from `address` as an erasure needs them, read in

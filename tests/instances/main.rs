@@ -1,13 +1,14 @@
-//! Two real `complaintd run` processes on one SQLite database reading one
+//! Two real `complaintd run` processes on one database (SQLite, or PostgreSQL
+//! with `COMPLAINTD_TEST_BACKEND=postgres`) reading one
 //! IMAP mailbox on the real Dovecot (`scripts/mail-stack`; run with a private
 //! stack: `STACK_DIR=/tmp/cm-NAME STACK_PORTS=BASE cargo test --test
 //! instances`): one reads, the other stands by; the reader killed with -9,
 //! the other takes over within the lease time, and mail delivered
 //! throughout becomes exactly one case each.
 
-#[allow(dead_code)]
 #[path = "../common/mod.rs"]
 mod common;
+#[allow(dead_code)]
 #[path = "../mail_e2e/stack.rs"]
 mod stack;
 
