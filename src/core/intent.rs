@@ -11,8 +11,8 @@
 
 use super::intent_cues::folded;
 use super::intent_cues::{
-    CueKind, ACCEPTS, CONDITION_NEXT, COURTESY_THANKS, CUES, DOUBT, HEADER_LINE, HYPOTHETICAL,
-    NEGATED_REQUEST, PROCEDURE_QUESTION, QUOTATION, SETTLED, SIGN_OFF,
+    CueKind, ACCEPTS, CLOSES, CONDITION_NEXT, COURTESY_THANKS, CUES, DOUBT, HEADER_LINE,
+    HYPOTHETICAL, NEGATED_REQUEST, POLITE, PROCEDURE_QUESTION, QUOTATION, SETTLED, SIGN_OFF,
 };
 use super::text::{fold_accents, normalise};
 use crate::core::lean_regex::{Match, Regex};
@@ -155,6 +155,9 @@ static DENIED: LazyLock<Regex> = LazyLock::new(|| {
 /// [`ACCEPTS`], compiled to read a sentence.
 static ACCEPTED: LazyLock<Regex> = LazyLock::new(|| folded(ACCEPTS));
 
+/// [`CLOSES`], compiled to read a sentence.
+static CLOSED: LazyLock<Regex> = LazyLock::new(|| folded(CLOSES));
+
 /// The thanks cue's words when they only say something is fine.
 static FINE: LazyLock<Regex> = LazyLock::new(|| folded(r"\bfine\b"));
 
@@ -266,7 +269,10 @@ fn sentences_of(text: &str) -> Vec<Said> {
             continue;
         }
         let question = text[end..next].contains(['?', '？', '؟']);
-        let words = normalise(&text[start..end]);
+        // "Os gwelwch yn dda", "if that's ok": "please", not a condition.
+        let words = POLITE
+            .replace_all(&normalise(&text[start..end]), "please")
+            .into_owned();
         start = next;
         if !words.is_empty() {
             out.push(Said {
@@ -307,10 +313,20 @@ fn find_where(kind: CueKind, sentences: &[Said], keep: impl Fn(&str) -> bool) ->
 /// sorted"; "if it hasn't come by the 18th I'll ask again, but hopefully
 /// it won't come to that"), not before ("I'm happy with the apology but I
 /// still don't understand the fee").
+///
+/// Words that close the matter in a later sentence ("I can't say I agree
+/// with all of it, but… You can close it.") settle a word of doubt before
+/// them too, but not a question.
 fn doubt(sentences: &[Said]) -> Option<String> {
-    for s in sentences {
+    for (n, s) in sentences.iter().enumerate() {
         if s.question {
             return Some("?".to_string());
+        }
+        let closed_later = sentences[n + 1..]
+            .iter()
+            .any(|l| !l.question && CLOSED.is_match(&l.text));
+        if closed_later {
+            continue;
         }
         let settled_after = |at: usize| SETTLED.find_iter(&s.text).any(|m| m.start() >= at);
         if let Some(d) = DOUBT.find_iter(&s.text).find(|d| !settled_after(d.end())) {
@@ -343,17 +359,38 @@ fn is_request(why: &str) -> bool {
 /// is not satisfied with it, when they are not asked, negated or
 /// hypothetical ("why should I accept the decision?", "if I accept the
 /// outcome…").
+///
+/// Words that close the matter ("… but I'll leave it there", "no need to
+/// take it further") count too, later in the same sentence or after it.
 fn accepted_after(sentences: &[Said]) -> Option<String> {
-    let unhappy = CUES
+    let (unhappy, end) = CUES
         .iter()
         .filter(|c| c.kind == CueKind::Escalate)
-        .filter_map(|c| sentences.iter().position(|s| c.re.is_match(&s.text)))
+        .filter_map(|c| {
+            sentences
+                .iter()
+                .enumerate()
+                .find_map(|(n, s)| c.re.find(&s.text).map(|m| (n, m.end())))
+        })
         .min()?;
-    sentences[unhappy + 1..].iter().find_map(|s| {
-        let m = ACCEPTED.find(&s.text)?;
-        let before = &s.text[..m.start()];
-        let denied = s.question || HYPOTHETICAL.is_match(before) || DENIED.is_match(before);
-        (!denied).then(|| m.as_str().to_string())
+    let closes = |s: &Said, from: usize| {
+        CLOSED
+            .find_iter(&s.text)
+            .find(|m| m.start() >= from && !HYPOTHETICAL.is_match(&s.text[..m.start()]))
+            .filter(|_| !s.question)
+            .map(|m| m.as_str().to_string())
+    };
+    closes(&sentences[unhappy], end).or_else(|| {
+        sentences[unhappy + 1..].iter().find_map(|s| {
+            if let Some(m) = ACCEPTED.find(&s.text) {
+                let before = &s.text[..m.start()];
+                let denied = s.question || HYPOTHETICAL.is_match(before) || DENIED.is_match(before);
+                if !denied {
+                    return Some(m.as_str().to_string());
+                }
+            }
+            closes(s, 0)
+        })
     })
 }
 
