@@ -1231,4 +1231,85 @@ mod tests {
         let r = read_reply("Labai ačiū už atsakymą. Viskas gerai.", &AFTER);
         assert_eq!(r.intent, ReplyIntent::Thanks, "{}", r.reason);
     }
+
+    /// The eleventh batch's causes, in other words and languages (written
+    /// for this test): a formal stage or someone else asked for, an appeal
+    /// lodged for someone, a polite formula that holds an "if", withdrawals
+    /// worded as not going ahead, and closing words that settle a doubt.
+    #[test]
+    fn requests_withdrawals_and_closings_of_the_eleventh_batch() {
+        for t in [
+            "Can my complaint move to the formal stage now, please.",
+            "I would like my complaint to proceed to Stage 2.",
+            "Would it be possible for someone more senior to review the decision?",
+            "I was wondering if you could ask somebody independent to look at my complaint again.",
+            "Please accept this email as my son's formal appeal.",
+            "He does not accept the outcome and wishes to appeal against the decision.",
+            "I'd ask that my complaint is now considered formally.",
+            "I don't think the main issue I raised has been addressed at all.",
+            "Your letter hasn't fixed the problem.",
+            "Quisiera que alguien distinto revisara la decisión.",
+            "Gostaria que outra pessoa analisasse a minha queixa.",
+            "Chciałabym, żeby ktoś inny rozpatrzył moją skargę.",
+            "Je voudrais que quelqu'un d'autre examine ma plainte.",
+            "Hoffwn i'r mater gael ei drin yn ffurfiol, os gwelwch chi'n dda.",
+            "Dydw i ddim yn credu bod y broblem wedi'i datrys.",
+        ] {
+            let r = read_reply(t, &AFTER);
+            assert_eq!(r.intent, ReplyIntent::Escalate, "{t}: {}", r.reason);
+        }
+        // Wondering about it is not asking; a question about the formal
+        // stage is not asking for it.
+        for t in [
+            "I'm wondering whether to take it further, I'll let you know.",
+            "Thanks. It took a formal complaint to get here, but I'm pleased it got sorted.",
+        ] {
+            let r = read_reply(t, &AFTER);
+            assert_ne!(r.intent, ReplyIntent::Escalate, "{t}: {}", r.reason);
+        }
+        for t in [
+            "On reflection I'd prefer not to pursue it any further.",
+            "Could we leave it at that, please?",
+            "My daughter no longer wants to go ahead with the complaint.",
+            "I don't want to continue with it now, as I've found another course.",
+            "Rwyf am dynnu'r gŵyn yn ôl, os gwelwch yn dda.",
+            "Ya no quiero seguir con la queja.",
+            "Nie chcę dalej ciągnąć tej sprawy.",
+            "Je ne souhaite plus poursuivre.",
+        ] {
+            let r = read_reply(t, &BEFORE);
+            assert_eq!(r.intent, ReplyIntent::Withdraw, "{t}: {}", r.reason);
+        }
+        // "If that's ok" asks politely; it is not a condition.
+        assert_eq!(
+            before("I'd rather not take this any further if that's ok."),
+            ReplyIntent::Withdraw
+        );
+        for t in [
+            "Completely separate matter: the fire door on the first floor is propped open every day.",
+            "Separately, I'd like to report how the tutor spoke to another learner.",
+        ] {
+            let r = read_reply(t, &BEFORE);
+            assert_eq!(r.intent, ReplyIntent::NewMatter, "{t}: {}", r.reason);
+        }
+        // Closing words settle a doubt before them, in the sentence or
+        // after it; a question stays open.
+        for t in [
+            "I'm not convinced by all of it, but I haven't got time for this. Please close the complaint.",
+            "Not what I hoped for, though I don't have the energy to argue, so you can close it.",
+        ] {
+            assert_eq!(after(t), ReplyIntent::Thanks, "{t}");
+        }
+        assert_eq!(
+            after("I'm not convinced by all of it. You can close it? Or should I wait?"),
+            ReplyIntent::Unclear
+        );
+        // Unhappiness, then words that close it: the handler reads it, it
+        // never escalates.
+        let r = read_reply(
+            "I'm not satisfied with how it was handled, but I won't be taking it any further.",
+            &AFTER,
+        );
+        assert_eq!(r.intent, ReplyIntent::Unclear, "{}", r.reason);
+    }
 }

@@ -732,4 +732,43 @@ mod tests {
             "Please reply by post.\n\nJo Bloggs\n\n12 High Street\nCardiff CF10 1AA\n07700 900123";
         assert_eq!(reply_text(t), t);
     }
+
+    /// What a client or a person adds that is not typed for this reply:
+    /// Outlook mobile's footer in its UI language, an inline image's
+    /// placeholder, our own notification forwarded under a note (written
+    /// for this test).
+    #[test]
+    fn footers_placeholders_and_our_own_mail_forwarded() {
+        for footer in [
+            "Obtener Outlook para Android",
+            "Pobierz aplikację Outlook dla systemu iOS",
+            "Télécharger Outlook pour Android",
+            "Scarica Outlook per iOS",
+        ] {
+            let t = format!("Tuesday is fine.\n\n{footer}");
+            assert_eq!(reply_text(&t), "Tuesday is fine.", "{footer}");
+        }
+        let t = "[imagen: IMG_2041.jpg]\n\nThis is the broken hinge.";
+        assert_eq!(reply_text(t), "This is the broken hinge.");
+        // Our notification forwarded to a colleague: the note only.
+        let t = "Dev, can you take this one? I'm off from Friday.\n\n---------- Forwarded message ---------\nFrom: Org Complaints <info+ORG-2026-0042.tabc123@org.test>\nDate: Mon, 7 Dec 2026 at 09:00\nSubject: [ORG-2026-0042 #tabc123] Stage 1: Jo Bloggs - action needed\n\nYou are handling ORG-2026-0042.";
+        assert_eq!(
+            reply_text(t),
+            "Dev, can you take this one? I'm off from Friday."
+        );
+        // Someone else's mail forwarded is content: kept.
+        let t = "See below.\n\n---------- Forwarded message ---------\nFrom: Jo Bloggs <jo@mail.test>\nDate: Mon\n\nThe tutor shouted at me.";
+        assert_eq!(reply_text(t), t);
+    }
+
+    /// An interleaved answer under a numbered question quoted below its
+    /// preamble keeps the question, not the preamble.
+    #[test]
+    fn an_answered_list_item_without_its_preamble() {
+        let t = "On Mon, 7 Dec 2026 at 09:00, Org <info@org.test> wrote:\n> Before I reply, two things:\n> a) Which room was it in?\n\nIt was room 12, upstairs by the lift.\n\n> b) Who else was there?\n\nOnly the two of us and the tutor.\n\nSam";
+        assert_eq!(
+            reply_text(t),
+            "> a) Which room was it in?\n\nIt was room 12, upstairs by the lift.\n\n> b) Who else was there?\n\nOnly the two of us and the tutor.\n\nSam"
+        );
+    }
 }
