@@ -499,7 +499,10 @@ fn join_trimmed(lines: &[&str]) -> String {
 /// is how its content reaches us, so it is not history to drop).
 pub fn reply_text(text: &str) -> String {
     let s = split(text);
-    if s.kind == HistoryKind::Forward && !(forwards_our_own_mail(&s.history) && !s.new.is_empty()) {
+    // Our own notification forwarded under a note: the note is new, the
+    // notification is on the case already.
+    let ours_under_a_note = !s.new.is_empty() && forwards_our_own_mail(&s.history);
+    if s.kind == HistoryKind::Forward && !ours_under_a_note {
         let history = s.history.trim_end();
         if s.new.is_empty() {
             return join_trimmed(&history.lines().collect::<Vec<_>>());
