@@ -1292,6 +1292,26 @@ mod tests {
             let r = read_reply(t, &BEFORE);
             assert_eq!(r.intent, ReplyIntent::NewMatter, "{t}: {}", r.reason);
         }
+        // Told about a right, or sending a report, is neither.
+        let r = read_reply(
+            "I know I have the right to appeal against the decision.",
+            &BEFORE,
+        );
+        assert_ne!(r.intent, ReplyIntent::Escalate, "{}", r.reason);
+        let r = read_reply("Separately, I've attached the report from my GP.", &BEFORE);
+        assert_eq!(r.intent, ReplyIntent::Answer, "{}", r.reason);
+        for t in [
+            "I'd like this looked at by someone new, so please pass it on.",
+            "Please have it reviewed by somebody independent.",
+        ] {
+            let r = read_reply(t, &AFTER);
+            assert_eq!(r.intent, ReplyIntent::Escalate, "{t}: {}", r.reason);
+        }
+        let r = read_reply(
+            "Something completely different: the car park barrier is broken.",
+            &BEFORE,
+        );
+        assert_eq!(r.intent, ReplyIntent::NewMatter, "{}", r.reason);
         // Closing words settle a doubt before them, in the sentence or
         // after it; a question stays open.
         for t in [
