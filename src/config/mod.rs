@@ -184,7 +184,9 @@ pub struct ClassifierConfig {
     pub subcontractors: Vec<String>,
     /// The learned layer's model refitted with this organisation's
     /// corrections (`complaintd classify --learn` writes it), relative to the
-    /// config file; default: beside the database, `<database>.classifier`.
+    /// config file; default: beside the SQLite database, `<database>.classifier`
+    /// (with PostgreSQL, `complaintd.classifier` beside the config file: each
+    /// instance reads its own copy, so deploy it with the config).
     /// When the file does not exist the model shipped with the binary is used.
     #[serde(default)]
     pub model: Option<PathBuf>,

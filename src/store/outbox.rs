@@ -1,5 +1,13 @@
 //! Finished outgoing mail, one row per recipient, rendered when queued; the
 //! sender claims one at a time under a lease.
+//!
+//! Rows are numbered by the store, each the next after the largest, not by
+//! the database: the number in a mail's Message-ID and tokens is allocated
+//! from the largest id before its row exists ([`Store::outbox_count`]), and
+//! PostgreSQL's identity sequence skips the values a rolled-back pass took
+//! (SQLite's rowid does not), so the same mail would get a different
+//! Message-ID on each backend. Every writer holds the write lock
+//! ([`Store::begin`]), so the next id is free when it is taken.
 
 use super::db::{self, on, Sql};
 use super::names::ReadFrom;
@@ -78,12 +86,14 @@ pub struct OutboxCounts {
 impl Store {
     /// Queue a finished mail.
     pub async fn enqueue(tx: &mut Conn, m: &NewOutbox<'_>) -> Result<i64, StoreError> {
-        // The id by RETURNING: PostgreSQL has no last_insert_rowid.
-        // `automatic` is bound as a bool: BOOLEAN on PostgreSQL, 0/1 on SQLite.
+        // The id given explicitly, the next after the largest (see the module's
+        // doc), and read back by RETURNING (PostgreSQL has no
+        // last_insert_rowid). `automatic` is bound as a bool: BOOLEAN on
+        // PostgreSQL, 0/1 on SQLite.
         Ok(on!(tx, |c| {
             db::query_scalar(
-                "INSERT INTO outbox (case_ref, message_id, template, recipient, automatic, raw, created_at, status, next_attempt_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                "INSERT INTO outbox (id, case_ref, message_id, template, recipient, automatic, raw, created_at, status, next_attempt_at)
+                 VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM outbox), ?, ?, ?, ?, ?, ?, ?, ?, ?)
                  RETURNING id",
             )
             .bind(m.case_ref)
@@ -105,14 +115,16 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
+        let last = Self::outbox_count(tx).await?;
         // Built inside on! so the backend is inferred (push_bind numbers
-        // PostgreSQL's placeholders itself).
+        // PostgreSQL's placeholders itself). Ids explicit: see the module's doc.
         on!(tx, |c| {
             let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO outbox (case_ref, message_id, template, recipient, automatic, raw, created_at, status, next_attempt_at) ",
+                "INSERT INTO outbox (id, case_ref, message_id, template, recipient, automatic, raw, created_at, status, next_attempt_at) ",
             );
-            q.push_values(rows, |mut b, m| {
-                b.push_bind(m.case_ref)
+            q.push_values(rows.iter().zip(1..), |mut b, (m, n)| {
+                b.push_bind(last + n)
+                    .push_bind(m.case_ref)
                     .push_bind(m.message_id)
                     .push_bind(m.template)
                     .push_bind(m.recipient)

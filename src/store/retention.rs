@@ -7,8 +7,8 @@
 //! and [`Store::checkpoint`] folds the write-ahead log into the database
 //! file and truncates it, so no earlier copy of a page survives in either
 //! file. PostgreSQL has neither: a removed value stays in the table's dead
-//! row versions until VACUUM reuses their space, and in its WAL until that
-//! ages out.
+//! row versions until the tables are rewritten, which [`Store::checkpoint`]
+//! does there (`VACUUM (FULL)`), and in its WAL until that ages out.
 //!
 //! Lists bound as one parameter are JSON arrays of text: SQLite reads them
 //! with `json_each(?)`, PostgreSQL with
@@ -416,16 +416,43 @@ impl Store {
         Ok(())
     }
 
-    /// Fold the write-ahead log into the database file and truncate it, so
-    /// bytes just removed survive in neither file. SQLite only: PostgreSQL
-    /// has no such step (its WAL is recycled on its own, and a removed
-    /// value's old row version stays until VACUUM; see the module's notes).
+    /// Make bytes just removed leave the database's files.
+    ///
+    /// SQLite: fold the write-ahead log into the database file and truncate
+    /// it (`secure_delete` has already overwritten the freed space), so they
+    /// survive in neither file.
+    ///
+    /// PostgreSQL: `VACUUM (FULL)` of every table of the schema, which
+    /// writes each table and its TOAST anew without the dead row versions
+    /// that still hold the removed values (a plain VACUUM only marks their
+    /// space free). Each table is locked while it is rewritten, so this runs
+    /// only after a retention step or an erasure that removed something;
+    /// the removed values may still be in PostgreSQL's WAL, its archives
+    /// and backups until those age out (the operator's retention of them).
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
         let mut c = self.writer().await?;
-        if let db::Db::Sqlite(c) = c.db() {
-            db::query::<sqlx::Sqlite>("PRAGMA wal_checkpoint(TRUNCATE)")
+        match c.db() {
+            db::Db::Sqlite(c) => {
+                db::query::<sqlx::Sqlite>("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(&mut *c)
+                    .await?;
+            }
+            db::Db::Pg(c) => {
+                let tables: Vec<String> = db::query_scalar::<sqlx::Postgres, String>(
+                    "SELECT quote_ident(tablename) FROM pg_tables
+                     WHERE schemaname = current_schema() ORDER BY tablename",
+                )
+                .fetch_all(&mut *c)
+                .await?;
+                // VACUUM cannot run in a transaction block, nor take bound
+                // parameters: the names are the catalogue's own, quoted by it.
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "VACUUM (FULL) {}",
+                    tables.join(", ")
+                )))
                 .execute(&mut *c)
                 .await?;
+            }
         }
         Ok(())
     }

@@ -237,3 +237,8 @@ pub fn postgres_password() -> String {
         .unwrap_or("")
         .to_string()
 }
+
+/// The directory of the cluster `scripts/postgres` runs (`$PG_DIR`).
+pub fn cluster_dir() -> String {
+    std::env::var("PG_DIR").unwrap_or_else(|_| "/tmp/complaintd-pg".to_string())
+}

@@ -63,13 +63,14 @@ fn on_own_connection(dir: &Path, sql: &'static [&'static str]) -> Result<(), Str
 
 /// Take the write lock at once and let it go: SQLite's `BEGIN IMMEDIATE`,
 /// or PostgreSQL's writers' advisory lock (`store::WRITE_LOCK`), tried
-/// without waiting (a division by zero when it is held elsewhere).
+/// without waiting (an error naming `locked` when it is held elsewhere,
+/// as SQLite's "database is locked").
 fn lock() -> &'static [&'static str] {
     match backend() {
         Backend::Sqlite => &["BEGIN IMMEDIATE", "ROLLBACK"],
         Backend::Postgres => &[
             "BEGIN",
-            "SELECT CASE WHEN pg_try_advisory_xact_lock(1668310065) THEN 1 ELSE 1 / 0 END",
+            "SELECT CAST(CASE WHEN pg_try_advisory_xact_lock(1668310065) THEN '1' ELSE 'locked' END AS integer)",
             "ROLLBACK",
         ],
     }
@@ -88,9 +89,9 @@ fn write() -> &'static [&'static str] {
         ],
         Backend::Postgres => &[
             "BEGIN",
-            "SELECT CASE WHEN pg_try_advisory_xact_lock(1668310065) THEN 1 ELSE 1 / 0 END",
-            "INSERT INTO outbox (message_id, template, recipient, automatic, raw, created_at, status, next_attempt_at)
-             VALUES ('other-' || (SELECT COALESCE(MAX(id), 0) + 1 FROM outbox) || '@test', 'other', 'x@mail.test', FALSE, '\\x00'::bytea, '2026-11-23T10:00:00Z', 'sent', '2026-11-23T10:00:00Z')",
+            "SELECT CAST(CASE WHEN pg_try_advisory_xact_lock(1668310065) THEN '1' ELSE 'locked' END AS integer)",
+            "INSERT INTO outbox (id, message_id, template, recipient, automatic, raw, created_at, status, next_attempt_at)
+             VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM outbox), 'other-' || (SELECT COALESCE(MAX(id), 0) + 1 FROM outbox) || '@test', 'other', 'x@mail.test', FALSE, '\\x00'::bytea, '2026-11-23T10:00:00Z', 'sent', '2026-11-23T10:00:00Z')",
             "COMMIT",
         ],
     }
