@@ -180,12 +180,12 @@ async fn two_daemons_one_imap_mailbox_one_reader_and_takeover_after_kill_9() {
     let _ = b.kill();
     let _ = b.wait();
     let db = a.dir.path();
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM cases").await, n as i64);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM cases").await, n as i64);
     // Each complaint stored once (the mailbox also receives the bounces of
     // the acknowledgements, which the test's outside addresses refuse).
     assert_eq!(
         count(
-            &db,
+            db,
             "SELECT COUNT(*) FROM messages WHERE message_id LIKE 'imap-lease-%'"
         )
         .await,
@@ -193,7 +193,7 @@ async fn two_daemons_one_imap_mailbox_one_reader_and_takeover_after_kill_9() {
     );
     assert_eq!(
         count(
-            &db,
+            db,
             "SELECT COUNT(DISTINCT message_id) FROM messages WHERE message_id LIKE 'imap-lease-%'"
         )
         .await,
