@@ -237,13 +237,13 @@ fn killed_between_commit_and_acknowledgement_the_daemon_duplicates_nothing() {
     // Kill as soon as the first batch has committed.
     let mut child = run(dir.path(), &config);
     let deadline = Instant::now() + Duration::from_secs(120);
-    while count(&db, done) == 0 {
+    while count(db, done) == 0 {
         assert!(Instant::now() < deadline, "nothing was ingested");
         std::thread::sleep(Duration::from_millis(5));
     }
     child.kill().expect("kill");
     child.wait().expect("wait");
-    let committed = count(&db, done);
+    let committed = count(db, done);
     assert!(committed > 0);
     assert!(
         files(&inbox.join("cur")) < committed as usize,
@@ -267,12 +267,12 @@ fn killed_between_commit_and_acknowledgement_the_daemon_duplicates_nothing() {
         .status();
     child.wait().expect("wait");
 
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM messages"), N as i64);
-    assert_eq!(count(&db, done), N as i64);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM cases"), N as i64);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM messages"), N as i64);
+    assert_eq!(count(db, done), N as i64);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM cases"), N as i64);
     assert_eq!(
         count(
-            &db,
+            db,
             "SELECT COUNT(*) FROM (SELECT complainant FROM cases GROUP BY complainant HAVING COUNT(*) > 1)"
         ),
         0,
@@ -280,7 +280,7 @@ fn killed_between_commit_and_acknowledgement_the_daemon_duplicates_nothing() {
     );
     assert_eq!(
         count(
-            &db,
+            db,
             "SELECT COUNT(*) FROM outbox WHERE template = 'acknowledgement'"
         ),
         N as i64,

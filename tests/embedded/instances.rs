@@ -305,10 +305,10 @@ fn two_daemons_one_mailbox_one_reader_takeover_and_no_duplicates() {
     wait_for("every message taken in", Duration::from_secs(120), || {
         taken(&inbox) >= n as i64
     });
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM cases"), n as i64);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM messages"), n as i64);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM cases"), n as i64);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM messages"), n as i64);
     assert_eq!(
-        count(&db, "SELECT COUNT(DISTINCT message_id) FROM messages"),
+        count(db, "SELECT COUNT(DISTINCT message_id) FROM messages"),
         n as i64
     );
     let out = dir.path().join("outgoing");
