@@ -214,22 +214,28 @@ impl Store {
             .collect())
     }
 
-    /// Mark a chase point done.
+    /// Claim a due chase point: mark it done and say whether this call did
+    /// (false when another instance's scheduler claimed it first, so the
+    /// chase-up goes out once however many instances run).
     pub async fn chase_done(
         tx: &mut Conn,
         case_ref: &CaseRef,
         kind: DeadlineKind,
         at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        on!(tx, |c| {
-            db::query("UPDATE chases SET done = TRUE WHERE case_ref = ? AND kind = ? AND at = ?")
-                .bind(case_ref)
-                .bind(kind)
-                .bind(at)
-                .execute(&mut *c)
-                .await?;
+    ) -> Result<bool, StoreError> {
+        let claimed = on!(tx, |c| {
+            db::query(
+                "UPDATE chases SET done = TRUE
+                 WHERE case_ref = ? AND kind = ? AND at = ? AND done = FALSE",
+            )
+            .bind(case_ref)
+            .bind(kind)
+            .bind(at)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
         });
-        Ok(())
+        Ok(claimed == 1)
     }
 
     /// The earliest pending deadline or chase time (for the scheduler's sleep).
