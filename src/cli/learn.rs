@@ -16,7 +16,7 @@ use std::sync::Arc;
 use strum::IntoEnumIterator;
 
 /// The labelled corpora in the repository, used when `--corpus` is not given.
-pub const DEFAULT_CORPORA: [&str; 16] = [
+pub const DEFAULT_CORPORA: [&str; 17] = [
     "tests/data/classify",
     "tests/data/shared-corpus",
     "tests/data/blind/triage-1",
@@ -32,6 +32,7 @@ pub const DEFAULT_CORPORA: [&str; 16] = [
     "tests/data/blind/triage-13",
     "tests/data/blind/triage-14",
     "tests/data/blind/triage-16",
+    "tests/data/blind/triage-17",
     "tests/data/train",
 ];
 
