@@ -606,3 +606,10 @@ pub(super) static UNSAFE_PLACE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(there|yno|in (the|that|this|our) (room|building|workshop|classroom|kitchen|site|centre|center|premises|salon|lab|warehouse)|yn (yr|y) (ystafell|adeilad|gweithdy)|w (tej|tym) (sali|budynku))\b")
         .expect("static regex")
 });
+
+/// The words before a manager's title that make them the writer's own, at
+/// their employer: "my line manager", "my manager", "our line manager".
+pub(super) static OWN_MANAGER_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(my (own )?(line )?|our line |my team |my store |my site )$")
+        .expect("static regex")
+});

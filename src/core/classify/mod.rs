@@ -20,8 +20,8 @@ use super::text::{cut_bytes, fold_accents, normalise};
 use languages::{Target, LANGUAGE_CUES};
 use lexicon::{
     Class, ANON_SIGN_OFF, CONCERN, FLAG_CUES, FORWARD_SUBJECT, LOOK_ALIKE, MANAGER_IN_SUBJECT,
-    ORGANISATION_AFTER, PERSON_AFTER, STAFF_CONSENTS, SUBJECT_PREFIX, TITLE_NOT_SUBJECT,
-    UNSAFE_PLACE, WELFARE_IDIOM,
+    ORGANISATION_AFTER, OWN_MANAGER_BEFORE, PERSON_AFTER, STAFF_CONSENTS, SUBJECT_PREFIX,
+    TITLE_NOT_SUBJECT, UNSAFE_PLACE, WELFARE_IDIOM,
 };
 use score::{score_text, Scores};
 use serde::Serialize;
@@ -390,7 +390,22 @@ fn classify_text(
         &mut reasons,
     );
     if let Some(p) = &prediction {
-        flags.extend(learned::flags(kind, triage, p, &mut reasons));
+        let mut raised = learned::flags(kind, triage, p, &mut reasons);
+        // The model reads "manager" as a manager complained about; the
+        // writer's own line manager (at their employer) is not one of the
+        // organisation's, and alone is no reason for staff_subject.
+        if raised.contains(&Flag::StaffSubject)
+            && !flags.contains(&Flag::StaffSubject)
+            && only_own_manager(&normalise(&format!("{subject}\n{new}\n{forwarded}")))
+        {
+            raised.remove(&Flag::StaffSubject);
+            reasons.retain(|r| !r.starts_with("learned: flag staff_subject"));
+            reasons.push(
+                "learned: staff_subject left off: the only manager named is the writer's own"
+                    .to_string(),
+            );
+        }
+        flags.extend(raised);
     }
     Classification {
         kind,
@@ -626,6 +641,20 @@ fn flags(
     // Safeguarding takes precedence over a workshop hazard described with
     // words like "hurt", but both can be true.
     out
+}
+
+/// Whether every manager `text` names is the writer's own ("my line
+/// manager", "my boss"): true only when at least one is named.
+fn only_own_manager(text: &str) -> bool {
+    let mut named = false;
+    for m in MANAGER_IN_SUBJECT.find_iter(text) {
+        named = true;
+        let before = &text[..m.start()];
+        if !OWN_MANAGER_BEFORE.is_match(before) {
+            return false;
+        }
+    }
+    named
 }
 
 /// A cue's words for a reason, its ends only when the cue spans a
