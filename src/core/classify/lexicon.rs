@@ -613,3 +613,11 @@ pub(super) static OWN_MANAGER_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(my (own )?(line )?|our line |my team |my store |my site )$")
         .expect("static regex")
 });
+
+/// Words naming whoever handled a complaint ("the Stage 2 handler", "how my
+/// complaint was dealt with"): a subject of staff_subject even when the only
+/// manager named is the writer's own.
+pub(super) static HANDLER_NAMED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(handlers?|investigators?|investigating officer|(dealt with|handled) my (\w+ )?complaint|my complaint (was|has been|is being) (\w+ )?(dealt with|handled))\b")
+        .expect("static regex")
+});

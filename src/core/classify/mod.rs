@@ -19,9 +19,9 @@ use super::screen::screen;
 use super::text::{cut_bytes, fold_accents, normalise};
 use languages::{Target, LANGUAGE_CUES};
 use lexicon::{
-    Class, ANON_SIGN_OFF, CONCERN, FLAG_CUES, FORWARD_SUBJECT, LOOK_ALIKE, MANAGER_IN_SUBJECT,
-    ORGANISATION_AFTER, OWN_MANAGER_BEFORE, PERSON_AFTER, STAFF_CONSENTS, SUBJECT_PREFIX,
-    TITLE_NOT_SUBJECT, UNSAFE_PLACE, WELFARE_IDIOM,
+    Class, ANON_SIGN_OFF, CONCERN, FLAG_CUES, FORWARD_SUBJECT, HANDLER_NAMED, LOOK_ALIKE,
+    MANAGER_IN_SUBJECT, ORGANISATION_AFTER, OWN_MANAGER_BEFORE, PERSON_AFTER, STAFF_CONSENTS,
+    SUBJECT_PREFIX, TITLE_NOT_SUBJECT, UNSAFE_PLACE, WELFARE_IDIOM,
 };
 use score::{score_text, Scores};
 use serde::Serialize;
@@ -644,8 +644,12 @@ fn flags(
 }
 
 /// Whether every manager `text` names is the writer's own ("my line
-/// manager", "my boss"): true only when at least one is named.
+/// manager", "my boss"): true only when at least one is named and no one
+/// who handled a complaint is (they are staff_subject's other subject).
 fn only_own_manager(text: &str) -> bool {
+    if HANDLER_NAMED.is_match(text) {
+        return false;
+    }
     let mut named = false;
     for m in MANAGER_IN_SUBJECT.find_iter(text) {
         named = true;
@@ -889,6 +893,7 @@ mod tests {
             "When I rang, your finance manager said it was not his problem and put the phone down on me.",
             "I am now complaining about how my complaint is being handled. Can someone other than Dafydd please pick this up?",
             "The delivery manager told me to backdate my off-the-job hours so I could go through gateway.",
+            "My line manager had a copy of my letter: the Stage 2 handler sent it to HR without asking me.",
         ] {
             let (_, flags) = flags_of("Complaint", &format!("{UNHAPPY} {body}"));
             assert!(flags.contains(&Flag::StaffSubject), "{body}: {flags:?}");
