@@ -156,15 +156,15 @@ async fn only_corrections_that_change_or_confirm_a_case_are_learned() {
         .deliver(&message(
             "Sam Jones <sam@mail.test>",
             "Minibus",
-            "Could you tell me what time the Rhyl minibus now leaves? It went before the apprentices arrived on Monday and again today.",
+            "What time does the Rhyl minibus leave now? The apprentices missed it on Monday.",
             "minibus-unsure@mail.test",
         ))
         .await
     else {
         panic!("expected a new case");
     };
-    // The lexicon is unsure of this phrasing ("again"): the case waits in
-    // triage for a handler to confirm its kind.
+    // The classifier is unsure of this phrasing (a question, and a missed
+    // minibus): the case waits in triage for a handler to confirm its kind.
     assert_eq!(app.case(&first).await.state, State::Triage);
     let notice = notice_for(&app, &first).await;
     // An #unflag of a flag the case does not have changes nothing.
