@@ -26,6 +26,19 @@ pub enum AppError {
     Store(#[from] StoreError),
 }
 
+/// Open the store the configuration names: `[store] url` (PostgreSQL) or
+/// the SQLite file at `[store] path`.
+pub async fn open_store(loaded: &Loaded) -> Result<Store, AppError> {
+    let c = &loaded.config.store;
+    Ok(match &c.url {
+        Some(url) => {
+            let password = loaded.store_password()?;
+            Store::open_postgres(url, password.as_deref(), c.max_connections).await?
+        }
+        None => Store::open_with_cache(&loaded.resolve(&c.path), c.cache_mib).await?,
+    })
+}
+
 /// Everything the workers need.
 pub struct App {
     /// Config and policy.
@@ -71,8 +84,7 @@ impl App {
             .map(|d| loaded.resolve(d));
         let templates = Templates::load(dir.as_deref(), &loaded.config.organisation.languages())
             .map_err(AppError::Templates)?;
-        let db = loaded.resolve(&loaded.config.store.path);
-        let store = Store::open_with_cache(&db, loaded.config.store.cache_mib).await?;
+        let store = open_store(&loaded).await?;
         Ok(App {
             calendar: loaded.calendar(),
             directory: loaded.directory(),

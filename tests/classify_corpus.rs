@@ -836,3 +836,25 @@ fn triage_16_stays_classified() {
         safeguarding: 16,
     });
 }
+
+/// The batch triage-17 (160 messages written blind in the eighth session,
+/// measured on main at 2cde947 before any tuning on it, then tuned on and
+/// added to the training corpora): a floor at its training figures. Before:
+/// macro-F1 0.949, complaints 59 of 60, flags 0.696 (precision 0.928),
+/// safeguarding 8 of 17 (9 quiet signs missed, 3 false alarms); after the
+/// cues for unsafe homes, controlling partners, young people without food or
+/// a bed, staff's private contact with young learners and under-18s worked
+/// long, a Welsh out-of-office read by its wording, and the model retrained
+/// with it: macro-F1 0.995, complaints 60, flags 0.946 (precision 0.978),
+/// safeguarding 17 of 17 with none false.
+#[test]
+fn triage_17_stays_classified() {
+    holds(Floor {
+        batch: "triage-17",
+        messages: 160,
+        macro_f1: 0.98,
+        complaints: 60,
+        flags: 0.94,
+        safeguarding: 17,
+    });
+}

@@ -458,6 +458,9 @@ fn config_examples_are_valid_tables_of_the_config() {
                 "instances" => value
                     .try_into::<complaintd::config::InstancesConfig>()
                     .map(|_| ()),
+                "store" => value
+                    .try_into::<complaintd::config::StoreConfig>()
+                    .map(|_| ()),
                 // A fragment of [organisation] (its `languages`, say): read
                 // with the keys every organisation has filled in.
                 "organisation" => {

@@ -357,6 +357,28 @@ fn replies_10_stay_read() {
     });
 }
 
+/// The batch replies-11 (80 replies written blind in the eighth session,
+/// measured on main before it was tuned on: 75 exact, 46 of 60 read, 1
+/// escalated that did not ask, 6 requests missed, 9 of 9 found without
+/// headers; after: 80 exact, 59 of 60 read, 0 missed). A floor at its
+/// training figures. The one escalation counted as unasked is kept on
+/// purpose: Welsh "Dw i ddim yn hapus gyda hyn o gwbl" ("I'm not happy
+/// with this at all", then why) answers the stage response's "if you are
+/// not satisfied, reply saying why", as the same words in English do; the
+/// label reads it as unclear.
+#[test]
+fn replies_11_stay_read() {
+    holds(Floor {
+        batch: "replies-11",
+        size: (80, 60),
+        text_exact: 80,
+        read: 59,
+        missed: 0,
+        wrongly: 1,
+        headerless: 9,
+    });
+}
+
 /// `reply-text --json --eval DIR`'s figures.
 fn eval_json(dir: &Path) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_complaintd"))

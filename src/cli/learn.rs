@@ -6,7 +6,7 @@ use crate::core::kind::{Flag, Kind};
 use crate::core::learned::{self, Doc, Learned, Record, TrainOptions};
 use crate::core::mail::{self, InboundMail};
 use crate::core::text::cut_bytes;
-use crate::store::{Corrected, Store};
+use crate::store::Corrected;
 use anyhow::{anyhow, Context};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,7 +16,7 @@ use std::sync::Arc;
 use strum::IntoEnumIterator;
 
 /// The labelled corpora in the repository, used when `--corpus` is not given.
-pub const DEFAULT_CORPORA: [&str; 16] = [
+pub const DEFAULT_CORPORA: [&str; 17] = [
     "tests/data/classify",
     "tests/data/shared-corpus",
     "tests/data/blind/triage-1",
@@ -32,6 +32,7 @@ pub const DEFAULT_CORPORA: [&str; 16] = [
     "tests/data/blind/triage-13",
     "tests/data/blind/triage-14",
     "tests/data/blind/triage-16",
+    "tests/data/blind/triage-17",
     "tests/data/train",
 ];
 
@@ -191,7 +192,7 @@ pub(super) fn train_cmd(corpus: &[PathBuf], out: Option<&Path>) -> anyhow::Resul
 pub(super) async fn learn_cmd(config: Option<&Path>) -> anyhow::Result<ExitCode> {
     let path = config.ok_or_else(|| anyhow!("classify --learn needs --config FILE"))?;
     let loaded = crate::config::load(path)?;
-    let store = Store::open(&loaded.resolve(&loaded.config.store.path)).await?;
+    let store = crate::app::open_store(&loaded).await?;
     let corrections = store.corrections().await?;
     store.close().await;
     let mut shipped = learned::parse_corpus(learned::SHIPPED_CORPUS)

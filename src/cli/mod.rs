@@ -107,6 +107,12 @@ pub enum Command {
     },
     /// Apply database migrations.
     Migrate,
+    /// The database itself: move a deployment between SQLite and PostgreSQL.
+    Store {
+        /// What to do.
+        #[command(subcommand)]
+        action: StoreAction,
+    },
     /// One-shot import of .eml files or Maildirs.
     Ingest {
         /// Business time to record (RFC 3339); default: now.
@@ -217,6 +223,25 @@ pub enum Command {
         /// With --eval: the figures as one JSON object.
         #[arg(long, requires = "eval")]
         json: bool,
+    },
+}
+
+/// `store` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum StoreAction {
+    /// Copy every row of one database into a new, empty one (SQLite to
+    /// PostgreSQL or back), then check both hold the same rows (counts and
+    /// SHA-256 per table). Stop the daemons first.
+    Copy {
+        /// The database to copy: `sqlite:///path/complaintd.sqlite` or
+        /// `postgres://USER@HOST:PORT/DATABASE` (password from PGPASSWORD or
+        /// ~/.pgpass).
+        #[arg(long)]
+        from: String,
+        /// The new database, in the same forms; created and migrated if
+        /// missing, refused if it holds any row.
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -407,6 +432,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Status { json } => runtime()?.block_on(status::status(config, json)),
         Command::Migrate => runtime()?.block_on(store_commands::migrate(config)),
+        Command::Store {
+            action: StoreAction::Copy { from, to },
+        } => runtime()?.block_on(store_commands::store_copy(&from, &to)),
         Command::Ingest { now, paths } => {
             runtime()?.block_on(store_commands::ingest_paths(config, &paths, now))
         }

@@ -204,6 +204,44 @@ impl Loaded {
         self.validate_secret(bytes)
     }
 
+    /// The PostgreSQL password from `[store] password_file` or
+    /// `password_env`, if either is set (the URL then carries none).
+    pub fn store_password(&self) -> Result<Option<String>, ConfigError> {
+        let s = &self.config.store;
+        if let Some(f) = &s.password_file {
+            let f = self.resolve(f);
+            let text = std::fs::read_to_string(&f).map_err(|e| {
+                ConfigError::new(
+                    &self.path,
+                    "store.password_file",
+                    format!("cannot read {}: {e}", f.display()),
+                )
+            })?;
+            // The first line, as PostgreSQL's own password files: a trailing
+            // newline written by an editor is not part of the password.
+            return Ok(Some(text.lines().next().unwrap_or("").to_string()));
+        }
+        if let Some(v) = &s.password_env {
+            return std::env::var(v).map(Some).map_err(|_| {
+                ConfigError::new(
+                    &self.path,
+                    "store.password_env",
+                    format!("environment variable {v} is not set"),
+                )
+            });
+        }
+        Ok(None)
+    }
+
+    /// Where the store is, for messages: the PostgreSQL URL without its
+    /// password, or the SQLite file.
+    pub fn store_location(&self) -> String {
+        match &self.config.store.url {
+            Some(url) => redact_password(url),
+            None => self.resolve(&self.config.store.path).display().to_string(),
+        }
+    }
+
     /// The raw secret, unchecked (an error only when it cannot be read).
     pub fn secret_bytes(&self) -> Result<Vec<u8>, ConfigError> {
         let s = &self.config.security;
@@ -253,5 +291,44 @@ impl Loaded {
             ));
         }
         Ok(Secret::new(trimmed))
+    }
+}
+
+/// `url` with any password replaced by `***`, for messages and logs
+/// (`scheme://user:password@host/…`).
+fn redact_password(url: &str) -> String {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[start..];
+    let authority = rest.find(['/', '?']).map_or(rest, |end| &rest[..end]);
+    match authority.rfind('@') {
+        Some(at) => match authority[..at].find(':') {
+            Some(colon) => format!(
+                "{}{}:***{}",
+                &url[..start],
+                &authority[..colon],
+                &url[start + at..]
+            ),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod redact_tests {
+    use super::redact_password;
+
+    #[test]
+    fn a_password_in_a_database_url_is_never_shown() {
+        assert_eq!(
+            redact_password("postgres://cd:s3cr@t@db.example:5432/cd?sslmode=require"),
+            "postgres://cd:***@db.example:5432/cd?sslmode=require"
+        );
+        assert_eq!(
+            redact_password("postgres://cd@127.0.0.1:15432/cd"),
+            "postgres://cd@127.0.0.1:15432/cd"
+        );
     }
 }

@@ -184,7 +184,9 @@ pub struct ClassifierConfig {
     pub subcontractors: Vec<String>,
     /// The learned layer's model refitted with this organisation's
     /// corrections (`complaintd classify --learn` writes it), relative to the
-    /// config file; default: beside the database, `<database>.classifier`.
+    /// config file; default: beside the SQLite database, `<database>.classifier`
+    /// (with PostgreSQL, `complaintd.classifier` beside the config file: each
+    /// instance reads its own copy, so deploy it with the config).
     /// When the file does not exist the model shipped with the binary is used.
     #[serde(default)]
     pub model: Option<PathBuf>,
@@ -200,6 +202,29 @@ pub struct StoreConfig {
     /// SQLite page cache per pooled connection, in MiB (the pool has four).
     #[serde(default = "default_cache_mib")]
     pub cache_mib: u32,
+    /// A PostgreSQL database instead of the SQLite file, for several
+    /// instances sharing one database (issue 18):
+    /// `postgres://USER@HOST:PORT/DATABASE`, with TLS as the URL's own
+    /// parameters (`?sslmode=verify-full&sslrootcert=/etc/ssl/db-ca.pem`,
+    /// `sslcert`/`sslkey` for a client certificate). The password does not
+    /// belong in the URL: see `password_file` and `password_env`.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// A file whose first line is the PostgreSQL password (relative to the
+    /// config file; keep it owner-only).
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    /// An environment variable holding the PostgreSQL password (used when
+    /// `password_file` is not set).
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// PostgreSQL connections this instance may hold.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u32,
+}
+
+fn default_max_connections() -> u32 {
+    8
 }
 
 fn default_cache_mib() -> u32 {
@@ -215,6 +240,10 @@ impl Default for StoreConfig {
         StoreConfig {
             path: default_db(),
             cache_mib: default_cache_mib(),
+            url: None,
+            password_file: None,
+            password_env: None,
+            max_connections: default_max_connections(),
         }
     }
 }

@@ -11,8 +11,8 @@
 
 use super::intent_cues::folded;
 use super::intent_cues::{
-    CueKind, ACCEPTS, CONDITION_NEXT, COURTESY_THANKS, CUES, DOUBT, HEADER_LINE, HYPOTHETICAL,
-    NEGATED_REQUEST, PROCEDURE_QUESTION, QUOTATION, SETTLED, SIGN_OFF,
+    CueKind, ACCEPTS, CLOSES, CONDITION_NEXT, COURTESY_THANKS, CUES, DOUBT, HEADER_LINE,
+    HYPOTHETICAL, NEGATED_REQUEST, POLITE, PROCEDURE_QUESTION, QUOTATION, SETTLED, SIGN_OFF,
 };
 use super::text::{fold_accents, normalise};
 use crate::core::lean_regex::{Match, Regex};
@@ -155,6 +155,9 @@ static DENIED: LazyLock<Regex> = LazyLock::new(|| {
 /// [`ACCEPTS`], compiled to read a sentence.
 static ACCEPTED: LazyLock<Regex> = LazyLock::new(|| folded(ACCEPTS));
 
+/// [`CLOSES`], compiled to read a sentence.
+static CLOSED: LazyLock<Regex> = LazyLock::new(|| folded(CLOSES));
+
 /// The thanks cue's words when they only say something is fine.
 static FINE: LazyLock<Regex> = LazyLock::new(|| folded(r"\bfine\b"));
 
@@ -266,7 +269,10 @@ fn sentences_of(text: &str) -> Vec<Said> {
             continue;
         }
         let question = text[end..next].contains(['?', '？', '؟']);
-        let words = normalise(&text[start..end]);
+        // "Os gwelwch yn dda", "if that's ok": "please", not a condition.
+        let words = POLITE
+            .replace_all(&normalise(&text[start..end]), "please")
+            .into_owned();
         start = next;
         if !words.is_empty() {
             out.push(Said {
@@ -307,10 +313,20 @@ fn find_where(kind: CueKind, sentences: &[Said], keep: impl Fn(&str) -> bool) ->
 /// sorted"; "if it hasn't come by the 18th I'll ask again, but hopefully
 /// it won't come to that"), not before ("I'm happy with the apology but I
 /// still don't understand the fee").
+///
+/// Words that close the matter in a later sentence ("I can't say I agree
+/// with all of it, but… You can close it.") settle a word of doubt before
+/// them too, but not a question.
 fn doubt(sentences: &[Said]) -> Option<String> {
-    for s in sentences {
+    for (n, s) in sentences.iter().enumerate() {
         if s.question {
             return Some("?".to_string());
+        }
+        let closed_later = sentences[n + 1..]
+            .iter()
+            .any(|l| !l.question && CLOSED.is_match(&l.text));
+        if closed_later {
+            continue;
         }
         let settled_after = |at: usize| SETTLED.find_iter(&s.text).any(|m| m.start() >= at);
         if let Some(d) = DOUBT.find_iter(&s.text).find(|d| !settled_after(d.end())) {
@@ -343,17 +359,38 @@ fn is_request(why: &str) -> bool {
 /// is not satisfied with it, when they are not asked, negated or
 /// hypothetical ("why should I accept the decision?", "if I accept the
 /// outcome…").
+///
+/// Words that close the matter ("… but I'll leave it there", "no need to
+/// take it further") count too, later in the same sentence or after it.
 fn accepted_after(sentences: &[Said]) -> Option<String> {
-    let unhappy = CUES
+    let (unhappy, end) = CUES
         .iter()
         .filter(|c| c.kind == CueKind::Escalate)
-        .filter_map(|c| sentences.iter().position(|s| c.re.is_match(&s.text)))
+        .filter_map(|c| {
+            sentences
+                .iter()
+                .enumerate()
+                .find_map(|(n, s)| c.re.find(&s.text).map(|m| (n, m.end())))
+        })
         .min()?;
-    sentences[unhappy + 1..].iter().find_map(|s| {
-        let m = ACCEPTED.find(&s.text)?;
-        let before = &s.text[..m.start()];
-        let denied = s.question || HYPOTHETICAL.is_match(before) || DENIED.is_match(before);
-        (!denied).then(|| m.as_str().to_string())
+    let closes = |s: &Said, from: usize| {
+        CLOSED
+            .find_iter(&s.text)
+            .find(|m| m.start() >= from && !HYPOTHETICAL.is_match(&s.text[..m.start()]))
+            .filter(|_| !s.question)
+            .map(|m| m.as_str().to_string())
+    };
+    closes(&sentences[unhappy], end).or_else(|| {
+        sentences[unhappy + 1..].iter().find_map(|s| {
+            if let Some(m) = ACCEPTED.find(&s.text) {
+                let before = &s.text[..m.start()];
+                let denied = s.question || HYPOTHETICAL.is_match(before) || DENIED.is_match(before);
+                if !denied {
+                    return Some(m.as_str().to_string());
+                }
+            }
+            closes(s, 0)
+        })
     })
 }
 
@@ -1193,5 +1230,106 @@ mod tests {
         assert_eq!(r.intent, ReplyIntent::Thanks, "{}", r.reason);
         let r = read_reply("Labai ačiū už atsakymą. Viskas gerai.", &AFTER);
         assert_eq!(r.intent, ReplyIntent::Thanks, "{}", r.reason);
+    }
+
+    /// The eleventh batch's causes, in other words and languages (written
+    /// for this test): a formal stage or someone else asked for, an appeal
+    /// lodged for someone, a polite formula that holds an "if", withdrawals
+    /// worded as not going ahead, and closing words that settle a doubt.
+    #[test]
+    fn requests_withdrawals_and_closings_of_the_eleventh_batch() {
+        for t in [
+            "Can my complaint move to the formal stage now, please.",
+            "I would like my complaint to proceed to Stage 2.",
+            "Would it be possible for someone more senior to review the decision?",
+            "I was wondering if you could ask somebody independent to look at my complaint again.",
+            "Please accept this email as my son's formal appeal.",
+            "He does not accept the outcome and wishes to appeal against the decision.",
+            "I'd ask that my complaint is now considered formally.",
+            "I don't think the main issue I raised has been addressed at all.",
+            "Your letter hasn't fixed the problem.",
+            "Quisiera que alguien distinto revisara la decisión.",
+            "Gostaria que outra pessoa analisasse a minha queixa.",
+            "Chciałabym, żeby ktoś inny rozpatrzył moją skargę.",
+            "Je voudrais que quelqu'un d'autre examine ma plainte.",
+            "Hoffwn i'r mater gael ei drin yn ffurfiol, os gwelwch chi'n dda.",
+            "Dydw i ddim yn credu bod y broblem wedi'i datrys.",
+        ] {
+            let r = read_reply(t, &AFTER);
+            assert_eq!(r.intent, ReplyIntent::Escalate, "{t}: {}", r.reason);
+        }
+        // Wondering about it is not asking; a question about the formal
+        // stage is not asking for it.
+        for t in [
+            "I'm wondering whether to take it further, I'll let you know.",
+            "Thanks. It took a formal complaint to get here, but I'm pleased it got sorted.",
+        ] {
+            let r = read_reply(t, &AFTER);
+            assert_ne!(r.intent, ReplyIntent::Escalate, "{t}: {}", r.reason);
+        }
+        for t in [
+            "On reflection I'd prefer not to pursue it any further.",
+            "Could we leave it at that, please?",
+            "My daughter no longer wants to go ahead with the complaint.",
+            "I don't want to continue with it now, as I've found another course.",
+            "Rwyf am dynnu'r gŵyn yn ôl, os gwelwch yn dda.",
+            "Ya no quiero seguir con la queja.",
+            "Nie chcę dalej ciągnąć tej sprawy.",
+            "Je ne souhaite plus poursuivre.",
+        ] {
+            let r = read_reply(t, &BEFORE);
+            assert_eq!(r.intent, ReplyIntent::Withdraw, "{t}: {}", r.reason);
+        }
+        // "If that's ok" asks politely; it is not a condition.
+        assert_eq!(
+            before("I'd rather not take this any further if that's ok."),
+            ReplyIntent::Withdraw
+        );
+        for t in [
+            "Completely separate matter: the fire door on the first floor is propped open every day.",
+            "Separately, I'd like to report how the tutor spoke to another learner.",
+        ] {
+            let r = read_reply(t, &BEFORE);
+            assert_eq!(r.intent, ReplyIntent::NewMatter, "{t}: {}", r.reason);
+        }
+        // Told about a right, or sending a report, is neither.
+        let r = read_reply(
+            "I know I have the right to appeal against the decision.",
+            &BEFORE,
+        );
+        assert_ne!(r.intent, ReplyIntent::Escalate, "{}", r.reason);
+        let r = read_reply("Separately, I've attached the report from my GP.", &BEFORE);
+        assert_eq!(r.intent, ReplyIntent::Answer, "{}", r.reason);
+        for t in [
+            "I'd like this looked at by someone new, so please pass it on.",
+            "Please have it reviewed by somebody independent.",
+        ] {
+            let r = read_reply(t, &AFTER);
+            assert_eq!(r.intent, ReplyIntent::Escalate, "{t}: {}", r.reason);
+        }
+        let r = read_reply(
+            "Something completely different: the car park barrier is broken.",
+            &BEFORE,
+        );
+        assert_eq!(r.intent, ReplyIntent::NewMatter, "{}", r.reason);
+        // Closing words settle a doubt before them, in the sentence or
+        // after it; a question stays open.
+        for t in [
+            "I'm not convinced by all of it, but I haven't got time for this. Please close the complaint.",
+            "Not what I hoped for, though I don't have the energy to argue, so you can close it.",
+        ] {
+            assert_eq!(after(t), ReplyIntent::Thanks, "{t}");
+        }
+        assert_eq!(
+            after("I'm not convinced by all of it. You can close it? Or should I wait?"),
+            ReplyIntent::Unclear
+        );
+        // Unhappiness, then words that close it: the handler reads it, it
+        // never escalates.
+        let r = read_reply(
+            "I'm not satisfied with how it was handled, but I won't be taking it any further.",
+            &AFTER,
+        );
+        assert_eq!(r.intent, ReplyIntent::Unclear, "{}", r.reason);
     }
 }

@@ -104,7 +104,7 @@ static OOO_OPENING: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 static OOO_DETAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(until|return(ing)? on|back (on|in the office)|limited access|in my absence|please contact|for (anything )?urgent|will (reply|respond|get back)|upon my return|when i return|returning (on )?(mon|tues|wednes|thurs|fri|satur|sun)day|returning \d|hyd at|tan (ddydd|y )|yn ol (ar|yn y swyddfa)|do (dnia )?\d|po powrocie|w pilnych sprawach|hasta el|a mi regreso|en caso de urgencia|ate (ao )?dia|no meu regresso|em caso de urgencia|pana (la|pe|in)|la intoarcere|in caz de urgenta|jusqu'?au|bis zum|in dringenden)\b")
+    Regex::new(r"(?i)\b(until|return(ing)? on|back (on|in the office)|limited access|in my absence|please contact|for (anything )?urgent|will (reply|respond|get back)|upon my return|when i return|returning (on )?(mon|tues|wednes|thurs|fri|satur|sun)day|returning \d|hyd at|tan (ddydd|y |\d)|yn ol (ar|yn y swyddfa)|ffoniwch|cysylltwch (a|ag)|(materion|achosion) brys|yn achlysurol|do (dnia )?\d|po powrocie|w pilnych sprawach|hasta el|a mi regreso|en caso de urgencia|ate (ao )?dia|no meu regresso|em caso de urgencia|pana (la|pe|in)|la intoarcere|in caz de urgenta|jusqu'?au|bis zum|in dringenden)\b")
         .expect("static regex")
 });
 
@@ -800,6 +800,7 @@ mod tests {
             ("Kurs", "Dziękuję za wiadomość. Jestem na urlopie do 4 grudnia. W pilnych sprawach proszę pisać do biura."),
             ("Curso", "Estoy fuera de la oficina hasta el lunes. En caso de urgencia llame a recepción."),
             ("Curs", "Sunt in concediu pana la 3 decembrie."),
+            ("Re: Cwrs", "Diolch am eich neges. Dw i ar wyliau tan 9 Ionawr. Os yw'n fater brys, cysylltwch a'r swyddfa."),
         ] {
             let s = with_body("Staff <s@b.test>", subject, body).expect(body);
             assert_eq!(s.kind, Kind::AutoReply, "{body}");

@@ -1,11 +1,13 @@
 //! Handler corrections of the classifier, kept as labelled examples for the
 //! learned layer (`complaintd classify --learn`).
 
+use super::db::{self, on, Sql};
+use super::messages::message_parts_column_pg;
 use super::packed::{read_message, PackedMessage};
+use super::Conn;
 use super::{Store, StoreError};
 use crate::core::kind::{Flag, Kind};
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection};
 
 /// What a correction said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
@@ -53,47 +55,60 @@ impl Store {
     /// that opened `case_ref`. A case with no stored message (one opened by
     /// hand) has nothing to learn from and records nothing.
     pub async fn record_correction(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         at: DateTime<Utc>,
         case_ref: &str,
         actor: &str,
         label: Label,
         name: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO classifier_corrections (at, case_ref, message_row, actor, label, name)
-             SELECT ?, ?, id, ?, ?, ? FROM messages WHERE case_ref = ? ORDER BY id LIMIT 1",
-        )
-        .bind(at)
-        .bind(case_ref)
-        .bind(actor)
-        .bind(label.as_str())
-        .bind(name)
-        .bind(case_ref)
-        .execute(&mut *tx)
-        .await?;
+        // The bound values in the SELECT list take their types from the
+        // binds (TIMESTAMPTZ and TEXT on PostgreSQL).
+        on!(tx, |c| {
+            db::query(
+                "INSERT INTO classifier_corrections (at, case_ref, message_row, actor, label, name)
+                 SELECT ?, ?, id, ?, ?, ? FROM messages WHERE case_ref = ? ORDER BY id LIMIT 1",
+            )
+            .bind(at)
+            .bind(case_ref)
+            .bind(actor)
+            .bind(label.as_str())
+            .bind(name)
+            .bind(case_ref)
+            .execute(&mut *c)
+            .await?;
+        });
         Ok(())
     }
 
     /// Every correction, oldest first, with its message.
     pub async fn corrections(&self) -> Result<Vec<Correction>, StoreError> {
-        let rows = sqlx::query(concat!(
-            "SELECT c.message_row, c.case_ref, c.label, c.name, m.raw, ",
-            crate::message_parts_column!(),
-            " FROM classifier_corrections c JOIN messages m ON m.id = c.message_row
+        // The message's parts column is spelled per backend (see
+        // `message_parts_column_pg!`).
+        const ALL: Sql = Sql::each(
+            concat!(
+                "SELECT c.message_row, c.case_ref, c.label, c.name, m.raw, ",
+                crate::message_parts_column!(),
+                " FROM classifier_corrections c JOIN messages m ON m.id = c.message_row
                  ORDER BY c.id"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
+            ),
+            concat!(
+                "SELECT c.message_row, c.case_ref, c.label, c.name, m.raw, ",
+                message_parts_column_pg!(),
+                " FROM classifier_corrections c JOIN messages m ON m.id = c.message_row
+                 ORDER BY c.id"
+            ),
+        );
+        type Row = (i64, String, String, String, PackedMessage, Option<String>);
+        let mut c = self.reader().await?;
+        let rows: Vec<Row> = on!(c, |c| db::query_as(ALL).fetch_all(&mut *c).await?);
         let unknown = |column: &str, value: String| StoreError::UnknownValue {
             table: "classifier_corrections",
             column: column.into(),
             value,
         };
         rows.into_iter()
-            .map(|r| {
-                let label: String = r.get(2);
-                let name: String = r.get(3);
+            .map(|(message_row, case_ref, label, name, packed, parts)| {
                 let label: Label = label.parse().map_err(|_| unknown("label", label))?;
                 let corrected = match label {
                     Label::Kind => {
@@ -105,15 +120,15 @@ impl Store {
                     ),
                 };
                 Ok(Correction {
-                    message_row: r.get(0),
-                    case_ref: r.get(1),
+                    message_row,
+                    case_ref,
                     corrected,
-                    raw: read_message(r.try_get::<PackedMessage, _>(4)?.0, r.get(5)).map_err(
-                        |e| sqlx::Error::ColumnDecode {
+                    raw: read_message(packed.0, parts.as_deref()).map_err(|e| {
+                        sqlx::Error::ColumnDecode {
                             index: "raw".into(),
                             source: Box::new(e),
-                        },
-                    )?,
+                        }
+                    })?,
                 })
             })
             .collect()
@@ -133,7 +148,7 @@ mod tests {
             "INSERT INTO messages (id, content_hash, source, received_at, raw, size, case_ref, status)
              VALUES (1, 'h', 'test', '2026-11-30T10:00:00Z', X'004869', 2, 'PAR-2026-0001', 'processed')",
         )
-        .execute(&store.pool)
+        .execute(store.sqlite_pool().expect("sqlite"))
         .await
         .expect("message");
         sqlx::query(
@@ -142,7 +157,7 @@ mod tests {
         )
         .bind(label)
         .bind(name)
-        .execute(&store.pool)
+        .execute(store.sqlite_pool().expect("sqlite"))
         .await
         .expect("correction");
         (dir, store)

@@ -15,9 +15,9 @@
 //!
 //! [`core::report::utc_offsets`]: crate::core::report::utc_offsets
 
-use super::digests;
+use super::db::{on, Dialect};
 use super::names::ReadFrom;
-use super::{Store, StoreError};
+use super::{Backend, Conn, Store, StoreError, Tx};
 use crate::core::calendar::Calendar;
 use crate::core::case::records::{Outcome, RefusalGround, RemedyKind};
 use crate::core::case::{DeadlineKind, State};
@@ -28,7 +28,7 @@ use crate::core::report::{
     OldestOpen, Period, Received, Refusals, Remedies, StageOutcomes, SurveyFigures, Week,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{Postgres, QueryBuilder, Sqlite};
 use std::collections::BTreeMap;
 
 /// The deadline types whose lateness is counted while they are unmet.
@@ -47,32 +47,105 @@ fn offsets(from: DateTime<Utc>, to: DateTime<Utc>) -> Offsets {
     utc_offsets(from - Duration::days(3 * 366), to + Duration::days(1))
 }
 
+/// A value the figures' queries bind: encoded the same way on both backends.
+pub(super) trait Value:
+    for<'t> sqlx::Encode<'t, Sqlite>
+    + sqlx::Type<Sqlite>
+    + for<'t> sqlx::Encode<'t, Postgres>
+    + sqlx::Type<Postgres>
+{
+}
+
+impl<T> Value for T where
+    T: for<'t> sqlx::Encode<'t, Sqlite>
+        + sqlx::Type<Sqlite>
+        + for<'t> sqlx::Encode<'t, Postgres>
+        + sqlx::Type<Postgres>
+{
+}
+
+/// A backend the figures' queries are built for: [`Dialect`] and a bind of
+/// any [`Value`], so that the builders are generic over the backend with
+/// one bound (the caller's executor decides which).
+pub(super) trait FigureDb: Dialect {
+    /// `q.push_bind(v)`.
+    fn bind<T: Value>(q: &mut QueryBuilder<Self>, v: T);
+}
+
+impl FigureDb for Sqlite {
+    fn bind<T: Value>(q: &mut QueryBuilder<Self>, v: T) {
+        q.push_bind(v);
+    }
+}
+
+impl FigureDb for Postgres {
+    fn bind<T: Value>(q: &mut QueryBuilder<Self>, v: T) {
+        q.push_bind(v);
+    }
+}
+
+/// [`FigureDb::bind`] as a method of the builder, to chain with `push`.
+pub(super) trait PushValue {
+    /// Bind `v` (a placeholder of the backend's spelling).
+    fn push_value<T: Value>(&mut self, v: T) -> &mut Self;
+}
+
+impl<DB: FigureDb> PushValue for QueryBuilder<DB> {
+    fn push_value<T: Value>(&mut self, v: T) -> &mut Self {
+        DB::bind(self, v);
+        self
+    }
+}
+
 /// The figures' queries as builders, each after a `prefix` (empty to run
-/// it, `EXPLAIN QUERY PLAN ` in the test that checks each uses an index).
+/// it, `EXPLAIN QUERY PLAN ` in the test that checks each uses an index),
+/// for either backend (`DB` is inferred from the connection that runs it).
 pub(super) mod sql {
-    use super::{push_in, Offsets, OVERDUE_KINDS};
+    use super::{push_in, FigureDb, Offsets, PushValue, OVERDUE_KINDS};
     use crate::core::case::{DeadlineKind, State};
     use crate::core::kind::Kind;
     use chrono::{DateTime, NaiveDate, Utc};
-    use sqlx::{QueryBuilder, Sqlite};
+    use sqlx::QueryBuilder;
     use strum::IntoEnumIterator;
 
     /// Push the local day of the stored UTC time `col` (an SQL expression).
-    pub fn local_day(q: &mut QueryBuilder<Sqlite>, col: &str, offsets: &Offsets) {
+    pub fn local_day<DB: FigureDb>(q: &mut QueryBuilder<DB>, col: &str, offsets: &Offsets) {
         let (first, changes) = offsets;
-        q.push(format!("date({col}, CASE"));
+        // SQLite: date() of the text with an offset modifier, a 'YYYY-MM-DD'
+        // text. PostgreSQL has neither date(text, modifier) nor modifiers:
+        // the UTC wall time (`col` is TIMESTAMPTZ) plus the offset as an
+        // INTERVAL, cast to a DATE. Both take the offsets from the core, so
+        // the day is the same as `core::report::local_day` on either.
+        let (open, unit, close) = if DB::POSTGRES {
+            (
+                format!("CAST(({col} AT TIME ZONE 'UTC') + CASE"),
+                "INTERVAL '",
+                " seconds'",
+            )
+        } else {
+            (format!("date({col}, CASE"), "'", " seconds'")
+        };
+        q.push(open);
+        let off = |o: i32| {
+            if DB::POSTGRES {
+                format!("{unit}{o}{close}")
+            } else {
+                format!("{unit}{o:+}{close}")
+            }
+        };
         let mut before = *first;
-        for (at, off) in changes {
+        for (at, o) in changes {
             q.push(format!(" WHEN {col} < "))
-                .push_bind(*at)
-                .push(format!(" THEN '{before:+} seconds'"));
-            before = *off;
+                .push_value(*at)
+                .push(format!(" THEN {}", off(before)));
+            before = *o;
         }
-        q.push(format!(" ELSE '{before:+} seconds' END)"));
+        q.push(format!(" ELSE {} END", off(before)));
+        q.push(if DB::POSTGRES { " AS DATE)" } else { ")" });
     }
 
     /// ` AND kind NOT IN (…)`: machine mail is never counted.
-    fn not_machine(q: &mut QueryBuilder<Sqlite>, col: &str) {
+    fn not_machine<DB: FigureDb>(q: &mut QueryBuilder<DB>, col: &str) {
         q.push(format!(" AND {col} NOT IN "));
         push_in(q, Kind::iter().filter(|k| k.is_machine()));
     }
@@ -80,11 +153,16 @@ pub(super) mod sql {
     /// ` FROM table WHERE` its rows for the cases received on the local days
     /// [from, to) (`opened_day`, the first column of each table's index),
     /// machine mail left out.
-    fn received_on(q: &mut QueryBuilder<Sqlite>, table: &str, from: NaiveDate, to: NaiveDate) {
+    fn received_on<DB: FigureDb>(
+        q: &mut QueryBuilder<DB>,
+        table: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) {
         q.push(format!(" FROM {table} WHERE opened_day >= "))
-            .push_bind(from)
+            .push_value(from)
             .push(" AND opened_day < ")
-            .push_bind(to);
+            .push_value(to);
         not_machine(q, "kind");
     }
 
@@ -92,7 +170,7 @@ pub(super) mod sql {
     /// state, language and mailbox: the rows of `count_received` (0260),
     /// one per group, however many cases each counts; summed over the days
     /// by the caller into the period and each of its parts.
-    pub fn received(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
+    pub fn received<DB: FigureDb>(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<DB> {
         let mut q = QueryBuilder::new(format!(
             "{p}SELECT opened_day, kind, stage, state, language, source, n"
         ));
@@ -101,8 +179,13 @@ pub(super) mod sql {
     }
 
     /// Received per local day (the weekly series).
-    pub fn received_days(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!("{p}SELECT opened_day, SUM(n)"));
+    pub fn received_days<DB: FigureDb>(
+        p: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> QueryBuilder<DB> {
+        // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back to read an i64.
+        let mut q = QueryBuilder::new(format!("{p}SELECT opened_day, CAST(SUM(n) AS BIGINT)"));
         received_on(&mut q, "count_received", from, to);
         q.push(" GROUP BY opened_day ORDER BY opened_day");
         q
@@ -110,66 +193,88 @@ pub(super) mod sql {
 
     /// Complaints received per local day by flag (a case with two flags
     /// counts under each).
-    pub fn by_flag(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
+    pub fn by_flag<DB: FigureDb>(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<DB> {
         let mut q = QueryBuilder::new(format!("{p}SELECT opened_day, flag, n"));
         received_on(&mut q, "count_flags", from, to);
-        q.push(" AND kind = ").push_bind(Kind::Complaint);
+        q.push(" AND kind = ").push_value(Kind::Complaint);
         q
     }
 
     /// Deadlines met on the local days [from, to), by type, stage, the
     /// local days of start and meeting and on time: the rows of
     /// `count_met` (0260), one per group.
-    pub fn met(
+    pub fn met<DB: FigureDb>(
         p: &str,
         from: NaiveDate,
         to: NaiveDate,
         kind: Option<DeadlineKind>,
-    ) -> QueryBuilder<Sqlite> {
+    ) -> QueryBuilder<DB> {
         let mut q = QueryBuilder::new(format!(
             "{p}SELECT kind, stage, start_day, met_day, on_time, n FROM count_met WHERE met_day >= "
         ));
-        q.push_bind(from).push(" AND met_day < ").push_bind(to);
+        q.push_value(from).push(" AND met_day < ").push_value(to);
         if let Some(k) = kind {
-            q.push(" AND kind = ").push_bind(k);
+            q.push(" AND kind = ").push_value(k);
         }
         q
     }
 
     /// Live deadlines that fell due in [from, until) and are not met:
     /// two ranges of the (breached, due, kind, case_ref) index.
-    pub fn overdue(p: &str, from: DateTime<Utc>, until: DateTime<Utc>) -> QueryBuilder<Sqlite> {
+    pub fn overdue<DB: FigureDb>(
+        p: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> QueryBuilder<DB> {
+        // `breached` is BOOLEAN on PostgreSQL, which compares it with no
+        // integer: FALSE and TRUE, which SQLite reads as 0 and 1.
         let mut q = QueryBuilder::new(format!(
-            "{p}SELECT kind, stage, COUNT(*) FROM deadlines WHERE breached IN (0, 1) AND due >= "
+            "{p}SELECT kind, stage, COUNT(*) FROM deadlines WHERE breached IN (FALSE, TRUE) AND due >= "
         ));
-        q.push_bind(from).push(" AND due < ").push_bind(until);
+        q.push_value(from).push(" AND due < ").push_value(until);
         q.push(" AND kind IN ");
         push_in(&mut q, OVERDUE_KINDS);
         q.push(" GROUP BY kind, stage ORDER BY kind, stage");
         q
     }
 
-    /// The states of an open complaint, for [`oldest_open`].
-    fn open_complaints(q: &mut QueryBuilder<Sqlite>) {
+    /// The states of an open complaint, for [`oldest_open`] and
+    /// [`open_by_stage`].
+    fn open_complaints<DB: FigureDb>(q: &mut QueryBuilder<DB>) {
         q.push(" FROM cases WHERE state IN ");
         push_in(q, State::iter().filter(|s| !s.is_final()));
-        q.push(" AND kind = ").push_bind(Kind::Complaint);
+        q.push(" AND kind = ").push_value(Kind::Complaint);
+    }
+
+    /// Open complaints by stage (the digest's `open_by_stage`, here so that
+    /// the figures read it in their own transaction on either backend).
+    pub fn open_by_stage<DB: FigureDb>(p: &str) -> QueryBuilder<DB> {
+        let mut q = QueryBuilder::new(format!("{p}SELECT stage, COUNT(*)"));
+        open_complaints(&mut q);
+        q.push(" GROUP BY stage ORDER BY stage");
+        q
     }
 
     /// The oldest complaint in a state that is not final: its receipt time
     /// found in the cases_state index alone, then the first by reference
     /// received then (rather than sorting every open complaint's row).
-    pub fn oldest_open(p: &str) -> QueryBuilder<Sqlite> {
+    pub fn oldest_open<DB: FigureDb>(p: &str) -> QueryBuilder<DB> {
         let mut q = QueryBuilder::new(format!("{p}SELECT reference, opened_at, stage, handler"));
         open_complaints(&mut q);
         q.push(" AND opened_at = (SELECT MIN(opened_at)");
         open_complaints(&mut q);
-        q.push(") ORDER BY reference LIMIT 1");
+        // The first by reference in SQLite's byte order: PostgreSQL would
+        // order by the database's collation.
+        q.push(if DB::POSTGRES {
+            ") ORDER BY reference COLLATE \"C\" LIMIT 1"
+        } else {
+            ") ORDER BY reference LIMIT 1"
+        });
         q
     }
 
     /// Extensions per local day by reason and past the cap or not.
-    pub fn extensions(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
+    pub fn extensions<DB: FigureDb>(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<DB> {
         let mut q = QueryBuilder::new(format!(
             "{p}SELECT opened_day, reason, beyond_cap, COUNT(*)"
         ));
@@ -180,7 +285,11 @@ pub(super) mod sql {
 
     /// Cases extended per local day (a case's extensions share its day, so
     /// the days' counts add up to the period's).
-    pub fn extended_cases(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
+    pub fn extended_cases<DB: FigureDb>(
+        p: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> QueryBuilder<DB> {
         let mut q = QueryBuilder::new(format!("{p}SELECT opened_day, COUNT(DISTINCT case_ref)"));
         received_on(&mut q, "case_extensions", from, to);
         q.push(" GROUP BY opened_day");
@@ -189,7 +298,7 @@ pub(super) mod sql {
 
     /// Outcomes sent per local day by stage and outcome: the rows of
     /// `count_outcomes` (0260).
-    pub fn outcomes(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
+    pub fn outcomes<DB: FigureDb>(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<DB> {
         let mut q = QueryBuilder::new(format!("{p}SELECT opened_day, stage, outcome, n"));
         received_on(&mut q, "count_outcomes", from, to);
         q
@@ -197,24 +306,27 @@ pub(super) mod sql {
 
     /// Remedies per local day by kind: all, done, and done by the local day
     /// they were due.
-    pub fn remedies(
+    pub fn remedies<DB: FigureDb>(
         p: &str,
         from: NaiveDate,
         to: NaiveDate,
         offsets: &Offsets,
-    ) -> QueryBuilder<Sqlite> {
+    ) -> QueryBuilder<DB> {
+        // Counted with FILTER rather than SUM of the comparison: PostgreSQL
+        // has no SUM of a boolean, and COUNT is a BIGINT (0 when none) on
+        // both, where a SUM would be NUMERIC there.
         let mut q = QueryBuilder::new(format!(
-            "{p}SELECT opened_day, remedy, COUNT(*), COUNT(done_at), COALESCE(SUM("
+            "{p}SELECT opened_day, remedy, COUNT(*), COUNT(done_at), COUNT(*) FILTER (WHERE "
         ));
         local_day(&mut q, "done_at", offsets);
-        q.push(" <= due), 0)");
+        q.push(" <= due)");
         received_on(&mut q, "case_remedies", from, to);
         q.push(" GROUP BY opened_day, kind, remedy");
         q
     }
 
     /// Refusals per local day by ground and whether to escalate.
-    pub fn refusals(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
+    pub fn refusals<DB: FigureDb>(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<DB> {
         let mut q = QueryBuilder::new(format!(
             "{p}SELECT opened_day, ground, escalation, COUNT(*)"
         ));
@@ -226,10 +338,12 @@ pub(super) mod sql {
     /// The survey per local day: sent, answered, satisfied or not, scored
     /// and the sum of the scores (a mean is summed over days as sum and
     /// count), from `count_surveys` (0260), a row per day and kind.
-    pub fn survey(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
+    pub fn survey<DB: FigureDb>(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<DB> {
+        // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back to read i64s.
         let mut q = QueryBuilder::new(format!(
-            "{p}SELECT opened_day, SUM(sent), SUM(answered), SUM(satisfied), SUM(not_satisfied), \
-             SUM(scored), SUM(score_sum)"
+            "{p}SELECT opened_day, CAST(SUM(sent) AS BIGINT), CAST(SUM(answered) AS BIGINT), \
+             CAST(SUM(satisfied) AS BIGINT), CAST(SUM(not_satisfied) AS BIGINT), \
+             CAST(SUM(scored) AS BIGINT), CAST(SUM(score_sum) AS BIGINT)"
         ));
         received_on(&mut q, "count_surveys", from, to);
         q.push(" GROUP BY opened_day");
@@ -242,10 +356,27 @@ pub(super) mod sql {
     /// cases is 100,000 lessons, and handing each to the reading task as a
     /// row of its own cost more than reading them (an allocation, a lock
     /// and a channel per row).
-    pub fn lessons(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<Sqlite> {
-        let mut q = QueryBuilder::new(format!(
-            "{p}SELECT json_group_array(json_array(case_ref, opened_at, closed_at, lesson))"
-        ));
+    pub fn lessons<DB: FigureDb>(p: &str, from: NaiveDate, to: NaiveDate) -> QueryBuilder<DB> {
+        // PostgreSQL: json_agg/json_build_array for SQLite's JSON functions,
+        // read as TEXT (sqlx reads no JSON type as a String). Its times go
+        // out in UTC with a fixed six-digit fraction (RFC 3339, as the
+        // reader parses them), not in the session's time zone, so that the
+        // text order the reader checks is the order of the instants; the
+        // aggregate is ordered as the register is (PostgreSQL keeps no
+        // index order inside an aggregate either), references in byte order.
+        const PG_TIME: &str = "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'";
+        let mut q = QueryBuilder::new(if DB::POSTGRES {
+            format!(
+                "{p}SELECT CAST(json_agg(json_build_array(case_ref, \
+                 to_char(opened_at AT TIME ZONE 'UTC', {PG_TIME}), \
+                 to_char(closed_at AT TIME ZONE 'UTC', {PG_TIME}), lesson) \
+                 ORDER BY opened_at, case_ref COLLATE \"C\") AS TEXT)"
+            )
+        } else {
+            format!(
+                "{p}SELECT json_group_array(json_array(case_ref, opened_at, closed_at, lesson))"
+            )
+        });
         received_on(&mut q, "case_lessons", from, to);
         q.push(" GROUP BY opened_day ORDER BY opened_day");
         q
@@ -253,16 +384,21 @@ pub(super) mod sql {
 }
 
 /// Push `(?, ?, …)` binding each of `values`.
-fn push_in<T>(q: &mut QueryBuilder<Sqlite>, values: impl IntoIterator<Item = T>)
+fn push_in<DB, T>(q: &mut QueryBuilder<DB>, values: impl IntoIterator<Item = T>)
 where
-    T: for<'t> sqlx::Encode<'t, Sqlite> + sqlx::Type<Sqlite>,
+    DB: FigureDb,
+    T: Value,
 {
     q.push("(");
-    let mut sep = q.separated(", ");
+    let mut first = true;
     for v in values {
-        sep.push_bind(v);
+        if !first {
+            q.push(", ");
+        }
+        first = false;
+        q.push_value(v);
     }
-    sep.push_unseparated(")");
+    q.push(")");
 }
 
 /// A name copied from a case's JSON, parsed; unknown is an error naming it.
@@ -643,6 +779,24 @@ impl Store {
         })
     }
 
+    /// A read transaction on a pooled reader (not the writer: the two
+    /// halves of [`Store::count`] read side by side, beside the daemon's
+    /// writes), in which every figure it reads agrees with the others.
+    ///
+    /// SQLite: a deferred transaction, whose snapshot WAL keeps from its
+    /// first read. PostgreSQL: REPEATABLE READ, for the same one snapshot
+    /// (its default, READ COMMITTED, would give each statement its own),
+    /// and READ ONLY, so it can never fail to serialise.
+    async fn read_snapshot(&self) -> Result<Tx, StoreError> {
+        Ok(match &self.backend {
+            Backend::Sqlite { pool, .. } => Tx::sqlite(pool.begin().await?),
+            Backend::Postgres { pool } => Tx::postgres(
+                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await?,
+            ),
+        })
+    }
+
     /// The half of [`Store::count`] read from the cases and the deadlines:
     /// received, deadlines met (and the weeks), overdue, open now.
     async fn count_cases(
@@ -664,8 +818,8 @@ impl Store {
                 on_time: 0,
             })
             .collect();
-        let mut tx = self.pool.begin().await?;
-        let c: &mut SqliteConnection = &mut tx;
+        let mut tx = self.read_snapshot().await?;
+        let c: &mut Conn = &mut tx;
 
         Self::received_in(c, split, (span0, span1), &mut tallies, &mut weeks, scope).await?;
 
@@ -692,10 +846,11 @@ impl Store {
         let mut overdue = Vec::with_capacity(tallies.len());
         for p in std::iter::once(split.whole).chain(split.parts.iter().copied()) {
             let (from, to) = p.instants(calendar);
-            let rows: Vec<(DeadlineKind, i64, i64)> = sql::overdue("", from, to.min(now))
-                .build_query_as()
-                .fetch_all(&mut *c)
-                .await
+            let rows: Vec<(DeadlineKind, i64, i64)> =
+                on!(c, |c| sql::overdue("", from, to.min(now))
+                    .build_query_as()
+                    .fetch_all(&mut *c)
+                    .await)
                 .read_from("deadlines")?;
             overdue.push(
                 rows.into_iter()
@@ -704,14 +859,15 @@ impl Store {
             );
         }
 
-        let open: Vec<(i64, i64)> = digests::sql::open_by_stage("", Kind::Complaint)
+        let open: Vec<(i64, i64)> = on!(c, |c| sql::open_by_stage("")
             .build_query_as()
             .fetch_all(&mut *c)
-            .await?;
-        let oldest: Option<(CaseRef, DateTime<Utc>, i64, Option<String>)> = sql::oldest_open("")
-            .build_query_as()
-            .fetch_optional(&mut *c)
-            .await
+            .await?);
+        let oldest: Option<(CaseRef, DateTime<Utc>, i64, Option<String>)> =
+            on!(c, |c| sql::oldest_open("")
+                .build_query_as()
+                .fetch_optional(&mut *c)
+                .await)
             .read_from("cases")?;
         let shared = Now {
             open_by_stage: open
@@ -744,13 +900,13 @@ impl Store {
     ) -> Result<(Vec<Tally>, Vec<Lesson>), StoreError> {
         let (day0, day1) = (split.whole.from, split.whole.to);
         let mut tallies: Vec<Tally> = (0..=split.parts.len()).map(|_| Tally::default()).collect();
-        let mut tx = self.pool.begin().await?;
-        let c: &mut SqliteConnection = &mut tx;
+        let mut tx = self.read_snapshot().await?;
+        let c: &mut Conn = &mut tx;
 
-        let rows: Vec<(NaiveDate, i64, String, i64)> = sql::outcomes("", day0, day1)
+        let rows: Vec<(NaiveDate, i64, String, i64)> = on!(c, |c| sql::outcomes("", day0, day1)
             .build_query_as()
             .fetch_all(&mut *c)
-            .await?;
+            .await?);
         for (d, stage, o, n) in rows {
             for i in split.targets(d) {
                 match tallies[i].outcomes.get_mut(&(stage, o.clone())) {
@@ -763,11 +919,12 @@ impl Store {
         }
 
         let (from, to) = split.whole.instants(calendar);
+        let offsets = offsets(from, to);
         let rows: Vec<(NaiveDate, String, i64, i64, i64)> =
-            sql::remedies("", day0, day1, &offsets(from, to))
+            on!(c, |c| sql::remedies("", day0, day1, &offsets)
                 .build_query_as()
                 .fetch_all(&mut *c)
-                .await?;
+                .await?);
         for (d, k, total, done, on_time) in rows {
             for i in split.targets(d) {
                 let e = tallies[i].remedies.entry(k.clone()).or_default();
@@ -780,10 +937,10 @@ impl Store {
         let mut lessons = Vec::new();
         if scope == Scope::All {
             Self::records_in(c, split, &mut tallies).await?;
-            let days: Vec<String> = sql::lessons("", day0, day1)
+            let days: Vec<String> = on!(c, |c| sql::lessons("", day0, day1)
                 .build_query_scalar()
                 .fetch_all(&mut *c)
-                .await?;
+                .await?);
             for day in days {
                 lessons_of_day(&day, &mut lessons)?;
             }
@@ -795,17 +952,17 @@ impl Store {
     /// The report's figures beyond the digest's, per day into each target:
     /// flags, extensions, refusals and the survey.
     async fn records_in(
-        c: &mut SqliteConnection,
+        c: &mut Conn,
         split: &Split<'_>,
         tallies: &mut [Tally],
     ) -> Result<(), StoreError> {
         let (day0, day1) = (split.whole.from, split.whole.to);
         Self::flags_in(c, split, tallies).await?;
 
-        let rows: Vec<(NaiveDate, String, bool, i64)> = sql::extensions("", day0, day1)
+        let rows: Vec<(NaiveDate, String, bool, i64)> = on!(c, |c| sql::extensions("", day0, day1)
             .build_query_as()
             .fetch_all(&mut *c)
-            .await?;
+            .await?);
         for (d, reason, beyond, n) in rows {
             for i in split.targets(d) {
                 *tallies[i]
@@ -814,20 +971,20 @@ impl Store {
                     .or_default() += n as u64;
             }
         }
-        let rows: Vec<(NaiveDate, i64)> = sql::extended_cases("", day0, day1)
+        let rows: Vec<(NaiveDate, i64)> = on!(c, |c| sql::extended_cases("", day0, day1)
             .build_query_as()
             .fetch_all(&mut *c)
-            .await?;
+            .await?);
         for (d, n) in rows {
             for i in split.targets(d) {
                 tallies[i].extended += n as u64;
             }
         }
 
-        let rows: Vec<(NaiveDate, String, bool, i64)> = sql::refusals("", day0, day1)
+        let rows: Vec<(NaiveDate, String, bool, i64)> = on!(c, |c| sql::refusals("", day0, day1)
             .build_query_as()
             .fetch_all(&mut *c)
-            .await?;
+            .await?);
         for (d, ground, escalation, n) in rows {
             for i in split.targets(d) {
                 *tallies[i]
@@ -838,10 +995,10 @@ impl Store {
         }
 
         type SurveyRow = (NaiveDate, i64, i64, i64, i64, i64, i64);
-        let rows: Vec<SurveyRow> = sql::survey("", day0, day1)
+        let rows: Vec<SurveyRow> = on!(c, |c| sql::survey("", day0, day1)
             .build_query_as()
             .fetch_all(&mut *c)
-            .await?;
+            .await?);
         for (d, a, b, s, ns, sc, sum) in rows {
             for i in split.targets(d) {
                 let t = &mut tallies[i].survey;
@@ -862,8 +1019,8 @@ impl Store {
             weeks: &[],
         };
         let mut tallies = vec![Tally::default()];
-        let mut tx = self.pool.begin().await?;
-        let c: &mut SqliteConnection = &mut tx;
+        let mut tx = self.read_snapshot().await?;
+        let c: &mut Conn = &mut tx;
         Self::received_in(
             c,
             &split,
@@ -903,7 +1060,7 @@ impl Store {
     /// referred to an external body, added to each target and week holding
     /// the day: one pass over an index range.
     async fn received_in(
-        c: &mut SqliteConnection,
+        c: &mut Conn,
         split: &Split<'_>,
         (span0, span1): (NaiveDate, NaiveDate),
         tallies: &mut [Tally],
@@ -911,11 +1068,11 @@ impl Store {
         scope: Scope,
     ) -> Result<(), StoreError> {
         type ReceivedRow = (NaiveDate, Kind, i64, State, String, String, i64);
-        let rows: Vec<ReceivedRow> = sql::received("", span0, span1)
+        let rows: Vec<ReceivedRow> = on!(c, |c| sql::received("", span0, span1)
             .build_query_as()
             .fetch_all(&mut *c)
-            .await
-            .read_from("cases")?;
+            .await)
+        .read_from("cases")?;
         for (d, kind, stage, state, language, source, n) in rows {
             let n = n as u64;
             if let Some(w) = split.week(d) {
@@ -942,15 +1099,16 @@ impl Store {
 
     /// Complaints by flag, per day into each target.
     async fn flags_in(
-        c: &mut SqliteConnection,
+        c: &mut Conn,
         split: &Split<'_>,
         tallies: &mut [Tally],
     ) -> Result<(), StoreError> {
-        let rows: Vec<(NaiveDate, Flag, i64)> = sql::by_flag("", split.whole.from, split.whole.to)
+        let (day0, day1) = (split.whole.from, split.whole.to);
+        let rows: Vec<(NaiveDate, Flag, i64)> = on!(c, |c| sql::by_flag("", day0, day1)
             .build_query_as()
             .fetch_all(&mut *c)
-            .await
-            .read_from("case_flags")?;
+            .await)
+        .read_from("case_flags")?;
         for (d, flag, n) in rows {
             for i in split.targets(d) {
                 tallies[i]
@@ -964,17 +1122,17 @@ impl Store {
     }
 
     async fn met_groups(
-        c: &mut SqliteConnection,
+        c: &mut Conn,
         day0: NaiveDate,
         day1: NaiveDate,
         kind: Option<DeadlineKind>,
     ) -> Result<Vec<MetGroup>, StoreError> {
         let rows: Vec<(DeadlineKind, i64, NaiveDate, NaiveDate, bool, i64)> =
-            sql::met("", day0, day1, kind)
+            on!(c, |c| sql::met("", day0, day1, kind)
                 .build_query_as()
                 .fetch_all(&mut *c)
-                .await
-                .read_from("deadlines_met")?;
+                .await)
+            .read_from("deadlines_met")?;
         Ok(rows
             .into_iter()
             .map(|(kind, stage, start, met, on_time, n)| MetGroup {
@@ -1000,11 +1158,11 @@ impl Store {
             return Ok(Vec::new());
         };
         let (day0, day1) = (first.from, end.to);
-        let mut tx = self.pool.begin().await?;
-        let received: Vec<(NaiveDate, i64)> = sql::received_days("", day0, day1)
+        let mut tx = self.read_snapshot().await?;
+        let received: Vec<(NaiveDate, i64)> = on!(tx, |c| sql::received_days("", day0, day1)
             .build_query_as()
-            .fetch_all(&mut *tx)
-            .await?;
+            .fetch_all(&mut *c)
+            .await?);
         let met = Self::met_groups(&mut tx, day0, day1, Some(DeadlineKind::Respond)).await?;
         tx.commit().await?;
         let received: Vec<(NaiveDate, u64)> =

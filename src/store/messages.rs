@@ -1,22 +1,43 @@
 //! Inbound messages, stored before anything is done with them, and the
 //! quarantine of those that failed a step.
 
+use super::db::{self, on, Sql};
 use super::names::ReadFrom;
 use super::packed::{read_message, Packed, PackedMessage, StoredBytes};
+use super::Conn;
 use super::{MessageStatus, Store, StoreError};
 use crate::core::kind::Kind;
 use crate::core::reference::CaseRef;
 use chrono::{DateTime, Utc};
+use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
-use sqlx::SqliteConnection;
 
 /// The note on a stored message from someone with no standing on its case
 /// (followed by the sender's address); the export labels such messages.
 pub const THIRD_PARTY_NOTE: &str = "third party (not the complainant; changed nothing):";
 
+/// PostgreSQL's spelling of [`message_parts_column!`](crate::message_parts_column):
+/// the first byte of a BYTEA by `substring` (SQLite's `substr`; `get_byte`
+/// would fail on an empty message) compared with the byte by `decode`
+/// (`X'02'` is a bit string there, and a `'\x02'` literal depends on
+/// `standard_conforming_strings`), `json_object_agg` for `json_group_object` (NULL
+/// rather than `{}` over no rows: `read_message` reads both as no parts),
+/// `encode(.., 'hex')` for `hex` (lower case: `read_message` takes either),
+/// and the JSON cast to TEXT so it decodes as a string.
+macro_rules! message_parts_column_pg {
+    () => {
+        "CASE WHEN substring(m.raw from 1 for 1) = decode('02', 'hex') THEN
+           (SELECT json_object_agg(b.hash, encode(b.data, 'hex'))::text
+            FROM message_blobs mb JOIN blobs b ON b.hash = mb.hash
+            WHERE mb.message_row = m.id) END AS parts"
+    };
+}
+pub(super) use message_parts_column_pg;
+
 /// `SELECT` of the columns a [`StoredMessage`] is read from (a macro, so
-/// `concat!` builds each query as a static string).
+/// `concat!` builds each query as a static string); `select_message!(postgres)`
+/// is PostgreSQL's (the parts column differs: [`message_parts_column_pg!`]).
 macro_rules! select_message {
     () => {
         concat!(
@@ -26,8 +47,29 @@ macro_rules! select_message {
             " FROM messages m "
         )
     };
+    (postgres) => {
+        concat!(
+            "SELECT m.id, m.message_id, m.source, m.received_at, m.raw, m.from_addr, m.subject,
+               m.kind, m.case_ref, m.status, m.note, ",
+            $crate::store::messages::message_parts_column_pg!(),
+            " FROM messages m "
+        )
+    };
 }
 pub(super) use select_message;
+
+/// A query of stored messages: [`select_message!`] in each backend's
+/// spelling followed by the same `tail`.
+macro_rules! messages_where {
+    ($tail:expr) => {
+        Sql::each(
+            concat!(select_message!(), $tail),
+            concat!(select_message!(postgres), $tail),
+        )
+    };
+}
+
+pub(super) use messages_where;
 
 /// `SELECT` of the columns (and join) a [`QuarantineEntry`] is read from.
 macro_rules! select_quarantine {
@@ -86,30 +128,38 @@ pub struct StoredMessage {
     pub note: Option<String>,
 }
 
-impl<'r> sqlx::FromRow<'r, SqliteRow> for StoredMessage {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        let packed: PackedMessage = row.try_get("raw")?;
-        let parts: Option<String> = row.try_get("parts")?;
-        let raw =
-            read_message(packed.0, parts.as_deref()).map_err(|e| sqlx::Error::ColumnDecode {
-                index: "raw".into(),
-                source: Box::new(e),
-            })?;
-        Ok(StoredMessage {
-            id: row.try_get("id")?,
-            message_id: row.try_get("message_id")?,
-            source: row.try_get("source")?,
-            received_at: row.try_get("received_at")?,
-            raw,
-            from_addr: row.try_get("from_addr")?,
-            subject: row.try_get("subject")?,
-            kind: row.try_get("kind")?,
-            case_ref: row.try_get("case_ref")?,
-            status: row.try_get("status")?,
-            note: row.try_get("note")?,
-        })
-    }
+/// [`StoredMessage`] read from a row of either backend.
+macro_rules! stored_message_from_row {
+    ($row:ty) => {
+        impl<'r> sqlx::FromRow<'r, $row> for StoredMessage {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                let packed: PackedMessage = row.try_get("raw")?;
+                let parts: Option<String> = row.try_get("parts")?;
+                let raw = read_message(packed.0, parts.as_deref()).map_err(|e| {
+                    sqlx::Error::ColumnDecode {
+                        index: "raw".into(),
+                        source: Box::new(e),
+                    }
+                })?;
+                Ok(StoredMessage {
+                    id: row.try_get("id")?,
+                    message_id: row.try_get("message_id")?,
+                    source: row.try_get("source")?,
+                    received_at: row.try_get("received_at")?,
+                    raw,
+                    from_addr: row.try_get("from_addr")?,
+                    subject: row.try_get("subject")?,
+                    kind: row.try_get("kind")?,
+                    case_ref: row.try_get("case_ref")?,
+                    status: row.try_get("status")?,
+                    note: row.try_get("note")?,
+                })
+            }
+        }
+    };
 }
+stored_message_from_row!(SqliteRow);
+stored_message_from_row!(PgRow);
 
 /// A quarantined message.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -150,7 +200,7 @@ impl Store {
     /// Store a raw inbound message. `None` if it was already stored (same
     /// Message-ID, or same bytes when it has none): ingesting twice changes nothing.
     pub async fn insert_message(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         m: &NewMessage<'_>,
     ) -> Result<Option<i64>, StoreError> {
         Self::insert_stored_message(tx, m, &StoredBytes::of(m.raw)).await
@@ -161,47 +211,53 @@ impl Store {
     /// `StoredBytes::of_message(m.raw, …)` (its large attachments go to
     /// `blobs`, once each).
     pub async fn insert_stored_message(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         m: &NewMessage<'_>,
         stored: &StoredBytes,
     ) -> Result<Option<i64>, StoreError> {
-        let r = sqlx::query(
-            "INSERT INTO messages (message_id, content_hash, content_key, source, received_at, raw, size, from_addr, subject, status)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(m.message_id)
-        .bind(m.content_hash)
-        .bind(m.content_key)
-        .bind(m.source)
-        .bind(m.received_at)
-        .bind(stored.as_slice())
-        .bind(m.raw.len() as i64)
-        .bind(m.from_addr)
-        .bind(m.subject)
-        .bind(MessageStatus::Received)
-        .execute(&mut *tx)
-        .await?;
-        if r.rows_affected() == 0 {
+        // The new row's id by RETURNING (PostgreSQL has no
+        // last_insert_rowid); no row when the message was already stored.
+        let id: Option<i64> = on!(tx, |c| {
+            db::query_scalar(
+                "INSERT INTO messages (message_id, content_hash, content_key, source, received_at, raw, size, from_addr, subject, status)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT DO NOTHING
+                 RETURNING id",
+            )
+            .bind(m.message_id)
+            .bind(m.content_hash)
+            .bind(m.content_key)
+            .bind(m.source)
+            .bind(m.received_at)
+            .bind(stored.as_slice())
+            .bind(m.raw.len() as i64)
+            .bind(m.from_addr)
+            .bind(m.subject)
+            .bind(MessageStatus::Received)
+            .fetch_optional(&mut *c)
+            .await?
+        });
+        let Some(id) = id else {
             return Ok(None);
-        }
-        let id = r.last_insert_rowid();
+        };
         // Its large attachments, each kept once whatever message brings it.
         for (hash, data) in stored.parts() {
-            sqlx::query(
-                "INSERT INTO blobs (hash, data) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING",
-            )
-            .bind(hash)
-            .bind(data)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO message_blobs (message_row, hash) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            )
-            .bind(id)
-            .bind(hash)
-            .execute(&mut *tx)
-            .await?;
+            on!(tx, |c| {
+                db::query(
+                    "INSERT INTO blobs (hash, data) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING",
+                )
+                .bind(hash)
+                .bind(data)
+                .execute(&mut *c)
+                .await?;
+                db::query(
+                    "INSERT INTO message_blobs (message_row, hash) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                )
+                .bind(id)
+                .bind(hash)
+                .execute(&mut *c)
+                .await?;
+            });
         }
         Ok(Some(id))
     }
@@ -211,20 +267,22 @@ impl Store {
     /// content hash, its content key, and (when it has no key, having been
     /// stored before keys existed) its raw bytes to compute one from.
     pub async fn messages_like(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         message_id: Option<&str>,
         content_hash: &str,
         content_key: &str,
     ) -> Result<Vec<StoredKey>, StoreError> {
-        let rows: Vec<(i64, String, Option<String>, Option<Packed>)> = sqlx::query_as(
-            "SELECT id, content_hash, content_key, CASE WHEN content_key IS NULL THEN raw END AS raw
-             FROM messages WHERE content_hash = ? OR content_key = ? OR (message_id IS NOT NULL AND message_id = ?)",
-        )
-        .bind(content_hash)
-        .bind(content_key)
-        .bind(message_id)
-        .fetch_all(&mut *tx)
-        .await?;
+        let rows: Vec<(i64, String, Option<String>, Option<Packed>)> = on!(tx, |c| {
+            db::query_as(
+                "SELECT id, content_hash, content_key, CASE WHEN content_key IS NULL THEN raw END AS raw
+                 FROM messages WHERE content_hash = ? OR content_key = ? OR (message_id IS NOT NULL AND message_id = ?)",
+            )
+            .bind(content_hash)
+            .bind(content_key)
+            .bind(message_id)
+            .fetch_all(&mut *c)
+            .await?
+        });
         Ok(rows
             .into_iter()
             .map(|(id, content_hash, content_key, raw)| StoredKey {
@@ -238,42 +296,48 @@ impl Store {
 
     /// Record what became of a message.
     pub async fn mark_message(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         id: i64,
         status: MessageStatus,
         kind: Option<Kind>,
         case_ref: Option<&CaseRef>,
         note: Option<&str>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE messages SET status = ?, kind = ?, case_ref = ?, note = ? WHERE id = ?",
-        )
-        .bind(status)
-        .bind(kind)
-        .bind(case_ref)
-        .bind(note)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        on!(tx, |c| {
+            db::query(
+                "UPDATE messages SET status = ?, kind = ?, case_ref = ?, note = ? WHERE id = ?",
+            )
+            .bind(status)
+            .bind(kind)
+            .bind(case_ref)
+            .bind(note)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        });
         Ok(())
     }
 
     /// Quarantine a stored message with the reason.
     pub async fn quarantine(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         message_row: i64,
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         let quarantined = MessageStatus::Quarantined;
         Self::mark_message(tx, message_row, quarantined, None, None, Some(reason)).await?;
-        let r = sqlx::query("INSERT INTO quarantine (message_row, reason, at) VALUES (?, ?, ?)")
+        // RETURNING: PostgreSQL has no last_insert_rowid.
+        Ok(on!(tx, |c| {
+            db::query_scalar(
+                "INSERT INTO quarantine (message_row, reason, at) VALUES (?, ?, ?) RETURNING id",
+            )
             .bind(message_row)
             .bind(reason)
             .bind(at)
-            .execute(&mut *tx)
-            .await?;
-        Ok(r.last_insert_rowid())
+            .fetch_one(&mut *c)
+            .await?
+        }))
     }
 
     /// The stored message row for a Message-ID or content hash, if any.
@@ -282,24 +346,31 @@ impl Store {
         message_id: Option<&str>,
         hash: &str,
     ) -> Result<Option<StoredMessage>, StoreError> {
-        sqlx::query_as(concat!(
-            select_message!(),
+        const FIND: Sql = messages_where!(
             "WHERE content_hash = ? OR (message_id IS NOT NULL AND message_id = ?) LIMIT 1"
-        ))
-        .bind(hash)
-        .bind(message_id)
-        .fetch_optional(&self.pool)
-        .await
-        .read_from("messages")
+        );
+        let mut c = self.reader().await?;
+        on!(c, |c| {
+            db::query_as(FIND)
+                .bind(hash)
+                .bind(message_id)
+                .fetch_optional(&mut *c)
+                .await
+                .read_from("messages")
+        })
     }
 
     /// A stored message by row id.
     pub async fn message(&self, id: i64) -> Result<Option<StoredMessage>, StoreError> {
-        sqlx::query_as(concat!(select_message!(), "WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .read_from("messages")
+        const BY_ID: Sql = messages_where!("WHERE id = ?");
+        let mut c = self.reader().await?;
+        on!(c, |c| {
+            db::query_as(BY_ID)
+                .bind(id)
+                .fetch_optional(&mut *c)
+                .await
+                .read_from("messages")
+        })
     }
 
     /// Messages of a case, oldest first.
@@ -307,75 +378,88 @@ impl Store {
         &self,
         reference: &CaseRef,
     ) -> Result<Vec<StoredMessage>, StoreError> {
-        sqlx::query_as(concat!(
-            select_message!(),
-            "WHERE case_ref = ? ORDER BY received_at, id"
-        ))
-        .bind(reference)
-        .fetch_all(&self.pool)
-        .await
-        .read_from("messages")
+        const OF_CASE: Sql = messages_where!("WHERE case_ref = ? ORDER BY received_at, id");
+        let mut c = self.reader().await?;
+        on!(c, |c| {
+            db::query_as(OF_CASE)
+                .bind(reference)
+                .fetch_all(&mut *c)
+                .await
+                .read_from("messages")
+        })
     }
 
     /// Messages left in `received` (a crash between storing and finishing):
     /// they are processed again on start.
     pub async fn unfinished_messages(&self) -> Result<Vec<i64>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT id FROM messages WHERE status = ? ORDER BY id")
+        let mut c = self.reader().await?;
+        Ok(on!(c, |c| {
+            db::query_scalar("SELECT id FROM messages WHERE status = ? ORDER BY id")
                 .bind(MessageStatus::Received)
-                .fetch_all(&self.pool)
-                .await?,
-        )
+                .fetch_all(&mut *c)
+                .await?
+        }))
     }
 
     /// How many inbound messages are stored (for progress and benchmarks).
     pub async fn message_count(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM messages")
-            .fetch_one(&self.pool)
-            .await?)
+        let mut c = self.reader().await?;
+        Ok(on!(c, |c| {
+            db::query_scalar("SELECT COUNT(*) FROM messages")
+                .fetch_one(&mut *c)
+                .await?
+        }))
     }
 
     /// Unresolved quarantine entries.
     pub async fn quarantine_list(&self) -> Result<Vec<QuarantineEntry>, StoreError> {
-        Ok(sqlx::query_as(concat!(
-            select_quarantine!(),
-            "WHERE q.resolved_at IS NULL ORDER BY q.id"
-        ))
-        .fetch_all(&self.pool)
-        .await?)
+        let mut c = self.reader().await?;
+        Ok(on!(c, |c| {
+            db::query_as(concat!(
+                select_quarantine!(),
+                "WHERE q.resolved_at IS NULL ORDER BY q.id"
+            ))
+            .fetch_all(&mut *c)
+            .await?
+        }))
     }
 
     /// One quarantine entry.
     pub async fn quarantine_get(&self, id: i64) -> Result<Option<QuarantineEntry>, StoreError> {
-        Ok(
-            sqlx::query_as(concat!(select_quarantine!(), "WHERE q.id = ?"))
+        let mut c = self.reader().await?;
+        Ok(on!(c, |c| {
+            db::query_as(concat!(select_quarantine!(), "WHERE q.id = ?"))
                 .bind(id)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+                .fetch_optional(&mut *c)
+                .await?
+        }))
     }
 
     /// Mark a quarantine entry resolved (after a successful replay).
     pub async fn quarantine_resolve(
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         id: i64,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE quarantine SET resolved_at = ? WHERE id = ?")
-            .bind(at)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        on!(tx, |c| {
+            db::query("UPDATE quarantine SET resolved_at = ? WHERE id = ?")
+                .bind(at)
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
+        });
         Ok(())
     }
 
     /// Put a quarantined message back to `received` so it can be processed again.
-    pub async fn reset_message(tx: &mut SqliteConnection, id: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE messages SET status = ?, note = NULL WHERE id = ?")
-            .bind(MessageStatus::Received)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+    pub async fn reset_message(tx: &mut Conn, id: i64) -> Result<(), StoreError> {
+        on!(tx, |c| {
+            db::query("UPDATE messages SET status = ?, note = NULL WHERE id = ?")
+                .bind(MessageStatus::Received)
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
+        });
         Ok(())
     }
 }

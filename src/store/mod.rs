@@ -35,7 +35,9 @@
 mod accounts;
 mod caps;
 mod cases;
+mod copy;
 mod corrections;
+pub(crate) mod db;
 mod deadlines;
 mod digests;
 mod fetch;
@@ -48,7 +50,9 @@ mod outbox;
 mod packed;
 mod retention;
 
+pub use copy::{copy, Copied, CopyError};
 pub use corrections::{Corrected, Correction, Label as CorrectionLabel};
+pub use db::{Conn, Tx};
 
 pub use accounts::AccountHealth;
 pub use caps::{Counted, HeldMail, NewCounted};
@@ -64,8 +68,12 @@ pub use outbox::{NewOutbox, OutboxCounts, OutboxRow};
 pub use packed::{PackError, StoredBytes};
 pub use retention::{Removed, SentTo};
 
+use db::on;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{SqliteConnection, SqlitePool};
+#[cfg(test)]
+use sqlx::SqliteConnection;
+use sqlx::{PgPool, SqlitePool};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -146,10 +154,6 @@ const READ_ROWS_AHEAD: usize = 4096;
 /// background writer nothing; failing costs a retry or a quarantine.
 pub const WRITE_WAIT: Duration = Duration::from_secs(120);
 
-/// A transaction on the store: begun by [`Store::begin`], passed to the
-/// associated functions as `&mut tx`, ended by the caller's `commit`.
-pub type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
-
 /// The database.
 ///
 /// Every write goes through one connection, `writer`, opened with the store
@@ -160,8 +164,25 @@ pub type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
 /// `pool`, which WAL lets run beside the writer.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
-    writer: SqlitePool,
+    backend: Backend,
+}
+
+/// The pools of one backend.
+#[derive(Clone, Debug)]
+enum Backend {
+    /// SQLite: readers beside the one writer connection.
+    Sqlite {
+        /// Readers.
+        pool: SqlitePool,
+        /// The one writer connection.
+        writer: SqlitePool,
+    },
+    /// PostgreSQL: one pool; writers serialise on a transaction-level
+    /// advisory lock instead (see [`Store::begin`]).
+    Postgres {
+        /// Every connection.
+        pool: PgPool,
+    },
 }
 
 /// Rows of `messages` still in the plain form, from the partial index
@@ -243,7 +264,9 @@ impl Store {
             .max_connections(POOL_SIZE)
             .connect_with(opts.row_buffer_size(READ_ROWS_AHEAD))
             .await?;
-        let store = Store { pool, writer };
+        let store = Store {
+            backend: Backend::Sqlite { pool, writer },
+        };
         // Two processes opening a fresh database at once (the daemon and a
         // `cases list`) race to create the schema; the loser retries and
         // finds the work done.
@@ -261,25 +284,85 @@ impl Store {
         }
     }
 
+    /// Open a PostgreSQL database (`[store] url = "postgres://…"`), with
+    /// `password` from the configuration's file or environment when the
+    /// URL carries none, and apply migrations.
+    pub async fn open_postgres(
+        url: &str,
+        password: Option<&str>,
+        max_connections: u32,
+    ) -> Result<Store, StoreError> {
+        let mut opts = PgConnectOptions::from_str(url)?;
+        if let Some(p) = password {
+            opts = opts.password(p);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(2))
+            .acquire_timeout(WRITE_WAIT)
+            .connect_with(opts)
+            .await?;
+        let store = Store {
+            backend: Backend::Postgres { pool },
+        };
+        // sqlx's PostgreSQL migrator holds an advisory lock while it runs,
+        // so instances starting together apply each migration once.
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Whether this store is on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres { .. })
+    }
+
+    /// A pooled connection for reads outside a transaction.
+    pub async fn reader(&self) -> Result<Conn, StoreError> {
+        Ok(match &self.backend {
+            Backend::Sqlite { pool, .. } => Conn::SqlitePooled(pool.acquire().await?),
+            Backend::Postgres { pool } => Conn::PgPooled(pool.acquire().await?),
+        })
+    }
+
+    /// A connection for one writing statement outside a transaction: on
+    /// SQLite the one writer connection (wait for it as for a [`Tx`]).
+    pub async fn writer(&self) -> Result<Conn, StoreError> {
+        Ok(match &self.backend {
+            Backend::Sqlite { writer, .. } => Conn::SqlitePooled(writer.acquire().await?),
+            Backend::Postgres { pool } => Conn::PgPooled(pool.acquire().await?),
+        })
+    }
+
     /// Whether the database answers and every migration this build knows is
     /// applied (readiness: a daemon of an older build beside a newer schema
     /// is still ready; one whose migrations failed is not).
     pub async fn schema_current(&self) -> Result<bool, StoreError> {
-        let applied: Vec<i64> =
-            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1")
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(sqlx::migrate!("./migrations/sqlite")
-            .iter()
-            .all(|m| applied.contains(&m.version)))
+        const APPLIED: &str = "SELECT version FROM _sqlx_migrations WHERE success = TRUE";
+        Ok(match &self.backend {
+            Backend::Sqlite { pool, .. } => {
+                let applied: Vec<i64> = sqlx::query_scalar(APPLIED).fetch_all(pool).await?;
+                sqlx::migrate!("./migrations/sqlite")
+                    .iter()
+                    .all(|m| applied.contains(&m.version))
+            }
+            Backend::Postgres { pool } => {
+                let applied: Vec<i64> = sqlx::query_scalar(APPLIED).fetch_all(pool).await?;
+                sqlx::migrate!("./migrations/postgres")
+                    .iter()
+                    .all(|m| applied.contains(&m.version))
+            }
+        })
     }
 
-    /// Apply pending migrations from `migrations/sqlite`, then compress
-    /// the message bytes of rows written before they were kept compressed.
+    /// Apply pending migrations (`migrations/sqlite` or
+    /// `migrations/postgres`), then compress the message bytes of rows
+    /// written before they were kept compressed.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&self.writer)
-            .await?;
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => {
+                sqlx::migrate!("./migrations/sqlite").run(writer).await?
+            }
+            Backend::Postgres { pool } => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
         self.pack_existing().await?;
         Ok(())
     }
@@ -291,6 +374,12 @@ impl Store {
     /// open. Returns how many rows it compressed; 0 once all are done.
     pub async fn pack_existing(&self) -> Result<u64, StoreError> {
         const BATCH: i64 = 200;
+        // Rows kept plain exist only in SQLite databases written before
+        // 0140; `store copy` opens its source through `Store::open`, which
+        // compresses them before a row is copied.
+        if self.is_postgres() {
+            return Ok(0);
+        }
         let mut done = 0;
         for (select, update) in [
             (
@@ -302,11 +391,11 @@ impl Store {
             let mut after = 0i64;
             loop {
                 let mut tx = self.begin().await?;
-                let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(select)
+                let rows: Vec<(i64, Vec<u8>)> = on!(tx, |c| db::query_as(select)
                     .bind(after)
                     .bind(BATCH)
-                    .fetch_all(&mut *tx)
-                    .await?;
+                    .fetch_all(&mut *c)
+                    .await?);
                 let Some((last, _)) = rows.last() else {
                     tx.rollback().await?;
                     break;
@@ -317,11 +406,13 @@ impl Store {
                         continue;
                     }
                     let packed = packed::pack(&stored[1..]);
-                    sqlx::query(update)
-                        .bind(packed)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
+                    on!(tx, |c| {
+                        db::query(update)
+                            .bind(&packed)
+                            .bind(id)
+                            .execute(&mut *c)
+                            .await?;
+                    });
                     done += 1;
                 }
                 tx.commit().await?;
@@ -333,60 +424,156 @@ impl Store {
         Ok(done)
     }
 
-    /// Start a unit of work. It takes the write lock at once (`BEGIN
-    /// IMMEDIATE`), so a concurrent writer waits for the busy timeout
-    /// instead of failing when it first read and then wants to write.
+    /// Start a unit of work. It takes the write lock at once, so a
+    /// concurrent writer waits instead of failing when it first read and
+    /// then wants to write.
     ///
-    /// Every transaction runs on the store's one writer connection: a
+    /// SQLite: `BEGIN IMMEDIATE` on the store's one writer connection: a
     /// second `begin` waits until the first commits or rolls back.
+    ///
+    /// PostgreSQL: a transaction holding [`WRITE_LOCK`], a transaction-level
+    /// advisory lock, taken before its first statement: units of work of
+    /// every instance run one after another, as SQLite's do, so what the
+    /// daemon decides from what it read (the next case number, whether a
+    /// message was seen) still holds when it commits. Work that must run
+    /// beside it (claiming outbox rows) uses [`Store::begin_shared`].
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => {
+                Ok(Tx::sqlite(writer.begin_with("BEGIN IMMEDIATE").await?))
+            }
+            Backend::Postgres { pool } => {
+                let mut t = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK)
+                    .execute(&mut *t)
+                    .await?;
+                Ok(Tx::postgres(t))
+            }
+        }
+    }
+
+    /// A transaction that does not take [`WRITE_LOCK`] on PostgreSQL: for
+    /// short work that locks only the rows it touches (`FOR UPDATE SKIP
+    /// LOCKED`). On SQLite the same as [`Store::begin`].
+    pub async fn begin_shared(&self) -> Result<Tx, StoreError> {
+        match &self.backend {
+            Backend::Sqlite { .. } => self.begin().await,
+            Backend::Postgres { pool } => Ok(Tx::postgres(pool.begin().await?)),
+        }
     }
 
     /// Open a savepoint in `tx` (a batch's message: `crate::work::batch`);
     /// it ends with [`Store::release`] (keep its writes) or
     /// [`Store::rollback_to`] (undo them).
-    pub async fn savepoint(tx: &mut SqliteConnection) -> Result<(), StoreError> {
-        sqlx::query("SAVEPOINT message").execute(&mut *tx).await?;
+    pub async fn savepoint(tx: &mut Conn) -> Result<(), StoreError> {
+        on!(tx, |c| {
+            db::query("SAVEPOINT message").execute(&mut *c).await?;
+        });
         Ok(())
     }
 
     /// End the innermost savepoint keeping what was written since it opened.
-    pub async fn release(tx: &mut SqliteConnection) -> Result<(), StoreError> {
-        sqlx::query("RELEASE message").execute(&mut *tx).await?;
+    pub async fn release(tx: &mut Conn) -> Result<(), StoreError> {
+        on!(tx, |c| {
+            db::query("RELEASE SAVEPOINT message")
+                .execute(&mut *c)
+                .await?;
+        });
         Ok(())
     }
 
     /// End the innermost savepoint undoing what was written since it opened.
-    pub async fn rollback_to(tx: &mut SqliteConnection) -> Result<(), StoreError> {
-        sqlx::query("ROLLBACK TO message").execute(&mut *tx).await?;
-        sqlx::query("RELEASE message").execute(&mut *tx).await?;
+    pub async fn rollback_to(tx: &mut Conn) -> Result<(), StoreError> {
+        on!(tx, |c| {
+            db::query("ROLLBACK TO SAVEPOINT message")
+                .execute(&mut *c)
+                .await?;
+            db::query("RELEASE SAVEPOINT message")
+                .execute(&mut *c)
+                .await?;
+        });
         Ok(())
     }
 
     /// Close the readers, then the writer (the last connection to close
-    /// folds the WAL into the database).
+    /// folds SQLite's WAL into the database).
     pub async fn close(&self) {
-        self.pool.close().await;
-        self.writer.close().await;
+        match &self.backend {
+            Backend::Sqlite { pool, writer } => {
+                pool.close().await;
+                writer.close().await;
+            }
+            Backend::Postgres { pool } => pool.close().await,
+        }
     }
 
-    /// Write the WAL into the database file and sync it: after this, every
-    /// commit so far survives a power cut.
+    /// Make every commit so far survive a power cut: SQLite writes its WAL
+    /// into the database file and syncs it; PostgreSQL's commits are
+    /// already durable (its own WAL, `synchronous_commit`).
     pub async fn sync(&self) -> Result<(), StoreError> {
-        sqlx::query("PRAGMA wal_checkpoint(FULL)")
-            .execute(&self.writer)
-            .await?;
+        if let Backend::Sqlite { writer, .. } = &self.backend {
+            sqlx::query("PRAGMA wal_checkpoint(FULL)")
+                .execute(writer)
+                .await?;
+        }
         Ok(())
     }
 
-    /// Size of the database file in bytes (pages × page size).
+    /// Size of the database in bytes (SQLite: pages × page size;
+    /// PostgreSQL: `pg_database_size` of the current database).
     pub async fn size_bytes(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
-        )
-        .fetch_one(&self.pool)
-        .await?)
+        Ok(match &self.backend {
+            Backend::Sqlite { pool, .. } => {
+                sqlx::query_scalar(
+                    "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+                )
+                .fetch_one(pool)
+                .await?
+            }
+            Backend::Postgres { pool } => {
+                sqlx::query_scalar("SELECT pg_database_size(current_database())")
+                    .fetch_one(pool)
+                    .await?
+            }
+        })
+    }
+}
+
+/// The advisory lock every writing transaction holds on PostgreSQL
+/// ([`Store::begin`]): an arbitrary constant, "cpd1" in ASCII.
+pub const WRITE_LOCK: i64 = 0x6370_6431;
+
+/// Direct access to SQLite for the store's own unit tests, which read and
+/// tamper with the file behind the store's back (the integration tests do
+/// the same on both backends through their own connection).
+#[cfg(test)]
+impl Store {
+    /// The SQLite read pool (`None` on PostgreSQL).
+    pub(crate) fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.backend {
+            Backend::Sqlite { pool, .. } => Some(pool),
+            Backend::Postgres { .. } => None,
+        }
+    }
+
+    /// The SQLite writer connection's pool (`None` on PostgreSQL).
+    pub(crate) fn sqlite_writer(&self) -> Option<&SqlitePool> {
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => Some(writer),
+            Backend::Postgres { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+impl Conn {
+    /// The SQLite connection underneath (`None` on PostgreSQL).
+    pub(crate) fn sqlite(&mut self) -> Option<&mut SqliteConnection> {
+        match self.db() {
+            db::Db::Sqlite(c) => Some(c),
+            db::Db::Pg(_) => None,
+        }
     }
 }
 

@@ -17,8 +17,6 @@ use crate::core::oauth::FailureKind;
 use crate::core::reference::CaseRef;
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
-use sqlx::sqlite::{SqliteTypeInfo, SqliteValueRef};
-use sqlx::Sqlite;
 
 /// What became of a stored inbound message (`messages.status`).
 #[derive(
@@ -173,31 +171,41 @@ impl<T> ReadFrom<T> for Result<T, sqlx::Error> {
     }
 }
 
-/// Store a type as the text its `$write` gives and read it back with `parse`.
+/// Store a type as the text its `$write` gives and read it back with `parse`,
+/// on either backend (a TEXT column on both).
 macro_rules! stored_as_text {
     ($($t:ty => $write:expr),* $(,)?) => {$(
-        impl sqlx::Type<Sqlite> for $t {
-            fn type_info() -> SqliteTypeInfo {
-                <str as sqlx::Type<Sqlite>>::type_info()
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $t
+        where
+            str: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <str as sqlx::Type<DB>>::type_info()
             }
-            fn compatible(ty: &SqliteTypeInfo) -> bool {
-                <str as sqlx::Type<Sqlite>>::compatible(ty)
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <str as sqlx::Type<DB>>::compatible(ty)
             }
         }
 
-        impl<'q> sqlx::Encode<'q, Sqlite> for $t {
+        impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for $t
+        where
+            String: sqlx::Encode<'q, DB>,
+        {
             fn encode_by_ref(
                 &self,
-                buf: &mut <Sqlite as sqlx::Database>::ArgumentBuffer,
+                buf: &mut <DB as sqlx::Database>::ArgumentBuffer,
             ) -> Result<IsNull, BoxDynError> {
                 let write: fn(&$t) -> String = $write;
-                <String as sqlx::Encode<'q, Sqlite>>::encode(write(self), buf)
+                <String as sqlx::Encode<'q, DB>>::encode(write(self), buf)
             }
         }
 
-        impl<'r> sqlx::Decode<'r, Sqlite> for $t {
-            fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
-                let text = <&str as sqlx::Decode<'r, Sqlite>>::decode(value)?;
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $t
+        where
+            &'r str: sqlx::Decode<'r, DB>,
+        {
+            fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+                let text = <&str as sqlx::Decode<'r, DB>>::decode(value)?;
                 text.parse::<$t>()
                     .map_err(|_| Box::new(UnknownName(text.to_string())) as BoxDynError)
             }

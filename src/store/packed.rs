@@ -41,8 +41,7 @@ use miniz_oxide::deflate::core::{
     compress_to_output, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
 };
 use sha2::{Digest, Sha256};
-use sqlx::sqlite::{Sqlite, SqliteTypeInfo, SqliteValueRef};
-use sqlx::{Decode, Type};
+use sqlx::{Database, Decode, Type};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::ops::Range;
@@ -387,34 +386,46 @@ pub struct Packed(pub Vec<u8>);
 #[derive(Debug, Clone)]
 pub struct PackedMessage(pub Unpacked);
 
-impl Type<Sqlite> for PackedMessage {
-    fn type_info() -> SqliteTypeInfo {
-        <Vec<u8> as Type<Sqlite>>::type_info()
+impl<DB: Database> Type<DB> for PackedMessage
+where
+    Vec<u8>: Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <Vec<u8> as Type<DB>>::type_info()
     }
-    fn compatible(ty: &SqliteTypeInfo) -> bool {
-        <Vec<u8> as Type<Sqlite>>::compatible(ty)
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <Vec<u8> as Type<DB>>::compatible(ty)
     }
 }
 
-impl<'r> Decode<'r, Sqlite> for PackedMessage {
-    fn decode(value: SqliteValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-        let stored = <&[u8] as Decode<Sqlite>>::decode(value)?;
+impl<'r, DB: Database> Decode<'r, DB> for PackedMessage
+where
+    &'r [u8]: Decode<'r, DB>,
+{
+    fn decode(value: DB::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let stored = <&[u8] as Decode<DB>>::decode(value)?;
         Ok(PackedMessage(unpack_message(stored)?))
     }
 }
 
-impl Type<Sqlite> for Packed {
-    fn type_info() -> SqliteTypeInfo {
-        <Vec<u8> as Type<Sqlite>>::type_info()
+impl<DB: Database> Type<DB> for Packed
+where
+    Vec<u8>: Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <Vec<u8> as Type<DB>>::type_info()
     }
-    fn compatible(ty: &SqliteTypeInfo) -> bool {
-        <Vec<u8> as Type<Sqlite>>::compatible(ty)
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <Vec<u8> as Type<DB>>::compatible(ty)
     }
 }
 
-impl<'r> Decode<'r, Sqlite> for Packed {
-    fn decode(value: SqliteValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-        let stored = <&[u8] as Decode<Sqlite>>::decode(value)?;
+impl<'r, DB: Database> Decode<'r, DB> for Packed
+where
+    &'r [u8]: Decode<'r, DB>,
+{
+    fn decode(value: DB::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let stored = <&[u8] as Decode<DB>>::decode(value)?;
         Ok(Packed(unpack(stored)?))
     }
 }

@@ -67,7 +67,7 @@ async fn store() -> (tempfile::TempDir, Store) {
 async fn plan_of(store: &Store, mut q: QueryBuilder<Sqlite>) -> Vec<String> {
     let rows: Vec<(i64, i64, i64, String)> = q
         .build_query_as()
-        .fetch_all(&store.pool)
+        .fetch_all(store.sqlite_pool().expect("sqlite"))
         .await
         .expect("explain");
     rows.into_iter().map(|r| r.3).collect()
@@ -77,7 +77,7 @@ async fn plan_of(store: &Store, mut q: QueryBuilder<Sqlite>) -> Vec<String> {
 async fn plan_tree(store: &Store, mut q: QueryBuilder<Sqlite>) -> Vec<(i64, i64, String)> {
     let rows: Vec<(i64, i64, i64, String)> = q
         .build_query_as()
-        .fetch_all(&store.pool)
+        .fetch_all(store.sqlite_pool().expect("sqlite"))
         .await
         .expect("explain");
     rows.into_iter().map(|r| (r.0, r.1, r.3)).collect()
@@ -110,6 +110,7 @@ async fn digest_and_scheduler_queries_search_indexes_and_scan_no_growing_table()
         ("new counts", sql::new_counts(p, since)),
         ("new cases", sql::new_cases(p, since, Kind::Complaint, 30)),
         ("open by stage", sql::open_by_stage(p, Kind::Complaint)),
+        ("figures open by stage", figures::open_by_stage(p)),
         ("in states count", sql::in_states(p, &states, None)),
         ("in states list", sql::in_states(p, &states, Some(30))),
         (

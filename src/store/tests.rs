@@ -24,7 +24,12 @@ async fn fresh() -> (tempfile::TempDir, Store) {
 /// Write with the schema's CHECK constraints off: how a newer build (or a
 /// hand edit) could leave a value this build does not know.
 async fn write_unchecked(store: &Store, sql: &'static str) {
-    let mut conn = store.writer.acquire().await.expect("connection");
+    let mut conn = store
+        .sqlite_writer()
+        .expect("sqlite")
+        .acquire()
+        .await
+        .expect("connection");
     sqlx::query("PRAGMA ignore_check_constraints = ON")
         .execute(&mut *conn)
         .await
@@ -110,7 +115,7 @@ async fn unknown_values_in_other_enumerated_columns_are_errors() {
     );
     // A case reference is read as one too.
     sqlx::query("INSERT INTO held_mail (at, case_ref, template, recipient, cap, key, reason) VALUES ('2026-11-02T09:00:00Z', 'not a ref', 't', 'a@b.test', 'case', 'k', 'r')")
-        .execute(&store.pool)
+        .execute(store.sqlite_pool().expect("sqlite"))
         .await
         .expect("insert");
     assert_unknown(
@@ -139,7 +144,10 @@ const OUT_OF_RANGE: &[&str] = &[
 
 async fn assert_all_refused(store: &Store) {
     for &sql in OUT_OF_RANGE {
-        let e = sqlx::query(sql).execute(&store.pool).await.expect_err(sql);
+        let e = sqlx::query(sql)
+            .execute(store.sqlite_pool().expect("sqlite"))
+            .await
+            .expect_err(sql);
         assert!(
             e.to_string().contains("CHECK constraint failed"),
             "{sql}: {e}"
@@ -270,7 +278,7 @@ async fn upgrading_keeps_every_row_and_then_checks_new_ones() {
     );
     let (state, data): (String, String) =
         sqlx::query_as("SELECT state, data FROM cases WHERE reference = 'CMP-2026-0001'")
-            .fetch_one(&store.pool)
+            .fetch_one(store.sqlite_pool().expect("sqlite"))
             .await
             .expect("case row");
     assert_eq!(
@@ -279,13 +287,13 @@ async fn upgrading_keeps_every_row_and_then_checks_new_ones() {
     );
     // The foreign key from quarantine to messages survived the rebuild.
     let e = sqlx::query("INSERT INTO quarantine (message_row, reason, at) VALUES (99, 'x', 't')")
-        .execute(&store.pool)
+        .execute(store.sqlite_pool().expect("sqlite"))
         .await
         .expect_err("a quarantine entry for no message");
     assert!(e.to_string().contains("FOREIGN KEY"), "{e}");
     // And so did the audit log's append-only triggers.
     let e = sqlx::query("DELETE FROM audit")
-        .execute(&store.pool)
+        .execute(store.sqlite_pool().expect("sqlite"))
         .await
         .expect_err("deleting audit entries");
     assert!(e.to_string().contains("append-only"), "{e}");
@@ -336,7 +344,7 @@ async fn the_checks_keep_triage_when_0060_comes_after_0100() {
     assert_eq!(store.due_chases(now).await.expect("read").len(), 1);
     let state: String =
         sqlx::query_scalar("SELECT state FROM cases WHERE reference = 'CMP-2026-0001'")
-            .fetch_one(&store.pool)
+            .fetch_one(store.sqlite_pool().expect("sqlite"))
             .await
             .expect("case row");
     assert_eq!(state, "triage");
@@ -405,7 +413,7 @@ async fn upgrading_compresses_stored_message_bytes_and_every_reader_gets_them_ba
             "messages" => "SELECT raw FROM messages",
             _ => "SELECT raw FROM outbox",
         })
-        .fetch_all(&store.pool)
+        .fetch_all(store.sqlite_pool().expect("sqlite"))
         .await
         .expect("raw");
         for r in rows {
@@ -454,7 +462,7 @@ async fn upgrading_compresses_stored_message_bytes_and_every_reader_gets_them_ba
     // same, and the next open compresses it.
     sqlx::query("UPDATE messages SET raw = CAST(X'00' || ? AS BLOB) WHERE id = 1")
         .bind(inbound.as_bytes())
-        .execute(&store.pool)
+        .execute(store.sqlite_pool().expect("sqlite"))
         .await
         .expect("plain again");
     assert_eq!(
@@ -465,7 +473,7 @@ async fn upgrading_compresses_stored_message_bytes_and_every_reader_gets_them_ba
     let store = Store::open(&path).await.expect("open again");
     assert_eq!(store.pack_existing().await.expect("again"), 0);
     let stored: Vec<u8> = sqlx::query_scalar("SELECT raw FROM messages WHERE id = 1")
-        .fetch_one(&store.pool)
+        .fetch_one(store.sqlite_pool().expect("sqlite"))
         .await
         .expect("raw");
     assert_eq!(stored.first(), Some(&3));
@@ -485,7 +493,7 @@ async fn every_transaction_runs_on_the_one_writer_connection() {
     let (_dir, store) = fresh().await;
     let mut tx = store.begin().await.expect("begin");
     sqlx::query("CREATE TEMP TABLE writer_marker (x INTEGER)")
-        .execute(&mut *tx)
+        .execute(tx.sqlite().expect("sqlite"))
         .await
         .expect("temp table");
     tx.commit().await.expect("commit");
@@ -493,19 +501,31 @@ async fn every_transaction_runs_on_the_one_writer_connection() {
     // scheduler's are while ingest writes.
     let mut readers = Vec::new();
     for _ in 0..POOL_SIZE {
-        readers.push(store.pool.acquire().await.expect("reader"));
+        readers.push(
+            store
+                .sqlite_pool()
+                .expect("sqlite")
+                .acquire()
+                .await
+                .expect("reader"),
+        );
     }
     for _ in 0..3 {
         let mut tx = store.begin().await.expect("begin");
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM temp.writer_marker")
-            .fetch_one(&mut *tx)
+            .fetch_one(tx.sqlite().expect("sqlite"))
             .await
             .expect("the writer's own temp table");
         assert_eq!(n, 0);
         tx.rollback().await.expect("rollback");
     }
     // A write through a method (not a `Tx`) goes through the same connection.
-    let mut conn = store.writer.acquire().await.expect("writer");
+    let mut conn = store
+        .sqlite_writer()
+        .expect("sqlite")
+        .acquire()
+        .await
+        .expect("writer");
     sqlx::query("INSERT INTO temp.writer_marker VALUES (1)")
         .execute(&mut *conn)
         .await
@@ -518,7 +538,7 @@ async fn every_transaction_runs_on_the_one_writer_connection() {
     drop(readers);
     let mut tx = store.begin().await.expect("begin");
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM temp.writer_marker")
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.sqlite().expect("sqlite"))
         .await
         .expect("still the same connection");
     assert_eq!(n, 1);
@@ -534,7 +554,7 @@ async fn the_schema_is_current_only_with_every_migration_applied() {
     sqlx::query(
         "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
     )
-    .execute(&store.writer)
+    .execute(store.sqlite_writer().expect("sqlite"))
     .await
     .expect("delete");
     assert!(!store.schema_current().await.expect("read"));

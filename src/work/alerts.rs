@@ -290,7 +290,7 @@ fn fmt(app: &App, t: Option<DateTime<Utc>>) -> String {
 /// Queue one plain alert to every operator. Returns how many.
 async fn queue(
     app: &App,
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut crate::store::Conn,
     drafts: &mut Drafts,
     subject: &str,
     body: &str,

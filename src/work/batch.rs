@@ -30,13 +30,13 @@
 
 use crate::app::App;
 use crate::core::kind::Kind;
+use crate::store::Conn;
 use crate::store::{Fence, Store, StoreError};
 use crate::work::drafts::Drafts;
 use crate::work::effects::ApplyError;
 use crate::work::ingest::{self, IngestError, Ingested, Prepared};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
-use sqlx::SqliteConnection;
 use std::sync::LazyLock;
 use std::time::Instant;
 use tracing::Instrument;
@@ -76,7 +76,7 @@ pub enum Ack<'a> {
 }
 
 impl Ack<'_> {
-    async fn write(&self, tx: &mut SqliteConnection, upto: usize) -> Result<(), StoreError> {
+    async fn write(&self, tx: &mut Conn, upto: usize) -> Result<(), StoreError> {
         match self {
             Ack::None => Ok(()),
             Ack::Lease(fence) => Store::check_fence(tx, fence).await,

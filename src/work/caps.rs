@@ -11,11 +11,11 @@
 use crate::app::App;
 use crate::core::caps::{self, Cap, Held, Outgoing};
 use crate::core::case::{Actor, Audit};
+use crate::store::Conn;
 use crate::store::{Counted, HeldMail, NewCounted, Store, StoreError};
 use crate::work::drafts::Drafts;
 use crate::work::effects::ApplyError;
 use chrono::{DateTime, Duration, Utc};
-use sqlx::SqliteConnection;
 
 /// The outbox template name of the summary notice that stands for folded
 /// staff notifications.
@@ -37,7 +37,7 @@ pub enum Admit {
 /// not (with a summary notice to a member of staff the first time).
 pub async fn admit(
     app: &App,
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     drafts: &mut Drafts,
     out: &Outgoing<'_>,
     template: &str,
@@ -77,7 +77,7 @@ pub async fn admit(
 
 async fn hold(
     app: &App,
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     drafts: &mut Drafts,
     out: &Outgoing<'_>,
     template: &str,
@@ -144,7 +144,7 @@ fn about(cap: Cap, key: &str) -> String {
 
 async fn queue_summary(
     app: &App,
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     drafts: &mut Drafts,
     out: &Outgoing<'_>,
     template: &str,

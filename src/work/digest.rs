@@ -13,11 +13,11 @@ use crate::core::kind::Kind;
 use crate::core::report::{percent_text, Period, Timeliness, Week};
 use crate::core::text::{excerpt, one_line};
 use crate::mail::outgoing::InlineImage;
+use crate::store::Conn;
 use crate::store::StoreError;
 use crate::work::effects::ApplyError;
 use chrono::Datelike;
 use chrono::{DateTime, Duration, Utc};
-use sqlx::SqliteConnection;
 use strum::IntoEnumIterator;
 
 /// One titled list.
@@ -643,7 +643,7 @@ pub fn render(app: &App, d: &Digest) -> Result<Rendered, crate::config::template
 /// Queue a rendered digest to its recipients (not tied to a case).
 pub async fn queue(
     app: &App,
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     drafts: &mut crate::work::drafts::Drafts,
     rendered: &Rendered,
     inline: &[InlineImage],

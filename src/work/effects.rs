@@ -12,11 +12,11 @@ use crate::core::case::{self, Case, Effect, OutMail, Recipient, TemplateId, Tran
 use crate::core::locale;
 use crate::core::reference::CaseRef;
 use crate::mail::outgoing::{self, Envelope, InlineImage};
+use crate::store::Conn;
 use crate::store::{NewOutbox, Store, StoreError, StoredBytes};
 use crate::work::drafts::{Draft, Drafts};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::SqliteConnection;
 
 /// Why a transition could not be applied.
 #[derive(Debug, thiserror::Error)]
@@ -442,7 +442,7 @@ impl Batch {
     /// Write everything gathered.
     async fn write(
         self,
-        tx: &mut SqliteConnection,
+        tx: &mut Conn,
         reference: &CaseRef,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
@@ -471,7 +471,7 @@ impl Batch {
 #[allow(clippy::too_many_arguments)]
 async fn queue_mail(
     app: &App,
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     drafts: &mut Drafts,
     batch: &mut Batch,
     c: &Case,
@@ -613,7 +613,7 @@ async fn queue_mail(
 /// Mail comes from `drafts`: run this inside a unit of work ([`Drafts::begin`]).
 pub async fn apply(
     app: &App,
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     drafts: &mut Drafts,
     tr: &Transition,
     context_text: &str,
@@ -627,7 +627,7 @@ pub async fn apply(
 /// without proof), so that the flood caps on staff notifications count it.
 pub async fn apply_caused(
     app: &App,
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     drafts: &mut Drafts,
     tr: &Transition,
     context_text: &str,
@@ -696,7 +696,7 @@ pub async fn apply_caused(
 #[allow(clippy::too_many_arguments)]
 pub async fn queue_notice(
     app: &App,
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     drafts: &mut Drafts,
     kind: &str,
     template: &str,

@@ -17,13 +17,13 @@ use crate::core::locale;
 use crate::core::mail::{self, InboundMail};
 use crate::core::reference::CaseRef;
 use crate::core::{auth, commands, threading, token};
+use crate::store::Conn;
 use crate::store::{MessageStatus, NewMessage, Store, StoreError, StoredBytes, THIRD_PARTY_NOTE};
 use crate::work::drafts::Drafts;
 use crate::work::effects::{self, ApplyError};
 use crate::work::mentioned::{mentioned, Incoming, Mentioned};
 use crate::work::raw::{content_hash, content_key, within_limit};
 use chrono::{DateTime, Datelike, Utc};
-use sqlx::SqliteConnection;
 use std::borrow::Cow;
 use std::time::Instant;
 use tracing::{info, info_span, warn, Instrument};
@@ -240,7 +240,7 @@ pub(crate) fn logged(outcome: Ingested) -> Ingested {
 /// Store a message whose processing failed, quarantined with `reason`, in
 /// `tx` (after everything its failed attempt wrote was rolled back).
 pub(crate) async fn quarantine_failed(
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     p: &Prepared<'_>,
     reason: &str,
     now: DateTime<Utc>,
@@ -265,7 +265,7 @@ pub(crate) async fn quarantine_failed(
 /// repeat), then process it, its mail from `drafts`.
 pub(crate) async fn pass(
     app: &App,
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     drafts: &mut Drafts,
     p: &Prepared<'_>,
     now: DateTime<Utc>,
@@ -326,7 +326,7 @@ pub(crate) async fn pass(
 /// `drafts` (run it inside a unit of work ([`Drafts::begin`])).
 pub async fn process(
     app: &App,
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     drafts: &mut Drafts,
     row: i64,
     raw: &[u8],
@@ -369,7 +369,7 @@ fn analyse(app: &App, mail: &InboundMail) -> Analysis {
 #[allow(clippy::too_many_arguments)]
 async fn process_analysed(
     app: &App,
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     drafts: &mut Drafts,
     row: i64,
     raw: &[u8],
@@ -665,7 +665,7 @@ async fn process_analysed(
 #[allow(clippy::too_many_arguments)]
 async fn note_language(
     app: &App,
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     row: i64,
     sender: &str,
     staff: bool,
@@ -713,7 +713,7 @@ async fn note_language(
 /// refused or unverified command changes nothing) as a labelled example for
 /// `complaintd classify --learn`.
 async fn record_corrections(
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     before: &case::Case,
     after: &case::Case,
     cmds: &[commands::Command],
@@ -757,7 +757,7 @@ const QUOTED_MAIL_LOOKBACK: i64 = 10;
 /// `text` cut where it starts repeating one of the latest mails about the
 /// case that complaintd sent to `sender`.
 async fn without_copied_mail(
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     reference: &CaseRef,
     sender: &str,
     text: &str,
@@ -774,7 +774,7 @@ async fn without_copied_mail(
 /// Does the reply carry a current token issued to `sender` for this case?
 async fn token_verified(
     app: &App,
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     c: &case::Case,
     sender: &str,
     token: Option<&str>,

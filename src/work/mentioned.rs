@@ -11,9 +11,9 @@ use crate::core::kind::Flag;
 use crate::core::mail::InboundMail;
 use crate::core::reference::CaseRef;
 use crate::core::threading;
+use crate::store::Conn;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
-use sqlx::SqliteConnection;
 use std::collections::BTreeSet;
 
 /// How far back a case closed may still be the one a message without a
@@ -71,7 +71,7 @@ pub(crate) struct Mentioned {
 /// joins their one recent case.
 pub(crate) async fn mentioned(
     app: &App,
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     msg: Incoming<'_>,
     existing: Option<case::Case>,
     now: DateTime<Utc>,

@@ -49,8 +49,12 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> Result<TickReport, StoreErro
     if app.calendar.is_working_time(now) {
         for (reference, kind, at) in app.store.due_chases(now).await? {
             let mut tx = app.store.begin().await?;
-            Store::chase_done(&mut tx, &reference, kind, at).await?;
+            let claimed = Store::chase_done(&mut tx, &reference, kind, at).await?;
             tx.commit().await?;
+            // Another instance's scheduler read the same point and sent it.
+            if !claimed {
+                continue;
+            }
             match fire(app, &reference, Event::Chase(kind), now).await {
                 Ok(()) => report.chases += 1,
                 Err(e) => report.errors.push(format!("{reference}: {e}")),

@@ -192,27 +192,8 @@ async fn a_batch_under_a_lost_lease_commits_nothing() {
 const N: usize = 300;
 
 /// One number from the daemon's database, read beside it (0 before it exists).
-fn count(db: &Path, sql: &'static str) -> i64 {
-    use sqlx::ConnectOptions;
-    if !db.exists() {
-        return 0;
-    }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let Ok(mut c) = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(db)
-            .read_only(true)
-            .busy_timeout(std::time::Duration::from_secs(5))
-            .connect()
-            .await
-        else {
-            return 0;
-        };
-        sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap_or(0)
-    })
+fn count(dir: &Path, sql: &'static str) -> i64 {
+    crate::common::backend::count_blocking(dir, sql)
 }
 
 fn files(dir: &Path) -> usize {
@@ -250,19 +231,19 @@ fn killed_between_commit_and_acknowledgement_the_daemon_duplicates_nothing() {
     for n in 0..N {
         std::fs::write(inbox.join("new").join(format!("{n:05}.eml")), complaint(n)).expect("write");
     }
-    let db = dir.path().join("db.sqlite");
+    let db = dir.path();
     let done = "SELECT COUNT(*) FROM messages WHERE status != 'received'";
 
     // Kill as soon as the first batch has committed.
     let mut child = run(dir.path(), &config);
     let deadline = Instant::now() + Duration::from_secs(120);
-    while count(&db, done) == 0 {
+    while count(db, done) == 0 {
         assert!(Instant::now() < deadline, "nothing was ingested");
         std::thread::sleep(Duration::from_millis(5));
     }
     child.kill().expect("kill");
     child.wait().expect("wait");
-    let committed = count(&db, done);
+    let committed = count(db, done);
     assert!(committed > 0);
     assert!(
         files(&inbox.join("cur")) < committed as usize,
@@ -286,12 +267,12 @@ fn killed_between_commit_and_acknowledgement_the_daemon_duplicates_nothing() {
         .status();
     child.wait().expect("wait");
 
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM messages"), N as i64);
-    assert_eq!(count(&db, done), N as i64);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM cases"), N as i64);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM messages"), N as i64);
+    assert_eq!(count(db, done), N as i64);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM cases"), N as i64);
     assert_eq!(
         count(
-            &db,
+            db,
             "SELECT COUNT(*) FROM (SELECT complainant FROM cases GROUP BY complainant HAVING COUNT(*) > 1)"
         ),
         0,
@@ -299,7 +280,7 @@ fn killed_between_commit_and_acknowledgement_the_daemon_duplicates_nothing() {
     );
     assert_eq!(
         count(
-            &db,
+            db,
             "SELECT COUNT(*) FROM outbox WHERE template = 'acknowledgement'"
         ),
         N as i64,

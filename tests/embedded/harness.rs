@@ -1,4 +1,5 @@
-//! `TestApp`: a real store on a temp SQLite file, a manual clock, the real
+//! `TestApp`: a real store (a temp SQLite file, or a fresh PostgreSQL
+//! database when `COMPLAINTD_TEST_BACKEND=postgres`: `tests/common/backend.rs`), a manual clock, the real
 //! ingest, scheduler and sender (into a Maildir), and readers for the outbox.
 
 use chrono::{DateTime, Duration, Utc};
@@ -49,9 +50,9 @@ pub fn write_config(dir: &Path, provider: &str, extra: &str) -> PathBuf {
         .next()
         .expect("config text")
         .to_string();
-    let cfg = format!(
-        "{cfg}\n[store]\npath = \"db.sqlite\"\n\n[outbox]\nmaildir = \"outgoing\"\n{extra}\n"
-    );
+    // The store on this run's backend (`COMPLAINTD_TEST_BACKEND`).
+    let store = crate::common::backend::store_section(dir);
+    let cfg = format!("{cfg}\n[store]\n{store}\n[outbox]\nmaildir = \"outgoing\"\n{extra}\n");
     let path = dir.join("complaintd.toml");
     std::fs::write(&path, cfg).expect("write config");
     path

@@ -181,10 +181,8 @@ async fn a_second_writer_waits_out_a_transaction_longer_than_ten_seconds() {
     // length, not a wait for something to happen).
     tokio::time::sleep(Duration::from_secs(12)).await;
     assert!(!waiting.is_finished(), "the second writer did not wait");
-    sqlx::query("SELECT 1")
-        .execute(&mut *long)
-        .await
-        .expect("still held");
+    Store::savepoint(&mut long).await.expect("still held");
+    Store::release(&mut long).await.expect("still held");
     long.commit().await.expect("commit");
     let (got, waited) = waiting.await.expect("join");
     got.unwrap_or_else(|e| panic!("the second writer failed after {waited:?}: {e}"));

@@ -111,25 +111,9 @@ fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) -> Dura
     start.elapsed()
 }
 
-/// One number from the database, read once the run is over.
-fn count(db: &Path, sql: &'static str) -> i64 {
-    use sqlx::ConnectOptions;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let Ok(mut c) = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(db)
-            .read_only(true)
-            .busy_timeout(Duration::from_secs(5))
-            .connect()
-            .await
-        else {
-            return 0;
-        };
-        sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap_or(0)
-    })
+/// One number from the daemon's database, read beside it (0 before it exists).
+fn count(dir: &Path, sql: &'static str) -> i64 {
+    crate::common::backend::count_blocking(dir, sql)
 }
 
 /// Messages committed so far: a Maildir reader moves a file to `cur/` only
@@ -174,7 +158,7 @@ fn two_daemons_one_mailbox_one_reader_takeover_and_no_duplicates() {
     secret_from_env(&config);
     let inbox = dir.path().join("inbox");
     complaintd::mail::maildir::create(&inbox).expect("maildir");
-    let db = dir.path().join("db.sqlite");
+    let db = dir.path();
     let lease = Duration::from_secs(LEASE_SECONDS);
 
     let a = Daemon::start(dir.path(), &config, "a");
@@ -321,10 +305,10 @@ fn two_daemons_one_mailbox_one_reader_takeover_and_no_duplicates() {
     wait_for("every message taken in", Duration::from_secs(120), || {
         taken(&inbox) >= n as i64
     });
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM cases"), n as i64);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM messages"), n as i64);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM cases"), n as i64);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM messages"), n as i64);
     assert_eq!(
-        count(&db, "SELECT COUNT(DISTINCT message_id) FROM messages"),
+        count(db, "SELECT COUNT(DISTINCT message_id) FROM messages"),
         n as i64
     );
     let out = dir.path().join("outgoing");

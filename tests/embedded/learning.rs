@@ -115,7 +115,7 @@ async fn a_phrasing_corrected_twice_is_classified_right_after_learning() {
         stdout.contains("2 corrected message(s) (4 correction(s)"),
         "{stdout}"
     );
-    assert!(app.dir.path().join("db.classifier").exists(), "{stdout}");
+    assert!(app.app.loaded.model_path().exists(), "{stdout}");
 
     // A running daemon picks the new model up on its scheduler's next pass,
     // with no restart.
@@ -140,7 +140,7 @@ async fn a_damaged_new_model_is_reported_and_the_model_in_use_kept() {
     let app = TestApp::spawn("provider-b", "2026-11-23T10:00:00Z").await;
     let mut watch = ModelWatch::new(&app.app).await;
     let before = app.app.hints.learned.model().expect("the shipped model");
-    std::fs::write(app.dir.path().join("db.classifier"), b"not a model").expect("write");
+    std::fs::write(app.app.loaded.model_path(), b"not a model").expect("write");
     assert!(matches!(watch.check(&app.app).await, Checked::Kept(_)));
     let after = app.app.hints.learned.model().expect("a model still in use");
     assert!(
@@ -156,15 +156,15 @@ async fn only_corrections_that_change_or_confirm_a_case_are_learned() {
         .deliver(&message(
             "Sam Jones <sam@mail.test>",
             "Minibus",
-            "Could you tell me what time the Rhyl minibus now leaves? It went before the apprentices arrived on Monday and again today.",
+            "What time does the Rhyl minibus leave now? The apprentices missed it on Monday.",
             "minibus-unsure@mail.test",
         ))
         .await
     else {
         panic!("expected a new case");
     };
-    // The lexicon is unsure of this phrasing ("again"): the case waits in
-    // triage for a handler to confirm its kind.
+    // The classifier is unsure of this phrasing (a question, and a missed
+    // minibus): the case waits in triage for a handler to confirm its kind.
     assert_eq!(app.case(&first).await.state, State::Triage);
     let notice = notice_for(&app, &first).await;
     // An #unflag of a flag the case does not have changes nothing.
@@ -207,7 +207,10 @@ async fn only_corrections_that_change_or_confirm_a_case_are_learned() {
 #[tokio::test]
 async fn a_damaged_model_file_stops_the_start_instead_of_dropping_the_corrections() {
     let app = TestApp::spawn("provider-b", "2026-11-23T10:00:00Z").await;
-    std::fs::write(app.dir.path().join("db.classifier"), b"not a model").expect("write");
+    // Beside the database file (`db.classifier`), or beside the config on
+    // PostgreSQL (`complaintd.classifier`).
+    let model = app.app.loaded.model_path();
+    std::fs::write(&model, b"not a model").expect("write");
     let loaded = complaintd::config::load(&app.config).expect("config");
     let err = match complaintd::app::App::with_secret(
         loaded,
@@ -219,7 +222,7 @@ async fn a_damaged_model_file_stops_the_start_instead_of_dropping_the_correction
         Err(e) => e.to_string(),
     };
     assert!(
-        err.contains("db.classifier") && err.contains("classifier.model"),
+        err.contains(&model.display().to_string()) && err.contains("classifier.model"),
         "{err}"
     );
 }

@@ -3,6 +3,7 @@
 //! of its own that will not wait (busy timeout 0) must get it, for mail
 //! that ingest renders and mail that the scheduler renders.
 
+use crate::common::backend::{backend, Backend, RawDb};
 use crate::harness::*;
 use chrono::Duration;
 use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContext};
@@ -14,27 +15,44 @@ use std::sync::{Arc, Mutex};
 /// Outcomes of the probes taken while rendering.
 type Probes = Arc<Mutex<Vec<Result<(), String>>>>;
 
-/// Run `sql` on `db` from another thread and connection (a second process
-/// would look the same to SQLite), without waiting for a lock.
-fn on_own_connection(db: &Path, sql: &'static [&'static str]) -> Result<(), String> {
-    let db = db.to_path_buf();
+/// Run `sql` on the test's database (configured in `dir`) from another
+/// thread and connection (a second process would look the same to the
+/// database), without waiting for a lock.
+fn on_own_connection(dir: &Path, sql: &'static [&'static str]) -> Result<(), String> {
+    let dir = dir.to_path_buf();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| e.to_string())?;
         rt.block_on(async {
-            let mut c = SqliteConnectOptions::new()
-                .filename(&db)
-                .busy_timeout(std::time::Duration::ZERO)
-                .connect()
-                .await
-                .map_err(|e| e.to_string())?;
-            for q in sql {
-                sqlx::query(*q)
-                    .execute(&mut c)
-                    .await
-                    .map_err(|e| e.to_string())?;
+            match backend() {
+                Backend::Sqlite => {
+                    let mut c = SqliteConnectOptions::new()
+                        .filename(dir.join("db.sqlite"))
+                        .busy_timeout(std::time::Duration::ZERO)
+                        .connect()
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    for q in sql {
+                        sqlx::query(*q)
+                            .execute(&mut c)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                    }
+                }
+                Backend::Postgres => {
+                    let RawDb::Pg(p) = RawDb::open(&dir).await else {
+                        return Err("not PostgreSQL".to_string());
+                    };
+                    let mut c = p.acquire().await.map_err(|e| e.to_string())?;
+                    for q in sql {
+                        sqlx::query(*q)
+                            .execute(&mut *c)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                    }
+                }
             }
             Ok(())
         })
@@ -43,21 +61,44 @@ fn on_own_connection(db: &Path, sql: &'static [&'static str]) -> Result<(), Stri
     .map_err(|_| "probe thread panicked".to_string())?
 }
 
-/// Take the write lock at once and let it go.
-const LOCK: &[&str] = &["BEGIN IMMEDIATE", "ROLLBACK"];
+/// Take the write lock at once and let it go: SQLite's `BEGIN IMMEDIATE`,
+/// or PostgreSQL's writers' advisory lock (`store::WRITE_LOCK`), tried
+/// without waiting (an error naming `locked` when it is held elsewhere,
+/// as SQLite's "database is locked").
+fn lock() -> &'static [&'static str] {
+    match backend() {
+        Backend::Sqlite => &["BEGIN IMMEDIATE", "ROLLBACK"],
+        Backend::Postgres => &[
+            "BEGIN",
+            "SELECT CAST(CASE WHEN pg_try_advisory_xact_lock(1668310065) THEN '1' ELSE 'locked' END AS integer)",
+            "ROLLBACK",
+        ],
+    }
+}
 
 /// Another writer commits mail of its own, as a second ingest would: the
 /// outbox numbering (Message-IDs, tokens) of anything rendered meanwhile
 /// is out of date.
-const WRITE: &[&str] = &[
-    "BEGIN IMMEDIATE",
-    "INSERT INTO outbox (message_id, template, recipient, automatic, raw, created_at, status, next_attempt_at)
-     VALUES ('other-' || (SELECT COALESCE(MAX(id), 0) + 1 FROM outbox) || '@test', 'other', 'x@mail.test', 0, x'00', '2026-11-23T10:00:00Z', 'sent', '2026-11-23T10:00:00Z')",
-    "COMMIT",
-];
+fn write() -> &'static [&'static str] {
+    match backend() {
+        Backend::Sqlite => &[
+            "BEGIN IMMEDIATE",
+            "INSERT INTO outbox (message_id, template, recipient, automatic, raw, created_at, status, next_attempt_at)
+             VALUES ('other-' || (SELECT COALESCE(MAX(id), 0) + 1 FROM outbox) || '@test', 'other', 'x@mail.test', 0, x'00', '2026-11-23T10:00:00Z', 'sent', '2026-11-23T10:00:00Z')",
+            "COMMIT",
+        ],
+        Backend::Postgres => &[
+            "BEGIN",
+            "SELECT CAST(CASE WHEN pg_try_advisory_xact_lock(1668310065) THEN '1' ELSE 'locked' END AS integer)",
+            "INSERT INTO outbox (id, message_id, template, recipient, automatic, raw, created_at, status, next_attempt_at)
+             VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM outbox), 'other-' || (SELECT COALESCE(MAX(id), 0) + 1 FROM outbox) || '@test', 'other', 'x@mail.test', FALSE, '\\x00'::bytea, '2026-11-23T10:00:00Z', 'sent', '2026-11-23T10:00:00Z')",
+            "COMMIT",
+        ],
+    }
+}
 
 /// A template helper `{{probe}}` that runs `sql` while it renders (while
-/// `writes` is above zero, counting down, [`WRITE`] instead), recording the
+/// `writes` is above zero, counting down, [`write`] instead), recording the
 /// outcomes.
 fn probe(
     db: PathBuf,
@@ -76,7 +117,7 @@ fn probe(
             *w = w.saturating_sub(1);
             write
         };
-        let r = on_own_connection(&db, if write { WRITE } else { LOCK });
+        let r = on_own_connection(&db, if write { self::write() } else { lock() });
         probes.lock().expect("probes").push(r);
         Ok(())
     }
@@ -108,7 +149,7 @@ async fn probed(writes: usize) -> (TestApp, Probes) {
     }
     app.restart().await;
     let probes = Probes::default();
-    let db = app.dir.path().join("db.sqlite");
+    let db = app.dir.path().to_path_buf();
     app.app.templates.register_helper(
         "probe",
         probe(db, probes.clone(), Arc::new(Mutex::new(writes))),

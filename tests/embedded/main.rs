@@ -1,6 +1,8 @@
 //! The embedded daemon at its boundary: raw mail in, the real store, the real
 //! scheduler on a manual clock, the real sender into a Maildir.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod harness;
 
 mod alerts;
@@ -34,5 +36,6 @@ mod reports;
 mod retention;
 mod scale;
 mod security;
+mod store_copy;
 mod survey;
 mod triage;

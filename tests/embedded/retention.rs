@@ -3,7 +3,9 @@
 //! digest's line, `retention --dry-run`, `subject-access` and `erase`
 //! through the real binary.
 
+use crate::common::backend::RawDb;
 use crate::harness::*;
+use crate::raw;
 use chrono::Duration;
 use complaintd::core::{mail, retention};
 use complaintd::store::OutboxRow;
@@ -65,12 +67,50 @@ async fn case_handled(app: &TestApp, name: &str, addr: &str, body: &str, command
     r
 }
 
-/// The database file and its write-ahead log, as bytes.
-fn db_bytes(dir: &Path) -> Vec<u8> {
-    let mut all = std::fs::read(dir.join("db.sqlite")).expect("db file");
-    if let Ok(wal) = std::fs::read(dir.join("db.sqlite-wal")) {
-        all.extend(wal);
+/// The database's files as bytes: SQLite's file and its write-ahead log,
+/// or every file of the test's PostgreSQL database (its tables, indexes and
+/// TOAST under the cluster's `base/OID`).
+async fn db_bytes(dir: &Path) -> Vec<u8> {
+    let db = RawDb::open(dir).await;
+    let mut all = Vec::new();
+    match &db {
+        RawDb::Sqlite(_) => {
+            all = std::fs::read(dir.join("db.sqlite")).expect("db file");
+            if let Ok(wal) = std::fs::read(dir.join("db.sqlite-wal")) {
+                all.extend(wal);
+            }
+        }
+        RawDb::Pg(p) => {
+            // Pages changed in memory reach the files at a checkpoint.
+            let out = std::process::Command::new(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/postgres"),
+            )
+            .arg("checkpoint")
+            .output()
+            .expect("scripts/postgres checkpoint");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            // The cluster `scripts/postgres` runs keeps its data under
+            // $PG_DIR/data (the data directory's setting is for superusers).
+            let oid: String = sqlx::query_scalar(
+                "SELECT oid::text FROM pg_database WHERE datname = current_database()",
+            )
+            .fetch_one(p)
+            .await
+            .expect("the database's oid");
+            let files = format!("{}/data/base/{oid}", crate::common::backend::cluster_dir());
+            for f in std::fs::read_dir(&files).expect("the database's files") {
+                let f = f.expect("a file").path();
+                if let Ok(bytes) = std::fs::read(&f) {
+                    all.extend(bytes);
+                }
+            }
+        }
     }
+    db.close().await;
     all
 }
 
@@ -80,17 +120,15 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 
 /// The stored (compressed) bytes of the first message from `addr`.
 async fn stored_raw(app: &TestApp, addr: &str) -> Vec<u8> {
-    let db = app.dir.path().join("db.sqlite");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .expect("open");
-    let raw: Vec<u8> =
-        sqlx::query_scalar("SELECT raw FROM messages WHERE from_addr = ? ORDER BY id LIMIT 1")
-            .bind(addr)
-            .fetch_one(&pool)
-            .await
-            .expect("a stored message");
-    pool.close().await;
+    let db = RawDb::open(app.dir.path()).await;
+    let raw: Vec<u8> = raw!(&db, |p| sqlx::query_scalar(
+        "SELECT raw FROM messages WHERE from_addr = $1 ORDER BY id LIMIT 1"
+    )
+    .bind(addr)
+    .fetch_one(p)
+    .await
+    .expect("a stored message"));
+    db.close().await;
     raw
 }
 
@@ -194,7 +232,7 @@ async fn retention_anonymises_a_due_case_and_leaves_held_and_undue_cases_untouch
     );
     // A dry run changes nothing.
     assert_eq!(app.case(&due).await.anonymised_at, None);
-    assert!(contains(&db_bytes(app.dir.path()), ALICE.as_bytes()));
+    assert!(contains(&db_bytes(app.dir.path()).await, ALICE.as_bytes()));
 
     // The daily step runs with the digest.
     app.tick().await;
@@ -235,7 +273,7 @@ async fn retention_anonymises_a_due_case_and_leaves_held_and_undue_cases_untouch
 
     // The bytes are gone from the database file, not only hidden: the
     // name, the address, the words and the compressed stored message.
-    let bytes = db_bytes(app.dir.path());
+    let bytes = db_bytes(app.dir.path()).await;
     for gone in [
         ALICE.as_bytes(),
         b"Alice Archer".as_slice(),
@@ -401,17 +439,13 @@ async fn subject_access_exports_a_persons_cases_and_erase_respects_open_and_held
     // One audit line says an erasure happened, naming no one.
     let (_, shown) = bin(&app, &["cases", "show", &closed]);
     assert!(!shown.contains(ALICE), "{shown}");
-    let db = app.dir.path().join("db.sqlite");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .expect("open");
-    let lines: Vec<String> = sqlx::query_scalar(
+    let db = RawDb::open(app.dir.path()).await;
+    let lines: Vec<String> = raw!(&db, |p| sqlx::query_scalar(
         "SELECT detail FROM audit WHERE action = 'erasure' AND case_ref IS NULL",
     )
-    .fetch_all(&pool)
+    .fetch_all(p)
     .await
-    .expect("audit");
-    pool.close().await;
+    .expect("audit"));
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(
         lines[0]
@@ -420,13 +454,13 @@ async fn subject_access_exports_a_persons_cases_and_erase_respects_open_and_held
     );
     assert!(!lines[0].contains("alice"), "{lines:?}");
     // The audit log accepts no other change.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .expect("open");
-    let tampered = sqlx::query("UPDATE audit SET detail = 'rewritten' WHERE action = 'erasure'")
-        .execute(&pool)
-        .await;
-    pool.close().await;
+    let tampered = raw!(&db, |p| sqlx::query(
+        "UPDATE audit SET detail = 'rewritten' WHERE action = 'erasure'"
+    )
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()));
+    db.close().await;
     assert!(tampered.is_err(), "the audit log stays append-only");
 }
 
@@ -599,12 +633,12 @@ async fn read_back(app: &TestApp, r: &str) -> Vec<complaintd::store::StoredMessa
 }
 
 async fn count(app: &TestApp, sql: &'static str) -> i64 {
-    let db = app.dir.path().join("db.sqlite");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+    let db = RawDb::open(app.dir.path()).await;
+    let n = raw!(&db, |p| sqlx::query_scalar(sql)
+        .fetch_one(p)
         .await
-        .expect("open");
-    let n = sqlx::query_scalar(sql).fetch_one(&pool).await.expect(sql);
-    pool.close().await;
+        .expect(sql));
+    db.close().await;
     n
 }
 
@@ -660,19 +694,19 @@ async fn an_attachment_two_messages_carry_is_stored_once_and_goes_with_the_last(
 
     // A piece of the stored attachment, to look for in the file later.
     let part: Vec<u8> = {
-        let db = app.dir.path().join("db.sqlite");
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        let db = RawDb::open(app.dir.path()).await;
+        let data: Vec<u8> = raw!(&db, |p| sqlx::query_scalar("SELECT data FROM blobs")
+            .fetch_one(p)
             .await
-            .expect("open");
-        let data: Vec<u8> = sqlx::query_scalar("SELECT data FROM blobs")
-            .fetch_one(&pool)
-            .await
-            .expect("the part");
-        pool.close().await;
-        data[data.len() / 2..data.len() / 2 + 64].to_vec()
+            .expect("the part"));
+        db.close().await;
+        // PostgreSQL keeps a long value in TOAST chunks of 1,996 bytes with
+        // a row header between them: a piece from inside one chunk.
+        let start = (data.len() / 2) / 1996 * 1996 + 100;
+        data[start..start + 64].to_vec()
     };
     app.app.store.checkpoint().await.expect("checkpoint");
-    assert!(contains(&db_bytes(app.dir.path()), &part));
+    assert!(contains(&db_bytes(app.dir.path()).await, &part));
 
     // Erasing Alice's message leaves the attachment Cara's still carries.
     let mut tx = app.app.store.begin().await.expect("begin");
@@ -702,7 +736,7 @@ async fn an_attachment_two_messages_carry_is_stored_once_and_goes_with_the_last(
     assert_eq!(count(&app, "SELECT COUNT(*) FROM message_blobs").await, 0);
     app.app.store.checkpoint().await.expect("checkpoint");
     assert!(
-        !contains(&db_bytes(app.dir.path()), &part),
+        !contains(&db_bytes(app.dir.path()).await, &part),
         "the attachment's bytes are gone from the file"
     );
 }
@@ -851,17 +885,17 @@ async fn a_message_moved_onto_an_open_case_during_an_erasure_keeps_its_text() {
     let plan = complaintd::work::retention::plan_erasure(&app.app, ALICE, now)
         .await
         .expect("plan");
-    let db = app.dir.path().join("db.sqlite");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .expect("open");
-    sqlx::query("UPDATE messages SET case_ref = ? WHERE from_addr = ?")
-        .bind(&open)
-        .bind(ALICE)
-        .execute(&pool)
-        .await
-        .expect("move");
-    pool.close().await;
+    let db = RawDb::open(app.dir.path()).await;
+    raw!(&db, |p| sqlx::query(
+        "UPDATE messages SET case_ref = $1 WHERE from_addr = $2"
+    )
+    .bind(&open)
+    .bind(ALICE)
+    .execute(p)
+    .await
+    .expect("move")
+    .rows_affected());
+    db.close().await;
     let report = complaintd::work::retention::carry_out(&app.app, plan, now)
         .await
         .expect("erase");

@@ -1,10 +1,13 @@
-//! Two real `complaintd run` processes on one SQLite database reading one
+//! Two real `complaintd run` processes on one database (SQLite, or PostgreSQL
+//! with `COMPLAINTD_TEST_BACKEND=postgres`) reading one
 //! IMAP mailbox on the real Dovecot (`scripts/mail-stack`; run with a private
 //! stack: `STACK_DIR=/tmp/cm-NAME STACK_PORTS=BASE cargo test --test
 //! instances`): one reads, the other stands by; the reader killed with -9,
 //! the other takes over within the lease time, and mail delivered
 //! throughout becomes exactly one case each.
 
+#[path = "../common/mod.rs"]
+mod common;
 #[allow(dead_code)]
 #[path = "../mail_e2e/stack.rs"]
 mod stack;
@@ -54,19 +57,16 @@ fn taken_at(log: &Path, n: usize) -> chrono::DateTime<chrono::Utc> {
         .unwrap_or_else(|| panic!("no time in {line:?}"))
 }
 
-/// One number from the database, read once the daemons are gone.
-async fn count(db: &Path, sql: &'static str) -> i64 {
-    use sqlx::ConnectOptions;
-    let mut c = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(db)
-        .read_only(true)
-        .connect()
+/// One number from the database of the instances configured in `dir`,
+/// read once the daemons are gone.
+async fn count(dir: &Path, sql: &'static str) -> i64 {
+    let db = common::backend::RawDb::open(dir).await;
+    let n = raw!(&db, |p| sqlx::query_scalar(sql)
+        .fetch_one(p)
         .await
-        .expect("open the database");
-    sqlx::query_scalar(sql)
-        .fetch_one(&mut c)
-        .await
-        .expect("count")
+        .expect("count"));
+    db.close().await;
+    n
 }
 
 fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
@@ -179,13 +179,13 @@ async fn two_daemons_one_imap_mailbox_one_reader_and_takeover_after_kill_9() {
     a.kill9();
     let _ = b.kill();
     let _ = b.wait();
-    let db = a.dir.path().join("db.sqlite");
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM cases").await, n as i64);
+    let db = a.dir.path();
+    assert_eq!(count(db, "SELECT COUNT(*) FROM cases").await, n as i64);
     // Each complaint stored once (the mailbox also receives the bounces of
     // the acknowledgements, which the test's outside addresses refuse).
     assert_eq!(
         count(
-            &db,
+            db,
             "SELECT COUNT(*) FROM messages WHERE message_id LIKE 'imap-lease-%'"
         )
         .await,
@@ -193,7 +193,7 @@ async fn two_daemons_one_imap_mailbox_one_reader_and_takeover_after_kill_9() {
     );
     assert_eq!(
         count(
-            &db,
+            db,
             "SELECT COUNT(DISTINCT message_id) FROM messages WHERE message_id LIKE 'imap-lease-%'"
         )
         .await,

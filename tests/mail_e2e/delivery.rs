@@ -58,9 +58,12 @@ fn lift_domain_caps(app: &Instance) {
 }
 
 async fn open_store(app: &Instance) -> Store {
-    let db = app.dir.path().join("db.sqlite");
-    wait_for(60, "the database", || db.exists()).await;
-    Store::open(&db).await.expect("open db")
+    if crate::common::backend::backend() == crate::common::backend::Backend::Sqlite {
+        let db = app.dir.path().join("db.sqlite");
+        wait_for(60, "the database", || db.exists()).await;
+    }
+    let loaded = complaintd::config::load(&app.config).expect("config");
+    complaintd::app::open_store(&loaded).await.expect("open db")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,8 @@
 //! End to end through the real servers: Postfix and Dovecot on loopback
 //! (`scripts/mail-stack`), driving the real `complaintd run` binary.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod delivery;
 mod faults;
 mod intents;

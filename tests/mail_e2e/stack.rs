@@ -273,8 +273,9 @@ file = "policy.toml"
 secret_env = "COMPLAINTD_SECRET"
 {STAFF}
 [store]
-path = "db.sqlite"
-{tail}"#
+{store}
+{tail}"#,
+            store = crate::common::backend::store_section(dir.path()),
         );
         let config = dir.path().join("complaintd.toml");
         std::fs::write(&config, cfg).expect("config");
@@ -354,7 +355,9 @@ path = "db.sqlite"
     /// `cases list --json` through the binary (nothing until the daemon has
     /// created its database).
     pub fn cases(&self) -> Vec<serde_json::Value> {
-        if !self.dir.path().join("db.sqlite").exists() {
+        if crate::common::backend::backend() == crate::common::backend::Backend::Sqlite
+            && !self.dir.path().join("db.sqlite").exists()
+        {
             return Vec::new();
         }
         let out = self

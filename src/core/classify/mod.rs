@@ -19,8 +19,9 @@ use super::screen::screen;
 use super::text::{cut_bytes, fold_accents, normalise};
 use languages::{Target, LANGUAGE_CUES};
 use lexicon::{
-    Class, ANON_SIGN_OFF, CONCERN, FLAG_CUES, FORWARD_SUBJECT, LOOK_ALIKE, MANAGER_IN_SUBJECT,
-    ORGANISATION_AFTER, PERSON_AFTER, STAFF_CONSENTS, SUBJECT_PREFIX, TITLE_NOT_SUBJECT,
+    Class, ANON_SIGN_OFF, CONCERN, FLAG_CUES, FORWARD_SUBJECT, HANDLER_NAMED, LOOK_ALIKE,
+    MANAGER_IN_SUBJECT, ORGANISATION_AFTER, OWN_MANAGER_BEFORE, PERSON_AFTER, STAFF_CONSENTS,
+    SUBJECT_PREFIX, TITLE_NOT_SUBJECT, UNSAFE_PLACE, WELFARE_IDIOM,
 };
 use score::{score_text, Scores};
 use serde::Serialize;
@@ -389,7 +390,22 @@ fn classify_text(
         &mut reasons,
     );
     if let Some(p) = &prediction {
-        flags.extend(learned::flags(kind, triage, p, &mut reasons));
+        let mut raised = learned::flags(kind, triage, p, &mut reasons);
+        // The model reads "manager" as a manager complained about; the
+        // writer's own line manager (at their employer) is not one of the
+        // organisation's, and alone is no reason for staff_subject.
+        if raised.contains(&Flag::StaffSubject)
+            && !flags.contains(&Flag::StaffSubject)
+            && only_own_manager(&normalise(&format!("{subject}\n{new}\n{forwarded}")))
+        {
+            raised.remove(&Flag::StaffSubject);
+            reasons.retain(|r| !r.starts_with("learned: flag staff_subject"));
+            reasons.push(
+                "learned: staff_subject left off: the only manager named is the writer's own"
+                    .to_string(),
+            );
+        }
+        flags.extend(raised);
     }
     Classification {
         kind,
@@ -496,6 +512,9 @@ fn flags(
         .iter()
         .map(|(flag, why, re)| (*flag, *why, re, text.as_str()))
         .chain(by_language);
+    let has_hazard = cues
+        .clone()
+        .any(|(flag, _, re, text)| flag == Flag::HealthSafety && re.is_match(text));
     for (flag, why, re, text) in cues {
         if !flag_applies(flag, kind, triage) || out.contains(&flag) {
             continue;
@@ -533,16 +552,27 @@ fn flags(
                 && ORGANISATION_AFTER.is_match(&text[m.end()..])
                 && !PERSON_AFTER.is_match(&text[m.end()..])
         };
+        // A welfare word used as an idiom ("not going to be bullied into
+        // hiring", "told her to stop crying"), or feeling unsafe in a place
+        // beside a hazard (a blocked fire exit: "I don't feel safe there").
+        let not_a_person_at_risk = |m: &Match| {
+            flag == Flag::Safeguarding
+                && (WELFARE_IDIOM.is_match(around(text, m.start(), m.end(), 40))
+                    || (m.as_str().contains("safe") || m.as_str().contains("ddiogel"))
+                        && UNSAFE_PLACE.is_match(&text[m.end()..])
+                        && has_hazard)
+        };
         let found = re.find_iter(text).find(|m| {
             !LOOK_ALIKE.is_match(&text[m.end()..])
                 && !passing_mention(m)
+                && !not_a_person_at_risk(m)
                 && !our_own(m)
                 && !for_an_organisation(m)
                 && !staff_consents(m)
         });
         if let Some(m) = found {
             out.insert(flag);
-            reasons.push(format!("flag {flag}: {why} (\"{}\")", m.as_str().trim()));
+            reasons.push(format!("flag {flag}: {why} (\"{}\")", quote_of(m.as_str())));
         }
     }
     if flag_applies(Flag::Subcontractor, kind, triage) {
@@ -613,6 +643,51 @@ fn flags(
     out
 }
 
+/// Whether every manager `text` names is the writer's own ("my line
+/// manager", "my boss"): true only when at least one is named and no one
+/// who handled a complaint is (they are staff_subject's other subject).
+fn only_own_manager(text: &str) -> bool {
+    if HANDLER_NAMED.is_match(text) {
+        return false;
+    }
+    let mut named = false;
+    for m in MANAGER_IN_SUBJECT.find_iter(text) {
+        named = true;
+        let before = &text[..m.start()];
+        if !OWN_MANAGER_BEFORE.is_match(before) {
+            return false;
+        }
+    }
+    named
+}
+
+/// A cue's words for a reason, its ends only when the cue spans a
+/// paragraph (an age and, sentences later, what happened).
+fn quote_of(m: &str) -> String {
+    let m = m.trim();
+    let chars: Vec<char> = m.chars().collect();
+    if chars.len() <= 100 {
+        return m.to_string();
+    }
+    let head: String = chars[..45].iter().collect();
+    let tail: String = chars[chars.len() - 45..].iter().collect();
+    format!("{} … {}", head.trim_end(), tail.trim_start())
+}
+
+/// The text of a match with up to `pad` bytes either side, cut at
+/// character boundaries.
+fn around(text: &str, start: usize, end: usize, pad: usize) -> &str {
+    let mut from = start.saturating_sub(pad);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let mut to = (end + pad).min(text.len());
+    while !text.is_char_boundary(to) {
+        to += 1;
+    }
+    &text[from..to]
+}
+
 /// Whether `words` (a place's name as written) name the organisation
 /// itself, judged by its mail domains: "als training" or "alstraining"
 /// for `info@alstraining.org.uk`, "pareto" for `feedback@pareto.co.uk`,
@@ -661,6 +736,7 @@ fn another_place_delivers(text: &str, folded: &str, own: &[String]) -> Option<St
             .name("org")
             .or_else(|| c.name("org2"))
             .or_else(|| c.name("org3"))
+            .or_else(|| c.name("org4"))
             .map_or("", |m| m.as_str());
         // "at the college", "by a training": no name, nothing to tell.
         let named = org.split_whitespace().rev().skip(1).any(|w| {
@@ -817,6 +893,7 @@ mod tests {
             "When I rang, your finance manager said it was not his problem and put the phone down on me.",
             "I am now complaining about how my complaint is being handled. Can someone other than Dafydd please pick this up?",
             "The delivery manager told me to backdate my off-the-job hours so I could go through gateway.",
+            "My line manager had a copy of my letter: the Stage 2 handler sent it to HR without asking me.",
         ] {
             let (_, flags) = flags_of("Complaint", &format!("{UNHAPPY} {body}"));
             assert!(flags.contains(&Flag::StaffSubject), "{body}: {flags:?}");
@@ -1145,6 +1222,51 @@ mod tests {
         ] {
             let c = classified(body);
             assert_eq!(c.kind, Kind::Compliment, "{body}: {:?}", c.reasons);
+        }
+    }
+
+    /// The quiet signs a safeguarding lead wants to see, by family and in
+    /// words not taken from any labelled batch: an unsafe home or a
+    /// controlling partner, a young person without food or a bed, a staff
+    /// member's private contact with a young learner, an under-18 worked
+    /// long or left alone. And their look-alikes: an idiom, a course, a
+    /// fire exit that makes a room feel unsafe, a confidence kept.
+    #[test]
+    fn quiet_signs_of_risk_are_safeguarding_and_their_look_alikes_are_not() {
+        for body in [
+            "Can I hand the unit in late? Stuff at home isn't great at the moment so I'm at my aunt's for a bit.",
+            "Please only email. My boyfriend goes through my messages and I'm not allowed out most evenings.",
+            "The learner asked that her family must not know she is on the course, so please never ring her home number.",
+            "My bursary hasn't come for two months and I've been going without meals most days.",
+            "He is couch surfing with friends at the moment, which is why he has been late.",
+            "The coach keeps saying we should do the catch-ups round at his flat in the evening. My daughter is 16.",
+            "The trainer texts the girls in the group from his personal mobile and told them it stays between them.",
+            "Our lad is only 15 and on placement they have him on twelve-hour shifts and left alone on the saw.",
+        ] {
+            let (_, flags) = flags_of("My course", body);
+            assert!(flags.contains(&Flag::Safeguarding), "{body}: {flags:?}");
+        }
+        // The cues alone: the learned layer weighs its own words apart.
+        let lexicon_flags = |body: &str| {
+            let raw = format!(
+                "From: Jo Bloggs <jo@mail.test>\r\nTo: info@westfieldlearning.org.uk\r\nSubject: My course\r\nMessage-ID: <f@mail.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n\r\nJo Bloggs\r\n"
+            );
+            let hints = Hints {
+                own_addresses: vec!["info@westfieldlearning.org.uk".into()],
+                learned: learned::Learned::Off,
+                ..Hints::default()
+            };
+            classify_raw(raw.as_bytes(), &hints).expect("parses").flags
+        };
+        for body in [
+            "I run a small firm and I won't be bullied into taking on three more apprentices by your sales team.",
+            "When is the safeguarding module due? The fire exit in room 2 is blocked and I don't feel safe there.",
+            "I told my coach about my diagnosis and asked her to keep it private, but she copied it to my manager.",
+            "We volunteer at the food bank in town and would like to put a poster up at reception.",
+            "My assessor left our call after 10 minutes and has not rebooked it.",
+        ] {
+            let flags = lexicon_flags(body);
+            assert!(!flags.contains(&Flag::Safeguarding), "{body}: {flags:?}");
         }
     }
 

@@ -3,7 +3,8 @@
 
 use super::languages::{Target, LANGUAGE_CUES};
 use super::lexicon::{
-    Class, BENIGN_FOR_COMPLAINT, LEXICON, NEGATED_COMPLAINT, SUGGESTION_QUESTION,
+    Class, BENIGN_FOR_COMPLAINT, LEXICON, NEGATED_COMPLAINT, PAST_PROBLEM, PROBLEM_PUT_RIGHT,
+    SUGGESTION_QUESTION,
 };
 use crate::core::text::{fold_accents, normalise};
 use std::collections::BTreeSet;
@@ -45,6 +46,12 @@ pub(super) fn score_text(scores: &mut Scores, text: &str, weight: f32, origin: &
     }
     let negated = NEGATED_COMPLAINT.is_match(&norm);
     let for_complaint = BENIGN_FOR_COMPLAINT.replace_all(&norm, " ");
+    // A problem put right: the sentence recalling it is history.
+    let for_complaint = if PROBLEM_PUT_RIGHT.is_match(&norm) {
+        PAST_PROBLEM.replace_all(&for_complaint, " ").into_owned()
+    } else {
+        for_complaint.into_owned()
+    };
     for c in LEXICON.iter() {
         let seen: &str = if c.class == Class::Complaint {
             &for_complaint

@@ -6,7 +6,9 @@ use crate::core::lean_regex::Regex;
 use std::sync::LazyLock;
 
 /// "Sent from my iPhone", "Get Outlook for Android" ("Cael Outlook ar
-/// gyfer Android" in Welsh), "Enviado do meu iPhone"… A short line of its own, so that a sentence that happens to
+/// gyfer Android" in Welsh, "Pobierz aplikację Outlook dla systemu
+/// Android" from a Polish phone, and so in each language Outlook's mobile
+/// apps speak), "Enviado do meu iPhone"… A short line of its own, so that a sentence that happens to
 /// start "Sent from my desk, …" stays.
 static DEVICE_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -17,6 +19,14 @@ static DEVICE_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
           (\s+[^\s,;]+){1,8}
         |(get|download)\ outlook\ for\ (ios|android)
         |(cael|lawrlwytho)\ outlook\ ar\ gyfer\ (ios|android)
+        |pobierz\ (aplikację\ |aplikacje\ |program\ )?outlook\ dla\ (systemu\ )?(ios|android)
+        |(obtener|obtén|obten|descargar|descarga)\ outlook\ para\ (ios|android)
+        |(obter|obtenha|baixar|baixe|transferir)\ (o\ )?outlook\ para\ (ios|android)
+        |(télécharger|telecharger|obtenez|obtenir)\ outlook\ pour\ (ios|android)
+        |(holen\ sie\ sich\ )?outlook\ für\ (ios|android)(\ herunterladen|\ beziehen)?
+        |(scarica|ottieni)\ outlook\ per\ (ios|android)
+        |(download\ )?outlook\ voor\ (ios|android)(\ downloaden)?
+        |(obțineți|obtineti|obține|obtine|descărcați|descarcati)\ outlook\ pentru\ (ios|android)
         |von\ meinem\ \S+(\s\S+)?\ gesendet
         |(lähetetty|skickat|sendt)\ \S+(sta|stä|från|fra)?
         |\S+\ から送信|发自我的\s?\S+|從我的\s?\S+\s?傳送|\S+에서\ 보냄
@@ -52,7 +62,7 @@ static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
         |.{0,80}(?-u:\b)is\ a\ registered\ charity(?-u:\b)
         |registered\ office(?-u:\b)|company\ (registration\ )?(no|number)(?-u:\b)|vat\ (reg|registration|no)(?-u:\b)
         |think\ before\ you\ print|please\ consider\ the\ environment
-        |mae'r\ e-bost\ hwn|mae'r\ neges\ hon|gall\ (y\ neges(\ e-bost)?\ hon|yr\ e-bost\ hwn)\ (gynnwys|fod)|rydym\ yn\ croesawu\ gohebiaeth\ yn\ gymraeg.*
+        |mae'r\ e-bost\ hwn|mae'r\ neges(\ e-bost)?\ hon|croesawn\ ohebiaeth\ yn\ gymraeg|gall\ (y\ neges(\ e-bost)?\ hon|yr\ e-bost\ hwn)\ (gynnwys|fod)|rydym\ yn\ croesawu\ gohebiaeth\ yn\ gymraeg.*
         |diese\ (e-?mail|nachricht)\ (enthält|kann|ist)\ (vertrauliche|vertraulich)|vertraulichkeitshinweis
         |ce\ (message|courriel|mail|e-mail)(\ et\ (toutes\ )?(ses|les)\ pièces\ jointes)?\ (est|sont|peut|peuvent)\ (confidentiel|strictement|contenir)
         |avis\ de\ confidentialité

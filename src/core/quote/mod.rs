@@ -17,6 +17,9 @@
 //! [`attribution`] ("On … wrote:"), [`footers`] (device footers, banners,
 //! disclaimers, list footers), [`copied`] (our own mail pasted unquoted).
 
+use crate::core::lean_regex::Regex;
+use std::sync::LazyLock;
+
 mod attribution;
 mod copied;
 mod footers;
@@ -318,7 +321,15 @@ pub fn split(text: &str) -> Split {
     }
 }
 
-/// The last paragraph of a `>` quote, its lines unquoted and joined.
+/// A line that opens an item of a list ("1. Which assessor…", "b) When",
+/// "- Your address").
+static LIST_ITEM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{1,2}|[a-z])[.)]\s+\S|^[-*•]\s+\S").expect("static regex"));
+
+/// The last paragraph of a `>` quote, its lines unquoted and joined. When
+/// the paragraph ends on an item of a list ("could you tell me:" then "1.
+/// Which assessor…?"), the item: that is the question an answer below it
+/// answers, not the preamble above it.
 fn last_quoted_paragraph(span: &[&str]) -> Option<String> {
     let quoted: Vec<&str> = span
         .iter()
@@ -329,7 +340,13 @@ fn last_quoted_paragraph(span: &[&str]) -> Option<String> {
         .skip_while(|l| l.is_empty())
         .take_while(|l| !l.is_empty())
         .collect();
-    (!quoted.is_empty()).then(|| quoted.into_iter().rev().collect::<Vec<_>>().join(" "))
+    // Lines last first: keep up to the item the last lines belong to.
+    let item = quoted.iter().position(|l| LIST_ITEM.is_match(l));
+    let quoted = match item {
+        Some(i) if i + 1 < quoted.len() => &quoted[..=i],
+        _ => &quoted[..],
+    };
+    (!quoted.is_empty()).then(|| quoted.iter().rev().cloned().collect::<Vec<_>>().join(" "))
 }
 
 /// A quote the kept text continues under: where in the kept text, the
@@ -401,6 +418,14 @@ fn unquote(line: &str) -> &str {
     line.trim_start().trim_start_matches(['>', ' '])
 }
 
+/// A line that is only where a client put an inline image ("[image:
+/// 20261210_141502.jpg]" from Gmail, "[imagen: …]", "[cid:image001.png@…]"):
+/// not typed text.
+static IMAGE_ONLY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*\[(image|imagen|imagem|bild|immagine|obraz|afbeelding|inline image|cid)\s?:[^\]]*\]\s*$")
+        .expect("static regex")
+});
+
 /// Remove signatures, disclaimers, list footers and device footers from
 /// the end of the new text, then the separators and blank lines they leave.
 fn tidy(new_lines: &mut Vec<&str>, removed: &mut Vec<String>) {
@@ -429,7 +454,7 @@ fn tidy(new_lines: &mut Vec<&str>, removed: &mut Vec<String>) {
         }
     }
     new_lines.retain(|l| {
-        if footers::is_device_footer(l) {
+        if footers::is_device_footer(l) || IMAGE_ONLY.is_match(l) {
             removed.push(l.to_string());
             false
         } else {
@@ -474,7 +499,10 @@ fn join_trimmed(lines: &[&str]) -> String {
 /// is how its content reaches us, so it is not history to drop).
 pub fn reply_text(text: &str) -> String {
     let s = split(text);
-    if s.kind == HistoryKind::Forward {
+    // Our own notification forwarded under a note: the note is new, the
+    // notification is on the case already.
+    let ours_under_a_note = !s.new.is_empty() && forwards_our_own_mail(&s.history);
+    if s.kind == HistoryKind::Forward && !ours_under_a_note {
         let history = s.history.trim_end();
         if s.new.is_empty() {
             return join_trimmed(&history.lines().collect::<Vec<_>>());
@@ -483,6 +511,22 @@ pub fn reply_text(text: &str) -> String {
         return format!("{}\n\n{}", s.new, join_trimmed(&h));
     }
     s.new
+}
+
+/// Whether a forwarded message is one complaintd sent: the first address
+/// in its header block (who it came from) is one of our plus-addresses
+/// (`feedback+REF.tTOKEN@…`). The case holds it already; only the note
+/// written above it is new (a handler passing a notification to a
+/// colleague).
+fn forwards_our_own_mail(history: &str) -> bool {
+    history
+        .lines()
+        .take(8)
+        .find(|l| l.contains('@'))
+        .is_some_and(|l| {
+            l.split(|c: char| c.is_whitespace() || "<>()[],;:\"'".contains(c))
+                .any(|w| w.contains('@') && crate::core::threading::plus_address(w).is_some())
+        })
 }
 
 #[cfg(test)]
@@ -690,5 +734,44 @@ mod tests {
         let t =
             "Please reply by post.\n\nJo Bloggs\n\n12 High Street\nCardiff CF10 1AA\n07700 900123";
         assert_eq!(reply_text(t), t);
+    }
+
+    /// What a client or a person adds that is not typed for this reply:
+    /// Outlook mobile's footer in its UI language, an inline image's
+    /// placeholder, our own notification forwarded under a note (written
+    /// for this test).
+    #[test]
+    fn footers_placeholders_and_our_own_mail_forwarded() {
+        for footer in [
+            "Obtener Outlook para Android",
+            "Pobierz aplikację Outlook dla systemu iOS",
+            "Télécharger Outlook pour Android",
+            "Scarica Outlook per iOS",
+        ] {
+            let t = format!("Tuesday is fine.\n\n{footer}");
+            assert_eq!(reply_text(&t), "Tuesday is fine.", "{footer}");
+        }
+        let t = "[imagen: IMG_2041.jpg]\n\nThis is the broken hinge.";
+        assert_eq!(reply_text(t), "This is the broken hinge.");
+        // Our notification forwarded to a colleague: the note only.
+        let t = "Dev, can you take this one? I'm off from Friday.\n\n---------- Forwarded message ---------\nFrom: Org Complaints <info+ORG-2026-0042.tabc123@org.test>\nDate: Mon, 7 Dec 2026 at 09:00\nSubject: [ORG-2026-0042 #tabc123] Stage 1: Jo Bloggs - action needed\n\nYou are handling ORG-2026-0042.";
+        assert_eq!(
+            reply_text(t),
+            "Dev, can you take this one? I'm off from Friday."
+        );
+        // Someone else's mail forwarded is content: kept.
+        let t = "See below.\n\n---------- Forwarded message ---------\nFrom: Jo Bloggs <jo@mail.test>\nDate: Mon\n\nThe tutor shouted at me.";
+        assert_eq!(reply_text(t), t);
+    }
+
+    /// An interleaved answer under a numbered question quoted below its
+    /// preamble keeps the question, not the preamble.
+    #[test]
+    fn an_answered_list_item_without_its_preamble() {
+        let t = "On Mon, 7 Dec 2026 at 09:00, Org <info@org.test> wrote:\n> Before I reply, two things:\n> a) Which room was it in?\n\nIt was room 12, upstairs by the lift.\n\n> b) Who else was there?\n\nOnly the two of us and the tutor.\n\nSam";
+        assert_eq!(
+            reply_text(t),
+            "> a) Which room was it in?\n\nIt was room 12, upstairs by the lift.\n\n> b) Who else was there?\n\nOnly the two of us and the tutor.\n\nSam"
+        );
     }
 }

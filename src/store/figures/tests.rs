@@ -197,7 +197,7 @@ async fn fixture() -> (tempfile::TempDir, Store) {
         .bind(source)
         .bind(at(t))
         .bind(r)
-        .execute(&mut *tx)
+        .execute(tx.sqlite().expect("sqlite"))
         .await
         .expect("message");
     }
@@ -585,7 +585,7 @@ async fn a_database_from_before_the_figure_tables_back_fills_them_to_the_same_fi
     let days: Vec<(DateTime<Utc>, NaiveDate, NaiveDate)> = sqlx::query_as(
         "SELECT start, start_day, met_day FROM deadlines_met WHERE case_ref = 'CLK-1997-0001' ORDER BY id",
     )
-    .fetch_all(&store.pool)
+    .fetch_all(store.sqlite_pool().expect("sqlite"))
     .await
     .expect("days");
     assert_eq!(days.len(), instants.len());
@@ -598,7 +598,7 @@ async fn a_database_from_before_the_figure_tables_back_fills_them_to_the_same_fi
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT reference, opened_day, language, source FROM cases ORDER BY reference",
     )
-    .fetch_all(&store.pool)
+    .fetch_all(store.sqlite_pool().expect("sqlite"))
     .await
     .expect("cases");
     assert_eq!(
@@ -697,7 +697,7 @@ async fn the_figure_tables_follow_later_writes_of_a_case_and_its_messages() {
         .bind(format!("hash{i}"))
         .bind(source)
         .bind(at(t))
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.sqlite().expect("sqlite"))
         .await
         .expect("message");
         Store::mark_message(
@@ -819,7 +819,7 @@ async fn day_counts_and_their_sources(
         let mut rows = Vec::new();
         for q in [counts, source] {
             let mut r: Vec<String> = sqlx::query_scalar(q)
-                .fetch_all(&store.pool)
+                .fetch_all(store.sqlite_pool().expect("sqlite"))
                 .await
                 .expect(what);
             r.sort();
@@ -944,7 +944,7 @@ async fn the_day_counts_are_exactly_the_grouped_rows_through_a_cases_life() {
     )
     .bind(at("2026-11-01T00:10:00Z"))
     .bind(CaseRef::new("FIG", 2026, 3))
-    .execute(&mut *tx)
+    .execute(tx.sqlite().expect("sqlite"))
     .await
     .expect("message");
     for (start, due, met) in [
@@ -1001,11 +1001,17 @@ async fn the_day_counts_are_exactly_the_grouped_rows_through_a_cases_life() {
         "DELETE FROM count_flags",
         "DELETE FROM count_surveys",
     ] {
-        sqlx::query(empty).execute(&mut *tx).await.expect("empty");
+        sqlx::query(empty)
+            .execute(tx.sqlite().expect("sqlite"))
+            .await
+            .expect("empty");
     }
     let fill = include_str!("../../../migrations/sqlite/0260_day_counts.sql");
     let fill = &fill[fill.find("-- Fill them").expect("the back-fill")..];
-    sqlx::raw_sql(fill).execute(&mut *tx).await.expect("fill");
+    sqlx::raw_sql(fill)
+        .execute(tx.sqlite().expect("sqlite"))
+        .await
+        .expect("fill");
     tx.commit().await.expect("commit");
     let refilled = store
         .report_figures(autumn, &autumn.quarters(), &[], &cal, now)
